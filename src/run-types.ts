@@ -1,0 +1,57 @@
+// The data that travels through the pipeline: webhook → process → execute → cleanup.
+// Everything here is JSON-serialisable because BullMQ stores it in Redis.
+
+export const RUN_STATUSES = ["succeeded", "failed", "timed_out", "cancelled", "lost", "refused"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** One merged entry script, as the webhook handler found it. */
+export interface ScriptTarget {
+  owner: string;
+  repo: string;
+  installationId: number;
+  defaultBranch: string;
+  /** The pushed head of the default branch (the merge commit). */
+  commit: string;
+  /** Path of the entry script in the repository, e.g. `scripts/2026-11-fix.ts`. */
+  path: string;
+}
+
+export interface PullRequestInfo {
+  number: number;
+  url: string;
+  author: string;
+  title: string;
+}
+
+/** Who let this script through, or why nobody did. */
+export interface Provenance {
+  pullRequest: PullRequestInfo | null;
+  approvedBy: string[];
+  /** Set when the script must not run; the reason is written to the run log. */
+  refusal: string | null;
+}
+
+export interface OutputLine {
+  /** Milliseconds since the script started. */
+  t: number;
+  stream: "stdout" | "stderr";
+  text: string;
+}
+
+export interface CapturedOutput {
+  lines: OutputLine[];
+  /** Bytes of output that were dropped between the kept head and tail (0 when complete). */
+  omittedBytes: number;
+}
+
+export interface ExecutionResult {
+  status: RunStatus;
+  exitCode: number | null;
+  signal: string | null;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  output: CapturedOutput;
+  /** A one-line explanation for anything but a clean exit, e.g. "timed out after 900 s". */
+  message: string | null;
+}
