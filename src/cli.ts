@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+import { parseArgs } from "node:util";
+import { pino } from "pino";
+import { ConfigError, loadRunnerConfig, loadServerConfig } from "./config.js";
+import { runLocal } from "./run-local.js";
+import { startApp } from "./start-app.js";
+
+const USAGE = `Usage:
+  chorebot start [--no-workers]   webhooks, dashboard and (unless --no-workers) workers
+  chorebot worker                 only workers
+  chorebot run <file> [--out <log.md>]
+                                  bundle and run a local script as production would,
+                                  and write the run log it would commit`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      "no-workers": { type: "boolean", default: false },
+      out: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  switch (command) {
+    case "start":
+    case "worker":
+      return serve({ web: command === "start", workers: command === "worker" || !values["no-workers"] });
+    case "run": {
+      const [file] = rest;
+      if (!file) {
+        console.error(`chorebot run: which script?\n\n${USAGE}`);
+        return 2;
+      }
+      return runCommand(file, values.out);
+    }
+    default:
+      console.error(`chorebot: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function serve(parts: { web: boolean; workers: boolean }): Promise<number> {
+  const config = loadServerConfig();
+  const log = pino({ name: "chorebot", level: process.env.LOG_LEVEL ?? "info" });
+  const app = await startApp(config, parts, log);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info(`${signal} received, stopping`);
+      resolve();
+    };
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  });
+  await app.stop();
+  // Any client BullMQ or Probot still holds must not keep a stopped server alive.
+  process.exit(0);
+}
+
+async function runCommand(file: string, out: string | undefined): Promise<number> {
+  const { execution, logPath } = await runLocal({
+    file,
+    root: process.cwd(),
+    out,
+    config: loadRunnerConfig(),
+    onLine: (line) => (line.stream === "stdout" ? process.stdout : process.stderr).write(`${line.text}\n`),
+  });
+  const detail = execution.message ? ` (${execution.message})` : "";
+  console.error(`\nchorebot: ${file} ${execution.status}${detail} in ${execution.durationMs} ms; log written to ${logPath}`);
+  if (execution.status === "succeeded") return 0;
+  return execution.exitCode && execution.exitCode > 0 ? execution.exitCode : 1;
+}
+
+main(process.argv.slice(2)).then(
+  // exitCode rather than exit(): let piped output drain first.
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    // Settings errors are the operator's to fix: one line, no stack trace.
+    console.error(error instanceof ConfigError ? `chorebot: ${error.message}` : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,134 @@
+import { getPrivateKey } from "@probot/get-private-key";
+import { z } from "zod";
+
+// Server settings, read from the environment once and validated with one clear line per problem.
+
+const seconds = (fallback: number) => z.coerce.number().positive().default(fallback);
+const list = z
+  .string()
+  .default("")
+  .transform((value) =>
+    value
+      .split(",")
+      .map((name) => name.trim())
+      .filter((name) => name.length > 0),
+  );
+
+const runnerSchema = z.object({
+  SCRIPT_CWD: z.string().default(process.cwd()),
+  SCRIPT_ENV: list,
+  SCRIPT_TIMEOUT: seconds(900),
+  OUTPUT_LIMIT: z.coerce.number().int().min(1024).default(1024 * 1024),
+});
+
+const serverSchema = runnerSchema.extend({
+  APP_ID: z.coerce.number().int().positive(),
+  WEBHOOK_SECRET: z.string().min(1),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }),
+  GHE_HOST: z.string().optional(),
+  GHE_PROTOCOL: z.enum(["http", "https"]).default("https"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().optional(),
+  DASHBOARD_USER: z.string().optional(),
+  DASHBOARD_PASSWORD: z.string().optional(),
+  WORKER_CONCURRENCY: z.coerce.number().int().positive().default(1),
+  REQUIRED_APPROVALS: z.coerce.number().int().min(1).default(1),
+  QUEUE_PREFIX: z.string().min(1).default("{chorebot}"),
+  // GitHub asks integrators to leave a second between writes; GHE admins may allow less.
+  GITHUB_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
+});
+
+export interface RunnerConfig {
+  scriptCwd: string;
+  scriptEnv: string[];
+  timeoutMs: number;
+  outputLimit: number;
+  /** Values that must never reach GitHub, the dashboard or a log, whatever a script prints. */
+  secrets: string[];
+}
+
+export interface ServerConfig extends RunnerConfig {
+  appId: number;
+  privateKey: string;
+  webhookSecret: string;
+  redisUrl: string;
+  baseUrl: string;
+  port: number;
+  host: string | undefined;
+  dashboard: { user: string; password: string } | null;
+  workerConcurrency: number;
+  requiredApprovals: number;
+  queuePrefix: string;
+  githubWriteIntervalMs: number;
+}
+
+export class ConfigError extends Error {}
+
+// The app's own credentials: a script must never be handed them, even by a careless SCRIPT_ENV.
+const APP_SECRET_NAMES = ["PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET", "DASHBOARD_PASSWORD", "REDIS_URL"];
+
+export function loadRunnerConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
+  return toRunnerConfig(parse(runnerSchema, env), env);
+}
+
+export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const settings = parse(serverSchema, env);
+  const leaked = settings.SCRIPT_ENV.find((name) => APP_SECRET_NAMES.includes(name));
+  if (leaked) throw new ConfigError(`SCRIPT_ENV is invalid: ${leaked} is one of chorebot's own secrets`);
+  const privateKey = readPrivateKey(env);
+  const redisPassword = new URL(settings.REDIS_URL).password;
+  const runner = toRunnerConfig(settings, env);
+  const dashboard =
+    settings.DASHBOARD_USER && settings.DASHBOARD_PASSWORD
+      ? { user: settings.DASHBOARD_USER, password: settings.DASHBOARD_PASSWORD }
+      : null;
+  return {
+    ...runner,
+    appId: settings.APP_ID,
+    privateKey,
+    webhookSecret: settings.WEBHOOK_SECRET,
+    redisUrl: settings.REDIS_URL,
+    baseUrl: settings.GHE_HOST ? `${settings.GHE_PROTOCOL}://${settings.GHE_HOST}/api/v3` : "https://api.github.com",
+    port: settings.PORT,
+    host: settings.HOST,
+    dashboard,
+    workerConcurrency: settings.WORKER_CONCURRENCY,
+    requiredApprovals: settings.REQUIRED_APPROVALS,
+    queuePrefix: settings.QUEUE_PREFIX,
+    githubWriteIntervalMs: settings.GITHUB_WRITE_INTERVAL_MS,
+    secrets: [privateKey, settings.WEBHOOK_SECRET, settings.DASHBOARD_PASSWORD ?? "", decodeURIComponent(redisPassword)]
+      .filter((value) => value.length > 0)
+      .concat(runner.secrets),
+  };
+}
+
+function toRunnerConfig(settings: z.infer<typeof runnerSchema>, env: NodeJS.ProcessEnv): RunnerConfig {
+  return {
+    scriptCwd: settings.SCRIPT_CWD,
+    scriptEnv: settings.SCRIPT_ENV,
+    timeoutMs: settings.SCRIPT_TIMEOUT * 1000,
+    outputLimit: settings.OUTPUT_LIMIT,
+    // A script may print the values it was given; they are still secrets to everyone else.
+    secrets: settings.SCRIPT_ENV.map((name) => env[name] ?? "").filter((value) => value.length > 0),
+  };
+}
+
+function parse<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const name = String(issue.path[0] ?? "environment");
+  const problem = env[name] === undefined ? "is required but not set" : `is invalid: ${issue.message}`;
+  throw new ConfigError(`${name} ${problem}`);
+}
+
+function readPrivateKey(env: NodeJS.ProcessEnv): string {
+  let key: string | null;
+  try {
+    key = getPrivateKey({ env });
+  } catch (error) {
+    throw new ConfigError(`PRIVATE_KEY is invalid: ${(error as Error).message}`);
+  }
+  if (!key) throw new ConfigError("PRIVATE_KEY (or PRIVATE_KEY_PATH) is required but not set");
+  return key;
+}

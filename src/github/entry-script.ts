@@ -1,0 +1,18 @@
+import { posix } from "node:path";
+
+const ENTRY_EXTENSIONS = [".ts", ".mts", ".js", ".mjs"];
+
+/**
+ * Whether `path` is a script chorebot runs on merge: a .ts/.mts/.js/.mjs file under the
+ * scripts folder that is not a test, not a declaration file and not a helper (any path
+ * segment starting with `_` marks a helper that entry scripts import).
+ */
+export function isEntryScript(path: string, scriptsDir = "scripts"): boolean {
+  const prefix = `${scriptsDir.replace(/\/+$/, "")}/`;
+  if (!path.startsWith(prefix)) return false;
+  const inside = path.slice(prefix.length).split("/");
+  if (inside.some((segment) => segment.startsWith("_") || segment === "" || segment === "..")) return false;
+  const name = inside.at(-1)!;
+  if (name.endsWith(".d.ts") || /\.test\./.test(name)) return false;
+  return ENTRY_EXTENSIONS.includes(posix.extname(name));
+}

@@ -1,0 +1,23 @@
+/** The parts of a push payload that decide whether chorebot looks at it. */
+export interface PushFacts {
+  ref: string;
+  before: string;
+  after: string;
+  deleted: boolean;
+  defaultBranch: string | undefined;
+}
+
+export type PushDecision = { handle: true } | { handle: false; reason: string };
+
+const ZERO_SHA = /^0+$/;
+
+/** Only pushes that move the default branch forward can carry merged scripts. */
+export function decidePush(push: PushFacts): PushDecision {
+  if (!push.defaultBranch) return { handle: false, reason: "repository has no default branch in the payload" };
+  if (push.ref !== `refs/heads/${push.defaultBranch}`) {
+    return { handle: false, reason: `${push.ref} is not the default branch ${push.defaultBranch}` };
+  }
+  if (push.deleted || ZERO_SHA.test(push.after)) return { handle: false, reason: "branch deletion" };
+  if (ZERO_SHA.test(push.before)) return { handle: false, reason: "branch creation (no merged pull request to compare)" };
+  return { handle: true };
+}

@@ -1,0 +1,54 @@
+import type { Job } from "bullmq";
+import { commitRunLog } from "../github/commit-run-log.js";
+import type { GitHubClient } from "../github/octokit.js";
+import { createRedactor } from "../runner/redact.js";
+import { renderRunLog } from "../runlog/render-run-log.js";
+import { runLogPath } from "../runlog/run-log-path.js";
+import { onlyChildValue } from "./children-value.js";
+import type { CleanupResult, ExecuteResult, RunJobData } from "./job-data.js";
+
+export interface CleanupDeps {
+  octokitFor(installationId: number): Promise<GitHubClient>;
+  secrets: string[];
+}
+
+/**
+ * Step 3: commit the run log and delete the script in one commit. Runs nothing, so it is
+ * retried freely; the log is rendered from the stored execute result, so a retry writes
+ * the same bytes to the same path and commitRunLog turns it into a no-op.
+ */
+export function cleanupStep(deps: CleanupDeps) {
+  const redact = createRedactor(deps.secrets);
+  return async (job: Job<RunJobData>): Promise<CleanupResult> => {
+    const { runId, target } = job.data;
+    const { process: processed, execution, runner } = await onlyChildValue<ExecuteResult>(job);
+    const logPath = runLogPath({ script: target.path, commit: target.commit, attempt: 1 });
+    const log = redact(
+      renderRunLog({
+        runId,
+        jobIds: { process: runId, execute: runId, cleanup: runId },
+        script: target.path,
+        repository: `${target.owner}/${target.repo}`,
+        commit: target.commit,
+        pullRequest: processed.provenance.pullRequest,
+        approvedBy: processed.provenance.approvedBy,
+        execution,
+        code: processed.code,
+        attempt: 1,
+        runner,
+      }),
+    );
+    const octokit = await deps.octokitFor(target.installationId);
+    const { commit, created } = await commitRunLog(octokit, {
+      owner: target.owner,
+      repo: target.repo,
+      branch: target.defaultBranch,
+      logPath,
+      log,
+      scriptPath: target.path,
+      message: `chorebot: ${target.path} ${execution.status}\n\nRun ${runId}; log in ${logPath}.`,
+    });
+    await job.log(created ? `committed ${logPath} in ${commit}` : `${logPath} was already committed`);
+    return { logPath, commit, status: execution.status };
+  };
+}

@@ -1,0 +1,29 @@
+import type { ExecutionResult, Provenance, ScriptTarget } from "../run-types.js";
+
+/** Every job of a run carries the same data: what to run and under which id. */
+export interface RunJobData {
+  runId: string;
+  target: ScriptTarget;
+}
+
+/** What `process` hands to `execute`. */
+export interface ProcessResult {
+  provenance: Provenance;
+  /** The bundled JavaScript; null when the script must not or cannot run. */
+  code: string | null;
+  /** Why the script will not run: refused by the provenance gate, or failed to bundle. */
+  problem: { status: "refused" | "failed"; message: string; detail: string | null } | null;
+}
+
+/** What `execute` hands to `cleanup`: everything the run log needs. */
+export interface ExecuteResult {
+  process: ProcessResult;
+  execution: ExecutionResult;
+  runner: string;
+}
+
+export interface CleanupResult {
+  logPath: string;
+  commit: string;
+  status: ExecutionResult["status"];
+}

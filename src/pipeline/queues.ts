@@ -1,0 +1,40 @@
+import { FlowProducer, Queue, type ConnectionOptions } from "bullmq";
+
+export const QUEUE_NAMES = ["process", "execute", "cleanup"] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/** BullMQ connection options from a redis:// or rediss:// URL. */
+export function redisConnection(url: string): ConnectionOptions {
+  const parsed = new URL(url);
+  const db = parsed.pathname.replace(/^\//, "");
+  return {
+    host: parsed.hostname.replace(/^\[|\]$/g, ""),
+    port: Number(parsed.port || 6379),
+    username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
+    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+    db: db ? Number(db) : 0,
+    tls: parsed.protocol === "rediss:" ? {} : undefined,
+    // Workers block on Redis; BullMQ requires unlimited retries per request for them.
+    maxRetriesPerRequest: null,
+  };
+}
+
+export interface Queues {
+  byName: Record<QueueName, Queue>;
+  flows: FlowProducer;
+  close(): Promise<void>;
+}
+
+export function openQueues(connection: ConnectionOptions, prefix: string): Queues {
+  const byName = Object.fromEntries(
+    QUEUE_NAMES.map((name) => [name, new Queue(name, { connection, prefix })]),
+  ) as Record<QueueName, Queue>;
+  const flows = new FlowProducer({ connection, prefix });
+  return {
+    byName,
+    flows,
+    async close() {
+      await Promise.all([flows.close(), ...Object.values(byName).map((queue) => queue.close())]);
+    },
+  };
+}

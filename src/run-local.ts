@@ -1,0 +1,84 @@
+import { execFile } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { dirname, relative, resolve, sep } from "node:path";
+import { promisify } from "node:util";
+import type { RunnerConfig } from "./config.js";
+import { notRun } from "./pipeline/not-run.js";
+import type { ExecutionResult, OutputLine } from "./run-types.js";
+import { bundleScript } from "./runner/bundle-script.js";
+import { readLocalFile } from "./runner/read-local-file.js";
+import { createRedactor } from "./runner/redact.js";
+import { runScript } from "./runner/run-script.js";
+import { buildScriptEnv } from "./runner/script-env.js";
+import { renderRunLog } from "./runlog/render-run-log.js";
+import { runLogPath } from "./runlog/run-log-path.js";
+
+export interface LocalRun {
+  execution: ExecutionResult;
+  logPath: string;
+}
+
+/**
+ * `chorebot run <file>`: bundle a script from the working tree and run it exactly as the
+ * worker would (same bundler, env rules, timeout, capture and redaction), streaming its
+ * output live, then write the run log the bot would commit.
+ */
+export async function runLocal(options: {
+  file: string;
+  root: string;
+  out?: string | undefined;
+  config: RunnerConfig;
+  onLine: (line: OutputLine) => void;
+}): Promise<LocalRun> {
+  const { root, config } = options;
+  const script = relative(root, resolve(root, options.file)).split(sep).join("/");
+  if (script.startsWith("../")) throw new Error(`${options.file} is outside ${root}; run chorebot from the repository root`);
+
+  const redact = createRedactor(config.secrets);
+  const bundle = await bundleScript({ entry: script, readFile: readLocalFile(root) });
+  let execution: ExecutionResult;
+  if (bundle.ok) {
+    execution = await runScript({
+      code: bundle.code,
+      cwd: config.scriptCwd,
+      env: buildScriptEnv(process.env, config.scriptEnv),
+      timeoutMs: config.timeoutMs,
+      maxOutputBytes: config.outputLimit,
+      redact,
+      onLine: options.onLine,
+    });
+  } else {
+    execution = notRun({ status: "failed", message: "the script did not bundle", detail: bundle.message });
+    execution.output.lines.forEach(options.onLine);
+  }
+
+  const commit = await headCommit(root);
+  const logPath = options.out ? resolve(options.out) : resolve(root, runLogPath({ script, commit, attempt: 1 }));
+  const log = renderRunLog({
+    runId: `local-${execution.startedAt.replace(/[:.]/g, "-")}`,
+    jobIds: null,
+    script,
+    repository: "local",
+    commit,
+    pullRequest: null,
+    approvedBy: [],
+    execution,
+    code: bundle.ok ? bundle.code : null,
+    attempt: 1,
+    runner: hostname(),
+  });
+  await mkdir(dirname(logPath), { recursive: true });
+  await writeFile(logPath, redact(log));
+  return { execution, logPath };
+}
+
+/** The checked-out commit, so a local log names what was run; "local" outside git. */
+async function headCommit(root: string): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)("git", ["rev-parse", "HEAD"], { cwd: root });
+    return stdout.trim();
+  } catch {
+    return "local";
+  }
+}

@@ -1,0 +1,234 @@
+import { createHash } from "node:crypto";
+import { stringify } from "yaml";
+import type { RunStatus } from "../run-types.js";
+import { fence } from "./fence.js";
+import { markdownText } from "./markdown-text.js";
+import { outputEntries, type OutputEntry } from "./output-entries.js";
+import type { RunLogInput } from "./run-log.js";
+import { shortenMiddle } from "./shorten-middle.js";
+import { utf8Head, utf8Tail } from "./utf8-slice.js";
+
+export const DEFAULT_RUN_LOG_MAX_BYTES = 1024 * 1024;
+
+const HEADLINES: Record<RunStatus, { emoji: string; verb: string; label: string }> = {
+  succeeded: { emoji: "✅", verb: "succeeded", label: "Succeeded" },
+  failed: { emoji: "❌", verb: "failed", label: "Failed" },
+  timed_out: { emoji: "⏱️", verb: "timed out", label: "Timed out" },
+  cancelled: { emoji: "🛑", verb: "was cancelled", label: "Cancelled" },
+  lost: { emoji: "👻", verb: "was lost", label: "Lost" },
+  refused: { emoji: "🚫", verb: "was refused", label: "Refused" },
+};
+
+/** What this rendering shows of the run; shortened step by step until the log fits. */
+interface View {
+  output: OutputEntry[];
+  code: { text: string; omittedBytes: number } | null;
+  /** Cap on the message and PR title, lowered only when nothing else is left to cut. */
+  textLimit: number;
+}
+
+/**
+ * Renders the Markdown run log committed next to the deleted script: YAML front matter for
+ * machines, then a summary, the output and the executed JavaScript for people. Never longer
+ * than `maxBytes`: the output is shortened from the middle first, then the code.
+ */
+export function renderRunLog(input: RunLogInput, o: { maxBytes?: number } = {}): string {
+  const maxBytes = o.maxBytes ?? DEFAULT_RUN_LOG_MAX_BYTES;
+  const entries = outputEntries(input.execution.output, input.outputOmittedAt);
+  const code = input.code === null ? null : { text: input.code, omittedBytes: 0 };
+
+  const full = render(input, { output: entries, code, textLimit: Infinity }, maxBytes);
+  if (byteLength(full) <= maxBytes) return full;
+
+  const shortOutput = fitBudget(maxBytes, (budget) =>
+    render(input, { output: cutOutput(entries, budget, maxBytes), code, textLimit: Infinity }, maxBytes),
+  );
+  if (shortOutput !== null) return shortOutput;
+
+  const noOutput = cutOutput(entries, 0, maxBytes);
+  const shortCode = fitBudget(maxBytes, (budget) =>
+    render(input, { output: noOutput, code: code && cutCode(code.text, budget, maxBytes), textLimit: Infinity }, maxBytes),
+  );
+  if (shortCode !== null) return shortCode;
+
+  // Only a giant message or PR title is left; clip it rather than fail to record the run.
+  const noCode = code && cutCode(code.text, 0, maxBytes);
+  for (const textLimit of [4096, 256, 0]) {
+    const log = render(input, { output: noOutput, code: noCode, textLimit }, maxBytes);
+    if (byteLength(log) <= maxBytes) return log;
+  }
+  throw new RangeError(`a run log needs more than ${maxBytes} bytes even without its output and code`);
+}
+
+/**
+ * Finds a budget for which `renderAt` fits in `maxBytes`, largest first. Rendering is not
+ * exactly linear in the budget (markers and fences change length), so it measures and retries.
+ */
+function fitBudget(maxBytes: number, renderAt: (budget: number) => string): string | null {
+  const smallest = renderAt(0);
+  const base = byteLength(smallest);
+  if (base > maxBytes) return null;
+  let budget = maxBytes - base;
+  for (let i = 0; i < 20 && budget > 0; i++) {
+    const log = renderAt(budget);
+    const size = byteLength(log);
+    if (size <= maxBytes) return log;
+    budget -= Math.max(size - maxBytes, 64);
+  }
+  return smallest;
+}
+
+function cutOutput(entries: OutputEntry[], budget: number, maxBytes: number): OutputEntry[] {
+  const { head, tail, dropped } = shortenMiddle(entries, budget, (e) => byteLength(entryText(e, maxBytes)) + 1);
+  if (dropped.length === 0) return entries;
+  let omittedBytes = 0;
+  let lines = 0;
+  for (const e of dropped) {
+    omittedBytes += e.kind === "line" ? e.bytes : e.omittedBytes;
+    lines += e.kind === "line" ? 1 : e.lines;
+  }
+  return [...head, { kind: "gap", omittedBytes, lines, reason: "size-cap", placed: true }, ...tail];
+}
+
+function cutCode(text: string, budget: number, maxBytes: number): { text: string; omittedBytes: number } {
+  const total = byteLength(text);
+  if (total <= budget) return { text, omittedBytes: 0 };
+  // Cut at line ends when one is near, so the kept code still reads as code.
+  let head = utf8Head(text, Math.floor(budget / 2));
+  const headEnd = head.lastIndexOf("\n");
+  if (headEnd >= head.length / 2) head = head.slice(0, headEnd + 1);
+  let tail = utf8Tail(text, Math.floor(budget / 2));
+  const tailStart = tail.indexOf("\n");
+  if (tailStart >= 0 && tailStart < tail.length / 2) tail = tail.slice(tailStart + 1);
+  const omittedBytes = total - byteLength(head) - byteLength(tail);
+  const marker = `// … ${omittedBytes} bytes of the executed JavaScript omitted to keep this log under ${maxBytes} bytes …`;
+  const joined = `${head}${head === "" || head.endsWith("\n") ? "" : "\n"}${marker}\n${tail}`;
+  return { text: joined, omittedBytes };
+}
+
+function entryText(entry: OutputEntry, maxBytes: number): string {
+  if (entry.kind === "line") return entry.text;
+  if (entry.reason === "size-cap") {
+    return `… ${entry.omittedBytes} bytes (${entry.lines} lines) of output omitted to keep this log under ${maxBytes} bytes …`;
+  }
+  return entry.placed
+    ? `… ${entry.omittedBytes} bytes of output omitted …`
+    : `… ${entry.omittedBytes} bytes of output omitted from the middle of the output (the capture did not record where) …`;
+}
+
+function render(input: RunLogInput, view: View, maxBytes: number): string {
+  const { execution: run, pullRequest: pr } = input;
+  const clip = (text: string) => (text.length > view.textLimit ? `${text.slice(0, view.textLimit)}…` : text);
+  const message = run.message === null ? null : clip(run.message);
+  const outputOmitted = view.output.reduce((sum, e) => sum + (e.kind === "gap" ? e.omittedBytes : 0), 0);
+
+  const frontMatter: Record<string, unknown> = {
+    script: input.script,
+    repository: input.repository,
+    commit: input.commit,
+    pull_request: pr?.number ?? null,
+    pull_request_url: pr?.url ?? null,
+    pull_request_title: pr === null ? null : clip(pr.title),
+    author: pr?.author ?? null,
+    approved_by: input.approvedBy,
+    status: run.status,
+    ...(message === null ? {} : { message }),
+    exit_code: run.exitCode,
+    signal: run.signal,
+    started_at: run.startedAt,
+    finished_at: run.finishedAt,
+    duration_ms: run.durationMs,
+    run_id: input.runId,
+    job_ids: input.jobIds,
+    attempt: input.attempt,
+    runner: input.runner,
+    output_omitted_bytes: outputOmitted,
+    code_bytes: input.code === null ? null : byteLength(input.code),
+    code_sha256: input.code === null ? null : createHash("sha256").update(input.code).digest("hex"),
+    code_omitted_bytes: view.code?.omittedBytes ?? 0,
+  };
+  // yaml-1.1 compat quotes values like `yes` and `on` that older front matter parsers misread.
+  const yaml = stringify(frontMatter, { compat: "yaml-1.1", lineWidth: 0 });
+
+  const headline = HEADLINES[run.status];
+  const parts = [
+    `---\n${yaml}---\n`,
+    `# ${headline.emoji} ${markdownText(input.script)} ${headline.verb}\n`,
+    `${summary(input, headline.label, message)}\n`,
+  ];
+
+  const sizeCapped = view.output.some((e) => e.kind === "gap" && e.reason === "size-cap");
+  if (sizeCapped || (view.code?.omittedBytes ?? 0) > 0 || view.textLimit !== Infinity) {
+    const cut = [
+      sizeCapped ? "output was shortened from the middle" : null,
+      (view.code?.omittedBytes ?? 0) > 0 ? "the executed JavaScript was shortened from the middle" : null,
+      view.textLimit !== Infinity ? "the message and pull request title were clipped" : null,
+    ].filter((s) => s !== null);
+    parts.push(`> [!WARNING]\n> This log was shortened to stay under ${maxBytes} bytes: ${cut.join("; ")}.\n`);
+  }
+
+  parts.push("## Output\n");
+  if (view.output.length === 0) {
+    parts.push(run.status === "refused" ? "_Nothing ran, so there is no output._\n" : "_The script printed nothing._\n");
+  } else {
+    parts.push(fence(view.output.map((e) => entryText(e, maxBytes)).join("\n"), "text"));
+  }
+
+  parts.push("## Executed JavaScript\n");
+  if (view.code === null) {
+    parts.push(
+      run.status === "refused"
+        ? "_Nothing was executed: the script was refused._\n"
+        : "_No executed JavaScript was recorded for this run._\n",
+    );
+  } else {
+    parts.push(fence(view.code.text, "js"));
+  }
+  return parts.join("\n");
+}
+
+/** One paragraph a person reads first: what happened, for how long, who let it through. */
+function summary(input: RunLogInput, label: string, message: string | null): string {
+  const { execution: run, pullRequest: pr } = input;
+  const sentences: string[] = [];
+  if (run.status === "refused") {
+    sentences.push(`**${label}**: the script was not executed.`);
+  } else {
+    const ending = [
+      run.exitCode === null ? null : `exit code ${run.exitCode}`,
+      run.signal === null ? null : `signal ${markdownText(run.signal)}`,
+    ].filter((s) => s !== null);
+    sentences.push(`**${label}** after ${formatDuration(run.durationMs)}${ending.length ? `, ${ending.join(", ")}` : ""}.`);
+  }
+  if (message !== null && message.trim() !== "") sentences.push(markdownText(message.trim()));
+
+  const approvers = input.approvedBy.map((login) => `@${markdownText(login)}`);
+  const approval = approvers.length === 0 ? "with no approvals" : `approved by ${listOf(approvers)}`;
+  if (pr === null) {
+    sentences.push(`No merged pull request was found for commit ${markdownText(input.commit)}; ${approval}.`);
+  } else {
+    const link = `[#${pr.number}](${pr.url.replace(/[\s()<>]/g, encodeURIComponent)})`;
+    sentences.push(`Merged in ${link} “${markdownText(pr.title)}” by @${markdownText(pr.author)}, ${approval}.`);
+  }
+  sentences.push(
+    `Attempt ${input.attempt} on ${markdownText(input.runner)}, started ${markdownText(run.startedAt)}, run ${markdownText(input.runId)}.`,
+  );
+  return sentences.join(" ");
+}
+
+function listOf(items: string[]): string {
+  if (items.length <= 2) return items.join(" and ");
+  return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
+
+function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+  return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+}
+
+function byteLength(text: string): number {
+  return Buffer.byteLength(text, "utf8");
+}

@@ -1,0 +1,27 @@
+import type { ExecutionResult, PullRequestInfo } from "../run-types.js";
+
+/** Everything the cleanup step knows about one run, as the run log records it. */
+export interface RunLogInput {
+  runId: string;
+  jobIds: { process: string; execute: string; cleanup: string } | null;
+  /** Path of the entry script, e.g. `scripts/2026-11-fix-plans.ts`. */
+  script: string;
+  /** `owner/repo`. */
+  repository: string;
+  commit: string;
+  pullRequest: PullRequestInfo | null;
+  approvedBy: string[];
+  execution: ExecutionResult;
+  /** The executed JavaScript bundle; null when it never bundled or was refused. */
+  code: string | null;
+  /** 1 for the first run, 2+ for a manual retry from the dashboard. */
+  attempt: number;
+  /** Host name of the worker that ran the script. */
+  runner: string;
+  /**
+   * Index into `execution.output.lines` before which the capture dropped
+   * `output.omittedBytes`. CapturedOutput does not record where its gap is, so without this
+   * the log can only say that bytes are missing, not exactly where.
+   */
+  outputOmittedAt?: number;
+}

@@ -1,0 +1,75 @@
+import { Probot, Server } from "probot";
+import type { Logger } from "pino";
+import type { ServerConfig } from "./config.js";
+import { createDashboardHandler } from "./dashboard/create-dashboard-handler.js";
+import { chorebotOctokit } from "./github/octokit.js";
+import { chorebotApp } from "./index.js";
+import { enqueueRun } from "./pipeline/enqueue-run.js";
+import { openQueues, redisConnection } from "./pipeline/queues.js";
+import { startWorkers, type Workers } from "./pipeline/start-workers.js";
+
+export interface RunningApp {
+  /** The port the web server listens on, or null when this process runs only workers. */
+  port: number | null;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts what this process should run: the web part (webhooks, dashboard) and/or the
+ * workers. Any number of either may share one Redis.
+ */
+export async function startApp(
+  config: ServerConfig,
+  parts: { web: boolean; workers: boolean },
+  log: Logger,
+): Promise<RunningApp> {
+  const ProbotWithSettings = Probot.defaults({
+    appId: config.appId,
+    privateKey: config.privateKey,
+    secret: config.webhookSecret,
+    baseUrl: config.baseUrl,
+    log,
+    Octokit: chorebotOctokit(config.githubWriteIntervalMs),
+  });
+  const connection = redisConnection(config.redisUrl);
+  const queues = openQueues(connection, config.queuePrefix);
+
+  let server: Server | null = null;
+  if (parts.web) {
+    const dashboard = createDashboardHandler({
+      queues: Object.values(queues.byName),
+      user: config.dashboard?.user,
+      password: config.dashboard?.password,
+    });
+    if (!dashboard) log.warn("dashboard disabled: set DASHBOARD_USER and DASHBOARD_PASSWORD to serve /admin/queues");
+    server = new Server({ Probot: ProbotWithSettings, port: config.port, host: config.host, log, enableStaticFiles: false });
+    const enqueue = (targets: Parameters<typeof enqueueRun>[1][]) =>
+      Promise.all(targets.map((target) => enqueueRun(queues.flows, target)));
+    await server.load(chorebotApp({ enqueue, dashboard }));
+    await server.start();
+  }
+
+  let workers: Workers | null = null;
+  if (parts.workers) {
+    const probot = new ProbotWithSettings();
+    workers = startWorkers({
+      connection,
+      prefix: config.queuePrefix,
+      concurrency: config.workerConcurrency,
+      runner: config,
+      secrets: config.secrets,
+      requiredApprovals: config.requiredApprovals,
+      octokitFor: (installationId) => probot.auth(installationId),
+      log: log.child({ name: "worker" }),
+    });
+  }
+
+  return {
+    port: server?.port ?? null,
+    async stop() {
+      await server?.stop();
+      await workers?.close();
+      await queues.close();
+    },
+  };
+}

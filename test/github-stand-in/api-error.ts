@@ -1,0 +1,38 @@
+import { STATUS_CODES } from "node:http";
+
+export const DEFAULT_DOCS_URL = "https://docs.github.com/rest";
+
+/** GitHub's error body: `{ message, documentation_url, status }` (status is a string, as GitHub sends it). */
+export function errorBody(status: number, message?: string, documentationUrl = DEFAULT_DOCS_URL, extra?: object) {
+  return {
+    message: message ?? STATUS_CODES[status] ?? "Error",
+    documentation_url: documentationUrl,
+    status: String(status),
+    ...extra,
+  };
+}
+
+/** Thrown by route handlers; the server turns it into a GitHub-shaped error response. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly documentationUrl: string = DEFAULT_DOCS_URL,
+    readonly extra?: object,
+  ) {
+    super(message);
+  }
+
+  get body() {
+    return errorBody(this.status, this.message, this.documentationUrl, this.extra);
+  }
+}
+
+export const notFound = (documentationUrl?: string) => new ApiError(404, "Not Found", documentationUrl);
+
+/** GitHub's 422 for schema violations: "Invalid request.\n\n<detail>". */
+export const invalidRequest = (detail: string, documentationUrl?: string) =>
+  new ApiError(422, `Invalid request.\n\n${detail}`, documentationUrl);
+
+export const unprocessable = (message: string, documentationUrl?: string) =>
+  new ApiError(422, message, documentationUrl);

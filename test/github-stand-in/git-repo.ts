@@ -1,0 +1,541 @@
+import { spawn } from "node:child_process";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+
+/**
+ * Thin wrapper over the `git` CLI operating on one bare repository. Everything goes through git
+ * plumbing (hash-object, read-tree/update-index on a private GIT_INDEX_FILE, write-tree,
+ * commit-tree, update-ref with an expected old value, ls-tree, cat-file, diff-tree).
+ * Nothing here depends on the user's global/system git config.
+ */
+
+export const ZERO_SHA = "0".repeat(40);
+export const EMPTY_TREE_SHA = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+
+export type ObjectType = "blob" | "tree" | "commit" | "tag";
+
+export interface GitIdentity {
+  name: string;
+  email: string;
+  /** ISO 8601 (as GitHub accepts it) or git's "<unix seconds> <tz>"; defaults to the repo clock. */
+  date?: string;
+}
+
+export interface ParsedIdentity {
+  name: string;
+  email: string;
+  /** ISO 8601 in UTC without milliseconds, like GitHub renders git dates. */
+  date: string;
+}
+
+export interface CommitInfo {
+  sha: string;
+  tree: string;
+  parents: string[];
+  author: ParsedIdentity;
+  committer: ParsedIdentity;
+  /** The message as stored, minus the single trailing newline git adds. */
+  message: string;
+}
+
+export interface TreeEntry {
+  mode: string;
+  type: ObjectType;
+  sha: string;
+  /** Path relative to the tree that was listed. */
+  path: string;
+  /** Blob size in bytes (only for blobs, only when listed with sizes). */
+  size?: number;
+}
+
+export type TreeEdit = { path: string; remove: true } | { path: string; mode: string; sha: string };
+
+export type DiffStatus = "A" | "D" | "M" | "R" | "C" | "T";
+
+export interface DiffEntry {
+  status: DiffStatus;
+  path: string;
+  previousPath?: string;
+  oldSha: string;
+  newSha: string;
+  oldMode: string;
+  newMode: string;
+  additions: number;
+  deletions: number;
+}
+
+export class GitCommandError extends Error {
+  constructor(
+    readonly args: string[],
+    readonly code: number | null,
+    readonly stderr: string,
+  ) {
+    super(`git ${args.join(" ")} exited with ${code}: ${stderr.trim()}`);
+  }
+}
+
+/** A tree edit that git (and GitHub) would refuse, e.g. deleting a path that is not there. */
+export class TreeEditError extends Error {}
+
+interface RunOptions {
+  input?: string | Buffer;
+  env?: Record<string, string>;
+  /** Exit codes that are not errors (0 always is). */
+  okCodes?: number[];
+}
+
+interface RunResult {
+  stdout: Buffer;
+  stderr: string;
+  code: number;
+}
+
+const DEFAULT_IDENTITY = { name: "GitHub Stand-in", email: "stand-in@users.noreply.github.com" };
+
+/** The environment for every git invocation: inherited env minus any GIT_* leakage, plus isolation. */
+function gitEnv(gitDir: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !key.startsWith("GIT_")) env[key] = value;
+  }
+  return {
+    ...env,
+    GIT_DIR: gitDir,
+    GIT_CONFIG_GLOBAL: "/dev/null",
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_TERMINAL_PROMPT: "0",
+    GIT_OPTIONAL_LOCKS: "0",
+    GIT_AUTHOR_NAME: DEFAULT_IDENTITY.name,
+    GIT_AUTHOR_EMAIL: DEFAULT_IDENTITY.email,
+    GIT_COMMITTER_NAME: DEFAULT_IDENTITY.name,
+    GIT_COMMITTER_EMAIL: DEFAULT_IDENTITY.email,
+    LC_ALL: "C",
+    LANG: "C",
+  };
+}
+
+/** git's "<seconds> <+hhmm>" → "2024-01-01T00:00:00Z". */
+function gitDateToIso(seconds: string): string {
+  return new Date(Number(seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+function parseIdentity(line: string): ParsedIdentity {
+  const match = /^(.*) <(.*)> (\d+) ([+-]\d{4})$/.exec(line);
+  if (!match) return { name: line, email: "", date: gitDateToIso("0") };
+  return { name: match[1]!, email: match[2]!, date: gitDateToIso(match[3]!) };
+}
+
+export function parseCommitObject(sha: string, raw: Buffer): CommitInfo {
+  const text = raw.toString("utf8");
+  const split = text.indexOf("\n\n");
+  const headerText = split === -1 ? text : text.slice(0, split);
+  let message = split === -1 ? "" : text.slice(split + 2);
+  if (message.endsWith("\n")) message = message.slice(0, -1);
+  const info: CommitInfo = {
+    sha,
+    tree: "",
+    parents: [],
+    author: parseIdentity(""),
+    committer: parseIdentity(""),
+    message,
+  };
+  for (const line of headerText.split("\n")) {
+    if (line.startsWith(" ")) continue; // continuation of a multi-line header (gpgsig)
+    const space = line.indexOf(" ");
+    const key = line.slice(0, space);
+    const value = line.slice(space + 1);
+    if (key === "tree") info.tree = value;
+    else if (key === "parent") info.parents.push(value);
+    else if (key === "author") info.author = parseIdentity(value);
+    else if (key === "committer") info.committer = parseIdentity(value);
+  }
+  return info;
+}
+
+/** Rejects anything git could read as an option or as revision syntax; GitHub takes names and shas only. */
+function isPlainRefOrSha(rev: string): boolean {
+  return (
+    rev.length > 0 &&
+    !rev.startsWith("-") &&
+    !rev.startsWith("/") &&
+    !rev.endsWith("/") &&
+    !/[\s~^:?*[\\\x00-\x1f\x7f]|\.\.|@\{|\/\/|\.lock$/.test(rev)
+  );
+}
+
+export class GitRepo {
+  private readonly env: Record<string, string>;
+  private lastTimestamp = 0;
+  private indexCounter = 0;
+
+  private constructor(
+    readonly dir: string,
+    private readonly scratchDir: string,
+  ) {
+    this.env = gitEnv(dir);
+  }
+
+  /** Creates a fresh bare repository at `dir`; `scratchDir` holds private index files. */
+  static async init(dir: string, scratchDir: string, defaultBranch: string): Promise<GitRepo> {
+    const repo = new GitRepo(dir, scratchDir);
+    await repo.run(["init", "--quiet", "--bare", `--initial-branch=${defaultBranch}`]);
+    await repo.run(["config", "core.logAllRefUpdates", "false"]);
+    return repo;
+  }
+
+  // ---------------------------------------------------------------- process plumbing
+
+  exec(args: string[], options: RunOptions = {}): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn("git", args, {
+        env: { ...this.env, ...options.env },
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
+      child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+      child.once("error", reject);
+      child.stdin.on("error", () => {
+        /* git may exit before reading all input; the exit code tells the story */
+      });
+      child.once("close", (code) => {
+        const result = { stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString("utf8"), code: code ?? -1 };
+        if (code === 0 || (code !== null && options.okCodes?.includes(code))) resolve(result);
+        else reject(new GitCommandError(args, code, result.stderr));
+      });
+      child.stdin.end(options.input ?? "");
+    });
+  }
+
+  async run(args: string[], options: RunOptions = {}): Promise<string> {
+    return (await this.exec(args, options)).stdout.toString("utf8");
+  }
+
+  /** Strictly increasing commit timestamps (wall clock, bumped by a second when needed). */
+  private nextDate(): string {
+    const now = Math.floor(Date.now() / 1000);
+    this.lastTimestamp = Math.max(now, this.lastTimestamp + 1);
+    return `${this.lastTimestamp} +0000`;
+  }
+
+  // ---------------------------------------------------------------- objects
+
+  async hashObject(content: string | Buffer): Promise<string> {
+    return (await this.run(["hash-object", "-w", "-t", "blob", "--stdin"], { input: content })).trim();
+  }
+
+  async objectType(sha: string): Promise<ObjectType | undefined> {
+    if (!/^[0-9a-f]{40}$/.test(sha)) return undefined;
+    const result = await this.exec(["cat-file", "-t", sha], { okCodes: [1, 128] });
+    if (result.code !== 0) return undefined;
+    return result.stdout.toString("utf8").trim() as ObjectType;
+  }
+
+  async readBlob(sha: string): Promise<Buffer> {
+    return (await this.exec(["cat-file", "blob", sha])).stdout;
+  }
+
+  /** Reads many objects with one `cat-file --batch`; missing ones are absent from the map. */
+  async readObjects(shas: string[]): Promise<Map<string, { type: string; data: Buffer }>> {
+    const found = new Map<string, { type: string; data: Buffer }>();
+    if (shas.length === 0) return found;
+    const { stdout } = await this.exec(["cat-file", "--batch"], { input: shas.join("\n") + "\n" });
+    let offset = 0;
+    while (offset < stdout.length) {
+      const newline = stdout.indexOf(10, offset);
+      const header = stdout.subarray(offset, newline).toString("utf8").split(" ");
+      offset = newline + 1;
+      if (header[1] === "missing" || header[1] === "ambiguous" || header.length < 3) continue;
+      const size = Number(header[2]);
+      found.set(header[0]!, { type: header[1]!, data: stdout.subarray(offset, offset + size) });
+      offset += size + 1;
+    }
+    return found;
+  }
+
+  async readCommits(shas: string[]): Promise<CommitInfo[]> {
+    const objects = await this.readObjects(shas);
+    const commits: CommitInfo[] = [];
+    for (const sha of shas) {
+      const object = objects.get(sha);
+      if (object?.type === "commit") commits.push(parseCommitObject(sha, object.data));
+    }
+    return commits;
+  }
+
+  async readCommit(sha: string): Promise<CommitInfo | undefined> {
+    return (await this.readCommits([sha]))[0];
+  }
+
+  // ---------------------------------------------------------------- refs and revisions
+
+  /** Resolves a full sha, abbreviated sha, branch name, tag name or full ref name to an object of `kind`. */
+  async resolve(rev: string, kind: "commit" | "tree"): Promise<string | undefined> {
+    if (!isPlainRefOrSha(rev)) return undefined;
+    const candidates: string[] = [];
+    if (/^[0-9a-f]{40}$/i.test(rev)) candidates.push(rev.toLowerCase());
+    if (rev.startsWith("refs/")) candidates.push(rev);
+    candidates.push(`refs/heads/${rev}`, `refs/tags/${rev}`);
+    if (/^[0-9a-f]{4,39}$/i.test(rev)) candidates.push(rev.toLowerCase());
+    for (const candidate of candidates) {
+      const result = await this.exec(["rev-parse", "--verify", "--quiet", `${candidate}^{${kind}}`], {
+        okCodes: [1, 128],
+      });
+      if (result.code === 0) return result.stdout.toString("utf8").trim();
+    }
+    return undefined;
+  }
+
+  resolveCommit(rev: string): Promise<string | undefined> {
+    return this.resolve(rev, "commit");
+  }
+
+  async readRef(ref: string): Promise<string | undefined> {
+    if (!ref.startsWith("refs/") || !isPlainRefOrSha(ref)) return undefined;
+    const result = await this.exec(["rev-parse", "--verify", "--quiet", ref], { okCodes: [1, 128] });
+    return result.code === 0 ? result.stdout.toString("utf8").trim() : undefined;
+  }
+
+  async isValidRefName(ref: string): Promise<boolean> {
+    if (!isPlainRefOrSha(ref)) return false;
+    const result = await this.exec(["check-ref-format", ref], { okCodes: [1] });
+    return result.code === 0;
+  }
+
+  /**
+   * Atomically moves `ref` from `expectedOld` to `newSha` (`ZERO_SHA` as expectedOld means "must not
+   * exist yet"). Returns false when the ref did not hold `expectedOld` (someone else moved it).
+   */
+  async updateRef(ref: string, newSha: string, expectedOld: string): Promise<boolean> {
+    const result = await this.exec(["update-ref", "--no-deref", ref, newSha, expectedOld], { okCodes: [1, 128] });
+    return result.code === 0;
+  }
+
+  async deleteRef(ref: string, expectedOld: string): Promise<boolean> {
+    const result = await this.exec(["update-ref", "--no-deref", "-d", ref, expectedOld], { okCodes: [1, 128] });
+    return result.code === 0;
+  }
+
+  /** All refs whose full name starts with `prefix` (e.g. "refs/heads/fe"), sorted by name. */
+  async listRefs(prefix: string): Promise<{ ref: string; sha: string; type: ObjectType }[]> {
+    const out = await this.run(["for-each-ref", "--format=%(refname)%00%(objectname)%00%(objecttype)", "refs/"]);
+    return out
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => {
+        const [ref, sha, type] = line.split("\0");
+        return { ref: ref!, sha: sha!, type: type as ObjectType };
+      })
+      .filter((entry) => entry.ref.startsWith(prefix))
+      .sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
+  }
+
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    const result = await this.exec(["merge-base", "--is-ancestor", ancestor, descendant], { okCodes: [1] });
+    return result.code === 0;
+  }
+
+  async mergeBase(a: string, b: string): Promise<string | undefined> {
+    const result = await this.exec(["merge-base", a, b], { okCodes: [1] });
+    return result.code === 0 ? result.stdout.toString("utf8").trim() : undefined;
+  }
+
+  /** `git rev-list` of commits reachable from `include` but not from any of `exclude`. */
+  async revList(include: string, exclude: string[] = [], options: { firstParent?: boolean; reverse?: boolean } = {}) {
+    const args = ["rev-list"];
+    if (options.firstParent) args.push("--first-parent");
+    if (options.reverse) args.push("--reverse");
+    args.push(include, ...exclude.map((sha) => `^${sha}`), "--");
+    return (await this.run(args)).split("\n").filter(Boolean);
+  }
+
+  // ---------------------------------------------------------------- trees
+
+  /**
+   * `git ls-tree` of a tree-ish. `recursive` lists blobs and gitlinks under subdirectories
+   * (with `includeTrees`, the subtrees too, like GitHub's ?recursive=1).
+   */
+  async lsTree(
+    treeish: string,
+    options: { recursive?: boolean; includeTrees?: boolean; paths?: string[] } = {},
+  ): Promise<TreeEntry[]> {
+    const args = ["ls-tree", "-z", "-l", "--full-tree"];
+    if (options.recursive) args.push("-r");
+    if (options.recursive && options.includeTrees) args.push("-t");
+    args.push(treeish, "--", ...(options.paths ?? []));
+    const out = await this.run(args);
+    const entries: TreeEntry[] = [];
+    for (const record of out.split("\0")) {
+      if (!record) continue;
+      const tab = record.indexOf("\t");
+      const [mode, type, sha, size] = record.slice(0, tab).split(/ +/);
+      const entry: TreeEntry = { mode: mode!, type: type as ObjectType, sha: sha!, path: record.slice(tab + 1) };
+      if (type === "blob") entry.size = Number(size);
+      entries.push(entry);
+    }
+    return entries;
+  }
+
+  /** The single entry at `path` inside the tree of `treeish` (no path means the root tree). */
+  async entryAt(treeish: string, path: string): Promise<TreeEntry | undefined> {
+    if (path === "") {
+      const sha = await this.resolve(treeish, "tree");
+      return sha ? { mode: "040000", type: "tree", sha, path: "" } : undefined;
+    }
+    const entries = await this.lsTree(treeish, { paths: [path] });
+    return entries.find((entry) => entry.path === path);
+  }
+
+  /**
+   * Builds a new tree from `baseTree` (or nothing) plus `edits`, applied in order, through a private
+   * GIT_INDEX_FILE: read-tree the base, update-index --index-info with the delta, write-tree.
+   * Throws TreeEditError for edits GitHub rejects (removing a missing path).
+   */
+  async buildTree(baseTree: string | undefined, edits: TreeEdit[]): Promise<string> {
+    const indexFile = join(this.scratchDir, `index-${process.pid}-${++this.indexCounter}`);
+    const env = { GIT_INDEX_FILE: indexFile };
+    try {
+      await this.run(baseTree ? ["read-tree", baseTree] : ["read-tree", "--empty"], { env });
+      const original = new Map<string, { mode: string; sha: string }>();
+      const listing = await this.run(["ls-files", "--stage", "-z"], { env });
+      for (const record of listing.split("\0")) {
+        if (!record) continue;
+        const tab = record.indexOf("\t");
+        const [mode, sha] = record.slice(0, tab).split(" ");
+        original.set(record.slice(tab + 1), { mode: mode!, sha: sha! });
+      }
+
+      const entries = new Map(original);
+      const removeUnder = (dir: string): number => {
+        let removed = 0;
+        for (const key of [...entries.keys()]) {
+          if (key.startsWith(dir + "/")) {
+            entries.delete(key);
+            removed++;
+          }
+        }
+        return removed;
+      };
+      for (const edit of edits) {
+        if ("remove" in edit) {
+          const hadFile = entries.delete(edit.path);
+          const hadDir = removeUnder(edit.path) > 0;
+          if (!hadFile && !hadDir) throw new TreeEditError(`cannot remove missing path ${edit.path}`);
+          continue;
+        }
+        // Adding `a/b/c` replaces a file at `a` or `a/b` and anything that was under `a/b/c/`.
+        const parts = edit.path.split("/");
+        for (let i = 1; i < parts.length; i++) entries.delete(parts.slice(0, i).join("/"));
+        entries.delete(edit.path);
+        removeUnder(edit.path);
+        if (edit.mode === "040000") {
+          for (const child of await this.lsTree(edit.sha, { recursive: true })) {
+            entries.set(`${edit.path}/${child.path}`, { mode: child.mode, sha: child.sha });
+          }
+        } else {
+          entries.set(edit.path, { mode: edit.mode, sha: edit.sha });
+        }
+      }
+
+      const lines: string[] = [];
+      for (const path of original.keys()) {
+        if (!entries.has(path)) lines.push(`0 ${ZERO_SHA}\t${path}`);
+      }
+      for (const [path, entry] of entries) {
+        const before = original.get(path);
+        if (!before || before.mode !== entry.mode || before.sha !== entry.sha) {
+          lines.push(`${entry.mode} ${entry.sha}\t${path}`);
+        }
+      }
+      if (lines.length > 0) {
+        await this.run(["update-index", "-z", "--index-info"], { env, input: lines.join("\0") + "\0" });
+      }
+      return (await this.run(["write-tree"], { env })).trim();
+    } finally {
+      await rm(indexFile, { force: true });
+    }
+  }
+
+  /** Three-way merge of two commits without a worktree (`merge-tree --write-tree`). */
+  async mergeTrees(ours: string, theirs: string): Promise<{ tree: string; clean: boolean }> {
+    const result = await this.exec(["merge-tree", "--write-tree", "--no-messages", ours, theirs], { okCodes: [1] });
+    const tree = result.stdout.toString("utf8").split("\n")[0]!.trim();
+    return { tree, clean: result.code === 0 };
+  }
+
+  // ---------------------------------------------------------------- commits
+
+  async commitTree(o: {
+    tree: string;
+    parents: string[];
+    message: string;
+    author?: GitIdentity;
+    committer?: GitIdentity;
+  }): Promise<string> {
+    const author = o.author ?? DEFAULT_IDENTITY;
+    const committer = o.committer ?? author;
+    const fallbackDate = this.nextDate();
+    const env = {
+      GIT_AUTHOR_NAME: author.name,
+      GIT_AUTHOR_EMAIL: author.email,
+      GIT_AUTHOR_DATE: o.author?.date ?? fallbackDate,
+      GIT_COMMITTER_NAME: committer.name,
+      GIT_COMMITTER_EMAIL: committer.email,
+      GIT_COMMITTER_DATE: o.committer?.date ?? o.author?.date ?? fallbackDate,
+    };
+    const args = ["commit-tree", o.tree, ...o.parents.flatMap((parent) => ["-p", parent]), "-F", "-"];
+    const message = o.message.endsWith("\n") ? o.message : `${o.message}\n`;
+    return (await this.run(args, { env, input: message })).trim();
+  }
+
+  // ---------------------------------------------------------------- diffs
+
+  /** Changes from tree-ish `from` (undefined = empty tree) to `to`, with rename detection and line counts. */
+  async diff(from: string | undefined, to: string): Promise<DiffEntry[]> {
+    const base = from ?? EMPTY_TREE_SHA;
+    const raw = await this.run(["diff-tree", "-r", "-z", "-M", "--raw", "--no-abbrev", base, to]);
+    const numstat = await this.run(["diff-tree", "-r", "-z", "-M", "--numstat", base, to]);
+
+    const counts = new Map<string, { additions: number; deletions: number }>();
+    const numTokens = numstat.split("\0");
+    for (let i = 0; i < numTokens.length; i++) {
+      const token = numTokens[i]!;
+      if (!token) continue;
+      const [adds, dels, path] = token.split("\t");
+      const finalPath = path === "" ? numTokens[(i += 2)]! : path!;
+      counts.set(finalPath, {
+        additions: adds === "-" ? 0 : Number(adds),
+        deletions: dels === "-" ? 0 : Number(dels),
+      });
+    }
+
+    const entries: DiffEntry[] = [];
+    const tokens = raw.split("\0");
+    for (let i = 0; i < tokens.length; i++) {
+      const token = tokens[i]!;
+      if (!token.startsWith(":")) continue;
+      const [oldMode, newMode, oldSha, newSha, statusField] = token.slice(1).split(" ");
+      const status = statusField!.charAt(0) as DiffStatus;
+      const entry: DiffEntry = {
+        status,
+        path: "",
+        oldSha: oldSha!,
+        newSha: newSha!,
+        oldMode: oldMode!,
+        newMode: newMode!,
+        additions: 0,
+        deletions: 0,
+      };
+      if (status === "R" || status === "C") {
+        entry.previousPath = tokens[++i]!;
+        entry.path = tokens[++i]!;
+      } else {
+        entry.path = tokens[++i]!;
+      }
+      Object.assign(entry, counts.get(entry.path));
+      entries.push(entry);
+    }
+    return entries;
+  }
+}

@@ -1,0 +1,35 @@
+import type { GitRepo } from "./git-repo.js";
+import type { Mutex } from "./mutex.js";
+import type { PullRequestStore } from "./pull-requests.js";
+import type { TokenStore } from "./auth.js";
+
+/** Everything route handlers and the helper API share about the one stand-in repository. */
+export interface StandInState {
+  owner: string;
+  repo: string;
+  defaultBranch: string;
+  installationId: number;
+  /** "http://127.0.0.1:PORT/api/v3" */
+  apiUrl: string;
+  /** "http://127.0.0.1:PORT" (html_url base, like a GHES host) */
+  htmlUrl: string;
+  git: GitRepo;
+  /** Serializes every git-mutating operation on `git`. */
+  mutex: Mutex;
+  pulls: PullRequestStore;
+  tokens: TokenStore;
+}
+
+/** "/repos/acme/widgets" under the API root. */
+export function repoApiUrl(state: StandInState): string {
+  return `${state.apiUrl}/repos/${state.owner}/${state.repo}`;
+}
+
+export function repoHtmlUrl(state: StandInState): string {
+  return `${state.htmlUrl}/${state.owner}/${state.repo}`;
+}
+
+/** GitHub matches owner/repo case-insensitively. */
+export function isOurRepo(state: StandInState, owner: string | undefined, repo: string | undefined): boolean {
+  return owner?.toLowerCase() === state.owner.toLowerCase() && repo?.toLowerCase() === state.repo.toLowerCase();
+}
