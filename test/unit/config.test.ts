@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadRunnerConfig, loadServerConfig } from "../../src/config.js";
+import { redisConnection } from "../../src/pipeline/queues.js";
+import { generateAppKey } from "../helpers/app-key.js";
+
+const key = generateAppKey();
+const valid = {
+  APP_ID: "42",
+  PRIVATE_KEY: key,
+  WEBHOOK_SECRET: "hook-secret",
+  REDIS_URL: "redis://:redis%40pass@127.0.0.1:6390/2",
+  DASHBOARD_USER: "ops",
+  DASHBOARD_PASSWORD: "dash-pass",
+  SCRIPT_ENV: "DATABASE_URL, MAX_SEATS,",
+  DATABASE_URL: "postgres://app:db-pass@db/prod",
+  SCRIPT_TIMEOUT: "60",
+  GHE_HOST: "ghe.example.com",
+  GHE_PROTOCOL: "http",
+};
+
+describe("loadServerConfig", () => {
+  it("reads and normalises every setting", () => {
+    const config = loadServerConfig(valid);
+    expect(config).toMatchObject({
+      appId: 42,
+      webhookSecret: "hook-secret",
+      baseUrl: "http://ghe.example.com/api/v3",
+      scriptEnv: ["DATABASE_URL", "MAX_SEATS"],
+      timeoutMs: 60_000,
+      dashboard: { user: "ops", password: "dash-pass" },
+      port: 3000,
+      requiredApprovals: 1,
+      queuePrefix: "{chorebot}",
+    });
+    expect(config.privateKey).toContain("PRIVATE KEY");
+  });
+
+  it("collects every value that must be redacted: app secrets and SCRIPT_ENV values", () => {
+    const { secrets } = loadServerConfig(valid);
+    expect(secrets).toEqual(expect.arrayContaining([key, "hook-secret", "dash-pass", "redis@pass", "postgres://app:db-pass@db/prod"]));
+    expect(secrets).not.toContain("");
+  });
+
+  it("defaults to github.com and leaves the dashboard off without credentials", () => {
+    const { GHE_HOST, DASHBOARD_PASSWORD, ...rest } = valid;
+    const config = loadServerConfig(rest);
+    expect(config.baseUrl).toBe("https://api.github.com");
+    expect(config.dashboard).toBeNull();
+  });
+
+  it.each([
+    [{ APP_ID: undefined }, "APP_ID is required but not set"],
+    [{ APP_ID: "abc" }, /^APP_ID is invalid/],
+    [{ WEBHOOK_SECRET: undefined }, "WEBHOOK_SECRET is required but not set"],
+    [{ REDIS_URL: "localhost:6379" }, /^REDIS_URL is invalid/],
+    [{ PRIVATE_KEY: undefined }, /^PRIVATE_KEY \(or PRIVATE_KEY_PATH\) is required/],
+    [{ SCRIPT_TIMEOUT: "-1" }, /^SCRIPT_TIMEOUT is invalid/],
+    [{ SCRIPT_ENV: "DATABASE_URL,WEBHOOK_SECRET" }, "SCRIPT_ENV is invalid: WEBHOOK_SECRET is one of chorebot's own secrets"],
+  ])("names the bad setting in one line: %o", (change, message) => {
+    const env = { ...valid, ...change };
+    expect(() => loadServerConfig(env)).toThrow(ConfigError);
+    expect(() => loadServerConfig(env)).toThrow(message);
+  });
+});
+
+describe("loadRunnerConfig", () => {
+  it("needs no GitHub or Redis settings (chorebot run works on a fresh machine)", () => {
+    const config = loadRunnerConfig({ SCRIPT_ENV: "MAX_SEATS", MAX_SEATS: "12345" });
+    expect(config).toMatchObject({ scriptEnv: ["MAX_SEATS"], timeoutMs: 900_000, outputLimit: 1024 * 1024, secrets: ["12345"] });
+  });
+});
+
+describe("redisConnection", () => {
+  it("turns a URL into BullMQ connection options", () => {
+    expect(redisConnection("rediss://user:p%40ss@cache.internal:6380/3")).toMatchObject({
+      host: "cache.internal",
+      port: 6380,
+      username: "user",
+      password: "p@ss",
+      db: 3,
+      tls: {},
+      maxRetriesPerRequest: null,
+    });
+    expect(redisConnection("redis://127.0.0.1")).toMatchObject({ host: "127.0.0.1", port: 6379, db: 0, tls: undefined });
+  });
+});
