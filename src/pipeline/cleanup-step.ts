@@ -4,6 +4,7 @@ import type { GitHubClient } from "../github/octokit.js";
 import { createRedactor } from "../runner/redact.js";
 import { renderRunLog } from "../runlog/render-run-log.js";
 import { runLogPath } from "../runlog/run-log-path.js";
+import type { ExecutionResult } from "../run-types.js";
 import { onlyChildValue } from "./children-value.js";
 import type { CleanupResult, ExecuteResult, RunJobData } from "./job-data.js";
 
@@ -23,8 +24,7 @@ export function cleanupStep(deps: CleanupDeps) {
     const { runId, target } = job.data;
     const { process: processed, execution, runner } = await onlyChildValue<ExecuteResult>(job);
     const logPath = runLogPath({ script: target.path, commit: target.commit, attempt: 1 });
-    const log = redact(
-      renderRunLog({
+    const log = renderRunLog({
         runId,
         jobIds: { process: runId, execute: runId, cleanup: runId },
         script: target.path,
@@ -32,12 +32,11 @@ export function cleanupStep(deps: CleanupDeps) {
         commit: target.commit,
         pullRequest: processed.provenance.pullRequest,
         approvedBy: processed.provenance.approvedBy,
-        execution,
-        code: processed.code,
+        execution: redactExecution(execution, redact),
+        code: processed.code === null ? null : redact(processed.code),
         attempt: 1,
         runner,
-      }),
-    );
+      });
     const octokit = await deps.octokitFor(target.installationId);
     const { commit, created } = await commitRunLog(octokit, {
       owner: target.owner,
@@ -50,5 +49,15 @@ export function cleanupStep(deps: CleanupDeps) {
     });
     await job.log(created ? `committed ${logPath} in ${commit}` : `${logPath} was already committed`);
     return { logPath, commit, status: execution.status };
+  };
+}
+
+// Redact every free text before rendering, so the replacement can never break the log's
+// fences or front matter. Captured lines were redacted at capture; this covers the rest.
+function redactExecution(execution: ExecutionResult, redact: (text: string) => string): ExecutionResult {
+  return {
+    ...execution,
+    message: execution.message === null ? null : redact(execution.message),
+    output: { ...execution.output, lines: execution.output.lines.map((line) => ({ ...line, text: redact(line.text) })) },
   };
 }

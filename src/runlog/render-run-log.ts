@@ -200,7 +200,10 @@ function summary(input: RunLogInput, label: string, message: string | null): str
     ].filter((s) => s !== null);
     sentences.push(`**${label}** after ${formatDuration(run.durationMs)}${ending.length ? `, ${ending.join(", ")}` : ""}.`);
   }
-  if (message !== null && message.trim() !== "") sentences.push(markdownText(message.trim()));
+  if (message !== null && message.trim() !== "") {
+    const text = markdownText(message.trim());
+    sentences.push(/[.!?…]$/.test(text) ? text : `${text}.`);
+  }
 
   const approvers = input.approvedBy.map((login) => `@${markdownText(login)}`);
   const approval = approvers.length === 0 ? "with no approvals" : `approved by ${listOf(approvers)}`;

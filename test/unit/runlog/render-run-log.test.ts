@@ -40,13 +40,13 @@ describe("renderRunLog", () => {
     });
     if (input.execution.message === null) expect(frontMatter).not.toHaveProperty("message");
     else expect(frontMatter.message).toBe(input.execution.message);
-    expect(body.split("\n")[0]).toMatch(new RegExp(`^# \\S+ scripts/2026-11-fix-plans\\.ts `));
+    expect(body.trimStart().split("\n")[0]).toMatch(new RegExp(`^# \\S+ scripts/2026-11-fix-plans\\.ts `));
     expect(body).toContain("## Output");
     expect(body).toContain("## Executed JavaScript");
   });
 
   it("uses one emoji per status in the title", () => {
-    const titles = RUN_STATUSES.map((status) => parseRunLog(renderRunLog(runLogInput({ status }))).body.split("\n")[0]);
+    const titles = RUN_STATUSES.map((status) => parseRunLog(renderRunLog(runLogInput({ status }))).body.trimStart().split("\n")[0]);
     expect(titles[0]).toBe("# ✅ scripts/2026-11-fix-plans.ts succeeded");
     const emojis = new Set(titles.map((t) => t!.split(" ")[1]));
     expect(emojis.size).toBe(RUN_STATUSES.length);
@@ -56,7 +56,7 @@ describe("renderRunLog", () => {
     const { body } = parseRunLog(renderRunLog(runLogInput({ status: "failed" })));
     const summary = body.split("\n\n")[1]!;
     expect(summary).toContain("**Failed** after 2.3 s, exit code 1.");
-    expect(summary).toContain("the script failed");
+    expect(summary).toContain("exit code 1. the script failed. Merged in");
     expect(summary).toContain("[#42](https://github.com/acme/app/pull/42)");
     expect(summary).toContain("approved by @bob and @carol");
   });
