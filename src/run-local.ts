@@ -9,6 +9,7 @@ import type { ExecutionResult, OutputLine } from "./run-types.js";
 import { bundleScript } from "./runner/bundle-script.js";
 import { readLocalFile } from "./runner/read-local-file.js";
 import { createRedactor } from "./runner/redact.js";
+import { redactExecution } from "./runner/redact-execution.js";
 import { runScript } from "./runner/run-script.js";
 import { buildScriptEnv } from "./runner/script-env.js";
 import { renderRunLog } from "./runlog/render-run-log.js";
@@ -63,13 +64,13 @@ export async function runLocal(options: {
     commit,
     pullRequest: null,
     approvedBy: [],
-    execution,
-    code: bundle.ok ? bundle.code : null,
+    execution: redactExecution(execution, redact),
+    code: bundle.ok ? redact(bundle.code) : null,
     attempt: 1,
     runner: hostname(),
   });
   await mkdir(dirname(logPath), { recursive: true });
-  await writeFile(logPath, redact(log));
+  await writeFile(logPath, log);
   return { execution, logPath };
 }
 

@@ -2,9 +2,9 @@ import type { Job } from "bullmq";
 import { commitRunLog } from "../github/commit-run-log.js";
 import type { GitHubClient } from "../github/octokit.js";
 import { createRedactor } from "../runner/redact.js";
+import { redactExecution } from "../runner/redact-execution.js";
 import { renderRunLog } from "../runlog/render-run-log.js";
 import { runLogPath } from "../runlog/run-log-path.js";
-import type { ExecutionResult } from "../run-types.js";
 import { onlyChildValue } from "./children-value.js";
 import type { CleanupResult, ExecuteResult, RunJobData } from "./job-data.js";
 
@@ -49,15 +49,5 @@ export function cleanupStep(deps: CleanupDeps) {
     });
     await job.log(created ? `committed ${logPath} in ${commit}` : `${logPath} was already committed`);
     return { logPath, commit, status: execution.status };
-  };
-}
-
-// Redact every free text before rendering, so the replacement can never break the log's
-// fences or front matter. Captured lines were redacted at capture; this covers the rest.
-function redactExecution(execution: ExecutionResult, redact: (text: string) => string): ExecutionResult {
-  return {
-    ...execution,
-    message: execution.message === null ? null : redact(execution.message),
-    output: { ...execution.output, lines: execution.output.lines.map((line) => ({ ...line, text: redact(line.text) })) },
   };
 }

@@ -1,0 +1,62 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+
+export interface ChorebotProcess {
+  child: ChildProcess;
+  /** Every log line the process printed (pino JSON, parsed when possible). */
+  lines: Record<string, any>[];
+  /** Resolves with the first log line matching, including lines already printed. */
+  waitForLine(match: (line: Record<string, any>) => boolean): Promise<Record<string, any>>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Runs `node dist/cli.js <args>` with exactly `env` (plus PATH/HOME), as an operator would. */
+export function spawnChorebot(args: string[], env: Record<string, string>): ChorebotProcess {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: Record<string, any>[] = [];
+  const waiters: { match: (line: Record<string, any>) => boolean; resolve: (line: Record<string, any>) => void }[] = [];
+  const onLine = (text: string) => {
+    let line: Record<string, any>;
+    try {
+      line = JSON.parse(text);
+    } catch {
+      line = { msg: text };
+    }
+    lines.push(line);
+    if (process.env.CHOREBOT_E2E_VERBOSE) console.log(text);
+    for (const waiter of [...waiters]) {
+      if (waiter.match(line)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(line);
+      }
+    }
+  };
+  createInterface({ input: child.stdout! }).on("line", onLine);
+  createInterface({ input: child.stderr! }).on("line", onLine);
+  const exited = once(child, "exit");
+
+  return {
+    child,
+    lines,
+    waitForLine(match) {
+      const seen = lines.find(match);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        waiters.push({ match, resolve });
+        exited.then(() => reject(new Error(`chorebot exited before the expected line:\n${lines.map((l) => l.msg).join("\n")}`)));
+      });
+    },
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      await exited;
+    },
+  };
+}

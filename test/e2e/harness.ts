@@ -1,0 +1,144 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Job, Queue, QueueEvents } from "bullmq";
+import type { CleanupResult } from "../../src/pipeline/job-data.js";
+import { QUEUE_NAMES, type QueueName } from "../../src/pipeline/queues.js";
+import { runIdFor } from "../../src/pipeline/run-id.js";
+import { generateAppKey } from "../helpers/app-key.js";
+import { freePort, startRedis, type TestRedis } from "../helpers/redis-server.js";
+import { sendWebhook, startGitHubStandIn, type GitHubStandIn } from "../github-stand-in/index.js";
+import { spawnChorebot, type ChorebotProcess } from "./chorebot-process.js";
+
+export const WEBHOOK_SECRET = "e2e-webhook-secret";
+export const DASHBOARD = { user: "ops", password: "e2e-dashboard-password" };
+const PREFIX = "{chorebot}";
+
+export interface Harness {
+  gh: GitHubStandIn;
+  redis: TestRedis;
+  app: ChorebotProcess;
+  appUrl: string;
+  webhookUrl: string;
+  /** The production app's directory the scripts run in (SCRIPT_CWD). */
+  scriptCwd: string;
+  privateKey: string;
+  queues: Record<QueueName, Queue>;
+  /** Merges a PR adding `files` and delivers the push webhook; returns the run ids it should start. */
+  mergeAndPush(files: Record<string, string>, pr?: { approvals?: string[]; author?: string }): Promise<MergeResult>;
+  deliverPush(before: string, after: string, options?: { ref?: string; deliveryId?: string; signature?: string }): Promise<{ status: number; body: string }>;
+  /** Resolves when the run's cleanup job completed (its log is committed). */
+  waitForRun(runId: string): Promise<CleanupResult>;
+  /** What scripts recorded through the side-effect file, one line per execution. */
+  executions(): Promise<string[]>;
+  jobCount(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface MergeResult {
+  before: string;
+  after: string;
+  number: number;
+  runIds: Record<string, string>;
+  delivery: { status: number; body: string };
+}
+
+/** Starts Redis, the GitHub stand-in and `chorebot start` wired together through env only. */
+export async function startHarness(extraEnv: Record<string, string> = {}): Promise<Harness> {
+  const [redis, gh, port] = await Promise.all([startRedis(), startGitHubStandIn(), freePort()]);
+  const scriptCwd = await mkdtemp(join(tmpdir(), "chorebot-prod-"));
+  await installFakeProductionPackage(scriptCwd);
+  const sideEffects = join(scriptCwd, "executions.log");
+  await writeFile(sideEffects, "");
+  const privateKey = generateAppKey();
+
+  const app = spawnChorebot(["start"], {
+    APP_ID: "4242",
+    PRIVATE_KEY: privateKey,
+    WEBHOOK_SECRET,
+    REDIS_URL: redis.url,
+    GHE_HOST: gh.host,
+    GHE_PROTOCOL: "http",
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    DASHBOARD_USER: DASHBOARD.user,
+    DASHBOARD_PASSWORD: DASHBOARD.password,
+    SCRIPT_CWD: scriptCwd,
+    SCRIPT_ENV: "SIDE_EFFECTS,PROD_API_TOKEN",
+    SIDE_EFFECTS: sideEffects,
+    PROD_API_TOKEN: "prod-token-value-123",
+    GITHUB_WRITE_INTERVAL_MS: "0",
+    LOG_LEVEL: "info",
+    ...extraEnv,
+  });
+  await app.waitForLine((line) => typeof line.msg === "string" && line.msg.startsWith("Listening on"));
+
+  const connection = { host: "127.0.0.1", port: redis.port };
+  const queues = Object.fromEntries(
+    QUEUE_NAMES.map((name) => [name, new Queue(name, { connection, prefix: PREFIX })]),
+  ) as Record<QueueName, Queue>;
+  const cleanupEvents = new QueueEvents("cleanup", { connection, prefix: PREFIX });
+  await cleanupEvents.waitUntilReady();
+  const appUrl = `http://127.0.0.1:${port}`;
+  const webhookUrl = `${appUrl}/api/github/webhooks`;
+
+  const harness: Harness = {
+    gh,
+    redis,
+    app,
+    appUrl,
+    webhookUrl,
+    scriptCwd,
+    privateKey,
+    queues,
+    async mergeAndPush(files, pr = {}) {
+      const merged = await gh.mergePullRequest({ files, author: pr.author ?? "alice", approvals: pr.approvals ?? ["bob"] });
+      const delivery = await harness.deliverPush(merged.before, merged.after);
+      const runIds = Object.fromEntries(
+        Object.keys(files).map((path) => [path, runIdFor({ owner: gh.owner, repo: gh.repo, commit: merged.after, path })]),
+      );
+      return { ...merged, runIds, delivery };
+    },
+    deliverPush(before, after, options = {}) {
+      return sendWebhook({
+        url: webhookUrl,
+        secret: WEBHOOK_SECRET,
+        event: "push",
+        payload: gh.pushPayload({ before, after, ref: options.ref }),
+        deliveryId: options.deliveryId,
+        signature: options.signature,
+      });
+    },
+    async waitForRun(runId) {
+      const job = await Job.fromId(queues.cleanup, runId);
+      if (!job) throw new Error(`no cleanup job ${runId}; queued: ${JSON.stringify(await queues.cleanup.getJobCounts())}`);
+      return (await job.waitUntilFinished(cleanupEvents)) as CleanupResult;
+    },
+    async executions() {
+      return (await readFile(sideEffects, "utf8")).split("\n").filter(Boolean);
+    },
+    async jobCount() {
+      let total = 0;
+      for (const queue of Object.values(queues)) {
+        const counts = await queue.getJobCounts();
+        total += Object.values(counts).reduce((sum, n) => sum + n, 0);
+      }
+      return total;
+    },
+    async close() {
+      await app.stop();
+      await cleanupEvents.close();
+      await Promise.all(Object.values(queues).map((queue) => queue.close()));
+      await Promise.all([redis.stop(), gh.close(), rm(scriptCwd, { recursive: true, force: true })]);
+    },
+  };
+  return harness;
+}
+
+/** A package the production app has installed but the script repository does not. */
+async function installFakeProductionPackage(cwd: string): Promise<void> {
+  const dir = join(cwd, "node_modules", "prod-db");
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "package.json"), JSON.stringify({ name: "prod-db", version: "1.0.0", type: "module", exports: "./index.js" }));
+  await writeFile(join(dir, "index.js"), `export function plans() { return [{ id: "plan_1", seats: 0 }, { id: "plan_2", seats: 3 }]; }\n`);
+}
