@@ -1,6 +1,17 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
+import {
+  commitsInOrder,
+  parseBatchOutput,
+  parseNumstat,
+  parseRawDiff,
+  type CommitInfo,
+  type DiffEntry,
+} from "./git-parse.js";
+
+export type { CommitInfo, DiffEntry, DiffStatus, ParsedIdentity } from "./git-parse.js";
+export { parseCommitObject } from "./git-parse.js";
 
 /**
  * Thin wrapper over the `git` CLI operating on one bare repository. Everything goes through git
@@ -21,23 +32,6 @@ export interface GitIdentity {
   date?: string;
 }
 
-export interface ParsedIdentity {
-  name: string;
-  email: string;
-  /** ISO 8601 in UTC without milliseconds, like GitHub renders git dates. */
-  date: string;
-}
-
-export interface CommitInfo {
-  sha: string;
-  tree: string;
-  parents: string[];
-  author: ParsedIdentity;
-  committer: ParsedIdentity;
-  /** The message as stored, minus the single trailing newline git adds. */
-  message: string;
-}
-
 export interface TreeEntry {
   mode: string;
   type: ObjectType;
@@ -49,20 +43,6 @@ export interface TreeEntry {
 }
 
 export type TreeEdit = { path: string; remove: true } | { path: string; mode: string; sha: string };
-
-export type DiffStatus = "A" | "D" | "M" | "R" | "C" | "T";
-
-export interface DiffEntry {
-  status: DiffStatus;
-  path: string;
-  previousPath?: string;
-  oldSha: string;
-  newSha: string;
-  oldMode: string;
-  newMode: string;
-  additions: number;
-  deletions: number;
-}
 
 export class GitCommandError extends Error {
   constructor(
@@ -105,6 +85,7 @@ function gitEnv(gitDir: string): Record<string, string> {
     GIT_CONFIG_NOSYSTEM: "1",
     GIT_TERMINAL_PROMPT: "0",
     GIT_OPTIONAL_LOCKS: "0",
+    GIT_LITERAL_PATHSPECS: "1",
     GIT_AUTHOR_NAME: DEFAULT_IDENTITY.name,
     GIT_AUTHOR_EMAIL: DEFAULT_IDENTITY.email,
     GIT_COMMITTER_NAME: DEFAULT_IDENTITY.name,
@@ -112,44 +93,6 @@ function gitEnv(gitDir: string): Record<string, string> {
     LC_ALL: "C",
     LANG: "C",
   };
-}
-
-/** git's "<seconds> <+hhmm>" → "2024-01-01T00:00:00Z". */
-function gitDateToIso(seconds: string): string {
-  return new Date(Number(seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
-function parseIdentity(line: string): ParsedIdentity {
-  const match = /^(.*) <(.*)> (\d+) ([+-]\d{4})$/.exec(line);
-  if (!match) return { name: line, email: "", date: gitDateToIso("0") };
-  return { name: match[1]!, email: match[2]!, date: gitDateToIso(match[3]!) };
-}
-
-export function parseCommitObject(sha: string, raw: Buffer): CommitInfo {
-  const text = raw.toString("utf8");
-  const split = text.indexOf("\n\n");
-  const headerText = split === -1 ? text : text.slice(0, split);
-  let message = split === -1 ? "" : text.slice(split + 2);
-  if (message.endsWith("\n")) message = message.slice(0, -1);
-  const info: CommitInfo = {
-    sha,
-    tree: "",
-    parents: [],
-    author: parseIdentity(""),
-    committer: parseIdentity(""),
-    message,
-  };
-  for (const line of headerText.split("\n")) {
-    if (line.startsWith(" ")) continue; // continuation of a multi-line header (gpgsig)
-    const space = line.indexOf(" ");
-    const key = line.slice(0, space);
-    const value = line.slice(space + 1);
-    if (key === "tree") info.tree = value;
-    else if (key === "parent") info.parents.push(value);
-    else if (key === "author") info.author = parseIdentity(value);
-    else if (key === "committer") info.committer = parseIdentity(value);
-  }
-  return info;
 }
 
 /** Rejects anything git could read as an option or as revision syntax; GitHub takes names and shas only. */
@@ -208,6 +151,19 @@ export class GitRepo {
     });
   }
 
+  /** Synchronous variant, for the few helpers that must return synchronously (push payloads). */
+  execSync(args: string[], options: RunOptions = {}): RunResult {
+    const child = spawnSync("git", args, {
+      env: { ...this.env, ...options.env },
+      input: options.input ?? "",
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    if (child.error) throw child.error;
+    const result = { stdout: child.stdout, stderr: child.stderr.toString("utf8"), code: child.status ?? -1 };
+    if (child.status === 0 || (child.status !== null && options.okCodes?.includes(child.status))) return result;
+    throw new GitCommandError(args, child.status, result.stderr);
+  }
+
   async run(args: string[], options: RunOptions = {}): Promise<string> {
     return (await this.exec(args, options)).stdout.toString("utf8");
   }
@@ -238,30 +194,19 @@ export class GitRepo {
 
   /** Reads many objects with one `cat-file --batch`; missing ones are absent from the map. */
   async readObjects(shas: string[]): Promise<Map<string, { type: string; data: Buffer }>> {
-    const found = new Map<string, { type: string; data: Buffer }>();
-    if (shas.length === 0) return found;
+    if (shas.length === 0) return new Map();
     const { stdout } = await this.exec(["cat-file", "--batch"], { input: shas.join("\n") + "\n" });
-    let offset = 0;
-    while (offset < stdout.length) {
-      const newline = stdout.indexOf(10, offset);
-      const header = stdout.subarray(offset, newline).toString("utf8").split(" ");
-      offset = newline + 1;
-      if (header[1] === "missing" || header[1] === "ambiguous" || header.length < 3) continue;
-      const size = Number(header[2]);
-      found.set(header[0]!, { type: header[1]!, data: stdout.subarray(offset, offset + size) });
-      offset += size + 1;
-    }
-    return found;
+    return parseBatchOutput(stdout);
   }
 
   async readCommits(shas: string[]): Promise<CommitInfo[]> {
-    const objects = await this.readObjects(shas);
-    const commits: CommitInfo[] = [];
-    for (const sha of shas) {
-      const object = objects.get(sha);
-      if (object?.type === "commit") commits.push(parseCommitObject(sha, object.data));
-    }
-    return commits;
+    return commitsInOrder(shas, await this.readObjects(shas));
+  }
+
+  readCommitsSync(shas: string[]): CommitInfo[] {
+    if (shas.length === 0) return [];
+    const { stdout } = this.execSync(["cat-file", "--batch"], { input: shas.join("\n") + "\n" });
+    return commitsInOrder(shas, parseBatchOutput(stdout));
   }
 
   async readCommit(sha: string): Promise<CommitInfo | undefined> {
@@ -336,18 +281,22 @@ export class GitRepo {
     return result.code === 0;
   }
 
+  isAncestorSync(ancestor: string, descendant: string): boolean {
+    return this.execSync(["merge-base", "--is-ancestor", ancestor, descendant], { okCodes: [1, 128] }).code === 0;
+  }
+
   async mergeBase(a: string, b: string): Promise<string | undefined> {
     const result = await this.exec(["merge-base", a, b], { okCodes: [1] });
     return result.code === 0 ? result.stdout.toString("utf8").trim() : undefined;
   }
 
   /** `git rev-list` of commits reachable from `include` but not from any of `exclude`. */
-  async revList(include: string, exclude: string[] = [], options: { firstParent?: boolean; reverse?: boolean } = {}) {
-    const args = ["rev-list"];
-    if (options.firstParent) args.push("--first-parent");
-    if (options.reverse) args.push("--reverse");
-    args.push(include, ...exclude.map((sha) => `^${sha}`), "--");
-    return (await this.run(args)).split("\n").filter(Boolean);
+  async revList(include: string, exclude: string[] = [], options: RevListOptions = {}): Promise<string[]> {
+    return (await this.run(revListArgs(include, exclude, options))).split("\n").filter(Boolean);
+  }
+
+  revListSync(include: string, exclude: string[] = [], options: RevListOptions = {}): string[] {
+    return this.execSync(revListArgs(include, exclude, options)).stdout.toString("utf8").split("\n").filter(Boolean);
   }
 
   // ---------------------------------------------------------------- trees
@@ -485,8 +434,8 @@ export class GitRepo {
       GIT_COMMITTER_DATE: o.committer?.date ?? o.author?.date ?? fallbackDate,
     };
     const args = ["commit-tree", o.tree, ...o.parents.flatMap((parent) => ["-p", parent]), "-F", "-"];
-    const message = o.message.endsWith("\n") ? o.message : `${o.message}\n`;
-    return (await this.run(args, { env, input: message })).trim();
+    // commit-tree -F stores the message byte for byte, as GitHub does for API-created commits.
+    return (await this.run(args, { env, input: o.message })).trim();
   }
 
   // ---------------------------------------------------------------- diffs
@@ -496,46 +445,26 @@ export class GitRepo {
     const base = from ?? EMPTY_TREE_SHA;
     const raw = await this.run(["diff-tree", "-r", "-z", "-M", "--raw", "--no-abbrev", base, to]);
     const numstat = await this.run(["diff-tree", "-r", "-z", "-M", "--numstat", base, to]);
-
-    const counts = new Map<string, { additions: number; deletions: number }>();
-    const numTokens = numstat.split("\0");
-    for (let i = 0; i < numTokens.length; i++) {
-      const token = numTokens[i]!;
-      if (!token) continue;
-      const [adds, dels, path] = token.split("\t");
-      const finalPath = path === "" ? numTokens[(i += 2)]! : path!;
-      counts.set(finalPath, {
-        additions: adds === "-" ? 0 : Number(adds),
-        deletions: dels === "-" ? 0 : Number(dels),
-      });
-    }
-
-    const entries: DiffEntry[] = [];
-    const tokens = raw.split("\0");
-    for (let i = 0; i < tokens.length; i++) {
-      const token = tokens[i]!;
-      if (!token.startsWith(":")) continue;
-      const [oldMode, newMode, oldSha, newSha, statusField] = token.slice(1).split(" ");
-      const status = statusField!.charAt(0) as DiffStatus;
-      const entry: DiffEntry = {
-        status,
-        path: "",
-        oldSha: oldSha!,
-        newSha: newSha!,
-        oldMode: oldMode!,
-        newMode: newMode!,
-        additions: 0,
-        deletions: 0,
-      };
-      if (status === "R" || status === "C") {
-        entry.previousPath = tokens[++i]!;
-        entry.path = tokens[++i]!;
-      } else {
-        entry.path = tokens[++i]!;
-      }
-      Object.assign(entry, counts.get(entry.path));
-      entries.push(entry);
-    }
-    return entries;
+    const counts = parseNumstat(numstat);
+    return parseRawDiff(raw).map((entry) => ({ ...entry, ...counts.get(entry.path) }));
   }
+
+  /** Like diff() without line counts, synchronously. */
+  diffSync(from: string | undefined, to: string): DiffEntry[] {
+    const raw = this.execSync(["diff-tree", "-r", "-z", "-M", "--raw", "--no-abbrev", from ?? EMPTY_TREE_SHA, to]);
+    return parseRawDiff(raw.stdout.toString("utf8"));
+  }
+}
+
+interface RevListOptions {
+  firstParent?: boolean;
+  reverse?: boolean;
+}
+
+function revListArgs(include: string, exclude: string[], options: RevListOptions): string[] {
+  const args = ["rev-list"];
+  if (options.firstParent) args.push("--first-parent");
+  if (options.reverse) args.push("--reverse");
+  args.push(include, ...exclude.map((sha) => `^${sha}`), "--");
+  return args;
 }

@@ -7,7 +7,7 @@ export function userId(login: string): number {
   return (digest.readUInt32BE(0) % 90_000_000) + 10_000_000;
 }
 
-function nodeId(prefix: string, id: number): string {
+export function nodeId(prefix: string, id: number): string {
   return `${prefix}_${Buffer.from(`${prefix}:${id}`).toString("base64url")}`;
 }
 
@@ -55,4 +55,7 @@ export function userObject(apiUrl: string, htmlUrl: string, login: string, type?
   };
 }
 
-export { nodeId };
+
+/** The app's slug; API-created commits default to its bot identity, as GitHub does for app tokens. */
+export const APP_SLUG = "chorebot";
+export const BOT_LOGIN = `${APP_SLUG}[bot]`;

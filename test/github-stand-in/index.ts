@@ -1,0 +1,16 @@
+/**
+ * A local GitHub stand-in for end-to-end tests: GitHub's REST shapes over HTTP on 127.0.0.1,
+ * backed by a real bare git repository driven through the git CLI.
+ */
+export { startGitHubStandIn } from "./stand-in.js";
+export { sendWebhook, signWebhookBody, type SendWebhookOptions } from "./webhook.js";
+export type {
+  CommitFilesOptions,
+  FailNextOptions,
+  GitHubStandIn,
+  MergedPullRequest,
+  MergePullRequestOptions,
+  PushPayloadRequest,
+  StandInOptions,
+} from "./types.js";
+export type { ReviewState } from "./pull-requests.js";

@@ -1,0 +1,146 @@
+import { createRequire } from "node:module";
+import type { WebhookDefinition } from "@octokit/webhooks-examples";
+import { ZERO_SHA, type CommitInfo } from "./git-repo.js";
+import { repository, user } from "./shapes.js";
+import { repoApiUrl, repoHtmlUrl, type StandInState } from "./state.js";
+import { loginForEmail, nodeId } from "./users.js";
+
+export interface PushPayloadOptions {
+  before: string;
+  after: string;
+  ref?: string;
+  deleted?: boolean;
+  forced?: boolean;
+  /** Login of the pusher/sender; defaults to the author of `after` (or the repository owner). */
+  sender?: string;
+}
+
+/** GitHub's documented cap on `commits` in a push payload. */
+const MAX_PAYLOAD_COMMITS = 2048;
+
+let cachedTemplate: Record<string, unknown> | undefined;
+
+/** The first branch push (not a tag, not a deletion) among the published `push` examples. */
+function pushTemplate(): Record<string, unknown> {
+  if (!cachedTemplate) {
+    const require = createRequire(import.meta.url);
+    const definitions = require("@octokit/webhooks-examples") as WebhookDefinition[];
+    const push = definitions.find((definition) => definition.name === "push");
+    const example = push?.examples.find((candidate) => {
+      const payload = candidate as unknown as { ref?: string; deleted?: boolean };
+      return payload.ref?.startsWith("refs/heads/") && payload.deleted === false;
+    });
+    if (!example) throw new Error("@octokit/webhooks-examples has no branch push example");
+    cachedTemplate = example as unknown as Record<string, unknown>;
+  }
+  return structuredClone(cachedTemplate);
+}
+
+/** Points the template repository's remaining `*_url` templates at this repository. */
+function retargetTemplateUrls(state: StandInState, template: Record<string, unknown>): Record<string, unknown> {
+  const fullName = String(template.full_name);
+  const apiPrefix = `https://api.github.com/repos/${fullName}`;
+  const htmlPrefix = String(template.html_url);
+  const result: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(template)) {
+    if (typeof value !== "string") result[key] = value;
+    else if (value.startsWith(apiPrefix)) result[key] = repoApiUrl(state) + value.slice(apiPrefix.length);
+    else if (value.startsWith(htmlPrefix)) result[key] = repoHtmlUrl(state) + value.slice(htmlPrefix.length);
+    else result[key] = value;
+  }
+  return result;
+}
+
+/** Files touched by `commit` relative to its first parent (root commits: everything added). */
+function changedPaths(state: StandInState, commit: CommitInfo) {
+  const entries = state.git.diffSync(commit.parents[0], commit.sha);
+  const added: string[] = [];
+  const removed: string[] = [];
+  const modified: string[] = [];
+  for (const entry of entries) {
+    if (entry.status === "A" || entry.status === "C") added.push(entry.path);
+    else if (entry.status === "D") removed.push(entry.path);
+    else if (entry.status === "R") {
+      removed.push(entry.previousPath!);
+      added.push(entry.path);
+    } else modified.push(entry.path);
+  }
+  return { added, removed, modified };
+}
+
+function personJson(identity: { name: string; email: string }) {
+  const username = loginForEmail(identity.email);
+  return { name: identity.name, email: identity.email, ...(username ? { username } : {}) };
+}
+
+function commitJson(state: StandInState, commit: CommitInfo, distinct: boolean) {
+  return {
+    id: commit.sha,
+    tree_id: commit.tree,
+    distinct,
+    message: commit.message,
+    timestamp: commit.committer.date,
+    url: `${repoHtmlUrl(state)}/commit/${commit.sha}`,
+    author: personJson(commit.author),
+    committer: personJson(commit.committer),
+    ...changedPaths(state, commit),
+  };
+}
+
+/**
+ * A realistic `push` webhook payload: the published example, deep-cloned, with everything that
+ * describes this push and this repository overwritten from the git repository. Synchronous
+ * (spawnSync) so callers can pass it straight into sendWebhook.
+ */
+export function buildPushPayload(state: StandInState, o: PushPayloadOptions): Record<string, unknown> {
+  const payload = pushTemplate();
+  const ref = o.ref ?? `refs/heads/${state.defaultBranch}`;
+  const created = o.before === ZERO_SHA;
+  const deleted = o.deleted ?? o.after === ZERO_SHA;
+
+  let commits: CommitInfo[] = [];
+  if (!deleted) {
+    const shas = created ? [o.after] : state.git.revListSync(o.after, [o.before], { reverse: true });
+    commits = state.git.readCommitsSync(shas.slice(-MAX_PAYLOAD_COMMITS));
+  }
+  const headCommit = deleted ? undefined : state.git.readCommitsSync([o.after])[0];
+  if (!deleted && !headCommit) throw new Error(`pushPayload: ${o.after} is not a commit in ${state.owner}/${state.repo}`);
+  const forced = o.forced ?? (!created && !deleted && !state.git.isAncestorSync(o.before, o.after));
+  const sender =
+    o.sender ?? (headCommit && loginForEmail(headCommit.author.email)) ?? state.owner;
+  const senderUser = user(state, sender);
+
+  const repo = repository(state);
+  const pushedAt = Math.floor(Date.now() / 1000);
+  payload.repository = {
+    ...retargetTemplateUrls(state, payload.repository as Record<string, unknown>),
+    ...repo,
+    // A quirk of push payloads: repository.url is the html URL, not the API URL.
+    url: repoHtmlUrl(state),
+    // Push events alone carry numeric timestamps for these, and a master_branch alias.
+    created_at: Math.floor(Date.parse(repo.created_at) / 1000),
+    pushed_at: pushedAt,
+    updated_at: new Date(pushedAt * 1000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+    owner: { ...repo.owner, name: state.owner, email: null },
+    master_branch: state.defaultBranch,
+    stargazers: 0,
+    custom_properties: {},
+  };
+  payload.ref = ref;
+  payload.before = o.before;
+  payload.after = o.after;
+  payload.created = created;
+  payload.deleted = deleted;
+  payload.forced = forced;
+  payload.base_ref = null;
+  payload.compare = created
+    ? `${repoHtmlUrl(state)}/commit/${o.after.slice(0, 12)}`
+    : `${repoHtmlUrl(state)}/compare/${o.before.slice(0, 12)}...${o.after.slice(0, 12)}`;
+  payload.commits = commits.map((commit) => commitJson(state, commit, true));
+  payload.head_commit = headCommit ? commitJson(state, headCommit, true) : null;
+  payload.pusher = { name: sender, email: `${senderUser.id}+${sender}@users.noreply.github.com` };
+  payload.sender = senderUser;
+  payload.installation = { id: state.installationId, node_id: nodeId("IN", state.installationId) };
+  delete payload.organization;
+  return payload;
+}

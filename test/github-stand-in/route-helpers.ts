@@ -1,0 +1,87 @@
+import { ApiError, invalidRequest, notFound } from "./api-error.js";
+import type { GitIdentity } from "./git-repo.js";
+import type { RouteContext } from "./router.js";
+import { isOurRepo, type StandInState } from "./state.js";
+import { BOT_LOGIN, gitIdentityFor } from "./users.js";
+
+/** Every /repos/{owner}/{repo}/… route answers 404 for any repository but ours (as for a private repo). */
+export function requireRepo(state: StandInState, ctx: RouteContext): void {
+  if (!isOurRepo(state, ctx.params.owner, ctx.params.repo)) throw notFound();
+  if (ctx.auth.kind === "installation" && ctx.auth.installationId !== state.installationId) throw notFound();
+}
+
+/** The JSON body as an object, or GitHub's 400/422 when it is not one. */
+export function bodyObject(ctx: RouteContext): Record<string, unknown> {
+  if (ctx.body === undefined) return {};
+  if (typeof ctx.body !== "object" || ctx.body === null || Array.isArray(ctx.body)) {
+    throw new ApiError(400, "Problems parsing JSON");
+  }
+  return ctx.body as Record<string, unknown>;
+}
+
+export function requireString(body: Record<string, unknown>, field: string, docs?: string): string {
+  const value = body[field];
+  if (value === undefined || value === null) throw invalidRequest(`"${field}" wasn't supplied.`, docs);
+  if (typeof value !== "string") {
+    throw invalidRequest(`For 'properties/${field}', ${JSON.stringify(value)} is not a string.`, docs);
+  }
+  return value;
+}
+
+export function isSha(value: unknown): value is string {
+  return typeof value === "string" && /^[0-9a-f]{40}$/.test(value);
+}
+
+/** Base64 wrapped at 60 columns with a trailing newline, the way the contents/blobs APIs return it. */
+export function wrappedBase64(data: Buffer): string {
+  const encoded = data.toString("base64");
+  if (encoded.length === 0) return "";
+  return encoded.replace(/.{1,60}/g, "$&\n");
+}
+
+export const DOCS = {
+  compare: "https://docs.github.com/rest/commits/commits#compare-two-commits",
+  contents: "https://docs.github.com/rest/repos/contents#get-repository-content",
+  createFile: "https://docs.github.com/rest/repos/contents#create-or-update-file-contents",
+  deleteFile: "https://docs.github.com/rest/repos/contents#delete-a-file",
+  getTree: "https://docs.github.com/rest/git/trees#get-a-tree",
+  createTree: "https://docs.github.com/rest/git/trees#create-a-tree",
+  createBlob: "https://docs.github.com/rest/git/blobs#create-a-blob",
+  getBlob: "https://docs.github.com/rest/git/blobs#get-a-blob",
+  getCommit: "https://docs.github.com/rest/git/commits#get-a-commit-object",
+  createCommit: "https://docs.github.com/rest/git/commits#create-a-commit",
+  getRef: "https://docs.github.com/rest/git/refs#get-a-reference",
+  createRef: "https://docs.github.com/rest/git/refs#create-a-reference",
+  updateRef: "https://docs.github.com/rest/git/refs#update-a-reference",
+  deleteRef: "https://docs.github.com/rest/git/refs#delete-a-reference",
+  pulls: "https://docs.github.com/rest/pulls/pulls#get-a-pull-request",
+  commitPulls: "https://docs.github.com/rest/commits/commits#list-pull-requests-associated-with-a-commit",
+  restCommit: "https://docs.github.com/rest/commits/commits#get-a-commit",
+  accessTokens: "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app",
+} as const;
+
+/** An optional `author`/`committer` object of a write request: `{ name, email, date? }`. */
+export function optionalIdentity(
+  body: Record<string, unknown>,
+  field: "author" | "committer",
+  docs?: string,
+): GitIdentity | undefined {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw invalidRequest(`For 'properties/${field}', ${JSON.stringify(value)} is not an object.`, docs);
+  }
+  const identity = value as Record<string, unknown>;
+  const name = requireString(identity, "name", docs);
+  const email = requireString(identity, "email", docs);
+  const date = identity.date;
+  if (date !== undefined && (typeof date !== "string" || Number.isNaN(Date.parse(date)))) {
+    throw invalidRequest(`For 'properties/${field}/properties/date', ${JSON.stringify(date)} is not a date-time.`, docs);
+  }
+  return date === undefined ? { name, email } : { name, email, date: date as string };
+}
+
+/** The identity GitHub records for API writes made with an installation token. */
+export function botIdentity(): GitIdentity {
+  return gitIdentityFor(BOT_LOGIN);
+}

@@ -1,0 +1,204 @@
+import { posix } from "node:path";
+import { ApiError, invalidRequest, notFound } from "./api-error.js";
+import type { TreeEntry } from "./git-repo.js";
+import type { Router } from "./router.js";
+import {
+  bodyObject,
+  botIdentity,
+  DOCS,
+  optionalIdentity,
+  requireRepo,
+  requireString,
+  wrappedBase64,
+} from "./route-helpers.js";
+import { encodePath, gitCommit } from "./shapes.js";
+import { repoApiUrl, repoHtmlUrl, type StandInState } from "./state.js";
+
+/** Files above this size come back with `encoding: "none"` and empty content, like on GitHub. */
+const MAX_INLINE_CONTENT = 1024 * 1024;
+
+function normalizePath(path: string): string {
+  return path.replace(/^\/+|\/+$/g, "");
+}
+
+/** Where a symlink at `path` points inside the repository, or undefined when it leaves it. */
+function symlinkTarget(path: string, target: string): string | undefined {
+  if (target.startsWith("/")) return undefined;
+  const resolved = posix.normalize(posix.join(posix.dirname(path), target));
+  if (resolved === "." || resolved === ".." || resolved.startsWith("../")) return undefined;
+  return resolved;
+}
+
+/** The parts of a contents item that every type shares. */
+function baseItem(state: StandInState, entry: TreeEntry, path: string, ref: string, type: string) {
+  const name = path.split("/").pop() ?? path;
+  const url = `${repoApiUrl(state)}/contents/${encodePath(path)}?ref=${encodeURIComponent(ref)}`;
+  const gitKind = entry.type === "tree" ? "trees" : entry.type === "commit" ? "commits" : "blobs";
+  const gitUrl = entry.type === "commit" ? null : `${repoApiUrl(state)}/git/${gitKind}/${entry.sha}`;
+  const htmlUrl =
+    entry.type === "commit" ? null : `${repoHtmlUrl(state)}/${entry.type === "tree" ? "tree" : "blob"}/${ref}/${encodePath(path)}`;
+  const downloadUrl =
+    entry.type === "blob" ? `${state.htmlUrl}/raw/${state.owner}/${state.repo}/${ref}/${encodePath(path)}` : null;
+  return {
+    name,
+    path,
+    sha: entry.sha,
+    size: entry.type === "blob" ? (entry.size ?? 0) : 0,
+    url,
+    html_url: htmlUrl,
+    git_url: gitUrl,
+    download_url: downloadUrl,
+    type,
+    _links: { self: url, git: gitUrl, html: htmlUrl },
+  };
+}
+
+/** `.gitmodules` at `commit` → the url configured for the submodule at `path`. */
+async function submoduleUrl(state: StandInState, commit: string, path: string): Promise<string | null> {
+  const result = await state.git.exec(["config", "--blob", `${commit}:.gitmodules`, "-z", "--list"], {
+    okCodes: [1, 128],
+  });
+  if (result.code !== 0) return null;
+  const values = new Map<string, string>();
+  for (const record of result.stdout.toString("utf8").split("\0")) {
+    const newline = record.indexOf("\n");
+    if (newline > 0) values.set(record.slice(0, newline), record.slice(newline + 1));
+  }
+  for (const [key, value] of values) {
+    const match = /^submodule\.(.*)\.path$/.exec(key);
+    if (match && value === path) return values.get(`submodule.${match[1]}.url`) ?? null;
+  }
+  return null;
+}
+
+/** The full contents object for a single (non-directory) entry. */
+async function itemObject(state: StandInState, commit: string, entry: TreeEntry, path: string, ref: string) {
+  if (entry.type === "commit") {
+    return { ...baseItem(state, entry, path, ref, "submodule"), submodule_git_url: await submoduleUrl(state, commit, path) };
+  }
+  if (entry.mode === "120000") {
+    const target = (await state.git.readBlob(entry.sha)).toString("utf8");
+    return { ...baseItem(state, entry, path, ref, "symlink"), target };
+  }
+  const tooLarge = (entry.size ?? 0) > MAX_INLINE_CONTENT;
+  const data = tooLarge ? Buffer.alloc(0) : await state.git.readBlob(entry.sha);
+  return {
+    ...baseItem(state, entry, path, ref, "file"),
+    content: wrappedBase64(data),
+    encoding: tooLarge ? "none" : "base64",
+  };
+}
+
+/** A directory listing item. GitHub documents submodules as type "file" in listings (for compatibility). */
+function listingItem(state: StandInState, entry: TreeEntry, path: string, ref: string) {
+  const type = entry.type === "tree" ? "dir" : entry.mode === "120000" ? "symlink" : "file";
+  return baseItem(state, entry, path, ref, type);
+}
+
+export function registerContentsRoutes(router: Router, state: StandInState): void {
+  const git = state.git;
+
+  router.add("GET", "/repos/:owner/:repo/contents/*path", "installation", async (ctx) => {
+    requireRepo(state, ctx);
+    const ref = ctx.query.get("ref") || state.defaultBranch;
+    const path = normalizePath(ctx.params.path!);
+    const commit = await git.resolveCommit(ref);
+    if (!commit) throw new ApiError(404, `No commit found for the ref ${ref}`, DOCS.contents);
+    const entry = await git.entryAt(commit, path);
+    if (!entry) throw notFound(DOCS.contents);
+    if (entry.mode === "120000") {
+      // Documented: a symlink to a regular file in the repository answers with that file.
+      const target = symlinkTarget(path, (await git.readBlob(entry.sha)).toString("utf8"));
+      const targetEntry = target === undefined ? undefined : await git.entryAt(commit, target);
+      if (targetEntry?.type === "blob" && targetEntry.mode !== "120000") {
+        return { status: 200, body: await itemObject(state, commit, targetEntry, target!, ref) };
+      }
+    }
+    if (entry.type !== "tree") return { status: 200, body: await itemObject(state, commit, entry, path, ref) };
+    const children = await git.lsTree(entry.sha);
+    return {
+      status: 200,
+      body: children.map((child) =>
+        listingItem(state, child, path === "" ? child.path : `${path}/${child.path}`, ref),
+      ),
+    };
+  });
+
+  router.add("PUT", "/repos/:owner/:repo/contents/*path", "installation", async (ctx) => {
+    requireRepo(state, ctx);
+    const path = normalizePath(ctx.params.path!);
+    if (path === "") throw notFound(DOCS.createFile);
+    const body = bodyObject(ctx);
+    const message = requireString(body, "message", DOCS.createFile);
+    const content = requireString(body, "content", DOCS.createFile);
+    if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(content)) throw new ApiError(422, "content is not valid Base64", DOCS.createFile);
+    const expectedSha = body.sha === undefined || body.sha === null ? undefined : requireString(body, "sha");
+    const branch = typeof body.branch === "string" ? body.branch : state.defaultBranch;
+    const author = optionalIdentity(body, "author", DOCS.createFile);
+    const committer = optionalIdentity(body, "committer", DOCS.createFile);
+
+    return state.mutex.run(async () => {
+      const tip = await git.readRef(`refs/heads/${branch}`);
+      if (!tip) throw new ApiError(404, `Branch ${branch} not found`, DOCS.createFile);
+      const existing = await git.entryAt(tip, path);
+      if (existing && existing.type !== "blob") throw new ApiError(422, `${path} is a directory`, DOCS.createFile);
+      if (existing && expectedSha === undefined) throw invalidRequest(`"sha" wasn't supplied.`, DOCS.createFile);
+      if (existing && expectedSha !== existing.sha) {
+        throw new ApiError(409, `${path} does not match ${expectedSha}`, DOCS.createFile);
+      }
+      const blob = await git.hashObject(Buffer.from(content, "base64"));
+      const tipCommit = (await git.readCommit(tip))!;
+      const tree = await git.buildTree(tipCommit.tree, [{ path, mode: existing?.mode ?? "100644", sha: blob }]);
+      const sha = await git.commitTree({
+        tree,
+        parents: [tip],
+        message,
+        author: author ?? committer ?? botIdentity(),
+        committer: committer ?? author ?? botIdentity(),
+      });
+      if (!(await git.updateRef(`refs/heads/${branch}`, sha, tip))) {
+        throw new ApiError(409, `${path} does not match ${expectedSha ?? ""}`.trim(), DOCS.createFile);
+      }
+      const entry = (await git.entryAt(sha, path))!;
+      return {
+        status: existing ? 200 : 201,
+        body: {
+          content: baseItem(state, entry, path, branch, "file"),
+          commit: gitCommit(state, (await git.readCommit(sha))!),
+        },
+      };
+    });
+  });
+
+  router.add("DELETE", "/repos/:owner/:repo/contents/*path", "installation", async (ctx) => {
+    requireRepo(state, ctx);
+    const path = normalizePath(ctx.params.path!);
+    const body = bodyObject(ctx);
+    const message = requireString(body, "message", DOCS.deleteFile);
+    const expectedSha = requireString(body, "sha", DOCS.deleteFile);
+    const branch = typeof body.branch === "string" ? body.branch : state.defaultBranch;
+    const author = optionalIdentity(body, "author", DOCS.deleteFile);
+    const committer = optionalIdentity(body, "committer", DOCS.deleteFile);
+
+    return state.mutex.run(async () => {
+      const tip = await git.readRef(`refs/heads/${branch}`);
+      if (!tip) throw new ApiError(404, `Branch ${branch} not found`, DOCS.deleteFile);
+      const existing = path === "" ? undefined : await git.entryAt(tip, path);
+      if (!existing || existing.type !== "blob") throw notFound(DOCS.deleteFile);
+      if (existing.sha !== expectedSha) throw new ApiError(409, `${path} does not match ${expectedSha}`, DOCS.deleteFile);
+      const tipCommit = (await git.readCommit(tip))!;
+      const tree = await git.buildTree(tipCommit.tree, [{ path, remove: true }]);
+      const sha = await git.commitTree({
+        tree,
+        parents: [tip],
+        message,
+        author: author ?? committer ?? botIdentity(),
+        committer: committer ?? author ?? botIdentity(),
+      });
+      if (!(await git.updateRef(`refs/heads/${branch}`, sha, tip))) {
+        throw new ApiError(409, `${path} does not match ${expectedSha}`, DOCS.deleteFile);
+      }
+      return { status: 200, body: { content: null, commit: gitCommit(state, (await git.readCommit(sha))!) } };
+    });
+  });
+}

@@ -1,0 +1,233 @@
+import { ApiError, invalidRequest, notFound, unprocessable } from "./api-error.js";
+import { TreeEditError, type TreeEdit, type TreeEntry } from "./git-repo.js";
+import type { Router } from "./router.js";
+import {
+  bodyObject,
+  botIdentity,
+  DOCS,
+  isSha,
+  optionalIdentity,
+  requireRepo,
+  requireString,
+  wrappedBase64,
+} from "./route-helpers.js";
+import { gitCommit, treeEntryUrl } from "./shapes.js";
+import { repoApiUrl, type StandInState } from "./state.js";
+import { nodeId, userId } from "./users.js";
+
+const MODE_TYPES: Record<string, "blob" | "tree" | "commit"> = {
+  "100644": "blob",
+  "100755": "blob",
+  "120000": "blob",
+  "040000": "tree",
+  "160000": "commit",
+};
+
+function treeEntryJson(state: StandInState, entry: TreeEntry) {
+  return {
+    path: entry.path,
+    mode: entry.mode,
+    type: entry.type,
+    sha: entry.sha,
+    ...(entry.type === "blob" ? { size: entry.size ?? 0 } : {}),
+    url: entry.type === "commit" ? undefined : treeEntryUrl(state, entry.type, entry.sha),
+  };
+}
+
+function isValidTreePath(path: string): boolean {
+  return path.length > 0 && path.split("/").every((part) => part !== "" && part !== "." && part !== ".." && part !== ".git");
+}
+
+/** A validated item of POST /git/trees' `tree` array, before its blob (if any) is written. */
+type PlannedEdit = { path: string; remove: true } | { path: string; mode: string; sha?: string; content?: string };
+
+function planTreeEntry(item: unknown): PlannedEdit {
+  if (typeof item !== "object" || item === null || Array.isArray(item)) {
+    throw invalidRequest(`For 'items', ${JSON.stringify(item)} is not an object.`, DOCS.createTree);
+  }
+  const entry = item as Record<string, unknown>;
+  const path = entry.path;
+  if (typeof path !== "string") throw invalidRequest(`"path" wasn't supplied.`, DOCS.createTree);
+  if (!isValidTreePath(path)) throw unprocessable("tree.path contains a malformed path component", DOCS.createTree);
+  const mode = entry.mode;
+  if (typeof mode !== "string" || !(mode in MODE_TYPES)) {
+    throw invalidRequest(`For 'properties/mode', ${JSON.stringify(mode)} is not a member of enum.`, DOCS.createTree);
+  }
+  const type = entry.type;
+  if (type !== undefined && type !== MODE_TYPES[mode]) {
+    if (type !== "blob" && type !== "tree" && type !== "commit") {
+      throw invalidRequest(`For 'properties/type', ${JSON.stringify(type)} is not a member of enum.`, DOCS.createTree);
+    }
+    throw unprocessable("GitRPC::BadObjectState", DOCS.createTree);
+  }
+  const hasSha = "sha" in entry;
+  const hasContent = entry.content !== undefined && entry.content !== null;
+  if (hasSha === hasContent) {
+    throw unprocessable(
+      "Must supply either tree.sha or tree.content. Request will be rejected if both are present.",
+      DOCS.createTree,
+    );
+  }
+  if (hasContent) {
+    if (typeof entry.content !== "string") {
+      throw invalidRequest(`For 'properties/content', ${JSON.stringify(entry.content)} is not a string.`, DOCS.createTree);
+    }
+    if (MODE_TYPES[mode] !== "blob") throw unprocessable("GitRPC::BadObjectState", DOCS.createTree);
+    return { path, mode, content: entry.content };
+  }
+  if (entry.sha === null) return { path, remove: true };
+  if (!isSha(entry.sha)) throw unprocessable(`tree.sha ${String(entry.sha)} is not a valid ${MODE_TYPES[mode]}`, DOCS.createTree);
+  return { path, mode, sha: entry.sha };
+}
+
+/** Git Database API: trees, blobs and commits. */
+export function registerGitDataRoutes(router: Router, state: StandInState): void {
+  const git = state.git;
+
+  router.add("GET", "/repos/:owner/:repo/git/trees/:sha", "installation", async (ctx) => {
+    requireRepo(state, ctx);
+    const sha = await git.resolve(ctx.params.sha!, "tree");
+    if (!sha) throw notFound(DOCS.getTree);
+    const recursive = ctx.query.has("recursive");
+    const entries = await git.lsTree(sha, { recursive, includeTrees: true });
+    return {
+      status: 200,
+      body: {
+        sha,
+        url: `${repoApiUrl(state)}/git/trees/${sha}`,
+        tree: entries.map((entry) => treeEntryJson(state, entry)),
+        truncated: false,
+      },
+    };
+  });
+
+  router.add("POST", "/repos/:owner/:repo/git/trees", "installation", async (ctx) => {
+    requireRepo(state, ctx);
+    const body = bodyObject(ctx);
+    if (body.tree === undefined || body.tree === null) throw invalidRequest(`"tree" wasn't supplied.`, DOCS.createTree);
+    if (!Array.isArray(body.tree)) {
+      throw invalidRequest(`For 'properties/tree', ${JSON.stringify(body.tree)} is not an array.`, DOCS.createTree);
+    }
+    const planned = body.tree.map(planTreeEntry);
+    const baseTree = body.base_tree === undefined || body.base_tree === null ? undefined : body.base_tree;
+    if (baseTree !== undefined && typeof baseTree !== "string") {
+      throw invalidRequest(`For 'properties/base_tree', ${JSON.stringify(baseTree)} is not a string.`, DOCS.createTree);
+    }
+
+    return state.mutex.run(async () => {
+      if (baseTree !== undefined && (await git.objectType(baseTree)) !== "tree") {
+        throw unprocessable("GitRPC::BadObjectState", DOCS.createTree);
+      }
+      const edits: TreeEdit[] = [];
+      for (const edit of planned) {
+        if ("remove" in edit) {
+          edits.push(edit);
+        } else if (edit.content !== undefined) {
+          edits.push({ path: edit.path, mode: edit.mode, sha: await git.hashObject(edit.content) });
+        } else {
+          const expected = MODE_TYPES[edit.mode]!;
+          // Gitlinks point into another repository, so their commit need not exist here.
+          if (expected !== "commit" && (await git.objectType(edit.sha!)) !== expected) {
+            throw unprocessable(`tree.sha ${edit.sha} is not a valid ${expected}`, DOCS.createTree);
+          }
+          edits.push({ path: edit.path, mode: edit.mode, sha: edit.sha! });
+        }
+      }
+      let sha: string;
+      try {
+        sha = await git.buildTree(baseTree, edits);
+      } catch (error) {
+        if (error instanceof TreeEditError) throw unprocessable("GitRPC::BadObjectState", DOCS.createTree);
+        throw error;
+      }
+      const entries = await git.lsTree(sha);
+      return {
+        status: 201,
+        headers: { location: `${repoApiUrl(state)}/git/trees/${sha}` },
+        body: {
+          sha,
+          url: `${repoApiUrl(state)}/git/trees/${sha}`,
+          tree: entries.map((entry) => treeEntryJson(state, entry)),
+          truncated: false,
+        },
+      };
+    });
+  });
+
+  router.add("POST", "/repos/:owner/:repo/git/blobs", "installation", async (ctx) => {
+    requireRepo(state, ctx);
+    const body = bodyObject(ctx);
+    const content = requireString(body, "content", DOCS.createBlob);
+    const encoding = body.encoding ?? "utf-8";
+    if (encoding !== "utf-8" && encoding !== "utf8" && encoding !== "base64") {
+      throw unprocessable(`encoding must be "utf-8" or "base64"`, DOCS.createBlob);
+    }
+    const data = encoding === "base64" ? Buffer.from(content, "base64") : Buffer.from(content, "utf8");
+    const sha = await state.mutex.run(() => git.hashObject(data));
+    const url = `${repoApiUrl(state)}/git/blobs/${sha}`;
+    return { status: 201, headers: { location: url }, body: { url, sha } };
+  });
+
+  router.add("GET", "/repos/:owner/:repo/git/blobs/:sha", "installation", async (ctx) => {
+    requireRepo(state, ctx);
+    const sha = ctx.params.sha!;
+    if ((await git.objectType(sha)) !== "blob") throw notFound(DOCS.getBlob);
+    const data = await git.readBlob(sha);
+    return {
+      status: 200,
+      body: {
+        sha,
+        node_id: nodeId("B", userId(sha)),
+        size: data.length,
+        url: `${repoApiUrl(state)}/git/blobs/${sha}`,
+        content: wrappedBase64(data),
+        encoding: "base64",
+      },
+    };
+  });
+
+  router.add("GET", "/repos/:owner/:repo/git/commits/:sha", "installation", async (ctx) => {
+    requireRepo(state, ctx);
+    const sha = ctx.params.sha!;
+    const commit = isSha(sha) ? await git.readCommit(sha) : undefined;
+    if (!commit) throw notFound(DOCS.getCommit);
+    return { status: 200, body: gitCommit(state, commit) };
+  });
+
+  router.add("POST", "/repos/:owner/:repo/git/commits", "installation", async (ctx) => {
+    requireRepo(state, ctx);
+    const body = bodyObject(ctx);
+    const message = requireString(body, "message", DOCS.createCommit);
+    const tree = requireString(body, "tree", DOCS.createCommit);
+    const parents = body.parents ?? [];
+    if (!Array.isArray(parents) || parents.some((parent) => typeof parent !== "string")) {
+      throw invalidRequest(`For 'properties/parents', ${JSON.stringify(parents)} is not an array of strings.`, DOCS.createCommit);
+    }
+    const author = optionalIdentity(body, "author", DOCS.createCommit);
+    const committer = optionalIdentity(body, "committer", DOCS.createCommit);
+    if (body.signature !== undefined) throw unprocessable("Signatures are not supported by the stand-in", DOCS.createCommit);
+
+    return state.mutex.run(async () => {
+      if ((await git.objectType(tree)) !== "tree") throw unprocessable("Tree SHA does not exist", DOCS.createCommit);
+      for (const parent of parents as string[]) {
+        if ((await git.objectType(parent)) !== "commit") {
+          throw unprocessable("Parent SHA does not exist or is not a commit object", DOCS.createCommit);
+        }
+      }
+      const sha = await git.commitTree({
+        tree,
+        parents: parents as string[],
+        message,
+        author: author ?? botIdentity(),
+        committer: committer ?? author ?? botIdentity(),
+      });
+      const commit = await git.readCommit(sha);
+      if (!commit) throw new ApiError(500, "commit vanished");
+      return {
+        status: 201,
+        headers: { location: `${repoApiUrl(state)}/git/commits/${sha}` },
+        body: gitCommit(state, commit),
+      };
+    });
+  });
+}

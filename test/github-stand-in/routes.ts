@@ -1,0 +1,20 @@
+import { Router } from "./router.js";
+import { registerAppRoutes } from "./routes-app.js";
+import { registerContentsRoutes } from "./routes-contents.js";
+import { registerGitDataRoutes } from "./routes-git-data.js";
+import { registerPullRoutes } from "./routes-pulls.js";
+import { registerRefRoutes } from "./routes-refs.js";
+import { registerRepoRoutes } from "./routes-repos.js";
+import type { StandInState } from "./state.js";
+
+/** Every REST endpoint the stand-in serves (paths below /api/v3). */
+export function buildRouter(state: StandInState): Router {
+  const router = new Router();
+  registerAppRoutes(router, state);
+  registerRepoRoutes(router, state);
+  registerContentsRoutes(router, state);
+  registerGitDataRoutes(router, state);
+  registerRefRoutes(router, state);
+  registerPullRoutes(router, state);
+  return router;
+}

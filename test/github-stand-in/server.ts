@@ -1,0 +1,172 @@
+import { randomUUID } from "node:crypto";
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApiError, errorBody } from "./api-error.js";
+import { authenticate, type TokenStore } from "./auth.js";
+import type { RouteResult, Router } from "./router.js";
+
+export const API_PREFIX = "/api/v3";
+
+export interface RecordedRequest {
+  method: string;
+  /** Path without the /api/v3 prefix and without the query string. */
+  path: string;
+  status: number;
+}
+
+export interface FaultSpec {
+  method: string;
+  path: RegExp;
+  status: number;
+  times?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+interface Fault extends FaultSpec {
+  remaining: number;
+}
+
+/**
+ * The HTTP side of the stand-in: reads bodies, records every request, applies injected faults,
+ * authenticates, dispatches to the router and renders GitHub-shaped JSON (errors included).
+ */
+export class ApiServer {
+  readonly requests: RecordedRequest[] = [];
+  private readonly faults: Fault[] = [];
+  private readonly server: Server;
+  private port = 0;
+  /** Set once the repository state (which needs the port for its URLs) exists. */
+  router: Router | undefined;
+  tokens: TokenStore | undefined;
+
+  constructor() {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        // Only reachable if writing the response itself failed.
+        console.error("[github-stand-in] failed to respond", error);
+        res.destroy();
+      });
+    });
+  }
+
+  async listen(): Promise<number> {
+    this.server.listen(0, "127.0.0.1");
+    await once(this.server, "listening");
+    this.port = (this.server.address() as AddressInfo).port;
+    return this.port;
+  }
+
+  failNext(spec: FaultSpec): void {
+    this.faults.push({ ...spec, remaining: spec.times ?? 1 });
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private takeFault(method: string, path: string): Fault | undefined {
+    const fault = this.faults.find(
+      (candidate) => candidate.remaining > 0 && candidate.method.toUpperCase() === method && candidate.path.test(path),
+    );
+    if (fault) {
+      fault.remaining--;
+      if (fault.remaining === 0) this.faults.splice(this.faults.indexOf(fault), 1);
+    }
+    return fault;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.method ?? "GET").toUpperCase();
+    const url = new URL(req.url ?? "/", `http://127.0.0.1:${this.port}`);
+    const rawBody = await readBody(req);
+    const underApi = url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`);
+    const path = underApi ? url.pathname.slice(API_PREFIX.length) || "/" : url.pathname;
+
+    let result: RouteResult;
+    const fault = this.takeFault(method, path);
+    if (fault) {
+      result = { status: fault.status, body: fault.body ?? errorBody(fault.status), headers: fault.headers };
+    } else {
+      result = await this.dispatch(method, path, url, req, rawBody, underApi);
+    }
+    this.requests.push({ method, path, status: result.status });
+    send(res, result);
+  }
+
+  private async dispatch(
+    method: string,
+    path: string,
+    url: URL,
+    req: IncomingMessage,
+    rawBody: Buffer,
+    underApi: boolean,
+  ): Promise<RouteResult> {
+    try {
+      if (!underApi || !this.router || !this.tokens) throw new ApiError(404, "Not Found");
+      const { auth, handler, params } = this.router.resolve(method, path);
+      const authenticated = authenticate(auth, req.headers, this.tokens);
+      let body: unknown;
+      if (rawBody.length > 0) {
+        try {
+          body = JSON.parse(rawBody.toString("utf8"));
+        } catch {
+          throw new ApiError(400, "Problems parsing JSON");
+        }
+      }
+      return await handler({
+        method,
+        path,
+        url,
+        params,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+        auth: authenticated,
+      });
+    } catch (error) {
+      if (error instanceof ApiError) return { status: error.status, body: error.body };
+      console.error("[github-stand-in] handler crashed", error);
+      const message = error instanceof Error ? error.message : String(error);
+      return { status: 500, body: errorBody(500, `Server Error: ${message}`) };
+    }
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.once("end", () => resolve(Buffer.concat(chunks)));
+    req.once("error", reject);
+  });
+}
+
+function send(res: ServerResponse, result: RouteResult): void {
+  const headers: Record<string, string> = {
+    "x-github-request-id": randomUUID().toUpperCase().slice(0, 23),
+    "x-github-media-type": "github.v3; format=json",
+    "x-github-api-version-selected": "2022-11-28",
+    "x-ratelimit-limit": "5000",
+    "x-ratelimit-remaining": "4999",
+    "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600),
+    "x-ratelimit-used": "1",
+    "x-ratelimit-resource": "core",
+    ...result.headers,
+  };
+  if (result.status === 204 || result.status === 304 || result.body === undefined) {
+    res.writeHead(result.status, headers);
+    res.end();
+    return;
+  }
+  const payload = typeof result.body === "string" ? result.body : JSON.stringify(result.body);
+  res.writeHead(result.status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": String(Buffer.byteLength(payload)),
+    ...headers,
+  });
+  res.end(payload);
+}

@@ -1,0 +1,102 @@
+import type { ReviewState } from "./pull-requests.js";
+
+export interface StandInOptions {
+  /** Default "acme". */
+  owner?: string;
+  /** Default "widgets". */
+  repo?: string;
+  /** Default "main". */
+  defaultBranch?: string;
+  /** Default 4242. */
+  installationId?: number;
+}
+
+export interface CommitFilesOptions {
+  /** Default: the default branch. Created from the default branch if missing. */
+  branch?: string;
+  /** path → content; `null` deletes the path. */
+  files: Record<string, string | null>;
+  message?: string;
+  /** GitHub login of the author (default "octocat"). */
+  author?: string;
+}
+
+export interface MergePullRequestOptions {
+  files: Record<string, string | null>;
+  title?: string;
+  /** Login of the PR author (default "octocat"); also the one who merges. */
+  author?: string;
+  /** Logins that approve the head commit (used when `reviews` is not given). */
+  approvals?: string[];
+  reviews?: { user: string; state: ReviewState; commitId?: string }[];
+  /** "merge" (default): a real two-parent merge commit; "squash": one commit on the base. */
+  merge?: "merge" | "squash";
+  /** Head branch name (default "pr-<number>"). */
+  head?: string;
+}
+
+export interface MergedPullRequest {
+  number: number;
+  /** Default branch tip before the merge. */
+  before: string;
+  /** Default branch tip after the merge (the merge or squash commit). */
+  after: string;
+  /** The PR's head commit. */
+  headSha: string;
+}
+
+export interface PushPayloadRequest {
+  before: string;
+  after: string;
+  /** Default "refs/heads/<default branch>". */
+  ref?: string;
+  deleted?: boolean;
+  forced?: boolean;
+  /** Login of the pusher/sender (default: the author of `after`, else the owner). */
+  sender?: string;
+}
+
+export interface FailNextOptions {
+  method: string;
+  /** Matched against the path without /api/v3 and without the query. */
+  path: RegExp;
+  status: number;
+  /** Default 1. */
+  times?: number;
+  /** Default: a GitHub-shaped error body. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface GitHubStandIn {
+  /** "127.0.0.1:PORT" (for GHE_HOST) */
+  host: string;
+  /** "http://127.0.0.1:PORT/api/v3" */
+  baseUrl: string;
+  owner: string;
+  repo: string;
+  defaultBranch: string;
+  installationId: number;
+  /** The bare repository. */
+  repoDir: string;
+  /** Direct commit on a branch (creates the branch from the default branch if missing). null content deletes. Returns the new sha. */
+  commitFiles(o: CommitFilesOptions): Promise<string>;
+  /**
+   * Simulates a PR: commits `files` on branch `head` (from the current default-branch tip), records the PR
+   * and its reviews, then merges into the default branch with a real merge commit or a squash commit.
+   */
+  mergePullRequest(o: MergePullRequestOptions): Promise<MergedPullRequest>;
+  head(branch?: string): Promise<string>;
+  readFile(ref: string, path: string): Promise<string | undefined>;
+  /** Recursive, paths relative to the repo root, filtered to those under `dir`. */
+  listFiles(ref: string, dir?: string): Promise<string[]>;
+  /** Newest first, first-parent. */
+  commits(branch?: string): Promise<{ sha: string; message: string; parents: string[] }[]>;
+  /** A realistic `push` payload built from the published example and the git repository. */
+  pushPayload(o: PushPayloadRequest): Record<string, unknown>;
+  /** Every request seen: method, path (without /api/v3 prefix and query), status. */
+  requests: { method: string; path: string; status: number }[];
+  /** The next `times` requests matching method + path get `status` with `body`. */
+  failNext(o: FailNextOptions): void;
+  close(): Promise<void>;
+}
