@@ -1,5 +1,5 @@
 import type { Message } from "esbuild";
-import { REPO_NAMESPACE } from "./repo-files-plugin.js";
+import { repoPath } from "./repo-files-plugin.js";
 
 export interface BundleError {
   /** Repository-relative path, or null when the error is not about one place in a file. */
@@ -38,12 +38,6 @@ export function describeBundleErrors(messages: readonly Message[]): { message: s
     );
   }
   return { message: blocks.join("\n\n"), errors };
-}
-
-/** esbuild names files in a plugin namespace `namespace:path`; users know the path. */
-function repoPath(file: string): string {
-  const prefix = `${REPO_NAMESPACE}:`;
-  return file.startsWith(prefix) ? file.slice(prefix.length) : file;
 }
 
 function charIndex(lineText: string, byteColumn: number): number {

@@ -1,6 +1,6 @@
 import { build, type BuildFailure, type Message } from "esbuild";
 import { describeBundleErrors, type BundleError } from "./bundle-errors.js";
-import { REPO_NAMESPACE, repoFilesPlugin } from "./repo-files-plugin.js";
+import { repoFilesPlugin, repoPath } from "./repo-files-plugin.js";
 
 export type { BundleError } from "./bundle-errors.js";
 
@@ -44,9 +44,7 @@ export async function bundleScript(o: {
     });
     const code = result.outputFiles[0]?.text ?? "";
     // The metafile lists inputs in evaluation order (dependencies first), deterministically.
-    const prefix = `${REPO_NAMESPACE}:`;
-    const files = Object.keys(result.metafile.inputs).map((f) => (f.startsWith(prefix) ? f.slice(prefix.length) : f));
-    return { ok: true, code, files };
+    return { ok: true, code, files: Object.keys(result.metafile.inputs).map(repoPath) };
   } catch (error) {
     const failure = repo.readFailure();
     if (failure !== null) throw failure.error;

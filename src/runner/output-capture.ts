@@ -70,15 +70,21 @@ export class OutputCapture {
     }
   }
 
-  /** Flushes partial last lines and returns what was kept. */
-  end(): CapturedOutput {
+  /**
+   * Flushes partial last lines and returns what was kept, with the index into `output.lines`
+   * before which `omittedBytes` were dropped (null when nothing was).
+   */
+  end(): { output: CapturedOutput; omittedAt: number | null } {
     for (const stream of ["stdout", "stderr"] as const) {
       const state = this.streams[stream];
       const rest = state.pending + state.decoder.end();
       state.pending = "";
       if (rest !== "") this.emit(stream, rest);
     }
-    return { lines: [...this.head, ...this.tail.items()], omittedBytes: this.omittedBytes };
+    return {
+      output: { lines: [...this.head, ...this.tail.items()], omittedBytes: this.omittedBytes },
+      omittedAt: this.omittedBytes > 0 ? this.head.length : null,
+    };
   }
 
   private emit(stream: Stream, line: string): void {

@@ -1,8 +1,8 @@
 import type { Loader, OnResolveResult, Plugin } from "esbuild";
 import { posix } from "node:path";
 
-/** esbuild namespace of repository files; keeps esbuild from ever touching the local disk. */
-export const REPO_NAMESPACE = "repo";
+// esbuild namespace of repository files; keeps esbuild from ever touching the local disk.
+const REPO_NAMESPACE = "repo";
 
 const EXTENSIONS = [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs", ".json"];
 const INDEX_FILES = ["/index.ts", "/index.js"];
@@ -53,7 +53,8 @@ export function repoFilesPlugin(readFile: (path: string) => Promise<string | nul
     for (const candidate of candidates(path)) {
       if ((await read(candidate)) !== null) return { path: candidate, namespace: REPO_NAMESPACE };
     }
-    return { errors: [{ text: `Could not resolve "${specifier}": no such file in the repository (looked for ${path})` }] };
+    const text = `Could not resolve "${specifier}": no such file in the repository (looked for ${path})`;
+    return { errors: [{ text }] };
   };
 
   const plugin: Plugin = {
@@ -75,6 +76,12 @@ export function repoFilesPlugin(readFile: (path: string) => Promise<string | nul
     },
   };
   return { plugin, readFailure: () => failure };
+}
+
+/** esbuild names files in a plugin namespace `namespace:path` (metafile, errors); users know the path. */
+export function repoPath(esbuildFile: string): string {
+  const prefix = `${REPO_NAMESPACE}:`;
+  return esbuildFile.startsWith(prefix) ? esbuildFile.slice(prefix.length) : esbuildFile;
 }
 
 function isRelative(specifier: string): boolean {

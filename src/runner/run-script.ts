@@ -1,0 +1,143 @@
+import { spawn, type ChildProcessByStdio } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import type { ExecutionResult, OutputLine, RunStatus } from "../run-types.js";
+import { writeBareImportHook } from "./bare-import-hook.js";
+import { OutputCapture } from "./output-capture.js";
+
+// After the script exits and its process group is killed, its pipes close at once, unless
+// something escaped the group (setsid) and still holds them: never wait on that for long.
+const DRAIN_TIMEOUT_MS = 2000;
+// setTimeout fires at once for longer delays (~24.8 days); a longer timeout means "never".
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface RunScriptOptions {
+  code: string;
+  cwd: string;
+  /** The child's whole environment; nothing is inherited. */
+  env: Record<string, string>;
+  timeoutMs: number;
+  maxOutputBytes?: number;
+  redact?: (text: string) => string;
+  onLine?: (line: OutputLine) => void;
+  /** Between SIGTERM and SIGKILL when the script is stopped; default 5000. */
+  killGraceMs?: number;
+  /** Aborting stops the script like a timeout does, with status `cancelled` (e.g. Ctrl-C in the CLI). */
+  signal?: AbortSignal;
+}
+
+/** The run, plus where in `output.lines` the capture dropped output (for the run log's marker). */
+export type ScriptRun = ExecutionResult & { outputOmittedAt?: number };
+
+type StopReason = "timeout" | "abort";
+type Outcome =
+  | { started: true; code: number | null; signal: NodeJS.Signals | null; stoppedBy: StopReason | null }
+  | { started: false; error: Error };
+
+/**
+ * Runs a bundled ES module with `node` in its own process group and captures its output.
+ * Script behaviour (non-zero exit, crash, hang, noise) is a result, never an exception.
+ */
+export async function runScript(o: RunScriptOptions): Promise<ScriptRun> {
+  const dir = await mkdtemp(join(tmpdir(), "chorebot-run-"));
+  try {
+    const script = join(dir, "script.mjs");
+    const [hook] = await Promise.all([writeBareImportHook(dir), writeFile(script, o.code)]);
+    const startedAt = new Date();
+    const start = performance.now();
+    const capture = new OutputCapture({
+      startedAt: start,
+      ...(o.maxOutputBytes === undefined ? {} : { maxBytes: o.maxOutputBytes }),
+      ...(o.redact === undefined ? {} : { redact: o.redact }),
+      ...(o.onLine === undefined ? {} : { onLine: o.onLine }),
+    });
+    const outcome = await supervise(o, ["--import", hook, script], capture);
+    const verdict = judge(outcome, o.timeoutMs);
+    const { output, omittedAt } = capture.end();
+    return {
+      status: verdict.status,
+      exitCode: outcome.started ? outcome.code : null,
+      signal: outcome.started ? outcome.signal : null,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      durationMs: Math.round(performance.now() - start),
+      output,
+      message: verdict.message,
+      ...(omittedAt === null ? {} : { outputOmittedAt: omittedAt }),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Spawns node, enforces the timeout and abort, and returns once its process group is gone. */
+async function supervise(o: RunScriptOptions, args: string[], capture: OutputCapture): Promise<Outcome> {
+  let child: ChildProcessByStdio<null, Readable, Readable>;
+  try {
+    // detached: the script leads its own process group, so everything it spawns can be
+    // signalled with it.
+    child = spawn(process.execPath, args, {
+      cwd: o.cwd,
+      env: o.env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+  } catch (error) {
+    return { started: false, error: error instanceof Error ? error : new Error(String(error)) };
+  }
+  child.stdout.on("data", (chunk: Buffer) => capture.write("stdout", chunk));
+  child.stderr.on("data", (chunk: Buffer) => capture.write("stderr", chunk));
+  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  const ended = new Promise<{ error: Error } | { code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once("error", (error) => resolve({ error }));
+    child.once("exit", (code, signal) => resolve({ code, signal }));
+  });
+
+  let stoppedBy: StopReason | null = null;
+  let killTimer: NodeJS.Timeout | undefined;
+  const stop = (reason: StopReason): void => {
+    const pid = child.pid;
+    if (stoppedBy !== null || pid === undefined) return;
+    stoppedBy = reason;
+    signalGroup(pid, "SIGTERM");
+    killTimer = setTimeout(() => signalGroup(pid, "SIGKILL"), o.killGraceMs ?? 5000);
+  };
+  const timeoutTimer = setTimeout(() => stop("timeout"), Math.min(o.timeoutMs, MAX_TIMER_MS));
+  const onAbort = (): void => stop("abort");
+  if (o.signal?.aborted) onAbort();
+  else o.signal?.addEventListener("abort", onAbort, { once: true });
+
+  const end = await ended;
+  clearTimeout(timeoutTimer);
+  clearTimeout(killTimer);
+  o.signal?.removeEventListener("abort", onAbort);
+  if ("error" in end) return { started: false, error: end.error };
+
+  // Whatever the script left running (a `sleep 300`, a worker) goes with it.
+  if (child.pid !== undefined) signalGroup(child.pid, "SIGKILL");
+  let drainTimer: NodeJS.Timeout | undefined;
+  await Promise.race([closed, new Promise((resolve) => (drainTimer = setTimeout(resolve, DRAIN_TIMEOUT_MS)))]);
+  clearTimeout(drainTimer);
+  child.stdout.destroy();
+  child.stderr.destroy();
+  return { started: true, ...end, stoppedBy };
+}
+
+function judge(outcome: Outcome, timeoutMs: number): { status: RunStatus; message: string | null } {
+  if (!outcome.started) return { status: "failed", message: `could not start node: ${outcome.error.message}` };
+  if (outcome.stoppedBy === "timeout") return { status: "timed_out", message: `timed out after ${timeoutMs / 1000} s` };
+  if (outcome.stoppedBy === "abort") return { status: "cancelled", message: "cancelled while running" };
+  if (outcome.signal !== null) return { status: "failed", message: `killed by ${outcome.signal}` };
+  if (outcome.code === 0) return { status: "succeeded", message: null };
+  return { status: "failed", message: `exited with code ${outcome.code}` };
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the whole group is gone already, which is the point.
+  }
+}
