@@ -42,6 +42,8 @@ export interface CapturedOutput {
   lines: OutputLine[];
   /** Bytes of output that were dropped between the kept head and tail (0 when complete). */
   omittedBytes: number;
+  /** Index into `lines` before which those bytes were dropped; null when nothing was. */
+  omittedAt: number | null;
 }
 
 export interface ExecutionResult {

@@ -12,7 +12,7 @@ export function notRun(problem: NonNullable<ProcessResult["problem"]>, now = new
     startedAt: at,
     finishedAt: at,
     durationMs: 0,
-    output: { lines: detail, omittedBytes: 0 },
+    output: { lines: detail, omittedBytes: 0, omittedAt: null },
     message: problem.message,
   };
 }

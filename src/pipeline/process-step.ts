@@ -24,20 +24,9 @@ export function processStep(deps: ProcessDeps) {
       return { provenance, code: null, problem: { status: "refused", message: provenance.refusal, detail: null } };
     }
 
-    // esbuild reports a failed load as a compile error; a GitHub outage must instead fail
-    // the job so it is retried, not be recorded as a broken script.
-    const readAtCommit = fileReaderAtCommit(octokit, target);
-    let readError: unknown = null;
-    const readFile = async (path: string) => {
-      try {
-        return await readAtCommit(path);
-      } catch (error) {
-        readError ??= error;
-        throw error;
-      }
-    };
-    const bundle = await bundleScript({ entry: target.path, readFile });
-    if (readError) throw readError;
+    // A GitHub error while reading makes bundleScript reject (not report a compile error),
+    // so the job fails and is retried instead of blaming the script.
+    const bundle = await bundleScript({ entry: target.path, readFile: fileReaderAtCommit(octokit, target) });
     if (!bundle.ok) {
       await job.log(`did not bundle: ${bundle.message}`);
       return { provenance, code: null, problem: { status: "failed", message: "the script did not bundle", detail: bundle.message } };

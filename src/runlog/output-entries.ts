@@ -20,7 +20,7 @@ export type OutputEntry =
  * with the capture's own gap as an entry. `bytes` is what the script printed (plus its
  * newline), so bytes dropped later by the size cap can be reported in the script's terms.
  */
-export function outputEntries(output: CapturedOutput, omittedAt?: number): OutputEntry[] {
+export function outputEntries(output: CapturedOutput): OutputEntry[] {
   const stamps = output.lines.map((line) => `+${(Math.max(0, line.t) / 1000).toFixed(3)}s`);
   const width = Math.max(0, ...stamps.map((s) => s.length));
   const entries: OutputEntry[] = output.lines.map((line, i) => {
@@ -32,8 +32,9 @@ export function outputEntries(output: CapturedOutput, omittedAt?: number): Outpu
   });
   if (output.omittedBytes > 0) {
     // Without a position the gap is shown first, where a reader starts looking.
-    const at = omittedAt === undefined ? 0 : Math.min(Math.max(0, Math.trunc(omittedAt)), entries.length);
-    entries.splice(at, 0, { kind: "gap", omittedBytes: output.omittedBytes, lines: 0, reason: "capture", placed: omittedAt !== undefined });
+    const { omittedAt } = output;
+    const at = omittedAt === null ? 0 : Math.min(Math.max(0, Math.trunc(omittedAt)), entries.length);
+    entries.splice(at, 0, { kind: "gap", omittedBytes: output.omittedBytes, lines: 0, reason: "capture", placed: omittedAt !== null });
   }
   return entries;
 }

@@ -34,7 +34,7 @@ interface View {
  */
 export function renderRunLog(input: RunLogInput, o: { maxBytes?: number } = {}): string {
   const maxBytes = o.maxBytes ?? DEFAULT_RUN_LOG_MAX_BYTES;
-  const entries = outputEntries(input.execution.output, input.outputOmittedAt);
+  const entries = outputEntries(input.execution.output);
   const code = input.code === null ? null : { text: input.code, omittedBytes: 0 };
 
   const full = render(input, { output: entries, code, textLimit: Infinity }, maxBytes);

@@ -18,10 +18,4 @@ export interface RunLogInput {
   attempt: number;
   /** Host name of the worker that ran the script. */
   runner: string;
-  /**
-   * Index into `execution.output.lines` before which the capture dropped
-   * `output.omittedBytes`. CapturedOutput does not record where its gap is, so without this
-   * the log can only say that bytes are missing, not exactly where.
-   */
-  outputOmittedAt?: number;
 }

@@ -70,11 +70,8 @@ export class OutputCapture {
     }
   }
 
-  /**
-   * Flushes partial last lines and returns what was kept, with the index into `output.lines`
-   * before which `omittedBytes` were dropped (null when nothing was).
-   */
-  end(): { output: CapturedOutput; omittedAt: number | null } {
+  /** Flushes partial last lines and returns what was kept, and where the gap is. */
+  end(): CapturedOutput {
     for (const stream of ["stdout", "stderr"] as const) {
       const state = this.streams[stream];
       const rest = state.pending + state.decoder.end();
@@ -82,7 +79,8 @@ export class OutputCapture {
       if (rest !== "") this.emit(stream, rest);
     }
     return {
-      output: { lines: [...this.head, ...this.tail.items()], omittedBytes: this.omittedBytes },
+      lines: [...this.head, ...this.tail.items()],
+      omittedBytes: this.omittedBytes,
       omittedAt: this.omittedBytes > 0 ? this.head.length : null,
     };
   }

@@ -28,9 +28,6 @@ export interface RunScriptOptions {
   signal?: AbortSignal;
 }
 
-/** The run, plus where in `output.lines` the capture dropped output (for the run log's marker). */
-export type ScriptRun = ExecutionResult & { outputOmittedAt?: number };
-
 type StopReason = "timeout" | "abort";
 type Outcome =
   | { started: true; code: number | null; signal: NodeJS.Signals | null; stoppedBy: StopReason | null }
@@ -40,7 +37,7 @@ type Outcome =
  * Runs a bundled ES module with `node` in its own process group and captures its output.
  * Script behaviour (non-zero exit, crash, hang, noise) is a result, never an exception.
  */
-export async function runScript(o: RunScriptOptions): Promise<ScriptRun> {
+export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
   const dir = await mkdtemp(join(tmpdir(), "chorebot-run-"));
   try {
     const script = join(dir, "script.mjs");
@@ -55,7 +52,7 @@ export async function runScript(o: RunScriptOptions): Promise<ScriptRun> {
     });
     const outcome = await supervise(o, ["--import", hook, script], capture);
     const verdict = judge(outcome, o.timeoutMs);
-    const { output, omittedAt } = capture.end();
+    const output = capture.end();
     return {
       status: verdict.status,
       exitCode: outcome.started ? outcome.code : null,
@@ -65,7 +62,6 @@ export async function runScript(o: RunScriptOptions): Promise<ScriptRun> {
       durationMs: Math.round(performance.now() - start),
       output,
       message: verdict.message,
-      ...(omittedAt === null ? {} : { outputOmittedAt: omittedAt }),
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

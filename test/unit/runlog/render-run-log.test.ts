@@ -79,8 +79,9 @@ describe("renderRunLog", () => {
   });
 
   it("marks where the capture dropped output", () => {
-    const input = runLogInput({ outputOmittedAt: 1 });
+    const input = runLogInput();
     input.execution.output.omittedBytes = 12_345;
+    input.execution.output.omittedAt = 1;
     const log = renderRunLog(input);
     const lines = section(parseRunLog(log).body, "## Output").content.split("\n");
     expect(lines[1]).toBe("… 12345 bytes of output omitted …");

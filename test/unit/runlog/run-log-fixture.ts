@@ -29,6 +29,7 @@ export function runLogInput(overrides: Partial<RunLogInput> & { status?: RunStat
                 { t: 2301, stream: "stdout", text: "done" },
               ],
         omittedBytes: 0,
+        omittedAt: null,
       },
       message: status === "succeeded" ? null : `the script ${status.replace("_", " ")}`,
     },

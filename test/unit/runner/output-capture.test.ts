@@ -14,7 +14,7 @@ describe("OutputCapture", () => {
     capture.write("stderr", Buffer.from("oops\r\n"));
     capture.write("stdout", Buffer.from("o\n\nthree"));
     capture.write("stderr", Buffer.from("tail"));
-    const { output: { lines, omittedBytes }, omittedAt } = capture.end();
+    const { lines, omittedBytes, omittedAt } = capture.end();
     expect(texts(lines)).toEqual(["stdout:one", "stderr:oops", "stdout:two", "stdout:", "stdout:three", "stderr:tail"]);
     expect(omittedBytes).toBe(0);
     expect(omittedAt).toBeNull();
@@ -27,7 +27,7 @@ describe("OutputCapture", () => {
     capture.write("stdout", Buffer.from("password: super"));
     capture.write("stdout", Buffer.from("secret ok\nlast supers"));
     capture.write("stdout", Buffer.from("ecret"));
-    const { lines } = capture.end().output;
+    const { lines } = capture.end();
     expect(lines.map((l) => l.text)).toEqual(["password: [REDACTED] ok", "last [REDACTED]"]);
     expect(seen).toEqual(["password: [REDACTED] ok", "last [REDACTED]"]);
   });
@@ -38,7 +38,7 @@ describe("OutputCapture", () => {
     for (const byte of text) capture.write("stdout", Buffer.from([byte]));
     capture.write("stderr", Buffer.from([0x61, 0xff, 0x62, 0xc3, 0x0a]));
     capture.write("stderr", Buffer.from([0xe2, 0x82]));
-    expect(texts(capture.end().output.lines)).toEqual(["stdout:é € 😀", "stderr:a\uFFFDb\uFFFD", "stderr:\uFFFD"]);
+    expect(texts(capture.end().lines)).toEqual(["stdout:é € 😀", "stderr:a\uFFFDb\uFFFD", "stderr:\uFFFD"]);
   });
 
   test("cuts a 100 KB line into pieces of at most 16 KiB without splitting characters", () => {
@@ -46,7 +46,7 @@ describe("OutputCapture", () => {
     const ascii = "a".repeat(100 * 1024);
     const wide = "€".repeat(40_000);
     capture.write("stdout", Buffer.from(`${ascii}\n${wide}\n`));
-    const { lines } = capture.end().output;
+    const { lines } = capture.end();
     for (const line of lines) expect(Buffer.byteLength(line.text)).toBeLessThanOrEqual(MAX_LINE_BYTES);
     const asciiPieces = lines.filter((l) => l.text.startsWith("a"));
     expect(asciiPieces).toHaveLength(7);
@@ -64,7 +64,7 @@ describe("OutputCapture", () => {
     for (const chunk of chunks) capture.write("stdout", Buffer.from(chunk));
     // Pieces went out before the line ended: memory does not grow with the line.
     expect(seen.length).toBeGreaterThan(5);
-    const { lines } = capture.end().output;
+    const { lines } = capture.end();
     const joined = lines.map((l) => l.text).join("");
     expect(joined).not.toContain("S3CRET");
     expect(joined).toBe(chunks.join("").replace(secret, "[REDACTED]"));
@@ -83,7 +83,7 @@ describe("OutputCapture", () => {
       total += Buffer.byteLength(chunk);
       capture.write(streamFor(i), Buffer.from(chunk));
     }
-    const { output: { lines, omittedBytes }, omittedAt } = capture.end();
+    const { lines, omittedBytes, omittedAt } = capture.end();
     expect(seen).toHaveLength(count);
     expect(keptBytes(lines)).toBeLessThanOrEqual(maxBytes);
     expect(keptBytes(lines)).toBeGreaterThan(maxBytes - 2 * 1024);
@@ -101,7 +101,7 @@ describe("OutputCapture", () => {
   test("once a line goes to the tail, later lines do too, so order holds", () => {
     const capture = new OutputCapture({ maxBytes: 100 });
     capture.write("stdout", Buffer.from(`${"a".repeat(10)}\n${"b".repeat(45)}\n${"c".repeat(5)}\n`));
-    const { output: { lines, omittedBytes }, omittedAt } = capture.end();
+    const { lines, omittedBytes, omittedAt } = capture.end();
     expect(lines.map((l) => l.text)).toEqual(["a".repeat(10), "c".repeat(5)]);
     expect(omittedBytes).toBe(46);
     expect(omittedAt).toBe(1);
@@ -110,7 +110,7 @@ describe("OutputCapture", () => {
   test("bounds many empty lines too", () => {
     const capture = new OutputCapture({ maxBytes: 100 });
     capture.write("stdout", Buffer.from("\n".repeat(10_000)));
-    const { output: { lines, omittedBytes }, omittedAt } = capture.end();
+    const { lines, omittedBytes, omittedAt } = capture.end();
     expect(lines).toHaveLength(100);
     expect(omittedBytes).toBe(9_900);
     expect(omittedAt).toBe(50);

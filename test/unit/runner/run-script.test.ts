@@ -27,7 +27,7 @@ describe("runScript", () => {
   test("a clean exit succeeds and reports times", async () => {
     const result = await run('console.log("hello"); console.log(import.meta.url);');
     expect(result).toMatchObject({ status: "succeeded", exitCode: 0, signal: null, message: null });
-    expect(result).not.toHaveProperty("outputOmittedAt");
+    expect(result.output.omittedAt).toBeNull();
     expect(text(result, "stdout")[0]).toBe("hello");
     expect(Number.isInteger(result.durationMs)).toBe(true);
     expect(Date.parse(result.finishedAt) - Date.parse(result.startedAt)).toBeGreaterThanOrEqual(0);
@@ -116,7 +116,7 @@ describe("runScript", () => {
     expect(lines[0]?.text.startsWith("00000 ")).toBe(true);
     expect(lines.at(-1)?.text.startsWith("19999 ")).toBe(true);
     // The run log puts its "output omitted" marker where the gap is.
-    const at = result.outputOmittedAt ?? -1;
+    const at = result.output.omittedAt ?? -1;
     expect(Number(lines[at]?.text.slice(0, 5)) - Number(lines[at - 1]?.text.slice(0, 5))).toBeGreaterThan(1);
   });
 
