@@ -63,11 +63,17 @@ async function serve(parts: { web: boolean; workers: boolean }): Promise<number>
 }
 
 async function runCommand(file: string, out: string | undefined): Promise<number> {
+  // The script has its own process group, so Ctrl-C must be passed on, not just kill us.
+  const cancel = new AbortController();
+  const stop = () => cancel.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
   const { execution, logPath } = await runLocal({
     file,
     root: process.cwd(),
     out,
     config: loadRunnerConfig(),
+    signal: cancel.signal,
     onLine: (line) => (line.stream === "stdout" ? process.stdout : process.stderr).write(`${line.text}\n`),
   });
   const detail = execution.message ? ` (${execution.message})` : "";

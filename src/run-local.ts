@@ -31,6 +31,8 @@ export async function runLocal(options: {
   out?: string | undefined;
   config: RunnerConfig;
   onLine: (line: OutputLine) => void;
+  /** Stops the script (its whole process group) as a cancellation, e.g. on Ctrl-C. */
+  signal?: AbortSignal;
 }): Promise<LocalRun> {
   const { root, config } = options;
   const script = relative(root, resolve(root, options.file)).split(sep).join("/");
@@ -48,6 +50,7 @@ export async function runLocal(options: {
       maxOutputBytes: config.outputLimit,
       redact,
       onLine: options.onLine,
+      ...(options.signal ? { signal: options.signal } : {}),
     });
   } else {
     execution = notRun({ status: "failed", message: "the script did not bundle", detail: bundle.message });

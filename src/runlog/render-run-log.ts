@@ -201,13 +201,17 @@ function summary(input: RunLogInput, label: string, message: string | null): str
     sentences.push(`**${label}** after ${formatDuration(run.durationMs)}${ending.length ? `, ${ending.join(", ")}` : ""}.`);
   }
   if (message !== null && message.trim() !== "") {
-    const text = markdownText(message.trim());
+    const trimmed = message.trim();
+    const text = markdownText(trimmed.charAt(0).toUpperCase() + trimmed.slice(1));
     sentences.push(/[.!?…]$/.test(text) ? text : `${text}.`);
   }
 
   const approvers = input.approvedBy.map((login) => `@${markdownText(login)}`);
   const approval = approvers.length === 0 ? "with no approvals" : `approved by ${listOf(approvers)}`;
-  if (pr === null) {
+  if (input.jobIds === null) {
+    // `chorebot run` on someone's machine: nothing was merged or reviewed, and that is fine.
+    sentences.push(`Run locally with \`chorebot run\` from the working tree at ${markdownText(input.commit)}.`);
+  } else if (pr === null) {
     sentences.push(`No merged pull request was found for commit ${markdownText(input.commit)}; ${approval}.`);
   } else {
     const link = `[#${pr.number}](${pr.url.replace(/[\s()<>]/g, encodeURIComponent)})`;

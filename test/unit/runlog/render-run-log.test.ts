@@ -56,9 +56,15 @@ describe("renderRunLog", () => {
     const { body } = parseRunLog(renderRunLog(runLogInput({ status: "failed" })));
     const summary = body.split("\n\n")[1]!;
     expect(summary).toContain("**Failed** after 2.3 s, exit code 1.");
-    expect(summary).toContain("exit code 1. the script failed. Merged in");
+    expect(summary).toContain("exit code 1. The script failed. Merged in");
     expect(summary).toContain("[#42](https://github.com/acme/app/pull/42)");
     expect(summary).toContain("approved by @bob and @carol");
+  });
+
+  it("says a local run was run locally, not that its pull request is missing", () => {
+    const log = renderRunLog(runLogInput({ jobIds: null, pullRequest: null, approvedBy: [] }));
+    expect(log).toContain("Run locally with `chorebot run`");
+    expect(log).not.toContain("No merged pull request");
   });
 
   it("keeps output in order with timestamps and stream labels", () => {

@@ -1,0 +1,151 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parseRunLog } from "../../src/runlog/parse-run-log.js";
+import { generateAppKey } from "../helpers/app-key.js";
+import { freePort, startRedis } from "../helpers/redis-server.js";
+import { spawnChorebot } from "./chorebot-process.js";
+
+const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI to completion; `onStdout` may react to output (e.g. send Ctrl-C). */
+async function chorebot(args: string[], options: { cwd: string; env?: Record<string, string>; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void }): Promise<CliRun> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+    options.onStdout?.(stdout, child);
+  });
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const [code] = (await once(child, "exit")) as [number | null];
+  return { code, stdout, stderr };
+}
+
+let repo: string;
+beforeEach(async () => {
+  repo = await mkdtemp(join(tmpdir(), "chorebot-cli-"));
+  await mkdir(join(repo, "scripts", "_lib"), { recursive: true });
+});
+afterEach(async () => {
+  await rm(repo, { recursive: true, force: true });
+});
+
+async function writeScript(path: string, source: string) {
+  await writeFile(join(repo, path), source);
+}
+
+async function readLog(path: string) {
+  return parseRunLog(await readFile(join(repo, path), "utf8"));
+}
+
+describe("chorebot run", () => {
+  it("bundles a local script with its helpers, streams its output and writes the run log", async () => {
+    await writeScript("scripts/_lib/greet.ts", `export const greet = (name: string): string => "hello " + name;\n`);
+    await writeScript("scripts/hello.ts", `import { greet } from "./_lib/greet.js";\nconsole.log(greet("local"));\nconsole.error("to stderr");\n`);
+    const run = await chorebot(["run", "scripts/hello.ts"], { cwd: repo });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe("hello local\n");
+    expect(run.stderr).toContain("to stderr");
+    const logPath = run.stderr.match(/log written to (.+\.md)/)?.[1];
+    expect(logPath).toBe(join(repo, "logs/hello-local.md"));
+    const { frontMatter, body } = await readLog("logs/hello-local.md");
+    expect(frontMatter).toMatchObject({ script: "scripts/hello.ts", status: "succeeded", exit_code: 0 });
+    expect(body).toContain("hello local");
+    expect(body).toContain('"hello " + name');
+  });
+
+  it("exits with the script's exit code and records it", async () => {
+    await writeScript("scripts/three.mjs", "process.exit(3);\n");
+    const run = await chorebot(["run", "scripts/three.mjs", "--out", "three.md"], { cwd: repo });
+    expect(run.code).toBe(3);
+    expect((await readLog("three.md")).frontMatter).toMatchObject({ status: "failed", exit_code: 3 });
+  });
+
+  it("reports a compile error with file and line, and runs nothing", async () => {
+    await writeScript("scripts/broken.ts", "const ok = 1;\nconst x: number = ;\n");
+    const run = await chorebot(["run", "scripts/broken.ts", "--out", "broken.md"], { cwd: repo });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/scripts\/broken\.ts:2:\d+/);
+    expect((await readLog("broken.md")).frontMatter).toMatchObject({ status: "failed", exit_code: null });
+  });
+
+  it("applies the production rules: env allowlist, redaction and timeout", async () => {
+    await writeScript(
+      "scripts/env.ts",
+      `console.log("token=" + process.env.API_TOKEN);\nconsole.log("other=" + (process.env.NOT_ALLOWED ?? "absent"));\nsetInterval(() => {}, 1000);\n`,
+    );
+    const run = await chorebot(["run", "scripts/env.ts", "--out", "env.md"], {
+      cwd: repo,
+      env: { SCRIPT_ENV: "API_TOKEN", API_TOKEN: "tok-1234567890", NOT_ALLOWED: "leak", SCRIPT_TIMEOUT: "1" },
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("token=[REDACTED]\nother=absent\n");
+    const { frontMatter, body } = await readLog("env.md");
+    expect(frontMatter.status).toBe("timed_out");
+    expect(body).not.toContain("tok-1234567890");
+  });
+
+  it("passes Ctrl-C on to the script's process group and records the run as cancelled", async () => {
+    await writeScript("scripts/hang.ts", `console.log("ready");\nsetInterval(() => {}, 1000);\n`);
+    let sent = false;
+    const run = await chorebot(["run", "scripts/hang.ts", "--out", "hang.md"], {
+      cwd: repo,
+      onStdout: (text, child) => {
+        if (!sent && text.includes("ready")) {
+          sent = true;
+          child.kill("SIGINT");
+        }
+      },
+    });
+    expect(run.code).not.toBe(0);
+    expect((await readLog("hang.md")).frontMatter.status).toBe("cancelled");
+  });
+
+  it("explains usage mistakes", async () => {
+    expect(await chorebot(["run"], { cwd: repo })).toMatchObject({ code: 2, stderr: expect.stringContaining("which script?") });
+    expect(await chorebot(["frobnicate"], { cwd: repo })).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "frobnicate"') });
+  });
+});
+
+describe("chorebot start", () => {
+  it("stops with one line naming a missing setting", async () => {
+    const run = await chorebot(["start"], { cwd: repo, env: { WEBHOOK_SECRET: "x", REDIS_URL: "redis://127.0.0.1:1" } });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe("chorebot: APP_ID is required but not set");
+  });
+
+  it("says the dashboard is disabled without credentials, and does not serve it", async () => {
+    const [redis, port] = await Promise.all([startRedis(), freePort()]);
+    const app = spawnChorebot(["start"], {
+      APP_ID: "1",
+      PRIVATE_KEY: generateAppKey(),
+      WEBHOOK_SECRET: "x",
+      REDIS_URL: redis.url,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+    });
+    try {
+      await app.waitForLine((line) => String(line.msg).startsWith("Listening on"));
+      expect(app.lines.some((line) => String(line.msg).startsWith("dashboard disabled"))).toBe(true);
+      expect((await fetch(`http://127.0.0.1:${port}/admin/queues`)).status).toBe(404);
+    } finally {
+      await app.stop();
+      await redis.stop();
+    }
+  });
+});
