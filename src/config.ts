@@ -33,6 +33,7 @@ const serverSchema = runnerSchema.extend({
   DASHBOARD_PASSWORD: z.string().optional(),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(1),
   REQUIRED_APPROVALS: z.coerce.number().int().min(1).default(1),
+  GITHUB_STEP_ATTEMPTS: z.coerce.number().int().min(1).default(6),
   QUEUE_PREFIX: z.string().min(1).default("{chorebot}"),
   // GitHub asks integrators to leave a second between writes; GHE admins may allow less.
   GITHUB_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
@@ -58,6 +59,8 @@ export interface ServerConfig extends RunnerConfig {
   dashboard: { user: string; password: string } | null;
   workerConcurrency: number;
   requiredApprovals: number;
+  /** Tries of `process` and `cleanup` (GitHub-only steps) before they fail in the dashboard. */
+  githubStepAttempts: number;
   queuePrefix: string;
   githubWriteIntervalMs: number;
 }
@@ -94,6 +97,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     dashboard,
     workerConcurrency: settings.WORKER_CONCURRENCY,
     requiredApprovals: settings.REQUIRED_APPROVALS,
+    githubStepAttempts: settings.GITHUB_STEP_ATTEMPTS,
     queuePrefix: settings.QUEUE_PREFIX,
     githubWriteIntervalMs: settings.GITHUB_WRITE_INTERVAL_MS,
     secrets: [privateKey, settings.WEBHOOK_SECRET, settings.DASHBOARD_PASSWORD ?? "", decodeURIComponent(redisPassword)]

@@ -44,7 +44,7 @@ export async function startApp(
     if (!dashboard) log.warn("dashboard disabled: set DASHBOARD_USER and DASHBOARD_PASSWORD to serve /admin/queues");
     server = new Server({ Probot: ProbotWithSettings, port: config.port, host: config.host, log, enableStaticFiles: false });
     const enqueue = (targets: Parameters<typeof enqueueRun>[1][]) =>
-      Promise.all(targets.map((target) => enqueueRun(queues.flows, target)));
+      Promise.all(targets.map((target) => enqueueRun(queues.flows, target, config)));
     await server.load(chorebotApp({ enqueue, dashboard }));
     await server.start();
   }

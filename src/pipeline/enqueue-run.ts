@@ -3,9 +3,7 @@ import type { ScriptTarget } from "../run-types.js";
 import type { RunJobData } from "./job-data.js";
 import { runIdFor } from "./run-id.js";
 
-// process and cleanup only talk to GitHub: safe to retry. execute runs production code:
-// one attempt, ever, unless a person retries it from the dashboard.
-const GITHUB_STEP: JobsOptions = { attempts: 6, backoff: { type: "exponential", delay: 2_000 } };
+// execute runs production code: one attempt, ever, unless a person retries it.
 const EXECUTE_STEP: JobsOptions = { attempts: 1 };
 
 /**
@@ -13,7 +11,13 @@ const EXECUTE_STEP: JobsOptions = { attempts: 1 };
  * are the run id, so queueing the same merge again (webhook redelivery, a second replica)
  * finds the existing jobs and adds nothing.
  */
-export async function enqueueRun(flows: FlowProducer, target: ScriptTarget): Promise<string> {
+export async function enqueueRun(
+  flows: FlowProducer,
+  target: ScriptTarget,
+  options: { githubStepAttempts: number },
+): Promise<string> {
+  // process and cleanup only talk to GitHub: safe to retry, with backoff.
+  const GITHUB_STEP: JobsOptions = { attempts: options.githubStepAttempts, backoff: { type: "exponential", delay: 2_000 } };
   const runId = runIdFor(target);
   const data: RunJobData = { runId, target };
   const name = target.path;

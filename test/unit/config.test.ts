@@ -30,6 +30,7 @@ describe("loadServerConfig", () => {
       dashboard: { user: "ops", password: "dash-pass" },
       port: 3000,
       requiredApprovals: 1,
+      githubStepAttempts: 6,
       queuePrefix: "{chorebot}",
     });
     expect(config.privateKey).toContain("PRIVATE KEY");
