@@ -1,14 +1,13 @@
 import { STATUS_CODES } from "node:http";
 
-export const DEFAULT_DOCS_URL = "https://docs.github.com/rest";
+const DEFAULT_DOCS_URL = "https://docs.github.com/rest";
 
 /** GitHub's error body: `{ message, documentation_url, status }` (status is a string, as GitHub sends it). */
-export function errorBody(status: number, message?: string, documentationUrl = DEFAULT_DOCS_URL, extra?: object) {
+export function errorBody(status: number, message?: string, documentationUrl = DEFAULT_DOCS_URL) {
   return {
     message: message ?? STATUS_CODES[status] ?? "Error",
     documentation_url: documentationUrl,
     status: String(status),
-    ...extra,
   };
 }
 
@@ -18,13 +17,12 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly documentationUrl: string = DEFAULT_DOCS_URL,
-    readonly extra?: object,
   ) {
     super(message);
   }
 
   get body() {
-    return errorBody(this.status, this.message, this.documentationUrl, this.extra);
+    return errorBody(this.status, this.message, this.documentationUrl);
   }
 }
 

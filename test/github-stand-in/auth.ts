@@ -30,8 +30,6 @@ export interface IssuedToken {
   permissions: Record<string, string>;
 }
 
-const AUTH_DOCS = "https://docs.github.com/rest";
-
 export class TokenStore {
   private readonly tokens = new Map<string, IssuedToken>();
 
@@ -50,11 +48,6 @@ export class TokenStore {
   lookup(token: string): IssuedToken | undefined {
     const issued = this.tokens.get(token);
     return issued && issued.expiresAt.getTime() > Date.now() ? issued : undefined;
-  }
-
-  /** Lets tests simulate an expired or revoked token. */
-  revokeAll(): void {
-    this.tokens.clear();
   }
 }
 
@@ -85,10 +78,10 @@ export function authenticate(kind: AuthKind, headers: IncomingHttpHeaders, token
   const auth = authorization(headers);
   if (kind === "app") {
     const payload = auth?.scheme === "bearer" ? decodeJwtPayload(auth.credentials) : undefined;
-    if (!payload) throw new ApiError(401, "A JSON web token could not be decoded", AUTH_DOCS);
+    if (!payload) throw new ApiError(401, "A JSON web token could not be decoded");
     const iss = payload.iss;
     if ((typeof iss !== "string" && typeof iss !== "number") || iss === "") {
-      throw new ApiError(401, "'Issuer' claim ('iss') must be an Integer", AUTH_DOCS);
+      throw new ApiError(401, "'Issuer' claim ('iss') must be an Integer");
     }
     const now = Math.floor(Date.now() / 1000);
     const exp = payload.exp;
@@ -96,18 +89,17 @@ export function authenticate(kind: AuthKind, headers: IncomingHttpHeaders, token
       throw new ApiError(
         401,
         "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires",
-        AUTH_DOCS,
       );
     }
     if (exp > now + 10 * 60 + 60) {
-      throw new ApiError(401, "'Expiration time' claim ('exp') is too far in the future", AUTH_DOCS);
+      throw new ApiError(401, "'Expiration time' claim ('exp') is too far in the future");
     }
     return { kind: "app", appId: String(iss) };
   }
 
-  if (!auth) throw new ApiError(401, "Requires authentication", AUTH_DOCS);
-  if (auth.scheme !== "token" && auth.scheme !== "bearer") throw new ApiError(401, "Bad credentials", AUTH_DOCS);
+  if (!auth) throw new ApiError(401, "Requires authentication");
+  if (auth.scheme !== "token" && auth.scheme !== "bearer") throw new ApiError(401, "Bad credentials");
   const issued = tokens.lookup(auth.credentials);
-  if (!issued) throw new ApiError(401, "Bad credentials", AUTH_DOCS);
+  if (!issued) throw new ApiError(401, "Bad credentials");
   return { kind: "installation", token: issued.token, installationId: issued.installationId };
 }

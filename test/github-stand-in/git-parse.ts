@@ -31,9 +31,14 @@ export interface DiffEntry {
   deletions: number;
 }
 
+/** ISO 8601 in UTC without milliseconds ("2024-01-01T00:00:00Z"), GitHub's timestamp format. */
+export function isoSeconds(date: Date = new Date()): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
 /** git's "<seconds> <+hhmm>" → "2024-01-01T00:00:00Z". */
 function gitDateToIso(seconds: string): string {
-  return new Date(Number(seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  return isoSeconds(new Date(Number(seconds) * 1000));
 }
 
 function parseIdentity(line: string): ParsedIdentity {

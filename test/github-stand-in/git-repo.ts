@@ -10,8 +10,7 @@ import {
   type DiffEntry,
 } from "./git-parse.js";
 
-export type { CommitInfo, DiffEntry, DiffStatus, ParsedIdentity } from "./git-parse.js";
-export { parseCommitObject } from "./git-parse.js";
+export type { CommitInfo, DiffEntry, DiffStatus } from "./git-parse.js";
 
 /**
  * Thin wrapper over the `git` CLI operating on one bare repository. Everything goes through git
@@ -68,6 +67,13 @@ interface RunResult {
   stdout: Buffer;
   stderr: string;
   code: number;
+}
+
+/** The result of a finished git process, or a GitCommandError for an exit code not in `okCodes` (0 always is). */
+function checkedResult(args: string[], code: number | null, stdout: Buffer, stderr: Buffer, options: RunOptions): RunResult {
+  const result = { stdout, stderr: stderr.toString("utf8"), code: code ?? -1 };
+  if (code === 0 || (code !== null && options.okCodes?.includes(code))) return result;
+  throw new GitCommandError(args, code, result.stderr);
 }
 
 const DEFAULT_IDENTITY = { name: "GitHub Stand-in", email: "stand-in@users.noreply.github.com" };
@@ -143,9 +149,11 @@ export class GitRepo {
         /* git may exit before reading all input; the exit code tells the story */
       });
       child.once("close", (code) => {
-        const result = { stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString("utf8"), code: code ?? -1 };
-        if (code === 0 || (code !== null && options.okCodes?.includes(code))) resolve(result);
-        else reject(new GitCommandError(args, code, result.stderr));
+        try {
+          resolve(checkedResult(args, code, Buffer.concat(out), Buffer.concat(err), options));
+        } catch (error) {
+          reject(error);
+        }
       });
       child.stdin.end(options.input ?? "");
     });
@@ -159,12 +167,10 @@ export class GitRepo {
       maxBuffer: 256 * 1024 * 1024,
     });
     if (child.error) throw child.error;
-    const result = { stdout: child.stdout, stderr: child.stderr.toString("utf8"), code: child.status ?? -1 };
-    if (child.status === 0 || (child.status !== null && options.okCodes?.includes(child.status))) return result;
-    throw new GitCommandError(args, child.status, result.stderr);
+    return checkedResult(args, child.status, child.stdout, child.stderr, options);
   }
 
-  async run(args: string[], options: RunOptions = {}): Promise<string> {
+  private async run(args: string[], options: RunOptions = {}): Promise<string> {
     return (await this.exec(args, options)).stdout.toString("utf8");
   }
 
@@ -192,20 +198,16 @@ export class GitRepo {
     return (await this.exec(["cat-file", "blob", sha])).stdout;
   }
 
-  /** Reads many objects with one `cat-file --batch`; missing ones are absent from the map. */
-  async readObjects(shas: string[]): Promise<Map<string, { type: string; data: Buffer }>> {
-    if (shas.length === 0) return new Map();
-    const { stdout } = await this.exec(["cat-file", "--batch"], { input: shas.join("\n") + "\n" });
-    return parseBatchOutput(stdout);
-  }
-
+  /** Reads commits with one `cat-file --batch`, in the order given; shas that are not commits are skipped. */
   async readCommits(shas: string[]): Promise<CommitInfo[]> {
-    return commitsInOrder(shas, await this.readObjects(shas));
+    if (shas.length === 0) return [];
+    const { stdout } = await this.exec(...catFileBatch(shas));
+    return commitsInOrder(shas, parseBatchOutput(stdout));
   }
 
   readCommitsSync(shas: string[]): CommitInfo[] {
     if (shas.length === 0) return [];
-    const { stdout } = this.execSync(["cat-file", "--batch"], { input: shas.join("\n") + "\n" });
+    const { stdout } = this.execSync(...catFileBatch(shas));
     return commitsInOrder(shas, parseBatchOutput(stdout));
   }
 
@@ -255,25 +257,6 @@ export class GitRepo {
   async updateRef(ref: string, newSha: string, expectedOld: string): Promise<boolean> {
     const result = await this.exec(["update-ref", "--no-deref", ref, newSha, expectedOld], { okCodes: [1, 128] });
     return result.code === 0;
-  }
-
-  async deleteRef(ref: string, expectedOld: string): Promise<boolean> {
-    const result = await this.exec(["update-ref", "--no-deref", "-d", ref, expectedOld], { okCodes: [1, 128] });
-    return result.code === 0;
-  }
-
-  /** All refs whose full name starts with `prefix` (e.g. "refs/heads/fe"), sorted by name. */
-  async listRefs(prefix: string): Promise<{ ref: string; sha: string; type: ObjectType }[]> {
-    const out = await this.run(["for-each-ref", "--format=%(refname)%00%(objectname)%00%(objecttype)", "refs/"]);
-    return out
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => {
-        const [ref, sha, type] = line.split("\0");
-        return { ref: ref!, sha: sha!, type: type as ObjectType };
-      })
-      .filter((entry) => entry.ref.startsWith(prefix))
-      .sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
   }
 
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
@@ -442,23 +425,30 @@ export class GitRepo {
 
   /** Changes from tree-ish `from` (undefined = empty tree) to `to`, with rename detection and line counts. */
   async diff(from: string | undefined, to: string): Promise<DiffEntry[]> {
-    const base = from ?? EMPTY_TREE_SHA;
-    const raw = await this.run(["diff-tree", "-r", "-z", "-M", "--raw", "--no-abbrev", base, to]);
-    const numstat = await this.run(["diff-tree", "-r", "-z", "-M", "--numstat", base, to]);
-    const counts = parseNumstat(numstat);
+    const raw = await this.run(diffTreeArgs(from, to, "--raw"));
+    const counts = parseNumstat(await this.run(diffTreeArgs(from, to, "--numstat")));
     return parseRawDiff(raw).map((entry) => ({ ...entry, ...counts.get(entry.path) }));
   }
 
   /** Like diff() without line counts, synchronously. */
   diffSync(from: string | undefined, to: string): DiffEntry[] {
-    const raw = this.execSync(["diff-tree", "-r", "-z", "-M", "--raw", "--no-abbrev", from ?? EMPTY_TREE_SHA, to]);
-    return parseRawDiff(raw.stdout.toString("utf8"));
+    return parseRawDiff(this.execSync(diffTreeArgs(from, to, "--raw")).stdout.toString("utf8"));
   }
 }
 
 interface RevListOptions {
   firstParent?: boolean;
   reverse?: boolean;
+}
+
+/** `cat-file --batch` reading `shas`: the arguments for exec/execSync. */
+function catFileBatch(shas: string[]): [string[], RunOptions] {
+  return [["cat-file", "--batch"], { input: shas.join("\n") + "\n" }];
+}
+
+/** diff-tree from `from` (undefined = the empty tree) to `to`, recursive, with rename detection. */
+function diffTreeArgs(from: string | undefined, to: string, format: "--raw" | "--numstat"): string[] {
+  return ["diff-tree", "-r", "-z", "-M", format, ...(format === "--raw" ? ["--no-abbrev"] : []), from ?? EMPTY_TREE_SHA, to];
 }
 
 function revListArgs(include: string, exclude: string[], options: RevListOptions): string[] {

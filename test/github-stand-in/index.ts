@@ -11,6 +11,7 @@ export type {
   MergedPullRequest,
   MergePullRequestOptions,
   PushPayloadRequest,
+  RecordedRequest,
   StandInOptions,
 } from "./types.js";
 export type { ReviewState } from "./pull-requests.js";

@@ -4,7 +4,7 @@ import type { RouteContext, RouteResult } from "./router.js";
  * GitHub-style pagination: `per_page` (default 30, max 100) and `page` (1-based) query parameters,
  * with a `Link` header carrying rel="prev"/"next"/"last"/"first" as applicable.
  */
-export function paginate<T>(ctx: RouteContext, items: T[], status = 200): RouteResult {
+export function paginate<T>(ctx: RouteContext, items: T[]): RouteResult {
   const perPage = Math.min(100, Math.max(1, Number(ctx.query.get("per_page")) || 30));
   const page = Math.max(1, Math.floor(Number(ctx.query.get("page")) || 1));
   const lastPage = Math.max(1, Math.ceil(items.length / perPage));
@@ -20,5 +20,5 @@ export function paginate<T>(ctx: RouteContext, items: T[], status = 200): RouteR
   if (page > 1) links.push(link(Math.min(page - 1, lastPage), "prev"));
   if (page < lastPage) links.push(link(page + 1, "next"), link(lastPage, "last"));
   if (page > 1) links.push(link(1, "first"));
-  return { status, body, headers: links.length > 0 ? { link: links.join(", ") } : undefined };
+  return { status: 200, body, headers: links.length > 0 ? { link: links.join(", ") } : undefined };
 }

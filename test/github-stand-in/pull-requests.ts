@@ -22,7 +22,6 @@ export interface PullRequestRecord {
   /** The base branch tip the PR was merged onto. */
   baseSha: string;
   mergeCommitSha: string;
-  mergeMethod: "merge" | "squash";
   mergedBy: string;
   createdAt: string;
   mergedAt: string;
@@ -52,19 +51,10 @@ export class PullRequestStore {
     return this.pulls.get(number);
   }
 
-  all(): PullRequestRecord[] {
-    return [...this.pulls.values()];
-  }
-
-  /** PRs "associated with" a commit the way GitHub's commits/:sha/pulls sees it. */
+  /** PRs "associated with" a commit the way GitHub's commits/:sha/pulls sees it, newest first. */
   associatedWith(sha: string): PullRequestRecord[] {
-    return this.all()
+    return [...this.pulls.values()]
       .filter((pr) => pr.mergeCommitSha === sha || pr.headSha === sha || pr.commits.includes(sha))
       .sort((a, b) => b.number - a.number);
   }
-}
-
-/** ISO 8601 without milliseconds, like GitHub's timestamps. */
-export function isoNow(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
 }

@@ -1,19 +1,11 @@
 import { createRequire } from "node:module";
 import type { WebhookDefinition } from "@octokit/webhooks-examples";
+import { isoSeconds } from "./git-parse.js";
 import { ZERO_SHA, type CommitInfo } from "./git-repo.js";
 import { repository, user } from "./shapes.js";
 import { repoApiUrl, repoHtmlUrl, type StandInState } from "./state.js";
+import type { PushPayloadRequest } from "./types.js";
 import { loginForEmail, nodeId } from "./users.js";
-
-export interface PushPayloadOptions {
-  before: string;
-  after: string;
-  ref?: string;
-  deleted?: boolean;
-  forced?: boolean;
-  /** Login of the pusher/sender; defaults to the author of `after` (or the repository owner). */
-  sender?: string;
-}
 
 /** GitHub's documented cap on `commits` in a push payload. */
 const MAX_PAYLOAD_COMMITS = 2048;
@@ -92,7 +84,7 @@ function commitJson(state: StandInState, commit: CommitInfo, distinct: boolean) 
  * describes this push and this repository overwritten from the git repository. Synchronous
  * (spawnSync) so callers can pass it straight into sendWebhook.
  */
-export function buildPushPayload(state: StandInState, o: PushPayloadOptions): Record<string, unknown> {
+export function buildPushPayload(state: StandInState, o: PushPayloadRequest): Record<string, unknown> {
   const payload = pushTemplate();
   const ref = o.ref ?? `refs/heads/${state.defaultBranch}`;
   const created = o.before === ZERO_SHA;
@@ -120,7 +112,7 @@ export function buildPushPayload(state: StandInState, o: PushPayloadOptions): Re
     // Push events alone carry numeric timestamps for these, and a master_branch alias.
     created_at: Math.floor(Date.parse(repo.created_at) / 1000),
     pushed_at: pushedAt,
-    updated_at: new Date(pushedAt * 1000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+    updated_at: isoSeconds(new Date(pushedAt * 1000)),
     owner: { ...repo.owner, name: state.owner, email: null },
     master_branch: state.defaultBranch,
     stargazers: 0,

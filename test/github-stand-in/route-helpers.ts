@@ -19,12 +19,20 @@ export function bodyObject(ctx: RouteContext): Record<string, unknown> {
   return ctx.body as Record<string, unknown>;
 }
 
+/** GitHub's 422 for a required field that is absent. */
+export function notSupplied(field: string, docs?: string): ApiError {
+  return invalidRequest(`"${field}" wasn't supplied.`, docs);
+}
+
+/** GitHub's 422 for a field of the wrong type: `notA("tree", 1, "an array")`. */
+export function notA(field: string, value: unknown, expected: string, docs?: string): ApiError {
+  return invalidRequest(`For 'properties/${field}', ${JSON.stringify(value)} is not ${expected}.`, docs);
+}
+
 export function requireString(body: Record<string, unknown>, field: string, docs?: string): string {
   const value = body[field];
-  if (value === undefined || value === null) throw invalidRequest(`"${field}" wasn't supplied.`, docs);
-  if (typeof value !== "string") {
-    throw invalidRequest(`For 'properties/${field}', ${JSON.stringify(value)} is not a string.`, docs);
-  }
+  if (value === undefined || value === null) throw notSupplied(field, docs);
+  if (typeof value !== "string") throw notA(field, value, "a string", docs);
   return value;
 }
 
@@ -32,7 +40,7 @@ export function isSha(value: unknown): value is string {
   return typeof value === "string" && /^[0-9a-f]{40}$/.test(value);
 }
 
-/** Base64 wrapped at 60 columns with a trailing newline, the way the contents/blobs APIs return it. */
+/** Base64 wrapped at 60 columns with a trailing newline, the way the contents API returns it. */
 export function wrappedBase64(data: Buffer): string {
   const encoded = data.toString("base64");
   if (encoded.length === 0) return "";
@@ -42,21 +50,16 @@ export function wrappedBase64(data: Buffer): string {
 export const DOCS = {
   compare: "https://docs.github.com/rest/commits/commits#compare-two-commits",
   contents: "https://docs.github.com/rest/repos/contents#get-repository-content",
-  createFile: "https://docs.github.com/rest/repos/contents#create-or-update-file-contents",
-  deleteFile: "https://docs.github.com/rest/repos/contents#delete-a-file",
   getTree: "https://docs.github.com/rest/git/trees#get-a-tree",
   createTree: "https://docs.github.com/rest/git/trees#create-a-tree",
   createBlob: "https://docs.github.com/rest/git/blobs#create-a-blob",
-  getBlob: "https://docs.github.com/rest/git/blobs#get-a-blob",
   getCommit: "https://docs.github.com/rest/git/commits#get-a-commit-object",
   createCommit: "https://docs.github.com/rest/git/commits#create-a-commit",
   getRef: "https://docs.github.com/rest/git/refs#get-a-reference",
   createRef: "https://docs.github.com/rest/git/refs#create-a-reference",
   updateRef: "https://docs.github.com/rest/git/refs#update-a-reference",
-  deleteRef: "https://docs.github.com/rest/git/refs#delete-a-reference",
   pulls: "https://docs.github.com/rest/pulls/pulls#get-a-pull-request",
   commitPulls: "https://docs.github.com/rest/commits/commits#list-pull-requests-associated-with-a-commit",
-  restCommit: "https://docs.github.com/rest/commits/commits#get-a-commit",
   accessTokens: "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app",
 } as const;
 
@@ -68,15 +71,13 @@ export function optionalIdentity(
 ): GitIdentity | undefined {
   const value = body[field];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== "object" || Array.isArray(value)) {
-    throw invalidRequest(`For 'properties/${field}', ${JSON.stringify(value)} is not an object.`, docs);
-  }
+  if (typeof value !== "object" || Array.isArray(value)) throw notA(field, value, "an object", docs);
   const identity = value as Record<string, unknown>;
   const name = requireString(identity, "name", docs);
   const email = requireString(identity, "email", docs);
   const date = identity.date;
   if (date !== undefined && (typeof date !== "string" || Number.isNaN(Date.parse(date)))) {
-    throw invalidRequest(`For 'properties/${field}/properties/date', ${JSON.stringify(date)} is not a date-time.`, docs);
+    throw notA(`${field}/properties/date`, date, "a date-time", docs);
   }
   return date === undefined ? { name, email } : { name, email, date: date as string };
 }

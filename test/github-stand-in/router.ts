@@ -44,21 +44,15 @@ export class Router {
     return this;
   }
 
-  match(method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
+  /** Finds the route or throws a GitHub 404. */
+  resolve(method: string, path: string): { auth: AuthKind; handler: Handler; params: Record<string, string> } {
     const raw = path.split("/").slice(1);
     for (const route of this.routes) {
       if (route.method !== method.toUpperCase()) continue;
       const params = matchSegments(route.segments, raw);
-      if (params) return { route, params };
+      if (params) return { auth: route.auth, handler: route.handler, params };
     }
-    return undefined;
-  }
-
-  /** Finds the route or throws a GitHub 404. */
-  resolve(method: string, path: string): { auth: AuthKind; handler: Handler; params: Record<string, string> } {
-    const found = this.match(method, path);
-    if (!found) throw notFound();
-    return { auth: found.route.auth, handler: found.route.handler, params: found.params };
+    throw notFound();
   }
 }
 

@@ -1,7 +1,8 @@
-import { ApiError, invalidRequest, notFound } from "./api-error.js";
+import { ApiError, notFound } from "./api-error.js";
+import { isoSeconds } from "./git-parse.js";
 import type { Router, RouteContext } from "./router.js";
-import { bodyObject, DOCS, requireRepo } from "./route-helpers.js";
-import { repository, user } from "./shapes.js";
+import { bodyObject, DOCS, notA, requireRepo } from "./route-helpers.js";
+import { CREATED_AT, organization, repository } from "./shapes.js";
 import type { StandInState } from "./state.js";
 import { APP_SLUG, nodeId } from "./users.js";
 
@@ -11,29 +12,31 @@ const DEFAULT_PERMISSIONS: Record<string, string> = {
   pull_requests: "read",
 };
 
-function appId(ctx: RouteContext): string {
-  return ctx.auth.kind === "app" ? ctx.auth.appId : "0";
+/** The app id from the JWT's `iss`: a number when it is one, as GitHub's numeric app ids are. */
+function appId(ctx: RouteContext): number | string {
+  const iss = ctx.auth.kind === "app" ? ctx.auth.appId : "0";
+  return Number(iss) || iss;
 }
 
 function installation(state: StandInState, ctx: RouteContext) {
   const id = state.installationId;
-  const created = "2024-01-02T03:04:05Z";
+  const account = organization(state);
   return {
     id,
     node_id: nodeId("IN", id),
-    account: { ...user(state, state.owner), type: "Organization" },
+    account,
     repository_selection: "selected",
     access_tokens_url: `${state.apiUrl}/app/installations/${id}/access_tokens`,
     repositories_url: `${state.apiUrl}/installation/repositories`,
     html_url: `${state.htmlUrl}/organizations/${state.owner}/settings/installations/${id}`,
-    app_id: Number(appId(ctx)) || appId(ctx),
+    app_id: appId(ctx),
     app_slug: APP_SLUG,
-    target_id: user(state, state.owner).id,
+    target_id: account.id,
     target_type: "Organization",
     permissions: DEFAULT_PERMISSIONS,
     events: ["push"],
-    created_at: created,
-    updated_at: created,
+    created_at: CREATED_AT,
+    updated_at: CREATED_AT,
     single_file_name: null,
     has_multiple_single_files: false,
     single_file_paths: [],
@@ -46,28 +49,8 @@ function requireInstallation(state: StandInState, ctx: RouteContext): void {
   if (Number(ctx.params.installation_id) !== state.installationId) throw notFound();
 }
 
+/** Installations, and the installation access tokens every other route authenticates with. */
 export function registerAppRoutes(router: Router, state: StandInState): void {
-  router.add("GET", "/app", "app", (ctx) => ({
-    status: 200,
-    body: {
-      id: Number(appId(ctx)) || appId(ctx),
-      slug: APP_SLUG,
-      node_id: nodeId("A", Number(appId(ctx)) || 1),
-      owner: { ...user(state, state.owner), type: "Organization" },
-      name: APP_SLUG,
-      description: "chorebot (GitHub stand-in)",
-      external_url: state.htmlUrl,
-      html_url: `${state.htmlUrl}/apps/${APP_SLUG}`,
-      created_at: "2024-01-02T03:04:05Z",
-      updated_at: "2024-01-02T03:04:05Z",
-      permissions: DEFAULT_PERMISSIONS,
-      events: ["push"],
-      installations_count: 1,
-    },
-  }));
-
-  router.add("GET", "/app/installations", "app", (ctx) => ({ status: 200, body: [installation(state, ctx)] }));
-
   router.add("GET", "/app/installations/:installation_id", "app", (ctx) => {
     requireInstallation(state, ctx);
     return { status: 200, body: installation(state, ctx) };
@@ -81,19 +64,18 @@ export function registerAppRoutes(router: Router, state: StandInState): void {
   router.add("POST", "/app/installations/:installation_id/access_tokens", "app", (ctx) => {
     requireInstallation(state, ctx);
     const body = bodyObject(ctx);
-    const repositories = body.repositories;
-    const repositoryIds = body.repository_ids;
-    if (repositories !== undefined && !Array.isArray(repositories)) {
-      throw invalidRequest(`For 'properties/repositories', ${JSON.stringify(repositories)} is not an array.`);
-    }
-    if (repositoryIds !== undefined && !Array.isArray(repositoryIds)) {
-      throw invalidRequest(`For 'properties/repository_ids', ${JSON.stringify(repositoryIds)} is not an array.`);
-    }
+    const optionalArray = (field: string): unknown[] | undefined => {
+      const value = body[field];
+      if (value !== undefined && !Array.isArray(value)) throw notA(field, value, "an array");
+      return value;
+    };
+    const repositories = optionalArray("repositories");
+    const repositoryIds = optionalArray("repository_ids");
     const repo = repository(state);
     const wrongName = (repositories ?? []).some(
-      (name: unknown) => typeof name !== "string" || name.toLowerCase() !== state.repo.toLowerCase(),
+      (name) => typeof name !== "string" || name.toLowerCase() !== state.repo.toLowerCase(),
     );
-    const wrongId = (repositoryIds ?? []).some((id: unknown) => id !== repo.id);
+    const wrongId = (repositoryIds ?? []).some((id) => id !== repo.id);
     if (wrongName || wrongId) {
       throw new ApiError(
         422,
@@ -104,7 +86,7 @@ export function registerAppRoutes(router: Router, state: StandInState): void {
     let permissions = DEFAULT_PERMISSIONS;
     if (body.permissions !== undefined) {
       if (typeof body.permissions !== "object" || body.permissions === null) {
-        throw invalidRequest(`For 'properties/permissions', ${JSON.stringify(body.permissions)} is not an object.`);
+        throw notA("permissions", body.permissions, "an object");
       }
       permissions = body.permissions as Record<string, string>;
     }
@@ -113,7 +95,7 @@ export function registerAppRoutes(router: Router, state: StandInState): void {
       status: 201,
       body: {
         token: issued.token,
-        expires_at: issued.expiresAt.toISOString().replace(/\.\d{3}Z$/, "Z"),
+        expires_at: isoSeconds(issued.expiresAt),
         permissions,
         repository_selection: "selected",
         ...(repositories || repositoryIds ? { repositories: [repo] } : {}),

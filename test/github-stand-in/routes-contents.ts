@@ -1,25 +1,13 @@
 import { posix } from "node:path";
-import { ApiError, invalidRequest, notFound } from "./api-error.js";
+import { ApiError, notFound } from "./api-error.js";
 import type { TreeEntry } from "./git-repo.js";
 import type { Router } from "./router.js";
-import {
-  bodyObject,
-  botIdentity,
-  DOCS,
-  optionalIdentity,
-  requireRepo,
-  requireString,
-  wrappedBase64,
-} from "./route-helpers.js";
-import { encodePath, gitCommit } from "./shapes.js";
+import { DOCS, requireRepo, wrappedBase64 } from "./route-helpers.js";
+import { encodePath, gitObjectUrl } from "./shapes.js";
 import { repoApiUrl, repoHtmlUrl, type StandInState } from "./state.js";
 
 /** Files above this size come back with `encoding: "none"` and empty content, like on GitHub. */
 const MAX_INLINE_CONTENT = 1024 * 1024;
-
-function normalizePath(path: string): string {
-  return path.replace(/^\/+|\/+$/g, "");
-}
 
 /** Where a symlink at `path` points inside the repository, or undefined when it leaves it. */
 function symlinkTarget(path: string, target: string): string | undefined {
@@ -33,8 +21,7 @@ function symlinkTarget(path: string, target: string): string | undefined {
 function baseItem(state: StandInState, entry: TreeEntry, path: string, ref: string, type: string) {
   const name = path.split("/").pop() ?? path;
   const url = `${repoApiUrl(state)}/contents/${encodePath(path)}?ref=${encodeURIComponent(ref)}`;
-  const gitKind = entry.type === "tree" ? "trees" : entry.type === "commit" ? "commits" : "blobs";
-  const gitUrl = entry.type === "commit" ? null : `${repoApiUrl(state)}/git/${gitKind}/${entry.sha}`;
+  const gitUrl = entry.type === "commit" ? null : gitObjectUrl(state, entry.type, entry.sha);
   const htmlUrl =
     entry.type === "commit" ? null : `${repoHtmlUrl(state)}/${entry.type === "tree" ? "tree" : "blob"}/${ref}/${encodePath(path)}`;
   const downloadUrl =
@@ -95,13 +82,14 @@ function listingItem(state: StandInState, entry: TreeEntry, path: string, ref: s
   return baseItem(state, entry, path, ref, type);
 }
 
+/** GET contents: files, directory listings, symlinks and submodules. */
 export function registerContentsRoutes(router: Router, state: StandInState): void {
   const git = state.git;
 
   router.add("GET", "/repos/:owner/:repo/contents/*path", "installation", async (ctx) => {
     requireRepo(state, ctx);
     const ref = ctx.query.get("ref") || state.defaultBranch;
-    const path = normalizePath(ctx.params.path!);
+    const path = ctx.params.path!.replace(/^\/+|\/+$/g, "");
     const commit = await git.resolveCommit(ref);
     if (!commit) throw new ApiError(404, `No commit found for the ref ${ref}`, DOCS.contents);
     const entry = await git.entryAt(commit, path);
@@ -122,83 +110,5 @@ export function registerContentsRoutes(router: Router, state: StandInState): voi
         listingItem(state, child, path === "" ? child.path : `${path}/${child.path}`, ref),
       ),
     };
-  });
-
-  router.add("PUT", "/repos/:owner/:repo/contents/*path", "installation", async (ctx) => {
-    requireRepo(state, ctx);
-    const path = normalizePath(ctx.params.path!);
-    if (path === "") throw notFound(DOCS.createFile);
-    const body = bodyObject(ctx);
-    const message = requireString(body, "message", DOCS.createFile);
-    const content = requireString(body, "content", DOCS.createFile);
-    if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(content)) throw new ApiError(422, "content is not valid Base64", DOCS.createFile);
-    const expectedSha = body.sha === undefined || body.sha === null ? undefined : requireString(body, "sha");
-    const branch = typeof body.branch === "string" ? body.branch : state.defaultBranch;
-    const author = optionalIdentity(body, "author", DOCS.createFile);
-    const committer = optionalIdentity(body, "committer", DOCS.createFile);
-
-    return state.mutex.run(async () => {
-      const tip = await git.readRef(`refs/heads/${branch}`);
-      if (!tip) throw new ApiError(404, `Branch ${branch} not found`, DOCS.createFile);
-      const existing = await git.entryAt(tip, path);
-      if (existing && existing.type !== "blob") throw new ApiError(422, `${path} is a directory`, DOCS.createFile);
-      if (existing && expectedSha === undefined) throw invalidRequest(`"sha" wasn't supplied.`, DOCS.createFile);
-      if (existing && expectedSha !== existing.sha) {
-        throw new ApiError(409, `${path} does not match ${expectedSha}`, DOCS.createFile);
-      }
-      const blob = await git.hashObject(Buffer.from(content, "base64"));
-      const tipCommit = (await git.readCommit(tip))!;
-      const tree = await git.buildTree(tipCommit.tree, [{ path, mode: existing?.mode ?? "100644", sha: blob }]);
-      const sha = await git.commitTree({
-        tree,
-        parents: [tip],
-        message,
-        author: author ?? committer ?? botIdentity(),
-        committer: committer ?? author ?? botIdentity(),
-      });
-      if (!(await git.updateRef(`refs/heads/${branch}`, sha, tip))) {
-        throw new ApiError(409, `${path} does not match ${expectedSha ?? ""}`.trim(), DOCS.createFile);
-      }
-      const entry = (await git.entryAt(sha, path))!;
-      return {
-        status: existing ? 200 : 201,
-        body: {
-          content: baseItem(state, entry, path, branch, "file"),
-          commit: gitCommit(state, (await git.readCommit(sha))!),
-        },
-      };
-    });
-  });
-
-  router.add("DELETE", "/repos/:owner/:repo/contents/*path", "installation", async (ctx) => {
-    requireRepo(state, ctx);
-    const path = normalizePath(ctx.params.path!);
-    const body = bodyObject(ctx);
-    const message = requireString(body, "message", DOCS.deleteFile);
-    const expectedSha = requireString(body, "sha", DOCS.deleteFile);
-    const branch = typeof body.branch === "string" ? body.branch : state.defaultBranch;
-    const author = optionalIdentity(body, "author", DOCS.deleteFile);
-    const committer = optionalIdentity(body, "committer", DOCS.deleteFile);
-
-    return state.mutex.run(async () => {
-      const tip = await git.readRef(`refs/heads/${branch}`);
-      if (!tip) throw new ApiError(404, `Branch ${branch} not found`, DOCS.deleteFile);
-      const existing = path === "" ? undefined : await git.entryAt(tip, path);
-      if (!existing || existing.type !== "blob") throw notFound(DOCS.deleteFile);
-      if (existing.sha !== expectedSha) throw new ApiError(409, `${path} does not match ${expectedSha}`, DOCS.deleteFile);
-      const tipCommit = (await git.readCommit(tip))!;
-      const tree = await git.buildTree(tipCommit.tree, [{ path, remove: true }]);
-      const sha = await git.commitTree({
-        tree,
-        parents: [tip],
-        message,
-        author: author ?? committer ?? botIdentity(),
-        committer: committer ?? author ?? botIdentity(),
-      });
-      if (!(await git.updateRef(`refs/heads/${branch}`, sha, tip))) {
-        throw new ApiError(409, `${path} does not match ${expectedSha}`, DOCS.deleteFile);
-      }
-      return { status: 200, body: { content: null, commit: gitCommit(state, (await git.readCommit(sha))!) } };
-    });
   });
 }

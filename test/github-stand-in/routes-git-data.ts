@@ -6,14 +6,14 @@ import {
   botIdentity,
   DOCS,
   isSha,
+  notA,
+  notSupplied,
   optionalIdentity,
   requireRepo,
   requireString,
-  wrappedBase64,
 } from "./route-helpers.js";
-import { gitCommit, treeEntryUrl } from "./shapes.js";
-import { repoApiUrl, type StandInState } from "./state.js";
-import { nodeId, userId } from "./users.js";
+import { gitCommit, gitObjectUrl } from "./shapes.js";
+import type { StandInState } from "./state.js";
 
 const MODE_TYPES: Record<string, "blob" | "tree" | "commit"> = {
   "100644": "blob",
@@ -23,14 +23,20 @@ const MODE_TYPES: Record<string, "blob" | "tree" | "commit"> = {
   "160000": "commit",
 };
 
-function treeEntryJson(state: StandInState, entry: TreeEntry) {
+/** The body of GET and POST /git/trees: the tree `sha` and its listed `entries`. */
+function treeJson(state: StandInState, sha: string, entries: TreeEntry[]) {
   return {
-    path: entry.path,
-    mode: entry.mode,
-    type: entry.type,
-    sha: entry.sha,
-    ...(entry.type === "blob" ? { size: entry.size ?? 0 } : {}),
-    url: entry.type === "commit" ? undefined : treeEntryUrl(state, entry.type, entry.sha),
+    sha,
+    url: gitObjectUrl(state, "tree", sha),
+    tree: entries.map((entry) => ({
+      path: entry.path,
+      mode: entry.mode,
+      type: entry.type,
+      sha: entry.sha,
+      ...(entry.type === "blob" ? { size: entry.size ?? 0 } : {}),
+      url: entry.type === "commit" ? undefined : gitObjectUrl(state, entry.type, entry.sha),
+    })),
+    truncated: false,
   };
 }
 
@@ -47,16 +53,16 @@ function planTreeEntry(item: unknown): PlannedEdit {
   }
   const entry = item as Record<string, unknown>;
   const path = entry.path;
-  if (typeof path !== "string") throw invalidRequest(`"path" wasn't supplied.`, DOCS.createTree);
+  if (typeof path !== "string") throw notSupplied("path", DOCS.createTree);
   if (!isValidTreePath(path)) throw unprocessable("tree.path contains a malformed path component", DOCS.createTree);
   const mode = entry.mode;
   if (typeof mode !== "string" || !(mode in MODE_TYPES)) {
-    throw invalidRequest(`For 'properties/mode', ${JSON.stringify(mode)} is not a member of enum.`, DOCS.createTree);
+    throw notA("mode", mode, "a member of enum", DOCS.createTree);
   }
   const type = entry.type;
   if (type !== undefined && type !== MODE_TYPES[mode]) {
     if (type !== "blob" && type !== "tree" && type !== "commit") {
-      throw invalidRequest(`For 'properties/type', ${JSON.stringify(type)} is not a member of enum.`, DOCS.createTree);
+      throw notA("type", type, "a member of enum", DOCS.createTree);
     }
     throw unprocessable("GitRPC::BadObjectState", DOCS.createTree);
   }
@@ -70,7 +76,7 @@ function planTreeEntry(item: unknown): PlannedEdit {
   }
   if (hasContent) {
     if (typeof entry.content !== "string") {
-      throw invalidRequest(`For 'properties/content', ${JSON.stringify(entry.content)} is not a string.`, DOCS.createTree);
+      throw notA("content", entry.content, "a string", DOCS.createTree);
     }
     if (MODE_TYPES[mode] !== "blob") throw unprocessable("GitRPC::BadObjectState", DOCS.createTree);
     return { path, mode, content: entry.content };
@@ -80,7 +86,7 @@ function planTreeEntry(item: unknown): PlannedEdit {
   return { path, mode, sha: entry.sha };
 }
 
-/** Git Database API: trees, blobs and commits. */
+/** Git Database API: trees, blob writes and commits. */
 export function registerGitDataRoutes(router: Router, state: StandInState): void {
   const git = state.git;
 
@@ -90,29 +96,17 @@ export function registerGitDataRoutes(router: Router, state: StandInState): void
     if (!sha) throw notFound(DOCS.getTree);
     const recursive = ctx.query.has("recursive");
     const entries = await git.lsTree(sha, { recursive, includeTrees: true });
-    return {
-      status: 200,
-      body: {
-        sha,
-        url: `${repoApiUrl(state)}/git/trees/${sha}`,
-        tree: entries.map((entry) => treeEntryJson(state, entry)),
-        truncated: false,
-      },
-    };
+    return { status: 200, body: treeJson(state, sha, entries) };
   });
 
   router.add("POST", "/repos/:owner/:repo/git/trees", "installation", async (ctx) => {
     requireRepo(state, ctx);
     const body = bodyObject(ctx);
-    if (body.tree === undefined || body.tree === null) throw invalidRequest(`"tree" wasn't supplied.`, DOCS.createTree);
-    if (!Array.isArray(body.tree)) {
-      throw invalidRequest(`For 'properties/tree', ${JSON.stringify(body.tree)} is not an array.`, DOCS.createTree);
-    }
+    if (body.tree === undefined || body.tree === null) throw notSupplied("tree", DOCS.createTree);
+    if (!Array.isArray(body.tree)) throw notA("tree", body.tree, "an array", DOCS.createTree);
     const planned = body.tree.map(planTreeEntry);
     const baseTree = body.base_tree === undefined || body.base_tree === null ? undefined : body.base_tree;
-    if (baseTree !== undefined && typeof baseTree !== "string") {
-      throw invalidRequest(`For 'properties/base_tree', ${JSON.stringify(baseTree)} is not a string.`, DOCS.createTree);
-    }
+    if (baseTree !== undefined && typeof baseTree !== "string") throw notA("base_tree", baseTree, "a string", DOCS.createTree);
 
     return state.mutex.run(async () => {
       if (baseTree !== undefined && (await git.objectType(baseTree)) !== "tree") {
@@ -140,17 +134,8 @@ export function registerGitDataRoutes(router: Router, state: StandInState): void
         if (error instanceof TreeEditError) throw unprocessable("GitRPC::BadObjectState", DOCS.createTree);
         throw error;
       }
-      const entries = await git.lsTree(sha);
-      return {
-        status: 201,
-        headers: { location: `${repoApiUrl(state)}/git/trees/${sha}` },
-        body: {
-          sha,
-          url: `${repoApiUrl(state)}/git/trees/${sha}`,
-          tree: entries.map((entry) => treeEntryJson(state, entry)),
-          truncated: false,
-        },
-      };
+      const created = treeJson(state, sha, await git.lsTree(sha));
+      return { status: 201, headers: { location: created.url }, body: created };
     });
   });
 
@@ -164,26 +149,8 @@ export function registerGitDataRoutes(router: Router, state: StandInState): void
     }
     const data = encoding === "base64" ? Buffer.from(content, "base64") : Buffer.from(content, "utf8");
     const sha = await state.mutex.run(() => git.hashObject(data));
-    const url = `${repoApiUrl(state)}/git/blobs/${sha}`;
+    const url = gitObjectUrl(state, "blob", sha);
     return { status: 201, headers: { location: url }, body: { url, sha } };
-  });
-
-  router.add("GET", "/repos/:owner/:repo/git/blobs/:sha", "installation", async (ctx) => {
-    requireRepo(state, ctx);
-    const sha = ctx.params.sha!;
-    if ((await git.objectType(sha)) !== "blob") throw notFound(DOCS.getBlob);
-    const data = await git.readBlob(sha);
-    return {
-      status: 200,
-      body: {
-        sha,
-        node_id: nodeId("B", userId(sha)),
-        size: data.length,
-        url: `${repoApiUrl(state)}/git/blobs/${sha}`,
-        content: wrappedBase64(data),
-        encoding: "base64",
-      },
-    };
   });
 
   router.add("GET", "/repos/:owner/:repo/git/commits/:sha", "installation", async (ctx) => {
@@ -201,7 +168,7 @@ export function registerGitDataRoutes(router: Router, state: StandInState): void
     const tree = requireString(body, "tree", DOCS.createCommit);
     const parents = body.parents ?? [];
     if (!Array.isArray(parents) || parents.some((parent) => typeof parent !== "string")) {
-      throw invalidRequest(`For 'properties/parents', ${JSON.stringify(parents)} is not an array of strings.`, DOCS.createCommit);
+      throw notA("parents", parents, "an array of strings", DOCS.createCommit);
     }
     const author = optionalIdentity(body, "author", DOCS.createCommit);
     const committer = optionalIdentity(body, "committer", DOCS.createCommit);
@@ -223,11 +190,8 @@ export function registerGitDataRoutes(router: Router, state: StandInState): void
       });
       const commit = await git.readCommit(sha);
       if (!commit) throw new ApiError(500, "commit vanished");
-      return {
-        status: 201,
-        headers: { location: `${repoApiUrl(state)}/git/commits/${sha}` },
-        body: gitCommit(state, commit),
-      };
+      const created = gitCommit(state, commit);
+      return { status: 201, headers: { location: created.url }, body: created };
     });
   });
 }

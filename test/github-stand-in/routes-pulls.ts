@@ -3,7 +3,7 @@ import { paginate } from "./paginate.js";
 import type { PullRequestRecord } from "./pull-requests.js";
 import type { RouteContext, Router } from "./router.js";
 import { DOCS, requireRepo } from "./route-helpers.js";
-import { diffFile, pullRequest, restCommit, review } from "./shapes.js";
+import { pullRequest, review } from "./shapes.js";
 import type { StandInState } from "./state.js";
 
 /** Pull requests (all of them merged — they only come from mergePullRequest), reviews, commit→PR lookup. */
@@ -18,12 +18,6 @@ export function registerPullRoutes(router: Router, state: StandInState): void {
     return pr;
   };
 
-  /** What the PR changes: three-dot diff from the merge base of base and head to head. */
-  const pullDiff = async (pr: PullRequestRecord) => {
-    const mergeBase = (await git.mergeBase(pr.baseSha, pr.headSha)) ?? pr.baseSha;
-    return git.diff(mergeBase, pr.headSha);
-  };
-
   router.add("GET", "/repos/:owner/:repo/commits/:sha/pulls", "installation", async (ctx) => {
     requireRepo(state, ctx);
     const sha = await git.resolveCommit(ctx.params.sha!);
@@ -34,19 +28,11 @@ export function registerPullRoutes(router: Router, state: StandInState): void {
     );
   });
 
-  router.add("GET", "/repos/:owner/:repo/pulls", "installation", (ctx) => {
-    requireRepo(state, ctx);
-    const wanted = ctx.query.get("state") ?? "open";
-    const pulls = wanted === "open" ? [] : state.pulls.all().sort((a, b) => b.number - a.number);
-    return paginate(
-      ctx,
-      pulls.map((pr) => pullRequest(state, pr, false)),
-    );
-  });
-
   router.add("GET", "/repos/:owner/:repo/pulls/:pull_number", "installation", async (ctx) => {
     const pr = findPull(ctx);
-    const entries = await pullDiff(pr);
+    // What the PR changes: the three-dot diff from the merge base of base and head to head.
+    const mergeBase = (await git.mergeBase(pr.baseSha, pr.headSha)) ?? pr.baseSha;
+    const entries = await git.diff(mergeBase, pr.headSha);
     return {
       status: 200,
       body: pullRequest(state, pr, true, {
@@ -62,24 +48,6 @@ export function registerPullRoutes(router: Router, state: StandInState): void {
     return paginate(
       ctx,
       pr.reviews.map((record) => review(state, pr, record)),
-    );
-  });
-
-  router.add("GET", "/repos/:owner/:repo/pulls/:pull_number/commits", "installation", async (ctx) => {
-    const pr = findPull(ctx);
-    const commits = await git.readCommits(pr.commits);
-    return paginate(
-      ctx,
-      commits.map((commit) => restCommit(state, commit)),
-    );
-  });
-
-  router.add("GET", "/repos/:owner/:repo/pulls/:pull_number/files", "installation", async (ctx) => {
-    const pr = findPull(ctx);
-    const entries = await pullDiff(pr);
-    return paginate(
-      ctx,
-      entries.map((entry) => diffFile(state, entry, pr.headSha)),
     );
   });
 }

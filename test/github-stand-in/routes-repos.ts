@@ -5,7 +5,7 @@ import { DOCS, requireRepo } from "./route-helpers.js";
 import { diffFile, repository, restCommit } from "./shapes.js";
 import { repoApiUrl, repoHtmlUrl, type StandInState } from "./state.js";
 
-/** Repository metadata, three-dot compare, single commits, commit lists and branches. */
+/** Repository metadata and three-dot compare. */
 export function registerRepoRoutes(router: Router, state: StandInState): void {
   const git = state.git;
 
@@ -59,60 +59,5 @@ export function registerRepoRoutes(router: Router, state: StandInState): void {
     if (!paged) return { status: 200, body };
     const page = paginate(ctx, commits);
     return { status: 200, body: { ...body, commits: page.body }, headers: page.headers };
-  });
-
-  router.add("GET", "/repos/:owner/:repo/commits/:ref", "installation", async (ctx) => {
-    requireRepo(state, ctx);
-    const sha = await git.resolveCommit(ctx.params.ref!);
-    if (!sha) throw new ApiError(422, `No commit found for SHA: ${ctx.params.ref}`, DOCS.restCommit);
-    const commit = (await git.readCommit(sha))!;
-    const entries = await git.diff(commit.parents[0], sha);
-    const additions = entries.reduce((sum, entry) => sum + entry.additions, 0);
-    const deletions = entries.reduce((sum, entry) => sum + entry.deletions, 0);
-    return {
-      status: 200,
-      body: {
-        ...restCommit(state, commit),
-        stats: { total: additions + deletions, additions, deletions },
-        files: entries.map((entry) => diffFile(state, entry, sha)),
-      },
-    };
-  });
-
-  router.add("GET", "/repos/:owner/:repo/commits", "installation", async (ctx) => {
-    requireRepo(state, ctx);
-    const start = ctx.query.get("sha") ?? state.defaultBranch;
-    const sha = await git.resolveCommit(start);
-    if (!sha) throw new ApiError(404, `No commit found for SHA: ${start}`, DOCS.restCommit);
-    const path = ctx.query.get("path");
-    const args = ["rev-list", sha, "--", ...(path ? [path] : [])];
-    const shas = (await git.run(args)).split("\n").filter(Boolean);
-    const commits = await git.readCommits(shas);
-    return paginate(
-      ctx,
-      commits.map((commit) => restCommit(state, commit)),
-    );
-  });
-
-  router.add("GET", "/repos/:owner/:repo/branches/*branch", "installation", async (ctx) => {
-    requireRepo(state, ctx);
-    const branch = ctx.params.branch!;
-    const sha = branch ? await git.readRef(`refs/heads/${branch}`) : undefined;
-    if (!sha) throw new ApiError(404, "Branch not found", "https://docs.github.com/rest/branches/branches#get-a-branch");
-    const commit = (await git.readCommit(sha))!;
-    return {
-      status: 200,
-      body: {
-        name: branch,
-        commit: restCommit(state, commit),
-        _links: {
-          self: `${repoApiUrl(state)}/branches/${branch}`,
-          html: `${repoHtmlUrl(state)}/tree/${branch}`,
-        },
-        protected: false,
-        protection: { enabled: false, required_status_checks: { enforcement_level: "off", contexts: [], checks: [] } },
-        protection_url: `${repoApiUrl(state)}/branches/${branch}/protection`,
-      },
-    };
   });
 }

@@ -5,26 +5,11 @@ import type { AddressInfo } from "node:net";
 import { ApiError, errorBody } from "./api-error.js";
 import { authenticate, type TokenStore } from "./auth.js";
 import type { RouteResult, Router } from "./router.js";
+import type { FailNextOptions, RecordedRequest } from "./types.js";
 
 export const API_PREFIX = "/api/v3";
 
-export interface RecordedRequest {
-  method: string;
-  /** Path without the /api/v3 prefix and without the query string. */
-  path: string;
-  status: number;
-}
-
-export interface FaultSpec {
-  method: string;
-  path: RegExp;
-  status: number;
-  times?: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
-interface Fault extends FaultSpec {
+interface Fault extends FailNextOptions {
   remaining: number;
 }
 
@@ -58,7 +43,7 @@ export class ApiServer {
     return this.port;
   }
 
-  failNext(spec: FaultSpec): void {
+  failNext(spec: FailNextOptions): void {
     this.faults.push({ ...spec, remaining: spec.times ?? 1 });
   }
 

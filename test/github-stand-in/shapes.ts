@@ -8,26 +8,29 @@ import { loginForEmail, nodeId, userId, userObject } from "./users.js";
  * Only this file knows what the JSON looks like; handlers pass git facts in.
  */
 
+/** The fixed creation time of the repository and the installation. */
+export const CREATED_AT = "2024-01-02T03:04:05Z";
+
 export function user(state: StandInState, login: string) {
   return userObject(state.apiUrl, state.htmlUrl, login);
 }
 
-export function repositoryId(state: StandInState): number {
-  return userId(`${state.owner}/${state.repo}`);
+/** The repository owner, an organization. */
+export function organization(state: StandInState) {
+  return userObject(state.apiUrl, state.htmlUrl, state.owner, "Organization");
 }
 
 export function repository(state: StandInState) {
   const api = repoApiUrl(state);
   const html = repoHtmlUrl(state);
-  const id = repositoryId(state);
-  const created = "2024-01-02T03:04:05Z";
+  const id = userId(`${state.owner}/${state.repo}`);
   return {
     id,
     node_id: nodeId("R", id),
     name: state.repo,
     full_name: `${state.owner}/${state.repo}`,
     private: true,
-    owner: userObject(state.apiUrl, state.htmlUrl, state.owner, "Organization"),
+    owner: organization(state),
     html_url: html,
     description: null,
     fork: false,
@@ -45,9 +48,9 @@ export function repository(state: StandInState) {
     trees_url: `${api}/git/trees{/sha}`,
     statuses_url: `${api}/statuses/{sha}`,
     hooks_url: `${api}/hooks`,
-    created_at: created,
-    updated_at: created,
-    pushed_at: created,
+    created_at: CREATED_AT,
+    updated_at: CREATED_AT,
+    pushed_at: CREATED_AT,
     git_url: `${state.htmlUrl.replace(/^http/, "git")}/${state.owner}/${state.repo}.git`,
     ssh_url: `git@${new URL(state.htmlUrl).hostname}:${state.owner}/${state.repo}.git`,
     clone_url: `${html}.git`,
@@ -86,7 +89,7 @@ const UNSIGNED = { verified: false, reason: "unsigned", signature: null, payload
 function parentRefs(state: StandInState, parents: string[]) {
   return parents.map((sha) => ({
     sha,
-    url: `${repoApiUrl(state)}/git/commits/${sha}`,
+    url: gitObjectUrl(state, "commit", sha),
     html_url: `${repoHtmlUrl(state)}/commit/${sha}`,
   }));
 }
@@ -96,18 +99,18 @@ export function gitCommit(state: StandInState, commit: CommitInfo) {
   return {
     sha: commit.sha,
     node_id: nodeId("C", userId(commit.sha)),
-    url: `${repoApiUrl(state)}/git/commits/${commit.sha}`,
+    url: gitObjectUrl(state, "commit", commit.sha),
     html_url: `${repoHtmlUrl(state)}/commit/${commit.sha}`,
     author: commit.author,
     committer: commit.committer,
-    tree: { sha: commit.tree, url: `${repoApiUrl(state)}/git/trees/${commit.tree}` },
+    tree: { sha: commit.tree, url: gitObjectUrl(state, "tree", commit.tree) },
     message: commit.message,
     parents: parentRefs(state, commit.parents),
     verification: UNSIGNED,
   };
 }
 
-/** The REST "commit" (GET /commits/{ref}, compare's commits[]): git data nested under `commit`. */
+/** The REST "commit" (compare's commits[] and base commits): git data nested under `commit`. */
 export function restCommit(state: StandInState, commit: CommitInfo) {
   const authorLogin = loginForEmail(commit.author.email);
   const committerLogin = loginForEmail(commit.committer.email);
@@ -118,8 +121,8 @@ export function restCommit(state: StandInState, commit: CommitInfo) {
       author: commit.author,
       committer: commit.committer,
       message: commit.message,
-      tree: { sha: commit.tree, url: `${repoApiUrl(state)}/git/trees/${commit.tree}` },
-      url: `${repoApiUrl(state)}/git/commits/${commit.sha}`,
+      tree: { sha: commit.tree, url: gitObjectUrl(state, "tree", commit.tree) },
+      url: gitObjectUrl(state, "commit", commit.sha),
       comment_count: 0,
       verification: UNSIGNED,
     },
@@ -145,11 +148,11 @@ const FILE_STATUS: Record<DiffStatus, string> = {
   T: "changed",
 };
 
-function encodePath(path: string): string {
+export function encodePath(path: string): string {
   return path.split("/").map(encodeURIComponent).join("/");
 }
 
-/** An entry of compare's / commit's / PR's `files`. */
+/** An entry of compare's `files`. */
 export function diffFile(state: StandInState, entry: DiffEntry, ref: string) {
   const sha = entry.status === "D" ? entry.oldSha : entry.newSha;
   return {
@@ -171,7 +174,7 @@ function branchEnd(state: StandInState, ref: string, sha: string) {
     label: `${state.owner}:${ref}`,
     ref,
     sha,
-    user: userObject(state.apiUrl, state.htmlUrl, state.owner, "Organization"),
+    user: organization(state),
     repo: repository(state),
   };
 }
@@ -276,12 +279,11 @@ export function gitRef(state: StandInState, ref: string, sha: string, type: Obje
     ref,
     node_id: nodeId("REF", userId(ref)),
     url: `${repoApiUrl(state)}/git/${ref}`,
-    object: { sha, type, url: `${repoApiUrl(state)}/git/${type}s/${sha}` },
+    object: { sha, type, url: gitObjectUrl(state, type, sha) },
   };
 }
 
-export function treeEntryUrl(state: StandInState, type: string, sha: string): string {
-  return `${repoApiUrl(state)}/git/${type === "tree" ? "trees" : type === "commit" ? "commits" : "blobs"}/${sha}`;
+/** The Git Database API URL of an object: …/git/blobs/<sha>, …/git/trees/<sha>, …/git/commits/<sha>. */
+export function gitObjectUrl(state: StandInState, type: ObjectType, sha: string): string {
+  return `${repoApiUrl(state)}/git/${type}s/${sha}`;
 }
-
-export { encodePath };

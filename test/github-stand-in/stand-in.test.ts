@@ -16,17 +16,22 @@ interface Api {
   (method: string, path: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }>;
 }
 
-async function client(gh: GitHubStandIn): Promise<Api> {
+/** `token <installation token>`, freshly issued for an app JWT. */
+async function tokenHeader(gh: GitHubStandIn): Promise<string> {
   const issued = await fetch(`${gh.baseUrl}/app/installations/${gh.installationId}/access_tokens`, {
     method: "POST",
     headers: { authorization: `Bearer ${fakeAppJwt()}`, accept: "application/vnd.github+json" },
   });
   expect(issued.status).toBe(201);
-  const { token } = (await issued.json()) as { token: string };
+  return `token ${((await issued.json()) as { token: string }).token}`;
+}
+
+async function client(gh: GitHubStandIn): Promise<Api> {
+  const authorization = await tokenHeader(gh);
   return async (method, path, body) => {
     const response = await fetch(`${gh.baseUrl}${path}`, {
       method,
-      headers: { authorization: `token ${token}`, "content-type": "application/json" },
+      headers: { authorization, "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
@@ -292,43 +297,23 @@ describe("GitHub stand-in", () => {
     }
   });
 
-  it("lists, creates and deletes refs; reads branches and commits", async () => {
+  it("creates refs, which git/ref then reads", async () => {
     const main = await gh.head();
     const created = await api("POST", `${repoPath()}/git/refs`, { ref: "refs/heads/feature/x", sha: main });
     expect(created).toMatchObject({ status: 201, body: { ref: "refs/heads/feature/x", object: { sha: main } } });
-    const matching = await api("GET", `${repoPath()}/git/matching-refs/${encodeURIComponent("heads/feature")}`);
-    expect(matching.body.map((r: { ref: string }) => r.ref)).toEqual(["refs/heads/feature/x"]);
-    expect((await api("GET", `${repoPath()}/git/matching-refs/heads/nothing`)).body).toEqual([]);
+    const read = await api("GET", `${repoPath()}/git/ref/${encodeURIComponent("heads/feature/x")}`);
+    expect(read.body).toMatchObject({ ref: "refs/heads/feature/x", object: { sha: main, type: "commit" } });
     expect((await api("GET", `${repoPath()}/git/ref/heads/feature`)).status).toBe(404);
     const invalid = await api("POST", `${repoPath()}/git/refs`, { ref: "heads/no-prefix", sha: main });
     expect(invalid.status).toBe(422);
-    expect((await api("DELETE", `${repoPath()}/git/refs/heads/feature/x`)).status).toBe(204);
-    expect((await api("GET", `${repoPath()}/git/ref/heads/feature/x`)).status).toBe(404);
-
-    const branch = await api("GET", `${repoPath()}/branches/main`);
-    expect(branch.body).toMatchObject({ name: "main", commit: { sha: main }, protected: false });
-    const commit = await api("GET", `${repoPath()}/commits/${main}`);
-    expect(commit.body).toMatchObject({ sha: main, commit: { message: expect.any(String) } });
-    const list = await api("GET", `${repoPath()}/commits?per_page=2`);
-    expect(list.body.map((c: { sha: string }) => c.sha)[0]).toBe(main);
-    expect(list.headers.get("link")).toContain('rel="next"');
   });
 
-  it("creates, updates and deletes files through the contents API with sha checks", async () => {
-    const path = `${repoPath()}/contents/runs/contents-api.md`;
-    const create = await api("PUT", path, { message: "add", content: Buffer.from("one\n").toString("base64") });
-    expect(create.status).toBe(201);
-    expect(create.body.commit.message).toBe("add");
-    const noSha = await api("PUT", path, { message: "again", content: Buffer.from("two\n").toString("base64") });
-    expect(noSha.status).toBe(422);
-    const wrongSha = await api("PUT", path, { message: "x", content: "dHdvCg==", sha: "b".repeat(40) });
-    expect(wrongSha.status).toBe(409);
-    const update = await api("PUT", path, { message: "update", content: "dHdvCg==", sha: create.body.content.sha });
-    expect(update.status).toBe(200);
-    expect(await gh.readFile("main", "runs/contents-api.md")).toBe("two\n");
-    const removed = await api("DELETE", path, { message: "rm", sha: update.body.content.sha });
-    expect(removed).toMatchObject({ status: 200, body: { content: null } });
-    expect(await gh.readFile("main", "runs/contents-api.md")).toBeUndefined();
+  it("creates blobs from utf-8 or base64 content", async () => {
+    const utf8 = await api("POST", `${repoPath()}/git/blobs`, { content: "blob\n" });
+    expect(utf8).toMatchObject({ status: 201, body: { sha: expect.stringMatching(/^[0-9a-f]{40}$/) } });
+    const base64 = await api("POST", `${repoPath()}/git/blobs`, { content: Buffer.from("blob\n").toString("base64"), encoding: "base64" });
+    expect(base64.body.sha).toBe(utf8.body.sha);
+    expect(utf8.headers.get("location")).toBe(utf8.body.url);
   });
 
   it("failNext injects the status once, then answers normally", async () => {
@@ -358,6 +343,12 @@ describe("GitHub stand-in", () => {
       headers: { authorization: `Bearer ${fakeAppJwt()}` },
     });
     expect(await installation.json()).toMatchObject({ id: gh.installationId, account: { login: "acme" } });
+    const byId = await fetch(`${gh.baseUrl}/app/installations/${gh.installationId}`, {
+      headers: { authorization: `Bearer ${fakeAppJwt()}` },
+    });
+    expect(await byId.json()).toMatchObject({ id: gh.installationId, app_id: 4242, target_type: "Organization" });
+    const otherId = await fetch(`${gh.baseUrl}/app/installations/1`, { headers: { authorization: `Bearer ${fakeAppJwt()}` } });
+    expect(otherId.status).toBe(404);
 
     const unknown = await api("GET", `${repoPath()}/no/such/route?x=1`);
     expect(unknown).toMatchObject({
@@ -397,14 +388,6 @@ describe("GitHub stand-in", () => {
     expect(JSON.stringify(payload)).not.toContain("Codertocat");
   });
 });
-
-async function tokenHeader(gh: GitHubStandIn): Promise<string> {
-  const issued = await fetch(`${gh.baseUrl}/app/installations/${gh.installationId}/access_tokens`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${fakeAppJwt()}` },
-  });
-  return `token ${((await issued.json()) as { token: string }).token}`;
-}
 
 describe("sendWebhook", () => {
   it("signs the exact body so @octokit/webhooks-methods verifies it", async () => {

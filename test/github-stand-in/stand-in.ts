@@ -2,9 +2,10 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TokenStore } from "./auth.js";
+import { isoSeconds } from "./git-parse.js";
 import { GitRepo, TreeEditError, ZERO_SHA, type GitIdentity, type TreeEdit } from "./git-repo.js";
 import { Mutex } from "./mutex.js";
-import { PullRequestStore, isoNow, type ReviewRecord } from "./pull-requests.js";
+import { PullRequestStore, type ReviewRecord } from "./pull-requests.js";
 import { buildPushPayload } from "./push-payload.js";
 import { buildRouter } from "./routes.js";
 import { API_PREFIX, ApiServer } from "./server.js";
@@ -66,7 +67,7 @@ async function mergePull(state: StandInState, o: MergePullRequestOptions): Promi
   const author = o.author ?? DEFAULT_AUTHOR;
   const headRef = o.head ?? `pr-${number}`;
   const title = o.title ?? `Update ${Object.keys(o.files).join(", ")}`;
-  const createdAt = isoNow();
+  const createdAt = isoSeconds();
 
   const headSha = await commitOnBranch(state, { branch: headRef, files: o.files, message: title, author });
   const prCommits = await git.revList(headSha, [before], { reverse: true });
@@ -77,7 +78,7 @@ async function mergePull(state: StandInState, o: MergePullRequestOptions): Promi
     user: spec.user,
     state: spec.state,
     commitId: spec.commitId ?? headSha,
-    submittedAt: isoNow(),
+    submittedAt: isoSeconds(),
     body: spec.state === "APPROVED" ? "" : "Please take another look.",
   }));
 
@@ -111,10 +112,9 @@ async function mergePull(state: StandInState, o: MergePullRequestOptions): Promi
     baseRef: state.defaultBranch,
     baseSha: before,
     mergeCommitSha: after,
-    mergeMethod: squash ? "squash" : "merge",
     mergedBy: author,
     createdAt,
-    mergedAt: isoNow(),
+    mergedAt: isoSeconds(),
     commits: prCommits,
     reviews,
   });

@@ -50,7 +50,9 @@ export interface PushPayloadRequest {
   after: string;
   /** Default "refs/heads/<default branch>". */
   ref?: string;
+  /** Default: `after` is the zero sha. */
   deleted?: boolean;
+  /** Default: `before` is not an ancestor of `after`. */
   forced?: boolean;
   /** Login of the pusher/sender (default: the author of `after`, else the owner). */
   sender?: string;
@@ -66,6 +68,13 @@ export interface FailNextOptions {
   /** Default: a GitHub-shaped error body. */
   body?: unknown;
   headers?: Record<string, string>;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Path without the /api/v3 prefix and without the query string. */
+  path: string;
+  status: number;
 }
 
 export interface GitHubStandIn {
@@ -94,8 +103,8 @@ export interface GitHubStandIn {
   commits(branch?: string): Promise<{ sha: string; message: string; parents: string[] }[]>;
   /** A realistic `push` payload built from the published example and the git repository. */
   pushPayload(o: PushPayloadRequest): Record<string, unknown>;
-  /** Every request seen: method, path (without /api/v3 prefix and query), status. */
-  requests: { method: string; path: string; status: number }[];
+  /** Every request seen, in order. */
+  requests: RecordedRequest[];
   /** The next `times` requests matching method + path get `status` with `body`. */
   failNext(o: FailNextOptions): void;
   close(): Promise<void>;

@@ -55,7 +55,6 @@ export function userObject(apiUrl: string, htmlUrl: string, login: string, type?
   };
 }
 
-
 /** The app's slug; API-created commits default to its bot identity, as GitHub does for app tokens. */
 export const APP_SLUG = "chorebot";
 export const BOT_LOGIN = `${APP_SLUG}[bot]`;
