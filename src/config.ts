@@ -34,6 +34,8 @@ const serverSchema = runnerSchema.extend({
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(1),
   REQUIRED_APPROVALS: z.coerce.number().int().min(1).default(1),
   GITHUB_STEP_ATTEMPTS: z.coerce.number().int().min(1).default(6),
+  JOB_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
+  SHUTDOWN_GRACE: z.coerce.number().min(0).default(30),
   QUEUE_PREFIX: z.string().min(1).default("{chorebot}"),
   // GitHub asks integrators to leave a second between writes; GHE admins may allow less.
   GITHUB_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
@@ -61,6 +63,10 @@ export interface ServerConfig extends RunnerConfig {
   requiredApprovals: number;
   /** Tries of `process` and `cleanup` (GitHub-only steps) before they fail in the dashboard. */
   githubStepAttempts: number;
+  /** A job lock's lifetime: a dead worker's running jobs are noticed (as stalled) after it. */
+  lockMs: number;
+  /** On SIGTERM, how long running scripts may go on before they are stopped. */
+  shutdownGraceMs: number;
   queuePrefix: string;
   githubWriteIntervalMs: number;
 }
@@ -98,6 +104,8 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     workerConcurrency: settings.WORKER_CONCURRENCY,
     requiredApprovals: settings.REQUIRED_APPROVALS,
     githubStepAttempts: settings.GITHUB_STEP_ATTEMPTS,
+    lockMs: settings.JOB_LOCK_MS,
+    shutdownGraceMs: settings.SHUTDOWN_GRACE * 1000,
     queuePrefix: settings.QUEUE_PREFIX,
     githubWriteIntervalMs: settings.GITHUB_WRITE_INTERVAL_MS,
     secrets: [privateKey, settings.WEBHOOK_SECRET, settings.DASHBOARD_PASSWORD ?? "", decodeURIComponent(redisPassword)]

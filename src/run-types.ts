@@ -12,6 +12,8 @@ export interface ScriptTarget {
   defaultBranch: string;
   /** The pushed head of the default branch (the merge commit). */
   commit: string;
+  /** The push rewrote the default branch's history: nothing it brought may run. */
+  forced?: boolean;
   /** Path of the entry script in the repository, e.g. `scripts/2026-11-fix.ts`. */
   path: string;
 }

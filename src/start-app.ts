@@ -59,6 +59,8 @@ export async function startApp(
       runner: config,
       secrets: config.secrets,
       requiredApprovals: config.requiredApprovals,
+      githubStepAttempts: config.githubStepAttempts,
+      lockMs: config.lockMs,
       octokitFor: (installationId) => probot.auth(installationId),
       log: log.child({ name: "worker" }),
     });
@@ -68,7 +70,7 @@ export async function startApp(
     port: server?.port ?? null,
     async stop() {
       await server?.stop();
-      await workers?.close();
+      await workers?.close(config.shutdownGraceMs);
       await queues.close();
     },
   };

@@ -1,4 +1,4 @@
-import { fetchFile } from "./read-file-at-commit.js";
+import { readRepoEntry } from "./read-file-at-commit.js";
 import type { GitHubClient } from "./octokit.js";
 
 export interface RunLogCommit {
@@ -28,10 +28,10 @@ export async function commitRunLog(
     const { data: ref } = await octokit.rest.git.getRef({ owner, repo, ref: `heads/${branch}` });
     const head = ref.object.sha;
     const [existingLog, script] = await Promise.all([
-      fetchFile(octokit, { owner, repo, commit: head, path: change.logPath }),
+      readRepoEntry(octokit, { owner, repo, commit: head, path: change.logPath }),
       pathExists(octokit, { owner, repo, commit: head, path: change.scriptPath }),
     ]);
-    if (existingLog === change.log && !script) return { commit: head, created: false };
+    if (existingLog.kind === "file" && existingLog.text === change.log && !script) return { commit: head, created: false };
 
     const { data: headCommit } = await octokit.rest.git.getCommit({ owner, repo, commit_sha: head });
     const { data: tree } = await octokit.rest.git.createTree({

@@ -34,7 +34,7 @@ export function handlePush(enqueue: EnqueueRuns) {
     if (scripts.length === 0) return;
     const defaultBranch = payload.repository.default_branch!;
     const runIds = await enqueue(
-      scripts.map((path) => ({ owner, repo, installationId, defaultBranch, commit: payload.after, path })),
+      scripts.map((path) => ({ owner, repo, installationId, defaultBranch, commit: payload.after, path, forced: payload.forced })),
     );
     context.log.info({ commit: payload.after, scripts, runIds }, `queued ${scripts.length} script run(s)`);
   };

@@ -1,22 +1,22 @@
 import type { GitHubClient } from "./octokit.js";
 
+/** A path in the repository at a commit, as far as running scripts is concerned. */
+export type RepoEntry = { kind: "file"; text: string } | { kind: "missing" } | { kind: "refused"; reason: string };
+
 // A file at a commit never changes, so every script of a merge shares what was fetched.
-const cache = new Map<string, Promise<string | null>>();
+const cache = new Map<string, Promise<RepoEntry>>();
 const CACHE_ENTRIES = 1000;
 
-/**
- * A `readFile` for the bundler that reads the repository as it was at `commit` through the
- * contents API. Missing paths and anything that is not a regular file read as null.
- */
-export function fileReaderAtCommit(
+/** Reads the repository as it was at `commit` (contents API), cached per commit and path. */
+export function entryReaderAtCommit(
   octokit: GitHubClient,
   at: { owner: string; repo: string; commit: string },
-): (path: string) => Promise<string | null> {
+): (path: string) => Promise<RepoEntry> {
   return (path) => {
     const key = `${at.owner}/${at.repo}@${at.commit}:${path}`;
     let pending = cache.get(key);
     if (!pending) {
-      pending = fetchFile(octokit, { ...at, path });
+      pending = readRepoEntry(octokit, { ...at, path });
       // A failed request must not poison the cache: let the job's retry ask again.
       pending.catch(() => cache.delete(key));
       cache.set(key, pending);
@@ -26,17 +26,36 @@ export function fileReaderAtCommit(
   };
 }
 
-/** The text of one file at a ref, or null when there is no regular file there. */
-export async function fetchFile(
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * One path at a ref. Only regular UTF-8 text files are code chorebot will run: a symlink
+ * (which the contents API silently follows), a submodule or a binary file is refused
+ * with a reason, so the run log says why instead of running something nobody reviewed.
+ */
+export async function readRepoEntry(
   octokit: GitHubClient,
   at: { owner: string; repo: string; commit: string; path: string },
-): Promise<string | null> {
+): Promise<RepoEntry> {
+  let data;
   try {
-    const { data } = await octokit.rest.repos.getContent({ owner: at.owner, repo: at.repo, path: at.path, ref: at.commit });
-    if (Array.isArray(data) || data.type !== "file" || !("content" in data)) return null;
-    return Buffer.from(data.content, "base64").toString("utf8");
+    ({ data } = await octokit.rest.repos.getContent({ owner: at.owner, repo: at.repo, path: at.path, ref: at.commit }));
   } catch (error) {
-    if ((error as { status?: number }).status === 404) return null;
+    if ((error as { status?: number }).status === 404) return { kind: "missing" };
     throw error;
+  }
+  if (Array.isArray(data)) return { kind: "missing" };
+  if (data.type === "symlink" || (data.type === "file" && data.path !== at.path)) {
+    return { kind: "refused", reason: `${at.path} is a symbolic link; chorebot only runs regular files` };
+  }
+  if (data.type === "submodule") return { kind: "refused", reason: `${at.path} is a git submodule; chorebot only runs regular files` };
+  if (data.type !== "file" || !("content" in data)) return { kind: "missing" };
+  if (data.encoding !== "base64") return { kind: "refused", reason: `${at.path} is too large to read through the GitHub API` };
+  const bytes = Buffer.from(data.content, "base64");
+  try {
+    if (bytes.includes(0)) throw new Error("NUL byte");
+    return { kind: "file", text: utf8.decode(bytes) };
+  } catch {
+    return { kind: "refused", reason: `${at.path} is not a UTF-8 text file` };
   }
 }

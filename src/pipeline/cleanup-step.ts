@@ -5,12 +5,13 @@ import { createRedactor } from "../runner/redact.js";
 import { redactExecution } from "../runner/redact-execution.js";
 import { renderRunLog } from "../runlog/render-run-log.js";
 import { runLogPath } from "../runlog/run-log-path.js";
-import { onlyChildValue } from "./children-value.js";
-import type { CleanupResult, ExecuteResult, RunJobData } from "./job-data.js";
+import type { CleanupJobData, CleanupResult, ExecuteResult } from "./job-data.js";
 
 export interface CleanupDeps {
   octokitFor(installationId: number): Promise<GitHubClient>;
-  secrets: string[];
+  secrets: readonly string[];
+  /** The outcome of the run's first attempt, when the job is the flow parent of `execute`. */
+  flowOutcome(job: Job<CleanupJobData>): Promise<ExecuteResult>;
 }
 
 /**
@@ -20,23 +21,23 @@ export interface CleanupDeps {
  */
 export function cleanupStep(deps: CleanupDeps) {
   const redact = createRedactor(deps.secrets);
-  return async (job: Job<RunJobData>): Promise<CleanupResult> => {
+  return async (job: Job<CleanupJobData>): Promise<CleanupResult> => {
     const { runId, target } = job.data;
-    const { process: processed, execution, runner } = await onlyChildValue<ExecuteResult>(job);
-    const logPath = runLogPath({ script: target.path, commit: target.commit, attempt: 1 });
+    const { process: processed, execution, runner, attempt } = job.data.outcome ?? (await deps.flowOutcome(job));
+    const logPath = runLogPath({ script: target.path, commit: target.commit, attempt });
     const log = renderRunLog({
-        runId,
-        jobIds: { process: runId, execute: runId, cleanup: runId },
-        script: target.path,
-        repository: `${target.owner}/${target.repo}`,
-        commit: target.commit,
-        pullRequest: processed.provenance.pullRequest,
-        approvedBy: processed.provenance.approvedBy,
-        execution: redactExecution(execution, redact),
-        code: processed.code === null ? null : redact(processed.code),
-        attempt: 1,
-        runner,
-      });
+      runId,
+      jobIds: { process: runId, execute: runId, cleanup: job.id ?? runId },
+      script: target.path,
+      repository: `${target.owner}/${target.repo}`,
+      commit: target.commit,
+      pullRequest: processed.provenance.pullRequest,
+      approvedBy: processed.provenance.approvedBy,
+      execution: redactExecution(execution, redact),
+      code: processed.code === null ? null : redact(processed.code),
+      attempt,
+      runner,
+    });
     const octokit = await deps.octokitFor(target.installationId);
     const { commit, created } = await commitRunLog(octokit, {
       owner: target.owner,
@@ -45,7 +46,7 @@ export function cleanupStep(deps: CleanupDeps) {
       logPath,
       log,
       scriptPath: target.path,
-      message: `chorebot: ${target.path} ${execution.status}\n\nRun ${runId}; log in ${logPath}.`,
+      message: `chorebot: ${target.path} ${execution.status}${attempt > 1 ? ` (attempt ${attempt})` : ""}\n\nRun ${runId}; log in ${logPath}.`,
     });
     await job.log(created ? `committed ${logPath} in ${commit}` : `${logPath} was already committed`);
     return { logPath, commit, status: execution.status };

@@ -5,33 +5,52 @@ import { createRedactor } from "../runner/redact.js";
 import { runScript } from "../runner/run-script.js";
 import { buildScriptEnv } from "../runner/script-env.js";
 import { onlyChildValue } from "./children-value.js";
+import type { ExecutionLedger } from "./execution-ledger.js";
 import type { ExecuteResult, ProcessResult, RunJobData } from "./job-data.js";
 import { notRun } from "./not-run.js";
+
+export interface ExecuteDeps {
+  runner: RunnerConfig;
+  /** Every value to redact: the app's secrets too, since a script could read them from its parent. */
+  secrets: readonly string[];
+  ledger: ExecutionLedger;
+  /** Aborted when the worker shuts down and the grace period is over. */
+  shutdown: AbortSignal;
+  /** Queues the cleanup of a retry, whose flow parent already recorded the first attempt. */
+  recordRetry(data: RunJobData, result: ExecuteResult): Promise<void>;
+}
 
 /**
  * Step 2: run the bundle once in a child process. Whatever the script does (throws, exits
  * non-zero, hangs) is a result to record, never a job failure, so BullMQ has nothing to
  * retry; this queue is also configured never to retry on its own.
  */
-export function executeStep(runner: RunnerConfig, secrets: readonly string[]) {
-  // All the app's secrets, not only the script's: a script could read them from its parent.
-  const redact = createRedactor(secrets);
+export function executeStep(deps: ExecuteDeps) {
+  const redact = createRedactor(deps.secrets);
   return async (job: Job<RunJobData>): Promise<ExecuteResult> => {
     const processed = await onlyChildValue<ProcessResult>(job);
     if (processed.problem || processed.code === null) {
       const problem = processed.problem ?? { status: "failed" as const, message: "no bundle to run", detail: null };
-      return { process: processed, execution: notRun(problem), runner: hostname() };
+      return { process: processed, execution: notRun(problem), runner: hostname(), attempt: 1 };
     }
-    await job.log(`running ${job.data.target.path} in ${runner.scriptCwd}`);
+    const { runId, target } = job.data;
+    const attempt = await deps.ledger.start(runId, hostname());
+    await job.log(`attempt ${attempt}: running ${target.path} in ${deps.runner.scriptCwd}`);
     const execution = await runScript({
       code: processed.code,
-      cwd: runner.scriptCwd,
-      env: buildScriptEnv(process.env, runner.scriptEnv),
-      timeoutMs: runner.timeoutMs,
-      maxOutputBytes: runner.outputLimit,
+      cwd: deps.runner.scriptCwd,
+      env: buildScriptEnv(process.env, deps.runner.scriptEnv),
+      timeoutMs: deps.runner.timeoutMs,
+      maxOutputBytes: deps.runner.outputLimit,
       redact,
+      signal: deps.shutdown,
     });
+    if (execution.status === "cancelled" && deps.shutdown.aborted) {
+      execution.message = "the worker shut down before the script finished; it was stopped after the grace period";
+    }
     await job.log(`${execution.status}${execution.message ? `: ${execution.message}` : ""}`);
-    return { process: processed, execution, runner: hostname() };
+    const result: ExecuteResult = { process: processed, execution, runner: hostname(), attempt };
+    if (attempt > 1) await deps.recordRetry(job.data, result);
+    return result;
   };
 }

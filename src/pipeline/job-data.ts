@@ -20,6 +20,16 @@ export interface ExecuteResult {
   process: ProcessResult;
   execution: ExecutionResult;
   runner: string;
+  /** 1 for the run the merge started; 2+ for each retry a person started from the dashboard. */
+  attempt: number;
+}
+
+/**
+ * A cleanup job. The merge's own cleanup is the flow parent of `execute` and reads its
+ * outcome from there; cleanups of later attempts (dashboard retries) carry it in `outcome`.
+ */
+export interface CleanupJobData extends RunJobData {
+  outcome?: ExecuteResult;
 }
 
 export interface CleanupResult {

@@ -1,13 +1,17 @@
 import type { Job } from "bullmq";
 import { checkProvenance } from "../github/check-provenance.js";
 import type { GitHubClient } from "../github/octokit.js";
-import { fileReaderAtCommit } from "../github/read-file-at-commit.js";
+import { entryReaderAtCommit } from "../github/read-file-at-commit.js";
+import type { Provenance } from "../run-types.js";
 import { bundleScript } from "../runner/bundle-script.js";
+import { createRedactor } from "../runner/redact.js";
 import type { ProcessResult, RunJobData } from "./job-data.js";
 
 export interface ProcessDeps {
   octokitFor(installationId: number): Promise<GitHubClient>;
   requiredApprovals: number;
+  /** Compiler messages quote source lines; they are shown in the dashboard and the log. */
+  secrets: readonly string[];
 }
 
 /**
@@ -15,23 +19,39 @@ export interface ProcessDeps {
  * commit. Touches nothing in production, so GitHub errors simply throw and BullMQ retries.
  */
 export function processStep(deps: ProcessDeps) {
+  const redact = createRedactor(deps.secrets);
   return async (job: Job<RunJobData>): Promise<ProcessResult> => {
     const { target } = job.data;
     const octokit = await deps.octokitFor(target.installationId);
     const provenance = await checkProvenance(octokit, { ...target, requiredApprovals: deps.requiredApprovals });
-    if (provenance.refusal) {
-      await job.log(`refused: ${provenance.refusal}`);
-      return { provenance, code: null, problem: { status: "refused", message: provenance.refusal, detail: null } };
+    if (target.forced) {
+      return refused(job, provenance, `the push to ${target.defaultBranch} was a force-push; scripts only run from a normal merge`);
     }
+    if (provenance.refusal) return refused(job, provenance, provenance.refusal);
 
+    // Only regular text files are bundled; anything else is remembered and refuses the run.
+    const read = entryReaderAtCommit(octokit, target);
+    const refusals: string[] = [];
+    const readFile = async (path: string) => {
+      const entry = await read(path);
+      if (entry.kind === "refused") refusals.push(entry.reason);
+      return entry.kind === "file" ? entry.text : null;
+    };
     // A GitHub error while reading makes bundleScript reject (not report a compile error),
     // so the job fails and is retried instead of blaming the script.
-    const bundle = await bundleScript({ entry: target.path, readFile: fileReaderAtCommit(octokit, target) });
+    const bundle = await bundleScript({ entry: target.path, readFile });
+    if (refusals.length > 0) return refused(job, provenance, [...new Set(refusals)].join("; "));
     if (!bundle.ok) {
-      await job.log(`did not bundle: ${bundle.message}`);
-      return { provenance, code: null, problem: { status: "failed", message: "the script did not bundle", detail: bundle.message } };
+      const detail = redact(bundle.message);
+      await job.log(`did not bundle: ${detail}`);
+      return { provenance, code: null, problem: { status: "failed", message: "the script did not bundle", detail } };
     }
     await job.log(`bundled ${bundle.files.join(", ")} (${bundle.code.length} bytes)`);
     return { provenance, code: bundle.code, problem: null };
   };
+}
+
+async function refused(job: Job, provenance: Provenance, reason: string): Promise<ProcessResult> {
+  await job.log(`refused: ${reason}`);
+  return { provenance: { ...provenance, refusal: reason }, code: null, problem: { status: "refused", message: reason, detail: null } };
 }

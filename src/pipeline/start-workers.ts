@@ -1,11 +1,17 @@
-import { Worker, type ConnectionOptions, type Job } from "bullmq";
+import { Worker, type ConnectionOptions, type Job, type JobsOptions } from "bullmq";
+import { Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "pino";
 import type { RunnerConfig } from "../config.js";
 import type { GitHubClient } from "../github/octokit.js";
 import { cleanupStep } from "./cleanup-step.js";
+import { githubStepOptions } from "./enqueue-run.js";
 import { executeStep } from "./execute-step.js";
-import type { RunJobData } from "./job-data.js";
+import { ExecutionLedger } from "./execution-ledger.js";
+import { flowOutcomeReader, lostOutcome } from "./flow-outcome.js";
+import type { CleanupJobData, ExecuteResult, RunJobData } from "./job-data.js";
 import { processStep } from "./process-step.js";
+import { openQueues } from "./queues.js";
+import { waitForJobs } from "./wait-for-jobs.js";
 
 export interface WorkerSettings {
   connection: ConnectionOptions;
@@ -15,39 +21,95 @@ export interface WorkerSettings {
   /** Every value to redact: the app's own secrets and the values of SCRIPT_ENV variables. */
   secrets: string[];
   requiredApprovals: number;
+  githubStepAttempts: number;
+  /** How long a job's lock lasts without renewal; a dead worker's jobs count as stalled after it. */
+  lockMs: number;
   octokitFor(installationId: number): Promise<GitHubClient>;
   log: Logger;
 }
 
 export interface Workers {
-  close(): Promise<void>;
+  /**
+   * Stops taking jobs, lets running scripts finish for up to `graceMs`, then stops them
+   * (recorded as cancelled) and waits for their logs to be committed.
+   */
+  close(graceMs: number): Promise<void>;
 }
 
 /** One BullMQ worker per step, all in this process. */
 export function startWorkers(settings: WorkerSettings): Workers {
   const { connection, prefix, concurrency, log } = settings;
-  const processor = {
-    process: processStep(settings),
-    execute: executeStep(settings.runner, settings.secrets),
-    cleanup: cleanupStep({ octokitFor: settings.octokitFor, secrets: settings.secrets }),
+  const redis = new Redis(connection as RedisOptions);
+  const ledger = new ExecutionLedger(redis, prefix);
+  const queues = openQueues(connection, prefix);
+  const shutdown = new AbortController();
+  const cleanupOptions: JobsOptions = githubStepOptions(settings);
+
+  const recordRetry = async (data: RunJobData, outcome: ExecuteResult) => {
+    const cleanup: CleanupJobData = { ...data, outcome };
+    await queues.byName.cleanup.add(data.target.path, cleanup, { ...cleanupOptions, jobId: `${data.runId}-attempt-${outcome.attempt}` });
   };
-  const workers = [
-    new Worker("process", processor.process, { connection, prefix, concurrency }),
-    // A stalled execute job (its worker died mid-run) must fail, never be picked up again:
-    // the script may have partly run, and only a person may decide to run it again.
-    new Worker("execute", processor.execute, { connection, prefix, concurrency, maxStalledCount: 0 }),
-    new Worker("cleanup", processor.cleanup, { connection, prefix, concurrency }),
-  ];
+  const lockOptions = { lockDuration: settings.lockMs, stalledInterval: settings.lockMs };
+
+  const processWorker = new Worker("process", processStep(settings), { connection, prefix, concurrency, ...lockOptions });
+  // A stalled execute job (its worker died mid-run) must fail, never be picked up again:
+  // the script may have partly run, and only a person may decide to run it again.
+  const executeWorker = new Worker(
+    "execute",
+    executeStep({ runner: settings.runner, secrets: settings.secrets, ledger, shutdown: shutdown.signal, recordRetry }),
+    { connection, prefix, concurrency, maxStalledCount: 0, ...lockOptions },
+  );
+  const cleanupWorker = new Worker(
+    "cleanup",
+    cleanupStep({
+      octokitFor: settings.octokitFor,
+      secrets: settings.secrets,
+      flowOutcome: flowOutcomeReader(queues.byName, ledger),
+    }),
+    { connection, prefix, concurrency, ...lockOptions },
+  );
+  const workers = [processWorker, executeWorker, cleanupWorker];
+
   for (const worker of workers) {
     worker.on("failed", (job: Job<RunJobData> | undefined, error: Error) => {
       log.error({ queue: worker.name, runId: job?.data.runId, attempt: job?.attemptsMade, err: error }, `${worker.name} job failed`);
     });
     worker.on("error", (error) => log.error({ queue: worker.name, err: error }, "worker error"));
   }
+  // The merge's own attempt is recorded by its flow's cleanup; a lost retry has no parent
+  // waiting for it, so record it here, in whichever worker noticed the failure.
+  executeWorker.on("failed", (job: Job<RunJobData> | undefined, error: Error) => {
+    if (!job) return;
+    const { runId } = job.data;
+    void (async () => {
+      if ((await ledger.read(runId)).starts < 2) return;
+      await recordRetry(job.data, await lostOutcome(queues.byName, ledger, runId, error.message));
+    })().catch((err: unknown) => log.error({ runId, err }, "could not record a failed retry"));
+  });
+
+  // Scripts running now, so that shutdown can wait for their logs.
+  const running = new Map<string, Job<RunJobData>>();
+  executeWorker.on("active", (job: Job<RunJobData>) => running.set(job.id!, job));
+  executeWorker.on("completed", (job: Job<RunJobData>) => running.delete(job.id!));
+  executeWorker.on("failed", (job: Job<RunJobData> | undefined) => job && running.delete(job.id!));
   log.info({ concurrency }, "workers started for process, execute and cleanup");
+
   return {
-    async close() {
-      await Promise.all(workers.map((worker) => worker.close()));
+    async close(graceMs) {
+      const stopping = [...running.values()];
+      const timer = setTimeout(() => shutdown.abort(), graceMs);
+      // Stop taking new scripts; those running finish, or are stopped after the grace period.
+      await Promise.all([processWorker.close(), executeWorker.close()]);
+      clearTimeout(timer);
+      // Their logs are committed by this process's cleanup worker before it stops too.
+      const cleanups = stopping.map((job) => {
+        const attempt = (job.returnvalue as ExecuteResult | undefined)?.attempt ?? 1;
+        return attempt > 1 ? `${job.data.runId}-attempt-${attempt}` : job.data.runId;
+      });
+      await waitForJobs(queues.byName.cleanup, cleanups, { connection, prefix }, 30_000);
+      await cleanupWorker.close();
+      await queues.close();
+      redis.disconnect();
     },
   };
 }

@@ -15,13 +15,13 @@ const change = {
 };
 const sha = (c: string) => c.repeat(40);
 const octokit = () => new TestOctokit({ auth: "token" });
-const file = (content: string) => ({ type: "file", encoding: "base64", content: Buffer.from(content).toString("base64") });
+const file = (path: string, content: string) => ({ type: "file", path, encoding: "base64", content: Buffer.from(content).toString("base64") });
 
 function headAt(head: string, { log, script }: { log: string | null; script: boolean }) {
   const scope = nock(API).get("/repos/acme/widgets/git/ref/heads%2Fmain").reply(200, { object: { sha: head } });
   const contents = (path: string) => new RegExp(`/repos/acme/widgets/contents/${path.replace("/", "(/|%2F)")}\\?ref=${head}`);
-  scope.get(contents(change.logPath)).reply(log === null ? 404 : 200, log === null ? { message: "Not Found" } : file(log));
-  scope.get(contents(change.scriptPath)).reply(script ? 200 : 404, script ? file("console.log(1)") : { message: "Not Found" });
+  scope.get(contents(change.logPath)).reply(log === null ? 404 : 200, log === null ? { message: "Not Found" } : file(change.logPath, log));
+  scope.get(contents(change.scriptPath)).reply(script ? 200 : 404, script ? file(change.scriptPath, "console.log(1)") : { message: "Not Found" });
   return scope;
 }
 

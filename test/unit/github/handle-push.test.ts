@@ -54,6 +54,7 @@ describe("push handler", () => {
         defaultBranch: "main",
         commit: AFTER,
         path,
+        forced: false,
       })),
     );
   });
