@@ -6,6 +6,8 @@ import type { Queue } from "bullmq";
 import express from "express";
 import type { ApplicationFunctionOptions } from "probot";
 import { isAuthorized } from "./basic-auth.js";
+import { clientAddress, FailedLogins } from "./failed-logins.js";
+import { isSameOriginWrite } from "./same-origin.js";
 
 export type Handler = Parameters<ApplicationFunctionOptions["addHandler"]>[0];
 
@@ -19,15 +21,27 @@ const FORBIDDEN_ROUTES = new Set(["post /api/queues/:queueName/add", "patch /api
  * The Bull Board dashboard as a Probot HTTP handler, behind HTTP basic auth. Returns null
  * when no credentials are configured: the dashboard can re-run production code, so it is
  * never served without them.
+ *
+ * After `maxFailedLogins` (default 10) failed logins from one client address within
+ * `failedLoginWindowSeconds` (default 900) of its first, that address gets 429 with
+ * `Retry-After` until the window passes, even with the right password. The address is the
+ * socket's peer; `trustProxy` (default false) takes it from `X-Forwarded-For` instead, for
+ * use behind a reverse proxy only. Writes (other than GET, HEAD, OPTIONS) a browser sent
+ * from another site are refused with 403: see `isSameOriginWrite`.
  */
 export function createDashboardHandler(o: {
   queues: Queue[];
   user?: string;
   password?: string;
   basePath?: string;
+  maxFailedLogins?: number;
+  failedLoginWindowSeconds?: number;
+  trustProxy?: boolean;
 }): Handler | null {
   const { user, password } = o;
   if (!user || !password) return null;
+  const failedLogins = new FailedLogins(o.maxFailedLogins ?? 10, o.failedLoginWindowSeconds ?? 15 * 60);
+  const trustProxy = o.trustProxy ?? false;
   const basePath = `/${(o.basePath ?? "/admin/queues").replace(/^\/+|\/+$/g, "")}`;
   // At "/" the board would swallow every route Probot did not answer, 404s included.
   if (basePath === "/") throw new RangeError("the dashboard needs a base path other than /");
@@ -51,20 +65,38 @@ export function createDashboardHandler(o: {
   app.disable("x-powered-by");
   app.use(basePath, serverAdapter.getRouter());
 
-  return (req: IncomingMessage, res: ServerResponse) => {
+  return async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0]!;
     if (path !== basePath && !path.startsWith(`${basePath}/`)) return false;
-    if (!isAuthorized(req.headers.authorization, user, password)) {
-      res.writeHead(401, { "WWW-Authenticate": 'Basic realm="chorebot"', "Content-Type": "text/plain; charset=utf-8" });
-      res.end("Authentication required\n");
+    const client = clientAddress(req, trustProxy);
+    const lockedFor = await failedLogins.lockedFor(client);
+    if (lockedFor !== null) {
+      tooManyFailures(res, lockedFor);
       return true;
     }
-    // Browsers replay basic-auth credentials on cross-site requests; refuse those writes.
-    if (req.method !== "GET" && req.method !== "HEAD" && req.headers["sec-fetch-site"] === "cross-site") {
+    // Browsers replay basic-auth credentials on cross-site requests; refuse those writes
+    // before the credentials are even looked at, so a forged request never counts as a failure.
+    if (!isSameOriginWrite(req.method, req.headers)) {
       res.writeHead(403, { "Content-Type": "text/plain; charset=utf-8" }).end("Cross-site request refused\n");
+      return true;
+    }
+    if (!isAuthorized(req.headers.authorization, user, password)) {
+      // No Authorization header is a browser asking for the login prompt, not a guess.
+      const retryAfter = req.headers.authorization === undefined ? null : await failedLogins.fail(client);
+      if (retryAfter !== null) {
+        tooManyFailures(res, retryAfter);
+        return true;
+      }
+      res.writeHead(401, { "WWW-Authenticate": 'Basic realm="chorebot"', "Content-Type": "text/plain; charset=utf-8" });
+      res.end("Authentication required\n");
       return true;
     }
     app(req, res);
     return true;
   };
+}
+
+function tooManyFailures(res: ServerResponse, retryAfterSeconds: number): void {
+  res.writeHead(429, { "Retry-After": String(retryAfterSeconds), "Content-Type": "text/plain; charset=utf-8" });
+  res.end("Too many failed logins; try again later\n");
 }
