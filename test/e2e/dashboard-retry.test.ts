@@ -5,7 +5,7 @@ import { DASHBOARD, startHarness, type Harness } from "./harness.js";
 let h: Harness;
 beforeAll(async () => {
   // One try per GitHub step, so a fault fails the job at once instead of after backoff.
-  h = await startHarness({ GITHUB_STEP_ATTEMPTS: "1" });
+  h = await startHarness({ env: { GITHUB_STEP_ATTEMPTS: "1" } });
 });
 afterAll(async () => {
   await h?.close();

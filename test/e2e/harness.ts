@@ -8,6 +8,7 @@ import { runIdFor } from "../../src/pipeline/run-id.js";
 import { generateAppKey } from "../helpers/app-key.js";
 import { freePort, startRedis, type TestRedis } from "../helpers/redis-server.js";
 import { sendWebhook, startGitHubStandIn, type GitHubStandIn } from "../github-stand-in/index.js";
+import { startBeacon, type Beacon } from "./beacon.js";
 import { spawnChorebot, type ChorebotProcess } from "./chorebot-process.js";
 
 export const WEBHOOK_SECRET = "e2e-webhook-secret";
@@ -17,7 +18,16 @@ const PREFIX = "{chorebot}";
 export interface Harness {
   gh: GitHubStandIn;
   redis: TestRedis;
+  /** The main `chorebot start` process (replaced by restartApp). */
   app: ChorebotProcess;
+  /** Scripts call `${process.env.BEACON}/name` to tell the test where they are. */
+  beacon: Beacon;
+  /** The environment every chorebot process of this harness gets. */
+  env: Record<string, string>;
+  /** Starts the main app again on the same port (after it was stopped or killed). */
+  restartApp(): Promise<void>;
+  /** Another chorebot process sharing the Redis: a replica (`start`, on its own port) or a worker. */
+  spawnApp(args: string[], env?: Record<string, string>): Promise<{ process: ChorebotProcess; url: string | null }>;
   appUrl: string;
   webhookUrl: string;
   /** The production app's directory the scripts run in (SCRIPT_CWD). */
@@ -44,15 +54,15 @@ export interface MergeResult {
 }
 
 /** Starts Redis, the GitHub stand-in and `chorebot start` wired together through env only. */
-export async function startHarness(extraEnv: Record<string, string> = {}): Promise<Harness> {
-  const [redis, gh, port] = await Promise.all([startRedis(), startGitHubStandIn(), freePort()]);
+export async function startHarness(options: { env?: Record<string, string>; redisArgs?: string[] } = {}): Promise<Harness> {
+  const [redis, gh, port, beacon] = await Promise.all([startRedis(options.redisArgs), startGitHubStandIn(), freePort(), startBeacon()]);
   const scriptCwd = await mkdtemp(join(tmpdir(), "chorebot-prod-"));
   await installFakeProductionPackage(scriptCwd);
   const sideEffects = join(scriptCwd, "executions.log");
   await writeFile(sideEffects, "");
   const privateKey = generateAppKey();
 
-  const app = spawnChorebot(["start"], {
+  const env: Record<string, string> = {
     APP_ID: "4242",
     PRIVATE_KEY: privateKey,
     WEBHOOK_SECRET,
@@ -64,14 +74,23 @@ export async function startHarness(extraEnv: Record<string, string> = {}): Promi
     DASHBOARD_USER: DASHBOARD.user,
     DASHBOARD_PASSWORD: DASHBOARD.password,
     SCRIPT_CWD: scriptCwd,
-    SCRIPT_ENV: "SIDE_EFFECTS,PROD_API_TOKEN",
+    SCRIPT_ENV: "SIDE_EFFECTS,PROD_API_TOKEN,BEACON",
     SIDE_EFFECTS: sideEffects,
+    BEACON: beacon.url,
     PROD_API_TOKEN: "prod-token-value-123",
     GITHUB_WRITE_INTERVAL_MS: "0",
     LOG_LEVEL: "info",
-    ...extraEnv,
-  });
-  await app.waitForLine((line) => typeof line.msg === "string" && line.msg.startsWith("Listening on"));
+    ...options.env,
+  };
+  const others: ChorebotProcess[] = [];
+  const listening = (line: Record<string, any>) => typeof line.msg === "string" && line.msg.startsWith("Listening on");
+  const workersUp = (line: Record<string, any>) => typeof line.msg === "string" && line.msg.startsWith("workers started");
+  const launch = async (args: string[], overrides: Record<string, string> = {}) => {
+    const child = spawnChorebot(args, { ...env, ...overrides });
+    await child.waitForLine(args[0] === "worker" ? workersUp : listening);
+    return child;
+  };
+  const app = await launch(["start"]);
 
   const connection = { host: "127.0.0.1", port: redis.port };
   const queues = Object.fromEntries(
@@ -86,6 +105,18 @@ export async function startHarness(extraEnv: Record<string, string> = {}): Promi
     gh,
     redis,
     app,
+    beacon,
+    env,
+    async restartApp() {
+      await harness.app.stop();
+      harness.app = await launch(["start"]);
+    },
+    async spawnApp(args, overrides = {}) {
+      const replicaPort = args[0] === "start" ? String(await freePort()) : env.PORT!;
+      const child = await launch(args, { PORT: replicaPort, ...overrides });
+      others.push(child);
+      return { process: child, url: args[0] === "start" ? `http://127.0.0.1:${replicaPort}` : null };
+    },
     appUrl,
     webhookUrl,
     scriptCwd,
@@ -126,7 +157,8 @@ export async function startHarness(extraEnv: Record<string, string> = {}): Promi
       return total;
     },
     async close() {
-      await app.stop();
+      await Promise.all([harness.app.stop(), ...others.map((other) => other.stop())]);
+      await beacon.close();
       await cleanupEvents.close();
       await Promise.all(Object.values(queues).map((queue) => queue.close()));
       await Promise.all([redis.stop(), gh.close(), rm(scriptCwd, { recursive: true, force: true })]);

@@ -10,6 +10,11 @@ export interface TestRedis {
   port: number;
   dir: string;
   process: ChildProcess;
+  /** Stops the server (SIGTERM: it persists what it is configured to) and starts it again on the same port and data dir. */
+  restart(): Promise<void>;
+  /** Freezes the server (SIGSTOP) until `resume()`: clients see a hung Redis, not a closed one. */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -31,11 +36,40 @@ export async function freePort(): Promise<number> {
 export async function startRedis(extraArgs: string[] = []): Promise<TestRedis> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), "chorebot-redis-"));
-  const child = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...extraArgs],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...extraArgs];
+  let child = await launch(args);
+  const stopChild = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGCONT");
+    child.kill("SIGTERM");
+    await once(child, "exit");
+  };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    dir,
+    get process() {
+      return child;
+    },
+    async restart() {
+      await stopChild();
+      child = await launch(args);
+    },
+    pause() {
+      child.kill("SIGSTOP");
+    },
+    resume() {
+      child.kill("SIGCONT");
+    },
+    async stop() {
+      await stopChild();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function launch(args: string[]): Promise<ChildProcess> {
+  const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
   await new Promise<void>((resolve, reject) => {
     let seen = "";
     child.stdout!.on("data", (chunk: Buffer) => {
@@ -45,17 +79,5 @@ export async function startRedis(extraArgs: string[] = []): Promise<TestRedis> {
     child.once("exit", (code) => reject(new Error(`redis-server exited with ${code}: ${seen}`)));
     child.once("error", reject);
   });
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    dir,
-    process: child,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
-        await once(child, "exit");
-      }
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return child;
 }
