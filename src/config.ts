@@ -31,6 +31,7 @@ const serverSchema = runnerSchema.extend({
   HOST: z.string().optional(),
   DASHBOARD_USER: z.string().optional(),
   DASHBOARD_PASSWORD: z.string().optional(),
+  DASHBOARD_TRUST_PROXY: z.enum(["true", "false"]).default("false"),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(1),
   REQUIRED_APPROVALS: z.coerce.number().int().min(1).default(1),
   GITHUB_STEP_ATTEMPTS: z.coerce.number().int().min(1).default(6),
@@ -58,7 +59,7 @@ export interface ServerConfig extends RunnerConfig {
   baseUrl: string;
   port: number;
   host: string | undefined;
-  dashboard: { user: string; password: string } | null;
+  dashboard: { user: string; password: string; trustProxy: boolean } | null;
   workerConcurrency: number;
   requiredApprovals: number;
   /** Tries of `process` and `cleanup` (GitHub-only steps) before they fail in the dashboard. */
@@ -89,7 +90,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
   const runner = toRunnerConfig(settings, env);
   const dashboard =
     settings.DASHBOARD_USER && settings.DASHBOARD_PASSWORD
-      ? { user: settings.DASHBOARD_USER, password: settings.DASHBOARD_PASSWORD }
+      ? { user: settings.DASHBOARD_USER, password: settings.DASHBOARD_PASSWORD, trustProxy: settings.DASHBOARD_TRUST_PROXY === "true" }
       : null;
   return {
     ...runner,

@@ -40,6 +40,7 @@ export async function startApp(
       queues: Object.values(queues.byName),
       user: config.dashboard?.user,
       password: config.dashboard?.password,
+      trustProxy: config.dashboard?.trustProxy ?? false,
     });
     if (!dashboard) log.warn("dashboard disabled: set DASHBOARD_USER and DASHBOARD_PASSWORD to serve /admin/queues");
     server = new Server({ Probot: ProbotWithSettings, port: config.port, host: config.host, log, enableStaticFiles: false });

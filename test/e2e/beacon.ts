@@ -11,6 +11,8 @@ export interface Beacon {
   next(name: string): Promise<void>;
   /** What /name answers; default "ok". */
   answer(name: string, reply: string): void;
+  /** The process id the script reported with its last call to /name. */
+  pid(name: string): number | undefined;
   close(): Promise<void>;
 }
 
@@ -18,8 +20,11 @@ export async function startBeacon(): Promise<Beacon> {
   const pending = new Map<string, number>();
   const waiters = new Map<string, (() => void)[]>();
   const replies = new Map<string, string>();
+  const pids = new Map<string, number>();
   const server: Server = createServer((req, res) => {
-    const name = decodeURIComponent((req.url ?? "/").slice(1));
+    const url = new URL(req.url ?? "/", "http://beacon");
+    const name = decodeURIComponent(url.pathname.slice(1));
+    if (url.searchParams.has("pid")) pids.set(name, Number(url.searchParams.get("pid")));
     res.end(replies.get(name) ?? "ok");
     const waiting = waiters.get(name);
     if (waiting?.length) waiting.shift()!();
@@ -40,6 +45,9 @@ export async function startBeacon(): Promise<Beacon> {
     },
     answer(name, reply) {
       replies.set(name, reply);
+    },
+    pid(name) {
+      return pids.get(name);
     },
     async close() {
       server.closeAllConnections();

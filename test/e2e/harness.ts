@@ -37,8 +37,8 @@ export interface Harness {
   /** Merges a PR adding `files` and delivers the push webhook; returns the run ids it should start. */
   mergeAndPush(files: Record<string, string>, pr?: { approvals?: string[]; author?: string }): Promise<MergeResult>;
   deliverPush(before: string, after: string, options?: { ref?: string; deliveryId?: string; signature?: string }): Promise<{ status: number; body: string }>;
-  /** Resolves when the run's cleanup job completed (its log is committed). */
-  waitForRun(runId: string): Promise<CleanupResult>;
+  /** Resolves when a cleanup job (the run id, or `<run id>-attempt-N` for retries) completed: its log is committed. */
+  waitForRun(cleanupJobId: string): Promise<CleanupResult>;
   /** What scripts recorded through the side-effect file, one line per execution. */
   executions(): Promise<string[]>;
   jobCount(): Promise<number>;
@@ -140,9 +140,21 @@ export async function startHarness(options: { env?: Record<string, string>; redi
         signature: options.signature,
       });
     },
-    async waitForRun(runId) {
-      const job = await Job.fromId(queues.cleanup, runId);
-      if (!job) throw new Error(`no cleanup job ${runId}; queued: ${JSON.stringify(await queues.cleanup.getJobCounts())}`);
+    async waitForRun(cleanupJobId) {
+      // A retry's cleanup job appears only once its execute job finished: await its arrival.
+      const added = new Promise<void>((resolve) => {
+        const onAdded = ({ jobId }: { jobId: string }) => {
+          if (jobId !== cleanupJobId) return;
+          cleanupEvents.off("added", onAdded);
+          resolve();
+        };
+        cleanupEvents.on("added", onAdded);
+      });
+      let job = await Job.fromId(queues.cleanup, cleanupJobId);
+      if (!job) {
+        await added;
+        job = (await Job.fromId(queues.cleanup, cleanupJobId))!;
+      }
       return (await job.waitUntilFinished(cleanupEvents)) as CleanupResult;
     },
     async executions() {

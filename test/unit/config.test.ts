@@ -27,7 +27,7 @@ describe("loadServerConfig", () => {
       baseUrl: "http://ghe.example.com/api/v3",
       scriptEnv: ["DATABASE_URL", "MAX_SEATS"],
       timeoutMs: 60_000,
-      dashboard: { user: "ops", password: "dash-pass" },
+      dashboard: { user: "ops", password: "dash-pass", trustProxy: false },
       port: 3000,
       requiredApprovals: 1,
       githubStepAttempts: 6,

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runLogPath } from "../../src/runlog/run-log-path.js";
+import { parseRunLog } from "../../src/runlog/parse-run-log.js";
+import { DASHBOARD, startHarness, type Harness } from "./harness.js";
+import { beaconScript } from "./scripts.js";
+
+let h: Harness;
+beforeAll(async () => {
+  // A dead worker's jobs are noticed after 1 s instead of 30; SIGTERM grants scripts 2 s.
+  h = await startHarness({ env: { JOB_LOCK_MS: "1000", SHUTDOWN_GRACE: "2" } });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const ran = async (name: string) => (await h.executions()).filter((line) => line === name).length;
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const dashboardAuth = { authorization: `Basic ${Buffer.from(`${DASHBOARD.user}:${DASHBOARD.password}`).toString("base64")}` };
+
+async function logAt(path: string) {
+  const text = await h.gh.readFile(h.gh.defaultBranch, path);
+  expect(text, `${path} is committed`).toBeDefined();
+  return parseRunLog(text!);
+}
+
+describe("the worker is SIGKILLed while a script runs", () => {
+  it("never re-runs it: the run ends lost with its log, and a person's retry runs it once more with a second log", async () => {
+    const name = "killed-mid-run";
+    const path = `scripts/${name}.ts`;
+    h.beacon.answer(name, "hang");
+    const merged = await h.mergeAndPush({ [path]: beaconScript(name, `console.log("attempt finished");`) });
+    const runId = merged.runIds[path]!;
+    await h.beacon.next(name);
+
+    const scriptPid = h.beacon.pid(name)!;
+    await h.app.stop("SIGKILL");
+    await h.restartApp();
+    const lost = await h.waitForRun(runId);
+    expect(lost.status).toBe("lost");
+    expect(await ran(name)).toBe(1);
+    // The script died with its worker (its lifeline pipe closed): no orphan keeps running.
+    expect(isAlive(scriptPid)).toBe(false);
+    const lostLog = await logAt(lost.logPath);
+    expect(lostLog.frontMatter).toMatchObject({ status: "lost", attempt: 1, exit_code: null });
+    expect(String(lostLog.frontMatter.message)).toContain("the script may have partly run");
+    expect(await h.gh.readFile("main", path)).toBeUndefined();
+
+    h.beacon.answer(name, "finish");
+    const retry = await fetch(`${h.appUrl}/admin/queues/api/queues/execute/${encodeURIComponent(runId)}/retry`, {
+      method: "PUT",
+      headers: dashboardAuth,
+    });
+    expect(retry.status).toBe(204);
+    const second = await h.waitForRun(`${runId}-attempt-2`);
+    expect(second.status).toBe("succeeded");
+    expect(second.logPath).toBe(runLogPath({ script: path, commit: merged.after, attempt: 2 }));
+    expect(second.logPath).not.toBe(lost.logPath);
+    const secondLog = await logAt(second.logPath);
+    expect(secondLog.frontMatter).toMatchObject({ status: "succeeded", attempt: 2 });
+    expect(secondLog.body).toContain("attempt finished");
+    expect(await logAt(lost.logPath)).toEqual(lostLog);
+    expect(await ran(name)).toBe(2);
+  });
+});
+
+describe("graceful shutdown (SIGTERM)", () => {
+  it("lets a script that finishes within SHUTDOWN_GRACE finish, and commits its log before exiting", async () => {
+    const name = "finishes-in-grace";
+    const path = `scripts/${name}.ts`;
+    const merged = await h.mergeAndPush({
+      [path]: beaconScript(name, `await new Promise((r) => setTimeout(r, 300));\nconsole.log("finished in time");`),
+    });
+    await h.beacon.next(name);
+    await h.app.stop("SIGTERM");
+    expect(h.app.child.exitCode).toBe(0);
+    const log = await logAt(runLogPath({ script: path, commit: merged.after, attempt: 1 }));
+    expect(log.frontMatter.status).toBe("succeeded");
+    expect(log.body).toContain("finished in time");
+    await h.restartApp();
+  });
+
+  it("stops a script still running after the grace period, records it as cancelled and commits the log before exiting", async () => {
+    const name = "outlives-grace";
+    const path = `scripts/${name}.ts`;
+    h.beacon.answer(name, "hang");
+    const merged = await h.mergeAndPush({ [path]: beaconScript(name) });
+    await h.beacon.next(name);
+    await h.app.stop("SIGTERM");
+    expect(h.app.child.exitCode).toBe(0);
+    const log = await logAt(runLogPath({ script: path, commit: merged.after, attempt: 1 }));
+    expect(log.frontMatter.status).toBe("cancelled");
+    expect(String(log.frontMatter.message)).toContain("the worker shut down");
+    expect(await h.gh.readFile("main", path)).toBeUndefined();
+    expect(await ran(name)).toBe(1);
+
+    // Nothing is left to redo after a restart.
+    await h.restartApp();
+    expect(await h.queues.execute.getJobState(merged.runIds[path]!)).toBe("completed");
+    expect(await ran(name)).toBe(1);
+  });
+});
