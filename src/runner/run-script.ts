@@ -1,10 +1,10 @@
-import { spawn, type ChildProcessByStdio } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import type { ExecutionResult, OutputLine, RunStatus } from "../run-types.js";
-import { writeBareImportHook } from "./bare-import-hook.js";
+import { LIFELINE_FD, writeBareImportHook } from "./bare-import-hook.js";
 import { OutputCapture } from "./output-capture.js";
 
 // After the script exits and its process group is killed, its pipes close at once, unless
@@ -70,22 +70,31 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
 
 /** Spawns node, enforces the timeout and abort, and returns once its process group is gone. */
 async function supervise(o: RunScriptOptions, args: string[], capture: OutputCapture): Promise<Outcome> {
-  let child: ChildProcessByStdio<null, Readable, Readable>;
+  let child: ChildProcess;
   try {
     // detached: the script leads its own process group, so everything it spawns can be
-    // signalled with it.
+    // signalled with it. The extra pipe is its lifeline (LIFELINE_FD): this end stays open,
+    // unwritten, until the script has exited, and closes with this process if it dies first,
+    // which makes the script kill its group.
     child = spawn(process.execPath, args, {
       cwd: o.cwd,
       env: o.env,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["ignore", "pipe", "pipe", "pipe"],
       detached: true,
     });
   } catch (error) {
     return { started: false, error: error instanceof Error ? error : new Error(String(error)) };
   }
-  child.stdout.on("data", (chunk: Buffer) => capture.write("stdout", chunk));
-  child.stderr.on("data", (chunk: Buffer) => capture.write("stderr", chunk));
-  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  const stdout = readable(child, 1);
+  const stderr = readable(child, 2);
+  const lifeline = readable(child, LIFELINE_FD);
+  // Nothing is ever sent on it; discard anything that is, and never let it throw here.
+  lifeline.on("error", () => {});
+  lifeline.resume();
+  stdout.on("data", (chunk: Buffer) => capture.write("stdout", chunk));
+  stderr.on("data", (chunk: Buffer) => capture.write("stderr", chunk));
+  // Not the child's 'close', which would wait for the lifeline too.
+  const closed = Promise.all([stdout, stderr].map((s) => new Promise((resolve) => s.once("close", resolve))));
   const ended = new Promise<{ error: Error } | { code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once("error", (error) => resolve({ error }));
     child.once("exit", (code, signal) => resolve({ code, signal }));
@@ -109,15 +118,20 @@ async function supervise(o: RunScriptOptions, args: string[], capture: OutputCap
   clearTimeout(timeoutTimer);
   clearTimeout(killTimer);
   o.signal?.removeEventListener("abort", onAbort);
-  if ("error" in end) return { started: false, error: end.error };
+  if ("error" in end) {
+    lifeline.destroy();
+    return { started: false, error: end.error };
+  }
 
   // Whatever the script left running (a `sleep 300`, a worker) goes with it.
   if (child.pid !== undefined) signalGroup(child.pid, "SIGKILL");
+  // Only now: the group is gone, so there is nothing left for the lifeline to stop.
+  lifeline.destroy();
   let drainTimer: NodeJS.Timeout | undefined;
   await Promise.race([closed, new Promise((resolve) => (drainTimer = setTimeout(resolve, DRAIN_TIMEOUT_MS)))]);
   clearTimeout(drainTimer);
-  child.stdout.destroy();
-  child.stderr.destroy();
+  stdout.destroy();
+  stderr.destroy();
   return { started: true, ...end, stoppedBy };
 }
 
@@ -128,6 +142,13 @@ function judge(outcome: Outcome, timeoutMs: number): { status: RunStatus; messag
   if (outcome.signal !== null) return { status: "failed", message: `killed by ${outcome.signal}` };
   if (outcome.code === 0) return { status: "succeeded", message: null };
   return { status: "failed", message: `exited with code ${outcome.code}` };
+}
+
+/** The parent's end of a pipe the child was spawned with. */
+function readable(child: ChildProcess, fd: number): Readable {
+  const stream = child.stdio[fd];
+  if (stream === null || stream === undefined || !("read" in stream)) throw new Error(`no pipe at fd ${fd}`);
+  return stream;
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
