@@ -5,8 +5,10 @@
 export { startGitHubStandIn } from "./stand-in.js";
 export { sendWebhook, signWebhookBody, type SendWebhookOptions } from "./webhook.js";
 export type {
+  BeforeNextOptions,
   CommitFilesOptions,
   FailNextOptions,
+  FileContent,
   GitHubStandIn,
   MergedPullRequest,
   MergePullRequestOptions,

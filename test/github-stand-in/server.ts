@@ -5,12 +5,34 @@ import type { AddressInfo } from "node:net";
 import { ApiError, errorBody } from "./api-error.js";
 import { authenticate, type TokenStore } from "./auth.js";
 import type { RouteResult, Router } from "./router.js";
-import type { FailNextOptions, RecordedRequest } from "./types.js";
+import type { BeforeNextOptions, FailNextOptions, RecordedRequest } from "./types.js";
 
 export const API_PREFIX = "/api/v3";
 
 interface Fault extends FailNextOptions {
   remaining: number;
+}
+
+interface Hook extends BeforeNextOptions {
+  run: () => Promise<void>;
+  remaining: number;
+}
+
+/** Takes one use of the first registration matching the request; spent ones leave the queue. */
+function take<T extends { method: string; path: RegExp; remaining: number }>(
+  queue: T[],
+  method: string,
+  path: string,
+): T | undefined {
+  const found = queue.find((candidate) => {
+    candidate.path.lastIndex = 0; // a /g or /y pattern must not remember the previous request
+    return candidate.remaining > 0 && candidate.method.toUpperCase() === method && candidate.path.test(path);
+  });
+  if (found) {
+    found.remaining--;
+    if (found.remaining === 0) queue.splice(queue.indexOf(found), 1);
+  }
+  return found;
 }
 
 /**
@@ -20,6 +42,7 @@ interface Fault extends FailNextOptions {
 export class ApiServer {
   readonly requests: RecordedRequest[] = [];
   private readonly faults: Fault[] = [];
+  private readonly hooks: Hook[] = [];
   private readonly server: Server;
   private port = 0;
   /** Set once the repository state (which needs the port for its URLs) exists. */
@@ -47,21 +70,14 @@ export class ApiServer {
     this.faults.push({ ...spec, remaining: spec.times ?? 1 });
   }
 
+  beforeNext(spec: BeforeNextOptions, hook: () => Promise<void>): void {
+    this.hooks.push({ ...spec, run: hook, remaining: spec.times ?? 1 });
+  }
+
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
     await closed;
-  }
-
-  private takeFault(method: string, path: string): Fault | undefined {
-    const fault = this.faults.find(
-      (candidate) => candidate.remaining > 0 && candidate.method.toUpperCase() === method && candidate.path.test(path),
-    );
-    if (fault) {
-      fault.remaining--;
-      if (fault.remaining === 0) this.faults.splice(this.faults.indexOf(fault), 1);
-    }
-    return fault;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -71,12 +87,16 @@ export class ApiServer {
     const underApi = url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`);
     const path = underApi ? url.pathname.slice(API_PREFIX.length) || "/" : url.pathname;
 
-    let result: RouteResult;
-    const fault = this.takeFault(method, path);
-    if (fault) {
-      result = { status: fault.status, body: fault.body ?? errorBody(fault.status), headers: fault.headers };
-    } else {
-      result = await this.dispatch(method, path, url, req, rawBody, underApi);
+    // The hook is claimed on arrival and awaited before the handler (and so the mutex) is entered.
+    const hook = take(this.hooks, method, path);
+    let result = hook ? await runHook(hook, method, path) : undefined;
+    if (!result) {
+      const fault = take(this.faults, method, path);
+      if (fault) {
+        result = { status: fault.status, body: fault.body ?? errorBody(fault.status), headers: fault.headers };
+      } else {
+        result = await this.dispatch(method, path, url, req, rawBody, underApi);
+      }
     }
     this.requests.push({ method, path, status: result.status });
     send(res, result);
@@ -118,6 +138,18 @@ export class ApiServer {
       const message = error instanceof Error ? error.message : String(error);
       return { status: 500, body: errorBody(500, `Server Error: ${message}`) };
     }
+  }
+}
+
+/** Awaits a beforeNext hook; a hook that throws answers the request with a 500 (and is logged). */
+async function runHook(hook: Hook, method: string, path: string): Promise<RouteResult | undefined> {
+  try {
+    await hook.run();
+    return undefined;
+  } catch (error) {
+    console.error(`[github-stand-in] beforeNext hook for ${method} ${path} failed`, error);
+    const message = error instanceof Error ? error.message : String(error);
+    return { status: 500, body: errorBody(500, `Server Error: beforeNext hook failed: ${message}`) };
   }
 }
 

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TokenStore } from "./auth.js";
+import { fileEdit } from "./file-edits.js";
 import { isoSeconds } from "./git-parse.js";
 import { GitRepo, TreeEditError, ZERO_SHA, type GitIdentity, type TreeEdit } from "./git-repo.js";
 import { Mutex } from "./mutex.js";
@@ -32,12 +33,10 @@ async function commitOnBranch(state: StandInState, o: CommitFilesOptions): Promi
   const parent = tip ?? (await git.readRef(`refs/heads/${state.defaultBranch}`));
   const parentTree = parent ? (await git.readCommit(parent))!.tree : undefined;
 
-  const edits: TreeEdit[] = [];
-  for (const [path, content] of Object.entries(o.files)) {
-    edits.push(content === null ? { path, remove: true } : { path, mode: "100644", sha: await git.hashObject(content) });
-  }
   let tree: string;
   try {
+    const edits: TreeEdit[] = [];
+    for (const [path, content] of Object.entries(o.files)) edits.push(await fileEdit(git, path, content));
     tree = await git.buildTree(parentTree, edits);
   } catch (error) {
     if (error instanceof TreeEditError) throw new Error(`commitFiles on ${branch}: ${error.message}`);
@@ -196,7 +195,8 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
         const prefix = clean === "" ? "" : `${clean}/`;
         const entries = await git.lsTree(await resolveOrThrow(ref), { recursive: true });
         return entries
-          .filter((entry) => entry.type === "blob" && entry.path.startsWith(prefix))
+          // Recursive ls-tree lists blobs (files, symlinks) and gitlinks (submodules), never trees.
+          .filter((entry) => entry.type !== "tree" && entry.path.startsWith(prefix))
           .map((entry) => entry.path)
           .sort();
       },
@@ -211,6 +211,7 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
       },
       pushPayload: (o) => buildPushPayload(state, o),
       failNext: (o) => api.failNext(o),
+      beforeNext: (o, hook) => api.beforeNext(o, hook),
       async close() {
         await api.close();
         await rm(root, { recursive: true, force: true });

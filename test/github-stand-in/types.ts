@@ -11,18 +11,29 @@ export interface StandInOptions {
   installationId?: number;
 }
 
+/**
+ * What `commitFiles` / `mergePullRequest` put at a path:
+ * - `string`: a regular file (mode 100644) holding the UTF-8 text;
+ * - `Buffer`: a regular file holding exactly those bytes (binary, invalid UTF-8…);
+ * - `{ symlink: target }`: a symbolic link (mode 120000) whose blob is `target`;
+ * - `{ submodule: sha }`: a gitlink (mode 160000) to commit `sha` of another repository (it need not exist here);
+ * - `null`: deletes the path (a missing path is an error, as on GitHub).
+ */
+export type FileContent = string | Buffer | { symlink: string } | { submodule: string } | null;
+
 export interface CommitFilesOptions {
   /** Default: the default branch. Created from the default branch if missing. */
   branch?: string;
-  /** path → content; `null` deletes the path. */
-  files: Record<string, string | null>;
+  /** path → content (see FileContent); `null` deletes the path. */
+  files: Record<string, FileContent>;
   message?: string;
   /** GitHub login of the author (default "octocat"). */
   author?: string;
 }
 
 export interface MergePullRequestOptions {
-  files: Record<string, string | null>;
+  /** path → content (see FileContent); `null` deletes the path. */
+  files: Record<string, FileContent>;
   title?: string;
   /** Login of the PR author (default "octocat"); also the one who merges. */
   author?: string;
@@ -70,6 +81,14 @@ export interface FailNextOptions {
   headers?: Record<string, string>;
 }
 
+export interface BeforeNextOptions {
+  method: string;
+  /** Matched against the path without /api/v3 and without the query (as for failNext). */
+  path: RegExp;
+  /** Default 1. */
+  times?: number;
+}
+
 export interface RecordedRequest {
   method: string;
   /** Path without the /api/v3 prefix and without the query string. */
@@ -96,8 +115,9 @@ export interface GitHubStandIn {
    */
   mergePullRequest(o: MergePullRequestOptions): Promise<MergedPullRequest>;
   head(branch?: string): Promise<string>;
+  /** A blob's content as UTF-8 text (a symlink's is its target); undefined for a missing path, a directory or a submodule. */
   readFile(ref: string, path: string): Promise<string | undefined>;
-  /** Recursive, paths relative to the repo root, filtered to those under `dir`. */
+  /** Recursive, paths relative to the repo root, filtered to those under `dir`: files, symlinks and submodules. */
   listFiles(ref: string, dir?: string): Promise<string[]>;
   /** Newest first, first-parent. */
   commits(branch?: string): Promise<{ sha: string; message: string; parents: string[] }[]>;
@@ -107,5 +127,12 @@ export interface GitHubStandIn {
   requests: RecordedRequest[];
   /** The next `times` requests matching method + path get `status` with `body`. */
   failNext(o: FailNextOptions): void;
+  /**
+   * The next `times` requests matching method + path first await `hook()`, then are handled (or
+   * failed by failNext) normally. The hook runs before the request takes the repository mutex, so
+   * it may call commitFiles/mergePullRequest (e.g. to move main under a request). Registrations
+   * are consumed first come, first served, like failNext's; a hook that throws answers the request 500.
+   */
+  beforeNext(o: BeforeNextOptions, hook: () => Promise<void>): void;
   close(): Promise<void>;
 }
