@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { pino } from "pino";
 import { ConfigError, loadRunnerConfig, loadServerConfig } from "./config.js";
+import { createLogger } from "./logger.js";
 import { runLocal } from "./run-local.js";
 import { startApp } from "./start-app.js";
 
@@ -47,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
 
 async function serve(parts: { web: boolean; workers: boolean }): Promise<number> {
   const config = loadServerConfig();
-  const log = pino({ name: "chorebot", level: process.env.LOG_LEVEL ?? "info" });
+  const log = createLogger();
   const app = await startApp(config, parts, log);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -1,3 +1,4 @@
+import type { Server as HttpServer } from "node:http";
 import { Probot, Server } from "probot";
 import type { Logger } from "pino";
 import type { ServerConfig } from "./config.js";
@@ -35,6 +36,7 @@ export async function startApp(
   const queues = openQueues(connection, config.queuePrefix);
 
   let server: Server | null = null;
+  let httpServer: HttpServer | null = null;
   if (parts.web) {
     const dashboard = createDashboardHandler({
       queues: Object.values(queues.byName),
@@ -47,7 +49,7 @@ export async function startApp(
     const enqueue = (targets: Parameters<typeof enqueueRun>[1][]) =>
       Promise.all(targets.map((target) => enqueueRun(queues.flows, target, config)));
     await server.load(chorebotApp({ enqueue, dashboard }));
-    await server.start();
+    httpServer = await server.start();
   }
 
   let workers: Workers | null = null;
@@ -70,7 +72,14 @@ export async function startApp(
   return {
     port: server?.port ?? null,
     async stop() {
-      await server?.stop();
+      if (server && httpServer) {
+        // Keep-alive sockets (and a client still sending a refused body) would hold close()
+        // open indefinitely: drop idle ones now, and any left after a short grace.
+        const stopping = server.stop();
+        httpServer.closeIdleConnections();
+        setTimeout(() => httpServer?.closeAllConnections(), 2_000).unref();
+        await stopping;
+      }
       await workers?.close(config.shutdownGraceMs);
       await queues.close();
     },

@@ -1,6 +1,7 @@
 import type { Context } from "probot";
 import type { ScriptTarget } from "../run-types.js";
 import { findAddedScripts } from "./find-added-scripts.js";
+import { readPushFacts } from "./push-facts.js";
 import { decidePush } from "./push-filter.js";
 
 export type EnqueueRuns = (targets: ScriptTarget[]) => Promise<string[]>;
@@ -12,30 +13,30 @@ export type EnqueueRuns = (targets: ScriptTarget[]) => Promise<string[]>;
  */
 export function handlePush(enqueue: EnqueueRuns) {
   return async (context: Context<"push">): Promise<void> => {
-    const { payload } = context;
-    const decision = decidePush({
-      ref: payload.ref,
-      before: payload.before,
-      after: payload.after,
-      deleted: payload.deleted,
-      defaultBranch: payload.repository.default_branch,
-    });
-    if (!decision.handle) {
-      context.log.debug({ ref: payload.ref }, `push ignored: ${decision.reason}`);
+    const facts = readPushFacts(context.payload);
+    if (!facts.ok) {
+      context.log.warn(`push ignored: ${facts.reason}`);
       return;
     }
-    const installationId = payload.installation?.id;
+    const { push } = facts;
+    const defaultBranch = push.repository.default_branch;
+    const decision = decidePush({ ...push, defaultBranch });
+    if (!decision.handle) {
+      context.log.debug({ ref: push.ref }, `push ignored: ${decision.reason}`);
+      return;
+    }
+    const installationId = push.installation?.id;
     if (installationId === undefined) {
       context.log.warn("push ignored: the payload names no installation");
       return;
     }
-    const { owner, repo } = context.repo();
-    const scripts = await findAddedScripts(context.octokit, { owner, repo, before: payload.before, after: payload.after });
+    const owner = push.repository.owner.login;
+    const repo = push.repository.name;
+    const scripts = await findAddedScripts(context.octokit, { owner, repo, before: push.before, after: push.after });
     if (scripts.length === 0) return;
-    const defaultBranch = payload.repository.default_branch!;
     const runIds = await enqueue(
-      scripts.map((path) => ({ owner, repo, installationId, defaultBranch, commit: payload.after, path, forced: payload.forced })),
+      scripts.map((path) => ({ owner, repo, installationId, defaultBranch: defaultBranch!, commit: push.after, path, forced: push.forced })),
     );
-    context.log.info({ commit: payload.after, scripts, runIds }, `queued ${scripts.length} script run(s)`);
+    context.log.info({ commit: push.after, scripts, runIds, forced: push.forced }, `queued ${scripts.length} script run(s)`);
   };
 }

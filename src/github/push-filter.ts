@@ -1,18 +1,11 @@
-/** The parts of a push payload that decide whether chorebot looks at it. */
-export interface PushFacts {
-  ref: string;
-  before: string;
-  after: string;
-  deleted: boolean;
-  defaultBranch: string | undefined;
-}
+import type { PushFacts } from "./push-facts.js";
 
 export type PushDecision = { handle: true } | { handle: false; reason: string };
 
 const ZERO_SHA = /^0+$/;
 
 /** Only pushes that move the default branch forward can carry merged scripts. */
-export function decidePush(push: PushFacts): PushDecision {
+export function decidePush(push: Pick<PushFacts, "ref" | "before" | "after" | "deleted"> & { defaultBranch: string | undefined }): PushDecision {
   if (!push.defaultBranch) return { handle: false, reason: "repository has no default branch in the payload" };
   if (push.ref !== `refs/heads/${push.defaultBranch}`) {
     return { handle: false, reason: `${push.ref} is not the default branch ${push.defaultBranch}` };

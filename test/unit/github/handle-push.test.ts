@@ -66,6 +66,16 @@ describe("push handler", () => {
     expect(queued).toEqual([]);
   });
 
+  it("ignores a signed payload that is not a usable push, without asking GitHub", async () => {
+    const { probot, queued } = setup();
+    const payload = defaultBranchPush({ before: BEFORE, after: AFTER });
+    delete payload.repository.owner;
+    await probot.receive({ id: "4", name: "push", payload } as any);
+    const bad = defaultBranchPush({ before: "not-a-sha", after: AFTER });
+    await probot.receive({ id: "5", name: "push", payload: bad } as any);
+    expect(queued).toEqual([]);
+  });
+
   it("queues nothing when the push added no entry script", async () => {
     const { probot, queued } = setup();
     const payload = defaultBranchPush({ before: BEFORE, after: AFTER });

@@ -1,0 +1,31 @@
+import { pino, type Logger } from "pino";
+
+const MAX_FIELD = 2_000;
+
+/**
+ * The server's logger. Errors are serialized as usual, except that a webhook's raw body
+ * (which @octokit/webhooks attaches to a signature error as `event.payload`) is replaced
+ * by its size: a forged 25 MB delivery must cost one short log line, not 25 MB of logs.
+ */
+export function createLogger(level = process.env.LOG_LEVEL ?? "info"): Logger {
+  return pino({
+    name: "chorebot",
+    level,
+    serializers: { err: boundedError },
+  });
+}
+
+export function boundedError(error: unknown): Record<string, unknown> {
+  const serialized = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
+  const event = serialized.event as { id?: unknown; name?: unknown; payload?: unknown } | undefined;
+  if (event && typeof event === "object") {
+    const size = typeof event.payload === "string" ? event.payload.length : JSON.stringify(event.payload ?? null).length;
+    serialized.event = { id: event.id, name: event.name, payload: `(${size} characters, not logged)` };
+  }
+  for (const [key, value] of Object.entries(serialized)) {
+    if (typeof value === "string" && value.length > MAX_FIELD && key !== "stack") {
+      serialized[key] = `${value.slice(0, MAX_FIELD)}… (${value.length - MAX_FIELD} more characters)`;
+    }
+  }
+  return serialized;
+}
