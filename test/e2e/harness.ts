@@ -7,7 +7,7 @@ import { QUEUE_NAMES, type QueueName } from "../../src/pipeline/queues.js";
 import { runIdFor } from "../../src/pipeline/run-id.js";
 import { generateAppKey } from "../helpers/app-key.js";
 import { freePort, startRedis, type TestRedis } from "../helpers/redis-server.js";
-import { sendWebhook, startGitHubStandIn, type GitHubStandIn } from "../github-stand-in/index.js";
+import { sendWebhook, startGitHubStandIn, type FileContent, type GitHubStandIn } from "../github-stand-in/index.js";
 import { startBeacon, type Beacon } from "./beacon.js";
 import { spawnChorebot, type ChorebotProcess } from "./chorebot-process.js";
 
@@ -35,7 +35,7 @@ export interface Harness {
   privateKey: string;
   queues: Record<QueueName, Queue>;
   /** Merges a PR adding `files` and delivers the push webhook; returns the run ids it should start. */
-  mergeAndPush(files: Record<string, string>, pr?: { approvals?: string[]; author?: string }): Promise<MergeResult>;
+  mergeAndPush(files: Record<string, FileContent>, pr?: { approvals?: string[]; author?: string }): Promise<MergeResult>;
   deliverPush(before: string, after: string, options?: { ref?: string; deliveryId?: string; signature?: string }): Promise<{ status: number; body: string }>;
   /** Resolves when a cleanup job (the run id, or `<run id>-attempt-N` for retries) completed: its log is committed. */
   waitForRun(cleanupJobId: string): Promise<CleanupResult>;
