@@ -54,7 +54,10 @@ export interface MergeResult {
 }
 
 /** Starts Redis, the GitHub stand-in and `chorebot start` wired together through env only. */
-export async function startHarness(options: { env?: Record<string, string>; redisArgs?: string[] } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { env?: Record<string, string>; redisArgs?: string[]; appArgs?: string[] } = {},
+): Promise<Harness> {
+  const appArgs = options.appArgs ?? ["start"];
   const [redis, gh, port, beacon] = await Promise.all([startRedis(options.redisArgs), startGitHubStandIn(), freePort(), startBeacon()]);
   const scriptCwd = await mkdtemp(join(tmpdir(), "chorebot-prod-"));
   await installFakeProductionPackage(scriptCwd);
@@ -90,7 +93,7 @@ export async function startHarness(options: { env?: Record<string, string>; redi
     await child.waitForLine(args[0] === "worker" ? workersUp : listening);
     return child;
   };
-  const app = await launch(["start"]);
+  const app = await launch(appArgs);
 
   const connection = { host: "127.0.0.1", port: redis.port };
   const queues = Object.fromEntries(
@@ -109,7 +112,7 @@ export async function startHarness(options: { env?: Record<string, string>; redi
     env,
     async restartApp() {
       await harness.app.stop();
-      harness.app = await launch(["start"]);
+      harness.app = await launch(appArgs);
     },
     async spawnApp(args, overrides = {}) {
       const replicaPort = args[0] === "start" ? String(await freePort()) : env.PORT!;
