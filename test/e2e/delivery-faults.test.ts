@@ -12,7 +12,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-const ran = async (name: string) => (await h.executions()).filter((line) => line === name).length;
 const sign = (body: string) => `sha256=${createHmac("sha256", WEBHOOK_SECRET).update(body).digest("hex")}`;
 
 async function post(body: string, headers: Record<string, string>) {
@@ -69,7 +68,7 @@ describe("duplicate deliveries", () => {
     const { runIdFor } = await import("../../src/pipeline/run-id.js");
     const runId = runIdFor({ owner: h.gh.owner, repo: h.gh.repo, commit: merged.after, path });
     expect((await h.waitForRun(runId)).status).toBe("succeeded");
-    expect(await ran("delivered-often")).toBe(1);
+    expect(await h.timesRan("delivered-often")).toBe(1);
     const logs = (await h.gh.listFiles("main", "logs")).filter((file) => file.includes("delivered-often"));
     expect(logs).toHaveLength(1);
     await replica.process.stop();
@@ -98,7 +97,7 @@ describe("concurrent pushes to the default branch", () => {
       h.waitForRun(runIdFor({ owner: h.gh.owner, repo: h.gh.repo, commit: second.after, path: "scripts/race-b.ts" })),
     ]);
     expect(results.map((r) => r.status)).toEqual(["succeeded", "succeeded"]);
-    expect([await ran("race-a"), await ran("race-b")]).toEqual([1, 1]);
+    expect([await h.timesRan("race-a"), await h.timesRan("race-b")]).toEqual([1, 1]);
     for (const result of results) expect(await h.gh.readFile("main", result.logPath)).toBeDefined();
     const history = (await h.gh.commits()).map((commit) => commit.sha);
     expect(history).toEqual(expect.arrayContaining([first.after, second.after]));

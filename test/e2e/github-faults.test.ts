@@ -10,7 +10,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-const ran = async (name: string) => (await h.executions()).filter((line) => line === name).length;
 const gitHubError = (message: string) => ({ message, documentation_url: "https://docs.github.com/rest" });
 
 describe("GitHub faults", () => {
@@ -23,7 +22,7 @@ describe("GitHub faults", () => {
     expect(merged.delivery.status).toBe(200);
     const result = await h.waitForRun(merged.runIds[path]!);
     expect(result.status).toBe("succeeded");
-    expect(await ran("flaky-github")).toBe(1);
+    expect(await h.timesRan("flaky-github")).toBe(1);
     const failed = h.gh.requests.filter((request) => request.status >= 429);
     expect(failed.map((request) => request.status).sort()).toEqual([429, 502, 502]);
   });
@@ -36,7 +35,7 @@ describe("GitHub faults", () => {
     expect(result.status).toBe("succeeded");
     const job = await h.queues.cleanup.getJob(merged.runIds[path]!);
     expect(job?.attemptsMade).toBe(2);
-    expect(await ran("cleanup-refused-once")).toBe(1);
+    expect(await h.timesRan("cleanup-refused-once")).toBe(1);
     expect(await h.gh.readFile("main", result.logPath)).toBeDefined();
   });
 
@@ -55,6 +54,6 @@ describe("GitHub faults", () => {
     const [logCommit, theirs] = await h.gh.commits();
     expect(logCommit!.sha).toBe(result.commit);
     expect(theirs!.message).not.toContain("chorebot");
-    expect(await ran("raced")).toBe(1);
+    expect(await h.timesRan("raced")).toBe(1);
   });
 });

@@ -41,6 +41,8 @@ export interface Harness {
   waitForRun(cleanupJobId: string): Promise<CleanupResult>;
   /** What scripts recorded through the side-effect file, one line per execution. */
   executions(): Promise<string[]>;
+  /** How many times the script recording `name` ran. */
+  timesRan(name: string): Promise<number>;
   jobCount(): Promise<number>;
   close(): Promise<void>;
 }
@@ -162,6 +164,9 @@ export async function startHarness(
     },
     async executions() {
       return (await readFile(sideEffects, "utf8")).split("\n").filter(Boolean);
+    },
+    async timesRan(name) {
+      return (await harness.executions()).filter((line) => line === name).length;
     },
     async jobCount() {
       let total = 0;

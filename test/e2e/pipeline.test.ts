@@ -19,10 +19,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function ranTimes(name: string) {
-  return (await h.executions()).filter((line) => line === name).length;
-}
-
 async function committedLog(logPath: string) {
   const text = await h.gh.readFile(h.gh.defaultBranch, logPath);
   expect(text, `${logPath} is on the default branch`).toBeDefined();
@@ -45,7 +41,7 @@ describe("a merged script", () => {
 
     const result = await h.waitForRun(merged.runIds[path]!);
     expect(result.status).toBe("succeeded");
-    expect(await ranTimes("hello")).toBe(1);
+    expect(await h.timesRan("hello")).toBe(1);
 
     const [head] = await h.gh.commits();
     expect(head).toMatchObject({ sha: result.commit, parents: [merged.after] });
@@ -94,7 +90,7 @@ describe("a merged script", () => {
     expect(body).toContain("MIN_SEATS = 1");
     // Only entry scripts run and are removed; the helper stays for other scripts.
     expect(await h.gh.readFile("main", "scripts/_lib/seats.ts")).toBeDefined();
-    expect(await ranTimes("fix-plans")).toBe(1);
+    expect(await h.timesRan("fix-plans")).toBe(1);
   });
 
   it("that throws is recorded as failed with its stack", async () => {
@@ -114,7 +110,7 @@ describe("a merged script", () => {
     });
     const result = await h.waitForRun(merged.runIds[path]!);
     expect((await committedLog(result.logPath)).frontMatter).toMatchObject({ status: "failed", exit_code: 3 });
-    expect(await ranTimes("exit-three")).toBe(1);
+    expect(await h.timesRan("exit-three")).toBe(1);
   });
 
   it("that does not compile is failed with the compiler's error, and never runs", async () => {
@@ -124,7 +120,7 @@ describe("a merged script", () => {
     const { frontMatter, body } = await committedLog(result.logPath);
     expect(frontMatter.status).toBe("failed");
     expect(body).toMatch(/scripts\/broken\.ts:3:\d+/);
-    expect(await ranTimes("broken")).toBe(0);
+    expect(await h.timesRan("broken")).toBe(0);
     expect(await h.gh.readFile("main", path)).toBeUndefined();
   });
 
@@ -150,7 +146,7 @@ describe("a merge adding two scripts", () => {
     for (const result of results) expect((await committedLog(result.logPath)).frontMatter.commit).toBe(merged.after);
     expect(await h.gh.listFiles("main", "scripts")).not.toEqual(expect.arrayContaining(["scripts/pair-a.ts"]));
     expect(await h.gh.listFiles("main", "scripts")).not.toEqual(expect.arrayContaining(["scripts/pair-b.ts"]));
-    expect([await ranTimes("pair-a"), await ranTimes("pair-b")]).toEqual([1, 1]);
+    expect([await h.timesRan("pair-a"), await h.timesRan("pair-b")]).toEqual([1, 1]);
   });
 });
 
@@ -162,7 +158,7 @@ describe("provenance", () => {
     const { frontMatter, body } = await committedLog(result.logPath);
     expect(frontMatter).toMatchObject({ status: "refused", exit_code: null, pull_request: merged.number });
     expect(body).toContain("0 approving review(s)");
-    expect(await ranTimes("unapproved")).toBe(0);
+    expect(await h.timesRan("unapproved")).toBe(0);
     expect(await h.gh.readFile("main", path)).toBeUndefined();
   });
 
@@ -171,7 +167,7 @@ describe("provenance", () => {
     const merged = await h.mergeAndPush({ [path]: script("self-approved") }, { author: "alice", approvals: ["alice"] });
     const result = await h.waitForRun(merged.runIds[path]!);
     expect(result.status).toBe("refused");
-    expect(await ranTimes("self-approved")).toBe(0);
+    expect(await h.timesRan("self-approved")).toBe(0);
   });
 });
 
@@ -188,7 +184,7 @@ describe("webhook deliveries", () => {
     expect(await h.jobCount()).toBe(jobsBefore);
     expect(await h.waitForRun(merged.runIds[path]!)).toEqual(first);
     expect(await h.gh.commits()).toEqual(commitsBefore);
-    expect(await ranTimes("once-only")).toBe(1);
+    expect(await h.timesRan("once-only")).toBe(1);
   });
 
   it("a push to another branch queues nothing", async () => {

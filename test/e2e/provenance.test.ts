@@ -12,7 +12,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-const ran = async (name: string) => (await h.executions()).filter((line) => line === name).length;
 const runId = (commit: string, path: string) => runIdFor({ owner: h.gh.owner, repo: h.gh.repo, commit, path });
 
 /** Waits for the run, and returns its committed log after checking the script is gone. */
@@ -27,7 +26,7 @@ describe("provenance (REQUIRED_APPROVALS=2)", () => {
   it("runs a merge approved by two people other than the author", async () => {
     const merged = await h.mergeAndPush({ "scripts/two-approvals.ts": recordingScript("two-approvals") }, { approvals: ["bob", "carol"] });
     expect((await settled(merged.after, "scripts/two-approvals.ts")).status).toBe("succeeded");
-    expect(await ran("two-approvals")).toBe(1);
+    expect(await h.timesRan("two-approvals")).toBe(1);
   });
 
   it("refuses one approval short, and does not count the author's own", async () => {
@@ -39,7 +38,7 @@ describe("provenance (REQUIRED_APPROVALS=2)", () => {
     expect(run.status).toBe("refused");
     expect(run.reason).toContain("has 1 approving review(s) on its final commit");
     expect(run.reason).toContain("2 required");
-    expect(await ran("one-short")).toBe(0);
+    expect(await h.timesRan("one-short")).toBe(0);
   });
 
   it("does not count an approval of an earlier commit of the pull request (stale approval)", async () => {
@@ -55,7 +54,7 @@ describe("provenance (REQUIRED_APPROVALS=2)", () => {
     await h.deliverPush(merged.before, merged.after);
     const run = await settled(merged.after, path);
     expect(run.status).toBe("refused");
-    expect(await ran("stale")).toBe(0);
+    expect(await h.timesRan("stale")).toBe(0);
   });
 
   it("refuses a direct push to the default branch", async () => {
@@ -65,7 +64,7 @@ describe("provenance (REQUIRED_APPROVALS=2)", () => {
     const run = await settled(after, "scripts/direct.ts");
     expect(run.status).toBe("refused");
     expect(run.reason).toContain("is not the merge of a pull request into main");
-    expect(await ran("direct")).toBe(0);
+    expect(await h.timesRan("direct")).toBe(0);
   });
 
   it("refuses whatever a force-push brings, even an approved merge", async () => {
@@ -82,7 +81,7 @@ describe("provenance (REQUIRED_APPROVALS=2)", () => {
     const run = await settled(merged.after, path);
     expect(run.status).toBe("refused");
     expect(run.reason).toContain("force-push");
-    expect(await ran("forced")).toBe(0);
+    expect(await h.timesRan("forced")).toBe(0);
   });
 });
 
@@ -106,7 +105,7 @@ describe("files that are not plain text under scripts/", () => {
     const run = await settled(merged.after, path);
     expect(run.status).toBe("refused");
     expect(run.reason).toMatch(reason);
-    expect(await ran("via-symlink")).toBe(0);
-    expect(await ran("uses-link")).toBe(0);
+    expect(await h.timesRan("via-symlink")).toBe(0);
+    expect(await h.timesRan("uses-link")).toBe(0);
   });
 });

@@ -12,7 +12,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-const ran = async (name: string) => (await h.executions()).filter((line) => line === name).length;
 
 describe("Redis faults", () => {
   it("a Redis that hangs while a script runs: the run completes once when it answers again", async () => {
@@ -25,7 +24,7 @@ describe("Redis faults", () => {
     h.redis.resume();
     const result = await h.waitForRun(merged.runIds[path]!);
     expect(result.status).toBe("succeeded");
-    expect(await ran(name)).toBe(1);
+    expect(await h.timesRan(name)).toBe(1);
   });
 
   it("a Redis restart while a script runs: the pipeline resumes, one run, one log", async () => {
@@ -37,7 +36,7 @@ describe("Redis faults", () => {
     await h.redis.restart();
     const result = await h.waitForRun(merged.runIds[path]!);
     expect(result.status).toBe("succeeded");
-    expect(await ran(name)).toBe(1);
+    expect(await h.timesRan(name)).toBe(1);
     const logs = (await h.gh.listFiles("main", "logs")).filter((file) => file.includes(name));
     expect(logs).toHaveLength(1);
   });
@@ -48,6 +47,6 @@ describe("Redis faults", () => {
     await h.redis.restart();
     const result = await h.waitForRun(merged.runIds[path]!);
     expect(result.status).toBe("succeeded");
-    expect(await ran("queued-before-restart")).toBe(1);
+    expect(await h.timesRan("queued-before-restart")).toBe(1);
   });
 });

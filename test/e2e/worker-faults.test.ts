@@ -13,7 +13,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-const ran = async (name: string) => (await h.executions()).filter((line) => line === name).length;
 const isAlive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -44,7 +43,7 @@ describe("the worker is SIGKILLed while a script runs", () => {
     await h.restartApp();
     const lost = await h.waitForRun(runId);
     expect(lost.status).toBe("lost");
-    expect(await ran(name)).toBe(1);
+    expect(await h.timesRan(name)).toBe(1);
     // The script died with its worker (its lifeline pipe closed): no orphan keeps running.
     expect(isAlive(scriptPid)).toBe(false);
     const lostLog = await logAt(lost.logPath);
@@ -66,7 +65,7 @@ describe("the worker is SIGKILLed while a script runs", () => {
     expect(secondLog.frontMatter).toMatchObject({ status: "succeeded", attempt: 2 });
     expect(secondLog.body).toContain("attempt finished");
     expect(await logAt(lost.logPath)).toEqual(lostLog);
-    expect(await ran(name)).toBe(2);
+    expect(await h.timesRan(name)).toBe(2);
   });
 });
 
@@ -98,11 +97,11 @@ describe("graceful shutdown (SIGTERM)", () => {
     expect(log.frontMatter.status).toBe("cancelled");
     expect(String(log.frontMatter.message)).toContain("the worker shut down");
     expect(await h.gh.readFile("main", path)).toBeUndefined();
-    expect(await ran(name)).toBe(1);
+    expect(await h.timesRan(name)).toBe(1);
 
     // Nothing is left to redo after a restart.
     await h.restartApp();
     expect(await h.queues.execute.getJobState(merged.runIds[path]!)).toBe("completed");
-    expect(await ran(name)).toBe(1);
+    expect(await h.timesRan(name)).toBe(1);
   });
 });
