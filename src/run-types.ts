@@ -1,5 +1,6 @@
 // The data that travels through the pipeline: webhook → process → execute → cleanup.
 // Everything here is JSON-serialisable because BullMQ stores it in Redis.
+import type { RepoConfig } from "./github/repo-config.js";
 
 export const RUN_STATUSES = ["succeeded", "failed", "timed_out", "cancelled", "lost", "refused"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -16,6 +17,10 @@ export interface ScriptTarget {
   forced?: boolean;
   /** Path of the entry script in the repository, e.g. `scripts/2026-11-fix.ts`. */
   path: string;
+  /** The repository's `.github/chorebot.yml` at the merge commit (defaults when absent or invalid). */
+  config: RepoConfig;
+  /** Why the repository's config file is invalid; every script of the merge is then refused. */
+  configError: string | null;
 }
 
 export interface PullRequestInfo {

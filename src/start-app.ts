@@ -5,7 +5,7 @@ import type { ServerConfig } from "./config.js";
 import { createDashboardHandler } from "./dashboard/create-dashboard-handler.js";
 import { chorebotOctokit } from "./github/octokit.js";
 import { chorebotApp } from "./index.js";
-import { enqueueRun } from "./pipeline/enqueue-run.js";
+import { enqueueRuns } from "./pipeline/enqueue-run.js";
 import { openQueues, redisConnection } from "./pipeline/queues.js";
 import { startWorkers, type Workers } from "./pipeline/start-workers.js";
 
@@ -46,9 +46,9 @@ export async function startApp(
     });
     if (!dashboard) log.warn("dashboard disabled: set DASHBOARD_USER and DASHBOARD_PASSWORD to serve /admin/queues");
     server = new Server({ Probot: ProbotWithSettings, port: config.port, host: config.host, log, enableStaticFiles: false });
-    const enqueue = (targets: Parameters<typeof enqueueRun>[1][]) =>
-      Promise.all(targets.map((target) => enqueueRun(queues.flows, target, config)));
-    await server.load(chorebotApp({ enqueue, dashboard }));
+    const enqueue = (targets: Parameters<typeof enqueueRuns>[1]) => enqueueRuns(queues.flows, targets, config);
+    const limits = { minApprovals: config.requiredApprovals, maxTimeoutMs: config.timeoutMs };
+    await server.load(chorebotApp({ enqueue, limits, dashboard }));
     httpServer = await server.start();
   }
 
@@ -61,7 +61,6 @@ export async function startApp(
       concurrency: config.workerConcurrency,
       runner: config,
       secrets: config.secrets,
-      requiredApprovals: config.requiredApprovals,
       githubStepAttempts: config.githubStepAttempts,
       lockMs: config.lockMs,
       octokitFor: (installationId) => probot.auth(installationId),

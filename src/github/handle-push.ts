@@ -3,6 +3,7 @@ import type { ScriptTarget } from "../run-types.js";
 import { findAddedScripts } from "./find-added-scripts.js";
 import { readPushFacts } from "./push-facts.js";
 import { decidePush } from "./push-filter.js";
+import { loadRepoConfig, type ServerLimits } from "./repo-config.js";
 
 export type EnqueueRuns = (targets: ScriptTarget[]) => Promise<string[]>;
 
@@ -11,7 +12,7 @@ export type EnqueueRuns = (targets: ScriptTarget[]) => Promise<string[]>;
  * is decided about running here: provenance is checked by the `process` step, where
  * GitHub errors are retried, and every found script ends in a committed log either way.
  */
-export function handlePush(enqueue: EnqueueRuns) {
+export function handlePush(enqueue: EnqueueRuns, limits: ServerLimits) {
   return async (context: Context<"push">): Promise<void> => {
     const facts = readPushFacts(context.payload);
     if (!facts.ok) {
@@ -32,11 +33,25 @@ export function handlePush(enqueue: EnqueueRuns) {
     }
     const owner = push.repository.owner.login;
     const repo = push.repository.name;
-    const scripts = await findAddedScripts(context.octokit, { owner, repo, before: push.before, after: push.after });
+    // The repository's settings as merged, so a PR cannot loosen them for its own script.
+    const repoConfig = await loadRepoConfig(context.octokit, { owner, repo, ref: push.after }, limits);
+    const { config } = repoConfig;
+    const scripts = await findAddedScripts(context.octokit, { owner, repo, before: push.before, after: push.after, scriptsDir: config.scriptsDir });
     if (scripts.length === 0) return;
+    const configError = repoConfig.ok ? null : repoConfig.error;
     const runIds = await enqueue(
-      scripts.map((path) => ({ owner, repo, installationId, defaultBranch: defaultBranch!, commit: push.after, path, forced: push.forced })),
+      scripts.map((path) => ({
+        owner,
+        repo,
+        installationId,
+        defaultBranch: defaultBranch!,
+        commit: push.after,
+        path,
+        forced: push.forced,
+        config,
+        configError,
+      })),
     );
-    context.log.info({ commit: push.after, scripts, runIds, forced: push.forced }, `queued ${scripts.length} script run(s)`);
+    context.log.info({ commit: push.after, scripts, runIds, forced: push.forced, order: config.order }, `queued ${scripts.length} script run(s)`);
   };
 }

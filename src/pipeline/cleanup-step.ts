@@ -24,7 +24,8 @@ export function cleanupStep(deps: CleanupDeps) {
   return async (job: Job<CleanupJobData>): Promise<CleanupResult> => {
     const { runId, target } = job.data;
     const { process: processed, execution, runner, attempt } = job.data.outcome ?? (await deps.flowOutcome(job));
-    const logPath = runLogPath({ script: target.path, commit: target.commit, attempt });
+    const { logsDir, scriptsDir } = target.config;
+    const logPath = runLogPath({ logsDir, scriptsDir, script: target.path, commit: target.commit, attempt });
     const log = renderRunLog({
       runId,
       jobIds: { process: runId, execute: runId, cleanup: job.id ?? runId },
@@ -39,16 +40,20 @@ export function cleanupStep(deps: CleanupDeps) {
       runner,
     });
     const octokit = await deps.octokitFor(target.installationId);
-    const { commit, created } = await commitRunLog(octokit, {
+    const landed = await commitRunLog(octokit, {
       owner: target.owner,
       repo: target.repo,
       branch: target.defaultBranch,
       logPath,
       log,
       scriptPath: target.path,
+      mode: target.config.cleanup,
+      branchName: `chorebot/cleanup-${job.id ?? runId}`,
       message: `chorebot: ${target.path} ${execution.status}${attempt > 1 ? ` (attempt ${attempt})` : ""}\n\nRun ${runId}; log in ${logPath}.`,
     });
-    await job.log(created ? `committed ${logPath} in ${commit}` : `${logPath} was already committed`);
-    return { logPath, commit, status: execution.status };
+    const cleanupPullRequest = landed.kind === "pull_request" ? { number: landed.number, url: landed.url } : null;
+    if (landed.kind === "pull_request") await job.log(`${logPath} proposed in pull request #${landed.number} (auto-merge: ${landed.autoMerge})`);
+    else await job.log(landed.created ? `committed ${logPath} in ${landed.commit}` : `${logPath} was already committed`);
+    return { script: target.path, logPath, commit: landed.commit, status: execution.status, cleanupPullRequest };
   };
 }

@@ -1,4 +1,4 @@
-import type { FlowProducer, JobsOptions } from "bullmq";
+import type { FlowJob, FlowJobNode, FlowProducer, JobsOptions } from "bullmq";
 import type { ScriptTarget } from "../run-types.js";
 import type { RunJobData } from "./job-data.js";
 import { runIdFor } from "./run-id.js";
@@ -13,33 +13,48 @@ export function githubStepOptions(settings: { githubStepAttempts: number }): Job
 const EXECUTE_STEP: JobsOptions = { attempts: 1, continueParentOnFailure: true };
 
 /**
- * Queues the three-step flow for one script: cleanup ◄─ execute ◄─ process. The job ids
- * are the run id, so queueing the same merge again (webhook redelivery, a second replica)
- * finds the existing jobs and adds nothing.
+ * Queues the runs of one merge. Each script is a three-step flow, cleanup ◄─ execute ◄─
+ * process, whose job ids are its run id, so queueing the same merge again (webhook
+ * redelivery, a second replica) finds the existing jobs and adds nothing.
+ *
+ * With `order: path` (the default) the flows form one chain in path order: a script's
+ * `process` waits for the previous script's `cleanup`, so scripts run one at a time and
+ * each sees how the one before it ended (for `stopOnFailure`). `order: parallel` queues
+ * independent flows.
  */
-export async function enqueueRun(
+export async function enqueueRuns(
   flows: FlowProducer,
-  target: ScriptTarget,
+  targets: ScriptTarget[],
   settings: { githubStepAttempts: number },
-): Promise<string> {
-  const runId = runIdFor(target);
-  const data: RunJobData = { runId, target };
-  const name = target.path;
-  const githubStep = githubStepOptions(settings);
-  await flows.add({
-    name,
-    queueName: "cleanup",
-    data,
-    opts: { ...githubStep, jobId: runId },
-    children: [
-      {
-        name,
-        queueName: "execute",
-        data,
-        opts: { ...EXECUTE_STEP, jobId: runId },
-        children: [{ name, queueName: "process", data, opts: { ...githubStep, jobId: runId } }],
-      },
-    ],
-  });
-  return runId;
+): Promise<string[]> {
+  const sorted = [...targets].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const github = githubStepOptions(settings);
+  const runFlow = (target: ScriptTarget, previous: FlowJob | null): FlowJob => {
+    const runId = runIdFor(target);
+    const data: RunJobData = { runId, target };
+    const name = target.path;
+    return {
+      name,
+      queueName: "cleanup",
+      data,
+      opts: { ...github, jobId: runId },
+      children: [
+        {
+          name,
+          queueName: "execute",
+          data,
+          opts: { ...EXECUTE_STEP, jobId: runId },
+          children: [{ name, queueName: "process", data, opts: { ...github, jobId: runId }, ...(previous ? { children: [previous as FlowJobNode] } : {}) }],
+        },
+      ],
+    };
+  };
+  if (sorted.every((target) => target.config.order === "parallel")) {
+    await flows.addBulk(sorted.map((target) => runFlow(target, null)));
+  } else {
+    let chain: FlowJob | null = null;
+    for (const target of sorted) chain = runFlow(target, chain);
+    if (chain) await flows.add(chain);
+  }
+  return sorted.map((target) => runIdFor(target));
 }

@@ -40,7 +40,8 @@ export function executeStep(deps: ExecuteDeps) {
       code: processed.code,
       cwd: deps.runner.scriptCwd,
       env: buildScriptEnv(process.env, deps.runner.scriptEnv),
-      timeoutMs: deps.runner.timeoutMs,
+      // The repository may ask for less time than the server allows, never more.
+      timeoutMs: Math.min(target.config.timeoutMs, deps.runner.timeoutMs),
       maxOutputBytes: deps.runner.outputLimit,
       redact,
       signal: deps.shutdown,

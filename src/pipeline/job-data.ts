@@ -33,7 +33,11 @@ export interface CleanupJobData extends RunJobData {
 }
 
 export interface CleanupResult {
+  script: string;
   logPath: string;
+  /** The commit that holds the log: on the default branch, or on the cleanup pull request's branch. */
   commit: string;
+  /** Set when the log went through a pull request (protected default branch, or `cleanup: pull_request`). */
+  cleanupPullRequest: { number: number; url: string } | null;
   status: ExecutionResult["status"];
 }

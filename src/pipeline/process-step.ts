@@ -5,11 +5,11 @@ import { entryReaderAtCommit } from "../github/read-file-at-commit.js";
 import type { Provenance } from "../run-types.js";
 import { bundleScript } from "../runner/bundle-script.js";
 import { createRedactor } from "../runner/redact.js";
-import type { ProcessResult, RunJobData } from "./job-data.js";
+import { onlyChildValue } from "./children-value.js";
+import type { CleanupResult, ProcessResult, RunJobData } from "./job-data.js";
 
 export interface ProcessDeps {
   octokitFor(installationId: number): Promise<GitHubClient>;
-  requiredApprovals: number;
   /** Compiler messages quote source lines; they are shown in the dashboard and the log. */
   secrets: readonly string[];
 }
@@ -23,7 +23,12 @@ export function processStep(deps: ProcessDeps) {
   return async (job: Job<RunJobData>): Promise<ProcessResult> => {
     const { target } = job.data;
     const octokit = await deps.octokitFor(target.installationId);
-    const provenance = await checkProvenance(octokit, { ...target, requiredApprovals: deps.requiredApprovals });
+    const provenance = await checkProvenance(octokit, { ...target, requiredApprovals: target.config.requiredApprovals });
+    if (target.configError) return refused(job, provenance, target.configError);
+    const earlier = await onlyChildValue<CleanupResult>(job, { optional: true });
+    if (earlier && earlier.status !== "succeeded" && target.config.stopOnFailure) {
+      return refused(job, provenance, `${earlier.script} ran before it in this merge and ended ${earlier.status}; the repository sets stopOnFailure`);
+    }
     if (target.forced) {
       return refused(job, provenance, `the push to ${target.defaultBranch} was a force-push; scripts only run from a normal merge`);
     }

@@ -20,7 +20,6 @@ export interface WorkerSettings {
   runner: RunnerConfig;
   /** Every value to redact: the app's own secrets and the values of SCRIPT_ENV variables. */
   secrets: string[];
-  requiredApprovals: number;
   githubStepAttempts: number;
   /** How long a job's lock lasts without renewal; a dead worker's jobs count as stalled after it. */
   lockMs: number;

@@ -11,7 +11,13 @@ const AFTER = "2".repeat(40);
 function setup() {
   const probot = testProbot();
   const queued: ScriptTarget[] = [];
-  probot.load(chorebotApp({ enqueue: async (targets) => (queued.push(...targets), targets.map((t) => t.path)), dashboard: null }));
+  probot.load(
+    chorebotApp({
+      enqueue: async (targets) => (queued.push(...targets), targets.map((t) => t.path)),
+      limits: { minApprovals: 1, maxTimeoutMs: 900_000 },
+      dashboard: null,
+    }),
+  );
   return { probot, queued };
 }
 
@@ -29,6 +35,9 @@ describe("push handler", () => {
     nock("https://api.github.com")
       .post(`/app/installations/${payload.installation.id}/access_tokens`)
       .reply(201, { token: "installation-token", permissions: { contents: "write" } })
+      .get(/\/contents\/\.github(\/|%2F)chorebot\.yml/)
+      .times(2)
+      .reply(404, { message: "Not Found" })
       .get(`/repos/${owner}/${name}/compare/${BEFORE}...${AFTER}`)
       .reply(200, {
         files: [
@@ -55,6 +64,8 @@ describe("push handler", () => {
         commit: AFTER,
         path,
         forced: false,
+        config: expect.objectContaining({ scriptsDir: "scripts", order: "path", requiredApprovals: 1 }),
+        configError: null,
       })),
     );
   });
@@ -82,6 +93,9 @@ describe("push handler", () => {
     nock("https://api.github.com")
       .post(`/app/installations/${payload.installation.id}/access_tokens`)
       .reply(201, { token: "installation-token" })
+      .get(/\/contents\/\.github(\/|%2F)chorebot\.yml/)
+      .times(2)
+      .reply(404, { message: "Not Found" })
       .get(/\/compare\//)
       .reply(200, { files: [{ filename: "README.md", status: "modified" }] });
     await probot.receive({ id: "3", name: "push", payload } as any);
