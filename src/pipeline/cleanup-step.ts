@@ -4,6 +4,8 @@ import type { GitHubClient } from "../github/octokit.js";
 import { createRedactor } from "../runner/redact.js";
 import { redactExecution } from "../runner/redact-execution.js";
 import { renderRunLog } from "../runlog/render-run-log.js";
+import { reportRun } from "../report/report-run.js";
+import { logUrl } from "../report/run-report.js";
 import { runLogPath } from "../runlog/run-log-path.js";
 import type { CleanupJobData, CleanupResult, ExecuteResult } from "./job-data.js";
 
@@ -26,6 +28,7 @@ export function cleanupStep(deps: CleanupDeps) {
     const { process: processed, execution, runner, attempt } = job.data.outcome ?? (await deps.flowOutcome(job));
     const { logsDir, scriptsDir } = target.config;
     const logPath = runLogPath({ logsDir, scriptsDir, script: target.path, commit: target.commit, attempt });
+    const redacted = redactExecution(execution, redact);
     const log = renderRunLog({
       runId,
       jobIds: { process: runId, execute: runId, cleanup: job.id ?? runId },
@@ -34,7 +37,7 @@ export function cleanupStep(deps: CleanupDeps) {
       commit: target.commit,
       pullRequest: processed.provenance.pullRequest,
       approvedBy: processed.provenance.approvedBy,
-      execution: redactExecution(execution, redact),
+      execution: redacted,
       code: processed.code === null ? null : redact(processed.code),
       attempt,
       runner,
@@ -54,6 +57,29 @@ export function cleanupStep(deps: CleanupDeps) {
     const cleanupPullRequest = landed.kind === "pull_request" ? { number: landed.number, url: landed.url } : null;
     if (landed.kind === "pull_request") await job.log(`${logPath} proposed in pull request #${landed.number} (auto-merge: ${landed.autoMerge})`);
     else await job.log(landed.created ? `committed ${logPath} in ${landed.commit}` : `${logPath} was already committed`);
+
+    // Tell the reviewers on the pull request, and on the merge commit. Idempotent too.
+    try {
+      const baseUrl = octokit.request.endpoint.DEFAULTS.baseUrl;
+      const report = await reportRun(octokit, {
+        runId,
+        attempt,
+        script: target.path,
+        repository: { owner: target.owner, repo: target.repo },
+        commit: target.commit,
+        pullRequest: processed.provenance.pullRequest,
+        execution: redacted,
+        log: { path: logPath, commit: landed.commit, url: logUrl(baseUrl, target.owner, target.repo, landed.commit, logPath) },
+        cleanupPullRequest,
+      });
+      await job.log(`reported: comment ${report.commentId ?? "none"}, check run ${report.checkRunId}`);
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      // An installation that has not accepted the checks/issues permissions answers 403 or
+      // 404: the log is committed, so do not fail the run over the report.
+      if (status !== 403 && status !== 404) throw error;
+      await job.log(`could not report the run on GitHub (${status}); the log is committed`);
+    }
     return { script: target.path, logPath, commit: landed.commit, status: execution.status, cleanupPullRequest };
   };
 }

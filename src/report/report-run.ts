@@ -1,0 +1,84 @@
+import type { GitHubClient } from "../github/octokit.js";
+import { checkRunName, checkRunOutput, renderRunComment, runCommentMarker, type RunReportInput } from "./run-report.js";
+
+export interface RunReport {
+  /** The PR comment, or null when the run has no pull request. */
+  commentId: number | null;
+  checkRunId: number;
+}
+
+/**
+ * Tells the merged PR's reviewers how the run went: a comment on the pull request (one per
+ * run attempt) and a completed check run `chorebot: <script>` on the merge commit (one per
+ * script, showing the latest attempt). Idempotent, so a retried cleanup never posts twice:
+ * an existing comment or check run is found and updated only when it differs.
+ *
+ * Needs the installation permissions `issues: write` (PR comments are issue comments) and
+ * `checks: write`; errors (including 403 for a missing permission) are thrown.
+ */
+export async function reportRun(octokit: GitHubClient, input: RunReportInput): Promise<RunReport> {
+  const commentId = input.pullRequest === null ? null : await upsertComment(octokit, input, input.pullRequest.number);
+  const checkRunId = await upsertCheckRun(octokit, input);
+  return { commentId, checkRunId };
+}
+
+async function upsertComment(octokit: GitHubClient, input: RunReportInput, issueNumber: number): Promise<number> {
+  const { owner, repo } = input.repository;
+  const marker = runCommentMarker(input.runId, input.attempt);
+  const body = renderRunComment(input);
+
+  const pages = octokit.paginate.iterator(octokit.rest.issues.listComments, { owner, repo, issue_number: issueNumber, per_page: 100 });
+  for await (const { data: comments } of pages) {
+    // Only the app's own comments: a person quoting the raw marker must not be overwritten.
+    const existing = comments.find((c) => c.body?.startsWith(marker) && c.user?.type !== "User");
+    if (existing === undefined) continue;
+    // GitHub may hand the body back with CRLF line ends; that is not a difference.
+    if (existing.body?.replace(/\r\n/g, "\n") !== body) {
+      await octokit.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body });
+    }
+    return existing.id;
+  }
+  const { data: created } = await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body });
+  return created.id;
+}
+
+async function upsertCheckRun(octokit: GitHubClient, input: RunReportInput): Promise<number> {
+  const { owner, repo } = input.repository;
+  const name = checkRunName(input.script);
+  const { title, summary, conclusion } = checkRunOutput(input);
+  const externalId = `${input.runId}:${input.attempt}`;
+  const fields = {
+    status: "completed" as const,
+    conclusion,
+    started_at: input.execution.startedAt,
+    completed_at: input.execution.finishedAt,
+    details_url: input.log.url,
+    external_id: externalId,
+    output: { title, summary },
+  };
+
+  const { data } = await octokit.rest.checks.listForRef({ owner, repo, ref: input.commit, check_name: name, filter: "latest", per_page: 100 });
+  const existing = data.check_runs.find((run) => run.name === name);
+  if (existing === undefined) {
+    const { data: created } = await octokit.rest.checks.create({ owner, repo, name, head_sha: input.commit, ...fields });
+    return created.id;
+  }
+  // A late retry of an older attempt's cleanup must not overwrite a newer attempt's outcome.
+  const shownAttempt = attemptOf(existing.external_id, input.runId);
+  if (shownAttempt !== null && shownAttempt > input.attempt) return existing.id;
+  const same =
+    existing.status === "completed" &&
+    existing.conclusion === conclusion &&
+    existing.details_url === fields.details_url &&
+    existing.external_id === externalId &&
+    existing.output.title === title &&
+    existing.output.summary?.replace(/\r\n/g, "\n") === summary;
+  if (!same) await octokit.rest.checks.update({ owner, repo, check_run_id: existing.id, ...fields });
+  return existing.id;
+}
+
+function attemptOf(externalId: string | null, runId: string): number | null {
+  if (externalId === null || !externalId.startsWith(`${runId}:`)) return null;
+  const attempt = Number(externalId.slice(runId.length + 1));
+  return Number.isInteger(attempt) ? attempt : null;
+}

@@ -1,0 +1,218 @@
+import nock from "nock";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { reportRun } from "../../../src/report/report-run.js";
+import { renderRunComment, type RunReportInput } from "../../../src/report/run-report.js";
+import type { ExecutionResult } from "../../../src/run-types.js";
+import { TestOctokit } from "../../helpers/test-probot.js";
+
+const API = "https://api.github.com";
+const sha = (c: string) => c.repeat(40);
+const octokit = () => new TestOctokit({ auth: "token" });
+
+const succeeded: ExecutionResult = {
+  status: "succeeded",
+  exitCode: 0,
+  signal: null,
+  startedAt: "2026-11-02T10:00:00.000Z",
+  finishedAt: "2026-11-02T10:00:01.234Z",
+  durationMs: 1234,
+  output: { lines: [{ t: 12, stream: "stdout", text: "updated 3 plans" }], omittedBytes: 0, omittedAt: null },
+  message: null,
+};
+
+const input = (over: Partial<RunReportInput> = {}): RunReportInput => ({
+  runId: "widgets-aaaaaaa-fix-0123456789",
+  attempt: 1,
+  script: "scripts/fix.ts",
+  repository: { owner: "acme", repo: "widgets" },
+  commit: sha("a"),
+  pullRequest: { number: 12, url: "https://github.com/acme/widgets/pull/12", author: "alice", title: "Fix plans" },
+  execution: succeeded,
+  log: { path: "logs/fix-aaaaaaa.md", commit: sha("c"), url: `https://github.com/acme/widgets/blob/${sha("c")}/logs/fix-aaaaaaa.md` },
+  ...over,
+});
+
+interface Comment { id: number; body: string; user: { login: string; type: string } }
+interface CheckRun {
+  id: number; name: string; head_sha: string; status: string; conclusion: string | null;
+  details_url: string | null; external_id: string | null; output: { title: string | null; summary: string | null };
+}
+
+/** Just enough of GitHub's issue comments and check runs, with every write recorded. */
+function fakeGitHub(o: { comments?: Comment[]; checkRuns?: CheckRun[]; pageSize?: number } = {}) {
+  const comments = o.comments ?? [];
+  const checkRuns = o.checkRuns ?? [];
+  const writes: { method: string; path: string; body: any }[] = [];
+  let nextId = 1000;
+  const pageSize = o.pageSize ?? 100;
+
+  nock(API)
+    .persist()
+    .get("/repos/acme/widgets/issues/12/comments")
+    .query(true)
+    .reply(function (uri) {
+      const page = Number(new URL(uri, API).searchParams.get("page") ?? "1");
+      const slice = comments.slice((page - 1) * pageSize, page * pageSize);
+      const more = page * pageSize < comments.length;
+      return [200, slice, more ? { link: `<${API}/repos/acme/widgets/issues/12/comments?per_page=100&page=${page + 1}>; rel="next"` } : {}];
+    })
+    .post("/repos/acme/widgets/issues/12/comments")
+    .reply((uri, body: any) => {
+      writes.push({ method: "POST", path: uri, body });
+      const comment = { id: nextId++, body: body.body, user: { login: "chorebot[bot]", type: "Bot" } };
+      comments.push(comment);
+      return [201, comment];
+    })
+    .patch(/\/repos\/acme\/widgets\/issues\/comments\/\d+$/)
+    .reply((uri, body: any) => {
+      writes.push({ method: "PATCH", path: uri, body });
+      const comment = comments.find((c) => uri.endsWith(`/${c.id}`))!;
+      comment.body = body.body;
+      return [200, comment];
+    })
+    .get(`/repos/acme/widgets/commits/${sha("a")}/check-runs`)
+    .query(true)
+    .reply((uri) => {
+      const q = new URL(uri, API).searchParams;
+      expect(q.get("filter")).toBe("latest");
+      const runs = checkRuns.filter((r) => r.name === q.get("check_name")).reverse();
+      return [200, { total_count: runs.length, check_runs: runs }];
+    })
+    .post("/repos/acme/widgets/check-runs")
+    .reply((uri, body: any) => {
+      writes.push({ method: "POST", path: uri, body });
+      const { output, ...rest } = body;
+      const run = { ...rest, id: nextId++, output: { title: output.title, summary: output.summary } };
+      checkRuns.push(run);
+      return [201, run];
+    })
+    .patch(/\/repos\/acme\/widgets\/check-runs\/\d+$/)
+    .reply((uri, body: any) => {
+      writes.push({ method: "PATCH", path: uri, body });
+      const run = checkRuns.find((r) => uri.endsWith(`/${r.id}`))!;
+      Object.assign(run, { ...body, output: { title: body.output.title, summary: body.output.summary } });
+      return [200, run];
+    });
+  return { comments, checkRuns, writes };
+}
+
+describe("reportRun", () => {
+  beforeAll(() => nock.disableNetConnect());
+  beforeEach(() => nock.cleanAll());
+  afterEach(() => nock.cleanAll());
+
+  it("comments on the pull request and completes a check run on the merge commit", async () => {
+    const gh = fakeGitHub();
+    const result = await reportRun(octokit(), input());
+
+    expect(gh.writes.map((w) => `${w.method} ${w.path}`)).toEqual([
+      "POST /repos/acme/widgets/issues/12/comments",
+      "POST /repos/acme/widgets/check-runs",
+    ]);
+    expect(gh.writes[0]!.body).toEqual({ body: renderRunComment(input()) });
+    expect(gh.writes[1]!.body).toMatchObject({
+      name: "chorebot: scripts/fix.ts",
+      head_sha: sha("a"),
+      status: "completed",
+      conclusion: "success",
+      started_at: succeeded.startedAt,
+      completed_at: succeeded.finishedAt,
+      details_url: input().log.url,
+      external_id: "widgets-aaaaaaa-fix-0123456789:1",
+      output: { title: "Succeeded after 1.2 s, exit code 0" },
+    });
+    expect(gh.writes[1]!.body.output.summary).toContain("+0.012s stdout | updated 3 plans");
+    expect(result).toEqual({ commentId: gh.comments[0]!.id, checkRunId: gh.checkRuns[0]!.id });
+  });
+
+  it("writes nothing when called again with the same input (a retried cleanup)", async () => {
+    const gh = fakeGitHub();
+    const first = await reportRun(octokit(), input());
+    const writes = gh.writes.length;
+    const second = await reportRun(octokit(), input());
+    expect(second).toEqual(first);
+    expect(gh.writes).toHaveLength(writes);
+    expect(gh.comments).toHaveLength(1);
+    expect(gh.checkRuns).toHaveLength(1);
+  });
+
+  it("finds its comment on a later page and updates it when it differs", async () => {
+    const others = Array.from({ length: 5 }, (_, i) => ({ id: i + 1, body: `LGTM ${i}`, user: { login: "bob", type: "User" } }));
+    const stale = { id: 77, body: renderRunComment(input({ log: { ...input().log, commit: sha("b") } })), user: { login: "chorebot[bot]", type: "Bot" } };
+    const gh = fakeGitHub({ comments: [...others, stale], pageSize: 2 });
+
+    const { commentId } = await reportRun(octokit(), input());
+    expect(commentId).toBe(77);
+    const commentWrites = gh.writes.filter((w) => w.path.includes("/issues/"));
+    expect(commentWrites).toEqual([{ method: "PATCH", path: "/repos/acme/widgets/issues/comments/77", body: { body: renderRunComment(input()) } }]);
+  });
+
+  it("does not mistake a CRLF copy of its own comment for a change", async () => {
+    const body = renderRunComment(input()).replace(/\n/g, "\r\n");
+    const gh = fakeGitHub({ comments: [{ id: 5, body, user: { login: "chorebot[bot]", type: "Bot" } }] });
+    expect((await reportRun(octokit(), input())).commentId).toBe(5);
+    expect(gh.writes.filter((w) => w.path.includes("/issues/"))).toEqual([]);
+  });
+
+  it("leaves a person's comment that quotes the marker alone and posts its own", async () => {
+    const gh = fakeGitHub({ comments: [{ id: 5, body: renderRunComment(input()), user: { login: "mallory", type: "User" } }] });
+    const { commentId } = await reportRun(octokit(), input());
+    expect(commentId).not.toBe(5);
+    expect(gh.writes[0]).toMatchObject({ method: "POST", path: "/repos/acme/widgets/issues/12/comments" });
+  });
+
+  it("posts one comment per attempt but keeps one check run per script, showing the latest attempt", async () => {
+    const gh = fakeGitHub();
+    const first = await reportRun(octokit(), input());
+    const failed: ExecutionResult = { ...succeeded, status: "failed", exitCode: 1, message: "exited with code 1" };
+    const second = await reportRun(octokit(), input({ attempt: 2, execution: failed }));
+
+    expect(second.commentId).not.toBe(first.commentId);
+    expect(gh.comments.map((c) => c.body.split("\n")[0])).toEqual([
+      "<!-- chorebot:run:widgets-aaaaaaa-fix-0123456789:1 -->",
+      "<!-- chorebot:run:widgets-aaaaaaa-fix-0123456789:2 -->",
+    ]);
+    expect(second.checkRunId).toBe(first.checkRunId);
+    expect(gh.checkRuns).toHaveLength(1);
+    expect(gh.checkRuns[0]).toMatchObject({ conclusion: "failure", external_id: "widgets-aaaaaaa-fix-0123456789:2" });
+
+    // A late retry of attempt 1's cleanup must not put the old outcome back on the check run.
+    const writes = gh.writes.length;
+    await reportRun(octokit(), input());
+    expect(gh.writes).toHaveLength(writes);
+    expect(gh.checkRuns[0]).toMatchObject({ conclusion: "failure", external_id: "widgets-aaaaaaa-fix-0123456789:2" });
+  });
+
+  it("tells reviewers why a refused script did not run", async () => {
+    const reason = "PR #12 was approved only by its author alice; 1 approving review from someone else is required";
+    const refused: ExecutionResult = {
+      ...succeeded,
+      status: "refused",
+      exitCode: null,
+      durationMs: 0,
+      output: { lines: [], omittedBytes: 0, omittedAt: null },
+      message: reason,
+    };
+    const gh = fakeGitHub();
+    await reportRun(octokit(), input({ execution: refused }));
+    expect(gh.writes[0]!.body.body).toContain(`**Why:** ${reason}`);
+    expect(gh.writes[1]!.body).toMatchObject({ conclusion: "failure", output: { title: "Refused: the script was not executed" } });
+    expect(gh.writes[1]!.body.output.summary).toContain(reason);
+  });
+
+  it("only completes the check run when the run has no pull request", async () => {
+    const gh = fakeGitHub();
+    const result = await reportRun(octokit(), input({ pullRequest: null }));
+    expect(result.commentId).toBeNull();
+    expect(gh.writes.map((w) => `${w.method} ${w.path}`)).toEqual(["POST /repos/acme/widgets/check-runs"]);
+  });
+
+  it("surfaces GitHub errors such as a missing permission", async () => {
+    nock(API)
+      .get("/repos/acme/widgets/issues/12/comments")
+      .query(true)
+      .reply(403, { message: "Resource not accessible by integration" });
+    await expect(reportRun(octokit(), input())).rejects.toMatchObject({ status: 403 });
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+});
