@@ -34,3 +34,17 @@ export const invalidRequest = (detail: string, documentationUrl?: string) =>
 
 export const unprocessable = (message: string, documentationUrl?: string) =>
   new ApiError(422, message, documentationUrl);
+
+/** GitHub's 422 "Validation Failed" with an `errors` array (Octokit appends those to its message). */
+export class ValidationFailed extends ApiError {
+  constructor(
+    readonly errors: Record<string, unknown>[],
+    documentationUrl?: string,
+  ) {
+    super(422, "Validation Failed", documentationUrl);
+  }
+
+  override get body() {
+    return { ...super.body, errors: this.errors };
+  }
+}

@@ -6,14 +6,22 @@ export { startGitHubStandIn } from "./stand-in.js";
 export { sendWebhook, signWebhookBody, type SendWebhookOptions } from "./webhook.js";
 export type {
   BeforeNextOptions,
+  CheckRunAnnotation,
+  CheckRunPayloadRequest,
+  CheckRunRecord,
   CommitFilesOptions,
   FailNextOptions,
   FileContent,
   GitHubStandIn,
+  IssueCommentSummary,
   MergedPullRequest,
+  MergeOpenPullRequestOptions,
   MergePullRequestOptions,
+  OpenedPullRequest,
+  OpenPullRequestOptions,
+  PullRequestPayloadRequest,
   PushPayloadRequest,
   RecordedRequest,
   StandInOptions,
 } from "./types.js";
-export type { ReviewState } from "./pull-requests.js";
+export type { AutoMergeRecord, PullRequestRecord, ReviewRecord, ReviewState } from "./pull-requests.js";

@@ -9,25 +9,38 @@ export interface ReviewRecord {
   body: string;
 }
 
-/** A pull request as the stand-in remembers it (always merged: PRs only exist via mergePullRequest). */
+/** `auto_merge` as enabled through GraphQL's enablePullRequestAutoMerge. */
+export interface AutoMergeRecord {
+  mergeMethod: "merge" | "squash" | "rebase";
+  /** Login of whoever enabled it (the app's bot for installation tokens). */
+  enabledBy: string;
+  enabledAt: string;
+}
+
+/** A pull request as the stand-in remembers it: open (openPullRequest, POST /pulls) or merged. */
 export interface PullRequestRecord {
   number: number;
   id: number;
+  state: "open" | "closed";
   title: string;
   body: string | null;
   user: string;
   headRef: string;
   headSha: string;
+  /** The head before the latest pushToPullRequest (a synchronize payload's `before`). */
+  previousHeadSha?: string;
   baseRef: string;
-  /** The base branch tip the PR was merged onto. */
+  /** Merged PRs: the base tip they were merged onto. Open PRs: the base tip when last refreshed. */
   baseSha: string;
-  mergeCommitSha: string;
-  mergedBy: string;
+  mergeCommitSha: string | null;
+  mergedBy: string | null;
   createdAt: string;
-  mergedAt: string;
+  updatedAt: string;
+  mergedAt: string | null;
   /** The PR's own commits (head branch minus base), oldest first. */
   commits: string[];
   reviews: ReviewRecord[];
+  autoMerge: AutoMergeRecord | null;
 }
 
 export class PullRequestStore {
@@ -51,10 +64,13 @@ export class PullRequestStore {
     return this.pulls.get(number);
   }
 
+  /** Every PR, newest first. */
+  all(): PullRequestRecord[] {
+    return [...this.pulls.values()].sort((a, b) => b.number - a.number);
+  }
+
   /** PRs "associated with" a commit the way GitHub's commits/:sha/pulls sees it, newest first. */
   associatedWith(sha: string): PullRequestRecord[] {
-    return [...this.pulls.values()]
-      .filter((pr) => pr.mergeCommitSha === sha || pr.headSha === sha || pr.commits.includes(sha))
-      .sort((a, b) => b.number - a.number);
+    return this.all().filter((pr) => pr.mergeCommitSha === sha || pr.headSha === sha || pr.commits.includes(sha));
   }
 }

@@ -1,46 +1,17 @@
-import { createRequire } from "node:module";
-import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import { isoSeconds } from "./git-parse.js";
 import { ZERO_SHA, type CommitInfo } from "./git-repo.js";
 import { repository, user } from "./shapes.js";
-import { repoApiUrl, repoHtmlUrl, type StandInState } from "./state.js";
+import { repoHtmlUrl, type StandInState } from "./state.js";
 import type { PushPayloadRequest } from "./types.js";
 import { loginForEmail, nodeId } from "./users.js";
+import { retargetTemplateUrls, webhookExample } from "./webhook-examples.js";
 
 /** GitHub's documented cap on `commits` in a push payload. */
 const MAX_PAYLOAD_COMMITS = 2048;
 
-let cachedTemplate: Record<string, unknown> | undefined;
-
 /** The first branch push (not a tag, not a deletion) among the published `push` examples. */
 function pushTemplate(): Record<string, unknown> {
-  if (!cachedTemplate) {
-    const require = createRequire(import.meta.url);
-    const definitions = require("@octokit/webhooks-examples") as WebhookDefinition[];
-    const push = definitions.find((definition) => definition.name === "push");
-    const example = push?.examples.find((candidate) => {
-      const payload = candidate as unknown as { ref?: string; deleted?: boolean };
-      return payload.ref?.startsWith("refs/heads/") && payload.deleted === false;
-    });
-    if (!example) throw new Error("@octokit/webhooks-examples has no branch push example");
-    cachedTemplate = example as unknown as Record<string, unknown>;
-  }
-  return structuredClone(cachedTemplate);
-}
-
-/** Points the template repository's remaining `*_url` templates at this repository. */
-function retargetTemplateUrls(state: StandInState, template: Record<string, unknown>): Record<string, unknown> {
-  const fullName = String(template.full_name);
-  const apiPrefix = `https://api.github.com/repos/${fullName}`;
-  const htmlPrefix = String(template.html_url);
-  const result: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(template)) {
-    if (typeof value !== "string") result[key] = value;
-    else if (value.startsWith(apiPrefix)) result[key] = repoApiUrl(state) + value.slice(apiPrefix.length);
-    else if (value.startsWith(htmlPrefix)) result[key] = repoHtmlUrl(state) + value.slice(htmlPrefix.length);
-    else result[key] = value;
-  }
-  return result;
+  return webhookExample("push", (payload) => String(payload.ref).startsWith("refs/heads/") && payload.deleted === false);
 }
 
 /** Files touched by `commit` relative to its first parent (root commits: everything added). */

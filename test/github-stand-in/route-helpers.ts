@@ -60,6 +60,18 @@ export const DOCS = {
   updateRef: "https://docs.github.com/rest/git/refs#update-a-reference",
   pulls: "https://docs.github.com/rest/pulls/pulls#get-a-pull-request",
   commitPulls: "https://docs.github.com/rest/commits/commits#list-pull-requests-associated-with-a-commit",
+  listPulls: "https://docs.github.com/rest/pulls/pulls#list-pull-requests",
+  createPull: "https://docs.github.com/rest/pulls/pulls#create-a-pull-request",
+  pullFiles: "https://docs.github.com/rest/pulls/pulls#list-pull-requests-files",
+  createCheckRun: "https://docs.github.com/rest/checks/runs#create-a-check-run",
+  updateCheckRun: "https://docs.github.com/rest/checks/runs#update-a-check-run",
+  getCheckRun: "https://docs.github.com/rest/checks/runs#get-a-check-run",
+  listCheckRuns: "https://docs.github.com/rest/checks/runs#list-check-runs-for-a-git-reference",
+  checkRunAnnotations: "https://docs.github.com/rest/checks/runs#list-check-run-annotations",
+  createComment: "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
+  updateComment: "https://docs.github.com/rest/issues/comments#update-an-issue-comment",
+  listComments: "https://docs.github.com/rest/issues/comments#list-issue-comments",
+  graphql: "https://docs.github.com/graphql",
   accessTokens: "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app",
 } as const;
 

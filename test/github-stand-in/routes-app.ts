@@ -91,6 +91,7 @@ export function registerAppRoutes(router: Router, state: StandInState): void {
       permissions = body.permissions as Record<string, string>;
     }
     const issued = state.tokens.issue(state.installationId, permissions);
+    state.appId = appId(ctx);
     return {
       status: 201,
       body: {

@@ -57,6 +57,9 @@ export function registerRefRoutes(router: Router, state: StandInState): void {
       throw notA("force", body.force, "a boolean", DOCS.updateRef);
     }
     const force = body.force === true;
+    if (ref.startsWith("refs/heads/") && state.protectedBranches.has(ref.slice("refs/heads/".length))) {
+      throw unprocessable(`Protected branch update failed for ${ref}.`, DOCS.updateRef);
+    }
     return state.mutex.run(async () => {
       await requireTarget(ref, sha, DOCS.updateRef);
       const current = ctx.params.ref ? await git.readRef(ref) : undefined;

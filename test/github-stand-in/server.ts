@@ -8,6 +8,8 @@ import type { RouteResult, Router } from "./router.js";
 import type { BeforeNextOptions, FailNextOptions, RecordedRequest } from "./types.js";
 
 export const API_PREFIX = "/api/v3";
+/** GHES serves GraphQL here, beside (not under) /api/v3; the router knows it as "/graphql". */
+export const GRAPHQL_PATH = "/api/graphql";
 
 interface Fault extends FailNextOptions {
   remaining: number;
@@ -111,8 +113,9 @@ export class ApiServer {
     underApi: boolean,
   ): Promise<RouteResult> {
     try {
-      if (!underApi || !this.router || !this.tokens) throw new ApiError(404, "Not Found");
-      const { auth, handler, params } = this.router.resolve(method, path);
+      const routePath = underApi ? (path === "/graphql" ? undefined : path) : path === GRAPHQL_PATH ? "/graphql" : undefined;
+      if (routePath === undefined || !this.router || !this.tokens) throw new ApiError(404, "Not Found");
+      const { auth, handler, params } = this.router.resolve(method, routePath);
       const authenticated = authenticate(auth, req.headers, this.tokens);
       let body: unknown;
       if (rawBody.length > 0) {
@@ -124,7 +127,7 @@ export class ApiServer {
       }
       return await handler({
         method,
-        path,
+        path: routePath,
         url,
         params,
         query: url.searchParams,

@@ -1,7 +1,9 @@
 import type { CommitInfo, DiffEntry, DiffStatus, ObjectType } from "./git-repo.js";
+import type { IssueCommentRecord } from "./issue-comments.js";
 import type { PullRequestRecord, ReviewRecord } from "./pull-requests.js";
 import { repoApiUrl, repoHtmlUrl, type StandInState } from "./state.js";
-import { loginForEmail, nodeId, userId, userObject } from "./users.js";
+import type { CheckRunAnnotation, CheckRunRecord } from "./types.js";
+import { APP_SLUG, BOT_LOGIN, loginForEmail, nodeId, userId, userObject } from "./users.js";
 
 /**
  * Builders for GitHub's REST response shapes (field names as in the published OpenAPI description).
@@ -81,6 +83,11 @@ export function repository(state: StandInState) {
     open_issues: 0,
     watchers: 0,
     default_branch: state.defaultBranch,
+    allow_merge_commit: true,
+    allow_squash_merge: true,
+    allow_rebase_merge: true,
+    allow_auto_merge: state.allowAutoMerge,
+    delete_branch_on_merge: false,
   };
 }
 
@@ -206,7 +213,7 @@ export function pullRequest(
     comments_url: `${issueApi}/comments`,
     statuses_url: `${repoApiUrl(state)}/statuses/${pr.headSha}`,
     number: pr.number,
-    state: "closed",
+    state: pr.state,
     locked: false,
     title: pr.title,
     user: user(state, pr.user),
@@ -215,9 +222,10 @@ export function pullRequest(
     milestone: null,
     active_lock_reason: null,
     created_at: pr.createdAt,
-    updated_at: pr.mergedAt,
-    closed_at: pr.mergedAt,
+    updated_at: pr.updatedAt,
+    closed_at: pr.state === "closed" ? (pr.mergedAt ?? pr.updatedAt) : null,
     merged_at: pr.mergedAt,
+    merged: pr.mergedAt !== null,
     merge_commit_sha: pr.mergeCommitSha,
     assignee: null,
     assignees: [],
@@ -236,17 +244,23 @@ export function pullRequest(
       statuses: { href: `${repoApiUrl(state)}/statuses/${pr.headSha}` },
     },
     author_association: "MEMBER",
-    auto_merge: null,
+    auto_merge: pr.autoMerge
+      ? {
+          enabled_by: user(state, pr.autoMerge.enabledBy),
+          merge_method: pr.autoMerge.mergeMethod,
+          commit_title: null,
+          commit_message: null,
+        }
+      : null,
     draft: false,
   };
   if (!full) return simple;
   return {
     ...simple,
-    merged: true,
     mergeable: null,
     rebaseable: null,
     mergeable_state: "unknown",
-    merged_by: user(state, pr.mergedBy),
+    merged_by: pr.mergedBy === null ? null : user(state, pr.mergedBy),
     comments: 0,
     review_comments: 0,
     maintainer_can_modify: false,
@@ -286,4 +300,109 @@ export function gitRef(state: StandInState, ref: string, sha: string, type: Obje
 /** The Git Database API URL of an object: …/git/blobs/<sha>, …/git/trees/<sha>, …/git/commits/<sha>. */
 export function gitObjectUrl(state: StandInState, type: ObjectType, sha: string): string {
   return `${repoApiUrl(state)}/git/${type}s/${sha}`;
+}
+
+/** The GitHub App that owns check runs (GET /app's shape, minus what the stand-in cannot know). */
+export function app(state: StandInState, appId: number | string | null) {
+  const id = typeof appId === "number" ? appId : Number(appId) || 0;
+  return {
+    id,
+    slug: APP_SLUG,
+    node_id: nodeId("A", id),
+    client_id: `Iv1.${APP_SLUG}`,
+    owner: organization(state),
+    name: APP_SLUG,
+    description: null,
+    external_url: `${state.htmlUrl}/apps/${APP_SLUG}`,
+    html_url: `${state.htmlUrl}/apps/${APP_SLUG}`,
+    created_at: CREATED_AT,
+    updated_at: CREATED_AT,
+    permissions: { checks: "write", contents: "write", metadata: "read", pull_requests: "write" },
+    events: ["check_run", "pull_request", "push"],
+  };
+}
+
+/** A PR as check runs and check_run payloads list it: `{ url, id, number, head, base }`. */
+export function checkRunPullRequest(state: StandInState, pr: PullRequestRecord) {
+  const repo = { id: userId(`${state.owner}/${state.repo}`), url: repoApiUrl(state), name: state.repo };
+  return {
+    url: `${repoApiUrl(state)}/pulls/${pr.number}`,
+    id: pr.id,
+    number: pr.number,
+    head: { ref: pr.headRef, sha: pr.headSha, repo },
+    base: { ref: pr.baseRef, sha: pr.baseSha, repo },
+  };
+}
+
+export function checkRun(state: StandInState, run: CheckRunRecord, pulls: PullRequestRecord[]) {
+  const url = `${repoApiUrl(state)}/check-runs/${run.id}`;
+  const suiteId = userId(`check-suite/${run.headSha}/${run.appId ?? ""}`);
+  return {
+    id: run.id,
+    name: run.name,
+    node_id: nodeId("CR", run.id),
+    head_sha: run.headSha,
+    external_id: run.externalId ?? "",
+    url,
+    html_url: `${repoHtmlUrl(state)}/runs/${run.id}`,
+    details_url: run.detailsUrl ?? `${repoHtmlUrl(state)}/runs/${run.id}`,
+    status: run.status,
+    conclusion: run.conclusion,
+    started_at: run.startedAt,
+    completed_at: run.completedAt,
+    output: {
+      title: run.output.title,
+      summary: run.output.summary,
+      text: run.output.text,
+      annotations_count: run.annotations.length,
+      annotations_url: `${url}/annotations`,
+    },
+    check_suite: { id: suiteId },
+    app: app(state, run.appId),
+    pull_requests: pulls.map((pr) => checkRunPullRequest(state, pr)),
+  };
+}
+
+export function checkAnnotation(state: StandInState, run: CheckRunRecord, annotation: CheckRunAnnotation) {
+  return {
+    path: annotation.path,
+    blob_href: `${repoHtmlUrl(state)}/blob/${run.headSha}/${encodePath(annotation.path)}`,
+    start_line: annotation.start_line,
+    end_line: annotation.end_line,
+    start_column: annotation.start_column ?? null,
+    end_column: annotation.end_column ?? null,
+    annotation_level: annotation.annotation_level,
+    title: annotation.title ?? null,
+    message: annotation.message,
+    raw_details: annotation.raw_details ?? null,
+  };
+}
+
+export function issueComment(state: StandInState, comment: IssueCommentRecord) {
+  const url = `${repoApiUrl(state)}/issues/comments/${comment.id}`;
+  return {
+    id: comment.id,
+    node_id: nodeId("IC", comment.id),
+    url,
+    html_url: `${repoHtmlUrl(state)}/pull/${comment.issueNumber}#issuecomment-${comment.id}`,
+    body: comment.body,
+    user: user(state, comment.user),
+    created_at: comment.createdAt,
+    updated_at: comment.updatedAt,
+    issue_url: `${repoApiUrl(state)}/issues/${comment.issueNumber}`,
+    author_association: comment.user === BOT_LOGIN ? "NONE" : "MEMBER",
+    performed_via_github_app: null,
+    reactions: {
+      url: `${url}/reactions`,
+      total_count: 0,
+      "+1": 0,
+      "-1": 0,
+      laugh: 0,
+      hooray: 0,
+      confused: 0,
+      heart: 0,
+      rocket: 0,
+      eyes: 0,
+    },
+  };
 }

@@ -2,123 +2,19 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TokenStore } from "./auth.js";
-import { fileEdit } from "./file-edits.js";
-import { isoSeconds } from "./git-parse.js";
-import { GitRepo, TreeEditError, ZERO_SHA, type GitIdentity, type TreeEdit } from "./git-repo.js";
+import { CheckRunStore } from "./check-runs.js";
+import { commitOnBranch } from "./commit-files.js";
+import { buildCheckRunPayload, buildPullRequestPayload } from "./event-payloads.js";
+import { GitRepo } from "./git-repo.js";
+import { IssueCommentStore } from "./issue-comments.js";
 import { Mutex } from "./mutex.js";
-import { PullRequestStore, type ReviewRecord } from "./pull-requests.js";
+import { mergeOpenPull, mergePull, openPull, pushToPull, refreshPull } from "./pull-helpers.js";
+import { PullRequestStore } from "./pull-requests.js";
 import { buildPushPayload } from "./push-payload.js";
 import { buildRouter } from "./routes.js";
 import { API_PREFIX, ApiServer } from "./server.js";
 import type { StandInState } from "./state.js";
-import type {
-  CommitFilesOptions,
-  GitHubStandIn,
-  MergedPullRequest,
-  MergePullRequestOptions,
-  StandInOptions,
-} from "./types.js";
-import { gitIdentityFor, userId } from "./users.js";
-
-const DEFAULT_AUTHOR = "octocat";
-/** The committer GitHub records on merge and squash commits made in the web UI. */
-const GITHUB_COMMITTER: GitIdentity = { name: "GitHub", email: "noreply@github.com" };
-
-/** Commits `files` on `branch` (created from the default branch when missing). Caller holds the mutex. */
-async function commitOnBranch(state: StandInState, o: CommitFilesOptions): Promise<string> {
-  const git = state.git;
-  const branch = o.branch ?? state.defaultBranch;
-  const ref = `refs/heads/${branch}`;
-  const tip = await git.readRef(ref);
-  const parent = tip ?? (await git.readRef(`refs/heads/${state.defaultBranch}`));
-  const parentTree = parent ? (await git.readCommit(parent))!.tree : undefined;
-
-  let tree: string;
-  try {
-    const edits: TreeEdit[] = [];
-    for (const [path, content] of Object.entries(o.files)) edits.push(await fileEdit(git, path, content));
-    tree = await git.buildTree(parentTree, edits);
-  } catch (error) {
-    if (error instanceof TreeEditError) throw new Error(`commitFiles on ${branch}: ${error.message}`);
-    throw error;
-  }
-  const paths = Object.keys(o.files);
-  const identity = gitIdentityFor(o.author ?? DEFAULT_AUTHOR);
-  const sha = await git.commitTree({
-    tree,
-    parents: parent ? [parent] : [],
-    message: o.message ?? `Update ${paths.join(", ")}`,
-    author: identity,
-    committer: identity,
-  });
-  if (!(await git.updateRef(ref, sha, tip ?? ZERO_SHA))) {
-    throw new Error(`commitFiles: ${ref} moved concurrently`);
-  }
-  return sha;
-}
-
-async function mergePull(state: StandInState, o: MergePullRequestOptions): Promise<MergedPullRequest> {
-  const git = state.git;
-  const baseRef = `refs/heads/${state.defaultBranch}`;
-  const before = await git.readRef(baseRef);
-  if (!before) throw new Error(`mergePullRequest: ${baseRef} does not exist`);
-  const number = state.pulls.nextNumber();
-  const author = o.author ?? DEFAULT_AUTHOR;
-  const headRef = o.head ?? `pr-${number}`;
-  const title = o.title ?? `Update ${Object.keys(o.files).join(", ")}`;
-  const createdAt = isoSeconds();
-
-  const headSha = await commitOnBranch(state, { branch: headRef, files: o.files, message: title, author });
-  const prCommits = await git.revList(headSha, [before], { reverse: true });
-  const reviewSpecs: NonNullable<MergePullRequestOptions["reviews"]> =
-    o.reviews ?? (o.approvals ?? []).map((login) => ({ user: login, state: "APPROVED" }));
-  const reviews: ReviewRecord[] = reviewSpecs.map((spec) => ({
-    id: state.pulls.nextReviewId(),
-    user: spec.user,
-    state: spec.state,
-    commitId: spec.commitId ?? headSha,
-    submittedAt: isoSeconds(),
-    body: spec.state === "APPROVED" ? "" : "Please take another look.",
-  }));
-
-  const merged = await git.mergeTrees(before, headSha);
-  if (!merged.clean) throw new Error(`mergePullRequest: ${headRef} does not merge cleanly into ${state.defaultBranch}`);
-  const squash = o.merge === "squash";
-  let message: string;
-  if (squash) {
-    const messages = (await git.readCommits(prCommits)).map((commit) => `* ${commit.message}`);
-    message = `${title} (#${number})` + (messages.length > 1 ? `\n\n${messages.join("\n\n")}` : "");
-  } else {
-    message = `Merge pull request #${number} from ${state.owner}/${headRef}\n\n${title}`;
-  }
-  const after = await git.commitTree({
-    tree: merged.tree,
-    parents: squash ? [before] : [before, headSha],
-    message,
-    author: gitIdentityFor(author),
-    committer: GITHUB_COMMITTER,
-  });
-  if (!(await git.updateRef(baseRef, after, before))) throw new Error(`mergePullRequest: ${baseRef} moved concurrently`);
-
-  state.pulls.add({
-    number,
-    id: userId(`pull/${state.owner}/${state.repo}/${number}`),
-    title,
-    body: null,
-    user: author,
-    headRef,
-    headSha,
-    baseRef: state.defaultBranch,
-    baseSha: before,
-    mergeCommitSha: after,
-    mergedBy: author,
-    createdAt,
-    mergedAt: isoSeconds(),
-    commits: prCommits,
-    reviews,
-  });
-  return { number, before, after, headSha };
-}
+import type { GitHubStandIn, StandInOptions } from "./types.js";
 
 export async function startGitHubStandIn(options: StandInOptions = {}): Promise<GitHubStandIn> {
   const owner = options.owner ?? "acme";
@@ -146,6 +42,11 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
       mutex: new Mutex(),
       pulls: new PullRequestStore(),
       tokens: new TokenStore(),
+      checkRuns: new CheckRunStore(),
+      comments: new IssueCommentStore(),
+      protectedBranches: new Set(),
+      allowAutoMerge: options.allowAutoMerge ?? false,
+      appId: undefined,
     };
     api.router = buildRouter(state);
     api.tokens = state.tokens;
@@ -210,6 +111,25 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
         }));
       },
       pushPayload: (o) => buildPushPayload(state, o),
+      openPullRequest: (o) => state.mutex.run(() => openPull(state, o)),
+      pushToPullRequest: (number, files) => state.mutex.run(() => pushToPull(state, number, files)),
+      mergeOpenPullRequest: (number, o) => state.mutex.run(() => mergeOpenPull(state, number, o)),
+      pullRequest(number) {
+        const pr = state.pulls.get(number);
+        if (!pr) throw new Error(`no pull request #${number} in ${owner}/${repo}`);
+        return structuredClone(refreshPull(state, pr));
+      },
+      pullRequestPayload: (o) => buildPullRequestPayload(state, o),
+      checkRunPayload: (o) => buildCheckRunPayload(state, o),
+      checkRuns: (sha) => structuredClone(state.checkRuns.all(sha)),
+      comments: (number) =>
+        state.comments.on(number).map((comment) => ({ id: comment.id, body: comment.body, user: comment.user })),
+      protectBranch(branch = defaultBranch) {
+        state.protectedBranches.add(branch);
+      },
+      unprotectBranch(branch = defaultBranch) {
+        state.protectedBranches.delete(branch);
+      },
       failNext: (o) => api.failNext(o),
       beforeNext: (o, hook) => api.beforeNext(o, hook),
       async close() {

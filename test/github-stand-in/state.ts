@@ -2,6 +2,8 @@ import type { GitRepo } from "./git-repo.js";
 import type { Mutex } from "./mutex.js";
 import type { PullRequestStore } from "./pull-requests.js";
 import type { TokenStore } from "./auth.js";
+import type { CheckRunStore } from "./check-runs.js";
+import type { IssueCommentStore } from "./issue-comments.js";
 
 /** Everything route handlers and the helper API share about the one stand-in repository. */
 export interface StandInState {
@@ -18,6 +20,14 @@ export interface StandInState {
   mutex: Mutex;
   pulls: PullRequestStore;
   tokens: TokenStore;
+  checkRuns: CheckRunStore;
+  comments: IssueCommentStore;
+  /** Branch names whose API updates answer 422 (helpers, the "humans", still move them). */
+  protectedBranches: Set<string>;
+  /** The repository's "Allow auto-merge" setting. */
+  allowAutoMerge: boolean;
+  /** The app id (JWT `iss`) that last obtained an installation token; apps own the check runs they create. */
+  appId: number | string | undefined;
 }
 
 /** "/repos/acme/widgets" under the API root. */

@@ -1,4 +1,4 @@
-import type { ReviewState } from "./pull-requests.js";
+import type { PullRequestRecord, ReviewState } from "./pull-requests.js";
 
 export interface StandInOptions {
   /** Default "acme". */
@@ -9,6 +9,8 @@ export interface StandInOptions {
   defaultBranch?: string;
   /** Default 4242. */
   installationId?: number;
+  /** The repository's "Allow auto-merge" setting (`allow_auto_merge`). Default false. */
+  allowAutoMerge?: boolean;
 }
 
 /**
@@ -56,6 +58,83 @@ export interface MergedPullRequest {
   headSha: string;
 }
 
+export interface OpenPullRequestOptions {
+  /** Committed on the head branch (created from the default branch tip when missing). */
+  files: Record<string, FileContent>;
+  title?: string;
+  /** Login of the PR author (default "octocat"); also the one who merges it later. */
+  author?: string;
+  /** Head branch name (default "pr-<number>"). */
+  head?: string;
+  /** Logins that approve the head commit. */
+  approvals?: string[];
+}
+
+export interface OpenedPullRequest {
+  number: number;
+  headSha: string;
+  /** The default branch tip the head branch was cut from. */
+  baseSha: string;
+  /** Head branch name. */
+  head: string;
+}
+
+export interface MergeOpenPullRequestOptions {
+  /** "merge" (default): a real two-parent merge commit; "squash": one commit on the base. */
+  merge?: "merge" | "squash";
+}
+
+export interface PullRequestPayloadRequest {
+  number: number;
+  action: "opened" | "synchronize" | "reopened";
+  /** Login of the sender (default: the PR author). */
+  sender?: string;
+}
+
+export interface CheckRunPayloadRequest {
+  checkRunId: number;
+  action: "rerequested" | "created" | "completed";
+  /** Login of the sender (default: the repository owner for rerequested, else the app's bot). */
+  sender?: string;
+}
+
+export interface CheckRunAnnotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: "notice" | "warning" | "failure";
+  message: string;
+  title?: string;
+  start_column?: number;
+  end_column?: number;
+  raw_details?: string;
+}
+
+/** A check run as stored (what POST/PATCH check-runs built up). */
+export interface CheckRunRecord {
+  id: number;
+  name: string;
+  headSha: string;
+  status: "queued" | "in_progress" | "completed" | "waiting" | "requested" | "pending";
+  conclusion: string | null;
+  startedAt: string | null;
+  completedAt: string | null;
+  detailsUrl: string | null;
+  externalId: string | null;
+  output: { title: string | null; summary: string | null; text: string | null };
+  /** Every annotation ever sent, in order (PATCHes append). */
+  annotations: CheckRunAnnotation[];
+  /** The app (JWT `iss`) whose token created it. */
+  appId: number | string | null;
+}
+
+export interface IssueCommentSummary {
+  id: number;
+  body: string;
+  /** Login of the author ("chorebot[bot]" for comments made with an installation token). */
+  user: string;
+}
+
 export interface PushPayloadRequest {
   before: string;
   after: string;
@@ -91,7 +170,7 @@ export interface BeforeNextOptions {
 
 export interface RecordedRequest {
   method: string;
-  /** Path without the /api/v3 prefix and without the query string. */
+  /** Path without the /api/v3 prefix and without the query string ("/api/graphql" for GraphQL). */
   path: string;
   status: number;
 }
@@ -123,6 +202,25 @@ export interface GitHubStandIn {
   commits(branch?: string): Promise<{ sha: string; message: string; parents: string[] }[]>;
   /** A realistic `push` payload built from the published example and the git repository. */
   pushPayload(o: PushPayloadRequest): Record<string, unknown>;
+  /** Commits `files` on a new head branch and records an OPEN PR into the default branch (approvals review the head). */
+  openPullRequest(o: OpenPullRequestOptions): Promise<OpenedPullRequest>;
+  /** A new head commit on PR `number`'s branch (as its author); existing reviews stay on the old commit. Returns the new head. */
+  pushToPullRequest(number: number, files: Record<string, FileContent>): Promise<string>;
+  /** Merges an open PR the way mergePullRequest does (the "human merge": branch protection does not apply). */
+  mergeOpenPullRequest(number: number, o?: MergeOpenPullRequestOptions): Promise<{ before: string; after: string }>;
+  /** A snapshot of the stored PR record; throws for an unknown number. */
+  pullRequest(number: number): PullRequestRecord;
+  /** A `pull_request` webhook payload from the published examples, with this PR and repository. */
+  pullRequestPayload(o: PullRequestPayloadRequest): Record<string, unknown>;
+  /** A `check_run` webhook payload from the published examples, with this check run and repository. */
+  checkRunPayload(o: CheckRunPayloadRequest): Record<string, unknown>;
+  /** Every stored check run (only those on `sha` when given), oldest first, with full annotation lists. */
+  checkRuns(sha?: string): CheckRunRecord[];
+  /** The conversation comments on issue/PR `number`, oldest first. */
+  comments(number: number): IssueCommentSummary[];
+  /** API writes that move `branch` (default: the default branch) answer 422 until unprotectBranch. */
+  protectBranch(branch?: string): void;
+  unprotectBranch(branch?: string): void;
   /** Every request seen, in order. */
   requests: RecordedRequest[];
   /** The next `times` requests matching method + path get `status` with `body`. */
