@@ -102,6 +102,11 @@ export function registerContentsRoutes(router: Router, state: StandInState): voi
         return { status: 200, body: await itemObject(state, commit, targetEntry, target!, ref) };
       }
     }
+    // `Accept: application/vnd.github.raw` (Probot's config loader asks for it): the file's bytes.
+    if (/\bvnd\.github(\.v3)?\.raw\b/.test(String(ctx.headers.accept ?? "")) && entry.type === "blob") {
+      const text = (await git.readBlob(entry.sha)).toString("utf8");
+      return { status: 200, body: text, headers: { "content-type": "application/vnd.github.raw; charset=utf-8" } };
+    }
     if (entry.type !== "tree") return { status: 200, body: await itemObject(state, commit, entry, path, ref) };
     const children = await git.lsTree(entry.sha);
     return {
