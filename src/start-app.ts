@@ -47,8 +47,12 @@ export async function startApp(
     if (!dashboard) log.warn("dashboard disabled: set DASHBOARD_USER and DASHBOARD_PASSWORD to serve /admin/queues");
     server = new Server({ Probot: ProbotWithSettings, port: config.port, host: config.host, log, enableStaticFiles: false });
     const enqueue = (targets: Parameters<typeof enqueueRuns>[1]) => enqueueRuns(queues.flows, targets, config);
-    const limits = { minApprovals: config.requiredApprovals, maxTimeoutMs: config.timeoutMs };
-    await server.load(chorebotApp({ enqueue, limits, dashboard }));
+    const checks = {
+      scriptCwd: config.scriptCwd,
+      scriptEnv: config.scriptEnv,
+      limits: { minApprovals: config.requiredApprovals, maxTimeoutMs: config.timeoutMs },
+    };
+    await server.load(chorebotApp({ enqueue, checks, dashboard }));
     httpServer = await server.start();
   }
 

@@ -5,14 +5,16 @@ import { ProbotOctokit } from "probot";
 export type GitHubClient = InstanceType<typeof ProbotOctokit>;
 
 /**
- * Probot's Octokit (retry + throttling on) with GitHub's "one second between writes" rule
- * made configurable: GitHub Enterprise admins may allow more, and tests against the local
- * stand-in would otherwise wait a second on every commit.
+ * Probot's Octokit (retry + throttling on) with GitHub's pacing of writes made configurable:
+ * one second between writes, and three between writes that notify people (comments), by
+ * default. GitHub Enterprise admins may allow more, and tests against the local stand-in
+ * would otherwise wait seconds on every commit and comment.
  */
 export function chorebotOctokit(writeIntervalMs: number): typeof ProbotOctokit {
   const write = new Bottleneck.Group({ maxConcurrent: 1, minTime: writeIntervalMs });
+  const notifications = new Bottleneck.Group({ maxConcurrent: 1, minTime: 3 * writeIntervalMs });
   return ProbotOctokit.defaults((options: ConstructorParameters<typeof ProbotOctokit>[0]) => ({
     ...options,
-    throttle: { ...options?.throttle, write },
+    throttle: { ...options?.throttle, write, notifications },
   })) as typeof ProbotOctokit;
 }

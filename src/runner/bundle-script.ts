@@ -5,7 +5,13 @@ import { repoFilesPlugin, repoPath } from "./repo-files-plugin.js";
 export type { BundleError } from "./bundle-errors.js";
 
 export type BundleResult =
-  | { ok: true; code: string; files: string[] }
+  | {
+      ok: true;
+      code: string;
+      files: string[];
+      /** Bare package and builtin specifiers the bundle leaves to run time (`pg`, `node:fs`), sorted, unique. */
+      externals: string[];
+    }
   | { ok: false; message: string; errors: BundleError[] };
 
 // The bundle runs from a temp dir; `require` of packages must resolve from the working
@@ -44,7 +50,9 @@ export async function bundleScript(o: {
     });
     const code = result.outputFiles[0]?.text ?? "";
     // The metafile lists inputs in evaluation order (dependencies first), deterministically.
-    return { ok: true, code, files: Object.keys(result.metafile.inputs).map(repoPath) };
+    const inputs = Object.values(result.metafile.inputs);
+    const externals = [...new Set(inputs.flatMap((input) => input.imports.filter((i) => i.external).map((i) => i.path)))].sort();
+    return { ok: true, code, files: Object.keys(result.metafile.inputs).map(repoPath), externals };
   } catch (error) {
     const failure = repo.readFailure();
     if (failure !== null) throw failure.error;

@@ -14,7 +14,7 @@ function setup() {
   probot.load(
     chorebotApp({
       enqueue: async (targets) => (queued.push(...targets), targets.map((t) => t.path)),
-      limits: { minApprovals: 1, maxTimeoutMs: 900_000 },
+      checks: { scriptCwd: process.cwd(), scriptEnv: [], limits: { minApprovals: 1, maxTimeoutMs: 900_000 } },
       dashboard: null,
     }),
   );
