@@ -7,7 +7,7 @@ import { QUEUE_NAMES, type QueueName } from "../../src/pipeline/queues.js";
 import { runIdFor } from "../../src/pipeline/run-id.js";
 import { generateAppKey } from "../helpers/app-key.js";
 import { freePort, startRedis, type TestRedis } from "../helpers/redis-server.js";
-import { sendWebhook, startGitHubStandIn, type FileContent, type GitHubStandIn } from "../github-stand-in/index.js";
+import { sendWebhook, startGitHubStandIn, type FileContent, type GitHubStandIn, type StandInOptions } from "../github-stand-in/index.js";
 import { startBeacon, type Beacon } from "./beacon.js";
 import { spawnChorebot, type ChorebotProcess } from "./chorebot-process.js";
 
@@ -37,6 +37,8 @@ export interface Harness {
   /** Merges a PR adding `files` and delivers the push webhook; returns the run ids it should start. */
   mergeAndPush(files: Record<string, FileContent>, pr?: { approvals?: string[]; author?: string }): Promise<MergeResult>;
   deliverPush(before: string, after: string, options?: { ref?: string; deliveryId?: string; signature?: string }): Promise<{ status: number; body: string }>;
+  /** Delivers any event, signed, to the main app. */
+  deliver(event: string, payload: unknown): Promise<{ status: number; body: string }>;
   /** Resolves when a cleanup job (the run id, or `<run id>-attempt-N` for retries) completed: its log is committed. */
   waitForRun(cleanupJobId: string): Promise<CleanupResult>;
   /** What scripts recorded through the side-effect file, one line per execution. */
@@ -57,10 +59,10 @@ export interface MergeResult {
 
 /** Starts Redis, the GitHub stand-in and `chorebot start` wired together through env only. */
 export async function startHarness(
-  options: { env?: Record<string, string>; redisArgs?: string[]; appArgs?: string[] } = {},
+  options: { env?: Record<string, string>; redisArgs?: string[]; appArgs?: string[]; standIn?: StandInOptions } = {},
 ): Promise<Harness> {
   const appArgs = options.appArgs ?? ["start"];
-  const [redis, gh, port, beacon] = await Promise.all([startRedis(options.redisArgs), startGitHubStandIn(), freePort(), startBeacon()]);
+  const [redis, gh, port, beacon] = await Promise.all([startRedis(options.redisArgs), startGitHubStandIn(options.standIn), freePort(), startBeacon()]);
   const scriptCwd = await mkdtemp(join(tmpdir(), "chorebot-prod-"));
   await installFakeProductionPackage(scriptCwd);
   const sideEffects = join(scriptCwd, "executions.log");
@@ -144,6 +146,9 @@ export async function startHarness(
         deliveryId: options.deliveryId,
         signature: options.signature,
       });
+    },
+    deliver(event, payload) {
+      return sendWebhook({ url: webhookUrl, secret: WEBHOOK_SECRET, event, payload });
     },
     async waitForRun(cleanupJobId) {
       // A retry's cleanup job appears only once its execute job finished: await its arrival.
