@@ -5,6 +5,7 @@ import { createRedactor } from "../runner/redact.js";
 import { runScript } from "../runner/run-script.js";
 import { buildScriptEnv } from "../runner/script-env.js";
 import { onlyChildValue } from "./children-value.js";
+import type { BundleStore } from "./bundle-store.js";
 import type { ExecutionLedger } from "./execution-ledger.js";
 import type { ExecuteResult, ProcessResult, RunJobData } from "./job-data.js";
 import { notRun } from "./not-run.js";
@@ -14,6 +15,7 @@ export interface ExecuteDeps {
   /** Every value to redact: the app's secrets too, since a script could read them from its parent. */
   secrets: readonly string[];
   ledger: ExecutionLedger;
+  bundles: BundleStore;
   /** Aborted when the worker shuts down and the grace period is over. */
   shutdown: AbortSignal;
   /** Queues the cleanup of a retry, whose flow parent already recorded the first attempt. */
@@ -34,10 +36,12 @@ export function executeStep(deps: ExecuteDeps) {
       return { process: processed, execution: notRun(problem), runner: hostname(), attempt: 1 };
     }
     const { runId, target } = job.data;
+    const code = await deps.bundles.load(runId);
+    if (code === null) throw new Error(`the bundle of ${runId} is missing from Redis; retry its process job`);
     const attempt = await deps.ledger.start(runId, hostname());
     await job.log(`attempt ${attempt}: running ${target.path} in ${deps.runner.scriptCwd}`);
     const execution = await runScript({
-      code: processed.code,
+      code,
       cwd: deps.runner.scriptCwd,
       env: buildScriptEnv(process.env, deps.runner.scriptEnv),
       // The repository may ask for less time than the server allows, never more.

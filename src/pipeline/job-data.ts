@@ -9,7 +9,10 @@ export interface RunJobData {
 /** What `process` hands to `execute`. */
 export interface ProcessResult {
   provenance: Provenance;
-  /** The bundled JavaScript; null when the script must not or cannot run. */
+  /**
+   * The bundled JavaScript, redacted, for the dashboard and the run log; null when the
+   * script must not or cannot run. The bundle that runs is kept in the BundleStore.
+   */
   code: string | null;
   /** Why the script will not run: refused by the provenance gate, or failed to bundle. */
   problem: { status: "refused" | "failed"; message: string; detail: string | null } | null;

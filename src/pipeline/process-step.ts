@@ -5,13 +5,15 @@ import { entryReaderAtCommit } from "../github/read-file-at-commit.js";
 import type { Provenance } from "../run-types.js";
 import { bundleScript } from "../runner/bundle-script.js";
 import { createRedactor } from "../runner/redact.js";
+import type { BundleStore } from "./bundle-store.js";
 import { onlyChildValue } from "./children-value.js";
 import type { CleanupResult, ProcessResult, RunJobData } from "./job-data.js";
 
 export interface ProcessDeps {
   octokitFor(installationId: number): Promise<GitHubClient>;
-  /** Compiler messages quote source lines; they are shown in the dashboard and the log. */
+  /** Compiler messages and the bundle quote source lines; they are shown in the dashboard and the log. */
   secrets: readonly string[];
+  bundles: BundleStore;
 }
 
 /**
@@ -51,8 +53,9 @@ export function processStep(deps: ProcessDeps) {
       await job.log(`did not bundle: ${detail}`);
       return { provenance, code: null, problem: { status: "failed", message: "the script did not bundle", detail } };
     }
+    await deps.bundles.save(job.data.runId, bundle.code);
     await job.log(`bundled ${bundle.files.join(", ")} (${bundle.code.length} bytes)`);
-    return { provenance, code: bundle.code, problem: null };
+    return { provenance, code: redact(bundle.code), problem: null };
   };
 }
 

@@ -3,6 +3,7 @@ import { Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "pino";
 import type { RunnerConfig } from "../config.js";
 import type { GitHubClient } from "../github/octokit.js";
+import { BundleStore } from "./bundle-store.js";
 import { cleanupStep } from "./cleanup-step.js";
 import { githubStepOptions } from "./enqueue-run.js";
 import { executeStep } from "./execute-step.js";
@@ -40,6 +41,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
   const { connection, prefix, concurrency, log } = settings;
   const redis = new Redis(connection as RedisOptions);
   const ledger = new ExecutionLedger(redis, prefix);
+  const bundles = new BundleStore(redis, prefix);
   const queues = openQueues(connection, prefix);
   const shutdown = new AbortController();
   const cleanupOptions: JobsOptions = githubStepOptions(settings);
@@ -50,12 +52,12 @@ export function startWorkers(settings: WorkerSettings): Workers {
   };
   const lockOptions = { lockDuration: settings.lockMs, stalledInterval: settings.lockMs };
 
-  const processWorker = new Worker("process", processStep(settings), { connection, prefix, concurrency, ...lockOptions });
+  const processWorker = new Worker("process", processStep({ ...settings, bundles }), { connection, prefix, concurrency, ...lockOptions });
   // A stalled execute job (its worker died mid-run) must fail, never be picked up again:
   // the script may have partly run, and only a person may decide to run it again.
   const executeWorker = new Worker(
     "execute",
-    executeStep({ runner: settings.runner, secrets: settings.secrets, ledger, shutdown: shutdown.signal, recordRetry }),
+    executeStep({ runner: settings.runner, secrets: settings.secrets, ledger, bundles, shutdown: shutdown.signal, recordRetry }),
     { connection, prefix, concurrency, maxStalledCount: 0, ...lockOptions },
   );
   const cleanupWorker = new Worker(

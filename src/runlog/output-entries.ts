@@ -1,4 +1,5 @@
 import type { CapturedOutput } from "../run-types.js";
+import { stripTerminalEscapes } from "../runner/terminal-escapes.js";
 
 /** One printed line as it appears in the log, or a place where output is missing. */
 export type OutputEntry =
@@ -41,10 +42,9 @@ export function outputEntries(output: CapturedOutput): OutputEntry[] {
 
 /** Splits a captured line on embedded newlines and makes control characters visible. */
 function visibleLines(text: string): string[] {
-  return text
+  // Captured lines come without escape codes already; compiler messages and old records may not.
+  return stripTerminalEscapes(text)
     .replace(/\r?\n$/, "")
-    .replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, "") // ANSI colours and cursor moves: noise in a file
-    .replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g, "") // OSC sequences (titles, hyperlinks)
     .split(/\r?\n/)
     .map((part) =>
       // Control pictures (␛, ␍, ␀ …) instead of raw bytes that editors and GitHub mangle.

@@ -1,4 +1,5 @@
 import { StringDecoder } from "node:string_decoder";
+import { stripTerminalEscapes } from "./terminal-escapes.js";
 import type { CapturedOutput, OutputLine } from "../run-types.js";
 
 type Stream = OutputLine["stream"];
@@ -66,7 +67,7 @@ export class OutputCapture {
       state.pending = state.pending.slice(newline + 1);
     }
     if (state.pending.length >= MAX_LINE_BYTES + REDACTION_LOOKAHEAD) {
-      state.pending = this.emitLongPrefix(stream, this.redact(state.pending));
+      state.pending = this.emitLongPrefix(stream, this.redact(stripTerminalEscapes(state.pending)));
     }
   }
 
@@ -86,7 +87,7 @@ export class OutputCapture {
   }
 
   private emit(stream: Stream, line: string): void {
-    let text = this.redact(line);
+    let text = this.redact(stripTerminalEscapes(line));
     do {
       const length = utf8PrefixLength(text, MAX_LINE_BYTES);
       this.store({ t: this.now(), stream, text: text.slice(0, length) });

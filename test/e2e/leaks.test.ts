@@ -17,7 +17,6 @@ const ALLOWED_ENV = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "NODE_ENV
 const APP_ONLY_ENV = ["PRIVATE_KEY", "WEBHOOK_SECRET", "DASHBOARD_PASSWORD", "REDIS_URL", "APP_ID", "DASHBOARD_USER", "GHE_HOST"];
 const dashboardAuth = { authorization: `Basic ${Buffer.from(`${DASHBOARD.user}:${DASHBOARD.password}`).toString("base64")}` };
 
-const ran = async (name: string) => (await h.executions()).filter((line) => line === name).length;
 
 /** The committed log of a run, raw and parsed. */
 async function committed(logPath: string) {
@@ -80,7 +79,7 @@ console.log("PARENT-ENV " + readFileSync("/proc/" + process.ppid + "/environ", "
     });
     const result = await h.waitForRun(merged.runIds[path]!);
     expect(result.status).toBe("succeeded");
-    expect(await ran(name)).toBe(1);
+    expect(await h.timesRan(name)).toBe(1);
 
     const log = await committed(result.logPath);
     expect(log.frontMatter).toMatchObject({ status: "succeeded", exit_code: 0 });
@@ -135,7 +134,7 @@ throw new Error("gave up with " + token);`,
     runId = merged.runIds[path]!;
     const result = await h.waitForRun(runId);
     expect(result.status).toBe("failed");
-    expect(await ran(name)).toBe(1);
+    expect(await h.timesRan(name)).toBe(1);
 
     const log = await committed(result.logPath);
     expect(log.frontMatter).toMatchObject({ status: "failed", exit_code: 1 });
@@ -183,6 +182,27 @@ throw new Error("gave up with " + token);`,
       const logs = JSON.parse(logsRaw) as string[];
       expect(logs.length, `${queue} wrote job logs`).toBeGreaterThan(0);
       expectNoSecrets(logsRaw, `the ${queue} job's logs`);
+    }
+  });
+});
+
+describe("a secret written into a script's source", () => {
+  it("is redacted from the dashboard and the log, while the script runs with the real value", async () => {
+    const path = "scripts/literal-secret.ts";
+    const merged = await h.mergeAndPush({
+      [path]: recordingScript("literal-secret", `const literal = "${TOKEN}";\nconsole.log("length " + literal.length + ", matches " + (literal === process.env.PROD_API_TOKEN));`),
+    });
+    const id = merged.runIds[path]!;
+    const result = await h.waitForRun(id);
+    expect(result.status).toBe("succeeded");
+    const log = await committed(result.logPath);
+    expect(log.text).toContain(`length ${TOKEN.length}, matches true`);
+    expect(log.text).not.toContain(TOKEN);
+    for (const queue of ["process", "execute"]) {
+      const detail = await fetch(`${h.appUrl}/admin/queues/api/queues/${queue}/${encodeURIComponent(id)}`, { headers: dashboardAuth });
+      const raw = await detail.text();
+      expect(raw).toContain("[REDACTED]");
+      expect(raw, `the ${queue} job shows the bundle redacted`).not.toContain(TOKEN);
     }
   });
 });
@@ -236,7 +256,7 @@ await write("FLOOD-LAST-LINE\\n");`,
     expect(pings.every((p) => p.status === 200)).toBe(true);
     expect(worstPing).toBeLessThan(2_000);
     expect(result.status).toBe("succeeded");
-    expect(await ran(name)).toBe(1);
+    expect(await h.timesRan(name)).toBe(1);
 
     const log = await committed(result.logPath);
     expect(Buffer.byteLength(log.text)).toBeLessThanOrEqual(1024 * 1024);

@@ -121,3 +121,11 @@ describe("OutputCapture", () => {
 function streamFor(i: number): OutputLine["stream"] {
   return i % 20 === 0 ? "stdout" : "stderr";
 }
+
+describe("OutputCapture and terminal escapes", () => {
+  test("a secret with a colour code or hyperlink in its middle is still redacted", () => {
+    const capture = new OutputCapture({ redact: createRedactor(["prod-token-value-123"]) });
+    capture.write("stdout", Buffer.from("ansi: prod-token\x1b[1m-value-123\nosc: prod-\x1b]8;;https://x\x07token-value-123\n"));
+    expect(capture.end().lines.map((line) => line.text)).toEqual(["ansi: [REDACTED]", "osc: [REDACTED]"]);
+  });
+});
