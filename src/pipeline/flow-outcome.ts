@@ -16,7 +16,6 @@ export function flowOutcomeReader(queues: { process: Queue; execute: Queue }, le
 
     const failures = Object.values(await job.getIgnoredChildrenFailures());
     if (failures.length === 0) throw new Error(`cleanup ${job.id} has neither a result nor a failure from execute`);
-    const { runId } = job.data;
     return lostOutcome(queues, ledger, job.data.runId, String(failures[0]));
   };
 }

@@ -1,6 +1,7 @@
 import type { ExecutionResult, PullRequestInfo, RunStatus } from "../run-types.js";
 import { fence } from "../runlog/fence.js";
 import { markdownText } from "../runlog/markdown-text.js";
+import { STATUS_HEADLINES } from "../runlog/status-headlines.js";
 import { outputEntries } from "../runlog/output-entries.js";
 
 /** Everything needed to tell a merged PR's reviewers how its script's run went. */
@@ -35,15 +36,7 @@ export const MAX_COMMENT_CHARS = 60_000;
 /** How many output lines the comment repeats; the rest is in the run log. */
 export const OUTPUT_TAIL_LINES = 20;
 
-// Same emojis and wording as the run log's headline (src/runlog/render-run-log.ts).
-const HEADLINES: Record<RunStatus, { emoji: string; verb: string; label: string }> = {
-  succeeded: { emoji: "✅", verb: "succeeded", label: "Succeeded" },
-  failed: { emoji: "❌", verb: "failed", label: "Failed" },
-  timed_out: { emoji: "⏱️", verb: "timed out", label: "Timed out" },
-  cancelled: { emoji: "🛑", verb: "was cancelled", label: "Cancelled" },
-  lost: { emoji: "👻", verb: "was lost", label: "Lost" },
-  refused: { emoji: "🚫", verb: "was refused", label: "Refused" },
-};
+const HEADLINES = STATUS_HEADLINES;
 
 const CONCLUSIONS: Record<RunStatus, RunConclusion> = {
   succeeded: "success",

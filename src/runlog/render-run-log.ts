@@ -1,23 +1,16 @@
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
-import type { RunStatus } from "../run-types.js";
 import { fence } from "./fence.js";
 import { markdownText } from "./markdown-text.js";
 import { outputEntries, type OutputEntry } from "./output-entries.js";
 import type { RunLogInput } from "./run-log.js";
 import { shortenMiddle } from "./shorten-middle.js";
+import { STATUS_HEADLINES } from "./status-headlines.js";
 import { utf8Head, utf8Tail } from "./utf8-slice.js";
 
 export const DEFAULT_RUN_LOG_MAX_BYTES = 1024 * 1024;
 
-const HEADLINES: Record<RunStatus, { emoji: string; verb: string; label: string }> = {
-  succeeded: { emoji: "✅", verb: "succeeded", label: "Succeeded" },
-  failed: { emoji: "❌", verb: "failed", label: "Failed" },
-  timed_out: { emoji: "⏱️", verb: "timed out", label: "Timed out" },
-  cancelled: { emoji: "🛑", verb: "was cancelled", label: "Cancelled" },
-  lost: { emoji: "👻", verb: "was lost", label: "Lost" },
-  refused: { emoji: "🚫", verb: "was refused", label: "Refused" },
-};
+const HEADLINES = STATUS_HEADLINES;
 
 /** What this rendering shows of the run; shortened step by step until the log fits. */
 interface View {

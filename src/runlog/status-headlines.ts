@@ -1,0 +1,11 @@
+import type { RunStatus } from "../run-types.js";
+
+/** How a status reads in a run log's title, a PR comment and a check run: one emoji each. */
+export const STATUS_HEADLINES: Record<RunStatus, { emoji: string; verb: string; label: string }> = {
+  succeeded: { emoji: "✅", verb: "succeeded", label: "Succeeded" },
+  failed: { emoji: "❌", verb: "failed", label: "Failed" },
+  timed_out: { emoji: "⏱️", verb: "timed out", label: "Timed out" },
+  cancelled: { emoji: "🛑", verb: "was cancelled", label: "Cancelled" },
+  lost: { emoji: "👻", verb: "was lost", label: "Lost" },
+  refused: { emoji: "🚫", verb: "was refused", label: "Refused" },
+};
