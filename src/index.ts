@@ -1,14 +1,14 @@
 import type { ApplicationFunction, ApplicationFunctionOptions } from "probot";
 import type { CheckSettings } from "./checks/analyze-pull-request.js";
 import { handleCheckRunRerequested, handlePullRequest } from "./checks/handle-pull-request.js";
-import { handlePush, type EnqueueRuns } from "./github/handle-push.js";
+import { handlePush, type QueuePush } from "./github/handle-push.js";
 
 type Handler = Parameters<ApplicationFunctionOptions["addHandler"]>[0];
 
 /** The Probot app: wires webhook handlers and HTTP routes, nothing else. */
-export function chorebotApp(deps: { enqueue: EnqueueRuns; checks: CheckSettings; dashboard: Handler | null }): ApplicationFunction {
+export function chorebotApp(deps: { queuePush: QueuePush; checks: CheckSettings; dashboard: Handler | null }): ApplicationFunction {
   return (app, { addHandler }) => {
-    app.on("push", handlePush(deps.enqueue, deps.checks.limits));
+    app.on("push", handlePush(deps.queuePush));
     app.on(["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"], handlePullRequest(deps.checks));
     app.on("check_run.rerequested", handleCheckRunRerequested(deps.checks));
     if (deps.dashboard) addHandler(deps.dashboard);

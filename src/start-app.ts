@@ -5,7 +5,7 @@ import type { ServerConfig } from "./config.js";
 import { createDashboardHandler } from "./dashboard/create-dashboard-handler.js";
 import { chorebotOctokit } from "./github/octokit.js";
 import { chorebotApp } from "./index.js";
-import { enqueueRuns } from "./pipeline/enqueue-run.js";
+import { queuePush } from "./pipeline/queue-push.js";
 import { openQueues, redisConnection } from "./pipeline/queues.js";
 import { startWorkers, type Workers } from "./pipeline/start-workers.js";
 
@@ -33,6 +33,7 @@ export async function startApp(
     Octokit: chorebotOctokit(config.githubWriteIntervalMs),
   });
   const connection = redisConnection(config.redisUrl);
+  const limits = { minApprovals: config.requiredApprovals, maxTimeoutMs: config.timeoutMs };
   const queues = openQueues(connection, config.queuePrefix);
 
   let server: Server | null = null;
@@ -46,13 +47,8 @@ export async function startApp(
     });
     if (!dashboard) log.warn("dashboard disabled: set DASHBOARD_USER and DASHBOARD_PASSWORD to serve /admin/queues");
     server = new Server({ Probot: ProbotWithSettings, port: config.port, host: config.host, log, enableStaticFiles: false });
-    const enqueue = (targets: Parameters<typeof enqueueRuns>[1]) => enqueueRuns(queues.flows, targets, config);
-    const checks = {
-      scriptCwd: config.scriptCwd,
-      scriptEnv: config.scriptEnv,
-      limits: { minApprovals: config.requiredApprovals, maxTimeoutMs: config.timeoutMs },
-    };
-    await server.load(chorebotApp({ enqueue, checks, dashboard }));
+    const checks = { scriptCwd: config.scriptCwd, scriptEnv: config.scriptEnv, limits };
+    await server.load(chorebotApp({ queuePush: (push) => queuePush(queues.byName.discover, push, config), checks, dashboard }));
     httpServer = await server.start();
   }
 
@@ -66,6 +62,7 @@ export async function startApp(
       runner: config,
       secrets: config.secrets,
       githubStepAttempts: config.githubStepAttempts,
+      limits,
       lockMs: config.lockMs,
       octokitFor: (installationId) => probot.auth(installationId),
       log: log.child({ name: "worker" }),

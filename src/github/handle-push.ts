@@ -1,18 +1,26 @@
 import type { Context } from "probot";
-import type { ScriptTarget } from "../run-types.js";
-import { findAddedScripts } from "./find-added-scripts.js";
 import { readPushFacts } from "./push-facts.js";
 import { decidePush } from "./push-filter.js";
-import { loadRepoConfig, type ServerLimits } from "./repo-config.js";
 
-export type EnqueueRuns = (targets: ScriptTarget[]) => Promise<string[]>;
+/** A push to the default branch that may carry merged scripts. */
+export interface MergedPush {
+  owner: string;
+  repo: string;
+  installationId: number;
+  defaultBranch: string;
+  before: string;
+  after: string;
+  forced: boolean;
+}
+
+export type QueuePush = (push: MergedPush) => Promise<string>;
 
 /**
- * On a push to the default branch, queue one run per entry script the push added. Nothing
- * is decided about running here: provenance is checked by the `process` step, where
- * GitHub errors are retried, and every found script ends in a committed log either way.
+ * On a push to the default branch, queue a `discover` job that finds the scripts it added.
+ * The webhook is answered as soon as the job is stored: finding scripts calls GitHub,
+ * which may be slow or failing, and a queued job is retried where a webhook is not.
  */
-export function handlePush(enqueue: EnqueueRuns, limits: ServerLimits) {
+export function handlePush(queuePush: QueuePush) {
   return async (context: Context<"push">): Promise<void> => {
     const facts = readPushFacts(context.payload);
     if (!facts.ok) {
@@ -31,27 +39,15 @@ export function handlePush(enqueue: EnqueueRuns, limits: ServerLimits) {
       context.log.warn("push ignored: the payload names no installation");
       return;
     }
-    const owner = push.repository.owner.login;
-    const repo = push.repository.name;
-    // The repository's settings as merged, so a PR cannot loosen them for its own script.
-    const repoConfig = await loadRepoConfig(context.octokit, { owner, repo, ref: push.after }, limits);
-    const { config } = repoConfig;
-    const scripts = await findAddedScripts(context.octokit, { owner, repo, before: push.before, after: push.after, scriptsDir: config.scriptsDir });
-    if (scripts.length === 0) return;
-    const configError = repoConfig.ok ? null : repoConfig.error;
-    const runIds = await enqueue(
-      scripts.map((path) => ({
-        owner,
-        repo,
-        installationId,
-        defaultBranch: defaultBranch!,
-        commit: push.after,
-        path,
-        forced: push.forced,
-        config,
-        configError,
-      })),
-    );
-    context.log.info({ commit: push.after, scripts, runIds, forced: push.forced, order: config.order }, `queued ${scripts.length} script run(s)`);
+    const jobId = await queuePush({
+      owner: push.repository.owner.login,
+      repo: push.repository.name,
+      installationId,
+      defaultBranch: defaultBranch!,
+      before: push.before,
+      after: push.after,
+      forced: push.forced,
+    });
+    context.log.info({ commit: push.after, jobId }, "push queued for discovery");
   };
 }

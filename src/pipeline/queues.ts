@@ -1,6 +1,6 @@
 import { FlowProducer, Queue, type ConnectionOptions } from "bullmq";
 
-export const QUEUE_NAMES = ["process", "execute", "cleanup"] as const;
+export const QUEUE_NAMES = ["discover", "process", "execute", "cleanup"] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** BullMQ connection options from a redis:// or rediss:// URL. */

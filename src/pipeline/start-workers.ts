@@ -3,8 +3,10 @@ import { Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "pino";
 import type { RunnerConfig } from "../config.js";
 import type { GitHubClient } from "../github/octokit.js";
+import type { ServerLimits } from "../github/repo-config.js";
 import { BundleStore } from "./bundle-store.js";
 import { cleanupStep } from "./cleanup-step.js";
+import { discoverStep } from "./discover-step.js";
 import { githubStepOptions } from "./enqueue-run.js";
 import { executeStep } from "./execute-step.js";
 import { ExecutionLedger } from "./execution-ledger.js";
@@ -22,6 +24,7 @@ export interface WorkerSettings {
   /** Every value to redact: the app's own secrets and the values of SCRIPT_ENV variables. */
   secrets: string[];
   githubStepAttempts: number;
+  limits: ServerLimits;
   /** How long a job's lock lasts without renewal; a dead worker's jobs count as stalled after it. */
   lockMs: number;
   octokitFor(installationId: number): Promise<GitHubClient>;
@@ -52,6 +55,11 @@ export function startWorkers(settings: WorkerSettings): Workers {
   };
   const lockOptions = { lockDuration: settings.lockMs, stalledInterval: settings.lockMs };
 
+  const discoverWorker = new Worker(
+    "discover",
+    discoverStep({ octokitFor: settings.octokitFor, flows: queues.flows, limits: settings.limits, githubStepAttempts: settings.githubStepAttempts }),
+    { connection, prefix, concurrency, ...lockOptions },
+  );
   const processWorker = new Worker("process", processStep({ ...settings, bundles }), { connection, prefix, concurrency, ...lockOptions });
   // A stalled execute job (its worker died mid-run) must fail, never be picked up again:
   // the script may have partly run, and only a person may decide to run it again.
@@ -69,11 +77,11 @@ export function startWorkers(settings: WorkerSettings): Workers {
     }),
     { connection, prefix, concurrency, ...lockOptions },
   );
-  const workers = [processWorker, executeWorker, cleanupWorker];
+  const workers: Worker[] = [discoverWorker, processWorker, executeWorker, cleanupWorker];
 
   for (const worker of workers) {
-    worker.on("failed", (job: Job<RunJobData> | undefined, error: Error) => {
-      log.error({ queue: worker.name, runId: job?.data.runId, attempt: job?.attemptsMade, err: error }, `${worker.name} job failed`);
+    worker.on("failed", (job: Job | undefined, error: Error) => {
+      log.error({ queue: worker.name, jobId: job?.id, attempt: job?.attemptsMade, err: error }, `${worker.name} job failed`);
     });
     worker.on("error", (error) => log.error({ queue: worker.name, err: error }, "worker error"));
   }
@@ -93,14 +101,14 @@ export function startWorkers(settings: WorkerSettings): Workers {
   executeWorker.on("active", (job: Job<RunJobData>) => running.set(job.id!, job));
   executeWorker.on("completed", (job: Job<RunJobData>) => running.delete(job.id!));
   executeWorker.on("failed", (job: Job<RunJobData> | undefined) => job && running.delete(job.id!));
-  log.info({ concurrency }, "workers started for process, execute and cleanup");
+  log.info({ concurrency }, "workers started for discover, process, execute and cleanup");
 
   return {
     async close(graceMs) {
       const stopping = [...running.values()];
       const timer = setTimeout(() => shutdown.abort(), graceMs);
       // Stop taking new scripts; those running finish, or are stopped after the grace period.
-      await Promise.all([processWorker.close(), executeWorker.close()]);
+      await Promise.all([discoverWorker.close(), processWorker.close(), executeWorker.close()]);
       clearTimeout(timer);
       // Their logs are committed by this process's cleanup worker before it stops too.
       const cleanups = stopping.map((job) => {

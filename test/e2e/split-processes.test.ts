@@ -15,7 +15,9 @@ describe("web and workers in separate processes", () => {
     expect(h.app.lines.some((line) => String(line.msg).startsWith("workers started"))).toBe(false);
     const path = "scripts/split.ts";
     const merged = await h.mergeAndPush({ [path]: recordingScript("split") });
-    expect(await h.queues.process.getJobState(merged.runIds[path]!)).toBe("waiting");
+    // The web process only stored the push; nothing is discovered or run without a worker.
+    expect(await h.queues.discover.getJobCounts("waiting")).toEqual({ waiting: 1 });
+    expect(await h.queues.process.getJob(merged.runIds[path]!)).toBeUndefined();
 
     const worker = await h.spawnApp(["worker"]);
     expect(worker.url).toBeNull();
