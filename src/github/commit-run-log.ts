@@ -1,6 +1,6 @@
+import { createHash } from "node:crypto";
 import { enableAutoMerge, type AutoMerge } from "./enable-auto-merge.js";
 import { openCleanupPullRequest } from "./open-cleanup-pull-request.js";
-import { readRepoEntry } from "./read-file-at-commit.js";
 import type { GitHubClient } from "./octokit.js";
 
 export interface RunLogCommit {
@@ -77,11 +77,12 @@ async function runLogAt(
   commit: string,
 ): Promise<{ done: boolean; script: boolean }> {
   const { owner, repo } = change;
-  const [existingLog, script] = await Promise.all([
-    readRepoEntry(octokit, { owner, repo, commit, path: change.logPath }),
-    pathExists(octokit, { owner, repo, commit, path: change.scriptPath }),
+  const [logSha, scriptSha] = await Promise.all([
+    shaAt(octokit, { owner, repo, commit, path: change.logPath }),
+    shaAt(octokit, { owner, repo, commit, path: change.scriptPath }),
   ]);
-  return { done: existingLog.kind === "file" && existingLog.text === change.log && !script, script };
+  // Compare git blob ids, not contents: the contents API leaves out files over 1 MB.
+  return { done: logSha === gitBlobSha(change.log) && scriptSha === null, script: scriptSha !== null };
 }
 
 /** Log added, script deleted, parent = `head`. Returns the new commit's sha. */
@@ -183,15 +184,19 @@ function isReferenceExists(error: unknown): boolean {
   return status === 422 && /reference already exists/i.test(text);
 }
 
-async function pathExists(
-  octokit: GitHubClient,
-  at: { owner: string; repo: string; commit: string; path: string },
-): Promise<boolean> {
+/** The git object id at `path` (a directory listing counts as present), or null when nothing is there. */
+async function shaAt(octokit: GitHubClient, at: { owner: string; repo: string; commit: string; path: string }): Promise<string | null> {
   try {
-    await octokit.rest.repos.getContent({ owner: at.owner, repo: at.repo, path: at.path, ref: at.commit });
-    return true;
+    const { data } = await octokit.rest.repos.getContent({ owner: at.owner, repo: at.repo, path: at.path, ref: at.commit });
+    return Array.isArray(data) ? "directory" : data.sha;
   } catch (error) {
-    if ((error as { status?: number }).status === 404) return false;
+    if ((error as { status?: number }).status === 404) return null;
     throw error;
   }
+}
+
+/** The id git gives a blob with this content. */
+export function gitBlobSha(text: string): string {
+  const bytes = Buffer.from(text, "utf8");
+  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 }

@@ -1,6 +1,6 @@
 import nock from "nock";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { commitRunLog } from "../../../src/github/commit-run-log.js";
+import { commitRunLog, gitBlobSha } from "../../../src/github/commit-run-log.js";
 import { TestOctokit } from "../../helpers/test-probot.js";
 
 const API = "https://api.github.com";
@@ -18,7 +18,7 @@ const CLEANUP_REF = "/repos/acme/widgets/git/ref/heads%2Fchorebot%2Fcleanup-r1";
 const PR_URL = "https://github.com/acme/widgets/pull/7";
 const sha = (c: string) => c.repeat(40);
 const octokit = () => new TestOctokit({ auth: "token" });
-const file = (path: string, content: string) => ({ type: "file", path, encoding: "base64", content: Buffer.from(content).toString("base64") });
+const file = (path: string, content: string) => ({ type: "file", path, sha: gitBlobSha(content), encoding: "base64", content: Buffer.from(content).toString("base64") });
 const pull = (autoMerge: object | null = null) => ({ number: 7, html_url: PR_URL, node_id: "PR_kwDO7", auto_merge: autoMerge });
 
 /** The repository's contents at `head` as far as the log and the script are concerned. */
@@ -285,5 +285,13 @@ describe("commitRunLog", () => {
     builds(sha("a"), sha("c")).patch("/repos/acme/widgets/git/refs/heads%2Fmain").reply(422, { message: "Object does not exist" });
 
     await expect(commitRunLog(octokit(), change)).rejects.toMatchObject({ status: 422, message: expect.stringContaining("Object does not exist") });
+  });
+});
+
+describe("gitBlobSha", () => {
+  it("is the id git itself gives the log's bytes", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const text = "---\nstatus: succeeded\n---\n\n# ✅ done\n";
+    expect(gitBlobSha(text)).toBe(execFileSync("git", ["hash-object", "--stdin"], { input: text }).toString().trim());
   });
 });
