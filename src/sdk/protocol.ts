@@ -1,0 +1,41 @@
+// The messages a script sends to its worker over the report channel: one JSON object per
+// line on the UNIX socket named by CHOREBOT_CHANNEL (inherited by worker threads and child
+// processes, so they can report too). Shared by the SDK (in the script) and the runner.
+
+export const CHANNEL_ENV = "CHOREBOT_CHANNEL";
+/** JSON object of raw input strings (name → value) for a defineScript script. */
+export const INPUTS_ENV = "CHOREBOT_INPUTS";
+/** When "1", a defineScript script reports its definition and exits without running. */
+export const DESCRIBE_ENV = "CHOREBOT_DESCRIBE";
+
+export type InputType = "string" | "int" | "float" | "bool" | "file";
+
+/** What a script declares, as the worker and the UIs see it (no functions). */
+export interface ScriptDescription {
+  description: string | null;
+  inputs: Record<
+    string,
+    {
+      type: InputType;
+      required: boolean;
+      default?: string | number | boolean;
+      description?: string;
+      min?: number;
+      max?: number;
+      pattern?: string;
+      choices?: string[];
+      secret?: boolean;
+    }
+  >;
+  concurrency: "none" | "self" | "global";
+  timeoutMs: number | null;
+}
+
+export type ReportMessage =
+  | { type: "log"; message: string }
+  | { type: "counter"; name: string; op: "set" | "inc"; value: number }
+  | { type: "progress"; done: number; total: number | null }
+  | { type: "fail"; reason: string }
+  | { type: "result"; value: unknown }
+  | { type: "inputs"; values: Record<string, unknown> }
+  | { type: "describe"; description: ScriptDescription };
