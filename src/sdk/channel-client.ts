@@ -1,0 +1,116 @@
+import { createConnection, type Socket } from "node:net";
+import type { ReportMessage } from "./protocol.js";
+
+/** Where report messages go. */
+export interface ChannelClient {
+  send(message: ReportMessage): void;
+  /** Resolves once everything sent so far has been handed to the OS (or dropped on error). */
+  flush(): Promise<void>;
+}
+
+/**
+ * JSON lines over the UNIX socket at `path`: connects on the first message, queues until
+ * connected. The socket never keeps the process alive by itself, but pending connects and
+ * writes do, so a script that simply ends still delivers what it sent. If the channel
+ * fails, says so once on stderr and prints the rest to stdout instead.
+ */
+export function createSocketClient(path: string): ChannelClient {
+  let socket: Socket | null = null;
+  let connected = false;
+  let fallback: ChannelClient | null = null;
+  const queue: string[] = [];
+  let pendingWrites = 0;
+  let waiters: Array<() => void> = [];
+
+  const settle = (): void => {
+    if (pendingWrites > 0 || (queue.length > 0 && fallback === null)) return;
+    const done = waiters;
+    waiters = [];
+    for (const resolve of done) resolve();
+  };
+  const write = (line: string): void => {
+    pendingWrites++;
+    socket?.write(line, () => {
+      if (fallback === null) pendingWrites--;
+      settle();
+    });
+  };
+  const broken = (error: Error): void => {
+    if (fallback !== null) return;
+    process.stderr.write(`chorebot: report channel ${path} failed (${error.message}); reporting to stdout instead\n`);
+    fallback = createStdoutClient();
+    for (const line of queue.splice(0)) fallback.send(JSON.parse(line) as ReportMessage);
+    pendingWrites = 0;
+    socket?.destroy();
+    settle();
+  };
+  const connect = (): void => {
+    socket = createConnection(path);
+    socket.on("error", broken);
+    socket.once("connect", () => {
+      connected = true;
+      socket?.unref();
+      for (const line of queue.splice(0)) write(line);
+      settle();
+    });
+  };
+
+  return {
+    send(message) {
+      if (fallback !== null) return fallback.send(message);
+      const line = `${JSON.stringify(message)}\n`;
+      if (connected) return write(line);
+      queue.push(line);
+      if (socket === null) connect();
+    },
+    flush() {
+      if (fallback !== null) return Promise.resolve();
+      return new Promise((resolve) => {
+        waiters.push(resolve);
+        settle();
+      });
+    },
+  };
+}
+
+/** Outside a chorebot run: readable lines on stdout (`[log] msg`, `[counter] name=n`, `[progress] 42%`). */
+export function createStdoutClient(write: (line: string) => void = (line) => process.stdout.write(line)): ChannelClient {
+  const totals = new Map<string, number>();
+  return {
+    send(message) {
+      write(`${formatMessage(message, totals)}\n`);
+    },
+    flush: () => Promise.resolve(),
+  };
+}
+
+/** One human-readable line; counters are shown as running totals kept in `totals`. */
+export function formatMessage(message: ReportMessage, totals = new Map<string, number>()): string {
+  switch (message.type) {
+    case "log":
+      return `[log] ${message.message}`;
+    case "counter": {
+      const value = message.op === "set" ? message.value : (totals.get(message.name) ?? 0) + message.value;
+      totals.set(message.name, value);
+      return `[counter] ${message.name}=${value}`;
+    }
+    case "progress": {
+      if (message.total === null) return `[progress] ${message.done}`;
+      const percent = message.total === 0 ? 100 : Math.floor((message.done / message.total) * 100);
+      return message.total === 1 ? `[progress] ${percent}%` : `[progress] ${message.done}/${message.total} (${percent}%)`;
+    }
+    case "fail":
+      return `[fail] ${message.reason}`;
+    case "result":
+      return `[result] ${JSON.stringify(message.value)}`;
+    case "inputs":
+      return `[inputs] ${JSON.stringify(message.values)}`;
+    case "describe":
+      return `[describe] ${JSON.stringify(message.description)}`;
+  }
+}
+
+/** The socket client when CHOREBOT_CHANNEL names one, else the stdout fallback. */
+export function createChannelClient(path: string | undefined): ChannelClient {
+  return path === undefined || path === "" ? createStdoutClient() : createSocketClient(path);
+}

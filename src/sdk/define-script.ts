@@ -1,0 +1,89 @@
+import { isRequired, type InputDeclarations, type InputValues } from "./inputs.js";
+import { parseDuration, type Duration } from "./parse-duration.js";
+import type { ScriptDescription } from "./protocol.js";
+import type { Counter, ProgressValue } from "./reporter.js";
+
+/** Marks a defineScript() result, across copies of the SDK (Symbol.for is process-wide). */
+export const SCRIPT_MARK: unique symbol = Symbol.for("chorebot.script") as never;
+
+export type Concurrency = "none" | "self" | "global";
+const CONCURRENCY: readonly Concurrency[] = ["none", "self", "global"];
+
+export interface RunContext<V> {
+  inputs: V;
+  /** Formats its arguments like console.log and reports one log line. */
+  log: (...args: unknown[]) => void;
+  counter: Counter;
+  progress: (value: ProgressValue) => void;
+  /** Reports the reason and ends the run with exit code 1 (throws; do not catch it). */
+  fail: (reason: string) => never;
+  /** Aborted when the run is stopped (SIGTERM/SIGINT: timeout or cancel); stop cleanly. */
+  signal: AbortSignal;
+}
+
+export interface ScriptDefinition<I extends InputDeclarations = InputDeclarations, R = unknown> {
+  description?: string;
+  inputs?: I;
+  /** Default "self": one run of this script at a time. */
+  concurrency?: Concurrency;
+  /** "90s", "20m", "2h" or a number of seconds. */
+  timeout?: Duration;
+  /** Its return value is reported as the run's result (JSON). */
+  run(context: RunContext<InputValues<I>>): R | Promise<R>;
+}
+
+export type DefinedScript<I extends InputDeclarations = InputDeclarations, R = unknown> = ScriptDefinition<I, R> & {
+  readonly [SCRIPT_MARK]: true;
+};
+
+/** Declares a script: `export default defineScript({ inputs, run })`. Checks the definition at once. */
+export function defineScript<I extends InputDeclarations = {}, R = unknown>(definition: ScriptDefinition<I, R>): DefinedScript<I, R> {
+  if (typeof definition?.run !== "function") throw new Error("defineScript: `run` must be a function");
+  if (definition.concurrency !== undefined && !CONCURRENCY.includes(definition.concurrency)) {
+    throw new Error(`defineScript: concurrency must be one of ${CONCURRENCY.join(", ")}, got ${JSON.stringify(definition.concurrency)}`);
+  }
+  if (definition.timeout !== undefined) parseDuration(definition.timeout);
+  for (const [name, input] of Object.entries(definition.inputs ?? {})) {
+    if (typeof input?.kind !== "string") throw new Error(`defineScript: input ${JSON.stringify(name)} is not an input (use string(), int(), …)`);
+  }
+  return Object.freeze({ ...definition, [SCRIPT_MARK]: true as const });
+}
+
+export function isDefinedScript(value: unknown): value is DefinedScript {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[SCRIPT_MARK] === true &&
+    typeof (value as { run?: unknown }).run === "function"
+  );
+}
+
+/**
+ * What a script declares, without functions: for the worker and the UIs. `required` is true
+ * when a caller must supply the input (no default, not optional). Secret inputs' defaults
+ * are left out.
+ */
+export function describeScript(definition: ScriptDefinition<InputDeclarations, unknown>): ScriptDescription {
+  const inputs: ScriptDescription["inputs"] = {};
+  for (const [name, input] of Object.entries(definition.inputs ?? {})) {
+    const o = input.options;
+    const secret = o.secret === true;
+    inputs[name] = {
+      type: input.kind,
+      required: isRequired(input),
+      ...(o.default !== undefined && !secret ? { default: o.default as string | number | boolean } : {}),
+      ...(o.description !== undefined ? { description: o.description } : {}),
+      ...(o.min !== undefined ? { min: o.min } : {}),
+      ...(o.max !== undefined ? { max: o.max } : {}),
+      ...(o.pattern !== undefined ? { pattern: o.pattern.source } : {}),
+      ...(o.choices !== undefined ? { choices: [...o.choices] } : {}),
+      ...(secret ? { secret: true } : {}),
+    };
+  }
+  return {
+    description: definition.description ?? null,
+    inputs,
+    concurrency: definition.concurrency ?? "self",
+    timeoutMs: definition.timeout === undefined ? null : parseDuration(definition.timeout),
+  };
+}

@@ -1,0 +1,102 @@
+import { describeScript, isDefinedScript, type DefinedScript } from "./define-script.js";
+import { coerceInputs } from "./inputs.js";
+import { DESCRIBE_ENV, INPUTS_ENV } from "./protocol.js";
+import { fail, getReporter, isScriptFailure, type Reporter } from "./reporter.js";
+
+/** Results larger than this, serialised, are replaced by `{ truncated: true, bytes }`. */
+export const MAX_RESULT_BYTES = 64 * 1024;
+const SECRET_MASK = "[SECRET]";
+
+/**
+ * Runs a bundled script module's `defineScript` default export (a plain script already ran on
+ * import: then this does nothing). CHOREBOT_DESCRIBE=1 → reports the description, exit 0.
+ * Otherwise: inputs from CHOREBOT_INPUTS (bad → exit 2), run, report the result, exit 0;
+ * fail() or a throw → exit 1. The channel is flushed before every exit.
+ */
+export async function runScriptModule(namespace: Record<string, unknown>): Promise<void> {
+  const script = namespace.default;
+  if (!isDefinedScript(script)) return;
+  const reporter = getReporter();
+  if (process.env[DESCRIBE_ENV] === "1") {
+    reporter.send({ type: "describe", description: describeScript(script) });
+    return exit(reporter, 0);
+  }
+
+  const raw = parseRawInputs(process.env[INPUTS_ENV]);
+  const coerced = "error" in raw ? { ok: false as const, errors: [raw.error] } : coerceInputs(script.inputs ?? {}, raw.values);
+  if (!coerced.ok) {
+    process.stderr.write(`chorebot: invalid inputs:\n${coerced.errors.map((e) => `  ${e}\n`).join("")}`);
+    reporter.send({ type: "fail", reason: `invalid inputs: ${coerced.errors.join("; ")}` });
+    return exit(reporter, 2);
+  }
+  reporter.send({ type: "inputs", values: maskSecrets(script, coerced.values) });
+
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!controller.signal.aborted) controller.abort(new Error(`stopped by ${signal}`));
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+
+  let value: unknown;
+  try {
+    value = await script.run({
+      inputs: coerced.values,
+      log: (...args) => reporter.log(...args),
+      counter: reporter.counter,
+      progress: (p) => reporter.progress(p),
+      fail,
+      signal: controller.signal,
+    });
+  } catch (error) {
+    if (isScriptFailure(error)) process.stderr.write(`chorebot: failed: ${error.message}\n`);
+    else process.stderr.write(`${error instanceof Error ? (error.stack ?? String(error)) : `thrown: ${String(error)}`}\n`);
+    return exit(reporter, 1);
+  }
+  reporter.send({ type: "result", value: boundedResult(value) });
+  return exit(reporter, 0);
+}
+
+async function exit(reporter: Reporter, code: number): Promise<never> {
+  await reporter.flush();
+  process.exit(code);
+}
+
+function parseRawInputs(text: string | undefined): { values: Record<string, string> } | { error: string } {
+  if (text === undefined || text.trim() === "") return { values: {} };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    return { error: `${INPUTS_ENV} is not JSON: ${(error as Error).message}` };
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return { error: `${INPUTS_ENV} must be a JSON object` };
+  const values: Record<string, string> = {};
+  for (const [name, value] of Object.entries(parsed)) {
+    if (value === null) continue;
+    if (typeof value === "object") return { error: `${name}: must be a string, got ${JSON.stringify(value)}` };
+    values[name] = String(value);
+  }
+  return { values };
+}
+
+function maskSecrets(script: DefinedScript, values: Record<string, unknown>): Record<string, unknown> {
+  const masked: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(values)) {
+    masked[name] = script.inputs?.[name]?.options.secret === true && value !== undefined ? SECRET_MASK : value;
+  }
+  return masked;
+}
+
+/** The JSON form of a result (undefined → null), or a marker when it is too large or not JSON. */
+export function boundedResult(value: unknown, maxBytes = MAX_RESULT_BYTES): unknown {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (error) {
+    return { unserializable: true, error: (error as Error).message };
+  }
+  if (json === undefined) return null;
+  const bytes = Buffer.byteLength(json);
+  return bytes > maxBytes ? { truncated: true, bytes } : (JSON.parse(json) as unknown);
+}

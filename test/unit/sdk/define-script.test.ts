@@ -1,0 +1,84 @@
+import { describe, expect, test } from "vitest";
+import { defineScript, describeScript, isDefinedScript } from "../../../src/sdk/define-script.js";
+import { bool, file, float, int, string } from "../../../src/sdk/inputs.js";
+import { parseDuration } from "../../../src/sdk/parse-duration.js";
+
+describe("parseDuration", () => {
+  test.each([
+    [90, 90_000],
+    [0.5, 500],
+    ["90s", 90_000],
+    ["20m", 1_200_000],
+    ["2h", 7_200_000],
+    ["1.5h", 5_400_000],
+    ["1h30m", 5_400_000],
+    ["1h 30m", 5_400_000],
+    ["250ms", 250],
+    ["1d", 86_400_000],
+    [" 5s ", 5000],
+  ])("%j → %d ms", (input, ms) => {
+    expect(parseDuration(input)).toBe(ms);
+  });
+
+  test.each([["20"], ["m"], ["20 minutes"], ["-5s"], ["0s"], [0], [-1], [Number.NaN], [Infinity], [""], ["5s x"]])("%j is rejected", (input) => {
+    expect(() => parseDuration(input)).toThrow(/invalid duration/);
+  });
+});
+
+describe("defineScript", () => {
+  test("marks the definition with Symbol.for('chorebot.script')", () => {
+    const script = defineScript({ run: () => 1 });
+    expect((script as unknown as Record<symbol, unknown>)[Symbol.for("chorebot.script")]).toBe(true);
+    expect(isDefinedScript(script)).toBe(true);
+    expect(isDefinedScript({ run: () => 1 })).toBe(false);
+    expect(isDefinedScript(null)).toBe(false);
+  });
+
+  test("rejects bad definitions at once", () => {
+    expect(() => defineScript({ timeout: "soon", run() {} })).toThrow(/invalid duration/);
+    expect(() => defineScript({ concurrency: "many" as "none", run() {} })).toThrow(/concurrency must be one of/);
+    expect(() => defineScript({} as never)).toThrow(/run/);
+    expect(() => defineScript({ inputs: { a: "string" as never }, run() {} })).toThrow(/input "a" is not an input/);
+  });
+});
+
+describe("describeScript", () => {
+  test("no functions, patterns as source, defaults, secret flag, timeout in ms", () => {
+    const script = defineScript({
+      description: "Re-send welcome emails",
+      inputs: {
+        since: string({ required: true, validate: () => true, pattern: /^\d{4}-/, description: "ISO date" }),
+        limit: int({ default: 100, min: 1, max: 1000 }),
+        ratio: float({ optional: true }),
+        dryRun: bool({ default: false }),
+        ids: file({ optional: true }),
+        env: string({ choices: ["staging", "production"] as const }),
+        token: string({ secret: true, default: "dev-token" }),
+      },
+      concurrency: "global",
+      timeout: "20m",
+      run: () => undefined,
+    });
+    const description = describeScript(script);
+    expect(description).toEqual({
+      description: "Re-send welcome emails",
+      inputs: {
+        since: { type: "string", required: true, pattern: "^\\d{4}-", description: "ISO date" },
+        limit: { type: "int", required: false, default: 100, min: 1, max: 1000 },
+        ratio: { type: "float", required: false },
+        dryRun: { type: "bool", required: false, default: false },
+        ids: { type: "file", required: false },
+        env: { type: "string", required: true, choices: ["staging", "production"] },
+        token: { type: "string", required: false, secret: true },
+      },
+      concurrency: "global",
+      timeoutMs: 1_200_000,
+    });
+    expect(JSON.parse(JSON.stringify(description))).toEqual(description);
+  });
+
+  test("defaults: no description, self, no timeout", () => {
+    expect(describeScript(defineScript({ run() {} }))).toEqual({ description: null, inputs: {}, concurrency: "self", timeoutMs: null });
+    expect(describeScript(defineScript({ timeout: 90, run() {} })).timeoutMs).toBe(90_000);
+  });
+});
