@@ -1,6 +1,7 @@
 // The data that travels through the pipeline: webhook → process → execute → cleanup.
 // Everything here is JSON-serialisable because BullMQ stores it in Redis.
 import type { RepoConfig } from "./github/repo-config.js";
+import type { ScriptDescription } from "./sdk/protocol.js";
 
 export const RUN_STATUSES = ["succeeded", "failed", "timed_out", "cancelled", "lost", "refused"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -63,4 +64,37 @@ export interface ExecutionResult {
   output: CapturedOutput;
   /** A one-line explanation for anything but a clean exit, e.g. "timed out after 900 s". */
   message: string | null;
+  /**
+   * What the script reported over the report channel (the SDK: inputs, log, counter,
+   * progress, fail, its result). Absent when nothing arrived on the channel, as for a plain
+   * script: its record is exactly what it was before the SDK existed.
+   */
+  report?: ExecutionReport;
+}
+
+export interface ReportLog {
+  /** Milliseconds since the script started, like OutputLine's. */
+  t: number;
+  message: string;
+}
+
+/** The messages of a run, aggregated; every free text already redacted. */
+export interface ExecutionReport {
+  /** The inputs as the script parsed them (name → value); null when it did not report them. */
+  inputs: Record<string, unknown> | null;
+  /** Final values (a set replaces, an inc adds). */
+  counters: Record<string, number>;
+  /** The last progress reported. */
+  progress: { done: number; total: number | null } | null;
+  /** The last result reported (JSON); undefined when none (a `run` that returned nothing). */
+  result: unknown;
+  /** The first reason a script failed itself with; the run is then `failed` with this message. */
+  failReason: string | null;
+  /** The first logs, in order of arrival; later ones are only counted in `droppedLogs`. */
+  logs: ReportLog[];
+  droppedLogs: number;
+  /** What the script declared, in describe mode. */
+  description: ScriptDescription | null;
+  /** Lines on the channel that were not messages (malformed, oversized) or over a limit. */
+  rejectedLines: number;
 }

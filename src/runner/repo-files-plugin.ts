@@ -29,6 +29,7 @@ export interface RepoFiles {
 /**
  * An esbuild plugin that takes every relative import from `readFile(repoRelativePosixPath)`
  * and leaves bare package imports and `node:` builtins external, to be resolved at run time.
+ * Imports from files on disk (the SDK, see sdk-plugin.ts) are left to esbuild.
  */
 export function repoFilesPlugin(readFile: (path: string) => Promise<string | null>): RepoFiles {
   // Resolution probes a file before esbuild loads it; read each path once (they may be API calls).
@@ -62,6 +63,8 @@ export function repoFilesPlugin(readFile: (path: string) => Promise<string | nul
     setup(build) {
       build.onResolve({ filter: /.*/ }, (args) => {
         if (args.kind === "entry-point") return resolve(posix.normalize(args.path), args.path);
+        // Imports of the SDK's own files, which come from the app on disk (see sdk-plugin.ts).
+        if (args.namespace === "file") return undefined;
         if (args.path.startsWith("/")) {
           return { errors: [{ text: `"${args.path}" is an absolute path; import repository files relatively` }] };
         }
@@ -76,6 +79,11 @@ export function repoFilesPlugin(readFile: (path: string) => Promise<string | nul
     },
   };
   return { plugin, readFailure: () => failure };
+}
+
+/** Whether an esbuild file name (metafile, errors) is a repository file. */
+export function isRepoFile(esbuildFile: string): boolean {
+  return esbuildFile.startsWith(`${REPO_NAMESPACE}:`);
 }
 
 /** esbuild names files in a plugin namespace `namespace:path` (metafile, errors); users know the path. */

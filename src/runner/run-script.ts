@@ -3,21 +3,35 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import type { ExecutionResult, OutputLine, RunStatus } from "../run-types.js";
+import type { ExecutionReport, ExecutionResult, OutputLine, RunStatus } from "../run-types.js";
+import { CHANNEL_ENV, DESCRIBE_ENV, INPUTS_ENV, type ReportMessage } from "../sdk/protocol.js";
 import { LIFELINE_FD, writeBareImportHook } from "./bare-import-hook.js";
 import { OutputCapture } from "./output-capture.js";
+import { ReportAggregator } from "./report-aggregator.js";
+import { openReportChannel, type ReportChannelStats } from "./report-channel.js";
 
 // After the script exits and its process group is killed, its pipes close at once, unless
 // something escaped the group (setsid) and still holds them: never wait on that for long.
 const DRAIN_TIMEOUT_MS = 2000;
 // setTimeout fires at once for longer delays (~24.8 days); a longer timeout means "never".
 const MAX_TIMER_MS = 2 ** 31 - 1;
+// The run's `message` is one line; the whole fail reason is in `report.failReason`.
+const MAX_MESSAGE_CHARS = 300;
 
 export interface RunScriptOptions {
   code: string;
   cwd: string;
-  /** The child's whole environment; nothing is inherited. */
+  /**
+   * The child's whole environment; nothing is inherited. The runner adds CHOREBOT_CHANNEL
+   * (always) and CHOREBOT_INPUTS / CHOREBOT_DESCRIBE (when asked to), over any of the same name.
+   */
   env: Record<string, string>;
+  /** Raw input strings for an SDK script, passed as JSON in CHOREBOT_INPUTS. */
+  inputs?: Record<string, string>;
+  /** Sets CHOREBOT_DESCRIBE=1: an SDK script reports its definition and exits without running. */
+  describe?: boolean;
+  /** Every valid report message as it arrives, already redacted (see ExecutionResult.report). */
+  onReport?: (message: ReportMessage) => void;
   timeoutMs: number;
   maxOutputBytes?: number;
   redact?: (text: string) => string;
@@ -34,42 +48,83 @@ type Outcome =
   | { started: false; error: Error };
 
 /**
- * Runs a bundled ES module with `node` in its own process group and captures its output.
+ * Runs a bundled ES module with `node` in its own process group and captures its output,
+ * and what it reports over the report channel (a UNIX socket in the run's temp dir, named
+ * by CHOREBOT_CHANNEL) into `report`. A script that reported `fail` is `failed` with the
+ * reason as `message`, whatever its exit code (a timeout or cancellation still says so).
  * Script behaviour (non-zero exit, crash, hang, noise) is a result, never an exception.
  */
 export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
   const dir = await mkdtemp(join(tmpdir(), "chorebot-run-"));
   try {
     const script = join(dir, "script.mjs");
-    const [hook] = await Promise.all([writeBareImportHook(dir), writeFile(script, o.code)]);
-    const startedAt = new Date();
-    const start = performance.now();
-    const capture = new OutputCapture({
-      startedAt: start,
-      ...(o.maxOutputBytes === undefined ? {} : { maxBytes: o.maxOutputBytes }),
+    let start = performance.now();
+    const report = new ReportAggregator({
+      now: () => Math.max(0, Math.floor(performance.now() - start)),
       ...(o.redact === undefined ? {} : { redact: o.redact }),
-      ...(o.onLine === undefined ? {} : { onLine: o.onLine }),
     });
-    const outcome = await supervise(o, ["--import", hook, script], capture);
-    const verdict = judge(outcome, o.timeoutMs);
-    const output = capture.end();
-    return {
-      status: verdict.status,
-      exitCode: outcome.started ? outcome.code : null,
-      signal: outcome.started ? outcome.signal : null,
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      durationMs: Math.round(performance.now() - start),
-      output,
-      message: verdict.message,
-    };
+    const [hook, channel] = await Promise.all([
+      writeBareImportHook(dir),
+      openReportChannel(dir, (message) => {
+        const kept = report.add(message);
+        if (kept !== null) o.onReport?.(kept);
+      }),
+      writeFile(script, o.code),
+    ]);
+    let channelStats: Promise<ReportChannelStats> | null = null;
+    const closeChannel = (): Promise<ReportChannelStats> => (channelStats ??= channel.close());
+    try {
+      const env: Record<string, string> = {
+        ...o.env,
+        [CHANNEL_ENV]: channel.path,
+        ...(o.inputs === undefined ? {} : { [INPUTS_ENV]: JSON.stringify(o.inputs) }),
+        ...(o.describe === true ? { [DESCRIBE_ENV]: "1" } : {}),
+      };
+      const startedAt = new Date();
+      start = performance.now();
+      const capture = new OutputCapture({
+        startedAt: start,
+        ...(o.maxOutputBytes === undefined ? {} : { maxBytes: o.maxOutputBytes }),
+        ...(o.redact === undefined ? {} : { redact: o.redact }),
+        ...(o.onLine === undefined ? {} : { onLine: o.onLine }),
+      });
+      // The channel drains while the pipes do, once the script's group is gone.
+      const outcome = await supervise(o, env, ["--import", hook, script], capture, closeChannel);
+      const stats = await closeChannel();
+      const received = stats.lines + stats.oversized > 0;
+      const reported = received ? report.end(stats.malformed + stats.oversized) : undefined;
+      const verdict = judge(outcome, o.timeoutMs, reported);
+      const output = capture.end();
+      return {
+        status: verdict.status,
+        exitCode: outcome.started ? outcome.code : null,
+        signal: outcome.started ? outcome.signal : null,
+        startedAt: startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+        durationMs: Math.round(performance.now() - start),
+        output,
+        message: verdict.message,
+        ...(reported === undefined ? {} : { report: reported }),
+      };
+    } finally {
+      await closeChannel();
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-/** Spawns node, enforces the timeout and abort, and returns once its process group is gone. */
-async function supervise(o: RunScriptOptions, args: string[], capture: OutputCapture): Promise<Outcome> {
+/**
+ * Spawns node, enforces the timeout and abort, and returns once its process group is gone.
+ * `onGone` is called as soon as it is, before its pipes are drained.
+ */
+async function supervise(
+  o: RunScriptOptions,
+  env: Record<string, string>,
+  args: string[],
+  capture: OutputCapture,
+  onGone: () => void,
+): Promise<Outcome> {
   let child: ChildProcess;
   try {
     // detached: the script leads its own process group, so everything it spawns can be
@@ -78,7 +133,7 @@ async function supervise(o: RunScriptOptions, args: string[], capture: OutputCap
     // which makes the script kill its group.
     child = spawn(process.execPath, args, {
       cwd: o.cwd,
-      env: o.env,
+      env,
       stdio: ["ignore", "pipe", "pipe", "pipe"],
       detached: true,
     });
@@ -125,6 +180,7 @@ async function supervise(o: RunScriptOptions, args: string[], capture: OutputCap
 
   // Whatever the script left running (a `sleep 300`, a worker) goes with it.
   if (child.pid !== undefined) signalGroup(child.pid, "SIGKILL");
+  onGone();
   // Only now: the group is gone, so there is nothing left for the lifeline to stop.
   lifeline.destroy();
   let drainTimer: NodeJS.Timeout | undefined;
@@ -135,13 +191,20 @@ async function supervise(o: RunScriptOptions, args: string[], capture: OutputCap
   return { started: true, ...end, stoppedBy };
 }
 
-function judge(outcome: Outcome, timeoutMs: number): { status: RunStatus; message: string | null } {
+function judge(outcome: Outcome, timeoutMs: number, report: ExecutionReport | undefined): { status: RunStatus; message: string | null } {
   if (!outcome.started) return { status: "failed", message: `could not start node: ${outcome.error.message}` };
   if (outcome.stoppedBy === "timeout") return { status: "timed_out", message: `timed out after ${timeoutMs / 1000} s` };
   if (outcome.stoppedBy === "abort") return { status: "cancelled", message: "cancelled while running" };
+  const failReason = report?.failReason ?? null;
+  if (failReason !== null) return { status: "failed", message: oneLine(failReason) };
   if (outcome.signal !== null) return { status: "failed", message: `killed by ${outcome.signal}` };
   if (outcome.code === 0) return { status: "succeeded", message: null };
   return { status: "failed", message: `exited with code ${outcome.code}` };
+}
+
+function oneLine(text: string): string {
+  const line = text.replace(/\s*[\r\n]+\s*/g, " ").trim() || "failed";
+  return line.length <= MAX_MESSAGE_CHARS ? line : `${line.slice(0, MAX_MESSAGE_CHARS - 1)}…`;
 }
 
 /** The parent's end of a pipe the child was spawned with. */

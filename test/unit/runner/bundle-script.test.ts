@@ -1,5 +1,8 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
-import { bundleScript } from "../../../src/runner/bundle-script.js";
+import { bundleScript, isSdkBundle } from "../../../src/runner/bundle-script.js";
 
 /** A virtual repository that records which paths the bundler asked for. */
 function repo(files: Record<string, string>) {
@@ -132,5 +135,80 @@ describe("bundleScript", () => {
       throw outage;
     };
     await expect(bundleScript({ entry: "scripts/main.ts", readFile })).rejects.toBe(outage);
+  });
+
+  test("a plain script bundles exactly as before the SDK existed", async () => {
+    // The fixture is this sample's bundle from before `chorebot` resolved to the SDK.
+    const { readFile } = repo({
+      "scripts/main.ts": [
+        'import pg from "pg";',
+        'import { readFileSync } from "node:fs";',
+        'import { twice, type Row } from "./_helpers/math.js";',
+        'import config from "../config/app.json";',
+        'const lodash = require("lodash");',
+        "const rows: Row[] = [{ id: twice(21) }];",
+        "const value: number = await Promise.resolve(rows.length);",
+        "export default function main() { return value; }",
+        "console.log(pg, readFileSync, lodash, config.region, rows, value);",
+      ].join("\n"),
+      "scripts/_helpers/math.ts": "export interface Row { id: number }\nexport function twice(n: number): number { return n * 2; }\n",
+      "config/app.json": '{ "region": "eu-west-1" }\n',
+    });
+    const result = await bundleScript({ entry: "scripts/main.ts", readFile });
+    if (!result.ok) throw new Error(result.message);
+    expect(result.code).toBe(readFileSync(new URL("./fixtures/plain-bundle.mjs", import.meta.url), "utf8"));
+    expect(result.usesSdk).toBe(false);
+    expect(isSdkBundle(result.code)).toBe(false);
+    expect(result.files).toEqual(["scripts/_helpers/math.ts", "config/app.json", "scripts/main.ts"]);
+    expect(result.externals).toEqual(["lodash", "node:fs", "pg"]);
+  });
+
+  test("`chorebot` is the SDK shipped with the app, bundled from disk, never a package of the repository", async () => {
+    // Nothing named chorebot is installed anywhere the script or this repository could see.
+    for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
+      expect(existsSync(join(dir, "node_modules", "chorebot"))).toBe(false);
+    }
+    const { readFile, reads } = repo({
+      "scripts/main.ts": 'import { log } from "./_helpers/log.js";\nimport pg from "pg";\nlog(pg);\n',
+      "scripts/_helpers/log.ts": 'import { log } from "chorebot";\nexport { log };\n',
+    });
+    const result = await bundleScript({ entry: "scripts/main.ts", readFile });
+    if (!result.ok) throw new Error(result.message);
+    expect(result.usesSdk).toBe(true);
+    expect(isSdkBundle(result.code)).toBe(true);
+    // Only the repository's files and imports, though the SDK's are in the bundle.
+    expect(result.files).toEqual(["scripts/_helpers/log.ts", "scripts/main.ts"]);
+    expect(result.externals).toEqual(["pg"]);
+    expect(reads.every((path) => path.startsWith("scripts/"))).toBe(true);
+    expect(result.code).not.toMatch(/from "chorebot"/);
+    // SDK files are named relative to the app, the same on every machine.
+    expect(result.code).toMatch(/^\/\/ (src|dist)\/sdk\/runtime\.(ts|js)$/m);
+    expect(result.code).not.toContain(fileURLToPath(new URL("../../..", import.meta.url)));
+    // The script's module is handed to the SDK runtime.
+    expect(result.code).toMatch(/await runScriptModule\(\w+\);\s*$/);
+    expect(await bundleScript({ entry: "scripts/main.ts", readFile })).toEqual(result);
+  });
+
+  test("a type-only import of `chorebot` leaves a script plain", async () => {
+    const { readFile } = repo({ "scripts/main.ts": 'import type { RunContext } from "chorebot";\nconst c: RunContext<{}> | null = null;\nconsole.log(c);\n' });
+    const result = await bundleScript({ entry: "scripts/main.ts", readFile });
+    if (!result.ok) throw new Error(result.message);
+    expect(result.usesSdk).toBe(false);
+  });
+
+  test("`chorebot/…` subpaths are refused at the importing line", async () => {
+    const { readFile } = repo({ "scripts/main.ts": 'console.log(1);\nimport { x } from "chorebot/internal";\nconsole.log(x);\n' });
+    const result = await bundleScript({ entry: "scripts/main.ts", readFile });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toMatchObject([{ file: "scripts/main.ts", line: 2 }]);
+    expect(result.errors[0]?.text).toContain('import the chorebot SDK as "chorebot"');
+  });
+
+  test("isSdkBundle cannot be fooled by a plain script's contents", async () => {
+    const { readFile } = repo({ "scripts/main.ts": 'console.log("// chorebot: this script runs through the chorebot SDK runtime");\n' });
+    const result = await bundleScript({ entry: "scripts/main.ts", readFile });
+    if (!result.ok) throw new Error(result.message);
+    expect(isSdkBundle(result.code)).toBe(false);
   });
 });

@@ -84,7 +84,8 @@ describe("runScript", () => {
     const seen = JSON.parse(text(result, "stdout").join("")) as Record<string, string>;
     expect(seen.CHOREBOT_TEST_ALLOWED).toBe("visible");
     expect(seen).not.toHaveProperty("CHOREBOT_TEST_SECRET");
-    expect(seen).toEqual(scriptEnv);
+    // Plus where to report (the report channel), and nothing else.
+    expect(seen).toEqual({ ...scriptEnv, CHOREBOT_CHANNEL: expect.stringMatching(/chorebot-run-.*\.sock$/) });
   });
 
   test("redacts output before it is reported or kept", async () => {

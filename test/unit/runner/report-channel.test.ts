@@ -1,0 +1,178 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { connect, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { MAX_REPORT_LINE_BYTES, openReportChannel, parseReportLine } from "../../../src/runner/report-channel.js";
+import type { ReportMessage } from "../../../src/sdk/protocol.js";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "chorebot-channel-test-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function client(path: string): Promise<Socket> {
+  const socket = connect(path);
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("error", reject);
+  });
+  return socket;
+}
+
+/** Writes everything, then ends the connection. */
+function send(socket: Socket, data: string | Buffer): Promise<void> {
+  return new Promise((resolve) => socket.end(data, () => resolve()));
+}
+
+const log = (message: string): string => `${JSON.stringify({ type: "log", message })}\n`;
+
+describe("openReportChannel", () => {
+  test("takes lines from many connections, split anywhere, and counts what is not a message", async () => {
+    const received: ReportMessage[] = [];
+    const channel = await openReportChannel(dir, (m) => received.push(m));
+    expect(channel.path.startsWith(dir)).toBe(true);
+    const sockets = await Promise.all(Array.from({ length: 20 }, () => client(channel.path)));
+    await Promise.all(
+      sockets.map(async (socket, i) => {
+        const text = log(`a${i}`) + log(`b${i}`);
+        // Split mid-line and mid-character.
+        const bytes = Buffer.from(text.replace(`b${i}`, `b${i}é`));
+        socket.write(bytes.subarray(0, 7));
+        await new Promise((r) => setTimeout(r, 5));
+        await send(socket, bytes.subarray(7));
+      }),
+    );
+    const other = await client(channel.path);
+    await send(
+      other,
+      [
+        "not json",
+        "",
+        "   ",
+        '{"type":"nope"}',
+        '{"type":"counter","name":"x","op":"add","value":1}',
+        '{"type":"counter","name":"x","op":"inc","value":2}',
+        "[1,2]",
+        // The last line may lack its newline.
+        '{"type":"progress","done":1,"total":null}',
+      ].join("\r\n"),
+    );
+    const stats = await channel.close();
+    expect(received).toHaveLength(42);
+    for (let i = 0; i < 20; i++) {
+      expect(received).toContainEqual({ type: "log", message: `a${i}` });
+      expect(received).toContainEqual({ type: "log", message: `b${i}é` });
+    }
+    expect(received.slice(-2)).toEqual([
+      { type: "counter", name: "x", op: "inc", value: 2 },
+      { type: "progress", done: 1, total: null },
+    ]);
+    expect(stats).toEqual({ lines: 46, messages: 42, malformed: 4, oversized: 0, refusedConnections: 0 });
+  });
+
+  test("skips lines over 64 KiB without losing the lines around them", async () => {
+    const received: ReportMessage[] = [];
+    const channel = await openReportChannel(dir, (m) => received.push(m));
+    const socket = await client(channel.path);
+    const huge = log("x".repeat(MAX_REPORT_LINE_BYTES));
+    const justFits = log("y".repeat(MAX_REPORT_LINE_BYTES - 40));
+    // A huge line in pieces, one in one piece, and one unterminated at the end.
+    socket.write(log("before"));
+    for (let i = 0; i < huge.length; i += 1000) socket.write(huge.slice(i, i + 1000));
+    socket.write(huge + justFits + log("after"));
+    await send(socket, "z".repeat(MAX_REPORT_LINE_BYTES + 1));
+    const stats = await channel.close();
+    expect(received.map((m) => (m.type === "log" ? m.message.slice(0, 6) : m.type))).toEqual(["before", "yyyyyy", "after"]);
+    expect(stats).toMatchObject({ messages: 3, oversized: 3 });
+  });
+
+  test("throttles a flood: the worker parses at a bounded rate, and nothing is lost", async () => {
+    const times: number[] = [];
+    const channel = await openReportChannel(dir, () => times.push(performance.now()));
+    const total = 15_000;
+    const start = performance.now();
+    const sockets = await Promise.all(Array.from({ length: 3 }, () => client(channel.path)));
+    const line = log("flood");
+    await Promise.all(sockets.map((socket) => send(socket, line.repeat(total / 3))));
+    const stats = await channel.close();
+    expect(stats.messages).toBe(total);
+    expect(times).toHaveLength(total);
+    // 1000 messages per 100 ms window: 15,000 take at least 1.4 s.
+    expect((times.at(-1) ?? 0) - start).toBeGreaterThanOrEqual(1300);
+    const firstHalfSecond = times.filter((t) => t - start < 500).length;
+    expect(firstHalfSecond).toBeLessThanOrEqual(6000);
+  });
+
+  test("refuses connections beyond the limit, gives up on a connection held open, and survives a throwing receiver", async () => {
+    let calls = 0;
+    const channel = await openReportChannel(dir, () => {
+      calls += 1;
+      throw new Error("receiver bug");
+    });
+    const held = await client(channel.path);
+    held.write(log("held"));
+    const sockets: Socket[] = [];
+    for (let i = 0; i < 70; i++) {
+      const socket = connect(channel.path);
+      socket.on("error", () => {});
+      sockets.push(socket);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const started = performance.now();
+    const stats = await channel.close();
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(calls).toBe(1);
+    expect(stats.refusedConnections).toBe(7);
+    for (const socket of [...sockets, held]) socket.destroy();
+  });
+
+  test("close is idempotent and removes the socket", async () => {
+    const channel = await openReportChannel(dir, () => {});
+    const first = channel.close();
+    expect(channel.close()).toBe(first);
+    await first;
+    await expect(client(channel.path)).rejects.toThrow();
+  });
+});
+
+describe("parseReportLine", () => {
+  test("accepts the protocol's messages and keeps only its fields", () => {
+    expect(parseReportLine('{"type":"log","message":"hi","extra":1}')).toEqual({ type: "log", message: "hi" });
+    expect(parseReportLine('{"type":"result"}')).toEqual({ type: "result", value: undefined });
+    expect(parseReportLine('{"type":"result","value":{"a":[1]}}')).toEqual({ type: "result", value: { a: [1] } });
+    expect(parseReportLine('{"type":"fail","reason":"no"}')).toEqual({ type: "fail", reason: "no" });
+    expect(parseReportLine('{"type":"inputs","values":{"n":1}}')).toEqual({ type: "inputs", values: { n: 1 } });
+    const description = {
+      description: null,
+      inputs: { n: { type: "int", required: true, min: 1, bogus: "x" }, s: { type: "string", required: false, default: "a", secret: true } },
+      concurrency: "self",
+      timeoutMs: null,
+    };
+    expect(parseReportLine(JSON.stringify({ type: "describe", description }))).toEqual({
+      type: "describe",
+      description: { ...description, inputs: { n: { type: "int", required: true, min: 1 }, s: description.inputs.s } },
+    });
+  });
+
+  test("refuses anything else", () => {
+    for (const line of [
+      "",
+      "null",
+      '"log"',
+      '{"type":"log"}',
+      '{"type":"log","message":3}',
+      '{"type":"counter","name":"x","op":"inc","value":"1"}',
+      '{"type":"counter","name":"x","op":"inc","value":1e999}',
+      '{"type":"progress","done":1}',
+      '{"type":"inputs","values":[1]}',
+      '{"type":"describe","description":{"inputs":{},"concurrency":"all","timeoutMs":null,"description":null}}',
+      '{"type":"describe","description":{"inputs":{"a":{"type":"date","required":true}},"concurrency":"none","timeoutMs":null,"description":null}}',
+    ]) {
+      expect(parseReportLine(line), line).toBeNull();
+    }
+  });
+});
