@@ -2,13 +2,14 @@
 import { parseArgs } from "node:util";
 import { ConfigError, loadRunnerConfig, loadServerConfig } from "./config.js";
 import { createLogger } from "./logger.js";
+import { parseInputFlags } from "./parse-input-flags.js";
 import { runLocal } from "./run-local.js";
 import { startApp } from "./start-app.js";
 
 const USAGE = `Usage:
   chorebot start [--no-workers]   webhooks, dashboard and (unless --no-workers) workers
   chorebot worker                 only workers
-  chorebot run <file> [--out <log.md>]
+  chorebot run <file> [--input name=value …] [--out <log.md>]
                                   bundle and run a local script as production would,
                                   and write the run log it would commit`;
 
@@ -19,6 +20,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       "no-workers": { type: "boolean", default: false },
       out: { type: "string" },
+      input: { type: "string", multiple: true, default: [] },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -37,7 +39,14 @@ async function main(argv: string[]): Promise<number> {
         console.error(`chorebot run: which script?\n\n${USAGE}`);
         return 2;
       }
-      return runCommand(file, values.out);
+      let inputs: Record<string, string>;
+      try {
+        inputs = parseInputFlags(values.input);
+      } catch (error) {
+        console.error(`chorebot run: ${(error as Error).message}`);
+        return 2;
+      }
+      return runCommand(file, values.out, inputs);
     }
     default:
       console.error(`chorebot: unknown command "${command}"\n\n${USAGE}`);
@@ -62,7 +71,7 @@ async function serve(parts: { web: boolean; workers: boolean }): Promise<number>
   process.exit(0);
 }
 
-async function runCommand(file: string, out: string | undefined): Promise<number> {
+async function runCommand(file: string, out: string | undefined, inputs: Record<string, string>): Promise<number> {
   // The script has its own process group, so Ctrl-C must be passed on, not just kill us.
   const cancel = new AbortController();
   const stop = () => cancel.abort();
@@ -74,6 +83,10 @@ async function runCommand(file: string, out: string | undefined): Promise<number
     out,
     config: loadRunnerConfig(),
     signal: cancel.signal,
+    inputs,
+    onReport: (message) => {
+      if (message.type === "log") process.stderr.write(`[log] ${message.message}\n`);
+    },
     onLine: (line) => (line.stream === "stdout" ? process.stdout : process.stderr).write(`${line.text}\n`),
   });
   const detail = execution.message ? ` (${execution.message})` : "";

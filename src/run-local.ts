@@ -6,10 +6,12 @@ import { promisify } from "node:util";
 import type { RunnerConfig } from "./config.js";
 import { notRun } from "./pipeline/not-run.js";
 import type { ExecutionResult, OutputLine } from "./run-types.js";
+import type { ReportMessage } from "./sdk/protocol.js";
 import { bundleScript } from "./runner/bundle-script.js";
 import { readLocalFile } from "./runner/read-local-file.js";
 import { createRedactor } from "./runner/redact.js";
 import { redactExecution } from "./runner/redact-execution.js";
+import { describeScript } from "./runner/describe-script.js";
 import { runScript } from "./runner/run-script.js";
 import { buildScriptEnv } from "./runner/script-env.js";
 import { renderRunLog } from "./runlog/render-run-log.js";
@@ -31,6 +33,10 @@ export async function runLocal(options: {
   out?: string | undefined;
   config: RunnerConfig;
   onLine: (line: OutputLine) => void;
+  /** What an SDK script reports (log lines, progress …), as it happens. */
+  onReport?: (message: ReportMessage) => void;
+  /** Raw input values (`--input name=value`) for an SDK script. */
+  inputs?: Record<string, string>;
   /** Stops the script (its whole process group) as a cancellation, e.g. on Ctrl-C. */
   signal?: AbortSignal;
 }): Promise<LocalRun> {
@@ -38,15 +44,23 @@ export async function runLocal(options: {
   const script = relative(root, resolve(root, options.file)).split(sep).join("/");
   if (script.startsWith("../")) throw new Error(`${options.file} is outside ${root}; run chorebot from the repository root`);
 
-  const redact = createRedactor(config.secrets);
   const bundle = await bundleScript({ entry: script, readFile: readLocalFile(root) });
+  const env = buildScriptEnv(process.env, config.scriptEnv);
+  const description = bundle.ok && bundle.usesSdk ? await describeScript({ code: bundle.code, cwd: config.scriptCwd, env }) : null;
+  // Values given for inputs the script declares secret are redacted like SCRIPT_ENV values.
+  const secretInputs = Object.entries(description?.inputs ?? {})
+    .filter(([name, input]) => input.secret && options.inputs?.[name])
+    .map(([name]) => options.inputs![name]!);
+  const redact = createRedactor([...config.secrets, ...secretInputs]);
   let execution: ExecutionResult;
   if (bundle.ok) {
     execution = await runScript({
       code: bundle.code,
       cwd: config.scriptCwd,
-      env: buildScriptEnv(process.env, config.scriptEnv),
-      timeoutMs: config.timeoutMs,
+      env,
+      ...(bundle.usesSdk ? { inputs: options.inputs ?? {} } : {}),
+      ...(options.onReport ? { onReport: options.onReport } : {}),
+      timeoutMs: Math.min(config.timeoutMs, description?.timeoutMs ?? Infinity),
       maxOutputBytes: config.outputLimit,
       redact,
       onLine: options.onLine,

@@ -42,7 +42,8 @@ export interface Provenance {
 export interface OutputLine {
   /** Milliseconds since the script started. */
   t: number;
-  stream: "stdout" | "stderr";
+  /** `log`: a line the script reported with the SDK's `log()`, merged in by the run log. */
+  stream: "stdout" | "stderr" | "log";
   text: string;
 }
 

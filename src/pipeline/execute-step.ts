@@ -8,6 +8,7 @@ import { onlyChildValue } from "./children-value.js";
 import type { BundleStore } from "./bundle-store.js";
 import type { ExecutionLedger } from "./execution-ledger.js";
 import type { ExecuteResult, ProcessResult, RunJobData } from "./job-data.js";
+import { liveReport } from "./live-report.js";
 import { notRun } from "./not-run.js";
 
 export interface ExecuteDeps {
@@ -40,16 +41,21 @@ export function executeStep(deps: ExecuteDeps) {
     if (code === null) throw new Error(`the bundle of ${runId} is missing from Redis; retry its process job`);
     const attempt = await deps.ledger.start(runId, hostname());
     await job.log(`attempt ${attempt}: running ${target.path} in ${deps.runner.scriptCwd}`);
+    const live = liveReport(job);
     const execution = await runScript({
       code,
       cwd: deps.runner.scriptCwd,
       env: buildScriptEnv(process.env, deps.runner.scriptEnv),
-      // The repository may ask for less time than the server allows, never more.
-      timeoutMs: Math.min(target.config.timeoutMs, deps.runner.timeoutMs),
+      // The repository and the script may ask for less time than the server allows, never more.
+      timeoutMs: Math.min(target.config.timeoutMs, deps.runner.timeoutMs, processed.description?.timeoutMs ?? Infinity),
+      // A merged SDK script runs with its declared defaults.
+      ...(processed.description ? { inputs: {} } : {}),
+      onReport: live.onReport,
       maxOutputBytes: deps.runner.outputLimit,
       redact,
       signal: deps.shutdown,
     });
+    await live.flush();
     if (execution.status === "cancelled" && deps.shutdown.aborted) {
       execution.message = "the worker shut down before the script finished; it was stopped after the grace period";
     }

@@ -1,4 +1,5 @@
 import type { ExecutionResult, Provenance, ScriptTarget } from "../run-types.js";
+import type { ScriptDescription } from "../sdk/protocol.js";
 
 /** Every job of a run carries the same data: what to run and under which id. */
 export interface RunJobData {
@@ -14,6 +15,8 @@ export interface ProcessResult {
    * script must not or cannot run. The bundle that runs is kept in the BundleStore.
    */
   code: string | null;
+  /** What an SDK script declared (inputs, concurrency, timeout); null for a plain script. */
+  description: ScriptDescription | null;
   /** Why the script will not run: refused by the provenance gate, or failed to bundle. */
   problem: { status: "refused" | "failed"; message: string; detail: string | null } | null;
 }

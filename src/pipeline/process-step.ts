@@ -3,7 +3,10 @@ import { checkProvenance } from "../github/check-provenance.js";
 import type { GitHubClient } from "../github/octokit.js";
 import { entryReaderAtCommit } from "../github/read-file-at-commit.js";
 import type { Provenance } from "../run-types.js";
+import type { RunnerConfig } from "../config.js";
 import { bundleScript } from "../runner/bundle-script.js";
+import { describeScript } from "../runner/describe-script.js";
+import { buildScriptEnv } from "../runner/script-env.js";
 import { createRedactor } from "../runner/redact.js";
 import type { BundleStore } from "./bundle-store.js";
 import { onlyChildValue } from "./children-value.js";
@@ -11,6 +14,8 @@ import type { CleanupResult, ProcessResult, RunJobData } from "./job-data.js";
 
 export interface ProcessDeps {
   octokitFor(installationId: number): Promise<GitHubClient>;
+  /** Where and with which environment an SDK script is described (as it will run). */
+  runner: RunnerConfig;
   /** Compiler messages and the bundle quote source lines; they are shown in the dashboard and the log. */
   secrets: readonly string[];
   bundles: BundleStore;
@@ -51,15 +56,23 @@ export function processStep(deps: ProcessDeps) {
     if (!bundle.ok) {
       const detail = redact(bundle.message);
       await job.log(`did not bundle: ${detail}`);
-      return { provenance, code: null, problem: { status: "failed", message: "the script did not bundle", detail } };
+      return { provenance, code: null, description: null, problem: { status: "failed", message: "the script did not bundle", detail } };
+    }
+    const description = bundle.usesSdk
+      ? await describeScript({ code: bundle.code, cwd: deps.runner.scriptCwd, env: buildScriptEnv(process.env, deps.runner.scriptEnv) })
+      : null;
+    // A merged script runs with its defaults: one that needs a value nobody can give is refused now.
+    const needed = Object.entries(description?.inputs ?? {}).filter(([, input]) => input.required).map(([name]) => name);
+    if (needed.length > 0) {
+      return refused(job, provenance, `input ${needed.map((name) => `\`${name}\``).join(", ")} is required and has no default; a merged script runs with its defaults`);
     }
     await deps.bundles.save(job.data.runId, bundle.code);
-    await job.log(`bundled ${bundle.files.join(", ")} (${bundle.code.length} bytes)`);
-    return { provenance, code: redact(bundle.code), problem: null };
+    await job.log(`bundled ${bundle.files.join(", ")} (${bundle.code.length} bytes)${description ? ", an SDK script" : ""}`);
+    return { provenance, code: redact(bundle.code), description, problem: null };
   };
 }
 
 async function refused(job: Job, provenance: Provenance, reason: string): Promise<ProcessResult> {
   await job.log(`refused: ${reason}`);
-  return { provenance: { ...provenance, refusal: reason }, code: null, problem: { status: "refused", message: reason, detail: null } };
+  return { provenance: { ...provenance, refusal: reason }, code: null, description: null, problem: { status: "refused", message: reason, detail: null } };
 }

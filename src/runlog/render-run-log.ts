@@ -4,6 +4,8 @@ import { fence } from "./fence.js";
 import { markdownText } from "./markdown-text.js";
 import { outputEntries, type OutputEntry } from "./output-entries.js";
 import type { RunLogInput } from "./run-log.js";
+import { mergeReportLogs } from "./merge-report-logs.js";
+import { reportFrontMatter, reportSections } from "./report-sections.js";
 import { shortenMiddle } from "./shorten-middle.js";
 import { STATUS_HEADLINES } from "./status-headlines.js";
 import { utf8Head, utf8Tail } from "./utf8-slice.js";
@@ -27,7 +29,7 @@ interface View {
  */
 export function renderRunLog(input: RunLogInput, o: { maxBytes?: number } = {}): string {
   const maxBytes = o.maxBytes ?? DEFAULT_RUN_LOG_MAX_BYTES;
-  const entries = outputEntries(input.execution.output);
+  const entries = outputEntries(mergeReportLogs(input.execution.output, input.execution.report?.logs));
   const code = input.code === null ? null : { text: input.code, omittedBytes: 0 };
 
   const full = render(input, { output: entries, code, textLimit: Infinity }, maxBytes);
@@ -139,6 +141,7 @@ function render(input: RunLogInput, view: View, maxBytes: number): string {
     code_bytes: input.code === null ? null : byteLength(input.code),
     code_sha256: input.code === null ? null : createHash("sha256").update(input.code).digest("hex"),
     code_omitted_bytes: view.code?.omittedBytes ?? 0,
+    ...reportFrontMatter(run.report),
   };
   // yaml-1.1 compat quotes values like `yes` and `on` that older front matter parsers misread.
   const yaml = stringify(frontMatter, { compat: "yaml-1.1", lineWidth: 0 });
@@ -160,6 +163,7 @@ function render(input: RunLogInput, view: View, maxBytes: number): string {
     parts.push(`> [!WARNING]\n> This log was shortened to stay under ${maxBytes} bytes: ${cut.join("; ")}.\n`);
   }
 
+  parts.push(...reportSections(run.report));
   parts.push("## Output\n");
   if (view.output.length === 0) {
     parts.push(run.status === "refused" ? "_Nothing ran, so there is no output._\n" : "_The script printed nothing._\n");

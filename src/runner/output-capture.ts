@@ -2,7 +2,7 @@ import { StringDecoder } from "node:string_decoder";
 import { stripTerminalEscapes } from "./terminal-escapes.js";
 import type { CapturedOutput, OutputLine } from "../run-types.js";
 
-type Stream = OutputLine["stream"];
+type Stream = "stdout" | "stderr";
 
 // Longer lines are cut: a minified blob or a progress bar without newlines must not become
 // one unbounded line in memory, in the log, or on a terminal.

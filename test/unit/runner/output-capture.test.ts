@@ -118,7 +118,7 @@ describe("OutputCapture", () => {
 });
 
 // Alternate streams per chunk so both go through the same bounded store.
-function streamFor(i: number): OutputLine["stream"] {
+function streamFor(i: number): "stdout" | "stderr" {
   return i % 20 === 0 ? "stdout" : "stderr";
 }
 
