@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseRunLog } from "../../src/runlog/parse-run-log.js";
+import { startHarness, type Harness } from "./harness.js";
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+/** An SDK script that records its execution inside run() (top-level code also runs when it is described). */
+function sdkScript(name: string, inputs: string, body: string) {
+  return `import { appendFileSync } from "node:fs";
+import { defineScript, string, int, bool } from "chorebot";
+export default defineScript({
+  description: "e2e ${name}",
+  inputs: ${inputs},
+  async run({ inputs, log, counter, progress }) {
+    appendFileSync(process.env.SIDE_EFFECTS!, ${JSON.stringify(name)} + "\\n");
+    ${body}
+  },
+});
+`;
+}
+
+describe("a merged SDK script", () => {
+  it("runs with its defaults, and its inputs, counters, progress, log lines and result land in the run log and the dashboard", async () => {
+    const path = "scripts/sdk-defaults.ts";
+    const merged = await h.mergeAndPush({
+      [path]: sdkScript(
+        "sdk-defaults",
+        `{ since: string({ default: "2026-11-01" }), limit: int({ default: 3, min: 1 }), dryRun: bool({ default: true }) }`,
+        `for (let i = 0; i < inputs.limit; i++) { counter.inc("seen"); progress({ done: i + 1, total: inputs.limit }); }
+    log("checked " + inputs.limit + " users since " + inputs.since);
+    return { seen: inputs.limit, dryRun: inputs.dryRun };`,
+      ),
+    });
+    const runId = merged.runIds[path]!;
+    const result = await h.waitForRun(runId);
+    expect(result.status).toBe("succeeded");
+    const { frontMatter, body } = parseRunLog((await h.gh.readFile("main", result.logPath))!);
+    expect(frontMatter).toMatchObject({
+      inputs: { since: "2026-11-01", limit: 3, dryRun: true },
+      counters: { seen: 3 },
+      progress: { done: 3, total: 3 },
+      result: { seen: 3, dryRun: true },
+    });
+    expect(body).toContain("log | checked 3 users since 2026-11-01");
+    const execute = await h.queues.execute.getJob(runId);
+    expect(execute!.progress).toMatchObject({ percent: 100, counters: { seen: 3 } });
+    expect((await h.queues.execute.getJobLogs(runId)).logs).toContain("checked 3 users since 2026-11-01");
+    expect(await h.timesRan("sdk-defaults")).toBe(1);
+  });
+
+  it("is refused before anything runs when a required input has no default", async () => {
+    const path = "scripts/sdk-needs-input.ts";
+    const merged = await h.mergeAndPush({ [path]: sdkScript("sdk-needs-input", `{ since: string({ required: true }) }`, `return 1;`) });
+    const result = await h.waitForRun(merged.runIds[path]!);
+    expect(result.status).toBe("refused");
+    const { frontMatter } = parseRunLog((await h.gh.readFile("main", result.logPath))!);
+    expect(frontMatter.message).toBe("input `since` is required and has no default; a merged script runs with its defaults");
+    expect(await h.timesRan("sdk-needs-input")).toBe(0);
+  });
+
+  it("collects reports sent from a worker thread and a child process over the channel they inherit", async () => {
+    const path = "scripts/sdk-helpers-report.ts";
+    const send = (message: string) =>
+      `require("node:net").connect(process.env.CHOREBOT_CHANNEL).end(JSON.stringify(${message}) + String.fromCharCode(10))`;
+    const merged = await h.mergeAndPush({
+      [path]: sdkScript(
+        "sdk-helpers-report",
+        `{}`,
+        `const { Worker } = await import("node:worker_threads");
+    const { execFileSync } = await import("node:child_process");
+    await new Promise((resolve, reject) => {
+      const worker = new Worker(${JSON.stringify(send(`{ type: "counter", name: "from_thread", op: "inc", value: 2 }`))} + "; setTimeout(() => {}, 200)", { eval: true });
+      worker.once("exit", resolve).once("error", reject);
+    });
+    execFileSync(process.execPath, ["-e", ${JSON.stringify(send(`{ type: "log", message: "from a child process" }`) + "; setTimeout(() => {}, 200)")}]);
+    counter.inc("from_script");`,
+      ),
+    });
+    const result = await h.waitForRun(merged.runIds[path]!);
+    expect(result.status).toBe("succeeded");
+    const { frontMatter, body } = parseRunLog((await h.gh.readFile("main", result.logPath))!);
+    expect(frontMatter.counters).toEqual({ from_thread: 2, from_script: 1 });
+    expect(body).toContain("log | from a child process");
+  });
+});
