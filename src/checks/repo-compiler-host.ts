@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
 import { dirname, isAbsolute, posix, relative } from "node:path";
 import type * as TypeScript from "typescript";
+import { locateSdk } from "../runner/sdk-plugin.js";
 import type { TypeScriptApi } from "./load-typescript.js";
 
 // Lib and package declaration files are large and change only when the server's install
@@ -29,8 +30,12 @@ export function repoCompilerHost(
     for (let dir = posix.dirname(absolute); dir.length > root.length; dir = posix.dirname(dir)) virtualDirs.add(dir);
   }
   const libDir = dirname(ts.getDefaultLibFilePath(options));
+  // The SDK scripts import as "chorebot" ships with this app, not with production.
+  const sdk = locateSdk();
+  const sdkDir = sdk ? dirname(sdk.entry) : null;
   const isReal = (file: string): boolean => {
     if (file.startsWith(`${libDir}/`)) return true;
+    if (sdkDir && (file === sdkDir || file.startsWith(`${sdkDir}/`))) return true;
     const inside = relative(root, file);
     const path = inside.startsWith("..") || isAbsolute(inside) ? file : inside;
     return path.split(/[\\/]/).includes("node_modules");

@@ -2,6 +2,8 @@ import { posix, resolve } from "node:path";
 import type * as TypeScript from "typescript";
 import type { Annotation } from "./check-report.js";
 import type { TypeScriptApi } from "./load-typescript.js";
+import { locateSdk } from "../runner/sdk-plugin.js";
+import { fileURLToPath } from "node:url";
 import { repoCompilerHost } from "./repo-compiler-host.js";
 
 const TS_ENTRY = /\.(m|c)?tsx?$/;
@@ -43,6 +45,11 @@ export function typeCheckScripts(ts: TypeScriptApi, input: TypeCheckInput): Anno
     declaration: false,
     declarationMap: false,
     emitDeclarationOnly: false,
+    paths: { ...parsed.options.paths, ...sdkPaths() },
+    // Node's types come from production's node_modules when it has them, else from this app's.
+    typeRoots: [...(parsed.options.typeRoots ?? [posix.join(root, "node_modules/@types")]), APP_TYPE_ROOTS],
+    // TypeScript 6 includes no @types by default; scripts run on Node.
+    types: [...new Set([...(parsed.options.types ?? []), "node"])],
   };
   delete options.tsBuildInfoFile;
   const host = repoCompilerHost(ts, options, root, input.files);
@@ -102,4 +109,13 @@ function messageOf(ts: TypeScriptApi, d: TypeScript.Diagnostic): string {
 function toRepoPath(root: string, fileName: string): string | null {
   const path = posix.relative(root, fileName);
   return path.startsWith("..") || posix.isAbsolute(path) ? null : path;
+}
+
+const APP_TYPE_ROOTS = fileURLToPath(new URL("../../node_modules/@types", import.meta.url));
+
+/** `import … from "chorebot"` type-checks against the SDK this app bundles into scripts. */
+function sdkPaths(): Record<string, string[]> {
+  const sdk = locateSdk();
+  // NodeNext adds no extensions to path mappings: name the very file (declarations in dist).
+  return sdk ? { chorebot: [sdk.entry.replace(/\.js$/, ".d.ts")] } : {};
 }

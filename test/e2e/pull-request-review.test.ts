@@ -10,6 +10,8 @@ afterAll(async () => {
   await h?.close();
 });
 
+const TSCONFIG = JSON.stringify({ compilerOptions: { strict: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", noEmit: true } });
+
 /** Opens a PR, delivers `pull_request.opened`, and returns the `chorebot` check on its head. */
 async function checkOf(files: Parameters<Harness["gh"]["openPullRequest"]>[0]["files"]) {
   const pr = await h.gh.openPullRequest({ files, author: "alice" });
@@ -28,6 +30,34 @@ describe("the pre-merge check run", () => {
     expect(summary).toContain("15 min"); // SCRIPT_TIMEOUT default, 900 s
     expect(summary).toContain("SIDE_EFFECTS"); // variable names, never values
     expect(summary).not.toContain("prod-token-value-123");
+  });
+
+  it("passes an SDK script, type-checked against the bundled SDK, and lists its inputs' names", async () => {
+    // The repository type-checks its scripts (tsconfig.json on main, not in the script's PR).
+    if ((await h.gh.readFile("main", "tsconfig.json")) === undefined) await h.gh.commitFiles({ files: { "tsconfig.json": TSCONFIG } });
+    const { check } = await checkOf({
+      "scripts/sdk-check.ts": `import { defineScript, int } from "chorebot";
+export default defineScript({ inputs: { limit: int({ default: 3 }) }, async run({ inputs }) { return inputs.limit * 2; } });
+`,
+    });
+    expect(check!.annotations).toEqual([]);
+    expect(check).toMatchObject({ conclusion: "success" });
+  });
+
+  it("fails an SDK script that misuses its typed inputs, at the right line", async () => {
+    if ((await h.gh.readFile("main", "tsconfig.json")) === undefined) await h.gh.commitFiles({ files: { "tsconfig.json": TSCONFIG } });
+    const { check } = await checkOf({
+      "scripts/sdk-type-error.ts": `import { defineScript, int } from "chorebot";
+export default defineScript({
+  inputs: { limit: int({ default: 3 }) },
+  async run({ inputs }) { return inputs.limit.toUpperCase(); },
+});
+`,
+    });
+    expect(check!.conclusion).toBe("failure");
+    expect(check!.annotations).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: "scripts/sdk-type-error.ts", start_line: 4, annotation_level: "failure" })]),
+    );
   });
 
   it("fails a syntax error with an annotation at the right file and line", async () => {
