@@ -36,6 +36,8 @@ const serverSchema = runnerSchema.extend({
   REQUIRED_APPROVALS: z.coerce.number().int().min(1).default(1),
   GITHUB_STEP_ATTEMPTS: z.coerce.number().int().min(1).default(6),
   JOB_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
+  RESULT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  RESULT_WEBHOOK_SECRET: z.string().min(1).optional(),
   SHUTDOWN_GRACE: z.coerce.number().min(0).default(30),
   QUEUE_PREFIX: z.string().min(1).default("{chorebot}"),
   // GitHub asks integrators to leave a second between writes; GHE admins may allow less.
@@ -68,6 +70,8 @@ export interface ServerConfig extends RunnerConfig {
   lockMs: number;
   /** On SIGTERM, how long running scripts may go on before they are stopped. */
   shutdownGraceMs: number;
+  /** Where each finished run is posted (signed with the secret), if anywhere. */
+  resultWebhook: { url: string; secret: string } | null;
   queuePrefix: string;
   githubWriteIntervalMs: number;
 }
@@ -75,7 +79,7 @@ export interface ServerConfig extends RunnerConfig {
 export class ConfigError extends Error {}
 
 // The app's own credentials: a script must never be handed them, even by a careless SCRIPT_ENV.
-const APP_SECRET_NAMES = ["PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET", "DASHBOARD_PASSWORD", "REDIS_URL"];
+const APP_SECRET_NAMES = ["PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET", "DASHBOARD_PASSWORD", "REDIS_URL", "RESULT_WEBHOOK_SECRET"];
 
 export function loadRunnerConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
   return toRunnerConfig(parse(runnerSchema, env), env);
@@ -83,6 +87,9 @@ export function loadRunnerConfig(env: NodeJS.ProcessEnv = process.env): RunnerCo
 
 export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const settings = parse(serverSchema, env);
+  if (settings.RESULT_WEBHOOK_URL && !settings.RESULT_WEBHOOK_SECRET) {
+    throw new ConfigError("RESULT_WEBHOOK_SECRET is required but not set (RESULT_WEBHOOK_URL is set)");
+  }
   const leaked = settings.SCRIPT_ENV.find((name) => APP_SECRET_NAMES.includes(name));
   if (leaked) throw new ConfigError(`SCRIPT_ENV is invalid: ${leaked} is one of chorebot's own secrets`);
   const privateKey = readPrivateKey(env);
@@ -107,9 +114,10 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     githubStepAttempts: settings.GITHUB_STEP_ATTEMPTS,
     lockMs: settings.JOB_LOCK_MS,
     shutdownGraceMs: settings.SHUTDOWN_GRACE * 1000,
+    resultWebhook: settings.RESULT_WEBHOOK_URL ? { url: settings.RESULT_WEBHOOK_URL, secret: settings.RESULT_WEBHOOK_SECRET! } : null,
     queuePrefix: settings.QUEUE_PREFIX,
     githubWriteIntervalMs: settings.GITHUB_WRITE_INTERVAL_MS,
-    secrets: [privateKey, settings.WEBHOOK_SECRET, settings.DASHBOARD_PASSWORD ?? "", decodeURIComponent(redisPassword)]
+    secrets: [privateKey, settings.WEBHOOK_SECRET, settings.DASHBOARD_PASSWORD ?? "", decodeURIComponent(redisPassword), settings.RESULT_WEBHOOK_SECRET ?? ""]
       .filter((value) => value.length > 0)
       .concat(runner.secrets),
   };

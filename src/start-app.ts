@@ -63,6 +63,7 @@ export async function startApp(
       secrets: config.secrets,
       githubStepAttempts: config.githubStepAttempts,
       limits,
+      resultWebhook: config.resultWebhook,
       lockMs: config.lockMs,
       octokitFor: (installationId) => probot.auth(installationId),
       log: log.child({ name: "worker" }),

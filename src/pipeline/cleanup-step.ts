@@ -4,6 +4,7 @@ import type { GitHubClient } from "../github/octokit.js";
 import { createRedactor } from "../runner/redact.js";
 import { redactExecution } from "../runner/redact-execution.js";
 import { renderRunLog } from "../runlog/render-run-log.js";
+import { postRunResult } from "../report/post-run-result.js";
 import { reportRun } from "../report/report-run.js";
 import { logUrl } from "../report/run-report.js";
 import { runLogPath } from "../runlog/run-log-path.js";
@@ -12,6 +13,8 @@ import type { CleanupJobData, CleanupResult, ExecuteResult } from "./job-data.js
 export interface CleanupDeps {
   octokitFor(installationId: number): Promise<GitHubClient>;
   secrets: readonly string[];
+  /** Where each finished run is posted for other systems, if anywhere. */
+  resultWebhook: { url: string; secret: string } | null;
   /** The outcome of the run's first attempt, when the job is the flow parent of `execute`. */
   flowOutcome(job: Job<CleanupJobData>): Promise<ExecuteResult>;
 }
@@ -59,8 +62,8 @@ export function cleanupStep(deps: CleanupDeps) {
     else await job.log(landed.created ? `committed ${logPath} in ${landed.commit}` : `${logPath} was already committed`);
 
     // Tell the reviewers on the pull request, and on the merge commit. Idempotent too.
+    const baseUrl = octokit.request.endpoint.DEFAULTS.baseUrl;
     try {
-      const baseUrl = octokit.request.endpoint.DEFAULTS.baseUrl;
       const report = await reportRun(octokit, {
         runId,
         attempt,
@@ -79,6 +82,27 @@ export function cleanupStep(deps: CleanupDeps) {
       // 404: the log is committed, so do not fail the run over the report.
       if (status !== 403 && status !== 404) throw error;
       await job.log(`could not report the run on GitHub (${status}); the log is committed`);
+    }
+    if (deps.resultWebhook) {
+      // A failure throws: the job is retried (the commit and comment are no-ops then).
+      await postRunResult({
+        ...deps.resultWebhook,
+        payload: {
+          run_id: runId,
+          attempt,
+          repository: `${target.owner}/${target.repo}`,
+          script: target.path,
+          commit: target.commit,
+          status: execution.status,
+          exit_code: execution.exitCode,
+          started_at: execution.startedAt,
+          finished_at: execution.finishedAt,
+          duration_ms: execution.durationMs,
+          result: redacted.report?.result ?? null,
+          log_url: logUrl(baseUrl, target.owner, target.repo, landed.commit, logPath),
+        },
+      });
+      await job.log(`result posted to ${new URL(deps.resultWebhook.url).origin}`);
     }
     return { script: target.path, logPath, commit: landed.commit, status: execution.status, cleanupPullRequest };
   };

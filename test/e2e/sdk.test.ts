@@ -1,13 +1,32 @@
+import { createHmac } from "node:crypto";
+import { once } from "node:events";
+import { createServer } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRunLog } from "../../src/runlog/parse-run-log.js";
 import { startHarness, type Harness } from "./harness.js";
 
+/** Receives the result webhook: every POST, with its headers and raw body. */
+const received: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+const receiver = createServer((req, res) => {
+  let body = "";
+  req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+  req.on("end", () => {
+    received.push({ headers: req.headers, body });
+    res.end();
+  });
+});
+const RESULT_SECRET = "e2e-result-secret";
+
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
+  receiver.listen(0, "127.0.0.1");
+  await once(receiver, "listening");
+  const { port } = receiver.address() as { port: number };
+  h = await startHarness({ env: { RESULT_WEBHOOK_URL: `http://127.0.0.1:${port}/hooks/chorebot?token=t0k3n`, RESULT_WEBHOOK_SECRET: RESULT_SECRET } });
 });
 afterAll(async () => {
   await h?.close();
+  receiver.close();
 });
 
 /** An SDK script that records its execution inside run() (top-level code also runs when it is described). */
@@ -52,6 +71,11 @@ describe("a merged SDK script", () => {
     expect(execute!.progress).toMatchObject({ percent: 100, counters: { seen: 3 } });
     expect((await h.queues.execute.getJobLogs(runId)).logs).toContain("checked 3 users since 2026-11-01");
     expect(await h.timesRan("sdk-defaults")).toBe(1);
+
+    // Other systems hear about it: the result, signed with RESULT_WEBHOOK_SECRET.
+    const delivery = received.find((r) => JSON.parse(r.body).run_id === runId)!;
+    expect(JSON.parse(delivery.body)).toMatchObject({ status: "succeeded", script: path, result: { seen: 3, dryRun: true }, attempt: 1 });
+    expect(delivery.headers["x-chorebot-signature-256"]).toBe(`sha256=${createHmac("sha256", RESULT_SECRET).update(delivery.body).digest("hex")}`);
   });
 
   it("is refused before anything runs when a required input has no default", async () => {
