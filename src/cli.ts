@@ -11,7 +11,12 @@ const USAGE = `Usage:
   chorebot worker                 only workers
   chorebot run <file> [--input name=value …] [--out <log.md>]
                                   bundle and run a local script as production would,
-                                  and write the run log it would commit`;
+                                  and write the run log it would commit
+  chorebot cancel <run> [--by <name>]
+                                  stop a running run, or keep a waiting one from
+                                  starting, through the server at CHOREBOT_URL
+                                  (default http://127.0.0.1:3000) with the dashboard's
+                                  DASHBOARD_USER and DASHBOARD_PASSWORD`;
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -21,6 +26,7 @@ async function main(argv: string[]): Promise<number> {
       "no-workers": { type: "boolean", default: false },
       out: { type: "string" },
       input: { type: "string", multiple: true, default: [] },
+      by: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -47,6 +53,14 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       return runCommand(file, values.out, inputs);
+    }
+    case "cancel": {
+      const [run, ...extra] = rest;
+      if (!run || extra.length > 0) {
+        console.error(`chorebot cancel: which run? (one run id)\n\n${USAGE}`);
+        return 2;
+      }
+      return cancelRun(run, values.by);
     }
     default:
       console.error(`chorebot: unknown command "${command}"\n\n${USAGE}`);
@@ -93,6 +107,48 @@ async function runCommand(file: string, out: string | undefined, inputs: Record<
   console.error(`\nchorebot: ${file} ${execution.status}${detail} in ${execution.durationMs} ms; log written to ${logPath}`);
   if (execution.status === "succeeded") return 0;
   return execution.exitCode && execution.exitCode > 0 ? execution.exitCode : 1;
+}
+
+async function cancelRun(run: string, by: string | undefined): Promise<number> {
+  const user = process.env.DASHBOARD_USER;
+  const password = process.env.DASHBOARD_PASSWORD;
+  if (!user || !password) {
+    console.error("chorebot cancel: set DASHBOARD_USER and DASHBOARD_PASSWORD (the dashboard's login)");
+    return 2;
+  }
+  const base = (process.env.CHOREBOT_URL || "http://127.0.0.1:3000").replace(/\/+$/, "");
+  const url = `${base}/api/runs/${encodeURIComponent(run)}/cancel`;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: "POST",
+      headers: {
+        Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`,
+        "Content-Type": "application/json",
+      },
+      body: JSON.stringify(by === undefined ? {} : { by }),
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (error) {
+    const cause = (error as Error).cause;
+    const reason = cause instanceof Error ? cause.message : (error as Error).message;
+    console.error(`chorebot cancel: could not reach ${base}: ${reason}`);
+    return 1;
+  }
+  const text = (await response.text()).trim();
+  // The server's JSON answer on one line; anything else (a proxy's page) with its status.
+  let line: string;
+  try {
+    line = JSON.stringify(JSON.parse(text));
+  } catch {
+    line = `${response.status} ${text.replace(/\s+/g, " ").slice(0, 200)}`.trim();
+  }
+  if (response.status === 202) {
+    console.log(line);
+    return 0;
+  }
+  console.error(line);
+  return 1;
 }
 
 main(process.argv.slice(2)).then(

@@ -6,11 +6,17 @@ import { handlePush, type QueuePush } from "./github/handle-push.js";
 type Handler = Parameters<ApplicationFunctionOptions["addHandler"]>[0];
 
 /** The Probot app: wires webhook handlers and HTTP routes, nothing else. */
-export function chorebotApp(deps: { queuePush: QueuePush; checks: CheckSettings; dashboard: Handler | null }): ApplicationFunction {
+export function chorebotApp(deps: {
+  queuePush: QueuePush;
+  checks: CheckSettings;
+  dashboard: Handler | null;
+  runsApi: Handler;
+}): ApplicationFunction {
   return (app, { addHandler }) => {
     app.on("push", handlePush(deps.queuePush));
     app.on(["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"], handlePullRequest(deps.checks));
     app.on("check_run.rerequested", handleCheckRunRerequested(deps.checks));
     if (deps.dashboard) addHandler(deps.dashboard);
+    addHandler(deps.runsApi);
   };
 }

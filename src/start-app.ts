@@ -1,5 +1,8 @@
 import type { Server as HttpServer } from "node:http";
+import { Redis, type RedisOptions } from "ioredis";
 import { Probot, Server } from "probot";
+import { createRunsApiHandler } from "./api/create-runs-api-handler.js";
+import { Cancellations } from "./pipeline/cancellations.js";
 import type { Logger } from "pino";
 import type { ServerConfig } from "./config.js";
 import { createDashboardHandler } from "./dashboard/create-dashboard-handler.js";
@@ -37,6 +40,8 @@ export async function startApp(
   const queues = openQueues(connection, config.queuePrefix);
 
   let server: Server | null = null;
+  let cancelRedis: Redis | null = null;
+  let cancellations: Cancellations | null = null;
   let httpServer: HttpServer | null = null;
   if (parts.web) {
     const dashboard = createDashboardHandler({
@@ -46,9 +51,18 @@ export async function startApp(
       trustProxy: config.dashboard?.trustProxy ?? false,
     });
     if (!dashboard) log.warn("dashboard disabled: set DASHBOARD_USER and DASHBOARD_PASSWORD to serve /admin/queues");
+    // The web part only asks for cancellations; workers listen for them.
+    cancelRedis = new Redis(connection as RedisOptions);
+    cancellations = new Cancellations(cancelRedis, config.queuePrefix, { executeQueue: queues.byName.execute });
+    const runsApi = createRunsApiHandler({
+      cancellations,
+      user: config.dashboard?.user,
+      password: config.dashboard?.password,
+      trustProxy: config.dashboard?.trustProxy ?? false,
+    });
     server = new Server({ Probot: ProbotWithSettings, port: config.port, host: config.host, log, enableStaticFiles: false });
     const checks = { scriptCwd: config.scriptCwd, scriptEnv: config.scriptEnv, limits };
-    await server.load(chorebotApp({ queuePush: (push) => queuePush(queues.byName.discover, push, config), checks, dashboard }));
+    await server.load(chorebotApp({ queuePush: (push) => queuePush(queues.byName.discover, push, config), checks, dashboard, runsApi }));
     httpServer = await server.start();
   }
 
@@ -82,6 +96,8 @@ export async function startApp(
         await stopping;
       }
       await workers?.close(config.shutdownGraceMs);
+      await cancellations?.close();
+      cancelRedis?.disconnect();
       await queues.close();
     },
   };

@@ -6,10 +6,13 @@ import { runScript } from "../runner/run-script.js";
 import { buildScriptEnv } from "../runner/script-env.js";
 import { onlyChildValue } from "./children-value.js";
 import type { BundleStore } from "./bundle-store.js";
+import { cancelledMessage, type CancelRequest, type Cancellations } from "./cancellations.js";
+import { holderRunId, type ConcurrencyLock } from "./concurrency-lock.js";
 import type { ExecutionLedger } from "./execution-ledger.js";
 import type { ExecuteResult, ProcessResult, RunJobData } from "./job-data.js";
 import { liveReport } from "./live-report.js";
 import { notRun } from "./not-run.js";
+import { takeTurn } from "./take-turn.js";
 
 export interface ExecuteDeps {
   runner: RunnerConfig;
@@ -17,8 +20,12 @@ export interface ExecuteDeps {
   secrets: readonly string[];
   ledger: ExecutionLedger;
   bundles: BundleStore;
+  /** The locks behind a script's declared `concurrency`, shared by every worker on the Redis. */
+  locks: ConcurrencyLock;
   /** Aborted when the worker shuts down and the grace period is over. */
   shutdown: AbortSignal;
+  /** People's requests to cancel a run, from the API or `chorebot cancel`, on any host. */
+  cancellations: Pick<Cancellations, "cancelledBy" | "signalFor" | "clear">;
   /** Queues the cleanup of a retry, whose flow parent already recorded the first attempt. */
   recordRetry(data: RunJobData, result: ExecuteResult): Promise<void>;
 }
@@ -30,38 +37,76 @@ export interface ExecuteDeps {
  */
 export function executeStep(deps: ExecuteDeps) {
   const redact = createRedactor(deps.secrets);
-  return async (job: Job<RunJobData>): Promise<ExecuteResult> => {
+  return async (job: Job<RunJobData>, token?: string): Promise<ExecuteResult> => {
     const processed = await onlyChildValue<ProcessResult>(job);
     if (processed.problem || processed.code === null) {
       const problem = processed.problem ?? { status: "failed" as const, message: "no bundle to run", detail: null };
       return { process: processed, execution: notRun(problem), runner: hostname(), attempt: 1 };
     }
     const { runId, target } = job.data;
+    // Cancelled while it waited: it never runs.
+    const early = await deps.cancellations.cancelledBy(runId);
+    if (early) {
+      await deps.cancellations.clear(runId);
+      const execution = notRun({ status: "cancelled", message: cancelledMessage(early.by, false), detail: null });
+      await job.log(execution.message!);
+      return { process: processed, execution, runner: hostname(), attempt: Math.max(1, (await deps.ledger.read(runId)).starts) };
+    }
     const code = await deps.bundles.load(runId);
     if (code === null) throw new Error(`the bundle of ${runId} is missing from Redis; retry its process job`);
-    const attempt = await deps.ledger.start(runId, hostname());
-    await job.log(`attempt ${attempt}: running ${target.path} in ${deps.runner.scriptCwd}`);
-    const live = liveReport(job);
-    const execution = await runScript({
-      code,
-      cwd: deps.runner.scriptCwd,
-      env: buildScriptEnv(process.env, deps.runner.scriptEnv),
-      // The repository and the script may ask for less time than the server allows, never more.
-      timeoutMs: Math.min(target.config.timeoutMs, deps.runner.timeoutMs, processed.description?.timeoutMs ?? Infinity),
-      // A merged SDK script runs with its declared defaults.
-      ...(processed.description ? { inputs: {} } : {}),
-      onReport: live.onReport,
-      maxOutputBytes: deps.runner.outputLimit,
-      redact,
-      signal: deps.shutdown,
-    });
-    await live.flush();
-    if (execution.status === "cancelled" && deps.shutdown.aborted) {
-      execution.message = "the worker shut down before the script finished; it was stopped after the grace period";
+    // Plain scripts declare nothing: one run of a script path at a time.
+    const mode = processed.description?.concurrency ?? "self";
+    const { starts } = await deps.ledger.read(runId);
+    const turn = await takeTurn({ locks: deps.locks, job, token, mode, starts });
+    if (turn.refusedBy !== null) {
+      // A person's retry while another run holds the lock. It is recorded like a run, with its
+      // own log, so it takes the next attempt number from the ledger: an unrecorded `starts + 1`
+      // would be taken again by the next retry that does run, whose cleanup job id and log
+      // path would then collide with this refusal's and its log would never be committed.
+      const attempt = await deps.ledger.start(runId, hostname());
+      const execution = notRun({
+        status: "refused",
+        message: `already running: ${holderRunId(turn.refusedBy)}`,
+        detail: `The ${mode} concurrency lock is held by ${turn.refusedBy}; the script did not start. Retry once that run has finished.`,
+      });
+      await job.log(`attempt ${attempt}: refused: ${execution.message}`);
+      const result: ExecuteResult = { process: processed, execution, runner: hostname(), attempt };
+      if (attempt > 1) await deps.recordRetry(job.data, result);
+      return result;
     }
-    await job.log(`${execution.status}${execution.message ? `: ${execution.message}` : ""}`);
-    const result: ExecuteResult = { process: processed, execution, runner: hostname(), attempt };
-    if (attempt > 1) await deps.recordRetry(job.data, result);
-    return result;
+    const cancel = deps.cancellations.signalFor(runId);
+    try {
+      await cancel.ready;
+      const attempt = await deps.ledger.start(runId, hostname());
+      await job.log(`attempt ${attempt}: running ${target.path} in ${deps.runner.scriptCwd}`);
+      const live = liveReport(job);
+      const execution = await runScript({
+        code,
+        cwd: deps.runner.scriptCwd,
+        env: buildScriptEnv(process.env, deps.runner.scriptEnv),
+        // The repository and the script may ask for less time than the server allows, never more.
+        timeoutMs: Math.min(target.config.timeoutMs, deps.runner.timeoutMs, processed.description?.timeoutMs ?? Infinity),
+        // A merged SDK script runs with its declared defaults.
+        ...(processed.description ? { inputs: {} } : {}),
+        onReport: live.onReport,
+        maxOutputBytes: deps.runner.outputLimit,
+        redact,
+        signal: AbortSignal.any([deps.shutdown, cancel.signal]),
+      });
+      await live.flush();
+      if (execution.status === "cancelled" && cancel.signal.aborted) {
+        execution.message = cancelledMessage((cancel.signal.reason as CancelRequest).by, true);
+      } else if (execution.status === "cancelled" && deps.shutdown.aborted) {
+        execution.message = "the worker shut down before the script finished; it was stopped after the grace period";
+      }
+      await job.log(`${execution.status}${execution.message ? `: ${execution.message}` : ""}`);
+      const result: ExecuteResult = { process: processed, execution, runner: hostname(), attempt };
+      if (attempt > 1) await deps.recordRetry(job.data, result);
+      return result;
+    } finally {
+      cancel.dispose();
+      await deps.cancellations.clear(runId);
+      await turn.lease?.release();
+    }
   };
 }

@@ -5,7 +5,9 @@ import type { RunnerConfig } from "../config.js";
 import type { GitHubClient } from "../github/octokit.js";
 import type { ServerLimits } from "../github/repo-config.js";
 import { BundleStore } from "./bundle-store.js";
+import { Cancellations } from "./cancellations.js";
 import { cleanupStep } from "./cleanup-step.js";
+import { ConcurrencyLock } from "./concurrency-lock.js";
 import { discoverStep } from "./discover-step.js";
 import { githubStepOptions } from "./enqueue-run.js";
 import { executeStep } from "./execute-step.js";
@@ -25,6 +27,7 @@ export interface WorkerSettings {
   secrets: string[];
   githubStepAttempts: number;
   limits: ServerLimits;
+  resultWebhook: { url: string; secret: string } | null;
   /** How long a job's lock lasts without renewal; a dead worker's jobs count as stalled after it. */
   lockMs: number;
   octokitFor(installationId: number): Promise<GitHubClient>;
@@ -45,6 +48,9 @@ export function startWorkers(settings: WorkerSettings): Workers {
   const redis = new Redis(connection as RedisOptions);
   const ledger = new ExecutionLedger(redis, prefix);
   const bundles = new BundleStore(redis, prefix);
+  // A script's concurrency lease lasts as long as a job lock: a dead worker's frees up with its jobs.
+  const locks = new ConcurrencyLock(redis, prefix, settings.lockMs);
+  const cancellations = new Cancellations(redis, prefix, { onError: (err) => log.warn({ err }, "cancellation listener error") });
   const queues = openQueues(connection, prefix);
   const shutdown = new AbortController();
   const cleanupOptions: JobsOptions = githubStepOptions(settings);
@@ -65,7 +71,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
   // the script may have partly run, and only a person may decide to run it again.
   const executeWorker = new Worker(
     "execute",
-    executeStep({ runner: settings.runner, secrets: settings.secrets, ledger, bundles, shutdown: shutdown.signal, recordRetry }),
+    executeStep({ runner: settings.runner, secrets: settings.secrets, ledger, bundles, locks, cancellations, shutdown: shutdown.signal, recordRetry }),
     { connection, prefix, concurrency, maxStalledCount: 0, ...lockOptions },
   );
   const cleanupWorker = new Worker(
@@ -73,6 +79,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
     cleanupStep({
       octokitFor: settings.octokitFor,
       secrets: settings.secrets,
+      resultWebhook: settings.resultWebhook,
       flowOutcome: flowOutcomeReader(queues.byName, ledger),
     }),
     { connection, prefix, concurrency, ...lockOptions },
@@ -110,14 +117,16 @@ export function startWorkers(settings: WorkerSettings): Workers {
       // Stop taking new scripts; those running finish, or are stopped after the grace period.
       await Promise.all([discoverWorker.close(), processWorker.close(), executeWorker.close()]);
       clearTimeout(timer);
-      // Their logs are committed by this process's cleanup worker before it stops too.
-      const cleanups = stopping.map((job) => {
+      // Their logs are committed by this process's cleanup worker before it stops too. A job
+      // that went back to `delayed` to wait for a concurrency lock did not run here: skip it.
+      const cleanups = stopping.filter((job) => job.finishedOn !== undefined).map((job) => {
         const attempt = (job.returnvalue as ExecuteResult | undefined)?.attempt ?? 1;
         return attempt > 1 ? `${job.data.runId}-attempt-${attempt}` : job.data.runId;
       });
       await waitForJobs(queues.byName.cleanup, cleanups, { connection, prefix }, 30_000);
       await cleanupWorker.close();
       await queues.close();
+      await cancellations.close();
       redis.disconnect();
     },
   };

@@ -1,0 +1,51 @@
+import type { IncomingMessage } from "node:http";
+
+/** Why a request body was not accepted, with the HTTP status to answer. */
+export class BodyError extends Error {
+  constructor(
+    readonly status: 400 | 413,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Reads a small request body as a JSON object: an empty body is `{}`; anything longer than
+ * `maxBytes` (413), not JSON or not an object (400) is a `BodyError`.
+ */
+export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
+  const text = (await readText(req, maxBytes)).trim();
+  if (text === "") return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new BodyError(400, "request body is not JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new BodyError(400, "request body is not a JSON object");
+  return value as Record<string, unknown>;
+}
+
+/** The body as text; past `maxBytes` the rest is discarded (not destroyed, so an answer can still be sent). */
+function readText(req: IncomingMessage, maxBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.resume();
+      reject(new BodyError(413, `request body over ${maxBytes} bytes`));
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks).toString("utf8"));
+    req.on("data", onData);
+    req.once("end", onEnd);
+    req.once("error", reject);
+  });
+}

@@ -1,0 +1,215 @@
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+
+/** Who asked to cancel a run, and when (ISO 8601). */
+export interface CancelRequest {
+  by: string;
+  at: string;
+}
+
+/** What a cancel request found: the run's execute job running, not yet started, done, or absent. */
+export type CancelTarget = "running" | "waiting" | "finished" | "unknown";
+
+/** A running script's cancel signal; aborted with the `CancelRequest` as its reason. */
+export interface CancelSignal {
+  signal: AbortSignal;
+  /** Resolves once the request channel is listened to and an earlier request was looked for. */
+  ready: Promise<void>;
+  /** Stops listening for this run. */
+  dispose(): void;
+}
+
+// Long enough for a waiting run (a flow waiting on its process step, a paused queue) to
+// still see it when it is picked up; short enough that nothing piles up.
+const KEEP_SECONDS = 7 * 24 * 60 * 60;
+const MAX_BY_CHARS = 64;
+
+const TARGETS: Record<string, CancelTarget> = {
+  active: "running",
+  waiting: "waiting",
+  delayed: "waiting",
+  prioritized: "waiting",
+  "waiting-children": "waiting",
+  completed: "finished",
+  failed: "finished",
+};
+
+/**
+ * Requests to cancel runs, kept in Redis next to the jobs (`<prefix>:cancel:<runId>`, JSON
+ * `{ by, at }`, for a week) and announced on `<prefix>:cancellations`, so whichever worker
+ * runs the script stops it at once and a run still waiting is never started.
+ *
+ * The execute step asks `cancelledBy` before it starts a script (a request there means it is
+ * not run), wraps the run in `signalFor`, and calls `clear` when the attempt is over, so
+ * that a person retrying a cancelled run in the dashboard gets a real run.
+ *
+ * `redis` is the caller's and stays open; `close()` ends only the subscriber this class
+ * makes (lazily, with `redis.duplicate()`, on the first `signalFor`). `executeQueue` is needed
+ * for `request` only.
+ */
+export class Cancellations {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+  readonly #executeQueue: Pick<Queue, "getJobState"> | null;
+  readonly #onError: (error: unknown) => void;
+  /** Live signals by run id. */
+  readonly #watching = new Map<string, Set<AbortController>>();
+  #subscriber: Redis | null = null;
+  #subscribed: Promise<void> | null = null;
+  #closed = false;
+
+  constructor(
+    redis: Redis,
+    prefix: string,
+    options: { executeQueue?: Pick<Queue, "getJobState">; onError?: (error: unknown) => void } = {},
+  ) {
+    this.#redis = redis;
+    this.#prefix = prefix;
+    this.#executeQueue = options.executeQueue ?? null;
+    this.#onError = options.onError ?? (() => {});
+  }
+
+  /**
+   * Asks to cancel `runId` on behalf of `by`, and says what that hit. Only a run that is
+   * running or waiting is recorded (the first request's `by` is kept); a finished or unknown
+   * run is left alone.
+   */
+  async request(runId: string, by: string): Promise<CancelTarget> {
+    const target = await this.#targetOf(runId);
+    if (target !== "running" && target !== "waiting") return target;
+    const request: CancelRequest = { by: cleanActorName(by) || "unknown", at: new Date().toISOString() };
+    const set = await this.#redis.set(this.#key(runId), JSON.stringify(request), "EX", KEEP_SECONDS, "NX");
+    if (set === null) return target;
+    await this.#redis.publish(this.#channel(), JSON.stringify({ runId, ...request }));
+    // The run may have finished between the look and the write: then nobody will clear the
+    // request, and it must not cancel a later retry of the run.
+    if ((await this.#targetOf(runId)) === "finished") await this.#redis.del(this.#key(runId));
+    return target;
+  }
+
+  /** The request to cancel `runId`, if there is one. */
+  async cancelledBy(runId: string): Promise<CancelRequest | null> {
+    return parseRequest(await this.#redis.get(this.#key(runId)));
+  }
+
+  /** Forgets the request to cancel `runId`: call it when the attempt it applied to is over. */
+  async clear(runId: string): Promise<void> {
+    await this.#redis.del(this.#key(runId));
+  }
+
+  /**
+   * A signal aborted (with the `CancelRequest` as reason) when `runId` is asked to be
+   * cancelled, now or already. Call `dispose()` when the script is done.
+   */
+  signalFor(runId: string): CancelSignal {
+    if (this.#closed) throw new Error("cancellations are closed");
+    const controller = new AbortController();
+    let set = this.#watching.get(runId);
+    if (!set) this.#watching.set(runId, (set = new Set()));
+    set.add(controller);
+    // Listen first, then look: a request made in between is seen one way or the other.
+    const ready = this.#subscribe()
+      .then(() => this.#check(runId))
+      .catch((error: unknown) => this.#onError(error));
+    return {
+      signal: controller.signal,
+      ready,
+      dispose: () => {
+        const watchers = this.#watching.get(runId);
+        watchers?.delete(controller);
+        if (watchers?.size === 0) this.#watching.delete(runId);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#watching.clear();
+    const subscriber = this.#subscriber;
+    this.#subscriber = null;
+    if (subscriber) await subscriber.quit().catch(() => subscriber.disconnect());
+  }
+
+  async #targetOf(runId: string): Promise<CancelTarget> {
+    if (!this.#executeQueue) throw new Error("Cancellations needs the execute queue to take requests");
+    return TARGETS[await this.#executeQueue.getJobState(runId)] ?? "unknown";
+  }
+
+  #subscribe(): Promise<void> {
+    if (this.#subscribed) return this.#subscribed;
+    const subscriber = this.#redis.duplicate();
+    this.#subscriber = subscriber;
+    subscriber.on("error", (error: unknown) => this.#onError(error));
+    subscriber.on("message", (_channel: string, text: string) => {
+      const message = parseMessage(text);
+      if (message) this.#abort(message.runId, { by: message.by, at: message.at });
+    });
+    let connectedBefore = false;
+    subscriber.on("ready", () => {
+      // Messages sent while the subscriber was away are lost: look at the keys again.
+      if (connectedBefore) for (const runId of this.#watching.keys()) this.#check(runId).catch((error: unknown) => this.#onError(error));
+      connectedBefore = true;
+    });
+    this.#subscribed = subscriber.subscribe(this.#channel()).then(() => undefined);
+    // A failed first subscription is tried again by the next signalFor.
+    this.#subscribed.catch(() => (this.#subscribed = null));
+    return this.#subscribed;
+  }
+
+  async #check(runId: string): Promise<void> {
+    if (!this.#watching.has(runId)) return;
+    const request = await this.cancelledBy(runId);
+    if (request) this.#abort(runId, request);
+  }
+
+  #abort(runId: string, request: CancelRequest): void {
+    for (const controller of this.#watching.get(runId) ?? []) controller.abort(request);
+  }
+
+  #key(runId: string): string {
+    // The queue prefix carries the Redis Cluster hash tag, so requests live with the jobs.
+    return `${this.#prefix}:cancel:${runId}`;
+  }
+
+  #channel(): string {
+    return `${this.#prefix}:cancellations`;
+  }
+}
+
+/** The run's `message` when it was cancelled: before its script started, or while it ran. */
+export function cancelledMessage(by: string, started: boolean): string {
+  return started ? `cancelled by ${by}` : `cancelled by ${by} before it started`;
+}
+
+/**
+ * A requester's name fit for a run log's one-line message: letters, digits, spaces and
+ * `. _ @ + -`, whitespace collapsed, at most 64 characters. Empty when nothing is left.
+ */
+export function cleanActorName(name: string): string {
+  const cleaned = name
+    .normalize("NFKC")
+    .replace(/[^\p{L}\p{N} ._@+-]+/gu, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+  return Array.from(cleaned).slice(0, MAX_BY_CHARS).join("").trim();
+}
+
+function parseRequest(text: string | null): CancelRequest | null {
+  if (text === null) return null;
+  try {
+    const value = JSON.parse(text) as Partial<CancelRequest>;
+    return typeof value.by === "string" && typeof value.at === "string" ? { by: value.by, at: value.at } : null;
+  } catch {
+    return null;
+  }
+}
+
+function parseMessage(text: string): (CancelRequest & { runId: string }) | null {
+  try {
+    const value = JSON.parse(text) as { runId?: unknown };
+    const request = parseRequest(text);
+    return request && typeof value.runId === "string" ? { runId: value.runId, ...request } : null;
+  } catch {
+    return null;
+  }
+}
