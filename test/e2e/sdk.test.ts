@@ -68,8 +68,8 @@ describe("a merged SDK script", () => {
     });
     expect(body).toContain("log | checked 3 users since 2026-11-01");
     const execute = await h.queues.execute.getJob(runId);
-    expect(execute!.progress).toMatchObject({ percent: 100, counters: { seen: 3 } });
-    expect((await h.queues.execute.getJobLogs(runId)).logs).toContain("checked 3 users since 2026-11-01");
+    expect(execute!.progress).toBe(100);
+    expect((await h.queues.execute.getJobLogs(runId)).logs).toEqual(expect.arrayContaining(["checked 3 users since 2026-11-01", "counters: seen=3"]));
     expect(await h.timesRan("sdk-defaults")).toBe(1);
 
     // Other systems hear about it: the result, signed with RESULT_WEBHOOK_SECRET.
