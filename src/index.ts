@@ -10,13 +10,13 @@ export function chorebotApp(deps: {
   queuePush: QueuePush;
   checks: CheckSettings;
   dashboard: Handler | null;
-  runsApi: Handler;
+  runsApi: Handler | null;
 }): ApplicationFunction {
   return (app, { addHandler }) => {
     app.on("push", handlePush(deps.queuePush));
     app.on(["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"], handlePullRequest(deps.checks));
     app.on("check_run.rerequested", handleCheckRunRerequested(deps.checks));
     if (deps.dashboard) addHandler(deps.dashboard);
-    addHandler(deps.runsApi);
+    if (deps.runsApi) addHandler(deps.runsApi);
   };
 }

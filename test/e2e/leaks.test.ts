@@ -13,7 +13,8 @@ afterAll(async () => {
 });
 
 const TOKEN = "prod-token-value-123";
-const ALLOWED_ENV = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "NODE_ENV", "SIDE_EFFECTS", "PROD_API_TOKEN", "BEACON"];
+// CHOREBOT_CHANNEL: the path of the run's own report socket (see src/sdk/protocol.ts).
+const ALLOWED_ENV = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "NODE_ENV", "CHOREBOT_CHANNEL", "SIDE_EFFECTS", "PROD_API_TOKEN", "BEACON"];
 const APP_ONLY_ENV = ["PRIVATE_KEY", "WEBHOOK_SECRET", "DASHBOARD_PASSWORD", "REDIS_URL", "APP_ID", "DASHBOARD_USER", "GHE_HOST"];
 const dashboardAuth = { authorization: `Basic ${Buffer.from(`${DASHBOARD.user}:${DASHBOARD.password}`).toString("base64")}` };
 

@@ -16,7 +16,7 @@ function setup() {
       queuePush: async (push) => (queued.push(push), "job"),
       checks: { scriptCwd: process.cwd(), scriptEnv: [], limits: { minApprovals: 1, maxTimeoutMs: 900_000 } },
       dashboard: null,
-      runsApi: () => false,
+      runsApi: null,
     }),
   );
   return { probot, queued };
