@@ -9,6 +9,7 @@ export default defineScript({
     limit: int({ default: 5, min: 1, max: 1000, description: "at most this many users" }),
     dryRun: bool({ default: true, description: "only report what would be sent" }),
   },
+  concurrency: "self", // one run of this script at a time, across all workers
   timeout: "5m",
   async run({ inputs, log, counter, progress, signal }) {
     const users = Array.from({ length: inputs.limit }, (_, i) => `user${i + 1}@example.com`);
