@@ -11,6 +11,7 @@ export function chorebotApp(deps: {
   checks: CheckSettings;
   dashboard: Handler | null;
   runsApi: Handler | null;
+  metrics: Handler | null;
 }): ApplicationFunction {
   return (app, { addHandler }) => {
     app.on("push", handlePush(deps.queuePush));
@@ -18,5 +19,6 @@ export function chorebotApp(deps: {
     app.on("check_run.rerequested", handleCheckRunRerequested(deps.checks));
     if (deps.dashboard) addHandler(deps.dashboard);
     if (deps.runsApi) addHandler(deps.runsApi);
+    if (deps.metrics) addHandler(deps.metrics);
   };
 }

@@ -2,6 +2,8 @@ import type { Server as HttpServer } from "node:http";
 import { Redis, type RedisOptions } from "ioredis";
 import { Probot, Server } from "probot";
 import { createRunsApiHandler } from "./api/create-runs-api-handler.js";
+import { createMetricsHandler } from "./metrics/create-metrics-handler.js";
+import { countGitHubErrors } from "./metrics/run-metrics-store.js";
 import { Cancellations } from "./pipeline/cancellations.js";
 import type { Logger } from "pino";
 import type { ServerConfig } from "./config.js";
@@ -27,15 +29,19 @@ export async function startApp(
   parts: { web: boolean; workers: boolean },
   log: Logger,
 ): Promise<RunningApp> {
+  const connection = redisConnection(config.redisUrl);
+  // Counts GitHub API errors for /metrics, whichever process made the request.
+  const metricsRedis = new Redis(connection as RedisOptions);
   const ProbotWithSettings = Probot.defaults({
     appId: config.appId,
     privateKey: config.privateKey,
     secret: config.webhookSecret,
     baseUrl: config.baseUrl,
     log,
-    Octokit: chorebotOctokit(config.githubWriteIntervalMs),
+    Octokit: chorebotOctokit(config.githubWriteIntervalMs).plugin(
+      countGitHubErrors(metricsRedis, config.queuePrefix, (err) => log.warn({ err }, "could not count a GitHub error")),
+    ),
   });
-  const connection = redisConnection(config.redisUrl);
   const limits = { minApprovals: config.requiredApprovals, maxTimeoutMs: config.timeoutMs };
   const queues = openQueues(connection, config.queuePrefix);
 
@@ -53,6 +59,7 @@ export async function startApp(
     if (!dashboard) log.warn("dashboard disabled: set DASHBOARD_USER and DASHBOARD_PASSWORD to serve /admin/queues");
     // The web part only asks for cancellations; workers listen for them.
     cancelRedis = new Redis(connection as RedisOptions);
+    const metrics = createMetricsHandler({ queues: Object.values(queues.byName), redis: cancelRedis, prefix: config.queuePrefix });
     cancellations = new Cancellations(cancelRedis, config.queuePrefix, { executeQueue: queues.byName.execute });
     const runsApi = createRunsApiHandler({
       cancellations,
@@ -62,7 +69,7 @@ export async function startApp(
     });
     server = new Server({ Probot: ProbotWithSettings, port: config.port, host: config.host, log, enableStaticFiles: false });
     const checks = { scriptCwd: config.scriptCwd, scriptEnv: config.scriptEnv, limits };
-    await server.load(chorebotApp({ queuePush: (push) => queuePush(queues.byName.discover, push, config), checks, dashboard, runsApi }));
+    await server.load(chorebotApp({ queuePush: (push) => queuePush(queues.byName.discover, push, config), checks, dashboard, runsApi, metrics }));
     httpServer = await server.start();
   }
 
@@ -99,6 +106,7 @@ export async function startApp(
       await cancellations?.close();
       cancelRedis?.disconnect();
       await queues.close();
+      metricsRedis.disconnect();
     },
   };
 }

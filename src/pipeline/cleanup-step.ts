@@ -13,6 +13,8 @@ import type { CleanupJobData, CleanupResult, ExecuteResult } from "./job-data.js
 export interface CleanupDeps {
   octokitFor(installationId: number): Promise<GitHubClient>;
   secrets: readonly string[];
+  /** Counts the finished run for /metrics (at most once per cleanup job). */
+  recordFinished?(result: CleanupResult, durationMs: number, jobId: string): Promise<void>;
   /** Where each finished run is posted for other systems, if anywhere. */
   resultWebhook: { url: string; secret: string } | null;
   /** The outcome of the run's first attempt, when the job is the flow parent of `execute`. */
@@ -104,6 +106,8 @@ export function cleanupStep(deps: CleanupDeps) {
       });
       await job.log(`result posted to ${new URL(deps.resultWebhook.url).origin}`);
     }
-    return { script: target.path, logPath, commit: landed.commit, status: execution.status, cleanupPullRequest };
+    const result: CleanupResult = { script: target.path, logPath, commit: landed.commit, status: execution.status, cleanupPullRequest };
+    await deps.recordFinished?.(result, execution.durationMs, job.id ?? runId);
+    return result;
   };
 }

@@ -5,6 +5,7 @@ import type { RunnerConfig } from "../config.js";
 import type { GitHubClient } from "../github/octokit.js";
 import type { ServerLimits } from "../github/repo-config.js";
 import { BundleStore } from "./bundle-store.js";
+import { recordRunFinished } from "../metrics/run-metrics-store.js";
 import { Cancellations } from "./cancellations.js";
 import { cleanupStep } from "./cleanup-step.js";
 import { ConcurrencyLock } from "./concurrency-lock.js";
@@ -80,6 +81,11 @@ export function startWorkers(settings: WorkerSettings): Workers {
       octokitFor: settings.octokitFor,
       secrets: settings.secrets,
       resultWebhook: settings.resultWebhook,
+      recordFinished: (result, durationMs, id) =>
+        recordRunFinished(redis, prefix, result, durationMs, { id }).then(
+          () => undefined,
+          (err: unknown) => log.warn({ err }, "could not record run metrics"),
+        ),
       flowOutcome: flowOutcomeReader(queues.byName, ledger),
     }),
     { connection, prefix, concurrency, ...lockOptions },

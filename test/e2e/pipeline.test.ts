@@ -219,3 +219,15 @@ describe("the dashboard", () => {
     expect(names).toEqual(["cleanup", "discover", "execute", "process"]);
   });
 });
+
+describe("/metrics", () => {
+  it("serves Prometheus metrics: finished runs, queue depths and GitHub errors", async () => {
+    const response = await fetch(`${h.appUrl}/metrics`);
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toMatch(/^chorebot_runs_total\{status="succeeded",script="scripts\/2026-11-hello\.ts"\} 1$/m);
+    expect(text).toMatch(/^chorebot_runs_total\{status="refused",script="scripts\/unapproved\.ts"\} 1$/m);
+    expect(text).toMatch(/^chorebot_queue_jobs\{queue="cleanup",state="completed"\} \d+$/m);
+    expect(text).toMatch(/^chorebot_run_duration_seconds_count\{status="succeeded"\} \d+$/m);
+  });
+});

@@ -17,6 +17,7 @@ function setup() {
       checks: { scriptCwd: process.cwd(), scriptEnv: [], limits: { minApprovals: 1, maxTimeoutMs: 900_000 } },
       dashboard: null,
       runsApi: null,
+      metrics: null,
     }),
   );
   return { probot, queued };

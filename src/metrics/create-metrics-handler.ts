@@ -1,0 +1,76 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Handler } from "../dashboard/create-dashboard-handler.js";
+import { createMetrics } from "./create-metrics.js";
+
+/**
+ * `GET /metrics` in Prometheus' text format, as a Probot HTTP handler (see createMetrics for
+ * what it reports). Open by default, as Prometheus expects: the metrics hold counts, states
+ * and script paths, nothing secret. With `token`, a scrape must send `Authorization: Bearer
+ * <token>` (Prometheus: `authorization: { credentials: … }`) or gets 401.
+ *
+ * `redis` must be a plain (not subscribed) client of the queues' Redis; `prefix` the queue
+ * prefix. A scrape that cannot read Redis within `timeoutMs` (default 10 s) gets 503.
+ */
+export function createMetricsHandler(o: {
+  queues: Queue[];
+  redis: Redis;
+  prefix: string;
+  path?: string;
+  token?: string;
+  timeoutMs?: number;
+}): Handler {
+  const path = `/${(o.path ?? "/metrics").replace(/^\/+|\/+$/g, "")}`;
+  const expected = o.token ? digest(o.token) : null;
+  const timeoutMs = o.timeoutMs ?? 10_000;
+  const metrics = createMetrics(o);
+
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    if ((req.url ?? "/").split("?")[0] !== path) return false;
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { Allow: "GET, HEAD", "Content-Type": "text/plain; charset=utf-8" }).end("Method not allowed\n");
+      return true;
+    }
+    if (expected && !hasBearer(req.headers.authorization, expected)) {
+      res.writeHead(401, { "WWW-Authenticate": 'Bearer realm="chorebot metrics"', "Content-Type": "text/plain; charset=utf-8" });
+      res.end("Authentication required\n");
+      return true;
+    }
+    let body: string;
+    try {
+      body = await withTimeout(metrics.render(), timeoutMs);
+    } catch (error) {
+      res.writeHead(503, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" });
+      res.end(`metrics unavailable: ${error instanceof Error ? error.message : String(error)}\n`);
+      return true;
+    }
+    res.writeHead(200, { "Content-Type": metrics.contentType, "Cache-Control": "no-store" });
+    res.end(req.method === "HEAD" ? undefined : body);
+    return true;
+  };
+}
+
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value).digest();
+}
+
+function hasBearer(header: string | undefined, expected: Buffer): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+  return match !== null && timingSafeEqual(digest(match[1]!), expected);
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,132 @@
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type HistogramConfiguration } from "prom-client";
+import { readRunMetrics, RUN_DURATION_BUCKETS, type RunMetricsSnapshot } from "./run-metrics-store.js";
+
+/** The job states reported per queue. */
+export const QUEUE_STATES = ["waiting", "active", "delayed", "failed", "completed", "waiting-children"] as const;
+
+export interface Metrics {
+  registry: Registry;
+  /** Reads Redis (queues and the recorded totals) and renders the Prometheus text. */
+  render(): Promise<string>;
+  contentType: string;
+}
+
+/**
+ * chorebot's metrics on a registry of their own. Everything but the default Node metrics
+ * (this process's) is read from Redis at scrape time, so every web process answers the
+ * same numbers however many web and worker processes share the Redis:
+ * - `chorebot_queue_jobs{queue,state}`: `getJobCounts()` of each queue;
+ * - `chorebot_waiting_for_lock`: delayed execute jobs whose progress is `{ waiting: reason }`;
+ * - `chorebot_runs_total{status,script}`, `chorebot_run_duration_seconds{status}` and
+ *   `chorebot_github_api_errors_total{status}`: the hashes `recordRunFinished` and
+ *   `recordGitHubError` add to (see run-metrics-store.ts).
+ */
+export function createMetrics(o: { queues: Queue[]; redis: Redis; prefix: string }): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "chorebot_" });
+  const registers = [registry];
+
+  const queueJobs = new Gauge({ name: "chorebot_queue_jobs", help: "Jobs per queue and state.", labelNames: ["queue", "state"], registers });
+  const waitingForLock = new Gauge({
+    name: "chorebot_waiting_for_lock",
+    help: "Execute jobs delayed until another run releases its concurrency lock.",
+    registers,
+  });
+  const runs = new Counter({ name: "chorebot_runs_total", help: "Runs whose cleanup completed, by status and script.", labelNames: ["status", "script"], registers });
+  const githubErrors = new Counter({
+    name: "chorebot_github_api_errors_total",
+    help: "Failed GitHub API requests, by HTTP status (none: no response).",
+    labelNames: ["status"],
+    registers,
+  });
+  const durations = new StoredHistogram({
+    name: "chorebot_run_duration_seconds",
+    help: "How long scripts ran, by status (0 for runs that never started).",
+    labelNames: ["status"],
+    buckets: [...RUN_DURATION_BUCKETS],
+    registers,
+  });
+
+  const execute = o.queues.find((queue) => queue.name === "execute");
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    async render() {
+      const [counts, lockWaits, stored] = await Promise.all([
+        Promise.all(o.queues.map(async (queue) => ({ queue: queue.name, counts: await queue.getJobCounts(...QUEUE_STATES) }))),
+        execute ? countWaitingForLock(execute, o.redis) : Promise.resolve(0),
+        readRunMetrics(o.redis, o.prefix),
+      ]);
+      // All at once, with no await in between: a concurrent scrape sees one whole snapshot or the other.
+      queueJobs.reset();
+      for (const { queue, counts: byState } of counts) {
+        for (const state of QUEUE_STATES) queueJobs.set({ queue, state }, byState[state] ?? 0);
+      }
+      waitingForLock.set(lockWaits);
+      runs.reset();
+      for (const { status, script, count } of stored.runs) runs.inc({ status, script }, count);
+      githubErrors.reset();
+      for (const { status, count } of stored.githubErrors) githubErrors.inc({ status }, count);
+      durations.stored = stored.durations;
+      return registry.metrics();
+    },
+  };
+}
+
+/**
+ * Execute jobs that went back to `delayed` to wait for a concurrency lock (take-turn.ts):
+ * reads only the progress field of each delayed job, not its data. `redis` must be the
+ * queues' Redis (and database).
+ */
+async function countWaitingForLock(execute: Queue, redis: Redis): Promise<number> {
+  const ids = await execute.getRanges(["delayed"], 0, -1);
+  if (ids.length === 0) return 0;
+  const pipeline = redis.pipeline();
+  for (const id of ids) pipeline.hget(execute.toKey(id), "progress");
+  const replies = (await pipeline.exec()) ?? [];
+  return replies.filter(([error, progress]) => !error && isWaitingProgress(progress)).length;
+}
+
+function isWaitingProgress(raw: unknown): boolean {
+  if (typeof raw !== "string") return false;
+  try {
+    const progress: unknown = JSON.parse(raw);
+    return typeof progress === "object" && progress !== null && "waiting" in progress;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A histogram whose buckets come from Redis (counted by every worker) instead of from
+ * `observe()` in this process, rendered exactly like prom-client's own. The registry renders
+ * a histogram from `getForPromString()` (undocumented; `get()` is built on it), so both are
+ * answered here, from the metric object of an empty, unregistered twin plus the stored values.
+ */
+class StoredHistogram extends Histogram<"status"> {
+  stored: RunMetricsSnapshot["durations"] = [];
+  readonly #twin: Histogram<"status">;
+
+  constructor(config: HistogramConfiguration<"status">) {
+    super(config);
+    this.#twin = new Histogram({ ...config, registers: [] });
+  }
+
+  override async get() {
+    const base = await this.#twin.get();
+    const values = this.stored.flatMap(({ status, buckets, sum, count }) => [
+      ...buckets.map(({ le, count: n }) => ({ metricName: `${base.name}_bucket`, labels: { status, le }, value: n })),
+      { metricName: `${base.name}_bucket`, labels: { status, le: "+Inf" }, value: count },
+      { metricName: `${base.name}_sum`, labels: { status }, value: sum },
+      { metricName: `${base.name}_count`, labels: { status }, value: count },
+    ]);
+    return { ...base, values };
+  }
+
+  getForPromString() {
+    return this.get();
+  }
+}
