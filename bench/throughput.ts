@@ -1,0 +1,100 @@
+import { Job } from "bullmq";
+import type { CleanupResult } from "../src/pipeline/job-data.js";
+import { runIdFor } from "../src/pipeline/run-id.js";
+import type { Harness } from "../test/e2e/harness.js";
+import { log, round, sleep, spawnRate, verdict, withHarness } from "./lib.js";
+
+const WORKER_CONCURRENCY = 2;
+const TARGET_RATIO = 0.7;
+// Generous: a run that is not done by then is reported as incomplete, not waited for.
+const DEADLINE_MS = 10 * 60_000;
+
+function noopScript(i: number): string {
+  return `// benchmark no-op script ${i}\nexport {};\n`;
+}
+
+/**
+ * Merges one PR adding `n` no-op scripts (order: parallel) and delivers its push webhook;
+ * resolves once every cleanup finished: scripts per second from the delivery to the last
+ * cleanup's finish (BullMQ's finishedOn, set by the worker).
+ */
+async function oneMerge(h: Harness, n: number) {
+  await h.gh.commitFiles({ files: { ".github/chorebot.yml": "order: parallel\n" }, message: "chorebot: run merged scripts in parallel" });
+  const files = Object.fromEntries(Array.from({ length: n }, (_, i) => [`scripts/noop-${String(i).padStart(3, "0")}.ts`, noopScript(i)]));
+  const merged = await h.gh.mergePullRequest({ files, author: "alice", approvals: ["bob"] });
+  const runIds = Object.keys(files).map((path) => runIdFor({ owner: h.gh.owner, repo: h.gh.repo, commit: merged.after, path }));
+
+  const delivered = Date.now();
+  const delivery = await h.deliverPush(merged.before, merged.after);
+  if (delivery.status >= 300) throw new Error(`webhook answered ${delivery.status}: ${delivery.body}`);
+  const deadline = delivered + DEADLINE_MS;
+  for (;;) {
+    const counts = await h.queues.cleanup.getJobCounts("completed", "failed");
+    if ((counts.completed ?? 0) + (counts.failed ?? 0) >= n || Date.now() > deadline) break;
+    await sleep(100);
+  }
+  const jobs = await Promise.all(runIds.map((id) => Job.fromId<unknown, CleanupResult>(h.queues.cleanup, id)));
+  const finished = jobs.filter((job) => job?.finishedOn !== undefined);
+  const statuses: Record<string, number> = {};
+  for (const job of finished) {
+    const status = job!.returnvalue?.status ?? "cleanup failed";
+    statuses[status] = (statuses[status] ?? 0) + 1;
+  }
+  const last = Math.max(...finished.map((job) => job!.finishedOn!));
+  const elapsedMs = last - delivered;
+  return { scripts: n, completed: finished.length, statuses, elapsedMs, perSecond: finished.length / (elapsedMs / 1000) };
+}
+
+/** Throughput of the real app with `workers` worker processes (plus a web process), and the raw spawn baseline. */
+export async function measureThroughput(workers: number, n: number) {
+  const totalConcurrency = workers * WORKER_CONCURRENCY;
+  const app = await withHarness({ workers, workerConcurrency: WORKER_CONCURRENCY }, (h) => oneMerge(h, n));
+  // The baseline runs on an idle machine, after the app is gone.
+  const spawn = await spawnRate(["-e", "0"], Math.max(n, 4 * totalConcurrency), totalConcurrency);
+  return {
+    workers,
+    workerConcurrency: WORKER_CONCURRENCY,
+    totalConcurrency,
+    ...app,
+    elapsedMs: Math.round(app.elapsedMs),
+    perSecond: round(app.perSecond, 2),
+    spawnPerSecond: round(spawn.perSecond, 2),
+    ratio: round(app.perSecond / spawn.perSecond, 3),
+  };
+}
+
+function describe(r: Awaited<ReturnType<typeof measureThroughput>>): string {
+  const incomplete = r.completed < r.scripts ? `  INCOMPLETE: ${r.completed}/${r.scripts} finished` : "";
+  const statuses = Object.entries(r.statuses).map(([status, count]) => `${count} ${status}`).join(", ");
+  return (
+    `${r.perSecond.toFixed(2)} scripts/s (${r.completed} in ${(r.elapsedMs / 1000).toFixed(1)} s: ${statuses})` +
+    `   vs node -e 0 at concurrency ${r.totalConcurrency}: ${r.spawnPerSecond.toFixed(1)}/s   ratio ${r.ratio.toFixed(3)}${incomplete}`
+  );
+}
+
+/** 2. One merge of `n` no-op scripts through web + 2 workers × concurrency 2. */
+export async function throughputBench(n: number) {
+  log(`\n## 2. Throughput: one merge adding N=${n} no-op scripts, web + 2 worker processes × WORKER_CONCURRENCY ${WORKER_CONCURRENCY}, order: parallel`);
+  const r = await measureThroughput(2, n);
+  const pass = r.completed === n && r.ratio >= TARGET_RATIO;
+  log(`  ${describe(r)}   target ≥ ${TARGET_RATIO}: ${verdict(pass)}`);
+  return { ...r, target: `ratio >= ${TARGET_RATIO}`, pass };
+}
+
+/** 5. The same with 1, 2 and 4 worker processes. */
+export async function scaleBench(n: number) {
+  log(`\n## 5. Scale: one merge of N=${n} no-op scripts with 1, 2 and 4 worker processes × WORKER_CONCURRENCY ${WORKER_CONCURRENCY}`);
+  const points: Awaited<ReturnType<typeof measureThroughput>>[] = [];
+  for (const workers of [1, 2, 4]) {
+    const r = await measureThroughput(workers, n);
+    points.push(r);
+    log(`  ${workers} worker(s): ${describe(r)}`);
+  }
+  const rate = (workers: number) => points.find((p) => p.workers === workers)!.perSecond;
+  // "Flattens, not falls": each step keeps at least 90% of the previous step's rate.
+  const falls = [[1, 2], [2, 4]].filter(([from, to]) => rate(to!) < 0.9 * rate(from!));
+  const pass = falls.length === 0 && points.every((p) => p.completed === p.scripts);
+  const speedups = points.map((p) => `${p.workers}w ${(p.perSecond / rate(1)).toFixed(2)}x`).join(", ");
+  log(`  speed-up vs 1 worker: ${speedups}   flattens rather than falls (each step ≥ 0.9× the previous): ${verdict(pass)}`);
+  return { scripts: n, points, speedupVsOneWorker: points.map((p) => ({ workers: p.workers, speedup: round(p.perSecond / rate(1), 3) })), target: "each step >= 0.9x the previous", pass };
+}
