@@ -16,7 +16,11 @@ const USAGE = `Usage:
                                   stop a running run, or keep a waiting one from
                                   starting, through the server at CHOREBOT_URL
                                   (default http://127.0.0.1:3000) with the dashboard's
-                                  DASHBOARD_USER and DASHBOARD_PASSWORD`;
+                                  DASHBOARD_USER and DASHBOARD_PASSWORD
+  chorebot status <run>           print a run's status as JSON (final, or queued,
+                                  waiting, running, recording), through the server
+                                  at CHOREBOT_URL with the dashboard's login; exit 1
+                                  when there is no such run`;
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -61,6 +65,14 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       return cancelRun(run, values.by);
+    }
+    case "status": {
+      const [run, ...extra] = rest;
+      if (!run || extra.length > 0) {
+        console.error(`chorebot status: which run? (one run id)\n\n${USAGE}`);
+        return 2;
+      }
+      return runStatus(run);
     }
     default:
       console.error(`chorebot: unknown command "${command}"\n\n${USAGE}`);
@@ -148,6 +160,43 @@ async function cancelRun(run: string, by: string | undefined): Promise<number> {
     return 0;
   }
   console.error(line);
+  return 1;
+}
+
+async function runStatus(run: string): Promise<number> {
+  const user = process.env.DASHBOARD_USER;
+  const password = process.env.DASHBOARD_PASSWORD;
+  if (!user || !password) {
+    console.error("chorebot status: set DASHBOARD_USER and DASHBOARD_PASSWORD (the dashboard's login)");
+    return 2;
+  }
+  const base = (process.env.CHOREBOT_URL || "http://127.0.0.1:3000").replace(/\/+$/, "");
+  let response: Response;
+  try {
+    response = await fetch(`${base}/api/runs/${encodeURIComponent(run)}`, {
+      headers: { Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` },
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (error) {
+    const cause = (error as Error).cause;
+    const reason = cause instanceof Error ? cause.message : (error as Error).message;
+    console.error(`chorebot status: could not reach ${base}: ${reason}`);
+    return 1;
+  }
+  const text = (await response.text()).trim();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Not the server's JSON (a proxy's page): its status and a bit of it.
+    console.error(`${response.status} ${text.replace(/\s+/g, " ").slice(0, 200)}`.trim());
+    return 1;
+  }
+  if (response.status === 200) {
+    console.log(JSON.stringify(body, null, 2));
+    return 0;
+  }
+  console.error(JSON.stringify(body));
   return 1;
 }
 

@@ -63,6 +63,7 @@ export async function startApp(
     cancellations = new Cancellations(cancelRedis, config.queuePrefix, { executeQueue: queues.byName.execute });
     const runsApi = createRunsApiHandler({
       cancellations,
+      status: { queues: queues.byName, redis: cancelRedis, baseUrl: config.baseUrl },
       user: config.dashboard?.user,
       password: config.dashboard?.password,
       trustProxy: config.dashboard?.trustProxy ?? false,

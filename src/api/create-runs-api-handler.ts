@@ -1,13 +1,18 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Redis } from "ioredis";
 import { isAuthorized } from "../dashboard/basic-auth.js";
 import type { Handler } from "../dashboard/create-dashboard-handler.js";
 import { clientAddress, FailedLogins } from "../dashboard/failed-logins.js";
 import { isSameOriginWrite } from "../dashboard/same-origin.js";
 import { cleanActorName, type Cancellations } from "../pipeline/cancellations.js";
 import { BodyError, readJsonBody } from "./read-json-body.js";
+import { STATUS_NAMES, type RunStatusName } from "./run-state.js";
+import { MAX_LIST_LIMIT, RunStatusReader, type RunQueues } from "./run-status.js";
 
 const PREFIX = "/api/runs/";
+const LIST = "/api/runs";
 const CANCEL = /^\/api\/runs\/([^/]+)\/cancel\/?$/;
+const ONE = /^\/api\/runs\/([^/]+)\/?$/;
 // Run ids are BullMQ custom ids from runIdFor: no `:` and no `/`.
 const RUN_ID = /^[A-Za-z0-9._-]{1,200}$/;
 const MAX_BODY_BYTES = 4096;
@@ -30,6 +35,13 @@ export interface CancelAnswer {
  * made on behalf of the `by` of a JSON body (`{ "by": "alice" }`, e.g. from the CLI),
  * cleaned up, or else of the authenticated user.
  *
+ * With `status` (the queues, a Redis client for the execution ledger, the GitHub API base
+ * URL for log links) it also answers reads, behind the same auth and failed-login limit:
+ * - `GET /api/runs/<runId>`: the run's latest attempt as a `RunStatusView` (404 `{ error }`
+ *   for no such run);
+ * - `GET /api/runs?status=&script=&limit=`: `{ runs }`, most recently queued first (limit
+ *   50 by default, at most 200).
+ *
  * Without a user and password nothing is served: the handler answers false for every request.
  */
 export function createRunsApiHandler(o: {
@@ -40,15 +52,20 @@ export function createRunsApiHandler(o: {
   maxFailedLogins?: number;
   failedLoginWindowSeconds?: number;
   trustProxy?: boolean;
+  status?: { queues: RunQueues; redis?: Redis | null | undefined; baseUrl?: string | undefined } | undefined;
 }): Handler {
   const { user, password } = o;
   if (!user || !password) return () => false;
+  const runs = o.status ? new RunStatusReader(o.status) : null;
   const failedLogins = o.failedLogins ?? new FailedLogins(o.maxFailedLogins ?? 10, o.failedLoginWindowSeconds ?? 15 * 60);
   const trustProxy = o.trustProxy ?? false;
 
   return async (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? "/").split("?")[0]!;
-    if (!path.startsWith(PREFIX)) return false;
+    const url = req.url ?? "/";
+    const mark = url.indexOf("?");
+    const path = mark < 0 ? url : url.slice(0, mark);
+    const query = mark < 0 ? "" : url.slice(mark + 1);
+    if (!path.startsWith(PREFIX) && !(runs && path === LIST)) return false;
     const client = clientAddress(req, trustProxy);
     const lockedFor = await failedLogins.lockedFor(client);
     if (lockedFor !== null) {
@@ -71,6 +88,16 @@ export function createRunsApiHandler(o: {
     }
 
     const route = CANCEL.exec(path);
+    if (route === null && runs !== null && (path === LIST || path === PREFIX || ONE.test(path))) {
+      if (req.method !== "GET") {
+        json(res, 405, { error: "use GET" }, { Allow: "GET" });
+        return true;
+      }
+      const one = ONE.exec(path);
+      if (one === null) await listRuns(runs, new URLSearchParams(query), res);
+      else await showRun(runs, one[1]!, res);
+      return true;
+    }
     if (route === null) {
       json(res, 404, { error: "not found" });
       return true;
@@ -113,6 +140,43 @@ export function createRunsApiHandler(o: {
     json(res, state === "finished" ? 409 : 202, answer);
     return true;
   };
+}
+
+async function showRun(runs: RunStatusReader, segment: string, res: ServerResponse): Promise<void> {
+  const runId = decode(segment);
+  if (runId === null || !RUN_ID.test(runId)) {
+    json(res, 400, { error: "not a run id" });
+    return;
+  }
+  let view: Awaited<ReturnType<RunStatusReader["get"]>>;
+  try {
+    view = await runs.get(runId);
+  } catch {
+    json(res, 503, { error: "could not read the run; is Redis reachable?" });
+    return;
+  }
+  if (view === null) json(res, 404, { error: `no run ${runId}` });
+  else json(res, 200, view);
+}
+
+async function listRuns(runs: RunStatusReader, params: URLSearchParams, res: ServerResponse): Promise<void> {
+  const status = params.get("status") || undefined;
+  if (status !== undefined && !STATUS_NAMES.includes(status as RunStatusName)) {
+    json(res, 400, { error: `status must be one of ${STATUS_NAMES.join(", ")}` });
+    return;
+  }
+  const script = params.get("script") || undefined;
+  const limitText = params.get("limit") || undefined;
+  if (limitText !== undefined && !/^[1-9]\d{0,8}$/.test(limitText)) {
+    json(res, 400, { error: "limit must be a positive integer" });
+    return;
+  }
+  const limit = limitText === undefined ? undefined : Math.min(Number(limitText), MAX_LIST_LIMIT);
+  try {
+    json(res, 200, { runs: await runs.list({ status: status as RunStatusName | undefined, script, limit }) });
+  } catch {
+    json(res, 503, { error: "could not read the runs; is Redis reachable?" });
+  }
 }
 
 function describe(runId: string, state: "running" | "waiting" | "finished", by: string): string {

@@ -1,0 +1,245 @@
+import { Job, type JobType, type Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { ExecutionLedger, type LedgerEntry } from "../pipeline/execution-ledger.js";
+import { lostOutcome } from "../pipeline/flow-outcome.js";
+import type { CleanupJobData, CleanupResult, ExecuteResult, ProcessResult, RunJobData } from "../pipeline/job-data.js";
+import type { QueueName } from "../pipeline/queues.js";
+import { logUrl } from "../report/run-report.js";
+import type { PullRequestInfo } from "../run-types.js";
+import {
+  latestCounters,
+  numericProgress,
+  reportProgress,
+  runPhase,
+  waitingReason,
+  type RunStatusName,
+} from "./run-state.js";
+
+/** A run as `GET /api/runs/<id>` shows it: its latest attempt. */
+export interface RunStatusView {
+  id: string;
+  status: RunStatusName;
+  script: string;
+  repository: string;
+  commit: string;
+  pull_request: PullRequestInfo | null;
+  attempt: number;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+  exit_code: number | null;
+  signal: string | null;
+  message: string | null;
+  /** Why a `waiting` run waits (e.g. `self lock held by …`); null otherwise. */
+  waiting_reason: string | null;
+  /** Where the run log was committed, once it was. */
+  log: { path: string; commit: string; url: string | null } | null;
+  result: unknown;
+  progress: number | null;
+  counters: Record<string, number> | null;
+}
+
+export type RunQueues = Pick<Record<QueueName, Queue>, "process" | "execute" | "cleanup">;
+
+export const DEFAULT_LIST_LIMIT = 50;
+export const MAX_LIST_LIMIT = 200;
+/** How many jobs per state and queue a listing looks at (the newest). */
+const SCAN_PER_STATE = 1000;
+const SCAN_STATES: JobType[] = ["active", "waiting", "waiting-children", "prioritized", "delayed", "completed", "failed"];
+/** How many runs a listing resolves at once. */
+const BATCH = 20;
+/** A retry's cleanup job id: `<run>-attempt-N`. */
+const RETRY_CLEANUP = /-attempt-\d+$/;
+
+/**
+ * Reads runs' statuses from the jobs of the `process`, `execute` and `cleanup` queues (whose
+ * job ids are the run id; a retry's cleanup is `<run>-attempt-N`) and the execution ledger.
+ * Only reads: nothing here changes a job.
+ */
+export class RunStatusReader {
+  readonly #queues: RunQueues;
+  readonly #ledger: ExecutionLedger | null;
+  readonly #baseUrl: string | null;
+  readonly #redis: Redis | null;
+
+  /**
+   * `redis` (any client on the queues' Redis) lets it read the execution ledger, for the
+   * attempt number and start time of a run in progress; `baseUrl` is the GitHub REST API
+   * base URL, for the run log's web address.
+   */
+  constructor(o: { queues: RunQueues; redis?: Redis | null | undefined; baseUrl?: string | undefined }) {
+    this.#queues = o.queues;
+    const prefix = o.queues.execute.opts.prefix ?? "bull";
+    this.#redis = o.redis ?? null;
+    this.#ledger = this.#redis ? new ExecutionLedger(this.#redis, prefix) : null;
+    this.#baseUrl = o.baseUrl ?? null;
+  }
+
+  /** The run `runId` (its latest attempt), or null when no queue knows it. */
+  async get(runId: string): Promise<RunStatusView | null> {
+    const { process, execute, cleanup } = this.#queues;
+    const [processJob, executeJob, cleanupJob] = await Promise.all([
+      Job.fromId<RunJobData, ProcessResult>(process, runId),
+      Job.fromId<RunJobData, ExecuteResult>(execute, runId),
+      Job.fromId<CleanupJobData, CleanupResult>(cleanup, runId),
+    ]);
+    const data = cleanupJob?.data ?? executeJob?.data ?? processJob?.data;
+    if (!data?.target) return null;
+    const { target } = data;
+    const [processState, executeState, entry] = await Promise.all([
+      processJob ? processJob.getState() : "unknown",
+      executeJob ? executeJob.getState() : "unknown",
+      this.#readLedger(runId),
+    ]);
+    const processed = processState === "completed" ? (processJob?.returnvalue ?? null) : null;
+    const view: RunStatusView = {
+      id: runId,
+      status: "queued",
+      script: target.path,
+      repository: `${target.owner}/${target.repo}`,
+      commit: target.commit,
+      pull_request: processed?.provenance.pullRequest ?? null,
+      attempt: 1,
+      started_at: null,
+      finished_at: null,
+      duration_ms: null,
+      exit_code: null,
+      signal: null,
+      message: null,
+      waiting_reason: null,
+      log: null,
+      result: null,
+      progress: null,
+      counters: null,
+    };
+    const starts = entry?.starts ?? 0;
+
+    if (executeState !== "completed" && executeState !== "failed") {
+      const phase = runPhase(executeState, "unknown");
+      if (phase === "finished") throw new Error("unreachable: execute is not done");
+      view.status = phase;
+      if (phase === "queued") {
+        if (processState === "failed") view.message = `the process step failed: ${processJob?.failedReason ?? "unknown reason"}`;
+        return view;
+      }
+      const job = executeJob!;
+      if (phase === "waiting") {
+        view.attempt = starts + 1;
+        view.waiting_reason = waitingReason(job.progress);
+        return view;
+      }
+      // running: the ledger records the start right before the script is spawned.
+      const processedOn = job.processedOn ?? 0;
+      const startedThisAttempt = entry?.startedAt != null && entry.startedAt.getTime() >= processedOn;
+      view.attempt = Math.max(1, startedThisAttempt ? starts : starts + 1);
+      view.started_at = startedThisAttempt ? entry!.startedAt!.toISOString() : processedOn ? new Date(processedOn).toISOString() : null;
+      view.progress = numericProgress(job.progress);
+      const { logs } = await execute.getJobLogs(runId, 0, -1, false);
+      view.counters = latestCounters(logs);
+      return view;
+    }
+
+    // Execute is done: this attempt is recorded by its cleanup job.
+    const returned = executeState === "completed" ? (executeJob?.returnvalue ?? null) : null;
+    const attempt = returned?.attempt ?? Math.max(1, starts);
+    const recorder =
+      attempt > 1 ? await Job.fromId<CleanupJobData, CleanupResult>(cleanup, `${runId}-attempt-${attempt}`) : cleanupJob;
+    const recorderState = recorder ? await recorder.getState() : "unknown";
+    const recorded = recorderState === "completed" ? (recorder?.returnvalue ?? null) : null;
+    const outcome = returned ?? recorder?.data.outcome ?? (await this.#lost(runId, executeJob?.failedReason));
+    view.attempt = attempt;
+    view.pull_request = outcome?.process.provenance.pullRequest ?? view.pull_request;
+    if (outcome) {
+      const run = outcome.execution;
+      view.status = run.status;
+      view.started_at = run.startedAt;
+      view.finished_at = run.finishedAt;
+      view.duration_ms = run.durationMs;
+      view.exit_code = run.exitCode;
+      view.signal = run.signal;
+      view.message = run.message;
+      view.result = run.report?.result ?? null;
+      view.progress = reportProgress(run.report?.progress);
+      view.counters = run.report?.counters ?? null;
+    }
+    if (runPhase(executeState, recorderState) === "recording" || recorded === null) {
+      view.status = "recording";
+      if (recorderState === "failed") view.message = `recording the run failed: ${recorder?.failedReason ?? "unknown reason"}`;
+      return view;
+    }
+    // A failed execute job's status is the one its cleanup recorded (lost or failed).
+    if (!returned) view.status = recorded.status;
+    view.log = {
+      path: recorded.logPath,
+      commit: recorded.commit,
+      url: this.#baseUrl === null ? null : logUrl(this.#baseUrl, target.owner, target.repo, recorded.commit, recorded.logPath),
+    };
+    return view;
+  }
+
+  /**
+   * Runs, most recently queued first, filtered by status (final or live) and script (its
+   * path, or the path's end after a `/`). Looks at the newest SCAN_PER_STATE jobs of each
+   * state of the three queues, and resolves runs in that order until `limit` matched.
+   */
+  async list(filter: { status?: RunStatusName | undefined; script?: string | undefined; limit?: number | undefined } = {}): Promise<RunStatusView[]> {
+    const limit = Math.min(Math.max(1, filter.limit ?? DEFAULT_LIST_LIMIT), MAX_LIST_LIMIT);
+    const { process, execute, cleanup } = this.#queues;
+    // Ids only: the jobs themselves carry bundles and outputs, too much to load by the thousand.
+    const runIds = new Set<string>();
+    for (const queue of [cleanup, execute, process]) {
+      for (const id of await queue.getRanges(SCAN_STATES, 0, SCAN_PER_STATE - 1, false)) runIds.add(id.replace(RETRY_CLEANUP, ""));
+    }
+    const wanted = filter.script;
+    const candidates = (await this.#summaries([...runIds]))
+      .filter((run) => wanted === undefined || run.script === wanted || run.script.endsWith(`/${wanted}`))
+      .sort((a, b) => b.queuedAt - a.queuedAt || compare(b.script, a.script) || compare(b.runId, a.runId));
+    const found: RunStatusView[] = [];
+    for (let i = 0; i < candidates.length && found.length < limit; i += BATCH) {
+      const views = await Promise.all(candidates.slice(i, i + BATCH).map((run) => this.get(run.runId)));
+      for (const view of views) {
+        if (view && (filter.status === undefined || view.status === filter.status) && found.length < limit) found.push(view);
+      }
+    }
+    return found;
+  }
+
+  /** When each run was queued and its script (the job name), from its jobs' hashes. */
+  async #summaries(runIds: string[]): Promise<{ runId: string; script: string; queuedAt: number }[]> {
+    const queues = [this.#queues.cleanup, this.#queues.execute, this.#queues.process];
+    if (!this.#redis) {
+      const jobs = await Promise.all(runIds.map(async (runId) => (await Job.fromId(this.#queues.cleanup, runId)) ?? (await Job.fromId(this.#queues.execute, runId))));
+      return jobs.flatMap((job, i) => (job ? [{ runId: runIds[i]!, script: job.name, queuedAt: job.timestamp }] : []));
+    }
+    const pipeline = this.#redis.pipeline();
+    for (const runId of runIds) for (const queue of queues) pipeline.hmget(queue.toKey(runId), "name", "timestamp");
+    const replies = (await pipeline.exec()) ?? [];
+    return runIds.flatMap((runId, i) => {
+      for (let q = 0; q < queues.length; q++) {
+        const [error, fields] = replies[i * queues.length + q] ?? [null, null];
+        if (error) throw error;
+        const [name, timestamp] = (fields ?? []) as (string | null)[];
+        if (name != null && timestamp != null) return [{ runId, script: name, queuedAt: Number(timestamp) }];
+      }
+      return [];
+    });
+  }
+
+  async #readLedger(runId: string): Promise<LedgerEntry | null> {
+    return this.#ledger ? this.#ledger.read(runId) : null;
+  }
+
+  /** What cleanup recorded for a failed execute job of the merge's own attempt (see flowOutcomeReader). */
+  async #lost(runId: string, reason: string | undefined): Promise<ExecuteResult | null> {
+    if (!this.#ledger) return null;
+    try {
+      return await lostOutcome(this.#queues, this.#ledger, runId, reason ?? "unknown reason");
+    } catch {
+      return null;
+    }
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

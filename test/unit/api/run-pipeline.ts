@@ -1,0 +1,195 @@
+import { DelayedError, FlowProducer, Job, Queue, Worker, type ConnectionOptions } from "bullmq";
+import { Redis, type RedisOptions } from "ioredis";
+import { defaultRepoConfig } from "../../../src/github/repo-config.js";
+import { enqueueRuns } from "../../../src/pipeline/enqueue-run.js";
+import { ExecutionLedger } from "../../../src/pipeline/execution-ledger.js";
+import { flowOutcomeReader } from "../../../src/pipeline/flow-outcome.js";
+import { runIdFor } from "../../../src/pipeline/run-id.js";
+import type { CleanupJobData, CleanupResult, ExecuteResult, ProcessResult, RunJobData } from "../../../src/pipeline/job-data.js";
+import type { RunQueues } from "../../../src/api/run-status.js";
+import type { RunStatus, ScriptTarget } from "../../../src/run-types.js";
+
+/** What the fake execute step does with a run. */
+export type ExecutePlan =
+  /** Waits for a concurrency lock as takeTurn does: progress `{ waiting }`, back to delayed. */
+  | { kind: "wait"; reason: string }
+  /** Starts (ledger), reports progress 40 and counters, and runs until `release`. */
+  | { kind: "hold" }
+  /** Starts and ends at once with this status. */
+  | { kind: "finish"; status: RunStatus }
+  /** Starts, then its worker "dies": the job fails. */
+  | { kind: "crash" };
+
+export interface Plan {
+  /** Hold the process step until `release` (the run stays queued). */
+  holdProcess?: boolean;
+  execute: ExecutePlan;
+  /** Hold the cleanup step until `release` (the run stays recording). */
+  holdCleanup?: boolean;
+}
+
+/**
+ * The three steps of the pipeline on real BullMQ queues, in real flows (enqueueRuns), with
+ * fake steps that do what each run's plan says, so the runs can be put in every state.
+ */
+export interface RunPipeline {
+  queues: RunQueues;
+  redis: Redis;
+  ledger: ExecutionLedger;
+  /** Queues a run of `path` and returns its run id. */
+  add(path: string, plan: Plan, commit?: string): Promise<string>;
+  /** Changes what a run does next (e.g. before retrying its execute job). */
+  replan(runId: string, plan: Plan): void;
+  /** Lets a held step of `runId` go on. */
+  release(runId: string): void;
+  /** Retries a finished execute job as the dashboard does. */
+  retryExecute(runId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const PULL_REQUEST = { number: 7, url: "https://github.example/acme/ops/pull/7", author: "alice", title: "Fix the plans" };
+
+export async function runPipeline(connection: ConnectionOptions, prefix: string): Promise<RunPipeline> {
+  const redis = new Redis(connection as RedisOptions);
+  const ledger = new ExecutionLedger(redis, prefix);
+  const queues: RunQueues = {
+    process: new Queue("process", { connection, prefix }),
+    execute: new Queue("execute", { connection, prefix }),
+    cleanup: new Queue("cleanup", { connection, prefix }),
+  };
+  const flows = new FlowProducer({ connection, prefix });
+  const plans = new Map<string, Plan>();
+  const gates = new Map<string, () => void>();
+  const gate = (runId: string) => new Promise<void>((resolve) => gates.set(runId, resolve));
+  const planOf = (runId: string) => {
+    const plan = plans.get(runId);
+    if (!plan) throw new Error(`no plan for ${runId}`);
+    return plan;
+  };
+
+  const processWorker = new Worker<RunJobData, ProcessResult>(
+    "process",
+    async (job) => {
+      if (planOf(job.data.runId).holdProcess) await gate(job.data.runId);
+      return { provenance: { pullRequest: PULL_REQUEST, approvedBy: ["bob"], refusal: null }, code: "console.log(1)", description: null, problem: null };
+    },
+    { connection, prefix, concurrency: 10 },
+  );
+  const executeWorker = new Worker<RunJobData, ExecuteResult>(
+    "execute",
+    async (job, token) => {
+      const { runId, target } = job.data;
+      const plan = planOf(runId).execute;
+      const processed = Object.values(await job.getChildrenValues<ProcessResult>())[0]!;
+      if (plan.kind === "wait") {
+        await job.log(`waiting: ${plan.reason}`);
+        await job.updateProgress({ waiting: plan.reason });
+        await job.moveToDelayed(Date.now() + 60 * 60 * 1000, token);
+        throw new DelayedError(`waiting: ${plan.reason}`);
+      }
+      const startedAt = new Date();
+      const attempt = await ledger.start(runId, "test-host");
+      await job.log(`attempt ${attempt}: running ${target.path} in /srv`);
+      if (plan.kind === "crash") throw new Error("the worker died");
+      let status: RunStatus = "succeeded";
+      if (plan.kind === "hold") {
+        await job.updateProgress(40);
+        await job.log("counters: rows=3, skipped=1");
+        await gate(runId);
+      } else status = plan.status;
+      const finishedAt = new Date(startedAt.getTime() + 1500);
+      const result: ExecuteResult = {
+        process: processed,
+        execution: {
+          status,
+          exitCode: status === "succeeded" ? 0 : status === "failed" ? 3 : null,
+          signal: status === "cancelled" ? "SIGTERM" : null,
+          startedAt: startedAt.toISOString(),
+          finishedAt: finishedAt.toISOString(),
+          durationMs: 1500,
+          output: { lines: [], omittedBytes: 0, omittedAt: null },
+          message: status === "succeeded" ? null : `it ${status}`,
+          report: {
+            inputs: null,
+            counters: { rows: 4 },
+            progress: { done: 4, total: 4 },
+            result: { attempt },
+            failReason: null,
+            logs: [],
+            droppedLogs: 0,
+            description: null,
+            rejectedLines: 0,
+          },
+        },
+        runner: "test-host",
+        attempt,
+      };
+      if (attempt > 1) {
+        const cleanup: CleanupJobData = { ...job.data, outcome: result };
+        await queues.cleanup.add(target.path, cleanup, { jobId: `${runId}-attempt-${attempt}` });
+      }
+      return result;
+    },
+    { connection, prefix, concurrency: 10 },
+  );
+  const flowOutcome = flowOutcomeReader(queues, ledger);
+  const cleanupWorker = new Worker<CleanupJobData, CleanupResult>(
+    "cleanup",
+    async (job) => {
+      const { runId, target } = job.data;
+      const outcome = job.data.outcome ?? (await flowOutcome(job));
+      if (planOf(runId).holdCleanup) await gate(runId);
+      return {
+        script: target.path,
+        logPath: `logs/${target.path.replace(/^.*\//, "")}-${outcome.attempt}.md`,
+        commit: `c0ffee${outcome.attempt}`.padEnd(40, "0"),
+        cleanupPullRequest: null,
+        status: outcome.execution.status,
+      };
+    },
+    { connection, prefix, concurrency: 10 },
+  );
+  const workers = [processWorker, executeWorker, cleanupWorker];
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+
+  return {
+    queues,
+    redis,
+    ledger,
+    async add(path, plan, commit = "0123456789abcdef0123456789abcdef01234567") {
+      const target: ScriptTarget = {
+        owner: "acme",
+        repo: "ops",
+        installationId: 1,
+        defaultBranch: "main",
+        commit,
+        path,
+        config: defaultRepoConfig({ minApprovals: 1, maxTimeoutMs: 900_000 }),
+        configError: null,
+      };
+      plans.set(runIdFor(target), plan);
+      const [runId] = await enqueueRuns(flows, [target], { githubStepAttempts: 1 });
+      return runId!;
+    },
+    replan(runId, plan) {
+      plans.set(runId, plan);
+    },
+    release(runId) {
+      const open = gates.get(runId);
+      if (!open) throw new Error(`${runId} is not held`);
+      gates.delete(runId);
+      open();
+    },
+    async retryExecute(runId) {
+      const job = await Job.fromId(queues.execute, runId);
+      if (!job) throw new Error(`no execute job ${runId}`);
+      await job.retry((await job.getState()) as "completed" | "failed");
+    },
+    async close() {
+      for (const open of gates.values()) open();
+      await Promise.all(workers.map((worker) => worker.close()));
+      await Promise.all([flows.close(), ...Object.values(queues).map((queue) => queue.close())]);
+      redis.disconnect();
+    },
+  };
+}

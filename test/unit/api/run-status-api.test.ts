@@ -1,0 +1,258 @@
+import { once } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRunsApiHandler } from "../../../src/api/create-runs-api-handler.js";
+import type { RunStatusView } from "../../../src/api/run-status.js";
+import type { Handler } from "../../../src/dashboard/create-dashboard-handler.js";
+import { Cancellations } from "../../../src/pipeline/cancellations.js";
+import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
+import { PULL_REQUEST, runPipeline, type RunPipeline } from "./run-pipeline.js";
+
+const PREFIX = "{status-test}";
+const BASE_URL = "https://github.example/api/v3";
+const auth = { Authorization: `Basic ${Buffer.from("ops:s3cret").toString("base64")}` };
+const wrongAuth = { Authorization: `Basic ${Buffer.from("ops:guess").toString("base64")}` };
+
+async function serve(handler: Handler): Promise<{ base: string; server: Server }> {
+  const server = createServer(async (req, res) => {
+    if (!(await handler(req, res))) res.writeHead(404).end("not found");
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+describe("GET /api/runs", () => {
+  let redis: TestRedis;
+  let pipeline: RunPipeline;
+  let cancellations: Cancellations;
+  const servers: Server[] = [];
+  let base: string;
+
+  const get = (path: string, headers: Record<string, string> = auth) => fetch(`${base}${path}`, { headers });
+  const status = async (runId: string): Promise<RunStatusView> => {
+    const res = await get(`/api/runs/${runId}`);
+    expect(res.status).toBe(200);
+    return (await res.json()) as RunStatusView;
+  };
+  /** Polls the API until the run reaches `wanted` (jobs move between states asynchronously). */
+  const until = async (runId: string, wanted: string, more: (view: RunStatusView) => boolean = () => true) => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const view = await status(runId);
+      if (view.status === wanted && more(view)) return view;
+      if (Date.now() > deadline) throw new Error(`${runId} is ${JSON.stringify(view)}, not ${wanted}`);
+      await sleep(25);
+    }
+  };
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    const connection = { host: "127.0.0.1", port: redis.port, maxRetriesPerRequest: null };
+    pipeline = await runPipeline(connection, PREFIX);
+    cancellations = new Cancellations(pipeline.redis, PREFIX, { executeQueue: pipeline.queues.execute });
+    const handler = createRunsApiHandler({
+      cancellations,
+      user: "ops",
+      password: "s3cret",
+      status: { queues: pipeline.queues, redis: pipeline.redis, baseUrl: BASE_URL },
+    });
+    const served = await serve(handler);
+    servers.push(served.server);
+    base = served.base;
+  });
+
+  afterAll(async () => {
+    for (const server of servers) await new Promise((resolve) => server.close(resolve));
+    await cancellations?.close();
+    await pipeline?.close();
+    await redis?.stop();
+  });
+
+  it("says a run whose process step is not done is queued", async () => {
+    const run = await pipeline.add("scripts/queued.ts", { holdProcess: true, execute: { kind: "finish", status: "succeeded" } });
+    const view = await until(run, "queued");
+    expect(view).toEqual({
+      id: run,
+      status: "queued",
+      script: "scripts/queued.ts",
+      repository: "acme/ops",
+      commit: "0123456789abcdef0123456789abcdef01234567",
+      pull_request: null,
+      attempt: 1,
+      started_at: null,
+      finished_at: null,
+      duration_ms: null,
+      exit_code: null,
+      signal: null,
+      message: null,
+      waiting_reason: null,
+      log: null,
+      result: null,
+      progress: null,
+      counters: null,
+    });
+    pipeline.release(run);
+    await until(run, "succeeded");
+  });
+
+  it("says a run waiting for a concurrency lock is waiting, and why", async () => {
+    const run = await pipeline.add("scripts/waiting.ts", { execute: { kind: "wait", reason: "self lock held by ops-1#1" } });
+    const view = await until(run, "waiting", (v) => v.waiting_reason !== null);
+    expect(view).toMatchObject({ status: "waiting", waiting_reason: "self lock held by ops-1#1", attempt: 1, pull_request: PULL_REQUEST });
+    expect(await pipeline.queues.execute.getJobState(run)).toBe("delayed");
+  });
+
+  it("says a running run is running, with its progress and latest counters", async () => {
+    const run = await pipeline.add("scripts/running.ts", { execute: { kind: "hold" } });
+    const view = await until(run, "running", (v) => v.counters !== null);
+    expect(view).toMatchObject({ status: "running", attempt: 1, progress: 40, counters: { rows: 3, skipped: 1 }, log: null, finished_at: null });
+    expect(Date.parse(view.started_at!)).toBeGreaterThan(Date.now() - 60_000);
+    pipeline.release(run);
+    await until(run, "succeeded");
+  });
+
+  it("says a run whose log is not yet recorded is recording, with its outcome", async () => {
+    const run = await pipeline.add("scripts/recording.ts", { execute: { kind: "finish", status: "failed" }, holdCleanup: true });
+    const view = await until(run, "recording");
+    expect(view).toMatchObject({ status: "recording", exit_code: 3, message: "it failed", duration_ms: 1500, log: null, result: { attempt: 1 } });
+    pipeline.release(run);
+    expect(await until(run, "failed")).toMatchObject({ status: "failed", exit_code: 3 });
+  });
+
+  it("gives a finished run's final status, outcome and log link", async () => {
+    const run = await pipeline.add("scripts/done.ts", { execute: { kind: "finish", status: "succeeded" } });
+    const view = await until(run, "succeeded");
+    expect(view).toMatchObject({
+      id: run,
+      status: "succeeded",
+      script: "scripts/done.ts",
+      pull_request: PULL_REQUEST,
+      attempt: 1,
+      exit_code: 0,
+      signal: null,
+      message: null,
+      duration_ms: 1500,
+      waiting_reason: null,
+      result: { attempt: 1 },
+      progress: 100,
+      counters: { rows: 4 },
+      log: {
+        path: "logs/done.ts-1.md",
+        commit: "c0ffee1".padEnd(40, "0"),
+        url: `https://github.example/acme/ops/blob/${"c0ffee1".padEnd(40, "0")}/logs/done.ts-1.md`,
+      },
+    });
+    expect(Date.parse(view.finished_at!) - Date.parse(view.started_at!)).toBe(1500);
+  });
+
+  it("records a run whose execute job failed as lost", async () => {
+    const run = await pipeline.add("scripts/lost.ts", { execute: { kind: "crash" } });
+    const view = await until(run, "lost");
+    expect(view).toMatchObject({ status: "lost", attempt: 1, log: { path: "logs/lost.ts-1.md" } });
+    expect(view.message).toContain("the worker died");
+  });
+
+  it("reports the latest attempt of a retried run", async () => {
+    const run = await pipeline.add("scripts/retried.ts", { execute: { kind: "finish", status: "failed" } });
+    await until(run, "failed");
+    pipeline.replan(run, { execute: { kind: "hold" } });
+    await pipeline.retryExecute(run);
+    const running = await until(run, "running", (v) => v.counters !== null);
+    expect(running).toMatchObject({ attempt: 2, progress: 40, counters: { rows: 3, skipped: 1 }, log: null });
+    pipeline.release(run);
+    const done = await until(run, "succeeded");
+    expect(done).toMatchObject({ attempt: 2, result: { attempt: 2 }, log: { path: "logs/retried.ts-2.md" } });
+  });
+
+  it("answers 404 for a run no queue knows, and 400 for what cannot be a run id", async () => {
+    const res = await get("/api/runs/run-nobody-knows");
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: "no run run-nobody-knows" });
+    expect((await get("/api/runs/run%3Ax")).status).toBe(400);
+  });
+
+  it("lists runs most recently queued first, filtered by status and script", async () => {
+    const first = await pipeline.add("scripts/list-a.ts", { execute: { kind: "finish", status: "succeeded" } }, "1".repeat(40));
+    await until(first, "succeeded");
+    const second = await pipeline.add("scripts/list-b.ts", { execute: { kind: "finish", status: "cancelled" } }, "2".repeat(40));
+    await until(second, "cancelled");
+
+    const all = (await (await get("/api/runs")).json()) as { runs: RunStatusView[] };
+    const ids = all.runs.map((run) => run.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.indexOf(second)).toBeLessThan(ids.indexOf(first));
+    expect(ids).toHaveLength(9);
+
+    const succeeded = (await (await get("/api/runs?status=succeeded")).json()) as { runs: RunStatusView[] };
+    expect(succeeded.runs.length).toBeGreaterThan(0);
+    expect(succeeded.runs.every((run) => run.status === "succeeded")).toBe(true);
+    expect(succeeded.runs[0]!.id).toBe(first);
+
+    expect(await (await get("/api/runs?script=list-b.ts")).json()).toMatchObject({ runs: [{ id: second, status: "cancelled" }] });
+    expect(await (await get("/api/runs?script=scripts/list-a.ts&status=succeeded")).json()).toMatchObject({ runs: [{ id: first }] });
+    expect(await (await get("/api/runs?script=list-a.ts&status=failed")).json()).toEqual({ runs: [] });
+    const limited = (await (await get("/api/runs/?limit=1")).json()) as { runs: RunStatusView[] };
+    expect(limited.runs.map((run) => run.id)).toEqual([second]);
+    expect((await get("/api/runs?limit=5000")).status).toBe(200);
+
+    for (const query of ["status=done", "limit=0", "limit=-1", "limit=ten"]) {
+      expect({ query, status: (await get(`/api/runs?${query}`)).status }).toEqual({ query, status: 400 });
+    }
+  });
+
+  it("allows only GET on the read routes", async () => {
+    for (const path of ["/api/runs", "/api/runs/some-run"]) {
+      const res = await fetch(`${base}${path}`, { method: "POST", headers: auth });
+      expect(res.status).toBe(405);
+      expect(res.headers.get("allow")).toBe("GET");
+    }
+  });
+
+  it("needs the dashboard's login, but no same-origin check for reads", async () => {
+    for (const headers of [{}, wrongAuth]) {
+      const res = await get("/api/runs", headers);
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toBe('Basic realm="chorebot"');
+    }
+    expect((await get("/api/runs/run-nobody-knows", { ...auth, "Sec-Fetch-Site": "cross-site", Origin: "https://evil.example" })).status).toBe(404);
+  });
+
+  it("counts failed logins on reads towards the lockout", async () => {
+    const { base: locked, server } = await serve(
+      createRunsApiHandler({
+        cancellations,
+        user: "ops",
+        password: "s3cret",
+        maxFailedLogins: 2,
+        status: { queues: pipeline.queues, redis: pipeline.redis, baseUrl: BASE_URL },
+      }),
+    );
+    servers.push(server);
+    const read = (headers: Record<string, string>) => fetch(`${locked}/api/runs/some-run`, { headers });
+    expect((await read(wrongAuth)).status).toBe(401);
+    expect((await read(wrongAuth)).status).toBe(401);
+    expect((await read(wrongAuth)).status).toBe(429);
+    expect((await read(auth)).status).toBe(429);
+  });
+
+  it("still reads runs without a Redis client for the ledger", async () => {
+    const { base: plain, server } = await serve(
+      createRunsApiHandler({ cancellations, user: "ops", password: "s3cret", status: { queues: pipeline.queues } }),
+    );
+    servers.push(server);
+    const res = await fetch(`${plain}/api/runs?script=list-a.ts`, { headers: auth });
+    expect(await res.json()).toMatchObject({ runs: [{ status: "succeeded", attempt: 1, log: { path: "logs/list-a.ts-1.md", url: null } }] });
+  });
+
+  it("leaves the read routes to the next handler when it has no queues", async () => {
+    const { base: bare, server } = await serve(createRunsApiHandler({ cancellations, user: "ops", password: "s3cret" }));
+    servers.push(server);
+    expect((await fetch(`${bare}/api/runs`, { headers: auth })).status).toBe(404);
+    const res = await fetch(`${bare}/api/runs/some-run`, { headers: auth });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: "not found" });
+  });
+});
