@@ -2,6 +2,7 @@ import type { ExecutionResult, PullRequestInfo, RunStatus } from "../run-types.j
 import { fence } from "../runlog/fence.js";
 import { markdownText } from "../runlog/markdown-text.js";
 import { STATUS_HEADLINES } from "../runlog/status-headlines.js";
+import { formatDuration } from "../runlog/format-duration.js";
 import { outputEntries } from "../runlog/output-entries.js";
 
 /** Everything needed to tell a merged PR's reviewers how its script's run went. */
@@ -211,10 +212,3 @@ function linkUrl(url: string): string {
   return url.replace(/[\s()<>]/g, encodeURIComponent);
 }
 
-function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
-  return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
-}

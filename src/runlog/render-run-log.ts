@@ -8,6 +8,7 @@ import { mergeReportLogs } from "./merge-report-logs.js";
 import { reportFrontMatter, reportSections } from "./report-sections.js";
 import { shortenMiddle } from "./shorten-middle.js";
 import { STATUS_HEADLINES } from "./status-headlines.js";
+import { formatDuration } from "./format-duration.js";
 import { utf8Head, utf8Tail } from "./utf8-slice.js";
 
 export const DEFAULT_RUN_LOG_MAX_BYTES = 1024 * 1024;
@@ -225,13 +226,6 @@ function listOf(items: string[]): string {
   return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
 }
 
-function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
-  return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
-}
 
 function byteLength(text: string): number {
   return Buffer.byteLength(text, "utf8");
