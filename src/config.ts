@@ -24,7 +24,27 @@ const runnerSchema = z.object({
 const serverSchema = runnerSchema.extend({
   APP_ID: z.coerce.number().int().positive(),
   WEBHOOK_SECRET: z.string().min(1),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const nodes = value
+        .split(",")
+        .map((entry) => entry.trim())
+        .filter((entry) => entry.length > 0)
+        .map((entry) => {
+          const match = /^(.+):(\d+)$/.exec(entry);
+          const port = Number(match?.[2]);
+          return match && port > 0 && port <= 65535 ? { host: match[1]!.replace(/^\[|\]$/g, ""), port } : null;
+        });
+      if (nodes.length === 0 || nodes.some((node) => node === null)) {
+        ctx.addIssue({ code: "custom", message: "expected a comma-separated list of host:port" });
+        return z.NEVER;
+      }
+      return nodes as { host: string; port: number }[];
+    }),
   GHE_HOST: z.string().optional(),
   GHE_PROTOCOL: z.enum(["http", "https"]).default("https"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -57,7 +77,10 @@ export interface ServerConfig extends RunnerConfig {
   appId: number;
   privateKey: string;
   webhookSecret: string;
-  redisUrl: string;
+  /** The single Redis server, or null when `redisClusterNodes` is set (exactly one of them is). */
+  redisUrl: string | null;
+  /** Seed nodes of a Redis Cluster, or null when `redisUrl` is set. */
+  redisClusterNodes: { host: string; port: number }[] | null;
   baseUrl: string;
   port: number;
   host: string | undefined;
@@ -92,8 +115,15 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
   }
   const leaked = settings.SCRIPT_ENV.find((name) => APP_SECRET_NAMES.includes(name));
   if (leaked) throw new ConfigError(`SCRIPT_ENV is invalid: ${leaked} is one of chorebot's own secrets`);
+  if (!settings.REDIS_URL === !settings.REDIS_CLUSTER_NODES) {
+    throw new ConfigError(
+      settings.REDIS_URL
+        ? "REDIS_URL and REDIS_CLUSTER_NODES are both set; set only one of them"
+        : "REDIS_URL (or REDIS_CLUSTER_NODES) is required but not set",
+    );
+  }
   const privateKey = readPrivateKey(env);
-  const redisPassword = new URL(settings.REDIS_URL).password;
+  const redisPassword = settings.REDIS_URL ? new URL(settings.REDIS_URL).password : "";
   const runner = toRunnerConfig(settings, env);
   const dashboard =
     settings.DASHBOARD_USER && settings.DASHBOARD_PASSWORD
@@ -104,7 +134,8 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     appId: settings.APP_ID,
     privateKey,
     webhookSecret: settings.WEBHOOK_SECRET,
-    redisUrl: settings.REDIS_URL,
+    redisUrl: settings.REDIS_URL ?? null,
+    redisClusterNodes: settings.REDIS_CLUSTER_NODES ?? null,
     baseUrl: settings.GHE_HOST ? `${settings.GHE_PROTOCOL}://${settings.GHE_HOST}/api/v3` : "https://api.github.com",
     port: settings.PORT,
     host: settings.HOST,

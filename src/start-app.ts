@@ -1,5 +1,4 @@
 import type { Server as HttpServer } from "node:http";
-import { Redis, type RedisOptions } from "ioredis";
 import { Probot, Server } from "probot";
 import { createRunsApiHandler } from "./api/create-runs-api-handler.js";
 import { createMetricsHandler } from "./metrics/create-metrics-handler.js";
@@ -11,7 +10,8 @@ import { createDashboardHandler } from "./dashboard/create-dashboard-handler.js"
 import { chorebotOctokit } from "./github/octokit.js";
 import { chorebotApp } from "./index.js";
 import { queuePush } from "./pipeline/queue-push.js";
-import { openQueues, redisConnection } from "./pipeline/queues.js";
+import { openQueues } from "./pipeline/queues.js";
+import { bullConnection, closeConnection, createRedisClient, type RedisClient } from "./pipeline/redis-client.js";
 import { startWorkers, type Workers } from "./pipeline/start-workers.js";
 
 export interface RunningApp {
@@ -29,9 +29,10 @@ export async function startApp(
   parts: { web: boolean; workers: boolean },
   log: Logger,
 ): Promise<RunningApp> {
-  const connection = redisConnection(config.redisUrl);
+  // Options for a single Redis; a Cluster instance (shared by the queues, closed last) for a cluster.
+  const connection = bullConnection(config);
   // Counts GitHub API errors for /metrics, whichever process made the request.
-  const metricsRedis = new Redis(connection as RedisOptions);
+  const metricsRedis = createRedisClient(config);
   const ProbotWithSettings = Probot.defaults({
     appId: config.appId,
     privateKey: config.privateKey,
@@ -46,7 +47,7 @@ export async function startApp(
   const queues = openQueues(connection, config.queuePrefix);
 
   let server: Server | null = null;
-  let cancelRedis: Redis | null = null;
+  let cancelRedis: RedisClient | null = null;
   let cancellations: Cancellations | null = null;
   let httpServer: HttpServer | null = null;
   if (parts.web) {
@@ -58,7 +59,7 @@ export async function startApp(
     });
     if (!dashboard) log.warn("dashboard disabled: set DASHBOARD_USER and DASHBOARD_PASSWORD to serve /admin/queues");
     // The web part only asks for cancellations; workers listen for them.
-    cancelRedis = new Redis(connection as RedisOptions);
+    cancelRedis = createRedisClient(config);
     const metrics = createMetricsHandler({ queues: Object.values(queues.byName), redis: cancelRedis, prefix: config.queuePrefix });
     cancellations = new Cancellations(cancelRedis, config.queuePrefix, { executeQueue: queues.byName.execute });
     const runsApi = createRunsApiHandler({
@@ -79,6 +80,7 @@ export async function startApp(
     const probot = new ProbotWithSettings();
     workers = startWorkers({
       connection,
+      redis: config,
       prefix: config.queuePrefix,
       concurrency: config.workerConcurrency,
       runner: config,
@@ -108,6 +110,7 @@ export async function startApp(
       cancelRedis?.disconnect();
       await queues.close();
       metricsRedis.disconnect();
+      closeConnection(connection);
     },
   };
 }

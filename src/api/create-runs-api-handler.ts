@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { isAuthorized } from "../dashboard/basic-auth.js";
 import type { Handler } from "../dashboard/create-dashboard-handler.js";
 import { clientAddress, FailedLogins } from "../dashboard/failed-logins.js";
@@ -52,7 +52,7 @@ export function createRunsApiHandler(o: {
   maxFailedLogins?: number;
   failedLoginWindowSeconds?: number;
   trustProxy?: boolean;
-  status?: { queues: RunQueues; redis?: Redis | null | undefined; baseUrl?: string | undefined } | undefined;
+  status?: { queues: RunQueues; redis?: Redis | Cluster | null | undefined; baseUrl?: string | undefined } | undefined;
 }): Handler {
   const { user, password } = o;
   if (!user || !password) return () => false;

@@ -1,5 +1,5 @@
 import { Job, type JobType, type Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { ExecutionLedger, type LedgerEntry } from "../pipeline/execution-ledger.js";
 import { lostOutcome } from "../pipeline/flow-outcome.js";
 import type { CleanupJobData, CleanupResult, ExecuteResult, ProcessResult, RunJobData } from "../pipeline/job-data.js";
@@ -60,14 +60,14 @@ export class RunStatusReader {
   readonly #queues: RunQueues;
   readonly #ledger: ExecutionLedger | null;
   readonly #baseUrl: string | null;
-  readonly #redis: Redis | null;
+  readonly #redis: Redis | Cluster | null;
 
   /**
    * `redis` (any client on the queues' Redis) lets it read the execution ledger, for the
    * attempt number and start time of a run in progress; `baseUrl` is the GitHub REST API
    * base URL, for the run log's web address.
    */
-  constructor(o: { queues: RunQueues; redis?: Redis | null | undefined; baseUrl?: string | undefined }) {
+  constructor(o: { queues: RunQueues; redis?: Redis | Cluster | null | undefined; baseUrl?: string | undefined }) {
     this.#queues = o.queues;
     const prefix = o.queues.execute.opts.prefix ?? "bull";
     this.#redis = o.redis ?? null;

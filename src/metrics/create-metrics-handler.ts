@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import type { Handler } from "../dashboard/create-dashboard-handler.js";
 import { createMetrics } from "./create-metrics.js";
 
@@ -16,7 +16,7 @@ import { createMetrics } from "./create-metrics.js";
  */
 export function createMetricsHandler(o: {
   queues: Queue[];
-  redis: Redis;
+  redis: Redis | Cluster;
   prefix: string;
   path?: string;
   token?: string;

@@ -1,5 +1,5 @@
 import type { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type HistogramConfiguration } from "prom-client";
 import { readRunMetrics, RUN_DURATION_BUCKETS, type RunMetricsSnapshot } from "./run-metrics-store.js";
 
@@ -23,7 +23,7 @@ export interface Metrics {
  *   `chorebot_github_api_errors_total{status}`: the hashes `recordRunFinished` and
  *   `recordGitHubError` add to (see run-metrics-store.ts).
  */
-export function createMetrics(o: { queues: Queue[]; redis: Redis; prefix: string }): Metrics {
+export function createMetrics(o: { queues: Queue[]; redis: Redis | Cluster; prefix: string }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "chorebot_" });
   const registers = [registry];
@@ -81,7 +81,7 @@ export function createMetrics(o: { queues: Queue[]; redis: Redis; prefix: string
  * reads only the progress field of each delayed job, not its data. `redis` must be the
  * queues' Redis (and database).
  */
-async function countWaitingForLock(execute: Queue, redis: Redis): Promise<number> {
+async function countWaitingForLock(execute: Queue, redis: Redis | Cluster): Promise<number> {
   const ids = await execute.getRanges(["delayed"], 0, -1);
   if (ids.length === 0) return 0;
   const pipeline = redis.pipeline();

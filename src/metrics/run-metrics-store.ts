@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import type { CleanupResult } from "../pipeline/job-data.js";
 
 /**
@@ -48,7 +48,7 @@ return 1
  * runs. Resolves true when the run was counted, false when `id` had already been.
  */
 export async function recordRunFinished(
-  redis: Redis,
+  redis: Redis | Cluster,
   prefix: string,
   result: Pick<CleanupResult, "status" | "script">,
   durationMs: number,
@@ -74,7 +74,7 @@ export async function recordRunFinished(
 }
 
 /** Counts one failed GitHub API request by its HTTP status (`none` when no response came). */
-export async function recordGitHubError(redis: Redis, prefix: string, status: number | string | undefined | null): Promise<void> {
+export async function recordGitHubError(redis: Redis | Cluster, prefix: string, status: number | string | undefined | null): Promise<void> {
   await redis.hincrby(metricsKeys(prefix).githubErrors, githubErrorLabel(status), 1);
 }
 
@@ -96,7 +96,7 @@ interface HookableOctokit {
  * Each failed attempt counts, including those the retry and throttling plugins repeat, and
  * expected ones (a 404 while checking whether a file exists): filter by `status`.
  */
-export function countGitHubErrors(redis: Redis, prefix: string, onError: (error: unknown) => void = () => undefined) {
+export function countGitHubErrors(redis: Redis | Cluster, prefix: string, onError: (error: unknown) => void = () => undefined) {
   return (octokit: HookableOctokit): void => {
     octokit.hook.error("request", (error) => {
       // Octokit reports a request that got no response (network error, timeout) as a 500 too.
@@ -113,7 +113,7 @@ export interface RunMetricsSnapshot {
 }
 
 /** Reads the totals every process has recorded. */
-export async function readRunMetrics(redis: Redis, prefix: string): Promise<RunMetricsSnapshot> {
+export async function readRunMetrics(redis: Redis | Cluster, prefix: string): Promise<RunMetricsSnapshot> {
   const keys = metricsKeys(prefix);
   const replies = await redis.multi().hgetall(keys.runs).hgetall(keys.runDuration).hgetall(keys.githubErrors).exec();
   if (!replies) throw new Error("metrics read aborted");

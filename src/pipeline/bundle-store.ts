@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 
 /**
  * The exact JavaScript `process` built for each run, kept in Redis beside the jobs rather
@@ -7,7 +7,7 @@ import type { Redis } from "ioredis";
  */
 export class BundleStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
   ) {}
 

@@ -1,5 +1,5 @@
 import type { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 
 /** Who asked to cancel a run, and when (ISO 8601). */
 export interface CancelRequest {
@@ -48,18 +48,18 @@ const TARGETS: Record<string, CancelTarget> = {
  * for `request` only.
  */
 export class Cancellations {
-  readonly #redis: Redis;
+  readonly #redis: Redis | Cluster;
   readonly #prefix: string;
   readonly #executeQueue: Pick<Queue, "getJobState"> | null;
   readonly #onError: (error: unknown) => void;
   /** Live signals by run id. */
   readonly #watching = new Map<string, Set<AbortController>>();
-  #subscriber: Redis | null = null;
+  #subscriber: Redis | Cluster | null = null;
   #subscribed: Promise<void> | null = null;
   #closed = false;
 
   constructor(
-    redis: Redis,
+    redis: Redis | Cluster,
     prefix: string,
     options: { executeQueue?: Pick<Queue, "getJobState">; onError?: (error: unknown) => void } = {},
   ) {

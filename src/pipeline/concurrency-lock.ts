@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import type { ScriptTarget } from "../run-types.js";
 import type { ScriptDescription } from "../sdk/protocol.js";
 
@@ -47,7 +47,7 @@ export interface Lease {
  */
 export class ConcurrencyLock {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
     readonly ttlMs: number,
   ) {}

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 
 export interface LedgerEntry {
   /** How many times the script was started (0: never). */
@@ -16,7 +16,7 @@ export interface LedgerEntry {
  */
 export class ExecutionLedger {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
   ) {}
 

@@ -1,5 +1,4 @@
 import { Worker, type ConnectionOptions, type Job, type JobsOptions } from "bullmq";
-import { Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "pino";
 import type { RunnerConfig } from "../config.js";
 import type { GitHubClient } from "../github/octokit.js";
@@ -17,10 +16,14 @@ import { flowOutcomeReader, lostOutcome } from "./flow-outcome.js";
 import type { CleanupJobData, ExecuteResult, RunJobData } from "./job-data.js";
 import { processStep } from "./process-step.js";
 import { openQueues } from "./queues.js";
+import { createRedisClient, type RedisSettings } from "./redis-client.js";
 import { waitForJobs } from "./wait-for-jobs.js";
 
 export interface WorkerSettings {
+  /** BullMQ's connection: options, or a shared Cluster instance (the caller's, left open). */
   connection: ConnectionOptions;
+  /** Where the Redis is, for this process's own clients (ledger, bundles, locks, cancellations). */
+  redis: RedisSettings;
   prefix: string;
   concurrency: number;
   runner: RunnerConfig;
@@ -46,7 +49,7 @@ export interface Workers {
 /** One BullMQ worker per step, all in this process. */
 export function startWorkers(settings: WorkerSettings): Workers {
   const { connection, prefix, concurrency, log } = settings;
-  const redis = new Redis(connection as RedisOptions);
+  const redis = createRedisClient(settings.redis);
   const ledger = new ExecutionLedger(redis, prefix);
   const bundles = new BundleStore(redis, prefix);
   // A script's concurrency lease lasts as long as a job lock: a dead worker's frees up with its jobs.

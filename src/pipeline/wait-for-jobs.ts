@@ -1,4 +1,5 @@
 import { Job, QueueEvents, type ConnectionOptions, type Queue } from "bullmq";
+import { closeConnection, dedicatedConnection } from "./redis-client.js";
 
 /** Waits until the given jobs have finished (completed or failed), at most `timeoutMs`. */
 export async function waitForJobs(
@@ -8,7 +9,9 @@ export async function waitForJobs(
   timeoutMs: number,
 ): Promise<void> {
   if (ids.length === 0) return;
-  const events = new QueueEvents(queue.name, options);
+  // QueueEvents blocks on its connection: a shared Cluster instance is duplicated for it.
+  const connection = dedicatedConnection(options.connection);
+  const events = new QueueEvents(queue.name, { connection, prefix: options.prefix });
   try {
     await events.waitUntilReady();
     await Promise.allSettled(
@@ -19,5 +22,6 @@ export async function waitForJobs(
     );
   } finally {
     await events.close();
+    if (connection !== options.connection) closeConnection(connection);
   }
 }

@@ -1,11 +1,13 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Job, Queue, QueueEvents } from "bullmq";
+import { Job, Queue, QueueEvents, type ConnectionOptions } from "bullmq";
+import { Cluster } from "ioredis";
 import type { CleanupResult } from "../../src/pipeline/job-data.js";
 import { QUEUE_NAMES, type QueueName } from "../../src/pipeline/queues.js";
 import { runIdFor } from "../../src/pipeline/run-id.js";
 import { generateAppKey } from "../helpers/app-key.js";
+import { startRedisCluster, type TestRedisCluster } from "../helpers/redis-cluster.js";
 import { freePort, startRedis, type TestRedis } from "../helpers/redis-server.js";
 import { sendWebhook, startGitHubStandIn, type FileContent, type GitHubStandIn, type StandInOptions } from "../github-stand-in/index.js";
 import { startBeacon, type Beacon } from "./beacon.js";
@@ -49,6 +51,18 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** A harness whose app uses a Redis Cluster (`redis: "cluster"`) instead of a single Redis. */
+export type ClusterHarness = Omit<Harness, "redis"> & { redis: null; cluster: TestRedisCluster };
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  redisArgs?: string[];
+  appArgs?: string[];
+  standIn?: StandInOptions;
+  /** "cluster": a three-master Redis Cluster, given to the app as REDIS_CLUSTER_NODES. */
+  redis?: "single" | "cluster";
+}
+
 export interface MergeResult {
   before: string;
   after: string;
@@ -58,11 +72,18 @@ export interface MergeResult {
 }
 
 /** Starts Redis, the GitHub stand-in and `chorebot start` wired together through env only. */
-export async function startHarness(
-  options: { env?: Record<string, string>; redisArgs?: string[]; appArgs?: string[]; standIn?: StandInOptions } = {},
-): Promise<Harness> {
+export async function startHarness(options: HarnessOptions & { redis: "cluster" }): Promise<ClusterHarness>;
+export async function startHarness(options?: HarnessOptions): Promise<Harness>;
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness | ClusterHarness> {
   const appArgs = options.appArgs ?? ["start"];
-  const [redis, gh, port, beacon] = await Promise.all([startRedis(options.redisArgs), startGitHubStandIn(options.standIn), freePort(), startBeacon()]);
+  const [{ redis, cluster }, gh, port, beacon] = await Promise.all([
+    options.redis === "cluster"
+      ? startRedisCluster().then((started) => ({ redis: null, cluster: started }))
+      : startRedis(options.redisArgs).then((started) => ({ redis: started, cluster: null })),
+    startGitHubStandIn(options.standIn),
+    freePort(),
+    startBeacon(),
+  ]);
   const scriptCwd = await mkdtemp(join(tmpdir(), "chorebot-prod-"));
   await installFakeProductionPackage(scriptCwd);
   const sideEffects = join(scriptCwd, "executions.log");
@@ -73,7 +94,7 @@ export async function startHarness(
     APP_ID: "4242",
     PRIVATE_KEY: privateKey,
     WEBHOOK_SECRET,
-    REDIS_URL: redis.url,
+    ...(cluster ? { REDIS_CLUSTER_NODES: cluster.nodesEnv } : { REDIS_URL: redis!.url }),
     GHE_HOST: gh.host,
     GHE_PROTOCOL: "http",
     PORT: String(port),
@@ -99,18 +120,22 @@ export async function startHarness(
   };
   const app = await launch(appArgs);
 
-  const connection = { host: "127.0.0.1", port: redis.port };
+  // A cluster needs ioredis Cluster instances: one shared by the queues, one for QueueEvents (it blocks).
+  const clusterClient = () => new Cluster(cluster!.nodes, { redisOptions: { maxRetriesPerRequest: null } });
+  const connection: ConnectionOptions = cluster ? clusterClient() : { host: "127.0.0.1", port: redis!.port };
+  const eventsConnection: ConnectionOptions = cluster ? clusterClient() : connection;
   const queues = Object.fromEntries(
     QUEUE_NAMES.map((name) => [name, new Queue(name, { connection, prefix: PREFIX })]),
   ) as Record<QueueName, Queue>;
-  const cleanupEvents = new QueueEvents("cleanup", { connection, prefix: PREFIX });
+  const cleanupEvents = new QueueEvents("cleanup", { connection: eventsConnection, prefix: PREFIX });
   await cleanupEvents.waitUntilReady();
   const appUrl = `http://127.0.0.1:${port}`;
   const webhookUrl = `${appUrl}/api/github/webhooks`;
 
-  const harness: Harness = {
+  const harness: Omit<Harness, "redis"> & { redis: TestRedis | null; cluster: TestRedisCluster | null } = {
     gh,
     redis,
+    cluster,
     app,
     beacon,
     env,
@@ -186,10 +211,11 @@ export async function startHarness(
       await beacon.close();
       await cleanupEvents.close();
       await Promise.all(Object.values(queues).map((queue) => queue.close()));
-      await Promise.all([redis.stop(), gh.close(), rm(scriptCwd, { recursive: true, force: true })]);
+      for (const client of new Set([connection, eventsConnection])) if (client instanceof Cluster) client.disconnect();
+      await Promise.all([redis?.stop(), cluster?.stop(), gh.close(), rm(scriptCwd, { recursive: true, force: true })]);
     },
   };
-  return harness;
+  return harness as Harness | ClusterHarness;
 }
 
 /** A package the production app has installed but the script repository does not. */

@@ -64,6 +64,30 @@ describe("loadServerConfig", () => {
   });
 });
 
+describe("loadServerConfig with a Redis Cluster", () => {
+  const { REDIS_URL, ...withoutUrl } = valid;
+
+  it("reads REDIS_CLUSTER_NODES instead of REDIS_URL", () => {
+    const config = loadServerConfig({ ...withoutUrl, REDIS_CLUSTER_NODES: "10.0.0.1:7000, redis-b:7001,[::1]:7002" });
+    expect(config.redisUrl).toBeNull();
+    expect(config.redisClusterNodes).toEqual([
+      { host: "10.0.0.1", port: 7000 },
+      { host: "redis-b", port: 7001 },
+      { host: "::1", port: 7002 },
+    ]);
+    expect(loadServerConfig(valid)).toMatchObject({ redisUrl: REDIS_URL, redisClusterNodes: null });
+  });
+
+  it.each([
+    [{}, "REDIS_URL (or REDIS_CLUSTER_NODES) is required but not set"],
+    [{ REDIS_URL, REDIS_CLUSTER_NODES: "10.0.0.1:7000" }, "REDIS_URL and REDIS_CLUSTER_NODES are both set; set only one of them"],
+    [{ REDIS_CLUSTER_NODES: "10.0.0.1" }, /^REDIS_CLUSTER_NODES is invalid/],
+    [{ REDIS_CLUSTER_NODES: " , " }, /^REDIS_CLUSTER_NODES is invalid/],
+  ])("wants exactly one of REDIS_URL and REDIS_CLUSTER_NODES: %o", (change, message) => {
+    expect(() => loadServerConfig({ ...withoutUrl, ...change })).toThrow(message);
+  });
+});
+
 describe("loadRunnerConfig", () => {
   it("needs no GitHub or Redis settings (chorebot run works on a fresh machine)", () => {
     const config = loadRunnerConfig({ SCRIPT_ENV: "MAX_SEATS", MAX_SEATS: "12345" });
