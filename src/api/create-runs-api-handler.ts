@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Cluster, Redis } from "ioredis";
-import { isAuthorized } from "../dashboard/basic-auth.js";
+import { admitRequest } from "../dashboard/admit-request.js";
 import type { Handler } from "../dashboard/create-dashboard-handler.js";
-import { clientAddress, FailedLogins } from "../dashboard/failed-logins.js";
-import { isSameOriginWrite } from "../dashboard/same-origin.js";
+import { FailedLogins } from "../dashboard/failed-logins.js";
 import { cleanActorName, type Cancellations } from "../pipeline/cancellations.js";
 import { BodyError, readJsonBody } from "./read-json-body.js";
 import { STATUS_NAMES, type RunStatusName } from "./run-state.js";
@@ -66,24 +65,11 @@ export function createRunsApiHandler(o: {
     const path = mark < 0 ? url : url.slice(0, mark);
     const query = mark < 0 ? "" : url.slice(mark + 1);
     if (!path.startsWith(PREFIX) && !(runs && path === LIST)) return false;
-    const client = clientAddress(req, trustProxy);
-    const lockedFor = await failedLogins.lockedFor(client);
-    if (lockedFor !== null) {
-      tooManyFailures(res, lockedFor);
-      return true;
-    }
-    // Before the credentials are looked at, so a forged request never counts as a failure.
-    if (!isSameOriginWrite(req.method, req.headers)) {
-      json(res, 403, { error: "cross-site request refused" });
-      return true;
-    }
-    if (!isAuthorized(req.headers.authorization, user, password)) {
-      const retryAfter = req.headers.authorization === undefined ? null : await failedLogins.fail(client);
-      if (retryAfter !== null) {
-        tooManyFailures(res, retryAfter);
-        return true;
-      }
-      json(res, 401, { error: "authentication required" }, { "WWW-Authenticate": 'Basic realm="chorebot"' });
+    const admission = await admitRequest(req, { failedLogins, trustProxy, user, password });
+    if (!admission.admitted) {
+      if (admission.status === 429) tooManyFailures(res, admission.retryAfterSeconds);
+      else if (admission.status === 403) json(res, 403, { error: "cross-site request refused" });
+      else json(res, 401, { error: "authentication required" }, { "WWW-Authenticate": 'Basic realm="chorebot"' });
       return true;
     }
 

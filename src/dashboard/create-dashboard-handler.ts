@@ -5,9 +5,8 @@ import { ExpressAdapter } from "@bull-board/express";
 import type { Queue } from "bullmq";
 import express from "express";
 import type { ApplicationFunctionOptions } from "probot";
-import { isAuthorized } from "./basic-auth.js";
-import { clientAddress, FailedLogins } from "./failed-logins.js";
-import { isSameOriginWrite } from "./same-origin.js";
+import { admitRequest } from "./admit-request.js";
+import { FailedLogins } from "./failed-logins.js";
 
 export type Handler = Parameters<ApplicationFunctionOptions["addHandler"]>[0];
 
@@ -68,27 +67,14 @@ export function createDashboardHandler(o: {
   return async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0]!;
     if (path !== basePath && !path.startsWith(`${basePath}/`)) return false;
-    const client = clientAddress(req, trustProxy);
-    const lockedFor = await failedLogins.lockedFor(client);
-    if (lockedFor !== null) {
-      tooManyFailures(res, lockedFor);
-      return true;
-    }
-    // Browsers replay basic-auth credentials on cross-site requests; refuse those writes
-    // before the credentials are even looked at, so a forged request never counts as a failure.
-    if (!isSameOriginWrite(req.method, req.headers)) {
-      res.writeHead(403, { "Content-Type": "text/plain; charset=utf-8" }).end("Cross-site request refused\n");
-      return true;
-    }
-    if (!isAuthorized(req.headers.authorization, user, password)) {
-      // No Authorization header is a browser asking for the login prompt, not a guess.
-      const retryAfter = req.headers.authorization === undefined ? null : await failedLogins.fail(client);
-      if (retryAfter !== null) {
-        tooManyFailures(res, retryAfter);
-        return true;
+    const admission = await admitRequest(req, { failedLogins, trustProxy, user, password });
+    if (!admission.admitted) {
+      if (admission.status === 429) tooManyFailures(res, admission.retryAfterSeconds);
+      else if (admission.status === 403) res.writeHead(403, { "Content-Type": "text/plain; charset=utf-8" }).end("Cross-site request refused\n");
+      else {
+        res.writeHead(401, { "WWW-Authenticate": 'Basic realm="chorebot"', "Content-Type": "text/plain; charset=utf-8" });
+        res.end("Authentication required\n");
       }
-      res.writeHead(401, { "WWW-Authenticate": 'Basic realm="chorebot"', "Content-Type": "text/plain; charset=utf-8" });
-      res.end("Authentication required\n");
       return true;
     }
     app(req, res);
