@@ -13,6 +13,7 @@ import { queuePush } from "./pipeline/queue-push.js";
 import { openQueues } from "./pipeline/queues.js";
 import { bullConnection, closeConnection, createRedisClient, type RedisClient } from "./pipeline/redis-client.js";
 import { startWorkers, type Workers } from "./pipeline/start-workers.js";
+import { startTracing } from "./telemetry/start-tracing.js";
 
 export interface RunningApp {
   /** The port the web server listens on, or null when this process runs only workers. */
@@ -44,7 +45,9 @@ export async function startApp(
     ),
   });
   const limits = { minApprovals: config.requiredApprovals, maxTimeoutMs: config.timeoutMs };
-  const queues = openQueues(connection, config.queuePrefix);
+  // Before any queue: each is given the telemetry (none when tracing is off).
+  const tracing = await startTracing(log);
+  const queues = openQueues(connection, config.queuePrefix, tracing.telemetry);
 
   let server: Server | null = null;
   let cancelRedis: RedisClient | null = null;
@@ -91,6 +94,7 @@ export async function startApp(
       lockMs: config.lockMs,
       octokitFor: (installationId) => probot.auth(installationId),
       log: log.child({ name: "worker" }),
+      telemetry: tracing.telemetry,
     });
   }
 
@@ -111,6 +115,8 @@ export async function startApp(
       await queues.close();
       metricsRedis.disconnect();
       closeConnection(connection);
+      // Last, so the spans of everything stopped above are exported too.
+      await tracing.shutdown();
     },
   };
 }

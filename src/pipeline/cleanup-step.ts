@@ -8,6 +8,7 @@ import { postRunResult } from "../report/post-run-result.js";
 import { reportRun } from "../report/report-run.js";
 import { logUrl } from "../report/run-report.js";
 import { runLogPath } from "../runlog/run-log-path.js";
+import { annotateSpan, runAttributes } from "../telemetry/annotate-span.js";
 import type { CleanupJobData, CleanupResult, ExecuteResult } from "./job-data.js";
 
 export interface CleanupDeps {
@@ -31,6 +32,7 @@ export function cleanupStep(deps: CleanupDeps) {
   return async (job: Job<CleanupJobData>): Promise<CleanupResult> => {
     const { runId, target } = job.data;
     const { process: processed, execution, runner, attempt } = job.data.outcome ?? (await deps.flowOutcome(job));
+    annotateSpan(runAttributes(job.data, { status: execution.status, attempt }));
     const { logsDir, scriptsDir } = target.config;
     const logPath = runLogPath({ logsDir, scriptsDir, script: target.path, commit: target.commit, attempt });
     const redacted = redactExecution(execution, redact);

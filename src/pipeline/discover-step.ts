@@ -3,6 +3,7 @@ import type { MergedPush } from "../github/handle-push.js";
 import { findAddedScripts } from "../github/find-added-scripts.js";
 import type { GitHubClient } from "../github/octokit.js";
 import { loadRepoConfig, type ServerLimits } from "../github/repo-config.js";
+import { annotateSpan } from "../telemetry/annotate-span.js";
 import { enqueueRuns } from "./enqueue-run.js";
 
 export interface DiscoverDeps {
@@ -17,6 +18,7 @@ export function discoverStep(deps: DiscoverDeps) {
   return async (job: Job<MergedPush>): Promise<{ runIds: string[] }> => {
     const push = job.data;
     const { owner, repo } = push;
+    annotateSpan({ "chorebot.repository": `${owner}/${repo}`, "chorebot.commit": push.after });
     const octokit = await deps.octokitFor(push.installationId);
     // The repository's settings as merged, so a PR cannot loosen them for its own script.
     const repoConfig = await loadRepoConfig(octokit, { owner, repo, ref: push.after }, deps.limits);
@@ -42,6 +44,7 @@ export function discoverStep(deps: DiscoverDeps) {
       })),
       deps,
     );
+    annotateSpan({ "chorebot.run_ids": runIds });
     await job.log(`queued ${runIds.join(", ")} (order: ${config.order})`);
     return { runIds };
   };

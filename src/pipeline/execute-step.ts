@@ -4,6 +4,7 @@ import type { RunnerConfig } from "../config.js";
 import { createRedactor } from "../runner/redact.js";
 import { runScript } from "../runner/run-script.js";
 import { buildScriptEnv } from "../runner/script-env.js";
+import { annotateSpan, runAttributes } from "../telemetry/annotate-span.js";
 import { onlyChildValue } from "./children-value.js";
 import type { BundleStore } from "./bundle-store.js";
 import { cancelledMessage, type CancelRequest, type Cancellations } from "./cancellations.js";
@@ -37,7 +38,7 @@ export interface ExecuteDeps {
  */
 export function executeStep(deps: ExecuteDeps) {
   const redact = createRedactor(deps.secrets);
-  return async (job: Job<RunJobData>, token?: string): Promise<ExecuteResult> => {
+  const execute = async (job: Job<RunJobData>, token?: string): Promise<ExecuteResult> => {
     const processed = await onlyChildValue<ProcessResult>(job);
     if (processed.problem || processed.code === null) {
       const problem = processed.problem ?? { status: "failed" as const, message: "no bundle to run", detail: null };
@@ -108,5 +109,12 @@ export function executeStep(deps: ExecuteDeps) {
       await deps.cancellations.clear(runId);
       await turn.lease?.release();
     }
+  };
+  // The step's span says which run it is and, on every way out, how the attempt ended.
+  return async (job: Job<RunJobData>, token?: string): Promise<ExecuteResult> => {
+    annotateSpan(runAttributes(job.data));
+    const result = await execute(job, token);
+    annotateSpan(runAttributes(job.data, { status: result.execution.status, attempt: result.attempt }));
+    return result;
   };
 }

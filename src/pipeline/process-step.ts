@@ -8,6 +8,7 @@ import { bundleScript } from "../runner/bundle-script.js";
 import { describeScript } from "../runner/describe-script.js";
 import { buildScriptEnv } from "../runner/script-env.js";
 import { createRedactor } from "../runner/redact.js";
+import { annotateSpan, runAttributes } from "../telemetry/annotate-span.js";
 import type { BundleStore } from "./bundle-store.js";
 import { onlyChildValue } from "./children-value.js";
 import type { CleanupResult, ProcessResult, RunJobData } from "./job-data.js";
@@ -29,6 +30,7 @@ export function processStep(deps: ProcessDeps) {
   const redact = createRedactor(deps.secrets);
   return async (job: Job<RunJobData>): Promise<ProcessResult> => {
     const { target } = job.data;
+    annotateSpan(runAttributes(job.data));
     const octokit = await deps.octokitFor(target.installationId);
     const provenance = await checkProvenance(octokit, { ...target, requiredApprovals: target.config.requiredApprovals });
     if (target.configError) return refused(job, provenance, target.configError);

@@ -1,4 +1,4 @@
-import { FlowProducer, Queue, type ConnectionOptions } from "bullmq";
+import { FlowProducer, Queue, type ConnectionOptions, type Telemetry } from "bullmq";
 
 export const QUEUE_NAMES = ["discover", "process", "execute", "cleanup"] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -25,11 +25,12 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-export function openQueues(connection: ConnectionOptions, prefix: string): Queues {
+/** `telemetry` (when tracing is on) puts each added job in the trace that added it. */
+export function openQueues(connection: ConnectionOptions, prefix: string, telemetry?: Telemetry): Queues {
   const byName = Object.fromEntries(
-    QUEUE_NAMES.map((name) => [name, new Queue(name, { connection, prefix })]),
+    QUEUE_NAMES.map((name) => [name, new Queue(name, { connection, prefix, telemetry })]),
   ) as Record<QueueName, Queue>;
-  const flows = new FlowProducer({ connection, prefix });
+  const flows = new FlowProducer({ connection, prefix, telemetry });
   return {
     byName,
     flows,

@@ -1,4 +1,4 @@
-import { Worker, type ConnectionOptions, type Job, type JobsOptions } from "bullmq";
+import { Worker, type ConnectionOptions, type Job, type JobsOptions, type Telemetry } from "bullmq";
 import type { Logger } from "pino";
 import type { RunnerConfig } from "../config.js";
 import type { GitHubClient } from "../github/octokit.js";
@@ -36,6 +36,8 @@ export interface WorkerSettings {
   lockMs: number;
   octokitFor(installationId: number): Promise<GitHubClient>;
   log: Logger;
+  /** Set when tracing is on: each job is a span in the trace of the merge that queued it. */
+  telemetry?: Telemetry;
 }
 
 export interface Workers {
@@ -48,14 +50,14 @@ export interface Workers {
 
 /** One BullMQ worker per step, all in this process. */
 export function startWorkers(settings: WorkerSettings): Workers {
-  const { connection, prefix, concurrency, log } = settings;
+  const { connection, prefix, concurrency, log, telemetry } = settings;
   const redis = createRedisClient(settings.redis);
   const ledger = new ExecutionLedger(redis, prefix);
   const bundles = new BundleStore(redis, prefix);
   // A script's concurrency lease lasts as long as a job lock: a dead worker's frees up with its jobs.
   const locks = new ConcurrencyLock(redis, prefix, settings.lockMs);
   const cancellations = new Cancellations(redis, prefix, { onError: (err) => log.warn({ err }, "cancellation listener error") });
-  const queues = openQueues(connection, prefix);
+  const queues = openQueues(connection, prefix, telemetry);
   const shutdown = new AbortController();
   const cleanupOptions: JobsOptions = githubStepOptions(settings);
 
@@ -68,15 +70,15 @@ export function startWorkers(settings: WorkerSettings): Workers {
   const discoverWorker = new Worker(
     "discover",
     discoverStep({ octokitFor: settings.octokitFor, flows: queues.flows, limits: settings.limits, githubStepAttempts: settings.githubStepAttempts }),
-    { connection, prefix, concurrency, ...lockOptions },
+    { connection, prefix, concurrency, telemetry, ...lockOptions },
   );
-  const processWorker = new Worker("process", processStep({ ...settings, runner: settings.runner, bundles }), { connection, prefix, concurrency, ...lockOptions });
+  const processWorker = new Worker("process", processStep({ ...settings, runner: settings.runner, bundles }), { connection, prefix, concurrency, telemetry, ...lockOptions });
   // A stalled execute job (its worker died mid-run) must fail, never be picked up again:
   // the script may have partly run, and only a person may decide to run it again.
   const executeWorker = new Worker(
     "execute",
     executeStep({ runner: settings.runner, secrets: settings.secrets, ledger, bundles, locks, cancellations, shutdown: shutdown.signal, recordRetry }),
-    { connection, prefix, concurrency, maxStalledCount: 0, ...lockOptions },
+    { connection, prefix, concurrency, telemetry, maxStalledCount: 0, ...lockOptions },
   );
   const cleanupWorker = new Worker(
     "cleanup",
@@ -91,7 +93,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
         ),
       flowOutcome: flowOutcomeReader(queues.byName, ledger),
     }),
-    { connection, prefix, concurrency, ...lockOptions },
+    { connection, prefix, concurrency, telemetry, ...lockOptions },
   );
   const workers: Worker[] = [discoverWorker, processWorker, executeWorker, cleanupWorker];
 
