@@ -1,15 +1,35 @@
 import { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRunLog } from "../../src/runlog/parse-run-log.js";
-import { startHarness, type ClusterHarness } from "./harness.js";
+import { DASHBOARD, startHarness, type ClusterHarness } from "./harness.js";
+import { beaconScript } from "./scripts.js";
 
+// The web process only queues and takes requests; a separate `chorebot worker` runs the
+// scripts, so a cancel request crosses processes through the cluster's pub/sub.
 let h: ClusterHarness;
 beforeAll(async () => {
-  h = await startHarness({ redis: "cluster" });
+  h = await startHarness({ redis: "cluster", appArgs: ["start", "--no-workers"] });
+  await h.spawnApp(["worker"]);
 });
 afterAll(async () => {
   await h?.close();
 });
+
+const auth = { Authorization: `Basic ${Buffer.from(`${DASHBOARD.user}:${DASHBOARD.password}`).toString("base64")}` };
+
+/** `POST /api/runs/<run>/cancel` with the dashboard login, as `by`. */
+async function cancel(runId: string, by: string) {
+  const res = await fetch(`${h.appUrl}/api/runs/${encodeURIComponent(runId)}/cancel`, {
+    method: "POST",
+    headers: { ...auth, "Content-Type": "application/json" },
+    body: JSON.stringify({ by }),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+async function logOf(logPath: string) {
+  return parseRunLog((await h.gh.readFile(h.gh.defaultBranch, logPath))!);
+}
 
 describe("on a Redis Cluster (REDIS_CLUSTER_NODES)", () => {
   it("runs a merged script once and commits its log", async () => {
@@ -32,6 +52,32 @@ describe("on a Redis Cluster (REDIS_CLUSTER_NODES)", () => {
     expect(body).toContain("hello from a cluster");
   });
 
+  it("cancels a running script in the worker process and a waiting one, from the web process", async () => {
+    expect(h.app.lines.some((line) => String(line.msg).startsWith("workers started")), "the web process runs no workers").toBe(false);
+    h.beacon.answer("cluster-cancel-running", "hang");
+    const merged = await h.mergeAndPush({
+      "scripts/a-cluster-cancel-running.ts": beaconScript("cluster-cancel-running"),
+      "scripts/b-cluster-cancel-waiting.ts": beaconScript("cluster-cancel-waiting"),
+    });
+    const running = merged.runIds["scripts/a-cluster-cancel-running.ts"]!;
+    const waiting = merged.runIds["scripts/b-cluster-cancel-waiting.ts"]!;
+    await h.beacon.next("cluster-cancel-running");
+
+    // b waits for a (scripts of a merge run one at a time, in path order).
+    expect(await cancel(waiting, "carol")).toMatchObject({ status: 202, body: { run: waiting, state: "waiting", cancelled: true } });
+    expect(await cancel(running, "dave")).toMatchObject({ status: 202, body: { run: running, state: "running", cancelled: true } });
+
+    const [a, b] = await Promise.all([h.waitForRun(running), h.waitForRun(waiting)]);
+    expect([a.status, b.status]).toEqual(["cancelled", "cancelled"]);
+    expect((await logOf(a.logPath)).frontMatter).toMatchObject({ status: "cancelled", message: "cancelled by dave" });
+    expect((await logOf(b.logPath)).frontMatter).toMatchObject({ status: "cancelled", message: "cancelled by carol before it started" });
+    expect(await h.timesRan("cluster-cancel-running")).toBe(1);
+    expect(await h.timesRan("cluster-cancel-waiting")).toBe(0);
+
+    expect(await cancel(running, "erin")).toMatchObject({ status: 409, body: { state: "finished", cancelled: false } });
+  });
+
+  // Last: it looks at every key the tests above left.
   it("keeps every key under the {chorebot} hash tag, in one slot on one node", async () => {
     const client = new Cluster(h.cluster.nodes);
     try {
