@@ -77,6 +77,34 @@ describe("on a Redis Cluster (REDIS_CLUSTER_NODES)", () => {
     expect(await cancel(running, "erin")).toMatchObject({ status: 409, body: { state: "finished", cancelled: false } });
   });
 
+  it("answers GET /api/runs/<id> with a finished run's status, and GET /metrics with the runs", async () => {
+    const path = "scripts/2026-11-cluster-status.ts";
+    const merged = await h.mergeAndPush({ [path]: beaconScript("cluster-status") });
+    const run = merged.runIds[path]!;
+    const finished = await h.waitForRun(run);
+    expect(finished.status).toBe("succeeded");
+
+    const res = await fetch(`${h.appUrl}/api/runs/${encodeURIComponent(run)}`, { headers: auth });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      id: run,
+      script: path,
+      commit: merged.after,
+      status: "succeeded",
+      exit_code: 0,
+      attempt: 1,
+      log: { path: finished.logPath, commit: finished.commit },
+    });
+
+    const metrics = await fetch(`${h.appUrl}/metrics`);
+    expect(metrics.status).toBe(200);
+    const text = await metrics.text();
+    expect(text).toMatch(/^chorebot_runs_total\{status="succeeded",script="scripts\/2026-11-cluster-status\.ts"\} 1$/m);
+    expect(text).toMatch(/^chorebot_runs_total\{status="cancelled",script="scripts\/a-cluster-cancel-running\.ts"\} 1$/m);
+    expect(text).toMatch(/^chorebot_queue_jobs\{queue="cleanup",state="completed"\} \d+$/m);
+    expect(text).toMatch(/^chorebot_run_duration_seconds_count\{status="succeeded"\} \d+$/m);
+  });
+
   // Last: it looks at every key the tests above left.
   it("keeps every key under the {chorebot} hash tag, in one slot on one node", async () => {
     const client = new Cluster(h.cluster.nodes);
