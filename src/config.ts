@@ -53,6 +53,8 @@ const serverSchema = runnerSchema.extend({
   DASHBOARD_PASSWORD: z.string().optional(),
   DASHBOARD_TRUST_PROXY: z.enum(["true", "false"]).default("false"),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(1),
+  // Cleanups only wait on GitHub, and those in a process at once share their commits.
+  CLEANUP_CONCURRENCY: z.coerce.number().int().positive().default(16),
   REQUIRED_APPROVALS: z.coerce.number().int().min(1).default(1),
   GITHUB_STEP_ATTEMPTS: z.coerce.number().int().min(1).default(6),
   JOB_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
@@ -86,6 +88,7 @@ export interface ServerConfig extends RunnerConfig {
   host: string | undefined;
   dashboard: { user: string; password: string; trustProxy: boolean } | null;
   workerConcurrency: number;
+  cleanupConcurrency: number;
   requiredApprovals: number;
   /** Tries of `process` and `cleanup` (GitHub-only steps) before they fail in the dashboard. */
   githubStepAttempts: number;
@@ -141,6 +144,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     host: settings.HOST,
     dashboard,
     workerConcurrency: settings.WORKER_CONCURRENCY,
+    cleanupConcurrency: settings.CLEANUP_CONCURRENCY,
     requiredApprovals: settings.REQUIRED_APPROVALS,
     githubStepAttempts: settings.GITHUB_STEP_ATTEMPTS,
     lockMs: settings.JOB_LOCK_MS,

@@ -86,6 +86,7 @@ export async function startApp(
       redis: config,
       prefix: config.queuePrefix,
       concurrency: config.workerConcurrency,
+      cleanupConcurrency: config.cleanupConcurrency,
       runner: config,
       secrets: config.secrets,
       githubStepAttempts: config.githubStepAttempts,

@@ -11,11 +11,21 @@ export interface RunLogCommit {
   logPath: string;
   log: string;
   scriptPath: string;
-  message: string;
+  /** The run the log belongs to, and its outcome in a few words ("scripts/x.ts succeeded"), for the commit message. */
+  runId: string;
+  title: string;
   /** "commit" (default): straight onto `branch`, through a pull request if it is protected. */
   mode?: "commit" | "pull_request";
   /** The cleanup branch a pull request comes from, e.g. `chorebot/cleanup-<runId>`. */
   branchName: string;
+  /**
+   * The merge commit the script came from. It holds the script and not the log, so one
+   * compare from it to the head tells where both stand, for every run of the merge at once.
+   * Without it each run's two paths are looked up one by one.
+   */
+  since?: string;
+  /** The cleanup's first try: no earlier try can have proposed the log in a pull request, so its branch is not looked up. */
+  firstTry?: boolean;
 }
 
 export type RunLogResult =
@@ -40,34 +50,124 @@ const ATTEMPTS = 5;
  * branch already holding it is reused with its open pull request.
  */
 export async function commitRunLog(octokit: GitHubClient, change: RunLogCommit): Promise<RunLogResult> {
-  const { owner, repo, branch } = change;
+  if (change.mode === "pull_request") return commitThroughPullRequest(octokit, change);
+  const [result] = await commitRunLogs(octokit, [change]);
+  return result!;
+}
+
+/**
+ * commitRunLog for several runs of one repository at once, in mode "commit": one commit adds
+ * every log and deletes every script, so runs finishing together cost one commit (and one
+ * ref update to race with) instead of one each. Each run's log and deletion still land
+ * together. Results are in the order of `changes`.
+ */
+export async function commitRunLogs(octokit: GitHubClient, changes: readonly RunLogCommit[]): Promise<RunLogResult[]> {
+  const { owner, repo, branch } = changes[0]!;
+  if (changes.some((c) => c.owner !== owner || c.repo !== repo || c.branch !== branch || c.mode === "pull_request")) {
+    throw new Error("commitRunLogs takes direct commits to one branch of one repository");
+  }
   for (let attempt = 1; ; attempt++) {
     const { data: ref } = await octokit.rest.git.getRef({ owner, repo, ref: `heads/${branch}` });
     const head = ref.object.sha;
-    const onDefault = await runLogAt(octokit, change, head);
-    if (onDefault.done) return { kind: "commit", commit: head, created: false };
-
-    // An earlier attempt already went the pull-request way: carry on there, write nothing new.
-    const cleanupHead = await branchHead(octokit, change, change.branchName);
-    if (cleanupHead !== null && (await runLogAt(octokit, change, cleanupHead)).done) {
-      return proposeCleanup(octokit, change, cleanupHead, (change.mode ?? "commit") === "commit");
-    }
-
-    const commit = await buildCommit(octokit, change, head, onDefault.script);
-    if (change.mode === "pull_request") {
-      return proposeCleanup(octokit, change, await pointCleanupBranch(octokit, change, commit, cleanupHead !== null), false);
-    }
-    try {
-      await octokit.rest.git.updateRef({ owner, repo, ref: `heads/${branch}`, sha: commit, force: false });
-      return { kind: "commit", commit, created: true };
-    } catch (error) {
-      if (isProtectedBranchRejection(error)) {
-        return proposeCleanup(octokit, change, await pointCleanupBranch(octokit, change, commit, cleanupHead !== null), true);
+    const known = await knownFromCompare(octokit, changes, head);
+    const states = await Promise.all(changes.map((change, i) => stateAt(octokit, change, head, known.get(i))));
+    const results: (RunLogResult | Promise<RunLogResult> | null)[] = states.map((state, i) => {
+      if (state.kind === "done") return { kind: "commit", commit: head, created: false };
+      // An earlier attempt already went the pull-request way: carry on there, write nothing new.
+      if (state.kind === "proposed") return proposeCleanup(octokit, changes[i]!, state.cleanupHead, true);
+      return null;
+    });
+    const todo = states.flatMap((state, i) => (state.kind === "todo" ? [{ change: changes[i]!, script: state.script, cleanupHead: state.cleanupHead, i }] : []));
+    if (todo.length > 0) {
+      const commit = await buildCommit(octokit, head, todo);
+      try {
+        await octokit.rest.git.updateRef({ owner, repo, ref: `heads/${branch}`, sha: commit, force: false });
+        for (const { i } of todo) results[i] = { kind: "commit", commit, created: true };
+      } catch (error) {
+        if (isProtectedBranchRejection(error)) {
+          // Each run gets its own cleanup pull request, so each needs a commit of its own.
+          if (todo.length === 1) {
+            const [{ change, cleanupHead, i }] = todo as [(typeof todo)[number]];
+            results[i] = proposeCleanup(octokit, change, await pointCleanupBranch(octokit, change, commit, cleanupHead !== null), true);
+          } else {
+            for (const { change, i } of todo) results[i] = await commitRunLog(octokit, change);
+          }
+        } else if (!isNotFastForward(error) || attempt >= ATTEMPTS) {
+          throw error;
+        } else {
+          // 422 "Update is not a fast forward": the branch moved under us; rebuild on the new head.
+          continue;
+        }
       }
-      // 422 "Update is not a fast forward": the branch moved under us; rebuild on the new head.
-      if (!isNotFastForward(error) || attempt >= ATTEMPTS) throw error;
     }
+    return Promise.all(results as (RunLogResult | Promise<RunLogResult>)[]);
   }
+}
+
+type ChangeState = { kind: "done" } | { kind: "proposed"; cleanupHead: string } | { kind: "todo"; script: boolean; cleanupHead: string | null };
+
+/** Where a change stands against the default branch at `head` and its own cleanup branch. */
+async function stateAt(octokit: GitHubClient, change: RunLogCommit, head: string, known?: PathsAtHead): Promise<ChangeState> {
+  const onDefault = known ? { done: known.log === gitBlobSha(change.log) && !known.script, script: known.script } : await runLogAt(octokit, change, head);
+  if (onDefault.done) return { kind: "done" };
+  const cleanupHead = change.firstTry ? null : await branchHead(octokit, change, change.branchName);
+  if (cleanupHead !== null && (await runLogAt(octokit, change, cleanupHead)).done) return { kind: "proposed", cleanupHead };
+  return { kind: "todo", script: onDefault.script, cleanupHead };
+}
+
+async function commitThroughPullRequest(octokit: GitHubClient, change: RunLogCommit): Promise<RunLogResult> {
+  const { data: ref } = await octokit.rest.git.getRef({ owner: change.owner, repo: change.repo, ref: `heads/${change.branch}` });
+  const head = ref.object.sha;
+  const state = await stateAt(octokit, change, head);
+  if (state.kind === "done") return { kind: "commit", commit: head, created: false };
+  if (state.kind === "proposed") return proposeCleanup(octokit, change, state.cleanupHead, false);
+  const commit = await buildCommit(octokit, head, [{ change, script: state.script }]);
+  return proposeCleanup(octokit, change, await pointCleanupBranch(octokit, change, commit, state.cleanupHead !== null), false);
+}
+
+interface PathsAtHead {
+  /** The log's blob id at the head, or null when it is not there. */
+  log: string | null;
+  script: boolean;
+}
+
+// GitHub lists at most this many files in a compare; a longer list may be cut short.
+const COMPARE_FILE_LIMIT = 300;
+
+/**
+ * What one compare per merge commit (`since`...head) says about each change's log and script,
+ * by index. Changes it cannot tell about (no `since`, history rewritten, too many files, an
+ * error) are left out and looked up path by path.
+ */
+async function knownFromCompare(octokit: GitHubClient, changes: readonly RunLogCommit[], head: string): Promise<Map<number, PathsAtHead>> {
+  const known = new Map<number, PathsAtHead>();
+  const bySince = new Map<string, { change: RunLogCommit; i: number }[]>();
+  changes.forEach((change, i) => {
+    if (change.since !== undefined) bySince.set(change.since, [...(bySince.get(change.since) ?? []), { change, i }]);
+  });
+  await Promise.all(
+    [...bySince].map(async ([since, group]) => {
+      const { owner, repo } = group[0]!.change;
+      let files: { filename: string; status: string; sha?: string | null; previous_filename?: string }[];
+      try {
+        const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead: `${since}...${head}`, per_page: 1 });
+        if (data.status !== "ahead" && data.status !== "identical") return;
+        files = data.files ?? [];
+      } catch (error) {
+        if (typeof (error as { status?: unknown }).status === "number") return;
+        throw error;
+      }
+      if (files.length >= COMPARE_FILE_LIMIT) return;
+      // Changed since the merge: its state at the head; unchanged: as at the merge (script, no log).
+      const at = (path: string, atMerge: string | null): string | null => {
+        const file = files.find((f) => f.filename === path);
+        if (file) return file.status === "removed" ? null : (file.sha ?? null);
+        return files.some((f) => f.status === "renamed" && f.previous_filename === path) ? null : atMerge;
+      };
+      for (const { change, i } of group) known.set(i, { log: at(change.logPath, null), script: at(change.scriptPath, "present") !== null });
+    }),
+  );
+  return known;
 }
 
 /** Whether `commit` already has this exact log and no script, and whether the script is there. */
@@ -85,21 +185,32 @@ async function runLogAt(
   return { done: logSha === gitBlobSha(change.log) && scriptSha === null, script: scriptSha !== null };
 }
 
-/** Log added, script deleted, parent = `head`. Returns the new commit's sha. */
-async function buildCommit(octokit: GitHubClient, change: RunLogCommit, head: string, script: boolean): Promise<string> {
-  const { owner, repo } = change;
+/** Every log added and every script deleted, parent = `head`. Returns the new commit's sha. */
+async function buildCommit(octokit: GitHubClient, head: string, todo: readonly { change: RunLogCommit; script: boolean }[]): Promise<string> {
+  const { owner, repo } = todo[0]!.change;
   const { data: headCommit } = await octokit.rest.git.getCommit({ owner, repo, commit_sha: head });
+  // A dashboard retry deletes the same script again: one deletion per path.
+  const deletions = [...new Set(todo.filter((t) => t.script).map((t) => t.change.scriptPath))];
   const { data: tree } = await octokit.rest.git.createTree({
     owner,
     repo,
     base_tree: headCommit.tree.sha,
     tree: [
-      { path: change.logPath, mode: "100644", type: "blob", content: change.log },
-      ...(script ? [{ path: change.scriptPath, mode: "100644" as const, type: "blob" as const, sha: null }] : []),
+      ...todo.map(({ change }) => ({ path: change.logPath, mode: "100644" as const, type: "blob" as const, content: change.log })),
+      ...deletions.map((path) => ({ path, mode: "100644" as const, type: "blob" as const, sha: null })),
     ],
   });
-  const { data: commit } = await octokit.rest.git.createCommit({ owner, repo, message: change.message, tree: tree.sha, parents: [head] });
+  const { data: commit } = await octokit.rest.git.createCommit({ owner, repo, message: commitMessage(todo.map((t) => t.change)), tree: tree.sha, parents: [head] });
   return commit.sha;
+}
+
+function commitMessage(changes: readonly RunLogCommit[]): string {
+  if (changes.length === 1) {
+    const [change] = changes as [RunLogCommit];
+    return `chorebot: ${change.title}\n\nRun ${change.runId}; log in ${change.logPath}.`;
+  }
+  const lines = changes.map((change) => `- ${change.title}: run ${change.runId}, log in ${change.logPath}`);
+  return `chorebot: run logs of ${changes.length} scripts\n\n${lines.join("\n")}`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Job } from "bullmq";
-import { commitRunLog } from "../github/commit-run-log.js";
+import { commitRunLog, type RunLogCommit, type RunLogResult } from "../github/commit-run-log.js";
 import type { GitHubClient } from "../github/octokit.js";
 import { createRedactor } from "../runner/redact.js";
 import { redactExecution } from "../runner/redact-execution.js";
@@ -20,6 +20,8 @@ export interface CleanupDeps {
   resultWebhook: { url: string; secret: string } | null;
   /** The outcome of the run's first attempt, when the job is the flow parent of `execute`. */
   flowOutcome(job: Job<CleanupJobData>): Promise<ExecuteResult>;
+  /** Commits the log (default: commitRunLog); the workers share commits through a RunLogBatcher. */
+  commitLog?(octokit: GitHubClient, change: RunLogCommit): Promise<RunLogResult>;
 }
 
 /**
@@ -29,8 +31,11 @@ export interface CleanupDeps {
  */
 export function cleanupStep(deps: CleanupDeps) {
   const redact = createRedactor(deps.secrets);
+  const commitLog = deps.commitLog ?? commitRunLog;
   return async (job: Job<CleanupJobData>): Promise<CleanupResult> => {
     const { runId, target } = job.data;
+    // BullMQ counts every start, stalled ones included: 1 means no earlier try posted anything.
+    const firstTry = job.attemptsStarted <= 1;
     const { process: processed, execution, runner, attempt } = job.data.outcome ?? (await deps.flowOutcome(job));
     annotateSpan(runAttributes(job.data, { status: execution.status, attempt }));
     const { logsDir, scriptsDir } = target.config;
@@ -50,7 +55,7 @@ export function cleanupStep(deps: CleanupDeps) {
       runner,
     });
     const octokit = await deps.octokitFor(target.installationId);
-    const landed = await commitRunLog(octokit, {
+    const landed = await commitLog(octokit, {
       owner: target.owner,
       repo: target.repo,
       branch: target.defaultBranch,
@@ -59,7 +64,10 @@ export function cleanupStep(deps: CleanupDeps) {
       scriptPath: target.path,
       mode: target.config.cleanup,
       branchName: `chorebot/cleanup-${job.id ?? runId}`,
-      message: `chorebot: ${target.path} ${execution.status}${attempt > 1 ? ` (attempt ${attempt})` : ""}\n\nRun ${runId}; log in ${logPath}.`,
+      since: target.commit,
+      firstTry,
+      runId,
+      title: `${target.path} ${execution.status}${attempt > 1 ? ` (attempt ${attempt})` : ""}`,
     });
     const cleanupPullRequest = landed.kind === "pull_request" ? { number: landed.number, url: landed.url } : null;
     if (landed.kind === "pull_request") await job.log(`${logPath} proposed in pull request #${landed.number} (auto-merge: ${landed.autoMerge})`);
@@ -78,7 +86,7 @@ export function cleanupStep(deps: CleanupDeps) {
         execution: redacted,
         log: { path: logPath, commit: landed.commit, url: logUrl(baseUrl, target.owner, target.repo, landed.commit, logPath) },
         cleanupPullRequest,
-      });
+      }, { firstTry });
       await job.log(`reported: comment ${report.commentId ?? "none"}, check run ${report.checkRunId}`);
     } catch (error) {
       const status = (error as { status?: number }).status;

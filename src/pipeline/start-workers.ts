@@ -15,6 +15,7 @@ import { ExecutionLedger } from "./execution-ledger.js";
 import { flowOutcomeReader, lostOutcome } from "./flow-outcome.js";
 import type { CleanupJobData, ExecuteResult, RunJobData } from "./job-data.js";
 import { processStep } from "./process-step.js";
+import { RunLogBatcher } from "./run-log-batcher.js";
 import { openQueues } from "./queues.js";
 import { createRedisClient, type RedisSettings } from "./redis-client.js";
 import { waitForJobs } from "./wait-for-jobs.js";
@@ -26,6 +27,8 @@ export interface WorkerSettings {
   redis: RedisSettings;
   prefix: string;
   concurrency: number;
+  /** Cleanup jobs at once; they share commits (RunLogBatcher), so more of them means fewer commits. */
+  cleanupConcurrency: number;
   runner: RunnerConfig;
   /** Every value to redact: the app's own secrets and the values of SCRIPT_ENV variables. */
   secrets: string[];
@@ -60,6 +63,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
   const queues = openQueues(connection, prefix, telemetry);
   const shutdown = new AbortController();
   const cleanupOptions: JobsOptions = githubStepOptions(settings);
+  const runLogs = new RunLogBatcher();
 
   const recordRetry = async (data: RunJobData, outcome: ExecuteResult) => {
     const cleanup: CleanupJobData = { ...data, outcome };
@@ -92,8 +96,9 @@ export function startWorkers(settings: WorkerSettings): Workers {
           (err: unknown) => log.warn({ err }, "could not record run metrics"),
         ),
       flowOutcome: flowOutcomeReader(queues.byName, ledger),
+      commitLog: (octokit, change) => runLogs.commit(octokit, change),
     }),
-    { connection, prefix, concurrency, telemetry, ...lockOptions },
+    { connection, prefix, concurrency: settings.cleanupConcurrency, telemetry, ...lockOptions },
   );
   const workers: Worker[] = [discoverWorker, processWorker, executeWorker, cleanupWorker];
 

@@ -16,16 +16,26 @@ export interface RunReport {
  * Needs the installation permissions `issues: write` (PR comments are issue comments) and
  * `checks: write`; errors (including 403 for a missing permission) are thrown.
  */
-export async function reportRun(octokit: GitHubClient, input: RunReportInput): Promise<RunReport> {
-  const commentId = input.pullRequest === null ? null : await upsertComment(octokit, input, input.pullRequest.number);
-  const checkRunId = await upsertCheckRun(octokit, input);
+export async function reportRun(octokit: GitHubClient, input: RunReportInput, options: ReportOptions = {}): Promise<RunReport> {
+  const firstTry = options.firstTry ?? false;
+  const commentId = input.pullRequest === null ? null : await upsertComment(octokit, input, input.pullRequest.number, firstTry);
+  const checkRunId = await upsertCheckRun(octokit, input, firstTry);
   return { commentId, checkRunId };
 }
 
-async function upsertComment(octokit: GitHubClient, input: RunReportInput, issueNumber: number): Promise<number> {
+export interface ReportOptions {
+  /**
+   * The cleanup's first try: nothing of this attempt was posted yet, so the comment is created
+   * without reading the pull request's comments, and so is the first attempt's check run.
+   */
+  firstTry?: boolean;
+}
+
+async function upsertComment(octokit: GitHubClient, input: RunReportInput, issueNumber: number, firstTry: boolean): Promise<number> {
   const { owner, repo } = input.repository;
   const marker = runCommentMarker(input.runId, input.attempt);
   const body = renderRunComment(input);
+  if (firstTry) return (await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body })).data.id;
 
   const pages = octokit.paginate.iterator(octokit.rest.issues.listComments, { owner, repo, issue_number: issueNumber, per_page: 100 });
   for await (const { data: comments } of pages) {
@@ -42,7 +52,7 @@ async function upsertComment(octokit: GitHubClient, input: RunReportInput, issue
   return created.id;
 }
 
-async function upsertCheckRun(octokit: GitHubClient, input: RunReportInput): Promise<number> {
+async function upsertCheckRun(octokit: GitHubClient, input: RunReportInput, firstTry: boolean): Promise<number> {
   const { owner, repo } = input.repository;
   const name = checkRunName(input.script);
   const { title, summary, conclusion } = checkRunOutput(input);
@@ -57,6 +67,8 @@ async function upsertCheckRun(octokit: GitHubClient, input: RunReportInput): Pro
     output: { title, summary },
   };
 
+  // Later attempts update the check run of the first one.
+  if (firstTry && input.attempt === 1) return (await octokit.rest.checks.create({ owner, repo, name, head_sha: input.commit, ...fields })).data.id;
   const { data } = await octokit.rest.checks.listForRef({ owner, repo, ref: input.commit, check_name: name, filter: "latest", per_page: 100 });
   const existing = data.check_runs.find((run) => run.name === name);
   if (existing === undefined) {

@@ -83,6 +83,7 @@ export class ApiServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
     const method = (req.method ?? "GET").toUpperCase();
     const url = new URL(req.url ?? "/", `http://127.0.0.1:${this.port}`);
     const rawBody = await readBody(req);
@@ -100,7 +101,7 @@ export class ApiServer {
         result = await this.dispatch(method, path, url, req, rawBody, underApi);
       }
     }
-    this.requests.push({ method, path, status: result.status });
+    this.requests.push({ method, path, status: result.status, ms: performance.now() - started });
     send(res, result);
   }
 

@@ -173,6 +173,8 @@ export interface RecordedRequest {
   /** Path without the /api/v3 prefix and without the query string ("/api/graphql" for GraphQL). */
   path: string;
   status: number;
+  /** From arrival to the answer, waiting for the repository mutex included. */
+  ms: number;
 }
 
 export interface GitHubStandIn {

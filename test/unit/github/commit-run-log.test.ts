@@ -1,6 +1,6 @@
 import nock from "nock";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { commitRunLog, gitBlobSha } from "../../../src/github/commit-run-log.js";
+import { commitRunLog, commitRunLogs, gitBlobSha } from "../../../src/github/commit-run-log.js";
 import { TestOctokit } from "../../helpers/test-probot.js";
 
 const API = "https://api.github.com";
@@ -11,7 +11,8 @@ const change = {
   logPath: "logs/fix-abc1234.md",
   log: "# log\n",
   scriptPath: "scripts/fix.ts",
-  message: "chorebot: scripts/fix.ts succeeded",
+  runId: "r1",
+  title: "scripts/fix.ts succeeded",
   branchName: "chorebot/cleanup-r1",
 };
 const CLEANUP_REF = "/repos/acme/widgets/git/ref/heads%2Fchorebot%2Fcleanup-r1";
@@ -80,7 +81,7 @@ describe("commitRunLog", () => {
       .reply(200, { sha: sha("a"), tree: { sha: sha("t") } })
       .post("/repos/acme/widgets/git/trees", (body) => ((treeBody = body), true))
       .reply(201, { sha: sha("u") })
-      .post("/repos/acme/widgets/git/commits", { message: change.message, tree: sha("u"), parents: [sha("a")] })
+      .post("/repos/acme/widgets/git/commits", { message: "chorebot: scripts/fix.ts succeeded\n\nRun r1; log in logs/fix-abc1234.md.", tree: sha("u"), parents: [sha("a")] })
       .reply(201, { sha: sha("c") })
       .patch("/repos/acme/widgets/git/refs/heads%2Fmain", (body) => ((refBody = body), true))
       .reply(200, { object: { sha: sha("c") } });
@@ -293,5 +294,88 @@ describe("gitBlobSha", () => {
     const { execFileSync } = await import("node:child_process");
     const text = "---\nstatus: succeeded\n---\n\n# ✅ done\n";
     expect(gitBlobSha(text)).toBe(execFileSync("git", ["hash-object", "--stdin"], { input: text }).toString().trim());
+  });
+});
+
+describe("commitRunLogs", () => {
+  beforeAll(() => nock.disableNetConnect());
+  afterEach(() => {
+    const pending = nock.pendingMocks();
+    nock.cleanAll();
+    expect(pending).toEqual([]);
+  });
+
+  const merge = sha("m");
+  const second = { ...change, runId: "r2", title: "scripts/other.ts failed", logPath: "logs/other-abc1234.md", log: "# other\n", scriptPath: "scripts/other.ts", branchName: "chorebot/cleanup-r2" };
+  const compared = (head: string, files: object[], status = "ahead") =>
+    nock(API).get(`/repos/acme/widgets/compare/${merge}...${head}`).query(true).reply(200, { status, files });
+
+  it("commits several runs' logs and deletions in one commit, learning where they stand from one compare", async () => {
+    let treeBody: any;
+    let message = "";
+    nock(API).get("/repos/acme/widgets/git/ref/heads%2Fmain").reply(200, { object: { sha: sha("a") } });
+    compared(sha("a"), [{ filename: "README.md", status: "modified", sha: sha("r") }]);
+    nock(API)
+      .get(`/repos/acme/widgets/git/commits/${sha("a")}`)
+      .reply(200, { tree: { sha: sha("t") } })
+      .post("/repos/acme/widgets/git/trees", (body) => ((treeBody = body), true))
+      .reply(201, { sha: sha("u") })
+      .post("/repos/acme/widgets/git/commits", (body) => ((message = body.message), body.parents[0] === sha("a")))
+      .reply(201, { sha: sha("c") })
+      .patch("/repos/acme/widgets/git/refs/heads%2Fmain", { sha: sha("c"), force: false })
+      .reply(200, {});
+
+    const results = await commitRunLogs(octokit(), [
+      { ...change, since: merge, firstTry: true },
+      { ...second, since: merge, firstTry: true },
+    ]);
+    expect(results).toEqual([
+      { kind: "commit", commit: sha("c"), created: true },
+      { kind: "commit", commit: sha("c"), created: true },
+    ]);
+    expect(treeBody.tree).toEqual([
+      { path: change.logPath, mode: "100644", type: "blob", content: change.log },
+      { path: second.logPath, mode: "100644", type: "blob", content: second.log },
+      { path: change.scriptPath, mode: "100644", type: "blob", sha: null },
+      { path: second.scriptPath, mode: "100644", type: "blob", sha: null },
+    ]);
+    expect(message).toBe(
+      "chorebot: run logs of 2 scripts\n\n- scripts/fix.ts succeeded: run r1, log in logs/fix-abc1234.md\n- scripts/other.ts failed: run r2, log in logs/other-abc1234.md",
+    );
+  });
+
+  it("leaves out runs whose log the head already has, and deletes only scripts still there", async () => {
+    let treeBody: any;
+    nock(API).get("/repos/acme/widgets/git/ref/heads%2Fmain").reply(200, { object: { sha: sha("a") } });
+    compared(sha("a"), [
+      { filename: change.logPath, status: "added", sha: gitBlobSha(change.log) },
+      { filename: change.scriptPath, status: "removed", sha: sha("o") },
+      { filename: "scripts/renamed.ts", status: "renamed", previous_filename: second.scriptPath, sha: sha("p") },
+    ]);
+    nock(API)
+      .get(`/repos/acme/widgets/git/commits/${sha("a")}`)
+      .reply(200, { tree: { sha: sha("t") } })
+      .post("/repos/acme/widgets/git/trees", (body) => ((treeBody = body), true))
+      .reply(201, { sha: sha("u") })
+      .post("/repos/acme/widgets/git/commits")
+      .reply(201, { sha: sha("c") })
+      .patch("/repos/acme/widgets/git/refs/heads%2Fmain")
+      .reply(200, {});
+
+    const results = await commitRunLogs(octokit(), [
+      { ...change, since: merge, firstTry: true },
+      { ...second, since: merge, firstTry: true },
+    ]);
+    expect(results).toEqual([
+      { kind: "commit", commit: sha("a"), created: false },
+      { kind: "commit", commit: sha("c"), created: true },
+    ]);
+    expect(treeBody.tree).toEqual([{ path: second.logPath, mode: "100644", type: "blob", content: second.log }]);
+  });
+
+  it("looks paths up one by one when the compare cannot tell (history rewritten since the merge)", async () => {
+    headAt(sha("a"), { log: change.log, script: false });
+    compared(sha("a"), [], "diverged");
+    expect(await commitRunLogs(octokit(), [{ ...change, since: merge, firstTry: true }])).toEqual([{ kind: "commit", commit: sha("a"), created: false }]);
   });
 });

@@ -43,6 +43,7 @@ function fakeGitHub(o: { comments?: Comment[]; checkRuns?: CheckRun[]; pageSize?
   const comments = o.comments ?? [];
   const checkRuns = o.checkRuns ?? [];
   const writes: { method: string; path: string; body: any }[] = [];
+  const reads: string[] = [];
   let nextId = 1000;
   const pageSize = o.pageSize ?? 100;
 
@@ -51,6 +52,7 @@ function fakeGitHub(o: { comments?: Comment[]; checkRuns?: CheckRun[]; pageSize?
     .get("/repos/acme/widgets/issues/12/comments")
     .query(true)
     .reply(function (uri) {
+      reads.push(uri);
       const page = Number(new URL(uri, API).searchParams.get("page") ?? "1");
       const slice = comments.slice((page - 1) * pageSize, page * pageSize);
       const more = page * pageSize < comments.length;
@@ -73,6 +75,7 @@ function fakeGitHub(o: { comments?: Comment[]; checkRuns?: CheckRun[]; pageSize?
     .get(`/repos/acme/widgets/commits/${sha("a")}/check-runs`)
     .query(true)
     .reply((uri) => {
+      reads.push(uri);
       const q = new URL(uri, API).searchParams;
       expect(q.get("filter")).toBe("latest");
       const runs = checkRuns.filter((r) => r.name === q.get("check_name")).reverse();
@@ -93,7 +96,7 @@ function fakeGitHub(o: { comments?: Comment[]; checkRuns?: CheckRun[]; pageSize?
       Object.assign(run, { ...body, output: { title: body.output.title, summary: body.output.summary } });
       return [200, run];
     });
-  return { comments, checkRuns, writes };
+  return { comments, checkRuns, writes, reads };
 }
 
 describe("reportRun", () => {
@@ -205,6 +208,24 @@ describe("reportRun", () => {
     const result = await reportRun(octokit(), input({ pullRequest: null }));
     expect(result.commentId).toBeNull();
     expect(gh.writes.map((w) => `${w.method} ${w.path}`)).toEqual(["POST /repos/acme/widgets/check-runs"]);
+  });
+
+  it("on a cleanup's first try posts both without reading what is there", async () => {
+    const gh = fakeGitHub();
+    const result = await reportRun(octokit(), input(), { firstTry: true });
+    expect(gh.reads).toEqual([]);
+    expect(gh.writes.map((w) => `${w.method} ${w.path}`)).toEqual(["POST /repos/acme/widgets/issues/12/comments", "POST /repos/acme/widgets/check-runs"]);
+    expect(result).toEqual({ commentId: gh.comments[0]!.id, checkRunId: gh.checkRuns[0]!.id });
+  });
+
+  it("on the first try of a retry's cleanup comments anew but updates the first attempt's check run", async () => {
+    const gh = fakeGitHub();
+    const first = await reportRun(octokit(), input(), { firstTry: true });
+    const second = await reportRun(octokit(), input({ attempt: 2 }), { firstTry: true });
+    expect(second.commentId).not.toBe(first.commentId);
+    expect(second.checkRunId).toBe(first.checkRunId);
+    expect(gh.checkRuns).toHaveLength(1);
+    expect(gh.checkRuns[0]!.external_id).toBe("widgets-aaaaaaa-fix-0123456789:2");
   });
 
   it("surfaces GitHub errors such as a missing permission", async () => {
