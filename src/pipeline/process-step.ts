@@ -12,6 +12,11 @@ import { annotateSpan, runAttributes } from "../telemetry/annotate-span.js";
 import type { BundleStore } from "./bundle-store.js";
 import { onlyChildValue } from "./children-value.js";
 import type { CleanupResult, ProcessResult, RunJobData } from "./job-data.js";
+import { RecentResults } from "./recent-results.js";
+
+// Long enough for a merge's scripts to be processed together, short enough that a retry
+// minutes later (a dismissed review, a dashboard retry) asks GitHub again.
+const PROVENANCE_TTL_MS = 10_000;
 
 export interface ProcessDeps {
   octokitFor(installationId: number): Promise<GitHubClient>;
@@ -28,11 +33,15 @@ export interface ProcessDeps {
  */
 export function processStep(deps: ProcessDeps) {
   const redact = createRedactor(deps.secrets);
+  // The scripts of one merge share its pull request and reviews: ask GitHub once for all of them.
+  const recentProvenance = new RecentResults<Provenance>(PROVENANCE_TTL_MS);
   return async (job: Job<RunJobData>): Promise<ProcessResult> => {
     const { target } = job.data;
     annotateSpan(runAttributes(job.data));
     const octokit = await deps.octokitFor(target.installationId);
-    const provenance = await checkProvenance(octokit, { ...target, requiredApprovals: target.config.requiredApprovals });
+    const query = { ...target, requiredApprovals: target.config.requiredApprovals };
+    const key = `${target.owner}/${target.repo}@${target.commit}:${target.defaultBranch}:${query.requiredApprovals}`;
+    const provenance = await recentProvenance.get(key, () => checkProvenance(octokit, query));
     if (target.configError) return refused(job, provenance, target.configError);
     const earlier = await onlyChildValue<CleanupResult>(job, { optional: true });
     if (earlier && earlier.status !== "succeeded" && target.config.stopOnFailure) {
