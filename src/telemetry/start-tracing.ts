@@ -13,11 +13,14 @@ export interface Tracing {
 // cut long values unless the operator chose a limit with the standard variables.
 const DEFAULT_VALUE_LENGTH_LIMIT = 4096;
 
-/** On when an OTLP endpoint is configured and OTEL_TRACES_EXPORTER does not say `none`. */
+/**
+ * On when an OTLP endpoint is configured, unless OTEL_TRACES_EXPORTER says `none` or
+ * OTEL_SDK_DISABLED is `true` (the standard ways to turn an SDK off).
+ */
 export function tracingEnabled(env: NodeJS.ProcessEnv): boolean {
   const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  const exporters = (env.OTEL_TRACES_EXPORTER ?? "").split(",").map((name) => name.trim());
-  return Boolean(endpoint) && !exporters.includes("none");
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? "").split(",").map((name) => name.trim().toLowerCase());
+  return Boolean(endpoint) && !exporters.includes("none") && env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== "true";
 }
 
 /**

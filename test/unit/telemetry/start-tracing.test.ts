@@ -29,6 +29,7 @@ describe("startTracing", () => {
     expect(tracingEnabled({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318", OTEL_TRACES_EXPORTER: "otlp" })).toBe(true);
     expect(tracingEnabled({ OTEL_EXPORTER_OTLP_ENDPOINT: "" })).toBe(false);
     expect(tracingEnabled({ OTEL_TRACES_EXPORTER: "otlp" })).toBe(false);
+    expect(tracingEnabled({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318", OTEL_SDK_DISABLED: "true" })).toBe(false);
   });
 
   it("when on, registers the SDK (spans are recorded) and gives BullMQ a telemetry", async () => {
