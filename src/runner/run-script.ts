@@ -5,7 +5,8 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import type { ExecutionReport, ExecutionResult, OutputLine, RunStatus } from "../run-types.js";
 import { CHANNEL_ENV, DESCRIBE_ENV, INPUTS_ENV, type ReportMessage } from "../sdk/protocol.js";
-import { LIFELINE_FD, writeBareImportHook } from "./bare-import-hook.js";
+import { needsBareImportHook, writeBareImportHook } from "./bare-import-hook.js";
+import { LIFELINE_FD, withLifeline } from "./lifeline.js";
 import { OutputCapture } from "./output-capture.js";
 import { ReportAggregator } from "./report-aggregator.js";
 import { openReportChannel, type ReportChannelStats } from "./report-channel.js";
@@ -64,7 +65,7 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
       ...(o.redact === undefined ? {} : { redact: o.redact }),
     });
     const [hook, channel] = await Promise.all([
-      writeBareImportHook(dir),
+      needsBareImportHook(o.code) ? writeBareImportHook(dir) : null,
       openReportChannel(dir, (message) => {
         const kept = report.add(message);
         if (kept !== null) o.onReport?.(kept);
@@ -89,7 +90,7 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
         ...(o.onLine === undefined ? {} : { onLine: o.onLine }),
       });
       // The channel drains while the pipes do, once the script's group is gone.
-      const outcome = await supervise(o, env, ["--import", hook, script], capture, closeChannel);
+      const outcome = await supervise(o, env, [...(hook === null ? [] : ["--import", hook]), script], capture, closeChannel);
       const stats = await closeChannel();
       const received = stats.lines + stats.oversized > 0;
       const reported = received ? report.end(stats.malformed + stats.oversized) : undefined;
@@ -130,8 +131,9 @@ async function supervise(
     // detached: the script leads its own process group, so everything it spawns can be
     // signalled with it. The extra pipe is its lifeline (LIFELINE_FD): this end stays open,
     // unwritten, until the script has exited, and closes with this process if it dies first,
-    // which makes the script kill its group.
-    child = spawn(process.execPath, args, {
+    // which makes the watcher kill the script's group.
+    const command = withLifeline(process.execPath, args, env);
+    child = spawn(command.command, command.args, {
       cwd: o.cwd,
       env,
       stdio: ["ignore", "pipe", "pipe", "pipe"],
