@@ -1,6 +1,6 @@
 import type { FlowProducer, Job } from "bullmq";
 import type { MergedPush } from "../github/handle-push.js";
-import { findAddedScripts } from "../github/find-added-scripts.js";
+import { addedScripts, listPushedFiles } from "../github/find-added-scripts.js";
 import type { GitHubClient } from "../github/octokit.js";
 import { loadRepoConfig, type ServerLimits } from "../github/repo-config.js";
 import { annotateSpan } from "../telemetry/annotate-span.js";
@@ -21,9 +21,13 @@ export function discoverStep(deps: DiscoverDeps) {
     annotateSpan({ "chorebot.repository": `${owner}/${repo}`, "chorebot.commit": push.after });
     const octokit = await deps.octokitFor(push.installationId);
     // The repository's settings as merged, so a PR cannot loosen them for its own script.
-    const repoConfig = await loadRepoConfig(octokit, { owner, repo, ref: push.after }, deps.limits);
+    // Both at once: which files the push changed does not depend on the settings.
+    const [repoConfig, files] = await Promise.all([
+      loadRepoConfig(octokit, { owner, repo, ref: push.after }, deps.limits),
+      listPushedFiles(octokit, push),
+    ]);
     const { config } = repoConfig;
-    const scripts = await findAddedScripts(octokit, { ...push, scriptsDir: config.scriptsDir });
+    const scripts = addedScripts(files, config.scriptsDir);
     if (scripts.length === 0) {
       await job.log("no entry scripts added");
       return { runIds: [] };

@@ -41,18 +41,11 @@ export function processStep(deps: ProcessDeps) {
     const octokit = await deps.octokitFor(target.installationId);
     const query = { ...target, requiredApprovals: target.config.requiredApprovals };
     const key = `${target.owner}/${target.repo}@${target.commit}:${target.defaultBranch}:${query.requiredApprovals}`;
-    const provenance = await recentProvenance.get(key, () => checkProvenance(octokit, query));
-    if (target.configError) return refused(job, provenance, target.configError);
-    const earlier = await onlyChildValue<CleanupResult>(job, { optional: true });
-    if (earlier && earlier.status !== "succeeded" && target.config.stopOnFailure) {
-      return refused(job, provenance, `${earlier.script} ran before it in this merge and ended ${earlier.status}; the repository sets stopOnFailure`);
-    }
-    if (target.forced) {
-      return refused(job, provenance, `the push to ${target.defaultBranch} was a force-push; scripts only run from a normal merge`);
-    }
-    if (provenance.refusal) return refused(job, provenance, provenance.refusal);
+    const checked = recentProvenance.get(key, () => checkProvenance(octokit, query));
 
     // Only regular text files are bundled; anything else is remembered and refuses the run.
+    // Read and bundled while provenance is checked: reading runs nothing, and a refused
+    // script's bundle is simply dropped.
     const read = entryReaderAtCommit(octokit, target);
     const refusals: string[] = [];
     const readFile = async (path: string) => {
@@ -62,7 +55,19 @@ export function processStep(deps: ProcessDeps) {
     };
     // A GitHub error while reading makes bundleScript reject (not report a compile error),
     // so the job fails and is retried instead of blaming the script.
-    const bundle = await bundleScript({ entry: target.path, readFile });
+    const bundling = bundleScript({ entry: target.path, readFile });
+    bundling.catch(() => {}); // awaited below unless the run is refused first
+    const provenance = await checked;
+    if (target.configError) return refused(job, provenance, target.configError);
+    const earlier = await onlyChildValue<CleanupResult>(job, { optional: true });
+    if (earlier && earlier.status !== "succeeded" && target.config.stopOnFailure) {
+      return refused(job, provenance, `${earlier.script} ran before it in this merge and ended ${earlier.status}; the repository sets stopOnFailure`);
+    }
+    if (target.forced) {
+      return refused(job, provenance, `the push to ${target.defaultBranch} was a force-push; scripts only run from a normal merge`);
+    }
+    if (provenance.refusal) return refused(job, provenance, provenance.refusal);
+    const bundle = await bundling;
     if (refusals.length > 0) return refused(job, provenance, [...new Set(refusals)].join("; "));
     if (!bundle.ok) {
       const detail = redact(bundle.message);
