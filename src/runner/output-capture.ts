@@ -30,7 +30,8 @@ export interface OutputCaptureOptions {
 /**
  * Turns a child's stdout/stderr chunks into timestamped, redacted lines. Keeps the first and
  * the last `maxBytes / 2` of output and counts what was dropped in between, so memory stays
- * bounded however much a script prints.
+ * bounded however much a script prints: kept lines take `maxBytes` of buffers at most (plus
+ * 17 bytes each), and nothing else outlives the chunk being split (see LineRing).
  */
 export class OutputCapture {
   private readonly startedAt: number;
@@ -42,11 +43,10 @@ export class OutputCapture {
     stdout: { decoder: new StringDecoder("utf8"), pending: "" },
     stderr: { decoder: new StringDecoder("utf8"), pending: "" },
   };
-  private readonly head: OutputLine[] = [];
-  private headBytes = 0;
+  private readonly head: LineRing;
   // Once one line went to the tail, later lines must too, or the order would break.
   private headClosed = false;
-  private readonly tail = new LineQueue();
+  private readonly tail: LineRing;
   private omittedBytes = 0;
 
   constructor(o: OutputCaptureOptions = {}) {
@@ -56,6 +56,9 @@ export class OutputCapture {
     const maxBytes = o.maxBytes ?? DEFAULT_MAX_BYTES;
     this.headBudget = Math.floor(maxBytes / 2);
     this.tailBudget = maxBytes - this.headBudget;
+    // A kept line counts its newline too, so its text takes at most the budget less one.
+    this.head = new LineRing(Math.max(0, this.headBudget - 1));
+    this.tail = new LineRing(Math.max(0, this.tailBudget - 1));
   }
 
   write(stream: Stream, chunk: Buffer): void {
@@ -80,7 +83,7 @@ export class OutputCapture {
       if (rest !== "") this.emit(stream, rest);
     }
     return {
-      lines: [...this.head, ...this.tail.items()],
+      lines: [...this.head.items(), ...this.tail.items()],
       omittedBytes: this.omittedBytes,
       omittedAt: this.omittedBytes > 0 ? this.head.length : null,
     };
@@ -90,7 +93,7 @@ export class OutputCapture {
     let text = this.redact(stripTerminalEscapes(line));
     do {
       const length = utf8PrefixLength(text, MAX_LINE_BYTES);
-      this.store({ t: this.now(), stream, text: text.slice(0, length) });
+      this.store(stream, text.slice(0, length));
       text = text.slice(length);
     } while (text !== "");
   }
@@ -100,22 +103,29 @@ export class OutputCapture {
     for (;;) {
       const length = utf8PrefixLength(text, MAX_LINE_BYTES);
       if (text.length - length < REDACTION_LOOKAHEAD) return text;
-      this.store({ t: this.now(), stream, text: text.slice(0, length) });
+      this.store(stream, text.slice(0, length));
       text = text.slice(length);
     }
   }
 
-  private store(line: OutputLine): void {
-    this.onLine?.(line);
-    const bytes = Buffer.byteLength(line.text, "utf8") + 1;
-    if (!this.headClosed && this.headBytes + bytes <= this.headBudget) {
-      this.head.push(line);
-      this.headBytes += bytes;
+  private store(stream: Stream, text: string): void {
+    const t = this.now();
+    this.onLine?.({ t, stream, text });
+    const bytes = Buffer.byteLength(text, "utf8") + 1;
+    if (!this.headClosed && this.head.bytes + bytes <= this.headBudget) {
+      this.head.push(t, stream, text, bytes - 1);
       return;
     }
     this.headClosed = true;
-    this.tail.push(line, bytes);
-    while (this.tail.bytes > this.tailBudget) this.omittedBytes += this.tail.shift();
+    // As if the line went in and the oldest lines came out until the tail fits its budget,
+    // the line itself last, when it is longer than the whole budget.
+    if (bytes > this.tailBudget) {
+      this.omittedBytes += this.tail.bytes + bytes;
+      this.tail.clear();
+      return;
+    }
+    while (this.tail.bytes + bytes > this.tailBudget) this.omittedBytes += this.tail.shift();
+    this.tail.push(t, stream, text, bytes - 1);
   }
 
   private now(): number {
@@ -123,34 +133,144 @@ export class OutputCapture {
   }
 }
 
-/** A FIFO of lines with their byte sizes; shifting is O(1) amortised, unlike Array#shift. */
-class LineQueue {
-  private lines: OutputLine[] = [];
-  private sizes: number[] = [];
+const STREAM_CODES: readonly Stream[] = ["stdout", "stderr"];
+const MIN_SLOTS = 64;
+const MIN_DATA_BYTES = 4096;
+
+/**
+ * A FIFO of kept lines that holds no object per line: their text as UTF-8 in one ring buffer
+ * (at most `maxTextBytes`), their times, streams and places in typed arrays. A line only
+ * becomes a string again in `items()`.
+ *
+ * This is what keeps a flood's memory flat. Kept as objects, lines that pass through the tail
+ * (a flood pushes each out within milliseconds) are still garbage V8 may have allocated in
+ * the old generation (it pretenures an allocation site whose objects mostly survived, as they
+ * do in an ordinary run where every line is kept). Until the next full GC such a dead line
+ * keeps its young text alive through every scavenge, and with it the whole decoded chunk
+ * its text was sliced from: every chunk of the flood was promoted, and the old generation
+ * grew by over 100 MiB between full GCs.
+ */
+class LineRing {
+  private data: Buffer;
+  /** Byte offset in `data` of the oldest line's text, and the text bytes held from there. */
+  private readAt = 0;
+  private used = 0;
+  private offsets: Uint32Array;
+  private lengths: Uint32Array;
+  private times: Float64Array;
+  private streams: Uint8Array;
+  /** Slot of the oldest line; slots are used round, modulo the arrays' (power of two) length. */
   private first = 0;
+  length = 0;
+  /** What the lines count against the budget: their text bytes and one per newline. */
   bytes = 0;
 
-  push(line: OutputLine, bytes: number): void {
-    this.lines.push(line);
-    this.sizes.push(bytes);
-    this.bytes += bytes;
+  constructor(private readonly maxTextBytes: number) {
+    // Never empty, so offsets can always be taken modulo its length.
+    this.data = Buffer.allocUnsafe(Math.max(1, Math.min(maxTextBytes, MIN_DATA_BYTES)));
+    this.offsets = new Uint32Array(MIN_SLOTS);
+    this.lengths = new Uint32Array(MIN_SLOTS);
+    this.times = new Float64Array(MIN_SLOTS);
+    this.streams = new Uint8Array(MIN_SLOTS);
   }
 
-  /** Drops the oldest line; returns its size. */
-  shift(): number {
-    const bytes = this.sizes[this.first] ?? 0;
-    this.first += 1;
-    this.bytes -= bytes;
-    if (this.first > 1024 && this.first * 2 > this.lines.length) {
-      this.lines = this.lines.slice(this.first);
-      this.sizes = this.sizes.slice(this.first);
-      this.first = 0;
+  /** Appends a line of `textBytes` UTF-8 bytes; the caller keeps the ring within its budget. */
+  push(t: number, stream: Stream, text: string, textBytes: number): void {
+    if (this.used + textBytes > this.data.length) this.growData(this.used + textBytes);
+    if (this.length === this.offsets.length) this.growSlots();
+    const capacity = this.data.length;
+    const at = (this.readAt + this.used) % capacity;
+    if (at + textBytes <= capacity) {
+      this.data.write(text, at, textBytes, "utf8");
+    } else {
+      // Wraps round the end of the ring: rare, once per lap.
+      const encoded = Buffer.from(text, "utf8");
+      encoded.copy(this.data, at, 0, capacity - at);
+      encoded.copy(this.data, 0, capacity - at);
     }
-    return bytes;
+    const slot = (this.first + this.length) & (this.offsets.length - 1);
+    this.offsets[slot] = at;
+    this.lengths[slot] = textBytes;
+    this.times[slot] = t;
+    this.streams[slot] = stream === "stdout" ? 0 : 1;
+    this.length += 1;
+    this.used += textBytes;
+    this.bytes += textBytes + 1;
+  }
+
+  /** Drops the oldest line; returns what it counted against the budget. */
+  shift(): number {
+    if (this.length === 0) return 0;
+    const textBytes = this.lengths[this.first]!;
+    this.first = (this.first + 1) & (this.offsets.length - 1);
+    this.length -= 1;
+    this.bytes -= textBytes + 1;
+    this.used -= textBytes;
+    this.readAt = this.length === 0 ? 0 : (this.readAt + textBytes) % this.data.length;
+    return textBytes + 1;
+  }
+
+  clear(): void {
+    this.first = this.length = this.bytes = this.used = this.readAt = 0;
   }
 
   items(): OutputLine[] {
-    return this.lines.slice(this.first);
+    const lines: OutputLine[] = [];
+    const capacity = this.data.length;
+    for (let i = 0; i < this.length; i++) {
+      const slot = (this.first + i) & (this.offsets.length - 1);
+      const at = this.offsets[slot]!;
+      const end = at + this.lengths[slot]!;
+      const text =
+        end <= capacity
+          ? this.data.toString("utf8", at, end)
+          : Buffer.concat([this.data.subarray(at), this.data.subarray(0, end - capacity)]).toString("utf8");
+      lines.push({ t: this.times[slot]!, stream: STREAM_CODES[this.streams[slot]!]!, text });
+    }
+    return lines;
+  }
+
+  /** A bigger buffer, up to the budget, with the held text moved to its start. */
+  private growData(needed: number): void {
+    const capacity = Math.min(this.maxTextBytes, Math.max(needed, this.data.length * 2));
+    const data = Buffer.allocUnsafe(capacity);
+    const old = this.data;
+    const end = this.readAt + this.used;
+    if (end <= old.length) {
+      old.copy(data, 0, this.readAt, end);
+    } else {
+      old.copy(data, 0, this.readAt);
+      old.copy(data, old.length - this.readAt, 0, end - old.length);
+    }
+    const mask = this.offsets.length - 1;
+    for (let i = 0; i < this.length; i++) {
+      const slot = (this.first + i) & mask;
+      this.offsets[slot] = (this.offsets[slot]! - this.readAt + old.length) % old.length;
+    }
+    this.data = data;
+    this.readAt = 0;
+  }
+
+  /** Twice the slots, the lines moved to the first ones in order. */
+  private growSlots(): void {
+    const size = this.offsets.length * 2;
+    const mask = this.offsets.length - 1;
+    const offsets = new Uint32Array(size);
+    const lengths = new Uint32Array(size);
+    const times = new Float64Array(size);
+    const streams = new Uint8Array(size);
+    for (let i = 0; i < this.length; i++) {
+      const slot = (this.first + i) & mask;
+      offsets[i] = this.offsets[slot]!;
+      lengths[i] = this.lengths[slot]!;
+      times[i] = this.times[slot]!;
+      streams[i] = this.streams[slot]!;
+    }
+    this.offsets = offsets;
+    this.lengths = lengths;
+    this.times = times;
+    this.streams = streams;
+    this.first = 0;
   }
 }
 

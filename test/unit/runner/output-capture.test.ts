@@ -1,3 +1,5 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, test } from "vitest";
 import type { OutputLine } from "../../../src/run-types.js";
 import { OutputCapture } from "../../../src/runner/output-capture.js";
@@ -116,6 +118,124 @@ describe("OutputCapture", () => {
     expect(omittedAt).toBe(50);
   });
 });
+
+describe("OutputCapture's kept lines", () => {
+  test("match a plain model of head and tail for lines of every size, wide characters wrapping round the store", () => {
+    const random = seeded(42);
+    const alphabet = ["a", "b", "é", "€", "😀", " "];
+    for (const maxBytes of [1, 2, 3, 100, 257, 1000, 4099, 12_000, 20_000, 33_333]) {
+      const capture = new OutputCapture({ maxBytes });
+      const printed: { stream: "stdout" | "stderr"; text: string }[] = [];
+      for (let i = 0; i < 3000; i++) {
+        // First mostly empty lines, so the store laps round its buffer before it has to grow it.
+        const length =
+          i < 1500
+            ? random() < 0.95 ? 0 : 8 + Math.floor(random() * 5)
+            : random() < 0.1 ? 0 : Math.floor(random() * (random() < 0.05 ? 3000 : 120));
+        let text = String(i);
+        while (text.length < length) text += alphabet[Math.floor(random() * alphabet.length)];
+        const stream = random() < 0.3 ? "stderr" : "stdout";
+        printed.push({ stream, text });
+        capture.write(stream, Buffer.from(`${text}\n`));
+      }
+      const result = capture.end();
+      const expected = keptByModel(printed, maxBytes);
+      expect(result.lines.map((l) => ({ stream: l.stream, text: l.text })), `maxBytes ${maxBytes}`).toEqual(expected.lines);
+      expect(result.omittedBytes, `maxBytes ${maxBytes}`).toBe(expected.omittedBytes);
+      expect(result.omittedAt, `maxBytes ${maxBytes}`).toBe(expected.omittedAt);
+      const times = result.lines.map((l) => l.t);
+      expect(times.every((t, i) => Number.isInteger(t) && t >= (times[i - 1] ?? 0))).toBe(true);
+    }
+  });
+
+  test("match the model when the store grows while the kept text wraps round the end of its buffer", () => {
+    // The tail's buffer starts small: text lines among many empty ones lap round it before a
+    // long line needs more room.
+    for (const textBytes of [700, 1000, 1300]) {
+      for (const empties of [2500, 3000]) {
+        for (const longBytes of [5000, 8000, 11_000]) {
+          const printed: { stream: "stdout" | "stderr"; text: string }[] = [{ stream: "stdout", text: "h".repeat(11_999) }];
+          for (let group = 0; group < 7; group++) {
+            printed.push({ stream: "stderr", text: `${group}`.padEnd(textBytes - 2, "t") + "é" });
+            for (let i = 0; i < empties; i++) printed.push({ stream: "stdout", text: "" });
+          }
+          printed.push({ stream: "stdout", text: "€".repeat(Math.floor(longBytes / 3)) });
+          printed.push({ stream: "stderr", text: "last" });
+          const capture = new OutputCapture({ maxBytes: 24_000 });
+          for (const line of printed) capture.write(line.stream, Buffer.from(`${line.text}\n`));
+          const result = capture.end();
+          const expected = keptByModel(printed, 24_000);
+          const where = `text ${textBytes}, empties ${empties}, long ${longBytes}`;
+          expect(result.lines.map((l) => ({ stream: l.stream, text: l.text })), where).toEqual(expected.lines);
+          expect(result.omittedBytes, where).toBe(expected.omittedBytes);
+        }
+      }
+    }
+  });
+
+  test("do not keep the chunks they were cut from alive", () => {
+    // Each chunk is one short line to keep and 16 KiB of colour codes that strip to an empty
+    // line: what is kept is tiny, but a kept line sliced from its chunk's string holds all of it.
+    const capture = new OutputCapture();
+    const chunks = 1000;
+    const before = heapAfterGc();
+    for (let i = 0; i < chunks; i++) {
+      capture.write("stdout", Buffer.from(`kept line ${String(i).padStart(8, "0")}\n${"\x1b[0m".repeat(4096)}\n`));
+    }
+    const retained = heapAfterGc() - before;
+    expect(retained).toBeLessThan(4 * 1024 * 1024); // the chunks were 16 MiB
+    const { lines, omittedBytes } = capture.end();
+    expect(omittedBytes).toBe(0);
+    expect(lines).toHaveLength(2 * chunks);
+    expect(lines[2 * chunks - 2]?.text).toBe(`kept line ${String(chunks - 1).padStart(8, "0")}`);
+  });
+});
+
+/** What the capture keeps of short, plain lines: the old array-based head and tail, as a reference. */
+function keptByModel(printed: { stream: "stdout" | "stderr"; text: string }[], maxBytes: number) {
+  const headBudget = Math.floor(maxBytes / 2);
+  const tailBudget = maxBytes - headBudget;
+  const head: typeof printed = [];
+  const tail: typeof printed = [];
+  let headBytes = 0;
+  let tailBytes = 0;
+  let omittedBytes = 0;
+  for (const line of printed) {
+    const bytes = Buffer.byteLength(line.text) + 1;
+    if (tail.length === 0 && omittedBytes === 0 && headBytes + bytes <= headBudget) {
+      head.push(line);
+      headBytes += bytes;
+      continue;
+    }
+    tail.push(line);
+    tailBytes += bytes;
+    while (tailBytes > tailBudget) {
+      const dropped = Buffer.byteLength(tail.shift()!.text) + 1;
+      tailBytes -= dropped;
+      omittedBytes += dropped;
+    }
+  }
+  return { lines: [...head, ...tail], omittedBytes, omittedAt: omittedBytes > 0 ? head.length : null };
+}
+
+/** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
+function seeded(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Heap in use after a full GC (exposed at run time: vitest's workers do not start with --expose-gc). */
+function heapAfterGc(): number {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  gc();
+  return process.memoryUsage().heapUsed;
+}
 
 // Alternate streams per chunk so both go through the same bounded store.
 function streamFor(i: number): "stdout" | "stderr" {
