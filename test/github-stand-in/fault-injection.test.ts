@@ -215,7 +215,7 @@ describe("GitHub stand-in: beforeNext and failNext", () => {
     expect(await gh.head()).toBe(pushed);
     expect((await gh.commits())[0]).toMatchObject({ sha: pushed, parents: [parent] });
     expect(await gh.readFile("main", "README.md")).toBe("changed\n");
-    expect(gh.requests.at(-1)).toEqual({ method: "PATCH", path: "/repos/acme/widgets/git/refs/heads/main", status: 422 });
+    expect(gh.requests.at(-1)).toMatchObject({ method: "PATCH", path: "/repos/acme/widgets/git/refs/heads/main", status: 422 });
 
     // The hook was used up: redoing the work on the new tip succeeds.
     const retry = await prepareCommit("runs/raced.log");
@@ -297,7 +297,7 @@ describe("GitHub stand-in: beforeNext and failNext", () => {
     expect(limited.headers.get("retry-after")).toBe("1");
     expect(limited.headers.get("content-type")).toBe("application/json; charset=utf-8");
     expect(limited.headers.get("x-github-request-id")).toBeTruthy();
-    expect(gh.requests.at(-1)).toEqual({ method: "POST", path: "/repos/acme/widgets/git/blobs", status: 429 });
+    expect(gh.requests.at(-1)).toMatchObject({ method: "POST", path: "/repos/acme/widgets/git/blobs", status: 429 });
 
     const ok = await api("POST", `${repoPath()}/git/blobs`, { content: "x" });
     expect(ok.status).toBe(201);

@@ -37,7 +37,9 @@ export function registerRepoRoutes(router: Router, state: StandInState): void {
 
     const [baseCommit, mergeBaseCommit] = await git.readCommits([base, mergeBase]);
     const paged = ctx.query.has("per_page") || ctx.query.has("page");
-    const commitShas = paged ? aheadShas : aheadShas.slice(0, 250);
+    // Paged: only the page's commits are read (a long history stays cheap to compare).
+    const page = paged ? paginate(ctx, aheadShas) : undefined;
+    const commitShas = page ? (page.body as string[]) : aheadShas.slice(0, 250);
     const commits = (await git.readCommits(commitShas)).map((commit) => restCommit(state, commit));
     const files = (await git.diff(mergeBase, head)).slice(0, 300).map((entry) => diffFile(state, entry, head));
     const html = `${repoHtmlUrl(state)}/compare/${basehead}`;
@@ -56,8 +58,6 @@ export function registerRepoRoutes(router: Router, state: StandInState): void {
       commits,
       files,
     };
-    if (!paged) return { status: 200, body };
-    const page = paginate(ctx, commits);
-    return { status: 200, body: { ...body, commits: page.body }, headers: page.headers };
+    return { status: 200, body, headers: page?.headers };
   });
 }
