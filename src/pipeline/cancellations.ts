@@ -1,5 +1,5 @@
 import type { Queue } from "bullmq";
-import type { Cluster, Redis } from "ioredis";
+import { Cluster, type Redis } from "ioredis";
 
 /** Who asked to cancel a run, and when (ISO 8601). */
 export interface CancelRequest {
@@ -23,6 +23,8 @@ export interface CancelSignal {
 // still see it when it is picked up; short enough that nothing piles up.
 const KEEP_SECONDS = 7 * 24 * 60 * 60;
 const MAX_BY_CHARS = 64;
+// On a Redis Cluster, how often the requests of runs being watched are looked at again.
+const CLUSTER_RECHECK_MS = 2_000;
 
 const TARGETS: Record<string, CancelTarget> = {
   active: "running",
@@ -46,6 +48,12 @@ const TARGETS: Record<string, CancelTarget> = {
  * `redis` is the caller's and stays open; `close()` ends only the subscriber this class
  * makes (lazily, with `redis.duplicate()`, on the first `signalFor`). `executeQueue` is needed
  * for `request` only.
+ *
+ * An announcement sent while the subscriber is away is lost. A single Redis client says it
+ * is back (`ready`), and the keys of the runs being watched are looked at again then. A
+ * Cluster does not: when the connection it subscribed on drops, ioredis subscribes again on
+ * another one without an event. So on a Cluster those keys are also looked at every
+ * `recheckMs` (default 2 s; 0 turns it off) while runs are watched.
  */
 export class Cancellations {
   readonly #redis: Redis | Cluster;
@@ -56,17 +64,21 @@ export class Cancellations {
   readonly #watching = new Map<string, Set<AbortController>>();
   #subscriber: Redis | Cluster | null = null;
   #subscribed: Promise<void> | null = null;
+  readonly #recheckMs: number;
+  #recheckTimer: NodeJS.Timeout | null = null;
+  #rechecking = false;
   #closed = false;
 
   constructor(
     redis: Redis | Cluster,
     prefix: string,
-    options: { executeQueue?: Pick<Queue, "getJobState">; onError?: (error: unknown) => void } = {},
+    options: { executeQueue?: Pick<Queue, "getJobState">; onError?: (error: unknown) => void; recheckMs?: number } = {},
   ) {
     this.#redis = redis;
     this.#prefix = prefix;
     this.#executeQueue = options.executeQueue ?? null;
     this.#onError = options.onError ?? (() => {});
+    this.#recheckMs = options.recheckMs ?? (redis instanceof Cluster ? CLUSTER_RECHECK_MS : 0);
   }
 
   /**
@@ -125,6 +137,8 @@ export class Cancellations {
   async close(): Promise<void> {
     this.#closed = true;
     this.#watching.clear();
+    if (this.#recheckTimer) clearInterval(this.#recheckTimer);
+    this.#recheckTimer = null;
     const subscriber = this.#subscriber;
     this.#subscriber = null;
     if (subscriber) await subscriber.quit().catch(() => subscriber.disconnect());
@@ -147,13 +161,27 @@ export class Cancellations {
     let connectedBefore = false;
     subscriber.on("ready", () => {
       // Messages sent while the subscriber was away are lost: look at the keys again.
-      if (connectedBefore) for (const runId of this.#watching.keys()) this.#check(runId).catch((error: unknown) => this.#onError(error));
+      if (connectedBefore) void this.#checkAll();
       connectedBefore = true;
     });
+    if (this.#recheckMs > 0 && !this.#recheckTimer) {
+      this.#recheckTimer = setInterval(() => {
+        // One round at a time: while Redis is away, looks would only pile up.
+        if (this.#rechecking) return;
+        this.#rechecking = true;
+        void this.#checkAll().finally(() => (this.#rechecking = false));
+      }, this.#recheckMs);
+      this.#recheckTimer.unref();
+    }
     this.#subscribed = subscriber.subscribe(this.#channel()).then(() => undefined);
     // A failed first subscription is tried again by the next signalFor.
     this.#subscribed.catch(() => (this.#subscribed = null));
     return this.#subscribed;
+  }
+
+  /** Looks at the request of every run being watched. */
+  async #checkAll(): Promise<void> {
+    await Promise.all([...this.#watching.keys()].map((runId) => this.#check(runId).catch((error: unknown) => this.#onError(error))));
   }
 
   async #check(runId: string): Promise<void> {

@@ -77,6 +77,33 @@ describe("on a Redis Cluster (REDIS_CLUSTER_NODES)", () => {
     expect(await cancel(running, "erin")).toMatchObject({ status: 409, body: { state: "finished", cancelled: false } });
   });
 
+  it("cancels a running script whose worker missed the announcement (its pub/sub connection was being replaced)", async () => {
+    h.beacon.answer("cluster-cancel-missed", "hang");
+    const path = "scripts/2026-11-cluster-cancel-missed.ts";
+    const merged = await h.mergeAndPush({ [path]: beaconScript("cluster-cancel-missed") });
+    const run = merged.runIds[path]!;
+    await h.beacon.next("cluster-cancel-missed");
+
+    const client = new Cluster(h.cluster.nodes);
+    try {
+      await client.ping();
+      // Drop the worker's subscriber connection, wherever it is, and at once record a request
+      // and announce it as Cancellations.request does: ioredis subscribes again on another
+      // connection, so the announcement most likely reaches nobody.
+      await Promise.all(client.nodes("master").map((node) => node.client("KILL", "TYPE", "pubsub")));
+      const request = { by: "frank", at: new Date().toISOString() };
+      await client.set(`{chorebot}:cancel:${run}`, JSON.stringify(request), "EX", 600, "NX");
+      await client.publish("{chorebot}:cancellations", JSON.stringify({ runId: run, ...request }));
+    } finally {
+      client.disconnect();
+    }
+
+    const result = await h.waitForRun(run);
+    expect(result.status).toBe("cancelled");
+    expect((await logOf(result.logPath)).frontMatter.message).toBe("cancelled by frank");
+    expect(await h.timesRan("cluster-cancel-missed")).toBe(1);
+  });
+
   it("answers GET /api/runs/<id> with a finished run's status, and GET /metrics with the runs", async () => {
     const path = "scripts/2026-11-cluster-status.ts";
     const merged = await h.mergeAndPush({ [path]: beaconScript("cluster-status") });
