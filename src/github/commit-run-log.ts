@@ -24,7 +24,12 @@ export interface RunLogCommit {
    * Without it each run's two paths are looked up one by one.
    */
   since?: string;
-  /** The cleanup's first try: no earlier try can have proposed the log in a pull request, so its branch is not looked up. */
+  /**
+   * The cleanup's first try: no earlier try can have committed the log or proposed it in a
+   * pull request, and nothing but this run deletes its script, so nothing is looked up. If
+   * the script is gone after all, GitHub refuses the deletion, the job fails, and its retry
+   * looks.
+   */
   firstTry?: boolean;
 }
 
@@ -108,9 +113,10 @@ type ChangeState = { kind: "done" } | { kind: "proposed"; cleanupHead: string } 
 
 /** Where a change stands against the default branch at `head` and its own cleanup branch. */
 async function stateAt(octokit: GitHubClient, change: RunLogCommit, head: string, known?: PathsAtHead): Promise<ChangeState> {
+  if (change.firstTry) return { kind: "todo", script: true, cleanupHead: null };
   const onDefault = known ? { done: known.log === gitBlobSha(change.log) && !known.script, script: known.script } : await runLogAt(octokit, change, head);
   if (onDefault.done) return { kind: "done" };
-  const cleanupHead = change.firstTry ? null : await branchHead(octokit, change, change.branchName);
+  const cleanupHead = await branchHead(octokit, change, change.branchName);
   if (cleanupHead !== null && (await runLogAt(octokit, change, cleanupHead)).done) return { kind: "proposed", cleanupHead };
   return { kind: "todo", script: onDefault.script, cleanupHead };
 }
@@ -143,7 +149,7 @@ async function knownFromCompare(octokit: GitHubClient, changes: readonly RunLogC
   const known = new Map<number, PathsAtHead>();
   const bySince = new Map<string, { change: RunLogCommit; i: number }[]>();
   changes.forEach((change, i) => {
-    if (change.since !== undefined) bySince.set(change.since, [...(bySince.get(change.since) ?? []), { change, i }]);
+    if (change.since !== undefined && !change.firstTry) bySince.set(change.since, [...(bySince.get(change.since) ?? []), { change, i }]);
   });
   await Promise.all(
     [...bySince].map(async ([since, group]) => {

@@ -307,14 +307,18 @@ describe("commitRunLogs", () => {
 
   const merge = sha("m");
   const second = { ...change, runId: "r2", title: "scripts/other.ts failed", logPath: "logs/other-abc1234.md", log: "# other\n", scriptPath: "scripts/other.ts", branchName: "chorebot/cleanup-r2" };
+  const noCleanupBranch = (run: string) =>
+    nock(API).get(`/repos/acme/widgets/git/ref/heads%2Fchorebot%2Fcleanup-${run}`).reply(404, { message: "Not Found" });
   const compared = (head: string, files: object[], status = "ahead") =>
     nock(API).get(`/repos/acme/widgets/compare/${merge}...${head}`).query(true).reply(200, { status, files });
 
-  it("commits several runs' logs and deletions in one commit, learning where they stand from one compare", async () => {
+  it("commits several runs' logs and deletions in one commit; a retry learns where they stand from one compare", async () => {
     let treeBody: any;
     let message = "";
     nock(API).get("/repos/acme/widgets/git/ref/heads%2Fmain").reply(200, { object: { sha: sha("a") } });
     compared(sha("a"), [{ filename: "README.md", status: "modified", sha: sha("r") }]);
+    noCleanupBranch("r1");
+    noCleanupBranch("r2");
     nock(API)
       .get(`/repos/acme/widgets/git/commits/${sha("a")}`)
       .reply(200, { tree: { sha: sha("t") } })
@@ -326,8 +330,8 @@ describe("commitRunLogs", () => {
       .reply(200, {});
 
     const results = await commitRunLogs(octokit(), [
-      { ...change, since: merge, firstTry: true },
-      { ...second, since: merge, firstTry: true },
+      { ...change, since: merge },
+      { ...second, since: merge },
     ]);
     expect(results).toEqual([
       { kind: "commit", commit: sha("c"), created: true },
@@ -352,6 +356,7 @@ describe("commitRunLogs", () => {
       { filename: change.scriptPath, status: "removed", sha: sha("o") },
       { filename: "scripts/renamed.ts", status: "renamed", previous_filename: second.scriptPath, sha: sha("p") },
     ]);
+    noCleanupBranch("r2");
     nock(API)
       .get(`/repos/acme/widgets/git/commits/${sha("a")}`)
       .reply(200, { tree: { sha: sha("t") } })
@@ -363,8 +368,8 @@ describe("commitRunLogs", () => {
       .reply(200, {});
 
     const results = await commitRunLogs(octokit(), [
-      { ...change, since: merge, firstTry: true },
-      { ...second, since: merge, firstTry: true },
+      { ...change, since: merge },
+      { ...second, since: merge },
     ]);
     expect(results).toEqual([
       { kind: "commit", commit: sha("a"), created: false },
@@ -376,6 +381,12 @@ describe("commitRunLogs", () => {
   it("looks paths up one by one when the compare cannot tell (history rewritten since the merge)", async () => {
     headAt(sha("a"), { log: change.log, script: false });
     compared(sha("a"), [], "diverged");
-    expect(await commitRunLogs(octokit(), [{ ...change, since: merge, firstTry: true }])).toEqual([{ kind: "commit", commit: sha("a"), created: false }]);
+    expect(await commitRunLogs(octokit(), [{ ...change, since: merge }])).toEqual([{ kind: "commit", commit: sha("a"), created: false }]);
+  });
+
+  it("on a cleanup's first try looks nothing up: the log cannot be there yet and the script is deleted", async () => {
+    nock(API).get("/repos/acme/widgets/git/ref/heads%2Fmain").reply(200, { object: { sha: sha("a") } });
+    builds(sha("a"), sha("c")).patch("/repos/acme/widgets/git/refs/heads%2Fmain").reply(200, {});
+    expect(await commitRunLogs(octokit(), [{ ...change, since: merge, firstTry: true }])).toEqual([{ kind: "commit", commit: sha("c"), created: true }]);
   });
 });
