@@ -13,6 +13,10 @@ import { queuePush } from "./pipeline/queue-push.js";
 import { openQueues } from "./pipeline/queues.js";
 import { bullConnection, closeConnection, createRedisClient, type RedisClient } from "./pipeline/redis-client.js";
 import { startWorkers, type Workers } from "./pipeline/start-workers.js";
+import { RecentResults } from "./pipeline/recent-results.js";
+import type { GitHubClient } from "./github/octokit.js";
+
+const CLIENT_REUSE_MS = 10 * 60_000;
 import { startTracing } from "./telemetry/start-tracing.js";
 
 export interface RunningApp {
@@ -81,6 +85,7 @@ export async function startApp(
   let workers: Workers | null = null;
   if (parts.workers) {
     const probot = new ProbotWithSettings();
+    const clients = new RecentResults<GitHubClient>(CLIENT_REUSE_MS);
     workers = startWorkers({
       connection,
       redis: config,
@@ -93,7 +98,9 @@ export async function startApp(
       limits,
       resultWebhook: config.resultWebhook,
       lockMs: config.lockMs,
-      octokitFor: (installationId) => probot.auth(installationId),
+      // One client per installation, not one per job: building a client costs more than most
+      // steps' requests, and each refreshes its installation token by itself.
+      octokitFor: (installationId) => clients.get(String(installationId), () => probot.auth(installationId)),
       log: log.child({ name: "worker" }),
       telemetry: tracing.telemetry,
     });
