@@ -1,5 +1,7 @@
 import { commitRunLog, commitRunLogs, type RunLogCommit, type RunLogResult } from "../github/commit-run-log.js";
 import type { GitHubClient } from "../github/octokit.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { TURN_POLL_MS, type TakeTurn } from "./branch-turns.js";
 
 // One commit's worth: GitHub takes the logs inline in one createTree request.
 const MAX_BATCH_CHANGES = 50;
@@ -19,6 +21,9 @@ interface Waiting {
  * `order: parallel`) then cost a few commits instead of one each, every one of them racing
  * for the branch head. Each log still lands in the same commit as its script's deletion.
  *
+ * With `turn`, processes also take turns to commit to a branch, and each turn commits what
+ * has gathered while the process waited for it.
+ *
  * A batch that fails is retried one change at a time, so one bad change fails only its own
  * cleanup job (which BullMQ retries) and never its neighbours'.
  */
@@ -27,9 +32,12 @@ export class RunLogBatcher {
   private readonly commitOne: typeof commitRunLog;
   private readonly commitMany: typeof commitRunLogs;
 
-  constructor(commits: { one?: typeof commitRunLog; many?: typeof commitRunLogs } = {}) {
-    this.commitOne = commits.one ?? commitRunLog;
-    this.commitMany = commits.many ?? commitRunLogs;
+  private readonly turn: TakeTurn;
+
+  constructor(o: { turn?: TakeTurn; one?: typeof commitRunLog; many?: typeof commitRunLogs } = {}) {
+    this.turn = o.turn ?? (async () => async () => {});
+    this.commitOne = o.one ?? commitRunLog;
+    this.commitMany = o.many ?? commitRunLogs;
   }
 
   commit(octokit: GitHubClient, change: RunLogCommit): Promise<RunLogResult> {
@@ -50,7 +58,17 @@ export class RunLogBatcher {
   /** Commits the lane's waiting changes, batch after batch, until none are left. */
   private async drain(key: string): Promise<void> {
     const waiting = this.lanes.get(key)!;
-    while (waiting.length > 0) {
+    for (let turns = 0; waiting.length > 0; turns++) {
+      // Leave a waiting process room to take the next turn.
+      if (turns > 0) await sleep(TURN_POLL_MS);
+      let endTurn: () => Promise<void>;
+      try {
+        endTurn = await this.turn(key);
+      } catch (error) {
+        for (const w of waiting.splice(0)) w.reject(error);
+        break;
+      }
+      // Taken now, not before the turn came: what gathered meanwhile goes in this commit.
       const batch = takeBatch(waiting);
       try {
         const results = await this.commitMany(batch[0]!.octokit, batch.map((w) => w.change));
@@ -58,6 +76,8 @@ export class RunLogBatcher {
       } catch (error) {
         if (batch.length === 1) batch[0]!.reject(error);
         else for (const w of batch) await this.commitOne(w.octokit, w.change).then(w.resolve, w.reject);
+      } finally {
+        await endTurn();
       }
     }
     this.lanes.delete(key);

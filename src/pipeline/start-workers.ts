@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import { Worker, type ConnectionOptions, type Job, type JobsOptions, type Telemetry } from "bullmq";
 import type { Logger } from "pino";
 import type { RunnerConfig } from "../config.js";
@@ -16,6 +18,7 @@ import { flowOutcomeReader, lostOutcome } from "./flow-outcome.js";
 import type { CleanupJobData, ExecuteResult, RunJobData } from "./job-data.js";
 import { processStep } from "./process-step.js";
 import { RunLogBatcher } from "./run-log-batcher.js";
+import { branchTurns } from "./branch-turns.js";
 import { openQueues } from "./queues.js";
 import { createRedisClient, type RedisSettings } from "./redis-client.js";
 import { waitForJobs } from "./wait-for-jobs.js";
@@ -63,7 +66,8 @@ export function startWorkers(settings: WorkerSettings): Workers {
   const queues = openQueues(connection, prefix, telemetry);
   const shutdown = new AbortController();
   const cleanupOptions: JobsOptions = githubStepOptions(settings);
-  const runLogs = new RunLogBatcher();
+  // Processes take turns to commit to a branch instead of racing for its head.
+  const runLogs = new RunLogBatcher({ turn: branchTurns(locks, `${hostname()}:${process.pid}:${randomUUID()}`) });
 
   const recordRetry = async (data: RunJobData, outcome: ExecuteResult) => {
     const cleanup: CleanupJobData = { ...data, outcome };
