@@ -69,6 +69,15 @@ interface RunResult {
   code: number;
 }
 
+/**
+ * Profiling hook: when `globalThis.__git` is an object (.prof/prof.mjs sets one), every git process
+ * the stand-in starts is counted there by subcommand.
+ */
+function countSpawn(args: string[]): void {
+  const counts = (globalThis as { __git?: Record<string, number> }).__git;
+  if (counts) counts[args[0]!] = (counts[args[0]!] ?? 0) + 1;
+}
+
 /** The result of a finished git process, or a GitCommandError for an exit code not in `okCodes` (0 always is). */
 function checkedResult(args: string[], code: number | null, stdout: Buffer, stderr: Buffer, options: RunOptions): RunResult {
   const result = { stdout, stderr: stderr.toString("utf8"), code: code ?? -1 };
@@ -135,6 +144,7 @@ export class GitRepo {
   // ---------------------------------------------------------------- process plumbing
 
   exec(args: string[], options: RunOptions = {}): Promise<RunResult> {
+    countSpawn(args);
     return new Promise((resolve, reject) => {
       const child = spawn("git", args, {
         env: { ...this.env, ...options.env },
@@ -161,6 +171,7 @@ export class GitRepo {
 
   /** Synchronous variant, for the few helpers that must return synchronously (push payloads). */
   execSync(args: string[], options: RunOptions = {}): RunResult {
+    countSpawn(args);
     const child = spawnSync("git", args, {
       env: { ...this.env, ...options.env },
       input: options.input ?? "",
