@@ -17,8 +17,8 @@ const settings = {
   throughputScripts: N,
   latencyRuns: envInt("BENCH_RUNS", 50),
   memoryMiB: envInt("BENCH_MEMORY_MB", 500),
-  // Three more merges (1, 2 and 4 workers): fewer scripts each keeps the whole run to minutes.
-  scaleScripts: envInt("BENCH_SCALE_SCRIPTS", Math.min(N, 40)),
+  // Three more merges (1, 2 and 4 workers) of the same size as the throughput merge.
+  scaleScripts: envInt("BENCH_SCALE_SCRIPTS", N),
 };
 const benches: Record<string, () => Promise<object>> = {
   bundling: () => bundlingBench(settings.bundleRuns),
