@@ -309,25 +309,29 @@ describe("commitRunLogs", () => {
   const second = { ...change, runId: "r2", title: "scripts/other.ts failed", logPath: "logs/other-abc1234.md", log: "# other\n", scriptPath: "scripts/other.ts", branchName: "chorebot/cleanup-r2" };
   const noCleanupBranch = (run: string) =>
     nock(API).get(`/repos/acme/widgets/git/ref/heads%2Fchorebot%2Fcleanup-${run}`).reply(404, { message: "Not Found" });
+  /** One commit on `head` making `commit`, moving the branch without force; what it was made of. */
+  const commitsOnto = (head: string, commit: string) => {
+    const made: { tree?: unknown; message?: string } = {};
+    nock(API)
+      .get(`/repos/acme/widgets/git/commits/${head}`)
+      .reply(200, { tree: { sha: sha("t") } })
+      .post("/repos/acme/widgets/git/trees", (body) => ((made.tree = body.tree), body.base_tree === sha("t")))
+      .reply(201, { sha: sha("u") })
+      .post("/repos/acme/widgets/git/commits", (body) => ((made.message = body.message), body.parents[0] === head))
+      .reply(201, { sha: commit })
+      .patch("/repos/acme/widgets/git/refs/heads%2Fmain", { sha: commit, force: false })
+      .reply(200, {});
+    return made;
+  };
   const compared = (head: string, files: object[], status = "ahead") =>
     nock(API).get(`/repos/acme/widgets/compare/${merge}...${head}`).query(true).reply(200, { status, files });
 
   it("commits several runs' logs and deletions in one commit; a retry learns where they stand from one compare", async () => {
-    let treeBody: any;
-    let message = "";
     nock(API).get("/repos/acme/widgets/git/ref/heads%2Fmain").reply(200, { object: { sha: sha("a") } });
     compared(sha("a"), [{ filename: "README.md", status: "modified", sha: sha("r") }]);
     noCleanupBranch("r1");
     noCleanupBranch("r2");
-    nock(API)
-      .get(`/repos/acme/widgets/git/commits/${sha("a")}`)
-      .reply(200, { tree: { sha: sha("t") } })
-      .post("/repos/acme/widgets/git/trees", (body) => ((treeBody = body), true))
-      .reply(201, { sha: sha("u") })
-      .post("/repos/acme/widgets/git/commits", (body) => ((message = body.message), body.parents[0] === sha("a")))
-      .reply(201, { sha: sha("c") })
-      .patch("/repos/acme/widgets/git/refs/heads%2Fmain", { sha: sha("c"), force: false })
-      .reply(200, {});
+    const made = commitsOnto(sha("a"), sha("c"));
 
     const results = await commitRunLogs(octokit(), [
       { ...change, since: merge },
@@ -337,19 +341,18 @@ describe("commitRunLogs", () => {
       { kind: "commit", commit: sha("c"), created: true },
       { kind: "commit", commit: sha("c"), created: true },
     ]);
-    expect(treeBody.tree).toEqual([
+    expect(made.tree).toEqual([
       { path: change.logPath, mode: "100644", type: "blob", content: change.log },
       { path: second.logPath, mode: "100644", type: "blob", content: second.log },
       { path: change.scriptPath, mode: "100644", type: "blob", sha: null },
       { path: second.scriptPath, mode: "100644", type: "blob", sha: null },
     ]);
-    expect(message).toBe(
+    expect(made.message).toBe(
       "chorebot: run logs of 2 scripts\n\n- scripts/fix.ts succeeded: run r1, log in logs/fix-abc1234.md\n- scripts/other.ts failed: run r2, log in logs/other-abc1234.md",
     );
   });
 
   it("leaves out runs whose log the head already has, and deletes only scripts still there", async () => {
-    let treeBody: any;
     nock(API).get("/repos/acme/widgets/git/ref/heads%2Fmain").reply(200, { object: { sha: sha("a") } });
     compared(sha("a"), [
       { filename: change.logPath, status: "added", sha: gitBlobSha(change.log) },
@@ -357,15 +360,7 @@ describe("commitRunLogs", () => {
       { filename: "scripts/renamed.ts", status: "renamed", previous_filename: second.scriptPath, sha: sha("p") },
     ]);
     noCleanupBranch("r2");
-    nock(API)
-      .get(`/repos/acme/widgets/git/commits/${sha("a")}`)
-      .reply(200, { tree: { sha: sha("t") } })
-      .post("/repos/acme/widgets/git/trees", (body) => ((treeBody = body), true))
-      .reply(201, { sha: sha("u") })
-      .post("/repos/acme/widgets/git/commits")
-      .reply(201, { sha: sha("c") })
-      .patch("/repos/acme/widgets/git/refs/heads%2Fmain")
-      .reply(200, {});
+    const made = commitsOnto(sha("a"), sha("c"));
 
     const results = await commitRunLogs(octokit(), [
       { ...change, since: merge },
@@ -375,7 +370,7 @@ describe("commitRunLogs", () => {
       { kind: "commit", commit: sha("a"), created: false },
       { kind: "commit", commit: sha("c"), created: true },
     ]);
-    expect(treeBody.tree).toEqual([{ path: second.logPath, mode: "100644", type: "blob", content: second.log }]);
+    expect(made.tree).toEqual([{ path: second.logPath, mode: "100644", type: "blob", content: second.log }]);
   });
 
   it("looks paths up one by one when the compare cannot tell (history rewritten since the merge)", async () => {
