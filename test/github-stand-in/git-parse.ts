@@ -142,3 +142,58 @@ export function parseRawDiff(raw: string): DiffEntry[] {
   }
   return entries;
 }
+
+/** One entry of a raw tree object, its mode canonical as git prints it ("040000", "100755", ...). */
+export interface RawTreeEntry {
+  mode: string;
+  type: "blob" | "tree" | "commit";
+  sha: string;
+  /** The name's bytes as stored, and decoded as UTF-8. */
+  nameBytes: Buffer;
+  name: string;
+}
+
+/**
+ * A tree object's bytes ("<octal mode> <name>\0<20-byte id>" repeated) → entries, in stored order;
+ * undefined when malformed. Modes are canonicalized like git's tree walker does (canon_mode):
+ * regular files become 100644 or 100755, anything not a file, symlink or directory a gitlink.
+ */
+export function parseTreeObject(data: Buffer): RawTreeEntry[] | undefined {
+  const entries: RawTreeEntry[] = [];
+  let offset = 0;
+  while (offset < data.length) {
+    const space = data.indexOf(0x20, offset);
+    if (space <= offset) return undefined;
+    const nul = data.indexOf(0, space + 1);
+    if (nul <= space + 1 || nul + 21 > data.length) return undefined;
+    const modeText = data.toString("latin1", offset, space);
+    if (!/^[0-7]+$/.test(modeText)) return undefined;
+    const raw = parseInt(modeText, 8);
+    const format = raw & 0o170000;
+    let mode: number;
+    let type: RawTreeEntry["type"];
+    if (format === 0o100000) {
+      mode = raw & 0o100 ? 0o100755 : 0o100644;
+      type = "blob";
+    } else if (format === 0o120000) {
+      mode = 0o120000;
+      type = "blob";
+    } else if (format === 0o040000) {
+      mode = 0o040000;
+      type = "tree";
+    } else {
+      mode = 0o160000;
+      type = "commit";
+    }
+    const nameBytes = data.subarray(space + 1, nul);
+    entries.push({
+      mode: mode.toString(8).padStart(6, "0"),
+      type,
+      sha: data.toString("hex", nul + 1, nul + 21),
+      nameBytes,
+      name: nameBytes.toString("utf8"),
+    });
+    offset = nul + 21;
+  }
+  return entries;
+}

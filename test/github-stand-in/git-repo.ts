@@ -1,11 +1,14 @@
 import { spawn, spawnSync } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
+import { CatFileBatch } from "./cat-file-batch.js";
 import {
   commitsInOrder,
   parseBatchOutput,
+  parseCommitObject,
   parseNumstat,
   parseRawDiff,
+  parseTreeObject,
   type CommitInfo,
   type DiffEntry,
 } from "./git-parse.js";
@@ -14,12 +17,18 @@ export type { CommitInfo, DiffEntry, DiffStatus } from "./git-parse.js";
 
 /**
  * Thin wrapper over the `git` CLI operating on one bare repository. Everything goes through git
- * plumbing (hash-object, read-tree/update-index on a private GIT_INDEX_FILE, write-tree,
- * commit-tree, update-ref with an expected old value, ls-tree, cat-file, diff-tree).
+ * plumbing (hash-object, read-tree/update-index on a private GIT_INDEX_FILE, write-tree, commit-tree,
+ * update-ref with an expected old value, ls-tree, cat-file, diff-tree, rev-parse).
  * Nothing here depends on the user's global/system git config.
+ *
+ * One shortcut keeps it cheap without changing what it answers: objects named by their full id
+ * (immutable) are read through one long-lived `git cat-file --batch-command` (CatFileBatch), trees
+ * among them parsed here. Anything else (refs, abbreviated ids, unusual paths, and whatever
+ * the batch reader cannot answer plainly) takes the git command it always took.
  */
 
 export const ZERO_SHA = "0".repeat(40);
+const FULL_SHA = /^[0-9a-f]{40}$/;
 export const EMPTY_TREE_SHA = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
 export type ObjectType = "blob" | "tree" | "commit" | "tag";
@@ -123,6 +132,7 @@ function isPlainRefOrSha(rev: string): boolean {
 
 export class GitRepo {
   private readonly env: Record<string, string>;
+  private readonly objects: CatFileBatch;
   private lastTimestamp = 0;
   private indexCounter = 0;
 
@@ -131,6 +141,12 @@ export class GitRepo {
     private readonly scratchDir: string,
   ) {
     this.env = gitEnv(dir);
+    this.objects = new CatFileBatch(this.env, () => countSpawn(["cat-file --batch-command"]));
+  }
+
+  /** Ends the long-lived cat-file process; the repository is not read through this object afterwards. */
+  close(): Promise<void> {
+    return this.objects.close();
   }
 
   /** Creates a fresh bare repository at `dir`; `scratchDir` holds private index files. */
@@ -199,21 +215,30 @@ export class GitRepo {
   }
 
   async objectType(sha: string): Promise<ObjectType | undefined> {
-    if (!/^[0-9a-f]{40}$/.test(sha)) return undefined;
-    const result = await this.exec(["cat-file", "-t", sha], { okCodes: [1, 128] });
-    if (result.code !== 0) return undefined;
-    return result.stdout.toString("utf8").trim() as ObjectType;
+    if (!FULL_SHA.test(sha)) return undefined;
+    return (await this.objects.info(sha))?.type as ObjectType | undefined;
   }
 
   async readBlob(sha: string): Promise<Buffer> {
+    if (FULL_SHA.test(sha)) {
+      const object = await this.objects.contents(sha);
+      if (object?.type === "blob") return object.data!;
+    }
+    // Not a blob by its id: cat-file decides (it peels a tag to its blob, or fails).
     return (await this.exec(["cat-file", "blob", sha])).stdout;
   }
 
-  /** Reads commits with one `cat-file --batch`, in the order given; shas that are not commits are skipped. */
+  /**
+   * Reads commits in the order given; shas that are not commits are skipped, and so are names that
+   * are not full lowercase ids (as they always were: a batch answer carries the resolved id).
+   */
   async readCommits(shas: string[]): Promise<CommitInfo[]> {
-    if (shas.length === 0) return [];
-    const { stdout } = await this.exec(...catFileBatch(shas));
-    return commitsInOrder(shas, parseBatchOutput(stdout));
+    const objects = await Promise.all(shas.map((sha) => (FULL_SHA.test(sha) ? this.objects.contents(sha) : undefined)));
+    const commits: CommitInfo[] = [];
+    objects.forEach((object, i) => {
+      if (object?.type === "commit") commits.push(parseCommitObject(shas[i]!, object.data!));
+    });
+    return commits;
   }
 
   readCommitsSync(shas: string[]): CommitInfo[] {
@@ -237,6 +262,12 @@ export class GitRepo {
     candidates.push(`refs/heads/${rev}`, `refs/tags/${rev}`);
     if (/^[0-9a-f]{4,39}$/i.test(rev)) candidates.push(rev.toLowerCase());
     for (const candidate of candidates) {
+      if (FULL_SHA.test(candidate)) {
+        // A full id (never a ref: git reads 40 hex digits as an object name first) peels the same in the batch.
+        const object = await this.objects.info(`${candidate}^{${kind}}`);
+        if (object) return object.oid;
+        continue;
+      }
       const result = await this.exec(["rev-parse", "--verify", "--quiet", `${candidate}^{${kind}}`], {
         okCodes: [1, 128],
       });
@@ -303,6 +334,10 @@ export class GitRepo {
     treeish: string,
     options: { recursive?: boolean; includeTrees?: boolean; paths?: string[] } = {},
   ): Promise<TreeEntry[]> {
+    if (!options.paths?.length && FULL_SHA.test(treeish)) {
+      const listed = await this.listTree(treeish, options.recursive === true, options.includeTrees === true);
+      if (listed) return listed;
+    }
     const args = ["ls-tree", "-z", "-l", "--full-tree"];
     if (options.recursive) args.push("-r");
     if (options.recursive && options.includeTrees) args.push("-t");
@@ -320,14 +355,96 @@ export class GitRepo {
     return entries;
   }
 
+  /**
+   * ls-tree -l of a full tree-ish id with no paths, from tree objects read through the batch
+   * (the same entries in the same order: tree order, a subtree's entries right after it).
+   * Undefined when git should decide (an object missing or not what its entry says).
+   */
+  private async listTree(treeish: string, recursive: boolean, includeTrees: boolean): Promise<TreeEntry[] | undefined> {
+    const root = await this.objects.contents(`${treeish}^{tree}`);
+    if (root?.type !== "tree") return undefined;
+    const entries: TreeEntry[] = [];
+    const sizes: Promise<boolean>[] = [];
+    const walk = async (data: Buffer, prefix: string): Promise<boolean> => {
+      const parsed = parseTreeObject(data);
+      if (!parsed) return false;
+      // Ask for every subtree at once; the batch answers in order.
+      const subtrees = parsed.map((raw) => (recursive && raw.type === "tree" ? handled(this.objects.contents(raw.sha)) : undefined));
+      for (let i = 0; i < parsed.length; i++) {
+        const raw = parsed[i]!;
+        const entry: TreeEntry = { mode: raw.mode, type: raw.type, sha: raw.sha, path: prefix + raw.name };
+        if (raw.type === "tree" && recursive) {
+          if (includeTrees) entries.push(entry);
+          const subtree = await subtrees[i];
+          if (subtree?.type !== "tree" || !(await walk(subtree.data!, `${entry.path}/`))) return false;
+          continue;
+        }
+        if (raw.type === "blob") {
+          sizes.push(
+            handled(
+              this.objects.info(raw.sha).then((info) => {
+                if (info) entry.size = info.size;
+                return info !== undefined;
+              }),
+            ),
+          );
+        }
+        entries.push(entry);
+      }
+      return true;
+    };
+    const walked = await walk(root.data!, "");
+    const sized = await Promise.all(sizes);
+    return walked && sized.every(Boolean) ? entries : undefined;
+  }
+
   /** The single entry at `path` inside the tree of `treeish` (no path means the root tree). */
   async entryAt(treeish: string, path: string): Promise<TreeEntry | undefined> {
     if (path === "") {
       const sha = await this.resolve(treeish, "tree");
       return sha ? { mode: "040000", type: "tree", sha, path: "" } : undefined;
     }
+    const found = await this.findEntry(treeish, path);
+    if (found !== "ask git") return found;
     const entries = await this.lsTree(treeish, { paths: [path] });
     return entries.find((entry) => entry.path === path);
+  }
+
+  /**
+   * entryAt() by walking tree objects read through the batch, for a full tree-ish id and a plain
+   * path (components compared byte for byte, as ls-tree's literal pathspec does). "ask git" for
+   * anything ls-tree would treat specially (a path it normalizes, an object missing).
+   */
+  private async findEntry(treeish: string, path: string): Promise<TreeEntry | undefined | "ask git"> {
+    const parts = path.split("/");
+    if (
+      !FULL_SHA.test(treeish) ||
+      path.includes("\0") ||
+      Buffer.from(path, "utf8").toString("utf8") !== path ||
+      parts.some((part) => part === "" || part === "." || part === "..")
+    ) {
+      return "ask git";
+    }
+    let tree = await this.objects.contents(`${treeish}^{tree}`);
+    for (let i = 0; ; i++) {
+      if (tree?.type !== "tree") return "ask git";
+      const parsed = parseTreeObject(tree.data!);
+      if (!parsed) return "ask git";
+      const name = Buffer.from(parts[i]!, "utf8");
+      const raw = parsed.find((candidate) => candidate.nameBytes.equals(name));
+      if (!raw) return undefined;
+      if (i === parts.length - 1) {
+        const entry: TreeEntry = { mode: raw.mode, type: raw.type, sha: raw.sha, path };
+        if (raw.type === "blob") {
+          const info = await this.objects.info(raw.sha);
+          if (!info) return "ask git";
+          entry.size = info.size;
+        }
+        return entry;
+      }
+      if (raw.type !== "tree") return undefined;
+      tree = await this.objects.contents(raw.sha);
+    }
   }
 
   /**
@@ -468,4 +585,10 @@ function revListArgs(include: string, exclude: string[], options: RevListOptions
   if (options.reverse) args.push("--reverse");
   args.push(include, ...exclude.map((sha) => `^${sha}`), "--");
   return args;
+}
+
+/** `promise`, marked handled: a walk that stops early does not leave an unhandled rejection behind. */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }

@@ -24,11 +24,12 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
 
   const root = await mkdtemp(join(tmpdir(), "github-stand-in-"));
   const api = new ApiServer();
+  let opened: GitRepo | undefined;
   try {
     const repoDir = join(root, `${repo}.git`);
     const scratchDir = join(root, "scratch");
     await mkdir(scratchDir);
-    const git = await GitRepo.init(repoDir, scratchDir, defaultBranch);
+    const git = (opened = await GitRepo.init(repoDir, scratchDir, defaultBranch));
     const port = await api.listen();
     const host = `127.0.0.1:${port}`;
     const state: StandInState = {
@@ -134,11 +135,13 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
       beforeNext: (o, hook) => api.beforeNext(o, hook),
       async close() {
         await api.close();
+        await git.close();
         await rm(root, { recursive: true, force: true });
       },
     };
   } catch (error) {
     await api.close().catch(() => undefined);
+    await opened?.close().catch(() => undefined);
     await rm(root, { recursive: true, force: true });
     throw error;
   }

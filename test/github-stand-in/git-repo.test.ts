@@ -1,0 +1,237 @@
+import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CatFileBatch } from "./cat-file-batch.js";
+import { GitRepo } from "./git-repo.js";
+
+/**
+ * The in-process shortcuts of GitRepo (batch reads, tree parsing, loose blob writes) answer exactly
+ * what the git commands they replace answer. An abbreviated id still takes the git command, so
+ * each shortcut is compared with its own slow path on the same objects.
+ */
+describe("GitRepo shortcuts agree with git", () => {
+  let root: string;
+  let git: GitRepo;
+  let commit: string;
+  let tree: string;
+  let blob: string;
+  let commitTag: string;
+  let blobTag: string;
+  const gitlink = "1234567890abcdef1234567890abcdef12345678";
+  const short = (sha: string) => sha.slice(0, 12);
+  const out = async (args: string[], input?: string) => (await git.exec(args, { input })).stdout.toString("utf8").trim();
+
+  const paths = [
+    "README.md",
+    "x.txt",
+    "x/y.txt",
+    "x/deeper/z.txt",
+    "x-z",
+    "with space.txt",
+    "ünïcødé.txt",
+    "run.sh",
+    "link",
+    "vendor/lib",
+    "empty",
+  ];
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "git-repo-test-"));
+    await mkdir(join(root, "scratch"));
+    git = await GitRepo.init(join(root, "r.git"), join(root, "scratch"), "main");
+    const text = (content: string | Buffer) => git.hashObject(content);
+    blob = await text("hello\n");
+    tree = await git.buildTree(undefined, [
+      { path: "README.md", mode: "100644", sha: blob },
+      { path: "x.txt", mode: "100644", sha: await text("x\n") },
+      { path: "x/y.txt", mode: "100644", sha: await text("y\n") },
+      { path: "x/deeper/z.txt", mode: "100644", sha: await text("z".repeat(70_000)) },
+      { path: "x-z", mode: "100644", sha: await text("") },
+      { path: "with space.txt", mode: "100644", sha: await text("space\n") },
+      { path: "ünïcødé.txt", mode: "100644", sha: await text("ü\n") },
+      { path: "run.sh", mode: "100755", sha: await text("#!/bin/sh\n") },
+      { path: "link", mode: "120000", sha: await text("x/y.txt") },
+      { path: "vendor/lib", mode: "160000", sha: gitlink },
+      { path: "empty", mode: "100644", sha: await text(Buffer.alloc(0)) },
+    ]);
+    commit = await git.commitTree({ tree, parents: [], message: "one\n\nbody\n" });
+    await git.updateRef("refs/heads/main", commit, "0".repeat(40));
+    await git.exec(["tag", "-a", "-m", "a tag", "v1", commit]);
+    await git.exec(["tag", "-a", "-m", "a blob tag", "b1", blob]);
+    commitTag = await out(["rev-parse", "refs/tags/v1"]);
+    blobTag = await out(["rev-parse", "refs/tags/b1"]);
+  });
+  afterAll(async () => {
+    await git.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it("hashObject writes the loose object git writes, read-only, and git's fsck is happy", async () => {
+    for (const content of ["", "hello\n", "ünï\0bytes", Buffer.from([0, 255, 10, 13])]) {
+      const sha = await git.hashObject(content);
+      expect(sha).toBe(await out(["hash-object", "-t", "blob", "--stdin"], content as string));
+      expect(Buffer.compare(await git.readBlob(sha), Buffer.from(content))).toBe(0);
+      expect((await git.exec(["cat-file", "blob", sha])).stdout.equals(Buffer.from(content))).toBe(true);
+      const file = join(git.dir, "objects", sha.slice(0, 2), sha.slice(2));
+      expect((await stat(file)).mode & 0o777).toBe(0o444);
+      expect(await git.hashObject(content)).toBe(sha); // already there: left alone
+    }
+    await git.exec(["fsck", "--strict", "--no-dangling"]);
+  });
+
+  it("lsTree of a full id lists what ls-tree lists, recursive or not, with trees or not", async () => {
+    for (const treeish of [commit, tree, commitTag]) {
+      for (const options of [{}, { recursive: true }, { recursive: true, includeTrees: true }]) {
+        const fast = await git.lsTree(treeish, options);
+        const slow = await git.lsTree(short(treeish), options);
+        expect(fast).toEqual(slow);
+        expect(fast.length).toBeGreaterThan(3);
+      }
+    }
+    const modes = Object.fromEntries((await git.lsTree(commit, { recursive: true })).map((e) => [e.path, [e.mode, e.type]]));
+    expect(modes).toMatchObject({
+      "run.sh": ["100755", "blob"],
+      link: ["120000", "blob"],
+      "vendor/lib": ["160000", "commit"],
+      "x/deeper/z.txt": ["100644", "blob"],
+    });
+    const subtree = (await git.lsTree(tree)).find((entry) => entry.path === "x")!;
+    expect(subtree).toMatchObject({ mode: "040000", type: "tree" });
+    expect(await git.lsTree(subtree.sha)).toEqual(await git.lsTree(short(subtree.sha)));
+    // Not a tree-ish: git's own error, as before.
+    await expect(git.lsTree(blob)).rejects.toThrow(/not a tree object/);
+    await expect(git.lsTree("f".repeat(40))).rejects.toThrow();
+  });
+
+  it("entryAt of a full id finds what ls-tree finds, and nothing where it finds nothing", async () => {
+    const probes = [
+      ...paths,
+      "x",
+      "x/deeper",
+      "missing",
+      "x/missing",
+      "x.txt/inside",
+      "vendor/lib/inside",
+      "link/inside",
+      "X.TXT",
+      "x/y.txt ",
+      "x//y.txt",
+      "./x.txt",
+      "x/../README.md",
+    ];
+    for (const path of probes) {
+      const fast = await git.entryAt(commit, path);
+      const slow = await git.entryAt(short(commit), path);
+      expect({ path, entry: fast }).toEqual({ path, entry: slow });
+    }
+    expect(await git.entryAt(commit, "x/deeper/z.txt")).toMatchObject({ type: "blob", size: 70_000 });
+    expect(await git.entryAt(commit, "")).toEqual({ mode: "040000", type: "tree", sha: tree, path: "" });
+  });
+
+  it("resolve, objectType, readBlob and readCommits of full ids match rev-parse and cat-file", async () => {
+    const revParse = async (name: string) => {
+      const result = await git.exec(["rev-parse", "--verify", "--quiet", name], { okCodes: [1, 128] });
+      return result.code === 0 ? result.stdout.toString("utf8").trim() : undefined;
+    };
+    for (const sha of [commit, tree, blob, commitTag, blobTag, "f".repeat(40)]) {
+      for (const kind of ["commit", "tree"] as const) {
+        expect(await git.resolve(sha, kind)).toBe(await revParse(`${sha}^{${kind}}`));
+        expect(await git.resolve(sha.toUpperCase(), kind)).toBe(await revParse(`${sha}^{${kind}}`));
+      }
+      const type = await git.exec(["cat-file", "-t", sha], { okCodes: [128] });
+      expect(await git.objectType(sha)).toBe(type.code === 0 ? type.stdout.toString("utf8").trim() : undefined);
+    }
+    expect(await git.resolve("main", "commit")).toBe(commit);
+    expect(await git.resolve("v1", "tree")).toBe(tree);
+    expect((await git.readBlob(blob)).toString("utf8")).toBe("hello\n");
+    expect((await git.readBlob(blobTag)).toString("utf8")).toBe("hello\n"); // cat-file blob peels the tag
+    await expect(git.readBlob(tree)).rejects.toThrow();
+    const commits = await git.readCommits([commit, tree, short(commit), commit.toUpperCase(), commitTag, commit]);
+    expect(commits).toEqual(git.readCommitsSync([commit, tree, short(commit), commit.toUpperCase(), commitTag, commit]));
+    expect(commits.map((c) => c.sha)).toEqual([commit, commit]);
+    expect(commits[0]).toMatchObject({ tree, parents: [], message: "one\n\nbody" });
+  });
+
+  it("reads full ids without starting git processes (beyond the one batch process)", async () => {
+    const counts: Record<string, number> = {};
+    (globalThis as { __git?: Record<string, number> }).__git = counts;
+    try {
+      await git.lsTree(commit, { recursive: true, includeTrees: true });
+      await git.lsTree(tree);
+      await git.entryAt(commit, "x/deeper/z.txt");
+      await git.entryAt(commit, "nowhere/at/all");
+      await git.resolve(commit, "tree");
+      await git.objectType(blob);
+      await git.readBlob(blob);
+      await git.readCommits([commit]);
+    } finally {
+      delete (globalThis as { __git?: Record<string, number> }).__git;
+    }
+    expect(counts).toEqual({});
+  });
+
+  it("sees objects written after the batch process started", async () => {
+    await git.objectType(commit); // the process is running
+    const sha = await out(["hash-object", "-w", "--stdin"], "written by another process\n");
+    expect(await git.objectType(sha)).toBe("blob");
+    expect((await git.readBlob(sha)).toString("utf8")).toBe("written by another process\n");
+  });
+});
+
+describe("CatFileBatch", () => {
+  let root: string;
+  let git: GitRepo;
+  let blob: string;
+  const env = () => ({ ...process.env, GIT_DIR: join(root, "r.git"), GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" }) as Record<string, string>;
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "cat-file-batch-test-"));
+    await mkdir(join(root, "scratch"));
+    git = await GitRepo.init(join(root, "r.git"), join(root, "scratch"), "main");
+    blob = await git.hashObject("z".repeat(300_000));
+  });
+  afterAll(async () => {
+    await git.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it("answers many requests in flight in order, large contents included", async () => {
+    let spawned = 0;
+    const batch = new CatFileBatch(env(), () => spawned++);
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => (i % 2 ? batch.contents(blob) : batch.info(i % 4 ? blob : "f".repeat(40)))),
+    );
+    answers.forEach((answer, i) => {
+      if (i % 2) expect(answer?.data?.length).toBe(300_000);
+      else if (i % 4) expect(answer).toEqual({ oid: blob, type: "blob", size: 300_000 });
+      else expect(answer).toBeUndefined();
+    });
+    expect(spawned).toBe(1);
+    await batch.close();
+    await expect(batch.info(blob)).rejects.toThrow(/closed/);
+  });
+
+  it("restarts when its process dies, re-sending what was in flight", async () => {
+    let spawned = 0;
+    const batch = new CatFileBatch(env(), () => spawned++);
+    expect(await batch.info(blob)).toMatchObject({ size: 300_000 });
+    const child = (batch as unknown as { child: { kill(signal: string): void } }).child;
+    const inFlight = [batch.contents(blob), batch.info(blob)];
+    child.kill("SIGKILL");
+    const [contents, info] = await Promise.all(inFlight);
+    expect(contents?.data?.length).toBe(300_000);
+    expect(info?.size).toBe(300_000);
+    expect(await batch.info(blob)).toMatchObject({ oid: blob });
+    expect(spawned).toBe(2);
+    await batch.close();
+  });
+
+  it("refuses names that are not full ids (refs can move; git caches what abbreviations mean)", async () => {
+    const batch = new CatFileBatch(env());
+    await expect(batch.info("main")).rejects.toThrow(/refusing/);
+    await expect(batch.info(blob.slice(0, 10))).rejects.toThrow(/refusing/);
+    await expect(batch.info(`${blob}\ninfo ${blob}`)).rejects.toThrow(/refusing/);
+    await batch.close();
+  });
+});
