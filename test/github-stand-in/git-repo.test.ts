@@ -165,6 +165,7 @@ describe("GitRepo shortcuts agree with git", () => {
       await git.objectType(blob);
       await git.readBlob(blob);
       await git.readCommits([commit]);
+      await git.hashObject("counted?\n");
     } finally {
       delete (globalThis as { __git?: Record<string, number> }).__git;
     }

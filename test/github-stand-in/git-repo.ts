@@ -1,6 +1,8 @@
 import { spawn, spawnSync } from "node:child_process";
-import { rm } from "node:fs/promises";
+import { createHash, randomBytes } from "node:crypto";
+import { access, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { deflateSync } from "node:zlib";
 import { CatFileBatch } from "./cat-file-batch.js";
 import {
   commitsInOrder,
@@ -17,13 +19,14 @@ export type { CommitInfo, DiffEntry, DiffStatus } from "./git-parse.js";
 
 /**
  * Thin wrapper over the `git` CLI operating on one bare repository. Everything goes through git
- * plumbing (hash-object, read-tree/update-index on a private GIT_INDEX_FILE, write-tree, commit-tree,
+ * plumbing (read-tree/update-index on a private GIT_INDEX_FILE, write-tree, commit-tree,
  * update-ref with an expected old value, ls-tree, cat-file, diff-tree, rev-parse).
  * Nothing here depends on the user's global/system git config.
  *
- * One shortcut keeps it cheap without changing what it answers: objects named by their full id
+ * Two shortcuts keep it cheap without changing what it answers: objects named by their full id
  * (immutable) are read through one long-lived `git cat-file --batch-command` (CatFileBatch), trees
- * among them parsed here. Anything else (refs, abbreviated ids, unusual paths, and whatever
+ * among them parsed here; and blobs are written here as loose objects, byte for byte what
+ * `git hash-object -w` writes. Anything else (refs, abbreviated ids, unusual paths, and whatever
  * the batch reader cannot answer plainly) takes the git command it always took.
  */
 
@@ -210,8 +213,29 @@ export class GitRepo {
 
   // ---------------------------------------------------------------- objects
 
+  /**
+   * `git hash-object -w -t blob --stdin`, in process: the id is the sha1 of "blob <size>\0<content>",
+   * stored zlib-deflated at objects/<2 hex>/<38 hex> (written to a temporary file in that directory
+   * and renamed into place, read-only, like git does; an object already there is left alone).
+   */
   async hashObject(content: string | Buffer): Promise<string> {
-    return (await this.run(["hash-object", "-w", "-t", "blob", "--stdin"], { input: content })).trim();
+    const data = typeof content === "string" ? Buffer.from(content, "utf8") : content;
+    const header = Buffer.from(`blob ${data.length}\0`, "latin1");
+    const sha = createHash("sha1").update(header).update(data).digest("hex");
+    const dir = join(this.dir, "objects", sha.slice(0, 2));
+    const file = join(dir, sha.slice(2));
+    if (await exists(file)) return sha;
+    await mkdir(dir, { recursive: true });
+    const temporary = join(dir, `tmp_obj_${randomBytes(8).toString("hex")}`);
+    try {
+      // Level 1 is git's own default for loose objects (core.looseCompression).
+      await writeFile(temporary, deflateSync(Buffer.concat([header, data]), { level: 1 }), { mode: 0o444, flag: "wx" });
+      await rename(temporary, file);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+    return sha;
   }
 
   async objectType(sha: string): Promise<ObjectType | undefined> {
@@ -585,6 +609,15 @@ function revListArgs(include: string, exclude: string[], options: RevListOptions
   if (options.reverse) args.push("--reverse");
   args.push(include, ...exclude.map((sha) => `^${sha}`), "--");
   return args;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** `promise`, marked handled: a walk that stops early does not leave an unhandled rejection behind. */
