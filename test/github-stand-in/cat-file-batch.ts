@@ -21,11 +21,17 @@ interface Request {
 /** Names are sent one per line; git strips a trailing CR and the command parser splits at spaces. */
 const SAFE_NAME = /^[0-9a-f]{40}(\^\{(commit|tree)\})?$/;
 
+/** Answers kept (objects never change; missing ones are not kept, they may be written later). */
+const CACHE_ENTRIES = 4096;
+/** Bytes of tree, commit and tag contents kept; blob contents never are (callers own those Buffers). */
+const CACHE_BYTES = 8 * 1024 * 1024;
+
 /**
  * One long-lived `git cat-file --batch-command` per repository, for reads of immutable objects by
  * full object id (`<oid>`, `<oid>^{commit}`, `<oid>^{tree}`). Started on first use, answers in
  * FIFO order (git answers commands in the order it reads them, flushing after each one without
  * --buffer), restarted when it dies (requests in flight are re-sent once), ended by close().
+ * Answers are kept in a small LRU (an object's id names the same bytes forever).
  *
  * Refs and abbreviated ids never go through it: those can change (or, for abbreviations, be
  * cached by git) while the process lives; they stay with one `git rev-parse` each.
@@ -41,6 +47,9 @@ export class CatFileBatch {
   private stderr = "";
   private closed = false;
   private exited: Promise<void> = Promise.resolve();
+  /** name → its answer, least recently used first; `data` only for trees, commits and tags. */
+  private readonly cache = new Map<string, BatchObject>();
+  private cachedBytes = 0;
 
   constructor(
     private readonly env: Record<string, string>,
@@ -72,7 +81,35 @@ export class CatFileBatch {
   private request(command: Request["command"], name: string): Promise<BatchObject | undefined> {
     if (!SAFE_NAME.test(name)) return Promise.reject(new Error(`cat-file batch: refusing object name ${JSON.stringify(name)}`));
     if (this.closed) return Promise.reject(new Error("cat-file batch: the repository is closed"));
-    return new Promise((resolve, reject) => this.send({ command, name, resolve, reject, retried: false }));
+    const cached = this.cache.get(name);
+    if (cached && (command === "info" || cached.data)) {
+      this.cache.delete(name);
+      this.cache.set(name, cached);
+      return Promise.resolve(command === "info" ? { oid: cached.oid, type: cached.type, size: cached.size } : cached);
+    }
+    return new Promise<BatchObject | undefined>((resolve, reject) =>
+      this.send({ command, name, resolve, reject, retried: false }),
+    ).then((object) => {
+      if (object) this.remember(name, object);
+      return object;
+    });
+  }
+
+  private remember(name: string, object: BatchObject): void {
+    const kept = object.data && object.type !== "blob" ? object : { oid: object.oid, type: object.type, size: object.size };
+    const previous = this.cache.get(name);
+    if (previous?.data && !kept.data) return;
+    if (previous) {
+      this.cachedBytes -= previous.data?.length ?? 0;
+      this.cache.delete(name);
+    }
+    this.cache.set(name, kept);
+    this.cachedBytes += kept.data?.length ?? 0;
+    for (const [oldest, entry] of this.cache) {
+      if (this.cache.size <= CACHE_ENTRIES && this.cachedBytes <= CACHE_BYTES) break;
+      this.cache.delete(oldest);
+      this.cachedBytes -= entry.data?.length ?? 0;
+    }
   }
 
   private send(request: Request): void {
