@@ -172,6 +172,72 @@ describe("GitRepo shortcuts agree with git", () => {
     expect(counts).toEqual({});
   });
 
+  it("buildTree on a full base id makes the tree it makes on an abbreviated one (listed by ls-files)", async () => {
+    const edits = [
+      [{ path: "x/y.txt", remove: true as const }],
+      [{ path: "x", remove: true as const }, { path: "new/file", mode: "100644", sha: blob }],
+      [{ path: "x.txt/under", mode: "100644", sha: blob }, { path: "link", mode: "100755", sha: blob }],
+      [{ path: "x/deeper", mode: "040000", sha: (await git.entryAt(commit, "x/deeper"))!.sha }],
+      [{ path: "vendor/lib", mode: "160000", sha: "f".repeat(40) }],
+    ];
+    for (const edit of edits) {
+      expect(await git.buildTree(tree, edit)).toBe(await git.buildTree(short(tree), edit));
+    }
+    await expect(git.buildTree(tree, [{ path: "nope", remove: true }])).rejects.toThrow(/missing path/);
+  });
+
+  it("readRef reads a plain loose ref itself and leaves packed, symbolic and missing ones to rev-parse", async () => {
+    const revParse = async (name: string) => {
+      const result = await git.exec(["rev-parse", "--verify", "--quiet", name], { okCodes: [1, 128] });
+      return result.code === 0 ? result.stdout.toString("utf8").trim() : undefined;
+    };
+    const second = await git.commitTree({ tree, parents: [commit], message: "two" });
+    await git.updateRef("refs/heads/feature/one", commit, "0".repeat(40));
+    const counts: Record<string, number> = {};
+    (globalThis as { __git?: Record<string, number> }).__git = counts;
+    try {
+      expect(await git.readRef("refs/heads/feature/one")).toBe(commit);
+      await git.updateRef("refs/heads/feature/one", second, commit);
+      expect(await git.readRef("refs/heads/feature/one")).toBe(second);
+    } finally {
+      delete (globalThis as { __git?: Record<string, number> }).__git;
+    }
+    expect(counts).toEqual({ "update-ref": 1 });
+    await git.exec(["symbolic-ref", "refs/heads/sym", "refs/heads/feature/one"]);
+    await git.updateRef("refs/tags/packed", commit, "0".repeat(40));
+    await git.exec(["pack-refs", "--all"]);
+    await git.updateRef("refs/heads/feature/one", commit, second); // loose again, over the packed one
+    for (const ref of ["refs/heads/main", "refs/heads/feature/one", "refs/heads/sym", "refs/tags/packed", "refs/tags/v1", "refs/heads/feature", "refs/heads/none", "refs/heads"]) {
+      expect({ ref, sha: await git.readRef(ref) }).toEqual({ ref, sha: await revParse(ref) });
+    }
+    expect(await git.readRef("refs/heads/sym")).toBe(commit);
+    expect(await git.readRef("refs/heads/none")).toBeUndefined();
+  });
+
+  it("isAncestor walks parents for what merge-base --is-ancestor answers, and asks it past the walk limit", async () => {
+    const mergeBase = async (a: string, b: string) => {
+      const result = await git.exec(["merge-base", "--is-ancestor", a, b], { okCodes: [1, 128] });
+      return result.code === 128 ? "error" : result.code === 0;
+    };
+    const c2 = await git.commitTree({ tree, parents: [commit], message: "c2" });
+    const side = await git.commitTree({ tree, parents: [commit], message: "side" });
+    const merge = await git.commitTree({ tree, parents: [c2, side], message: "merge" });
+    const other = await git.commitTree({ tree, parents: [], message: "another root" });
+    const shas = [commit, c2, side, merge, other, commitTag];
+    for (const a of shas) {
+      for (const b of shas) {
+        expect({ a, b, is: await git.isAncestor(a, b) }).toEqual({ a, b, is: await mergeBase(a, b) });
+      }
+    }
+    let tip = commit;
+    for (let i = 0; i < 70; i++) tip = await git.commitTree({ tree, parents: [tip], message: `chain ${i}` });
+    expect(await git.isAncestor(commit, tip)).toBe(true);
+    expect(await git.isAncestor(tip, commit)).toBe(false);
+    expect(await git.isAncestor(other, tip)).toBe(false);
+    await expect(git.isAncestor(tree, commit)).rejects.toThrow();
+    await expect(git.isAncestor(commit, "f".repeat(40))).rejects.toThrow();
+  });
+
   it("sees objects written after the batch process started", async () => {
     await git.objectType(commit); // the process is running
     const sha = await out(["hash-object", "-w", "--stdin"], "written by another process\n");

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { access, mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { deflateSync } from "node:zlib";
 import { CatFileBatch } from "./cat-file-batch.js";
@@ -32,6 +32,13 @@ export type { CommitInfo, DiffEntry, DiffStatus } from "./git-parse.js";
 
 export const ZERO_SHA = "0".repeat(40);
 const FULL_SHA = /^[0-9a-f]{40}$/;
+/**
+ * Ref names whose loose file readRef may read itself: plain characters only, so the name is valid
+ * for git (check-ref-format) and is the first thing rev-parse looks up for it.
+ */
+const PLAIN_REF = /^refs\/(heads|tags)(\/[A-Za-z0-9_-]+)+$/;
+/** How many commits isAncestor walks in process before leaving the question to merge-base. */
+const ANCESTRY_WALK_LIMIT = 64;
 export const EMPTY_TREE_SHA = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
 export type ObjectType = "blob" | "tree" | "commit" | "tag";
@@ -306,6 +313,13 @@ export class GitRepo {
 
   async readRef(ref: string): Promise<string | undefined> {
     if (!ref.startsWith("refs/") || !isPlainRefOrSha(ref)) return undefined;
+    if (PLAIN_REF.test(ref)) {
+      // rev-parse --verify reads this loose file first, and a loose ref wins over packed-refs;
+      // update-ref renames the new file into place, so a read sees the old or the new id.
+      const loose = await readFile(join(this.dir, ref), "latin1").catch(() => undefined);
+      if (loose !== undefined && /^[0-9a-f]{40}\n$/.test(loose)) return loose.slice(0, 40);
+    }
+    // Packed, symbolic, missing or unusual: rev-parse decides.
     const result = await this.exec(["rev-parse", "--verify", "--quiet", ref], { okCodes: [1, 128] });
     return result.code === 0 ? result.stdout.toString("utf8").trim() : undefined;
   }
@@ -326,12 +340,41 @@ export class GitRepo {
   }
 
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    const walked = await this.walkForAncestor(ancestor, descendant);
+    if (walked !== undefined) return walked;
     const result = await this.exec(["merge-base", "--is-ancestor", ancestor, descendant], { okCodes: [1] });
     return result.code === 0;
   }
 
   isAncestorSync(ancestor: string, descendant: string): boolean {
     return this.execSync(["merge-base", "--is-ancestor", ancestor, descendant], { okCodes: [1, 128] }).code === 0;
+  }
+
+  /**
+   * merge-base --is-ancestor by walking parents (commits read through the batch) from `descendant`:
+   * true once `ancestor` is met, false once the walk ran out of commits; undefined (ask git) when
+   * either is not a full id of a commit-ish, or after ANCESTRY_WALK_LIMIT commits.
+   */
+  private async walkForAncestor(ancestor: string, descendant: string): Promise<boolean | undefined> {
+    if (!FULL_SHA.test(ancestor) || !FULL_SHA.test(descendant)) return undefined;
+    const [from, to] = await Promise.all([this.objects.info(`${descendant}^{commit}`), this.objects.info(`${ancestor}^{commit}`)]);
+    if (!from || !to) return undefined;
+    const seen = new Set([from.oid]);
+    const queue = [from.oid];
+    while (queue.length > 0) {
+      const oid = queue.shift()!;
+      if (oid === to.oid) return true;
+      if (seen.size > ANCESTRY_WALK_LIMIT) return undefined;
+      const commit = await this.objects.contents(oid);
+      if (commit?.type !== "commit") return undefined;
+      for (const parent of parseCommitObject(oid, commit.data!).parents) {
+        if (!seen.has(parent)) {
+          seen.add(parent);
+          queue.push(parent);
+        }
+      }
+    }
+    return false;
   }
 
   async mergeBase(a: string, b: string): Promise<string | undefined> {
@@ -482,12 +525,18 @@ export class GitRepo {
     try {
       await this.run(baseTree ? ["read-tree", baseTree] : ["read-tree", "--empty"], { env });
       const original = new Map<string, { mode: string; sha: string }>();
-      const listing = await this.run(["ls-files", "--stage", "-z"], { env });
-      for (const record of listing.split("\0")) {
-        if (!record) continue;
-        const tab = record.indexOf("\t");
-        const [mode, sha] = record.slice(0, tab).split(" ");
-        original.set(record.slice(tab + 1), { mode: mode!, sha: sha! });
+      // What read-tree put in the index is the base tree's recursive listing, in the same (index) order.
+      const listed = baseTree && FULL_SHA.test(baseTree) ? await this.listTree(baseTree, true, false) : undefined;
+      if (listed) {
+        for (const entry of listed) original.set(entry.path, { mode: entry.mode, sha: entry.sha });
+      } else if (baseTree) {
+        const listing = await this.run(["ls-files", "--stage", "-z"], { env });
+        for (const record of listing.split("\0")) {
+          if (!record) continue;
+          const tab = record.indexOf("\t");
+          const [mode, sha] = record.slice(0, tab).split(" ");
+          original.set(record.slice(tab + 1), { mode: mode!, sha: sha! });
+        }
       }
 
       const entries = new Map(original);
