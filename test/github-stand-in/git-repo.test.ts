@@ -179,11 +179,82 @@ describe("GitRepo shortcuts agree with git", () => {
       [{ path: "x.txt/under", mode: "100644", sha: blob }, { path: "link", mode: "100755", sha: blob }],
       [{ path: "x/deeper", mode: "040000", sha: (await git.entryAt(commit, "x/deeper"))!.sha }],
       [{ path: "vendor/lib", mode: "160000", sha: "f".repeat(40) }],
+      [{ path: ".github/chorebot.yml", mode: "100644", sha: blob }, { path: "a-b", mode: "100644", sha: blob }],
+      [{ path: "x-", mode: "100644", sha: blob }, { path: "x.", mode: "100755", sha: blob }, { path: "x0", mode: "100644", sha: blob }],
+      [{ path: ".../a..b/-c/.gitx/.GITHUB", mode: "100644", sha: blob }, { path: "l/.github", mode: "120000", sha: blob }],
+      [{ path: "ünïcødé.txt", mode: "100644", sha: blob }, { path: "sub/with space", mode: "100644", sha: blob }],
+      [{ path: "back\\slash", mode: "100644", sha: blob }, { path: ".gitmodules", mode: "120000", sha: blob }],
+      paths.map((path) => ({ path, remove: true as const })),
     ];
     for (const edit of edits) {
       expect(await git.buildTree(tree, edit)).toBe(await git.buildTree(short(tree), edit));
     }
+    expect(await git.buildTree(undefined, [{ path: "only", mode: "100644", sha: blob }])).toBe(
+      await git.buildTree(short(await git.buildTree(undefined, [{ path: "seed", mode: "100644", sha: blob }])), [
+        { path: "seed", remove: true },
+        { path: "only", mode: "100644", sha: blob },
+      ]),
+    );
+    const counts: Record<string, number> = {};
+    (globalThis as { __git?: Record<string, number> }).__git = counts;
+    try {
+      await git.buildTree(tree, [{ path: "x/new.txt", mode: "100644", sha: blob }, { path: "README.md", remove: true }]);
+    } finally {
+      delete (globalThis as { __git?: Record<string, number> }).__git;
+    }
+    expect(counts).toEqual({});
     await expect(git.buildTree(tree, [{ path: "nope", remove: true }])).rejects.toThrow(/missing path/);
+    // What git leaves out, it still leaves out: update-index skips a .git path (and exits 0).
+    for (const dotGit of [".git/config", "x/.GIT", "x/.git./y"]) {
+      expect(await git.buildTree(tree, [{ path: dotGit, mode: "100644", sha: blob }])).toBe(tree);
+    }
+    // What git refuses, it still refuses: a null id (update-index), a missing blob (write-tree).
+    for (const bad of [
+      { path: "missing-blob", mode: "100644", sha: "e".repeat(40) },
+      { path: "null", mode: "100644", sha: "0".repeat(40) },
+    ]) {
+      await expect(git.buildTree(tree, [bad])).rejects.toThrow(/exited with 128/);
+    }
+  });
+
+  it("commitTree writes the commit commit-tree writes, and leaves what git would rewrite to it", async () => {
+    const date = "1700000000 +0000";
+    const identities = [
+      { name: "chorebot[bot]", email: "41898282+chorebot[bot]@users.noreply.github.com", date },
+      { name: "Ada Lovelace", email: "ada@example.com", date },
+      { name: "Ünï Cødé 🎉", email: "u@example.com", date },
+    ];
+    const messages = ["", "one", "one\n", "subject\n\nbody\n\n\n", "crlf\r\nline\r\n", "ünï 🎉\ttab", "* a\n* b"];
+    const side = await git.commitTree({ tree, parents: [commit], message: "side", author: identities[1] });
+    for (const parents of [[], [commit], [commit, side]]) {
+      for (const message of messages) {
+        for (const author of identities) {
+          const committer = identities[0];
+          const fast = await git.commitTree({ tree, parents, message, author, committer });
+          const slow = await git.commitTree({ tree: short(tree), parents, message, author, committer });
+          expect({ message, fast }).toEqual({ message, fast: slow });
+        }
+      }
+    }
+    // Left to git (and so whatever it does): crud to trim, an ISO date, a repeated parent, a noncharacter.
+    for (const odd of [
+      { author: { name: " Padded. ", email: "<a@example.com>", date } },
+      { author: { name: "Iso", email: "iso@example.com", date: "2024-01-02T03:04:05Z" } },
+      { parents: [commit, commit] },
+      { message: "non\uFFFEcharacter" },
+    ]) {
+      const sha = await git.commitTree({ tree, parents: [commit], message: "odd", author: identities[1], ...odd });
+      expect(await git.objectType(sha)).toBe("commit");
+    }
+    const [padded] = await git.readCommits([
+      await git.commitTree({ tree, parents: [], message: "m", author: { name: " Padded. ", email: "<a@example.com>", date } }),
+    ]);
+    expect(padded!.author).toMatchObject({ name: "Padded", email: "a@example.com" });
+    await expect(git.commitTree({ tree: blob, parents: [], message: "m" })).rejects.toThrow(/exited with 128/);
+    await expect(git.commitTree({ tree, parents: [tree], message: "m" })).rejects.toThrow(/exited with 128/);
+    await expect(git.commitTree({ tree, parents: [commitTag], message: "m" })).rejects.toThrow(/not a valid 'commit' object/);
+    await expect(git.commitTree({ tree, parents: [], message: "nul\0byte" })).rejects.toThrow();
+    await git.exec(["fsck", "--strict", "--no-dangling"]);
   });
 
   it("readRef reads a plain loose ref itself and leaves packed, symbolic and missing ones to rev-parse", async () => {

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { access, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { deflateSync } from "node:zlib";
 import { CatFileBatch } from "./cat-file-batch.js";
@@ -220,26 +221,31 @@ export class GitRepo {
 
   // ---------------------------------------------------------------- objects
 
+  /** `git hash-object -w -t blob --stdin`, in process (see writeObject). */
+  hashObject(content: string | Buffer): Promise<string> {
+    return this.writeObject("blob", typeof content === "string" ? Buffer.from(content, "utf8") : content);
+  }
+
   /**
-   * `git hash-object -w -t blob --stdin`, in process: the id is the sha1 of "blob <size>\0<content>",
-   * stored zlib-deflated at objects/<2 hex>/<38 hex> (written to a temporary file in that directory
-   * and renamed into place, read-only, like git does; an object already there is left alone).
+   * Stores an object as git does: the id is the sha1 of "<type> <size>\0<content>", stored
+   * zlib-deflated at objects/<2 hex>/<38 hex> (written to a temporary file in that directory and
+   * renamed into place, read-only; an object already there is left alone). Synchronous file
+   * calls: for files this small they cost less than a round trip through libuv's thread pool.
    */
-  async hashObject(content: string | Buffer): Promise<string> {
-    const data = typeof content === "string" ? Buffer.from(content, "utf8") : content;
-    const header = Buffer.from(`blob ${data.length}\0`, "latin1");
+  private async writeObject(type: "blob" | "tree" | "commit", data: Buffer): Promise<string> {
+    const header = Buffer.from(`${type} ${data.length}\0`, "latin1");
     const sha = createHash("sha1").update(header).update(data).digest("hex");
     const dir = join(this.dir, "objects", sha.slice(0, 2));
     const file = join(dir, sha.slice(2));
-    if (await exists(file)) return sha;
-    await mkdir(dir, { recursive: true });
+    if (existsSync(file)) return sha;
+    mkdirSync(dir, { recursive: true });
     const temporary = join(dir, `tmp_obj_${randomBytes(8).toString("hex")}`);
     try {
       // Level 1 is git's own default for loose objects (core.looseCompression).
-      await writeFile(temporary, deflateSync(Buffer.concat([header, data]), { level: 1 }), { mode: 0o444, flag: "wx" });
-      await rename(temporary, file);
+      writeFileSync(temporary, deflateSync(Buffer.concat([header, data]), { level: 1 }), { mode: 0o444, flag: "wx" });
+      renameSync(temporary, file);
     } catch (error) {
-      await rm(temporary, { force: true });
+      rmSync(temporary, { force: true });
       throw error;
     }
     return sha;
@@ -316,7 +322,7 @@ export class GitRepo {
     if (PLAIN_REF.test(ref)) {
       // rev-parse --verify reads this loose file first, and a loose ref wins over packed-refs;
       // update-ref renames the new file into place, so a read sees the old or the new id.
-      const loose = await readFile(join(this.dir, ref), "latin1").catch(() => undefined);
+      const loose = readLoose(join(this.dir, ref));
       if (loose !== undefined && /^[0-9a-f]{40}\n$/.test(loose)) return loose.slice(0, 40);
     }
     // Packed, symbolic, missing or unusual: rev-parse decides.
@@ -515,79 +521,165 @@ export class GitRepo {
   }
 
   /**
-   * Builds a new tree from `baseTree` (or nothing) plus `edits`, applied in order, through a private
-   * GIT_INDEX_FILE: read-tree the base, update-index --index-info with the delta, write-tree.
-   * Throws TreeEditError for edits GitHub rejects (removing a missing path).
+   * Builds a new tree from `baseTree` (or nothing) plus `edits`, applied in order. Throws
+   * TreeEditError for edits GitHub rejects (removing a missing path).
+   *
+   * git's way is a private GIT_INDEX_FILE: read-tree the base, update-index --index-info with the
+   * delta (which leaves out a path verify_path refuses, e.g. under .git), write-tree (which checks each new entry's
+   * object exists). When every new entry is one those checks plainly pass (see writableHere), the
+   * tree objects are written here instead, byte for byte what write-tree writes for that index.
    */
   async buildTree(baseTree: string | undefined, edits: TreeEdit[]): Promise<string> {
-    const indexFile = join(this.scratchDir, `index-${process.pid}-${++this.indexCounter}`);
-    const env = { GIT_INDEX_FILE: indexFile };
-    try {
+    // What read-tree puts in the index is the base tree's recursive listing, in the same (index) order.
+    const listed = baseTree === undefined ? [] : FULL_SHA.test(baseTree) ? await this.listTree(baseTree, true, false) : undefined;
+    if (listed) {
+      const original = new Map(listed.map((entry) => [entry.path, { mode: entry.mode, sha: entry.sha }]));
+      const entries = await this.applyTreeEdits(original, edits);
+      if (await this.writableHere(original, entries)) {
+        const written = await this.writeTrees(entries);
+        if (written) return written;
+      }
+      return this.withIndex(async (env) => {
+        await this.run(baseTree ? ["read-tree", baseTree] : ["read-tree", "--empty"], { env });
+        return this.updateAndWriteIndex(env, original, entries);
+      });
+    }
+    return this.withIndex(async (env) => {
       await this.run(baseTree ? ["read-tree", baseTree] : ["read-tree", "--empty"], { env });
       const original = new Map<string, { mode: string; sha: string }>();
-      // What read-tree put in the index is the base tree's recursive listing, in the same (index) order.
-      const listed = baseTree && FULL_SHA.test(baseTree) ? await this.listTree(baseTree, true, false) : undefined;
-      if (listed) {
-        for (const entry of listed) original.set(entry.path, { mode: entry.mode, sha: entry.sha });
-      } else if (baseTree) {
-        const listing = await this.run(["ls-files", "--stage", "-z"], { env });
-        for (const record of listing.split("\0")) {
-          if (!record) continue;
-          const tab = record.indexOf("\t");
-          const [mode, sha] = record.slice(0, tab).split(" ");
-          original.set(record.slice(tab + 1), { mode: mode!, sha: sha! });
-        }
+      const listing = await this.run(["ls-files", "--stage", "-z"], { env });
+      for (const record of listing.split("\0")) {
+        if (!record) continue;
+        const tab = record.indexOf("\t");
+        const [mode, sha] = record.slice(0, tab).split(" ");
+        original.set(record.slice(tab + 1), { mode: mode!, sha: sha! });
       }
+      return this.updateAndWriteIndex(env, original, await this.applyTreeEdits(original, edits));
+    });
+  }
 
-      const entries = new Map(original);
-      const removeUnder = (dir: string): number => {
-        let removed = 0;
-        for (const key of [...entries.keys()]) {
-          if (key.startsWith(dir + "/")) {
-            entries.delete(key);
-            removed++;
-          }
-        }
-        return removed;
-      };
-      for (const edit of edits) {
-        if ("remove" in edit) {
-          const hadFile = entries.delete(edit.path);
-          const hadDir = removeUnder(edit.path) > 0;
-          if (!hadFile && !hadDir) throw new TreeEditError(`cannot remove missing path ${edit.path}`);
-          continue;
-        }
-        // Adding `a/b/c` replaces a file at `a` or `a/b` and anything that was under `a/b/c/`.
-        const parts = edit.path.split("/");
-        for (let i = 1; i < parts.length; i++) entries.delete(parts.slice(0, i).join("/"));
-        entries.delete(edit.path);
-        removeUnder(edit.path);
-        if (edit.mode === "040000") {
-          for (const child of await this.lsTree(edit.sha, { recursive: true })) {
-            entries.set(`${edit.path}/${child.path}`, { mode: child.mode, sha: child.sha });
-          }
-        } else {
-          entries.set(edit.path, { mode: edit.mode, sha: edit.sha });
-        }
-      }
-
-      const lines: string[] = [];
-      for (const path of original.keys()) {
-        if (!entries.has(path)) lines.push(`0 ${ZERO_SHA}\t${path}`);
-      }
-      for (const [path, entry] of entries) {
-        const before = original.get(path);
-        if (!before || before.mode !== entry.mode || before.sha !== entry.sha) {
-          lines.push(`${entry.mode} ${entry.sha}\t${path}`);
-        }
-      }
-      if (lines.length > 0) {
-        await this.run(["update-index", "-z", "--index-info"], { env, input: lines.join("\0") + "\0" });
-      }
-      return (await this.run(["write-tree"], { env })).trim();
+  private async withIndex<T>(fn: (env: Record<string, string>) => Promise<T>): Promise<T> {
+    const indexFile = join(this.scratchDir, `index-${process.pid}-${++this.indexCounter}`);
+    try {
+      return await fn({ GIT_INDEX_FILE: indexFile });
     } finally {
       await rm(indexFile, { force: true });
     }
+  }
+
+  /** `original` (path → entry, no directories) with `edits` applied in order. */
+  private async applyTreeEdits(original: Map<string, IndexEntry>, edits: TreeEdit[]): Promise<Map<string, IndexEntry>> {
+    const entries = new Map(original);
+    const removeUnder = (dir: string): number => {
+      let removed = 0;
+      for (const key of [...entries.keys()]) {
+        if (key.startsWith(dir + "/")) {
+          entries.delete(key);
+          removed++;
+        }
+      }
+      return removed;
+    };
+    for (const edit of edits) {
+      if ("remove" in edit) {
+        const hadFile = entries.delete(edit.path);
+        const hadDir = removeUnder(edit.path) > 0;
+        if (!hadFile && !hadDir) throw new TreeEditError(`cannot remove missing path ${edit.path}`);
+        continue;
+      }
+      // Adding `a/b/c` replaces a file at `a` or `a/b` and anything that was under `a/b/c/`.
+      const parts = edit.path.split("/");
+      for (let i = 1; i < parts.length; i++) entries.delete(parts.slice(0, i).join("/"));
+      entries.delete(edit.path);
+      removeUnder(edit.path);
+      if (edit.mode === "040000") {
+        for (const child of await this.lsTree(edit.sha, { recursive: true })) {
+          entries.set(`${edit.path}/${child.path}`, { mode: child.mode, sha: child.sha });
+        }
+      } else {
+        entries.set(edit.path, { mode: edit.mode, sha: edit.sha });
+      }
+    }
+    return entries;
+  }
+
+  /** update-index --index-info with what changed from `original` to `entries`, then write-tree. */
+  private async updateAndWriteIndex(
+    env: Record<string, string>,
+    original: Map<string, IndexEntry>,
+    entries: Map<string, IndexEntry>,
+  ): Promise<string> {
+    const lines: string[] = [];
+    for (const path of original.keys()) {
+      if (!entries.has(path)) lines.push(`0 ${ZERO_SHA}\t${path}`);
+    }
+    for (const [path, entry] of entries) {
+      const before = original.get(path);
+      if (!before || before.mode !== entry.mode || before.sha !== entry.sha) {
+        lines.push(`${entry.mode} ${entry.sha}\t${path}`);
+      }
+    }
+    if (lines.length > 0) {
+      await this.run(["update-index", "-z", "--index-info"], { env, input: lines.join("\0") + "\0" });
+    }
+    return (await this.run(["write-tree"], { env })).trim();
+  }
+
+  /**
+   * Whether the index git would build holds nothing its checks could refuse and nothing this
+   * writer could spell differently: every new or changed entry has a plain path (verify_path
+   * accepts it), a mode git writes as is, a non-null id naming an object that exists (write-tree
+   * checks that, gitlinks aside); and no path carries U+FFFD (its bytes may not have been UTF-8).
+   */
+  private async writableHere(original: Map<string, IndexEntry>, entries: Map<string, IndexEntry>): Promise<boolean> {
+    const lookups: Promise<unknown>[] = [];
+    for (const [path, entry] of entries) {
+      if (path.includes("\uFFFD")) return false;
+      const before = original.get(path);
+      if (before && before.mode === entry.mode && before.sha === entry.sha) continue;
+      if (!WRITTEN_MODES.has(entry.mode) || !FULL_SHA.test(entry.sha) || entry.sha === ZERO_SHA) return false;
+      if (!isPlainPath(path, entry.mode)) return false;
+      if (entry.mode !== "160000") lookups.push(this.objects.info(entry.sha));
+    }
+    return (await Promise.all(lookups)).every((found) => found !== undefined);
+  }
+
+  /**
+   * write-tree for an index holding exactly `entries`: one tree object per directory, entries in
+   * git's order (bytes, a directory's name compared as if it ended in "/"), modes in octal without
+   * leading zeros ("40000" for a directory). Undefined if a path is both a file and a directory.
+   */
+  private async writeTrees(entries: Map<string, IndexEntry>): Promise<string | undefined> {
+    interface Dir {
+      files: Map<string, IndexEntry>;
+      dirs: Map<string, Dir>;
+    }
+    const root: Dir = { files: new Map(), dirs: new Map() };
+    for (const [path, entry] of entries) {
+      const parts = path.split("/");
+      let dir = root;
+      for (const part of parts.slice(0, -1)) {
+        let sub = dir.dirs.get(part);
+        if (!sub) dir.dirs.set(part, (sub = { files: new Map(), dirs: new Map() }));
+        dir = sub;
+      }
+      dir.files.set(parts[parts.length - 1]!, entry);
+    }
+    const write = async (dir: Dir): Promise<string | undefined> => {
+      const items: { key: Buffer; mode: string; name: string; sha: string }[] = [];
+      for (const [name, sub] of dir.dirs) {
+        if (dir.files.has(name)) return undefined;
+        const sha = await write(sub);
+        if (!sha) return undefined;
+        items.push({ key: Buffer.from(`${name}/`, "utf8"), mode: "40000", name, sha });
+      }
+      for (const [name, entry] of dir.files) items.push({ key: Buffer.from(name, "utf8"), mode: entry.mode, name, sha: entry.sha });
+      items.sort((a, b) => Buffer.compare(a.key, b.key));
+      const parts: Buffer[] = [];
+      for (const item of items) parts.push(Buffer.from(`${item.mode} ${item.name}\0`, "utf8"), Buffer.from(item.sha, "hex"));
+      return this.writeObject("tree", Buffer.concat(parts));
+    };
+    return write(root);
   }
 
   /** Three-way merge of two commits without a worktree (`merge-tree --write-tree`). */
@@ -599,6 +691,11 @@ export class GitRepo {
 
   // ---------------------------------------------------------------- commits
 
+  /**
+   * `git commit-tree <tree> -p <parent>... -F -` with the identities and dates in its environment.
+   * When git would store exactly what it was given (see commitText), the commit object is written
+   * here instead.
+   */
   async commitTree(o: {
     tree: string;
     parents: string[];
@@ -617,9 +714,44 @@ export class GitRepo {
       GIT_COMMITTER_EMAIL: committer.email,
       GIT_COMMITTER_DATE: o.committer?.date ?? o.author?.date ?? fallbackDate,
     };
+    const text = await this.commitText(o.tree, o.parents, env, o.message);
+    if (text !== undefined) return this.writeObject("commit", Buffer.from(text, "utf8"));
     const args = ["commit-tree", o.tree, ...o.parents.flatMap((parent) => ["-p", parent]), "-F", "-"];
     // commit-tree -F stores the message byte for byte, as GitHub does for API-created commits.
     return (await this.run(args, { env, input: o.message })).trim();
+  }
+
+  /**
+   * The commit object commit-tree would write, when nothing in it is something git checks, rewrites
+   * or refuses: the tree a tree and each parent a commit, by full id, no parent twice (git drops
+   * repeats); names and emails it would not trim (fmt_ident strips leading and
+   * trailing "crud" and drops < > and newlines); dates already in git's "<seconds> +0000" form; text
+   * that is valid UTF-8 without noncharacters (which commit-tree would re-encode); no NUL in the
+   * message (refused). Undefined otherwise: commit-tree decides.
+   */
+  private async commitText(tree: string, parents: string[], env: Record<string, string>, message: string): Promise<string | undefined> {
+    if (!FULL_SHA.test(tree) || parents.some((parent) => !FULL_SHA.test(parent)) || new Set(parents).size !== parents.length) {
+      return undefined;
+    }
+    const idents = [
+      [env.GIT_AUTHOR_NAME!, env.GIT_AUTHOR_EMAIL!, env.GIT_AUTHOR_DATE!],
+      [env.GIT_COMMITTER_NAME!, env.GIT_COMMITTER_EMAIL!, env.GIT_COMMITTER_DATE!],
+    ];
+    for (const [name, email, date] of idents) {
+      if (!isCleanIdentPart(name!) || !isCleanIdentPart(email!) || !/^[1-9]\d{8,9} \+0000$/.test(date!)) return undefined;
+    }
+    if (message.includes("\0") || !isPlainUtf8(message)) return undefined;
+    const [treeObject, ...parentObjects] = await Promise.all([tree, ...parents].map((sha) => this.objects.info(sha)));
+    if (treeObject?.type !== "tree" || parentObjects.some((parent) => parent?.type !== "commit")) return undefined;
+    const [a, c] = idents;
+    return (
+      `tree ${tree}\n` +
+      parents.map((parent) => `parent ${parent}\n`).join("") +
+      `author ${a![0]} <${a![1]}> ${a![2]}\n` +
+      `committer ${c![0]} <${c![1]}> ${c![2]}\n` +
+      `\n` +
+      message
+    );
   }
 
   // ---------------------------------------------------------------- diffs
@@ -635,6 +767,53 @@ export class GitRepo {
   diffSync(from: string | undefined, to: string): DiffEntry[] {
     return parseRawDiff(this.execSync(diffTreeArgs(from, to, "--raw")).stdout.toString("utf8"));
   }
+}
+
+interface IndexEntry {
+  mode: string;
+  sha: string;
+}
+
+/** Entry modes write-tree writes as they are in the index (040000 edits are expanded before). */
+const WRITTEN_MODES = new Set(["100644", "100755", "120000", "160000"]);
+
+/**
+ * A path verify_path (update-index) plainly accepts, whatever core.protectNTFS/HFS say: components
+ * of ASCII letters, digits, "_", "-" and ".", none of them ".", "..", ".git" (or ".git." and so on,
+ * which NTFS reads as ".git"), and for a symlink none that starts with ".git" (.gitmodules).
+ */
+function isPlainPath(path: string, mode: string): boolean {
+  return path.split("/").every(
+    (part) =>
+      /^[A-Za-z0-9_.-]+$/.test(part) &&
+      part !== "." &&
+      part !== ".." &&
+      !/^\.git\.*$/i.test(part) &&
+      !(mode === "120000" && /^\.git/i.test(part)),
+  );
+}
+
+/** fmt_ident's crud: what it trims from both ends of a name or an email. */
+function isCrud(char: string): boolean {
+  return char <= " " || ".,:;<>\"\\'".includes(char);
+}
+
+/** A name or email fmt_ident stores unchanged: non-empty, no crud at either end, no < > or newline. */
+function isCleanIdentPart(value: string): boolean {
+  return value.length > 0 && !isCrud(value[0]!) && !isCrud(value[value.length - 1]!) && !/[<>\n\0]/.test(value) && isPlainUtf8(value);
+}
+
+/**
+ * Text whose UTF-8 commit-tree's verify_utf8 accepts as it is: no lone surrogates (Node would
+ * write U+FFFD) and no noncharacters (U+FDD0..U+FDEF, U+xxFFFE, U+xxFFFF), which git re-encodes.
+ */
+function isPlainUtf8(text: string): boolean {
+  if (Buffer.from(text, "utf8").toString("utf8") !== text) return false;
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    if ((code >= 0xfdd0 && code <= 0xfdef) || (code & 0xfffe) === 0xfffe) return false;
+  }
+  return true;
 }
 
 interface RevListOptions {
@@ -660,12 +839,12 @@ function revListArgs(include: string, exclude: string[], options: RevListOptions
   return args;
 }
 
-async function exists(file: string): Promise<boolean> {
+/** A loose ref file's text, or undefined (missing, a directory, unreadable). */
+function readLoose(file: string): string | undefined {
   try {
-    await access(file);
-    return true;
+    return readFileSync(file, "latin1");
   } catch {
-    return false;
+    return undefined;
   }
 }
 
