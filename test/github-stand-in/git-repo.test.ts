@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -273,7 +273,7 @@ describe("GitRepo shortcuts agree with git", () => {
     } finally {
       delete (globalThis as { __git?: Record<string, number> }).__git;
     }
-    expect(counts).toEqual({ "update-ref": 1 });
+    expect(counts).toEqual({}); // the move between the reads is updateRef's own (see below)
     await git.exec(["symbolic-ref", "refs/heads/sym", "refs/heads/feature/one"]);
     await git.updateRef("refs/tags/packed", commit, "0".repeat(40));
     await git.exec(["pack-refs", "--all"]);
@@ -283,6 +283,40 @@ describe("GitRepo shortcuts agree with git", () => {
     }
     expect(await git.readRef("refs/heads/sym")).toBe(commit);
     expect(await git.readRef("refs/heads/none")).toBeUndefined();
+  });
+
+  it("updateRef moves a plain loose ref like update-ref does, and leaves everything else to it", async () => {
+    const second = await git.commitTree({ tree, parents: [commit], message: "second" });
+    const ref = "refs/heads/moving";
+    const refFile = join(git.dir, ref);
+    expect(await git.updateRef(ref, commit, "0".repeat(40))).toBe(true); // creation: update-ref
+    expect(await git.updateRef(ref, commit, "0".repeat(40))).toBe(false); // exists already
+    const counts: Record<string, number> = {};
+    (globalThis as { __git?: Record<string, number> }).__git = counts;
+    try {
+      expect(await git.updateRef(ref, second, commit)).toBe(true);
+      expect(await readFile(refFile, "utf8")).toBe(`${second}\n`);
+      expect(await git.updateRef(ref, second, second)).toBe(true); // to where it is
+    } finally {
+      delete (globalThis as { __git?: Record<string, number> }).__git;
+    }
+    expect(counts).toEqual({});
+    expect(await git.readRef(ref)).toBe(second);
+    // Refused, as update-ref refuses: the wrong old value, a non-commit on a branch, a missing object.
+    expect(await git.updateRef(ref, commit, commit)).toBe(false);
+    expect(await git.updateRef(ref, tree, second)).toBe(false);
+    expect(await git.updateRef(ref, "e".repeat(40), second)).toBe(false);
+    expect(await git.readRef(ref)).toBe(second);
+    // A tag may point at any object.
+    await git.updateRef("refs/tags/moving", commit, "0".repeat(40));
+    expect(await git.updateRef("refs/tags/moving", tree, commit)).toBe(true);
+    expect(await git.readRef("refs/tags/moving")).toBe(tree);
+    // Someone else holds the lock: update-ref's answer (it gives up).
+    await writeFile(`${refFile}.lock`, "");
+    expect(await git.updateRef(ref, commit, second)).toBe(false);
+    await rm(`${refFile}.lock`);
+    expect(await git.updateRef(ref, commit, second)).toBe(true);
+    expect(await git.exec(["for-each-ref", "--format=%(refname) %(objectname)", ref]).then((r) => r.stdout.toString().trim())).toBe(`${ref} ${commit}`);
   });
 
   it("isAncestor walks parents for what merge-base --is-ancestor answers, and asks it past the walk limit", async () => {

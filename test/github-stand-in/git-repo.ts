@@ -341,8 +341,41 @@ export class GitRepo {
    * exist yet"). Returns false when the ref did not hold `expectedOld` (someone else moved it).
    */
   async updateRef(ref: string, newSha: string, expectedOld: string): Promise<boolean> {
+    if (await this.moveLooseRef(ref, newSha, expectedOld)) return true;
     const result = await this.exec(["update-ref", "--no-deref", ref, newSha, expectedOld], { okCodes: [1, 128] });
     return result.code === 0;
+  }
+
+  /**
+   * What update-ref does to move an existing plain loose ref: take `<ref>.lock` (O_EXCL), check under
+   * it that the ref still holds `expectedOld`, write the new id into the lock and rename it over the
+   * ref. Only when the ref file holds `expectedOld` now and `newSha` exists (a commit, for a branch);
+   * false means "ask update-ref" (which also answers a creation, a mismatch, a taken lock).
+   */
+  private async moveLooseRef(ref: string, newSha: string, expectedOld: string): Promise<boolean> {
+    if (!PLAIN_REF.test(ref) || !FULL_SHA.test(newSha) || !FULL_SHA.test(expectedOld) || expectedOld === ZERO_SHA) return false;
+    const file = join(this.dir, ref);
+    const expected = `${expectedOld}\n`;
+    if (readLoose(file) !== expected) return false;
+    const target = await this.objects.info(newSha);
+    if (!target || (ref.startsWith("refs/heads/") && target.type !== "commit")) return false;
+    const lock = `${file}.lock`;
+    try {
+      writeFileSync(lock, `${newSha}\n`, { flag: "wx" });
+    } catch {
+      return false;
+    }
+    try {
+      if (readLoose(file) !== expected) {
+        rmSync(lock, { force: true });
+        return false;
+      }
+      renameSync(lock, file);
+      return true;
+    } catch (error) {
+      rmSync(lock, { force: true });
+      throw error;
+    }
   }
 
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
