@@ -687,7 +687,7 @@ export class GitRepo {
       if (before && before.mode === entry.mode && before.sha === entry.sha) continue;
       if (!WRITTEN_MODES.has(entry.mode) || !FULL_SHA.test(entry.sha) || entry.sha === ZERO_SHA) return false;
       if (!isPlainPath(path, entry.mode)) return false;
-      if (entry.mode !== "160000") lookups.push(this.objects.info(entry.sha));
+      if (entry.mode !== "160000") lookups.push(handled(this.objects.info(entry.sha)));
     }
     return (await Promise.all(lookups)).every((found) => found !== undefined);
   }
