@@ -90,8 +90,9 @@ interface RunResult {
 }
 
 /**
- * Profiling hook: when `globalThis.__git` is an object (.prof/prof.mjs sets one), every git process
- * the stand-in starts is counted there by subcommand.
+ * When `globalThis.__git` is an object, every git process the stand-in starts is counted there
+ * by subcommand: git-repo.test.ts checks the shortcuts start none, and a profiling run can see
+ * what a benchmark costs the stand-in.
  */
 function countSpawn(args: string[]): void {
   const counts = (globalThis as { __git?: Record<string, number> }).__git;
