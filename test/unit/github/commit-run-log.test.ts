@@ -379,6 +379,40 @@ describe("commitRunLogs", () => {
     expect(await commitRunLogs(octokit(), [{ ...change, since: merge }])).toEqual([{ kind: "commit", commit: sha("a"), created: false }]);
   });
 
+  it("gives each run of a batch its own cleanup pull request when the branch is protected", async () => {
+    const protectedBranch = { message: "Protected branch update failed for refs/heads/main." };
+    const refs: unknown[] = [];
+    const pulls: { head: string; body: string }[] = [];
+    // The batch's commit, then each run's own, are refused on main.
+    nock(API).get("/repos/acme/widgets/git/ref/heads%2Fmain").times(3).reply(200, { object: { sha: sha("a") } });
+    nock(API).get(`/repos/acme/widgets/git/commits/${sha("a")}`).times(3).reply(200, { tree: { sha: sha("t") } });
+    nock(API).post("/repos/acme/widgets/git/trees").times(3).reply(201, { sha: sha("u") });
+    let commits = 0;
+    nock(API).post("/repos/acme/widgets/git/commits").times(3).reply(201, () => ({ sha: String(commits++).repeat(40) }));
+    nock(API).patch("/repos/acme/widgets/git/refs/heads%2Fmain").times(3).reply(422, protectedBranch);
+    nock(API).post("/repos/acme/widgets/git/refs", (body) => (refs.push(body), true)).times(2).reply(201, {});
+    nock(API).get("/repos/acme/widgets/pulls").query(true).times(2).reply(200, []);
+    nock(API)
+      .post("/repos/acme/widgets/pulls", (body) => (pulls.push(body), true))
+      .times(2)
+      .reply(201, (_, body: any) => ({ number: body.head.endsWith("r1") ? 7 : 8, html_url: PR_URL, node_id: "PR_x", auto_merge: null }));
+    nock(API).get("/repos/acme/widgets").times(2).reply(200, { allow_auto_merge: false });
+
+    const results = await commitRunLogs(octokit(), [
+      { ...change, firstTry: true },
+      { ...second, firstTry: true },
+    ]);
+    expect(results).toEqual([
+      { kind: "pull_request", commit: "1".repeat(40), number: 7, url: PR_URL, autoMerge: "not_allowed" },
+      { kind: "pull_request", commit: "2".repeat(40), number: 8, url: PR_URL, autoMerge: "not_allowed" },
+    ]);
+    expect(refs).toEqual([
+      { ref: "refs/heads/chorebot/cleanup-r1", sha: "1".repeat(40) },
+      { ref: "refs/heads/chorebot/cleanup-r2", sha: "2".repeat(40) },
+    ]);
+    expect(pulls.map((p) => p.head)).toEqual(["chorebot/cleanup-r1", "chorebot/cleanup-r2"]);
+  });
+
   it("on a cleanup's first try looks nothing up: the log cannot be there yet and the script is deleted", async () => {
     nock(API).get("/repos/acme/widgets/git/ref/heads%2Fmain").reply(200, { object: { sha: sha("a") } });
     builds(sha("a"), sha("c")).patch("/repos/acme/widgets/git/refs/heads%2Fmain").reply(200, {});
