@@ -76,26 +76,21 @@ export async function commitRunLogs(octokit: GitHubClient, changes: readonly Run
     const head = ref.object.sha;
     const known = await knownFromCompare(octokit, changes, head);
     const states = await Promise.all(changes.map((change, i) => stateAt(octokit, change, head, known.get(i))));
-    const results: (RunLogResult | Promise<RunLogResult> | null)[] = states.map((state, i) => {
-      if (state.kind === "done") return { kind: "commit", commit: head, created: false };
-      // An earlier attempt already went the pull-request way: carry on there, write nothing new.
-      if (state.kind === "proposed") return proposeCleanup(octokit, changes[i]!, state.cleanupHead, true);
-      return null;
-    });
     const todo = states.flatMap((state, i) => (state.kind === "todo" ? [{ change: changes[i]!, script: state.script, cleanupHead: state.cleanupHead, i }] : []));
+    const results = new Map<number, RunLogResult>();
     if (todo.length > 0) {
       const commit = await buildCommit(octokit, head, todo);
       try {
         await octokit.rest.git.updateRef({ owner, repo, ref: `heads/${branch}`, sha: commit, force: false });
-        for (const { i } of todo) results[i] = { kind: "commit", commit, created: true };
+        for (const { i } of todo) results.set(i, { kind: "commit", commit, created: true });
       } catch (error) {
         if (isProtectedBranchRejection(error)) {
           // Each run gets its own cleanup pull request, so each needs a commit of its own.
           if (todo.length === 1) {
             const [{ change, cleanupHead, i }] = todo as [(typeof todo)[number]];
-            results[i] = proposeCleanup(octokit, change, await pointCleanupBranch(octokit, change, commit, cleanupHead !== null), true);
+            results.set(i, await proposeCleanup(octokit, change, await pointCleanupBranch(octokit, change, commit, cleanupHead !== null), true));
           } else {
-            for (const { change, i } of todo) results[i] = await commitRunLog(octokit, change);
+            for (const { change, i } of todo) results.set(i, await commitRunLog(octokit, change));
           }
         } else if (!isNotFastForward(error) || attempt >= ATTEMPTS) {
           throw error;
@@ -105,7 +100,14 @@ export async function commitRunLogs(octokit: GitHubClient, changes: readonly Run
         }
       }
     }
-    return Promise.all(results as (RunLogResult | Promise<RunLogResult>)[]);
+    return Promise.all(
+      states.map((state, i) => {
+        if (state.kind === "done") return { kind: "commit" as const, commit: head, created: false };
+        // An earlier attempt already went the pull-request way: carry on there, write nothing new.
+        if (state.kind === "proposed") return proposeCleanup(octokit, changes[i]!, state.cleanupHead, true);
+        return results.get(i)!;
+      }),
+    );
   }
 }
 
