@@ -1,6 +1,6 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { commitRunLog, commitRunLogs, type RunLogCommit, type RunLogResult } from "../github/commit-run-log.js";
 import type { GitHubClient } from "../github/octokit.js";
-import { setTimeout as sleep } from "node:timers/promises";
 import { TURN_POLL_MS, type TakeTurn } from "./branch-turns.js";
 
 // One commit's worth: GitHub takes the logs inline in one createTree request.
@@ -29,10 +29,9 @@ interface Waiting {
  */
 export class RunLogBatcher {
   private readonly lanes = new Map<string, Waiting[]>();
+  private readonly turn: TakeTurn;
   private readonly commitOne: typeof commitRunLog;
   private readonly commitMany: typeof commitRunLogs;
-
-  private readonly turn: TakeTurn;
 
   constructor(o: { turn?: TakeTurn; one?: typeof commitRunLog; many?: typeof commitRunLogs } = {}) {
     this.turn = o.turn ?? (async () => async () => {});
