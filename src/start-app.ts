@@ -7,17 +7,17 @@ import { Cancellations } from "./pipeline/cancellations.js";
 import type { Logger } from "pino";
 import type { ServerConfig } from "./config.js";
 import { createDashboardHandler } from "./dashboard/create-dashboard-handler.js";
-import { chorebotOctokit } from "./github/octokit.js";
+import { chorebotOctokit, type GitHubClient } from "./github/octokit.js";
 import { chorebotApp } from "./index.js";
 import { queuePush } from "./pipeline/queue-push.js";
 import { openQueues } from "./pipeline/queues.js";
 import { bullConnection, closeConnection, createRedisClient, type RedisClient } from "./pipeline/redis-client.js";
-import { startWorkers, type Workers } from "./pipeline/start-workers.js";
 import { RecentResults } from "./pipeline/recent-results.js";
-import type { GitHubClient } from "./github/octokit.js";
-
-const CLIENT_REUSE_MS = 10 * 60_000;
+import { startWorkers, type Workers } from "./pipeline/start-workers.js";
 import { startTracing } from "./telemetry/start-tracing.js";
+
+// A worker's GitHub client per installation lives this long (it renews its own token).
+const CLIENT_REUSE_MS = 10 * 60_000;
 
 export interface RunningApp {
   /** The port the web server listens on, or null when this process runs only workers. */

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { RunnerConfig } from "../config.js";
 import type { GitHubClient } from "../github/octokit.js";
 import type { ServerLimits } from "../github/repo-config.js";
+import { branchTurns } from "./branch-turns.js";
 import { BundleStore } from "./bundle-store.js";
 import { recordRunFinished } from "../metrics/run-metrics-store.js";
 import { Cancellations } from "./cancellations.js";
@@ -17,10 +18,9 @@ import { ExecutionLedger } from "./execution-ledger.js";
 import { flowOutcomeReader, lostOutcome } from "./flow-outcome.js";
 import type { CleanupJobData, ExecuteResult, RunJobData } from "./job-data.js";
 import { processStep } from "./process-step.js";
-import { RunLogBatcher } from "./run-log-batcher.js";
-import { branchTurns } from "./branch-turns.js";
 import { openQueues } from "./queues.js";
 import { createRedisClient, type RedisSettings } from "./redis-client.js";
+import { RunLogBatcher } from "./run-log-batcher.js";
 import { waitForJobs } from "./wait-for-jobs.js";
 
 export interface WorkerSettings {
