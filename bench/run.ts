@@ -19,13 +19,14 @@ const settings = {
   memoryMiB: envInt("BENCH_MEMORY_MB", 500),
   // Three more merges (1, 2 and 4 workers) of the same size as the throughput merge.
   scaleScripts: envInt("BENCH_SCALE_SCRIPTS", N),
+  merges: envInt("BENCH_MERGES", 3),
 };
 const benches: Record<string, () => Promise<object>> = {
   bundling: () => bundlingBench(settings.bundleRuns),
-  throughput: () => throughputBench(settings.throughputScripts),
+  throughput: () => throughputBench(settings.throughputScripts, settings.merges),
   latency: () => latencyBench(settings.latencyRuns),
   memory: () => memoryBench(settings.memoryMiB),
-  scale: () => scaleBench(settings.scaleScripts),
+  scale: () => scaleBench(settings.scaleScripts, settings.merges),
 };
 const only = (process.env.BENCH_ONLY ?? "").split(",").map((name) => name.trim()).filter(Boolean);
 for (const name of only) if (!(name in benches)) throw new Error(`BENCH_ONLY: unknown benchmark ${name} (${Object.keys(benches).join(", ")})`);
