@@ -1,5 +1,6 @@
 // The data that travels through the pipeline: webhook → process → execute → cleanup.
 // Everything here is JSON-serialisable because BullMQ stores it in Redis.
+import type { MergedPullRequest } from "./github/merged-pull-requests.js";
 import type { RepoConfig } from "./github/repo-config.js";
 import type { ScriptDescription } from "./sdk/protocol.js";
 
@@ -12,13 +13,20 @@ export interface ScriptTarget {
   repo: string;
   installationId: number;
   defaultBranch: string;
-  /** The pushed head of the default branch (the merge commit). */
+  /**
+   * Where the script is read and bundled: the commit its pull request landed at (its merge,
+   * squash or last rebased commit), or the pushed head when no pull request added it.
+   */
   commit: string;
   /** The push rewrote the default branch's history: nothing it brought may run. */
   forced?: boolean;
   /** Path of the entry script in the repository, e.g. `scripts/2026-11-fix.ts`. */
   path: string;
-  /** The repository's `.github/chorebot.yml` at the merge commit (defaults when absent or invalid). */
+  /** The pull request that added the script; null when none did (`refusal` then says so). */
+  pullRequest: MergedPullRequest | null;
+  /** Why the script may not run, as discover found it (no pull request added it, changed since its approval…). */
+  refusal: string | null;
+  /** The repository's `.github/chorebot.yml` before the push (defaults when absent or invalid). */
   config: RepoConfig;
   /** Why the repository's config file is invalid; every script of the merge is then refused. */
   configError: string | null;

@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { currentApprovers } from "../github/check-provenance.js";
+import { countApprovals } from "../github/count-approvals.js";
 import { isEntryScript } from "../github/entry-script.js";
 import type { GitHubClient } from "../github/octokit.js";
 import { entryReaderAtCommit } from "../github/read-file-at-commit.js";
@@ -22,6 +22,8 @@ export interface PullRequestRef {
   repo: string;
   number: number;
   headSha: string;
+  /** The branch it would merge into: its settings judge the pull request, not the ones it brings. */
+  baseRef: string;
   /** The pull request author's login: their own approval does not count. */
   author: string;
 }
@@ -61,7 +63,7 @@ export async function analyzePullRequest(
   settings: CheckSettings,
 ): Promise<CheckReport | null> {
   const { owner, repo, headSha } = pr;
-  const loaded = await loadRepoConfig(octokit, { owner, repo, ref: headSha }, settings.limits);
+  const loaded = await loadRepoConfig(octokit, { owner, repo, ref: pr.baseRef }, settings.limits);
   const { config } = loaded;
   const changed: ChangedFile[] = (
     await octokit.paginate(octokit.rest.pulls.listFiles, { owner, repo, pull_number: pr.number, per_page: 100 })
@@ -71,12 +73,18 @@ export async function analyzePullRequest(
     .filter((file) => file.status !== "removed" && file.status !== "unchanged" && isEntryScript(file.filename, config.scriptsDir))
     .sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
   const touchesConfig = changed.some((file) => file.filename === REPO_CONFIG_PATH);
-  if (entries.length === 0 && (loaded.ok || !touchesConfig)) return null;
+  // The settings it brings apply from the next push; still, say now if they are invalid.
+  const proposed = touchesConfig ? await loadRepoConfig(octokit, { owner, repo, ref: headSha }, settings.limits) : loaded;
+  if (entries.length === 0 && (!touchesConfig || proposed.ok)) return null;
 
   const annotations: Annotation[] = [];
   const notes: string[] = [];
-  if (!loaded.ok) {
-    annotations.push({ path: REPO_CONFIG_PATH, start_line: 1, end_line: 1, annotation_level: "failure", title: "Invalid chorebot configuration", message: loaded.error });
+  const configError = [loaded, proposed].find((candidate) => !candidate.ok)?.error ?? null;
+  if (configError !== null) {
+    annotations.push({ path: REPO_CONFIG_PATH, start_line: 1, end_line: 1, annotation_level: "failure", title: "Invalid chorebot configuration", message: configError });
+  }
+  if (touchesConfig) {
+    notes.push(`This pull request changes \`${REPO_CONFIG_PATH}\`: it is judged by the settings on \`${pr.baseRef}\`; its own apply from the next push.`);
   }
 
   const read = entryReaderAtCommit(octokit, { owner, repo, commit: headSha });
@@ -139,12 +147,11 @@ export async function analyzePullRequest(
     );
   }
 
-  const reviews = await octokit.paginate(octokit.rest.pulls.listReviews, { owner, repo, pull_number: pr.number, per_page: 100 });
-  const approvedBy = currentApprovers(reviews, { author: pr.author, headSha });
+  const { approvedBy } = await countApprovals(octokit, { owner, repo, number: pr.number, author: pr.author, headSha });
 
   const unique = dedupe(annotations);
   const sent = unique.slice(0, ANNOTATION_LIMIT).map(fitAnnotation);
-  const conclusion = conclusionOf(unique, !loaded.ok);
+  const conclusion = conclusionOf(unique, configError !== null);
   const running = scripts.filter((s) => s.willRun);
   const results: ScriptResult[] = running.map((s) => ({ path: s.path, problems: s.problems, typeChecked: s.typeChecked }));
   const notRunning = scripts.filter((s) => !s.willRun);
@@ -156,7 +163,7 @@ export async function analyzePullRequest(
   }
   const summary = renderSummary({
     config,
-    configError: loaded.ok ? null : loaded.error,
+    configError,
     scripts: results,
     scriptEnv: settings.scriptEnv,
     author: pr.author,
@@ -164,7 +171,7 @@ export async function analyzePullRequest(
     notes,
     omittedAnnotations: unique.length - sent.length,
   });
-  return { conclusion, title: titleFor(unique, running.length, Math.max(0, config.requiredApprovals - approvedBy.length), !loaded.ok), summary, annotations: sent };
+  return { conclusion, title: titleFor(unique, running.length, Math.max(0, config.requiredApprovals - approvedBy.length), configError !== null), summary, annotations: sent };
 }
 
 async function analyzeScript(

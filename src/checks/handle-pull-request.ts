@@ -13,6 +13,7 @@ export function handlePullRequest(settings: CheckSettings) {
       repo: repository.name,
       number: pull.number,
       headSha: pull.head.sha,
+      baseRef: pull.base.ref,
       author: pull.user?.login ?? "",
     });
   };
@@ -31,7 +32,7 @@ export function handleCheckRunRerequested(settings: CheckSettings) {
     const owner = repository.owner.login;
     const repo = repository.name;
     const { data: pull } = await context.octokit.rest.pulls.get({ owner, repo, pull_number: number });
-    await check(context, settings, { owner, repo, number, headSha: run.head_sha, author: pull.user?.login ?? "" });
+    await check(context, settings, { owner, repo, number, headSha: run.head_sha, baseRef: pull.base.ref, author: pull.user?.login ?? "" });
   };
 }
 

@@ -1,7 +1,7 @@
 import type { GitHubClient } from "./octokit.js";
 
 /** A path in the repository at a commit, as far as running scripts is concerned. */
-export type RepoEntry = { kind: "file"; text: string } | { kind: "missing" } | { kind: "refused"; reason: string };
+export type RepoEntry = { kind: "file"; text: string; sha: string } | { kind: "missing" } | { kind: "refused"; reason: string };
 
 // A file at a commit never changes, so every script of a merge shares what was fetched.
 const cache = new Map<string, Promise<RepoEntry>>();
@@ -54,7 +54,7 @@ export async function readRepoEntry(
   const bytes = Buffer.from(data.content, "base64");
   try {
     if (bytes.includes(0)) throw new Error("NUL byte");
-    return { kind: "file", text: utf8.decode(bytes) };
+    return { kind: "file", text: utf8.decode(bytes), sha: data.sha };
   } catch {
     return { kind: "refused", reason: `${at.path} is not a UTF-8 text file` };
   }

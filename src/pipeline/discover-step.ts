@@ -1,7 +1,12 @@
 import type { FlowProducer, Job } from "bullmq";
 import type { MergedPush } from "../github/handle-push.js";
-import { addedScripts, listPushedFiles } from "../github/find-added-scripts.js";
+import { addedScripts } from "../github/added-scripts.js";
+import { attributeScripts, type Attribution } from "../github/attribute-scripts.js";
+import { firstParentChain, listRangeCommits } from "../github/first-parent-chain.js";
+import { listFolderAtCommit } from "../github/list-folder-at-commit.js";
+import { associationLookup, findMergedPullRequests, type AssociationLookup } from "../github/merged-pull-requests.js";
 import type { GitHubClient } from "../github/octokit.js";
+import { listPullRequestFiles } from "../github/pull-request-files.js";
 import { loadRepoConfig, type ServerLimits } from "../github/repo-config.js";
 import { annotateSpan } from "../telemetry/annotate-span.js";
 import { enqueueRuns } from "./enqueue-run.js";
@@ -11,38 +16,56 @@ export interface DiscoverDeps {
   flows: FlowProducer;
   limits: ServerLimits;
   githubStepAttempts: number;
+  /** How long GitHub may take to name the pull request a commit it made belongs to. */
+  associationWaitMs: number;
 }
 
-/** Step 0: find the entry scripts a merge added and queue one run for each. */
+/**
+ * Step 0: find the entry scripts a push added, judge each against the pull request that
+ * added it, and queue one run for each (refused ones too: every script leaves a log).
+ */
 export function discoverStep(deps: DiscoverDeps) {
   return async (job: Job<MergedPush>): Promise<{ runIds: string[] }> => {
     const push = job.data;
     const { owner, repo } = push;
     annotateSpan({ "chorebot.repository": `${owner}/${repo}`, "chorebot.commit": push.after });
     const octokit = await deps.octokitFor(push.installationId);
-    // The repository's settings as merged, so a PR cannot loosen them for its own script.
-    // Both at once: which files the push changed does not depend on the settings.
-    const [repoConfig, files] = await Promise.all([
-      loadRepoConfig(octokit, { owner, repo, ref: push.after }, deps.limits),
-      listPushedFiles(octokit, push),
-    ]);
+    // The settings as they were before the push, so no pull request in it judges itself by
+    // rules it brought. Everything that does not depend on them is asked at the same time.
+    const configLoading = loadRepoConfig(octokit, { owner, repo, ref: push.before }, deps.limits);
+    const scriptsDir = configLoading.then((loaded) => loaded.config.scriptsDir);
+    const commitsListing = listRangeCommits(octokit, push);
+    commitsListing.catch(() => {}); // awaited below unless the push added no script
+    // The pushed head is on every first-parent line: which pull request it merged can be asked now.
+    const associations = associationLookup(octokit, push);
+    associations.ask(push.after).catch(() => {});
+    const [repoConfig, before, after] = await Promise.all([
+      configLoading,
+      ...[push.before, push.after].map((commit) => listFolderAtCommit(octokit, { owner, repo, commit }, scriptsDir)),
+    ] as const);
     const { config } = repoConfig;
-    const scripts = addedScripts(files, config.scriptsDir);
+    if (!after!.complete || !before!.complete) {
+      throw new Error(`cannot list ${config.scriptsDir}/ completely: ${[before, after].map((l) => (l!.complete ? "" : l!.reason)).join(" ")}`);
+    }
+    const scripts = addedScripts(before!.files, after!.files, config.scriptsDir);
     if (scripts.length === 0) {
       await job.log("no entry scripts added");
       return { runIds: [] };
     }
+    const attributions = await attribute(octokit, associations, push, scripts, await commitsListing, deps.associationWaitMs);
     const configError = repoConfig.ok ? null : repoConfig.error;
     const runIds = await enqueueRuns(
       deps.flows,
-      scripts.map((path) => ({
+      attributions.map(({ path, pullRequest, refusal }) => ({
         owner,
         repo,
         installationId: push.installationId,
         defaultBranch: push.defaultBranch,
-        commit: push.after,
+        commit: pullRequest && !refusal ? pullRequest.mergeCommit : push.after,
         path,
         forced: push.forced,
+        pullRequest,
+        refusal,
         config,
         configError,
       })),
@@ -52,4 +75,25 @@ export function discoverStep(deps: DiscoverDeps) {
     await job.log(`queued ${runIds.join(", ")} (order: ${config.order})`);
     return { runIds };
   };
+}
+
+/** Which pull request of the push added each script, or why none did. */
+async function attribute(
+  octokit: GitHubClient,
+  associations: AssociationLookup,
+  push: MergedPush,
+  scripts: { path: string; blob: string }[],
+  commits: Awaited<ReturnType<typeof listRangeCommits>>,
+  waitMs: number,
+): Promise<Attribution[]> {
+  const chain = firstParentChain(commits, push.before, push.after);
+  if (!chain) {
+    const refusal = `the push to ${push.defaultBranch} does not continue its history from ${push.before.slice(0, 7)}; scripts only run from a normal merge`;
+    return scripts.map(({ path }) => ({ path, pullRequest: null, refusal }));
+  }
+  const merged = await findMergedPullRequests(associations, push, chain, { waitMs });
+  const withFiles = await Promise.all(
+    merged.map(async (pull) => ({ pull, ...(await listPullRequestFiles(octokit, { owner: push.owner, repo: push.repo, number: pull.number })) })),
+  );
+  return attributeScripts(scripts, withFiles, push);
 }

@@ -1,8 +1,9 @@
 import type { Job } from "bullmq";
-import { checkProvenance } from "../github/check-provenance.js";
+import { countApprovals, type ApprovalCount } from "../github/count-approvals.js";
+import type { MergedPullRequest } from "../github/merged-pull-requests.js";
 import type { GitHubClient } from "../github/octokit.js";
-import { entryReaderAtCommit } from "../github/read-file-at-commit.js";
-import type { Provenance } from "../run-types.js";
+import { reviewedReader } from "../github/read-reviewed-file.js";
+import type { Provenance, PullRequestInfo } from "../run-types.js";
 import type { RunnerConfig } from "../config.js";
 import { bundleScript } from "../runner/bundle-script.js";
 import { describeScript } from "../runner/describe-script.js";
@@ -16,7 +17,7 @@ import { RecentResults } from "./recent-results.js";
 
 // Long enough for a merge's scripts to be processed together, short enough that a retry
 // minutes later (a dismissed review, a dashboard retry) asks GitHub again.
-const PROVENANCE_TTL_MS = 10_000;
+const APPROVALS_TTL_MS = 10_000;
 
 export interface ProcessDeps {
   octokitFor(installationId: number): Promise<GitHubClient>;
@@ -33,20 +34,27 @@ export interface ProcessDeps {
  */
 export function processStep(deps: ProcessDeps) {
   const redact = createRedactor(deps.secrets);
-  // The scripts of one merge share its pull request and reviews: ask GitHub once for all of them.
-  const recentProvenance = new RecentResults<Provenance>(PROVENANCE_TTL_MS);
+  // The scripts of one pull request share its reviews: ask GitHub once for all of them.
+  const recentApprovals = new RecentResults<ApprovalCount>(APPROVALS_TTL_MS);
   return async (job: Job<RunJobData>): Promise<ProcessResult> => {
     const { target } = job.data;
     annotateSpan(runAttributes(job.data));
-    const octokit = await deps.octokitFor(target.installationId);
-    const query = { ...target, requiredApprovals: target.config.requiredApprovals };
-    const key = `${target.owner}/${target.repo}@${target.commit}:${target.defaultBranch}:${query.requiredApprovals}`;
-    const checked = recentProvenance.get(key, () => checkProvenance(octokit, query));
+    const pull = target.pullRequest;
+    const unapproved: Provenance = { pullRequest: pull && pullRequestInfo(pull), approvedBy: [], refusal: null };
+    if (target.configError) return refused(job, unapproved, target.configError);
+    if (target.forced) {
+      return refused(job, unapproved, `the push to ${target.defaultBranch} was a force-push; scripts only run from a normal merge`);
+    }
+    if (target.refusal || !pull) return refused(job, unapproved, target.refusal ?? `no pull request added ${target.path}`);
 
-    // Only regular text files are bundled; anything else is remembered and refuses the run.
-    // Read and bundled while provenance is checked: reading runs nothing, and a refused
-    // script's bundle is simply dropped.
-    const read = entryReaderAtCommit(octokit, target);
+    const octokit = await deps.octokitFor(target.installationId);
+    const key = `${target.owner}/${target.repo}#${pull.number}@${pull.headSha}`;
+    const counting = recentApprovals.get(key, () => countApprovals(octokit, { owner: target.owner, repo: target.repo, ...pull }));
+
+    // Only regular text files someone reviewed are bundled; anything else is remembered and
+    // refuses the run. Read and bundled while approvals are counted: reading runs nothing,
+    // and a refused script's bundle is simply dropped.
+    const read = reviewedReader(octokit, { owner: target.owner, repo: target.repo, pullRequest: pull });
     const refusals: string[] = [];
     const readFile = async (path: string) => {
       const entry = await read(path);
@@ -57,16 +65,22 @@ export function processStep(deps: ProcessDeps) {
     // so the job fails and is retried instead of blaming the script.
     const bundling = bundleScript({ entry: target.path, readFile });
     bundling.catch(() => {}); // awaited below unless the run is refused first
-    const provenance = await checked;
-    if (target.configError) return refused(job, provenance, target.configError);
+    const approvals = await counting;
+    const provenance: Provenance = { ...unapproved, approvedBy: approvals.approvedBy };
     const earlier = await onlyChildValue<CleanupResult>(job, { optional: true });
     if (earlier && earlier.status !== "succeeded" && target.config.stopOnFailure) {
       return refused(job, provenance, `${earlier.script} ran before it in this merge and ended ${earlier.status}; the repository sets stopOnFailure`);
     }
-    if (target.forced) {
-      return refused(job, provenance, `the push to ${target.defaultBranch} was a force-push; scripts only run from a normal merge`);
+    const required = target.config.requiredApprovals;
+    if (approvals.approvedBy.length < required) {
+      const ignored = approvals.notCounted.length > 0 ? ` (not counted: ${approvals.notCounted.join(", ")})` : "";
+      return refused(
+        job,
+        provenance,
+        `pull request #${pull.number} has ${approvals.approvedBy.length} approving review(s) on its final commit ` +
+          `from people with write access other than its author @${pull.author}; ${required} required${ignored}`,
+      );
     }
-    if (provenance.refusal) return refused(job, provenance, provenance.refusal);
     const bundle = await bundling;
     if (refusals.length > 0) return refused(job, provenance, [...new Set(refusals)].join("; "));
     if (!bundle.ok) {
@@ -91,4 +105,8 @@ export function processStep(deps: ProcessDeps) {
 async function refused(job: Job, provenance: Provenance, reason: string): Promise<ProcessResult> {
   await job.log(`refused: ${reason}`);
   return { provenance: { ...provenance, refusal: reason }, code: null, description: null, problem: { status: "refused", message: reason, detail: null } };
+}
+
+function pullRequestInfo(pull: MergedPullRequest): PullRequestInfo {
+  return { number: pull.number, url: pull.url, author: pull.author, title: pull.title };
 }

@@ -23,6 +23,10 @@ import { createRedisClient, type RedisSettings } from "./redis-client.js";
 import { RunLogBatcher } from "./run-log-batcher.js";
 import { waitForJobs } from "./wait-for-jobs.js";
 
+// GitHub names the pull request of a commit it just merged within seconds; past this the
+// commit is taken to belong to none and its scripts are refused.
+const ASSOCIATION_WAIT_MS = 30_000;
+
 export interface WorkerSettings {
   /** BullMQ's connection: options, or a shared Cluster instance (the caller's, left open). */
   connection: ConnectionOptions;
@@ -77,7 +81,13 @@ export function startWorkers(settings: WorkerSettings): Workers {
 
   const discoverWorker = new Worker(
     "discover",
-    discoverStep({ octokitFor: settings.octokitFor, flows: queues.flows, limits: settings.limits, githubStepAttempts: settings.githubStepAttempts }),
+    discoverStep({
+      octokitFor: settings.octokitFor,
+      flows: queues.flows,
+      limits: settings.limits,
+      githubStepAttempts: settings.githubStepAttempts,
+      associationWaitMs: ASSOCIATION_WAIT_MS,
+    }),
     { connection, prefix, concurrency, telemetry, ...lockOptions },
   );
   const processWorker = new Worker("process", processStep({ ...settings, runner: settings.runner, bundles }), { connection, prefix, concurrency, telemetry, ...lockOptions });

@@ -164,6 +164,8 @@ export async function runPipeline(connection: ConnectionOptions, prefix: string)
         defaultBranch: "main",
         commit,
         path,
+        pullRequest: null,
+        refusal: null,
         config: defaultRepoConfig({ minApprovals: 1, maxTimeoutMs: 900_000 }),
         configError: null,
       };

@@ -23,7 +23,7 @@ function pr(files: Record<string, string>, prFiles: FakeRepo["prFiles"], extra: 
 
 async function analyze(repo: FakeRepo, scriptCwd = emptyCwd) {
   const recorded = fakeGitHub(repo);
-  const report = await analyzePullRequest(octokit(), { ...repo, author: repo.author ?? "alice" }, settings(scriptCwd));
+  const report = await analyzePullRequest(octokit(), { ...repo, baseRef: "main", author: repo.author ?? "alice" }, settings(scriptCwd));
   return { report, recorded };
 }
 
@@ -86,6 +86,35 @@ describe("analyzePullRequest", () => {
     expect(report!.title).toBe("1 script will run on merge");
   });
 
+  it("judges a pull request by the base branch's settings, not the ones it brings", async () => {
+    const repo = pr(
+      { "scripts/a.ts": "console.log(1);\n", ".github/chorebot.yml": "requiredApprovals: 1\npolicy:\n  scriptsOnly: off\n" },
+      [
+        { filename: "scripts/a.ts", status: "added" },
+        { filename: ".github/chorebot.yml", status: "modified" },
+      ],
+      { baseFiles: { ".github/chorebot.yml": "requiredApprovals: 2\n" } },
+    );
+    repo.reviews = [{ user: { login: "bob" }, state: "APPROVED", commit_id: repo.headSha }];
+    const { report } = await analyze(repo);
+    expect(report!.summary).toContain("2 required");
+    expect(report!.summary).toContain("**1 still missing**");
+    expect(report!.conclusion).toBe("failure"); // scriptsOnly: fail, as on main
+    expect(report!.annotations.map((a) => a.path)).toEqual([".github/chorebot.yml"]);
+    expect(report!.summary).toContain("it is judged by the settings on `main`; its own apply from the next push");
+  });
+
+  it("does not count approvals from people without write access, or from bots", async () => {
+    const repo = pr({ "scripts/a.ts": "console.log(1);\n" }, [{ filename: "scripts/a.ts", status: "added" }], {
+      permissions: { reader: "read", triager: "read", outsider: "none" },
+    });
+    repo.reviews = ["reader", "triager", "outsider", "renovate[bot]"].map((login) => ({ user: { login }, state: "APPROVED", commit_id: repo.headSha }));
+    const { report } = await analyze(repo);
+    expect(report!.title).toBe("1 script will run on merge; 1 approval missing");
+    repo.reviews.push({ user: { login: "maintainer" }, state: "APPROVED", commit_id: repo.headSha });
+    expect((await analyze(repo)).report!.title).toBe("1 script will run on merge");
+  });
+
   it("returns null, without reading files or reviews, when the pull request adds no script", async () => {
     const { report, recorded } = await analyze(
       pr({ "README.md": "hi" }, [
@@ -122,7 +151,7 @@ describe("analyzePullRequest", () => {
       .query(true)
       .reply(200, { type: "symlink", path: "scripts/link.ts", target: "/etc/passwd" });
     fakeGitHub(repo);
-    const report = await analyzePullRequest(octokit(), { ...repo, author: "alice" }, settings(emptyCwd));
+    const report = await analyzePullRequest(octokit(), { ...repo, baseRef: "main", author: "alice" }, settings(emptyCwd));
     expect(report!.conclusion).toBe("failure");
     expect(report!.annotations[0]).toMatchObject({ path: "scripts/link.ts", annotation_level: "failure", message: expect.stringMatching(/symbolic link/) });
   });

@@ -7,6 +7,10 @@ export interface FakeRepo {
   number: number;
   /** Repository files at the head commit. */
   files: Record<string, string>;
+  /** Repository files on the base branch ("main"); default: `files`. */
+  baseFiles?: Record<string, string>;
+  /** Collaborator permissions by login; anyone else has "write". */
+  permissions?: Record<string, string>;
   /** What `GET /pulls/{n}/files` lists. */
   prFiles: { filename: string; status: string; previous_filename?: string }[];
   reviews?: { user: { login: string }; state: string; commit_id: string }[];
@@ -39,9 +43,11 @@ export function fakeGitHub(repo: FakeRepo): Recorded {
       const [, , owner, name, , ...rest] = url.pathname.split("/");
       const path = decodeURIComponent(rest.join("/"));
       if (owner !== repo.owner || name !== repo.repo) return [404, { message: "Not Found" }];
-      if (url.searchParams.get("ref") !== repo.headSha) return [404, { message: "No commit found for the ref" }];
+      const ref = url.searchParams.get("ref");
+      const files = ref === repo.headSha ? repo.files : ref === "main" ? (repo.baseFiles ?? repo.files) : undefined;
+      if (!files) return [404, { message: "No commit found for the ref" }];
       recorded.reads.push(path);
-      const text = repo.files[path];
+      const text = files[path];
       if (text === undefined) return [404, { message: "Not Found" }];
       const accept = String(this.req.headers.accept ?? "");
       if (accept.includes("raw")) return [200, text, { "content-type": "text/plain; charset=utf-8" }];
@@ -56,8 +62,14 @@ export function fakeGitHub(repo: FakeRepo): Recorded {
     .get(`${base}/pulls/${repo.number}/reviews`)
     .query(true)
     .reply(200, () => repo.reviews ?? [])
+    .get(new RegExp(`^${base}/collaborators/[^/]+/permission$`))
+    .reply(200, (uri) => {
+      const login = decodeURIComponent(uri.split("/").at(-2)!);
+      const permission = repo.permissions?.[login] ?? "write";
+      return { permission, role_name: permission, user: { login } };
+    })
     .get(`${base}/pulls/${repo.number}`)
-    .reply(200, () => ({ number: repo.number, state: "open", user: { login: repo.author ?? "Codertocat" }, head: { sha: repo.headSha } }))
+    .reply(200, () => ({ number: repo.number, state: "open", user: { login: repo.author ?? "Codertocat" }, head: { sha: repo.headSha }, base: { ref: "main" } }))
     .post(`${base}/check-runs`)
     .reply(201, (_uri, body) => {
       recorded.created.push(body);

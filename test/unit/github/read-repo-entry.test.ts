@@ -16,8 +16,8 @@ describe("readRepoEntry", () => {
   });
 
   it("reads a regular UTF-8 file", async () => {
-    contents().reply(200, { type: "file", path: at.path, encoding: "base64", content: base64("console.log('é')\n") });
-    expect(await read()).toEqual({ kind: "file", text: "console.log('é')\n" });
+    contents().reply(200, { type: "file", path: at.path, sha: "b".repeat(40), encoding: "base64", content: base64("console.log('é')\n") });
+    expect(await read()).toEqual({ kind: "file", text: "console.log('é')\n", sha: "b".repeat(40) });
   });
 
   it("treats a missing path and a directory as missing", async () => {

@@ -14,6 +14,8 @@ const push: MergedPush = {
   after: "2".repeat(40),
   forced: false,
 };
+const HEAD = "3".repeat(40);
+const blob = (n: number) => String(n).padStart(40, "b");
 
 function fakeJob(): Job<MergedPush> {
   return { data: push, log: async () => 0 } as unknown as Job<MergedPush>;
@@ -29,10 +31,10 @@ function fakeFlows() {
   return { flows, added };
 }
 
-const paths = (flow: FlowJob | undefined): string[] => {
-  const names: string[] = [];
-  for (let node: any = flow; node; node = node.children?.[0]) if (node.queueName === "cleanup") names.unshift(node.name);
-  return names;
+const targets = (flow: FlowJob | undefined): any[] => {
+  const found: any[] = [];
+  for (let node: any = flow; node; node = node.children?.[0]) if (node.queueName === "cleanup") found.unshift(node.data.target);
+  return found;
 };
 
 function discover(flows: FlowProducer) {
@@ -41,7 +43,57 @@ function discover(flows: FlowProducer) {
     flows,
     limits: { minApprovals: 1, maxTimeoutMs: 900_000 },
     githubStepAttempts: 3,
+    associationWaitMs: 0,
   })(fakeJob());
+}
+
+const tree = (files: Record<string, string>) => ({
+  sha: "t".repeat(40),
+  truncated: false,
+  tree: Object.entries(files).map(([path, sha]) => ({ path, mode: "100644", type: "blob", sha })),
+});
+
+/** GitHub as discover reads it for `push`: one pull request (#5) merged at `after` with `prFiles`. */
+function github(o: { before: Record<string, string>; after: Record<string, string>; prFiles: object[] }) {
+  return nock("https://api.github.com")
+    .get(/\/repos\/acme\/widgets\/contents\/\.github(\/|%2F)chorebot\.yml/)
+    .query({ ref: push.before })
+    .reply(404, { message: "Not Found" })
+    .get(/\/repos\/acme\/\.github\/contents\//)
+    .query(true)
+    .reply(404, { message: "Not Found" })
+    .get(`/repos/acme/widgets/git/trees/${push.before}`)
+    .query({ recursive: "1" })
+    .reply(200, tree(o.before))
+    .get(`/repos/acme/widgets/git/trees/${push.after}`)
+    .query({ recursive: "1" })
+    .reply(200, tree(o.after))
+    .get(`/repos/acme/widgets/compare/${push.before}...${push.after}`)
+    .query({ per_page: 100, page: 1 })
+    .reply(200, {
+      total_commits: 2,
+      commits: [
+        { sha: HEAD, parents: [{ sha: push.before }], commit: { committer: { email: "alice@example.com" } } },
+        { sha: push.after, parents: [{ sha: push.before }, { sha: HEAD }], commit: { committer: { email: "noreply@github.com" } } },
+      ],
+    })
+    .get(`/repos/acme/widgets/commits/${push.after}/pulls`)
+    .query(true)
+    .reply(200, [
+      {
+        number: 5,
+        title: "Add scripts",
+        html_url: "https://github.com/acme/widgets/pull/5",
+        user: { login: "alice" },
+        head: { sha: HEAD },
+        base: { ref: "main" },
+        merged_at: "2026-12-01T00:00:00Z",
+        merge_commit_sha: push.after,
+      },
+    ])
+    .get("/repos/acme/widgets/pulls/5/files")
+    .query(true)
+    .reply(200, o.prFiles);
 }
 
 describe("discoverStep", () => {
@@ -51,40 +103,52 @@ describe("discoverStep", () => {
     nock.cleanAll();
   });
 
-  it("queues every entry script the compare API shows as added, as one chain in path order", async () => {
-    nock("https://api.github.com")
-      .get(/\/repos\/acme\/(widgets|\.github)\/contents\/\.github(\/|%2F)chorebot\.yml/)
-      .times(2)
-      .reply(404, { message: "Not Found" })
-      .get(`/repos/acme/widgets/compare/${push.before}...${push.after}`)
-      .reply(200, {
-        files: [
-          { filename: "scripts/b-second.ts", status: "added" },
-          { filename: "scripts/a-first.mjs", status: "added" },
-          { filename: "scripts/_lib/db.ts", status: "added" },
-          { filename: "scripts/a-first.test.ts", status: "added" },
-          { filename: "scripts/old.ts", status: "modified" },
-          { filename: "scripts/gone.ts", status: "removed" },
-          { filename: "scripts/moved-in.ts", status: "renamed", previous_filename: "drafts/moved-in.ts" },
-          { filename: "scripts/renamed.ts", status: "renamed", previous_filename: "scripts/was.ts" },
-          { filename: "src/app.ts", status: "added" },
-        ],
-      });
+  it("queues every entry script the push added, judged by the pull request that added it, as one chain in path order", async () => {
+    github({
+      before: { "scripts/was.ts": blob(9), "scripts/old.ts": blob(8), "scripts/gone.ts": blob(7), "README.md": blob(0) },
+      after: {
+        "scripts/b-second.ts": blob(2),
+        "scripts/a-first.mjs": blob(1),
+        "scripts/_lib/db.ts": blob(3),
+        "scripts/a-first.test.ts": blob(4),
+        "scripts/old.ts": blob(5),
+        "scripts/renamed.ts": blob(9),
+        "scripts/direct.ts": blob(6),
+        "src/app.ts": blob(10),
+        "README.md": blob(0),
+      },
+      prFiles: [
+        { filename: "scripts/a-first.mjs", status: "added", sha: blob(1) },
+        { filename: "scripts/b-second.ts", status: "added", sha: "c".repeat(40) },
+      ],
+    });
     const { flows, added } = fakeFlows();
     const { runIds } = await discover(flows);
     expect(runIds).toHaveLength(3);
     expect(added).toHaveLength(1);
-    expect(paths(added[0])).toEqual(["scripts/a-first.mjs", "scripts/b-second.ts", "scripts/moved-in.ts"]);
-    expect((added[0]!.data as any).target).toMatchObject({ commit: push.after, configError: null, config: { order: "path" } });
+    const queued = targets(added[0]);
+    expect(queued.map((target) => target.path)).toEqual(["scripts/a-first.mjs", "scripts/b-second.ts", "scripts/direct.ts"]);
+    expect(queued[0]).toMatchObject({ commit: push.after, refusal: null, configError: null, pullRequest: { number: 5, mergeCommit: push.after, baseCommit: push.before, headSha: HEAD } });
+    expect(queued[1].refusal).toMatch(/not the version at the head of pull request #5/);
+    expect(queued[2]).toMatchObject({ pullRequest: null, refusal: expect.stringMatching(/scripts\/direct\.ts was not added by a pull request merged into main/) });
   });
 
-  it("queues nothing when the merge added no entry script", async () => {
+  it("queues nothing when the push added no entry script", async () => {
     nock("https://api.github.com")
       .get(/\/contents\/\.github(\/|%2F)chorebot\.yml/)
       .times(2)
+      .query(true)
       .reply(404, { message: "Not Found" })
+      .get(/\/git\/trees\//)
+      .times(2)
+      .query(true)
+      .reply(200, tree({ "README.md": blob(1), "scripts/kept.ts": blob(2) }))
       .get(/\/compare\//)
-      .reply(200, { files: [{ filename: "README.md", status: "modified" }] });
+      .query(true)
+      .reply(200, { total_commits: 0, commits: [] })
+      .get(/\/commits\/.*\/pulls/)
+      .query(true)
+      .reply(200, []);
     const { flows, added } = fakeFlows();
     expect(await discover(flows)).toEqual({ runIds: [] });
     expect(added).toEqual([]);
@@ -94,9 +158,18 @@ describe("discoverStep", () => {
     nock("https://api.github.com")
       .get(/\/contents\/\.github(\/|%2F)chorebot\.yml/)
       .times(2)
+      .query(true)
       .reply(404, { message: "Not Found" })
+      .get(/\/git\/trees\//)
+      .times(2)
+      .query(true)
+      .reply(502, { message: "Server Error" })
       .get(/\/compare\//)
-      .reply(502, { message: "Server Error" });
+      .query(true)
+      .reply(200, { total_commits: 0, commits: [] })
+      .get(/\/commits\/.*\/pulls/)
+      .query(true)
+      .reply(200, []);
     await expect(discover(fakeFlows().flows)).rejects.toMatchObject({ status: 502 });
   });
 });
