@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { ApiError, errorBody } from "./api-error.js";
 import { authenticate, type TokenStore } from "./auth.js";
 import type { RouteResult, Router } from "./router.js";
@@ -47,6 +48,8 @@ export class ApiServer {
   private readonly hooks: Hook[] = [];
   private readonly server: Server;
   private port = 0;
+  /** How long every answer waits before it is sent (GitHub's round trip, for benchmarks). */
+  latencyMs = 0;
   /** Set once the repository state (which needs the port for its URLs) exists. */
   router: Router | undefined;
   tokens: TokenStore | undefined;
@@ -83,6 +86,7 @@ export class ApiServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = Date.now();
     const started = performance.now();
     const method = (req.method ?? "GET").toUpperCase();
     const url = new URL(req.url ?? "/", `http://127.0.0.1:${this.port}`);
@@ -101,7 +105,9 @@ export class ApiServer {
         result = await this.dispatch(method, path, url, req, rawBody, underApi);
       }
     }
-    this.requests.push({ method, path, status: result.status, ms: performance.now() - started });
+    // Handlers have released the repository mutex by now: the wait holds up only this answer.
+    if (this.latencyMs > 0) await sleep(this.latencyMs);
+    this.requests.push({ method, path, status: result.status, at, ms: performance.now() - started });
     send(res, result);
   }
 

@@ -21,9 +21,11 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
   const repo = options.repo ?? "widgets";
   const defaultBranch = options.defaultBranch ?? "main";
   const installationId = options.installationId ?? 4242;
+  const latencyMs = nonNegative("latencyMs", options.latencyMs ?? 0, false);
 
   const root = await mkdtemp(join(tmpdir(), "github-stand-in-"));
   const api = new ApiServer();
+  api.latencyMs = latencyMs;
   let opened: GitRepo | undefined;
   try {
     const repoDir = join(root, `${repo}.git`);
@@ -131,6 +133,9 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
       unprotectBranch(branch = defaultBranch) {
         state.protectedBranches.delete(branch);
       },
+      setLatency(ms) {
+        api.latencyMs = nonNegative("setLatency", ms, false);
+      },
       failNext: (o) => api.failNext(o),
       beforeNext: (o, hook) => api.beforeNext(o, hook),
       async close() {
@@ -145,4 +150,12 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     await rm(root, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** A count (integer) or a duration (any finite number), never negative. */
+function nonNegative(what: string, value: number, integer = true): number {
+  if (!(integer ? Number.isInteger(value) : Number.isFinite(value)) || value < 0) {
+    throw new Error(`${what}: expected a non-negative ${integer ? "integer" : "number"}, got ${value}`);
+  }
+  return value;
 }

@@ -11,7 +11,10 @@ export interface StandInOptions {
   installationId?: number;
   /** The repository's "Allow auto-merge" setting (`allow_auto_merge`). Default false. */
   allowAutoMerge?: boolean;
+  /** Every API answer (REST and GraphQL) waits this long before it is sent (see setLatency). Default 0. */
+  latencyMs?: number;
 }
+
 
 /**
  * What `commitFiles` / `mergePullRequest` put at a path:
@@ -173,7 +176,9 @@ export interface RecordedRequest {
   /** Path without the /api/v3 prefix and without the query string ("/api/graphql" for GraphQL). */
   path: string;
   status: number;
-  /** From arrival to the answer, waiting for the repository mutex included. */
+  /** Arrival time, ms since the epoch (Date.now()): with `ms`, which requests overlapped and which ran one after another. */
+  at: number;
+  /** From arrival to the answer, waiting for the repository mutex and the set latency included. */
   ms: number;
 }
 
@@ -223,7 +228,9 @@ export interface GitHubStandIn {
   /** API writes that move `branch` (default: the default branch) answer 422 until unprotectBranch. */
   protectBranch(branch?: string): void;
   unprotectBranch(branch?: string): void;
-  /** Every request seen, in order. */
+  /** Every API answer (REST and GraphQL; not webhooks the stand-in sends) waits `ms` before it is sent, without holding the repository mutex. */
+  setLatency(ms: number): void;
+  /** Every request seen, in the order they were answered. */
   requests: RecordedRequest[];
   /** The next `times` requests matching method + path get `status` with `body`. */
   failNext(o: FailNextOptions): void;
