@@ -7,6 +7,76 @@ import { client, type Api } from "./test-client.js";
  * docs.github.com documents: response shapes, status codes, caps, pagination, merge methods.
  */
 
+describe("GitHub stand-in parity: permissions, association lag, merge methods, trees", () => {
+  let gh: GitHubStandIn;
+  let api: Api;
+  const repoPath = () => `/repos/${gh.owner}/${gh.repo}`;
+
+  beforeAll(async () => {
+    gh = await startGitHubStandIn();
+    api = await client(gh);
+  });
+  afterAll(async () => {
+    await gh.close();
+  });
+
+  it("collaborators/{username}/permission: legacy base permission, role_name, collaborator with permissions", async () => {
+    const permission = (login: string) => api("GET", `${repoPath()}/collaborators/${encodeURIComponent(login)}/permission`);
+
+    // Never set: "write" (a test convenience); the owner: "admin".
+    const anyone = await permission("someone");
+    expect(anyone.status).toBe(200);
+    expect(anyone.body).toMatchObject({
+      permission: "write",
+      role_name: "write",
+      user: {
+        login: "someone",
+        id: expect.any(Number),
+        type: "User",
+        site_admin: false,
+        role_name: "write",
+        permissions: { admin: false, maintain: false, push: true, triage: true, pull: true },
+      },
+    });
+    expect((await permission(gh.owner)).body).toMatchObject({ permission: "admin", role_name: "admin" });
+
+    // GitHub maps maintain → write and triage → read; role_name keeps the role.
+    const expected = {
+      admin: ["admin", { admin: true, maintain: true, push: true, triage: true, pull: true }],
+      maintain: ["write", { admin: false, maintain: true, push: true, triage: true, pull: true }],
+      write: ["write", { admin: false, maintain: false, push: true, triage: true, pull: true }],
+      triage: ["read", { admin: false, maintain: false, push: false, triage: true, pull: true }],
+      read: ["read", { admin: false, maintain: false, push: false, triage: false, pull: true }],
+      none: ["none", { admin: false, maintain: false, push: false, triage: false, pull: false }],
+    } as const;
+    for (const [role, [base, permissions]] of Object.entries(expected)) {
+      gh.setPermission(`user-${role}`, role as keyof typeof expected);
+      const got = await permission(`user-${role}`);
+      expect(got.status).toBe(200);
+      expect(got.body).toEqual({
+        permission: base,
+        role_name: role,
+        user: expect.objectContaining({ login: `user-${role}`, permissions, role_name: role }),
+      });
+    }
+
+    // Logins are case-insensitive; the answer spells the login as GitHub knows it.
+    gh.setPermission("Mallory", "read");
+    expect((await permission("mallory")).body).toMatchObject({ permission: "read", user: { login: "Mallory" } });
+
+    // An app's bot is not a user: GitHub's 404, never a role.
+    const bot = await permission("dependabot[bot]");
+    expect(bot.status).toBe(404);
+    expect(bot.body).toMatchObject({ message: "dependabot[bot] is not a user", documentation_url: expect.any(String) });
+    expect(() => gh.setPermission("chorebot[bot]", "write")).toThrow(/apps cannot be/);
+
+    expect((await api("GET", `/repos/${gh.owner}/elsewhere/collaborators/someone/permission`)).status).toBe(404);
+    const anonymous = await fetch(`${gh.baseUrl}${repoPath()}/collaborators/someone/permission`);
+    expect(anonymous.status).toBe(401);
+  });
+
+});
+
 describe("GitHub stand-in parity: latency", () => {
   let gh: GitHubStandIn;
   let api: Api;

@@ -22,6 +22,7 @@ export type {
   PullRequestPayloadRequest,
   PushPayloadRequest,
   RecordedRequest,
+  RepositoryRole,
   StandInOptions,
 } from "./types.js";
 export type { AutoMergeRecord, PullRequestRecord, ReviewRecord, ReviewState } from "./pull-requests.js";

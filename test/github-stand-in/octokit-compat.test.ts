@@ -75,6 +75,11 @@ describe("GitHub stand-in with Probot's Octokit", () => {
       per_page: 1,
     });
     expect(reviews.map((review) => review.user?.login)).toEqual(["bob", "carol"]);
+    gh.setPermission("carol", "triage");
+    const { data: carol } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: "carol" });
+    expect([carol.permission, carol.role_name, carol.user?.permissions?.push]).toEqual(["read", "triage", false]);
+    const bot = octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: "chorebot[bot]" });
+    await expect(bot).rejects.toMatchObject({ status: 404, message: expect.stringContaining("is not a user") });
 
     const { data: ref } = await octokit.rest.git.getRef({ owner, repo, ref: "heads/main" });
     const { data: head } = await octokit.rest.git.getCommit({ owner, repo, commit_sha: ref.object.sha });

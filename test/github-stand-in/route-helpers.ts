@@ -73,6 +73,7 @@ export const DOCS = {
   listComments: "https://docs.github.com/rest/issues/comments#list-issue-comments",
   graphql: "https://docs.github.com/graphql",
   accessTokens: "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app",
+  collaboratorPermission: "https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user",
 } as const;
 
 /** An optional `author`/`committer` object of a write request: `{ name, email, date? }`. */

@@ -1,5 +1,6 @@
 import { Router } from "./router.js";
 import { registerAppRoutes } from "./routes-app.js";
+import { registerCollaboratorRoutes } from "./routes-collaborators.js";
 import { registerContentsRoutes } from "./routes-contents.js";
 import { registerCheckRoutes } from "./routes-checks.js";
 import { registerGitDataRoutes } from "./routes-git-data.js";
@@ -15,6 +16,7 @@ export function buildRouter(state: StandInState): Router {
   const router = new Router();
   registerAppRoutes(router, state);
   registerRepoRoutes(router, state);
+  registerCollaboratorRoutes(router, state);
   registerContentsRoutes(router, state);
   registerGitDataRoutes(router, state);
   registerRefRoutes(router, state);

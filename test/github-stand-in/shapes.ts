@@ -1,8 +1,9 @@
+import { BASE_PERMISSION, rolePermissions } from "./collaborators.js";
 import type { CommitInfo, DiffEntry, DiffStatus, ObjectType } from "./git-repo.js";
 import type { IssueCommentRecord } from "./issue-comments.js";
 import type { PullRequestRecord, ReviewRecord } from "./pull-requests.js";
 import { repoApiUrl, repoHtmlUrl, type StandInState } from "./state.js";
-import type { CheckRunAnnotation, CheckRunRecord } from "./types.js";
+import type { CheckRunAnnotation, CheckRunRecord, RepositoryRole } from "./types.js";
 import { APP_SLUG, BOT_LOGIN, loginForEmail, nodeId, userId, userObject } from "./users.js";
 
 /**
@@ -268,6 +269,15 @@ export function pullRequest(
     additions: stats?.additions ?? 0,
     deletions: stats?.deletions ?? 0,
     changed_files: stats?.changedFiles ?? 0,
+  };
+}
+
+/** GET collaborators/{username}/permission: the base permission, the role's own name, the collaborator. */
+export function collaboratorPermission(state: StandInState, login: string, role: RepositoryRole) {
+  return {
+    permission: BASE_PERMISSION[role],
+    role_name: role,
+    user: { ...user(state, login), permissions: rolePermissions(role), role_name: role },
   };
 }
 

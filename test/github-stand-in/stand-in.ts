@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TokenStore } from "./auth.js";
 import { CheckRunStore } from "./check-runs.js";
+import { Collaborators } from "./collaborators.js";
 import { commitOnBranch } from "./commit-files.js";
 import { buildCheckRunPayload, buildPullRequestPayload } from "./event-payloads.js";
 import { GitRepo } from "./git-repo.js";
@@ -50,6 +51,7 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
       protectedBranches: new Set(),
       allowAutoMerge: options.allowAutoMerge ?? false,
       appId: undefined,
+      collaborators: new Collaborators(owner),
     };
     api.router = buildRouter(state);
     api.tokens = state.tokens;
@@ -133,6 +135,7 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
       unprotectBranch(branch = defaultBranch) {
         state.protectedBranches.delete(branch);
       },
+      setPermission: (login, role) => state.collaborators.set(login, role),
       setLatency(ms) {
         api.latencyMs = nonNegative("setLatency", ms, false);
       },

@@ -3,6 +3,7 @@ import type { Mutex } from "./mutex.js";
 import type { PullRequestStore } from "./pull-requests.js";
 import type { TokenStore } from "./auth.js";
 import type { CheckRunStore } from "./check-runs.js";
+import type { Collaborators } from "./collaborators.js";
 import type { IssueCommentStore } from "./issue-comments.js";
 
 /** Everything route handlers and the helper API share about the one stand-in repository. */
@@ -28,6 +29,8 @@ export interface StandInState {
   allowAutoMerge: boolean;
   /** The app id (JWT `iss`) that last obtained an installation token; apps own the check runs they create. */
   appId: number | string | undefined;
+  /** Who has which role on the repository. */
+  collaborators: Collaborators;
 }
 
 /** "/repos/acme/widgets" under the API root. */

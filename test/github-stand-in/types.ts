@@ -15,6 +15,9 @@ export interface StandInOptions {
   latencyMs?: number;
 }
 
+/** A repository role: the five base roles plus "none" (no access). */
+export type RepositoryRole = "admin" | "maintain" | "write" | "triage" | "read" | "none";
+
 
 /**
  * What `commitFiles` / `mergePullRequest` put at a path:
@@ -228,6 +231,12 @@ export interface GitHubStandIn {
   /** API writes that move `branch` (default: the default branch) answer 422 until unprotectBranch. */
   protectBranch(branch?: string): void;
   unprotectBranch(branch?: string): void;
+  /**
+   * The role `login` has on the repository, as GET collaborators/{username}/permission reports it.
+   * Test convenience: a login never set answers "write" (so any login can approve), the repository
+   * owner "admin". Apps (logins ending in "[bot]") cannot be collaborators: setting one throws.
+   */
+  setPermission(login: string, role: RepositoryRole): void;
   /** Every API answer (REST and GraphQL; not webhooks the stand-in sends) waits `ms` before it is sent, without holding the repository mutex. */
   setLatency(ms: number): void;
   /** Every request seen, in the order they were answered. */
