@@ -75,6 +75,43 @@ describe("GitHub stand-in parity: permissions, association lag, merge methods, t
     expect(anonymous.status).toBe(401);
   });
 
+  it("lagPullAssociations: the next requests for commits/{sha}/pulls answer [] (200), then the PR", async () => {
+    const merged = await gh.mergePullRequest({ files: { "scripts/lagged.ts": "1;\n" }, approvals: ["bob"] });
+    gh.lagPullAssociations(2);
+    // An unknown commit is still a 422 and does not use up the lag.
+    expect((await api("GET", `${repoPath()}/commits/${"f".repeat(40)}/pulls`)).status).toBe(422);
+    for (let i = 0; i < 2; i++) {
+      const lagging = await api("GET", `${repoPath()}/commits/${merged.after}/pulls`);
+      expect(lagging).toMatchObject({ status: 200, body: [] });
+    }
+    const settled = await api("GET", `${repoPath()}/commits/${merged.after}/pulls`);
+    expect(settled.body.map((pr: { number: number }) => pr.number)).toEqual([merged.number]);
+  });
+
+  it("git/trees?recursive stops at the entry limit with truncated: true; non-recursive listings are never cut", async () => {
+    await gh.commitFiles({ files: { "deep/a/1.txt": "1\n", "deep/a/2.txt": "2\n", "deep/b/3.txt": "3\n" } });
+    const tree = async (query: string) => (await api("GET", `${repoPath()}/git/trees/main${query}`)).body;
+    const full = await tree("?recursive=1");
+    expect(full.truncated).toBe(false);
+    expect(full.tree.length).toBeGreaterThan(5);
+
+    gh.setTreeEntryLimit(4);
+    for (const value of ["1", "0", "false"]) {
+      // GitHub: any value of `recursive` turns recursion on.
+      const cut = await tree(`?recursive=${value}`);
+      expect(cut).toMatchObject({ sha: full.sha, truncated: true });
+      expect(cut.tree).toEqual(full.tree.slice(0, 4));
+    }
+    gh.setTreeEntryLimit(1);
+    const top = await tree("");
+    expect(top.truncated).toBe(false);
+    expect(top.tree.length).toBeGreaterThan(1);
+    expect(top.tree.every((entry: { path: string }) => !entry.path.includes("/"))).toBe(true);
+
+    gh.setTreeEntryLimit(null);
+    expect(await tree("?recursive=1")).toEqual(full);
+  });
+
 });
 
 describe("GitHub stand-in parity: latency", () => {

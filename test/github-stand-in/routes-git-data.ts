@@ -40,6 +40,21 @@ function treeJson(state: StandInState, sha: string, entries: TreeEntry[]) {
   };
 }
 
+/** GitHub's limits on a recursive tree listing: 100,000 entries, 7 MB. */
+const MAX_TREE_ENTRIES = 100_000;
+const MAX_TREE_BYTES = 7 * 1024 * 1024;
+
+/** How many of a recursive listing's items fit in GitHub's limits and `limit` (the rest is cut, `truncated: true`). */
+function itemsWithinLimits(items: unknown[], limit: number | null): number {
+  const count = Math.min(items.length, limit ?? MAX_TREE_ENTRIES, MAX_TREE_ENTRIES);
+  let bytes = 0;
+  for (let i = 0; i < count; i++) {
+    bytes += Buffer.byteLength(JSON.stringify(items[i])) + 1;
+    if (bytes > MAX_TREE_BYTES) return i;
+  }
+  return count;
+}
+
 function isValidTreePath(path: string): boolean {
   return path.length > 0 && path.split("/").every((part) => part !== "" && part !== "." && part !== ".." && part !== ".git");
 }
@@ -94,9 +109,15 @@ export function registerGitDataRoutes(router: Router, state: StandInState): void
     requireRepo(state, ctx);
     const sha = await git.resolve(ctx.params.sha!, "tree");
     if (!sha) throw notFound(DOCS.getTree);
+    // Any value turns recursion on, "0" and "false" included, as GitHub documents.
     const recursive = ctx.query.has("recursive");
-    const entries = await git.lsTree(sha, { recursive, includeTrees: true });
-    return { status: 200, body: treeJson(state, sha, entries) };
+    const body = treeJson(state, sha, await git.lsTree(sha, { recursive, includeTrees: true }));
+    const kept = recursive ? itemsWithinLimits(body.tree, state.treeEntryLimit) : body.tree.length;
+    if (kept < body.tree.length) {
+      body.tree = body.tree.slice(0, kept);
+      body.truncated = true;
+    }
+    return { status: 200, body };
   });
 
   router.add("POST", "/repos/:owner/:repo/git/trees", "installation", async (ctx) => {

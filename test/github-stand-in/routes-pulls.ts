@@ -49,6 +49,11 @@ export function registerPullRoutes(router: Router, state: StandInState): void {
     requireRepo(state, ctx);
     const sha = await git.resolveCommit(ctx.params.sha!);
     if (!sha) throw new ApiError(422, `No commit found for SHA: ${ctx.params.sha}`, DOCS.commitPulls);
+    // Right after a merge GitHub has not associated the new commits yet.
+    if (state.pullAssociationLag > 0) {
+      state.pullAssociationLag--;
+      return paginate(ctx, []);
+    }
     state.pulls.all().forEach((pr) => refreshPull(state, pr));
     return paginate(
       ctx,

@@ -52,6 +52,8 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
       allowAutoMerge: options.allowAutoMerge ?? false,
       appId: undefined,
       collaborators: new Collaborators(owner),
+      pullAssociationLag: 0,
+      treeEntryLimit: null,
     };
     api.router = buildRouter(state);
     api.tokens = state.tokens;
@@ -136,6 +138,12 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
         state.protectedBranches.delete(branch);
       },
       setPermission: (login, role) => state.collaborators.set(login, role),
+      lagPullAssociations(times) {
+        state.pullAssociationLag = nonNegative("lagPullAssociations", times);
+      },
+      setTreeEntryLimit(limit) {
+        state.treeEntryLimit = limit === null ? null : nonNegative("setTreeEntryLimit", limit);
+      },
       setLatency(ms) {
         api.latencyMs = nonNegative("setLatency", ms, false);
       },

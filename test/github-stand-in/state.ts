@@ -31,6 +31,10 @@ export interface StandInState {
   appId: number | string | undefined;
   /** Who has which role on the repository. */
   collaborators: Collaborators;
+  /** How many more commits/{sha}/pulls requests answer `[]` (GitHub's association lag after a merge). */
+  pullAssociationLag: number;
+  /** A cap on recursive tree listings below GitHub's own (null: GitHub's only). */
+  treeEntryLimit: number | null;
 }
 
 /** "/repos/acme/widgets" under the API root. */

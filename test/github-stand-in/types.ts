@@ -237,6 +237,13 @@ export interface GitHubStandIn {
    * owner "admin". Apps (logins ending in "[bot]") cannot be collaborators: setting one throws.
    */
   setPermission(login: string, role: RepositoryRole): void;
+  /** The next `times` GET commits/{sha}/pulls answer `[]` (200), as GitHub does for a short while after a merge. */
+  lagPullAssociations(times: number): void;
+  /**
+   * GET git/trees/{sha}?recursive lists at most `limit` entries, then says `truncated: true`
+   * (null: only GitHub's own limits, 100,000 entries or 7 MB). Non-recursive listings are never cut.
+   */
+  setTreeEntryLimit(limit: number | null): void;
   /** Every API answer (REST and GraphQL; not webhooks the stand-in sends) waits `ms` before it is sent, without holding the repository mutex. */
   setLatency(ms: number): void;
   /** Every request seen, in the order they were answered. */
