@@ -88,6 +88,107 @@ describe("GitHub stand-in parity: permissions, association lag, merge methods, t
     expect(settled.body.map((pr: { number: number }) => pr.number)).toEqual([merged.number]);
   });
 
+  it("rebase merges replay each PR commit onto the base; merge_commit_sha is the last, every one lists the PR", async () => {
+    const before = await gh.head();
+    const merged = await gh.mergePullRequest({
+      files: { "scripts/r1.ts": "1;\n" },
+      commits: [{ "scripts/r2.ts": "2;\n" }, { "scripts/r1.ts": "1b;\n" }],
+      author: "alice",
+      approvals: ["bob"],
+      merge: "rebase",
+    });
+    expect(merged.before).toBe(before);
+    expect(await gh.head()).toBe(merged.after);
+
+    const record = gh.pullRequest(merged.number);
+    expect(record.commits).toHaveLength(3);
+    expect(record.commits.at(-1)).toBe(merged.headSha);
+    expect(record.rebasedCommits).toHaveLength(3);
+    expect(record.rebasedCommits.at(-1)).toBe(merged.after);
+    expect(record.rebasedCommits.some((sha) => record.commits.includes(sha))).toBe(false);
+    expect(record.mergeCommitSha).toBe(merged.after);
+
+    // A straight line on main: no merge commit; same messages, authors and changes as the PR's commits.
+    const history = (await gh.commits()).slice(0, 3).reverse();
+    expect(history.map((c) => c.sha)).toEqual(record.rebasedCommits);
+    expect(history[0]!.parents).toEqual([before]);
+    for (const [i, sha] of record.rebasedCommits.entries()) {
+      const [rebased, original] = await Promise.all(
+        [sha, record.commits[i]!].map(async (s) => (await api("GET", `${repoPath()}/git/commits/${s}`)).body),
+      );
+      expect(rebased.message).toBe(original.message);
+      expect(rebased.author).toEqual(original.author);
+      expect(rebased.committer).toMatchObject({ name: "alice", email: expect.stringContaining("+alice@") });
+      expect(rebased.tree.sha).toBe(original.tree.sha);
+    }
+
+    const pull = await api("GET", `${repoPath()}/pulls/${merged.number}`);
+    expect(pull.body).toMatchObject({ merged: true, merge_commit_sha: merged.after, head: { sha: merged.headSha }, commits: 3 });
+    for (const sha of [...record.rebasedCommits, merged.headSha]) {
+      const pulls = await api("GET", `${repoPath()}/commits/${sha}/pulls`);
+      expect(pulls.body.map((pr: { number: number; merge_commit_sha: string }) => [pr.number, pr.merge_commit_sha])).toEqual([
+        [merged.number, merged.after],
+      ]);
+    }
+    const files = await api("GET", `${repoPath()}/pulls/${merged.number}/files`);
+    expect(files.body.map((f: { filename: string }) => f.filename).sort()).toEqual(["scripts/r1.ts", "scripts/r2.ts"]);
+  });
+
+  it("a rebase merge onto a moved base applies each commit's own change on top of it", async () => {
+    const opened = await gh.openPullRequest({ files: { "scripts/moved-a.ts": "a;\n" }, author: "carol" });
+    await gh.pushToPullRequest(opened.number, { "scripts/moved-b.ts": "b;\n" });
+    const moved = await gh.commitFiles({ files: { "docs/elsewhere.md": "main moved\n" } });
+    const { before, after } = await gh.mergeOpenPullRequest(opened.number, { merge: "rebase" });
+    expect(before).toBe(moved);
+    const [tip, first] = await gh.commits();
+    expect(tip!.sha).toBe(after);
+    expect(first!.parents).toEqual([moved]);
+    expect(await gh.listFiles(after, "scripts")).toEqual(expect.arrayContaining(["scripts/moved-a.ts", "scripts/moved-b.ts"]));
+    expect(await gh.readFile(after, "docs/elsewhere.md")).toBe("main moved\n");
+    expect(await gh.listFiles(first!.sha, "scripts")).not.toContain("scripts/moved-b.ts");
+
+    // A commit that no longer applies is refused and main does not move.
+    const conflicting = await gh.openPullRequest({ files: { "docs/elsewhere.md": "theirs\n" } });
+    await gh.commitFiles({ files: { "docs/elsewhere.md": "ours\n" } });
+    const tipBefore = await gh.head();
+    await expect(gh.mergeOpenPullRequest(conflicting.number, { merge: "rebase" })).rejects.toThrow(/does not apply cleanly/);
+    expect(await gh.head()).toBe(tipBefore);
+  });
+
+  it("mergeCommitFiles: an evil merge whose own changes are in neither parent nor in the PR's files", async () => {
+    const merged = await gh.mergePullRequest({
+      files: { "scripts/innocent.ts": "1;\n" },
+      approvals: ["bob"],
+      mergeCommitFiles: { "scripts/smuggled.ts": "rm -rf\n", "README.md": null },
+    });
+    const [tip] = await gh.commits();
+    expect(tip).toMatchObject({ sha: merged.after, parents: [merged.before, merged.headSha] });
+    expect(await gh.readFile(merged.after, "scripts/smuggled.ts")).toBe("rm -rf\n");
+    expect(await gh.readFile(merged.after, "scripts/innocent.ts")).toBe("1;\n");
+    expect(await gh.readFile(merged.after, "README.md")).toBeUndefined();
+    for (const parent of [merged.before, merged.headSha]) {
+      expect(await gh.readFile(parent, "scripts/smuggled.ts")).toBeUndefined();
+      expect(await gh.readFile(parent, "README.md")).toBeDefined();
+    }
+    const files = await api("GET", `${repoPath()}/pulls/${merged.number}/files`);
+    expect(files.body.map((f: { filename: string }) => f.filename)).toEqual(["scripts/innocent.ts"]);
+    const compare = await api("GET", `${repoPath()}/compare/${merged.before}...${merged.after}`);
+    expect(compare.body.files.map((f: { filename: string; status: string }) => [f.filename, f.status]).sort()).toEqual([
+      ["README.md", "removed"],
+      ["scripts/innocent.ts", "added"],
+      ["scripts/smuggled.ts", "added"],
+    ]);
+
+    // Only a merge commit can carry its own changes; nothing is committed when asked otherwise.
+    const tipBefore = await gh.head();
+    for (const merge of ["squash", "rebase"] as const) {
+      await expect(
+        gh.mergePullRequest({ files: { "scripts/x.ts": "x\n" }, merge, mergeCommitFiles: { "y.ts": "y\n" } }),
+      ).rejects.toThrow(/mergeCommitFiles needs merge "merge"/);
+    }
+    expect(await gh.head()).toBe(tipBefore);
+  });
+
   it("git/trees?recursive stops at the entry limit with truncated: true; non-recursive listings are never cut", async () => {
     await gh.commitFiles({ files: { "deep/a/1.txt": "1\n", "deep/a/2.txt": "2\n", "deep/b/3.txt": "3\n" } });
     const tree = async (query: string) => (await api("GET", `${repoPath()}/git/trees/main${query}`)).body;

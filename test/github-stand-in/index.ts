@@ -15,6 +15,7 @@ export type {
   GitHubStandIn,
   IssueCommentSummary,
   MergedPullRequest,
+  MergeMethod,
   MergeOpenPullRequestOptions,
   MergePullRequestOptions,
   OpenedPullRequest,

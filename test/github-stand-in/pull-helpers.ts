@@ -1,23 +1,17 @@
 import { commitOnBranch, DEFAULT_AUTHOR } from "./commit-files.js";
 import { isoSeconds } from "./git-parse.js";
-import type { GitIdentity } from "./git-repo.js";
 import type { PullRequestRecord, ReviewRecord } from "./pull-requests.js";
 import type { StandInState } from "./state.js";
 import type {
   FileContent,
-  MergedPullRequest,
-  MergeOpenPullRequestOptions,
   MergePullRequestOptions,
   OpenedPullRequest,
   OpenPullRequestOptions,
 } from "./types.js";
-import { gitIdentityFor, userId } from "./users.js";
-
-/** The committer GitHub records on merge and squash commits made in the web UI. */
-const GITHUB_COMMITTER: GitIdentity = { name: "GitHub", email: "noreply@github.com" };
+import { userId } from "./users.js";
 
 /**
- * The helpers behind openPullRequest / pushToPullRequest / mergeOpenPullRequest / mergePullRequest:
+ * The helpers behind openPullRequest / pushToPullRequest (and, with merge-pull.ts, mergePullRequest):
  * what humans do in the web UI, so branch protection never applies. Callers hold the mutex.
  */
 
@@ -55,6 +49,7 @@ export function newPullRecord(
     updatedAt: now,
     mergedAt: null,
     commits: o.commits,
+    rebasedCommits: [],
     reviews: [],
     autoMerge: null,
   };
@@ -75,10 +70,10 @@ function reviewRecords(
   }));
 }
 
-/** Commits the files on the head branch and builds (without storing) the open PR. */
-async function preparePull(
+/** Commits the files (one commit, then one per `commits` element) on the head branch and builds (without storing) the open PR. */
+export async function preparePull(
   state: StandInState,
-  o: OpenPullRequestOptions & { reviews?: MergePullRequestOptions["reviews"] },
+  o: OpenPullRequestOptions & Pick<MergePullRequestOptions, "reviews" | "commits">,
 ): Promise<PullRequestRecord> {
   const git = state.git;
   const baseRef = `refs/heads/${state.defaultBranch}`;
@@ -87,62 +82,18 @@ async function preparePull(
   const number = state.pulls.nextNumber();
   const author = o.author ?? DEFAULT_AUTHOR;
   const headRef = o.head ?? `pr-${number}`;
-  const title = o.title ?? `Update ${Object.keys(o.files).join(", ")}`;
-  const headSha = await commitOnBranch(state, { branch: headRef, files: o.files, message: title, author });
+  // `files` is the first commit, unless it is empty and `commits` carry the changes.
+  const changes = o.commits?.length && Object.keys(o.files).length === 0 ? o.commits : [o.files, ...(o.commits ?? [])];
+  const title = o.title ?? `Update ${[...new Set(changes.flatMap((files) => Object.keys(files)))].join(", ")}`;
+  let headSha = baseSha;
+  for (const [i, files] of changes.entries()) {
+    headSha = await commitOnBranch(state, { branch: headRef, files, message: i === 0 ? title : undefined, author });
+  }
   const commits = await git.revList(headSha, [baseSha], { reverse: true });
   const record = newPullRecord(state, { number, title, user: author, headRef, headSha, baseSha, commits });
   const specs = o.reviews ?? (o.approvals ?? []).map((login) => ({ user: login, state: "APPROVED" as const }));
   record.reviews = reviewRecords(state, specs, headSha);
   return record;
-}
-
-/** Merges `pr` into its base branch with a merge or squash commit and marks it merged. */
-async function mergeRecord(state: StandInState, pr: PullRequestRecord, method: "merge" | "squash" | undefined) {
-  const git = state.git;
-  const baseRef = `refs/heads/${pr.baseRef}`;
-  const before = await git.readRef(baseRef);
-  if (!before) throw new Error(`merge pull request #${pr.number}: ${baseRef} does not exist`);
-  const merged = await git.mergeTrees(before, pr.headSha);
-  if (!merged.clean) throw new Error(`merge pull request #${pr.number}: ${pr.headRef} does not merge cleanly into ${pr.baseRef}`);
-  const prCommits = await git.revList(pr.headSha, [before], { reverse: true });
-  const squash = method === "squash";
-  let message: string;
-  if (squash) {
-    const messages = (await git.readCommits(prCommits)).map((commit) => `* ${commit.message}`);
-    message = `${pr.title} (#${pr.number})` + (messages.length > 1 ? `\n\n${messages.join("\n\n")}` : "");
-  } else {
-    message = `Merge pull request #${pr.number} from ${state.owner}/${pr.headRef}\n\n${pr.title}`;
-  }
-  const after = await git.commitTree({
-    tree: merged.tree,
-    parents: squash ? [before] : [before, pr.headSha],
-    message,
-    author: gitIdentityFor(pr.user),
-    committer: GITHUB_COMMITTER,
-  });
-  if (!(await git.updateRef(baseRef, after, before))) throw new Error(`merge pull request: ${baseRef} moved concurrently`);
-  const now = isoSeconds();
-  Object.assign(pr, {
-    state: "closed",
-    baseSha: before,
-    mergeCommitSha: after,
-    mergedBy: pr.user,
-    mergedAt: now,
-    updatedAt: now,
-    commits: prCommits,
-  } satisfies Partial<PullRequestRecord>);
-  return { before, after };
-}
-
-export async function mergePull(state: StandInState, o: MergePullRequestOptions): Promise<MergedPullRequest> {
-  const pr = await preparePull(state, o);
-  try {
-    const { before, after } = await mergeRecord(state, pr, o.merge);
-    return { number: pr.number, before, after, headSha: pr.headSha };
-  } finally {
-    // Recorded only once merged, as before: a failed merge leaves no PR behind.
-    if (pr.mergedAt !== null) state.pulls.add(pr);
-  }
 }
 
 export async function openPull(state: StandInState, o: OpenPullRequestOptions): Promise<OpenedPullRequest> {
@@ -173,7 +124,7 @@ export function refreshPull(state: StandInState, pr: PullRequestRecord): PullReq
   return pr;
 }
 
-function openRecord(state: StandInState, number: number, what: string): PullRequestRecord {
+export function openRecord(state: StandInState, number: number, what: string): PullRequestRecord {
   const pr = state.pulls.get(number);
   if (!pr) throw new Error(`${what}: no pull request #${number}`);
   if (pr.state !== "open") throw new Error(`${what}: pull request #${number} is not open`);
@@ -192,14 +143,4 @@ export async function pushToPull(state: StandInState, number: number, files: Rec
     updatedAt: isoSeconds(),
   } satisfies Partial<PullRequestRecord>);
   return headSha;
-}
-
-export async function mergeOpenPull(
-  state: StandInState,
-  number: number,
-  o: MergeOpenPullRequestOptions = {},
-): Promise<{ before: string; after: string }> {
-  // The head branch may have moved through the API (e.g. the app pushed to it).
-  const pr = refreshPull(state, openRecord(state, number, "mergeOpenPullRequest"));
-  return mergeRecord(state, pr, o.merge);
 }

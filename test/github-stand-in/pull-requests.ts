@@ -39,6 +39,8 @@ export interface PullRequestRecord {
   mergedAt: string | null;
   /** The PR's own commits (head branch minus base), oldest first. */
   commits: string[];
+  /** A rebase merge's new commits on the base, oldest first (the last is mergeCommitSha); empty otherwise. */
+  rebasedCommits: string[];
   reviews: ReviewRecord[];
   autoMerge: AutoMergeRecord | null;
 }
@@ -69,8 +71,10 @@ export class PullRequestStore {
     return [...this.pulls.values()].sort((a, b) => b.number - a.number);
   }
 
-  /** PRs "associated with" a commit the way GitHub's commits/:sha/pulls sees it, newest first. */
+  /** PRs a commit belongs to (merge, squash or rebased commit, head or own commit), newest first. */
   associatedWith(sha: string): PullRequestRecord[] {
-    return this.all().filter((pr) => pr.mergeCommitSha === sha || pr.headSha === sha || pr.commits.includes(sha));
+    return this.all().filter(
+      (pr) => pr.mergeCommitSha === sha || pr.headSha === sha || pr.commits.includes(sha) || pr.rebasedCommits.includes(sha),
+    );
   }
 }

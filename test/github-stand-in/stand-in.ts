@@ -9,7 +9,8 @@ import { buildCheckRunPayload, buildPullRequestPayload } from "./event-payloads.
 import { GitRepo } from "./git-repo.js";
 import { IssueCommentStore } from "./issue-comments.js";
 import { Mutex } from "./mutex.js";
-import { mergeOpenPull, mergePull, openPull, pushToPull, refreshPull } from "./pull-helpers.js";
+import { mergeOpenPull, mergePull } from "./merge-pull.js";
+import { openPull, pushToPull, refreshPull } from "./pull-helpers.js";
 import { PullRequestStore } from "./pull-requests.js";
 import { buildPushPayload } from "./push-payload.js";
 import { buildRouter } from "./routes.js";

@@ -18,6 +18,8 @@ export interface StandInOptions {
 /** A repository role: the five base roles plus "none" (no access). */
 export type RepositoryRole = "admin" | "maintain" | "write" | "triage" | "read" | "none";
 
+/** How a pull request lands on its base, as GitHub's three merge buttons do it. */
+export type MergeMethod = "merge" | "squash" | "rebase";
 
 /**
  * What `commitFiles` / `mergePullRequest` put at a path:
@@ -40,16 +42,26 @@ export interface CommitFilesOptions {
 }
 
 export interface MergePullRequestOptions {
-  /** path → content (see FileContent); `null` deletes the path. */
+  /** path → content (see FileContent); `null` deletes the path. One commit (skipped when empty and `commits` is given). */
   files: Record<string, FileContent>;
+  /** Further commits on the head branch, one per element, in order, after `files`' commit. */
+  commits?: Record<string, FileContent>[];
   title?: string;
   /** Login of the PR author (default "octocat"); also the one who merges. */
   author?: string;
   /** Logins that approve the head commit (used when `reviews` is not given). */
   approvals?: string[];
   reviews?: { user: string; state: ReviewState; commitId?: string }[];
-  /** "merge" (default): a real two-parent merge commit; "squash": one commit on the base. */
-  merge?: "merge" | "squash";
+  /**
+   * "merge" (default): a real two-parent merge commit; "squash": one commit on the base;
+   * "rebase": each PR commit replayed onto the base (new commits, committed by the merger).
+   */
+  merge?: MergeMethod;
+  /**
+   * merge "merge" only: changes the merge commit itself makes on top of the real merge result, so
+   * they are in neither parent nor in the PR's files (`git merge --no-commit`, edit, commit, push).
+   */
+  mergeCommitFiles?: Record<string, FileContent>;
   /** Head branch name (default "pr-<number>"). */
   head?: string;
 }
@@ -58,7 +70,7 @@ export interface MergedPullRequest {
   number: number;
   /** Default branch tip before the merge. */
   before: string;
-  /** Default branch tip after the merge (the merge or squash commit). */
+  /** Default branch tip after the merge (the merge or squash commit, or the last rebased commit). */
   after: string;
   /** The PR's head commit. */
   headSha: string;
@@ -86,8 +98,10 @@ export interface OpenedPullRequest {
 }
 
 export interface MergeOpenPullRequestOptions {
-  /** "merge" (default): a real two-parent merge commit; "squash": one commit on the base. */
-  merge?: "merge" | "squash";
+  /** As for mergePullRequest: "merge" (default), "squash" or "rebase". */
+  merge?: MergeMethod;
+  /** As for mergePullRequest: extra changes in the merge commit itself (merge "merge" only). */
+  mergeCommitFiles?: Record<string, FileContent>;
 }
 
 export interface PullRequestPayloadRequest {
@@ -199,8 +213,9 @@ export interface GitHubStandIn {
   /** Direct commit on a branch (creates the branch from the default branch if missing). null content deletes. Returns the new sha. */
   commitFiles(o: CommitFilesOptions): Promise<string>;
   /**
-   * Simulates a PR: commits `files` on branch `head` (from the current default-branch tip), records the PR
-   * and its reviews, then merges into the default branch with a real merge commit or a squash commit.
+   * Simulates a PR: commits `files` (then each of `commits`) on branch `head` (from the current default-branch
+   * tip), records the PR and its reviews, then merges into the default branch with a real merge commit, a squash
+   * commit or rebased commits.
    */
   mergePullRequest(o: MergePullRequestOptions): Promise<MergedPullRequest>;
   head(branch?: string): Promise<string>;
