@@ -7,6 +7,15 @@ import { client, type Api } from "./test-client.js";
  * docs.github.com documents: response shapes, status codes, caps, pagination, merge methods.
  */
 
+/** rel → page number of a Link header. */
+function links(header: string | null): Record<string, number> {
+  const found: Record<string, number> = {};
+  for (const [, url, rel] of (header ?? "").matchAll(/<([^>]+)>; rel="(\w+)"/g)) {
+    found[rel!] = Number(new URL(url!).searchParams.get("page"));
+  }
+  return found;
+}
+
 describe("GitHub stand-in parity: permissions, association lag, merge methods, trees", () => {
   let gh: GitHubStandIn;
   let api: Api;
@@ -213,6 +222,24 @@ describe("GitHub stand-in parity: permissions, association lag, merge methods, t
     expect(await tree("?recursive=1")).toEqual(full);
   });
 
+  it("POST git/trees refuses to delete a path that is not there (422), in an existing folder or without base_tree", async () => {
+    const base = (await api("GET", `${repoPath()}/git/commits/${await gh.head()}`)).body.tree.sha as string;
+    for (const body of [
+      { base_tree: base, tree: [{ path: "scripts/not-there.ts", mode: "100644", type: "blob", sha: null }] },
+      { base_tree: base, tree: [{ path: "nowhere/not-there.ts", mode: "100644", type: "blob", sha: null }] },
+      { tree: [{ path: "README.md", mode: "100644", type: "blob", sha: null }] },
+    ]) {
+      const refused = await api("POST", `${repoPath()}/git/trees`, body);
+      expect(refused.status).toBe(422);
+      expect(refused.body).toMatchObject({ message: expect.any(String), documentation_url: expect.any(String) });
+    }
+    const deleted = await api("POST", `${repoPath()}/git/trees`, {
+      base_tree: base,
+      tree: [{ path: "scripts/.gitkeep", mode: "100644", type: "blob", sha: null }],
+    });
+    expect(deleted.status).toBe(201);
+    expect(JSON.stringify(deleted.body.tree)).not.toContain(".gitkeep");
+  });
 });
 
 describe("GitHub stand-in parity: latency", () => {
@@ -265,3 +292,135 @@ describe("GitHub stand-in parity: latency", () => {
   });
 });
 
+describe("GitHub stand-in parity: pagination and caps of list endpoints", () => {
+  let gh: GitHubStandIn;
+  let api: Api;
+  const repoPath = () => `/repos/${gh.owner}/${gh.repo}`;
+
+  /** Follows rel="next" from `path?per_page=1` and returns every page's items. */
+  async function walk(path: string, items: (body: any) => unknown[] = (body) => body): Promise<unknown[]> {
+    const all: unknown[] = [];
+    let page = 1;
+    for (;;) {
+      const got = await api("GET", `${path}${path.includes("?") ? "&" : "?"}per_page=1&page=${page}`);
+      expect(got.status).toBe(200);
+      expect(items(got.body).length).toBeLessThanOrEqual(1);
+      all.push(...items(got.body));
+      const rels = links(got.headers.get("link"));
+      if (page > 1) expect(rels).toMatchObject({ prev: page - 1, first: 1 });
+      if (!rels.next) return all;
+      expect(rels.next).toBe(page + 1);
+      page = rels.next;
+    }
+  }
+
+  beforeAll(async () => {
+    gh = await startGitHubStandIn();
+    api = await client(gh);
+  });
+  afterAll(async () => {
+    await gh.close();
+  });
+
+  it("reviews, PR files, pulls, commit→pulls, issue comments and check runs page with per_page and Link", async () => {
+    const merged = await gh.mergePullRequest({
+      files: { "scripts/p1.ts": "1\n", "scripts/p2.ts": "2\n", "scripts/p3.ts": "3\n" },
+      reviews: [
+        { user: "a", state: "COMMENTED" },
+        { user: "b", state: "CHANGES_REQUESTED" },
+        { user: "c", state: "APPROVED" },
+      ],
+    });
+    const reviews = await walk(`${repoPath()}/pulls/${merged.number}/reviews`);
+    expect(reviews.map((r: any) => r.user.login)).toEqual(["a", "b", "c"]);
+    const files = await walk(`${repoPath()}/pulls/${merged.number}/files`);
+    expect(files.map((f: any) => f.filename)).toEqual(["scripts/p1.ts", "scripts/p2.ts", "scripts/p3.ts"]);
+
+    // Two open PRs on one head commit (two branches), so commit→pulls has two.
+    const head = await gh.commitFiles({ branch: "shared-1", files: { "scripts/shared.ts": "s\n" } });
+    await api("POST", `${repoPath()}/git/refs`, { ref: "refs/heads/shared-2", sha: head });
+    const one = await api("POST", `${repoPath()}/pulls`, { title: "one", head: "shared-1", base: "main" });
+    const two = await api("POST", `${repoPath()}/pulls`, { title: "two", head: "shared-2", base: "main" });
+    const associated = await walk(`${repoPath()}/commits/${head}/pulls`);
+    expect(associated.map((pr: any) => pr.number)).toEqual([two.body.number, one.body.number]);
+    const open = await walk(`${repoPath()}/pulls`);
+    expect(open.map((pr: any) => pr.number)).toEqual([two.body.number, one.body.number]);
+    const all = await walk(`${repoPath()}/pulls?state=all&direction=asc`);
+    expect(all.map((pr: any) => pr.number)).toEqual([merged.number, one.body.number, two.body.number]);
+    // head filters only as "owner:branch"; a bare branch name is ignored, as on GitHub.
+    expect((await api("GET", `${repoPath()}/pulls?head=${gh.owner}:shared-1`)).body.map((pr: any) => pr.number)).toEqual([one.body.number]);
+    expect((await api("GET", `${repoPath()}/pulls?head=shared-1`)).body).toHaveLength(2);
+    expect((await api("GET", `${repoPath()}/pulls?head=someone-else:shared-1`)).body).toEqual([]);
+
+    for (const body of ["c1", "c2", "c3"]) await api("POST", `${repoPath()}/issues/${one.body.number}/comments`, { body });
+    const comments = await walk(`${repoPath()}/issues/${one.body.number}/comments`);
+    expect(comments.map((c: any) => c.body)).toEqual(["c1", "c2", "c3"]);
+
+    for (const name of ["x", "y", "z"]) await api("POST", `${repoPath()}/check-runs`, { name, head_sha: head });
+    const first = await api("GET", `${repoPath()}/commits/${head}/check-runs?per_page=1`);
+    expect(first.body).toMatchObject({ total_count: 3, check_runs: [expect.objectContaining({ name: "z" })] });
+    expect(links(first.headers.get("link"))).toEqual({ next: 2, last: 3 });
+    const runs = await walk(`${repoPath()}/commits/${head}/check-runs`, (body) => body.check_runs);
+    expect(runs.map((run: any) => run.name)).toEqual(["z", "y", "x"]);
+  });
+
+  it("per_page defaults to 30 and is capped at 100", async () => {
+    const { number } = await gh.openPullRequest({ files: { "scripts/chatty.ts": "1\n" } });
+    for (let i = 0; i < 101; i++) await api("POST", `${repoPath()}/issues/${number}/comments`, { body: `c${i}` });
+    const path = `${repoPath()}/issues/${number}/comments`;
+    const byDefault = await api("GET", path);
+    expect(byDefault.body).toHaveLength(30);
+    expect(links(byDefault.headers.get("link"))).toEqual({ next: 2, last: 4 });
+    const capped = await api("GET", `${path}?per_page=500`);
+    expect(capped.body).toHaveLength(100);
+    expect(capped.headers.get("link")).toContain("per_page=100");
+    expect(links(capped.headers.get("link"))).toEqual({ next: 2, last: 2 });
+    const last = await api("GET", `${path}?per_page=100&page=2`);
+    expect(last.body.map((c: any) => c.body)).toEqual(["c100"]);
+    expect(links(last.headers.get("link"))).toEqual({ prev: 1, first: 1 });
+  });
+
+  it("compare: unpaged, the last 250 commits; paged, every commit", async () => {
+    // A chain of 251 commits on main's tree, made through the API (cheaper than 251 branch commits).
+    const base = await gh.head();
+    const tree = (await api("GET", `${repoPath()}/git/commits/${base}`)).body.tree.sha as string;
+    let tip = base;
+    for (let i = 0; i < 251; i++) {
+      tip = (await api("POST", `${repoPath()}/git/commits`, { message: `step ${i}`, tree, parents: [tip] })).body.sha;
+    }
+    const unpaged = await api("GET", `${repoPath()}/compare/${base}...${tip}`);
+    expect(unpaged.body).toMatchObject({ status: "ahead", ahead_by: 251, total_commits: 251, files: [] });
+    expect(unpaged.body.commits).toHaveLength(250);
+    expect(unpaged.body.commits[0].commit.message).toBe("step 1");
+    expect(unpaged.body.commits.at(-1).sha).toBe(tip);
+    expect(unpaged.headers.get("link")).toBeNull();
+
+    const page1 = await api("GET", `${repoPath()}/compare/${base}...${tip}?per_page=100`);
+    expect(page1.body.commits).toHaveLength(100);
+    expect(page1.body.commits[0].commit.message).toBe("step 0");
+    expect(links(page1.headers.get("link"))).toEqual({ next: 2, last: 3 });
+    const page3 = await api("GET", `${repoPath()}/compare/${base}...${tip}?per_page=100&page=3`);
+    expect(page3.body).toMatchObject({ total_commits: 251 });
+    expect(page3.body.commits).toHaveLength(51);
+    expect(page3.body.commits.at(-1).sha).toBe(tip);
+  });
+
+  it("compare lists at most 300 files, when paged on page 1 only; PR files stop at 3000", async () => {
+    const bulk = Object.fromEntries(Array.from({ length: 3001 }, (_, i) => [`bulk/f${String(i).padStart(4, "0")}.txt`, `${i}\n`]));
+    const merged = await gh.mergePullRequest({ files: bulk });
+    const compare = `${repoPath()}/compare/${merged.before}...${merged.after}`;
+    expect((await api("GET", compare)).body.files).toHaveLength(300);
+    const page1 = await api("GET", `${compare}?per_page=1`);
+    expect(page1.body.commits.map((c: { sha: string }) => c.sha)).toEqual([merged.headSha]);
+    expect(page1.body.files).toHaveLength(300);
+    const page2 = await api("GET", `${compare}?per_page=1&page=2`);
+    expect(page2.body.commits.map((c: { sha: string }) => c.sha)).toEqual([merged.after]);
+    expect(page2.body.files).toBeUndefined();
+
+    const files = `${repoPath()}/pulls/${merged.number}/files`;
+    const first = await api("GET", `${files}?per_page=100`);
+    expect(links(first.headers.get("link"))).toEqual({ next: 2, last: 30 });
+    expect((await api("GET", `${files}?per_page=100&page=30`)).body).toHaveLength(100);
+    expect((await api("GET", `${files}?per_page=100&page=31`)).body).toEqual([]);
+  });
+});

@@ -1,12 +1,17 @@
 import type { RouteContext, RouteResult } from "./router.js";
 
+/** The 1-based `page` a request asks for (1 when absent or nonsense). */
+export function requestedPage(ctx: RouteContext): number {
+  return Math.max(1, Math.floor(Number(ctx.query.get("page")) || 1));
+}
+
 /**
  * GitHub-style pagination: `per_page` (default 30, max 100) and `page` (1-based) query parameters,
  * with a `Link` header carrying rel="prev"/"next"/"last"/"first" as applicable.
  */
 export function paginate<T>(ctx: RouteContext, items: T[]): RouteResult {
   const perPage = Math.min(100, Math.max(1, Number(ctx.query.get("per_page")) || 30));
-  const page = Math.max(1, Math.floor(Number(ctx.query.get("page")) || 1));
+  const page = requestedPage(ctx);
   const lastPage = Math.max(1, Math.ceil(items.length / perPage));
   const body = items.slice((page - 1) * perPage, page * perPage);
 

@@ -65,7 +65,8 @@ export function registerPullRoutes(router: Router, state: StandInState): void {
     requireRepo(state, ctx);
     const wanted = ctx.query.get("state") ?? "open";
     if (!["open", "closed", "all"].includes(wanted)) throw notA("state", wanted, "a member of enum", DOCS.listPulls);
-    const head = ctx.query.get("head");
+    // GitHub filters on head only in its documented "owner:branch" form and silently ignores a bare branch name.
+    const head = ctx.query.get("head")?.includes(":") ? ctx.query.get("head") : null;
     const headBranch = head === null ? undefined : branchOf(head);
     const base = ctx.query.get("base");
     const pulls = state.pulls

@@ -1,5 +1,5 @@
 import { ApiError, notFound } from "./api-error.js";
-import { paginate } from "./paginate.js";
+import { paginate, requestedPage } from "./paginate.js";
 import type { Router } from "./router.js";
 import { DOCS, requireRepo } from "./route-helpers.js";
 import { diffFile, repository, restCommit } from "./shapes.js";
@@ -37,11 +37,14 @@ export function registerRepoRoutes(router: Router, state: StandInState): void {
 
     const [baseCommit, mergeBaseCommit] = await git.readCommits([base, mergeBase]);
     const paged = ctx.query.has("per_page") || ctx.query.has("page");
-    // Paged: only the page's commits are read (a long history stays cheap to compare).
+    // Paged: only the page's commits are read (a long history stays cheap to compare). Unpaged:
+    // at most 250, "the last commit in the list is the most recent of the entire comparison".
     const page = paged ? paginate(ctx, aheadShas) : undefined;
-    const commitShas = page ? (page.body as string[]) : aheadShas.slice(0, 250);
+    const commitShas = page ? (page.body as string[]) : aheadShas.slice(-250);
     const commits = (await git.readCommits(commitShas)).map((commit) => restCommit(state, commit));
-    const files = (await git.diff(mergeBase, head)).slice(0, 300).map((entry) => diffFile(state, entry, head));
+    // At most 300 files, and when paged only on page 1.
+    const withFiles = !paged || requestedPage(ctx) === 1;
+    const files = withFiles ? (await git.diff(mergeBase, head)).slice(0, 300).map((entry) => diffFile(state, entry, head)) : undefined;
     const html = `${repoHtmlUrl(state)}/compare/${basehead}`;
     const body = {
       url: `${repoApiUrl(state)}/compare/${basehead}`,
@@ -56,7 +59,7 @@ export function registerRepoRoutes(router: Router, state: StandInState): void {
       behind_by: behindBy,
       total_commits: aheadBy,
       commits,
-      files,
+      ...(files ? { files } : {}),
     };
     return { status: 200, body, headers: page?.headers };
   });
