@@ -4,7 +4,8 @@ import { readFile, symlink, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { startHarness, type Harness } from "../test/e2e/harness.js";
+import { startHarness, WEBHOOK_SECRET, type Harness } from "../test/e2e/harness.js";
+import { sendWebhook } from "../test/github-stand-in/index.js";
 
 /** The repository root: the nearest folder above this file whose package.json is chorebot's (outside node_modules too). */
 export const ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
@@ -130,6 +131,18 @@ export async function resetPeak(pid: number): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Delivers the push of a merge, the clock started only once its payload is built: the
+ * stand-in reads git synchronously to build it (tens of ms), which is not chorebot's time.
+ */
+export async function deliverPushTimed(h: Harness, merged: { before: string; after: string }): Promise<number> {
+  const payload = h.gh.pushPayload({ before: merged.before, after: merged.after });
+  const sent = now();
+  const delivery = await sendWebhook({ url: h.webhookUrl, secret: WEBHOOK_SECRET, event: "push", payload });
+  if (delivery.status >= 300) throw new Error(`webhook answered ${delivery.status}: ${delivery.body}`);
+  return sent;
 }
 
 // Harnesses still open, closed on Ctrl-C so nothing (redis-server, chorebot) outlives the run.

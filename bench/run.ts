@@ -16,6 +16,7 @@ const settings = {
   bundleRuns: envInt("BENCH_BUNDLE_RUNS", 20),
   throughputScripts: N,
   latencyRuns: envInt("BENCH_RUNS", 50),
+  githubLatencyMs: envInt("BENCH_GITHUB_LATENCY_MS", 0),
   memoryMiB: envInt("BENCH_MEMORY_MB", 500),
   // Three more merges (1, 2 and 4 workers) of the same size as the throughput merge.
   scaleScripts: envInt("BENCH_SCALE_SCRIPTS", N),
@@ -24,7 +25,7 @@ const settings = {
 const benches: Record<string, () => Promise<object>> = {
   bundling: () => bundlingBench(settings.bundleRuns),
   throughput: () => throughputBench(settings.throughputScripts, settings.merges),
-  latency: () => latencyBench(settings.latencyRuns),
+  latency: () => latencyBench(settings.latencyRuns, settings.githubLatencyMs),
   memory: () => memoryBench(settings.memoryMiB),
   scale: () => scaleBench(settings.scaleScripts, settings.merges),
 };

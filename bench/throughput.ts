@@ -2,7 +2,7 @@ import { Job } from "bullmq";
 import type { CleanupResult } from "../src/pipeline/job-data.js";
 import { runIdFor } from "../src/pipeline/run-id.js";
 import type { Harness } from "../test/e2e/harness.js";
-import { log, median, round, sleep, spawnRate, verdict, withHarness } from "./lib.js";
+import { deliverPushTimed, log, median, round, sleep, spawnRate, verdict, withHarness } from "./lib.js";
 
 const WORKER_CONCURRENCY = 2;
 const TARGET_RATIO = 0.7;
@@ -24,9 +24,7 @@ async function oneMerge(h: Harness, n: number, name = "noop") {
   const runIds = Object.keys(files).map((path) => runIdFor({ owner: h.gh.owner, repo: h.gh.repo, commit: merged.after, path }));
 
   const before = await finishedCleanups(h);
-  const delivered = Date.now();
-  const delivery = await h.deliverPush(merged.before, merged.after);
-  if (delivery.status >= 300) throw new Error(`webhook answered ${delivery.status}: ${delivery.body}`);
+  const delivered = await deliverPushTimed(h, merged);
   const deadline = delivered + DEADLINE_MS;
   for (;;) {
     if ((await finishedCleanups(h)) >= before + n || Date.now() > deadline) break;

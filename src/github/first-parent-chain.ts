@@ -10,8 +10,25 @@ export interface RangeCommit {
   madeByGitHub: boolean;
 }
 
+const GITHUB_COMMITTER = "noreply@github.com";
+
+/**
+ * The commits the default branch went through from `before` to `after` (see firstParentChain).
+ * A push of one merge, squash or commit, the usual case, costs one small request; longer
+ * pushes are listed through the compare API.
+ */
+export async function pushedChain(
+  octokit: GitHubClient,
+  push: { owner: string; repo: string; before: string; after: string },
+): Promise<RangeCommit[] | null> {
+  const { data } = await octokit.rest.git.getCommit({ owner: push.owner, repo: push.repo, commit_sha: push.after });
+  const head = { sha: data.sha, parents: data.parents.map((parent) => parent.sha), madeByGitHub: data.committer.email === GITHUB_COMMITTER };
+  if (head.parents[0] === push.before) return [head];
+  return firstParentChain(await listRangeCommits(octokit, push), push.before, push.after);
+}
+
 /** Every commit in `before...after`, across all pages of the compare API (its commit list has no cap when paged). */
-export async function listRangeCommits(
+async function listRangeCommits(
   octokit: GitHubClient,
   push: { owner: string; repo: string; before: string; after: string },
 ): Promise<RangeCommit[]> {
@@ -32,7 +49,7 @@ export async function listRangeCommits(
     data.commits.map((commit) => ({
       sha: commit.sha,
       parents: commit.parents.map((parent) => parent.sha),
-      madeByGitHub: commit.commit.committer?.email === "noreply@github.com",
+      madeByGitHub: commit.commit.committer?.email === GITHUB_COMMITTER,
     })),
   );
 }

@@ -2,7 +2,7 @@ import type { FlowProducer, Job } from "bullmq";
 import type { MergedPush } from "../github/handle-push.js";
 import { addedScripts } from "../github/added-scripts.js";
 import { attributeScripts, type Attribution } from "../github/attribute-scripts.js";
-import { firstParentChain, listRangeCommits } from "../github/first-parent-chain.js";
+import { pushedChain, type RangeCommit } from "../github/first-parent-chain.js";
 import { listFolderAtCommit } from "../github/list-folder-at-commit.js";
 import { associationLookup, findMergedPullRequests, type AssociationLookup } from "../github/merged-pull-requests.js";
 import type { GitHubClient } from "../github/octokit.js";
@@ -34,11 +34,16 @@ export function discoverStep(deps: DiscoverDeps) {
     // rules it brought. Everything that does not depend on them is asked at the same time.
     const configLoading = loadRepoConfig(octokit, { owner, repo, ref: push.before }, deps.limits);
     const scriptsDir = configLoading.then((loaded) => loaded.config.scriptsDir);
-    const commitsListing = listRangeCommits(octokit, push);
-    commitsListing.catch(() => {}); // awaited below unless the push added no script
-    // The pushed head is on every first-parent line: which pull request it merged can be asked now.
+    const chainListing = pushedChain(octokit, push);
+    chainListing.catch(() => {}); // awaited below unless the push added no script
+    // The pushed head is on every first-parent line: which pull request it merged, and that
+    // pull request's files, can be asked for now, while the settings are still being read.
     const associations = associationLookup(octokit, push);
-    associations.ask(push.after).catch(() => {});
+    const pullFiles = memoize((number: number) => listPullRequestFiles(octokit, { owner, repo, number }));
+    associations
+      .ask(push.after)
+      .then((pulls) => pulls.filter((pull) => pull.merge_commit_sha === push.after).forEach((pull) => pullFiles(pull.number).catch(() => {})))
+      .catch(() => {});
     const [repoConfig, before, after] = await Promise.all([
       configLoading,
       ...[push.before, push.after].map((commit) => listFolderAtCommit(octokit, { owner, repo, commit }, scriptsDir)),
@@ -52,7 +57,7 @@ export function discoverStep(deps: DiscoverDeps) {
       await job.log("no entry scripts added");
       return { runIds: [] };
     }
-    const attributions = await attribute(octokit, associations, push, scripts, await commitsListing, deps.associationWaitMs);
+    const attributions = await attribute(associations, pullFiles, push, scripts, await chainListing, deps.associationWaitMs);
     const configError = repoConfig.ok ? null : repoConfig.error;
     const runIds = await enqueueRuns(
       deps.flows,
@@ -79,21 +84,31 @@ export function discoverStep(deps: DiscoverDeps) {
 
 /** Which pull request of the push added each script, or why none did. */
 async function attribute(
-  octokit: GitHubClient,
   associations: AssociationLookup,
+  pullFiles: (number: number) => ReturnType<typeof listPullRequestFiles>,
   push: MergedPush,
   scripts: { path: string; blob: string }[],
-  commits: Awaited<ReturnType<typeof listRangeCommits>>,
+  chain: RangeCommit[] | null,
   waitMs: number,
 ): Promise<Attribution[]> {
-  const chain = firstParentChain(commits, push.before, push.after);
   if (!chain) {
     const refusal = `the push to ${push.defaultBranch} does not continue its history from ${push.before.slice(0, 7)}; scripts only run from a normal merge`;
     return scripts.map(({ path }) => ({ path, pullRequest: null, refusal }));
   }
   const merged = await findMergedPullRequests(associations, push, chain, { waitMs });
-  const withFiles = await Promise.all(
-    merged.map(async (pull) => ({ pull, ...(await listPullRequestFiles(octokit, { owner: push.owner, repo: push.repo, number: pull.number })) })),
-  );
+  const withFiles = await Promise.all(merged.map(async (pull) => ({ pull, ...(await pullFiles(pull.number)) })));
   return attributeScripts(scripts, withFiles, push);
+}
+
+/** One call per argument; a failed call is forgotten, so the job's retry asks again. */
+function memoize<K, V>(call: (key: K) => Promise<V>): (key: K) => Promise<V> {
+  const calls = new Map<K, Promise<V>>();
+  return (key) => {
+    let pending = calls.get(key);
+    if (!pending) {
+      pending = call(key);
+      calls.set(key, pending);
+    }
+    return pending;
+  };
 }

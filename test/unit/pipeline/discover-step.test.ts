@@ -68,15 +68,8 @@ function github(o: { before: Record<string, string>; after: Record<string, strin
     .get(`/repos/acme/widgets/git/trees/${push.after}`)
     .query({ recursive: "1" })
     .reply(200, tree(o.after))
-    .get(`/repos/acme/widgets/compare/${push.before}...${push.after}`)
-    .query({ per_page: 100, page: 1 })
-    .reply(200, {
-      total_commits: 2,
-      commits: [
-        { sha: HEAD, parents: [{ sha: push.before }], commit: { committer: { email: "alice@example.com" } } },
-        { sha: push.after, parents: [{ sha: push.before }, { sha: HEAD }], commit: { committer: { email: "noreply@github.com" } } },
-      ],
-    })
+    .get(`/repos/acme/widgets/git/commits/${push.after}`)
+    .reply(200, { sha: push.after, parents: [{ sha: push.before }, { sha: HEAD }], committer: { email: "noreply@github.com" } })
     .get(`/repos/acme/widgets/commits/${push.after}/pulls`)
     .query(true)
     .reply(200, [
@@ -143,9 +136,8 @@ describe("discoverStep", () => {
       .times(2)
       .query(true)
       .reply(200, tree({ "README.md": blob(1), "scripts/kept.ts": blob(2) }))
-      .get(/\/compare\//)
-      .query(true)
-      .reply(200, { total_commits: 0, commits: [] })
+      .get(/\/git\/commits\//)
+      .reply(200, { sha: push.after, parents: [{ sha: push.before }], committer: { email: "noreply@github.com" } })
       .get(/\/commits\/.*\/pulls/)
       .query(true)
       .reply(200, []);
@@ -164,9 +156,8 @@ describe("discoverStep", () => {
       .times(2)
       .query(true)
       .reply(502, { message: "Server Error" })
-      .get(/\/compare\//)
-      .query(true)
-      .reply(200, { total_commits: 0, commits: [] })
+      .get(/\/git\/commits\//)
+      .reply(200, { sha: push.after, parents: [{ sha: push.before }], committer: { email: "noreply@github.com" } })
       .get(/\/commits\/.*\/pulls/)
       .query(true)
       .reply(200, []);
