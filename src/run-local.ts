@@ -11,7 +11,8 @@ import { bundleScript } from "./runner/bundle-script.js";
 import { readLocalFile } from "./runner/read-local-file.js";
 import { createRedactor } from "./runner/redact.js";
 import { redactExecution } from "./runner/redact-execution.js";
-import { describeScript } from "./runner/describe-script.js";
+import { readScriptDefinition } from "./definitions/read-definition.js";
+import { formatDefinitionProblems } from "./definitions/format-problems.js";
 import { runScript } from "./runner/run-script.js";
 import { buildScriptEnv } from "./runner/script-env.js";
 import { renderRunLog } from "./runlog/render-run-log.js";
@@ -44,21 +45,27 @@ export async function runLocal(options: {
   const script = relative(root, resolve(root, options.file)).split(sep).join("/");
   if (script.startsWith("../")) throw new Error(`${options.file} is outside ${root}; run chorebot from the repository root`);
 
-  const bundle = await bundleScript({ entry: script, readFile: readLocalFile(root) });
+  const readFile = readLocalFile(root);
+  const bundle = await bundleScript({ entry: script, readFile });
   const env = buildScriptEnv(process.env, config.scriptEnv);
-  const description = bundle.ok && bundle.usesSdk ? await describeScript({ code: bundle.code, cwd: config.scriptCwd, env }) : null;
+  // Read as the worker reads it: from the source, without running it.
+  const reading = bundle.ok ? readScriptDefinition((await readFile(script))!, script) : null;
+  const description = reading?.definition ?? null;
   // Values given for inputs the script declares secret are redacted like SCRIPT_ENV values.
   const secretInputs = Object.entries(description?.inputs ?? {})
     .filter(([name, input]) => input.secret && options.inputs?.[name])
     .map(([name]) => options.inputs![name]!);
   const redact = createRedactor([...config.secrets, ...secretInputs]);
   let execution: ExecutionResult;
-  if (bundle.ok) {
+  if (reading && reading.problems.length > 0) {
+    execution = notRun({ status: "failed", message: "chorebot cannot read the script's definition", detail: formatDefinitionProblems(script, reading.problems) });
+    execution.output.lines.forEach(options.onLine);
+  } else if (bundle.ok) {
     execution = await runScript({
       code: bundle.code,
       cwd: config.scriptCwd,
       env,
-      ...(bundle.usesSdk ? { inputs: options.inputs ?? {} } : {}),
+      ...(description ? { inputs: options.inputs ?? {} } : {}),
       ...(options.onReport ? { onReport: options.onReport } : {}),
       timeoutMs: Math.min(config.timeoutMs, description?.timeoutMs ?? Infinity),
       maxOutputBytes: config.outputLimit,

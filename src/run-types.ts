@@ -2,7 +2,6 @@
 // Everything here is JSON-serialisable because BullMQ stores it in Redis.
 import type { MergedPullRequest } from "./github/merged-pull-requests.js";
 import type { RepoConfig } from "./github/repo-config.js";
-import type { ScriptDescription } from "./sdk/protocol.js";
 
 export const RUN_STATUSES = ["succeeded", "failed", "timed_out", "cancelled", "lost", "refused"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -102,8 +101,6 @@ export interface ExecutionReport {
   /** The first logs, in order of arrival; later ones are only counted in `droppedLogs`. */
   logs: ReportLog[];
   droppedLogs: number;
-  /** What the script declared, in describe mode. */
-  description: ScriptDescription | null;
   /** Lines on the channel that were not messages (malformed, oversized) or over a limit. */
   rejectedLines: number;
 }

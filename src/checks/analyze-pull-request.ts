@@ -1,5 +1,7 @@
 import { posix } from "node:path";
 import { countApprovals } from "../github/count-approvals.js";
+import { readScriptDefinition } from "../definitions/read-definition.js";
+import { requiredWithoutDefault } from "../definitions/required-inputs.js";
 import { isEntryScript } from "../github/entry-script.js";
 import type { GitHubClient } from "../github/octokit.js";
 import { entryReaderAtCommit } from "../github/read-file-at-commit.js";
@@ -217,6 +219,18 @@ async function analyzeScript(
     return result;
   }
   if (refusals.length > 0) return result;
+  // The definition as the worker will read it: from the source, never by running it.
+  const { problems, definition } = readScriptDefinition(texts.get(path)!, path);
+  for (const problem of problems) {
+    result.annotations.push({ path, start_line: problem.line, end_line: problem.line, start_column: problem.column, end_column: problem.column, annotation_level: "failure", title: "Definition not readable", message: problem.message });
+  }
+  if (problems.length > 0) result.problems.push(`chorebot cannot read its definition (${problems.length} problem${problems.length === 1 ? "" : "s"})`);
+  const needed = requiredWithoutDefault(definition).map((name) => `\`${name}\``);
+  if (willRun && needed.length > 0) {
+    const message = `input ${needed.join(", ")} is required and has no default: a merged script runs with its defaults, so it would be refused.`;
+    result.annotations.push({ path, start_line: 1, end_line: 1, annotation_level: "failure", title: "Required input without a default", message });
+    result.problems.push("a required input has no default");
+  }
   result.files = bundle.files;
   result.missingPackages = findMissingPackages(bundle.externals, scriptCwd);
   for (const specifier of result.missingPackages) {

@@ -4,10 +4,10 @@ import type { MergedPullRequest } from "../github/merged-pull-requests.js";
 import type { GitHubClient } from "../github/octokit.js";
 import { reviewedReader } from "../github/read-reviewed-file.js";
 import type { Provenance, PullRequestInfo } from "../run-types.js";
-import type { RunnerConfig } from "../config.js";
 import { bundleScript } from "../runner/bundle-script.js";
-import { describeScript } from "../runner/describe-script.js";
-import { buildScriptEnv } from "../runner/script-env.js";
+import { formatDefinitionProblems } from "../definitions/format-problems.js";
+import { readScriptDefinition } from "../definitions/read-definition.js";
+import { requiredWithoutDefault } from "../definitions/required-inputs.js";
 import { createRedactor } from "../runner/redact.js";
 import { annotateSpan, runAttributes } from "../telemetry/annotate-span.js";
 import type { BundleStore } from "./bundle-store.js";
@@ -21,8 +21,6 @@ const APPROVALS_TTL_MS = 10_000;
 
 export interface ProcessDeps {
   octokitFor(installationId: number): Promise<GitHubClient>;
-  /** Where and with which environment an SDK script is described (as it will run). */
-  runner: RunnerConfig;
   /** Compiler messages and the bundle quote source lines; they are shown in the dashboard and the log. */
   secrets: readonly string[];
   bundles: BundleStore;
@@ -56,9 +54,11 @@ export function processStep(deps: ProcessDeps) {
     // and a refused script's bundle is simply dropped.
     const read = reviewedReader(octokit, { owner: target.owner, repo: target.repo, pullRequest: pull });
     const refusals: string[] = [];
+    let source: string | null = null;
     const readFile = async (path: string) => {
       const entry = await read(path);
       if (entry.kind === "refused") refusals.push(entry.reason);
+      if (entry.kind === "file" && path === target.path) source = entry.text;
       return entry.kind === "file" ? entry.text : null;
     };
     // A GitHub error while reading makes bundleScript reject (not report a compile error),
@@ -88,11 +88,16 @@ export function processStep(deps: ProcessDeps) {
       await job.log(`did not bundle: ${detail}`);
       return { provenance, code: null, description: null, problem: { status: "failed", message: "the script did not bundle", detail } };
     }
-    const description = bundle.usesSdk
-      ? await describeScript({ code: bundle.code, cwd: deps.runner.scriptCwd, env: buildScriptEnv(process.env, deps.runner.scriptEnv) })
-      : null;
+    // What it declares is read from its source, never by running it: it runs once, in execute.
+    const reading = readScriptDefinition(source!, target.path);
+    if (reading.problems.length > 0) {
+      const detail = redact(formatDefinitionProblems(target.path, reading.problems));
+      await job.log(`definition unreadable: ${detail}`);
+      return { provenance, code: null, description: null, problem: { status: "failed", message: "chorebot cannot read the script's definition", detail } };
+    }
+    const description = reading.definition;
     // A merged script runs with its defaults: one that needs a value nobody can give is refused now.
-    const needed = Object.entries(description?.inputs ?? {}).filter(([, input]) => input.required).map(([name]) => name);
+    const needed = requiredWithoutDefault(description);
     if (needed.length > 0) {
       return refused(job, provenance, `input ${needed.map((name) => `\`${name}\``).join(", ")} is required and has no default; a merged script runs with its defaults`);
     }

@@ -90,7 +90,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
     }),
     { connection, prefix, concurrency, telemetry, ...lockOptions },
   );
-  const processWorker = new Worker("process", processStep({ ...settings, runner: settings.runner, bundles }), { connection, prefix, concurrency, telemetry, ...lockOptions });
+  const processWorker = new Worker("process", processStep({ ...settings, bundles }), { connection, prefix, concurrency, telemetry, ...lockOptions });
   // A stalled execute job (its worker died mid-run) must fail, never be picked up again:
   // the script may have partly run, and only a person may decide to run it again.
   const executeWorker = new Worker(

@@ -1,5 +1,5 @@
 import type { ExecutionReport, ReportLog } from "../run-types.js";
-import type { ReportMessage, ScriptDescription } from "../sdk/protocol.js";
+import type { ReportMessage } from "../sdk/protocol.js";
 import { stripTerminalEscapes } from "./terminal-escapes.js";
 
 // Everything kept is bounded, whatever the script sends (messages are at most 64 KiB each).
@@ -33,7 +33,6 @@ export class ReportAggregator {
   private failReason: string | null = null;
   private readonly logs: ReportLog[] = [];
   private droppedLogs = 0;
-  private description: ScriptDescription | null = null;
   private refused = 0;
 
   constructor(o: ReportAggregatorOptions) {
@@ -85,9 +84,6 @@ export class ReportAggregator {
         this.inputs = values as Record<string, unknown>;
         return { type: "inputs", values: this.inputs };
       }
-      case "describe":
-        this.description = message.description;
-        return message;
     }
   }
 
@@ -101,7 +97,6 @@ export class ReportAggregator {
       failReason: this.failReason,
       logs: [...this.logs],
       droppedLogs: this.droppedLogs,
-      description: this.description,
       rejectedLines: channelRejected + this.refused,
     };
   }

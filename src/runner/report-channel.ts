@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Socket } from "node:net";
 import { join } from "node:path";
-import type { InputType, ReportMessage, ScriptDescription } from "../sdk/protocol.js";
+import type { ReportMessage } from "../sdk/protocol.js";
 
 /** Longer lines are skipped without being decoded (and counted as oversized). */
 export const MAX_REPORT_LINE_BYTES = 64 * 1024;
@@ -258,8 +258,6 @@ function isBlank(line: Buffer): boolean {
   return true;
 }
 
-const INPUT_TYPES: readonly InputType[] = ["string", "int", "float", "bool", "file"];
-const CONCURRENCIES: readonly ScriptDescription["concurrency"][] = ["none", "self", "global"];
 
 /**
  * One line of the protocol as a message, or null when it is not one. Only the fields of the
@@ -293,42 +291,9 @@ export function parseReportLine(line: string): ReportMessage | null {
       return { type: "result", value: value.value };
     case "inputs":
       return isObject(value.values) ? { type: "inputs", values: value.values } : null;
-    case "describe": {
-      const description = parseDescription(value.description);
-      return description === null ? null : { type: "describe", description };
-    }
     default:
       return null;
   }
-}
-
-function parseDescription(value: unknown): ScriptDescription | null {
-  if (!isObject(value) || !isObject(value.inputs)) return null;
-  const { description, concurrency, timeoutMs } = value;
-  if (!(description === null || typeof description === "string")) return null;
-  if (!CONCURRENCIES.includes(concurrency as ScriptDescription["concurrency"])) return null;
-  if (!(timeoutMs === null || isFiniteNumber(timeoutMs))) return null;
-  const inputs: ScriptDescription["inputs"] = {};
-  for (const [name, input] of Object.entries(value.inputs)) {
-    if (!isObject(input) || !INPUT_TYPES.includes(input.type as InputType) || typeof input.required !== "boolean") return null;
-    const parsed: ScriptDescription["inputs"][string] = { type: input.type as InputType, required: input.required };
-    const { default: fallback, description: about, min, max, pattern, choices, secret } = input;
-    if (typeof fallback === "string" || typeof fallback === "boolean" || isFiniteNumber(fallback)) parsed.default = fallback;
-    if (typeof about === "string") parsed.description = about;
-    if (isFiniteNumber(min)) parsed.min = min;
-    if (isFiniteNumber(max)) parsed.max = max;
-    if (typeof pattern === "string") parsed.pattern = pattern;
-    if (Array.isArray(choices) && choices.every((c) => typeof c === "string")) parsed.choices = choices;
-    if (typeof secret === "boolean") parsed.secret = secret;
-    // A plain object with the name as an own property, even "__proto__".
-    Object.defineProperty(inputs, name, { value: parsed, enumerable: true, writable: true, configurable: true });
-  }
-  return {
-    description: description as string | null,
-    inputs,
-    concurrency: concurrency as ScriptDescription["concurrency"],
-    timeoutMs: timeoutMs as number | null,
-  };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

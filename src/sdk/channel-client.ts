@@ -105,8 +105,6 @@ export function formatMessage(message: ReportMessage, totals = new Map<string, n
       return `[result] ${JSON.stringify(message.value)}`;
     case "inputs":
       return `[inputs] ${JSON.stringify(message.values)}`;
-    case "describe":
-      return `[describe] ${JSON.stringify(message.description)}`;
   }
 }
 

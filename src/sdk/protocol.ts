@@ -37,5 +37,4 @@ export type ReportMessage =
   | { type: "progress"; done: number; total: number | null }
   | { type: "fail"; reason: string }
   | { type: "result"; value: unknown }
-  | { type: "inputs"; values: Record<string, unknown> }
-  | { type: "describe"; description: ScriptDescription };
+  | { type: "inputs"; values: Record<string, unknown> };

@@ -1,6 +1,6 @@
-import { describeScript, isDefinedScript, type DefinedScript } from "./define-script.js";
+import { isDefinedScript, type DefinedScript } from "./define-script.js";
 import { coerceInputs } from "./inputs.js";
-import { DESCRIBE_ENV, INPUTS_ENV } from "./protocol.js";
+import { CHANNEL_ENV, INPUTS_ENV } from "./protocol.js";
 import { fail, getReporter, isScriptFailure, type Reporter } from "./reporter.js";
 
 /** Results larger than this, serialised, are replaced by `{ truncated: true, bytes }`. */
@@ -9,17 +9,20 @@ const SECRET_MASK = "[SECRET]";
 
 /**
  * Runs a bundled script module's `defineScript` default export (a plain script already ran on
- * import: then this does nothing). CHOREBOT_DESCRIBE=1 → reports the description, exit 0.
- * Otherwise: inputs from CHOREBOT_INPUTS (bad → exit 2), run, report the result, exit 0;
- * fail() or a throw → exit 1. The channel is flushed before every exit.
+ * import: then this does nothing): inputs from CHOREBOT_INPUTS (bad → exit 2), run, report
+ * the result, exit 0; fail() or a throw → exit 1. The channel is flushed before every exit.
  */
 export async function runScriptModule(namespace: Record<string, unknown>): Promise<void> {
   const script = namespace.default;
   if (!isDefinedScript(script)) return;
   const reporter = getReporter();
-  if (process.env[DESCRIBE_ENV] === "1") {
-    reporter.send({ type: "describe", description: describeScript(script) });
-    return exit(reporter, 0);
+  // chorebot hands inputs to every script whose definition it read from the source; one it
+  // could not read (defineScript reached some other way) must not run on defaults nobody saw.
+  if (process.env[CHANNEL_ENV] !== undefined && process.env[INPUTS_ENV] === undefined) {
+    const reason = "chorebot did not find this script's definition: write `export default defineScript({ … })` in the entry file itself";
+    process.stderr.write(`chorebot: ${reason}\n`);
+    reporter.send({ type: "fail", reason });
+    return exit(reporter, 2);
   }
 
   const raw = parseRawInputs(process.env[INPUTS_ENV]);

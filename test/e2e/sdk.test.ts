@@ -29,7 +29,7 @@ afterAll(async () => {
   receiver.close();
 });
 
-/** An SDK script that records its execution inside run() (top-level code also runs when it is described). */
+/** An SDK script that records its execution inside run(). */
 function sdkScript(name: string, inputs: string, body: string) {
   return `import { appendFileSync } from "node:fs";
 import { defineScript, string, int, bool } from "chorebot";
@@ -111,5 +111,42 @@ describe("a merged SDK script", () => {
     const { frontMatter, body } = parseRunLog((await h.gh.readFile("main", result.logPath))!);
     expect(frontMatter.counters).toEqual({ from_thread: 2, from_script: 1 });
     expect(body).toContain("log | from a child process");
+  });
+});
+
+describe("a merged script's code runs once, only in execute", () => {
+  it("runs a plain script that imports the SDK's log exactly once", async () => {
+    const path = "scripts/plain-with-log.ts";
+    const merged = await h.mergeAndPush({
+      [path]: `import { appendFileSync } from "node:fs";\nimport { log } from "chorebot";\nappendFileSync(process.env.SIDE_EFFECTS!, "plain-with-log\\n");\nlog("top-level work done");\n`,
+    });
+    const result = await h.waitForRun(merged.runIds[path]!);
+    expect(result.status).toBe("succeeded");
+    expect(await h.timesRan("plain-with-log")).toBe(1);
+    expect((await h.gh.readFile("main", result.logPath))!).toContain("log | top-level work done");
+  });
+
+  it("fails, naming the line, a definition that is not literals, and runs nothing of it", async () => {
+    const path = "scripts/computed-default.ts";
+    const merged = await h.mergeAndPush({
+      [path]: `import { appendFileSync } from "node:fs";
+import { defineScript, int } from "chorebot";
+appendFileSync(process.env.SIDE_EFFECTS!, "computed-default-top\\n");
+const LIMIT = 10;
+export default defineScript({
+  inputs: { limit: int({ default: LIMIT }) },
+  async run() {
+    appendFileSync(process.env.SIDE_EFFECTS!, "computed-default\\n");
+  },
+});
+`,
+    });
+    const result = await h.waitForRun(merged.runIds[path]!);
+    expect(result.status).toBe("failed");
+    const { frontMatter, body } = parseRunLog((await h.gh.readFile("main", result.logPath))!);
+    expect(frontMatter.message).toBe("chorebot cannot read the script's definition");
+    expect(body).toMatch(/scripts\/computed-default\.ts:6:\d+: inputs\.limit: default must be a literal/);
+    expect(await h.timesRan("computed-default-top")).toBe(0);
+    expect(await h.timesRan("computed-default")).toBe(0);
   });
 });

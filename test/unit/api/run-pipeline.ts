@@ -117,7 +117,6 @@ export async function runPipeline(connection: ConnectionOptions, prefix: string)
             failReason: null,
             logs: [],
             droppedLogs: 0,
-            description: null,
             rejectedLines: 0,
           },
         },

@@ -115,6 +115,30 @@ describe("analyzePullRequest", () => {
     expect((await analyze(repo)).report!.title).toBe("1 script will run on merge");
   });
 
+  it("reads a script's definition without running it: a non-literal is a failure on its line, a required input without default too", async () => {
+    const source = [
+      'import { defineScript, int, string } from "chorebot";',
+      "const LIMIT = 5;",
+      "export default defineScript({",
+      "  inputs: {",
+      "    limit: int({ default: LIMIT }),",
+      "    since: string(),",
+      "  },",
+      "  async run() {},",
+      "});",
+    ].join("\n");
+    const { report } = await analyze(pr({ "scripts/defined.ts": source }, [{ filename: "scripts/defined.ts", status: "added" }]));
+    expect(report!.conclusion).toBe("failure");
+    expect(report!.annotations).toEqual([
+      expect.objectContaining({ path: "scripts/defined.ts", start_line: 5, annotation_level: "failure", title: "Definition not readable", message: expect.stringMatching(/inputs\.limit: default must be a literal/) }),
+    ]);
+    nock.cleanAll();
+    const fixed = await analyze(pr({ "scripts/defined.ts": source.replace("default: LIMIT", "default: 5") }, [{ filename: "scripts/defined.ts", status: "added" }]));
+    expect(fixed.report!.annotations).toEqual([
+      expect.objectContaining({ path: "scripts/defined.ts", title: "Required input without a default", message: expect.stringContaining("input `since` is required and has no default") }),
+    ]);
+  });
+
   it("returns null, without reading files or reviews, when the pull request adds no script", async () => {
     const { report, recorded } = await analyze(
       pr({ "README.md": "hi" }, [

@@ -16,7 +16,6 @@ const report: ExecutionReport = {
     { t: 2000, message: "halfway" },
   ],
   droppedLogs: 0,
-  description: null,
   rejectedLines: 0,
 };
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { bundleScript } from "../../../src/runner/bundle-script.js";
-import { describeScript } from "../../../src/runner/describe-script.js";
+import { readScriptDefinition } from "../../../src/definitions/read-definition.js";
 import { createRedactor } from "../../../src/runner/redact.js";
 import { runScript } from "../../../src/runner/run-script.js";
 import { buildScriptEnv } from "../../../src/runner/script-env.js";
@@ -15,7 +15,7 @@ const SCRIPT = [
   'import { counter, defineScript, fail, int, log, progress, string } from "chorebot";',
   'import { writeFileSync } from "node:fs";',
   'import { plan } from "./_helpers/plan.js";',
-  "// Top-level code runs in describe mode too: here it only leaves a trace.",
+  "// Top-level code: here it only leaves a trace of each import.",
   'writeFileSync("imported-" + process.pid, "");',
   "export default defineScript({",
   '  description: "Renames a customer",',
@@ -75,7 +75,6 @@ describe.skipIf(!hasSdk)("an SDK script, end to end", () => {
       result: { renamed: 3, customer: "c-42", token: "[REDACTED]" },
       failReason: null,
       droppedLogs: 0,
-      description: null,
       rejectedLines: 0,
     });
     expect(report?.logs.map((l) => l.message)).toEqual(["renaming c-42 in batches of 100, plan pro"]);
@@ -96,32 +95,29 @@ describe.skipIf(!hasSdk)("an SDK script, end to end", () => {
     expect(result.report?.logs).toEqual([]);
   });
 
-  test("describe mode reports the definition without running it", async () => {
+  test("its definition is read from the source, without running anything", async () => {
     const before = (await readdir(cwd)).filter((f) => f.startsWith("imported-")).length;
-    const description = await describeScript({ code, cwd, env });
-    expect(description).toMatchObject({
-      description: "Renames a customer",
-      inputs: {
-        customer: { type: "string", required: true, description: "customer id", pattern: "^c-\\d+$" },
-        batch: { type: "int", required: false, default: 100, min: 1 },
-        token: { type: "string", required: false, secret: true },
+    expect(readScriptDefinition(SCRIPT, "scripts/rename.ts")).toEqual({
+      definition: {
+        description: "Renames a customer",
+        inputs: {
+          customer: { type: "string", required: true, description: "customer id", pattern: "^c-\\d+$" },
+          batch: { type: "int", required: false, default: 100, min: 1 },
+          token: { type: "string", required: false, secret: true },
+        },
+        concurrency: "self",
+        timeoutMs: 300_000,
       },
-      concurrency: "self",
-      timeoutMs: 300_000,
+      usesDefineScript: true,
+      problems: [],
     });
-    // Its top-level code did run (the module was imported), which is why it must not touch production.
-    expect((await readdir(cwd)).filter((f) => f.startsWith("imported-"))).toHaveLength(before + 1);
+    expect((await readdir(cwd)).filter((f) => f.startsWith("imported-"))).toHaveLength(before);
   });
-});
 
-describe("describeScript", () => {
-  test("never runs a plain script", async () => {
-    const bundle = await bundleScript({
-      entry: "scripts/plain.ts",
-      readFile: async (path) => (path === "scripts/plain.ts" ? 'import { writeFileSync } from "node:fs";\nwriteFileSync("ran", "");\n' : null),
-    });
-    if (!bundle.ok) throw new Error(bundle.message);
-    expect(await describeScript({ code: bundle.code, cwd, env })).toBeNull();
-    expect(existsSync(join(cwd, "ran"))).toBe(false);
+  test("under chorebot, a defined script handed no inputs (its definition was not read) does not run", async () => {
+    const result = await runScript({ code, cwd, env, timeoutMs: 10_000, redact: createRedactor([secret]) });
+    expect(result.status).toBe("failed");
+    expect(result.report?.failReason).toMatch(/did not find this script's definition/);
+    expect(result.report?.logs).toEqual([]);
   });
 });

@@ -152,19 +152,11 @@ describe("runScriptModule", () => {
     expect(JSON.stringify(r.messages)).not.toContain("hunter2");
   });
 
-  test("describe mode reports the description and does not run", async () => {
-    const r = await run(bundles.script!, { CHOREBOT_DESCRIBE: "1" });
-    expect(r.code).toBe(0);
-    expect(r.messages).toHaveLength(1);
-    expect(r.messages[0]).toMatchObject({
-      type: "describe",
-      description: {
-        description: "SDK test script",
-        concurrency: "self",
-        timeoutMs: 60_000,
-        inputs: { limit: { type: "int", required: false, default: 3, min: 1 }, token: { type: "string", required: false, secret: true } },
-      },
-    });
+  test("under chorebot without inputs (no definition was read from its source): a fail message, exit 2, no run", async () => {
+    const r = await run(bundles.script!, {});
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("chorebot did not find this script's definition");
+    expect(r.messages).toEqual([{ type: "fail", reason: expect.stringContaining("export default defineScript") }]);
   });
 
   test("bad inputs: messages on stderr, a fail message, exit 2, no run", async () => {
