@@ -112,7 +112,6 @@ export class RunStatusReader {
       progress: null,
       counters: null,
     };
-    const starts = entry?.starts ?? 0;
 
     if (executeState !== "completed" && executeState !== "failed") {
       const phase = runPhase(executeState, "unknown");
@@ -123,15 +122,15 @@ export class RunStatusReader {
         return view;
       }
       const job = executeJob!;
+      // The attempt under way: one more than BullMQ has seen end.
+      view.attempt = job.attemptsMade + 1;
       if (phase === "waiting") {
-        view.attempt = starts + 1;
         view.waiting_reason = waitingReason(job.progress);
         return view;
       }
       // running: the ledger records the start right before the script is spawned.
       const processedOn = job.processedOn ?? 0;
-      const startedThisAttempt = entry?.startedAt != null && entry.startedAt.getTime() >= processedOn;
-      view.attempt = Math.max(1, startedThisAttempt ? starts : starts + 1);
+      const startedThisAttempt = entry?.attempt === view.attempt && entry.startedAt !== null;
       view.started_at = startedThisAttempt ? entry!.startedAt!.toISOString() : processedOn ? new Date(processedOn).toISOString() : null;
       view.progress = numericProgress(job.progress);
       const { logs } = await execute.getJobLogs(runId, 0, -1, false);
@@ -141,7 +140,7 @@ export class RunStatusReader {
 
     // Execute is done: this attempt is recorded by its cleanup job.
     const returned = executeState === "completed" ? (executeJob?.returnvalue ?? null) : null;
-    const attempt = returned?.attempt ?? Math.max(1, starts);
+    const attempt = returned?.attempt ?? Math.max(1, executeJob?.attemptsMade ?? 1);
     const recorder =
       attempt > 1 ? await Job.fromId<CleanupJobData, CleanupResult>(cleanup, `${runId}-attempt-${attempt}`) : cleanupJob;
     const recorderState = recorder ? await recorder.getState() : "unknown";

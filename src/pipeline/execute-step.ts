@@ -39,10 +39,20 @@ export interface ExecuteDeps {
 export function executeStep(deps: ExecuteDeps) {
   const redact = createRedactor(deps.secrets);
   const execute = async (job: Job<RunJobData>, token?: string): Promise<ExecuteResult> => {
+    // One attempt per time this job ends (BullMQ counts them; waiting for a lock is not one),
+    // so every execution has its own number, log path and cleanup job. The merge's flow
+    // cleanup records attempt 1; any later one is a person's retry and is recorded here,
+    // whichever way it ends.
+    const attempt = job.attemptsMade + 1;
+    const finish = async (result: Omit<ExecuteResult, "runner" | "attempt">): Promise<ExecuteResult> => {
+      const recorded: ExecuteResult = { ...result, runner: hostname(), attempt };
+      if (attempt > 1) await deps.recordRetry(job.data, recorded);
+      return recorded;
+    };
     const processed = await onlyChildValue<ProcessResult>(job);
     if (processed.problem || processed.code === null) {
       const problem = processed.problem ?? { status: "failed" as const, message: "no bundle to run", detail: null };
-      return { process: processed, execution: notRun(problem), runner: hostname(), attempt: 1 };
+      return finish({ process: processed, execution: notRun(problem) });
     }
     const { runId, target } = job.data;
     // Cancelled while it waited: it never runs.
@@ -51,34 +61,27 @@ export function executeStep(deps: ExecuteDeps) {
       await deps.cancellations.clear(runId);
       const execution = notRun({ status: "cancelled", message: cancelledMessage(early.by, false), detail: null });
       await job.log(execution.message!);
-      return { process: processed, execution, runner: hostname(), attempt: Math.max(1, (await deps.ledger.read(runId)).starts) };
+      return finish({ process: processed, execution });
     }
     const code = await deps.bundles.load(runId);
     if (code === null) throw new Error(`the bundle of ${runId} is missing from Redis; retry its process job`);
     // Plain scripts declare nothing: one run of a script path at a time.
     const mode = processed.description?.concurrency ?? "self";
-    const { starts } = await deps.ledger.read(runId);
-    const turn = await takeTurn({ locks: deps.locks, job, token, mode, starts });
+    const turn = await takeTurn({ locks: deps.locks, job, token, mode, attempt });
     if (turn.refusedBy !== null) {
-      // A person's retry while another run holds the lock. It is recorded like a run, with its
-      // own log, so it takes the next attempt number from the ledger: an unrecorded `starts + 1`
-      // would be taken again by the next retry that does run, whose cleanup job id and log
-      // path would then collide with this refusal's and its log would never be committed.
-      const attempt = await deps.ledger.start(runId, hostname());
+      // A person's retry while another run holds the lock: recorded like a run, with its own log.
       const execution = notRun({
         status: "refused",
         message: `already running: ${holderRunId(turn.refusedBy)}`,
         detail: `The ${mode} concurrency lock is held by ${turn.refusedBy}; the script did not start. Retry once that run has finished.`,
       });
       await job.log(`attempt ${attempt}: refused: ${execution.message}`);
-      const result: ExecuteResult = { process: processed, execution, runner: hostname(), attempt };
-      if (attempt > 1) await deps.recordRetry(job.data, result);
-      return result;
+      return finish({ process: processed, execution });
     }
     const cancel = deps.cancellations.signalFor(runId);
     try {
       await cancel.ready;
-      const attempt = await deps.ledger.start(runId, hostname());
+      await deps.ledger.start(runId, attempt, hostname());
       await job.log(`attempt ${attempt}: running ${target.path} in ${deps.runner.scriptCwd}`);
       const live = liveReport(job);
       const execution = await runScript({
@@ -101,9 +104,7 @@ export function executeStep(deps: ExecuteDeps) {
         execution.message = "the worker shut down before the script finished; it was stopped after the grace period";
       }
       await job.log(`${execution.status}${execution.message ? `: ${execution.message}` : ""}`);
-      const result: ExecuteResult = { process: processed, execution, runner: hostname(), attempt };
-      if (attempt > 1) await deps.recordRetry(job.data, result);
-      return result;
+      return await finish({ process: processed, execution });
     } finally {
       cancel.dispose();
       await deps.cancellations.clear(runId);

@@ -1,18 +1,17 @@
 import type { Cluster, Redis } from "ioredis";
 
 export interface LedgerEntry {
-  /** How many times the script was started (0: never). */
-  starts: number;
-  /** The host that started it last, and when. */
+  /** The attempt that started the script last (0: never started). */
+  attempt: number;
+  /** The host that started it, and when. */
   host: string | null;
   startedAt: Date | null;
 }
 
 /**
- * How many times each run's script was started, and where, kept in Redis apart from
- * BullMQ's job bookkeeping. Written right before the child process is spawned, so when a
- * worker dies the ledger still says whether (and where) the script may have partly run,
- * and every start gets its own attempt number (and so its own run log).
+ * Which attempt of each run last started its script, where and when, kept in Redis apart
+ * from BullMQ's job bookkeeping. Written right before the child process is spawned, so when
+ * a worker dies the ledger still says whether (and where) the script may have partly run.
  */
 export class ExecutionLedger {
   constructor(
@@ -20,23 +19,15 @@ export class ExecutionLedger {
     private readonly prefix: string,
   ) {}
 
-  /** Records one more start and returns its attempt number (1 for the first). */
-  async start(runId: string, host: string): Promise<number> {
-    const key = this.key(runId);
-    const replies = await this.redis
-      .multi()
-      .hincrby(key, "starts", 1)
-      .hset(key, "host", host, "startedAt", new Date().toISOString())
-      .exec();
-    const [error, starts] = replies![0]!;
-    if (error) throw error;
-    return Number(starts);
+  /** Records that `attempt` is starting the script now. */
+  async start(runId: string, attempt: number, host: string): Promise<void> {
+    await this.redis.hset(this.key(runId), "attempt", attempt, "host", host, "startedAt", new Date().toISOString());
   }
 
   async read(runId: string): Promise<LedgerEntry> {
     const entry = await this.redis.hgetall(this.key(runId));
     return {
-      starts: Number(entry.starts ?? 0),
+      attempt: Number(entry.attempt ?? 0),
       host: entry.host ?? null,
       startedAt: entry.startedAt ? new Date(entry.startedAt) : null,
     };

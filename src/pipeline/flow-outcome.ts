@@ -20,7 +20,7 @@ export function flowOutcomeReader(queues: { process: Queue; execute: Queue }, le
   };
 }
 
-/** The record of an execute job that failed: `lost` if the ledger says the script started. */
+/** The record of an execute job that failed: `lost` if the ledger says that attempt started the script. */
 export async function lostOutcome(
   queues: { process: Queue; execute: Queue },
   ledger: ExecutionLedger,
@@ -34,15 +34,17 @@ export async function lostOutcome(
   ]);
   const processed = processJob?.returnvalue;
   if (!processed) throw new Error(`process result of ${runId} is missing`);
+  // The job has failed, so BullMQ counted its attempt.
+  const attempt = Math.max(1, executeJob?.attemptsMade ?? 1);
   return {
     process: processed,
     execution: lostExecution({
-      started: entry.starts > 0,
+      started: entry.attempt === attempt,
       reason,
       startedAt: entry.startedAt ?? new Date(executeJob?.processedOn ?? Date.now()),
       finishedAt: new Date(executeJob?.finishedOn ?? Date.now()),
     }),
     runner: entry.host ?? "unknown",
-    attempt: Math.max(1, entry.starts),
+    attempt,
   };
 }

@@ -128,7 +128,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
     if (!job) return;
     const { runId } = job.data;
     void (async () => {
-      if ((await ledger.read(runId)).starts < 2) return;
+      if (job.attemptsMade < 2) return;
       await recordRetry(job.data, await lostOutcome(queues.byName, ledger, runId, error.message));
     })().catch((err: unknown) => log.error({ runId, err }, "could not record a failed retry"));
   });

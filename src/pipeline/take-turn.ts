@@ -8,10 +8,10 @@ export type Turn = { lease: Lease | null; refusedBy: null } | { lease: null; ref
 
 /**
  * Takes the concurrency lock a script asks for before it starts. When another run holds it:
- * - the merge's own run (never started: `starts` 0) waits its turn, without failing and
+ * - the merge's own run (attempt 1) waits its turn, without failing and
  *   without using an attempt: the job goes back to `delayed` for a short while (BullMQ's
  *   moveToDelayed + DelayedError), its progress saying why; this function then throws;
- * - a person's retry (`starts` ≥ 1) is refused at once (`refusedBy`), except that a lock
+ * - a person's retry (attempt 2 or more) is refused at once (`refusedBy`), except that a lock
  *   still held by an earlier attempt of the same run (a dead worker's lease, whose job has
  *   already ended since it could be retried) is waited for, at most one lease ttl.
  */
@@ -20,13 +20,13 @@ export async function takeTurn(o: {
   job: Job<RunJobData>;
   token: string | undefined;
   mode: ConcurrencyMode;
-  starts: number;
+  attempt: number;
 }): Promise<Turn> {
-  const { locks, job, mode, starts } = o;
+  const { locks, job, mode, attempt } = o;
   const name = concurrencyLockName(mode, job.data.target);
   if (name === null) return { lease: null, refusedBy: null };
   const key = locks.key(name);
-  const holder = lockHolder(job.data.runId, starts + 1);
+  const holder = lockHolder(job.data.runId, attempt);
   const onLost = () => {
     job.log(`the ${mode} lock expired while the script ran (Redis unreachable for longer than its ttl?)`).catch(() => undefined);
   };
@@ -40,7 +40,7 @@ export async function takeTurn(o: {
     // Released between SET NX and GET: try again, a few times.
     const current = (await locks.holderOf(key)) ?? (tries < 5 ? null : "a run that just finished");
     if (current === null) continue;
-    if (starts > 0) {
+    if (attempt > 1) {
       if (holderRunId(current) === job.data.runId && Date.now() < ownLeaseDeadline) {
         await sleep(Math.min(200, locks.ttlMs / 4));
         continue;

@@ -88,7 +88,8 @@ export async function runPipeline(connection: ConnectionOptions, prefix: string)
         throw new DelayedError(`waiting: ${plan.reason}`);
       }
       const startedAt = new Date();
-      const attempt = await ledger.start(runId, "test-host");
+      const attempt = job.attemptsMade + 1;
+      await ledger.start(runId, attempt, "test-host");
       await job.log(`attempt ${attempt}: running ${target.path} in /srv`);
       if (plan.kind === "crash") throw new Error("the worker died");
       let status: RunStatus = "succeeded";
