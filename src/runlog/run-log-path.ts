@@ -1,10 +1,16 @@
-import { createHash } from "node:crypto";
 import { posix } from "node:path";
 
+// Long enough that no two merges of one script share it by chance or by a crafted commit
+// (git itself abbreviates to 12 in large repositories), short enough to read.
+const SHA_CHARS = 12;
+
 /**
- * Where the run log of one script run lives, e.g. `logs/billing/fix-abc1234.md` for
- * `scripts/billing/fix.ts` at commit abc1234…. Deterministic, so a retried cleanup step
+ * Where the run log of one script run lives, e.g. `logs/billing/fix.ts-abc1234def56.md` for
+ * `scripts/billing/fix.ts` at commit abc1234def56…. Deterministic, so a retried cleanup step
  * finds the file it may already have written; a manual retry (attempt ≥ 2) gets its own.
+ * One-to-one: the script's whole name is kept (extension included, so `dup.ts` and `dup.mjs`
+ * differ) and characters unsafe in URLs and shells are percent-encoded, `%` included, so
+ * no two scripts, however named, share a log.
  */
 export function runLogPath(o: {
   logsDir?: string;
@@ -20,14 +26,8 @@ export function runLogPath(o: {
 
   const script = trimSlashes(posix.normalize(o.script));
   const relative = scriptsDir !== "." && script.startsWith(`${scriptsDir}/`) ? script.slice(scriptsDir.length + 1) : script;
-  const withoutExtension = relative.slice(0, relative.length - posix.extname(relative).length);
-
-  const segments = withoutExtension.split("/").map(safeSegment);
-  let name = segments.join("/");
-  // Two odd names can sanitise to the same path; a hash of the original keeps them apart.
-  if (name !== withoutExtension) name += `-${createHash("sha256").update(relative).digest("hex").slice(0, 6)}`;
-
-  const commit = safeSegment(o.commit.toLowerCase().slice(0, 7));
+  const name = relative.split("/").map(encodeSegment).join("/");
+  const commit = encodeSegment(o.commit.toLowerCase().slice(0, SHA_CHARS));
   const attempt = o.attempt >= 2 ? `-attempt-${o.attempt}` : "";
   const path = posix.join(logsDir, `${name}-${commit}${attempt}.md`);
   if (logsDir !== "." && !path.startsWith(`${logsDir}/`)) throw new RangeError(`run log path escapes ${logsDir}: ${path}`);
@@ -38,10 +38,20 @@ function trimSlashes(path: string): string {
   return path.replace(/^(?:\.\/)+/, "").replace(/^\/+|\/+$/g, "") || ".";
 }
 
-/** Letters, digits, `.`, `_` and `-` only (safe in URLs and shells); no hidden or `..` names. */
-function safeSegment(segment: string): string {
-  const safe = segment
-    .replace(/[^\p{L}\p{N}._-]+/gu, "-")
-    .replace(/^[.-]+/, "");
-  return safe === "" ? "_" : safe;
+/**
+ * Letters, digits, `_`, `-` and inner `.` stay; anything else (a leading `.` or `-` too, so
+ * no hidden or `..` names) becomes `%XX` per UTF-8 byte. `%` itself is encoded, which makes
+ * the mapping reversible and so unique.
+ */
+function encodeSegment(segment: string): string {
+  let out = "";
+  for (const [i, char] of [...segment].entries()) {
+    const safe = /^[\p{L}\p{N}_-]$/u.test(char) || (char === "." && i > 0);
+    out += safe && !(i === 0 && char === "-") ? char : percentEncode(char);
+  }
+  return out === "" ? "%00" : out;
+}
+
+function percentEncode(char: string): string {
+  return [...Buffer.from(char, "utf8")].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, "0")}`).join("");
 }

@@ -62,8 +62,8 @@ describe("chorebot run", () => {
     expect(run.stdout).toBe("hello local\n");
     expect(run.stderr).toContain("to stderr");
     const logPath = run.stderr.match(/log written to (.+\.md)/)?.[1];
-    expect(logPath).toBe(join(repo, "logs/hello-local.md"));
-    const { frontMatter, body } = await readLog("logs/hello-local.md");
+    expect(logPath).toBe(join(repo, "logs/hello.ts-local.md"));
+    const { frontMatter, body } = await readLog("logs/hello.ts-local.md");
     expect(frontMatter).toMatchObject({ script: "scripts/hello.ts", status: "succeeded", exit_code: 0 });
     expect(body).toContain("hello local");
     expect(body).toContain('"hello " + name');

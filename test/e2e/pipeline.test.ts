@@ -148,6 +148,17 @@ describe("a merge adding two scripts", () => {
     expect(await h.gh.listFiles("main", "scripts")).not.toEqual(expect.arrayContaining(["scripts/pair-b.ts"]));
     expect([await h.timesRan("pair-a"), await h.timesRan("pair-b")]).toEqual([1, 1]);
   });
+
+  it("gives scripts that differ only by extension their own logs", async () => {
+    const merged = await h.mergeAndPush({
+      "scripts/dup.ts": script("dup-ts", `console.log("from the ts one");`),
+      "scripts/dup.mjs": `import { appendFileSync } from "node:fs";\nappendFileSync(process.env.SIDE_EFFECTS, "dup-mjs\\n");\nconsole.log("from the mjs one");\n`,
+    });
+    const [ts, mjs] = await Promise.all(["scripts/dup.ts", "scripts/dup.mjs"].map((path) => h.waitForRun(merged.runIds[path]!)));
+    expect(ts!.logPath).not.toBe(mjs!.logPath);
+    expect((await committedLog(ts!.logPath)).body).toContain("from the ts one");
+    expect((await committedLog(mjs!.logPath)).body).toContain("from the mjs one");
+  });
 });
 
 describe("provenance", () => {
