@@ -14,6 +14,7 @@ import type { ExecuteResult, ProcessResult, RunJobData } from "./job-data.js";
 import { liveReport } from "./live-report.js";
 import { notRun } from "./not-run.js";
 import { takeTurn } from "./take-turn.js";
+import { AlreadyRecorded } from "./already-recorded.js";
 
 export interface ExecuteDeps {
   runner: RunnerConfig;
@@ -44,17 +45,28 @@ export function executeStep(deps: ExecuteDeps) {
     // cleanup records attempt 1; any later one is a person's retry and is recorded here,
     // whichever way it ends.
     const attempt = job.attemptsMade + 1;
-    const finish = async (result: Omit<ExecuteResult, "runner" | "attempt">): Promise<ExecuteResult> => {
+    const { runId, target } = job.data;
+    const record = async (result: Omit<ExecuteResult, "runner" | "attempt">): Promise<ExecuteResult> => {
       const recorded: ExecuteResult = { ...result, runner: hostname(), attempt };
       if (attempt > 1) await deps.recordRetry(job.data, recorded);
       return recorded;
     };
+    const finish = async (result: Omit<ExecuteResult, "runner" | "attempt">): Promise<ExecuteResult> => {
+      await deps.ledger.finish(runId, attempt, result.execution);
+      return record(result);
+    };
     const processed = await onlyChildValue<ProcessResult>(job);
+    // The dashboard only retries failed jobs; this holds however a finished job got here.
+    const { resultAttempt } = attempt > 1 ? await deps.ledger.read(runId) : { resultAttempt: 0 };
+    if (resultAttempt > 0) {
+      const message = `this run already has a result (attempt ${resultAttempt}); a finished run never runs again`;
+      await job.log(`attempt ${attempt}: refused: ${message}`);
+      return record({ process: processed, execution: notRun({ status: "refused", message, detail: null }) });
+    }
     if (processed.problem || processed.code === null) {
       const problem = processed.problem ?? { status: "failed" as const, message: "no bundle to run", detail: null };
       return finish({ process: processed, execution: notRun(problem) });
     }
-    const { runId, target } = job.data;
     // Cancelled while it waited: it never runs.
     const early = await deps.cancellations.cancelledBy(runId);
     if (early) {
@@ -69,14 +81,16 @@ export function executeStep(deps: ExecuteDeps) {
     const mode = processed.description?.concurrency ?? "self";
     const turn = await takeTurn({ locks: deps.locks, job, token, mode, attempt });
     if (turn.refusedBy !== null) {
-      // A person's retry while another run holds the lock: recorded like a run, with its own log.
+      // A person's retry while another run holds the lock: recorded like a run, with its own
+      // log, and the job fails, so that it can be retried again once that run has finished.
       const execution = notRun({
         status: "refused",
         message: `already running: ${holderRunId(turn.refusedBy)}`,
         detail: `The ${mode} concurrency lock is held by ${turn.refusedBy}; the script did not start. Retry once that run has finished.`,
       });
       await job.log(`attempt ${attempt}: refused: ${execution.message}`);
-      return finish({ process: processed, execution });
+      await record({ process: processed, execution });
+      throw new AlreadyRecorded(execution.message!);
     }
     const cancel = deps.cancellations.signalFor(runId);
     try {

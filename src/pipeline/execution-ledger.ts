@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from "ioredis";
+import type { ExecutionResult } from "../run-types.js";
 
 export interface LedgerEntry {
   /** The attempt that started the script last (0: never started). */
@@ -6,7 +7,14 @@ export interface LedgerEntry {
   /** The host that started it, and when. */
   host: string | null;
   startedAt: Date | null;
+  /** The attempt whose result was recorded (0: none yet): a run with a result never runs again. */
+  resultAttempt: number;
+  /** How that attempt ended, for when its job could not be completed (its worker lost its claim). */
+  result: FinishedSummary | null;
 }
+
+/** The facts of a finished execution, without its output. */
+export type FinishedSummary = Pick<ExecutionResult, "status" | "exitCode" | "signal" | "startedAt" | "finishedAt" | "durationMs" | "message">;
 
 /**
  * Which attempt of each run last started its script, where and when, kept in Redis apart
@@ -24,12 +32,21 @@ export class ExecutionLedger {
     await this.redis.hset(this.key(runId), "attempt", attempt, "host", host, "startedAt", new Date().toISOString());
   }
 
+  /** Records that `attempt` ended with a result (the run is then finished for good). */
+  async finish(runId: string, attempt: number, execution: ExecutionResult): Promise<void> {
+    const { status, exitCode, signal, startedAt, finishedAt, durationMs, message } = execution;
+    const summary: FinishedSummary = { status, exitCode, signal, startedAt, finishedAt, durationMs, message };
+    await this.redis.hset(this.key(runId), "resultAttempt", attempt, "result", JSON.stringify(summary));
+  }
+
   async read(runId: string): Promise<LedgerEntry> {
     const entry = await this.redis.hgetall(this.key(runId));
     return {
       attempt: Number(entry.attempt ?? 0),
       host: entry.host ?? null,
       startedAt: entry.startedAt ? new Date(entry.startedAt) : null,
+      resultAttempt: Number(entry.resultAttempt ?? 0),
+      result: entry.result ? (JSON.parse(entry.result) as FinishedSummary) : null,
     };
   }
 

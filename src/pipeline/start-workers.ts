@@ -5,6 +5,8 @@ import type { Logger } from "pino";
 import type { RunnerConfig } from "../config.js";
 import type { GitHubClient } from "../github/octokit.js";
 import type { ServerLimits } from "../github/repo-config.js";
+import { JobClaims } from "../runner/job-claims.js";
+import { containment } from "../runner/process-containment.js";
 import { branchTurns } from "./branch-turns.js";
 import { BundleStore } from "./bundle-store.js";
 import { recordRunFinished } from "../metrics/run-metrics-store.js";
@@ -93,11 +95,21 @@ export function startWorkers(settings: WorkerSettings): Workers {
   const processWorker = new Worker("process", processStep({ ...settings, bundles }), { connection, prefix, concurrency, telemetry, ...lockOptions });
   // A stalled execute job (its worker died mid-run) must fail, never be picked up again:
   // the script may have partly run, and only a person may decide to run it again.
-  const executeWorker = new Worker(
-    "execute",
-    executeStep({ runner: settings.runner, secrets: settings.secrets, ledger, bundles, locks, cancellations, shutdown: shutdown.signal, recordRetry }),
-    { connection, prefix, concurrency, telemetry, maxStalledCount: 0, ...lockOptions },
-  );
+  // Each script must be dead before its job's lock can expire: it runs under the job's claim,
+  // which only this worker's successful lock renewals extend.
+  const execute = executeStep({ runner: settings.runner, secrets: settings.secrets, ledger, bundles, locks, cancellations, shutdown: shutdown.signal, recordRetry });
+  const claims = new JobClaims(settings.lockMs);
+  const executeWorker = new Worker("execute", (job: Job<RunJobData>, token?: string) => claims.hold(job, () => execute(job, token)), {
+    connection,
+    prefix,
+    concurrency,
+    telemetry,
+    maxStalledCount: 0,
+    ...lockOptions,
+    lockRenewTime: claims.renewEveryMs,
+  });
+  executeWorker.on("locksRenewed", ({ jobIds }) => claims.renewed(jobIds));
+  executeWorker.on("lockRenewalFailed", (jobIds) => claims.lost(jobIds));
   const cleanupWorker = new Worker(
     "cleanup",
     cleanupStep({
@@ -128,7 +140,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
     if (!job) return;
     const { runId } = job.data;
     void (async () => {
-      if (job.attemptsMade < 2) return;
+      if (job.attemptsMade < 2 || error.name === "AlreadyRecorded") return;
       await recordRetry(job.data, await lostOutcome(queues.byName, ledger, runId, error.message));
     })().catch((err: unknown) => log.error({ runId, err }, "could not record a failed retry"));
   });
@@ -138,7 +150,8 @@ export function startWorkers(settings: WorkerSettings): Workers {
   executeWorker.on("active", (job: Job<RunJobData>) => running.set(job.id!, job));
   executeWorker.on("completed", (job: Job<RunJobData>) => running.delete(job.id!));
   executeWorker.on("failed", (job: Job<RunJobData> | undefined) => job && running.delete(job.id!));
-  log.info({ concurrency }, "workers started for discover, process, execute and cleanup");
+  const contained = containment();
+  log.info({ concurrency, containment: contained }, `workers started for discover, process, execute and cleanup; scripts contained by ${contained.replace("-", " ")}`);
 
   return {
     async close(graceMs) {

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRunLog } from "../../src/runlog/parse-run-log.js";
+import { mergeFailingBeforeStart } from "./fail-before-start.js";
 import { DASHBOARD, startHarness, type Harness } from "./harness.js";
 
 let h: Harness;
@@ -21,8 +22,7 @@ const dashboardAuth = { authorization: `Basic ${Buffer.from(`${DASHBOARD.user}:$
 /**
  * A script that records when it starts and ends, calls the beacon `name` once started, then
  * holds until the beacon `name-done` answers "go". `concurrency` null: a plain script
- * (top-level code); otherwise an SDK script (its top-level code also runs when described,
- * so everything happens in run()).
+ * (top-level code); otherwise an SDK script that does it all in run().
  */
 function holdingScript(name: string, concurrency: "none" | "self" | "global" | null): string {
   const body = `const record = (what: string) => appendFileSync(process.env.SIDE_EFFECTS!, ${JSON.stringify(name)} + " " + what + " " + Date.now() + "\\n");
@@ -146,53 +146,46 @@ describe("concurrency: none", () => {
 });
 
 describe("concurrency: self (the default, plain scripts too)", () => {
-  it("runs one run of a script path at a time: a later merge waits, a person's retry is refused with its own log", async () => {
+  it("runs one run of a script path at a time: a later merge waits, a person's retry is refused with its own log and stays retryable", async () => {
     const path = "scripts/self-path.ts";
-    // Merge 1 runs and finishes; its cleanup deletes the script.
-    h.beacon.answer("self-1-done", "go");
-    const first = await h.mergeAndPush({ [path]: holdingScript("self-1", null) });
-    const run1 = first.runIds[path]!;
-    expect((await h.waitForRun(run1)).status).toBe("succeeded");
-    expect(await h.gh.readFile("main", path)).toBeUndefined();
-    await h.beacon.next("self-1");
+    // Merge 1's first try fails before the script starts; a person will retry it.
+    const first = await mergeFailingBeforeStart(h, { [path]: holdingScript("self-1", null) }, path);
+    const run1 = first.runId;
+    expect(first.first.status).toBe("failed");
+    await first.restore();
 
-    // A person retries it; attempt 2 holds the path's lock while it runs.
-    h.beacon.answer("self-1-done", "wait");
-    expect((await retryExecute(run1)).status).toBe(204);
-    await h.beacon.next("self-1");
-
-    // A later merge adds the same path again: its run waits for attempt 2 to finish.
+    // A later merge adds the same path again and holds its lock while it runs.
     const second = await h.mergeAndPush({ [path]: holdingScript("self-2", null) });
     const run2 = second.runIds[path]!;
     expect(run2).not.toBe(run1);
-    await waitingFor(run2, `self lock held by ${run1}#2`);
-    h.beacon.answer("self-1-done", "go");
-    const attempt2 = await h.waitForRun(`${run1}-attempt-2`);
-    expect(attempt2.status).toBe("succeeded");
     await h.beacon.next("self-2");
 
-    // While run 2 holds the lock, a retry of run 1 is refused at once, and recorded.
+    // While run 2 holds the lock, a retry of run 1 is refused at once, recorded, and its job stays failed.
     expect((await retryExecute(run1)).status).toBe(204);
-    const refused = await h.waitForRun(`${run1}-attempt-3`);
+    const refused = await h.waitForRun(`${run1}-attempt-2`);
     expect(refused.status).toBe("refused");
     const refusedLog = await logOf(refused.logPath);
-    expect(refusedLog.frontMatter).toMatchObject({ status: "refused", attempt: 3, message: `already running: ${run2}` });
-    expect(await intervals("self-1")).toHaveLength(2);
+    expect(refusedLog.frontMatter).toMatchObject({ status: "refused", attempt: 2, message: `already running: ${run2}` });
+    expect(await h.queues.execute.getJobState(run1)).toBe("failed");
+    expect(await intervals("self-1")).toHaveLength(0);
 
     h.beacon.answer("self-2-done", "go");
     expect((await h.waitForRun(run2)).status).toBe("succeeded");
 
-    // Once the lock is free, a retry runs again, under a new attempt number and log.
+    // Once the lock is free, a retry runs, under a new attempt number and log.
+    h.beacon.answer("self-1-done", "go");
     expect((await retryExecute(run1)).status).toBe(204);
-    const attempt4 = await h.waitForRun(`${run1}-attempt-4`);
-    expect(attempt4.status).toBe("succeeded");
-    expect(new Set([attempt2.logPath, refused.logPath, attempt4.logPath]).size).toBe(3);
-    expect((await logOf(attempt4.logPath)).frontMatter).toMatchObject({ status: "succeeded", attempt: 4 });
+    const attempt3 = await h.waitForRun(`${run1}-attempt-3`);
+    expect(attempt3.status).toBe("succeeded");
+    expect(new Set([first.first.logPath, refused.logPath, attempt3.logPath]).size).toBe(3);
+    expect((await logOf(attempt3.logPath)).frontMatter).toMatchObject({ status: "succeeded", attempt: 3 });
+    // …and the run now has a result: the dashboard will not run it again.
+    expect((await retryExecute(run1)).status).toBe(403);
 
     const runs1 = await intervals("self-1");
     const runs2 = await intervals("self-2");
-    expect(runs1).toHaveLength(3);
+    expect(runs1).toHaveLength(1);
     expect(runs2).toHaveLength(1);
-    for (const run of runs1) expect(overlap(run, runs2[0]!)).toBe(false);
+    expect(overlap(runs1[0]!, runs2[0]!)).toBe(false);
   }, 60_000);
 });

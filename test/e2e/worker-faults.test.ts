@@ -1,9 +1,8 @@
-import { QueueEvents } from "bullmq";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLogPath } from "../../src/runlog/run-log-path.js";
 import { parseRunLog } from "../../src/runlog/parse-run-log.js";
 import { DASHBOARD, startHarness, type Harness } from "./harness.js";
+import { mergeFailingBeforeStart } from "./fail-before-start.js";
 import { beaconScript, recordingScript } from "./scripts.js";
 
 let h: Harness;
@@ -74,40 +73,20 @@ describe("the worker is SIGKILLed while a script runs", () => {
 describe("every execution leaves its own log", () => {
   it("records a person's retry of an execute that failed before it could start the script, as attempt 2", async () => {
     const name = "failed-before-start";
-    const redis = new Redis(h.redis.port);
-    const processEvents = new QueueEvents("process", { connection: { host: "127.0.0.1", port: h.redis.port }, prefix: "{chorebot}" });
-    try {
-      await processEvents.waitUntilReady();
-      // The first try finds its bundle gone: it fails before the script starts.
-      await h.queues.execute.pause();
-      const path = `scripts/${name}.ts`;
-      const processed = new Promise<void>((resolve) => processEvents.on("completed", ({ jobId }) => jobId.includes(name) && resolve()));
-      const merged = await h.mergeAndPush({ [path]: recordingScript(name) });
-      const runId = merged.runIds[path]!;
-      await processed;
-      const bundleKey = `{chorebot}:bundles:${runId}`;
-      const bundle = await redis.get(bundleKey);
-      expect(bundle).not.toBeNull();
-      await redis.del(bundleKey);
-      await h.queues.execute.resume();
-      const first = await h.waitForRun(runId);
-      expect(first.status).toBe("failed");
-      expect(String((await logAt(first.logPath)).frontMatter.message)).toContain("chorebot could not start the script");
-      expect(await h.timesRan(name)).toBe(0);
+    const path = `scripts/${name}.ts`;
+    const { runId, first, restore } = await mergeFailingBeforeStart(h, { [path]: recordingScript(name) }, path);
+    expect(first.status).toBe("failed");
+    expect(String((await logAt(first.logPath)).frontMatter.message)).toContain("chorebot could not start the script");
+    expect(await h.timesRan(name)).toBe(0);
 
-      await redis.set(bundleKey, bundle!);
-      const retry = await fetch(`${h.appUrl}/admin/queues/api/queues/execute/${encodeURIComponent(runId)}/retry`, { method: "PUT", headers: dashboardAuth });
-      expect(retry.status).toBe(204);
-      const second = await h.waitForRun(`${runId}-attempt-2`);
-      expect(second.status).toBe("succeeded");
-      expect(second.logPath).not.toBe(first.logPath);
-      expect((await logAt(second.logPath)).frontMatter).toMatchObject({ status: "succeeded", attempt: 2 });
-      expect(await h.timesRan(name)).toBe(1);
-    } finally {
-      await h.queues.execute.resume();
-      await processEvents.close();
-      redis.disconnect();
-    }
+    await restore();
+    const retry = await fetch(`${h.appUrl}/admin/queues/api/queues/execute/${encodeURIComponent(runId)}/retry`, { method: "PUT", headers: dashboardAuth });
+    expect(retry.status).toBe(204);
+    const second = await h.waitForRun(`${runId}-attempt-2`);
+    expect(second.status).toBe("succeeded");
+    expect(second.logPath).not.toBe(first.logPath);
+    expect((await logAt(second.logPath)).frontMatter).toMatchObject({ status: "succeeded", attempt: 2 });
+    expect(await h.timesRan(name)).toBe(1);
   });
 });
 

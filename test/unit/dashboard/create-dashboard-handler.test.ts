@@ -159,6 +159,23 @@ describe("createDashboardHandler", () => {
     expect((await execute.getJob("job-1"))!.data).toEqual({ script: "scripts/x.ts" });
   });
 
+  it("refuses to run a completed job again, one or all, and to clean, empty or obliterate a queue", async () => {
+    // job-1 completed in the retry test above.
+    const execute = queues[1]!;
+    expect(await execute.getJobState("job-1")).toBe("completed");
+    const put = (path: string) => fetch(`${base}/admin/queues/api/queues/${path}`, { method: "PUT", headers: auth });
+    for (const path of ["execute/job-1/retry", "execute/retry/completed", "execute/clean/completed", "execute/job-1/clean", "execute/empty", "execute/obliterate", "execute/promote"]) {
+      const res = await put(path);
+      expect(res.status, path).toBe(403);
+    }
+    expect(await execute.getJobState("job-1")).toBe("completed");
+    expect(await execute.getJobCounts("completed")).toEqual({ completed: 1 });
+    // Pausing runs nothing and erases nothing.
+    expect((await put("execute/pause")).status).toBe(200);
+    expect(await execute.isPaused()).toBe(true);
+    expect((await put("execute/resume")).status).toBe(200);
+  });
+
   it("refuses cross-site writes even with credentials", async () => {
     const res = await fetch(`${base}/admin/queues/api/queues/pause`, {
       method: "PUT",
