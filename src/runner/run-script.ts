@@ -1,18 +1,22 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
+import type { Duplex, Readable } from "node:stream";
 import type { ExecutionReport, ExecutionResult, OutputLine, RunStatus } from "../run-types.js";
 import { CHANNEL_ENV, DESCRIBE_ENV, INPUTS_ENV, type ReportMessage } from "../sdk/protocol.js";
 import { needsBareImportHook, writeBareImportHook } from "./bare-import-hook.js";
-import { LIFELINE_FD, withLifeline } from "./lifeline.js";
+import { currentClaim } from "./claim.js";
+import { deadlineLine, FENCED, LIFELINE_FD, TERM_LINE, withLifeline } from "./lifeline.js";
 import { OutputCapture } from "./output-capture.js";
+import { contain, containment, MARKER_ENV, type Containment } from "./process-containment.js";
 import { ReportAggregator } from "./report-aggregator.js";
 import { openReportChannel, type ReportChannelStats } from "./report-channel.js";
 
-// After the script exits and its process group is killed, its pipes close at once, unless
-// something escaped the group (setsid) and still holds them: never wait on that for long.
+// After the script exits, its watcher kills what it left and its pipes close at once, unless
+// something escaped (setsid and a scrubbed environment, without a PID namespace) and still
+// holds them: never wait on that for long.
 const DRAIN_TIMEOUT_MS = 2000;
 // setTimeout fires at once for longer delays (~24.8 days); a longer timeout means "never".
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -41,19 +45,24 @@ export interface RunScriptOptions {
   killGraceMs?: number;
   /** Aborting stops the script like a timeout does, with status `cancelled` (e.g. Ctrl-C in the CLI). */
   signal?: AbortSignal;
+  /** How what the script starts is made to end with it; default: the best this host allows. */
+  containment?: Containment;
 }
 
-type StopReason = "timeout" | "abort";
+// "fence": its watcher stopped it because the worker's claim on the run lapsed (claim.ts).
+type StopReason = "timeout" | "abort" | "fence";
 type Outcome =
   | { started: true; code: number | null; signal: NodeJS.Signals | null; stoppedBy: StopReason | null }
   | { started: false; error: Error };
 
 /**
- * Runs a bundled ES module with `node` in its own process group and captures its output,
- * and what it reports over the report channel (a UNIX socket in the run's temp dir, named
- * by CHOREBOT_CHANNEL) into `report`. A script that reported `fail` is `failed` with the
+ * Runs a bundled ES module with `node` and captures its output, and what it reports over
+ * the report channel (a UNIX socket in the run's temp dir, named by CHOREBOT_CHANNEL) into
+ * `report`. A script that reported `fail` is `failed` with the
  * reason as `message`, whatever its exit code (a timeout or cancellation still says so).
  * Script behaviour (non-zero exit, crash, hang, noise) is a result, never an exception.
+ * Everything the script started dies when it ends (process-containment.ts), and by the
+ * deadline of the claim it runs under, if any (claim.ts): then it is `lost`.
  */
 export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
   const dir = await mkdtemp(join(tmpdir(), "chorebot-run-"));
@@ -75,11 +84,13 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
     let channelStats: Promise<ReportChannelStats> | null = null;
     const closeChannel = (): Promise<ReportChannelStats> => (channelStats ??= channel.close());
     try {
+      const mode = o.containment ?? containment();
       const env: Record<string, string> = {
         ...o.env,
         [CHANNEL_ENV]: channel.path,
         ...(o.inputs === undefined ? {} : { [INPUTS_ENV]: JSON.stringify(o.inputs) }),
         ...(o.describe === true ? { [DESCRIBE_ENV]: "1" } : {}),
+        ...(mode === "marker-sweep" ? { [MARKER_ENV]: randomBytes(16).toString("hex") } : {}),
       };
       const startedAt = new Date();
       start = performance.now();
@@ -90,7 +101,7 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
         ...(o.onLine === undefined ? {} : { onLine: o.onLine }),
       });
       // The channel drains while the pipes do, once the script's group is gone.
-      const outcome = await supervise(o, env, [...(hook === null ? [] : ["--import", hook]), script], capture, closeChannel);
+      const outcome = await supervise(o, mode, env, [...(hook === null ? [] : ["--import", hook]), script], capture, closeChannel);
       const stats = await closeChannel();
       const received = stats.lines + stats.oversized > 0;
       const reported = received ? report.end(stats.malformed + stats.oversized) : undefined;
@@ -116,24 +127,26 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
 }
 
 /**
- * Spawns node, enforces the timeout and abort, and returns once its process group is gone.
- * `onGone` is called as soon as it is, before its pipes are drained.
+ * Spawns node, enforces the timeout, abort and claim, and returns once everything it started
+ * is gone. `onGone` is called as soon as it is, before its pipes are drained.
  */
 async function supervise(
   o: RunScriptOptions,
+  mode: Containment,
   env: Record<string, string>,
   args: string[],
   capture: OutputCapture,
   onGone: () => void,
 ): Promise<Outcome> {
+  const claim = currentClaim();
   let child: ChildProcess;
   try {
-    // detached: the script leads its own process group, so everything it spawns can be
-    // signalled with it. The extra pipe is its lifeline (LIFELINE_FD): this end stays open,
-    // unwritten, until the script has exited, and closes with this process if it dies first,
-    // which makes the watcher kill the script's group.
-    const command = withLifeline(process.execPath, args, env);
-    child = spawn(command.command, command.args, {
+    // detached: the script gets its own process group. The extra pipe is its lifeline
+    // (LIFELINE_FD): ending this end, or this process dying, makes the watcher kill
+    // everything the script started.
+    const firstDeadlineMs = claim === undefined ? null : claim.deadline() - performance.now();
+    const [command, ...commandArgs] = contain(mode, [process.execPath, ...args], (script) => withLifeline(script, env, firstDeadlineMs));
+    child = spawn(command!, commandArgs, {
       cwd: o.cwd,
       env,
       stdio: ["ignore", "pipe", "pipe", "pipe"],
@@ -144,10 +157,12 @@ async function supervise(
   }
   const stdout = readable(child, 1);
   const stderr = readable(child, 2);
-  const lifeline = readable(child, LIFELINE_FD);
-  // Nothing is ever sent on it; discard anything that is, and never let it throw here.
+  const lifeline = duplex(child, LIFELINE_FD);
+  // The watcher writes only FENCED; the script could write anything. Never let it throw here.
+  let fenced = false;
+  lifeline.on("data", (chunk: Buffer) => (fenced ||= chunk.toString("latin1").includes(FENCED)));
   lifeline.on("error", () => {});
-  lifeline.resume();
+  const lifelineClosed = new Promise((resolve) => lifeline.once("close", resolve));
   stdout.on("data", (chunk: Buffer) => capture.write("stdout", chunk));
   stderr.on("data", (chunk: Buffer) => capture.write("stderr", chunk));
   // Not the child's 'close', which would wait for the lifeline too.
@@ -156,6 +171,8 @@ async function supervise(
     child.once("error", (error) => resolve({ error }));
     child.once("exit", (code, signal) => resolve({ code, signal }));
   });
+  // Each renewal of the claim moves the watcher's deadline.
+  const unsubscribe = claim?.onChange(() => lifeline.write(deadlineLine(claim.deadline() - performance.now())));
 
   let stoppedBy: StopReason | null = null;
   let killTimer: NodeJS.Timeout | undefined;
@@ -163,8 +180,12 @@ async function supervise(
     const pid = child.pid;
     if (stoppedBy !== null || pid === undefined) return;
     stoppedBy = reason;
-    signalGroup(pid, "SIGTERM");
-    killTimer = setTimeout(() => signalGroup(pid, "SIGKILL"), o.killGraceMs ?? 5000);
+    // The watcher signals the script and what it started: in a namespace it reaches them
+    // all, and a SIGTERM to our child would stop nsenter before the script.
+    lifeline.write(TERM_LINE);
+    // Our child alone: once it is gone, the watcher kills the rest (a SIGKILL to the group
+    // would stop the watcher before it swept what left the group).
+    killTimer = setTimeout(() => signal(pid, "SIGKILL"), o.killGraceMs ?? 5000);
   };
   const timeoutTimer = setTimeout(() => stop("timeout"), Math.min(o.timeoutMs, MAX_TIMER_MS));
   const onAbort = (): void => stop("abort");
@@ -174,29 +195,37 @@ async function supervise(
   const end = await ended;
   clearTimeout(timeoutTimer);
   clearTimeout(killTimer);
+  unsubscribe?.();
   o.signal?.removeEventListener("abort", onAbort);
   if ("error" in end) {
     lifeline.destroy();
     return { started: false, error: end.error };
   }
 
-  // Whatever the script left running (a `sleep 300`, a worker) goes with it.
+  // Whatever the script left running (a `sleep 300`, a detached child) goes with it: the
+  // watcher sees the lifeline end, kills it all, and exits, which closes the lifeline.
+  let drainTimer: NodeJS.Timeout | undefined;
+  const drainLimit = new Promise((resolve) => (drainTimer = setTimeout(resolve, DRAIN_TIMEOUT_MS)));
+  lifeline.end();
+  await Promise.race([lifelineClosed, drainLimit]);
+  // In case the watcher was gone before the script (the script can kill it).
   if (child.pid !== undefined) signalGroup(child.pid, "SIGKILL");
   onGone();
-  // Only now: the group is gone, so there is nothing left for the lifeline to stop.
   lifeline.destroy();
-  let drainTimer: NodeJS.Timeout | undefined;
-  await Promise.race([closed, new Promise((resolve) => (drainTimer = setTimeout(resolve, DRAIN_TIMEOUT_MS)))]);
+  await Promise.race([closed, drainLimit]);
   clearTimeout(drainTimer);
   stdout.destroy();
   stderr.destroy();
-  return { started: true, ...end, stoppedBy };
+  return { started: true, ...end, stoppedBy: stoppedBy ?? (fenced && end.signal === "SIGKILL" ? "fence" : null) };
 }
 
 function judge(outcome: Outcome, timeoutMs: number, report: ExecutionReport | undefined): { status: RunStatus; message: string | null } {
   if (!outcome.started) return { status: "failed", message: `could not start node: ${outcome.error.message}` };
   if (outcome.stoppedBy === "timeout") return { status: "timed_out", message: `timed out after ${timeoutMs / 1000} s` };
   if (outcome.stoppedBy === "abort") return { status: "cancelled", message: "cancelled while running" };
+  if (outcome.stoppedBy === "fence") {
+    return { status: "lost", message: "the worker could not renew its claim on the run (its job lock) in time; the script was stopped and may have partly run" };
+  }
   const failReason = report?.failReason ?? null;
   if (failReason !== null) return { status: "failed", message: oneLine(failReason) };
   if (outcome.signal !== null) return { status: "failed", message: `killed by ${outcome.signal}` };
@@ -216,10 +245,21 @@ function readable(child: ChildProcess, fd: number): Readable {
   return stream;
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
+/** The parent's end of a socket pair the child was spawned with (what 'pipe' is past fd 2). */
+function duplex(child: ChildProcess, fd: number): Duplex {
+  const stream = readable(child, fd);
+  if (!("write" in stream)) throw new Error(`no socket at fd ${fd}`);
+  return stream as Duplex;
+}
+
+function signalGroup(pid: number, name: NodeJS.Signals): void {
+  signal(-pid, name);
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
   try {
-    process.kill(-pid, signal);
+    process.kill(pid, name);
   } catch {
-    // ESRCH: the whole group is gone already, which is the point.
+    // ESRCH: it is gone already, which is the point.
   }
 }
