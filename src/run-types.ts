@@ -90,8 +90,8 @@ export interface ReportLog {
 export interface ExecutionReport {
   /** The inputs as the script parsed them (name → value); null when it did not report them. */
   inputs: Record<string, unknown> | null;
-  /** Final values (a set replaces, an inc adds). */
-  counters: Record<string, number>;
+  /** Final values (a set replaces, an inc adds); `[REDACTED]` where the number would show a secret. */
+  counters: Record<string, number | "[REDACTED]">;
   /** The last progress reported. */
   progress: { done: number; total: number | null } | null;
   /** The last result reported (JSON); undefined when none (a `run` that returned nothing). */

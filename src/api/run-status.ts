@@ -36,7 +36,8 @@ export interface RunStatusView {
   log: { path: string; commit: string; url: string | null } | null;
   result: unknown;
   progress: number | null;
-  counters: Record<string, number> | null;
+  /** `[REDACTED]` where a number would show a secret. */
+  counters: Record<string, number | "[REDACTED]"> | null;
 }
 
 export type RunQueues = Pick<Record<QueueName, Queue>, "process" | "execute" | "cleanup">;

@@ -1,5 +1,7 @@
 import type { ExecutionReport, ReportLog } from "../run-types.js";
 import type { ReportMessage } from "../sdk/protocol.js";
+import type { Redact } from "./redact.js";
+import { redactJson, redactNumber, showsSecret, TOO_DEEP } from "./redact-value.js";
 import { stripTerminalEscapes } from "./terminal-escapes.js";
 
 // Everything kept is bounded, whatever the script sends (messages are at most 64 KiB each).
@@ -8,24 +10,26 @@ const MAX_LOG_CHARS = 4096;
 const MAX_FAIL_REASON_CHARS = 4096;
 const MAX_COUNTERS = 200;
 const MAX_COUNTER_NAME_CHARS = 200;
-// Deeper values (inputs, result) are refused: redacting them recursively must stay cheap.
-const MAX_DEPTH = 64;
 const TRUNCATED = " […]";
+// What `accept` answers for a message it does not keep.
+const REFUSED = Symbol("refused");
 
 export interface ReportAggregatorOptions {
   /** Milliseconds since the script started, for log times. */
   now: () => number;
-  redact?: (text: string) => string;
+  redact?: Redact;
 }
 
 /**
- * Folds a run's report messages into an {@link ExecutionReport}: redacts every free text (log
- * messages, the fail reason, counter names, strings anywhere in inputs and result) and keeps
- * memory bounded. `add` returns the message as kept (redacted, cut), or null when refused.
+ * Folds a run's report messages into an {@link ExecutionReport}: redacts everything the
+ * script sent (log messages, the fail reason, counter names and values, and every string, key
+ * and number in inputs and result; a number that shows a secret becomes `[REDACTED]`) and
+ * keeps memory bounded. `add` returns the message to show live (redacted, cut), or null when
+ * it was refused or cannot be shown without a secret.
  */
 export class ReportAggregator {
   private readonly now: () => number;
-  private readonly redact: (text: string) => string;
+  private readonly redact: Redact;
   private inputs: Record<string, unknown> | null = null;
   private readonly counters = new Map<string, number>();
   private progress: ExecutionReport["progress"] = null;
@@ -41,12 +45,14 @@ export class ReportAggregator {
   }
 
   add(message: ReportMessage): ReportMessage | null {
-    const kept = this.accept(message);
-    if (kept === null) this.refused += 1;
-    return kept;
+    const shown = this.accept(message);
+    if (shown !== REFUSED) return shown;
+    this.refused += 1;
+    return null;
   }
 
-  private accept(message: ReportMessage): ReportMessage | null {
+  /** The message to show live, null when it is kept but cannot be shown, or REFUSED. */
+  private accept(message: ReportMessage): ReportMessage | null | typeof REFUSED {
     switch (message.type) {
       case "log": {
         const text = cut(this.redact(stripTerminalEscapes(message.message)), MAX_LOG_CHARS);
@@ -56,15 +62,18 @@ export class ReportAggregator {
       }
       case "counter": {
         const name = this.redact(message.name);
-        if (name.length > MAX_COUNTER_NAME_CHARS) return null;
+        if (name.length > MAX_COUNTER_NAME_CHARS) return REFUSED;
         const current = this.counters.get(name);
-        if (current === undefined && this.counters.size >= MAX_COUNTERS) return null;
+        if (current === undefined && this.counters.size >= MAX_COUNTERS) return REFUSED;
         const value = message.op === "set" ? message.value : (current ?? 0) + message.value;
-        if (!Number.isFinite(value)) return null;
+        if (!Number.isFinite(value)) return REFUSED;
         this.counters.set(name, value);
-        return { ...message, name };
+        // Shown as the new total, never as a step: steps a viewer adds up could make a secret.
+        return showsSecret(value, this.redact) ? null : { type: "counter", name, op: "set", value };
       }
       case "progress":
+        // Only there to draw a bar with: a number that shows a secret is dropped.
+        if (showsSecret(message.done, this.redact) || showsSecret(message.total, this.redact)) return REFUSED;
         this.progress = { done: message.done, total: message.total };
         return message;
       case "fail": {
@@ -73,14 +82,14 @@ export class ReportAggregator {
         return { type: "fail", reason };
       }
       case "result": {
-        const value = redactValue(message.value, this.redact, 0);
-        if (value === TOO_DEEP) return null;
+        const value = redactJson(message.value, this.redact);
+        if (value === TOO_DEEP) return REFUSED;
         this.result = value;
         return { type: "result", value };
       }
       case "inputs": {
-        const values = redactValue(message.values, this.redact, 0);
-        if (values === TOO_DEEP) return null;
+        const values = redactJson(message.values, this.redact);
+        if (values === TOO_DEEP) return REFUSED;
         this.inputs = values as Record<string, unknown>;
         return { type: "inputs", values: this.inputs };
       }
@@ -91,7 +100,7 @@ export class ReportAggregator {
   end(channelRejected = 0): ExecutionReport {
     return {
       inputs: this.inputs,
-      counters: Object.fromEntries(this.counters),
+      counters: Object.fromEntries([...this.counters].map(([name, value]) => [name, redactNumber(value, this.redact)])),
       progress: this.progress,
       result: this.result,
       failReason: this.failReason,
@@ -100,38 +109,6 @@ export class ReportAggregator {
       rejectedLines: channelRejected + this.refused,
     };
   }
-}
-
-const TOO_DEEP = Symbol("too deep");
-
-/** A JSON value with `redact` applied to every string in it (not to keys). */
-function redactValue(value: unknown, redact: (text: string) => string, depth: number): unknown {
-  if (typeof value === "string") return redact(value);
-  if (typeof value !== "object" || value === null) return value;
-  if (depth >= MAX_DEPTH) return TOO_DEEP;
-  if (Array.isArray(value)) {
-    const items: unknown[] = [];
-    for (const item of value) {
-      const redacted = redactValue(item, redact, depth + 1);
-      if (redacted === TOO_DEEP) return TOO_DEEP;
-      items.push(redacted);
-    }
-    return items;
-  }
-  const entries: [string, unknown][] = [];
-  for (const [key, item] of Object.entries(value)) {
-    const redacted = redactValue(item, redact, depth + 1);
-    if (redacted === TOO_DEEP) return TOO_DEEP;
-    entries.push([key, redacted]);
-  }
-  // fromEntries defines own properties, so a "__proto__" key stays data.
-  return Object.fromEntries(entries);
-}
-
-/** A redacted value of a report (exported for redactExecution). */
-export function redactReportValue(value: unknown, redact: (text: string) => string): unknown {
-  const redacted = redactValue(value, redact, 0);
-  return redacted === TOO_DEEP ? null : redacted;
 }
 
 function cut(text: string, max: number): string {

@@ -61,7 +61,6 @@ describe("runScript: the report channel", () => {
       result: { updated: 7 },
       failReason: null,
       droppedLogs: 0,
-      description: null,
       rejectedLines: 0,
     });
     expect(r.logs.map((l) => l.message)).toEqual(["one", "two red"]);
@@ -93,7 +92,7 @@ describe("runScript: the report channel", () => {
         "await report(",
         "  { type: 'inputs', values: { token: s, nested: [{ deep: `x${s}y` }], n: 1 } },",
         "  { type: 'log', message: `token=${s}` },",
-        "  { type: 'counter', name: `rows-${s}`, op: 'inc', value: 1 },",
+        "  { type: 'counter', name: `counted-${s}`, op: 'inc', value: 1 },",
         "  { type: 'result', value: { list: [s, { k: s }], ok: true, n: null } },",
         "  { type: 'fail', reason: `bad ${s}` },",
         ");",
@@ -107,10 +106,10 @@ describe("runScript: the report channel", () => {
     expect(r.inputs).toEqual({ token: "[REDACTED]", nested: [{ deep: "x[REDACTED]y" }], n: 1 });
     expect(r.result).toEqual({ list: ["[REDACTED]", { k: "[REDACTED]" }], ok: true, n: null });
     expect(r.logs.map((l) => l.message)).toEqual(["token=[REDACTED]"]);
-    expect(r.counters).toEqual({ "rows-[REDACTED]": 1 });
+    expect(r.counters).toEqual({ "counted-[REDACTED]": 1 });
     // And again when the record is rendered, with the secrets known then.
-    const late = redactExecution(result, createRedactor(["[REDACTED]", "rows"]));
-    expect(JSON.stringify(late.report)).not.toContain("rows");
+    const late = redactExecution(result, createRedactor(["[REDACTED]", "counted"]));
+    expect(JSON.stringify(late.report)).not.toContain("counted");
   });
 
   test("passes inputs and describe mode in the environment", async () => {
