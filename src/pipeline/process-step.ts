@@ -9,6 +9,7 @@ import { formatDefinitionProblems } from "../definitions/format-problems.js";
 import { readScriptDefinition } from "../definitions/read-definition.js";
 import { requiredWithoutDefault } from "../definitions/required-inputs.js";
 import { createRedactor } from "../runner/redact.js";
+import { redactDescription } from "../runner/redact-description.js";
 import { annotateSpan, runAttributes } from "../telemetry/annotate-span.js";
 import type { BundleStore } from "./bundle-store.js";
 import { onlyChildValue } from "./children-value.js";
@@ -99,11 +100,11 @@ export function processStep(deps: ProcessDeps) {
     // A merged script runs with its defaults: one that needs a value nobody can give is refused now.
     const needed = requiredWithoutDefault(description);
     if (needed.length > 0) {
-      return refused(job, provenance, `input ${needed.map((name) => `\`${name}\``).join(", ")} is required and has no default; a merged script runs with its defaults`);
+      return refused(job, provenance, redact(`input ${needed.map((name) => `\`${name}\``).join(", ")} is required and has no default; a merged script runs with its defaults`));
     }
     await deps.bundles.save(job.data.runId, bundle.code);
     await job.log(`bundled ${bundle.files.join(", ")} (${bundle.code.length} bytes)${description ? ", an SDK script" : ""}`);
-    return { provenance, code: redact(bundle.code), description, problem: null };
+    return { provenance, code: redact(bundle.code), description: redactDescription(description, redact), problem: null };
   };
 }
 
