@@ -1,5 +1,6 @@
 import { getPrivateKey } from "@probot/get-private-key";
 import { z } from "zod";
+import { MIN_SECRET_LENGTH, tooShortToRedact } from "./runner/redact.js";
 
 // Server settings, read from the environment once and validated with one clear line per problem.
 
@@ -107,11 +108,19 @@ export class ConfigError extends Error {}
 // The app's own credentials: a script must never be handed them, even by a careless SCRIPT_ENV.
 const APP_SECRET_NAMES = ["PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET", "DASHBOARD_PASSWORD", "REDIS_URL", "RESULT_WEBHOOK_SECRET"];
 
-export function loadRunnerConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
-  return toRunnerConfig(parse(runnerSchema, env), env);
+/** Told about a setting chorebot starts with but cannot fully honour. */
+export type Warn = (message: string) => void;
+
+// On stderr at startup, before any logger exists, for `chorebot start` and `chorebot run` alike.
+const warnAtStartup: Warn = (message) => process.emitWarning(message, { code: "CHOREBOT_UNREDACTED_VALUE" });
+
+export function loadRunnerConfig(env: NodeJS.ProcessEnv = process.env, warn: Warn = warnAtStartup): RunnerConfig {
+  const settings = parse(runnerSchema, env);
+  warnUnredacted(settings.SCRIPT_ENV, env, warn);
+  return toRunnerConfig(settings, env);
 }
 
-export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, warn: Warn = warnAtStartup): ServerConfig {
   const settings = parse(serverSchema, env);
   if (settings.RESULT_WEBHOOK_URL && !settings.RESULT_WEBHOOK_SECRET) {
     throw new ConfigError("RESULT_WEBHOOK_SECRET is required but not set (RESULT_WEBHOOK_URL is set)");
@@ -126,6 +135,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     );
   }
   const privateKey = readPrivateKey(env);
+  warnUnredacted(settings.SCRIPT_ENV, env, warn);
   const redisPassword = settings.REDIS_URL ? new URL(settings.REDIS_URL).password : "";
   const runner = toRunnerConfig(settings, env);
   const dashboard =
@@ -167,6 +177,21 @@ function toRunnerConfig(settings: z.infer<typeof runnerSchema>, env: NodeJS.Proc
     // A script may print the values it was given; they are still secrets to everyone else.
     secrets: settings.SCRIPT_ENV.map((name) => env[name] ?? "").filter((value) => value.length > 0),
   };
+}
+
+/**
+ * A SCRIPT_ENV value too short to redact stays visible wherever a script prints it: say so at
+ * startup, naming the variable, never its value.
+ */
+function warnUnredacted(names: readonly string[], env: NodeJS.ProcessEnv, warn: Warn): void {
+  for (const name of names) {
+    const value = env[name] ?? "";
+    if (value === "" || !tooShortToRedact(value)) continue;
+    warn(
+      `SCRIPT_ENV variable ${name} is shorter than ${MIN_SECRET_LENGTH} characters, too short to redact without mangling ordinary output: ` +
+        "what scripts print, log and return will show it wherever it appears. Give it a longer value, or leave it out of SCRIPT_ENV if it is no secret",
+    );
+  }
 }
 
 function parse<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
