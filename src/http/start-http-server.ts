@@ -1,0 +1,107 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import { BodyBudget } from "./body-budget.js";
+import { bodyLimitFor, RECEIVING_BODIES_LIMIT } from "./body-limits.js";
+import { CappedRequest } from "./capped-request.js";
+import { logRequest } from "./log-request.js";
+
+// How long a refused client has to read the answer before its connection is closed.
+const CLOSE_DELAY_MS = 1_000;
+
+/** Answers a request and returns true, or leaves it to whoever comes next (Probot's middleware shape). */
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => boolean | void | Promise<boolean | void>;
+
+export interface HttpServer {
+  /** The port it listens on (the one the OS picked for port 0). */
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * chorebot's web server: plain node:http in front of `handle` (Probot's middleware and
+ * chorebot's routes), so that every request's body is capped before any of them sees it.
+ * A body over its cap (see bodyLimitFor) is answered 413 as soon as that is known, from
+ * `Content-Length` before any of it is read, or by counting a chunked one, and the
+ * connection is closed rather than the rest read. `GET /ping` answers `PONG` and anything
+ * nobody answered gets a 404, as under Probot's own server.
+ */
+export async function startHttpServer(o: {
+  port: number;
+  host: string | undefined;
+  log: Logger;
+  handle: RequestHandler;
+}): Promise<HttpServer> {
+  const log = o.log.child({ name: "http" });
+  const budget = new BodyBudget(RECEIVING_BODIES_LIMIT);
+
+  const serve = async (req: CappedRequest, res: ServerResponse, expectsContinue: boolean) => {
+    logRequest(log, req, res);
+    const limit = bodyLimitFor(req.url ?? "/");
+    // Node's parser has checked the header is one well-formed number.
+    if (Number(req.headers["content-length"] ?? 0) > limit) return refuse(res, 413, `request body over ${limit} bytes`);
+    if (expectsContinue) res.writeContinue();
+    const body = await req.holdBody(limit, budget);
+    if (body === "aborted") return;
+    if (body === "too-large") return refuse(res, 413, `request body over ${limit} bytes`);
+    if (body === "busy") return refuse(res, 503, "too many request bodies arriving at once; try again shortly", { "Retry-After": "5" });
+    req.release();
+    try {
+      if (isPing(req)) res.writeHead(200, { "Content-Type": "text/plain" }).end("PONG");
+      else if (!(await o.handle(req, res)) && !res.headersSent) res.writeHead(404).end();
+    } catch (error) {
+      log.error({ err: error }, `${req.method} ${req.url} failed`);
+      if (res.headersSent) res.destroy();
+      else res.writeHead(500).end();
+    }
+  };
+
+  const server = createServer({ IncomingMessage: CappedRequest });
+  server.on("request", (req: CappedRequest, res: ServerResponse) => void serve(req, res, false));
+  // Without this Node sends `100 Continue` by itself, inviting a body it would then refuse.
+  server.on("checkContinue", (req: CappedRequest, res: ServerResponse) => void serve(req, res, true));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ port: o.port, host: o.host }, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { address, port } = server.address() as AddressInfo;
+  log.info(`Listening on http://${address.includes(":") ? `[${address}]` : address}:${port}`);
+
+  return {
+    port,
+    async stop() {
+      const closed = new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+      // Keep-alive sockets would hold close() open indefinitely: drop idle ones now, and any
+      // left after a short grace.
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), 2_000).unref();
+      await closed;
+    },
+  };
+}
+
+function isPing(req: IncomingMessage): boolean {
+  return req.method === "GET" && (req.url ?? "").split("?")[0] === "/ping";
+}
+
+/**
+ * Answers a request whose body will not be read, then closes the connection (Node would
+ * otherwise read the rest of the body to keep it open). The close waits a moment, with the
+ * socket no longer read, so that a client still sending gets the answer before the reset
+ * its unsent bytes cause.
+ */
+function refuse(res: ServerResponse, status: 413 | 503, error: string, headers: Record<string, string> = {}): void {
+  const body = `${JSON.stringify({ error })}\n`;
+  res.writeHead(status, {
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": Buffer.byteLength(body),
+    Connection: "close",
+    ...headers,
+  });
+  res.write(body);
+  const closing = setTimeout(() => res.end(), CLOSE_DELAY_MS);
+  res.once("close", () => clearTimeout(closing));
+}
