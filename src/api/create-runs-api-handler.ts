@@ -56,7 +56,7 @@ export function createRunsApiHandler(o: {
   const { user, password } = o;
   if (!user || !password) return () => false;
   const runs = o.status ? new RunStatusReader(o.status) : null;
-  const failedLogins = o.failedLogins ?? new FailedLogins(o.maxFailedLogins ?? 10, o.failedLoginWindowSeconds ?? 15 * 60);
+  const failedLogins = o.failedLogins ?? new FailedLogins(o.maxFailedLogins, o.failedLoginWindowSeconds);
   const trustProxy = o.trustProxy ?? false;
 
   return async (req: IncomingMessage, res: ServerResponse) => {

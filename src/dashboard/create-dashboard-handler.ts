@@ -23,23 +23,25 @@ const FORBIDDEN_ROUTES = new Set(["post /api/queues/:queueName/add", "patch /api
  *
  * After `maxFailedLogins` (default 10) failed logins from one client address within
  * `failedLoginWindowSeconds` (default 900) of its first, that address gets 429 with
- * `Retry-After` until the window passes, even with the right password. The address is the
- * socket's peer; `trustProxy` (default false) takes it from `X-Forwarded-For` instead, for
- * use behind a reverse proxy only. Writes (other than GET, HEAD, OPTIONS) a browser sent
- * from another site are refused with 403: see `isSameOriginWrite`.
+ * `Retry-After` until the window passes, even with the right password; pass `failedLogins`
+ * to share one count with the runs API. The address is the socket's peer; `trustProxy`
+ * (default false) takes it from `X-Forwarded-For` instead, for use behind a reverse proxy
+ * only. Writes (other than GET, HEAD, OPTIONS) a browser sent from another site are refused
+ * with 403: see `isSameOriginWrite`.
  */
 export function createDashboardHandler(o: {
   queues: Queue[];
   user?: string;
   password?: string;
   basePath?: string;
+  failedLogins?: FailedLogins;
   maxFailedLogins?: number;
   failedLoginWindowSeconds?: number;
   trustProxy?: boolean;
 }): Handler | null {
   const { user, password } = o;
   if (!user || !password) return null;
-  const failedLogins = new FailedLogins(o.maxFailedLogins ?? 10, o.failedLoginWindowSeconds ?? 15 * 60);
+  const failedLogins = o.failedLogins ?? new FailedLogins(o.maxFailedLogins, o.failedLoginWindowSeconds);
   const trustProxy = o.trustProxy ?? false;
   const basePath = `/${(o.basePath ?? "/admin/queues").replace(/^\/+|\/+$/g, "")}`;
   // At "/" the board would swallow every route Probot did not answer, 404s included.

@@ -3,22 +3,24 @@ import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 
 /**
  * Failed basic-auth attempts per client, in memory (one process; a restart forgets them).
- * Once a client has `max` failures in a window of `windowSeconds` (counted from its first
- * failure), every request from it is refused until the window passes, with the right
- * password too, so guessing cannot go on. A success resets nothing: a client that shares an
- * address with a guesser must not be able to clear the guesser's count.
+ * Once a client has `max` failures (default 10) in a window of `windowSeconds` (default 15
+ * minutes, counted from its first failure), every request from it is refused until the
+ * window passes, with the right password too, so guessing cannot go on. A success resets
+ * nothing: a client that shares an address with a guesser must not be able to clear the
+ * guesser's count. Everything behind one login shares one instance (see startApp), so the
+ * limit is the same however the guesses are spread over the dashboard and the API.
  */
 export class FailedLogins {
   readonly #max: number;
   readonly #limiter: RateLimiterMemory;
 
-  constructor(max: number, windowSeconds: number) {
+  constructor(max = 10, windowSeconds = 15 * 60) {
     if (!Number.isSafeInteger(max) || max < 1) throw new RangeError("maxFailedLogins must be a positive integer");
     if (!Number.isFinite(windowSeconds) || windowSeconds <= 0) {
       throw new RangeError("failedLoginWindowSeconds must be a positive number");
     }
     this.#max = max;
-    this.#limiter = new RateLimiterMemory({ keyPrefix: "dashboard-login", points: max, duration: windowSeconds });
+    this.#limiter = new RateLimiterMemory({ keyPrefix: "failed-login", points: max, duration: windowSeconds });
   }
 
   /** Seconds until `client` may try again, or null when it is not locked out. */
