@@ -14,7 +14,6 @@ const CANCEL = /^\/api\/runs\/([^/]+)\/cancel\/?$/;
 const ONE = /^\/api\/runs\/([^/]+)\/?$/;
 // Run ids are BullMQ custom ids from runIdFor: no `:` and no `/`.
 const RUN_ID = /^[A-Za-z0-9._-]{1,200}$/;
-const MAX_BODY_BYTES = 4096;
 
 /** The answer to a cancel request. */
 export interface CancelAnswer {
@@ -99,7 +98,7 @@ export function createRunsApiHandler(o: {
     }
     let body: Record<string, unknown>;
     try {
-      body = await readJsonBody(req, MAX_BODY_BYTES);
+      body = await readJsonBody(req);
     } catch (error) {
       if (!(error instanceof BodyError)) throw error;
       json(res, error.status, { error: error.message }, error.status === 413 ? { Connection: "close" } : {});

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { BODY_LIMIT } from "../http/body-limits.js";
 
 /** Why a request body was not accepted, with the HTTP status to answer. */
 export class BodyError extends Error {
@@ -12,10 +13,11 @@ export class BodyError extends Error {
 
 /**
  * Reads a small request body as a JSON object: an empty body is `{}`; anything longer than
- * `maxBytes` (413), not JSON or not an object (400) is a `BodyError`.
+ * BODY_LIMIT (413: chorebot's server refuses such a body before any handler runs, this is
+ * for a handler served by another), not JSON or not an object (400) is a `BodyError`.
  */
-export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
-  const text = (await readText(req, maxBytes)).trim();
+export async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const text = (await readText(req, BODY_LIMIT)).trim();
   if (text === "") return {};
   let value: unknown;
   try {

@@ -5,6 +5,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRunsApiHandler } from "../../../src/api/create-runs-api-handler.js";
 import type { Handler } from "../../../src/dashboard/create-dashboard-handler.js";
+import { BODY_LIMIT } from "../../../src/http/body-limits.js";
 import { Cancellations } from "../../../src/pipeline/cancellations.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
 import { heldJobs, type HeldJobs } from "../pipeline/held-jobs.js";
@@ -143,7 +144,7 @@ describe("createRunsApiHandler", () => {
       ["run-x", { body: "{not json" }, 400],
       ["run-x", { body: JSON.stringify({ by: 42 }) }, 400],
       ["run-x", { body: JSON.stringify(["by"]) }, 400],
-      ["run-x", { body: JSON.stringify({ by: "x".repeat(5000) }) }, 413],
+      ["run-x", { body: JSON.stringify({ by: "x".repeat(BODY_LIMIT) }) }, 413],
       ["run%3Ax", {}, 400],
       ["run-x", { method: "GET" }, 405],
       ["run-x", { method: "DELETE" }, 405],
