@@ -12,23 +12,19 @@ export function uniqueSleep(): string {
 }
 
 /**
- * Host pids of the live processes whose environment or command line contains `token`. A
- * zombie has neither any more, so it does not count: it is dead, and reaping it is its
- * parent's business. Processes in a PID namespace are listed by their host pids.
+ * Host pids of the live processes whose environment and command line contain every one of
+ * `tokens`. A zombie has neither any more, so it does not count: it is dead, and reaping it
+ * is its parent's business. Processes in a PID namespace are listed by their host pids.
  */
-export function livePids(token: string): number[] {
+export function livePids(...tokens: string[]): number[] {
   const found: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
-    for (const file of ["environ", "cmdline"]) {
-      try {
-        if (readFileSync(`/proc/${entry}/${file}`, "latin1").includes(token)) {
-          found.push(Number(entry));
-          break;
-        }
-      } catch {
-        // Gone, or not ours to read.
-      }
+    try {
+      const seen = readFileSync(`/proc/${entry}/environ`, "latin1") + readFileSync(`/proc/${entry}/cmdline`, "latin1");
+      if (tokens.every((token) => seen.includes(token))) found.push(Number(entry));
+    } catch {
+      // Gone, or not ours to read.
     }
   }
   return found;
