@@ -53,6 +53,7 @@ const serverSchema = runnerSchema.extend({
   DASHBOARD_USER: z.string().optional(),
   DASHBOARD_PASSWORD: z.string().optional(),
   DASHBOARD_TRUST_PROXY: z.enum(["true", "false"]).default("false"),
+  METRICS_TOKEN: z.string().optional(),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(1),
   // Cleanups only wait on GitHub, and those in a process at once share their commits.
   CLEANUP_CONCURRENCY: z.coerce.number().int().positive().default(16),
@@ -88,6 +89,8 @@ export interface ServerConfig extends RunnerConfig {
   port: number;
   host: string | undefined;
   dashboard: { user: string; password: string; trustProxy: boolean } | null;
+  /** The bearer token a /metrics scrape must send; without one /metrics is not served. */
+  metricsToken: string | null;
   workerConcurrency: number;
   cleanupConcurrency: number;
   requiredApprovals: number;
@@ -106,7 +109,15 @@ export interface ServerConfig extends RunnerConfig {
 export class ConfigError extends Error {}
 
 // The app's own credentials: a script must never be handed them, even by a careless SCRIPT_ENV.
-const APP_SECRET_NAMES = ["PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET", "DASHBOARD_PASSWORD", "REDIS_URL", "RESULT_WEBHOOK_SECRET"];
+const APP_SECRET_NAMES = [
+  "PRIVATE_KEY",
+  "PRIVATE_KEY_PATH",
+  "WEBHOOK_SECRET",
+  "DASHBOARD_PASSWORD",
+  "METRICS_TOKEN",
+  "REDIS_URL",
+  "RESULT_WEBHOOK_SECRET",
+];
 
 /** Told about a setting chorebot starts with but cannot fully honour. */
 export type Warn = (message: string) => void;
@@ -153,6 +164,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, warn: War
     port: settings.PORT,
     host: settings.HOST,
     dashboard,
+    metricsToken: settings.METRICS_TOKEN || null,
     workerConcurrency: settings.WORKER_CONCURRENCY,
     cleanupConcurrency: settings.CLEANUP_CONCURRENCY,
     requiredApprovals: settings.REQUIRED_APPROVALS,
@@ -162,7 +174,14 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, warn: War
     resultWebhook: settings.RESULT_WEBHOOK_URL ? { url: settings.RESULT_WEBHOOK_URL, secret: settings.RESULT_WEBHOOK_SECRET! } : null,
     queuePrefix: settings.QUEUE_PREFIX,
     githubWriteIntervalMs: settings.GITHUB_WRITE_INTERVAL_MS,
-    secrets: [privateKey, settings.WEBHOOK_SECRET, settings.DASHBOARD_PASSWORD ?? "", decodeURIComponent(redisPassword), settings.RESULT_WEBHOOK_SECRET ?? ""]
+    secrets: [
+      privateKey,
+      settings.WEBHOOK_SECRET,
+      settings.DASHBOARD_PASSWORD ?? "",
+      settings.METRICS_TOKEN ?? "",
+      decodeURIComponent(redisPassword),
+      settings.RESULT_WEBHOOK_SECRET ?? "",
+    ]
       .filter((value) => value.length > 0)
       .concat(runner.secrets),
   };

@@ -67,7 +67,13 @@ export async function startApp(
     if (!dashboard) log.warn("dashboard disabled: set DASHBOARD_USER and DASHBOARD_PASSWORD to serve /admin/queues");
     // The web part only asks for cancellations; workers listen for them.
     cancelRedis = createRedisClient(config);
-    const metrics = createMetricsHandler({ queues: Object.values(queues.byName), redis: cancelRedis, prefix: config.queuePrefix });
+    const metrics = createMetricsHandler({
+      queues: Object.values(queues.byName),
+      redis: cancelRedis,
+      prefix: config.queuePrefix,
+      token: config.metricsToken,
+    });
+    if (!metrics) log.warn("metrics disabled: set METRICS_TOKEN to serve /metrics");
     cancellations = new Cancellations(cancelRedis, config.queuePrefix, { executeQueue: queues.byName.execute });
     const runsApi = createRunsApiHandler({
       cancellations,

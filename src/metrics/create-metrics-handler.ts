@@ -7,9 +7,10 @@ import { createMetrics } from "./create-metrics.js";
 
 /**
  * `GET /metrics` in Prometheus' text format, as a Probot HTTP handler (see createMetrics for
- * what it reports). Open by default, as Prometheus expects: the metrics hold counts, states
- * and script paths, nothing secret. With `token`, a scrape must send `Authorization: Bearer
- * <token>` (Prometheus: `authorization: { credentials: … }`) or gets 401.
+ * what it reports). A scrape must send `Authorization: Bearer <token>` (Prometheus:
+ * `authorization: { credentials: … }`) or gets 401: the metrics name every script that ran
+ * and how the queues stand, which is nobody's business on the webhook port. Returns null
+ * without a token, like the dashboard without credentials: /metrics is then not served.
  *
  * `redis` must be a plain (not subscribed) client of the queues' Redis; `prefix` the queue
  * prefix. A scrape that cannot read Redis within `timeoutMs` (default 10 s) gets 503.
@@ -19,23 +20,24 @@ export function createMetricsHandler(o: {
   redis: Redis | Cluster;
   prefix: string;
   path?: string;
-  token?: string;
+  token: string | null;
   timeoutMs?: number;
-}): Handler {
+}): Handler | null {
+  if (!o.token) return null;
   const path = `/${(o.path ?? "/metrics").replace(/^\/+|\/+$/g, "")}`;
-  const expected = o.token ? digest(o.token) : null;
+  const expected = digest(o.token);
   const timeoutMs = o.timeoutMs ?? 10_000;
   const metrics = createMetrics(o);
 
   return async (req: IncomingMessage, res: ServerResponse) => {
     if ((req.url ?? "/").split("?")[0] !== path) return false;
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      res.writeHead(405, { Allow: "GET, HEAD", "Content-Type": "text/plain; charset=utf-8" }).end("Method not allowed\n");
-      return true;
-    }
-    if (expected && !hasBearer(req.headers.authorization, expected)) {
+    if (!hasBearer(req.headers.authorization, expected)) {
       res.writeHead(401, { "WWW-Authenticate": 'Bearer realm="chorebot metrics"', "Content-Type": "text/plain; charset=utf-8" });
       res.end("Authentication required\n");
+      return true;
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { Allow: "GET, HEAD", "Content-Type": "text/plain; charset=utf-8" }).end("Method not allowed\n");
       return true;
     }
     let body: string;
@@ -56,6 +58,7 @@ function digest(value: string): Buffer {
   return createHash("sha256").update(value).digest();
 }
 
+/** Compared as equal-length digests, so the time taken says nothing about how much matched. */
 function hasBearer(header: string | undefined, expected: Buffer): boolean {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
   return match !== null && timingSafeEqual(digest(match[1]!), expected);

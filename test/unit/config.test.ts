@@ -37,8 +37,8 @@ describe("loadServerConfig", () => {
   });
 
   it("collects every value that must be redacted: app secrets and SCRIPT_ENV values", () => {
-    const { secrets } = loadServerConfig(valid);
-    expect(secrets).toEqual(expect.arrayContaining([key, "hook-secret", "dash-pass", "redis@pass", "postgres://app:db-pass@db/prod"]));
+    const { secrets } = loadServerConfig({ ...valid, METRICS_TOKEN: "scrape-token" });
+    expect(secrets).toEqual(expect.arrayContaining([key, "hook-secret", "dash-pass", "scrape-token", "redis@pass", "postgres://app:db-pass@db/prod"]));
     expect(secrets).not.toContain("");
   });
 
@@ -49,6 +49,12 @@ describe("loadServerConfig", () => {
     expect(config.dashboard).toBeNull();
   });
 
+  it("reads the metrics token, and none (metrics off) when it is unset or empty", () => {
+    expect(loadServerConfig({ ...valid, METRICS_TOKEN: "scrape-token" }).metricsToken).toBe("scrape-token");
+    expect(loadServerConfig(valid).metricsToken).toBeNull();
+    expect(loadServerConfig({ ...valid, METRICS_TOKEN: "" }).metricsToken).toBeNull();
+  });
+
   it.each([
     [{ APP_ID: undefined }, "APP_ID is required but not set"],
     [{ APP_ID: "abc" }, /^APP_ID is invalid/],
@@ -57,6 +63,7 @@ describe("loadServerConfig", () => {
     [{ PRIVATE_KEY: undefined }, /^PRIVATE_KEY \(or PRIVATE_KEY_PATH\) is required/],
     [{ SCRIPT_TIMEOUT: "-1" }, /^SCRIPT_TIMEOUT is invalid/],
     [{ SCRIPT_ENV: "DATABASE_URL,WEBHOOK_SECRET" }, "SCRIPT_ENV is invalid: WEBHOOK_SECRET is one of chorebot's own secrets"],
+    [{ SCRIPT_ENV: "METRICS_TOKEN" }, "SCRIPT_ENV is invalid: METRICS_TOKEN is one of chorebot's own secrets"],
   ])("names the bad setting in one line: %o", (change, message) => {
     const env = { ...valid, ...change };
     expect(() => loadServerConfig(env)).toThrow(ConfigError);

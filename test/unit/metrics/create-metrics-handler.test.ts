@@ -9,10 +9,13 @@ import { createMetricsHandler } from "../../../src/metrics/create-metrics-handle
 import { recordGitHubError, recordRunFinished } from "../../../src/metrics/run-metrics-store.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
 
+const TOKEN = "s3cret-token";
+const bearer = { Authorization: `Bearer ${TOKEN}` };
+
 /** Serves `handler` like Probot's server: handlers first, then a 404 for whatever nobody answered. */
-async function serve(handler: Handler): Promise<{ base: string; server: Server }> {
+async function serve(handler: Handler | null): Promise<{ base: string; server: Server }> {
   const server = createServer(async (req, res) => {
-    if (!(await handler(req, res))) res.writeHead(404).end("not found");
+    if (!(await handler?.(req, res))) res.writeHead(404).end("not found");
   });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
@@ -47,7 +50,7 @@ describe("createMetricsHandler", () => {
     redis = new Redis(connection);
     queues = ["discover", "process", "execute", "cleanup"].map((name) => new Queue(name, { connection, prefix }));
     flows = new FlowProducer({ connection, prefix });
-    const served = await serve(createMetricsHandler({ queues, redis, prefix }));
+    const served = await serve(createMetricsHandler({ queues, redis, prefix, token: TOKEN }));
     base = served.base;
     servers.push(served.server);
   });
@@ -61,8 +64,8 @@ describe("createMetricsHandler", () => {
     await redisServer?.stop();
   });
 
-  const scrape = async (init?: RequestInit) => {
-    const res = await fetch(`${base}/metrics`, init);
+  const scrape = async () => {
+    const res = await fetch(`${base}/metrics`, { headers: bearer });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
     const text = await res.text();
@@ -167,41 +170,55 @@ describe("createMetricsHandler", () => {
   });
 
   it("leaves other paths and refuses other methods", async () => {
-    for (const path of ["/", "/metricsX", "/metrics/x", "/admin/queues"]) expect((await fetch(`${base}${path}`)).status).toBe(404);
-    expect((await fetch(`${base}/metrics?x=1`)).status).toBe(200);
-    const post = await fetch(`${base}/metrics`, { method: "POST" });
+    for (const path of ["/", "/metricsX", "/metrics/x", "/admin/queues"]) expect((await fetch(`${base}${path}`, { headers: bearer })).status).toBe(404);
+    expect((await fetch(`${base}/metrics?x=1`, { headers: bearer })).status).toBe(200);
+    const post = await fetch(`${base}/metrics`, { method: "POST", headers: bearer });
     expect(post.status).toBe(405);
     expect(post.headers.get("allow")).toBe("GET, HEAD");
-    const head = await fetch(`${base}/metrics`, { method: "HEAD" });
+    // Without the token not even the methods it takes are told.
+    expect((await fetch(`${base}/metrics`, { method: "POST" })).status).toBe(401);
+    const head = await fetch(`${base}/metrics`, { method: "HEAD", headers: bearer });
     expect(head.status).toBe(200);
     expect(await head.text()).toBe("");
   });
 
-  it("requires the bearer token when one is set, on its own path", async () => {
-    const { base: guarded, server } = await serve(createMetricsHandler({ queues, redis, prefix, token: "s3cret-token", path: "internal/metrics/" }));
-    servers.push(server);
-    for (const headers of [{} as Record<string, string>, { Authorization: "Bearer wrong" }, { Authorization: "Bearer s3cret-tokenX" }, { Authorization: "Basic s3cret-token" }]) {
-      const res = await fetch(`${guarded}/internal/metrics`, { headers });
+  it("is not served at all without a token", async () => {
+    for (const token of [null, ""]) {
+      const handler = createMetricsHandler({ queues, redis, prefix, token });
+      expect(handler).toBeNull();
+      const { base: bare, server } = await serve(handler);
+      servers.push(server);
+      expect((await fetch(`${bare}/metrics`, { headers: bearer })).status).toBe(404);
+    }
+  });
+
+  it("answers 401 without the right bearer token, on its own path too", async () => {
+    for (const headers of [{} as Record<string, string>, { Authorization: "Bearer wrong" }, { Authorization: `Bearer ${TOKEN}X` }, { Authorization: `Basic ${TOKEN}` }]) {
+      const res = await fetch(`${base}/metrics`, { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get("www-authenticate")).toBe('Bearer realm="chorebot metrics"');
+      expect(await res.text()).not.toContain("chorebot_");
     }
-    const res = await fetch(`${guarded}/internal/metrics`, { headers: { Authorization: "Bearer s3cret-token" } });
+    const { base: moved, server } = await serve(createMetricsHandler({ queues, redis, prefix, token: TOKEN, path: "internal/metrics/" }));
+    servers.push(server);
+    expect((await fetch(`${moved}/internal/metrics`)).status).toBe(401);
+    const res = await fetch(`${moved}/internal/metrics`, { headers: bearer });
     expect(res.status).toBe(200);
     expect(parse(await res.text()).get('chorebot_queue_jobs{queue="discover",state="waiting"}')).toBe(2);
-    expect((await fetch(`${guarded}/metrics`, { headers: { Authorization: "Bearer s3cret-token" } })).status).toBe(404);
+    expect((await fetch(`${moved}/metrics`, { headers: bearer })).status).toBe(404);
   });
 
   it("answers 503 when Redis does not answer in time, and recovers", async () => {
-    const { base: impatient, server } = await serve(createMetricsHandler({ queues, redis, prefix, timeoutMs: 300 }));
+    const { base: impatient, server } = await serve(createMetricsHandler({ queues, redis, prefix, token: TOKEN, timeoutMs: 300 }));
     servers.push(server);
     redisServer.pause();
     try {
-      const res = await fetch(`${impatient}/metrics`);
+      const res = await fetch(`${impatient}/metrics`, { headers: bearer });
       expect(res.status).toBe(503);
       expect(await res.text()).toMatch(/^metrics unavailable: Redis did not answer within 300 ms/);
     } finally {
       redisServer.resume();
     }
-    expect((await fetch(`${impatient}/metrics`)).status).toBe(200);
+    expect((await fetch(`${impatient}/metrics`, { headers: bearer })).status).toBe(200);
   });
 });
