@@ -1,5 +1,4 @@
-import type { Server as HttpServer } from "node:http";
-import { Probot, Server } from "probot";
+import { createNodeMiddleware, Probot } from "probot";
 import { createRunsApiHandler } from "./api/create-runs-api-handler.js";
 import { createMetricsHandler } from "./metrics/create-metrics-handler.js";
 import { countGitHubErrors } from "./metrics/run-metrics-store.js";
@@ -7,7 +6,10 @@ import { Cancellations } from "./pipeline/cancellations.js";
 import type { Logger } from "pino";
 import type { ServerConfig } from "./config.js";
 import { createDashboardHandler } from "./dashboard/create-dashboard-handler.js";
+import { FailedLogins } from "./dashboard/failed-logins.js";
 import { chorebotOctokit, type GitHubClient } from "./github/octokit.js";
+import { WEBHOOK_PATH } from "./http/body-limits.js";
+import { startHttpServer, type HttpServer } from "./http/start-http-server.js";
 import { chorebotApp } from "./index.js";
 import { queuePush } from "./pipeline/queue-push.js";
 import { openQueues } from "./pipeline/queues.js";
@@ -53,16 +55,18 @@ export async function startApp(
   const tracing = await startTracing(log);
   const queues = openQueues(connection, config.queuePrefix, tracing.telemetry);
 
-  let server: Server | null = null;
+  let server: HttpServer | null = null;
   let cancelRedis: RedisClient | null = null;
   let cancellations: Cancellations | null = null;
-  let httpServer: HttpServer | null = null;
   if (parts.web) {
+    // One count for everything behind the dashboard's login: 10 guesses in all, not 10 per surface.
+    const failedLogins = new FailedLogins();
     const dashboard = createDashboardHandler({
       queues: Object.values(queues.byName),
       user: config.dashboard?.user,
       password: config.dashboard?.password,
       trustProxy: config.dashboard?.trustProxy ?? false,
+      failedLogins,
     });
     if (!dashboard) log.warn("dashboard disabled: set DASHBOARD_USER and DASHBOARD_PASSWORD to serve /admin/queues");
     // The web part only asks for cancellations; workers listen for them.
@@ -81,11 +85,14 @@ export async function startApp(
       user: config.dashboard?.user,
       password: config.dashboard?.password,
       trustProxy: config.dashboard?.trustProxy ?? false,
+      failedLogins,
     });
-    server = new Server({ Probot: ProbotWithSettings, port: config.port, host: config.host, log, enableStaticFiles: false });
     const checks = { scriptCwd: config.scriptCwd, scriptEnv: config.scriptEnv, limits };
-    await server.load(chorebotApp({ queuePush: (push) => queuePush(queues.byName.discover, push, config), checks, dashboard, runsApi, metrics }));
-    httpServer = await server.start();
+    const app = chorebotApp({ queuePush: (push) => queuePush(queues.byName.discover, push, config), checks, dashboard, runsApi, metrics });
+    // Probot's middleware, not its Server: the server in front of it caps request bodies,
+    // which @octokit/webhooks would read whole, however large.
+    const handle = await createNodeMiddleware(app, { probot: new ProbotWithSettings(), webhooksPath: WEBHOOK_PATH });
+    server = await startHttpServer({ port: config.port, host: config.host, log, handle });
   }
 
   let workers: Workers | null = null;
@@ -115,14 +122,7 @@ export async function startApp(
   return {
     port: server?.port ?? null,
     async stop() {
-      if (server && httpServer) {
-        // Keep-alive sockets (and a client still sending a refused body) would hold close()
-        // open indefinitely: drop idle ones now, and any left after a short grace.
-        const stopping = server.stop();
-        httpServer.closeIdleConnections();
-        setTimeout(() => httpServer?.closeAllConnections(), 2_000).unref();
-        await stopping;
-      }
+      await server?.stop();
       await workers?.close(config.shutdownGraceMs);
       await cancellations?.close();
       cancelRedis?.disconnect();
