@@ -6,15 +6,10 @@ import type { Queue } from "bullmq";
 import express from "express";
 import type { ApplicationFunctionOptions } from "probot";
 import { admitRequest } from "./admit-request.js";
+import { dashboardGuard } from "./dashboard-guard.js";
 import { FailedLogins } from "./failed-logins.js";
 
 export type Handler = Parameters<ApplicationFunctionOptions["addHandler"]>[0];
-
-/**
- * Bull Board routes that would let a dashboard user change what runs (new jobs, edited job
- * data) instead of retrying what was reviewed and merged. Retry, clean and pause stay.
- */
-const FORBIDDEN_ROUTES = new Set(["post /api/queues/:queueName/add", "patch /api/queues/:queueName/:jobId/update-data"]);
 
 /**
  * The Bull Board dashboard as a Probot HTTP handler, behind HTTP basic auth. Returns null
@@ -54,12 +49,7 @@ export function createDashboardHandler(o: {
     serverAdapter,
     options: {
       uiConfig: { boardTitle: "chorebot" },
-      handlerHooks: {
-        before: ({ method, route }) =>
-          FORBIDDEN_ROUTES.has(`${method} ${route}`)
-            ? { allow: false, status: 403, message: "chorebot only retries reviewed jobs; it does not add or edit them" }
-            : { allow: true },
-      },
+      handlerHooks: { before: dashboardGuard(o.queues) },
     },
   });
   const app = express();
