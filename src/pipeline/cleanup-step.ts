@@ -5,6 +5,7 @@ import { createRedactor } from "../runner/redact.js";
 import { redactExecution } from "../runner/redact-execution.js";
 import { renderRunLog } from "../runlog/render-run-log.js";
 import { postRunResult } from "../report/post-run-result.js";
+import type { PullRequestComments } from "../report/pull-request-comments.js";
 import { reportRun } from "../report/report-run.js";
 import { logUrl } from "../report/run-report.js";
 import { runLogPath } from "../runlog/run-log-path.js";
@@ -20,6 +21,8 @@ export interface CleanupDeps {
   resultWebhook: { url: string; secret: string } | null;
   /** The outcome of the run's first attempt, when the job is the flow parent of `execute`. */
   flowOutcome(job: Job<CleanupJobData>): Promise<ExecuteResult>;
+  /** The one comment per merged pull request that its runs' reports go in. */
+  comments: PullRequestComments;
   /** Commits the log (default: commitRunLog); the workers share commits through a RunLogBatcher. */
   commitLog?(octokit: GitHubClient, change: RunLogCommit): Promise<RunLogResult>;
 }
@@ -76,7 +79,7 @@ export function cleanupStep(deps: CleanupDeps) {
     // Tell the reviewers on the pull request, and on the merge commit. Idempotent too.
     const baseUrl = octokit.request.endpoint.DEFAULTS.baseUrl;
     try {
-      const report = await reportRun(octokit, {
+      const report = await reportRun(octokit, deps.comments, {
         runId,
         attempt,
         script: target.path,

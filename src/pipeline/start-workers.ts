@@ -22,6 +22,7 @@ import type { CleanupJobData, ExecuteResult, RunJobData } from "./job-data.js";
 import { processStep } from "./process-step.js";
 import { openQueues } from "./queues.js";
 import { createRedisClient, type RedisSettings } from "./redis-client.js";
+import { PullRequestComments } from "../report/pull-request-comments.js";
 import { RunLogBatcher } from "./run-log-batcher.js";
 import { waitForJobs } from "./wait-for-jobs.js";
 
@@ -122,6 +123,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
           (err: unknown) => log.warn({ err }, "could not record run metrics"),
         ),
       flowOutcome: flowOutcomeReader(queues.byName, ledger),
+      comments: new PullRequestComments(redis, prefix),
       commitLog: (octokit, change) => runLogs.commit(octokit, change),
     }),
     { connection, prefix, concurrency: settings.cleanupConcurrency, telemetry, ...lockOptions },

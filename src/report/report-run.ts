@@ -1,5 +1,6 @@
 import type { GitHubClient } from "../github/octokit.js";
-import { checkRunName, checkRunOutput, renderRunComment, runCommentMarker, type RunReportInput } from "./run-report.js";
+import type { PullRequestComments } from "./pull-request-comments.js";
+import { checkRunName, checkRunOutput, type RunReportInput } from "./run-report.js";
 
 export interface RunReport {
   /** The PR comment, or null when the run has no pull request. */
@@ -8,48 +9,29 @@ export interface RunReport {
 }
 
 /**
- * Tells the merged PR's reviewers how the run went: a comment on the pull request (one per
- * run attempt) and a completed check run `chorebot: <script>` on the merge commit (one per
- * script, showing the latest attempt). Idempotent, so a retried cleanup never posts twice:
- * an existing comment or check run is found and updated only when it differs.
+ * Tells the merged PR's reviewers how the run went: its section in the pull request's one
+ * chorebot comment (see PullRequestComments) and a completed check run `chorebot: <script>`
+ * on the merge commit (one per script, showing the latest attempt). Idempotent, so a retried
+ * cleanup never posts twice: the check run is found and updated only when it differs.
  *
  * Needs the installation permissions `issues: write` (PR comments are issue comments) and
  * `checks: write`; errors (including 403 for a missing permission) are thrown.
  */
-export async function reportRun(octokit: GitHubClient, input: RunReportInput, options: ReportOptions = {}): Promise<RunReport> {
+export async function reportRun(
+  octokit: GitHubClient,
+  comments: PullRequestComments,
+  input: RunReportInput,
+  options: ReportOptions = {},
+): Promise<RunReport> {
   const firstTry = options.firstTry ?? false;
-  const commentId = input.pullRequest === null ? null : await upsertComment(octokit, input, input.pullRequest.number, firstTry);
+  const commentId = input.pullRequest === null ? null : await comments.publish(octokit, input, input.pullRequest.number);
   const checkRunId = await upsertCheckRun(octokit, input, firstTry);
   return { commentId, checkRunId };
 }
 
 export interface ReportOptions {
-  /**
-   * The cleanup's first try: nothing of this attempt was posted yet, so the comment is created
-   * without reading the pull request's comments, and so is the first attempt's check run.
-   */
+  /** The cleanup's first try: nothing of this attempt was posted yet, so the first attempt's check run is created without looking. */
   firstTry?: boolean;
-}
-
-async function upsertComment(octokit: GitHubClient, input: RunReportInput, issueNumber: number, firstTry: boolean): Promise<number> {
-  const { owner, repo } = input.repository;
-  const marker = runCommentMarker(input.runId, input.attempt);
-  const body = renderRunComment(input);
-  if (firstTry) return (await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body })).data.id;
-
-  const pages = octokit.paginate.iterator(octokit.rest.issues.listComments, { owner, repo, issue_number: issueNumber, per_page: 100 });
-  for await (const { data: comments } of pages) {
-    // Only the app's own comments: a person quoting the raw marker must not be overwritten.
-    const existing = comments.find((c) => c.body?.startsWith(marker) && c.user?.type !== "User");
-    if (existing === undefined) continue;
-    // GitHub may hand the body back with CRLF line ends; that is not a difference.
-    if (existing.body?.replace(/\r\n/g, "\n") !== body) {
-      await octokit.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body });
-    }
-    return existing.id;
-  }
-  const { data: created } = await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body });
-  return created.id;
 }
 
 async function upsertCheckRun(octokit: GitHubClient, input: RunReportInput, firstTry: boolean): Promise<number> {

@@ -51,23 +51,27 @@ const CONCLUSIONS: Record<RunStatus, RunConclusion> = {
   refused: "failure",
 };
 
-/** The hidden first line that identifies this run attempt's comment, so a retry finds it. */
-export function runCommentMarker(runId: string, attempt: number): string {
-  return `<!-- chorebot:run:${runId.replace(/-->/g, "")}:${attempt} -->`;
-}
-
 /** The check run's name: one per script, on the merge commit. */
 export function checkRunName(script: string): string {
   return `chorebot: ${script}`;
 }
 
 /**
- * The pull request comment: hidden marker, headline, log link, message and the last lines of
- * output. Never longer than `MAX_COMMENT_CHARS`: long output lines are clipped first, then
+ * One run's section of the pull request comment: headline, log link, message and the last
+ * lines of output. Never longer than `maxChars`: long output lines are clipped first, then
  * fewer lines are shown, then the message is clipped.
  */
-export function renderRunComment(input: RunReportInput): string {
-  return renderBody(input, `${runCommentMarker(input.runId, input.attempt)}\n`, MAX_COMMENT_CHARS);
+export function renderRunSection(input: RunReportInput, maxChars: number): string {
+  return renderBody(input, "", maxChars);
+}
+
+/** The report with its output cut to the last `lines` captured lines of at most `chars` each (the rest is in the run log). */
+export function clipRunReport(input: RunReportInput, lines: number, chars: number): RunReportInput {
+  const { output } = input.execution;
+  const start = Math.max(0, output.lines.length - lines);
+  const omittedAt = output.omittedAt === null || output.omittedAt < start ? null : output.omittedAt - start;
+  const kept = output.lines.slice(start).map((line) => (line.text.length > chars ? { ...line, text: clip(line.text, chars) } : line));
+  return { ...input, execution: { ...input.execution, output: { lines: kept, omittedBytes: omittedAt === null ? 0 : output.omittedBytes, omittedAt } } };
 }
 
 /** Title, summary and conclusion for the completed check run on the merge commit. */

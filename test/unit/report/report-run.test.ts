@@ -1,8 +1,12 @@
 import nock from "nock";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { reportRun } from "../../../src/report/report-run.js";
-import { renderRunComment, type RunReportInput } from "../../../src/report/run-report.js";
+import { Redis } from "ioredis";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { PullRequestComments } from "../../../src/report/pull-request-comments.js";
+import { renderPullRequestComment } from "../../../src/report/pull-request-comment.js";
+import { reportRun as reportRunWith } from "../../../src/report/report-run.js";
+import type { RunReportInput } from "../../../src/report/run-report.js";
 import type { ExecutionResult } from "../../../src/run-types.js";
+import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
 import { TestOctokit } from "../../helpers/test-probot.js";
 
 const API = "https://api.github.com";
@@ -99,9 +103,27 @@ function fakeGitHub(o: { comments?: Comment[]; checkRuns?: CheckRun[]; pageSize?
   return { comments, checkRuns, writes, reads };
 }
 
+let redis: TestRedis;
+let client: Redis;
+let comments: PullRequestComments;
+let test = 0;
+const reportRun = (o: ReturnType<typeof octokit>, run: RunReportInput, options?: { firstTry?: boolean }) => reportRunWith(o, comments, run, options);
+
 describe("reportRun", () => {
-  beforeAll(() => nock.disableNetConnect());
-  beforeEach(() => nock.cleanAll());
+  beforeAll(async () => {
+    nock.disableNetConnect();
+    nock.enableNetConnect("127.0.0.1");
+    redis = await startRedis();
+    client = new Redis(redis.port);
+  });
+  afterAll(async () => {
+    client?.disconnect();
+    await redis?.stop();
+  });
+  beforeEach(() => {
+    nock.cleanAll();
+    comments = new PullRequestComments(client, `{test-${++test}}`);
+  });
   afterEach(() => nock.cleanAll());
 
   it("comments on the pull request and completes a check run on the merge commit", async () => {
@@ -112,7 +134,7 @@ describe("reportRun", () => {
       "POST /repos/acme/widgets/issues/12/comments",
       "POST /repos/acme/widgets/check-runs",
     ]);
-    expect(gh.writes[0]!.body).toEqual({ body: renderRunComment(input()) });
+    expect(gh.writes[0]!.body).toEqual({ body: renderPullRequestComment([input()]) });
     expect(gh.writes[1]!.body).toMatchObject({
       name: "chorebot: scripts/fix.ts",
       head_sha: sha("a"),
@@ -139,42 +161,46 @@ describe("reportRun", () => {
     expect(gh.checkRuns).toHaveLength(1);
   });
 
-  it("finds its comment on a later page and updates it when it differs", async () => {
-    const others = Array.from({ length: 5 }, (_, i) => ({ id: i + 1, body: `LGTM ${i}`, user: { login: "bob", type: "User" } }));
-    const stale = { id: 77, body: renderRunComment(input({ log: { ...input().log, commit: sha("b") } })), user: { login: "chorebot[bot]", type: "Bot" } };
-    const gh = fakeGitHub({ comments: [...others, stale], pageSize: 2 });
-
-    const { commentId } = await reportRun(octokit(), input());
-    expect(commentId).toBe(77);
-    const commentWrites = gh.writes.filter((w) => w.path.includes("/issues/"));
-    expect(commentWrites).toEqual([{ method: "PATCH", path: "/repos/acme/widgets/issues/comments/77", body: { body: renderRunComment(input()) } }]);
+  it("keeps one comment per pull request: another script's run and a retry's attempt update it", async () => {
+    const gh = fakeGitHub();
+    const first = await reportRun(octokit(), input());
+    const other = await reportRun(octokit(), input({ runId: "widgets-aaaaaaa-other-9876543210", script: "scripts/other.ts" }));
+    const failed: ExecutionResult = { ...succeeded, status: "failed", exitCode: 1, message: "exited with code 1" };
+    const retry = await reportRun(octokit(), input({ attempt: 2, execution: failed }));
+    expect(new Set([first.commentId, other.commentId, retry.commentId]).size).toBe(1);
+    expect(gh.comments).toHaveLength(1);
+    const body = gh.comments[0]!.body;
+    expect(body).toContain("scripts/fix.ts");
+    expect(body).toContain("scripts/other.ts");
+    expect(body).toContain("attempt 2");
+    expect(body.indexOf("attempt 1")).toBeLessThan(body.indexOf("attempt 2"));
+    expect(gh.writes.filter((w) => w.path.includes("/issues/")).map((w) => w.method)).toEqual(["POST", "PATCH", "PATCH"]);
   });
 
-  it("does not mistake a CRLF copy of its own comment for a change", async () => {
-    const body = renderRunComment(input()).replace(/\n/g, "\r\n");
-    const gh = fakeGitHub({ comments: [{ id: 5, body, user: { login: "chorebot[bot]", type: "Bot" } }] });
-    expect((await reportRun(octokit(), input())).commentId).toBe(5);
-    expect(gh.writes.filter((w) => w.path.includes("/issues/"))).toEqual([]);
+  it("coalesces the reports of runs finishing together into a few comment writes, showing every one", async () => {
+    const gh = fakeGitHub();
+    const runs = Array.from({ length: 12 }, (_, i) => input({ runId: `widgets-aaaaaaa-s${i}-0123456789`, script: `scripts/s${String(i).padStart(2, "0")}.ts` }));
+    const results = await Promise.all(runs.map((run) => reportRun(octokit(), run)));
+    expect(new Set(results.map((r) => r.commentId)).size).toBe(1);
+    expect(gh.comments).toHaveLength(1);
+    for (const run of runs) expect(gh.comments[0]!.body).toContain(run.script);
+    expect(gh.writes.filter((w) => w.path.includes("/issues/")).length).toBeLessThan(runs.length / 2);
   });
 
-  it("leaves a person's comment that quotes the marker alone and posts its own", async () => {
-    const gh = fakeGitHub({ comments: [{ id: 5, body: renderRunComment(input()), user: { login: "mallory", type: "User" } }] });
-    const { commentId } = await reportRun(octokit(), input());
-    expect(commentId).not.toBe(5);
-    expect(gh.writes[0]).toMatchObject({ method: "POST", path: "/repos/acme/widgets/issues/12/comments" });
+  it("stays within GitHub's comment size however many runs it shows", async () => {
+    const gh = fakeGitHub();
+    const noisy: ExecutionResult = { ...succeeded, output: { lines: Array.from({ length: 50 }, (_, i) => ({ t: i, stream: "stdout" as const, text: `${i} ${"x".repeat(3000)}` })), omittedBytes: 0, omittedAt: null } };
+    for (let i = 0; i < 40; i++) await reportRun(octokit(), input({ runId: `widgets-aaaaaaa-n${i}-0123456789`, script: `scripts/n${i}.ts`, execution: noisy }));
+    expect(gh.comments[0]!.body.length).toBeLessThanOrEqual(65_536);
+    expect(gh.comments[0]!.body).toContain("scripts/n39.ts");
   });
 
-  it("posts one comment per attempt but keeps one check run per script, showing the latest attempt", async () => {
+  it("keeps one check run per script, showing the latest attempt", async () => {
     const gh = fakeGitHub();
     const first = await reportRun(octokit(), input());
     const failed: ExecutionResult = { ...succeeded, status: "failed", exitCode: 1, message: "exited with code 1" };
     const second = await reportRun(octokit(), input({ attempt: 2, execution: failed }));
 
-    expect(second.commentId).not.toBe(first.commentId);
-    expect(gh.comments.map((c) => c.body.split("\n")[0])).toEqual([
-      "<!-- chorebot:run:widgets-aaaaaaa-fix-0123456789:1 -->",
-      "<!-- chorebot:run:widgets-aaaaaaa-fix-0123456789:2 -->",
-    ]);
     expect(second.checkRunId).toBe(first.checkRunId);
     expect(gh.checkRuns).toHaveLength(1);
     expect(gh.checkRuns[0]).toMatchObject({ conclusion: "failure", external_id: "widgets-aaaaaaa-fix-0123456789:2" });
@@ -210,7 +236,7 @@ describe("reportRun", () => {
     expect(gh.writes.map((w) => `${w.method} ${w.path}`)).toEqual(["POST /repos/acme/widgets/check-runs"]);
   });
 
-  it("on a cleanup's first try posts both without reading what is there", async () => {
+  it("on a cleanup's first try posts both without reading anything from GitHub", async () => {
     const gh = fakeGitHub();
     const result = await reportRun(octokit(), input(), { firstTry: true });
     expect(gh.reads).toEqual([]);
@@ -218,21 +244,18 @@ describe("reportRun", () => {
     expect(result).toEqual({ commentId: gh.comments[0]!.id, checkRunId: gh.checkRuns[0]!.id });
   });
 
-  it("on the first try of a retry's cleanup comments anew but updates the first attempt's check run", async () => {
+  it("on the first try of a retry's cleanup updates the comment and the first attempt's check run", async () => {
     const gh = fakeGitHub();
     const first = await reportRun(octokit(), input(), { firstTry: true });
     const second = await reportRun(octokit(), input({ attempt: 2 }), { firstTry: true });
-    expect(second.commentId).not.toBe(first.commentId);
+    expect(second.commentId).toBe(first.commentId);
     expect(second.checkRunId).toBe(first.checkRunId);
     expect(gh.checkRuns).toHaveLength(1);
     expect(gh.checkRuns[0]!.external_id).toBe("widgets-aaaaaaa-fix-0123456789:2");
   });
 
   it("surfaces GitHub errors such as a missing permission", async () => {
-    nock(API)
-      .get("/repos/acme/widgets/issues/12/comments")
-      .query(true)
-      .reply(403, { message: "Resource not accessible by integration" });
+    nock(API).post("/repos/acme/widgets/issues/12/comments").reply(403, { message: "Resource not accessible by integration" });
     await expect(reportRun(octokit(), input())).rejects.toMatchObject({ status: 403 });
     expect(nock.pendingMocks()).toEqual([]);
   });

@@ -4,8 +4,7 @@ import {
   checkRunName,
   checkRunOutput,
   logUrl,
-  renderRunComment,
-  runCommentMarker,
+  renderRunSection,
   type RunReportInput,
 } from "../../../src/report/run-report.js";
 import type { ExecutionResult, OutputLine, RunStatus } from "../../../src/run-types.js";
@@ -50,7 +49,9 @@ function fenced(comment: string): { ticks: string; body: string[] } {
   return { ticks: match[1]!, body: match[2]!.split("\n") };
 }
 
-describe("renderRunComment", () => {
+const renderRunComment = (run: RunReportInput) => renderRunSection(run, MAX_COMMENT_CHARS);
+
+describe("renderRunSection", () => {
   it.each([
     ["succeeded", "✅", "### ✅ scripts/fix.ts succeeded after 1.2 s, exit code 0", "success"],
     ["failed", "❌", "### ❌ scripts/fix.ts failed after 1.2 s, exit code 1", "failure"],
@@ -61,8 +62,7 @@ describe("renderRunComment", () => {
   ] as const)("%s: %s headline, status, log link and conclusion %s", (status, emoji, headline, conclusion) => {
     const run = input({ execution: execution(status, { message: status === "succeeded" ? null : "something happened" }) });
     const comment = renderRunComment(run);
-    const [marker, title] = comment.split("\n");
-    expect(marker).toBe("<!-- chorebot:run:widgets-aaaaaaa-fix-0123456789:1 -->");
+    const [title] = comment.split("\n");
     expect(title).toBe(headline);
     expect(title).toContain(emoji);
     expect(comment).toContain(`Status: \`${status}\``);
@@ -74,7 +74,7 @@ describe("renderRunComment", () => {
     const check = checkRunOutput(run);
     expect(check.conclusion).toBe(conclusion);
     expect(check.title.length).toBeGreaterThan(0);
-    expect(check.summary).toBe(comment.slice(comment.indexOf("\n") + 1));
+    expect(check.summary).toBe(comment);
   });
 
   it("says exactly why a refused script did not run, and that nothing ran", () => {
@@ -142,7 +142,6 @@ describe("renderRunComment", () => {
       input({ execution: execution("failed", { message: huge, output: { lines: lines(25, () => huge), omittedBytes: 0, omittedAt: null } }) }),
     );
     expect(comment.length).toBeLessThanOrEqual(MAX_COMMENT_CHARS);
-    expect(comment.startsWith(runCommentMarker("widgets-aaaaaaa-fix-0123456789", 1))).toBe(true);
     const { body } = fenced(comment);
     expect(body.length).toBeGreaterThan(0);
     expect(body.every((l) => l.endsWith("…"))).toBe(true);
