@@ -27,7 +27,9 @@ describe("bad webhooks", () => {
   it("are refused (4xx) or ignored, queue nothing, are logged once, and the app keeps serving", async () => {
     const jobs = await h.jobCount();
     const malformedPush = JSON.stringify({ ref: "refs/heads/main", before: "x", after: "y" });
-    const huge = JSON.stringify({ ref: "refs/heads/main", padding: "x".repeat(30 * 1024 * 1024) });
+    // Just under GitHub's 25 MB payload cap; over it, a delivery is refused before it is read.
+    const huge = JSON.stringify({ ref: "refs/heads/main", padding: "x".repeat(24 * 1024 * 1024) });
+    const overCap = JSON.stringify({ ref: "refs/heads/main", padding: "x".repeat(26 * 1024 * 1024) });
 
     expect((await post("{}", { "x-github-event": "push" })).status).toBe(400); // no signature
     expect((await post("{}", { "x-github-event": "push", "x-hub-signature-256": sign("{ }") })).status).toBe(400); // wrong one
@@ -37,12 +39,13 @@ describe("bad webhooks", () => {
     expect((await post(malformedPush, { "x-github-event": "push", "x-hub-signature-256": sign(malformedPush) })).status).toBe(200);
     expect((await post(huge, { "x-github-event": "push", "x-hub-signature-256": sign(huge) })).status).toBe(200);
     expect((await post(huge, { "x-github-event": "push", "x-hub-signature-256": sign("tampered") })).status).toBe(400);
+    expect((await post(overCap, { "x-github-event": "push", "x-hub-signature-256": sign(overCap) })).status).toBe(413);
 
     expect(await h.jobCount()).toBe(jobs);
     const ignored = h.app.lines.filter((line) => String(line.msg).startsWith("push ignored: malformed push payload"));
     expect(ignored).toHaveLength(2);
     // Each forged delivery is logged (Probot's event handler and webhook middleware both
-    // report it) in short lines, never with its 30 MB body.
+    // report it) in short lines, never with its 24 MB body.
     const forged = h.app.lines.filter((line) => String(line.err?.message).includes("signature does not match"));
     expect(forged.length).toBeGreaterThanOrEqual(2);
     expect(forged.length).toBeLessThanOrEqual(4);

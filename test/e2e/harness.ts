@@ -15,6 +15,9 @@ import { spawnChorebot, type ChorebotProcess } from "./chorebot-process.js";
 
 export const WEBHOOK_SECRET = "e2e-webhook-secret";
 export const DASHBOARD = { user: "ops", password: "e2e-dashboard-password" };
+export const METRICS_TOKEN = "e2e-metrics-token";
+/** The header a Prometheus scrape of this harness's /metrics sends. */
+export const METRICS_AUTH = { authorization: `Bearer ${METRICS_TOKEN}` };
 const PREFIX = "{chorebot}";
 
 export interface Harness {
@@ -101,6 +104,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     HOST: "127.0.0.1",
     DASHBOARD_USER: DASHBOARD.user,
     DASHBOARD_PASSWORD: DASHBOARD.password,
+    METRICS_TOKEN,
     SCRIPT_CWD: scriptCwd,
     SCRIPT_ENV: "SIDE_EFFECTS,PROD_API_TOKEN,BEACON",
     SIDE_EFFECTS: sideEffects,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRunLog } from "../../src/runlog/parse-run-log.js";
-import { startHarness, WEBHOOK_SECRET, type Harness } from "./harness.js";
+import { startHarness, WEBHOOK_SECRET, type Harness, METRICS_AUTH } from "./harness.js";
 
 /** Script source that records each execution in the side-effect file before doing `body`. */
 function script(name: string, body = "") {
@@ -233,7 +233,7 @@ describe("the dashboard", () => {
 
 describe("/metrics", () => {
   it("serves Prometheus metrics: finished runs, queue depths and GitHub errors", async () => {
-    const response = await fetch(`${h.appUrl}/metrics`);
+    const response = await fetch(`${h.appUrl}/metrics`, { headers: METRICS_AUTH });
     expect(response.status).toBe(200);
     const text = await response.text();
     expect(text).toMatch(/^chorebot_runs_total\{status="succeeded",script="scripts\/2026-11-hello\.ts"\} 1$/m);

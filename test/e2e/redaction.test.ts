@@ -4,7 +4,7 @@ import type { Job } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CleanupResult } from "../../src/pipeline/job-data.js";
 import { parseRunLog } from "../../src/runlog/parse-run-log.js";
-import { DASHBOARD, startHarness, type Harness, type MergeResult } from "./harness.js";
+import { DASHBOARD, startHarness, type Harness, type MergeResult, METRICS_AUTH } from "./harness.js";
 
 // Three SCRIPT_ENV values: the harness's token, one a script uses as a number, one that JSON,
 // JavaScript and URLs must escape (a quote and a backslash).
@@ -220,7 +220,7 @@ describe("secrets a script prints, logs, counts, returns, fails with or declares
   });
 
   it("are nowhere in /metrics or the result webhook's deliveries", async () => {
-    const metrics = await fetch(`${h.appUrl}/metrics`);
+    const metrics = await fetch(`${h.appUrl}/metrics`, { headers: METRICS_AUTH });
     expect(metrics.status).toBe(200);
     const text = await metrics.text();
     expect(text).toContain('script="scripts/redaction-sdk.ts"');

@@ -1,7 +1,7 @@
 import { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRunLog } from "../../src/runlog/parse-run-log.js";
-import { DASHBOARD, startHarness, type ClusterHarness } from "./harness.js";
+import { DASHBOARD, startHarness, type ClusterHarness, METRICS_AUTH } from "./harness.js";
 import { beaconScript } from "./scripts.js";
 
 // The web process only queues and takes requests; a separate `chorebot worker` runs the
@@ -123,7 +123,7 @@ describe("on a Redis Cluster (REDIS_CLUSTER_NODES)", () => {
       log: { path: finished.logPath, commit: finished.commit },
     });
 
-    const metrics = await fetch(`${h.appUrl}/metrics`);
+    const metrics = await fetch(`${h.appUrl}/metrics`, { headers: METRICS_AUTH });
     expect(metrics.status).toBe(200);
     const text = await metrics.text();
     expect(text).toMatch(/^chorebot_runs_total\{status="succeeded",script="scripts\/2026-11-cluster-status\.ts"\} 1$/m);
