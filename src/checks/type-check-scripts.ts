@@ -22,8 +22,10 @@ export interface TypeCheckInput {
  * Type-checks the entry scripts (and what they import) with the repository's tsconfig.json,
  * never emitting. Errors in repository files are failure annotations at their place; problems
  * with the configuration or outside the repository are warnings on tsconfig.json.
+ * `onAnnotations` gets them as they come out (the configuration's, then each file's), so
+ * those found before the check is stopped for a limit are kept.
  */
-export function typeCheckScripts(ts: TypeScriptApi, input: TypeCheckInput): Annotation[] {
+export function typeCheckScripts(ts: TypeScriptApi, input: TypeCheckInput, onAnnotations: (batch: Annotation[]) => void = () => {}): Annotation[] {
   const root = resolve(input.scriptCwd).replace(/\\/g, "/");
   const configPath = posix.join(root, "tsconfig.json");
   const configText = input.files.get("tsconfig.json") ?? "{}";
@@ -61,19 +63,25 @@ export function typeCheckScripts(ts: TypeScriptApi, input: TypeCheckInput): Anno
     const path = toRepoPath(root, file.fileName);
     return path !== null && input.files.has(path) && !path.endsWith(".json");
   });
-  const diagnostics: TypeScript.Diagnostic[] = [
+  const missing = new Set(input.missingPackages ?? []);
+  const annotations: Annotation[] = [];
+  const report = (diagnostics: readonly TypeScript.Diagnostic[]) => {
+    const batch = diagnostics
+      .filter((d) => d.category === ts.DiagnosticCategory.Error || d.category === ts.DiagnosticCategory.Warning)
+      .filter((d) => !(d.code === 2307 && [...missing].some((name) => messageOf(ts, d).includes(`'${name}'`))))
+      .map((d) => toAnnotation(ts, root, input.files, d));
+    if (batch.length > 0) onAnnotations(batch);
+    annotations.push(...batch);
+  };
+  report([
     // JSON syntax errors of tsconfig.json (not in the public typings, but always there).
     ...((configFile as { parseDiagnostics?: TypeScript.Diagnostic[] }).parseDiagnostics ?? []),
     ...parsed.errors.filter((d) => d.code !== 18003 /* no inputs found: include/files are not used */),
     ...program.getOptionsDiagnostics(),
     ...program.getGlobalDiagnostics(),
-    ...repoFiles.flatMap((file) => [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)]),
-  ];
-  const missing = new Set(input.missingPackages ?? []);
-  return diagnostics
-    .filter((d) => d.category === ts.DiagnosticCategory.Error || d.category === ts.DiagnosticCategory.Warning)
-    .filter((d) => !(d.code === 2307 && [...missing].some((name) => messageOf(ts, d).includes(`'${name}'`))))
-    .map((d) => toAnnotation(ts, root, input.files, d));
+  ]);
+  for (const file of repoFiles) report([...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)]);
+  return annotations;
 }
 
 function toAnnotation(ts: TypeScriptApi, root: string, files: ReadonlyMap<string, string>, d: TypeScript.Diagnostic): Annotation {
