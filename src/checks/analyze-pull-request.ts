@@ -1,7 +1,4 @@
-import { posix } from "node:path";
 import { countApprovals } from "../github/count-approvals.js";
-import { readScriptDefinition } from "../definitions/read-definition.js";
-import { requiredWithoutDefault } from "../definitions/required-inputs.js";
 import { isEntryScript } from "../github/entry-script.js";
 import type { GitHubClient } from "../github/octokit.js";
 import { entryReaderAtCommit } from "../github/read-file-at-commit.js";
@@ -10,12 +7,11 @@ import { bundleScript } from "../runner/bundle-script.js";
 import { fitAnnotation } from "./annotation-batches.js";
 import { bundleAnnotations } from "./bundle-annotations.js";
 import { conclusionOf, type Annotation, type CheckReport } from "./check-report.js";
-import { collectTsconfigChain, collectTypeCheckFiles } from "./collect-type-check-files.js";
-import { loadTypeScript } from "./load-typescript.js";
-import { findMissingPackages, importLines, packageName } from "./missing-packages.js";
+import { CheckWork } from "./check-work.js";
+import { limitStop, type LimitStop } from "./limit-stop.js";
 import { renderSummary, type ScriptResult } from "./render-summary.js";
 import { scriptsOnlyAnnotations, type ChangedFile } from "./scripts-only-policy.js";
-import { typeCheckScripts } from "./type-check-scripts.js";
+import { DEFAULT_WORK_LIMITS, type WorkLimits } from "./work-limits.js";
 
 export type { Annotation, CheckReport } from "./check-report.js";
 
@@ -36,6 +32,8 @@ export interface CheckSettings {
   /** Names of the environment variables scripts get (never their values). */
   scriptEnv: string[];
   limits: ServerLimits;
+  /** What bundling and type-checking one pull request may use; default DEFAULT_WORK_LIMITS. */
+  workLimits?: WorkLimits;
 }
 
 /** More annotations than this are counted in the summary, not sent. */
@@ -50,6 +48,8 @@ interface ScriptAnalysis {
   files: string[] | null;
   missingPackages: string[];
   typeChecked: boolean;
+  /** The title of the limit that stopped its bundling, if one did. */
+  stopped: string | null;
 }
 
 /**
@@ -57,7 +57,9 @@ interface ScriptAnalysis {
  * whether each bundles, type-checks and finds its packages where scripts run, whether the
  * pull request keeps to the scripts folder, and who still has to approve. `null` when the
  * pull request adds or changes no entry script (and leaves the configuration alone).
- * Problems of the scripts are report content; only GitHub errors throw.
+ * Problems of the scripts are report content; only GitHub errors throw. The pull request's
+ * code is bundled and type-checked in the check thread, within `settings.workLimits`;
+ * GitHub is read from here, for it.
  */
 export async function analyzePullRequest(
   octokit: GitHubClient,
@@ -89,53 +91,28 @@ export async function analyzePullRequest(
     notes.push(`This pull request changes \`${REPO_CONFIG_PATH}\`: it is judged by the settings on \`${pr.baseRef}\`; its own apply from the next push.`);
   }
 
-  const read = entryReaderAtCommit(octokit, { owner, repo, commit: headSha });
-  const texts = new Map<string, string>();
-  const readText = async (path: string): Promise<string | null> => {
-    const entry = await read(path);
-    if (entry.kind !== "file") return null;
-    texts.set(path, entry.text);
-    return entry.text;
-  };
+  const work = new CheckWork(settings.workLimits ?? DEFAULT_WORK_LIMITS, entryReaderAtCommit(octokit, { owner, repo, commit: headSha }));
 
   const scripts: ScriptAnalysis[] = [];
-  for (const file of entries) scripts.push(await analyzeScript(file, config.scriptsDir, read, texts, settings.scriptCwd));
+  for (const file of entries) scripts.push(await analyzeScript(file, config.scriptsDir, work, settings.scriptCwd));
+  let stopped = scripts.find((script) => script.stopped !== null)?.stopped ?? null;
 
   // One type check for every script that bundled, when the repository has a tsconfig.json.
-  const tsconfig = await readText("tsconfig.json");
+  const tsconfig = await work.read("tsconfig.json");
   const bundled = scripts.filter((script) => script.files !== null);
-  if (tsconfig !== null && bundled.length > 0) {
-    const ts = await loadTypeScript();
-    if (ts === null) {
-      notes.push("TypeScript is not installed on the chorebot server, so the scripts were not type-checked.");
-    } else {
-      try {
-        const configFiles = await collectTsconfigChain(ts, readText);
-        const packageFiles = await collectTypeCheckFiles(ts, packageJsons(bundled.map((s) => s.path)), readText, texts);
-        const perScript = new Map<ScriptAnalysis, Set<string>>();
-        const files = new Map([...configFiles, ...packageFiles]);
-        for (const script of bundled) {
-          const own = await collectTypeCheckFiles(ts, [script.path, ...script.files!], readText, texts);
-          perScript.set(script, new Set(own.keys()));
-          for (const [path, text] of own) files.set(path, text);
-        }
-        const found = typeCheckScripts(ts, {
-          scriptCwd: settings.scriptCwd,
-          files,
-          entries: bundled.map((s) => s.path),
-          missingPackages: bundled.flatMap((s) => s.missingPackages),
-        });
-        for (const script of bundled) {
-          script.typeChecked = /\.(m|c)?tsx?$/.test(script.path);
-          const own = perScript.get(script)!;
-          const errors = found.filter((a) => a.annotation_level === "failure" && own.has(a.path)).length;
-          if (errors > 0) script.problems.push(`${errors} type error${errors === 1 ? "" : "s"}`);
-        }
-        annotations.push(...found);
-      } catch (error) {
-        if ((error as Error).name === "HttpError") throw error;
-        notes.push(`The type check could not run: ${(error as Error).message}`);
+  if (tsconfig.kind === "file" && bundled.length > 0) {
+    try {
+      const checked = await typeCheck(work, bundled, settings.scriptCwd);
+      if (checked === null) {
+        notes.push("TypeScript is not installed on the chorebot server, so the scripts were not type-checked.");
+      } else {
+        annotations.push(...checked.found);
+        if (checked.stop !== null) notes.push(checked.stop.message);
+        stopped ??= checked.stop?.title ?? null;
       }
+    } catch (error) {
+      if ((error as Error).name === "HttpError") throw error;
+      notes.push(`The type check could not run: ${(error as Error).message}`);
     }
   }
 
@@ -173,22 +150,17 @@ export async function analyzePullRequest(
     notes,
     omittedAnnotations: unique.length - sent.length,
   });
-  return { conclusion, title: titleFor(unique, running.length, Math.max(0, config.requiredApprovals - approvedBy.length), configError !== null), summary, annotations: sent };
+  const title = stopped ?? titleFor(unique, running.length, Math.max(0, config.requiredApprovals - approvedBy.length), configError !== null);
+  return { conclusion, title, summary, annotations: sent };
 }
 
-async function analyzeScript(
-  file: ChangedFile,
-  scriptsDir: string,
-  read: ReturnType<typeof entryReaderAtCommit>,
-  texts: Map<string, string>,
-  scriptCwd: string,
-): Promise<ScriptAnalysis> {
+async function analyzeScript(file: ChangedFile, scriptsDir: string, work: CheckWork, scriptCwd: string): Promise<ScriptAnalysis> {
   const path = file.filename;
   // Like the push handler: a script runs on merge when the pull request adds it or moves it in.
   const willRun =
     file.status === "added" ||
     ((file.status === "renamed" || file.status === "copied") && !(file.previous_filename && isEntryScript(file.previous_filename, scriptsDir)));
-  const result: ScriptAnalysis = { path, willRun, annotations: [], problems: [], files: null, missingPackages: [], typeChecked: false };
+  const result: ScriptAnalysis = { path, willRun, annotations: [], problems: [], files: null, missingPackages: [], typeChecked: false, stopped: null };
   if (!willRun) {
     result.annotations.push({
       path,
@@ -199,13 +171,13 @@ async function analyzeScript(
       message: `${path} already exists on the base branch; chorebot only runs scripts a pull request adds. Add a new script instead.`,
     });
   }
+  // esbuild bundles in a process of its own, this thread only hands it the files. (Run from the
+  // check thread, that process would outlive a thread stopped for a limit, as a zombie.)
   const refusals: { path: string; reason: string }[] = [];
   const readFile = async (repoPath: string) => {
-    const entry = await read(repoPath);
+    const entry = await work.read(repoPath);
     if (entry.kind === "refused") refusals.push({ path: repoPath, reason: entry.reason });
-    if (entry.kind !== "file") return null;
-    texts.set(repoPath, entry.text);
-    return entry.text;
+    return entry.kind === "file" ? entry.text : null;
   };
   const bundle = await bundleScript({ entry: path, readFile });
   for (const refusal of refusals) {
@@ -219,37 +191,54 @@ async function analyzeScript(
     return result;
   }
   if (refusals.length > 0) return result;
-  // The definition as the worker will read it: from the source, never by running it.
-  const { problems, definition } = readScriptDefinition(texts.get(path)!, path);
-  for (const problem of problems) {
-    result.annotations.push({ path, start_line: problem.line, end_line: problem.line, start_column: problem.column, end_column: problem.column, annotation_level: "failure", title: "Definition not readable", message: problem.message });
+  const texts = new Map(bundle.files.map((file) => [file, work.texts.get(file) ?? ""]));
+  const inspected = await work.run({ kind: "inspect", input: { path, willRun, scriptCwd, texts, externals: bundle.externals } });
+  if (!inspected.ok) {
+    const stop = limitStop("Inspection", inspected.stopped, work.limits);
+    result.annotations.push({ path, start_line: 1, end_line: 1, annotation_level: "failure", title: stop.title, message: stop.message });
+    result.problems.push(stop.problem);
+    result.stopped = stop.title;
+    return result;
   }
-  if (problems.length > 0) result.problems.push(`chorebot cannot read its definition (${problems.length} problem${problems.length === 1 ? "" : "s"})`);
-  const needed = requiredWithoutDefault(definition).map((name) => `\`${name}\``);
-  if (willRun && needed.length > 0) {
-    const message = `input ${needed.join(", ")} is required and has no default: a merged script runs with its defaults, so it would be refused.`;
-    result.annotations.push({ path, start_line: 1, end_line: 1, annotation_level: "failure", title: "Required input without a default", message });
-    result.problems.push("a required input has no default");
-  }
-  result.files = bundle.files;
-  result.missingPackages = findMissingPackages(bundle.externals, scriptCwd);
-  for (const specifier of result.missingPackages) {
-    const name = packageName(specifier);
-    const message = `\`${name}\` is not installed where scripts run (SCRIPT_CWD); merge the dependency first.`;
-    const places = bundle.files.flatMap((repoPath) => importLines(texts.get(repoPath) ?? "", specifier).map((line) => ({ repoPath, line })));
-    if (places.length === 0) places.push({ repoPath: path, line: 1 });
-    for (const place of places) {
-      result.annotations.push({ path: place.repoPath, start_line: place.line, end_line: place.line, annotation_level: "failure", title: "Package not installed", message });
-    }
-    result.problems.push(`\`${name}\` is not installed`);
-  }
-  return result;
+  result.annotations.push(...inspected.result.annotations);
+  result.problems.push(...inspected.result.problems);
+  return { ...result, files: bundle.files, missingPackages: inspected.result.missingPackages };
 }
 
-/** package.json files TypeScript reads to tell ES modules from CommonJS: the root and each script's folder. */
-function packageJsons(entries: readonly string[]): string[] {
-  const dirs = new Set(["", ...entries.map((entry) => posix.dirname(entry))]);
-  return [...dirs].map((dir) => (dir === "" || dir === "." ? "package.json" : `${dir}/package.json`));
+/**
+ * Type-checks the scripts that bundled together; counts each one's errors and, when a limit
+ * stopped the check, says so on each of them. Null when TypeScript is not installed here.
+ */
+async function typeCheck(
+  work: CheckWork,
+  bundled: readonly ScriptAnalysis[],
+  scriptCwd: string,
+): Promise<{ found: Annotation[]; stop: LimitStop | null } | null> {
+  const gathered = await work.run({ kind: "gather", input: { scripts: bundled.map((s) => ({ path: s.path, files: s.files! })), known: work.texts } });
+  if (gathered.ok && gathered.result === null) return null;
+  const found: Annotation[] = [];
+  const checked = gathered.ok
+    ? await work.run(
+        {
+          kind: "typeCheck",
+          input: { scriptCwd, files: gathered.result!.files, entries: bundled.map((s) => s.path), missingPackages: bundled.flatMap((s) => s.missingPackages) },
+        },
+        (batch) => found.push(...batch),
+      )
+    : gathered;
+  const stop = checked.ok ? null : limitStop("Type check", checked.stopped, work.limits);
+  bundled.forEach((script, index) => {
+    const own = new Set(gathered.ok ? gathered.result!.ownFiles[index] : []);
+    const errors = found.filter((a) => a.annotation_level === "failure" && own.has(a.path)).length;
+    if (errors > 0) script.problems.push(`${errors} type error${errors === 1 ? "" : "s"}`);
+    if (stop !== null) {
+      script.annotations.push({ path: script.path, start_line: 1, end_line: 1, annotation_level: "failure", title: stop.title, message: stop.message });
+      script.problems.push(stop.problem);
+    } else {
+      script.typeChecked = /\.(m|c)?tsx?$/.test(script.path);
+    }
+  });
+  return { found, stop };
 }
 
 function dedupe(annotations: readonly Annotation[]): Annotation[] {

@@ -1,0 +1,55 @@
+import { readScriptDefinition } from "../definitions/read-definition.js";
+import { requiredWithoutDefault } from "../definitions/required-inputs.js";
+import type { Annotation } from "./check-report.js";
+import { findMissingPackages, importLines, packageName } from "./missing-packages.js";
+
+export interface BundledScript {
+  path: string;
+  /** The pull request adds it: it runs on merge, with its inputs' defaults. */
+  willRun: boolean;
+  scriptCwd: string;
+  /** The repository files of its bundle (path → text), the script's own included. */
+  texts: Map<string, string>;
+  /** Bare imports the bundle leaves to run time. */
+  externals: string[];
+}
+
+export interface ScriptInspection {
+  annotations: Annotation[];
+  problems: string[];
+  missingPackages: string[];
+}
+
+/**
+ * What chorebot will make of a script that bundled: its definition, read from the source
+ * (parsed with TypeScript, never run), and the packages it imports that are not installed
+ * where scripts run, at the lines importing them. Runs in the check thread.
+ */
+export function inspectBundledScript(script: BundledScript): ScriptInspection {
+  const { path, texts } = script;
+  const result: ScriptInspection = { annotations: [], problems: [], missingPackages: [] };
+  // The definition as the worker will read it: from the source, never by running it.
+  const { problems, definition } = readScriptDefinition(texts.get(path)!, path);
+  for (const problem of problems) {
+    result.annotations.push({ path, start_line: problem.line, end_line: problem.line, start_column: problem.column, end_column: problem.column, annotation_level: "failure", title: "Definition not readable", message: problem.message });
+  }
+  if (problems.length > 0) result.problems.push(`chorebot cannot read its definition (${problems.length} problem${problems.length === 1 ? "" : "s"})`);
+  const needed = requiredWithoutDefault(definition).map((name) => `\`${name}\``);
+  if (script.willRun && needed.length > 0) {
+    const message = `input ${needed.join(", ")} is required and has no default: a merged script runs with its defaults, so it would be refused.`;
+    result.annotations.push({ path, start_line: 1, end_line: 1, annotation_level: "failure", title: "Required input without a default", message });
+    result.problems.push("a required input has no default");
+  }
+  result.missingPackages = findMissingPackages(script.externals, script.scriptCwd);
+  for (const specifier of result.missingPackages) {
+    const name = packageName(specifier);
+    const message = `\`${name}\` is not installed where scripts run (SCRIPT_CWD); merge the dependency first.`;
+    const places = [...texts].flatMap(([repoPath, text]) => importLines(text, specifier).map((line) => ({ repoPath, line })));
+    if (places.length === 0) places.push({ repoPath: path, line: 1 });
+    for (const place of places) {
+      result.annotations.push({ path: place.repoPath, start_line: place.line, end_line: place.line, annotation_level: "failure", title: "Package not installed", message });
+    }
+    result.problems.push(`\`${name}\` is not installed`);
+  }
+  return result;
+}
