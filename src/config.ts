@@ -1,5 +1,6 @@
 import { getPrivateKey } from "@probot/get-private-key";
 import { z } from "zod";
+import { DEFAULT_WORK_LIMITS, type WorkLimits } from "./checks/work-limits.js";
 import { MIN_SECRET_LENGTH, tooShortToRedact } from "./runner/redact.js";
 
 // Server settings, read from the environment once and validated with one clear line per problem.
@@ -66,6 +67,9 @@ const serverSchema = runnerSchema.extend({
   QUEUE_PREFIX: z.string().min(1).default("{chorebot}"),
   // GitHub asks integrators to leave a second between writes; GHE admins may allow less.
   GITHUB_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
+  // What a pull request's check may spend on its code: heavy typed packages need more memory.
+  CHECK_TIMEOUT: seconds(DEFAULT_WORK_LIMITS.timeMs / 1000),
+  CHECK_MEMORY_LIMIT: z.coerce.number().int().min(128).default(DEFAULT_WORK_LIMITS.memoryMb),
 });
 
 export interface RunnerConfig {
@@ -104,6 +108,8 @@ export interface ServerConfig extends RunnerConfig {
   resultWebhook: { url: string; secret: string } | null;
   queuePrefix: string;
   githubWriteIntervalMs: number;
+  /** Computing time and heap of the pull request check's thread, per check. */
+  checkLimits: WorkLimits;
 }
 
 export class ConfigError extends Error {}
@@ -174,6 +180,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, warn: War
     resultWebhook: settings.RESULT_WEBHOOK_URL ? { url: settings.RESULT_WEBHOOK_URL, secret: settings.RESULT_WEBHOOK_SECRET! } : null,
     queuePrefix: settings.QUEUE_PREFIX,
     githubWriteIntervalMs: settings.GITHUB_WRITE_INTERVAL_MS,
+    checkLimits: { timeMs: settings.CHECK_TIMEOUT * 1000, memoryMb: settings.CHECK_MEMORY_LIMIT },
     secrets: [
       privateKey,
       settings.WEBHOOK_SECRET,
