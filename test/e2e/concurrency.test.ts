@@ -11,12 +11,12 @@ beforeAll(async () => {
   h = await startHarness({ appArgs: ["start", "--no-workers"], env: { JOB_LOCK_MS: "2000", WORKER_CONCURRENCY: "4" } });
   await h.spawnApp(["worker"]);
   await h.spawnApp(["worker"]);
+  await h.configure("order: parallel\n");
 }, 120_000);
 afterAll(async () => {
   await h?.close();
 });
 
-const PARALLEL = { ".github/chorebot.yml": "order: parallel\n" };
 const dashboardAuth = { authorization: `Basic ${Buffer.from(`${DASHBOARD.user}:${DASHBOARD.password}`).toString("base64")}` };
 
 /**
@@ -94,7 +94,7 @@ describe("concurrency: global", () => {
     const b = "scripts/global-b.ts";
     const startedA = h.beacon.next("global-a").then(() => "global-a" as const);
     const startedB = h.beacon.next("global-b").then(() => "global-b" as const);
-    const merged = await h.mergeAndPush({ ...PARALLEL, [a]: holdingScript("global-a", "global"), [b]: holdingScript("global-b", "global") });
+    const merged = await h.mergeAndPush({ [a]: holdingScript("global-a", "global"), [b]: holdingScript("global-b", "global") });
     const runIds = { "global-a": merged.runIds[a]!, "global-b": merged.runIds[b]! };
 
     const first = await Promise.race([startedA, startedB]);
@@ -129,7 +129,7 @@ describe("concurrency: none", () => {
     const a = "scripts/free-a.ts";
     const b = "scripts/free-b.ts";
     const started = Promise.all([h.beacon.next("free-a"), h.beacon.next("free-b")]);
-    const merged = await h.mergeAndPush({ ...PARALLEL, [a]: holdingScript("free-a", "none"), [b]: holdingScript("free-b", "none") });
+    const merged = await h.mergeAndPush({ [a]: holdingScript("free-a", "none"), [b]: holdingScript("free-b", "none") });
     // Both started, and neither can end before the test lets it: they overlap.
     await started;
     h.beacon.answer("free-a-done", "go");

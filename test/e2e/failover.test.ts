@@ -41,8 +41,8 @@ describe("a worker process dies while other workers share the Redis", () => {
     const pathOf = (name: string) => `scripts/${name}.ts`;
     for (const name of names) h.beacon.answer(`${name}-go`, "wait");
     const firstStarted = Promise.race(names.map((name) => h.beacon.next(name).then(() => name)));
+    await h.configure("order: parallel\n");
     const merged = await h.mergeAndPush({
-      ".github/chorebot.yml": "order: parallel\n",
       ...Object.fromEntries(names.map((name) => [pathOf(name), failoverScript(name)])),
     });
     const runIdOf = (name: string) => merged.runIds[pathOf(name)]!;

@@ -39,6 +39,11 @@ export interface Harness {
   scriptCwd: string;
   privateKey: string;
   queues: Record<QueueName, Queue>;
+  /**
+   * Commits `.github/chorebot.yml` (null: removes it) straight to the default branch, without
+   * a webhook: the settings the next push is judged by (a pull request's own apply only after it).
+   */
+  configure(yaml: string | null): Promise<void>;
   /** Merges a PR adding `files` and delivers the push webhook; returns the run ids it should start. */
   mergeAndPush(files: Record<string, FileContent>, pr?: { approvals?: string[]; author?: string }): Promise<MergeResult>;
   deliverPush(before: string, after: string, options?: { ref?: string; deliveryId?: string; signature?: string }): Promise<{ status: number; body: string }>;
@@ -158,6 +163,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     scriptCwd,
     privateKey,
     queues,
+    async configure(yaml) {
+      if (yaml === null && (await gh.readFile(gh.defaultBranch, ".github/chorebot.yml")) === undefined) return;
+      await gh.commitFiles({ files: { ".github/chorebot.yml": yaml }, message: "chorebot settings" });
+    },
     async mergeAndPush(files, pr = {}) {
       const merged = await gh.mergePullRequest({ files, author: pr.author ?? "alice", approvals: pr.approvals ?? ["bob"] });
       const delivery = await harness.deliverPush(merged.before, merged.after);

@@ -48,7 +48,7 @@ describe("a merged script", () => {
     expect(await h.gh.readFile("main", path)).toBeUndefined();
 
     const { frontMatter, body } = await committedLog(result.logPath);
-    expect(result.logPath).toMatch(/^logs\/2026-11-hello-[0-9a-f]{7}\.md$/);
+    expect(result.logPath).toMatch(/^logs\/2026-11-hello\.ts-[0-9a-f]{12}\.md$/);
     expect(frontMatter).toMatchObject({
       script: path,
       commit: merged.after,
@@ -147,6 +147,11 @@ describe("a merge adding two scripts", () => {
     expect(await h.gh.listFiles("main", "scripts")).not.toEqual(expect.arrayContaining(["scripts/pair-a.ts"]));
     expect(await h.gh.listFiles("main", "scripts")).not.toEqual(expect.arrayContaining(["scripts/pair-b.ts"]));
     expect([await h.timesRan("pair-a"), await h.timesRan("pair-b")]).toEqual([1, 1]);
+    // One comment on the pull request, with a section for each run.
+    const comments = h.gh.comments(merged.number);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body).toContain("scripts/pair-a.ts");
+    expect(comments[0]!.body).toContain("scripts/pair-b.ts");
   });
 
   it("gives scripts that differ only by extension their own logs", async () => {

@@ -17,10 +17,10 @@ async function committedLog(logPath: string) {
   return parseRunLog(text!);
 }
 
-describe(".github/chorebot.yml", () => {
+describe(".github/chorebot.yml (as on the default branch before the push)", () => {
   it("runs a merge's scripts one at a time in path order, and stopOnFailure refuses the rest", async () => {
+    await h.configure("stopOnFailure: true\n");
     const merged = await h.mergeAndPush({
-      ".github/chorebot.yml": "stopOnFailure: true\n",
       "scripts/a-first.ts": recordingScript("order-a", `process.exit(2);`),
       "scripts/b-second.ts": recordingScript("order-b"),
       "scripts/c-third.ts": recordingScript("order-c"),
@@ -37,8 +37,8 @@ describe(".github/chorebot.yml", () => {
   });
 
   it("without stopOnFailure, a failure does not stop the scripts after it, which still run in path order", async () => {
+    await h.configure("stopOnFailure: false\n");
     const merged = await h.mergeAndPush({
-      ".github/chorebot.yml": "stopOnFailure: false\n",
       "scripts/z-last.ts": recordingScript("seq-z"),
       "scripts/m-middle.ts": recordingScript("seq-m", `throw new Error("middle broke");`),
       "scripts/a-start.ts": recordingScript("seq-a"),
@@ -52,22 +52,22 @@ describe(".github/chorebot.yml", () => {
 
   it("honours scriptsDir, logsDir and a shorter timeout", async () => {
     h.beacon.answer("slow-ops", "hang");
+    await h.configure("scriptsDir: ops/run\nlogsDir: ops/logs\ntimeout: 1\norder: parallel\n");
     const merged = await h.mergeAndPush({
-      ".github/chorebot.yml": "scriptsDir: ops/run\nlogsDir: ops/logs\ntimeout: 1\norder: parallel\n",
       "ops/run/slow-ops.ts": beaconScript("slow-ops"),
       "scripts/not-in-scripts-dir.ts": recordingScript("ignored-dir"),
     });
     const result = await h.waitForRun(merged.runIds["ops/run/slow-ops.ts"]!);
     expect(result.status).toBe("timed_out");
-    expect(result.logPath).toMatch(/^ops\/logs\/slow-ops-[0-9a-f]{7}\.md$/);
+    expect(result.logPath).toMatch(/^ops\/logs\/slow-ops\.ts-[0-9a-f]{12}\.md$/);
     expect(await h.gh.readFile("main", "ops/run/slow-ops.ts")).toBeUndefined();
     expect(await h.queues.cleanup.getJob(merged.runIds["scripts/not-in-scripts-dir.ts"]!)).toBeUndefined();
     expect(await h.timesRan("ignored-dir")).toBe(0);
   });
 
   it("refuses every script of a merge whose config is invalid, naming the bad key", async () => {
+    await h.configure("requiredApprovals: 0\n");
     const merged = await h.mergeAndPush({
-      ".github/chorebot.yml": "requiredApprovals: 0\n",
       "scripts/bad-config.ts": recordingScript("bad-config"),
     });
     const result = await h.waitForRun(merged.runIds["scripts/bad-config.ts"]!);
