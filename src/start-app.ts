@@ -87,7 +87,7 @@ export async function startApp(
       trustProxy: config.dashboard?.trustProxy ?? false,
       failedLogins,
     });
-    const checks = { scriptCwd: config.scriptCwd, scriptEnv: config.scriptEnv, limits };
+    const checks = { scriptCwd: config.scriptCwd, scriptEnv: config.scriptEnv, limits, workLimits: config.checkLimits };
     const app = chorebotApp({ queuePush: (push) => queuePush(queues.byName.discover, push, config), checks, dashboard, runsApi, metrics });
     // Probot's middleware, not its Server: the server in front of it caps request bodies,
     // which @octokit/webhooks would read whole, however large.
