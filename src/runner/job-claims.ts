@@ -10,19 +10,20 @@ import { withClaim, type Claim } from "./claim.js";
  * not tell it. But BullMQ's lock manager sends a job's next renewal only once the previous
  * one was answered (and the first after the job became active), so renewal n surely holds
  * the lock until the answer to renewal n-1 plus `lockMs`, however slow n was. The deadline
- * is that minus a margin of lockMs/4, left for the watcher to read it and kill the group:
- * a script dies at least lockMs/4 before its lock can expire, so before BullMQ can find the
- * job stalled and a person can retry it, and within 3/4 lockMs of the last renewal.
- * With a renewal every lockMs/8 at most, the deadline stays about lockMs/2 ahead: the worker
- * may stall (a GC pause, a slow Redis) up to that long before its script is stopped.
+ * is that minus a margin of lockMs/8, left for the watcher to wake and kill: a script dies
+ * at least lockMs/8 before its lock can expire, so before BullMQ can find the job stalled
+ * and a person can retry it, and within 7/8 lockMs of the last renewal.
+ * With a renewal every lockMs/16 at most, the deadline stays about 3/4 lockMs ahead: the
+ * worker may stall (a GC pause, a slow Redis) that long before its script is stopped, where
+ * BullMQ itself gives up on it after a whole lockMs.
  */
 export class JobClaims {
-  /** For the worker's `lockRenewTime`: BullMQ then renews each lock every lockMs/16 to lockMs/8. */
+  /** For the worker's `lockRenewTime`: BullMQ then renews each lock every lockMs/32 to lockMs/16. */
   readonly renewEveryMs: number;
   private readonly held = new Map<string, HeldClaim>();
 
   constructor(private readonly lockMs: number) {
-    this.renewEveryMs = lockMs / 8;
+    this.renewEveryMs = lockMs / 16;
   }
 
   /** Runs `fn` (the job's processor) holding the job's claim, from when the job became active. */
@@ -84,7 +85,7 @@ class HeldClaim implements Claim {
 
   // The lock surely lasts until the previous answer plus lockMs; the margin is the watcher's.
   private deadlineAfterRenewal(): number {
-    return this.answeredAt + this.lockMs - this.lockMs / 4;
+    return this.answeredAt + this.lockMs - this.lockMs / 8;
   }
 
   private notify(): void {

@@ -5,7 +5,7 @@ import { startHarness, type Harness } from "./harness.js";
 import { beaconScript } from "./scripts.js";
 
 // Short locks, so that a frozen worker loses its claim in seconds.
-const JOB_LOCK_MS = 3000;
+const JOB_LOCK_MS = 4000;
 
 let h: Harness;
 beforeAll(async () => {

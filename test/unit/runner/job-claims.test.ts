@@ -17,24 +17,24 @@ describe("JobClaims", () => {
     vi.useRealTimers();
   });
 
-  test("asks BullMQ to renew every lockMs/8 at most", () => {
-    expect(new JobClaims(LOCK_MS).renewEveryMs).toBe(1000);
+  test("asks BullMQ to renew every lockMs/16 at most", () => {
+    expect(new JobClaims(LOCK_MS).renewEveryMs).toBe(500);
   });
 
-  test("a job's deadline is 3/4 of a lock after it became active, and no later until a renewal was answered after that", async () => {
+  test("a job's deadline is 7/8 of a lock after it became active, and no later until a renewal was answered after that", async () => {
     const claims = new JobClaims(LOCK_MS);
     await holding(claims, "a", 500, async (claim) => {
       const activatedAt = performance.now() - 500;
-      expect(claim.deadline()).toBe(activatedAt + 6000);
+      expect(claim.deadline()).toBe(activatedAt + 7000);
       // The first renewal may have been sent at once: the lock surely lasts from activation only.
       vi.advanceTimersByTime(1000);
       claims.renewed(["a"]);
-      expect(claim.deadline()).toBe(activatedAt + 6000);
+      expect(claim.deadline()).toBe(activatedAt + 7000);
       const firstAnswer = performance.now();
       // The second was sent after the first was answered.
       vi.advanceTimersByTime(1000);
       claims.renewed(["a"]);
-      expect(claim.deadline()).toBe(firstAnswer + 6000);
+      expect(claim.deadline()).toBe(firstAnswer + 7000);
     });
   });
 
@@ -47,8 +47,8 @@ describe("JobClaims", () => {
       // Answered 5 s after the previous one: it may have been sent right after it.
       vi.advanceTimersByTime(5000);
       claims.renewed(["a"]);
-      expect(claim.deadline()).toBe(previousAnswer + 6000);
-      expect(claim.deadline() - performance.now()).toBe(1000);
+      expect(claim.deadline()).toBe(previousAnswer + 7000);
+      expect(claim.deadline() - performance.now()).toBe(2000);
     });
   });
 
