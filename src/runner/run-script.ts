@@ -128,7 +128,7 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
 
 /**
  * Spawns node, enforces the timeout, abort and claim, and returns once everything it started
- * is gone. `onGone` is called as soon as it is, before its pipes are drained.
+ * was killed. `onGone` is called as soon as it was, before its pipes are drained.
  */
 async function supervise(
   o: RunScriptOptions,
