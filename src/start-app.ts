@@ -63,6 +63,7 @@ export async function startApp(
     const failedLogins = new FailedLogins();
     const dashboard = createDashboardHandler({
       queues: Object.values(queues.byName),
+      lockMs: config.lockMs,
       user: config.dashboard?.user,
       password: config.dashboard?.password,
       trustProxy: config.dashboard?.trustProxy ?? false,

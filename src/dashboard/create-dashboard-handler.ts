@@ -26,6 +26,8 @@ export type Handler = Parameters<ApplicationFunctionOptions["addHandler"]>[0];
  */
 export function createDashboardHandler(o: {
   queues: Queue[];
+  /** JOB_LOCK_MS (default 30 s): a retry of a run whose worker lost its claim waits until its script is surely stopped. */
+  lockMs?: number;
   user?: string;
   password?: string;
   basePath?: string;
@@ -49,7 +51,7 @@ export function createDashboardHandler(o: {
     serverAdapter,
     options: {
       uiConfig: { boardTitle: "chorebot" },
-      handlerHooks: { before: dashboardGuard(o.queues) },
+      handlerHooks: { before: dashboardGuard(o.queues, { lockMs: o.lockMs ?? 30_000 }) },
     },
   });
   const app = express();

@@ -28,7 +28,7 @@ const ALLOWED_WRITES = new Set([
  * in ALLOWED_WRITES, and a retry only of jobs that failed: retrying a completed job would
  * run a finished script again.
  */
-export function dashboardGuard(queues: readonly Queue[]) {
+export function dashboardGuard(queues: readonly Queue[], o: { lockMs: number }) {
   const byName = new Map(queues.map((queue) => [queue.name, queue]));
   return async ({ method, route, request }: HookContext): Promise<BeforeHookResult> => {
     if (method === "get") return allow;
@@ -40,9 +40,30 @@ export function dashboardGuard(queues: readonly Queue[]) {
     }
     if (key === "put /api/queues/:queueName/:jobId/retry") {
       const queue = byName.get(String(params.queueName));
-      const state = queue ? await queue.getJobState(String(params.jobId)) : "unknown";
+      const job = queue ? await queue.getJob(String(params.jobId)) : undefined;
+      const state = job ? await job.getState() : "unknown";
       if (state !== "failed") return refuse(`only failed jobs can be retried: this one is ${state}`);
+      const wait = queue?.name === "execute" ? lostScriptWait(job!, o.lockMs) : 0;
+      if (wait > 0) {
+        const at = new Date(Date.now() + wait).toISOString();
+        return refuse(`this run's worker lost its claim on it; until ${at} (${Math.ceil(wait / 1000)} s) its script may still be stopping: retry after that`);
+      }
     }
     return allow;
   };
+}
+
+/** BullMQ's reason for a job whose worker stopped renewing its lock (dead, frozen, cut off). */
+const STALLED = "job stalled more than allowable limit";
+
+/**
+ * How long a person must still wait before retrying an execute whose worker lost its claim.
+ * A worker stops its script within 7/8 of a lock after its last lock renewal (JobClaims), and
+ * BullMQ fails the job a whole lock after that renewal at the earliest; but a frozen host
+ * freezes that watcher too, so the retry waits those 7/8 of a lock more after the failure:
+ * by then the old script is stopped, unless its host is still frozen.
+ */
+function lostScriptWait(job: { failedReason?: string; finishedOn?: number }, lockMs: number): number {
+  if (job.failedReason !== STALLED || job.finishedOn === undefined) return 0;
+  return Math.max(0, job.finishedOn + (lockMs * 7) / 8 - Date.now());
 }

@@ -55,6 +55,7 @@ describe("createDashboardHandler", () => {
   let base: string;
   const workers: Worker[] = [];
   const otherServers: Server[] = [];
+  const queuesToClose: Queue[] = [];
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -65,7 +66,7 @@ describe("createDashboardHandler", () => {
 
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.close()));
-    await Promise.all((queues ?? []).map((q) => q.close()));
+    await Promise.all([...(queues ?? []), ...queuesToClose].map((q) => q.close()));
     for (const other of [server, ...otherServers]) if (other) await new Promise((resolve) => other.close(resolve));
     await redis?.stop();
   });
@@ -174,6 +175,34 @@ describe("createDashboardHandler", () => {
     expect((await put("execute/pause")).status).toBe(200);
     expect(await execute.isPaused()).toBe(true);
     expect((await put("execute/resume")).status).toBe(200);
+  });
+
+  it("makes a retry of a run whose worker lost its claim wait until its script is surely stopped", async () => {
+    // A queue of its own: the other tests' workers must not take the job.
+    const connection = { host: "127.0.0.1", port: redis.port };
+    const execute = new Queue("execute", { connection, prefix: "lost" });
+    queuesToClose.push(execute);
+    await execute.add("run", { script: "scripts/lost.ts" }, { jobId: "lost-1", attempts: 1 });
+    const worker = new Worker("execute", null, { connection, prefix: "lost" });
+    workers.push(worker);
+    const job = (await worker.getNextJob("token-1"))!;
+    expect(job.id).toBe("lost-1");
+    // What BullMQ's stalled check records for a job whose worker stopped renewing its lock.
+    await job.moveToFailed(new Error("job stalled more than allowable limit"), "token-1");
+    const retry = (handlerBase: string) => fetch(`${handlerBase}/admin/queues/api/queues/execute/lost-1/retry`, { method: "PUT", headers: auth });
+
+    const cautious = await serve(createDashboardHandler({ queues: [execute], user: "ops", password: "s3cret", lockMs: 60_000 }));
+    otherServers.push(cautious.server);
+    const refused = await retry(cautious.base);
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toMatch(/lost its claim on it; until .* \(5\d s\) its script may still be stopping/);
+    expect(await execute.getJobState("lost-1")).toBe("failed");
+
+    // With a lock of 0 ms, that moment has passed: the retry goes through.
+    const immediate = await serve(createDashboardHandler({ queues: [execute], user: "ops", password: "s3cret", lockMs: 0 }));
+    otherServers.push(immediate.server);
+    expect((await retry(immediate.base)).status).toBe(204);
+    expect(await execute.getJobState("lost-1")).toBe("waiting");
   });
 
   it("refuses cross-site writes even with credentials", async () => {
