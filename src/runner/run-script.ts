@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex, Readable } from "node:stream";
 import type { ExecutionReport, ExecutionResult, OutputLine, RunStatus } from "../run-types.js";
-import { CHANNEL_ENV, DESCRIBE_ENV, INPUTS_ENV, type ReportMessage } from "../sdk/protocol.js";
+import { CHANNEL_ENV, INPUTS_ENV, type ReportMessage } from "../sdk/protocol.js";
 import { needsBareImportHook, writeBareImportHook } from "./bare-import-hook.js";
 import { currentClaim } from "./claim.js";
 import { deadlineLine, FENCED, LIFELINE_FD, TERM_LINE, withLifeline } from "./lifeline.js";
@@ -28,13 +28,11 @@ export interface RunScriptOptions {
   cwd: string;
   /**
    * The child's whole environment; nothing is inherited. The runner adds CHOREBOT_CHANNEL
-   * (always) and CHOREBOT_INPUTS / CHOREBOT_DESCRIBE (when asked to), over any of the same name.
+   * (always) and CHOREBOT_INPUTS (when given inputs), over any of the same name.
    */
   env: Record<string, string>;
   /** Raw input strings for an SDK script, passed as JSON in CHOREBOT_INPUTS. */
   inputs?: Record<string, string>;
-  /** Sets CHOREBOT_DESCRIBE=1: an SDK script reports its definition and exits without running. */
-  describe?: boolean;
   /** Every valid report message as it arrives, already redacted (see ExecutionResult.report). */
   onReport?: (message: ReportMessage) => void;
   timeoutMs: number;
@@ -89,7 +87,6 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
         ...o.env,
         [CHANNEL_ENV]: channel.path,
         ...(o.inputs === undefined ? {} : { [INPUTS_ENV]: JSON.stringify(o.inputs) }),
-        ...(o.describe === true ? { [DESCRIBE_ENV]: "1" } : {}),
         ...(mode === "marker-sweep" ? { [MARKER_ENV]: randomBytes(16).toString("hex") } : {}),
       };
       const startedAt = new Date();

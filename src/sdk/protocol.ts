@@ -5,8 +5,6 @@
 export const CHANNEL_ENV = "CHOREBOT_CHANNEL";
 /** JSON object of raw input strings (name → value) for a defineScript script. */
 export const INPUTS_ENV = "CHOREBOT_INPUTS";
-/** When "1", a defineScript script reports its definition and exits without running. */
-export const DESCRIBE_ENV = "CHOREBOT_DESCRIBE";
 
 export type InputType = "string" | "int" | "float" | "bool" | "file";
 

@@ -8,7 +8,8 @@ let workers: Awaited<ReturnType<Harness["spawnApp"]>>[];
 beforeAll(async () => {
   // One web process that only queues, three worker processes running one job per queue each.
   // A dead worker's jobs are noticed after 1 s instead of 30.
-  h = await startHarness({ appArgs: ["start", "--no-workers"], env: { JOB_LOCK_MS: "1000" } });
+  // Marker sweep: the test tells workers apart by a script's parent pid, which a PID namespace hides.
+  h = await startHarness({ appArgs: ["start", "--no-workers"], env: { JOB_LOCK_MS: "1000", SCRIPT_CONTAINMENT: "marker-sweep" } });
   workers = [];
   for (let i = 0; i < 3; i++) workers.push(await h.spawnApp(["worker"], { WORKER_CONCURRENCY: "1" }));
 }, 120_000);

@@ -6,7 +6,8 @@ import { beaconScript, recordingScript } from "./scripts.js";
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
+  // Marker sweep: a script reads its parent's environment here, which a PID namespace hides.
+  h = await startHarness({ env: { SCRIPT_CONTAINMENT: "marker-sweep" } });
 });
 afterAll(async () => {
   await h?.close();
@@ -14,7 +15,7 @@ afterAll(async () => {
 
 const TOKEN = "prod-token-value-123";
 // CHOREBOT_CHANNEL: the path of the run's own report socket (see src/sdk/protocol.ts).
-const ALLOWED_ENV = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "NODE_ENV", "CHOREBOT_CHANNEL", "SIDE_EFFECTS", "PROD_API_TOKEN", "BEACON"];
+const ALLOWED_ENV = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "NODE_ENV", "CHOREBOT_CHANNEL", "CHOREBOT_RUN", "SIDE_EFFECTS", "PROD_API_TOKEN", "BEACON"];
 const APP_ONLY_ENV = ["PRIVATE_KEY", "WEBHOOK_SECRET", "DASHBOARD_PASSWORD", "REDIS_URL", "APP_ID", "DASHBOARD_USER", "GHE_HOST"];
 const dashboardAuth = { authorization: `Basic ${Buffer.from(`${DASHBOARD.user}:${DASHBOARD.password}`).toString("base64")}` };
 

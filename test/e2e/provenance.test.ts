@@ -63,7 +63,7 @@ describe("provenance (REQUIRED_APPROVALS=2)", () => {
     await h.deliverPush(before, after);
     const run = await settled(after, "scripts/direct.ts");
     expect(run.status).toBe("refused");
-    expect(run.reason).toContain("is not the merge of a pull request into main");
+    expect(run.reason).toContain("scripts/direct.ts was not added by a pull request merged into main in this push");
     expect(await h.timesRan("direct")).toBe(0);
   });
 

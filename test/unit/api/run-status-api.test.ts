@@ -160,7 +160,8 @@ describe("GET /api/runs", () => {
     await until(run, "failed");
     pipeline.replan(run, { execute: { kind: "hold" } });
     await pipeline.retryExecute(run);
-    const running = await until(run, "running", (v) => v.counters !== null);
+    // Progress and counters are read one after the other: wait for a view with both.
+    const running = await until(run, "running", (v) => v.counters !== null && v.progress === 40);
     expect(running).toMatchObject({ attempt: 2, progress: 40, counters: { rows: 3, skipped: 1 }, log: null });
     pipeline.release(run);
     const done = await until(run, "succeeded");

@@ -112,12 +112,12 @@ describe("runScript: the report channel", () => {
     expect(JSON.stringify(late.report)).not.toContain("counted");
   });
 
-  test("passes inputs and describe mode in the environment", async () => {
+  test("passes inputs in the environment, over a variable of the same name", async () => {
     const result = await run(
       script("await report({ type: 'result', value: [process.env.CHOREBOT_INPUTS, process.env.CHOREBOT_DESCRIBE ?? null] });"),
-      { inputs: { name: "ann", n: "3" }, describe: true, env: { ...env, CHOREBOT_DESCRIBE: "0", CHOREBOT_CHANNEL: "/nowhere" } },
+      { inputs: { name: "ann", n: "3" }, env: { ...env, CHOREBOT_INPUTS: "{}", CHOREBOT_CHANNEL: "/nowhere" } },
     );
-    expect(report(result).result).toEqual(['{"name":"ann","n":"3"}', "1"]);
+    expect(report(result).result).toEqual(['{"name":"ann","n":"3"}', null]);
   });
 
   test("bad lines are counted, logs are capped, and a flood does not stop the run", async () => {
