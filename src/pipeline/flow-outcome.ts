@@ -1,7 +1,7 @@
 import { Job, type Queue } from "bullmq";
-import type { ExecutionLedger, FinishedSummary } from "./execution-ledger.js";
+import type { ExecutionLedger } from "./execution-ledger.js";
 import type { CleanupJobData, ExecuteResult, ProcessResult } from "./job-data.js";
-import { lostExecution } from "./lost-execution.js";
+import { failedAttemptExecution } from "./lost-execution.js";
 
 /**
  * What the first attempt of a run came to, read by the flow's cleanup job from its
@@ -36,28 +36,16 @@ export async function lostOutcome(
   if (!processed) throw new Error(`process result of ${runId} is missing`);
   // The job has failed, so BullMQ counted its attempt.
   const attempt = Math.max(1, executeJob?.attemptsMade ?? 1);
-  // The script finished, but its worker could not complete the job (it lost its claim, e.g.
-  // Redis was unreachable): what happened is in the ledger, only the output is gone.
-  const finished = entry.resultAttempt === attempt ? entry.result : null;
   return {
     process: processed,
-    execution: finished
-      ? { ...finished, output: { lines: [], omittedBytes: 0, omittedAt: null }, message: unrecordedMessage(finished, reason) }
-      : lostExecution({
-          started: entry.attempt === attempt,
-          reason,
-          startedAt: entry.startedAt ?? new Date(executeJob?.processedOn ?? Date.now()),
-          finishedAt: new Date(executeJob?.finishedOn ?? Date.now()),
-        }),
+    execution: failedAttemptExecution({
+      entry,
+      attempt,
+      reason,
+      processedOn: new Date(executeJob?.processedOn ?? Date.now()),
+      finishedOn: new Date(executeJob?.finishedOn ?? Date.now()),
+    }),
     runner: entry.host ?? "unknown",
     attempt,
   };
-}
-
-function unrecordedMessage(finished: FinishedSummary, reason: string): string {
-  const how = finished.exitCode !== null ? `exit code ${finished.exitCode}` : finished.signal ? `signal ${finished.signal}` : "no exit code";
-  return (
-    `the script finished (${how}${finished.message ? `: ${finished.message}` : ""}), but its worker lost its claim on the job ` +
-    `before it could record the run (${reason}); its output was not kept`
-  );
 }

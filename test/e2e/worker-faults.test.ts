@@ -100,6 +100,24 @@ describe("every execution leaves its own log", () => {
   });
 });
 
+describe("a finished run never runs again", () => {
+  it("refuses, with its own log, a completed execute job retried behind the dashboard's back", async () => {
+    const name = "finished-once";
+    const path = `scripts/${name}.ts`;
+    const merged = await h.mergeAndPush({ [path]: recordingScript(name) });
+    const runId = merged.runIds[path]!;
+    expect((await h.waitForRun(runId)).status).toBe("succeeded");
+    // The dashboard refuses this (test/unit/dashboard); BullMQ itself does not.
+    const refusedByDashboard = await fetch(`${h.appUrl}/admin/queues/api/queues/execute/${encodeURIComponent(runId)}/retry`, { method: "PUT", headers: dashboardAuth });
+    expect(refusedByDashboard.status).toBe(403);
+    await (await h.queues.execute.getJob(runId))!.retry("completed");
+    const second = await h.waitForRun(`${runId}-attempt-2`);
+    expect(second.status).toBe("refused");
+    expect(String((await logAt(second.logPath)).frontMatter.message)).toBe("this run already has a result (attempt 1); a finished run never runs again");
+    expect(await h.timesRan(name)).toBe(1);
+  });
+});
+
 describe("graceful shutdown (SIGTERM)", () => {
   it("lets a script that finishes within SHUTDOWN_GRACE finish, and commits its log before exiting", async () => {
     const name = "finishes-in-grace";
