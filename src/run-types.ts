@@ -21,6 +21,8 @@ export interface ScriptTarget {
   forced?: boolean;
   /** Path of the entry script in the repository, e.g. `scripts/2026-11-fix.ts`. */
   path: string;
+  /** The entry script's blob as pushed, which is its pull request head's when `refusal` is null. */
+  blob: string;
   /** The pull request that added the script; null when none did (`refusal` then says so). */
   pullRequest: MergedPullRequest | null;
   /** Why the script may not run, as discover found it (no pull request added it, changed since its approval…). */

@@ -2,7 +2,9 @@ import type { MergedPullRequest } from "./merged-pull-requests.js";
 import type { PullRequestFile } from "./pull-request-files.js";
 
 /** What a pushed entry script is, as far as provenance goes: which pull request brought it, or why none did. */
-export type Attribution = { path: string; pullRequest: MergedPullRequest; refusal: null } | { path: string; pullRequest: MergedPullRequest | null; refusal: string };
+export type Attribution =
+  | { path: string; blob: string; pullRequest: MergedPullRequest; refusal: null }
+  | { path: string; blob: string; pullRequest: MergedPullRequest | null; refusal: string };
 
 export interface MergedWithFiles {
   pull: MergedPullRequest;
@@ -31,16 +33,17 @@ export function attributeScripts(
       const refusal = capped
         ? `pull request #${capped.pull.number} changes more files than GitHub lists (3,000), so chorebot cannot tell which pull request added ${path}; split it`
         : `${path} was not added by a pull request merged into ${pushedTo.defaultBranch} in this push (it came from a direct commit or from a merge commit's own changes); only what a reviewed pull request added runs`;
-      return { path, pullRequest: null, refusal };
+      return { path, blob, pullRequest: null, refusal };
     }
     const approved = adding.files.find((file) => file.filename === path)!.sha;
     if (approved !== blob) {
       return {
         path,
+        blob,
         pullRequest: adding.pull,
         refusal: `${path} at ${pushedTo.after.slice(0, 7)} is not the version at the head of pull request #${adding.pull.number}, which its reviews cover: a merge commit or a later commit changed it`,
       };
     }
-    return { path, pullRequest: adding.pull, refusal: null };
+    return { path, blob, pullRequest: adding.pull, refusal: null };
   });
 }

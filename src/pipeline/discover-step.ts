@@ -61,13 +61,14 @@ export function discoverStep(deps: DiscoverDeps) {
     const configError = repoConfig.ok ? null : repoConfig.error;
     const runIds = await enqueueRuns(
       deps.flows,
-      attributions.map(({ path, pullRequest, refusal }) => ({
+      attributions.map(({ path, blob, pullRequest, refusal }) => ({
         owner,
         repo,
         installationId: push.installationId,
         defaultBranch: push.defaultBranch,
         commit: pullRequest && !refusal ? pullRequest.mergeCommit : push.after,
         path,
+        blob,
         forced: push.forced,
         pullRequest,
         refusal,
@@ -93,7 +94,7 @@ async function attribute(
 ): Promise<Attribution[]> {
   if (!chain) {
     const refusal = `the push to ${push.defaultBranch} does not continue its history from ${push.before.slice(0, 7)}; scripts only run from a normal merge`;
-    return scripts.map(({ path }) => ({ path, pullRequest: null, refusal }));
+    return scripts.map(({ path, blob }) => ({ path, blob, pullRequest: null, refusal }));
   }
   const merged = await findMergedPullRequests(associations, push, chain, { waitMs });
   const withFiles = await Promise.all(merged.map(async (pull) => ({ pull, ...(await pullFiles(pull.number)) })));

@@ -53,7 +53,7 @@ export function processStep(deps: ProcessDeps) {
     // Only regular text files someone reviewed are bundled; anything else is remembered and
     // refuses the run. Read and bundled while approvals are counted: reading runs nothing,
     // and a refused script's bundle is simply dropped.
-    const read = reviewedReader(octokit, { owner: target.owner, repo: target.repo, pullRequest: pull });
+    const read = reviewedReader(octokit, { owner: target.owner, repo: target.repo, pullRequest: pull, approved: new Map([[target.path, target.blob]]) });
     const refusals: string[] = [];
     let source: string | null = null;
     const readFile = async (path: string) => {

@@ -164,6 +164,7 @@ export async function runPipeline(connection: ConnectionOptions, prefix: string)
         defaultBranch: "main",
         commit,
         path,
+        blob: "b".repeat(40),
         pullRequest: null,
         refusal: null,
         config: defaultRepoConfig({ minApprovals: 1, maxTimeoutMs: 900_000 }),

@@ -52,8 +52,8 @@ describe("attributeScripts", () => {
       merged,
       pushedTo,
     );
-    expect(result[0]).toEqual({ path: "scripts/one.ts", pullRequest: merged[0]!.pull, refusal: null });
-    expect(result[1]).toEqual({ path: "scripts/two.ts", pullRequest: merged[1]!.pull, refusal: null });
+    expect(result[0]).toEqual({ path: "scripts/one.ts", blob: "x1", pullRequest: merged[0]!.pull, refusal: null });
+    expect(result[1]).toEqual({ path: "scripts/two.ts", blob: "x2", pullRequest: merged[1]!.pull, refusal: null });
     expect(result[2]!.refusal).toMatch(/scripts\/direct\.ts was not added by a pull request merged into main in this push/);
   });
 
