@@ -5,6 +5,7 @@ import { createRedactor } from "../runner/redact.js";
 import { runScript } from "../runner/run-script.js";
 import { buildScriptEnv } from "../runner/script-env.js";
 import { annotateSpan, runAttributes } from "../telemetry/annotate-span.js";
+import { AlreadyRecorded } from "./already-recorded.js";
 import { onlyChildValue } from "./children-value.js";
 import type { BundleStore } from "./bundle-store.js";
 import { cancelledMessage, type CancelRequest, type Cancellations } from "./cancellations.js";
@@ -14,7 +15,6 @@ import type { ExecuteResult, ProcessResult, RunJobData } from "./job-data.js";
 import { liveReport } from "./live-report.js";
 import { notRun } from "./not-run.js";
 import { takeTurn } from "./take-turn.js";
-import { AlreadyRecorded } from "./already-recorded.js";
 
 export interface ExecuteDeps {
   runner: RunnerConfig;

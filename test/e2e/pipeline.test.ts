@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRunLog } from "../../src/runlog/parse-run-log.js";
-import { startHarness, WEBHOOK_SECRET, type Harness, METRICS_AUTH } from "./harness.js";
+import { METRICS_AUTH, startHarness, WEBHOOK_SECRET, type Harness } from "./harness.js";
 
 /** Script source that records each execution in the side-effect file before doing `body`. */
 function script(name: string, body = "") {

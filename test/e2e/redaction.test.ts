@@ -4,7 +4,7 @@ import type { Job } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CleanupResult } from "../../src/pipeline/job-data.js";
 import { parseRunLog } from "../../src/runlog/parse-run-log.js";
-import { DASHBOARD, startHarness, type Harness, type MergeResult, METRICS_AUTH } from "./harness.js";
+import { DASHBOARD, METRICS_AUTH, startHarness, type Harness, type MergeResult } from "./harness.js";
 
 // Three SCRIPT_ENV values: the harness's token, one a script uses as a number, one that JSON,
 // JavaScript and URLs must escape (a quote and a backslash).

@@ -1,7 +1,7 @@
 import { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRunLog } from "../../src/runlog/parse-run-log.js";
-import { DASHBOARD, startHarness, type ClusterHarness, METRICS_AUTH } from "./harness.js";
+import { DASHBOARD, METRICS_AUTH, startHarness, type ClusterHarness } from "./harness.js";
 import { beaconScript } from "./scripts.js";
 
 // The web process only queues and takes requests; a separate `chorebot worker` runs the
