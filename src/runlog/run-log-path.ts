@@ -1,37 +1,94 @@
+import { createHash } from "node:crypto";
 import { posix } from "node:path";
 
 // Long enough that no two merges of one script share it by chance or by a crafted commit
-// (git itself abbreviates to 12 in large repositories), short enough to read.
+// (a 7-hex prefix can be brute-forced to match another run's), short enough to read.
 const SHA_CHARS = 12;
 
-/**
- * Where the run log of one script run lives, e.g. `logs/billing/fix.ts-abc1234def56.md` for
- * `scripts/billing/fix.ts` at commit abc1234def56…. Deterministic, so a retried cleanup step
- * finds the file it may already have written; a manual retry (attempt ≥ 2) gets its own.
- * One-to-one: the script's whole name is kept (extension included, so `dup.ts` and `dup.mjs`
- * differ) and characters unsafe in URLs and shells are percent-encoded, `%` included, so
- * no two scripts, however named, share a log.
- */
-export function runLogPath(o: {
+// ISO 8601 with an explicit offset: without one, Date would read the time in the server's
+// own zone and two hosts could put one run's log in different folders.
+const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/i;
+
+/** One run of one merged script, as every log path scheme names it. */
+export interface RunLogRef {
   logsDir?: string;
   scriptsDir?: string;
   script: string;
   commit: string;
   attempt: number;
-}): string {
+}
+
+/**
+ * Where the run log of one script run lives, e.g. `logs/2026/11/billing/fix.ts-abc1234def56.md`
+ * for `scripts/billing/fix.ts` merged at commit abc1234def56… in November 2026 (UTC).
+ *
+ * - Dated by the merge commit's committer date, never the run's clock, so anyone (a retried
+ *   cleanup, the re-run guard) derives the same path; and no folder outgrows the 1,000
+ *   entries GitHub lists.
+ * - One-to-one: the script's whole name is kept (extension included, so `dup.ts` and
+ *   `dup.mjs` differ) and characters unsafe in URLs and shells are percent-encoded, `%`
+ *   included, so no two scripts, however named, share a log.
+ * - A manual retry (attempt ≥ 2) gets its own file.
+ */
+export function runLogPath(o: RunLogRef & { committedAt: string }): string {
+  const { logsDir, relative } = locate(o);
+  return inside(logsDir, posix.join(logsDir, utcMonth(o.committedAt), flatName(relative, o)));
+}
+
+/**
+ * The paths older releases gave the same run, newest scheme first, so whoever asks "has this
+ * run a log already?" finds logs committed before the dated folders. Logs are never moved.
+ */
+export function earlierRunLogPaths(o: RunLogRef): string[] {
+  const { logsDir, relative } = locate(o);
+  return [flatName(relative, o), firstName(relative, o)].map((name) => inside(logsDir, posix.join(logsDir, name)));
+}
+
+/** `<yyyy>/<mm>` of an ISO 8601 time, in UTC. */
+function utcMonth(iso: string): string {
+  const time = ISO_WITH_OFFSET.test(iso) ? new Date(iso) : null;
+  if (!time || Number.isNaN(time.getTime())) throw new RangeError(`committedAt must be an ISO 8601 time with an offset, got ${iso}`);
+  return `${String(time.getUTCFullYear()).padStart(4, "0")}/${String(time.getUTCMonth() + 1).padStart(2, "0")}`;
+}
+
+/** The checks and normalising every scheme shares: the logs dir, and the script relative to the scripts dir. */
+function locate(o: RunLogRef): { logsDir: string; relative: string } {
   if (!Number.isInteger(o.attempt) || o.attempt < 1) throw new RangeError(`attempt must be an integer ≥ 1, got ${o.attempt}`);
   const logsDir = trimSlashes(posix.normalize(o.logsDir ?? "logs"));
   const scriptsDir = trimSlashes(posix.normalize(o.scriptsDir ?? "scripts"));
   if (logsDir === ".." || logsDir.startsWith("../")) throw new RangeError(`logsDir escapes the repository: ${o.logsDir}`);
-
   const script = trimSlashes(posix.normalize(o.script));
   const relative = scriptsDir !== "." && script.startsWith(`${scriptsDir}/`) ? script.slice(scriptsDir.length + 1) : script;
-  const name = relative.split("/").map(encodeSegment).join("/");
-  const commit = encodeSegment(o.commit.toLowerCase().slice(0, SHA_CHARS));
-  const attempt = o.attempt >= 2 ? `-attempt-${o.attempt}` : "";
-  const path = posix.join(logsDir, `${name}-${commit}${attempt}.md`);
+  return { logsDir, relative };
+}
+
+/** A name is built from what a script or commit author chose: refuse anything that would land outside the logs dir. */
+function inside(logsDir: string, path: string): string {
   if (logsDir !== "." && !path.startsWith(`${logsDir}/`)) throw new RangeError(`run log path escapes ${logsDir}: ${path}`);
   return path;
+}
+
+function attemptSuffix(attempt: number): string {
+  return attempt >= 2 ? `-attempt-${attempt}` : "";
+}
+
+/** `<encoded script>-<12 hex>[-attempt-n].md`: the name today, and the whole path (under logs/) before dated folders. */
+function flatName(relative: string, o: RunLogRef): string {
+  const name = relative.split("/").map(encodeSegment).join("/");
+  const commit = encodeSegment(o.commit.toLowerCase().slice(0, SHA_CHARS));
+  return `${name}-${commit}${attemptSuffix(o.attempt)}.md`;
+}
+
+/**
+ * The first releases' name (commit c7b2167), kept byte for byte: extension dropped, segments
+ * sanitised by safeSegment, a hash of the original when that changed it, 7 hex of the commit.
+ */
+function firstName(relative: string, o: RunLogRef): string {
+  const withoutExtension = relative.slice(0, relative.length - posix.extname(relative).length);
+  let name = withoutExtension.split("/").map(safeSegment).join("/");
+  if (name !== withoutExtension) name += `-${createHash("sha256").update(relative).digest("hex").slice(0, 6)}`;
+  const commit = safeSegment(o.commit.toLowerCase().slice(0, 7));
+  return `${name}-${commit}${attemptSuffix(o.attempt)}.md`;
 }
 
 function trimSlashes(path: string): string {
@@ -54,4 +111,12 @@ function encodeSegment(segment: string): string {
 
 function percentEncode(char: string): string {
   return [...Buffer.from(char, "utf8")].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, "0")}`).join("");
+}
+
+/** The first scheme's sanitiser (lossy, hence its hash): letters, digits, `.`, `_` and `-`; no hidden or `..` names. */
+function safeSegment(segment: string): string {
+  const safe = segment
+    .replace(/[^\p{L}\p{N}._-]+/gu, "-")
+    .replace(/^[.-]+/, "");
+  return safe === "" ? "_" : safe;
 }
