@@ -17,6 +17,11 @@ export interface ScriptTarget {
    * squash or last rebased commit), or the pushed head when no pull request added it.
    */
   commit: string;
+  /**
+   * The committer date of `commit` (ISO 8601, as GitHub gives it): its UTC month names the
+   * run log's folder, so the path never depends on when the run happened.
+   */
+  committedAt: string;
   /** The push rewrote the default branch's history: nothing it brought may run. */
   forced?: boolean;
   /** Path of the entry script in the repository, e.g. `scripts/2026-11-fix.ts`. */

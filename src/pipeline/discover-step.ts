@@ -2,7 +2,7 @@ import type { FlowProducer, Job } from "bullmq";
 import type { MergedPush } from "../github/handle-push.js";
 import { addedScripts } from "../github/added-scripts.js";
 import { attributeScripts, type Attribution } from "../github/attribute-scripts.js";
-import { pushedChain, type RangeCommit } from "../github/first-parent-chain.js";
+import { pushedChain, type PushedCommits, type RangeCommit } from "../github/first-parent-chain.js";
 import { listFolderAtCommit } from "../github/list-folder-at-commit.js";
 import { associationLookup, findMergedPullRequests, type AssociationLookup } from "../github/merged-pull-requests.js";
 import type { GitHubClient } from "../github/octokit.js";
@@ -57,24 +57,30 @@ export function discoverStep(deps: DiscoverDeps) {
       await job.log("no entry scripts added");
       return { runIds: [] };
     }
-    const attributions = await attribute(associations, pullFiles, push, scripts, await chainListing, deps.associationWaitMs);
+    const pushed = await chainListing;
+    const attributions = await attribute(associations, pullFiles, push, scripts, pushed.chain, deps.associationWaitMs);
     const configError = repoConfig.ok ? null : repoConfig.error;
+    const committedAt = commitDates(pushed);
     const runIds = await enqueueRuns(
       deps.flows,
-      attributions.map(({ path, blob, pullRequest, refusal }) => ({
-        owner,
-        repo,
-        installationId: push.installationId,
-        defaultBranch: push.defaultBranch,
-        commit: pullRequest && !refusal ? pullRequest.mergeCommit : push.after,
-        path,
-        blob,
-        forced: push.forced,
-        pullRequest,
-        refusal,
-        config,
-        configError,
-      })),
+      attributions.map(({ path, blob, pullRequest, refusal }) => {
+        const commit = pullRequest && !refusal ? pullRequest.mergeCommit : push.after;
+        return {
+          owner,
+          repo,
+          installationId: push.installationId,
+          defaultBranch: push.defaultBranch,
+          commit,
+          committedAt: committedAt(commit),
+          path,
+          blob,
+          forced: push.forced,
+          pullRequest,
+          refusal,
+          config,
+          configError,
+        };
+      }),
       deps,
     );
     annotateSpan({ "chorebot.run_ids": runIds });
@@ -99,6 +105,19 @@ async function attribute(
   const merged = await findMergedPullRequests(associations, push, chain, { waitMs });
   const withFiles = await Promise.all(merged.map(async (pull) => ({ pull, ...(await pullFiles(pull.number)) })));
   return attributeScripts(scripts, withFiles, push);
+}
+
+/**
+ * The committer date of a commit the push brought, from what GitHub already sent: a run's
+ * commit is the pushed head or a merge commit on the chain.
+ */
+function commitDates({ head, chain }: PushedCommits): (sha: string) => string {
+  const dates = new Map([head, ...(chain ?? [])].map((commit) => [commit.sha, commit.committedAt]));
+  return (sha) => {
+    const date = dates.get(sha);
+    if (date === undefined) throw new Error(`no committer date for ${sha}, which is not among the pushed commits`);
+    return date;
+  };
 }
 
 /** One call per argument; a failed call is forgotten, so the job's retry asks again. */

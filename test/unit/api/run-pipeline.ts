@@ -163,6 +163,7 @@ export async function runPipeline(connection: ConnectionOptions, prefix: string)
         installationId: 1,
         defaultBranch: "main",
         commit,
+        committedAt: "2026-12-01T10:00:00Z",
         path,
         blob: "b".repeat(40),
         pullRequest: null,

@@ -76,7 +76,12 @@ describe("attributeScripts", () => {
 });
 
 describe("firstParentChain", () => {
-  const commit = (s: string, ...parents: string[]): RangeCommit => ({ sha: sha(s), parents: parents.map(sha), madeByGitHub: false });
+  const commit = (s: string, ...parents: string[]): RangeCommit => ({
+    sha: sha(s),
+    parents: parents.map(sha),
+    madeByGitHub: false,
+    committedAt: "2026-12-01T00:00:00Z",
+  });
   it("follows first parents from after back to before, oldest first, skipping the merged branches' commits", () => {
     const commits = [commit("p", "0"), commit("1", "0", "p"), commit("q", "1"), commit("2", "1"), commit("3", "2", "q")];
     expect(firstParentChain(commits, sha("0"), sha("3"))!.map((c) => c.sha[0])).toEqual(["1", "2", "3"]);

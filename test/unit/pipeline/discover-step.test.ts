@@ -15,6 +15,7 @@ const push: MergedPush = {
   forced: false,
 };
 const HEAD = "3".repeat(40);
+const MERGED_AT = "2026-12-31T23:30:00-02:00";
 const blob = (n: number) => String(n).padStart(40, "b");
 
 function fakeJob(): Job<MergedPush> {
@@ -69,7 +70,7 @@ function github(o: { before: Record<string, string>; after: Record<string, strin
     .query({ recursive: "1" })
     .reply(200, tree(o.after))
     .get(`/repos/acme/widgets/git/commits/${push.after}`)
-    .reply(200, { sha: push.after, parents: [{ sha: push.before }, { sha: HEAD }], committer: { email: "noreply@github.com" } })
+    .reply(200, { sha: push.after, parents: [{ sha: push.before }, { sha: HEAD }], committer: { email: "noreply@github.com", date: MERGED_AT } })
     .get(`/repos/acme/widgets/commits/${push.after}/pulls`)
     .query(true)
     .reply(200, [
@@ -121,9 +122,88 @@ describe("discoverStep", () => {
     expect(added).toHaveLength(1);
     const queued = targets(added[0]);
     expect(queued.map((target) => target.path)).toEqual(["scripts/a-first.mjs", "scripts/b-second.ts", "scripts/direct.ts"]);
-    expect(queued[0]).toMatchObject({ commit: push.after, refusal: null, configError: null, pullRequest: { number: 5, mergeCommit: push.after, baseCommit: push.before, headSha: HEAD } });
+    expect(queued[0]).toMatchObject({ commit: push.after, committedAt: MERGED_AT, refusal: null, configError: null, pullRequest: { number: 5, mergeCommit: push.after, baseCommit: push.before, headSha: HEAD } });
     expect(queued[1].refusal).toMatch(/not the version at the head of pull request #5/);
     expect(queued[2]).toMatchObject({ pullRequest: null, refusal: expect.stringMatching(/scripts\/direct\.ts was not added by a pull request merged into main/) });
+    expect(queued.map((target) => target.committedAt)).toEqual([MERGED_AT, MERGED_AT, MERGED_AT]);
+  });
+
+  it("dates each run by its own commit, as the commits GitHub already sent give it: the merge's, or the pushed head's", async () => {
+    const MERGE = "4".repeat(40);
+    const files = { "scripts/a-first.ts": blob(1), "scripts/direct.ts": blob(2) };
+    nock("https://api.github.com")
+      .get(/\/contents\//)
+      .times(2)
+      .query(true)
+      .reply(404, { message: "Not Found" })
+      .get(`/repos/acme/widgets/git/trees/${push.before}`)
+      .query(true)
+      .reply(200, tree({}))
+      .get(`/repos/acme/widgets/git/trees/${push.after}`)
+      .query(true)
+      .reply(200, tree(files))
+      .get(`/repos/acme/widgets/git/commits/${push.after}`)
+      .reply(200, { sha: push.after, parents: [{ sha: MERGE }], committer: { email: "alice@example.com", date: "2026-12-01T00:00:05Z" } })
+      .get(`/repos/acme/widgets/compare/${push.before}...${push.after}`)
+      .query(true)
+      .reply(200, {
+        total_commits: 2,
+        commits: [
+          { sha: MERGE, parents: [{ sha: push.before }, { sha: HEAD }], commit: { committer: { email: "noreply@github.com", date: "2026-11-30T23:59:59Z" } } },
+          { sha: push.after, parents: [{ sha: MERGE }], commit: { committer: { email: "alice@example.com", date: "2026-12-01T00:00:05Z" } } },
+        ],
+      })
+      .get(`/repos/acme/widgets/commits/${push.after}/pulls`)
+      .query(true)
+      .reply(200, [])
+      .get(`/repos/acme/widgets/commits/${MERGE}/pulls`)
+      .query(true)
+      .reply(200, [
+        {
+          number: 5,
+          title: "Add a script",
+          html_url: "https://github.com/acme/widgets/pull/5",
+          user: { login: "alice" },
+          head: { sha: HEAD },
+          base: { ref: "main" },
+          merged_at: "2026-11-30T23:59:59Z",
+          merge_commit_sha: MERGE,
+        },
+      ])
+      .get("/repos/acme/widgets/pulls/5/files")
+      .query(true)
+      .reply(200, [{ filename: "scripts/a-first.ts", status: "added", sha: blob(1) }]);
+    const { flows, added } = fakeFlows();
+    await discover(flows);
+    expect(targets(added[0]).map((target) => [target.path, target.commit, target.committedAt])).toEqual([
+      ["scripts/a-first.ts", MERGE, "2026-11-30T23:59:59Z"],
+      ["scripts/direct.ts", push.after, "2026-12-01T00:00:05Z"],
+    ]);
+  });
+
+  it("dates the runs of a push that rewrote history by the pushed head", async () => {
+    nock("https://api.github.com")
+      .get(/\/contents\//)
+      .times(2)
+      .query(true)
+      .reply(404, { message: "Not Found" })
+      .get(`/repos/acme/widgets/git/trees/${push.before}`)
+      .query(true)
+      .reply(200, tree({}))
+      .get(`/repos/acme/widgets/git/trees/${push.after}`)
+      .query(true)
+      .reply(200, tree({ "scripts/x.ts": blob(1) }))
+      .get(`/repos/acme/widgets/git/commits/${push.after}`)
+      .reply(200, { sha: push.after, parents: [{ sha: HEAD }], committer: { email: "mallory@example.com", date: "2026-12-02T08:00:00+09:00" } })
+      .get(`/repos/acme/widgets/compare/${push.before}...${push.after}`)
+      .query(true)
+      .reply(200, { total_commits: 0, commits: [] })
+      .get(`/repos/acme/widgets/commits/${push.after}/pulls`)
+      .query(true)
+      .reply(200, []);
+    const { flows, added } = fakeFlows();
+    await discover(flows);
+    expect(targets(added[0])).toMatchObject([{ path: "scripts/x.ts", commit: push.after, committedAt: "2026-12-02T08:00:00+09:00", refusal: expect.stringMatching(/does not continue its history/) }]);
   });
 
   it("queues nothing when the push added no entry script", async () => {
@@ -137,7 +217,7 @@ describe("discoverStep", () => {
       .query(true)
       .reply(200, tree({ "README.md": blob(1), "scripts/kept.ts": blob(2) }))
       .get(/\/git\/commits\//)
-      .reply(200, { sha: push.after, parents: [{ sha: push.before }], committer: { email: "noreply@github.com" } })
+      .reply(200, { sha: push.after, parents: [{ sha: push.before }], committer: { email: "noreply@github.com", date: MERGED_AT } })
       .get(/\/commits\/.*\/pulls/)
       .query(true)
       .reply(200, []);
@@ -157,7 +237,7 @@ describe("discoverStep", () => {
       .query(true)
       .reply(502, { message: "Server Error" })
       .get(/\/git\/commits\//)
-      .reply(200, { sha: push.after, parents: [{ sha: push.before }], committer: { email: "noreply@github.com" } })
+      .reply(200, { sha: push.after, parents: [{ sha: push.before }], committer: { email: "noreply@github.com", date: MERGED_AT } })
       .get(/\/commits\/.*\/pulls/)
       .query(true)
       .reply(200, []);
