@@ -78,8 +78,8 @@ export async function runLocal(options: {
     execution.output.lines.forEach(options.onLine);
   }
 
-  const commit = await headCommit(root);
-  const logPath = options.out ? resolve(options.out) : resolve(root, runLogPath({ script, commit, attempt: 1 }));
+  const { commit, committedAt } = await headCommit(root);
+  const logPath = options.out ? resolve(options.out) : resolve(root, runLogPath({ script, commit, committedAt, attempt: 1 }));
   const log = renderRunLog({
     runId: `local-${execution.startedAt.replace(/[:.]/g, "-")}`,
     jobIds: null,
@@ -98,12 +98,17 @@ export async function runLocal(options: {
   return { execution, logPath };
 }
 
-/** The checked-out commit, so a local log names what was run; "local" outside git. */
-async function headCommit(root: string): Promise<string> {
+/**
+ * The checked-out commit, so a local log names what was run, and its committer date, which
+ * dates the log's folder as the bot's merge commit does; "local" and now outside git.
+ */
+async function headCommit(root: string): Promise<{ commit: string; committedAt: string }> {
   try {
-    const { stdout } = await promisify(execFile)("git", ["rev-parse", "HEAD"], { cwd: root });
-    return stdout.trim();
+    const { stdout } = await promisify(execFile)("git", ["show", "--no-patch", "--format=%H %cI", "HEAD"], { cwd: root });
+    const [commit, committedAt] = stdout.trim().split(" ");
+    if (commit && committedAt) return { commit, committedAt };
   } catch {
-    return "local";
+    // not a git checkout, or no commit yet
   }
+  return { commit: "local", committedAt: new Date().toISOString() };
 }

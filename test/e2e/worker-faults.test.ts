@@ -1,4 +1,6 @@
+import { execFile } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLogPath } from "../../src/runlog/run-log-path.js";
 import { parseRunLog } from "../../src/runlog/parse-run-log.js";
@@ -25,6 +27,11 @@ const isAlive = (pid: number) => {
     return false;
   }
 };
+/** A commit's committer date in the stand-in's repository: it dates the folder of its runs' logs. */
+async function committedAt(commit: string): Promise<string> {
+  const { stdout } = await promisify(execFile)("git", ["show", "--no-patch", "--format=%cI", commit], { cwd: h.gh.repoDir });
+  return stdout.trim();
+}
 const dashboardAuth = { authorization: `Basic ${Buffer.from(`${DASHBOARD.user}:${DASHBOARD.password}`).toString("base64")}` };
 
 async function logAt(path: string) {
@@ -70,7 +77,7 @@ describe("the worker is SIGKILLed while a script runs", () => {
     }
     const second = await h.waitForRun(`${runId}-attempt-2`);
     expect(second.status).toBe("succeeded");
-    expect(second.logPath).toBe(runLogPath({ script: path, commit: merged.after, attempt: 2 }));
+    expect(second.logPath).toBe(runLogPath({ script: path, commit: merged.after, committedAt: await committedAt(merged.after), attempt: 2 }));
     expect(second.logPath).not.toBe(lost.logPath);
     const secondLog = await logAt(second.logPath);
     expect(secondLog.frontMatter).toMatchObject({ status: "succeeded", attempt: 2 });
@@ -128,7 +135,7 @@ describe("graceful shutdown (SIGTERM)", () => {
     await h.beacon.next(name);
     await h.app.stop("SIGTERM");
     expect(h.app.child.exitCode).toBe(0);
-    const log = await logAt(runLogPath({ script: path, commit: merged.after, attempt: 1 }));
+    const log = await logAt(runLogPath({ script: path, commit: merged.after, committedAt: await committedAt(merged.after), attempt: 1 }));
     expect(log.frontMatter.status).toBe("succeeded");
     expect(log.body).toContain("finished in time");
     await h.restartApp();
@@ -142,7 +149,7 @@ describe("graceful shutdown (SIGTERM)", () => {
     await h.beacon.next(name);
     await h.app.stop("SIGTERM");
     expect(h.app.child.exitCode).toBe(0);
-    const log = await logAt(runLogPath({ script: path, commit: merged.after, attempt: 1 }));
+    const log = await logAt(runLogPath({ script: path, commit: merged.after, committedAt: await committedAt(merged.after), attempt: 1 }));
     expect(log.frontMatter.status).toBe("cancelled");
     expect(String(log.frontMatter.message)).toContain("the worker shut down");
     expect(await h.gh.readFile("main", path)).toBeUndefined();
