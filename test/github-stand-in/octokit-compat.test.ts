@@ -49,6 +49,10 @@ describe("GitHub stand-in with Probot's Octokit", () => {
       basehead: `${merged.before}...${merged.after}`,
     });
     expect(compare.files?.map((file) => [file.filename, file.status])).toEqual([["scripts/nested/dir/job.ts", "added"]]);
+    // A commit's committer date dates its runs' log folder: both answers discover reads carry it.
+    const { data: mergeCommit } = await octokit.rest.git.getCommit({ owner, repo, commit_sha: merged.after });
+    expect(mergeCommit.committer.date).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    expect(compare.commits.find((listed) => listed.sha === merged.after)?.commit.committer?.date).toBe(mergeCommit.committer.date);
 
     const { data: content } = await octokit.rest.repos.getContent({
       owner,
