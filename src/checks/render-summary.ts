@@ -55,7 +55,7 @@ export function renderSummary(facts: SummaryFacts): string {
       (missing > 0 ? `; **${missing} still missing** (the scripts will be refused if merged now).` : "."),
   );
   lines.push(
-    `- **Afterwards:** a run log is added under \`${config.logsDir}/\` and the script removed, ` +
+    `- **Afterwards:** a run log is added under \`${config.logsDir}/<yyyy>/<mm>/\` (the merge's month, UTC) and the script removed, ` +
       (config.cleanup === "pull_request" ? "in a pull request chorebot opens." : "in one commit on the default branch."),
   );
   if (facts.notes.length > 0 || facts.omittedAnnotations > 0) {
