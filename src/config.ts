@@ -2,10 +2,23 @@ import { getPrivateKey } from "@probot/get-private-key";
 import { z } from "zod";
 import { DEFAULT_WORK_LIMITS, type WorkLimits } from "./checks/work-limits.js";
 import { MIN_SECRET_LENGTH, tooShortToRedact } from "./runner/redact.js";
+import { parseDuration } from "./sdk/parse-duration.js";
 
 // Server settings, read from the environment once and validated with one clear line per problem.
 
 const seconds = (fallback: number) => z.coerce.number().positive().default(fallback);
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      try {
+        return parseDuration(/^\d+(\.\d+)?$/.test(value) ? Number(value) : value);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    });
 const list = z
   .string()
   .default("")
@@ -70,7 +83,14 @@ const serverSchema = runnerSchema.extend({
   // What a pull request's check may spend on its code: heavy typed packages need more memory.
   CHECK_TIMEOUT: seconds(DEFAULT_WORK_LIMITS.timeMs / 1000),
   CHECK_MEMORY_LIMIT: z.coerce.number().int().min(128).default(DEFAULT_WORK_LIMITS.memoryMb),
+  JOB_RETENTION: duration("14d"),
+  FAILED_JOB_RETENTION: duration("30d"),
+  JOB_RETENTION_UNSAFE_SHORT: z.enum(["0", "1"]).default("0"),
 });
+
+// GitHub lets an admin redeliver a webhook for 3 days (7 on GitHub Enterprise Server): records
+// kept at least that long make a redelivery a no-op before the repository-side guard is needed.
+const SAFE_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
 export interface RunnerConfig {
   scriptCwd: string;
@@ -110,6 +130,15 @@ export interface ServerConfig extends RunnerConfig {
   githubWriteIntervalMs: number;
   /** Computing time and heap of the pull request check's thread, per check. */
   checkLimits: WorkLimits;
+  retention: Retention;
+}
+
+/** How long finished runs stay in Redis before everything of theirs is removed. */
+export interface Retention {
+  /** Runs whose steps all completed. */
+  completedMs: number;
+  /** Runs with a failed step (the dashboard's Retry list). A failed cleanup is never removed. */
+  failedMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -151,6 +180,13 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, warn: War
         : "REDIS_URL (or REDIS_CLUSTER_NODES) is required but not set",
     );
   }
+  for (const name of ["JOB_RETENTION", "FAILED_JOB_RETENTION"] as const) {
+    if (settings[name] < SAFE_RETENTION_MS && settings.JOB_RETENTION_UNSAFE_SHORT !== "1") {
+      throw new ConfigError(
+        `${name} is invalid: below 7d a webhook GitHub redelivers could find its runs' records gone; set JOB_RETENTION_UNSAFE_SHORT=1 to allow it anyway`,
+      );
+    }
+  }
   const privateKey = readPrivateKey(env);
   warnUnredacted(settings.SCRIPT_ENV, env, warn);
   const redisPassword = settings.REDIS_URL ? new URL(settings.REDIS_URL).password : "";
@@ -181,6 +217,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, warn: War
     queuePrefix: settings.QUEUE_PREFIX,
     githubWriteIntervalMs: settings.GITHUB_WRITE_INTERVAL_MS,
     checkLimits: { timeMs: settings.CHECK_TIMEOUT * 1000, memoryMb: settings.CHECK_MEMORY_LIMIT },
+    retention: { completedMs: settings.JOB_RETENTION, failedMs: settings.FAILED_JOB_RETENTION },
     secrets: [
       privateKey,
       settings.WEBHOOK_SECRET,

@@ -112,6 +112,7 @@ export async function startApp(
       limits,
       resultWebhook: config.resultWebhook,
       lockMs: config.lockMs,
+      retention: config.retention,
       // One client per installation, not one per job: building a client costs more than most
       // steps' requests, and each refreshes its installation token by itself.
       octokitFor: (installationId) => clients.get(String(installationId), () => probot.auth(installationId)),

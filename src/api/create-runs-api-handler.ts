@@ -118,7 +118,7 @@ export function createRunsApiHandler(o: {
       return true;
     }
     if (state === "unknown") {
-      json(res, 404, { error: `no run ${runId}` });
+      json(res, 404, unknownRun(runId));
       return true;
     }
     const answer: CancelAnswer = { run: runId, state, cancelled: state !== "finished", by, message: describe(runId, state, by) };
@@ -140,7 +140,7 @@ async function showRun(runs: RunStatusReader, segment: string, res: ServerRespon
     json(res, 503, { error: "could not read the run; is Redis reachable?" });
     return;
   }
-  if (view === null) json(res, 404, { error: `no run ${runId}` });
+  if (view === null) json(res, 404, unknownRun(runId));
   else json(res, 200, view);
 }
 
@@ -190,4 +190,12 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 
 function tooManyFailures(res: ServerResponse, retryAfterSeconds: number): void {
   json(res, 429, { error: "too many failed logins; try again later" }, { "Retry-After": String(retryAfterSeconds) });
+}
+
+/** Redis forgets finished runs after their retention; the repository keeps their logs. */
+function unknownRun(runId: string): { error: string; hint: string } {
+  return {
+    error: `no run ${runId}`,
+    hint: "finished runs are kept for JOB_RETENTION (14 days by default); older ones are recorded in the repository's logs/ folder, by year and month of their merge",
+  };
 }

@@ -2,8 +2,10 @@ import { Job, type JobType, type Queue } from "bullmq";
 import type { Cluster, Redis } from "ioredis";
 import { ExecutionLedger, type LedgerEntry } from "../pipeline/execution-ledger.js";
 import { lostOutcome } from "../pipeline/flow-outcome.js";
-import type { CleanupJobData, CleanupResult, ExecuteResult, ProcessResult, RunJobData } from "../pipeline/job-data.js";
+import type { CleanupJobData, CleanupResult, ExecuteResult, ExecuteSummary, ProcessResult, RunJobData } from "../pipeline/job-data.js";
 import type { QueueName } from "../pipeline/queues.js";
+import { retryCleanupId } from "../pipeline/run-id.js";
+import { RunOutcomes } from "../pipeline/run-outcomes.js";
 import { logUrl } from "../report/run-report.js";
 import type { PullRequestInfo } from "../run-types.js";
 import {
@@ -49,7 +51,7 @@ const SCAN_PER_STATE = 1000;
 const SCAN_STATES: JobType[] = ["active", "waiting", "waiting-children", "prioritized", "delayed", "completed", "failed"];
 /** How many runs a listing resolves at once. */
 const BATCH = 20;
-/** A retry's cleanup job id: `<run>-attempt-N`. */
+/** A retry's cleanup job id (see retryCleanupId). */
 const RETRY_CLEANUP = /-attempt-\d+$/;
 
 /**
@@ -60,6 +62,7 @@ const RETRY_CLEANUP = /-attempt-\d+$/;
 export class RunStatusReader {
   readonly #queues: RunQueues;
   readonly #ledger: ExecutionLedger | null;
+  readonly #outcomes: RunOutcomes | null;
   readonly #baseUrl: string | null;
   readonly #redis: Redis | Cluster | null;
 
@@ -73,6 +76,7 @@ export class RunStatusReader {
     const prefix = o.queues.execute.opts.prefix ?? "bull";
     this.#redis = o.redis ?? null;
     this.#ledger = this.#redis ? new ExecutionLedger(this.#redis, prefix) : null;
+    this.#outcomes = this.#redis ? new RunOutcomes(this.#redis, prefix) : null;
     this.#baseUrl = o.baseUrl ?? null;
   }
 
@@ -81,7 +85,7 @@ export class RunStatusReader {
     const { process, execute, cleanup } = this.#queues;
     const [processJob, executeJob, cleanupJob] = await Promise.all([
       Job.fromId<RunJobData, ProcessResult>(process, runId),
-      Job.fromId<RunJobData, ExecuteResult>(execute, runId),
+      Job.fromId<RunJobData, ExecuteSummary>(execute, runId),
       Job.fromId<CleanupJobData, CleanupResult>(cleanup, runId),
     ]);
     const data = cleanupJob?.data ?? executeJob?.data ?? processJob?.data;
@@ -142,11 +146,10 @@ export class RunStatusReader {
     // Execute is done: this attempt is recorded by its cleanup job.
     const returned = executeState === "completed" ? (executeJob?.returnvalue ?? null) : null;
     const attempt = returned?.attempt ?? Math.max(1, executeJob?.attemptsMade ?? 1);
-    const recorder =
-      attempt > 1 ? await Job.fromId<CleanupJobData, CleanupResult>(cleanup, `${runId}-attempt-${attempt}`) : cleanupJob;
+    const recorder = attempt > 1 ? await Job.fromId<CleanupJobData, CleanupResult>(cleanup, retryCleanupId(runId, attempt)) : cleanupJob;
     const recorderState = recorder ? await recorder.getState() : "unknown";
     const recorded = recorderState === "completed" ? (recorder?.returnvalue ?? null) : null;
-    const outcome = returned ?? recorder?.data.outcome ?? (await this.#lost(runId, executeJob?.failedReason));
+    const outcome = (await this.#outcomes?.load(runId, attempt)) ?? (returned ? null : await this.#lost(runId, executeJob?.failedReason));
     view.attempt = attempt;
     view.pull_request = outcome?.process.provenance.pullRequest ?? view.pull_request;
     if (outcome) {
@@ -161,6 +164,11 @@ export class RunStatusReader {
       view.result = run.report?.result ?? null;
       view.progress = reportProgress(run.report?.progress);
       view.counters = run.report?.counters ?? null;
+    } else if (returned) {
+      view.status = returned.status;
+      view.duration_ms = returned.durationMs;
+      view.exit_code = returned.exitCode;
+      view.message = returned.message;
     }
     if (runPhase(executeState, recorderState) === "recording" || recorded === null) {
       view.status = "recording";
@@ -169,6 +177,8 @@ export class RunStatusReader {
     }
     // A failed execute job's status is the one its cleanup recorded (lost or failed).
     if (!returned) view.status = recorded.status;
+    // A push delivered again for a run on record already: nothing was committed this time.
+    if (recorded.commit === null) return view;
     view.log = {
       path: recorded.logPath,
       commit: recorded.commit,

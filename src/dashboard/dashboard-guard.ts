@@ -10,12 +10,16 @@ const allow: BeforeHookResult = { allow: true };
 const refuse = (message: string): BeforeHookResult => ({ allow: false, status: 403, message });
 
 // The writes an operator needs and that cannot run anything twice or erase a record: retry
-// what failed, pause and resume. Everything else Bull Board can write (retrying completed
-// jobs, clean, empty, obliterate, add, edit, promote, schedulers…) is refused, including
-// routes a later Bull Board adds: the list says what is allowed, not what is not.
+// what failed, pause and resume, and clean completed jobs (a finished run's record is its
+// committed log, and the re-run guard reads it there). Everything else Bull Board can write
+// (retrying completed jobs, cleaning others, empty, obliterate, add, edit, promote,
+// schedulers…) is refused, including routes a later Bull Board adds: the list says what is
+// allowed, not what is not.
 const ALLOWED_WRITES = new Set([
   "put /api/queues/:queueName/:jobId/retry",
   "put /api/queues/:queueName/retry/:queueStatus",
+  "put /api/queues/:queueName/clean/:queueStatus",
+  "put /api/queues/:queueName/:jobId/clean",
   "put /api/queues/pause",
   "put /api/queues/resume",
   "put /api/queues/:queueName/pause",
@@ -33,8 +37,19 @@ export function dashboardGuard(queues: readonly Queue[], o: { lockMs: number }) 
   return async ({ method, route, request }: HookContext): Promise<BeforeHookResult> => {
     if (method === "get") return allow;
     const key = `${method} ${route}`;
-    if (!ALLOWED_WRITES.has(key)) return refuse("chorebot's dashboard only retries failed jobs (and pauses queues): it does not add, edit, clean or remove jobs");
+    if (!ALLOWED_WRITES.has(key)) {
+      return refuse("chorebot's dashboard only retries failed jobs, cleans completed ones and pauses queues: it does not add, edit or remove other jobs");
+    }
     const params: Record<string, unknown> = request?.params ?? {};
+    if (key === "put /api/queues/:queueName/clean/:queueStatus" && params.queueStatus !== "completed") {
+      return refuse("only completed jobs can be cleaned: a failed, waiting, active or delayed job is a run not yet on record");
+    }
+    if (key === "put /api/queues/:queueName/:jobId/clean") {
+      const queue = byName.get(String(params.queueName));
+      const job = queue ? await queue.getJob(String(params.jobId)) : undefined;
+      const state = job ? await job.getState() : "unknown";
+      if (state !== "completed") return refuse(`only completed jobs can be cleaned: this one is ${state}`);
+    }
     if (key === "put /api/queues/:queueName/retry/:queueStatus" && params.queueStatus !== "failed") {
       return refuse("only failed jobs can be retried: a completed job already ran");
     }

@@ -19,6 +19,8 @@ export interface Metrics {
  * same numbers however many web and worker processes share the Redis:
  * - `chorebot_queue_jobs{queue,state}`: `getJobCounts()` of each queue;
  * - `chorebot_waiting_for_lock`: delayed execute jobs whose progress is `{ waiting: reason }`;
+ * - `chorebot_unrecorded_runs`: failed cleanup jobs (retention never removes them);
+ * - `chorebot_runs_not_repeated_total`: runs the re-run guard let go (see run-metrics-store.ts);
  * - `chorebot_runs_total{status,script}`, `chorebot_run_duration_seconds{status}` and
  *   `chorebot_github_api_errors_total{status}`: the hashes `recordRunFinished` and
  *   `recordGitHubError` add to (see run-metrics-store.ts).
@@ -39,6 +41,16 @@ export function createMetrics(o: { queues: Queue[]; redis: Redis | Cluster; pref
     name: "chorebot_github_api_errors_total",
     help: "Failed GitHub API requests, by HTTP status (none: no response).",
     labelNames: ["status"],
+    registers,
+  });
+  const notRepeated = new Counter({
+    name: "chorebot_runs_not_repeated_total",
+    help: "Runs of a push delivered again whose log was already on the default branch (or whose script was gone): nothing ran.",
+    registers,
+  });
+  const unrecorded = new Gauge({
+    name: "chorebot_unrecorded_runs",
+    help: "Runs whose cleanup failed: the script is still in the repository with no log. Kept until a retry records them; alert on > 0.",
     registers,
   });
   const durations = new StoredHistogram({
@@ -66,6 +78,9 @@ export function createMetrics(o: { queues: Queue[]; redis: Redis | Cluster; pref
         for (const state of QUEUE_STATES) queueJobs.set({ queue, state }, byState[state] ?? 0);
       }
       waitingForLock.set(lockWaits);
+      unrecorded.set(counts.find(({ queue }) => queue === "cleanup")?.counts.failed ?? 0);
+      notRepeated.reset();
+      notRepeated.inc(stored.notRepeated);
       runs.reset();
       for (const { status, script, count } of stored.runs) runs.inc({ status, script }, count);
       githubErrors.reset();

@@ -14,6 +14,8 @@ import type { CleanupResult } from "../pipeline/job-data.js";
  *   bucket only (not cumulative; `<le>` is the smallest bound ≥ the duration, or `+Inf`),
  *   plus `<status>|sum` (seconds) and `<status>|count`
  * - `<prefix>:metrics:github_errors` field `<status>` → failed GitHub API requests
+ * - `<prefix>:metrics:not_repeated` field `total` → runs a push delivered again that the
+ *   repository showed as handled before (re-run guard), so nothing ran
  * - `<prefix>:metrics:counted:<id>`  a run already counted (see `recordRunFinished`'s `id`)
  */
 export function metricsKeys(prefix: string) {
@@ -21,6 +23,7 @@ export function metricsKeys(prefix: string) {
     runs: `${prefix}:metrics:runs`,
     runDuration: `${prefix}:metrics:run_duration`,
     githubErrors: `${prefix}:metrics:github_errors`,
+    notRepeated: `${prefix}:metrics:not_repeated`,
     counted: (id: string) => `${prefix}:metrics:counted:${id}`,
   };
 }
@@ -73,6 +76,11 @@ export async function recordRunFinished(
   return counted === 1;
 }
 
+/** Counts a run the re-run guard let go: its push came again, its log was already committed. */
+export async function recordNotRepeated(redis: Redis | Cluster, prefix: string): Promise<void> {
+  await redis.hincrby(metricsKeys(prefix).notRepeated, "total", 1);
+}
+
 /** Counts one failed GitHub API request by its HTTP status (`none` when no response came). */
 export async function recordGitHubError(redis: Redis | Cluster, prefix: string, status: number | string | undefined | null): Promise<void> {
   await redis.hincrby(metricsKeys(prefix).githubErrors, githubErrorLabel(status), 1);
@@ -110,18 +118,20 @@ export interface RunMetricsSnapshot {
   runs: { status: string; script: string; count: number }[];
   durations: { status: string; buckets: { le: number; count: number }[]; sum: number; count: number }[];
   githubErrors: { status: string; count: number }[];
+  notRepeated: number;
 }
 
 /** Reads the totals every process has recorded. */
 export async function readRunMetrics(redis: Redis | Cluster, prefix: string): Promise<RunMetricsSnapshot> {
   const keys = metricsKeys(prefix);
-  const replies = await redis.multi().hgetall(keys.runs).hgetall(keys.runDuration).hgetall(keys.githubErrors).exec();
+  const replies = await redis.multi().hgetall(keys.runs).hgetall(keys.runDuration).hgetall(keys.githubErrors).hget(keys.notRepeated, "total").exec();
   if (!replies) throw new Error("metrics read aborted");
   const hashes = replies.map(([error, value]) => {
     if (error) throw error;
-    return value as Record<string, string>;
+    return value;
   });
-  const [runsHash = {}, durationHash = {}, githubHash = {}] = hashes;
+  const [runsHash = {}, durationHash = {}, githubHash = {}] = hashes.slice(0, 3) as Record<string, string>[];
+  const notRepeated = Number(hashes[3] ?? 0);
 
   const runs = Object.entries(runsHash).map(([field, count]) => {
     // A status has no "|"; a script path might.
@@ -153,5 +163,5 @@ export async function readRunMetrics(redis: Redis | Cluster, prefix: string): Pr
   }));
 
   const githubErrors = Object.entries(githubHash).map(([status, count]) => ({ status, count: Number(count) }));
-  return { runs, durations, githubErrors };
+  return { runs, durations, githubErrors, notRepeated };
 }

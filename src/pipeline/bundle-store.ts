@@ -1,9 +1,12 @@
 import type { Cluster, Redis } from "ioredis";
+import { runKey } from "./run-key.js";
+
+const FIELD = "bundle";
 
 /**
- * The exact JavaScript `process` built for each run, kept in Redis beside the jobs rather
- * than in a job's return value: what the dashboard shows must be redacted, while `execute`
- * (and every later retry from the dashboard) must run the real bundle.
+ * The exact JavaScript `process` built for each run, kept in the run's hash and nowhere else
+ * (never in a step's return value, which BullMQ copies into the parent job and its event
+ * stream): `execute` and every later retry run it, `cleanup` quotes it, redacted, in the log.
  */
 export class BundleStore {
   constructor(
@@ -12,14 +15,15 @@ export class BundleStore {
   ) {}
 
   async save(runId: string, code: string): Promise<void> {
-    await this.redis.set(this.key(runId), code);
+    await this.redis.hset(runKey(this.prefix, runId), FIELD, code);
   }
 
   async load(runId: string): Promise<string | null> {
-    return this.redis.get(this.key(runId));
+    return this.redis.hget(runKey(this.prefix, runId), FIELD);
   }
 
-  private key(runId: string): string {
-    return `${this.prefix}:bundles:${runId}`;
+  /** Once the run has a result for good and its log is committed, no step needs the bundle again. */
+  async drop(runId: string): Promise<void> {
+    await this.redis.hdel(runKey(this.prefix, runId), FIELD);
   }
 }

@@ -195,8 +195,7 @@ export class Cancellations {
   }
 
   #key(runId: string): string {
-    // The queue prefix carries the Redis Cluster hash tag, so requests live with the jobs.
-    return `${this.#prefix}:cancel:${runId}`;
+    return cancelKey(this.#prefix, runId);
   }
 
   #channel(): string {
@@ -240,4 +239,9 @@ function parseMessage(text: string): (CancelRequest & { runId: string }) | null 
   } catch {
     return null;
   }
+}
+
+/** Where a run's cancellation request is kept. The queue prefix carries the Redis Cluster hash tag, so requests live with the jobs. */
+export function cancelKey(prefix: string, runId: string): string {
+  return `${prefix}:cancel:${runId}`;
 }

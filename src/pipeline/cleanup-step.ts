@@ -19,8 +19,14 @@ export interface CleanupDeps {
   recordFinished?(result: CleanupResult, durationMs: number, jobId: string): Promise<void>;
   /** Where each finished run is posted for other systems, if anywhere. */
   resultWebhook: { url: string; secret: string } | null;
-  /** The outcome of the run's first attempt, when the job is the flow parent of `execute`. */
-  flowOutcome(job: Job<CleanupJobData>): Promise<ExecuteResult>;
+  /** The outcome of the attempt this job records. */
+  outcome(job: Job<CleanupJobData>): Promise<ExecuteResult>;
+  /** The bundle the run log quotes (null once it is gone). */
+  bundle(runId: string): Promise<string | null>;
+  /** Told once the attempt is on record (or needed none): retention starts counting. */
+  recorded(runId: string): Promise<void>;
+  /** Told when a run the repository shows as handled before was let go without a record. */
+  alreadyHandled(runId: string, reason: string): void;
   /** The one comment per merged pull request that its runs' reports go in. */
   comments: PullRequestComments;
   /** Commits the log (default: commitRunLog); the workers share commits through a RunLogBatcher. */
@@ -39,10 +45,18 @@ export function cleanupStep(deps: CleanupDeps) {
     const { runId, target } = job.data;
     // BullMQ counts every start, stalled ones included: 1 means no earlier try posted anything.
     const firstTry = job.attemptsStarted <= 1;
-    const { process: processed, execution, runner, attempt } = job.data.outcome ?? (await deps.flowOutcome(job));
+    const { process: processed, execution, runner, attempt } = await deps.outcome(job);
     annotateSpan(runAttributes(job.data, { status: execution.status, attempt }));
     const { logsDir, scriptsDir } = target.config;
-    const logPath = runLogPath({ logsDir, scriptsDir, script: target.path, commit: target.commit, attempt });
+    const logPath = runLogPath({ logsDir, scriptsDir, script: target.path, commit: target.commit, committedAt: target.committedAt, attempt });
+    if (processed.alreadyHandled !== null) {
+      // A redelivery of a run the repository already records: nothing to commit or post.
+      await job.log(`nothing recorded: ${processed.alreadyHandled}`);
+      deps.alreadyHandled(runId, processed.alreadyHandled);
+      await deps.recorded(runId);
+      return { script: target.path, logPath, commit: null, status: execution.status, cleanupPullRequest: null };
+    }
+    const code = processed.problem === null ? await deps.bundle(runId) : null;
     const redacted = redactExecution(execution, redact);
     const log = renderRunLog({
       runId,
@@ -53,7 +67,7 @@ export function cleanupStep(deps: CleanupDeps) {
       pullRequest: processed.provenance.pullRequest,
       approvedBy: processed.provenance.approvedBy,
       execution: redacted,
-      code: processed.code === null ? null : redact(processed.code),
+      code: code === null ? null : redact(code),
       attempt,
       runner,
     });
@@ -121,6 +135,7 @@ export function cleanupStep(deps: CleanupDeps) {
     }
     const result: CleanupResult = { script: target.path, logPath, commit: landed.commit, status: execution.status, cleanupPullRequest };
     await deps.recordFinished?.(result, execution.durationMs, job.id ?? runId);
+    await deps.recorded(runId);
     return result;
   };
 }

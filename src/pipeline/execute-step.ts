@@ -11,9 +11,11 @@ import type { BundleStore } from "./bundle-store.js";
 import { cancelledMessage, type CancelRequest, type Cancellations } from "./cancellations.js";
 import { holderRunId, type ConcurrencyLock } from "./concurrency-lock.js";
 import type { ExecutionLedger } from "./execution-ledger.js";
-import type { ExecuteResult, ProcessResult, RunJobData } from "./job-data.js";
+import type { ScriptTarget } from "../run-types.js";
+import type { ExecuteResult, ExecuteSummary, ProcessResult, RunJobData } from "./job-data.js";
 import { liveReport } from "./live-report.js";
 import { notRun } from "./not-run.js";
+import type { RunOutcomes } from "./run-outcomes.js";
 import { takeTurn } from "./take-turn.js";
 
 export interface ExecuteDeps {
@@ -28,8 +30,12 @@ export interface ExecuteDeps {
   shutdown: AbortSignal;
   /** People's requests to cancel a run, from the API or `chorebot cancel`, on any host. */
   cancellations: Pick<Cancellations, "cancelledBy" | "signalFor" | "clear">;
+  /** Where each attempt's outcome is kept, once. */
+  outcomes: RunOutcomes;
+  /** Why a person's retry must not start (its attempt's log is already committed), or null. */
+  retryRefusal(target: ScriptTarget, attempt: number): Promise<string | null>;
   /** Queues the cleanup of a retry, whose flow parent already recorded the first attempt. */
-  recordRetry(data: RunJobData, result: ExecuteResult): Promise<void>;
+  recordRetry(data: RunJobData, attempt: number): Promise<void>;
 }
 
 /**
@@ -39,34 +45,42 @@ export interface ExecuteDeps {
  */
 export function executeStep(deps: ExecuteDeps) {
   const redact = createRedactor(deps.secrets);
-  const execute = async (job: Job<RunJobData>, token?: string): Promise<ExecuteResult> => {
+  const execute = async (job: Job<RunJobData>, token?: string): Promise<ExecuteSummary> => {
     // One attempt per time this job ends (BullMQ counts them; waiting for a lock is not one),
     // so every execution has its own number, log path and cleanup job. The merge's flow
     // cleanup records attempt 1; any later one is a person's retry and is recorded here,
     // whichever way it ends.
     const attempt = job.attemptsMade + 1;
     const { runId, target } = job.data;
-    const record = async (result: Omit<ExecuteResult, "runner" | "attempt">): Promise<ExecuteResult> => {
+    const record = async (result: Omit<ExecuteResult, "runner" | "attempt">): Promise<ExecuteSummary> => {
       const recorded: ExecuteResult = { ...result, runner: hostname(), attempt };
-      if (attempt > 1) await deps.recordRetry(job.data, recorded);
-      return recorded;
+      await deps.outcomes.save(runId, recorded);
+      if (attempt > 1) await deps.recordRetry(job.data, attempt);
+      const { status, exitCode, durationMs, message } = recorded.execution;
+      return { attempt, runner: recorded.runner, status, exitCode, durationMs, message };
     };
-    const finish = async (result: Omit<ExecuteResult, "runner" | "attempt">): Promise<ExecuteResult> => {
+    const finish = async (result: Omit<ExecuteResult, "runner" | "attempt">): Promise<ExecuteSummary> => {
       await deps.ledger.finish(runId, attempt, result.execution);
       return record(result);
     };
     const processed = await onlyChildValue<ProcessResult>(job);
     // The dashboard only retries failed jobs; this holds however a finished job got here.
-    const { resultAttempt } = attempt > 1 ? await deps.ledger.read(runId) : { resultAttempt: 0 };
+    if (processed.alreadyHandled !== null) {
+      return finish({ process: processed, execution: notRun({ status: "refused", message: processed.alreadyHandled, detail: null }) });
+    }
+    const [{ resultAttempt }, committed] =
+      attempt > 1 ? await Promise.all([deps.ledger.read(runId), deps.retryRefusal(target, attempt)]) : [{ resultAttempt: 0 }, null];
+    if (committed !== null) {
+      // Redis forgot this attempt (a restored backup): its log is the record, and stays as it is.
+      await job.log(`attempt ${attempt}: not run: ${committed}`);
+      return { attempt, runner: hostname(), status: "refused", exitCode: null, durationMs: 0, message: committed };
+    }
     if (resultAttempt > 0) {
       const message = `this run already has a result (attempt ${resultAttempt}); a finished run never runs again`;
       await job.log(`attempt ${attempt}: refused: ${message}`);
       return record({ process: processed, execution: notRun({ status: "refused", message, detail: null }) });
     }
-    if (processed.problem || processed.code === null) {
-      const problem = processed.problem ?? { status: "failed" as const, message: "no bundle to run", detail: null };
-      return finish({ process: processed, execution: notRun(problem) });
-    }
+    if (processed.problem) return finish({ process: processed, execution: notRun(processed.problem) });
     // Cancelled while it waited: it never runs.
     const early = await deps.cancellations.cancelledBy(runId);
     if (early) {
@@ -126,10 +140,10 @@ export function executeStep(deps: ExecuteDeps) {
     }
   };
   // The step's span says which run it is and, on every way out, how the attempt ended.
-  return async (job: Job<RunJobData>, token?: string): Promise<ExecuteResult> => {
+  return async (job: Job<RunJobData>, token?: string): Promise<ExecuteSummary> => {
     annotateSpan(runAttributes(job.data));
     const result = await execute(job, token);
-    annotateSpan(runAttributes(job.data, { status: result.execution.status, attempt: result.attempt }));
+    annotateSpan(runAttributes(job.data, { status: result.status, attempt: result.attempt }));
     return result;
   };
 }

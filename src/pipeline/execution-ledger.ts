@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from "ioredis";
 import type { ExecutionResult } from "../run-types.js";
+import { runKey } from "./run-key.js";
 
 export interface LedgerEntry {
   /** The attempt that started the script last (0: never started). */
@@ -51,7 +52,6 @@ export class ExecutionLedger {
   }
 
   private key(runId: string): string {
-    // The queue prefix carries the Redis Cluster hash tag, so the ledger lives with the jobs.
-    return `${this.prefix}:executions:${runId}`;
+    return runKey(this.prefix, runId);
   }
 }

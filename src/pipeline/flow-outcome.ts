@@ -1,22 +1,29 @@
 import { Job, type Queue } from "bullmq";
 import type { ExecutionLedger } from "./execution-ledger.js";
-import type { CleanupJobData, ExecuteResult, ProcessResult } from "./job-data.js";
+import type { CleanupJobData, ExecuteResult, ExecuteSummary, ProcessResult } from "./job-data.js";
 import { failedAttemptExecution } from "./lost-execution.js";
+import type { RunOutcomes } from "./run-outcomes.js";
 
 /**
- * What the first attempt of a run came to, read by the flow's cleanup job from its
- * `execute` child: its result, or — when execute failed (its worker died and BullMQ's
- * stalled check failed it, which lets the parent continue) — a `lost` record built from
- * the ledger and the `process` result, so the run is still recorded.
+ * What the attempt a cleanup job records came to. A retry's cleanup names its attempt; the
+ * merge's own cleanup learns it from its `execute` child's summary or, when execute failed
+ * (its worker died and BullMQ's stalled check failed it, which lets the parent continue),
+ * builds a `lost` record from the ledger and the `process` result, so the run is still recorded.
  */
-export function flowOutcomeReader(queues: { process: Queue; execute: Queue }, ledger: ExecutionLedger) {
+export function outcomeReader(queues: { process: Queue; execute: Queue }, ledger: ExecutionLedger, outcomes: RunOutcomes) {
   return async (job: Job<CleanupJobData>): Promise<ExecuteResult> => {
-    const values = Object.values(await job.getChildrenValues<ExecuteResult>());
-    if (values.length === 1) return values[0]!;
-
+    const { runId } = job.data;
+    const attempt = job.data.attempt ?? Object.values(await job.getChildrenValues<ExecuteSummary>())[0]?.attempt;
+    if (attempt !== undefined) {
+      const outcome = await outcomes.load(runId, attempt);
+      if (!outcome) throw new Error(`the outcome of attempt ${attempt} of ${runId} is missing from Redis`);
+      return outcome;
+    }
     const failures = Object.values(await job.getIgnoredChildrenFailures());
     if (failures.length === 0) throw new Error(`cleanup ${job.id} has neither a result nor a failure from execute`);
-    return lostOutcome(queues, ledger, job.data.runId, String(failures[0]));
+    const lost = await lostOutcome(queues, ledger, runId, String(failures[0]));
+    await outcomes.save(runId, lost);
+    return lost;
   };
 }
 
@@ -32,7 +39,8 @@ export async function lostOutcome(
     Job.fromId<unknown, ProcessResult>(queues.process, runId),
     ledger.read(runId),
   ]);
-  const processed = processJob?.returnvalue;
+  // The execute job holds its child's result itself, which outlives a cleaned process job.
+  const processed = Object.values((await executeJob?.getChildrenValues<ProcessResult>()) ?? {})[0] ?? processJob?.returnvalue;
   if (!processed) throw new Error(`process result of ${runId} is missing`);
   // The job has failed, so BullMQ counted its attempt.
   const attempt = Math.max(1, executeJob?.attemptsMade ?? 1);

@@ -7,21 +7,22 @@ export interface RunJobData {
   target: ScriptTarget;
 }
 
-/** What `process` hands to `execute`. */
+/** What `process` hands to `execute`. The bundle itself is kept in the BundleStore only. */
 export interface ProcessResult {
   provenance: Provenance;
   /**
-   * The bundled JavaScript, redacted, for the dashboard and the run log; null when the
-   * script must not or cannot run. The bundle that runs is kept in the BundleStore.
+   * Set when the repository shows this run is not to happen again: its log is already on the
+   * default branch, or its script is gone from it (a push delivered again after the run's
+   * records were removed). Nothing runs, and nothing is committed or posted.
    */
-  code: string | null;
+  alreadyHandled: string | null;
   /** What an SDK script declared (inputs, concurrency, timeout); null for a plain script. */
   description: ScriptDescription | null;
   /** Why the script will not run: refused by the provenance gate, or failed to bundle. */
   problem: { status: "refused" | "failed"; message: string; detail: string | null } | null;
 }
 
-/** What `execute` hands to `cleanup`: everything the run log needs. */
+/** An attempt's outcome: everything the run log needs, kept once in RunOutcomes. */
 export interface ExecuteResult {
   process: ProcessResult;
   execution: ExecutionResult;
@@ -30,19 +31,28 @@ export interface ExecuteResult {
   attempt: number;
 }
 
+/** What the execute job returns (and BullMQ copies to its parent and event stream): no output. */
+export interface ExecuteSummary extends Pick<ExecutionResult, "status" | "exitCode" | "durationMs" | "message"> {
+  attempt: number;
+  runner: string;
+}
+
 /**
- * A cleanup job. The merge's own cleanup is the flow parent of `execute` and reads its
- * outcome from there; cleanups of later attempts (dashboard retries) carry it in `outcome`.
+ * A cleanup job. The merge's own cleanup is the flow parent of `execute` and learns the
+ * attempt from it; cleanups of later attempts (dashboard retries) carry theirs.
  */
 export interface CleanupJobData extends RunJobData {
-  outcome?: ExecuteResult;
+  attempt?: number;
 }
 
 export interface CleanupResult {
   script: string;
   logPath: string;
-  /** The commit that holds the log: on the default branch, or on the cleanup pull request's branch. */
-  commit: string;
+  /**
+   * The commit that holds the log: on the default branch, or on the cleanup pull request's
+   * branch; null when nothing was committed because the run was handled before (`alreadyHandled`).
+   */
+  commit: string | null;
   /** Set when the log went through a pull request (protected default branch, or `cleanup: pull_request`). */
   cleanupPullRequest: { number: number; url: string } | null;
   status: ExecutionResult["status"];

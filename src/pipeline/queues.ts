@@ -25,11 +25,21 @@ export interface Queues {
   close(): Promise<void>;
 }
 
+/**
+ * The most events BullMQ keeps in each queue's event stream (its default is 10,000). Every
+ * `Queue` object rewrites the cap when it is created, so every one, in every process, is
+ * made by `openQueue` with this value; retention also trims events older than its window.
+ */
+export const EVENTS_MAX_LEN = 1_000;
+
+/** One of chorebot's queues, with the event stream capped as everywhere else. */
+export function openQueue(name: string, connection: ConnectionOptions, prefix: string, telemetry?: Telemetry): Queue {
+  return new Queue(name, { connection, prefix, telemetry, streams: { events: { maxLen: EVENTS_MAX_LEN } } });
+}
+
 /** `telemetry` (when tracing is on) puts each added job in the trace that added it. */
 export function openQueues(connection: ConnectionOptions, prefix: string, telemetry?: Telemetry): Queues {
-  const byName = Object.fromEntries(
-    QUEUE_NAMES.map((name) => [name, new Queue(name, { connection, prefix, telemetry })]),
-  ) as Record<QueueName, Queue>;
+  const byName = Object.fromEntries(QUEUE_NAMES.map((name) => [name, openQueue(name, connection, prefix, telemetry)])) as Record<QueueName, Queue>;
   const flows = new FlowProducer({ connection, prefix, telemetry });
   return {
     byName,

@@ -17,3 +17,8 @@ export function runIdFor(target: Pick<ScriptTarget, "owner" | "repo" | "commit" 
     .slice(0, 60);
   return `${target.repo.replace(/[^A-Za-z0-9._-]+/g, "-")}-${target.commit.slice(0, 7)}-${name}-${hash}`;
 }
+
+/** The cleanup job that records attempt `attempt` ≥ 2 of a run (a person's retry); attempt 1's is the run id. */
+export function retryCleanupId(runId: string, attempt: number): string {
+  return `${runId}-attempt-${attempt}`;
+}

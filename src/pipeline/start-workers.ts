@@ -2,14 +2,15 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { Worker, type ConnectionOptions, type Job, type JobsOptions, type Telemetry } from "bullmq";
 import type { Logger } from "pino";
-import type { RunnerConfig } from "../config.js";
+import type { Retention, RunnerConfig } from "../config.js";
+import { retryRefusal } from "../github/rerun-guard.js";
 import type { GitHubClient } from "../github/octokit.js";
 import type { ServerLimits } from "../github/repo-config.js";
 import { JobClaims } from "../runner/job-claims.js";
 import { containment } from "../runner/process-containment.js";
 import { branchTurns } from "./branch-turns.js";
 import { BundleStore } from "./bundle-store.js";
-import { recordRunFinished } from "../metrics/run-metrics-store.js";
+import { recordNotRepeated, recordRunFinished } from "../metrics/run-metrics-store.js";
 import { Cancellations } from "./cancellations.js";
 import { cleanupStep } from "./cleanup-step.js";
 import { ConcurrencyLock } from "./concurrency-lock.js";
@@ -17,13 +18,16 @@ import { discoverStep } from "./discover-step.js";
 import { githubStepOptions } from "./enqueue-run.js";
 import { executeStep } from "./execute-step.js";
 import { ExecutionLedger } from "./execution-ledger.js";
-import { flowOutcomeReader, lostOutcome } from "./flow-outcome.js";
-import type { CleanupJobData, ExecuteResult, RunJobData } from "./job-data.js";
+import { lostOutcome, outcomeReader } from "./flow-outcome.js";
+import type { CleanupJobData, ExecuteSummary, RunJobData } from "./job-data.js";
 import { processStep } from "./process-step.js";
 import { openQueues } from "./queues.js";
 import { createRedisClient, type RedisSettings } from "./redis-client.js";
 import { PullRequestComments } from "../report/pull-request-comments.js";
+import { retryCleanupId } from "./run-id.js";
 import { RunLogBatcher } from "./run-log-batcher.js";
+import { RunOutcomes } from "./run-outcomes.js";
+import { RunRetention } from "./run-retention.js";
 import { waitForJobs } from "./wait-for-jobs.js";
 
 // GitHub names the pull request of a commit it just merged within seconds; past this the
@@ -47,6 +51,8 @@ export interface WorkerSettings {
   resultWebhook: { url: string; secret: string } | null;
   /** How long a job's lock lasts without renewal; a dead worker's jobs count as stalled after it. */
   lockMs: number;
+  /** How long finished runs stay in Redis; these workers also sweep out those whose time is up. */
+  retention: Retention;
   octokitFor(installationId: number): Promise<GitHubClient>;
   log: Logger;
   /** Set when tracing is on: each job is a span in the trace of the merge that queued it. */
@@ -67,18 +73,20 @@ export function startWorkers(settings: WorkerSettings): Workers {
   const redis = createRedisClient(settings.redis);
   const ledger = new ExecutionLedger(redis, prefix);
   const bundles = new BundleStore(redis, prefix);
+  const outcomes = new RunOutcomes(redis, prefix);
   // A script's concurrency lease lasts as long as a job lock: a dead worker's frees up with its jobs.
   const locks = new ConcurrencyLock(redis, prefix, settings.lockMs);
   const cancellations = new Cancellations(redis, prefix, { onError: (err) => log.warn({ err }, "cancellation listener error") });
   const queues = openQueues(connection, prefix, telemetry);
+  const retention = new RunRetention(redis, prefix, queues.byName, settings.retention);
   const shutdown = new AbortController();
   const cleanupOptions: JobsOptions = githubStepOptions(settings);
   // Processes take turns to commit to a branch instead of racing for its head.
   const runLogs = new RunLogBatcher({ turn: branchTurns(locks, `${hostname()}:${process.pid}:${randomUUID()}`) });
 
-  const recordRetry = async (data: RunJobData, outcome: ExecuteResult) => {
-    const cleanup: CleanupJobData = { ...data, outcome };
-    await queues.byName.cleanup.add(data.target.path, cleanup, { ...cleanupOptions, jobId: `${data.runId}-attempt-${outcome.attempt}` });
+  const recordRetry = async (data: RunJobData, attempt: number) => {
+    const cleanup: CleanupJobData = { ...data, attempt };
+    await queues.byName.cleanup.add(data.target.path, cleanup, { ...cleanupOptions, jobId: retryCleanupId(data.runId, attempt) });
   };
   const lockOptions = { lockDuration: settings.lockMs, stalledInterval: settings.lockMs };
 
@@ -98,7 +106,18 @@ export function startWorkers(settings: WorkerSettings): Workers {
   // the script may have partly run, and only a person may decide to run it again.
   // Each script must be dead before its job's lock can expire: it runs under the job's claim,
   // which only this worker's successful lock renewals extend.
-  const execute = executeStep({ runner: settings.runner, secrets: settings.secrets, ledger, bundles, locks, cancellations, shutdown: shutdown.signal, recordRetry });
+  const execute = executeStep({
+    runner: settings.runner,
+    secrets: settings.secrets,
+    ledger,
+    bundles,
+    outcomes,
+    locks,
+    cancellations,
+    shutdown: shutdown.signal,
+    retryRefusal: async (target, attempt) => retryRefusal(await settings.octokitFor(target.installationId), target, attempt),
+    recordRetry,
+  });
   const claims = new JobClaims(settings.lockMs);
   const executeWorker = new Worker("execute", (job: Job<RunJobData>, token?: string) => claims.hold(job, () => execute(job, token)), {
     connection,
@@ -122,8 +141,18 @@ export function startWorkers(settings: WorkerSettings): Workers {
           () => undefined,
           (err: unknown) => log.warn({ err }, "could not record run metrics"),
         ),
-      flowOutcome: flowOutcomeReader(queues.byName, ledger),
-      comments: new PullRequestComments(redis, prefix),
+      outcome: outcomeReader(queues.byName, ledger, outcomes),
+      bundle: (runId) => bundles.load(runId),
+      recorded: async (runId) => {
+        // A run with a result for good never runs again: its bundle can go now.
+        if ((await ledger.read(runId)).resultAttempt > 0) await bundles.drop(runId);
+        await retention.recorded(runId);
+      },
+      alreadyHandled: (runId, reason) => {
+        log.info({ runId, reason }, "a push delivered again: its run is on record already, nothing runs");
+        recordNotRepeated(redis, prefix).catch((err: unknown) => log.warn({ err }, "could not record run metrics"));
+      },
+      comments: new PullRequestComments(redis, prefix, Math.max(settings.retention.completedMs, settings.retention.failedMs)),
       commitLog: (octokit, change) => runLogs.commit(octokit, change),
     }),
     { connection, prefix, concurrency: settings.cleanupConcurrency, telemetry, ...lockOptions },
@@ -143,7 +172,9 @@ export function startWorkers(settings: WorkerSettings): Workers {
     const { runId } = job.data;
     void (async () => {
       if (job.attemptsMade < 2 || error.name === "AlreadyRecorded") return;
-      await recordRetry(job.data, await lostOutcome(queues.byName, ledger, runId, error.message));
+      const lost = await lostOutcome(queues.byName, ledger, runId, error.message);
+      await outcomes.save(runId, lost);
+      await recordRetry(job.data, lost.attempt);
     })().catch((err: unknown) => log.error({ runId, err }, "could not record a failed retry"));
   });
 
@@ -152,11 +183,18 @@ export function startWorkers(settings: WorkerSettings): Workers {
   executeWorker.on("active", (job: Job<RunJobData>) => running.set(job.id!, job));
   executeWorker.on("completed", (job: Job<RunJobData>) => running.delete(job.id!));
   executeWorker.on("failed", (job: Job<RunJobData> | undefined) => job && running.delete(job.id!));
+  // Every worker process sweeps; a pass removes only what is due, so passes may overlap.
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const sweeper = setInterval(() => {
+    sweeping = retention.sweep().catch((err: unknown) => log.warn({ err }, "retention sweep failed; the next one retries"));
+  }, retention.intervalMs);
+  sweeper.unref();
   const contained = containment();
   log.info({ concurrency, containment: contained }, `workers started for discover, process, execute and cleanup; scripts contained by ${contained.replace("-", " ")}`);
 
   return {
     async close(graceMs) {
+      clearInterval(sweeper);
       const stopping = [...running.values()];
       const timer = setTimeout(() => shutdown.abort(), graceMs);
       // Stop taking new scripts; those running finish, or are stopped after the grace period.
@@ -165,11 +203,12 @@ export function startWorkers(settings: WorkerSettings): Workers {
       // Their logs are committed by this process's cleanup worker before it stops too. A job
       // that went back to `delayed` to wait for a concurrency lock did not run here: skip it.
       const cleanups = stopping.filter((job) => job.finishedOn !== undefined).map((job) => {
-        const attempt = (job.returnvalue as ExecuteResult | undefined)?.attempt ?? 1;
-        return attempt > 1 ? `${job.data.runId}-attempt-${attempt}` : job.data.runId;
+        const attempt = (job.returnvalue as ExecuteSummary | undefined)?.attempt ?? 1;
+        return attempt > 1 ? retryCleanupId(job.data.runId, attempt) : job.data.runId;
       });
       await waitForJobs(queues.byName.cleanup, cleanups, { connection, prefix }, 30_000);
       await cleanupWorker.close();
+      await sweeping;
       await queues.close();
       await cancellations.close();
       redis.disconnect();

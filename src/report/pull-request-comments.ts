@@ -5,11 +5,15 @@ import type { GitHubClient } from "../github/octokit.js";
 import { forComment, renderPullRequestComment } from "./pull-request-comment.js";
 import type { RunReportInput } from "./run-report.js";
 
-// A pull request's comment state outlives its runs' retries by a wide margin; a retry after
-// this starts a new comment.
-const KEEP_SECONDS = 30 * 24 * 3600;
+// By default as long as a failed run stays retryable (FAILED_JOB_RETENTION's default).
+const KEEP_MS = 30 * 24 * 3600 * 1000;
 const LOCK_MS = 30_000;
 const POLL_MS = 200;
+
+/** Where the state of a pull request's comment is kept. */
+function commentKey(prefix: string, owner: string, repo: string, pullRequest: number): string {
+  return `${prefix}:pr-comment:${owner}/${repo}#${pullRequest}`;
+}
 
 /**
  * The one comment chorebot keeps on each merged pull request, updated as its runs finish.
@@ -20,20 +24,26 @@ const POLL_MS = 200;
  * scripts costs a few comment writes, not one per run.
  */
 export class PullRequestComments {
+  /**
+   * `keepMs`: how long a pull request's comment state stays after its last report; give the
+   * longest run retention, so that any run still retryable updates the same comment. A report
+   * after that starts a new comment.
+   */
   constructor(
     private readonly redis: Redis | Cluster,
     private readonly prefix: string,
+    private readonly keepMs = KEEP_MS,
   ) {}
 
   /** Adds (or replaces) this run attempt's report and returns once the comment shows it. */
   async publish(octokit: GitHubClient, report: RunReportInput, pullRequest: number, timeoutMs = 2 * LOCK_MS): Promise<number> {
     const { owner, repo } = report.repository;
-    const key = `${this.prefix}:pr-comment:${owner}/${repo}#${pullRequest}`;
+    const key = commentKey(this.prefix, owner, repo, pullRequest);
     const replies = await this.redis
       .multi()
       .hset(key, `run:${report.runId}:${report.attempt}`, JSON.stringify(forComment(report)))
       .hincrby(key, "version", 1)
-      .expire(key, KEEP_SECONDS)
+      .pexpire(key, this.keepMs)
       .exec();
     const mine = Number(replies?.[1]?.[1]);
     const deadline = Date.now() + timeoutMs;

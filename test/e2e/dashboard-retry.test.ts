@@ -1,6 +1,9 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRunLog } from "../../src/runlog/parse-run-log.js";
+import { QUEUE_NAMES } from "../../src/pipeline/queues.js";
 import { DASHBOARD, startHarness, type Harness } from "./harness.js";
+import { recordingScript } from "./scripts.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -10,6 +13,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
+
+const AUTH = { authorization: `Basic ${Buffer.from(`${DASHBOARD.user}:${DASHBOARD.password}`).toString("base64")}` };
 
 describe("retrying a failed step from the dashboard", () => {
   it("commits the log of a run whose cleanup failed, without running the script again", async () => {
@@ -30,7 +35,7 @@ describe("retrying a failed step from the dashboard", () => {
 
     const retry = await fetch(`${h.appUrl}/admin/queues/api/queues/cleanup/${encodeURIComponent(runId)}/retry`, {
       method: "PUT",
-      headers: { authorization: `Basic ${Buffer.from(`${DASHBOARD.user}:${DASHBOARD.password}`).toString("base64")}` },
+      headers: AUTH,
     });
     expect(retry.status).toBe(204);
 
@@ -42,3 +47,31 @@ describe("retrying a failed step from the dashboard", () => {
     expect((await h.executions()).filter((line) => line === "retry-cleanup")).toHaveLength(1);
   });
 });
+
+describe("cleaning completed jobs from the dashboard", () => {
+  it("is allowed: a redelivered push finds the run's log on the default branch and runs nothing", async () => {
+    const path = "scripts/cleaned-away.ts";
+    const merged = await h.mergeAndPush({ [path]: recordingScript("cleaned-away") });
+    const runId = merged.runIds[path]!;
+    expect((await h.waitForRun(runId)).status).toBe("succeeded");
+    const clean = (queue: string, status: string) =>
+      fetch(`${h.appUrl}/admin/queues/api/queues/${queue}/clean/${status}`, { method: "PUT", headers: AUTH });
+
+    for (const status of ["failed", "wait", "delayed", "active"]) expect((await clean("execute", status)).status, status).toBe(403);
+    // Bull Board cleans only jobs that finished more than 5 s ago: ask again until they are gone.
+    const deadline = Date.now() + 30_000;
+    const left = async () => (await Promise.all(QUEUE_NAMES.map((queue) => h.queues[queue].getJob(runId)))).some(Boolean);
+    while (await left()) {
+      if (Date.now() > deadline) throw new Error("completed jobs were not cleaned");
+      for (const queue of QUEUE_NAMES) expect((await clean(queue, "completed")).status).toBe(200);
+      await sleep(500);
+    }
+
+    const commits = await h.gh.commits();
+    expect((await h.deliverPush(merged.before, merged.after, { deliveryId: "after-clean" })).status).toBe(200);
+    expect((await h.waitForRun(runId)).commit).toBeNull();
+    expect(await h.timesRan("cleaned-away")).toBe(1);
+    expect(await h.gh.commits()).toEqual(commits);
+  });
+});
+

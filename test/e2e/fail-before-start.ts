@@ -1,5 +1,6 @@
 import { QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
+import { runKey } from "../../src/pipeline/run-key.js";
 import type { FileContent } from "../github-stand-in/index.js";
 import type { Harness, MergeResult } from "./harness.js";
 
@@ -22,10 +23,10 @@ export async function mergeFailingBeforeStart(h: Harness, files: Record<string, 
     runId = merged.runIds[path]!;
     // The process job may have finished before runId was known: look, then wait.
     if ((await h.queues.process.getJobState(runId)) !== "completed") await processed;
-    const key = `{chorebot}:bundles:${runId}`;
-    const bundle = await redis.get(key);
+    const key = runKey("{chorebot}", runId);
+    const bundle = await redis.hget(key, "bundle");
     if (bundle === null) throw new Error(`no bundle for ${runId}`);
-    await redis.del(key);
+    await redis.hdel(key, "bundle");
     await h.queues.execute.resume();
     const first = await h.waitForRun(runId);
     return {
@@ -34,7 +35,7 @@ export async function mergeFailingBeforeStart(h: Harness, files: Record<string, 
       first,
       restore: async () => {
         const client = new Redis(connection);
-        await client.set(key, bundle);
+        await client.hset(key, "bundle", bundle);
         client.disconnect();
       },
     };

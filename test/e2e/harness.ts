@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Job, Queue, QueueEvents, type ConnectionOptions } from "bullmq";
 import { Cluster } from "ioredis";
 import type { CleanupResult } from "../../src/pipeline/job-data.js";
-import { QUEUE_NAMES, type QueueName } from "../../src/pipeline/queues.js";
+import { openQueue, QUEUE_NAMES, type QueueName } from "../../src/pipeline/queues.js";
 import { runIdFor } from "../../src/pipeline/run-id.js";
 import { generateAppKey } from "../helpers/app-key.js";
 import { startRedisCluster, type TestRedisCluster } from "../helpers/redis-cluster.js";
@@ -134,7 +134,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const connection: ConnectionOptions = cluster ? clusterClient() : { host: "127.0.0.1", port: redis!.port };
   const eventsConnection: ConnectionOptions = cluster ? clusterClient() : connection;
   const queues = Object.fromEntries(
-    QUEUE_NAMES.map((name) => [name, new Queue(name, { connection, prefix: PREFIX })]),
+    QUEUE_NAMES.map((name) => [name, openQueue(name, connection, PREFIX)]),
   ) as Record<QueueName, Queue>;
   const cleanupEvents = new QueueEvents("cleanup", { connection: eventsConnection, prefix: PREFIX });
   await cleanupEvents.waitUntilReady();

@@ -178,7 +178,7 @@ describe("request bodies", () => {
     // A body within the cap reaches the handler as before.
     const small = await fetch(`${h.appUrl}/api/runs/run-x/cancel`, { method: "POST", headers: auth, body: JSON.stringify({ by: "dora" }) });
     expect(small.status).toBe(404);
-    expect(await small.json()).toEqual({ error: "no run run-x" });
+    expect(await small.json()).toMatchObject({ error: "no run run-x", hint: expect.stringContaining("logs/") });
   });
 
   it("serves every route as before", async () => {

@@ -48,7 +48,7 @@ describe("a merged script", () => {
     expect(await h.gh.readFile("main", path)).toBeUndefined();
 
     const { frontMatter, body } = await committedLog(result.logPath);
-    expect(result.logPath).toMatch(/^logs\/2026-11-hello\.ts-[0-9a-f]{12}\.md$/);
+    expect(result.logPath).toMatch(/^logs\/\d{4}\/\d{2}\/2026-11-hello\.ts-[0-9a-f]{12}\.md$/);
     expect(frontMatter).toMatchObject({
       script: path,
       commit: merged.after,

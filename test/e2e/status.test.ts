@@ -93,7 +93,7 @@ describe("chorebot status", () => {
     const unknown = await chorebot("status", "run-nobody-knows");
     expect(unknown.code).toBe(1);
     expect(unknown.stdout).toBe("");
-    expect(JSON.parse(unknown.stderr)).toEqual({ error: "no run run-nobody-knows" });
+    expect(JSON.parse(unknown.stderr)).toMatchObject({ error: "no run run-nobody-knows", hint: expect.stringContaining("logs/") });
 
     expect((await chorebot("status")).code).toBe(2);
     expect((await chorebot("status", "a", "b")).code).toBe(2);

@@ -55,6 +55,26 @@ describe("loadServerConfig", () => {
     expect(loadServerConfig({ ...valid, METRICS_TOKEN: "" }).metricsToken).toBeNull();
   });
 
+  it("keeps finished runs 14 days and failed ones 30 by default, and reads durations", () => {
+    expect(loadServerConfig(valid).retention).toEqual({ completedMs: 14 * 86_400_000, failedMs: 30 * 86_400_000 });
+    expect(loadServerConfig({ ...valid, JOB_RETENTION: "10d", FAILED_JOB_RETENTION: "60d" }).retention).toEqual({
+      completedMs: 10 * 86_400_000,
+      failedMs: 60 * 86_400_000,
+    });
+    // A bare number is seconds, as for SCRIPT_TIMEOUT.
+    expect(loadServerConfig({ ...valid, JOB_RETENTION: "864000" }).retention.completedMs).toBe(864_000_000);
+  });
+
+  it("refuses a retention shorter than GitHub's redelivery window unless told it is meant", () => {
+    expect(() => loadServerConfig({ ...valid, JOB_RETENTION: "3d" })).toThrow(/^JOB_RETENTION is invalid: below 7d .*JOB_RETENTION_UNSAFE_SHORT=1/);
+    expect(() => loadServerConfig({ ...valid, FAILED_JOB_RETENTION: "6d23h" })).toThrow(/^FAILED_JOB_RETENTION is invalid: below 7d/);
+    expect(loadServerConfig({ ...valid, JOB_RETENTION: "3s", FAILED_JOB_RETENTION: "3s", JOB_RETENTION_UNSAFE_SHORT: "1" }).retention).toEqual({
+      completedMs: 3000,
+      failedMs: 3000,
+    });
+    expect(() => loadServerConfig({ ...valid, JOB_RETENTION: "two weeks" })).toThrow(/^JOB_RETENTION is invalid: invalid duration/);
+  });
+
   it.each([
     [{ APP_ID: undefined }, "APP_ID is required but not set"],
     [{ APP_ID: "abc" }, /^APP_ID is invalid/],

@@ -136,7 +136,7 @@ describe("createRunsApiHandler", () => {
   it("answers 404 for a run it does not know", async () => {
     const res = await cancel("run-nobody-knows");
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: "no run run-nobody-knows" });
+    expect(await res.json()).toMatchObject({ error: "no run run-nobody-knows", hint: expect.stringContaining("logs/") });
   });
 
   it("refuses bad requests", async () => {

@@ -3,9 +3,10 @@ import { Redis, type RedisOptions } from "ioredis";
 import { defaultRepoConfig } from "../../../src/github/repo-config.js";
 import { enqueueRuns } from "../../../src/pipeline/enqueue-run.js";
 import { ExecutionLedger } from "../../../src/pipeline/execution-ledger.js";
-import { flowOutcomeReader } from "../../../src/pipeline/flow-outcome.js";
-import { runIdFor } from "../../../src/pipeline/run-id.js";
-import type { CleanupJobData, CleanupResult, ExecuteResult, ProcessResult, RunJobData } from "../../../src/pipeline/job-data.js";
+import { outcomeReader } from "../../../src/pipeline/flow-outcome.js";
+import { retryCleanupId, runIdFor } from "../../../src/pipeline/run-id.js";
+import { RunOutcomes } from "../../../src/pipeline/run-outcomes.js";
+import type { CleanupJobData, CleanupResult, ExecuteResult, ExecuteSummary, ProcessResult, RunJobData } from "../../../src/pipeline/job-data.js";
 import type { RunQueues } from "../../../src/api/run-status.js";
 import type { RunStatus, ScriptTarget } from "../../../src/run-types.js";
 
@@ -52,6 +53,7 @@ export const PULL_REQUEST = { number: 7, url: "https://github.example/acme/ops/p
 export async function runPipeline(connection: ConnectionOptions, prefix: string): Promise<RunPipeline> {
   const redis = new Redis(connection as RedisOptions);
   const ledger = new ExecutionLedger(redis, prefix);
+  const outcomes = new RunOutcomes(redis, prefix);
   const queues: RunQueues = {
     process: new Queue("process", { connection, prefix }),
     execute: new Queue("execute", { connection, prefix }),
@@ -71,11 +73,11 @@ export async function runPipeline(connection: ConnectionOptions, prefix: string)
     "process",
     async (job) => {
       if (planOf(job.data.runId).holdProcess) await gate(job.data.runId);
-      return { provenance: { pullRequest: PULL_REQUEST, approvedBy: ["bob"], refusal: null }, code: "console.log(1)", description: null, problem: null };
+      return { provenance: { pullRequest: PULL_REQUEST, approvedBy: ["bob"], refusal: null }, alreadyHandled: null, description: null, problem: null };
     },
     { connection, prefix, concurrency: 10 },
   );
-  const executeWorker = new Worker<RunJobData, ExecuteResult>(
+  const executeWorker = new Worker<RunJobData, ExecuteSummary>(
     "execute",
     async (job, token) => {
       const { runId, target } = job.data;
@@ -124,20 +126,22 @@ export async function runPipeline(connection: ConnectionOptions, prefix: string)
         runner: "test-host",
         attempt,
       };
+      await outcomes.save(runId, result);
       if (attempt > 1) {
-        const cleanup: CleanupJobData = { ...job.data, outcome: result };
-        await queues.cleanup.add(target.path, cleanup, { jobId: `${runId}-attempt-${attempt}` });
+        const cleanup: CleanupJobData = { ...job.data, attempt };
+        await queues.cleanup.add(target.path, cleanup, { jobId: retryCleanupId(runId, attempt) });
       }
-      return result;
+      const { exitCode, durationMs, message } = result.execution;
+      return { attempt, runner: result.runner, status, exitCode, durationMs, message };
     },
     { connection, prefix, concurrency: 10 },
   );
-  const flowOutcome = flowOutcomeReader(queues, ledger);
+  const readOutcome = outcomeReader(queues, ledger, outcomes);
   const cleanupWorker = new Worker<CleanupJobData, CleanupResult>(
     "cleanup",
     async (job) => {
       const { runId, target } = job.data;
-      const outcome = job.data.outcome ?? (await flowOutcome(job));
+      const outcome = await readOutcome(job);
       if (planOf(runId).holdCleanup) await gate(runId);
       return {
         script: target.path,

@@ -171,7 +171,7 @@ describe("GET /api/runs", () => {
   it("answers 404 for a run no queue knows, and 400 for what cannot be a run id", async () => {
     const res = await get("/api/runs/run-nobody-knows");
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: "no run run-nobody-knows" });
+    expect(await res.json()).toMatchObject({ error: "no run run-nobody-knows", hint: expect.stringContaining("logs/") });
     expect((await get("/api/runs/run%3Ax")).status).toBe(400);
   });
 

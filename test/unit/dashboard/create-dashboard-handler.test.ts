@@ -160,21 +160,45 @@ describe("createDashboardHandler", () => {
     expect((await execute.getJob("job-1"))!.data).toEqual({ script: "scripts/x.ts" });
   });
 
-  it("refuses to run a completed job again, one or all, and to clean, empty or obliterate a queue", async () => {
-    // job-1 completed in the retry test above.
+  it("refuses to run a completed job again, one or all, to clean jobs that are not completed, and to empty or obliterate a queue", async () => {
+    // job-1 completed in the retry test above; failed-1 fails here, waiting-1 waits (no worker takes it).
     const execute = queues[1]!;
+    const cleanup = queues[2]!;
     expect(await execute.getJobState("job-1")).toBe("completed");
+    await cleanup.add("cleanup", { script: "scripts/x.ts" }, { jobId: "waiting-1" });
     const put = (path: string) => fetch(`${base}/admin/queues/api/queues/${path}`, { method: "PUT", headers: auth });
-    for (const path of ["execute/job-1/retry", "execute/retry/completed", "execute/clean/completed", "execute/job-1/clean", "execute/empty", "execute/obliterate", "execute/promote"]) {
+    const refused = [
+      "execute/job-1/retry",
+      "execute/retry/completed",
+      "execute/clean/failed",
+      "execute/clean/wait",
+      "execute/clean/delayed",
+      "execute/clean/active",
+      "cleanup/waiting-1/clean",
+      "execute/empty",
+      "execute/obliterate",
+      "execute/promote",
+    ];
+    for (const path of refused) {
       const res = await put(path);
       expect(res.status, path).toBe(403);
     }
     expect(await execute.getJobState("job-1")).toBe("completed");
+    expect(await cleanup.getJobState("waiting-1")).toBe("waiting");
     expect(await execute.getJobCounts("completed")).toEqual({ completed: 1 });
     // Pausing runs nothing and erases nothing.
     expect((await put("execute/pause")).status).toBe(200);
     expect(await execute.isPaused()).toBe(true);
     expect((await put("execute/resume")).status).toBe(200);
+    await cleanup.remove("waiting-1");
+  });
+
+  it("cleans a completed job: its record is the committed log", async () => {
+    const execute = queues[1]!;
+    expect(await execute.getJobState("job-1")).toBe("completed");
+    const res = await fetch(`${base}/admin/queues/api/queues/execute/job-1/clean`, { method: "PUT", headers: auth });
+    expect(res.status).toBe(204);
+    expect(await execute.getJob("job-1")).toBeUndefined();
   });
 
   it("makes a retry of a run whose worker lost its claim wait until its script is surely stopped", async () => {
