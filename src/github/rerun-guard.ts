@@ -1,4 +1,5 @@
 import type { ScriptTarget } from "../run-types.js";
+import { parseRunLog } from "../runlog/parse-run-log.js";
 import { earlierRunLogPaths, runLogPath } from "../runlog/run-log-path.js";
 import type { GitHubClient } from "./octokit.js";
 
@@ -15,10 +16,11 @@ export async function firstRunRefusal(octokit: GitHubClient, target: GuardTarget
   const { logsDir, scriptsDir } = target.config;
   const at = { logsDir, scriptsDir, script: target.path, commit: target.commit, attempt: 1 };
   const logs = [runLogPath({ ...at, committedAt: target.committedAt }), ...earlierRunLogPaths(at)];
-  const [logged, present] = await Promise.all([
-    firstExisting(octokit, target, logs, target.defaultBranch),
+  const [found, present] = await Promise.all([
+    Promise.all(logs.map((path) => holdsLogOf(octokit, target, path, target.path))),
     exists(octokit, target, target.path, target.defaultBranch),
   ]);
+  const logged = logs.find((_, i) => found[i]) ?? null;
   if (logged !== null) return `its run log ${logged} is already on ${target.defaultBranch}`;
   if (!present) return `${target.path} is no longer on ${target.defaultBranch}`;
   return null;
@@ -31,9 +33,28 @@ export async function retryRefusal(octokit: GitHubClient, target: GuardTarget, a
   return (await exists(octokit, target, log, target.defaultBranch)) ? `the log of attempt ${attempt}, ${log}, is already on ${target.defaultBranch}` : null;
 }
 
-async function firstExisting(octokit: GitHubClient, repo: { owner: string; repo: string }, paths: string[], ref: string): Promise<string | null> {
-  const found = await Promise.all(paths.map((path) => exists(octokit, repo, path, ref)));
-  return paths.find((_, i) => found[i]) ?? null;
+/**
+ * Whether the run log of `script` is at `path` on the default branch. One scheme's path can be
+ * another's for a different script (the flat `logs/2026/11/x.ts-<sha>.md` of
+ * `scripts/2026/11/x.ts` is the dated one of `scripts/x.ts`), so a log that names another
+ * script in its front matter is not this run's. A log too large for the contents API to
+ * return, or unreadable, counts as this run's: when in doubt, nothing runs.
+ */
+async function holdsLogOf(octokit: GitHubClient, target: GuardTarget, path: string, script: string): Promise<boolean> {
+  let data;
+  try {
+    ({ data } = await octokit.rest.repos.getContent({ owner: target.owner, repo: target.repo, path, ref: target.defaultBranch }));
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return false;
+    throw error;
+  }
+  if (Array.isArray(data) || data.type !== "file" || !data.content || data.encoding !== "base64") return true;
+  try {
+    const named = parseRunLog(Buffer.from(data.content, "base64").toString("utf8")).frontMatter.script;
+    return typeof named !== "string" || named === script;
+  } catch {
+    return true;
+  }
 }
 
 /** Whether `path` is at `ref`: 404 says no; any other failure throws, and the job is retried. */

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EVENTS_MAX_LEN, QUEUE_NAMES } from "../../src/pipeline/queues.js";
 import { earlierRunLogPaths, runLogPath } from "../../src/runlog/run-log-path.js";
 import { redisFootprint } from "../helpers/redis-bytes.js";
 import { DASHBOARD, METRICS_AUTH, startHarness, type Harness } from "./harness.js";
@@ -90,6 +91,12 @@ describe("retention", () => {
     expect((await processLog(runIds[0]!)).join("\n")).toMatch(/not run again: its run log logs\/\d{4}\/\d{2}\/retained-0\.ts-[0-9a-f]{12}\.md is already on main/);
     const metrics = await (await fetch(`${h.appUrl}/metrics`, { headers: METRICS_AUTH })).text();
     expect(metrics).toMatch(/^chorebot_runs_not_repeated_total 10$/m);
+  });
+
+  it("caps every queue's event stream at chorebot's length, whichever process opened the queue last", async () => {
+    for (const queue of QUEUE_NAMES) {
+      expect(await redis.hget(`{chorebot}:${queue}:meta`, "opts.maxLenEvents"), queue).toBe(String(EVENTS_MAX_LEN));
+    }
   });
 
   it("a log at a path an older release wrote still stops a redelivery, and so does a script no longer on the branch", async () => {
