@@ -64,7 +64,7 @@ export interface SoakSettings {
 }
 
 export function soakSettingsFromEnv(): SoakSettings {
-  const oneLiners = envCount("SOAK_RUNS", 600);
+  const oneLiners = envCount("SOAK_RUNS", 500);
   const configs = (process.env.SOAK_CONFIGS ?? "without,with").split(",").map((c) => c.trim()).filter(Boolean);
   for (const c of configs) if (c !== "without" && c !== "with") throw new Error(`SOAK_CONFIGS: unknown config ${c} (without, with)`);
   return {
