@@ -59,7 +59,7 @@ describe(".github/chorebot.yml (as on the default branch before the push)", () =
     });
     const result = await h.waitForRun(merged.runIds["ops/run/slow-ops.ts"]!);
     expect(result.status).toBe("timed_out");
-    expect(result.logPath).toMatch(/^ops\/logs\/slow-ops\.ts-[0-9a-f]{12}\.md$/);
+    expect(result.logPath).toMatch(/^ops\/logs\/\d{4}\/\d{2}\/slow-ops\.ts-[0-9a-f]{12}\.md$/);
     expect(await h.gh.readFile("main", "ops/run/slow-ops.ts")).toBeUndefined();
     expect(await h.queues.cleanup.getJob(merged.runIds["scripts/not-in-scripts-dir.ts"]!)).toBeUndefined();
     expect(await h.timesRan("ignored-dir")).toBe(0);
