@@ -15,7 +15,7 @@ import type { ScriptTarget } from "../run-types.js";
 import type { ExecuteResult, ExecuteSummary, ProcessResult, RunJobData } from "./job-data.js";
 import { liveReport } from "./live-report.js";
 import { notRun } from "./not-run.js";
-import type { RunOutcomes } from "./run-outcomes.js";
+import type { SpooledOutcome } from "./result-spool.js";
 import { takeTurn } from "./take-turn.js";
 
 export interface ExecuteDeps {
@@ -30,12 +30,12 @@ export interface ExecuteDeps {
   shutdown: AbortSignal;
   /** People's requests to cancel a run, from the API or `chorebot cancel`, on any host. */
   cancellations: Pick<Cancellations, "cancelledBy" | "signalFor" | "clear">;
-  /** Where each attempt's outcome is kept, once. */
-  outcomes: RunOutcomes;
+  /** Records an attempt's outcome (and queues a retry's cleanup), waiting on disk while Redis cannot. */
+  keep(entry: SpooledOutcome): Promise<void>;
+  /** Resolves once Redis has room to record the run's start and result; throws if it never will in time. */
+  roomToRecord(job: Job<RunJobData>): Promise<void>;
   /** Why a person's retry must not start (its attempt's log is already committed), or null. */
   retryRefusal(target: ScriptTarget, attempt: number): Promise<string | null>;
-  /** Queues the cleanup of a retry, whose flow parent already recorded the first attempt. */
-  recordRetry(data: RunJobData, attempt: number): Promise<void>;
 }
 
 /**
@@ -52,17 +52,15 @@ export function executeStep(deps: ExecuteDeps) {
     // whichever way it ends.
     const attempt = job.attemptsMade + 1;
     const { runId, target } = job.data;
-    const record = async (result: Omit<ExecuteResult, "runner" | "attempt">): Promise<ExecuteSummary> => {
+    // What a script did is kept until Redis has stored it, however long that takes: its log must land.
+    const keep = async (result: Omit<ExecuteResult, "runner" | "attempt">, finished: boolean): Promise<ExecuteSummary> => {
       const recorded: ExecuteResult = { ...result, runner: hostname(), attempt };
-      await deps.outcomes.save(runId, recorded);
-      if (attempt > 1) await deps.recordRetry(job.data, attempt);
+      await deps.keep({ data: job.data, outcome: recorded, finished });
       const { status, exitCode, durationMs, message } = recorded.execution;
       return { attempt, runner: recorded.runner, status, exitCode, durationMs, message };
     };
-    const finish = async (result: Omit<ExecuteResult, "runner" | "attempt">): Promise<ExecuteSummary> => {
-      await deps.ledger.finish(runId, attempt, result.execution);
-      return record(result);
-    };
+    const record = (result: Omit<ExecuteResult, "runner" | "attempt">) => keep(result, false);
+    const finish = (result: Omit<ExecuteResult, "runner" | "attempt">) => keep(result, true);
     const processed = await onlyChildValue<ProcessResult>(job);
     // The dashboard only retries failed jobs; this holds however a finished job got here.
     if (processed.alreadyHandled !== null) {
@@ -109,6 +107,8 @@ export function executeStep(deps: ExecuteDeps) {
     const cancel = deps.cancellations.signalFor(runId);
     try {
       await cancel.ready;
+      // No script starts unless its start and its result can be recorded.
+      await deps.roomToRecord(job);
       await deps.ledger.start(runId, attempt, hostname());
       await job.log(`attempt ${attempt}: running ${target.path} in ${deps.runner.scriptCwd}`);
       const live = liveReport(job);

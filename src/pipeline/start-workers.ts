@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { hostname } from "node:os";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
 import { Worker, type ConnectionOptions, type Job, type JobsOptions, type Telemetry } from "bullmq";
 import type { Logger } from "pino";
 import type { Retention, RunnerConfig } from "../config.js";
 import { retryRefusal } from "../github/rerun-guard.js";
 import type { GitHubClient } from "../github/octokit.js";
 import type { ServerLimits } from "../github/repo-config.js";
+import { currentClaim } from "../runner/claim.js";
 import { JobClaims } from "../runner/job-claims.js";
 import { containment } from "../runner/process-containment.js";
 import { branchTurns } from "./branch-turns.js";
@@ -28,11 +30,18 @@ import { retryCleanupId } from "./run-id.js";
 import { RunLogBatcher } from "./run-log-batcher.js";
 import { RunOutcomes } from "./run-outcomes.js";
 import { RunRetention } from "./run-retention.js";
+import { hasRoom } from "./redis-room.js";
+import { ResultSpool } from "./result-spool.js";
+import { outcomeStore } from "./store-outcome.js";
+import { waitForRoom } from "./wait-for-room.js";
 import { waitForJobs } from "./wait-for-jobs.js";
 
 // GitHub names the pull request of a commit it just merged within seconds; past this the
 // commit is taken to belong to none and its scripts are refused.
 const ASSOCIATION_WAIT_MS = 30_000;
+const SPOOL_RETRY_MS = 2_000;
+const ROOM_POLL_MS = 1_000;
+const RECORD_OVERHEAD_BYTES = 256 * 1024;
 
 export interface WorkerSettings {
   /** BullMQ's connection: options, or a shared Cluster instance (the caller's, left open). */
@@ -53,6 +62,8 @@ export interface WorkerSettings {
   lockMs: number;
   /** How long finished runs stay in Redis; these workers also sweep out those whose time is up. */
   retention: Retention;
+  /** Where a finished script's outcome waits while Redis cannot store it (default: in the OS temp folder). */
+  spoolDir?: string;
   octokitFor(installationId: number): Promise<GitHubClient>;
   log: Logger;
   /** Set when tracing is on: each job is a span in the trace of the merge that queued it. */
@@ -106,17 +117,33 @@ export function startWorkers(settings: WorkerSettings): Workers {
   // the script may have partly run, and only a person may decide to run it again.
   // Each script must be dead before its job's lock can expire: it runs under the job's claim,
   // which only this worker's successful lock renewals extend.
+  const storeOutcome = outcomeStore({ ledger, outcomes, recordRetry });
+  const spool = new ResultSpool(settings.spoolDir ?? join(tmpdir(), "chorebot-results"), SPOOL_RETRY_MS, (err) =>
+    log.warn({ err }, "a finished script's outcome could not be stored; kept on disk, retrying"),
+  );
+  // Room for the run's records: its output (at most OUTPUT_LIMIT) twice over, plus BullMQ's bookkeeping.
+  const recordBytes = 2 * settings.runner.outputLimit + RECORD_OVERHEAD_BYTES;
+  const roomToRecord = (job: Job<RunJobData>) =>
+    waitForRoom({
+      room: () => hasRoom(redis, recordBytes),
+      claim: currentClaim(),
+      pollMs: ROOM_POLL_MS,
+      onWait: () => {
+        log.warn({ runId: job.data.runId }, "Redis has no room to record this run: its script waits to start");
+        job.log("waiting: Redis has no room to record this run").catch(() => undefined);
+      },
+    });
   const execute = executeStep({
     runner: settings.runner,
     secrets: settings.secrets,
     ledger,
     bundles,
-    outcomes,
+    keep: (entry) => spool.store(entry, storeOutcome),
+    roomToRecord,
     locks,
     cancellations,
     shutdown: shutdown.signal,
     retryRefusal: async (target, attempt) => retryRefusal(await settings.octokitFor(target.installationId), target, attempt),
-    recordRetry,
   });
   const claims = new JobClaims(settings.lockMs);
   const executeWorker = new Worker("execute", (job: Job<RunJobData>, token?: string) => claims.hold(job, () => execute(job, token)), {
@@ -172,9 +199,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
     const { runId } = job.data;
     void (async () => {
       if (job.attemptsMade < 2 || error.name === "AlreadyRecorded") return;
-      const lost = await lostOutcome(queues.byName, ledger, runId, error.message);
-      await outcomes.save(runId, lost);
-      await recordRetry(job.data, lost.attempt);
+      await storeOutcome({ data: job.data, outcome: await lostOutcome(queues.byName, ledger, runId, error.message), finished: false });
     })().catch((err: unknown) => log.error({ runId, err }, "could not record a failed retry"));
   });
 
@@ -183,6 +208,11 @@ export function startWorkers(settings: WorkerSettings): Workers {
   executeWorker.on("active", (job: Job<RunJobData>) => running.set(job.id!, job));
   executeWorker.on("completed", (job: Job<RunJobData>) => running.delete(job.id!));
   executeWorker.on("failed", (job: Job<RunJobData> | undefined) => job && running.delete(job.id!));
+  // Outcomes an earlier worker process on this host could not store before it stopped.
+  spool
+    .drain(storeOutcome)
+    .then((stored) => stored > 0 && log.info(`stored ${stored} outcome(s) kept on disk by an earlier worker`))
+    .catch((err: unknown) => log.error({ err }, "could not store the outcomes kept on disk"));
   // Every worker process sweeps; a pass removes only what is due, so passes may overlap.
   let sweeping: Promise<unknown> = Promise.resolve();
   const sweeper = setInterval(() => {
