@@ -2,6 +2,7 @@ import { Job, type JobType, type Queue } from "bullmq";
 import type { Cluster, Redis } from "ioredis";
 import { ExecutionLedger, type LedgerEntry } from "../pipeline/execution-ledger.js";
 import { lostOutcome } from "../pipeline/flow-outcome.js";
+import { fullOutcomeOf } from "../pipeline/format-1.js";
 import type { CleanupJobData, CleanupResult, ExecuteResult, ExecuteSummary, ProcessResult, RunJobData } from "../pipeline/job-data.js";
 import type { QueueName } from "../pipeline/queues.js";
 import { retryCleanupId } from "../pipeline/run-id.js";
@@ -149,7 +150,9 @@ export class RunStatusReader {
     const recorder = attempt > 1 ? await Job.fromId<CleanupJobData, CleanupResult>(cleanup, retryCleanupId(runId, attempt)) : cleanupJob;
     const recorderState = recorder ? await recorder.getState() : "unknown";
     const recorded = recorderState === "completed" ? (recorder?.returnvalue ?? null) : null;
-    const outcome = (await this.#outcomes?.load(runId, attempt)) ?? (returned ? null : await this.#lost(runId, executeJob?.failedReason));
+    // A run an older release executed (format 1): execute returned the whole outcome, a retry's cleanup carried it.
+    const handed = fullOutcomeOf(returned) ?? fullOutcomeOf(recorder?.data.outcome);
+    const outcome = (await this.#outcomes?.load(runId, attempt)) ?? handed ?? (returned ? null : await this.#lost(runId, executeJob?.failedReason));
     view.attempt = attempt;
     view.pull_request = outcome?.process.provenance.pullRequest ?? view.pull_request;
     if (outcome) {

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from "ioredis";
+import { format1Keys } from "./format-1.js";
 import { runKey } from "./run-key.js";
 
 const FIELD = "bundle";
@@ -18,12 +19,13 @@ export class BundleStore {
     await this.redis.hset(runKey(this.prefix, runId), FIELD, code);
   }
 
+  /** A run an older release processed has its bundle at that release's key: it runs that one. */
   async load(runId: string): Promise<string | null> {
-    return this.redis.hget(runKey(this.prefix, runId), FIELD);
+    return (await this.redis.hget(runKey(this.prefix, runId), FIELD)) ?? (await this.redis.get(format1Keys.bundle(this.prefix, runId)));
   }
 
   /** Once the run has a result for good and its log is committed, no step needs the bundle again. */
   async drop(runId: string): Promise<void> {
-    await this.redis.hdel(runKey(this.prefix, runId), FIELD);
+    await Promise.all([this.redis.hdel(runKey(this.prefix, runId), FIELD), this.redis.del(format1Keys.bundle(this.prefix, runId))]);
   }
 }

@@ -8,7 +8,7 @@ import { postRunResult } from "../report/post-run-result.js";
 import type { PullRequestComments } from "../report/pull-request-comments.js";
 import { reportRun } from "../report/report-run.js";
 import { logUrl } from "../report/run-report.js";
-import { runLogPath } from "../runlog/run-log-path.js";
+import { targetLogPath } from "../runlog/target-log-path.js";
 import { annotateSpan, runAttributes } from "../telemetry/annotate-span.js";
 import type { CleanupJobData, CleanupResult, ExecuteResult } from "./job-data.js";
 
@@ -47,8 +47,7 @@ export function cleanupStep(deps: CleanupDeps) {
     const firstTry = job.attemptsStarted <= 1;
     const { process: processed, execution, runner, attempt } = await deps.outcome(job);
     annotateSpan(runAttributes(job.data, { status: execution.status, attempt }));
-    const { logsDir, scriptsDir } = target.config;
-    const logPath = runLogPath({ logsDir, scriptsDir, script: target.path, commit: target.commit, committedAt: target.committedAt, attempt });
+    const logPath = targetLogPath(target, attempt);
     if (processed.alreadyHandled !== null) {
       // A redelivery of a run the repository already records: nothing to commit or post.
       await job.log(`nothing recorded: ${processed.alreadyHandled}`);

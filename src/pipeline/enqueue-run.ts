@@ -1,6 +1,7 @@
 import type { FlowJob, FlowJobNode, FlowProducer, JobsOptions } from "bullmq";
 import type { ScriptTarget } from "../run-types.js";
 import type { RunJobData } from "./job-data.js";
+import { withFormat } from "./job-format.js";
 import { runIdFor } from "./run-id.js";
 
 /** process and cleanup only talk to GitHub: safe to retry, with backoff. */
@@ -31,7 +32,7 @@ export async function enqueueRuns(
   const github = githubStepOptions(settings);
   const runFlow = (target: ScriptTarget, previous: FlowJob | null): FlowJob => {
     const runId = runIdFor(target);
-    const data: RunJobData = { runId, target };
+    const data: RunJobData = withFormat({ runId, target });
     const name = target.path;
     return {
       name,

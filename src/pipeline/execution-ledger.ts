@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from "ioredis";
 import type { ExecutionResult } from "../run-types.js";
+import { format1Keys } from "./format-1.js";
 import { runKey } from "./run-key.js";
 
 export interface LedgerEntry {
@@ -40,18 +41,33 @@ export class ExecutionLedger {
     await this.redis.hset(this.key(runId), "resultAttempt", attempt, "result", JSON.stringify(summary));
   }
 
+  /**
+   * The run's entry. A run an older release started may have its record in that release's
+   * hash (format 1), which is read too and never rewritten: whichever says the later attempt
+   * started, and the later result, wins, so a result the old release recorded still stops
+   * any retry (at most once across the upgrade).
+   */
   async read(runId: string): Promise<LedgerEntry> {
-    const entry = await this.redis.hgetall(this.key(runId));
-    return {
-      attempt: Number(entry.attempt ?? 0),
-      host: entry.host ?? null,
-      startedAt: entry.startedAt ? new Date(entry.startedAt) : null,
-      resultAttempt: Number(entry.resultAttempt ?? 0),
-      result: entry.result ? (JSON.parse(entry.result) as FinishedSummary) : null,
-    };
+    const keys = [this.key(runId), format1Keys.ledger(this.prefix, runId)];
+    const [a, b] = (await Promise.all(keys.map((key) => this.redis.hmget(key, ...FIELDS)))).map(entryOf) as [LedgerEntry, LedgerEntry];
+    const started = a.attempt >= b.attempt ? a : b;
+    const finished = a.resultAttempt >= b.resultAttempt ? a : b;
+    return { attempt: started.attempt, host: started.host, startedAt: started.startedAt, resultAttempt: finished.resultAttempt, result: finished.result };
   }
 
   private key(runId: string): string {
     return runKey(this.prefix, runId);
   }
+}
+
+const FIELDS = ["attempt", "host", "startedAt", "resultAttempt", "result"] as const;
+
+function entryOf([attempt, host, startedAt, resultAttempt, result]: (string | null)[]): LedgerEntry {
+  return {
+    attempt: Number(attempt ?? 0),
+    host: host ?? null,
+    startedAt: startedAt ? new Date(startedAt) : null,
+    resultAttempt: Number(resultAttempt ?? 0),
+    result: result ? (JSON.parse(result) as FinishedSummary) : null,
+  };
 }

@@ -1,5 +1,6 @@
 import { Job, type Queue } from "bullmq";
 import type { ExecutionLedger } from "./execution-ledger.js";
+import { fullOutcomeOf, processResultOf } from "./format-1.js";
 import type { CleanupJobData, ExecuteResult, ExecuteSummary, ProcessResult } from "./job-data.js";
 import { failedAttemptExecution } from "./lost-execution.js";
 import type { RunOutcomes } from "./run-outcomes.js";
@@ -9,15 +10,24 @@ import type { RunOutcomes } from "./run-outcomes.js";
  * merge's own cleanup learns it from its `execute` child's summary or, when execute failed
  * (its worker died and BullMQ's stalled check failed it, which lets the parent continue),
  * builds a `lost` record from the ledger and the `process` result, so the run is still recorded.
+ * A run an older release executed (format 1) hands its whole outcome over instead: kept in
+ * RunOutcomes from then on, like this release's.
  */
 export function outcomeReader(queues: { process: Queue; execute: Queue }, ledger: ExecutionLedger, outcomes: RunOutcomes) {
   return async (job: Job<CleanupJobData>): Promise<ExecuteResult> => {
-    const { runId } = job.data;
-    const attempt = job.data.attempt ?? Object.values(await job.getChildrenValues<ExecuteSummary>())[0]?.attempt;
+    const { runId, attempt: named, outcome: carried } = job.data;
+    const child = named === undefined && carried === undefined ? Object.values(await job.getChildrenValues<unknown>())[0] : undefined;
+    // Format 1: a retry's cleanup carried the outcome, the merge's got it from execute.
+    const handed = fullOutcomeOf(carried ?? child);
+    if (handed) {
+      await outcomes.save(runId, handed);
+      return handed;
+    }
+    const attempt = named ?? (child as ExecuteSummary | undefined)?.attempt;
     if (attempt !== undefined) {
       const outcome = await outcomes.load(runId, attempt);
       if (!outcome) throw new Error(`the outcome of attempt ${attempt} of ${runId} is missing from Redis`);
-      return outcome;
+      return { ...outcome, process: processResultOf(outcome.process) };
     }
     const failures = Object.values(await job.getIgnoredChildrenFailures());
     if (failures.length === 0) throw new Error(`cleanup ${job.id} has neither a result nor a failure from execute`);
@@ -40,8 +50,9 @@ export async function lostOutcome(
     ledger.read(runId),
   ]);
   // The execute job holds its child's result itself, which outlives a cleaned process job.
-  const processed = Object.values((await executeJob?.getChildrenValues<ProcessResult>()) ?? {})[0] ?? processJob?.returnvalue;
-  if (!processed) throw new Error(`process result of ${runId} is missing`);
+  const found = Object.values((await executeJob?.getChildrenValues<ProcessResult>()) ?? {})[0] ?? processJob?.returnvalue;
+  if (!found) throw new Error(`process result of ${runId} is missing`);
+  const processed = processResultOf(found);
   // The job has failed, so BullMQ counted its attempt.
   const attempt = Math.max(1, executeJob?.attemptsMade ?? 1);
   return {

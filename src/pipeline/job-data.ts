@@ -3,6 +3,8 @@ import type { ScriptDescription } from "../sdk/protocol.js";
 
 /** Every job of a run carries the same data: what to run and under which id. */
 export interface RunJobData {
+  /** The job format it was written in (./job-format.ts); absent in format 1. */
+  format?: number;
   runId: string;
   target: ScriptTarget;
 }
@@ -43,6 +45,8 @@ export interface ExecuteSummary extends Pick<ExecutionResult, "status" | "exitCo
  */
 export interface CleanupJobData extends RunJobData {
   attempt?: number;
+  /** Format 1: a retry's cleanup carried its attempt's whole outcome (see ./format-1.ts). */
+  outcome?: ExecuteResult;
 }
 
 export interface CleanupResult {

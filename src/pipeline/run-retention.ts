@@ -3,6 +3,7 @@ import type { Cluster, Redis } from "ioredis";
 import type { Retention } from "../config.js";
 import { metricsKeys } from "../metrics/run-metrics-store.js";
 import { cancelKey } from "./cancellations.js";
+import { format1Keys } from "./format-1.js";
 import type { RunJobData } from "./job-data.js";
 import type { QueueName } from "./queues.js";
 import { runKey } from "./run-key.js";
@@ -20,7 +21,7 @@ type RunQueues = Record<QueueName, Queue>;
  * How long finished runs stay in Redis, and their removal. Each recorded attempt puts the
  * run in a sorted set (`<prefix>:retention`, scored by when it may go); `sweep` removes the
  * runs whose time is up with everything of theirs: the jobs of every step (and so their job
- * logs), the run's hash (bundle, ledger, outcomes), its cancellation record and its metrics
+ * logs), the run's hash (bundle, ledger, outcomes; format 1's bundle and ledger keys too), its cancellation record and its metrics
  * marks (the pull request comment's state expires on its own, see PullRequestComments). A run with a failed step stays for the
  * failed-job retention from that failure; one whose cleanup failed (its script stays in the
  * repository with no log) stays until a retry records it. Runs never recorded (their
@@ -112,6 +113,9 @@ export class RunRetention {
     const metrics = metricsKeys(this.prefix);
     const keys = [
       runKey(this.prefix, runId),
+      // A run an older release started (format 1) kept its bundle and ledger apart.
+      format1Keys.bundle(this.prefix, runId),
+      format1Keys.ledger(this.prefix, runId),
       cancelKey(this.prefix, runId),
       metrics.counted(runId),
       ...attempts.filter((a) => a > 1).map((a) => metrics.counted(retryCleanupId(runId, a))),

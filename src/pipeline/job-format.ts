@@ -1,0 +1,50 @@
+import { UnrecoverableError, type Job } from "bullmq";
+
+/**
+ * The shape of what chorebot keeps for a job: its data, what its step returns, and what its
+ * run keeps in Redis. Every job carries the format it was written in, so that during a
+ * rolling upgrade a worker knows whether it can read a job another release queued.
+ *
+ * - 1: release c58baed and before (data without `format`); read through ./format-1.ts.
+ * - 2: the run's hash (bundle, ledger, outcomes), execute returns a summary, ScriptTarget.committedAt.
+ *
+ * Bump it whenever one of those changes shape, teach the readers the previous format, and
+ * point test/upgrade/previous-release.ts at the last commit before the change.
+ */
+export const JOB_FORMAT = 2;
+
+/** A job written by a newer chorebot than this worker: it fails for good, untouched, until a person retries it. */
+export class JobTooNew extends UnrecoverableError {
+  override name = "JobTooNew";
+}
+
+/** The format `data` was written in (1 when it says none); throws when this worker cannot read it. */
+export function readJobFormat(data: unknown): number {
+  const format = data !== null && typeof data === "object" && "format" in data ? data.format : 1;
+  if (typeof format !== "number" || !Number.isInteger(format) || format < 1) {
+    throw new UnrecoverableError(`unreadable job format ${JSON.stringify(format)}; this worker reads formats 1 to ${JOB_FORMAT}`);
+  }
+  if (format > JOB_FORMAT) {
+    throw new JobTooNew(
+      `written by a newer chorebot (job format ${format}; this worker reads up to ${JOB_FORMAT}): ` +
+        "deploy the new release to this worker, then retry the job from the dashboard",
+    );
+  }
+  return format;
+}
+
+/** `data` marked as written in this release's format: every job chorebot adds goes through here. */
+export function withFormat<T extends object>(data: T): T & { format: number } {
+  return { ...data, format: JOB_FORMAT };
+}
+
+/**
+ * A worker's processor that refuses, before doing anything, a job it cannot read. Older
+ * formats pass: the readers take them (./format-1.ts).
+ */
+export function checkedFormat<D, R>(processor: (job: Job<D>, token?: string) => Promise<R>): (job: Job<D>, token?: string) => Promise<R> {
+  return async (job, token) => {
+    readJobFormat(job.data);
+    return processor(job, token);
+  };
+}
