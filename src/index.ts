@@ -2,6 +2,7 @@ import type { ApplicationFunction, ApplicationFunctionOptions } from "probot";
 import type { CheckSettings } from "./checks/analyze-pull-request.js";
 import { handleCheckRunRerequested, handlePullRequest } from "./checks/handle-pull-request.js";
 import { handlePush, type QueuePush } from "./github/handle-push.js";
+import type { RedisUnavailableError } from "./redis/redis-unavailable-error.js";
 
 type Handler = Parameters<ApplicationFunctionOptions["addHandler"]>[0];
 
@@ -12,9 +13,11 @@ export function chorebotApp(deps: {
   dashboard: Handler | null;
   runsApi: Handler | null;
   metrics: Handler | null;
+  /** Told when a push could not be queued because Redis refused it (the Redis monitor). */
+  onRedisRefused?: (error: RedisUnavailableError) => void;
 }): ApplicationFunction {
   return (app, { addHandler }) => {
-    app.on("push", handlePush(deps.queuePush));
+    app.on("push", handlePush(deps.queuePush, deps.onRedisRefused));
     app.on(["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"], handlePullRequest(deps.checks));
     app.on("check_run.rerequested", handleCheckRunRerequested(deps.checks));
     if (deps.dashboard) addHandler(deps.dashboard);

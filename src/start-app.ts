@@ -16,6 +16,9 @@ import { openQueues } from "./pipeline/queues.js";
 import { bullConnection, closeConnection, createRedisClient, type RedisClient } from "./pipeline/redis-client.js";
 import { RecentResults } from "./pipeline/recent-results.js";
 import { startWorkers, type Workers } from "./pipeline/start-workers.js";
+import { checkRedisAtStartup } from "./redis/check-redis.js";
+import { createMonitorClient } from "./redis/monitor-client.js";
+import { startRedisMonitor } from "./redis/redis-monitor.js";
 import { startTracing } from "./telemetry/start-tracing.js";
 
 // A worker's GitHub client per installation lives this long (it renews its own token).
@@ -30,12 +33,25 @@ export interface RunningApp {
 /**
  * Starts what this process should run: the web part (webhooks, dashboard) and/or the
  * workers. Any number of either may share one Redis.
+ *
+ * First it checks Redis (every master of a cluster): an evicting `maxmemory-policy` stops
+ * it with a ConfigError, no persistence (or settings it cannot read) is one warning. Then a
+ * monitor polls Redis for `/health`, `/metrics`, the webhooks and the once-a-minute line
+ * while Redis refuses writes.
  */
 export async function startApp(
   config: ServerConfig,
   parts: { web: boolean; workers: boolean },
   log: Logger,
 ): Promise<RunningApp> {
+  const monitorClient = createMonitorClient(config);
+  try {
+    await checkRedisAtStartup(monitorClient, log);
+  } catch (error) {
+    monitorClient.disconnect();
+    throw error;
+  }
+  const redisMonitor = await startRedisMonitor({ client: monitorClient, prefix: config.queuePrefix, log });
   // Options for a single Redis; a Cluster instance (shared by the queues, closed last) for a cluster.
   const connection = bullConnection(config);
   // Counts GitHub API errors for /metrics, whichever process made the request.
@@ -77,6 +93,7 @@ export async function startApp(
       redis: cancelRedis,
       prefix: config.queuePrefix,
       token: config.metricsToken,
+      redisHealth: () => redisMonitor.health(),
     });
     if (!metrics) log.warn("metrics disabled: set METRICS_TOKEN to serve /metrics");
     cancellations = new Cancellations(cancelRedis, config.queuePrefix, { executeQueue: queues.byName.execute });
@@ -89,11 +106,18 @@ export async function startApp(
       failedLogins,
     });
     const checks = { scriptCwd: config.scriptCwd, scriptEnv: config.scriptEnv, limits, workLimits: config.checkLimits };
-    const app = chorebotApp({ queuePush: (push) => queuePush(queues.byName.discover, push, config), checks, dashboard, runsApi, metrics });
+    const app = chorebotApp({
+      queuePush: (push) => queuePush(queues.byName.discover, push, config),
+      checks,
+      dashboard,
+      runsApi,
+      metrics,
+      onRedisRefused: (error) => redisMonitor.noteRefused(error),
+    });
     // Probot's middleware, not its Server: the server in front of it caps request bodies,
     // which @octokit/webhooks would read whole, however large.
     const handle = await createNodeMiddleware(app, { probot: new ProbotWithSettings(), webhooksPath: WEBHOOK_PATH });
-    server = await startHttpServer({ port: config.port, host: config.host, log, handle });
+    server = await startHttpServer({ port: config.port, host: config.host, log, handle, redis: redisMonitor });
   }
 
   let workers: Workers | null = null;
@@ -130,6 +154,7 @@ export async function startApp(
       cancelRedis?.disconnect();
       await queues.close();
       metricsRedis.disconnect();
+      redisMonitor.stop();
       closeConnection(connection);
       // Last, so the spans of everything stopped above are exported too.
       await tracing.shutdown();

@@ -1,4 +1,6 @@
 import type { Context } from "probot";
+import { classifyRedisError } from "../redis/redis-info.js";
+import { RedisUnavailableError } from "../redis/redis-unavailable-error.js";
 import { readPushFacts } from "./push-facts.js";
 import { decidePush } from "./push-filter.js";
 
@@ -19,8 +21,13 @@ export type QueuePush = (push: MergedPush) => Promise<string>;
  * On a push to the default branch, queue a `discover` job that finds the scripts it added.
  * The webhook is answered as soon as the job is stored: finding scripts calls GitHub,
  * which may be slow or failing, and a queued job is retried where a webhook is not.
+ *
+ * When Redis refuses the job (full, read-only, unreachable) the handler throws a
+ * RedisUnavailableError: the webhook is answered 503 with a short message (GitHub shows the
+ * delivery failed, and it can be redelivered once Redis has room), and `onRedisRefused` hears
+ * of it at once (the monitor then answers further pushes 503 without trying Redis).
  */
-export function handlePush(queuePush: QueuePush) {
+export function handlePush(queuePush: QueuePush, onRedisRefused?: (error: RedisUnavailableError) => void) {
   return async (context: Context<"push">): Promise<void> => {
     const facts = readPushFacts(context.payload);
     if (!facts.ok) {
@@ -39,15 +46,24 @@ export function handlePush(queuePush: QueuePush) {
       context.log.warn("push ignored: the payload names no installation");
       return;
     }
-    const jobId = await queuePush({
-      owner: push.repository.owner.login,
-      repo: push.repository.name,
-      installationId,
-      defaultBranch: defaultBranch!,
-      before: push.before,
-      after: push.after,
-      forced: push.forced,
-    });
+    let jobId: string;
+    try {
+      jobId = await queuePush({
+        owner: push.repository.owner.login,
+        repo: push.repository.name,
+        installationId,
+        defaultBranch: defaultBranch!,
+        before: push.before,
+        after: push.after,
+        forced: push.forced,
+      });
+    } catch (error) {
+      const kind = classifyRedisError(error);
+      if (kind === null) throw error;
+      const refused = new RedisUnavailableError(kind, error);
+      onRedisRefused?.(refused);
+      throw refused;
+    }
     context.log.info({ commit: push.after, jobId }, "push queued for discovery");
   };
 }

@@ -2,8 +2,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { BodyBudget } from "./body-budget.js";
-import { bodyLimitFor, RECEIVING_BODIES_LIMIT } from "./body-limits.js";
+import { bodyLimitFor, RECEIVING_BODIES_LIMIT, WEBHOOK_BODY_LIMIT } from "./body-limits.js";
 import { CappedRequest } from "./capped-request.js";
+import type { RedisHealth } from "../redis/redis-info.js";
+import type { RedisUnavailableError } from "../redis/redis-unavailable-error.js";
+import { healthAnswer } from "./health.js";
 import { logRequest } from "./log-request.js";
 
 // How long a refused client has to read the answer before its connection is closed.
@@ -18,6 +21,17 @@ export interface HttpServer {
   stop(): Promise<void>;
 }
 
+/** Webhook events whose handling queues work in Redis: refused at once while Redis refuses writes. */
+export const QUEUEING_EVENTS: ReadonlySet<string> = new Set(["push"]);
+
+/** What the web server needs of the Redis monitor (see redis-monitor.ts). */
+export interface RedisState {
+  health(): RedisHealth;
+  /** Non-null while Redis is known to refuse writes: what a delivery that would queue work gets. */
+  refusal(): RedisUnavailableError | null;
+  countRefusedWebhook(): void;
+}
+
 /**
  * chorebot's web server: plain node:http in front of `handle` (Probot's middleware and
  * chorebot's routes), so that every request's body is capped before any of them sees it.
@@ -25,18 +39,43 @@ export interface HttpServer {
  * `Content-Length` before any of it is read, or by counting a chunked one, and the
  * connection is closed rather than the rest read. `GET /ping` answers `PONG` and anything
  * nobody answered gets a 404, as under Probot's own server.
+ *
+ * With `redis` (the monitor), `GET /health` answers 200 or 503 from its last poll (see
+ * healthAnswer), and a webhook that would queue work (QUEUEING_EVENTS) while Redis is known
+ * to refuse writes is answered 503 at once, body unread, without calling Redis or Probot.
+ * Every webhook answered 503 (here, or by Probot for a handler's RedisUnavailableError) is
+ * counted for the monitor's once-a-minute line.
  */
 export async function startHttpServer(o: {
   port: number;
   host: string | undefined;
   log: Logger;
   handle: RequestHandler;
+  redis?: RedisState;
 }): Promise<HttpServer> {
   const log = o.log.child({ name: "http" });
   const budget = new BodyBudget(RECEIVING_BODIES_LIMIT);
 
   const serve = async (req: CappedRequest, res: ServerResponse, expectsContinue: boolean) => {
     logRequest(log, req, res);
+    if (o.redis && isWebhook(req)) {
+      const redis = o.redis;
+      const refusal = QUEUEING_EVENTS.has(String(req.headers["x-github-event"] ?? "")) ? redis.refusal() : null;
+      if (refusal) {
+        redis.countRefusedWebhook();
+        return refuse(res, 503, `${refusal.name}: ${refusal.message}`);
+      }
+      // Probot answers 503 for a handler's RedisUnavailableError: counted too.
+      res.once("finish", () => {
+        if (res.statusCode === 503) redis.countRefusedWebhook();
+      });
+    }
+    if (o.redis && isGet(req, "/health")) {
+      const { status, body } = healthAnswer(o.redis.health());
+      res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });
+      res.end(req.method === "HEAD" ? undefined : `${JSON.stringify(body)}\n`);
+      return;
+    }
     const limit = bodyLimitFor(req.url ?? "/");
     // Node's parser has checked the header is one well-formed number.
     if (Number(req.headers["content-length"] ?? 0) > limit) return refuse(res, 413, `request body over ${limit} bytes`);
@@ -50,6 +89,12 @@ export async function startHttpServer(o: {
       if (isPing(req)) res.writeHead(200, { "Content-Type": "text/plain" }).end("PONG");
       else if (!(await o.handle(req, res)) && !res.headersSent) res.writeHead(404).end();
     } catch (error) {
+      if (isRedisUnavailable(error) && !res.headersSent) {
+        log.warn(`${req.method} ${req.url}: ${error.message}`);
+        const body = `${JSON.stringify({ error: `${error.name}: ${error.message}` })}\n`;
+        res.writeHead(503, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(body) }).end(body);
+        return;
+      }
       log.error({ err: error }, `${req.method} ${req.url} failed`);
       if (res.headersSent) res.destroy();
       else res.writeHead(500).end();
@@ -85,6 +130,19 @@ export async function startHttpServer(o: {
 
 function isPing(req: IncomingMessage): boolean {
   return req.method === "GET" && (req.url ?? "").split("?")[0] === "/ping";
+}
+
+function isGet(req: IncomingMessage, path: string): boolean {
+  return (req.method === "GET" || req.method === "HEAD") && (req.url ?? "").split("?")[0] === path;
+}
+
+/** A delivery to the webhook path, matched as @octokit/webhooks matches it (see bodyLimitFor). */
+function isWebhook(req: IncomingMessage): boolean {
+  return req.method === "POST" && bodyLimitFor(req.url ?? "/") === WEBHOOK_BODY_LIMIT;
+}
+
+function isRedisUnavailable(error: unknown): error is RedisUnavailableError {
+  return error instanceof Error && error.name === "RedisUnavailableError" && (error as { status?: unknown }).status === 503;
 }
 
 /**

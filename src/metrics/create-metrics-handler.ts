@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Queue } from "bullmq";
 import type { Cluster, Redis } from "ioredis";
 import type { Handler } from "../dashboard/create-dashboard-handler.js";
+import { classifyRedisError, type RedisHealth } from "../redis/redis-info.js";
 import { createMetrics } from "./create-metrics.js";
 
 /**
@@ -13,7 +14,11 @@ import { createMetrics } from "./create-metrics.js";
  * without a token, like the dashboard without credentials: /metrics is then not served.
  *
  * `redis` must be a plain (not subscribed) client of the queues' Redis; `prefix` the queue
- * prefix. A scrape that cannot read Redis within `timeoutMs` (default 10 s) gets 503.
+ * prefix. A scrape that cannot read Redis within `timeoutMs` (default 10 s) gets 503, unless
+ * `redisHealth` (the Redis monitor) is given: then the scrape still answers, with the Redis
+ * gauges (`chorebot_redis_up 0` unless Redis answered with a refusal, as BullMQ's Lua reads
+ * get under OOM) and this process's own metrics, and does not even try Redis while the
+ * monitor knows it is down.
  */
 export function createMetricsHandler(o: {
   queues: Queue[];
@@ -22,6 +27,7 @@ export function createMetricsHandler(o: {
   path?: string;
   token: string | null;
   timeoutMs?: number;
+  redisHealth?: () => RedisHealth;
 }): Handler | null {
   if (!o.token) return null;
   const path = `/${(o.path ?? "/metrics").replace(/^\/+|\/+$/g, "")}`;
@@ -42,16 +48,23 @@ export function createMetricsHandler(o: {
     }
     let body: string;
     try {
-      body = await withTimeout(metrics.render(), timeoutMs);
+      body = o.redisHealth && !o.redisHealth().up ? await metrics.renderWithoutRedis() : await withTimeout(metrics.render(), timeoutMs);
     } catch (error) {
-      res.writeHead(503, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" });
-      res.end(`metrics unavailable: ${error instanceof Error ? error.message : String(error)}\n`);
-      return true;
+      // A refusal (BullMQ's Lua reads are refused under OOM) is an answer: Redis is up.
+      const kind = classifyRedisError(error);
+      if (o.redisHealth) body = await metrics.renderWithoutRedis(kind === "oom" || kind === "readonly");
+      else return unavailable(res, error);
     }
     res.writeHead(200, { "Content-Type": metrics.contentType, "Cache-Control": "no-store" });
     res.end(req.method === "HEAD" ? undefined : body);
     return true;
   };
+}
+
+function unavailable(res: ServerResponse, error: unknown): true {
+  res.writeHead(503, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" });
+  res.end(`metrics unavailable: ${error instanceof Error ? error.message : String(error)}\n`);
+  return true;
 }
 
 function digest(value: string): Buffer {

@@ -1,6 +1,7 @@
 import type { Queue } from "bullmq";
 import type { Cluster, Redis } from "ioredis";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type HistogramConfiguration } from "prom-client";
+import type { RedisHealth } from "../redis/redis-info.js";
 import { readRunMetrics, RUN_DURATION_BUCKETS, type RunMetricsSnapshot } from "./run-metrics-store.js";
 
 /** The job states reported per queue. */
@@ -10,6 +11,13 @@ export interface Metrics {
   registry: Registry;
   /** Reads Redis (queues and the recorded totals) and renders the Prometheus text. */
   render(): Promise<string>;
+  /**
+   * Renders without reading Redis (it is down, did not answer in time, or refused the
+   * read): this process's metrics and the Redis gauges, `chorebot_redis_up` 0 unless
+   * `answered` (Redis refused the read, e.g. a Lua read under OOM, but is up); the metrics
+   * read from Redis are left out, not zeroed.
+   */
+  renderWithoutRedis(answered?: boolean): Promise<string>;
   contentType: string;
 }
 
@@ -23,9 +31,11 @@ export interface Metrics {
  * - `chorebot_runs_not_repeated_total`: runs the re-run guard let go (see run-metrics-store.ts);
  * - `chorebot_runs_total{status,script}`, `chorebot_run_duration_seconds{status}` and
  *   `chorebot_github_api_errors_total{status}`: the hashes `recordRunFinished` and
- *   `recordGitHubError` add to (see run-metrics-store.ts).
+ *   `recordGitHubError` add to (see run-metrics-store.ts);
+ * - with `redisHealth` (the Redis monitor's last poll, no round trip): `chorebot_redis_up`,
+ *   `chorebot_redis_used_memory_bytes` and `chorebot_redis_maxmemory_bytes` (0: no limit).
  */
-export function createMetrics(o: { queues: Queue[]; redis: Redis | Cluster; prefix: string }): Metrics {
+export function createMetrics(o: { queues: Queue[]; redis: Redis | Cluster; prefix: string; redisHealth?: () => RedisHealth }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "chorebot_" });
   const registers = [registry];
@@ -62,6 +72,17 @@ export function createMetrics(o: { queues: Queue[]; redis: Redis | Cluster; pref
   });
 
   const execute = o.queues.find((queue) => queue.name === "execute");
+  // The metrics read from Redis: left out of a page rendered without it.
+  const readFromRedis = new Set([
+    "chorebot_queue_jobs",
+    "chorebot_waiting_for_lock",
+    "chorebot_runs_total",
+    "chorebot_github_api_errors_total",
+    "chorebot_runs_not_repeated_total",
+    "chorebot_unrecorded_runs",
+    "chorebot_run_duration_seconds",
+  ]);
+  const setRedisGauges = redisGauges(registers, o.redisHealth);
 
   return {
     registry,
@@ -86,8 +107,34 @@ export function createMetrics(o: { queues: Queue[]; redis: Redis | Cluster; pref
       githubErrors.reset();
       for (const { status, count } of stored.githubErrors) githubErrors.inc({ status }, count);
       durations.stored = stored.durations;
+      setRedisGauges(true);
       return registry.metrics();
     },
+    async renderWithoutRedis(answered = false) {
+      setRedisGauges(answered);
+      const names = registry.getMetricsAsArray().map((metric) => metric.name).filter((name) => !readFromRedis.has(name));
+      const texts = await Promise.all(names.map((name) => registry.getSingleMetricAsString(name)));
+      return `${texts.join("\n\n")}\n`;
+    },
+  };
+}
+
+/**
+ * The Redis gauges, set from the monitor's state; `answered` false (Redis could not be read
+ * for this scrape) reports it down whatever the monitor last saw. No gauges without a monitor.
+ */
+function redisGauges(registers: Registry[], health: (() => RedisHealth) | undefined): (answered: boolean) => void {
+  if (!health) return () => {};
+  const up = new Gauge({ name: "chorebot_redis_up", help: "1 when Redis answers (the last poll of this process's monitor), else 0.", registers });
+  const used = new Gauge({ name: "chorebot_redis_used_memory_bytes", help: "Redis' used_memory (INFO memory) at the last poll.", registers });
+  const max = new Gauge({ name: "chorebot_redis_maxmemory_bytes", help: "Redis' maxmemory (0: no limit) at the last poll.", registers });
+  return (answered) => {
+    const state = health();
+    up.set(answered && state.up ? 1 : 0);
+    if (state.usedMemory === null) used.reset();
+    else used.set(state.usedMemory);
+    if (state.maxmemory === null) max.reset();
+    else max.set(state.maxmemory);
   };
 }
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Handler } from "../../../src/dashboard/create-dashboard-handler.js";
 import { createMetricsHandler } from "../../../src/metrics/create-metrics-handler.js";
 import { recordGitHubError, recordRunFinished } from "../../../src/metrics/run-metrics-store.js";
+import { judgeHealth, type RedisHealth } from "../../../src/redis/redis-info.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
 
 const TOKEN = "s3cret-token";
@@ -220,5 +221,45 @@ describe("createMetricsHandler", () => {
       redisServer.resume();
     }
     expect((await fetch(`${impatient}/metrics`, { headers: bearer })).status).toBe(200);
+  });
+
+  it("with the Redis monitor: reports chorebot_redis_* and answers 200 with chorebot_redis_up 0 when Redis does not", async () => {
+    let health: RedisHealth = judgeHealth({ info: "used_memory:1234\r\nmaxmemory:5678\r\nmaxmemory_policy:noeviction\r\n", probeError: null, now: 1 });
+    const handler = createMetricsHandler({ queues, redis, prefix, token: TOKEN, timeoutMs: 300, redisHealth: () => health });
+    const { base: monitored, server } = await serve(handler);
+    servers.push(server);
+    const read = async () => {
+      const started = Date.now();
+      const res = await fetch(`${monitored}/metrics`, { headers: bearer });
+      return { status: res.status, samples: parse(await res.text()), ms: Date.now() - started };
+    };
+    let page = await read();
+    expect(page.status).toBe(200);
+    expect(page.samples.get("chorebot_redis_up")).toBe(1);
+    expect(page.samples.get("chorebot_redis_used_memory_bytes")).toBe(1234);
+    expect(page.samples.get("chorebot_redis_maxmemory_bytes")).toBe(5678);
+    expect(page.samples.has('chorebot_queue_jobs{queue="discover",state="waiting"}')).toBe(true);
+
+    // Redis hangs before the monitor noticed: the scrape gives up on it after timeoutMs, and still answers.
+    redisServer.pause();
+    try {
+      page = await read();
+      expect(page.status).toBe(200);
+      expect(page.samples.get("chorebot_redis_up")).toBe(0);
+      expect([...page.samples.keys()].some((name) => name.startsWith("chorebot_queue_jobs"))).toBe(false);
+      expect(page.samples.has("chorebot_process_cpu_user_seconds_total")).toBe(true);
+      // Once the monitor knows, no scrape waits for Redis at all.
+      health = judgeHealth({ info: null, infoError: new Error("Command timed out"), probeError: null, now: 2 });
+      page = await read();
+      expect(page.status).toBe(200);
+      expect(page.ms).toBeLessThan(250);
+      expect(page.samples.get("chorebot_redis_up")).toBe(0);
+    } finally {
+      redisServer.resume();
+    }
+    health = judgeHealth({ info: "used_memory:1234\r\nmaxmemory:5678\r\nmaxmemory_policy:noeviction\r\n", probeError: null, now: 3 });
+    page = await read();
+    expect(page.samples.get("chorebot_redis_up")).toBe(1);
+    expect(page.samples.has('chorebot_queue_jobs{queue="discover",state="waiting"}')).toBe(true);
   });
 });
