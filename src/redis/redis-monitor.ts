@@ -73,11 +73,14 @@ export async function startRedisMonitor(o: RedisMonitorOptions): Promise<RedisMo
     refusedWebhooks = 0;
   };
 
+  // The refusal last logged (null: none, or Redis fine again): lines are logged on its changes.
+  let announced: RedisHealth["refusal"] = null;
   const set = (next: RedisHealth) => {
-    const wasBad = current.refusal !== null && current.checkedAt !== 0;
+    const wasBad = announced !== null;
     const isBad = next.refusal !== null;
-    const changed = current.refusal !== next.refusal;
+    const changed = announced !== next.refusal;
     current = next;
+    announced = next.refusal;
     if (isBad && (!wasBad || changed)) {
       badSince ??= next.checkedAt;
       log.warn(`${describe(next)}; runs wait until it takes writes again, and push webhooks are answered 503 (logged once a minute while this lasts)`);
@@ -167,14 +170,15 @@ export async function startRedisMonitor(o: RedisMonitorOptions): Promise<RedisMo
     },
     noteRefused(error) {
       if (current.refusal === error.kind) return;
-      set({
+      // Believed at once (the webhook gate), logged by the poll below with fresh figures.
+      current = {
         ...current,
         up: error.kind !== "down",
         writable: false,
         refusal: error.kind,
         reason: refusalReason(error.kind, current, error.detail ?? undefined),
         checkedAt: Date.now(),
-      });
+      };
       // Fresh figures (used_memory) for /health and the log, without waiting for the next poll.
       void poll();
     },
