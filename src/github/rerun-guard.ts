@@ -1,9 +1,10 @@
 import type { ScriptTarget } from "../run-types.js";
 import { parseRunLog } from "../runlog/parse-run-log.js";
-import { earlierRunLogPaths, runLogPath } from "../runlog/run-log-path.js";
+import { earlierRunLogPaths } from "../runlog/run-log-path.js";
+import { targetLogPath, type LoggedTarget } from "../runlog/target-log-path.js";
 import type { GitHubClient } from "./octokit.js";
 
-type GuardTarget = Pick<ScriptTarget, "owner" | "repo" | "defaultBranch" | "path" | "commit" | "committedAt" | "config">;
+type GuardTarget = Pick<ScriptTarget, "owner" | "repo" | "defaultBranch"> & LoggedTarget;
 
 /**
  * The re-run guard the repository keeps. Redis forgets finished runs after their retention,
@@ -15,7 +16,7 @@ type GuardTarget = Pick<ScriptTarget, "owner" | "repo" | "defaultBranch" | "path
 export async function firstRunRefusal(octokit: GitHubClient, target: GuardTarget): Promise<string | null> {
   const { logsDir, scriptsDir } = target.config;
   const at = { logsDir, scriptsDir, script: target.path, commit: target.commit, attempt: 1 };
-  const logs = [runLogPath({ ...at, committedAt: target.committedAt }), ...earlierRunLogPaths(at)];
+  const logs = [...new Set([targetLogPath(target, 1), ...earlierRunLogPaths(at)])];
   const [found, present] = await Promise.all([
     Promise.all(logs.map((path) => holdsLogOf(octokit, target, path, target.path))),
     exists(octokit, target, target.path, target.defaultBranch),
@@ -28,8 +29,7 @@ export async function firstRunRefusal(octokit: GitHubClient, target: GuardTarget
 
 /** A person's retry (attempt ≥ 2) checks only that its own attempt's log is absent. */
 export async function retryRefusal(octokit: GitHubClient, target: GuardTarget, attempt: number): Promise<string | null> {
-  const { logsDir, scriptsDir } = target.config;
-  const log = runLogPath({ logsDir, scriptsDir, script: target.path, commit: target.commit, committedAt: target.committedAt, attempt });
+  const log = targetLogPath(target, attempt);
   return (await exists(octokit, target, log, target.defaultBranch)) ? `the log of attempt ${attempt}, ${log}, is already on ${target.defaultBranch}` : null;
 }
 

@@ -14,6 +14,7 @@ import type { ExecutionLedger } from "./execution-ledger.js";
 import type { ScriptTarget } from "../run-types.js";
 import type { ExecuteResult, ExecuteSummary, ProcessResult, RunJobData } from "./job-data.js";
 import { liveReport } from "./live-report.js";
+import { processResultOf } from "./format-1.js";
 import { notRun } from "./not-run.js";
 import type { SpooledOutcome } from "./result-spool.js";
 import { takeTurn } from "./take-turn.js";
@@ -61,7 +62,7 @@ export function executeStep(deps: ExecuteDeps) {
     };
     const record = (result: Omit<ExecuteResult, "runner" | "attempt">) => keep(result, false);
     const finish = (result: Omit<ExecuteResult, "runner" | "attempt">) => keep(result, true);
-    const processed = await onlyChildValue<ProcessResult>(job);
+    const processed = processResultOf(await onlyChildValue<ProcessResult>(job));
     // The dashboard only retries failed jobs; this holds however a finished job got here.
     if (processed.alreadyHandled !== null) {
       return finish({ process: processed, execution: notRun({ status: "refused", message: processed.alreadyHandled, detail: null }) });
@@ -125,17 +126,19 @@ export function executeStep(deps: ExecuteDeps) {
         redact,
         signal: AbortSignal.any([deps.shutdown, cancel.signal]),
       });
-      await live.flush();
       if (execution.status === "cancelled" && cancel.signal.aborted) {
         execution.message = cancelledMessage((cancel.signal.reason as CancelRequest).by, true);
       } else if (execution.status === "cancelled" && deps.shutdown.aborted) {
         execution.message = "the worker shut down before the script finished; it was stopped after the grace period";
       }
-      await job.log(`${execution.status}${execution.message ? `: ${execution.message}` : ""}`);
-      return await finish({ process: processed, execution });
+      // The outcome first: it is the record, kept until Redis takes it. What follows is for
+      // people watching, and must not lose the outcome when Redis refuses it.
+      const summary = await finish({ process: processed, execution });
+      await Promise.all([live.flush(), job.log(`${execution.status}${execution.message ? `: ${execution.message}` : ""}`)]).catch(() => undefined);
+      return summary;
     } finally {
       cancel.dispose();
-      await deps.cancellations.clear(runId);
+      await deps.cancellations.clear(runId).catch(() => undefined);
       await turn.lease?.release();
     }
   };

@@ -32,6 +32,10 @@ export function outcomeReader(queues: { process: Queue; execute: Queue }, ledger
     const failures = Object.values(await job.getIgnoredChildrenFailures());
     if (failures.length === 0) throw new Error(`cleanup ${job.id} has neither a result nor a failure from execute`);
     const lost = await lostOutcome(queues, ledger, runId, String(failures[0]));
+    // A script can finish while Redis refuses writes: its worker kept the outcome and stored it
+    // once it could, after the job itself had failed. That outcome is the truth, not `lost`.
+    const stored = await outcomes.load(runId, lost.attempt);
+    if (stored) return { ...stored, process: processResultOf(stored.process) };
     await outcomes.save(runId, lost);
     return lost;
   };

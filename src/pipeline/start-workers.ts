@@ -7,6 +7,7 @@ import type { Retention, RunnerConfig } from "../config.js";
 import { retryRefusal } from "../github/rerun-guard.js";
 import type { GitHubClient } from "../github/octokit.js";
 import type { ServerLimits } from "../github/repo-config.js";
+import { rateLimitedLog } from "../redis/rate-limited-log.js";
 import { currentClaim } from "../runner/claim.js";
 import { JobClaims } from "../runner/job-claims.js";
 import { containment } from "../runner/process-containment.js";
@@ -32,6 +33,7 @@ import { RunOutcomes } from "./run-outcomes.js";
 import { RunRetention } from "./run-retention.js";
 import { hasRoom } from "./redis-room.js";
 import { ResultSpool } from "./result-spool.js";
+import { checkedFormat, withFormat } from "./job-format.js";
 import { outcomeStore } from "./store-outcome.js";
 import { waitForRoom } from "./wait-for-room.js";
 import { waitForJobs } from "./wait-for-jobs.js";
@@ -96,30 +98,33 @@ export function startWorkers(settings: WorkerSettings): Workers {
   const runLogs = new RunLogBatcher({ turn: branchTurns(locks, `${hostname()}:${process.pid}:${randomUUID()}`) });
 
   const recordRetry = async (data: RunJobData, attempt: number) => {
-    const cleanup: CleanupJobData = { ...data, attempt };
+    const cleanup: CleanupJobData = withFormat({ ...data, attempt });
     await queues.byName.cleanup.add(data.target.path, cleanup, { ...cleanupOptions, jobId: retryCleanupId(data.runId, attempt) });
   };
   const lockOptions = { lockDuration: settings.lockMs, stalledInterval: settings.lockMs };
 
   const discoverWorker = new Worker(
     "discover",
-    discoverStep({
-      octokitFor: settings.octokitFor,
-      flows: queues.flows,
-      limits: settings.limits,
-      githubStepAttempts: settings.githubStepAttempts,
-      associationWaitMs: ASSOCIATION_WAIT_MS,
-    }),
+    checkedFormat(
+      discoverStep({
+        octokitFor: settings.octokitFor,
+        flows: queues.flows,
+        limits: settings.limits,
+        githubStepAttempts: settings.githubStepAttempts,
+        associationWaitMs: ASSOCIATION_WAIT_MS,
+      }),
+    ),
     { connection, prefix, concurrency, telemetry, ...lockOptions },
   );
-  const processWorker = new Worker("process", processStep({ ...settings, bundles }), { connection, prefix, concurrency, telemetry, ...lockOptions });
+  const processWorker = new Worker("process", checkedFormat(processStep({ ...settings, bundles })), { connection, prefix, concurrency, telemetry, ...lockOptions });
   // A stalled execute job (its worker died mid-run) must fail, never be picked up again:
   // the script may have partly run, and only a person may decide to run it again.
   // Each script must be dead before its job's lock can expire: it runs under the job's claim,
   // which only this worker's successful lock renewals extend.
   const storeOutcome = outcomeStore({ ledger, outcomes, recordRetry });
+  const spoolRetries = rateLimitedLog(log, "outcome-spool");
   const spool = new ResultSpool(settings.spoolDir ?? join(tmpdir(), "chorebot-results"), SPOOL_RETRY_MS, (err) =>
-    log.warn({ err }, "a finished script's outcome could not be stored; kept on disk, retrying"),
+    spoolRetries.warn({ err }, "a finished script's outcome could not be stored; kept on disk, retrying until Redis takes it"),
   );
   // Room for the run's records: its output (at most OUTPUT_LIMIT) twice over, plus BullMQ's bookkeeping.
   const recordBytes = 2 * settings.runner.outputLimit + RECORD_OVERHEAD_BYTES;
@@ -146,7 +151,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
     retryRefusal: async (target, attempt) => retryRefusal(await settings.octokitFor(target.installationId), target, attempt),
   });
   const claims = new JobClaims(settings.lockMs);
-  const executeWorker = new Worker("execute", (job: Job<RunJobData>, token?: string) => claims.hold(job, () => execute(job, token)), {
+  const executeWorker = new Worker("execute", checkedFormat((job: Job<RunJobData>, token?: string) => claims.hold(job, () => execute(job, token))), {
     connection,
     prefix,
     concurrency,
@@ -159,29 +164,31 @@ export function startWorkers(settings: WorkerSettings): Workers {
   executeWorker.on("lockRenewalFailed", (jobIds) => claims.lost(jobIds));
   const cleanupWorker = new Worker(
     "cleanup",
-    cleanupStep({
-      octokitFor: settings.octokitFor,
-      secrets: settings.secrets,
-      resultWebhook: settings.resultWebhook,
-      recordFinished: (result, durationMs, id) =>
-        recordRunFinished(redis, prefix, result, durationMs, { id }).then(
-          () => undefined,
-          (err: unknown) => log.warn({ err }, "could not record run metrics"),
-        ),
-      outcome: outcomeReader(queues.byName, ledger, outcomes),
-      bundle: (runId) => bundles.load(runId),
-      recorded: async (runId) => {
-        // A run with a result for good never runs again: its bundle can go now.
-        if ((await ledger.read(runId)).resultAttempt > 0) await bundles.drop(runId);
-        await retention.recorded(runId);
-      },
-      alreadyHandled: (runId, reason) => {
-        log.info({ runId, reason }, "a push delivered again: its run is on record already, nothing runs");
-        recordNotRepeated(redis, prefix).catch((err: unknown) => log.warn({ err }, "could not record run metrics"));
-      },
-      comments: new PullRequestComments(redis, prefix, Math.max(settings.retention.completedMs, settings.retention.failedMs)),
-      commitLog: (octokit, change) => runLogs.commit(octokit, change),
-    }),
+    checkedFormat(
+      cleanupStep({
+        octokitFor: settings.octokitFor,
+        secrets: settings.secrets,
+        resultWebhook: settings.resultWebhook,
+        recordFinished: (result, durationMs, id) =>
+          recordRunFinished(redis, prefix, result, durationMs, { id }).then(
+            () => undefined,
+            (err: unknown) => log.warn({ err }, "could not record run metrics"),
+          ),
+        outcome: outcomeReader(queues.byName, ledger, outcomes),
+        bundle: (runId) => bundles.load(runId),
+        recorded: async (runId) => {
+          // A run with a result for good never runs again: its bundle can go now.
+          if ((await ledger.read(runId)).resultAttempt > 0) await bundles.drop(runId);
+          await retention.recorded(runId);
+        },
+        alreadyHandled: (runId, reason) => {
+          log.info({ runId, reason }, "a push delivered again: its run is on record already, nothing runs");
+          recordNotRepeated(redis, prefix).catch((err: unknown) => log.warn({ err }, "could not record run metrics"));
+        },
+        comments: new PullRequestComments(redis, prefix, Math.max(settings.retention.completedMs, settings.retention.failedMs)),
+        commitLog: (octokit, change) => runLogs.commit(octokit, change),
+      }),
+    ),
     { connection, prefix, concurrency: settings.cleanupConcurrency, telemetry, ...lockOptions },
   );
   const workers: Worker[] = [discoverWorker, processWorker, executeWorker, cleanupWorker];
@@ -190,7 +197,9 @@ export function startWorkers(settings: WorkerSettings): Workers {
     worker.on("failed", (job: Job | undefined, error: Error) => {
       log.error({ queue: worker.name, jobId: job?.id, attempt: job?.attemptsMade, err: error }, `${worker.name} job failed`);
     });
-    worker.on("error", (error) => log.error({ queue: worker.name, err: error }, "worker error"));
+    // While Redis is down or full every poll fails: one line a minute, not a flood of stacks.
+    const errors = rateLimitedLog(log, `worker-error:${worker.name}`);
+    worker.on("error", (error) => errors.error({ queue: worker.name, err: error }, "worker error"));
   }
   // The merge's own attempt is recorded by its flow's cleanup; a lost retry has no parent
   // waiting for it, so record it here, in whichever worker noticed the failure.
@@ -198,7 +207,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
     if (!job) return;
     const { runId } = job.data;
     void (async () => {
-      if (job.attemptsMade < 2 || error.name === "AlreadyRecorded") return;
+      if (job.attemptsMade < 2 || error.name === "AlreadyRecorded" || error.name === "JobTooNew") return;
       await storeOutcome({ data: job.data, outcome: await lostOutcome(queues.byName, ledger, runId, error.message), finished: false });
     })().catch((err: unknown) => log.error({ runId, err }, "could not record a failed retry"));
   });
