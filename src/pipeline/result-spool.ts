@@ -22,7 +22,12 @@ export class ResultSpool {
   constructor(
     private readonly dir: string,
     private readonly retryMs: number,
-    private readonly onRetry: (error: unknown) => void,
+    private readonly events: {
+      /** An outcome went to disk (once per outcome). */
+      kept(entry: SpooledOutcome, error: unknown): void;
+      /** Storing it failed again. */
+      retryFailed(error: unknown): void;
+    },
   ) {}
 
   /** Runs `store` until it succeeds; while it fails, the outcome is kept on disk. */
@@ -34,8 +39,12 @@ export class ResultSpool {
         if (file) await rm(file, { force: true });
         return;
       } catch (error) {
-        this.onRetry(error);
-        file ??= await this.keep(entry);
+        if (file === null) {
+          file = await this.keep(entry);
+          this.events.kept(entry, error);
+        } else {
+          this.events.retryFailed(error);
+        }
         await sleep(this.retryMs);
       }
     }

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker, type ConnectionOptions, type Job, type JobsOptions, type Telemetry } from "bullmq";
@@ -8,6 +8,7 @@ import { retryRefusal } from "../github/rerun-guard.js";
 import type { GitHubClient } from "../github/octokit.js";
 import type { ServerLimits } from "../github/repo-config.js";
 import { rateLimitedLog } from "../redis/rate-limited-log.js";
+import { shortError } from "../redis/redis-info.js";
 import { currentClaim } from "../runner/claim.js";
 import { JobClaims } from "../runner/job-claims.js";
 import { containment } from "../runner/process-containment.js";
@@ -123,9 +124,11 @@ export function startWorkers(settings: WorkerSettings): Workers {
   // which only this worker's successful lock renewals extend.
   const storeOutcome = outcomeStore({ ledger, outcomes, recordRetry });
   const spoolRetries = rateLimitedLog(log, "outcome-spool");
-  const spool = new ResultSpool(settings.spoolDir ?? join(tmpdir(), "chorebot-results"), SPOOL_RETRY_MS, (err) =>
-    spoolRetries.warn({ err }, "a finished script's outcome could not be stored; kept on disk, retrying until Redis takes it"),
-  );
+  const spool = new ResultSpool(settings.spoolDir ?? defaultSpoolDir(settings.redis, prefix), SPOOL_RETRY_MS, {
+    kept: ({ data, outcome }, err) =>
+      log.warn({ runId: data.runId, attempt: outcome.attempt, err: shortError(err) }, "the script's outcome could not be stored in Redis: kept on disk until Redis takes it"),
+    retryFailed: (err) => spoolRetries.warn({ err }, "outcomes kept on disk still cannot be stored in Redis; retrying"),
+  });
   // Room for the run's records: its output (at most OUTPUT_LIMIT) twice over, plus BullMQ's bookkeeping.
   const recordBytes = 2 * settings.runner.outputLimit + RECORD_OVERHEAD_BYTES;
   const roomToRecord = (job: Job<RunJobData>) =>
@@ -253,4 +256,10 @@ export function startWorkers(settings: WorkerSettings): Workers {
       redis.disconnect();
     },
   };
+}
+
+/** One folder per Redis and prefix: workers of two deployments on one host never store each other's outcomes. */
+function defaultSpoolDir(redis: RedisSettings, prefix: string): string {
+  const deployment = createHash("sha256").update(JSON.stringify([redis.redisUrl, redis.redisClusterNodes, prefix])).digest("hex").slice(0, 12);
+  return join(tmpdir(), `chorebot-results-${deployment}`);
 }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../helpers/redis-server.js";
 import { startHarness, type Harness } from "./harness.js";
 import { beaconScript, recordingScript } from "./scripts.js";
 
@@ -16,8 +17,9 @@ beforeAll(async () => {
   redis = new Redis(h.redis.port, "127.0.0.1");
 });
 afterAll(async () => {
-  // A failed test must not leave Redis full: the app could not stop cleanly.
+  // A failed test must not leave Redis full or read-only: the app could not stop cleanly.
   await filler?.stop();
+  await redis?.replicaof("NO", "ONE");
   redis?.disconnect();
   await h?.close();
 });
@@ -64,7 +66,7 @@ describe("a Redis that is full", () => {
       during.push(merged);
     }
     // The script that was running has finished, and its outcome waits for room.
-    await waitUntil("the running script finished", async () => (await h.timesRan(running)) === 1 && h.app.lines.some((line) => /could not be stored/.test(String(line.msg))));
+    await waitUntil("the running script's outcome is kept on disk", async () => outcomeKept(first.runIds[`scripts/${running}.ts`]!));
     // Redis stays full a while: what the app logs meanwhile must not grow with it. (A sleep on
     // purpose: the rate over a stretch of time is what is measured.)
     const quietFrom = h.app.lines.length;
@@ -97,6 +99,33 @@ describe("a Redis that is full", () => {
     expect(held.length, held.map((line) => String(line.msg)).join("\n")).toBeLessThanOrEqual(8);
   });
 });
+
+describe("a Redis that turns read-only mid-run (a failover's replica)", () => {
+  it("keeps the outcome of the script that was running, and commits its log once Redis takes writes again", { timeout: 120_000 }, async () => {
+    const name = "readonly-running";
+    const path = `scripts/${name}.ts`;
+    const merged = await h.mergeAndPush({ [path]: beaconScript(name, `console.log("finished while Redis was read-only");`) });
+    const runId = merged.runIds[path]!;
+    await h.beacon.next(name);
+    // A replica of a master that is not there: it keeps its data and refuses every write (READONLY).
+    await redis.replicaof("127.0.0.1", String(await freePort()));
+    await expect(redis.set("probe", "x")).rejects.toThrow(/READONLY/);
+    h.beacon.answer(name, "finish");
+    await waitUntil("the outcome is kept on disk", async () => outcomeKept(runId));
+    expect(await redis.hexists(`{chorebot}:runs:${runId}`, "outcome:1")).toBe(0);
+
+    await redis.replicaof("NO", "ONE");
+    const result = await h.waitForRun(runId);
+    expect(result.status).toBe("succeeded");
+    expect(await h.gh.readFile("main", result.logPath)).toContain("finished while Redis was read-only");
+    expect(await h.timesRan(name)).toBe(1);
+  });
+});
+
+/** Whether the app said it kept the run's outcome on disk, Redis refusing it. */
+function outcomeKept(runId: string): boolean {
+  return h.app.lines.some((line) => line.runId === runId && /kept on disk until Redis takes it/.test(String(line.msg)));
+}
 
 /** Polls until `probe` holds (Redis being full has no event to await). */
 async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {

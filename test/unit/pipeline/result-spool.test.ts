@@ -20,7 +20,8 @@ describe("ResultSpool", () => {
   it("keeps an outcome on disk while storing it fails, and removes it once stored", async () => {
     const dir = join(await mkdtemp(join(tmpdir(), "spool-test-")), "spool");
     const errors: unknown[] = [];
-    const spool = new ResultSpool(dir, 5, (error) => errors.push(error));
+    const kept: SpooledOutcome[] = [];
+    const spool = new ResultSpool(dir, 5, { kept: (e, error) => (kept.push(e), errors.push(error)), retryFailed: (error) => errors.push(error) });
     const stored: SpooledOutcome[] = [];
     let onDisk: string[] = [];
     await spool.store(entry("run-a"), async (e) => {
@@ -29,6 +30,7 @@ describe("ResultSpool", () => {
       stored.push(e);
     });
     expect(errors).toHaveLength(2);
+    expect(kept).toEqual([entry("run-a")]);
     expect(onDisk).toEqual(["run-a-1.json"]);
     expect(stored).toEqual([entry("run-a")]);
     expect(await readdir(dir)).toEqual([]);
@@ -37,7 +39,7 @@ describe("ResultSpool", () => {
   it("stores what an earlier process left on disk", async () => {
     const dir = join(await mkdtemp(join(tmpdir(), "spool-test-")), "spool");
     // An earlier process: Redis never took it, and the process stopped.
-    const earlier = new ResultSpool(dir, 5, () => undefined);
+    const earlier = new ResultSpool(dir, 5, { kept: () => undefined, retryFailed: () => undefined });
     const abandoned = earlier.store(entry("run-b"), async () => {
       throw new Error("READONLY You can't write against a read only replica.");
     });
@@ -46,7 +48,7 @@ describe("ResultSpool", () => {
     expect(JSON.parse(await readFile(join(dir, "run-b-1.json"), "utf8"))).toEqual(entry("run-b"));
 
     const stored: SpooledOutcome[] = [];
-    expect(await new ResultSpool(dir, 5, () => undefined).drain(async (e) => void stored.push(e))).toBe(1);
+    expect(await new ResultSpool(dir, 5, { kept: () => undefined, retryFailed: () => undefined }).drain(async (e) => void stored.push(e))).toBe(1);
     expect(stored).toEqual([entry("run-b")]);
     expect(await readdir(dir)).toEqual([]);
   });
