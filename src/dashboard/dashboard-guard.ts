@@ -34,6 +34,12 @@ const ALLOWED_WRITES = new Set([
  */
 export function dashboardGuard(queues: readonly Queue[], o: { lockMs: number }) {
   const byName = new Map(queues.map((queue) => [queue.name, queue]));
+  /** The job a route's parameters name, and its state (`unknown` when there is none). */
+  const jobOf = async (params: Record<string, unknown>) => {
+    const queue = byName.get(String(params.queueName));
+    const job = queue ? await queue.getJob(String(params.jobId)) : undefined;
+    return { queue, job, state: job ? await job.getState() : "unknown" };
+  };
   return async ({ method, route, request }: HookContext): Promise<BeforeHookResult> => {
     if (method === "get") return allow;
     const key = `${method} ${route}`;
@@ -45,18 +51,14 @@ export function dashboardGuard(queues: readonly Queue[], o: { lockMs: number }) 
       return refuse("only completed jobs can be cleaned: a failed, waiting, active or delayed job is a run not yet on record");
     }
     if (key === "put /api/queues/:queueName/:jobId/clean") {
-      const queue = byName.get(String(params.queueName));
-      const job = queue ? await queue.getJob(String(params.jobId)) : undefined;
-      const state = job ? await job.getState() : "unknown";
+      const { state } = await jobOf(params);
       if (state !== "completed") return refuse(`only completed jobs can be cleaned: this one is ${state}`);
     }
     if (key === "put /api/queues/:queueName/retry/:queueStatus" && params.queueStatus !== "failed") {
       return refuse("only failed jobs can be retried: a completed job already ran");
     }
     if (key === "put /api/queues/:queueName/:jobId/retry") {
-      const queue = byName.get(String(params.queueName));
-      const job = queue ? await queue.getJob(String(params.jobId)) : undefined;
-      const state = job ? await job.getState() : "unknown";
+      const { queue, job, state } = await jobOf(params);
       if (state !== "failed") return refuse(`only failed jobs can be retried: this one is ${state}`);
       const wait = queue?.name === "execute" ? lostScriptWait(job!, o.lockMs) : 0;
       if (wait > 0) {

@@ -14,9 +14,12 @@ export interface ChorebotProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Runs `node dist/cli.js <args>` with exactly `env` (plus PATH/HOME), as an operator would. */
-export function spawnChorebot(args: string[], env: Record<string, string>): ChorebotProcess {
-  const child = spawn(process.execPath, [CLI, ...args], {
+/**
+ * Runs `node dist/cli.js <args>` with exactly `env` (plus PATH/HOME), as an operator would;
+ * `cli` runs another build (a previous release's, for the upgrade test).
+ */
+export function spawnChorebot(args: string[], env: Record<string, string>, cli = CLI): ChorebotProcess {
+  const child = spawn(process.execPath, [cli, ...args], {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
