@@ -1,5 +1,6 @@
 import { countApprovals } from "../github/count-approvals.js";
 import { isEntryScript } from "../github/entry-script.js";
+import { isGitHubHttpError } from "../github/http-error.js";
 import type { GitHubClient } from "../github/octokit.js";
 import { entryReaderAtCommit } from "../github/read-file-at-commit.js";
 import { loadRepoConfig, REPO_CONFIG_PATH, type ServerLimits } from "../github/repo-config.js";
@@ -111,7 +112,7 @@ export async function analyzePullRequest(
         stopped ??= checked.stop?.title ?? null;
       }
     } catch (error) {
-      if ((error as Error).name === "HttpError") throw error;
+      if (isGitHubHttpError(error)) throw error;
       notes.push(`The type check could not run: ${(error as Error).message}`);
     }
   }

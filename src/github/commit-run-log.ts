@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { enableAutoMerge, type AutoMerge } from "./enable-auto-merge.js";
+import { githubStatus, isNotFastForward, isNotFound, isProtectedBranch, isReferenceExists } from "./http-error.js";
 import { openCleanupPullRequest } from "./open-cleanup-pull-request.js";
 import type { GitHubClient } from "./octokit.js";
 
@@ -84,7 +85,7 @@ export async function commitRunLogs(octokit: GitHubClient, changes: readonly Run
         await octokit.rest.git.updateRef({ owner, repo, ref: `heads/${branch}`, sha: commit, force: false });
         for (const { i } of todo) results.set(i, { kind: "commit", commit, created: true });
       } catch (error) {
-        if (isProtectedBranchRejection(error)) {
+        if (isProtectedBranch(error)) {
           // Each run gets its own cleanup pull request, so each needs a commit of its own.
           if (todo.length === 1) {
             const [{ change, cleanupHead, i }] = todo as [(typeof todo)[number]];
@@ -162,7 +163,7 @@ async function knownFromCompare(octokit: GitHubClient, changes: readonly RunLogC
         if (data.status !== "ahead" && data.status !== "identical") return;
         files = data.files ?? [];
       } catch (error) {
-        if (typeof (error as { status?: unknown }).status === "number") return;
+        if (githubStatus(error) !== null) return;
         throw error;
       }
       if (files.length >= COMPARE_FILE_LIMIT) return;
@@ -273,34 +274,9 @@ async function branchHead(octokit: GitHubClient, change: RunLogCommit, branch: s
     const { data } = await octokit.rest.git.getRef({ owner: change.owner, repo: change.repo, ref: `heads/${branch}` });
     return data.object.sha;
   } catch (error) {
-    if ((error as { status?: number }).status === 404) return null;
+    if (isNotFound(error)) return null;
     throw error;
   }
-}
-
-function errorText(error: unknown): { status: number | undefined; text: string } {
-  const { status, message, response } = error as { status?: number; message?: string; response?: { data?: { message?: unknown } } };
-  const dataMessage = response?.data?.message;
-  return { status, text: `${message ?? ""}\n${typeof dataMessage === "string" ? dataMessage : ""}` };
-}
-
-/**
- * Classic protection: 422 (sometimes 403) "Protected branch update failed for refs/heads/main.";
- * rulesets: 422 "Repository rule violations found … Changes must be made through a pull request."
- */
-function isProtectedBranchRejection(error: unknown): boolean {
-  const { status, text } = errorText(error);
-  return (status === 422 || status === 403) && /protected branch|repository rule violations/i.test(text);
-}
-
-function isNotFastForward(error: unknown): boolean {
-  const { status, text } = errorText(error);
-  return status === 422 && /fast.?forward/i.test(text);
-}
-
-function isReferenceExists(error: unknown): boolean {
-  const { status, text } = errorText(error);
-  return status === 422 && /reference already exists/i.test(text);
 }
 
 /** The git object id at `path` (a directory listing counts as present), or null when nothing is there. */
@@ -309,7 +285,7 @@ async function shaAt(octokit: GitHubClient, at: { owner: string; repo: string; c
     const { data } = await octokit.rest.repos.getContent({ owner: at.owner, repo: at.repo, path: at.path, ref: at.commit });
     return Array.isArray(data) ? "directory" : data.sha;
   } catch (error) {
-    if ((error as { status?: number }).status === 404) return null;
+    if (isNotFound(error)) return null;
     throw error;
   }
 }

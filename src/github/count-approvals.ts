@@ -1,3 +1,4 @@
+import { isNotFound } from "./http-error.js";
 import type { GitHubClient } from "./octokit.js";
 
 /** Permissions whose holders' approvals count (GitHub reports maintain as write). */
@@ -59,7 +60,7 @@ async function permissionOf(octokit: GitHubClient, repo: { owner: string; repo: 
     return data.permission;
   } catch (error) {
     // 404: not a collaborator (or no longer a user), so no access to count.
-    if ((error as { status?: number }).status === 404) return "no";
+    if (isNotFound(error)) return "no";
     throw error;
   }
 }

@@ -1,3 +1,4 @@
+import { isPullRequestExists } from "./http-error.js";
 import type { GitHubClient } from "./octokit.js";
 
 export interface CleanupPullRequest {
@@ -29,7 +30,7 @@ export async function openCleanupPullRequest(
     });
     return { number: data.number, url: data.html_url, nodeId: data.node_id, autoMergeEnabled: data.auto_merge != null };
   } catch (error) {
-    if (!isAlreadyExists(error)) throw error;
+    if (!isPullRequestExists(error)) throw error;
     const raced = await findOpenPullRequest(octokit, pr);
     if (!raced) throw error;
     return raced;
@@ -49,9 +50,4 @@ async function findOpenPullRequest(
   });
   const open = data[0];
   return open ? { number: open.number, url: open.html_url, nodeId: open.node_id, autoMergeEnabled: open.auto_merge != null } : null;
-}
-
-function isAlreadyExists(error: unknown): boolean {
-  const { status, response } = error as { status?: number; response?: { data?: unknown } };
-  return status === 422 && /already exists/i.test(JSON.stringify(response?.data ?? ""));
 }

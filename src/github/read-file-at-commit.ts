@@ -1,3 +1,4 @@
+import { isNotFound } from "./http-error.js";
 import type { GitHubClient } from "./octokit.js";
 
 /** A path in the repository at a commit, as far as running scripts is concerned. */
@@ -41,7 +42,7 @@ export async function readRepoEntry(
   try {
     ({ data } = await octokit.rest.repos.getContent({ owner: at.owner, repo: at.repo, path: at.path, ref: at.commit }));
   } catch (error) {
-    if ((error as { status?: number }).status === 404) return { kind: "missing" };
+    if (isNotFound(error)) return { kind: "missing" };
     throw error;
   }
   if (Array.isArray(data)) return { kind: "missing" };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isGitHubHttpError } from "./http-error.js";
 import type { GitHubClient } from "./octokit.js";
 
 export const REPO_CONFIG_PATH = ".github/chorebot.yml";
@@ -82,7 +83,7 @@ export async function loadRepoConfig(
     ({ config: raw } = await octokit.config.get({ owner: at.owner, repo: at.repo, path: REPO_CONFIG_PATH, branch: at.ref }));
   } catch (error) {
     // A YAML syntax error is the repository's to fix; a GitHub error is retried by the caller.
-    if ((error as Error).name === "HttpError") throw error;
+    if (isGitHubHttpError(error)) throw error;
     return { ok: false, error: `${REPO_CONFIG_PATH}: ${(error as Error).message}`, config: defaultRepoConfig(limits) };
   }
   const parsed = parseRepoConfig(raw, limits);

@@ -2,6 +2,7 @@ import type { ScriptTarget } from "../run-types.js";
 import { parseRunLog } from "../runlog/parse-run-log.js";
 import { earlierRunLogPaths } from "../runlog/run-log-path.js";
 import { targetLogPath, type LoggedTarget } from "../runlog/target-log-path.js";
+import { isNotFound } from "./http-error.js";
 import type { GitHubClient } from "./octokit.js";
 
 type GuardTarget = Pick<ScriptTarget, "owner" | "repo" | "defaultBranch"> & LoggedTarget;
@@ -45,7 +46,7 @@ async function holdsLogOf(octokit: GitHubClient, target: GuardTarget, path: stri
   try {
     ({ data } = await octokit.rest.repos.getContent({ owner: target.owner, repo: target.repo, path, ref: target.defaultBranch }));
   } catch (error) {
-    if ((error as { status?: number }).status === 404) return false;
+    if (isNotFound(error)) return false;
     throw error;
   }
   if (Array.isArray(data) || data.type !== "file" || !data.content || data.encoding !== "base64") return true;
@@ -63,7 +64,7 @@ async function exists(octokit: GitHubClient, repo: { owner: string; repo: string
     await octokit.rest.repos.getContent({ owner: repo.owner, repo: repo.repo, path, ref });
     return true;
   } catch (error) {
-    if ((error as { status?: number }).status === 404) return false;
+    if (isNotFound(error)) return false;
     throw error;
   }
 }

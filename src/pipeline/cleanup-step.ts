@@ -1,5 +1,6 @@
 import type { Job } from "bullmq";
 import { commitRunLog, type RunLogCommit, type RunLogResult } from "../github/commit-run-log.js";
+import { githubStatus, isForbiddenOrNotFound } from "../github/http-error.js";
 import type { GitHubClient } from "../github/octokit.js";
 import { createRedactor } from "../runner/redact.js";
 import { redactExecution } from "../runner/redact-execution.js";
@@ -105,11 +106,10 @@ export function cleanupStep(deps: CleanupDeps) {
       }, { firstTry });
       await job.log(`reported: comment ${report.commentId ?? "none"}, check run ${report.checkRunId}`);
     } catch (error) {
-      const status = (error as { status?: number }).status;
       // An installation that has not accepted the checks/issues permissions answers 403 or
       // 404: the log is committed, so do not fail the run over the report.
-      if (status !== 403 && status !== 404) throw error;
-      await job.log(`could not report the run on GitHub (${status}); the log is committed`);
+      if (!isForbiddenOrNotFound(error)) throw error;
+      await job.log(`could not report the run on GitHub (${githubStatus(error)}); the log is committed`);
     }
     if (deps.resultWebhook) {
       // A failure throws: the job is retried (the commit and comment are no-ops then).
