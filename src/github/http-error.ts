@@ -79,30 +79,3 @@ export function isProtectedBranch(error: unknown): boolean {
   const status = githubStatus(error);
   return (status === 422 || status === 403) && /protected branch|repository rule violations/i.test(messageText(error));
 }
-
-/**
- * GitHub's rate limits, as Octokit's throttling plugin tells them: 429; or 403 with no
- * requests left (`x-ratelimit-remaining: 0`) or a "secondary rate limit" message.
- * (Octokit's throttling plugin already waits and retries these; no call site needs it yet.)
- */
-export function isRateLimited(error: unknown): boolean {
-  const status = githubStatus(error);
-  if (status === 429) return true;
-  if (status !== 403) return false;
-  const remaining = shape(error).response?.headers?.["x-ratelimit-remaining"];
-  return remaining === "0" || remaining === 0 || /\bsecondary rate\b/i.test(messageText(error));
-}
-
-// Statuses Octokit's retry plugin does not retry: asking again gets the same answer.
-const NOT_RETRIED = new Set([400, 401, 403, 404, 410, 422, 451]);
-
-/**
- * Whether asking again may succeed: a rate limit, or a status of 400 and over that Octokit's
- * retry plugin retries (5xx, 408, 409, 429; a request with no answer is a 500). Octokit's
- * plugins already retry these; no call site needs it yet.
- */
-export function isRetryable(error: unknown): boolean {
-  const status = githubStatus(error);
-  if (status === null) return false;
-  return isRateLimited(error) || (status >= 400 && !NOT_RETRIED.has(status));
-}

@@ -9,9 +9,7 @@ import {
   isNotFound,
   isProtectedBranch,
   isPullRequestExists,
-  isRateLimited,
   isReferenceExists,
-  isRetryable,
 } from "../../../src/github/http-error.js";
 import { TestOctokit } from "../../helpers/test-probot.js";
 
@@ -35,8 +33,6 @@ const everyPredicate = {
   isReferenceExists,
   isPullRequestExists,
   isProtectedBranch,
-  isRateLimited,
-  isRetryable,
 };
 
 describe("githubStatus", () => {
@@ -151,26 +147,6 @@ describe("isProtectedBranch", () => {
   });
 });
 
-describe("isRateLimited / isRetryable", () => {
-  const primary = () => answered(403, { message: "API rate limit exceeded for installation ID 1." }, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1700000000" });
-  const secondary = () => answered(403, { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." }, { "retry-after": "60" });
-
-  it("tell GitHub's rate limits", () => {
-    expect(isRateLimited(primary())).toBe(true);
-    expect(isRateLimited(secondary())).toBe(true);
-    expect(isRateLimited(answered(429, { message: "Too Many Requests" }))).toBe(true);
-    expect(isRateLimited(answered(403, { message: "Resource not accessible by integration" }, { "x-ratelimit-remaining": "4999" }))).toBe(false);
-    expect(isRateLimited(answered(404, { message: "Not Found" }, { "x-ratelimit-remaining": "0" }))).toBe(false);
-  });
-
-  it("retry what Octokit's retry and throttling plugins retry", () => {
-    for (const status of [500, 502, 503, 504, 408, 409, 429]) expect(isRetryable(answered(status, { message: "x" })), String(status)).toBe(true);
-    expect(isRetryable(unanswered())).toBe(true);
-    expect(isRetryable(primary())).toBe(true);
-    expect(isRetryable(secondary())).toBe(true);
-    for (const status of [304, 400, 401, 403, 404, 410, 422, 451]) expect(isRetryable(answered(status, { message: "x" })), String(status)).toBe(false);
-  });
-});
 
 describe("errors thrown by Octokit itself", () => {
   const API = "https://api.github.com";
@@ -207,6 +183,5 @@ describe("errors thrown by Octokit itself", () => {
     const notFound = await thrownBy(404, { message: "Not Found" });
     expect(isNotFound(notFound)).toBe(true);
     expect(isForbiddenOrNotFound(notFound)).toBe(true);
-    expect(isRetryable(notFound)).toBe(false);
   });
 });
