@@ -37,7 +37,7 @@ console.log(${JSON.stringify(`${name} finished`)});
 }
 
 describe("a worker process dies while other workers share the Redis", () => {
-  it("the surviving workers run every script not yet started, once; the dead worker's script ends lost and never runs again", async () => {
+  it("the surviving workers run every script not yet started, once; the dead worker's script ends lost and never runs again", { timeout: 150_000 }, async () => {
     const names = ["fo-a", "fo-b", "fo-c", "fo-d", "fo-e", "fo-f"];
     const pathOf = (name: string) => `scripts/${name}.ts`;
     for (const name of names) h.beacon.answer(`${name}-go`, "wait");
