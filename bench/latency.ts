@@ -9,7 +9,14 @@ const TARGET_SEQUENTIAL = 4;
 const PROBE_LATENCY_MS = 25;
 const PROBE_RUNS = 5;
 const WARMUP = 2;
-const STAGES = ["webhook → discover queued", "discover job", "discover done → process start", "process job (verify, read, bundle)", "process done → execute start", "execute start → first line"] as const;
+const STAGES = [
+  "webhook → discover queued",
+  "discover job",
+  "discover done → process start",
+  "process job (verify, read, bundle)",
+  "process done → execute start",
+  "execute start → first line",
+] as const;
 
 /** Where the time of one run went (ms), from BullMQ's job timestamps (set by the app, ms resolution). */
 async function stages(h: Harness, discoverId: string, runId: string, sent: number, printed: number): Promise<number[]> {
@@ -80,7 +87,12 @@ export async function latencyBench(runs: number, githubLatencyMs: number) {
   for (let i = 0; i < WARMUP; i++) await spawnFirstLine();
   for (let i = 0; i < runs; i++) spawn.push(await spawnFirstLine());
 
-  const stats = (values: number[]) => ({ p50: round(quantile(values, 0.5), 1), p95: round(quantile(values, 0.95), 1), min: round(Math.min(...values), 1), max: round(Math.max(...values), 1) });
+  const stats = (values: number[]) => ({
+    p50: round(quantile(values, 0.5), 1),
+    p95: round(quantile(values, 0.95), 1),
+    min: round(Math.min(...values), 1),
+    max: round(Math.max(...values), 1),
+  });
   const app = stats(samples.firstLine);
   const bare = stats(spawn);
   const committed = stats(samples.logCommitted);
@@ -99,7 +111,18 @@ export async function latencyBench(runs: number, githubLatencyMs: number) {
   );
   log(`  (for reference, webhook → run log committed: p50 ${committed.p50} ms, p95 ${committed.p95} ms)`);
   const complete = samples.breakdown.filter((row) => row.length === STAGES.length);
-  const breakdown = Object.fromEntries(STAGES.map((stage, i) => [stage, round(quantile(complete.map((row) => row[i]!), 0.5), 1)]));
+  const breakdown = Object.fromEntries(
+    STAGES.map((stage, i) => [
+      stage,
+      round(
+        quantile(
+          complete.map((row) => row[i]!),
+          0.5,
+        ),
+        1,
+      ),
+    ]),
+  );
   log(`  where the p50 goes (medians from BullMQ job timestamps, ms resolution, ${complete.length} runs):`);
   for (const [stage, ms] of Object.entries(breakdown)) log(`    ${stage.padEnd(38)} ${String(ms).padStart(7)} ms`);
   return {

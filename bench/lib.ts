@@ -95,7 +95,7 @@ export function spawnFirstLine(): Promise<number> {
       stdio: ["ignore", "pipe", "ignore"],
     });
     let out = "";
-    child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
     child.once("error", reject);
     child.once("close", () => {
       const match = /T=(\d+\.\d+)/.exec(out);

@@ -29,7 +29,10 @@ const benches: Record<string, () => Promise<object>> = {
   memory: () => memoryBench(settings.memoryMiB),
   scale: () => scaleBench(settings.scaleScripts, settings.merges),
 };
-const only = (process.env.BENCH_ONLY ?? "").split(",").map((name) => name.trim()).filter(Boolean);
+const only = (process.env.BENCH_ONLY ?? "")
+  .split(",")
+  .map((name) => name.trim())
+  .filter(Boolean);
 for (const name of only) if (!(name in benches)) throw new Error(`BENCH_ONLY: unknown benchmark ${name} (${Object.keys(benches).join(", ")})`);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -45,7 +48,11 @@ const save = () => writeFile(resultsPath, `${JSON.stringify(results, null, 2)}\n
 
 await linkDist();
 log(`chorebot benchmarks on ${machine().cpus} × ${machine().cpuModel}, node ${process.version}`);
-log(`settings: ${Object.entries(settings).map(([key, value]) => `${key}=${value}`).join(" ")}`);
+log(
+  `settings: ${Object.entries(settings)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(" ")}`,
+);
 const started = performance.now();
 let broken = 0;
 for (const [name, bench] of Object.entries(benches)) {
@@ -61,7 +68,8 @@ for (const [name, bench] of Object.entries(benches)) {
   }
   await save();
 }
-results.totalSeconds = Math.round((performance.now() - started) / 100) / 10;
+const totalSeconds = Math.round((performance.now() - started) / 100) / 10;
+results.totalSeconds = totalSeconds;
 await save();
-log(`\nresults: ${resultsPath} (${results.totalSeconds} s in all)`);
+log(`\nresults: ${resultsPath} (${totalSeconds} s in all)`);
 process.exit(broken > 0 ? 1 : 0);

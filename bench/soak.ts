@@ -65,7 +65,10 @@ export interface SoakSettings {
 
 export function soakSettingsFromEnv(): SoakSettings {
   const oneLiners = envCount("SOAK_RUNS", 500);
-  const configs = (process.env.SOAK_CONFIGS ?? "without,with").split(",").map((c) => c.trim()).filter(Boolean);
+  const configs = (process.env.SOAK_CONFIGS ?? "without,with")
+    .split(",")
+    .map((c) => c.trim())
+    .filter(Boolean);
   for (const c of configs) if (c !== "without" && c !== "with") throw new Error(`SOAK_CONFIGS: unknown config ${c} (without, with)`);
   return {
     runs: {
@@ -162,7 +165,7 @@ async function drive(h: Harness, finishes: Finishes, kind: Kind, count: number, 
     merged += n;
     complete = await waitUntil(() => outstanding() <= mergeSize);
   }
-  if (complete) complete = await waitUntil(() => outstanding() <= 0);
+  if (complete) await waitUntil(() => outstanding() <= 0);
   const ids = [...finishes.done.keys()].slice(doneBefore);
   const statuses: Record<string, number> = {};
   for (const id of ids) {
@@ -211,7 +214,13 @@ function combine(parts: PerRun[]): PerRun {
       into.bytes += (g.bytes * p.runs) / runs;
     }
   }
-  return { runs, keysPerRun: weighted((p) => p.keysPerRun), bytesPerRun: weighted((p) => p.bytesPerRun), usedMemoryPerRun: weighted((p) => p.usedMemoryPerRun), groups };
+  return {
+    runs,
+    keysPerRun: weighted((p) => p.keysPerRun),
+    bytesPerRun: weighted((p) => p.bytesPerRun),
+    usedMemoryPerRun: weighted((p) => p.usedMemoryPerRun),
+    groups,
+  };
 }
 
 /** The part of `groups` worth printing: the largest key shapes (per run) first. */
@@ -300,9 +309,15 @@ async function soakConfig(settings: SoakSettings, config: "without" | "with") {
         totalRuns += count;
         kinds.push(figures);
         log(
-          `  ${config} retention, ${kind}: ${d.finished}/${count} finished in ${figures.driveSeconds} s (${figures.runsPerSecond} runs/s; ${Object.entries(d.statuses).map(([s, n]) => `${n} ${s}`).join(", ")})` +
+          `  ${config} retention, ${kind}: ${d.finished}/${count} finished in ${figures.driveSeconds} s (${figures.runsPerSecond} runs/s; ${Object.entries(
+            d.statuses,
+          )
+            .map(([s, n]) => `${n} ${s}`)
+            .join(", ")})` +
             `, ${kb(figures.atEnd.bytesPerRun)}/run at the end (${retainedAtEnd} runs retained)` +
-            (figures.afterWindow ? `, ${kb(figures.afterWindow.bytesPerRun)}/run after the window (waited ${(figures.window!.waitedMs / 1000).toFixed(1)} s${figures.window!.settled ? "" : ", still dropping at the deadline"})` : ""),
+            (figures.afterWindow
+              ? `, ${kb(figures.afterWindow.bytesPerRun)}/run after the window (waited ${(figures.window!.waitedMs / 1000).toFixed(1)} s${figures.window!.settled ? "" : ", still dropping at the deadline"})`
+              : ""),
         );
       }
       // Totals: without retention, the same wait as with it, once, to show that nothing goes.
@@ -315,7 +330,17 @@ async function soakConfig(settings: SoakSettings, config: "without" | "with") {
         window = await waitOutWindow(redis, lastFinishAt, retentionMs);
         totalAfter = perRun(baseline, await snapshot(redis), totalRuns);
       }
-      return { config, env, streamCaps, baseline: { keys: baseline.keys, bytes: baseline.bytes, usedMemory: baseline.usedMemory }, kinds, totalRuns, totalAtEnd, totalAfter, window };
+      return {
+        config,
+        env,
+        streamCaps,
+        baseline: { keys: baseline.keys, bytes: baseline.bytes, usedMemory: baseline.usedMemory },
+        kinds,
+        totalRuns,
+        totalAtEnd,
+        totalAfter,
+        window,
+      };
     } finally {
       await events.close();
       redis.disconnect();
@@ -332,7 +357,7 @@ function report(settings: SoakSettings, configs: ConfigFigures[]) {
   const stored: object[] = [];
   const header = ["retention", "kind", "runs", "finished", "retained: B/run", "used_memory/run", "keys/run", "after window: B/run", "keys/run", `< 1 KB`];
   for (const c of configs) {
-    const lines = [...c.kinds.map((k) => ({ ...k, label: k.kind as string })), null];
+    const lines = [...c.kinds.map((k) => ({ ...k, label: k.kind })), null];
     for (const k of lines) {
       const label = k?.label ?? "all";
       const runs = k?.runs ?? c.totalRuns;
@@ -345,7 +370,12 @@ function report(settings: SoakSettings, configs: ConfigFigures[]) {
       let goal = "";
       let removed: string | undefined;
       if (c.config === "with" && after) {
-        removed = reference && after.keysPerRun >= 0.9 * reference.keysPerRun ? "not removed" : after.keysPerRun < atEnd.keysPerRun || (reference && after.keysPerRun < reference.keysPerRun) ? "removed" : "not removed";
+        removed =
+          reference && after.keysPerRun >= 0.9 * reference.keysPerRun
+            ? "not removed"
+            : after.keysPerRun < atEnd.keysPerRun || (reference && after.keysPerRun < reference.keysPerRun)
+              ? "removed"
+              : "not removed";
         const dropping = k ? k.window?.settled === false : c.kinds.some((x) => x.window?.settled === false);
         goal = `${verdict(after.bytesPerRun < GOAL_BYTES)}${removed === "not removed" ? " (not removed)" : ""}${dropping ? " (still dropping at the deadline)" : ""}`;
       } else if (c.config === "without") goal = "(no retention)";
@@ -378,14 +408,24 @@ function report(settings: SoakSettings, configs: ConfigFigures[]) {
   log("");
   log(line(header));
   for (const row of rows) log(line(row));
-  log(`  B/run: the sum of MEMORY USAGE over every key (SCAN) minus the baseline before any run, per run; used_memory/run: INFO used_memory the same way (noisier).`);
+  log(
+    `  B/run: the sum of MEMORY USAGE over every key (SCAN) minus the baseline before any run, per run; used_memory/run: INFO used_memory the same way (noisier).`,
+  );
   if (configs.some((c) => c.config === "with")) {
-    log(`  * with retention, "retained" is what was in Redis right after the last run finished, per run driven: runs finished more than ${settings.retention} earlier may be gone already.`);
+    log(
+      `  * with retention, "retained" is what was in Redis right after the last run finished, per run driven: runs finished more than ${settings.retention} earlier may be gone already.`,
+    );
   }
   for (const c of configs) {
     const groups = c.config === "without" ? c.totalAtEnd.groups : c.totalAfter.groups;
-    log(`  ${c.config === "without" ? "retained per run, without retention" : `left per run after the window, with ${settings.retention}`}, largest key shapes: ${topGroups(groups).join("; ") || "none"}`);
-    log(`  events stream caps (opts.maxLenEvents in each queue's meta), ${c.config} retention: ${Object.entries(c.streamCaps).map(([q, cap]) => `${q} ${cap ?? "unset"}`).join(", ")}`);
+    log(
+      `  ${c.config === "without" ? "retained per run, without retention" : `left per run after the window, with ${settings.retention}`}, largest key shapes: ${topGroups(groups).join("; ") || "none"}`,
+    );
+    log(
+      `  events stream caps (opts.maxLenEvents in each queue's meta), ${c.config} retention: ${Object.entries(c.streamCaps)
+        .map(([q, cap]) => `${q} ${cap ?? "unset"}`)
+        .join(", ")}`,
+    );
   }
   return stored;
 }
@@ -400,8 +440,14 @@ function codeVersion(): string {
 
 export async function soakBench(settings: SoakSettings) {
   const total = Object.values(settings.runs).reduce((a, b) => a + b, 0);
-  log(`\n## Soak: ${total} runs per configuration (${Object.entries(settings.runs).map(([k, n]) => `${n} ${k}`).join(", ")}), merges of ${settings.mergeSize} scripts (order: parallel), web + ${WORKERS} worker processes × WORKER_CONCURRENCY ${WORKER_CONCURRENCY}`);
-  log(`  configurations: ${settings.configs.map((c) => (c === "with" ? `JOB_RETENTION=FAILED_JOB_RETENTION=${settings.retention} JOB_RETENTION_UNSAFE_SHORT=1` : "no retention settings")).join(" | ")}; code ${codeVersion()}`);
+  log(
+    `\n## Soak: ${total} runs per configuration (${Object.entries(settings.runs)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(", ")}), merges of ${settings.mergeSize} scripts (order: parallel), web + ${WORKERS} worker processes × WORKER_CONCURRENCY ${WORKER_CONCURRENCY}`,
+  );
+  log(
+    `  configurations: ${settings.configs.map((c) => (c === "with" ? `JOB_RETENTION=FAILED_JOB_RETENTION=${settings.retention} JOB_RETENTION_UNSAFE_SHORT=1` : "no retention settings")).join(" | ")}; code ${codeVersion()}`,
+  );
   const configs: ConfigFigures[] = [];
   for (const config of settings.configs) configs.push(await soakConfig(settings, config));
   const rows = report(settings, configs);
@@ -432,7 +478,7 @@ async function main() {
   let results: { benchmarks?: Record<string, unknown> } & Record<string, unknown> = {};
   if (existsSync(resultsPath)) {
     try {
-      results = JSON.parse(readFileSync(resultsPath, "utf8"));
+      results = JSON.parse(readFileSync(resultsPath, "utf8")) as typeof results;
     } catch {
       results = {};
     }

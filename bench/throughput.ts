@@ -87,7 +87,9 @@ export async function measureThroughput(workers: number, n: number, merges: numb
 
 function describe(r: Awaited<ReturnType<typeof measureThroughput>>): string {
   const incomplete = r.completed < r.scripts ? `  INCOMPLETE: ${r.completed}/${r.scripts} finished` : "";
-  const statuses = Object.entries(r.statuses).map(([status, count]) => `${count} ${status}`).join(", ");
+  const statuses = Object.entries(r.statuses)
+    .map(([status, count]) => `${count} ${status}`)
+    .join(", ");
   const spread = r.merges.length > 1 ? `, median of ${r.merges.join(", ")}` : "";
   return (
     `${r.perSecond.toFixed(2)} scripts/s (${r.completed} in ${(r.elapsedMs / 1000).toFixed(1)} s: ${statuses}${spread})` +
@@ -97,7 +99,9 @@ function describe(r: Awaited<ReturnType<typeof measureThroughput>>): string {
 
 /** 2. Merges of `n` no-op scripts through web + 2 workers × concurrency 2. */
 export async function throughputBench(n: number, merges: number) {
-  log(`\n## 2. Throughput: a merge adding N=${n} no-op scripts (median of ${merges}), web + 2 worker processes × WORKER_CONCURRENCY ${WORKER_CONCURRENCY}, order: parallel`);
+  log(
+    `\n## 2. Throughput: a merge adding N=${n} no-op scripts (median of ${merges}), web + 2 worker processes × WORKER_CONCURRENCY ${WORKER_CONCURRENCY}, order: parallel`,
+  );
   const r = await measureThroughput(2, n, merges);
   const pass = r.completed === n && r.ratio >= TARGET_RATIO;
   log(`  ${describe(r)}   target ≥ ${TARGET_RATIO}: ${verdict(pass)}`);
@@ -115,9 +119,18 @@ export async function scaleBench(n: number, merges: number) {
   }
   const rate = (workers: number) => points.find((p) => p.workers === workers)!.perSecond;
   // "Flattens, not falls": each step keeps at least 90% of the previous step's rate.
-  const falls = [[1, 2], [2, 4]].filter(([from, to]) => rate(to!) < 0.9 * rate(from!));
+  const falls = [
+    [1, 2],
+    [2, 4],
+  ].filter(([from, to]) => rate(to!) < 0.9 * rate(from!));
   const pass = falls.length === 0 && points.every((p) => p.completed === p.scripts);
   const speedups = points.map((p) => `${p.workers}w ${(p.perSecond / rate(1)).toFixed(2)}x`).join(", ");
   log(`  speed-up vs 1 worker: ${speedups}   flattens rather than falls (each step ≥ 0.9× the previous): ${verdict(pass)}`);
-  return { scripts: n, points, speedupVsOneWorker: points.map((p) => ({ workers: p.workers, speedup: round(p.perSecond / rate(1), 3) })), target: "each step >= 0.9x the previous", pass };
+  return {
+    scripts: n,
+    points,
+    speedupVsOneWorker: points.map((p) => ({ workers: p.workers, speedup: round(p.perSecond / rate(1), 3) })),
+    target: "each step >= 0.9x the previous",
+    pass,
+  };
 }

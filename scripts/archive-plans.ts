@@ -12,7 +12,10 @@ export default defineScript({
   },
   concurrency: "global", // at most one global script at a time
   async run({ inputs, log, counter }) {
-    const ids = (await readFile(inputs.ids, "utf8")).split("\n").map((id) => id.trim()).filter(Boolean);
+    const ids = (await readFile(inputs.ids, "utf8"))
+      .split("\n")
+      .map((id) => id.trim())
+      .filter(Boolean);
     if (ids.length === 0) fail(`${inputs.ids} lists no plan ids`);
     for (const id of ids) {
       log(`archiving ${id} (${inputs.reason})`);

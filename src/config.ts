@@ -33,7 +33,11 @@ const runnerSchema = z.object({
   SCRIPT_CWD: z.string().default(process.cwd()),
   SCRIPT_ENV: list,
   SCRIPT_TIMEOUT: seconds(900),
-  OUTPUT_LIMIT: z.coerce.number().int().min(1024).default(1024 * 1024),
+  OUTPUT_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
 });
 
 const serverSchema = runnerSchema.extend({
@@ -144,15 +148,7 @@ export interface Retention {
 export class ConfigError extends Error {}
 
 // The app's own credentials: a script must never be handed them, even by a careless SCRIPT_ENV.
-const APP_SECRET_NAMES = [
-  "PRIVATE_KEY",
-  "PRIVATE_KEY_PATH",
-  "WEBHOOK_SECRET",
-  "DASHBOARD_PASSWORD",
-  "METRICS_TOKEN",
-  "REDIS_URL",
-  "RESULT_WEBHOOK_SECRET",
-];
+const APP_SECRET_NAMES = ["PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET", "DASHBOARD_PASSWORD", "METRICS_TOKEN", "REDIS_URL", "RESULT_WEBHOOK_SECRET"];
 
 /** Told about a setting chorebot starts with but cannot fully honour. */
 export type Warn = (message: string) => void;

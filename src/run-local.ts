@@ -58,7 +58,11 @@ export async function runLocal(options: {
   const redact = createRedactor([...config.secrets, ...secretInputs]);
   let execution: ExecutionResult;
   if (reading && reading.problems.length > 0) {
-    execution = notRun({ status: "failed", message: "chorebot cannot read the script's definition", detail: formatDefinitionProblems(script, reading.problems) });
+    execution = notRun({
+      status: "failed",
+      message: "chorebot cannot read the script's definition",
+      detail: formatDefinitionProblems(script, reading.problems),
+    });
     execution.output.lines.forEach(options.onLine);
   } else if (bundle.ok) {
     execution = await runScript({

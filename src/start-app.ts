@@ -39,11 +39,7 @@ export interface RunningApp {
  * monitor polls Redis for `/health`, `/metrics`, the webhooks and the once-a-minute line
  * while Redis refuses writes.
  */
-export async function startApp(
-  config: ServerConfig,
-  parts: { web: boolean; workers: boolean },
-  log: Logger,
-): Promise<RunningApp> {
+export async function startApp(config: ServerConfig, parts: { web: boolean; workers: boolean }, log: Logger): Promise<RunningApp> {
   const monitorClient = createMonitorClient(config);
   try {
     await checkRedisAtStartup(monitorClient, log);

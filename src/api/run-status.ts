@@ -9,14 +9,7 @@ import { retryCleanupId } from "../pipeline/run-id.js";
 import { RunOutcomes } from "../pipeline/run-outcomes.js";
 import { logUrl } from "../report/run-report.js";
 import type { PullRequestInfo } from "../run-types.js";
-import {
-  latestCounters,
-  numericProgress,
-  reportProgress,
-  runPhase,
-  waitingReason,
-  type RunStatusName,
-} from "./run-state.js";
+import { latestCounters, numericProgress, reportProgress, runPhase, waitingReason, type RunStatusName } from "./run-state.js";
 
 /** A run as `GET /api/runs/<id>` shows it: its latest attempt. */
 export interface RunStatusView {
@@ -137,7 +130,7 @@ export class RunStatusReader {
       // running: the ledger records the start right before the script is spawned.
       const processedOn = job.processedOn ?? 0;
       const startedThisAttempt = entry?.attempt === view.attempt && entry.startedAt !== null;
-      view.started_at = startedThisAttempt ? entry!.startedAt!.toISOString() : processedOn ? new Date(processedOn).toISOString() : null;
+      view.started_at = startedThisAttempt ? entry.startedAt!.toISOString() : processedOn ? new Date(processedOn).toISOString() : null;
       view.progress = numericProgress(job.progress);
       const { logs } = await execute.getJobLogs(runId, 0, -1, false);
       view.counters = latestCounters(logs);
@@ -221,7 +214,9 @@ export class RunStatusReader {
   async #summaries(runIds: string[]): Promise<{ runId: string; script: string; queuedAt: number }[]> {
     const queues = [this.#queues.cleanup, this.#queues.execute, this.#queues.process];
     if (!this.#redis) {
-      const jobs = await Promise.all(runIds.map(async (runId) => (await Job.fromId(this.#queues.cleanup, runId)) ?? (await Job.fromId(this.#queues.execute, runId))));
+      const jobs = await Promise.all(
+        runIds.map(async (runId) => (await Job.fromId(this.#queues.cleanup, runId)) ?? (await Job.fromId(this.#queues.execute, runId))),
+      );
       return jobs.flatMap((job, i) => (job ? [{ runId: runIds[i]!, script: job.name, queuedAt: job.timestamp }] : []));
     }
     const pipeline = this.#redis.pipeline();

@@ -57,7 +57,8 @@ export class CheckThread {
       const onMessage = (message: FromCheckThread) => {
         if (message.type === "read") {
           timer.wait();
-          options
+          // Read failures are caught just below (and reported when the thread gives up), so nothing is left to await.
+          void options
             .read(message.path)
             .catch((error: unknown) => {
               readError ??= error;
@@ -73,6 +74,7 @@ export class CheckThread {
         } else if (message.type === "done") {
           settle((spentMs) => resolve({ ok: true, result: message.result, spentMs }));
         } else if (message.type === "failed") {
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the read's own error, passed on as is
           settle(() => reject(readError ?? new Error(message.message)));
         }
       };

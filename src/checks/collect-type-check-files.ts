@@ -87,7 +87,7 @@ export async function collectTsconfigChain(
     if (text === null) break;
     files.set(current, text);
     const extendsValue = (ts.parseConfigFileTextToJson(current, text).config as { extends?: unknown } | undefined)?.extends;
-    const next = typeof extendsValue === "string" ? extendsValue : Array.isArray(extendsValue) ? extendsValue[0] : undefined;
+    const next = typeof extendsValue === "string" ? extendsValue : Array.isArray(extendsValue) ? (extendsValue as unknown[])[0] : undefined;
     if (typeof next !== "string" || !(next.startsWith("./") || next.startsWith("../"))) break;
     const target = posix.normalize(posix.join(posix.dirname(current), next));
     current = target.startsWith("../") || files.has(target) ? null : target.endsWith(".json") ? target : `${target}.json`;

@@ -31,7 +31,16 @@ export function inspectBundledScript(script: BundledScript): ScriptInspection {
   // The definition as the worker will read it: from the source, never by running it.
   const { problems, definition } = readScriptDefinition(texts.get(path)!, path);
   for (const problem of problems) {
-    result.annotations.push({ path, start_line: problem.line, end_line: problem.line, start_column: problem.column, end_column: problem.column, annotation_level: "failure", title: "Definition not readable", message: problem.message });
+    result.annotations.push({
+      path,
+      start_line: problem.line,
+      end_line: problem.line,
+      start_column: problem.column,
+      end_column: problem.column,
+      annotation_level: "failure",
+      title: "Definition not readable",
+      message: problem.message,
+    });
   }
   if (problems.length > 0) result.problems.push(`chorebot cannot read its definition (${problems.length} problem${problems.length === 1 ? "" : "s"})`);
   const needed = requiredWithoutDefault(definition).map((name) => `\`${name}\``);
@@ -47,7 +56,14 @@ export function inspectBundledScript(script: BundledScript): ScriptInspection {
     const places = [...texts].flatMap(([repoPath, text]) => importLines(text, specifier).map((line) => ({ repoPath, line })));
     if (places.length === 0) places.push({ repoPath: path, line: 1 });
     for (const place of places) {
-      result.annotations.push({ path: place.repoPath, start_line: place.line, end_line: place.line, annotation_level: "failure", title: "Package not installed", message });
+      result.annotations.push({
+        path: place.repoPath,
+        start_line: place.line,
+        end_line: place.line,
+        annotation_level: "failure",
+        title: "Package not installed",
+        message,
+      });
     }
     result.problems.push(`\`${name}\` is not installed`);
   }

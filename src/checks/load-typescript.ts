@@ -10,7 +10,7 @@ let loading: Promise<TypeScriptApi | null> | undefined;
  */
 export function loadTypeScript(): Promise<TypeScriptApi | null> {
   loading ??= import("typescript").then(
-    (module) => ((module as unknown as { default?: TypeScriptApi }).default ?? (module as unknown as TypeScriptApi)),
+    (module) => (module as unknown as { default?: TypeScriptApi }).default ?? module,
     () => null,
   );
   return loading;

@@ -39,7 +39,5 @@ export function packageName(specifier: string): string {
 export function importLines(text: string, specifier: string): number[] {
   const quoted = specifier.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const pattern = new RegExp(`(?:\\bfrom\\s*|\\bimport\\s*\\(?\\s*|\\brequire\\s*\\(\\s*)(["'])${quoted}\\1`);
-  return text
-    .split("\n")
-    .flatMap((line, index) => (pattern.test(line) ? [index + 1] : []));
+  return text.split("\n").flatMap((line, index) => (pattern.test(line) ? [index + 1] : []));
 }

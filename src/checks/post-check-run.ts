@@ -9,11 +9,7 @@ export const CHECK_NAME = "chorebot";
  * annotations with the create request, the rest in further updates of 50 (GitHub's limit
  * per request; updates append annotations). Returns the check run's id.
  */
-export async function postCheckRun(
-  octokit: GitHubClient,
-  at: { owner: string; repo: string; headSha: string },
-  report: CheckReport,
-): Promise<number> {
+export async function postCheckRun(octokit: GitHubClient, at: { owner: string; repo: string; headSha: string }, report: CheckReport): Promise<number> {
   const [first = [], ...rest] = annotationBatches(report.annotations);
   const output = { title: report.title, summary: report.summary };
   const { data } = await octokit.rest.checks.create({

@@ -37,7 +37,10 @@ export function renderSummary(facts: SummaryFacts): string {
   );
   lines.push("| # | Script | Check |", "| --- | --- | --- |");
   scripts.forEach((script, index) => {
-    const check = script.problems.length === 0 ? `✅ bundles${script.typeChecked ? ", type-checks" : ""}, packages installed` : script.problems.map((p) => `❌ ${cell(p)}`).join("<br>");
+    const check =
+      script.problems.length === 0
+        ? `✅ bundles${script.typeChecked ? ", type-checks" : ""}, packages installed`
+        : script.problems.map((p) => `❌ ${cell(p)}`).join("<br>");
     lines.push(`| ${config.order === "parallel" ? "–" : index + 1} | \`${cell(script.path)}\` | ${check} |`);
   });
   lines.push("");

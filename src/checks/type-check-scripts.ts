@@ -35,7 +35,7 @@ export function typeCheckScripts(ts: TypeScriptApi, input: TypeCheckInput, onAnn
     useCaseSensitiveFileNames: true,
     // The repository's include/files lists are not used: only the entry scripts are checked.
     readDirectory: () => [],
-    fileExists: probe.fileExists,
+    fileExists: (file) => probe.fileExists(file),
     readFile: (file) => probe.readFile(file),
   };
   const parsed = ts.parseJsonSourceFileConfigFileContent(configFile, parseHost, root, undefined, configPath);

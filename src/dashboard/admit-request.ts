@@ -3,10 +3,7 @@ import { isAuthorized } from "./basic-auth.js";
 import { clientAddress, type FailedLogins } from "./failed-logins.js";
 import { isSameOriginWrite } from "./same-origin.js";
 
-export type Admission =
-  | { admitted: true }
-  | { admitted: false; status: 429; retryAfterSeconds: number }
-  | { admitted: false; status: 403 | 401 };
+export type Admission = { admitted: true } | { admitted: false; status: 429; retryAfterSeconds: number } | { admitted: false; status: 403 | 401 };
 
 /**
  * The gate in front of everything that can re-run production code (dashboard, runs API):

@@ -3,7 +3,7 @@ import { createBullBoard } from "@bull-board/api";
 import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { ExpressAdapter } from "@bull-board/express";
 import type { Queue } from "bullmq";
-import express from "express";
+import express, { type Router } from "express";
 import type { ApplicationFunctionOptions } from "probot";
 import { admitRequest } from "./admit-request.js";
 import { dashboardGuard } from "./dashboard-guard.js";
@@ -56,7 +56,8 @@ export function createDashboardHandler(o: {
   });
   const app = express();
   app.disable("x-powered-by");
-  app.use(basePath, serverAdapter.getRouter());
+  // @bull-board/express types its router as `any`.
+  app.use(basePath, serverAdapter.getRouter() as Router);
 
   return async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0]!;

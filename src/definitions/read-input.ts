@@ -60,7 +60,7 @@ function readOptions(ctx: ReadContext, kind: InputType, object: TypeScript.Objec
     if (option === undefined) report(ctx, node, `${label}: ${kind}() has no option \`${name}\` (it has ${Object.keys(known).join(", ")})`);
     else if (option !== "code") values[name] = readLiteral(ctx, value, option, `${label}: ${name}`);
   }
-  return values as OptionValues;
+  return values;
 }
 
 /** Mirrors describeScript (src/sdk/define-script.ts), field for field and in the same order. */

@@ -46,7 +46,12 @@ export function createMetrics(o: { queues: Queue[]; redis: Redis | Cluster; pref
     help: "Execute jobs delayed until another run releases its concurrency lock.",
     registers,
   });
-  const runs = new Counter({ name: "chorebot_runs_total", help: "Runs whose cleanup completed, by status and script.", labelNames: ["status", "script"], registers });
+  const runs = new Counter({
+    name: "chorebot_runs_total",
+    help: "Runs whose cleanup completed, by status and script.",
+    labelNames: ["status", "script"],
+    registers,
+  });
   const githubErrors = new Counter({
     name: "chorebot_github_api_errors_total",
     help: "Failed GitHub API requests, by HTTP status (none: no response).",
@@ -112,7 +117,10 @@ export function createMetrics(o: { queues: Queue[]; redis: Redis | Cluster; pref
     },
     async renderWithoutRedis(answered = false) {
       setRedisGauges(answered);
-      const names = registry.getMetricsAsArray().map((metric) => metric.name).filter((name) => !readFromRedis.has(name));
+      const names = registry
+        .getMetricsAsArray()
+        .map((metric) => metric.name)
+        .filter((name) => !readFromRedis.has(name));
       const texts = await Promise.all(names.map((name) => registry.getSingleMetricAsString(name)));
       return `${texts.join("\n\n")}\n`;
     },

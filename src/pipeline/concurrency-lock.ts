@@ -85,17 +85,20 @@ export class ConcurrencyLock {
     if (!(await this.acquire(key, holder))) return null;
     let lost = false;
     let renewing: Promise<unknown> = Promise.resolve();
-    const timer = setInterval(() => {
-      renewing = this.renew(key, holder).then(
-        (held) => {
-          if (held || lost) return;
-          lost = true;
-          clearInterval(timer);
-          options.onLost?.();
-        },
-        () => undefined,
-      );
-    }, Math.max(1, Math.floor(this.ttlMs / 3)));
+    const timer = setInterval(
+      () => {
+        renewing = this.renew(key, holder).then(
+          (held) => {
+            if (held || lost) return;
+            lost = true;
+            clearInterval(timer);
+            options.onLost?.();
+          },
+          () => undefined,
+        );
+      },
+      Math.max(1, Math.floor(this.ttlMs / 3)),
+    );
     timer.unref();
     let released: Promise<void> | null = null;
     return {

@@ -42,7 +42,7 @@ export function discoverStep(deps: DiscoverDeps) {
     const pullFiles = memoize((number: number) => listPullRequestFiles(octokit, { owner, repo, number }));
     associations
       .ask(push.after)
-      .then((pulls) => pulls.filter((pull) => pull.merge_commit_sha === push.after).forEach((pull) => pullFiles(pull.number).catch(() => {})))
+      .then((pulls) => pulls.filter((pull) => pull.merge_commit_sha === push.after).forEach((pull) => void pullFiles(pull.number).catch(() => {})))
       .catch(() => {});
     const [repoConfig, before, after] = await Promise.all([
       configLoading,

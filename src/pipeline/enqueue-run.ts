@@ -1,4 +1,4 @@
-import type { FlowJob, FlowJobNode, FlowProducer, JobsOptions } from "bullmq";
+import type { FlowJob, FlowProducer, JobsOptions } from "bullmq";
 import type { ScriptTarget } from "../run-types.js";
 import type { RunJobData } from "./job-data.js";
 import { withFormat } from "./job-format.js";
@@ -23,11 +23,7 @@ const EXECUTE_STEP: JobsOptions = { attempts: 1, continueParentOnFailure: true }
  * each sees how the one before it ended (for `stopOnFailure`). `order: parallel` queues
  * independent flows.
  */
-export async function enqueueRuns(
-  flows: FlowProducer,
-  targets: ScriptTarget[],
-  settings: { githubStepAttempts: number },
-): Promise<string[]> {
+export async function enqueueRuns(flows: FlowProducer, targets: ScriptTarget[], settings: { githubStepAttempts: number }): Promise<string[]> {
   const sorted = [...targets].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const github = githubStepOptions(settings);
   const runFlow = (target: ScriptTarget, previous: FlowJob | null): FlowJob => {
@@ -45,7 +41,7 @@ export async function enqueueRuns(
           queueName: "execute",
           data,
           opts: { ...EXECUTE_STEP, jobId: runId },
-          children: [{ name, queueName: "process", data, opts: { ...github, jobId: runId }, ...(previous ? { children: [previous as FlowJobNode] } : {}) }],
+          children: [{ name, queueName: "process", data, opts: { ...github, jobId: runId }, ...(previous ? { children: [previous] } : {}) }],
         },
       ],
     };

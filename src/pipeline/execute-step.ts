@@ -121,7 +121,7 @@ export function executeStep(deps: ExecuteDeps) {
         timeoutMs: Math.min(target.config.timeoutMs, deps.runner.timeoutMs, processed.description?.timeoutMs ?? Infinity),
         // A merged SDK script runs with its declared defaults.
         ...(processed.description ? { inputs: {} } : {}),
-        onReport: live.onReport,
+        onReport: (message) => live.onReport(message),
         maxOutputBytes: deps.runner.outputLimit,
         redact,
         signal: AbortSignal.any([deps.shutdown, cancel.signal]),

@@ -42,12 +42,7 @@ export function outcomeReader(queues: { process: Queue; execute: Queue }, ledger
 }
 
 /** The record of an execute job that failed: `lost` if the ledger says that attempt started the script. */
-export async function lostOutcome(
-  queues: { process: Queue; execute: Queue },
-  ledger: ExecutionLedger,
-  runId: string,
-  reason: string,
-): Promise<ExecuteResult> {
+export async function lostOutcome(queues: { process: Queue; execute: Queue }, ledger: ExecutionLedger, runId: string, reason: string): Promise<ExecuteResult> {
   const [executeJob, processJob, entry] = await Promise.all([
     Job.fromId(queues.execute, runId),
     Job.fromId<unknown, ProcessResult>(queues.process, runId),

@@ -32,7 +32,9 @@ export function liveReport(job: Job) {
   const writeCounters = () => {
     if (!countersDirty) return;
     countersDirty = false;
-    const line = Object.entries(counters).map(([name, value]) => `${name}=${value}`).join(", ");
+    const line = Object.entries(counters)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(", ");
     enqueue(() => job.log(`counters: ${line}`));
   };
   const timers = [setInterval(writeProgress, PROGRESS_EVERY_MS), setInterval(writeCounters, COUNTERS_EVERY_MS)];

@@ -5,12 +5,7 @@ import type { FinishedSummary, LedgerEntry } from "./execution-ledger.js";
  * The record of an execute job that failed instead of returning a result: its worker died
  * (or chorebot itself broke). Whether the script may have run is told by the ledger.
  */
-export function lostExecution(o: {
-  started: boolean;
-  reason: string;
-  startedAt: Date;
-  finishedAt: Date;
-}): ExecutionResult {
+export function lostExecution(o: { started: boolean; reason: string; startedAt: Date; finishedAt: Date }): ExecutionResult {
   return {
     status: o.started ? "lost" : "failed",
     exitCode: null,

@@ -115,7 +115,10 @@ export function processStep(deps: ProcessDeps) {
     // A merged script runs with its defaults: one that needs a value nobody can give is refused now.
     const needed = requiredWithoutDefault(description);
     if (needed.length > 0) {
-      return refused(provenance, redact(`input ${needed.map((name) => `\`${name}\``).join(", ")} is required and has no default; a merged script runs with its defaults`));
+      return refused(
+        provenance,
+        redact(`input ${needed.map((name) => `\`${name}\``).join(", ")} is required and has no default; a merged script runs with its defaults`),
+      );
     }
     return {
       result: { provenance, alreadyHandled: null, description: redactDescription(description, redact), problem: null },

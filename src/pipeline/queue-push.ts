@@ -12,7 +12,10 @@ export async function queuePush(queue: Queue, push: MergedPush, settings: { gith
   const jobId = `${push.owner}.${push.repo}-${push.after}`;
   // A discover job belongs to no run: BullMQ removes it (`age` is in seconds) when a later one
   // ends, and the retention sweep when none does. Its runs are guarded on their own.
-  const keep = { removeOnComplete: { age: Math.ceil(settings.retention.completedMs / 1000) }, removeOnFail: { age: Math.ceil(settings.retention.failedMs / 1000) } };
+  const keep = {
+    removeOnComplete: { age: Math.ceil(settings.retention.completedMs / 1000) },
+    removeOnFail: { age: Math.ceil(settings.retention.failedMs / 1000) },
+  };
   await queue.add(`${push.owner}/${push.repo}@${push.after.slice(0, 7)}`, withFormat(push), { ...githubStepOptions(settings), ...keep, jobId });
   return jobId;
 }

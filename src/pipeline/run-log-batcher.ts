@@ -10,8 +10,9 @@ const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 interface Waiting {
   octokit: GitHubClient;
   change: RunLogCommit;
-  resolve(result: RunLogResult): void;
-  reject(error: unknown): void;
+  // The promise's own resolve/reject: plain functions, passed around unbound.
+  resolve: (result: RunLogResult) => void;
+  reject: (error: unknown) => void;
 }
 
 /**
@@ -70,7 +71,10 @@ export class RunLogBatcher {
       // Taken now, not before the turn came: what gathered meanwhile goes in this commit.
       const batch = takeBatch(waiting);
       try {
-        const results = await this.commitMany(batch[0]!.octokit, batch.map((w) => w.change));
+        const results = await this.commitMany(
+          batch[0]!.octokit,
+          batch.map((w) => w.change),
+        );
         batch.forEach((w, i) => w.resolve(results[i]!));
       } catch (error) {
         if (batch.length === 1) batch[0]!.reject(error);

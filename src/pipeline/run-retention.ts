@@ -16,7 +16,6 @@ const BUSY = new Set(["active", "waiting", "wait", "delayed", "prioritized", "pa
 
 type RunQueues = Record<QueueName, Queue>;
 
-
 /**
  * How long finished runs stay in Redis, and their removal. Each recorded attempt puts the
  * run in a sorted set (`<prefix>:retention`, scored by when it may go); `sweep` removes the
@@ -99,7 +98,10 @@ export class RunRetention {
   /** The attempts after the first that were recorded (each has an outcome and a cleanup job). */
   private async attemptsOf(runId: string): Promise<number[]> {
     const fields = await this.redis.hkeys(runKey(this.prefix, runId));
-    return fields.map((field) => /^outcome:(\d+)$/.exec(field)?.[1]).filter((n) => n !== undefined && Number(n) > 1).map(Number);
+    return fields
+      .map((field) => /^outcome:(\d+)$/.exec(field)?.[1])
+      .filter((n) => n !== undefined && Number(n) > 1)
+      .map(Number);
   }
 
   private async remove(runId: string): Promise<void> {
@@ -120,7 +122,11 @@ export class RunRetention {
       metrics.counted(runId),
       ...attempts.filter((a) => a > 1).map((a) => metrics.counted(retryCleanupId(runId, a))),
     ];
-    await this.redis.multi().del(...keys).zrem(this.indexKey, runId).exec();
+    await this.redis
+      .multi()
+      .del(...keys)
+      .zrem(this.indexKey, runId)
+      .exec();
   }
 
   private get indexKey(): string {

@@ -108,7 +108,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
     "discover",
     checkedFormat(
       discoverStep({
-        octokitFor: settings.octokitFor,
+        octokitFor: (installationId) => settings.octokitFor(installationId),
         flows: queues.flows,
         limits: settings.limits,
         githubStepAttempts: settings.githubStepAttempts,
@@ -117,7 +117,13 @@ export function startWorkers(settings: WorkerSettings): Workers {
     ),
     { connection, prefix, concurrency, telemetry, ...lockOptions },
   );
-  const processWorker = new Worker("process", checkedFormat(processStep({ ...settings, bundles })), { connection, prefix, concurrency, telemetry, ...lockOptions });
+  const processWorker = new Worker("process", checkedFormat(processStep({ ...settings, bundles })), {
+    connection,
+    prefix,
+    concurrency,
+    telemetry,
+    ...lockOptions,
+  });
   // A stalled execute job (its worker died mid-run) must fail, never be picked up again:
   // the script may have partly run, and only a person may decide to run it again.
   // Each script must be dead before its job's lock can expire: it runs under the job's claim,
@@ -126,7 +132,10 @@ export function startWorkers(settings: WorkerSettings): Workers {
   const spoolRetries = rateLimitedLog(log, "outcome-spool");
   const spool = new ResultSpool(settings.spoolDir ?? defaultSpoolDir(settings.redis, prefix), SPOOL_RETRY_MS, {
     kept: ({ data, outcome }, err) =>
-      log.warn({ runId: data.runId, attempt: outcome.attempt, err: shortError(err) }, "the script's outcome could not be stored in Redis: kept on disk until Redis takes it"),
+      log.warn(
+        { runId: data.runId, attempt: outcome.attempt, err: shortError(err) },
+        "the script's outcome could not be stored in Redis: kept on disk until Redis takes it",
+      ),
     retryFailed: (err) => spoolRetries.warn({ err }, "outcomes kept on disk still cannot be stored in Redis; retrying"),
   });
   // Room for the run's records: its output (at most OUTPUT_LIMIT) twice over, plus BullMQ's bookkeeping.
@@ -154,22 +163,26 @@ export function startWorkers(settings: WorkerSettings): Workers {
     retryRefusal: async (target, attempt) => retryRefusal(await settings.octokitFor(target.installationId), target, attempt),
   });
   const claims = new JobClaims(settings.lockMs);
-  const executeWorker = new Worker("execute", checkedFormat((job: Job<RunJobData>, token?: string) => claims.hold(job, () => execute(job, token))), {
-    connection,
-    prefix,
-    concurrency,
-    telemetry,
-    maxStalledCount: 0,
-    ...lockOptions,
-    lockRenewTime: claims.renewEveryMs,
-  });
+  const executeWorker = new Worker(
+    "execute",
+    checkedFormat((job: Job<RunJobData>, token?: string) => claims.hold(job, () => execute(job, token))),
+    {
+      connection,
+      prefix,
+      concurrency,
+      telemetry,
+      maxStalledCount: 0,
+      ...lockOptions,
+      lockRenewTime: claims.renewEveryMs,
+    },
+  );
   executeWorker.on("locksRenewed", ({ jobIds }) => claims.renewed(jobIds));
   executeWorker.on("lockRenewalFailed", (jobIds) => claims.lost(jobIds));
   const cleanupWorker = new Worker(
     "cleanup",
     checkedFormat(
       cleanupStep({
-        octokitFor: settings.octokitFor,
+        octokitFor: (installationId) => settings.octokitFor(installationId),
         secrets: settings.secrets,
         resultWebhook: settings.resultWebhook,
         recordFinished: (result, durationMs, id) =>
@@ -232,7 +245,10 @@ export function startWorkers(settings: WorkerSettings): Workers {
   }, retention.intervalMs);
   sweeper.unref();
   const contained = containment();
-  log.info({ concurrency, containment: contained }, `workers started for discover, process, execute and cleanup; scripts contained by ${contained.replace("-", " ")}`);
+  log.info(
+    { concurrency, containment: contained },
+    `workers started for discover, process, execute and cleanup; scripts contained by ${contained.replace("-", " ")}`,
+  );
 
   return {
     async close(graceMs) {
@@ -244,10 +260,12 @@ export function startWorkers(settings: WorkerSettings): Workers {
       clearTimeout(timer);
       // Their logs are committed by this process's cleanup worker before it stops too. A job
       // that went back to `delayed` to wait for a concurrency lock did not run here: skip it.
-      const cleanups = stopping.filter((job) => job.finishedOn !== undefined).map((job) => {
-        const attempt = (job.returnvalue as ExecuteSummary | undefined)?.attempt ?? 1;
-        return attempt > 1 ? retryCleanupId(job.data.runId, attempt) : job.data.runId;
-      });
+      const cleanups = stopping
+        .filter((job) => job.finishedOn !== undefined)
+        .map((job) => {
+          const attempt = (job.returnvalue as ExecuteSummary | undefined)?.attempt ?? 1;
+          return attempt > 1 ? retryCleanupId(job.data.runId, attempt) : job.data.runId;
+        });
       await waitForJobs(queues.byName.cleanup, cleanups, { connection, prefix }, 30_000);
       await cleanupWorker.close();
       await sweeping;
@@ -260,6 +278,9 @@ export function startWorkers(settings: WorkerSettings): Workers {
 
 /** One folder per Redis and prefix: workers of two deployments on one host never store each other's outcomes. */
 function defaultSpoolDir(redis: RedisSettings, prefix: string): string {
-  const deployment = createHash("sha256").update(JSON.stringify([redis.redisUrl, redis.redisClusterNodes, prefix])).digest("hex").slice(0, 12);
+  const deployment = createHash("sha256")
+    .update(JSON.stringify([redis.redisUrl, redis.redisClusterNodes, prefix]))
+    .digest("hex")
+    .slice(0, 12);
   return join(tmpdir(), `chorebot-results-${deployment}`);
 }

@@ -14,12 +14,7 @@ export class NoRoomToRecord extends Error {
  * NoRoomToRecord: the script never started, and the run is recorded as such when Redis
  * has room again.
  */
-export async function waitForRoom(o: {
-  room: () => Promise<boolean>;
-  claim: Claim | undefined;
-  onWait: () => void;
-  pollMs: number;
-}): Promise<void> {
+export async function waitForRoom(o: { room: () => Promise<boolean>; claim: Claim | undefined; onWait: () => void; pollMs: number }): Promise<void> {
   let waiting = false;
   for (;;) {
     if (await o.room().catch(() => false)) return;

@@ -24,7 +24,7 @@ export async function readStartupDecision(client: RedisClient, timeoutMs = 5_000
       const [memory, persistence, save] = await Promise.all([
         withTimeout(node.info("memory"), timeoutMs).catch(() => ""),
         withTimeout(node.info("persistence"), timeoutMs).catch(() => ""),
-        withTimeout(node.config("GET", "save") as Promise<unknown>, timeoutMs).then(
+        withTimeout(node.config("GET", "save"), timeoutMs).then(
           (reply) => (Array.isArray(reply) && reply.length >= 2 ? String(reply[1]) : null),
           () => null,
         ),

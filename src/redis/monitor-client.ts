@@ -52,6 +52,7 @@ export async function waitUntilReady(client: RedisClient, ms: number): Promise<v
       clearTimeout(timer);
       client.off("ready", onReady);
       client.off("error", onError);
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the client's own error, passed on as is
       if (error) reject(error);
       else resolve();
     };

@@ -100,7 +100,7 @@ export function classifyRedisError(error: unknown): RefusalKind | null {
     const kind = classifyOne(current);
     if (kind) return kind;
     const { cause, lastNodeError, previousErrors } = current as { cause?: unknown; lastNodeError?: unknown; previousErrors?: unknown };
-    pending.push(cause, lastNodeError, ...(Array.isArray(previousErrors) ? previousErrors : []));
+    pending.push(cause, lastNodeError, ...(Array.isArray(previousErrors) ? (previousErrors as unknown[]) : []));
   }
   return null;
 }
@@ -152,18 +152,30 @@ export const UNKNOWN_HEALTH: RedisHealth = {
  * The health of one poll: `info` is `INFO memory` text (null: no answer, with `infoError`),
  * `probe` the outcome of the write probe (null: it succeeded).
  */
-export function judgeHealth(o: { info: string | null; infoError?: unknown; probeError: unknown | null; now: number }): RedisHealth {
+export function judgeHealth(o: { info: string | null; infoError?: unknown; probeError: unknown; now: number }): RedisHealth {
   if (o.info === null) {
-    return { up: false, writable: false, usedMemory: null, maxmemory: null, refusal: "down", reason: refusalReason("down", { usedMemory: null, maxmemory: null }, o.infoError), checkedAt: o.now };
+    return {
+      up: false,
+      writable: false,
+      usedMemory: null,
+      maxmemory: null,
+      refusal: "down",
+      reason: refusalReason("down", { usedMemory: null, maxmemory: null }, o.infoError),
+      checkedAt: o.now,
+    };
   }
   const fields = parseInfo(o.info);
   const usedMemory = numberField(fields, "used_memory");
   const maxmemory = numberField(fields, "maxmemory");
   const memory = { usedMemory, maxmemory };
   const probeKind = o.probeError === null ? null : (classifyRedisError(o.probeError) ?? "down");
-  if (probeKind === "readonly") return { up: true, writable: false, ...memory, refusal: "readonly", reason: refusalReason("readonly", memory), checkedAt: o.now };
-  if (probeKind === "down") return { up: false, writable: false, ...memory, refusal: "down", reason: refusalReason("down", memory, o.probeError), checkedAt: o.now };
-  const full = probeKind === "oom" || (maxmemory !== null && maxmemory > 0 && usedMemory !== null && usedMemory >= maxmemory && fields.get("maxmemory_policy") === "noeviction");
+  if (probeKind === "readonly")
+    return { up: true, writable: false, ...memory, refusal: "readonly", reason: refusalReason("readonly", memory), checkedAt: o.now };
+  if (probeKind === "down")
+    return { up: false, writable: false, ...memory, refusal: "down", reason: refusalReason("down", memory, o.probeError), checkedAt: o.now };
+  const full =
+    probeKind === "oom" ||
+    (maxmemory !== null && maxmemory > 0 && usedMemory !== null && usedMemory >= maxmemory && fields.get("maxmemory_policy") === "noeviction");
   if (full) {
     return {
       up: true,
@@ -217,6 +229,7 @@ export function shortError(error: unknown): string {
   if (error === undefined || error === null) return "no answer";
   const code = (error as { code?: unknown }).code;
   if (typeof code === "string" && /^E[A-Z]+$/.test(code)) return code;
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- anything may be thrown; String() is the best description there is
   const message = error instanceof Error ? error.message : String(error);
   const line = (message.split("\n")[0] ?? "")
     .replace(/\w+:\/\/\S+/g, "<url>")

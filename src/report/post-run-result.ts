@@ -111,7 +111,11 @@ export async function postRunResult(o: PostRunResultOptions): Promise<void> {
     }
     if (n + 1 < attempts) await sleep(retryAfterMs ?? backoff(baseDelayMs, n));
   }
-  throw new PostRunResultError(`posting the run result to ${origin} failed after ${attempts} attempt${attempts === 1 ? "" : "s"}; last: ${last}`, lastStatus, attempts);
+  throw new PostRunResultError(
+    `posting the run result to ${origin} failed after ${attempts} attempt${attempts === 1 ? "" : "s"}; last: ${last}`,
+    lastStatus,
+    attempts,
+  );
 }
 
 function parseUrl(value: string): URL | null {

@@ -17,12 +17,7 @@ export interface RunReport {
  * Needs the installation permissions `issues: write` (PR comments are issue comments) and
  * `checks: write`; errors (including 403 for a missing permission) are thrown.
  */
-export async function reportRun(
-  octokit: GitHubClient,
-  comments: PullRequestComments,
-  input: RunReportInput,
-  options: ReportOptions = {},
-): Promise<RunReport> {
+export async function reportRun(octokit: GitHubClient, comments: PullRequestComments, input: RunReportInput, options: ReportOptions = {}): Promise<RunReport> {
   const firstTry = options.firstTry ?? false;
   const commentId = input.pullRequest === null ? null : await comments.publish(octokit, input, input.pullRequest.number);
   const checkRunId = await upsertCheckRun(octokit, input, firstTry);

@@ -78,10 +78,7 @@ export function clipRunReport(input: RunReportInput, lines: number, chars: numbe
 export function checkRunOutput(input: RunReportInput): CheckRunOutput {
   const run = input.execution;
   const { label } = HEADLINES[run.status];
-  const title =
-    run.status === "refused"
-      ? `${label}: the script was not executed`
-      : `${label} after ${formatDuration(run.durationMs)}${ending(run, (s) => s)}`;
+  const title = run.status === "refused" ? `${label}: the script was not executed` : `${label} after ${formatDuration(run.durationMs)}${ending(run, (s) => s)}`;
   // Check-run summaries may hold 65 535 characters; the comment's cap fits.
   return { title: clip(title, 200), summary: renderBody(input, "", MAX_COMMENT_CHARS), conclusion: CONCLUSIONS[run.status] };
 }
@@ -99,7 +96,12 @@ export function logUrl(baseUrl: string, owner: string, repo: string, commit: str
   } else if (url.hostname.startsWith("api.")) {
     url.hostname = url.hostname.slice("api.".length);
   }
-  const segments = (p: string) => p.split("/").filter((s) => s !== "").map(encodeURIComponent).join("/");
+  const segments = (p: string) =>
+    p
+      .split("/")
+      .filter((s) => s !== "")
+      .map(encodeURIComponent)
+      .join("/");
   return `${url.protocol}//${url.host}${prefix}/${segments(owner)}/${segments(repo)}/blob/${encodeURIComponent(commit)}/${segments(path)}`;
 }
 
@@ -135,10 +137,7 @@ function renderBody(input: RunReportInput, prefix: string, maxChars: number): st
 function render(input: RunReportInput, view: View): string {
   const run = input.execution;
   const headline = HEADLINES[run.status];
-  const how =
-    run.status === "refused"
-      ? ": it was not executed"
-      : ` after ${formatDuration(run.durationMs)}${ending(run, markdownText)}`;
+  const how = run.status === "refused" ? ": it was not executed" : ` after ${formatDuration(run.durationMs)}${ending(run, markdownText)}`;
   const parts: string[] = [
     `### ${headline.emoji} ${markdownText(input.script)} ${headline.verb}${how}\n`,
     `Status: \`${run.status}\` · attempt ${input.attempt} · run \`${input.runId.replace(/`/g, "")}\`\n`,
@@ -189,17 +188,14 @@ function outputSection(run: ExecutionResult, view: View): string {
   const tail = shown.slice(-view.lines).map((line) => clip(line, view.lineLimit));
   const complete = start === 0 && tail.length === shown.length && omittedBytes === 0;
 
-  const intro = complete
-    ? "Output:"
-    : `Last ${tail.length} ${tail.length === 1 ? "line" : "lines"} of output (the run log has more):`;
+  const intro = complete ? "Output:" : `Last ${tail.length} ${tail.length === 1 ? "line" : "lines"} of output (the run log has more):`;
   return `${intro}\n\n${fence(tail.join("\n"), "text")}`;
 }
 
 function ending(run: ExecutionResult, escape: (s: string) => string): string {
-  const parts = [
-    run.exitCode === null ? null : `exit code ${run.exitCode}`,
-    run.signal === null ? null : `signal ${escape(run.signal)}`,
-  ].filter((s) => s !== null);
+  const parts = [run.exitCode === null ? null : `exit code ${run.exitCode}`, run.signal === null ? null : `signal ${escape(run.signal)}`].filter(
+    (s) => s !== null,
+  );
   return parts.length === 0 ? "" : `, ${parts.join(", ")}`;
 }
 
@@ -215,4 +211,3 @@ function clip(text: string, max: number): string {
 function linkUrl(url: string): string {
   return url.replace(/[\s()<>]/g, encodeURIComponent);
 }
-

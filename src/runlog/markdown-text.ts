@@ -3,7 +3,5 @@
  * paragraph: no line breaks, no links, emphasis, HTML or tables it did not ask for.
  */
 export function markdownText(text: string): string {
-  return text
-    .replace(/\s*[\r\n]+\s*/g, " ")
-    .replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`);
+  return text.replace(/\s*[\r\n]+\s*/g, " ").replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`);
 }

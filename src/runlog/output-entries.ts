@@ -48,6 +48,7 @@ function visibleLines(text: string): string[] {
     .split(/\r?\n/)
     .map((part) =>
       // Control pictures (␛, ␍, ␀ …) instead of raw bytes that editors and GitHub mangle.
+      // eslint-disable-next-line no-control-regex -- matching control characters is the point
       part.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => String.fromCharCode(c === "\x7f" ? 0x2421 : 0x2400 + c.charCodeAt(0))),
     );
 }

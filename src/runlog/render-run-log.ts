@@ -36,9 +36,7 @@ export function renderRunLog(input: RunLogInput, o: { maxBytes?: number } = {}):
   const full = render(input, { output: entries, code, textLimit: Infinity }, maxBytes);
   if (byteLength(full) <= maxBytes) return full;
 
-  const shortOutput = fitBudget(maxBytes, (budget) =>
-    render(input, { output: cutOutput(entries, budget, maxBytes), code, textLimit: Infinity }, maxBytes),
-  );
+  const shortOutput = fitBudget(maxBytes, (budget) => render(input, { output: cutOutput(entries, budget, maxBytes), code, textLimit: Infinity }, maxBytes));
   if (shortOutput !== null) return shortOutput;
 
   const noOutput = cutOutput(entries, 0, maxBytes);
@@ -148,11 +146,7 @@ function render(input: RunLogInput, view: View, maxBytes: number): string {
   const yaml = stringify(frontMatter, { compat: "yaml-1.1", lineWidth: 0 });
 
   const headline = HEADLINES[run.status];
-  const parts = [
-    `---\n${yaml}---\n`,
-    `# ${headline.emoji} ${markdownText(input.script)} ${headline.verb}\n`,
-    `${summary(input, headline.label, message)}\n`,
-  ];
+  const parts = [`---\n${yaml}---\n`, `# ${headline.emoji} ${markdownText(input.script)} ${headline.verb}\n`, `${summary(input, headline.label, message)}\n`];
 
   const sizeCapped = view.output.some((e) => e.kind === "gap" && e.reason === "size-cap");
   if (sizeCapped || (view.code?.omittedBytes ?? 0) > 0 || view.textLimit !== Infinity) {
@@ -174,11 +168,7 @@ function render(input: RunLogInput, view: View, maxBytes: number): string {
 
   parts.push("## Executed JavaScript\n");
   if (view.code === null) {
-    parts.push(
-      run.status === "refused"
-        ? "_Nothing was executed: the script was refused._\n"
-        : "_No executed JavaScript was recorded for this run._\n",
-    );
+    parts.push(run.status === "refused" ? "_Nothing was executed: the script was refused._\n" : "_No executed JavaScript was recorded for this run._\n");
   } else {
     parts.push(fence(view.code.text, "js"));
   }
@@ -192,10 +182,9 @@ function summary(input: RunLogInput, label: string, message: string | null): str
   if (run.status === "refused") {
     sentences.push(`**${label}**: the script was not executed.`);
   } else {
-    const ending = [
-      run.exitCode === null ? null : `exit code ${run.exitCode}`,
-      run.signal === null ? null : `signal ${markdownText(run.signal)}`,
-    ].filter((s) => s !== null);
+    const ending = [run.exitCode === null ? null : `exit code ${run.exitCode}`, run.signal === null ? null : `signal ${markdownText(run.signal)}`].filter(
+      (s) => s !== null,
+    );
     sentences.push(`**${label}** after ${formatDuration(run.durationMs)}${ending.length ? `, ${ending.join(", ")}` : ""}.`);
   }
   if (message !== null && message.trim() !== "") {
@@ -215,9 +204,7 @@ function summary(input: RunLogInput, label: string, message: string | null): str
     const link = `[#${pr.number}](${pr.url.replace(/[\s()<>]/g, encodeURIComponent)})`;
     sentences.push(`Merged in ${link} “${markdownText(pr.title)}” by @${markdownText(pr.author)}, ${approval}.`);
   }
-  sentences.push(
-    `Attempt ${input.attempt} on ${markdownText(input.runner)}, started ${markdownText(run.startedAt)}, run ${markdownText(input.runId)}.`,
-  );
+  sentences.push(`Attempt ${input.attempt} on ${markdownText(input.runner)}, started ${markdownText(run.startedAt)}, run ${markdownText(input.runId)}.`);
   return sentences.join(" ");
 }
 
@@ -225,7 +212,6 @@ function listOf(items: string[]): string {
   if (items.length <= 2) return items.join(" and ");
   return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
 }
-
 
 function byteLength(text: string): number {
   return Buffer.byteLength(text, "utf8");

@@ -33,5 +33,7 @@ export function reportSections(report: ExecutionReport | undefined): string[] {
 
 function cell(value: unknown): string {
   const text = typeof value === "string" ? value : JSON.stringify(value);
-  return markdownText(text ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ");
+  return markdownText(text ?? "")
+    .replace(/\|/g, "\\|")
+    .replace(/\n/g, " ");
 }

@@ -115,8 +115,6 @@ function percentEncode(char: string): string {
 
 /** The first scheme's sanitiser (lossy, hence its hash): letters, digits, `.`, `_` and `-`; no hidden or `..` names. */
 function safeSegment(segment: string): string {
-  const safe = segment
-    .replace(/[^\p{L}\p{N}._-]+/gu, "-")
-    .replace(/^[.-]+/, "");
+  const safe = segment.replace(/[^\p{L}\p{N}._-]+/gu, "-").replace(/^[.-]+/, "");
   return safe === "" ? "_" : safe;
 }

@@ -40,10 +40,7 @@ export function resolve(specifier, context, nextResolve) {
  */
 export async function writeBareImportHook(dir: string): Promise<string> {
   const register = join(dir, "register-hooks.mjs");
-  await Promise.all([
-    writeFile(register, REGISTER_SOURCE),
-    writeFile(join(dir, "resolve-hook.mjs"), RESOLVE_HOOK_SOURCE),
-  ]);
+  await Promise.all([writeFile(register, REGISTER_SOURCE), writeFile(join(dir, "resolve-hook.mjs"), RESOLVE_HOOK_SOURCE)]);
   return pathToFileURL(register).href;
 }
 

@@ -44,10 +44,7 @@ export function isSdkBundle(code: string): boolean {
  * Script errors (syntax, unresolved imports) resolve as `ok: false`; a failing `readFile`
  * rejects, because that is an I/O problem worth retrying, not a broken script.
  */
-export async function bundleScript(o: {
-  entry: string;
-  readFile: (path: string) => Promise<string | null>;
-}): Promise<BundleResult> {
+export async function bundleScript(o: { entry: string; readFile: (path: string) => Promise<string | null> }): Promise<BundleResult> {
   // One repository plugin for both builds: every file is read once.
   const repo = repoFilesPlugin(o.readFile);
   const sdk = locateSdk();

@@ -222,9 +222,7 @@ class LineRing {
       const at = this.offsets[slot]!;
       const end = at + this.lengths[slot]!;
       const text =
-        end <= capacity
-          ? this.data.toString("utf8", at, end)
-          : Buffer.concat([this.data.subarray(at), this.data.subarray(0, end - capacity)]).toString("utf8");
+        end <= capacity ? this.data.toString("utf8", at, end) : Buffer.concat([this.data.subarray(at), this.data.subarray(0, end - capacity)]).toString("utf8");
       lines.push({ t: this.times[slot]!, stream: STREAM_CODES[this.streams[slot]!]!, text });
     }
     return lines;

@@ -40,7 +40,10 @@ export function createRedactor(secrets: Iterable<string>): Redact {
   }
   if (needles.size === 0) return (text) => text;
   const pattern = new RegExp(
-    [...needles].sort((a, b) => b.length - a.length).map(escapeRegExp).join("|"),
+    [...needles]
+      .sort((a, b) => b.length - a.length)
+      .map(escapeRegExp)
+      .join("|"),
     "g",
   );
   return (text) => text.replace(pattern, REDACTED);

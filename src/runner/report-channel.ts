@@ -258,7 +258,6 @@ function isBlank(line: Buffer): boolean {
   return true;
 }
 
-
 /**
  * One line of the protocol as a message, or null when it is not one. Only the fields of the
  * protocol are kept, with their types checked, so what is passed on is exactly a ReportMessage.

@@ -49,9 +49,7 @@ export interface RunScriptOptions {
 
 // "fence": its watcher stopped it because the worker's claim on the run lapsed (claim.ts).
 type StopReason = "timeout" | "abort" | "fence";
-type Outcome =
-  | { started: true; code: number | null; signal: NodeJS.Signals | null; stoppedBy: StopReason | null }
-  | { started: false; error: Error };
+type Outcome = { started: true; code: number | null; signal: NodeJS.Signals | null; stoppedBy: StopReason | null } | { started: false; error: Error };
 
 /**
  * Runs a bundled ES module with `node` and captures its output, and what it reports over
@@ -97,8 +95,9 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
         ...(o.redact === undefined ? {} : { redact: o.redact }),
         ...(o.onLine === undefined ? {} : { onLine: o.onLine }),
       });
-      // The channel drains while the pipes do, once the script's group is gone.
-      const outcome = await supervise(o, mode, env, [...(hook === null ? [] : ["--import", hook]), script], capture, closeChannel);
+      // The channel drains while the pipes do, once the script's group is gone. closeChannel() is
+      // memoized: the promise started there is the one awaited just below.
+      const outcome = await supervise(o, mode, env, [...(hook === null ? [] : ["--import", hook]), script], capture, () => void closeChannel());
       const stats = await closeChannel();
       const received = stats.lines + stats.oversized > 0;
       const reported = received ? report.end(stats.malformed + stats.oversized) : undefined;
@@ -221,7 +220,10 @@ function judge(outcome: Outcome, timeoutMs: number, report: ExecutionReport | un
   if (outcome.stoppedBy === "timeout") return { status: "timed_out", message: `timed out after ${timeoutMs / 1000} s` };
   if (outcome.stoppedBy === "abort") return { status: "cancelled", message: "cancelled while running" };
   if (outcome.stoppedBy === "fence") {
-    return { status: "lost", message: "the worker could not renew its claim on the run (its job lock) in time; the script was stopped and may have partly run" };
+    return {
+      status: "lost",
+      message: "the worker could not renew its claim on the run (its job lock) in time; the script was stopped and may have partly run",
+    };
   }
   const failReason = report?.failReason ?? null;
   if (failReason !== null) return { status: "failed", message: oneLine(failReason) };

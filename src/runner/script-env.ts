@@ -3,10 +3,7 @@
 const BASICS = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "NODE_ENV"] as const;
 
 /** The script's whole environment: the basics plus the allowlisted names that are set in `source`. */
-export function buildScriptEnv(
-  source: NodeJS.ProcessEnv,
-  allowlist: readonly string[],
-): Record<string, string> {
+export function buildScriptEnv(source: NodeJS.ProcessEnv, allowlist: readonly string[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (const name of [...BASICS, ...allowlist]) {
     const value = source[name];

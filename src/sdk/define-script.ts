@@ -37,6 +37,7 @@ export type DefinedScript<I extends InputDeclarations = InputDeclarations, R = u
 };
 
 /** Declares a script: `export default defineScript({ inputs, run })`. Checks the definition at once. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{}` is the published "no inputs" default; changing it changes scripts' inferred types
 export function defineScript<I extends InputDeclarations = {}, R = unknown>(definition: ScriptDefinition<I, R>): DefinedScript<I, R> {
   if (typeof definition?.run !== "function") throw new Error("defineScript: `run` must be a function");
   if (definition.concurrency !== undefined && !CONCURRENCY.includes(definition.concurrency)) {
@@ -71,7 +72,7 @@ export function describeScript(definition: ScriptDefinition<InputDeclarations, u
     inputs[name] = {
       type: input.kind,
       required: isRequired(input),
-      ...(o.default !== undefined && !secret ? { default: o.default as string | number | boolean } : {}),
+      ...(o.default !== undefined && !secret ? { default: o.default } : {}),
       ...(o.description !== undefined ? { description: o.description } : {}),
       ...(o.min !== undefined ? { min: o.min } : {}),
       ...(o.max !== undefined ? { max: o.max } : {}),

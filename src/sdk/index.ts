@@ -2,15 +2,7 @@
 export { defineScript } from "./define-script.js";
 export type { Concurrency, DefinedScript, RunContext, ScriptDefinition } from "./define-script.js";
 export { bool, file, float, int, string } from "./inputs.js";
-export type {
-  BoolOptions,
-  FileOptions,
-  Input,
-  InputValues,
-  NumberOptions,
-  StringOptions,
-  Validator,
-} from "./inputs.js";
+export type { BoolOptions, FileOptions, Input, InputValues, NumberOptions, StringOptions, Validator } from "./inputs.js";
 export { counter, fail, log, progress } from "./reporter.js";
 export type { Counter, ProgressValue } from "./reporter.js";
 export { parseDuration } from "./parse-duration.js";

@@ -53,11 +53,7 @@ export interface Input<K extends InputType = InputType, V = unknown, Opt extends
 export type AnyInput = Input<InputType, unknown, boolean>;
 export type InputDeclarations = Record<string, AnyInput>;
 
-type IsOptional<O> = O extends { default: string | number | boolean }
-  ? false
-  : O extends { optional: true } | { required: false }
-    ? true
-    : false;
+type IsOptional<O> = O extends { default: string | number | boolean } ? false : O extends { optional: true } | { required: false } ? true : false;
 type StringValue<O> = O extends { choices: readonly (infer C extends string)[] } ? C : string;
 
 /** The values `run` receives for declared inputs. */
@@ -94,9 +90,7 @@ export function isRequired(input: AnyInput): boolean {
   return o.default === undefined && o.optional !== true && o.required !== false;
 }
 
-export type CoerceResult =
-  | { ok: true; values: Record<string, unknown> }
-  | { ok: false; errors: string[] };
+export type CoerceResult = { ok: true; values: Record<string, unknown> } | { ok: false; errors: string[] };
 
 const TRUE = new Set(["true", "yes", "1", "on"]);
 const FALSE = new Set(["false", "no", "0", "off"]);

@@ -5,7 +5,9 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
   await h.gh.commitFiles({
-    files: { "tsconfig.json": JSON.stringify({ compilerOptions: { strict: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", noEmit: true } }) },
+    files: {
+      "tsconfig.json": JSON.stringify({ compilerOptions: { strict: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", noEmit: true } }),
+    },
   });
 });
 afterAll(async () => {
@@ -60,7 +62,9 @@ describe("a pull request whose types would take the server down", () => {
 
     expect(check).toMatchObject({ status: "completed", conclusion: "failure" });
     expect(check!.output.title).toMatch(/^Type check stopped: over (60 s|1024 MB)$/);
-    expect(check!.annotations).toContainEqual(expect.objectContaining({ path: "scripts/pathological.ts", annotation_level: "failure", title: check!.output.title }));
+    expect(check!.annotations).toContainEqual(
+      expect.objectContaining({ path: "scripts/pathological.ts", annotation_level: "failure", title: check!.output.title }),
+    );
     expect(took).toBeLessThan(75_000);
     expect(pings).toBeGreaterThan(10);
     // Unchecked, the app answered nothing for the whole type check. Here the slowest answer

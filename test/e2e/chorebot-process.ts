@@ -41,8 +41,8 @@ export function spawnChorebot(args: string[], env: Record<string, string>, cli =
       }
     }
   };
-  createInterface({ input: child.stdout! }).on("line", onLine);
-  createInterface({ input: child.stderr! }).on("line", onLine);
+  createInterface({ input: child.stdout }).on("line", onLine);
+  createInterface({ input: child.stderr }).on("line", onLine);
   const exited = once(child, "exit");
 
   return {
@@ -53,7 +53,8 @@ export function spawnChorebot(args: string[], env: Record<string, string>, cli =
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
         waiters.push({ match, resolve });
-        exited.then(() => reject(new Error(`chorebot exited before the expected line:\n${lines.map((l) => l.msg).join("\n")}`)));
+        // Only the exit matters here; stop() awaits `exited` itself.
+        void exited.then(() => reject(new Error(`chorebot exited before the expected line:\n${lines.map((l) => l.msg).join("\n")}`)));
       });
     },
     async stop(signal = "SIGTERM") {

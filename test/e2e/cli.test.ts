@@ -19,7 +19,10 @@ interface CliRun {
 }
 
 /** Runs the built CLI to completion; `onStdout` may react to output (e.g. send Ctrl-C). */
-async function chorebot(args: string[], options: { cwd: string; env?: Record<string, string>; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void }): Promise<CliRun> {
+async function chorebot(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string>; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void },
+): Promise<CliRun> {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...options.env },

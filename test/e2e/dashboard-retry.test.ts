@@ -54,8 +54,7 @@ describe("cleaning completed jobs from the dashboard", () => {
     const merged = await h.mergeAndPush({ [path]: recordingScript("cleaned-away") });
     const runId = merged.runIds[path]!;
     expect((await h.waitForRun(runId)).status).toBe("succeeded");
-    const clean = (queue: string, status: string) =>
-      fetch(`${h.appUrl}/admin/queues/api/queues/${queue}/clean/${status}`, { method: "PUT", headers: AUTH });
+    const clean = (queue: string, status: string) => fetch(`${h.appUrl}/admin/queues/api/queues/${queue}/clean/${status}`, { method: "PUT", headers: AUTH });
 
     for (const status of ["failed", "wait", "delayed", "active"]) expect((await clean("execute", status)).status, status).toBe(403);
     // Bull Board cleans only jobs that finished more than 5 s ago: ask again until they are gone.
@@ -74,4 +73,3 @@ describe("cleaning completed jobs from the dashboard", () => {
     expect(await h.gh.commits()).toEqual(commits);
   });
 });
-

@@ -15,7 +15,13 @@ const gitHubError = (message: string) => ({ message, documentation_url: "https:/
 describe("GitHub faults", () => {
   it("rides out 502s and a secondary rate limit (Octokit retry and throttling), running the script once", async () => {
     const path = "scripts/flaky-github.ts";
-    h.gh.failNext({ method: "GET", path: /\/git\/trees\//, status: 429, headers: { "retry-after": "1" }, body: gitHubError("You have exceeded a secondary rate limit. Please wait a few minutes before you try again.") });
+    h.gh.failNext({
+      method: "GET",
+      path: /\/git\/trees\//,
+      status: 429,
+      headers: { "retry-after": "1" },
+      body: gitHubError("You have exceeded a secondary rate limit. Please wait a few minutes before you try again."),
+    });
     h.gh.failNext({ method: "GET", path: /\/contents\/scripts(\/|%2F)flaky-github\.ts/, status: 502, body: gitHubError("Server Error") });
     h.gh.failNext({ method: "POST", path: /\/git\/trees$/, status: 502, body: gitHubError("Server Error") });
     const merged = await h.mergeAndPush({ [path]: recordingScript("flaky-github") });

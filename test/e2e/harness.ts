@@ -102,7 +102,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     APP_ID: "4242",
     PRIVATE_KEY: privateKey,
     WEBHOOK_SECRET,
-    ...(cluster ? { REDIS_CLUSTER_NODES: cluster.nodesEnv } : { REDIS_URL: redis!.url }),
+    ...(cluster ? { REDIS_CLUSTER_NODES: cluster.nodesEnv } : { REDIS_URL: redis.url }),
     GHE_HOST: gh.host,
     GHE_PROTOCOL: "http",
     PORT: String(port),
@@ -131,11 +131,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   // A cluster needs ioredis Cluster instances: one shared by the queues, one for QueueEvents (it blocks).
   const clusterClient = () => new Cluster(cluster!.nodes, { redisOptions: { maxRetriesPerRequest: null } });
-  const connection: ConnectionOptions = cluster ? clusterClient() : { host: "127.0.0.1", port: redis!.port };
+  const connection: ConnectionOptions = cluster ? clusterClient() : { host: "127.0.0.1", port: redis.port };
   const eventsConnection: ConnectionOptions = cluster ? clusterClient() : connection;
-  const queues = Object.fromEntries(
-    QUEUE_NAMES.map((name) => [name, openQueue(name, connection, PREFIX)]),
-  ) as Record<QueueName, Queue>;
+  const queues = Object.fromEntries(QUEUE_NAMES.map((name) => [name, openQueue(name, connection, PREFIX)])) as Record<QueueName, Queue>;
   const cleanupEvents = new QueueEvents("cleanup", { connection: eventsConnection, prefix: PREFIX });
   await cleanupEvents.waitUntilReady();
   const appUrl = `http://127.0.0.1:${port}`;
@@ -170,9 +168,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async mergeAndPush(files, pr = {}) {
       const merged = await gh.mergePullRequest({ files, author: pr.author ?? "alice", approvals: pr.approvals ?? ["bob"] });
       const delivery = await harness.deliverPush(merged.before, merged.after);
-      const runIds = Object.fromEntries(
-        Object.keys(files).map((path) => [path, runIdFor({ owner: gh.owner, repo: gh.repo, commit: merged.after, path })]),
-      );
+      const runIds = Object.fromEntries(Object.keys(files).map((path) => [path, runIdFor({ owner: gh.owner, repo: gh.repo, commit: merged.after, path })]));
       return { ...merged, runIds, delivery };
     },
     deliverPush(before, after, options = {}) {

@@ -168,7 +168,11 @@ describe("request bodies", () => {
     const cancel = await fetch(`${h.appUrl}/api/runs/run-x/cancel`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: over });
     expect(cancel.status).toBe(413);
     expect(await cancel.json()).toEqual({ error: `request body over ${BODY_LIMIT} bytes` });
-    const pause = await fetch(`${h.appUrl}/admin/queues/api/queues/pause`, { method: "PUT", headers: { ...auth, "content-type": "application/json" }, body: over });
+    const pause = await fetch(`${h.appUrl}/admin/queues/api/queues/pause`, {
+      method: "PUT",
+      headers: { ...auth, "content-type": "application/json" },
+      body: over,
+    });
     expect(pause.status).toBe(413);
     for (const path of ["/metrics", "/admin/queues/api/queues/pause", "/nowhere"]) {
       const answer = await rawRequest({ method: "PUT", path, headers: { authorization: auth.authorization }, chunked: 64 * MB });

@@ -15,10 +15,22 @@ afterAll(async () => {
 
 const TOKEN = "prod-token-value-123";
 // CHOREBOT_CHANNEL: the path of the run's own report socket (see src/sdk/protocol.ts).
-const ALLOWED_ENV = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "NODE_ENV", "CHOREBOT_CHANNEL", "CHOREBOT_RUN", "SIDE_EFFECTS", "PROD_API_TOKEN", "BEACON"];
+const ALLOWED_ENV = [
+  "PATH",
+  "HOME",
+  "LANG",
+  "LC_ALL",
+  "TZ",
+  "TMPDIR",
+  "NODE_ENV",
+  "CHOREBOT_CHANNEL",
+  "CHOREBOT_RUN",
+  "SIDE_EFFECTS",
+  "PROD_API_TOKEN",
+  "BEACON",
+];
 const APP_ONLY_ENV = ["PRIVATE_KEY", "WEBHOOK_SECRET", "DASHBOARD_PASSWORD", "REDIS_URL", "APP_ID", "DASHBOARD_USER", "GHE_HOST"];
 const dashboardAuth = { authorization: `Basic ${Buffer.from(`${DASHBOARD.user}:${DASHBOARD.password}`).toString("base64")}` };
-
 
 /** The committed log of a run, raw and parsed. */
 async function committed(logPath: string) {
@@ -196,7 +208,10 @@ describe("a secret written into a script's source", () => {
   it("is redacted from the dashboard and the log, while the script runs with the real value", async () => {
     const path = "scripts/literal-secret.ts";
     const merged = await h.mergeAndPush({
-      [path]: recordingScript("literal-secret", `const literal = "${TOKEN}";\nconsole.log("length " + literal.length + ", matches " + (literal === process.env.PROD_API_TOKEN));`),
+      [path]: recordingScript(
+        "literal-secret",
+        `const literal = "${TOKEN}";\nconsole.log("length " + literal.length + ", matches " + (literal === process.env.PROD_API_TOKEN));`,
+      ),
     });
     const id = merged.runIds[path]!;
     const result = await h.waitForRun(id);

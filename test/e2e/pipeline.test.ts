@@ -4,11 +4,7 @@ import { METRICS_AUTH, startHarness, WEBHOOK_SECRET, type Harness } from "./harn
 
 /** Script source that records each execution in the side-effect file before doing `body`. */
 function script(name: string, body = "") {
-  return [
-    `import { appendFileSync } from "node:fs";`,
-    `appendFileSync(process.env.SIDE_EFFECTS!, ${JSON.stringify(name)} + "\\n");`,
-    body,
-  ].join("\n");
+  return [`import { appendFileSync } from "node:fs";`, `appendFileSync(process.env.SIDE_EFFECTS!, ${JSON.stringify(name)} + "\\n");`, body].join("\n");
 }
 
 let h: Harness;

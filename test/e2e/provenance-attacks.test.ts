@@ -72,7 +72,9 @@ describe("every script is judged against the pull request that added it", () => 
     const path = "scripts/uses-helper.ts";
     const merged = await h.gh.mergePullRequest({
       files: { [path]: recordingScript("uses-helper", `import { greeting } from "./_lib/greeting.js";\nconsole.log(greeting);`) },
-      mergeCommitFiles: { "scripts/_lib/greeting.ts": `import { appendFileSync } from "node:fs";\nappendFileSync(process.env.SIDE_EFFECTS!, "evil-helper\\n");\nexport const greeting = "pwned";\n` },
+      mergeCommitFiles: {
+        "scripts/_lib/greeting.ts": `import { appendFileSync } from "node:fs";\nappendFileSync(process.env.SIDE_EFFECTS!, "evil-helper\\n");\nexport const greeting = "pwned";\n`,
+      },
       author: "alice",
       approvals: ["bob"],
     });
@@ -86,11 +88,23 @@ describe("every script is judged against the pull request that added it", () => 
   });
 
   it("judges each pull request of a batched push by its own reviews, and names it in its log", async () => {
-    const approved = await h.gh.mergePullRequest({ files: { "scripts/batch-approved.ts": recordingScript("batch-approved") }, author: "alice", approvals: ["bob"] });
-    const unapproved = await h.gh.mergePullRequest({ files: { "scripts/batch-unapproved.ts": recordingScript("batch-unapproved") }, author: "mallory", approvals: [] });
+    const approved = await h.gh.mergePullRequest({
+      files: { "scripts/batch-approved.ts": recordingScript("batch-approved") },
+      author: "alice",
+      approvals: ["bob"],
+    });
+    const unapproved = await h.gh.mergePullRequest({
+      files: { "scripts/batch-unapproved.ts": recordingScript("batch-unapproved") },
+      author: "mallory",
+      approvals: [],
+    });
     await h.deliverPush(approved.before, unapproved.after);
 
-    expect(await settled(approved.after, "scripts/batch-approved.ts")).toMatchObject({ status: "succeeded", pullRequest: approved.number, approvedBy: ["bob"] });
+    expect(await settled(approved.after, "scripts/batch-approved.ts")).toMatchObject({
+      status: "succeeded",
+      pullRequest: approved.number,
+      approvedBy: ["bob"],
+    });
     const refused = await settled(unapproved.after, "scripts/batch-unapproved.ts");
     expect(refused).toMatchObject({ status: "refused", pullRequest: unapproved.number });
     expect(refused.reason).toContain(`pull request #${unapproved.number} has 0 approving review(s)`);
@@ -134,7 +148,11 @@ describe("approvals count as GitHub counts them", () => {
     const merged = await h.gh.mergePullRequest({
       files: { "scripts/dismissed.ts": recordingScript("dismissed") },
       author: "alice",
-      reviews: [{ user: "bob", state: "APPROVED" }, ...Array.from({ length: 120 }, () => ({ user: "carol", state: "COMMENTED" as const })), { user: "bob", state: "DISMISSED" }],
+      reviews: [
+        { user: "bob", state: "APPROVED" },
+        ...Array.from({ length: 120 }, () => ({ user: "carol", state: "COMMENTED" as const })),
+        { user: "bob", state: "DISMISSED" },
+      ],
     });
     await h.deliverPush(merged.before, merged.after);
     expect((await settled(merged.after, "scripts/dismissed.ts")).status).toBe("refused");

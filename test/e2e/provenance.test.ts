@@ -30,10 +30,7 @@ describe("provenance (REQUIRED_APPROVALS=2)", () => {
   });
 
   it("refuses one approval short, and does not count the author's own", async () => {
-    const merged = await h.mergeAndPush(
-      { "scripts/one-short.ts": recordingScript("one-short") },
-      { author: "alice", approvals: ["bob", "alice"] },
-    );
+    const merged = await h.mergeAndPush({ "scripts/one-short.ts": recordingScript("one-short") }, { author: "alice", approvals: ["bob", "alice"] });
     const run = await settled(merged.after, "scripts/one-short.ts");
     expect(run.status).toBe("refused");
     expect(run.reason).toContain("has 1 approving review(s) on its final commit");
@@ -87,7 +84,12 @@ describe("provenance (REQUIRED_APPROVALS=2)", () => {
 
 describe("files that are not plain text under scripts/", () => {
   it.each([
-    ["a symlinked entry script", { "src/real.ts": recordingScript("via-symlink"), "scripts/linked.ts": { symlink: "../src/real.ts" } }, "scripts/linked.ts", /scripts\/linked\.ts is a symbolic link/],
+    [
+      "a symlinked entry script",
+      { "src/real.ts": recordingScript("via-symlink"), "scripts/linked.ts": { symlink: "../src/real.ts" } },
+      "scripts/linked.ts",
+      /scripts\/linked\.ts is a symbolic link/,
+    ],
     [
       "a script importing a symlinked helper",
       {

@@ -216,7 +216,10 @@ describe("secrets a script prints, logs, counts, returns, fails with or declares
     const list = await fetch(`${h.appUrl}/api/runs`, { headers: auth });
     expect(list.status).toBe(200);
     expectNoSecrets(await list.text(), "/api/runs");
-    const sdk = (await (await fetch(`${h.appUrl}/api/runs/${encodeURIComponent(merged.runIds[PATHS.sdk]!)}`, { headers: auth })).json()) as Record<string, unknown>;
+    const sdk = (await (await fetch(`${h.appUrl}/api/runs/${encodeURIComponent(merged.runIds[PATHS.sdk]!)}`, { headers: auth })).json()) as Record<
+      string,
+      unknown
+    >;
     expect(sdk).toMatchObject({ counters: { seats: "[REDACTED]" }, result: { seats: "[REDACTED]" } });
   });
 

@@ -35,7 +35,11 @@ describe("on a Redis Cluster (REDIS_CLUSTER_NODES)", () => {
   it("runs a merged script once and commits its log", async () => {
     const path = "scripts/2026-11-cluster.ts";
     const merged = await h.mergeAndPush({
-      [path]: [`import { appendFileSync } from "node:fs";`, `appendFileSync(process.env.SIDE_EFFECTS!, "cluster\\n");`, `console.log("hello from a cluster");`].join("\n"),
+      [path]: [
+        `import { appendFileSync } from "node:fs";`,
+        `appendFileSync(process.env.SIDE_EFFECTS!, "cluster\\n");`,
+        `console.log("hello from a cluster");`,
+      ].join("\n"),
     });
     expect(merged.delivery.status).toBe(200);
 
@@ -53,7 +57,10 @@ describe("on a Redis Cluster (REDIS_CLUSTER_NODES)", () => {
   });
 
   it("cancels a running script in the worker process and a waiting one, from the web process", async () => {
-    expect(h.app.lines.some((line) => String(line.msg).startsWith("workers started")), "the web process runs no workers").toBe(false);
+    expect(
+      h.app.lines.some((line) => String(line.msg).startsWith("workers started")),
+      "the web process runs no workers",
+    ).toBe(false);
     h.beacon.answer("cluster-cancel-running", "hang");
     const merged = await h.mergeAndPush({
       "scripts/a-cluster-cancel-running.ts": beaconScript("cluster-cancel-running"),

@@ -12,7 +12,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-
 describe("Redis faults", () => {
   it("a Redis that hangs while a script runs: the run completes once when it answers again", async () => {
     const name = "redis-paused";

@@ -45,59 +45,64 @@ function keepFull(): { full: Promise<void>; stop(): Promise<void> } {
 }
 
 describe("a Redis that is full", () => {
-  it("loses no run: webhooks get 2xx or 503, a script that finished meanwhile keeps its result, and every log lands once there is room", { timeout: 180_000 }, async () => {
-    // Running when Redis fills up: it finishes while its result cannot be stored.
-    const running = "full-running";
-    const first = await h.mergeAndPush({ [`scripts/${running}.ts`]: beaconScript(running, `console.log("finished while Redis was full");`) });
-    expect(first.delivery.status).toBe(200);
-    await h.beacon.next(running);
+  it(
+    "loses no run: webhooks get 2xx or 503, a script that finished meanwhile keeps its result, and every log lands once there is room",
+    { timeout: 180_000 },
+    async () => {
+      // Running when Redis fills up: it finishes while its result cannot be stored.
+      const running = "full-running";
+      const first = await h.mergeAndPush({ [`scripts/${running}.ts`]: beaconScript(running, `console.log("finished while Redis was full");`) });
+      expect(first.delivery.status).toBe(200);
+      await h.beacon.next(running);
 
-    filler = keepFull();
-    await filler.full;
-    const linesBefore = h.app.lines.length;
-    const fullSince = Date.now();
-    h.beacon.answer(running, "finish");
+      filler = keepFull();
+      await filler.full;
+      const linesBefore = h.app.lines.length;
+      const fullSince = Date.now();
+      h.beacon.answer(running, "finish");
 
-    // Merges while Redis is full: each webhook is answered, 2xx (queued) or 503 (redeliver later).
-    const during = [];
-    for (let i = 0; i < 5; i++) {
-      const merged = await h.mergeAndPush({ [`scripts/full-${i}.ts`]: recordingScript(`full-${i}`) });
-      expect([200, 202, 503], merged.delivery.body).toContain(merged.delivery.status);
-      during.push(merged);
-    }
-    // The script that was running has finished, and its outcome waits for room.
-    await waitUntil("the running script's outcome is kept on disk", async () => outcomeKept(first.runIds[`scripts/${running}.ts`]!));
-    // Redis stays full a while: what the app logs meanwhile must not grow with it. (A sleep on
-    // purpose: the rate over a stretch of time is what is measured.)
-    const quietFrom = h.app.lines.length;
-    await sleep(HOLD_FULL_MS);
-    const held = h.app.lines.slice(quietFrom);
-    const fullForMs = Date.now() - fullSince;
-    const lines = h.app.lines.slice(linesBefore);
+      // Merges while Redis is full: each webhook is answered, 2xx (queued) or 503 (redeliver later).
+      const during = [];
+      for (let i = 0; i < 5; i++) {
+        const merged = await h.mergeAndPush({ [`scripts/full-${i}.ts`]: recordingScript(`full-${i}`) });
+        expect([200, 202, 503], merged.delivery.body).toContain(merged.delivery.status);
+        during.push(merged);
+      }
+      // The script that was running has finished, and its outcome waits for room.
+      await waitUntil("the running script's outcome is kept on disk", async () => outcomeKept(first.runIds[`scripts/${running}.ts`]!));
+      // Redis stays full a while: what the app logs meanwhile must not grow with it. (A sleep on
+      // purpose: the rate over a stretch of time is what is measured.)
+      const quietFrom = h.app.lines.length;
+      await sleep(HOLD_FULL_MS);
+      const held = h.app.lines.slice(quietFrom);
+      const fullForMs = Date.now() - fullSince;
+      const lines = h.app.lines.slice(linesBefore);
 
-    await filler.stop();
-    filler = undefined;
-    // /health says when Redis takes writes again: then GitHub's deliveries can be redelivered.
-    await waitUntil("/health reports ready", async () => (await fetch(`${h.appUrl}/health`)).status === 200);
-    for (const merged of during) {
-      if (merged.delivery.status === 503) expect((await h.deliverPush(merged.before, merged.after, { deliveryId: `again-${merged.after}` })).status).toBe(200);
-    }
-    const result = await h.waitForRun(first.runIds[`scripts/${running}.ts`]!);
-    expect(result.status).toBe("succeeded");
-    const log = await h.gh.readFile("main", result.logPath);
-    expect(log).toContain("finished while Redis was full");
-    for (const [i, merged] of during.entries()) {
-      expect((await h.waitForRun(merged.runIds[`scripts/full-${i}.ts`]!)).status).toBe("succeeded");
-      expect(await h.timesRan(`full-${i}`)).toBe(1);
-    }
-    expect(await h.timesRan(running)).toBe(1);
-    console.log(
-      `Redis full for ${fullForMs} ms: ${lines.length} app log lines in all, ${held.length} in the last ${HOLD_FULL_MS} ms with no requests; ` +
-        `webhooks ${during.map((m) => m.delivery.status).join(", ")}`,
-    );
-    // One line a minute per thing that is failing (the monitor, each queue's worker, the kept outcome), not one per retry.
-    expect(held.length, held.map((line) => String(line.msg)).join("\n")).toBeLessThanOrEqual(8);
-  });
+      await filler.stop();
+      filler = undefined;
+      // /health says when Redis takes writes again: then GitHub's deliveries can be redelivered.
+      await waitUntil("/health reports ready", async () => (await fetch(`${h.appUrl}/health`)).status === 200);
+      for (const merged of during) {
+        if (merged.delivery.status === 503)
+          expect((await h.deliverPush(merged.before, merged.after, { deliveryId: `again-${merged.after}` })).status).toBe(200);
+      }
+      const result = await h.waitForRun(first.runIds[`scripts/${running}.ts`]!);
+      expect(result.status).toBe("succeeded");
+      const log = await h.gh.readFile("main", result.logPath);
+      expect(log).toContain("finished while Redis was full");
+      for (const [i, merged] of during.entries()) {
+        expect((await h.waitForRun(merged.runIds[`scripts/full-${i}.ts`]!)).status).toBe("succeeded");
+        expect(await h.timesRan(`full-${i}`)).toBe(1);
+      }
+      expect(await h.timesRan(running)).toBe(1);
+      console.log(
+        `Redis full for ${fullForMs} ms: ${lines.length} app log lines in all, ${held.length} in the last ${HOLD_FULL_MS} ms with no requests; ` +
+          `webhooks ${during.map((m) => m.delivery.status).join(", ")}`,
+      );
+      // One line a minute per thing that is failing (the monitor, each queue's worker, the kept outcome), not one per retry.
+      expect(held.length, held.map((line) => String(line.msg)).join("\n")).toBeLessThanOrEqual(8);
+    },
+  );
 });
 
 describe("a Redis that turns read-only mid-run (a failover's replica)", () => {

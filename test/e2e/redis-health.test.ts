@@ -69,12 +69,18 @@ describe("a full Redis", () => {
   });
 
   it("/health says 503 while Redis is full, a push gets 503 (never 500), and after space is freed a redelivery runs the script", async () => {
-    expect(await health()).toEqual({ status: 200, body: { status: "ok", redis: { up: true, writable: true, used_memory: expect.any(Number), maxmemory: 24 * 1024 * 1024 } } });
+    expect(await health()).toEqual({
+      status: 200,
+      body: { status: "ok", redis: { up: true, writable: true, used_memory: expect.any(Number), maxmemory: 24 * 1024 * 1024 } },
+    });
 
     // Fill Redis until it refuses writes.
     const chunk = "x".repeat(256 * 1024);
     for (let i = 0; ; i++) {
-      const refused = await filler.append("{test}:filler", chunk).then(() => false, (e: Error) => /OOM/.test(e.message));
+      const refused = await filler.append("{test}:filler", chunk).then(
+        () => false,
+        (e: Error) => /OOM/.test(e.message),
+      );
       if (refused) break;
       if (i > 500) throw new Error("Redis never filled up");
     }

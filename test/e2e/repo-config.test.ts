@@ -25,9 +25,7 @@ describe(".github/chorebot.yml (as on the default branch before the push)", () =
       "scripts/b-second.ts": recordingScript("order-b"),
       "scripts/c-third.ts": recordingScript("order-c"),
     });
-    const [a, b, c] = await Promise.all(
-      ["scripts/a-first.ts", "scripts/b-second.ts", "scripts/c-third.ts"].map((path) => h.waitForRun(merged.runIds[path]!)),
-    );
+    const [a, b, c] = await Promise.all(["scripts/a-first.ts", "scripts/b-second.ts", "scripts/c-third.ts"].map((path) => h.waitForRun(merged.runIds[path]!)));
     expect([a!.status, b!.status, c!.status]).toEqual(["failed", "refused", "refused"]);
     expect(String((await committedLog(b!.logPath)).frontMatter.message)).toBe(
       "scripts/a-first.ts ran before it in this merge and ended failed; the repository sets stopOnFailure",

@@ -70,7 +70,10 @@ describe("retention", () => {
       expect(await h.gh.readFile("main", result.logPath)).toContain(`retained-${i}`);
     }
     // Links point where the log is (a comment's state lasts the retention: a slow merge may start a second one).
-    const comments = h.gh.comments(merged.number).map((comment) => comment.body).join("\n");
+    const comments = h.gh
+      .comments(merged.number)
+      .map((comment) => comment.body)
+      .join("\n");
     for (const result of results) expect(comments).toContain(`/blob/${result.commit}/${result.logPath})`);
 
     await until("all ten runs are removed", gone(runIds));
@@ -88,7 +91,9 @@ describe("retention", () => {
     for (const [i] of paths.entries()) expect(await h.timesRan(`retained-${i}`)).toBe(1);
     expect(await h.gh.commits()).toEqual(commits);
     expect(h.gh.comments(merged.number)).toEqual(posted);
-    expect((await processLog(runIds[0]!)).join("\n")).toMatch(/not run again: its run log logs\/\d{4}\/\d{2}\/retained-0\.ts-[0-9a-f]{12}\.md is already on main/);
+    expect((await processLog(runIds[0]!)).join("\n")).toMatch(
+      /not run again: its run log logs\/\d{4}\/\d{2}\/retained-0\.ts-[0-9a-f]{12}\.md is already on main/,
+    );
     const metrics = await (await fetch(`${h.appUrl}/metrics`, { headers: METRICS_AUTH })).text();
     expect(metrics).toMatch(/^chorebot_runs_not_repeated_total 10$/m);
   });

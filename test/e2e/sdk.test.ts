@@ -90,8 +90,7 @@ describe("a merged SDK script", () => {
 
   it("collects reports sent from a worker thread and a child process over the channel they inherit", async () => {
     const path = "scripts/sdk-helpers-report.ts";
-    const send = (message: string) =>
-      `require("node:net").connect(process.env.CHOREBOT_CHANNEL).end(JSON.stringify(${message}) + String.fromCharCode(10))`;
+    const send = (message: string) => `require("node:net").connect(process.env.CHOREBOT_CHANNEL).end(JSON.stringify(${message}) + String.fromCharCode(10))`;
     const merged = await h.mergeAndPush({
       [path]: sdkScript(
         "sdk-helpers-report",

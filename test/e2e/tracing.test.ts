@@ -33,8 +33,7 @@ function plain(value: Record<string, any>): unknown {
   return Object.values(value)[0];
 }
 
-const attributesOf = (list: { key: string; value: Record<string, any> }[] = []) =>
-  Object.fromEntries(list.map(({ key, value }) => [key, plain(value)]));
+const attributesOf = (list: { key: string; value: Record<string, any> }[] = []) => Object.fromEntries(list.map(({ key, value }) => [key, plain(value)]));
 
 /** A stand-in for an OpenTelemetry collector: takes OTLP/HTTP JSON trace exports on /v1/traces. */
 async function startOtlpReceiver(): Promise<OtlpReceiver> {

@@ -115,7 +115,10 @@ describe("a finished run never runs again", () => {
     const runId = merged.runIds[path]!;
     expect((await h.waitForRun(runId)).status).toBe("succeeded");
     // The dashboard refuses this (test/unit/dashboard); BullMQ itself does not.
-    const refusedByDashboard = await fetch(`${h.appUrl}/admin/queues/api/queues/execute/${encodeURIComponent(runId)}/retry`, { method: "PUT", headers: dashboardAuth });
+    const refusedByDashboard = await fetch(`${h.appUrl}/admin/queues/api/queues/execute/${encodeURIComponent(runId)}/retry`, {
+      method: "PUT",
+      headers: dashboardAuth,
+    });
     expect(refusedByDashboard.status).toBe(403);
     await (await h.queues.execute.getJob(runId))!.retry("completed");
     const second = await h.waitForRun(`${runId}-attempt-2`);

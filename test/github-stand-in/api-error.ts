@@ -29,11 +29,9 @@ export class ApiError extends Error {
 export const notFound = (documentationUrl?: string) => new ApiError(404, "Not Found", documentationUrl);
 
 /** GitHub's 422 for schema violations: "Invalid request.\n\n<detail>". */
-export const invalidRequest = (detail: string, documentationUrl?: string) =>
-  new ApiError(422, `Invalid request.\n\n${detail}`, documentationUrl);
+export const invalidRequest = (detail: string, documentationUrl?: string) => new ApiError(422, `Invalid request.\n\n${detail}`, documentationUrl);
 
-export const unprocessable = (message: string, documentationUrl?: string) =>
-  new ApiError(422, message, documentationUrl);
+export const unprocessable = (message: string, documentationUrl?: string) => new ApiError(422, message, documentationUrl);
 
 /** GitHub's 422 "Validation Failed" with an `errors` array (Octokit appends those to its message). */
 export class ValidationFailed extends ApiError {

@@ -86,10 +86,7 @@ export function authenticate(kind: AuthKind, headers: IncomingHttpHeaders, token
     const now = Math.floor(Date.now() / 1000);
     const exp = payload.exp;
     if (typeof exp !== "number" || exp <= now) {
-      throw new ApiError(
-        401,
-        "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires",
-      );
+      throw new ApiError(401, "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires");
     }
     if (exp > now + 10 * 60 + 60) {
       throw new ApiError(401, "'Expiration time' claim ('exp') is too far in the future");

@@ -87,9 +87,7 @@ export class CatFileBatch {
       this.cache.set(name, cached);
       return Promise.resolve(command === "info" ? { oid: cached.oid, type: cached.type, size: cached.size } : cached);
     }
-    return new Promise<BatchObject | undefined>((resolve, reject) =>
-      this.send({ command, name, resolve, reject, retried: false }),
-    ).then((object) => {
+    return new Promise<BatchObject | undefined>((resolve, reject) => this.send({ command, name, resolve, reject, retried: false })).then((object) => {
       if (object) this.remember(name, object);
       return object;
     });

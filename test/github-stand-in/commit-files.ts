@@ -21,7 +21,7 @@ export async function commitOnBranch(state: StandInState, o: CommitFilesOptions)
     for (const [path, content] of Object.entries(o.files)) edits.push(await fileEdit(git, path, content));
     tree = await git.buildTree(parentTree, edits);
   } catch (error) {
-    if (error instanceof TreeEditError) throw new Error(`commitFiles on ${branch}: ${error.message}`);
+    if (error instanceof TreeEditError) throw new Error(`commitFiles on ${branch}: ${error.message}`, { cause: error });
     throw error;
   }
   const paths = Object.keys(o.files);

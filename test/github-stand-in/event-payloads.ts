@@ -28,7 +28,10 @@ function common(state: StandInState, payload: Record<string, unknown>, sender: s
 /** The full PR as webhook payloads carry it, with the diff stats GET /pulls/{n} would give. */
 function webhookPull(state: StandInState, pr: PullRequestRecord) {
   const git = state.git;
-  const mergeBase = git.execSync(["merge-base", pr.baseSha, pr.headSha], { okCodes: [1] }).stdout.toString("utf8").trim();
+  const mergeBase = git
+    .execSync(["merge-base", pr.baseSha, pr.headSha], { okCodes: [1] })
+    .stdout.toString("utf8")
+    .trim();
   const numstat = git.execSync(["diff-tree", "-r", "-M", "--numstat", mergeBase || pr.baseSha, pr.headSha]).stdout.toString("utf8");
   const lines = numstat.split("\n").filter((line) => line !== "");
   let additions = 0;

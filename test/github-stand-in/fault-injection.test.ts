@@ -35,9 +35,7 @@ describe("GitHub stand-in: non-regular files in commits", () => {
     });
     const treeSha = (await api("GET", `${repoPath()}/git/commits/${after}`)).body.tree.sha as string;
     const tree = await api("GET", `${repoPath()}/git/trees/${treeSha}?recursive=1`);
-    const modes = Object.fromEntries(
-      tree.body.tree.map((entry: { path: string; mode: string; type: string }) => [entry.path, `${entry.mode} ${entry.type}`]),
-    );
+    const modes = Object.fromEntries(tree.body.tree.map((entry: { path: string; mode: string; type: string }) => [entry.path, `${entry.mode} ${entry.type}`]));
     expect(modes).toMatchObject({
       "assets/blob.bin": "100644 blob",
       "docs/readme-link": "120000 blob",
@@ -104,9 +102,7 @@ describe("GitHub stand-in: non-regular files in commits", () => {
     const outside = await contents("escape");
     expect(outside.body).toMatchObject({ type: "symlink", target: "../../etc/passwd", path: "escape" });
     const listing = await contents("docs");
-    expect(listing.body.map((item: { path: string; type: string }) => [item.path, item.type])).toEqual([
-      ["docs/readme-link", "symlink"],
-    ]);
+    expect(listing.body.map((item: { path: string; type: string }) => [item.path, item.type])).toEqual([["docs/readme-link", "symlink"]]);
   });
 
   it("contents describes a gitlink as a submodule with the url from .gitmodules", async () => {
@@ -162,9 +158,7 @@ describe("GitHub stand-in: non-regular files in commits", () => {
 
   it("rejects malformed entries without moving the branch", async () => {
     const before = await gh.head();
-    await expect(gh.commitFiles({ files: { "vendor/bad": { submodule: "abc123" } } })).rejects.toThrow(
-      /vendor\/bad: expected .*40-hex sha/,
-    );
+    await expect(gh.commitFiles({ files: { "vendor/bad": { submodule: "abc123" } } })).rejects.toThrow(/vendor\/bad: expected .*40-hex sha/);
     await expect(gh.commitFiles({ files: { "bad-link": { symlink: "" } } })).rejects.toThrow(/bad-link: expected/);
     expect(await gh.head()).toBe(before);
   });

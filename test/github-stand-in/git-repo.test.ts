@@ -22,19 +22,7 @@ describe("GitRepo shortcuts agree with git", () => {
   const short = (sha: string) => sha.slice(0, 12);
   const out = async (args: string[], input?: string) => (await git.exec(args, { input })).stdout.toString("utf8").trim();
 
-  const paths = [
-    "README.md",
-    "x.txt",
-    "x/y.txt",
-    "x/deeper/z.txt",
-    "x-z",
-    "with space.txt",
-    "ünïcødé.txt",
-    "run.sh",
-    "link",
-    "vendor/lib",
-    "empty",
-  ];
+  const paths = ["README.md", "x.txt", "x/y.txt", "x/deeper/z.txt", "x-z", "with space.txt", "ünïcødé.txt", "run.sh", "link", "vendor/lib", "empty"];
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), "git-repo-test-"));
@@ -175,15 +163,37 @@ describe("GitRepo shortcuts agree with git", () => {
   it("buildTree on a full base id makes the tree it makes on an abbreviated one (listed by ls-files)", async () => {
     const edits = [
       [{ path: "x/y.txt", remove: true as const }],
-      [{ path: "x", remove: true as const }, { path: "new/file", mode: "100644", sha: blob }],
-      [{ path: "x.txt/under", mode: "100644", sha: blob }, { path: "link", mode: "100755", sha: blob }],
+      [
+        { path: "x", remove: true as const },
+        { path: "new/file", mode: "100644", sha: blob },
+      ],
+      [
+        { path: "x.txt/under", mode: "100644", sha: blob },
+        { path: "link", mode: "100755", sha: blob },
+      ],
       [{ path: "x/deeper", mode: "040000", sha: (await git.entryAt(commit, "x/deeper"))!.sha }],
       [{ path: "vendor/lib", mode: "160000", sha: "f".repeat(40) }],
-      [{ path: ".github/chorebot.yml", mode: "100644", sha: blob }, { path: "a-b", mode: "100644", sha: blob }],
-      [{ path: "x-", mode: "100644", sha: blob }, { path: "x.", mode: "100755", sha: blob }, { path: "x0", mode: "100644", sha: blob }],
-      [{ path: ".../a..b/-c/.gitx/.GITHUB", mode: "100644", sha: blob }, { path: "l/.github", mode: "120000", sha: blob }],
-      [{ path: "ünïcødé.txt", mode: "100644", sha: blob }, { path: "sub/with space", mode: "100644", sha: blob }],
-      [{ path: "back\\slash", mode: "100644", sha: blob }, { path: ".gitmodules", mode: "120000", sha: blob }],
+      [
+        { path: ".github/chorebot.yml", mode: "100644", sha: blob },
+        { path: "a-b", mode: "100644", sha: blob },
+      ],
+      [
+        { path: "x-", mode: "100644", sha: blob },
+        { path: "x.", mode: "100755", sha: blob },
+        { path: "x0", mode: "100644", sha: blob },
+      ],
+      [
+        { path: ".../a..b/-c/.gitx/.GITHUB", mode: "100644", sha: blob },
+        { path: "l/.github", mode: "120000", sha: blob },
+      ],
+      [
+        { path: "ünïcødé.txt", mode: "100644", sha: blob },
+        { path: "sub/with space", mode: "100644", sha: blob },
+      ],
+      [
+        { path: "back\\slash", mode: "100644", sha: blob },
+        { path: ".gitmodules", mode: "120000", sha: blob },
+      ],
       paths.map((path) => ({ path, remove: true as const })),
     ];
     for (const edit of edits) {
@@ -198,7 +208,10 @@ describe("GitRepo shortcuts agree with git", () => {
     const counts: Record<string, number> = {};
     (globalThis as { __git?: Record<string, number> }).__git = counts;
     try {
-      await git.buildTree(tree, [{ path: "x/new.txt", mode: "100644", sha: blob }, { path: "README.md", remove: true }]);
+      await git.buildTree(tree, [
+        { path: "x/new.txt", mode: "100644", sha: blob },
+        { path: "README.md", remove: true },
+      ]);
     } finally {
       delete (globalThis as { __git?: Record<string, number> }).__git;
     }
@@ -278,7 +291,16 @@ describe("GitRepo shortcuts agree with git", () => {
     await git.updateRef("refs/tags/packed", commit, "0".repeat(40));
     await git.exec(["pack-refs", "--all"]);
     await git.updateRef("refs/heads/feature/one", commit, second); // loose again, over the packed one
-    for (const ref of ["refs/heads/main", "refs/heads/feature/one", "refs/heads/sym", "refs/tags/packed", "refs/tags/v1", "refs/heads/feature", "refs/heads/none", "refs/heads"]) {
+    for (const ref of [
+      "refs/heads/main",
+      "refs/heads/feature/one",
+      "refs/heads/sym",
+      "refs/tags/packed",
+      "refs/tags/v1",
+      "refs/heads/feature",
+      "refs/heads/none",
+      "refs/heads",
+    ]) {
       expect({ ref, sha: await git.readRef(ref) }).toEqual({ ref, sha: await revParse(ref) });
     }
     expect(await git.readRef("refs/heads/sym")).toBe(commit);
@@ -371,9 +393,7 @@ describe("CatFileBatch", () => {
   it("answers many requests in flight in order, large contents included", async () => {
     let spawned = 0;
     const batch = new CatFileBatch(env(), () => spawned++);
-    const answers = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => (i % 2 ? batch.contents(blob) : batch.info(i % 4 ? blob : "f".repeat(40)))),
-    );
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? batch.contents(blob) : batch.info(i % 4 ? blob : "f".repeat(40)))));
     answers.forEach((answer, i) => {
       if (i % 2) expect(answer?.data?.length).toBe(300_000);
       else if (i % 4) expect(answer).toEqual({ oid: blob, type: "blob", size: 300_000 });

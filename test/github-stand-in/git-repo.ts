@@ -138,6 +138,7 @@ function isPlainRefOrSha(rev: string): boolean {
     !rev.startsWith("-") &&
     !rev.startsWith("/") &&
     !rev.endsWith("/") &&
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
     !/[\s~^:?*[\\\x00-\x1f\x7f]|\.\.|@\{|\/\/|\.lock$/.test(rev)
   );
 }
@@ -443,7 +444,10 @@ export class GitRepo {
   }
 
   revListSync(include: string, exclude: string[] = [], options: RevListOptions = {}): string[] {
-    return this.execSync(revListArgs(include, exclude, options)).stdout.toString("utf8").split("\n").filter(Boolean);
+    return this.execSync(revListArgs(include, exclude, options))
+      .stdout.toString("utf8")
+      .split("\n")
+      .filter(Boolean);
   }
 
   // ---------------------------------------------------------------- trees
@@ -452,10 +456,7 @@ export class GitRepo {
    * `git ls-tree` of a tree-ish. `recursive` lists blobs and gitlinks under subdirectories
    * (with `includeTrees`, the subtrees too, like GitHub's ?recursive=1).
    */
-  async lsTree(
-    treeish: string,
-    options: { recursive?: boolean; includeTrees?: boolean; paths?: string[] } = {},
-  ): Promise<TreeEntry[]> {
+  async lsTree(treeish: string, options: { recursive?: boolean; includeTrees?: boolean; paths?: string[] } = {}): Promise<TreeEntry[]> {
     if (!options.paths?.length && FULL_SHA.test(treeish)) {
       const listed = await this.listTree(treeish, options.recursive === true, options.includeTrees === true);
       if (listed) return listed;
@@ -653,11 +654,7 @@ export class GitRepo {
   }
 
   /** update-index --index-info with what changed from `original` to `entries`, then write-tree. */
-  private async updateAndWriteIndex(
-    env: Record<string, string>,
-    original: Map<string, IndexEntry>,
-    entries: Map<string, IndexEntry>,
-  ): Promise<string> {
+  private async updateAndWriteIndex(env: Record<string, string>, original: Map<string, IndexEntry>, entries: Map<string, IndexEntry>): Promise<string> {
     const lines: string[] = [];
     for (const path of original.keys()) {
       if (!entries.has(path)) lines.push(`0 ${ZERO_SHA}\t${path}`);
@@ -745,13 +742,7 @@ export class GitRepo {
    * When git would store exactly what it was given (see commitText), the commit object is written
    * here instead.
    */
-  async commitTree(o: {
-    tree: string;
-    parents: string[];
-    message: string;
-    author?: GitIdentity;
-    committer?: GitIdentity;
-  }): Promise<string> {
+  async commitTree(o: { tree: string; parents: string[]; message: string; author?: GitIdentity; committer?: GitIdentity }): Promise<string> {
     const author = o.author ?? DEFAULT_IDENTITY;
     const committer = o.committer ?? author;
     const fallbackDate = this.nextDate();
@@ -832,14 +823,11 @@ const WRITTEN_MODES = new Set(["100644", "100755", "120000", "160000"]);
  * which NTFS reads as ".git"), and for a symlink none that starts with ".git" (.gitmodules).
  */
 function isPlainPath(path: string, mode: string): boolean {
-  return path.split("/").every(
-    (part) =>
-      /^[A-Za-z0-9_.-]+$/.test(part) &&
-      part !== "." &&
-      part !== ".." &&
-      !/^\.git\.*$/i.test(part) &&
-      !(mode === "120000" && /^\.git/i.test(part)),
-  );
+  return path
+    .split("/")
+    .every(
+      (part) => /^[A-Za-z0-9_.-]+$/.test(part) && part !== "." && part !== ".." && !/^\.git\.*$/i.test(part) && !(mode === "120000" && /^\.git/i.test(part)),
+    );
 }
 
 /** fmt_ident's crud: what it trims from both ends of a name or an email. */

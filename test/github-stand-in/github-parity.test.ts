@@ -122,9 +122,7 @@ describe("GitHub stand-in parity: permissions, association lag, merge methods, t
     expect(history.map((c) => c.sha)).toEqual(record.rebasedCommits);
     expect(history[0]!.parents).toEqual([before]);
     for (const [i, sha] of record.rebasedCommits.entries()) {
-      const [rebased, original] = await Promise.all(
-        [sha, record.commits[i]!].map(async (s) => (await api("GET", `${repoPath()}/git/commits/${s}`)).body),
-      );
+      const [rebased, original] = await Promise.all([sha, record.commits[i]!].map(async (s) => (await api("GET", `${repoPath()}/git/commits/${s}`)).body));
       expect(rebased.message).toBe(original.message);
       expect(rebased.author).toEqual(original.author);
       expect(rebased.committer).toMatchObject({ name: "alice", email: expect.stringContaining("+alice@") });
@@ -135,9 +133,7 @@ describe("GitHub stand-in parity: permissions, association lag, merge methods, t
     expect(pull.body).toMatchObject({ merged: true, merge_commit_sha: merged.after, head: { sha: merged.headSha }, commits: 3 });
     for (const sha of [...record.rebasedCommits, merged.headSha]) {
       const pulls = await api("GET", `${repoPath()}/commits/${sha}/pulls`);
-      expect(pulls.body.map((pr: { number: number; merge_commit_sha: string }) => [pr.number, pr.merge_commit_sha])).toEqual([
-        [merged.number, merged.after],
-      ]);
+      expect(pulls.body.map((pr: { number: number; merge_commit_sha: string }) => [pr.number, pr.merge_commit_sha])).toEqual([[merged.number, merged.after]]);
     }
     const files = await api("GET", `${repoPath()}/pulls/${merged.number}/files`);
     expect(files.body.map((f: { filename: string }) => f.filename).sort()).toEqual(["scripts/r1.ts", "scripts/r2.ts"]);
@@ -191,9 +187,9 @@ describe("GitHub stand-in parity: permissions, association lag, merge methods, t
     // Only a merge commit can carry its own changes; nothing is committed when asked otherwise.
     const tipBefore = await gh.head();
     for (const merge of ["squash", "rebase"] as const) {
-      await expect(
-        gh.mergePullRequest({ files: { "scripts/x.ts": "x\n" }, merge, mergeCommitFiles: { "y.ts": "y\n" } }),
-      ).rejects.toThrow(/mergeCommitFiles needs merge "merge"/);
+      await expect(gh.mergePullRequest({ files: { "scripts/x.ts": "x\n" }, merge, mergeCommitFiles: { "y.ts": "y\n" } })).rejects.toThrow(
+        /mergeCommitFiles needs merge "merge"/,
+      );
     }
     expect(await gh.head()).toBe(tipBefore);
   });
@@ -273,9 +269,7 @@ describe("GitHub stand-in parity: latency", () => {
 
     // Writes take the repository mutex; their waits overlap, and a helper commit goes ahead meanwhile.
     const count = gh.requests.length;
-    const writes = Promise.all(
-      [1, 2, 3].map((i) => api("POST", `${repoPath()}/git/blobs`, { content: `blob ${i}` })),
-    );
+    const writes = Promise.all([1, 2, 3].map((i) => api("POST", `${repoPath()}/git/blobs`, { content: `blob ${i}` })));
     await gh.commitFiles({ files: { "during-latency.txt": "1\n" } });
     const helperDone = Date.now();
     const results = await writes;

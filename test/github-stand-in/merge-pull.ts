@@ -22,7 +22,7 @@ async function editTree(git: GitRepo, tree: string, files: Record<string, FileCo
     for (const [path, content] of Object.entries(files)) edits.push(await fileEdit(git, path, content));
     return await git.buildTree(tree, edits);
   } catch (error) {
-    if (error instanceof TreeEditError) throw new Error(`${what}: ${error.message}`);
+    if (error instanceof TreeEditError) throw new Error(`${what}: ${error.message}`, { cause: error });
     throw error;
   }
 }
@@ -140,11 +140,7 @@ export async function mergePull(state: StandInState, o: MergePullRequestOptions)
   }
 }
 
-export async function mergeOpenPull(
-  state: StandInState,
-  number: number,
-  o: MergeOpenPullRequestOptions = {},
-): Promise<{ before: string; after: string }> {
+export async function mergeOpenPull(state: StandInState, number: number, o: MergeOpenPullRequestOptions = {}): Promise<{ before: string; after: string }> {
   checkMergeOptions(o, "mergeOpenPullRequest");
   // The head branch may have moved through the API (e.g. the app pushed to it).
   const pr = refreshPull(state, openRecord(state, number, "mergeOpenPullRequest"));

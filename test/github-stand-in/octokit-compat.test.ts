@@ -9,7 +9,7 @@ const FastOctokit = ProbotOctokit.defaults((options: ConstructorParameters<typeo
   ...options,
   retry: { ...options?.retry, retryAfterBaseValue: 1 },
   throttle: { ...options?.throttle, enabled: false },
-})) as typeof ProbotOctokit;
+}));
 
 /**
  * The stand-in must satisfy the real client stack the app uses: Probot (auth-app JWT →
@@ -60,18 +60,14 @@ describe("GitHub stand-in with Probot's Octokit", () => {
       path: "scripts/nested/dir/job.ts",
       ref: merged.after,
     });
-    expect(!Array.isArray(content) && content.type === "file" && Buffer.from(content.content, "base64").toString()).toBe(
-      "export {};\n",
-    );
+    expect(!Array.isArray(content) && content.type === "file" && Buffer.from(content.content, "base64").toString()).toBe("export {};\n");
 
     const { data: pulls } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
       owner,
       repo,
       commit_sha: merged.after,
     });
-    expect(pulls.map((pull) => [pull.number, pull.merge_commit_sha, pull.base.ref])).toEqual([
-      [merged.number, merged.after, "main"],
-    ]);
+    expect(pulls.map((pull) => [pull.number, pull.merge_commit_sha, pull.base.ref])).toEqual([[merged.number, merged.after, "main"]]);
     const reviews = await octokit.paginate(octokit.rest.pulls.listReviews, {
       owner,
       repo,

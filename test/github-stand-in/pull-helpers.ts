@@ -2,12 +2,7 @@ import { commitOnBranch, DEFAULT_AUTHOR } from "./commit-files.js";
 import { isoSeconds } from "./git-parse.js";
 import type { PullRequestRecord, ReviewRecord } from "./pull-requests.js";
 import type { StandInState } from "./state.js";
-import type {
-  FileContent,
-  MergePullRequestOptions,
-  OpenedPullRequest,
-  OpenPullRequestOptions,
-} from "./types.js";
+import type { FileContent, MergePullRequestOptions, OpenedPullRequest, OpenPullRequestOptions } from "./types.js";
 import { userId } from "./users.js";
 
 /**
@@ -55,11 +50,7 @@ export function newPullRecord(
   };
 }
 
-function reviewRecords(
-  state: StandInState,
-  specs: NonNullable<MergePullRequestOptions["reviews"]>,
-  headSha: string,
-): ReviewRecord[] {
+function reviewRecords(state: StandInState, specs: NonNullable<MergePullRequestOptions["reviews"]>, headSha: string): ReviewRecord[] {
   return specs.map((spec) => ({
     id: state.pulls.nextReviewId(),
     user: spec.user,

@@ -179,9 +179,7 @@ describe("GitHub stand-in: open PRs, checks, comments, protection, auto-merge", 
       installation: { id: gh.installationId },
       repository: { full_name: `${gh.owner}/${gh.repo}` },
     });
-    expect(payload.check_run.pull_requests).toEqual([
-      expect.objectContaining({ number: expect.any(Number), head: expect.objectContaining({ sha: headSha }) }),
-    ]);
+    expect(payload.check_run.pull_requests).toEqual([expect.objectContaining({ number: expect.any(Number), head: expect.objectContaining({ sha: headSha }) })]);
     expect(JSON.stringify(payload)).not.toContain("api.github.com");
   });
 
@@ -293,7 +291,7 @@ describe("GitHub stand-in: auto-merge through Probot's octokit.graphql", () => {
       privateKey: generateAppKey(),
       secret: "secret",
       baseUrl: gh.baseUrl,
-      Octokit: ProbotOctokit.defaults({ throttle: { enabled: false } }) as typeof ProbotOctokit,
+      Octokit: ProbotOctokit.defaults({ throttle: { enabled: false } }),
       log: pino({ level: "silent" }),
     });
     const octokit = await probot.auth(gh.installationId);

@@ -73,8 +73,6 @@ export class PullRequestStore {
 
   /** PRs a commit belongs to (merge, squash or rebased commit, head or own commit), newest first. */
   associatedWith(sha: string): PullRequestRecord[] {
-    return this.all().filter(
-      (pr) => pr.mergeCommitSha === sha || pr.headSha === sha || pr.commits.includes(sha) || pr.rebasedCommits.includes(sha),
-    );
+    return this.all().filter((pr) => pr.mergeCommitSha === sha || pr.headSha === sha || pr.commits.includes(sha) || pr.rebasedCommits.includes(sha));
   }
 }

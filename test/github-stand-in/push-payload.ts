@@ -69,8 +69,7 @@ export function buildPushPayload(state: StandInState, o: PushPayloadRequest): Re
   const headCommit = deleted ? undefined : state.git.readCommitsSync([o.after])[0];
   if (!deleted && !headCommit) throw new Error(`pushPayload: ${o.after} is not a commit in ${state.owner}/${state.repo}`);
   const forced = o.forced ?? (!created && !deleted && !state.git.isAncestorSync(o.before, o.after));
-  const sender =
-    o.sender ?? (headCommit && loginForEmail(headCommit.author.email)) ?? state.owner;
+  const sender = o.sender ?? (headCommit && loginForEmail(headCommit.author.email)) ?? state.owner;
   const senderUser = user(state, sender);
 
   const repo = repository(state);

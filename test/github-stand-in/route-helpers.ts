@@ -77,11 +77,7 @@ export const DOCS = {
 } as const;
 
 /** An optional `author`/`committer` object of a write request: `{ name, email, date? }`. */
-export function optionalIdentity(
-  body: Record<string, unknown>,
-  field: "author" | "committer",
-  docs?: string,
-): GitIdentity | undefined {
+export function optionalIdentity(body: Record<string, unknown>, field: "author" | "committer", docs?: string): GitIdentity | undefined {
   const value = body[field];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "object" || Array.isArray(value)) throw notA(field, value, "an object", docs);
@@ -92,7 +88,7 @@ export function optionalIdentity(
   if (date !== undefined && (typeof date !== "string" || Number.isNaN(Date.parse(date)))) {
     throw notA(`${field}/properties/date`, date, "a date-time", docs);
   }
-  return date === undefined ? { name, email } : { name, email, date: date as string };
+  return date === undefined ? { name, email } : { name, email, date };
 }
 
 /** The identity GitHub records for API writes made with an installation token. */

@@ -72,16 +72,10 @@ export function registerAppRoutes(router: Router, state: StandInState): void {
     const repositories = optionalArray("repositories");
     const repositoryIds = optionalArray("repository_ids");
     const repo = repository(state);
-    const wrongName = (repositories ?? []).some(
-      (name) => typeof name !== "string" || name.toLowerCase() !== state.repo.toLowerCase(),
-    );
+    const wrongName = (repositories ?? []).some((name) => typeof name !== "string" || name.toLowerCase() !== state.repo.toLowerCase());
     const wrongId = (repositoryIds ?? []).some((id) => id !== repo.id);
     if (wrongName || wrongId) {
-      throw new ApiError(
-        422,
-        "There is at least one repository that does not exist or is not accessible to the parent installation.",
-        DOCS.accessTokens,
-      );
+      throw new ApiError(422, "There is at least one repository that does not exist or is not accessible to the parent installation.", DOCS.accessTokens);
     }
     let permissions = DEFAULT_PERMISSIONS;
     if (body.permissions !== undefined) {

@@ -30,7 +30,7 @@ interface CheckRunPatch {
 
 function optionalString(body: Record<string, unknown>, field: string, docs: string): string | null | undefined {
   const value = body[field];
-  if (value === undefined || value === null) return value as undefined | null;
+  if (value === undefined || value === null) return value;
   if (typeof value !== "string") throw notA(field, value, "a string", docs);
   return value;
 }
@@ -117,7 +117,10 @@ function parseCheckRunBody(body: Record<string, unknown>, creating: boolean): Ch
     const title = creating ? requireString(output, "title", docs) : optionalString(output, "title", docs);
     const summary = requireString(output, "summary", docs);
     const text = optionalString(output, "text", docs);
-    for (const [field, value] of [["summary", summary], ["text", text]] as const) {
+    for (const [field, value] of [
+      ["summary", summary],
+      ["text", text],
+    ] as const) {
       if (typeof value === "string" && value.length > MAX_OUTPUT_CHARS) {
         throw invalidRequest(`Only ${MAX_OUTPUT_CHARS} characters are allowed in output.${field}; ${value.length} were supplied.`, docs);
       }
@@ -129,10 +132,7 @@ function parseCheckRunBody(body: Record<string, unknown>, creating: boolean): Ch
     if (annotations !== undefined && annotations !== null) {
       if (!Array.isArray(annotations)) throw notA("output/properties/annotations", annotations, "an array", docs);
       if (annotations.length > MAX_ANNOTATIONS) {
-        throw invalidRequest(
-          `For 'properties/annotations', the array has ${annotations.length} items, more than the maximum of ${MAX_ANNOTATIONS}.`,
-          docs,
-        );
+        throw invalidRequest(`For 'properties/annotations', the array has ${annotations.length} items, more than the maximum of ${MAX_ANNOTATIONS}.`, docs);
       }
       patch.annotations = annotations.map((item) => parseAnnotation(item, docs));
     }

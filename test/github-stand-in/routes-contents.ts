@@ -22,10 +22,8 @@ function baseItem(state: StandInState, entry: TreeEntry, path: string, ref: stri
   const name = path.split("/").pop() ?? path;
   const url = `${repoApiUrl(state)}/contents/${encodePath(path)}?ref=${encodeURIComponent(ref)}`;
   const gitUrl = entry.type === "commit" ? null : gitObjectUrl(state, entry.type, entry.sha);
-  const htmlUrl =
-    entry.type === "commit" ? null : `${repoHtmlUrl(state)}/${entry.type === "tree" ? "tree" : "blob"}/${ref}/${encodePath(path)}`;
-  const downloadUrl =
-    entry.type === "blob" ? `${state.htmlUrl}/raw/${state.owner}/${state.repo}/${ref}/${encodePath(path)}` : null;
+  const htmlUrl = entry.type === "commit" ? null : `${repoHtmlUrl(state)}/${entry.type === "tree" ? "tree" : "blob"}/${ref}/${encodePath(path)}`;
+  const downloadUrl = entry.type === "blob" ? `${state.htmlUrl}/raw/${state.owner}/${state.repo}/${ref}/${encodePath(path)}` : null;
   return {
     name,
     path,
@@ -111,9 +109,7 @@ export function registerContentsRoutes(router: Router, state: StandInState): voi
     const children = await git.lsTree(entry.sha);
     return {
       status: 200,
-      body: children.map((child) =>
-        listingItem(state, child, path === "" ? child.path : `${path}/${child.path}`, ref),
-      ),
+      body: children.map((child) => listingItem(state, child, path === "" ? child.path : `${path}/${child.path}`, ref)),
     };
   });
 }

@@ -1,17 +1,7 @@
 import { ApiError, invalidRequest, notFound, unprocessable } from "./api-error.js";
 import { TreeEditError, type TreeEdit, type TreeEntry } from "./git-repo.js";
 import type { Router } from "./router.js";
-import {
-  bodyObject,
-  botIdentity,
-  DOCS,
-  isSha,
-  notA,
-  notSupplied,
-  optionalIdentity,
-  requireRepo,
-  requireString,
-} from "./route-helpers.js";
+import { bodyObject, botIdentity, DOCS, isSha, notA, notSupplied, optionalIdentity, requireRepo, requireString } from "./route-helpers.js";
 import { gitCommit, gitObjectUrl } from "./shapes.js";
 import type { StandInState } from "./state.js";
 
@@ -84,10 +74,7 @@ function planTreeEntry(item: unknown): PlannedEdit {
   const hasSha = "sha" in entry;
   const hasContent = entry.content !== undefined && entry.content !== null;
   if (hasSha === hasContent) {
-    throw unprocessable(
-      "Must supply either tree.sha or tree.content. Request will be rejected if both are present.",
-      DOCS.createTree,
-    );
+    throw unprocessable("Must supply either tree.sha or tree.content. Request will be rejected if both are present.", DOCS.createTree);
   }
   if (hasContent) {
     if (typeof entry.content !== "string") {
@@ -97,6 +84,7 @@ function planTreeEntry(item: unknown): PlannedEdit {
     return { path, mode, content: entry.content };
   }
   if (entry.sha === null) return { path, remove: true };
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- echoes whatever the request sent, as GitHub does
   if (!isSha(entry.sha)) throw unprocessable(`tree.sha ${String(entry.sha)} is not a valid ${MODE_TYPES[mode]}`, DOCS.createTree);
   return { path, mode, sha: entry.sha };
 }

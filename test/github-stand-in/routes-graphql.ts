@@ -54,21 +54,21 @@ export function registerGraphQLRoutes(router: Router, state: StandInState): void
       return failure([{ message: `The GitHub stand-in supports only the ${MUTATION} mutation.` }]);
     }
     const path = [MUTATION];
-    const unprocessable = (message: string) =>
-      failure([{ type: "UNPROCESSABLE", path, message }], { [MUTATION]: null });
+    const unprocessable = (message: string) => failure([{ type: "UNPROCESSABLE", path, message }], { [MUTATION]: null });
 
     const id = inputField(query, variables, "pullRequestId");
     const pr = state.pulls.all().find((candidate: PullRequestRecord) => nodeId("PR", candidate.id) === id);
     if (!pr || ctx.auth.kind !== "installation" || ctx.auth.installationId !== state.installationId) {
-      return failure(
-        [{ type: "NOT_FOUND", path, message: `Could not resolve to a node with the global id of '${String(id)}'.` }],
-        { [MUTATION]: null },
-      );
+      return failure([{ type: "NOT_FOUND", path, message: `Could not resolve to a node with the global id of '${String(id)}'.` }], { [MUTATION]: null });
     }
     const rawMethod = inputField(query, variables, "mergeMethod") ?? "MERGE";
     const mergeMethod = typeof rawMethod === "string" ? MERGE_METHODS[rawMethod] : undefined;
     if (!mergeMethod) {
-      return failure([{ message: `Argument 'mergeMethod' on InputObject 'EnablePullRequestAutoMergeInput' has an invalid value (${JSON.stringify(rawMethod)}). Expected type 'PullRequestMergeMethod'.` }]);
+      return failure([
+        {
+          message: `Argument 'mergeMethod' on InputObject 'EnablePullRequestAutoMergeInput' has an invalid value (${JSON.stringify(rawMethod)}). Expected type 'PullRequestMergeMethod'.`,
+        },
+      ]);
     }
     if (!state.allowAutoMerge) return unprocessable("Pull request Auto merge is not allowed for this repository");
     if (pr.state !== "open") return unprocessable("Pull request Pull request is closed");

@@ -72,12 +72,7 @@ export function registerPullRoutes(router: Router, state: StandInState): void {
     const pulls = state.pulls
       .all()
       .map((pr) => refreshPull(state, pr))
-      .filter(
-        (pr) =>
-          (wanted === "all" || pr.state === wanted) &&
-          (head === null || pr.headRef === headBranch) &&
-          (base === null || pr.baseRef === base),
-      );
+      .filter((pr) => (wanted === "all" || pr.state === wanted) && (head === null || pr.headRef === headBranch) && (base === null || pr.baseRef === base));
     if (ctx.query.get("direction") === "asc") pulls.reverse();
     return paginate(
       ctx,
@@ -103,9 +98,7 @@ export function registerPullRoutes(router: Router, state: StandInState): void {
       const baseSha = await git.readRef(`refs/heads/${baseRef}`);
       if (!baseSha) throw invalid("base");
       if (!headSha || headRef === undefined) throw invalid("head");
-      const existing = state.pulls
-        .all()
-        .find((pr) => pr.state === "open" && pr.headRef === headRef && pr.baseRef === baseRef);
+      const existing = state.pulls.all().find((pr) => pr.state === "open" && pr.headRef === headRef && pr.baseRef === baseRef);
       if (existing) throw custom(`A pull request already exists for ${state.owner}:${headRef}.`);
       const commits = await git.revList(headSha, [baseSha], { reverse: true });
       if (commits.length === 0) throw custom(`No commits between ${baseRef} and ${headRef}`);

@@ -19,8 +19,7 @@ export function registerRepoRoutes(router: Router, state: StandInState): void {
     const basehead = ctx.params.basehead!;
     const separator = basehead.indexOf("...");
     if (separator === -1) throw notFound(DOCS.compare);
-    const stripOwner = (side: string) =>
-      side.toLowerCase().startsWith(`${state.owner.toLowerCase()}:`) ? side.slice(state.owner.length + 1) : side;
+    const stripOwner = (side: string) => (side.toLowerCase().startsWith(`${state.owner.toLowerCase()}:`) ? side.slice(state.owner.length + 1) : side);
     const baseName = stripOwner(basehead.slice(0, separator));
     const headName = stripOwner(basehead.slice(separator + 3));
     const base = await git.resolveCommit(baseName);
@@ -32,8 +31,7 @@ export function registerRepoRoutes(router: Router, state: StandInState): void {
     const aheadShas = await git.revList(head, [base], { reverse: true });
     const behindBy = (await git.revList(base, [head])).length;
     const aheadBy = aheadShas.length;
-    const status =
-      aheadBy === 0 && behindBy === 0 ? "identical" : behindBy === 0 ? "ahead" : aheadBy === 0 ? "behind" : "diverged";
+    const status = aheadBy === 0 && behindBy === 0 ? "identical" : behindBy === 0 ? "ahead" : aheadBy === 0 ? "behind" : "diverged";
 
     const [baseCommit, mergeBaseCommit] = await git.readCommits([base, mergeBase]);
     const paged = ctx.query.has("per_page") || ctx.query.has("page");

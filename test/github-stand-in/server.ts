@@ -22,11 +22,7 @@ interface Hook extends BeforeNextOptions {
 }
 
 /** Takes one use of the first registration matching the request; spent ones leave the queue. */
-function take<T extends { method: string; path: RegExp; remaining: number }>(
-  queue: T[],
-  method: string,
-  path: string,
-): T | undefined {
+function take<T extends { method: string; path: RegExp; remaining: number }>(queue: T[], method: string, path: string): T | undefined {
   const found = queue.find((candidate) => {
     candidate.path.lastIndex = 0; // a /g or /y pattern must not remember the previous request
     return candidate.remaining > 0 && candidate.method.toUpperCase() === method && candidate.path.test(path);
@@ -111,14 +107,7 @@ export class ApiServer {
     send(res, result);
   }
 
-  private async dispatch(
-    method: string,
-    path: string,
-    url: URL,
-    req: IncomingMessage,
-    rawBody: Buffer,
-    underApi: boolean,
-  ): Promise<RouteResult> {
+  private async dispatch(method: string, path: string, url: URL, req: IncomingMessage, rawBody: Buffer, underApi: boolean): Promise<RouteResult> {
     try {
       const routePath = underApi ? (path === "/graphql" ? undefined : path) : path === GRAPHQL_PATH ? "/graphql" : undefined;
       if (routePath === undefined || !this.router || !this.tokens) throw new ApiError(404, "Not Found");

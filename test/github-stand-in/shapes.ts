@@ -191,12 +191,7 @@ function branchEnd(state: StandInState, ref: string, sha: string) {
  * A pull request. `full` adds the fields only GET /pulls/{n} has (merged, mergeable, counts…);
  * list endpoints such as commits/{sha}/pulls return the simple shape.
  */
-export function pullRequest(
-  state: StandInState,
-  pr: PullRequestRecord,
-  full: boolean,
-  stats?: { additions: number; deletions: number; changedFiles: number },
-) {
+export function pullRequest(state: StandInState, pr: PullRequestRecord, full: boolean, stats?: { additions: number; deletions: number; changedFiles: number }) {
   const api = `${repoApiUrl(state)}/pulls/${pr.number}`;
   const html = `${repoHtmlUrl(state)}/pull/${pr.number}`;
   const issueApi = `${repoApiUrl(state)}/issues/${pr.number}`;

@@ -70,10 +70,7 @@ describe("GitHub stand-in", () => {
 
     const dir = await api("GET", `${repoPath()}/contents/scripts`);
     expect(dir.status).toBe(200);
-    expect(dir.body.map((entry: { path: string; type: string }) => [entry.path, entry.type])).toContainEqual([
-      "scripts/answer.ts",
-      "file",
-    ]);
+    expect(dir.body.map((entry: { path: string; type: string }) => [entry.path, entry.type])).toContainEqual(["scripts/answer.ts", "file"]);
     expect((await api("GET", `${repoPath()}/contents/nope.txt`)).status).toBe(404);
     expect((await api("GET", `${repoPath()}/contents/README.md?ref=no-such-branch`)).status).toBe(404);
     expect(await gh.readFile("main", "scripts/answer.ts")).toBe(content);
@@ -327,7 +324,7 @@ describe("GitHub stand-in", () => {
 
     const badJson = await fetch(`${gh.baseUrl}${repoPath()}/git/blobs`, {
       method: "POST",
-      headers: { authorization: (await tokenHeader(gh)), "content-type": "application/json" },
+      headers: { authorization: await tokenHeader(gh), "content-type": "application/json" },
       body: "{not json",
     });
     expect(badJson.status).toBe(400);

@@ -103,11 +103,13 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
         const clean = (dir ?? "").replace(/^\/+|\/+$/g, "");
         const prefix = clean === "" ? "" : `${clean}/`;
         const entries = await git.lsTree(await resolveOrThrow(ref), { recursive: true });
-        return entries
-          // Recursive ls-tree lists blobs (files, symlinks) and gitlinks (submodules), never trees.
-          .filter((entry) => entry.type !== "tree" && entry.path.startsWith(prefix))
-          .map((entry) => entry.path)
-          .sort();
+        return (
+          entries
+            // Recursive ls-tree lists blobs (files, symlinks) and gitlinks (submodules), never trees.
+            .filter((entry) => entry.type !== "tree" && entry.path.startsWith(prefix))
+            .map((entry) => entry.path)
+            .sort()
+        );
       },
       async commits(branch = defaultBranch) {
         const tip = await head(branch);
@@ -130,8 +132,7 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
       pullRequestPayload: (o) => buildPullRequestPayload(state, o),
       checkRunPayload: (o) => buildCheckRunPayload(state, o),
       checkRuns: (sha) => structuredClone(state.checkRuns.all(sha)),
-      comments: (number) =>
-        state.comments.on(number).map((comment) => ({ id: comment.id, body: comment.body, user: comment.user })),
+      comments: (number) => state.comments.on(number).map((comment) => ({ id: comment.id, body: comment.body, user: comment.user })),
       protectBranch(branch = defaultBranch) {
         state.protectedBranches.add(branch);
       },

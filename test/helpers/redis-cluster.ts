@@ -70,18 +70,25 @@ async function waitForClusterOk(port: number, timeoutMs = 20_000): Promise<void>
 
 async function launch(port: number, dir: string): Promise<ChildProcess> {
   const args = [
-    "--port", String(port),
-    "--bind", "127.0.0.1",
-    "--cluster-enabled", "yes",
-    "--cluster-config-file", join(dir, `nodes-${port}.conf`),
-    "--appendonly", "no",
-    "--save", "",
-    "--dir", dir,
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--cluster-enabled",
+    "yes",
+    "--cluster-config-file",
+    join(dir, `nodes-${port}.conf`),
+    "--appendonly",
+    "no",
+    "--save",
+    "",
+    "--dir",
+    dir,
   ];
   const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
   await new Promise<void>((resolve, reject) => {
     let seen = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
+    child.stdout.on("data", (chunk: Buffer) => {
       seen += chunk.toString();
       if (seen.includes("Ready to accept connections")) resolve();
     });

@@ -72,7 +72,7 @@ async function launch(args: string[]): Promise<ChildProcess> {
   const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
   await new Promise<void>((resolve, reject) => {
     let seen = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
+    child.stdout.on("data", (chunk: Buffer) => {
       seen += chunk.toString();
       if (seen.includes("Ready to accept connections")) resolve();
     });

@@ -7,7 +7,7 @@ export const TestOctokit = ProbotOctokit.defaults((options: ConstructorParameter
   ...options,
   retry: { enabled: false },
   throttle: { ...options?.throttle, enabled: false },
-})) as typeof ProbotOctokit;
+}));
 
 export function testProbot(): Probot {
   return new Probot({

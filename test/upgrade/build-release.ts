@@ -54,4 +54,3 @@ async function exists(path: string): Promise<boolean> {
     () => false,
   );
 }
-

@@ -1,12 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  latestCounters,
-  numericProgress,
-  parseCountersLine,
-  reportProgress,
-  runPhase,
-  waitingReason,
-} from "../../../src/api/run-state.js";
+import { latestCounters, numericProgress, parseCountersLine, reportProgress, runPhase, waitingReason } from "../../../src/api/run-state.js";
 
 describe("runPhase", () => {
   it("maps the execute job's state, and once it is done its cleanup's", () => {

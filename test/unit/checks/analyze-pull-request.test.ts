@@ -46,7 +46,8 @@ describe("analyzePullRequest", () => {
     const { report } = await analyze(
       pr(
         {
-          "scripts/2026-11-backfill.ts": 'import { plans } from "./_lib/plans.js";\nimport { readFileSync } from "node:fs";\nconsole.log(plans, readFileSync);\n',
+          "scripts/2026-11-backfill.ts":
+            'import { plans } from "./_lib/plans.js";\nimport { readFileSync } from "node:fs";\nconsole.log(plans, readFileSync);\n',
           "scripts/_lib/plans.ts": 'export const plans: string[] = ["pro"];\n',
           ".github/chorebot.yml": "timeout: 120\nrequiredApprovals: 2\n",
         },
@@ -130,12 +131,24 @@ describe("analyzePullRequest", () => {
     const { report } = await analyze(pr({ "scripts/defined.ts": source }, [{ filename: "scripts/defined.ts", status: "added" }]));
     expect(report!.conclusion).toBe("failure");
     expect(report!.annotations).toEqual([
-      expect.objectContaining({ path: "scripts/defined.ts", start_line: 5, annotation_level: "failure", title: "Definition not readable", message: expect.stringMatching(/inputs\.limit: default must be a literal/) }),
+      expect.objectContaining({
+        path: "scripts/defined.ts",
+        start_line: 5,
+        annotation_level: "failure",
+        title: "Definition not readable",
+        message: expect.stringMatching(/inputs\.limit: default must be a literal/),
+      }),
     ]);
     nock.cleanAll();
-    const fixed = await analyze(pr({ "scripts/defined.ts": source.replace("default: LIMIT", "default: 5") }, [{ filename: "scripts/defined.ts", status: "added" }]));
+    const fixed = await analyze(
+      pr({ "scripts/defined.ts": source.replace("default: LIMIT", "default: 5") }, [{ filename: "scripts/defined.ts", status: "added" }]),
+    );
     expect(fixed.report!.annotations).toEqual([
-      expect.objectContaining({ path: "scripts/defined.ts", title: "Required input without a default", message: expect.stringContaining("input `since` is required and has no default") }),
+      expect.objectContaining({
+        path: "scripts/defined.ts",
+        title: "Required input without a default",
+        message: expect.stringContaining("input `since` is required and has no default"),
+      }),
     ]);
   });
 
@@ -153,14 +166,21 @@ describe("analyzePullRequest", () => {
 
   it("annotates a syntax error at its file, line and column", async () => {
     const { report } = await analyze(
-      pr(
-        { "scripts/fix.ts": 'import { x } from "./_lib/x.js";\nconsole.log(x);\n', "scripts/_lib/x.ts": "export const x = 1;\nexport const y = (;\n" },
-        [{ filename: "scripts/fix.ts", status: "added" }, { filename: "scripts/_lib/x.ts", status: "added" }],
-      ),
+      pr({ "scripts/fix.ts": 'import { x } from "./_lib/x.js";\nconsole.log(x);\n', "scripts/_lib/x.ts": "export const x = 1;\nexport const y = (;\n" }, [
+        { filename: "scripts/fix.ts", status: "added" },
+        { filename: "scripts/_lib/x.ts", status: "added" },
+      ]),
     );
     expect(report!.conclusion).toBe("failure");
     expect(report!.annotations).toEqual([
-      expect.objectContaining({ path: "scripts/_lib/x.ts", start_line: 2, end_line: 2, start_column: 19, annotation_level: "failure", title: "Does not bundle" }),
+      expect.objectContaining({
+        path: "scripts/_lib/x.ts",
+        start_line: 2,
+        end_line: 2,
+        start_column: 19,
+        annotation_level: "failure",
+        title: "Does not bundle",
+      }),
     ]);
     expect(report!.summary).toMatch(/`scripts\/fix\.ts` \| ❌ does not bundle \(1 error\)/);
   });
@@ -232,7 +252,11 @@ describe("analyzePullRequest", () => {
 
   it("fails a script importing a package that is not installed where scripts run, at the import line", async () => {
     const repo = (sha = freshSha()) =>
-      pr({ "scripts/db.ts": 'import { readFileSync } from "fs";\nimport pg from "pg";\nconsole.log(pg, readFileSync);\n' }, [{ filename: "scripts/db.ts", status: "added" }], { headSha: sha });
+      pr(
+        { "scripts/db.ts": 'import { readFileSync } from "fs";\nimport pg from "pg";\nconsole.log(pg, readFileSync);\n' },
+        [{ filename: "scripts/db.ts", status: "added" }],
+        { headSha: sha },
+      );
     const missing = await analyze(repo(), emptyCwd);
     expect(missing.report!.conclusion).toBe("failure");
     expect(missing.report!.annotations).toEqual([
@@ -257,14 +281,11 @@ describe("analyzePullRequest", () => {
     ["fail", "failure", ["failure", "failure"]],
   ] as const)("applies scriptsOnly: %s to a pull request that also changes src/", async (policy, conclusion, levels) => {
     const { report } = await analyze(
-      pr(
-        { "scripts/a.ts": "console.log(1);\n", "src/app.ts": "export {};\n", ".github/chorebot.yml": `policy:\n  scriptsOnly: ${policy}\n` },
-        [
-          { filename: "scripts/a.ts", status: "added" },
-          { filename: "src/app.ts", status: "modified" },
-          { filename: ".github/chorebot.yml", status: "added" },
-        ],
-      ),
+      pr({ "scripts/a.ts": "console.log(1);\n", "src/app.ts": "export {};\n", ".github/chorebot.yml": `policy:\n  scriptsOnly: ${policy}\n` }, [
+        { filename: "scripts/a.ts", status: "added" },
+        { filename: "src/app.ts", status: "modified" },
+        { filename: ".github/chorebot.yml", status: "added" },
+      ]),
     );
     expect(report!.conclusion).toBe(conclusion);
     expect(report!.annotations.map((a) => a.annotation_level)).toEqual(levels);
@@ -278,7 +299,12 @@ describe("analyzePullRequest", () => {
     expect(report!.conclusion).toBe("failure");
     expect(report!.title).toBe("Invalid .github/chorebot.yml");
     expect(report!.annotations).toEqual([
-      expect.objectContaining({ path: ".github/chorebot.yml", start_line: 1, annotation_level: "failure", message: expect.stringMatching(/timeout: cannot exceed/) }),
+      expect.objectContaining({
+        path: ".github/chorebot.yml",
+        start_line: 1,
+        annotation_level: "failure",
+        message: expect.stringMatching(/timeout: cannot exceed/),
+      }),
     ]);
     expect(report!.summary).toContain("cannot exceed the server's maximum of 900 seconds");
   });

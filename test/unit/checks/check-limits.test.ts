@@ -96,13 +96,18 @@ describe("limits on the work a pull request triggers", () => {
     const big = `export const rows = [\n${Array.from({ length: 40_000 }, (_, i) => `  { id: ${i}, name: "row-${i}" },`).join("\n")}\n];\nconsole.log(rows.length);\n`;
     const { report } = await analyzeWatched(pr({ "scripts/big.ts": big }), { timeMs: 100, memoryMb: 1024 });
     expect(report).toMatchObject({ conclusion: "failure", title: "Inspection stopped: over 0.1 s" });
-    expect(report.annotations).toEqual([expect.objectContaining({ path: "scripts/big.ts", start_line: 1, annotation_level: "failure", title: "Inspection stopped: over 0.1 s" })]);
+    expect(report.annotations).toEqual([
+      expect.objectContaining({ path: "scripts/big.ts", start_line: 1, annotation_level: "failure", title: "Inspection stopped: over 0.1 s" }),
+    ]);
     expect(report.summary).toContain("inspection stopped (over 0.1 s)");
   });
 
   it("throws a GitHub error met while the check thread reads files, as before", async () => {
     const repo = pr({ "scripts/a.ts": 'import { x } from "./_lib/x.js";\nconsole.log(x);\n', "scripts/_lib/x.ts": "export const x = 1;\n" });
-    nock("https://api.github.com").get(/^\/repos\/acme\/ops\/contents\/scripts(%2F|\/)_lib(%2F|\/)x\.ts$/).query(true).reply(502, { message: "Bad Gateway" });
+    nock("https://api.github.com")
+      .get(/^\/repos\/acme\/ops\/contents\/scripts(%2F|\/)_lib(%2F|\/)x\.ts$/)
+      .query(true)
+      .reply(502, { message: "Bad Gateway" });
     fakeGitHub(repo);
     await expect(
       analyzePullRequest(new TestOctokit({ auth: "token" }), { ...repo, baseRef: "main", author: "alice" }, settings({ timeMs: 60_000, memoryMb: 1024 })),

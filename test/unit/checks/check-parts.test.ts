@@ -151,7 +151,16 @@ describe("bundle errors and bare imports", () => {
         { file: null, line: null, column: null, text: "something global" },
       ]),
     ).toEqual([
-      { path: "scripts/_x.ts", start_line: 3, end_line: 3, start_column: 7, end_column: 7, annotation_level: "failure", title: "Does not bundle", message: "Expected ';'" },
+      {
+        path: "scripts/_x.ts",
+        start_line: 3,
+        end_line: 3,
+        start_column: 7,
+        end_column: 7,
+        annotation_level: "failure",
+        title: "Does not bundle",
+        message: "Expected ';'",
+      },
       { path: "scripts/a.ts", start_line: 1, end_line: 1, annotation_level: "failure", title: "Does not bundle", message: "something global" },
     ]);
   });
@@ -174,7 +183,14 @@ describe("bundle errors and bare imports", () => {
   ])("packageName(%s) = %s", (specifier, name) => expect(packageName(specifier)).toBe(name));
 
   it("finds the lines that import a specifier", () => {
-    const text = ['import pg from "pg";', "const a = 'pg';", "const c = require( 'pg' );", 'export * from "pg";', 'const d = await import("pg");', 'import x from "pg/lib";'].join("\n");
+    const text = [
+      'import pg from "pg";',
+      "const a = 'pg';",
+      "const c = require( 'pg' );",
+      'export * from "pg";',
+      'const d = await import("pg");',
+      'import x from "pg/lib";',
+    ].join("\n");
     expect(importLines(text, "pg")).toEqual([1, 3, 4, 5]);
   });
 

@@ -53,7 +53,15 @@ export function fakeGitHub(repo: FakeRepo): Recorded {
       if (accept.includes("raw")) return [200, text, { "content-type": "text/plain; charset=utf-8" }];
       return [
         200,
-        { type: "file", name: path.split("/").at(-1), path, sha: "f".repeat(40), size: Buffer.byteLength(text), encoding: "base64", content: Buffer.from(text).toString("base64") },
+        {
+          type: "file",
+          name: path.split("/").at(-1),
+          path,
+          sha: "f".repeat(40),
+          size: Buffer.byteLength(text),
+          encoding: "base64",
+          content: Buffer.from(text).toString("base64"),
+        },
       ];
     })
     .get(`${base}/pulls/${repo.number}/files`)
@@ -69,7 +77,13 @@ export function fakeGitHub(repo: FakeRepo): Recorded {
       return { permission, role_name: permission, user: { login } };
     })
     .get(`${base}/pulls/${repo.number}`)
-    .reply(200, () => ({ number: repo.number, state: "open", user: { login: repo.author ?? "Codertocat" }, head: { sha: repo.headSha }, base: { ref: "main" } }))
+    .reply(200, () => ({
+      number: repo.number,
+      state: "open",
+      user: { login: repo.author ?? "Codertocat" },
+      head: { sha: repo.headSha },
+      base: { ref: "main" },
+    }))
     .post(`${base}/check-runs`)
     .reply(201, (_uri, body) => {
       recorded.created.push(body);

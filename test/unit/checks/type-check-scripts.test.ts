@@ -15,7 +15,10 @@ describe("typeCheckScripts", () => {
     ts = (await loadTypeScript())!;
     cwd = await mkdtemp(join(tmpdir(), "chorebot-tsc-"));
     await mkdir(join(cwd, "node_modules/typed-pkg"), { recursive: true });
-    await writeFile(join(cwd, "node_modules/typed-pkg/package.json"), JSON.stringify({ name: "typed-pkg", version: "1.0.0", types: "index.d.ts", main: "index.js" }));
+    await writeFile(
+      join(cwd, "node_modules/typed-pkg/package.json"),
+      JSON.stringify({ name: "typed-pkg", version: "1.0.0", types: "index.d.ts", main: "index.js" }),
+    );
     await writeFile(join(cwd, "node_modules/typed-pkg/index.d.ts"), "export declare const count: number;\n");
     // On this server's disk, but not in the pull request: must not be seen.
     await mkdir(join(cwd, "scripts/_lib"), { recursive: true });
@@ -24,12 +27,24 @@ describe("typeCheckScripts", () => {
   afterAll(() => rm(cwd, { recursive: true, force: true }));
 
   const check = (files: Record<string, string>, entries: string[], missingPackages: string[] = []) =>
-    typeCheckScripts(ts, { scriptCwd: cwd, files: new Map(Object.entries({ "tsconfig.json": TSCONFIG, "package.json": '{"type":"module"}', ...files })), entries, missingPackages });
+    typeCheckScripts(ts, {
+      scriptCwd: cwd,
+      files: new Map(Object.entries({ "tsconfig.json": TSCONFIG, "package.json": '{"type":"module"}', ...files })),
+      entries,
+      missingPackages,
+    });
 
   it("resolves packages and their types from the scripts' node_modules", () => {
     expect(check({ "scripts/a.ts": 'import { count } from "typed-pkg";\nconst s: number = count;\nconsole.log(s);\n' }, ["scripts/a.ts"])).toEqual([]);
     expect(check({ "scripts/a.ts": 'import { count } from "typed-pkg";\nconst s: string = count;\nconsole.log(s);\n' }, ["scripts/a.ts"])).toEqual([
-      expect.objectContaining({ path: "scripts/a.ts", start_line: 2, start_column: 7, end_column: 7, annotation_level: "failure", title: "TypeScript error TS2322" }),
+      expect.objectContaining({
+        path: "scripts/a.ts",
+        start_line: 2,
+        start_column: 7,
+        end_column: 7,
+        annotation_level: "failure",
+        title: "TypeScript error TS2322",
+      }),
     ]);
   });
 
@@ -74,7 +89,7 @@ describe("collecting what a type check needs", () => {
       "tsconfig.json": '{ "extends": "./config/base", "compilerOptions": {} }',
       "config/base.json": '{ "extends": "@tsconfig/node20/tsconfig.json" }',
       "scripts/a.ts": 'import type { T } from "./_lib/types.js";\nimport { b } from "../src/b";\nimport pg from "pg";\n',
-      "scripts/_lib/types.ts": "/// <reference path=\"./globals.d.ts\" />\nexport type T = 1;\n",
+      "scripts/_lib/types.ts": '/// <reference path="./globals.d.ts" />\nexport type T = 1;\n',
       "scripts/_lib/globals.d.ts": "declare const G: number;\n",
       "src/b/index.ts": 'export const b = 1;\nimport "./side.mjs";\n',
       "src/b/side.mts": "export {};\n",

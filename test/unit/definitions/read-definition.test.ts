@@ -8,6 +8,7 @@ const SDK = { defineScript, string, int, float, bool, file };
 
 /** The definition as the SDK describes it at run time: the same text, evaluated with the real SDK. */
 function atRuntime(definition: string): ReturnType<typeof describeScript> {
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- evaluating the definition's text is the point
   const build = new Function(...Object.keys(SDK), `return defineScript(${definition});`) as (...sdk: unknown[]) => Parameters<typeof describeScript>[0];
   return describeScript(build(...Object.values(SDK)));
 }
@@ -63,7 +64,10 @@ describe("readScriptDefinition agrees with the SDK's describeScript", () => {
         run: async () => undefined,
       }`,
     ],
-    ["quoted and integer-like input names, in the runtime's key order", '{ inputs: { "dry-run": bool(), "2": int(), "1": int() }, concurrency: "none", timeout: "1h 30m", run() {} }'],
+    [
+      "quoted and integer-like input names, in the runtime's key order",
+      '{ inputs: { "dry-run": bool(), "2": int(), "1": int() }, concurrency: "none", timeout: "1h 30m", run() {} }',
+    ],
     ["a fractional timeout in seconds", "{ timeout: 0.25, description: '', run() {} }"],
   ])("%s", (_, definition) => {
     const expected = atRuntime(definition);
@@ -80,7 +84,10 @@ describe("readScriptDefinition", () => {
     ["an unused import of defineScript", 'import { defineScript } from "chorebot";\nconsole.log(1);\n'],
     ["another package's defineScript", 'import { defineScript } from "other";\nexport default defineScript({ timeout: soon });\n'],
     ["defineScript named only in types", 'import { defineScript } from "chorebot";\nexport type S = ReturnType<typeof defineScript>;\n'],
-    ["properties named defineScript", 'import { defineScript } from "chorebot";\nconst o = { defineScript: 1 };\nconst { defineScript: x } = o;\nconsole.log(o.defineScript, x);\n'],
+    [
+      "properties named defineScript",
+      'import { defineScript } from "chorebot";\nconst o = { defineScript: 1 };\nconst { defineScript: x } = o;\nconsole.log(o.defineScript, x);\n',
+    ],
   ])("%s has no definition and no problems", (_, source) => {
     expect(readScriptDefinition(source, "scripts/x.ts")).toStrictEqual({ definition: null, usesDefineScript: false, problems: [] });
   });
@@ -123,7 +130,11 @@ describe("readScriptDefinition", () => {
   });
 
   test("a JavaScript script", () => {
-    expect(read("{ inputs: { n: int({ default: 1 }) }, run() {} }", "scripts/x.mjs").definition?.inputs.n).toStrictEqual({ type: "int", required: false, default: 1 });
+    expect(read("{ inputs: { n: int({ default: 1 }) }, run() {} }", "scripts/x.mjs").definition?.inputs.n).toStrictEqual({
+      type: "int",
+      required: false,
+      default: 1,
+    });
   });
 
   test("a non-literal default is a problem at its place, saying what to write", () => {
@@ -142,11 +153,19 @@ describe("readScriptDefinition", () => {
   });
 
   test.each([
-    ["a call", 'description: String("x")', "description must be a literal (a string like \"text\"), not a call"],
-    ["a template with substitutions", "description: `v${1}`", "description must be a literal (a string like \"text\"), not a template with ${…}"],
+    ["a call", 'description: String("x")', 'description must be a literal (a string like "text"), not a call'],
+    ["a template with substitutions", "description: `v${1}`", 'description must be a literal (a string like "text"), not a template with ${…}'],
     ["a shorthand property", "inputs", "inputs must be an object literal like { limit: int({ default: 100 }) }"],
-    ["a regex built at run time", 'inputs: { s: string({ pattern: new RegExp("x") }) }', "inputs.s: pattern must be a literal (a regular expression like /^\\d+$/), not a call"],
-    ["a spread in choices", 'inputs: { s: string({ choices: ["a", ...more] }) }', 'inputs.s: choices[1] must be a literal (a string like "text"), not a spread'],
+    [
+      "a regex built at run time",
+      'inputs: { s: string({ pattern: new RegExp("x") }) }',
+      "inputs.s: pattern must be a literal (a regular expression like /^\\d+$/), not a call",
+    ],
+    [
+      "a spread in choices",
+      'inputs: { s: string({ choices: ["a", ...more] }) }',
+      'inputs.s: choices[1] must be a literal (a string like "text"), not a spread',
+    ],
     ["a method", 'description() { return "x"; }', 'description must be a literal (a string like "text"), not a function'],
     ["a unary plus", "inputs: { n: int({ min: +1 }) }", "inputs.n: min must be a literal (a number like 100), not an expression"],
     ["an input that is no builder call", "inputs: { n: 5 }", 'inputs.n must be a call to string(), int(), float(), bool() or file() from "chorebot"'],
@@ -203,7 +222,8 @@ describe("readScriptDefinition", () => {
   });
 
   test("builders must come from chorebot", () => {
-    const source = 'import { defineScript } from "chorebot";\nimport { int } from "./_inputs.js";\nexport default defineScript({ inputs: { n: int(), m: toString() }, run() {} });\n';
+    const source =
+      'import { defineScript } from "chorebot";\nimport { int } from "./_inputs.js";\nexport default defineScript({ inputs: { n: int(), m: toString() }, run() {} });\n';
     expect(problems(source).map((p) => [p.line, p.column])).toStrictEqual([
       [3, 44],
       [3, 54],
@@ -222,7 +242,7 @@ describe("readScriptDefinition", () => {
   });
 
   test.each([
-    ["-5", 'timeout: invalid duration -5: must be positive'],
+    ["-5", "timeout: invalid duration -5: must be positive"],
     ["0", "timeout: invalid duration 0: must be positive"],
     ['"20 minutes"', 'timeout: invalid duration "20 minutes": use e.g. "90s", "20m", "2h" or a number of seconds'],
     ["true", 'timeout must be a duration like "20m" or a number of seconds, not a boolean'],
@@ -231,7 +251,7 @@ describe("readScriptDefinition", () => {
   });
 
   test("an invalid regular expression is a problem", () => {
-    expect(read('{ inputs: { s: string({ pattern: /(/ }) }, run() {} }').problems).toStrictEqual([
+    expect(read("{ inputs: { s: string({ pattern: /(/ }) }, run() {} }").problems).toStrictEqual([
       { line: 2, column: 62, message: "inputs.s: pattern is not a valid regular expression: Invalid regular expression: /(/: Unterminated group" },
     ]);
   });
@@ -260,11 +280,41 @@ describe("readScriptDefinition", () => {
   });
 
   test.each([
-    ["an alias", 'import { defineScript } from "chorebot";\nconst d = defineScript;\nexport default d({ run() {} });\n', 2, 11, "call defineScript only as `export default defineScript({ … })`"],
-    ["a computed member", 'import * as cb from "chorebot";\nexport default cb["defineScript"]({ run() {} });\n', 2, 16, "use the SDK namespace only as `cb.name`"],
-    ["the namespace passed on", 'import * as cb from "chorebot";\nconst { defineScript } = cb;\nexport default defineScript({ run() {} });\n', 2, 26, "use the SDK namespace only as `cb.name`"],
-    ["a dynamic import", 'const { defineScript } = await import("chorebot");\nexport default defineScript({ run() {} });\n', 1, 32, 'import the SDK statically (import { defineScript } from "chorebot")'],
-    ["require", 'const sdk = require("chorebot");\nexport default sdk.defineScript({ run() {} });\n', 1, 13, 'import the SDK statically (import { defineScript } from "chorebot")'],
+    [
+      "an alias",
+      'import { defineScript } from "chorebot";\nconst d = defineScript;\nexport default d({ run() {} });\n',
+      2,
+      11,
+      "call defineScript only as `export default defineScript({ … })`",
+    ],
+    [
+      "a computed member",
+      'import * as cb from "chorebot";\nexport default cb["defineScript"]({ run() {} });\n',
+      2,
+      16,
+      "use the SDK namespace only as `cb.name`",
+    ],
+    [
+      "the namespace passed on",
+      'import * as cb from "chorebot";\nconst { defineScript } = cb;\nexport default defineScript({ run() {} });\n',
+      2,
+      26,
+      "use the SDK namespace only as `cb.name`",
+    ],
+    [
+      "a dynamic import",
+      'const { defineScript } = await import("chorebot");\nexport default defineScript({ run() {} });\n',
+      1,
+      32,
+      'import the SDK statically (import { defineScript } from "chorebot")',
+    ],
+    [
+      "require",
+      'const sdk = require("chorebot");\nexport default sdk.defineScript({ run() {} });\n',
+      1,
+      13,
+      'import the SDK statically (import { defineScript } from "chorebot")',
+    ],
   ])("reaching defineScript through %s is a problem", (_, source, line, column, message) => {
     expect(readScriptDefinition(source, "scripts/x.ts")).toStrictEqual({
       definition: null,

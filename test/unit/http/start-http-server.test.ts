@@ -48,7 +48,12 @@ async function serveApp(queuePush: (push: MergedPush) => Promise<string>, redis?
   servers.push(server);
   const base = `http://127.0.0.1:${server.port}`;
   const push = () =>
-    sendWebhook({ url: `${base}${WEBHOOK_PATH}`, secret: "test-secret", event: "push", payload: defaultBranchPush({ before: "1".repeat(40), after: "2".repeat(40) }) });
+    sendWebhook({
+      url: `${base}${WEBHOOK_PATH}`,
+      secret: "test-secret",
+      event: "push",
+      payload: defaultBranchPush({ before: "1".repeat(40), after: "2".repeat(40) }),
+    });
   return { base, push };
 }
 

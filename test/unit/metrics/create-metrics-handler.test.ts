@@ -15,8 +15,11 @@ const bearer = { Authorization: `Bearer ${TOKEN}` };
 
 /** Serves `handler` like Probot's server: handlers first, then a 404 for whatever nobody answered. */
 async function serve(handler: Handler | null): Promise<{ base: string; server: Server }> {
-  const server = createServer(async (req, res) => {
-    if (!(await handler?.(req, res))) res.writeHead(404).end("not found");
+  // The listener's promise is voided as Node ignores it anyway: a failure stays an unhandled rejection, which vitest reports.
+  const server = createServer((req, res) => {
+    void (async () => {
+      if (!(await handler?.(req, res))) res.writeHead(404).end("not found");
+    })();
   });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
@@ -194,7 +197,12 @@ describe("createMetricsHandler", () => {
   });
 
   it("answers 401 without the right bearer token, on its own path too", async () => {
-    for (const headers of [{} as Record<string, string>, { Authorization: "Bearer wrong" }, { Authorization: `Bearer ${TOKEN}X` }, { Authorization: `Basic ${TOKEN}` }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { Authorization: "Bearer wrong" },
+      { Authorization: `Bearer ${TOKEN}X` },
+      { Authorization: `Basic ${TOKEN}` },
+    ]) {
       const res = await fetch(`${base}/metrics`, { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get("www-authenticate")).toBe('Bearer realm="chorebot metrics"');

@@ -100,7 +100,12 @@ describe("run metrics store", () => {
       const closed = new Octokit({ baseUrl: `http://127.0.0.1:${await freePort()}`, retry: { enabled: false }, throttle: { enabled: false } });
       await expect(closed.request("GET /rate_limit")).rejects.toThrow();
       // A success counts nothing.
-      const ok = new Octokit({ baseUrl, retry: { enabled: false }, throttle: { enabled: false }, request: { fetch: async () => new Response("{}", { status: 200 }) } });
+      const ok = new Octokit({
+        baseUrl,
+        retry: { enabled: false },
+        throttle: { enabled: false },
+        request: { fetch: async () => new Response("{}", { status: 200 }) },
+      });
       await ok.request("GET /rate_limit");
 
       await vi.waitFor(async () => {

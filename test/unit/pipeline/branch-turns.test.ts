@@ -25,7 +25,9 @@ describe("branchTurns", () => {
     const endA = await a("acme/widgets:main");
     const bWaits = b("acme/widgets:main").then((end) => (order.push("b has it"), end));
     // Another branch is free while a holds this one.
-    await (await b("acme/gadgets:main"))();
+    await (
+      await b("acme/gadgets:main")
+    )();
     expect(await redis.get("{chorebot}:lock:commit:acme/widgets:main")).toBe("host-a:1");
     order.push("a ends");
     await endA();

@@ -121,7 +121,7 @@ describe("ConcurrencyLock", () => {
   it("lets exactly one of many contenders hold the lock at a time", async () => {
     const locks = new ConcurrencyLock(redis, PREFIX, 2_000);
     const key = freshKey(locks);
-    const others = await Promise.all(Array.from({ length: 4 }, () => new Redis(server.url)));
+    const others = Array.from({ length: 4 }, () => new Redis(server.url));
     try {
       const contenders = others.map((client) => new ConcurrencyLock(client, PREFIX, 2_000));
       const results = await Promise.all(contenders.map((lock, i) => lock.lease(key, `run-${i}#1`)));

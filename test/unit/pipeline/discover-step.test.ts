@@ -122,9 +122,18 @@ describe("discoverStep", () => {
     expect(added).toHaveLength(1);
     const queued = targets(added[0]);
     expect(queued.map((target) => target.path)).toEqual(["scripts/a-first.mjs", "scripts/b-second.ts", "scripts/direct.ts"]);
-    expect(queued[0]).toMatchObject({ commit: push.after, committedAt: MERGED_AT, refusal: null, configError: null, pullRequest: { number: 5, mergeCommit: push.after, baseCommit: push.before, headSha: HEAD } });
+    expect(queued[0]).toMatchObject({
+      commit: push.after,
+      committedAt: MERGED_AT,
+      refusal: null,
+      configError: null,
+      pullRequest: { number: 5, mergeCommit: push.after, baseCommit: push.before, headSha: HEAD },
+    });
     expect(queued[1].refusal).toMatch(/not the version at the head of pull request #5/);
-    expect(queued[2]).toMatchObject({ pullRequest: null, refusal: expect.stringMatching(/scripts\/direct\.ts was not added by a pull request merged into main/) });
+    expect(queued[2]).toMatchObject({
+      pullRequest: null,
+      refusal: expect.stringMatching(/scripts\/direct\.ts was not added by a pull request merged into main/),
+    });
     expect(queued.map((target) => target.committedAt)).toEqual([MERGED_AT, MERGED_AT, MERGED_AT]);
   });
 
@@ -203,7 +212,9 @@ describe("discoverStep", () => {
       .reply(200, []);
     const { flows, added } = fakeFlows();
     await discover(flows);
-    expect(targets(added[0])).toMatchObject([{ path: "scripts/x.ts", commit: push.after, committedAt: "2026-12-02T08:00:00+09:00", refusal: expect.stringMatching(/does not continue its history/) }]);
+    expect(targets(added[0])).toMatchObject([
+      { path: "scripts/x.ts", commit: push.after, committedAt: "2026-12-02T08:00:00+09:00", refusal: expect.stringMatching(/does not continue its history/) },
+    ]);
   });
 
   it("queues nothing when the push added no entry script", async () => {

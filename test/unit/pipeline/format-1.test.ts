@@ -65,7 +65,19 @@ describe("format 1's Redis records", () => {
 
   it("ExecutionLedger honours a result the old release recorded, whatever is written since", async () => {
     const ledger = new ExecutionLedger(redis, PREFIX);
-    await redis.hset(format1Keys.ledger(PREFIX, "run-2"), "attempt", 1, "host", "old-host", "startedAt", execution.startedAt, "resultAttempt", 1, "result", JSON.stringify(execution));
+    await redis.hset(
+      format1Keys.ledger(PREFIX, "run-2"),
+      "attempt",
+      1,
+      "host",
+      "old-host",
+      "startedAt",
+      execution.startedAt,
+      "resultAttempt",
+      1,
+      "result",
+      JSON.stringify(execution),
+    );
     expect(await ledger.read("run-2")).toMatchObject({ attempt: 1, host: "old-host", resultAttempt: 1, result: { status: "succeeded" } });
     await ledger.start("run-2", 2, "new-host");
     const read = await ledger.read("run-2");

@@ -5,11 +5,20 @@ import { failedAttemptExecution } from "../../../src/pipeline/lost-execution.js"
 const processedOn = new Date("2026-12-01T10:00:00Z");
 const finishedOn = new Date("2026-12-01T10:01:00Z");
 const entry = (over: Partial<LedgerEntry>): LedgerEntry => ({ attempt: 0, host: null, startedAt: null, resultAttempt: 0, result: null, ...over });
-const record = (e: LedgerEntry, attempt = 1) => failedAttemptExecution({ entry: e, attempt, reason: "job stalled more than allowable limit", processedOn, finishedOn });
+const record = (e: LedgerEntry, attempt = 1) =>
+  failedAttemptExecution({ entry: e, attempt, reason: "job stalled more than allowable limit", processedOn, finishedOn });
 
 describe("failedAttemptExecution", () => {
   it("records what the script did when it finished but its worker could not complete the job", () => {
-    const result = { status: "succeeded" as const, exitCode: 0, signal: null, startedAt: "2026-12-01T10:00:01.000Z", finishedAt: "2026-12-01T10:00:02.000Z", durationMs: 1000, message: null };
+    const result = {
+      status: "succeeded" as const,
+      exitCode: 0,
+      signal: null,
+      startedAt: "2026-12-01T10:00:01.000Z",
+      finishedAt: "2026-12-01T10:00:02.000Z",
+      durationMs: 1000,
+      message: null,
+    };
     const execution = record(entry({ attempt: 1, startedAt: new Date(result.startedAt), resultAttempt: 1, result }));
     expect(execution).toMatchObject({ status: "succeeded", exitCode: 0, durationMs: 1000, output: { lines: [] } });
     expect(execution.message).toBe(

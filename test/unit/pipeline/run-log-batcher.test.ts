@@ -48,7 +48,10 @@ describe("RunLogBatcher", () => {
     const second = Promise.all([3, 4, 5].map((n) => batcher.commit(octokit, change(n))));
     expect(await first).toEqual([committed("c1"), committed("c1")]);
     expect(await second).toEqual([committed("c2"), committed("c2"), committed("c2")]);
-    expect(fake.batches).toEqual([["r1", "r2"], ["r3", "r4", "r5"]]);
+    expect(fake.batches).toEqual([
+      ["r1", "r2"],
+      ["r3", "r4", "r5"],
+    ]);
   });
 
   it("waits for its turn at the branch, and commits what gathered meanwhile in that turn", async () => {

@@ -15,7 +15,12 @@ describe("waitForRoom", () => {
 
   it("counts an unreadable Redis as one without room", async () => {
     let calls = 0;
-    await waitForRoom({ room: async () => (++calls === 1 ? Promise.reject(new Error("Connection is closed.")) : true), claim: undefined, onWait: () => undefined, pollMs: 1 });
+    await waitForRoom({
+      room: async () => (++calls === 1 ? Promise.reject(new Error("Connection is closed.")) : true),
+      claim: undefined,
+      onWait: () => undefined,
+      pollMs: 1,
+    });
     expect(calls).toBe(2);
   });
 
@@ -30,7 +35,10 @@ describe("waitForRoom", () => {
 
 describe("memoryFromInfo", () => {
   it("reads used_memory and maxmemory from INFO memory", () => {
-    expect(memoryFromInfo("# Memory\r\nused_memory:5555008\r\nused_memory_human:5.30M\r\nmaxmemory:3145728\r\n")).toEqual({ usedMemory: 5555008, maxMemory: 3145728 });
+    expect(memoryFromInfo("# Memory\r\nused_memory:5555008\r\nused_memory_human:5.30M\r\nmaxmemory:3145728\r\n")).toEqual({
+      usedMemory: 5555008,
+      maxMemory: 3145728,
+    });
     expect(memoryFromInfo("# Memory\r\nused_memory_human:5.30M\r\n")).toBeNull();
   });
 });

@@ -32,7 +32,10 @@ describe("handlePush when Redis refuses the job", () => {
     const queuePush = vi.fn(async (_push: MergedPush): Promise<string> => {
       throw redisError;
     });
-    const error = await handlePush(queuePush, (e) => told.push(e))(pushContext()).then(() => null, (e: unknown) => e);
+    const error = await handlePush(queuePush, (e) => told.push(e))(pushContext()).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(queuePush).toHaveBeenCalledOnce();
     expect(error).toBeInstanceOf(RedisUnavailableError);
     expect(error).toMatchObject({ status: 503, kind, message: expect.stringMatching(/^chorebot cannot queue this delivery: .*redeliver it/) });
@@ -44,7 +47,10 @@ describe("handlePush when Redis refuses the job", () => {
     const bug = new Error("Missing key for job");
     const error = await handlePush(async () => {
       throw bug;
-    })(pushContext()).then(() => null, (e: unknown) => e);
+    })(pushContext()).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBe(bug);
   });
 });

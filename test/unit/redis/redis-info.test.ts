@@ -97,7 +97,13 @@ describe("judgeHealth", () => {
   const now = 1;
   it("is ok when Redis answers and takes the write", () => {
     expect(judgeHealth({ info: memory("noeviction", 500, 1000), probeError: null, now })).toEqual({
-      up: true, writable: true, usedMemory: 500, maxmemory: 1000, refusal: null, reason: null, checkedAt: now,
+      up: true,
+      writable: true,
+      usedMemory: 500,
+      maxmemory: 1000,
+      refusal: null,
+      reason: null,
+      checkedAt: now,
     });
   });
 
@@ -110,7 +116,9 @@ describe("judgeHealth", () => {
 
   it("is read-only on READONLY and down without an answer, naming no address", () => {
     expect(judgeHealth({ info: memory("noeviction"), probeError: new Error("READONLY You can't write against a read only replica."), now })).toMatchObject({
-      up: true, writable: false, refusal: "readonly",
+      up: true,
+      writable: false,
+      refusal: "readonly",
     });
     const down = judgeHealth({ info: null, infoError: new Error("connect ECONNREFUSED 10.0.0.5:6379"), probeError: null, now });
     expect(down).toMatchObject({ up: false, writable: false, refusal: "down" });

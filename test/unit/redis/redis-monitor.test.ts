@@ -50,9 +50,14 @@ describe("startup check (real redis-server)", () => {
   it("refuses allkeys-lru with one line that says why", async () => {
     const redis = await redisWith(["--maxmemory-policy", "allkeys-lru", "--appendonly", "yes"]);
     const { log, lines } = capturingLog();
-    const error = await checkRedisAtStartup(clientOf(redis), log).then(() => null, (e: Error) => e);
+    const error = await checkRedisAtStartup(clientOf(redis), log).then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(error?.constructor.name).toBe("ConfigError");
-    expect(error?.message).toMatch(new RegExp(`^Redis 127\\.0\\.0\\.1:${redis.port} has maxmemory-policy allkeys-lru, but chorebot needs noeviction: .*BullMQ loses jobs`));
+    expect(error?.message).toMatch(
+      new RegExp(`^Redis 127\\.0\\.0\\.1:${redis.port} has maxmemory-policy allkeys-lru, but chorebot needs noeviction: .*BullMQ loses jobs`),
+    );
     expect(error?.message).not.toContain("\n");
     expect(lines).toEqual([]);
   });
@@ -65,7 +70,10 @@ describe("startup check (real redis-server)", () => {
   });
 
   it("is quiet with AOF, and with RDB snapshots", async () => {
-    for (const args of [["--appendonly", "yes"], ["--save", "3600 1"]]) {
+    for (const args of [
+      ["--appendonly", "yes"],
+      ["--save", "3600 1"],
+    ]) {
       const redis = await redisWith(args);
       expect(await readStartupDecision(clientOf(redis))).toEqual({ refusal: null, warnings: [] });
     }
@@ -92,7 +100,14 @@ describe("startup check (real redis-server)", () => {
 
 describe("RedisMonitor (real redis-server)", () => {
   async function monitorOf(redis: TestRedis, log: Logger, options: { intervalMs?: number; reportEveryMs?: number } = {}): Promise<RedisMonitor> {
-    const monitor = await startRedisMonitor({ client: clientOf(redis), prefix: "{mon}", log, intervalMs: options.intervalMs ?? 100, timeoutMs: 300, reportEveryMs: options.reportEveryMs });
+    const monitor = await startRedisMonitor({
+      client: clientOf(redis),
+      prefix: "{mon}",
+      log,
+      intervalMs: options.intervalMs ?? 100,
+      timeoutMs: 300,
+      reportEveryMs: options.reportEveryMs,
+    });
     cleanups.push(() => monitor.stop());
     return monitor;
   }
@@ -116,7 +131,10 @@ describe("RedisMonitor (real redis-server)", () => {
     cleanups.push(() => void filler.disconnect());
     const chunk = "x".repeat(64 * 1024);
     for (let i = 0; ; i++) {
-      const refused = await filler.append("filler", chunk).then(() => false, (e: Error) => /OOM/.test(e.message));
+      const refused = await filler.append("filler", chunk).then(
+        () => false,
+        (e: Error) => /OOM/.test(e.message),
+      );
       if (refused) break;
       if (i > 1000) throw new Error("never full");
     }

@@ -59,9 +59,7 @@ afterEach(async () => {
 describe("signBody", () => {
   it("follows GitHub's webhook signature convention", () => {
     // The test vector from GitHub's "Validating webhook deliveries".
-    expect(signBody("Hello, World!", "It's a Secret to Everybody")).toBe(
-      "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
-    );
+    expect(signBody("Hello, World!", "It's a Secret to Everybody")).toBe("sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17");
   });
 
   it("signs the bytes of a string and of a buffer alike", () => {

@@ -36,10 +36,20 @@ const input = (over: Partial<RunReportInput> = {}): RunReportInput => ({
   ...over,
 });
 
-interface Comment { id: number; body: string; user: { login: string; type: string } }
+interface Comment {
+  id: number;
+  body: string;
+  user: { login: string; type: string };
+}
 interface CheckRun {
-  id: number; name: string; head_sha: string; status: string; conclusion: string | null;
-  details_url: string | null; external_id: string | null; output: { title: string | null; summary: string | null };
+  id: number;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion: string | null;
+  details_url: string | null;
+  external_id: string | null;
+  output: { title: string | null; summary: string | null };
 }
 
 /** Just enough of GitHub's issue comments and check runs, with every write recorded. */
@@ -130,10 +140,7 @@ describe("reportRun", () => {
     const gh = fakeGitHub();
     const result = await reportRun(octokit(), input());
 
-    expect(gh.writes.map((w) => `${w.method} ${w.path}`)).toEqual([
-      "POST /repos/acme/widgets/issues/12/comments",
-      "POST /repos/acme/widgets/check-runs",
-    ]);
+    expect(gh.writes.map((w) => `${w.method} ${w.path}`)).toEqual(["POST /repos/acme/widgets/issues/12/comments", "POST /repos/acme/widgets/check-runs"]);
     expect(gh.writes[0]!.body).toEqual({ body: renderPullRequestComment([input()]) });
     expect(gh.writes[1]!.body).toMatchObject({
       name: "chorebot: scripts/fix.ts",
@@ -179,7 +186,9 @@ describe("reportRun", () => {
 
   it("coalesces the reports of runs finishing together into a few comment writes, showing every one", async () => {
     const gh = fakeGitHub();
-    const runs = Array.from({ length: 12 }, (_, i) => input({ runId: `widgets-aaaaaaa-s${i}-0123456789`, script: `scripts/s${String(i).padStart(2, "0")}.ts` }));
+    const runs = Array.from({ length: 12 }, (_, i) =>
+      input({ runId: `widgets-aaaaaaa-s${i}-0123456789`, script: `scripts/s${String(i).padStart(2, "0")}.ts` }),
+    );
     const results = await Promise.all(runs.map((run) => reportRun(octokit(), run)));
     expect(new Set(results.map((r) => r.commentId)).size).toBe(1);
     expect(gh.comments).toHaveLength(1);
@@ -189,7 +198,14 @@ describe("reportRun", () => {
 
   it("stays within GitHub's comment size however many runs it shows", async () => {
     const gh = fakeGitHub();
-    const noisy: ExecutionResult = { ...succeeded, output: { lines: Array.from({ length: 50 }, (_, i) => ({ t: i, stream: "stdout" as const, text: `${i} ${"x".repeat(3000)}` })), omittedBytes: 0, omittedAt: null } };
+    const noisy: ExecutionResult = {
+      ...succeeded,
+      output: {
+        lines: Array.from({ length: 50 }, (_, i) => ({ t: i, stream: "stdout" as const, text: `${i} ${"x".repeat(3000)}` })),
+        omittedBytes: 0,
+        omittedAt: null,
+      },
+    };
     for (let i = 0; i < 40; i++) await reportRun(octokit(), input({ runId: `widgets-aaaaaaa-n${i}-0123456789`, script: `scripts/n${i}.ts`, execution: noisy }));
     expect(gh.comments[0]!.body.length).toBeLessThanOrEqual(65_536);
     expect(gh.comments[0]!.body).toContain("scripts/n39.ts");

@@ -1,12 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  MAX_COMMENT_CHARS,
-  checkRunName,
-  checkRunOutput,
-  logUrl,
-  renderRunSection,
-  type RunReportInput,
-} from "../../../src/report/run-report.js";
+import { MAX_COMMENT_CHARS, checkRunName, checkRunOutput, logUrl, renderRunSection, type RunReportInput } from "../../../src/report/run-report.js";
 import type { ExecutionResult, OutputLine, RunStatus } from "../../../src/run-types.js";
 
 const sha = (c: string) => c.repeat(40);
@@ -79,14 +72,10 @@ describe("renderRunSection", () => {
 
   it("says exactly why a refused script did not run, and that nothing ran", () => {
     const reason = "PR #12 has 0 approving reviews on its merged head; 1 required";
-    const comment = renderRunComment(
-      input({ execution: execution("refused", { message: reason, output: { lines: [], omittedBytes: 0, omittedAt: null } }) }),
-    );
+    const comment = renderRunComment(input({ execution: execution("refused", { message: reason, output: { lines: [], omittedBytes: 0, omittedAt: null } }) }));
     expect(comment).toContain(`**Why:** ${reason}\n`);
     expect(comment).toContain("_Nothing ran, so there is no output._");
-    expect(checkRunOutput(input({ execution: execution("refused", { message: reason }) })).title).toBe(
-      "Refused: the script was not executed",
-    );
+    expect(checkRunOutput(input({ execution: execution("refused", { message: reason }) })).title).toBe("Refused: the script was not executed");
   });
 
   it("links the cleanup pull request when the log went through one", () => {
@@ -123,7 +112,11 @@ describe("renderRunSection", () => {
   });
 
   it("counts lines a captured line printed with embedded newlines", () => {
-    const output = { lines: [{ t: 0, stream: "stdout" as const, text: Array.from({ length: 30 }, (_, i) => `row ${i}`).join("\n") }], omittedBytes: 0, omittedAt: null };
+    const output = {
+      lines: [{ t: 0, stream: "stdout" as const, text: Array.from({ length: 30 }, (_, i) => `row ${i}`).join("\n") }],
+      omittedBytes: 0,
+      omittedAt: null,
+    };
     const { body } = fenced(renderRunComment(input({ execution: execution("succeeded", { output }) })));
     expect(body).toHaveLength(20);
     expect(body[19]).toBe("+0.000s stdout | row 29");

@@ -46,7 +46,12 @@ describe("renderRunLog", () => {
   });
 
   it("uses one emoji per status in the title", () => {
-    const titles = RUN_STATUSES.map((status) => parseRunLog(renderRunLog(runLogInput({ status }))).body.trimStart().split("\n")[0]);
+    const titles = RUN_STATUSES.map(
+      (status) =>
+        parseRunLog(renderRunLog(runLogInput({ status })))
+          .body.trimStart()
+          .split("\n")[0],
+    );
     expect(titles[0]).toBe("# ✅ scripts/2026-11-fix-plans.ts succeeded");
     const emojis = new Set(titles.map((t) => t!.split(" ")[1]));
     expect(emojis.size).toBe(RUN_STATUSES.length);
@@ -69,9 +74,7 @@ describe("renderRunLog", () => {
 
   it("keeps output in order with timestamps and stream labels", () => {
     const { body } = parseRunLog(renderRunLog(runLogInput()));
-    expect(section(body, "## Output").content).toBe(
-      "+0.012s stdout | updating 3 plans\n+1.500s stderr | warning: plan 7 is archived\n+2.301s stdout | done\n",
-    );
+    expect(section(body, "## Output").content).toBe("+0.012s stdout | updating 3 plans\n+1.500s stderr | warning: plan 7 is archived\n+2.301s stdout | done\n");
   });
 
   it("aligns timestamps, splits embedded newlines and shows control characters", () => {
@@ -104,7 +107,7 @@ describe("renderRunLog", () => {
   });
 
   it("keeps fences intact when output and code contain backtick fences", () => {
-    const input = runLogInput({ code: 'const md = `\n````js\nx\n````\n`;\nconsole.log(md);\n' });
+    const input = runLogInput({ code: "const md = `\n````js\nx\n````\n`;\nconsole.log(md);\n" });
     input.execution.output.lines = [
       { t: 1, stream: "stdout", text: "```" },
       { t: 2, stream: "stdout", text: "```js" },
@@ -120,7 +123,7 @@ describe("renderRunLog", () => {
   });
 
   it("round-trips YAML-hostile values", () => {
-    const hostile = 'key: value # not a comment\n---\n"quoted" and \'single\'\n- a list? [no] {no}: yes';
+    const hostile = "key: value # not a comment\n---\n\"quoted\" and 'single'\n- a list? [no] {no}: yes";
     const input = runLogInput({
       status: "failed",
       runner: "yes",

@@ -90,7 +90,11 @@ describe("earlierRunLogPaths", () => {
     [{ script: "scripts/billing/fix.ts", commit: sha, attempt: 2 }, "logs/billing/fix.ts-abcdef123456-attempt-2.md", "logs/billing/fix-abcdef1-attempt-2.md"],
     [{ script: "scripts/fix plans #2?.ts", commit: sha, attempt: 1 }, "logs/fix%20plans%20%232%3F.ts-abcdef123456.md", "logs/fix-plans-2--bbb152-abcdef1.md"],
     [{ script: "scripts/café/ünïcode.ts", commit: sha, attempt: 1 }, "logs/café/ünïcode.ts-abcdef123456.md", "logs/café/ünïcode-abcdef1.md"],
-    [{ script: "scripts/.hidden.ts", commit: "ABCDEF1234567890", attempt: 3 }, "logs/%2Ehidden.ts-abcdef123456-attempt-3.md", "logs/hidden-76ca46-abcdef1-attempt-3.md"],
+    [
+      { script: "scripts/.hidden.ts", commit: "ABCDEF1234567890", attempt: 3 },
+      "logs/%2Ehidden.ts-abcdef123456-attempt-3.md",
+      "logs/hidden-76ca46-abcdef1-attempt-3.md",
+    ],
     [{ script: "scripts/a b/c.d.mts", commit: sha, attempt: 1 }, "logs/a%20b/c.d.mts-abcdef123456.md", "logs/a-b/c.d-8715c6-abcdef1.md"],
     [{ script: "scripts/../../x.ts", commit: sha, attempt: 1 }, "logs/%2E./x.ts-abcdef123456.md", "logs/_/x-ab60f2-abcdef1.md"],
     [

@@ -62,10 +62,7 @@ test("a package missing from the working directory fails at run time, naming it"
 
 test("top-level await works", async () => {
   const result = await bundleAndRun({
-    "scripts/main.ts": [
-      'const value: string = await new Promise((r) => setTimeout(() => r("awaited"), 10));',
-      "console.log(value);",
-    ].join("\n"),
+    "scripts/main.ts": ['const value: string = await new Promise((r) => setTimeout(() => r("awaited"), 10));', "console.log(value);"].join("\n"),
   });
   expect(result).toMatchObject({ status: "succeeded" });
   expect(result.output.lines.map((l) => l.text)).toEqual(["awaited"]);

@@ -26,7 +26,7 @@ describe("bundleScript", () => {
         'const plan: Plan = { name: "pro" };',
         "console.log(greet(plan.name), twice(21), config.region, version);",
       ].join("\n"),
-      "scripts/_helpers/x.ts": 'export const greet = (name: string): string => `hello ${name}`;\n',
+      "scripts/_helpers/x.ts": "export const greet = (name: string): string => `hello ${name}`;\n",
       "scripts/_helpers/math.ts": "export function twice(n: number): number { return n * 2; }\n",
       "scripts/_helpers/types.ts": "export interface Plan { name: string }\n",
       "config/app.json": '{ "region": "eu-west-1" }\n',
@@ -34,13 +34,7 @@ describe("bundleScript", () => {
     });
     const result = await bundleScript({ entry: "scripts/main.ts", readFile });
     if (!result.ok) throw new Error(result.message);
-    expect(result.files).toEqual([
-      "scripts/_helpers/x.ts",
-      "scripts/_helpers/math.ts",
-      "config/app.json",
-      "scripts/lib/index.ts",
-      "scripts/main.ts",
-    ]);
+    expect(result.files).toEqual(["scripts/_helpers/x.ts", "scripts/_helpers/math.ts", "config/app.json", "scripts/lib/index.ts", "scripts/main.ts"]);
     expect(result.code).toContain("hello ${name}");
     expect(result.code).toContain('"eu-west-1"');
     expect(result.code).not.toContain("Plan");

@@ -53,7 +53,12 @@ describe("OutputCapture", () => {
     const asciiPieces = lines.filter((l) => l.text.startsWith("a"));
     expect(asciiPieces).toHaveLength(7);
     expect(asciiPieces.map((l) => l.text).join("")).toBe(ascii);
-    expect(lines.filter((l) => l.text.startsWith("€")).map((l) => l.text).join("")).toBe(wide);
+    expect(
+      lines
+        .filter((l) => l.text.startsWith("€"))
+        .map((l) => l.text)
+        .join(""),
+    ).toBe(wide);
   });
 
   test("cuts an unfinished line as it grows, and still redacts a secret that straddles the cut", () => {
@@ -129,9 +134,7 @@ describe("OutputCapture's kept lines", () => {
       for (let i = 0; i < 3000; i++) {
         // First mostly empty lines, so the store laps round its buffer before it has to grow it.
         const length =
-          i < 1500
-            ? random() < 0.95 ? 0 : 8 + Math.floor(random() * 5)
-            : random() < 0.1 ? 0 : Math.floor(random() * (random() < 0.05 ? 3000 : 120));
+          i < 1500 ? (random() < 0.95 ? 0 : 8 + Math.floor(random() * 5)) : random() < 0.1 ? 0 : Math.floor(random() * (random() < 0.05 ? 3000 : 120));
         let text = String(i);
         while (text.length < length) text += alphabet[Math.floor(random() * alphabet.length)];
         const stream = random() < 0.3 ? "stderr" : "stdout";
@@ -140,7 +143,10 @@ describe("OutputCapture's kept lines", () => {
       }
       const result = capture.end();
       const expected = keptByModel(printed, maxBytes);
-      expect(result.lines.map((l) => ({ stream: l.stream, text: l.text })), `maxBytes ${maxBytes}`).toEqual(expected.lines);
+      expect(
+        result.lines.map((l) => ({ stream: l.stream, text: l.text })),
+        `maxBytes ${maxBytes}`,
+      ).toEqual(expected.lines);
       expect(result.omittedBytes, `maxBytes ${maxBytes}`).toBe(expected.omittedBytes);
       expect(result.omittedAt, `maxBytes ${maxBytes}`).toBe(expected.omittedAt);
       const times = result.lines.map((l) => l.t);
@@ -166,7 +172,10 @@ describe("OutputCapture's kept lines", () => {
           const result = capture.end();
           const expected = keptByModel(printed, 24_000);
           const where = `text ${textBytes}, empties ${empties}, long ${longBytes}`;
-          expect(result.lines.map((l) => ({ stream: l.stream, text: l.text })), where).toEqual(expected.lines);
+          expect(
+            result.lines.map((l) => ({ stream: l.stream, text: l.text })),
+            where,
+          ).toEqual(expected.lines);
           expect(result.omittedBytes, where).toBe(expected.omittedBytes);
         }
       }

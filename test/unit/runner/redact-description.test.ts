@@ -10,7 +10,13 @@ describe("redactDescription", () => {
     const description: ScriptDescription = {
       description: "rotates prod-token-value-123",
       inputs: {
-        "prod-token-value-123": { type: "string", required: false, description: 'like pa"ss\\word-1234', default: 'pa"ss\\word-1234', choices: ['pa"ss\\word-1234', "other"] },
+        "prod-token-value-123": {
+          type: "string",
+          required: false,
+          description: 'like pa"ss\\word-1234',
+          default: 'pa"ss\\word-1234',
+          choices: ['pa"ss\\word-1234', "other"],
+        },
         seats: { type: "int", required: false, default: 73914826, min: 1, max: 100_000_000 },
         kind: { type: "string", required: true, pattern: "^(plain|prod-token-value-123)$", secret: true },
         dryRun: { type: "bool", required: false, default: true },

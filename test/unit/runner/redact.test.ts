@@ -4,9 +4,7 @@ import { createRedactor, tooShortToRedact } from "../../../src/runner/redact.js"
 describe("createRedactor", () => {
   test("replaces every occurrence of each secret", () => {
     const redact = createRedactor(["hunter22", "s3cr3t-token"]);
-    expect(redact("pw=hunter22 token=s3cr3t-token again hunter22")).toBe(
-      "pw=[REDACTED] token=[REDACTED] again [REDACTED]",
-    );
+    expect(redact("pw=hunter22 token=s3cr3t-token again hunter22")).toBe("pw=[REDACTED] token=[REDACTED] again [REDACTED]");
   });
 
   test("prefers the longest secret where one contains another", () => {
@@ -52,7 +50,7 @@ describe("createRedactor: encoded secrets", () => {
 
   test("redacts a secret written as a JavaScript string quoted with ' or `, as esbuild writes one holding a quote", () => {
     expect(redact(`const a = 'pa"ss\\\\word-1234';`)).toBe("const a = '[REDACTED]';");
-    expect(redact("const b = `it is pa\"ss\\\\word-1234`;")).toBe("const b = `it is [REDACTED]`;");
+    expect(redact('const b = `it is pa"ss\\\\word-1234`;')).toBe("const b = `it is [REDACTED]`;");
   });
 
   test("redacts a URL-encoded secret, by encodeURIComponent or as a form field", () => {
@@ -79,7 +77,9 @@ describe("createRedactor: encoded secrets", () => {
           // What is left encodes the neighbours and at most the bits they share a character with.
           const head = Math.ceil((8 * before.length) / 6);
           const tail = Math.ceil((8 * after.length) / 6) + 1;
-          expect(redacted, `${before}${secret}${after} as ${encoded}`).toMatch(new RegExp(`^[A-Za-z0-9+/]{0,${head}}\\[REDACTED\\][A-Za-z0-9+/]{0,${tail}}=*$`));
+          expect(redacted, `${before}${secret}${after} as ${encoded}`).toMatch(
+            new RegExp(`^[A-Za-z0-9+/]{0,${head}}\\[REDACTED\\][A-Za-z0-9+/]{0,${tail}}=*$`),
+          );
           // The characters that encode only the neighbour before it are left as they were.
           const own = Math.floor((8 * before.length) / 6);
           expect(redacted.slice(0, own)).toBe(encoded.slice(0, own));

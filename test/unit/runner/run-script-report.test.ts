@@ -8,8 +8,7 @@ import { buildScriptEnv } from "../../../src/runner/script-env.js";
 import type { ReportMessage } from "../../../src/sdk/protocol.js";
 
 const env = buildScriptEnv(process.env, []);
-const run = (code: string, extra: Partial<Parameters<typeof runScript>[0]> = {}) =>
-  runScript({ code, cwd: tmpdir(), env, timeoutMs: 10_000, ...extra });
+const run = (code: string, extra: Partial<Parameters<typeof runScript>[0]> = {}) => runScript({ code, cwd: tmpdir(), env, timeoutMs: 10_000, ...extra });
 
 // Scripts that speak the protocol themselves, without the SDK: a connection to
 // CHOREBOT_CHANNEL, JSON lines, and the connection ended before the script exits.
@@ -113,10 +112,10 @@ describe("runScript: the report channel", () => {
   });
 
   test("passes inputs in the environment, over a variable of the same name", async () => {
-    const result = await run(
-      script("await report({ type: 'result', value: [process.env.CHOREBOT_INPUTS, process.env.CHOREBOT_DESCRIBE ?? null] });"),
-      { inputs: { name: "ann", n: "3" }, env: { ...env, CHOREBOT_INPUTS: "{}", CHOREBOT_CHANNEL: "/nowhere" } },
-    );
+    const result = await run(script("await report({ type: 'result', value: [process.env.CHOREBOT_INPUTS, process.env.CHOREBOT_DESCRIBE ?? null] });"), {
+      inputs: { name: "ann", n: "3" },
+      env: { ...env, CHOREBOT_INPUTS: "{}", CHOREBOT_CHANNEL: "/nowhere" },
+    });
     expect(report(result).result).toEqual(['{"name":"ann","n":"3"}', null]);
   });
 

@@ -9,10 +9,8 @@ import { runScript } from "../../../src/runner/run-script.js";
 import { buildScriptEnv } from "../../../src/runner/script-env.js";
 
 const env = buildScriptEnv(process.env, []);
-const run = (code: string, extra: Partial<Parameters<typeof runScript>[0]> = {}) =>
-  runScript({ code, cwd: tmpdir(), env, timeoutMs: 10_000, ...extra });
-const text = (result: ExecutionResult, stream: OutputLine["stream"]) =>
-  result.output.lines.filter((l) => l.stream === stream).map((l) => l.text);
+const run = (code: string, extra: Partial<Parameters<typeof runScript>[0]> = {}) => runScript({ code, cwd: tmpdir(), env, timeoutMs: 10_000, ...extra });
+const text = (result: ExecutionResult, stream: OutputLine["stream"]) => result.output.lines.filter((l) => l.stream === stream).map((l) => l.text);
 
 /** A `sleep` whose argument no other process on this machine has, so `ps` can find it. */
 function uniqueSleep(): string {
@@ -102,10 +100,7 @@ describe("runScript", () => {
   test("keeps output bounded when a script prints 20 MB", async () => {
     const maxOutputBytes = 64 * 1024;
     const result = await run(
-      [
-        'const body = "x".repeat(1000);',
-        "for (let i = 0; i < 20000; i++) process.stdout.write(`${String(i).padStart(5, '0')} ${body}\\n`);",
-      ].join("\n"),
+      ['const body = "x".repeat(1000);', "for (let i = 0; i < 20000; i++) process.stdout.write(`${String(i).padStart(5, '0')} ${body}\\n`);"].join("\n"),
       { maxOutputBytes },
     );
     expect(result.status).toBe("succeeded");
@@ -146,11 +141,7 @@ describe("runScript", () => {
 
   test.concurrent("a script that ignores SIGTERM is killed after the grace period", async () => {
     const result = await run(
-      [
-        'process.on("SIGTERM", () => console.log("ignoring SIGTERM"));',
-        'console.log("ready");',
-        "setInterval(() => {}, 1000);",
-      ].join("\n"),
+      ['process.on("SIGTERM", () => console.log("ignoring SIGTERM"));', 'console.log("ready");', "setInterval(() => {}, 1000);"].join("\n"),
       { timeoutMs: 1000, killGraceMs: 200 },
     );
     expect(result).toMatchObject({ status: "timed_out", signal: "SIGKILL", message: "timed out after 1 s" });

@@ -52,8 +52,7 @@ afterAll(async () => {
 
 const secret = "tok-0123456789";
 const env = { ...buildScriptEnv(process.env, []), API_TOKEN: secret };
-const run = (inputs: Record<string, string>) =>
-  runScript({ code, cwd, env, timeoutMs: 10_000, inputs, redact: createRedactor([secret]) });
+const run = (inputs: Record<string, string>) => runScript({ code, cwd, env, timeoutMs: 10_000, inputs, redact: createRedactor([secret]) });
 
 describe.skipIf(!hasSdk)("an SDK script, end to end", () => {
   beforeAll(async () => {

@@ -74,16 +74,16 @@ export async function buildDrivers(): Promise<Drivers> {
       await writeFile(file, JSON.stringify(options));
       const worker = spawn(process.execPath, [driver, file], { cwd: tmpdir(), stdio: ["ignore", "pipe", "pipe"] });
       let stderr = "";
-      worker.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      worker.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
       const exited = once(worker, "exit").then(() => {
         throw new Error(`driver exited before the script was ready: ${stderr}`);
       });
       const ready = (async () => {
-        for await (const line of createInterface({ input: worker.stdout! })) if (line === "ready") return;
+        for await (const line of createInterface({ input: worker.stdout })) if (line === "ready") return;
         throw new Error(`driver closed its output before the script was ready: ${stderr}`);
       })();
       await Promise.race([ready, exited]);
-      worker.stdout!.resume();
+      worker.stdout.resume();
       return worker;
     },
     async close() {

@@ -4,8 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { bool, coerceInputs, file, float, int, string, type AnyInput } from "../../../src/sdk/inputs.js";
 
-const one = (input: AnyInput, raw: string | undefined, cwd?: string) =>
-  coerceInputs({ x: input }, raw === undefined ? {} : { x: raw }, cwd);
+const one = (input: AnyInput, raw: string | undefined, cwd?: string) => coerceInputs({ x: input }, raw === undefined ? {} : { x: raw }, cwd);
 
 describe("coerceInputs: types", () => {
   test.each([

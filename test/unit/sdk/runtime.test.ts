@@ -163,7 +163,7 @@ describe("runScriptModule", () => {
     const r = await run(bundles.script!, inputs({ limit: "0", dryRun: "maybe" }));
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('limit: must be an integer ≥ 1, got "0"');
-    expect(r.stderr).toContain('dryRun: must be true or false');
+    expect(r.stderr).toContain("dryRun: must be true or false");
     expect(r.messages).toEqual([{ type: "fail", reason: expect.stringContaining('limit: must be an integer ≥ 1, got "0"') }]);
     const notJson = await run(bundles.script!, { CHOREBOT_INPUTS: "{" });
     expect(notJson.code).toBe(2);
