@@ -5,11 +5,7 @@ import { isEntryScript } from "./entry-script.js";
  * the push added, found by comparing the scripts folder's trees (no cap on how many). A
  * script moved to another path inside the folder (same blob, old path gone) runs nothing twice.
  */
-export function addedScripts(
-  before: ReadonlyMap<string, string>,
-  after: ReadonlyMap<string, string>,
-  scriptsDir: string,
-): { path: string; blob: string }[] {
+export function addedScripts(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>, scriptsDir: string): { path: string; blob: string }[] {
   const gone = new Set([...before].filter(([path]) => !after.has(path) && isEntryScript(path, scriptsDir)).map(([, blob]) => blob));
   return [...after]
     .filter(([path, blob]) => !before.has(path) && isEntryScript(path, scriptsDir) && !gone.has(blob))

@@ -35,8 +35,7 @@ export interface RunLogCommit {
 }
 
 export type RunLogResult =
-  | { kind: "commit"; commit: string; created: boolean }
-  | { kind: "pull_request"; commit: string; number: number; url: string; autoMerge: AutoMerge };
+  { kind: "commit"; commit: string; created: boolean } | { kind: "pull_request"; commit: string; number: number; url: string; autoMerge: AutoMerge };
 
 const ATTEMPTS = 5;
 
@@ -77,7 +76,9 @@ export async function commitRunLogs(octokit: GitHubClient, changes: readonly Run
     const head = ref.object.sha;
     const known = await knownFromCompare(octokit, changes, head);
     const states = await Promise.all(changes.map((change, i) => stateAt(octokit, change, head, known.get(i))));
-    const todo = states.flatMap((state, i) => (state.kind === "todo" ? [{ change: changes[i]!, script: state.script, cleanupHead: state.cleanupHead, i }] : []));
+    const todo = states.flatMap((state, i) =>
+      state.kind === "todo" ? [{ change: changes[i]!, script: state.script, cleanupHead: state.cleanupHead, i }] : [],
+    );
     const results = new Map<number, RunLogResult>();
     if (todo.length > 0) {
       const commit = await buildCommit(octokit, head, todo);
@@ -180,11 +181,7 @@ async function knownFromCompare(octokit: GitHubClient, changes: readonly RunLogC
 }
 
 /** Whether `commit` already has this exact log and no script, and whether the script is there. */
-async function runLogAt(
-  octokit: GitHubClient,
-  change: RunLogCommit,
-  commit: string,
-): Promise<{ done: boolean; script: boolean }> {
+async function runLogAt(octokit: GitHubClient, change: RunLogCommit, commit: string): Promise<{ done: boolean; script: boolean }> {
   const { owner, repo } = change;
   const [logSha, scriptSha] = await Promise.all([
     shaAt(octokit, { owner, repo, commit, path: change.logPath }),
@@ -209,7 +206,13 @@ async function buildCommit(octokit: GitHubClient, head: string, todo: readonly {
       ...deletions.map((path) => ({ path, mode: "100644" as const, type: "blob" as const, sha: null })),
     ],
   });
-  const { data: commit } = await octokit.rest.git.createCommit({ owner, repo, message: commitMessage(todo.map((t) => t.change)), tree: tree.sha, parents: [head] });
+  const { data: commit } = await octokit.rest.git.createCommit({
+    owner,
+    repo,
+    message: commitMessage(todo.map((t) => t.change)),
+    tree: tree.sha,
+    parents: [head],
+  });
   return commit.sha;
 }
 
@@ -243,12 +246,7 @@ async function pointCleanupBranch(octokit: GitHubClient, change: RunLogCommit, c
   return commit;
 }
 
-async function proposeCleanup(
-  octokit: GitHubClient,
-  change: RunLogCommit,
-  commit: string,
-  protectedBranch: boolean,
-): Promise<RunLogResult> {
+async function proposeCleanup(octokit: GitHubClient, change: RunLogCommit, commit: string, protectedBranch: boolean): Promise<RunLogResult> {
   const { owner, repo } = change;
   const why = protectedBranch
     ? `\`${change.branch}\` does not accept direct commits, so chorebot proposes them here.`

@@ -15,15 +15,11 @@ const ENABLE_AUTO_MERGE = `mutation($id: ID!, $mergeMethod: PullRequestMergeMeth
  * "failed", never thrown. Squash is preferred; a repository that disallows it gets the
  * method it does allow.
  */
-export async function enableAutoMerge(
-  octokit: GitHubClient,
-  pr: { owner: string; repo: string; nodeId: string; alreadyEnabled: boolean },
-): Promise<AutoMerge> {
+export async function enableAutoMerge(octokit: GitHubClient, pr: { owner: string; repo: string; nodeId: string; alreadyEnabled: boolean }): Promise<AutoMerge> {
   if (pr.alreadyEnabled) return "enabled";
   const { data: repository } = await octokit.rest.repos.get({ owner: pr.owner, repo: pr.repo });
   if (repository.allow_auto_merge !== true) return "not_allowed";
-  const mergeMethod =
-    repository.allow_squash_merge !== false ? "SQUASH" : repository.allow_merge_commit !== false ? "MERGE" : "REBASE";
+  const mergeMethod = repository.allow_squash_merge !== false ? "SQUASH" : repository.allow_merge_commit !== false ? "MERGE" : "REBASE";
   try {
     await octokit.graphql(ENABLE_AUTO_MERGE, { id: pr.nodeId, mergeMethod });
     return "enabled";

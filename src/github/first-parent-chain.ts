@@ -27,10 +27,7 @@ const GITHUB_COMMITTER = "noreply@github.com";
  * commit, the usual case, costs one small request; longer pushes are listed through the
  * compare API.
  */
-export async function pushedChain(
-  octokit: GitHubClient,
-  push: { owner: string; repo: string; before: string; after: string },
-): Promise<PushedCommits> {
+export async function pushedChain(octokit: GitHubClient, push: { owner: string; repo: string; before: string; after: string }): Promise<PushedCommits> {
   const { data } = await octokit.rest.git.getCommit({ owner: push.owner, repo: push.repo, commit_sha: push.after });
   const head: RangeCommit = {
     sha: data.sha,
@@ -43,10 +40,7 @@ export async function pushedChain(
 }
 
 /** Every commit in `before...after`, across all pages of the compare API (its commit list has no cap when paged). */
-async function listRangeCommits(
-  octokit: GitHubClient,
-  push: { owner: string; repo: string; before: string; after: string },
-): Promise<RangeCommit[]> {
+async function listRangeCommits(octokit: GitHubClient, push: { owner: string; repo: string; before: string; after: string }): Promise<RangeCommit[]> {
   const page = async (n: number) =>
     (
       await octokit.rest.repos.compareCommitsWithBasehead({
@@ -84,7 +78,7 @@ function committerDate(sha: string, committer: { date?: string | undefined } | n
 export function firstParentChain(commits: readonly RangeCommit[], before: string, after: string): RangeCommit[] | null {
   const bySha = new Map(commits.map((commit) => [commit.sha, commit]));
   const chain: RangeCommit[] = [];
-  for (let sha = after; sha !== before; ) {
+  for (let sha = after; sha !== before;) {
     const commit = bySha.get(sha);
     if (!commit || commit.parents.length === 0) return null;
     chain.unshift(commit);

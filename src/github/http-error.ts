@@ -15,7 +15,7 @@ type ErrorShape = {
 };
 
 function shape(error: unknown): ErrorShape {
-  return typeof error === "object" && error !== null ? (error as ErrorShape) : {};
+  return typeof error === "object" && error !== null ? error : {};
 }
 
 /** The HTTP status of a failed request, or null when `error` carries none. */
@@ -48,7 +48,7 @@ function messageText(error: unknown): string {
   const { message, response } = shape(error);
   const data = response?.data;
   const dataMessage = typeof data === "object" && data !== null ? (data as { message?: unknown }).message : undefined;
-  return `${message ?? ""}\n${typeof dataMessage === "string" ? dataMessage : ""}`;
+  return `${typeof message === "string" ? message : ""}\n${typeof dataMessage === "string" ? dataMessage : ""}`;
 }
 
 /** 422 "Update is not a fast forward": the branch moved since the commit was built on it. */

@@ -24,7 +24,9 @@ export async function listFolderAtCommit(
   const listing = getTree(octokit, at, at.commit, true);
   listing.catch(() => {}); // awaited below, unless finding the folder failed first
   const [whole, name] = await Promise.all([listing, folder]);
-  return whole.truncated ? walkFolder(octokit, at, name) : { complete: true, files: filesOf(whole.tree, (path) => (path.startsWith(`${name}/`) ? path : null)) };
+  return whole.truncated
+    ? walkFolder(octokit, at, name)
+    : { complete: true, files: filesOf(whole.tree, (path) => (path.startsWith(`${name}/`) ? path : null)) };
 }
 
 /** The folder one tree at a time, for a commit whose whole listing GitHub truncated. */
@@ -32,19 +34,20 @@ async function walkFolder(octokit: GitHubClient, at: { owner: string; repo: stri
   // Down to the folder, then through it, one level per request.
   let sha: string | undefined = at.commit;
   for (const segment of folder.split("/")) {
-    const level = await getTree(octokit, at, sha!, false);
+    const level = await getTree(octokit, at, sha, false);
     sha = level.tree.find((entry) => entry.path === segment && entry.type === "tree")?.sha;
     if (!sha) return { complete: true, files: new Map() };
   }
   const files = new Map<string, string>();
-  let pending: { sha: string; path: string }[] = [{ sha: sha!, path: folder }];
+  let pending: { sha: string; path: string }[] = [{ sha: sha, path: folder }];
   while (pending.length > 0) {
     const levels = await Promise.all(pending.map(async (tree) => ({ tree, listing: await getTree(octokit, at, tree.sha, false) })));
     pending = [];
     for (const { tree, listing } of levels) {
       if (listing.truncated) return { complete: false, reason: `GitHub truncated the listing of ${tree.path} at ${at.commit.slice(0, 7)}` };
       for (const [path, blob] of filesOf(listing.tree, (name) => `${tree.path}/${name}`)) files.set(path, blob);
-      for (const entry of listing.tree) if (entry.type === "tree" && entry.path && entry.sha) pending.push({ sha: entry.sha, path: `${tree.path}/${entry.path}` });
+      for (const entry of listing.tree)
+        if (entry.type === "tree" && entry.path && entry.sha) pending.push({ sha: entry.sha, path: `${tree.path}/${entry.path}` });
     }
   }
   return { complete: true, files };

@@ -63,9 +63,8 @@ export async function findMergedPullRequests(
   options: FindOptions,
 ): Promise<MergedPullRequest[]> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const ask = associations.ask;
-  const mergedHere = (pulls: readonly AssociatedPull[]) =>
-    pulls.filter((pull) => pull.merged_at !== null && pull.base.ref === at.defaultBranch);
+  const ask = (sha: string) => associations.ask(sha);
+  const mergedHere = (pulls: readonly AssociatedPull[]) => pulls.filter((pull) => pull.merged_at !== null && pull.base.ref === at.defaultBranch);
 
   const answers = new Map<string, AssociatedPull[]>();
   await Promise.all(chain.map(async (commit) => answers.set(commit.sha, mergedHere(await ask(commit.sha)))));

@@ -15,6 +15,7 @@ export function chorebotOctokit(writeIntervalMs: number): typeof ProbotOctokit {
   const notifications = new Bottleneck.Group({ maxConcurrent: 1, minTime: 3 * writeIntervalMs });
   return ProbotOctokit.defaults((options: ConstructorParameters<typeof ProbotOctokit>[0]) => ({
     ...options,
-    throttle: { ...options?.throttle, write, notifications },
-  })) as typeof ProbotOctokit;
+    // Octokit types its options as an open record: `throttle` is whatever Probot set there.
+    throttle: { ...(options?.throttle as Record<string, unknown> | undefined), write, notifications },
+  }));
 }

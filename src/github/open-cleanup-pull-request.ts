@@ -37,10 +37,7 @@ export async function openCleanupPullRequest(
   }
 }
 
-async function findOpenPullRequest(
-  octokit: GitHubClient,
-  pr: { owner: string; repo: string; head: string; base: string },
-): Promise<CleanupPullRequest | null> {
+async function findOpenPullRequest(octokit: GitHubClient, pr: { owner: string; repo: string; head: string; base: string }): Promise<CleanupPullRequest | null> {
   const { data } = await octokit.rest.pulls.list({
     owner: pr.owner,
     repo: pr.repo,

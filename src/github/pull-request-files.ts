@@ -18,7 +18,12 @@ export async function listPullRequestFiles(
 ): Promise<{ files: PullRequestFile[]; complete: boolean }> {
   const files = await octokit.paginate(octokit.rest.pulls.listFiles, { owner: pull.owner, repo: pull.repo, pull_number: pull.number, per_page: 100 });
   return {
-    files: files.map((file) => ({ filename: file.filename, status: file.status, sha: file.sha ?? "", ...(file.previous_filename ? { previous_filename: file.previous_filename } : {}) })),
+    files: files.map((file) => ({
+      filename: file.filename,
+      status: file.status,
+      sha: file.sha ?? "",
+      ...(file.previous_filename ? { previous_filename: file.previous_filename } : {}),
+    })),
     complete: files.length < PULL_FILES_CAP,
   };
 }

@@ -9,10 +9,7 @@ const cache = new Map<string, Promise<RepoEntry>>();
 const CACHE_ENTRIES = 1000;
 
 /** Reads the repository as it was at `commit` (contents API), cached per commit and path. */
-export function entryReaderAtCommit(
-  octokit: GitHubClient,
-  at: { owner: string; repo: string; commit: string },
-): (path: string) => Promise<RepoEntry> {
+export function entryReaderAtCommit(octokit: GitHubClient, at: { owner: string; repo: string; commit: string }): (path: string) => Promise<RepoEntry> {
   return (path) => {
     const key = `${at.owner}/${at.repo}@${at.commit}:${path}`;
     let pending = cache.get(key);
@@ -34,10 +31,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * (which the contents API silently follows), a submodule or a binary file is refused
  * with a reason, so the run log says why instead of running something nobody reviewed.
  */
-export async function readRepoEntry(
-  octokit: GitHubClient,
-  at: { owner: string; repo: string; commit: string; path: string },
-): Promise<RepoEntry> {
+export async function readRepoEntry(octokit: GitHubClient, at: { owner: string; repo: string; commit: string; path: string }): Promise<RepoEntry> {
   let data;
   try {
     ({ data } = await octokit.rest.repos.getContent({ owner: at.owner, repo: at.repo, path: at.path, ref: at.commit }));

@@ -31,7 +31,7 @@ export interface CleanupDeps {
   /** The one comment per merged pull request that its runs' reports go in. */
   comments: PullRequestComments;
   /** Commits the log (default: commitRunLog); the workers share commits through a RunLogBatcher. */
-  commitLog?(octokit: GitHubClient, change: RunLogCommit): Promise<RunLogResult>;
+  commitLog?: (octokit: GitHubClient, change: RunLogCommit) => Promise<RunLogResult>;
 }
 
 /**
@@ -93,17 +93,22 @@ export function cleanupStep(deps: CleanupDeps) {
     // Tell the reviewers on the pull request, and on the merge commit. Idempotent too.
     const baseUrl = octokit.request.endpoint.DEFAULTS.baseUrl;
     try {
-      const report = await reportRun(octokit, deps.comments, {
-        runId,
-        attempt,
-        script: target.path,
-        repository: { owner: target.owner, repo: target.repo },
-        commit: target.commit,
-        pullRequest: processed.provenance.pullRequest,
-        execution: redacted,
-        log: { path: logPath, commit: landed.commit, url: logUrl(baseUrl, target.owner, target.repo, landed.commit, logPath) },
-        cleanupPullRequest,
-      }, { firstTry });
+      const report = await reportRun(
+        octokit,
+        deps.comments,
+        {
+          runId,
+          attempt,
+          script: target.path,
+          repository: { owner: target.owner, repo: target.repo },
+          commit: target.commit,
+          pullRequest: processed.provenance.pullRequest,
+          execution: redacted,
+          log: { path: logPath, commit: landed.commit, url: logUrl(baseUrl, target.owner, target.repo, landed.commit, logPath) },
+          cleanupPullRequest,
+        },
+        { firstTry },
+      );
       await job.log(`reported: comment ${report.commentId ?? "none"}, check run ${report.checkRunId}`);
     } catch (error) {
       // An installation that has not accepted the checks/issues permissions answers 403 or

@@ -37,7 +37,7 @@ console.log(${JSON.stringify(`${name} finished`)});
 }
 
 describe("a worker process dies while other workers share the Redis", () => {
-  it("the surviving workers run every script not yet started, once; the dead worker's script ends lost and never runs again", { timeout: 150_000 }, async () => {
+  it("the surviving workers run every script not yet started, once; the dead worker's script ends lost and never runs again", async () => {
     const names = ["fo-a", "fo-b", "fo-c", "fo-d", "fo-e", "fo-f"];
     const pathOf = (name: string) => `scripts/${name}.ts`;
     for (const name of names) h.beacon.answer(`${name}-go`, "wait");
@@ -90,5 +90,6 @@ describe("a worker process dies while other workers share the Redis", () => {
     // Nothing is left to run: the lost run stays failed, and no script ran again meanwhile.
     expect(await h.queues.execute.getJobState(runIdOf(hanging))).toBe("failed");
     expect((await h.executions()).length).toBe(names.length);
-  }, 60_000);
+    // Room for a loaded machine: it timed out at 60 s twice while other work ran on the 2 cores (~5 s alone).
+  }, 150_000);
 });

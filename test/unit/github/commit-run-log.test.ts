@@ -19,7 +19,13 @@ const CLEANUP_REF = "/repos/acme/widgets/git/ref/heads%2Fchorebot%2Fcleanup-r1";
 const PR_URL = "https://github.com/acme/widgets/pull/7";
 const sha = (c: string) => c.repeat(40);
 const octokit = () => new TestOctokit({ auth: "token" });
-const file = (path: string, content: string) => ({ type: "file", path, sha: gitBlobSha(content), encoding: "base64", content: Buffer.from(content).toString("base64") });
+const file = (path: string, content: string) => ({
+  type: "file",
+  path,
+  sha: gitBlobSha(content),
+  encoding: "base64",
+  content: Buffer.from(content).toString("base64"),
+});
 const pull = (autoMerge: object | null = null) => ({ number: 7, html_url: PR_URL, node_id: "PR_kwDO7", auto_merge: autoMerge });
 
 /** The repository's contents at `head` as far as the log and the script are concerned. */
@@ -31,7 +37,13 @@ function contentsAt(scope: nock.Scope, head: string, { log, script }: { log: str
 }
 
 function headAt(head: string, state: { log: string | null; script: boolean }) {
-  return contentsAt(nock(API).get("/repos/acme/widgets/git/ref/heads%2Fmain").reply(200, { object: { sha: head } }), head, state);
+  return contentsAt(
+    nock(API)
+      .get("/repos/acme/widgets/git/ref/heads%2Fmain")
+      .reply(200, { object: { sha: head } }),
+    head,
+    state,
+  );
 }
 
 function cleanupBranchAt(head: string | null, state: { log: string | null; script: boolean } = { log: change.log, script: false }) {
@@ -52,10 +64,7 @@ function builds(head: string, commit: string) {
 }
 
 function openPulls(pulls: object[]) {
-  return nock(API)
-    .get("/repos/acme/widgets/pulls")
-    .query({ head: "acme:chorebot/cleanup-r1", base: "main", state: "open" })
-    .reply(200, pulls);
+  return nock(API).get("/repos/acme/widgets/pulls").query({ head: "acme:chorebot/cleanup-r1", base: "main", state: "open" }).reply(200, pulls);
 }
 
 function autoMergeAllowed(allowed: boolean) {
@@ -81,7 +90,11 @@ describe("commitRunLog", () => {
       .reply(200, { sha: sha("a"), tree: { sha: sha("t") } })
       .post("/repos/acme/widgets/git/trees", (body) => ((treeBody = body), true))
       .reply(201, { sha: sha("u") })
-      .post("/repos/acme/widgets/git/commits", { message: "chorebot: scripts/fix.ts succeeded\n\nRun r1; log in logs/fix-abc1234.md.", tree: sha("u"), parents: [sha("a")] })
+      .post("/repos/acme/widgets/git/commits", {
+        message: "chorebot: scripts/fix.ts succeeded\n\nRun r1; log in logs/fix-abc1234.md.",
+        tree: sha("u"),
+        parents: [sha("a")],
+      })
       .reply(201, { sha: sha("c") })
       .patch("/repos/acme/widgets/git/refs/heads%2Fmain", (body) => ((refBody = body), true))
       .reply(200, { object: { sha: sha("c") } });
@@ -107,9 +120,7 @@ describe("commitRunLog", () => {
   it("rebuilds the commit on the new head when the branch moved (422 not a fast forward)", async () => {
     headAt(sha("a"), { log: null, script: true });
     cleanupBranchAt(null);
-    builds(sha("a"), sha("c"))
-      .patch("/repos/acme/widgets/git/refs/heads%2Fmain")
-      .reply(422, { message: "Update is not a fast forward" });
+    builds(sha("a"), sha("c")).patch("/repos/acme/widgets/git/refs/heads%2Fmain").reply(422, { message: "Update is not a fast forward" });
     headAt(sha("b"), { log: null, script: true });
     cleanupBranchAt(null);
     nock(API)
@@ -166,11 +177,15 @@ describe("commitRunLog", () => {
   it("opens a pull request directly in pull_request mode, never touching the default branch", async () => {
     headAt(sha("a"), { log: null, script: true });
     cleanupBranchAt(null);
-    builds(sha("a"), sha("c")).post("/repos/acme/widgets/git/refs", { ref: "refs/heads/chorebot/cleanup-r1", sha: sha("c") }).reply(201, {});
+    builds(sha("a"), sha("c"))
+      .post("/repos/acme/widgets/git/refs", { ref: "refs/heads/chorebot/cleanup-r1", sha: sha("c") })
+      .reply(201, {});
     openPulls([]);
     nock(API).post("/repos/acme/widgets/pulls").reply(201, pull());
     autoMergeAllowed(true);
-    nock(API).post("/graphql").reply(200, { data: { enablePullRequestAutoMerge: { pullRequest: { number: 7 } } } });
+    nock(API)
+      .post("/graphql")
+      .reply(200, { data: { enablePullRequestAutoMerge: { pullRequest: { number: 7 } } } });
 
     expect(await commitRunLog(octokit(), { ...change, mode: "pull_request" })).toEqual({
       kind: "pull_request",
@@ -203,7 +218,9 @@ describe("commitRunLog", () => {
     cleanupBranchAt(sha("b"), { log: change.log, script: false });
     openPulls([pull()]);
     autoMergeAllowed(true);
-    nock(API).post("/graphql").reply(200, { data: { enablePullRequestAutoMerge: { pullRequest: { number: 7 } } } });
+    nock(API)
+      .post("/graphql")
+      .reply(200, { data: { enablePullRequestAutoMerge: { pullRequest: { number: 7 } } } });
 
     expect(await commitRunLog(octokit(), { ...change, mode: "pull_request" })).toMatchObject({ number: 7, autoMerge: "enabled" });
   });
@@ -228,10 +245,12 @@ describe("commitRunLog", () => {
     builds(sha("a"), sha("c")).post("/repos/acme/widgets/git/refs").reply(422, { message: "Reference already exists" });
     cleanupBranchAt(sha("b"), { log: change.log, script: false });
     openPulls([]);
-    nock(API).post("/repos/acme/widgets/pulls").reply(422, {
-      message: "Validation Failed",
-      errors: [{ resource: "PullRequest", code: "custom", message: "A pull request already exists for acme:chorebot/cleanup-r1." }],
-    });
+    nock(API)
+      .post("/repos/acme/widgets/pulls")
+      .reply(422, {
+        message: "Validation Failed",
+        errors: [{ resource: "PullRequest", code: "custom", message: "A pull request already exists for acme:chorebot/cleanup-r1." }],
+      });
     openPulls([pull({ merge_method: "squash" })]);
 
     expect(await commitRunLog(octokit(), { ...change, mode: "pull_request" })).toEqual({
@@ -306,9 +325,16 @@ describe("commitRunLogs", () => {
   });
 
   const merge = sha("m");
-  const second = { ...change, runId: "r2", title: "scripts/other.ts failed", logPath: "logs/other-abc1234.md", log: "# other\n", scriptPath: "scripts/other.ts", branchName: "chorebot/cleanup-r2" };
-  const noCleanupBranch = (run: string) =>
-    nock(API).get(`/repos/acme/widgets/git/ref/heads%2Fchorebot%2Fcleanup-${run}`).reply(404, { message: "Not Found" });
+  const second = {
+    ...change,
+    runId: "r2",
+    title: "scripts/other.ts failed",
+    logPath: "logs/other-abc1234.md",
+    log: "# other\n",
+    scriptPath: "scripts/other.ts",
+    branchName: "chorebot/cleanup-r2",
+  };
+  const noCleanupBranch = (run: string) => nock(API).get(`/repos/acme/widgets/git/ref/heads%2Fchorebot%2Fcleanup-${run}`).reply(404, { message: "Not Found" });
   /** One commit on `head` making `commit`, moving the branch without force; what it was made of. */
   const commitsOnto = (head: string, commit: string) => {
     const made: { tree?: unknown; message?: string } = {};
@@ -327,7 +353,9 @@ describe("commitRunLogs", () => {
     nock(API).get(`/repos/acme/widgets/compare/${merge}...${head}`).query(true).reply(200, { status, files });
 
   it("commits several runs' logs and deletions in one commit; a retry learns where they stand from one compare", async () => {
-    nock(API).get("/repos/acme/widgets/git/ref/heads%2Fmain").reply(200, { object: { sha: sha("a") } });
+    nock(API)
+      .get("/repos/acme/widgets/git/ref/heads%2Fmain")
+      .reply(200, { object: { sha: sha("a") } });
     compared(sha("a"), [{ filename: "README.md", status: "modified", sha: sha("r") }]);
     noCleanupBranch("r1");
     noCleanupBranch("r2");
@@ -353,7 +381,9 @@ describe("commitRunLogs", () => {
   });
 
   it("leaves out runs whose log the head already has, and deletes only scripts still there", async () => {
-    nock(API).get("/repos/acme/widgets/git/ref/heads%2Fmain").reply(200, { object: { sha: sha("a") } });
+    nock(API)
+      .get("/repos/acme/widgets/git/ref/heads%2Fmain")
+      .reply(200, { object: { sha: sha("a") } });
     compared(sha("a"), [
       { filename: change.logPath, status: "added", sha: gitBlobSha(change.log) },
       { filename: change.scriptPath, status: "removed", sha: sha("o") },
@@ -384,13 +414,28 @@ describe("commitRunLogs", () => {
     const refs: unknown[] = [];
     const pulls: { head: string; body: string }[] = [];
     // The batch's commit, then each run's own, are refused on main.
-    nock(API).get("/repos/acme/widgets/git/ref/heads%2Fmain").times(3).reply(200, { object: { sha: sha("a") } });
-    nock(API).get(`/repos/acme/widgets/git/commits/${sha("a")}`).times(3).reply(200, { tree: { sha: sha("t") } });
-    nock(API).post("/repos/acme/widgets/git/trees").times(3).reply(201, { sha: sha("u") });
+    nock(API)
+      .get("/repos/acme/widgets/git/ref/heads%2Fmain")
+      .times(3)
+      .reply(200, { object: { sha: sha("a") } });
+    nock(API)
+      .get(`/repos/acme/widgets/git/commits/${sha("a")}`)
+      .times(3)
+      .reply(200, { tree: { sha: sha("t") } });
+    nock(API)
+      .post("/repos/acme/widgets/git/trees")
+      .times(3)
+      .reply(201, { sha: sha("u") });
     let commits = 0;
-    nock(API).post("/repos/acme/widgets/git/commits").times(3).reply(201, () => ({ sha: String(commits++).repeat(40) }));
+    nock(API)
+      .post("/repos/acme/widgets/git/commits")
+      .times(3)
+      .reply(201, () => ({ sha: String(commits++).repeat(40) }));
     nock(API).patch("/repos/acme/widgets/git/refs/heads%2Fmain").times(3).reply(422, protectedBranch);
-    nock(API).post("/repos/acme/widgets/git/refs", (body) => (refs.push(body), true)).times(2).reply(201, {});
+    nock(API)
+      .post("/repos/acme/widgets/git/refs", (body) => (refs.push(body), true))
+      .times(2)
+      .reply(201, {});
     nock(API).get("/repos/acme/widgets/pulls").query(true).times(2).reply(200, []);
     nock(API)
       .post("/repos/acme/widgets/pulls", (body) => (pulls.push(body), true))
@@ -414,7 +459,9 @@ describe("commitRunLogs", () => {
   });
 
   it("on a cleanup's first try looks nothing up: the log cannot be there yet and the script is deleted", async () => {
-    nock(API).get("/repos/acme/widgets/git/ref/heads%2Fmain").reply(200, { object: { sha: sha("a") } });
+    nock(API)
+      .get("/repos/acme/widgets/git/ref/heads%2Fmain")
+      .reply(200, { object: { sha: sha("a") } });
     builds(sha("a"), sha("c")).patch("/repos/acme/widgets/git/refs/heads%2Fmain").reply(200, {});
     expect(await commitRunLogs(octokit(), [{ ...change, since: merge, firstTry: true }])).toEqual([{ kind: "commit", commit: sha("c"), created: true }]);
   });

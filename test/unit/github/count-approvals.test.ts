@@ -8,7 +8,9 @@ const pull = { owner: "acme", repo: "widgets", number: 7, author: "alice", headS
 const review = (login: string, state: string, commit = HEAD, type = "User") => ({ user: { login, type }, state, commit_id: commit });
 const api = () => nock("https://api.github.com");
 const permission = (login: string, level: string) =>
-  api().get(`/repos/acme/widgets/collaborators/${encodeURIComponent(login)}/permission`).reply(200, { permission: level, role_name: level, user: { login } });
+  api()
+    .get(`/repos/acme/widgets/collaborators/${encodeURIComponent(login)}/permission`)
+    .reply(200, { permission: level, role_name: level, user: { login } });
 
 describe("countApprovals", () => {
   beforeAll(() => nock.disableNetConnect());
@@ -37,7 +39,13 @@ describe("countApprovals", () => {
     api()
       .get("/repos/acme/widgets/pulls/7/reviews")
       .query(true)
-      .reply(200, [review("reader", "APPROVED"), review("gone", "APPROVED"), review("maintainer", "APPROVED"), review("alice", "APPROVED"), review("renovate[bot]", "APPROVED", HEAD, "Bot")]);
+      .reply(200, [
+        review("reader", "APPROVED"),
+        review("gone", "APPROVED"),
+        review("maintainer", "APPROVED"),
+        review("alice", "APPROVED"),
+        review("renovate[bot]", "APPROVED", HEAD, "Bot"),
+      ]);
     permission("reader", "read");
     permission("maintainer", "write");
     api().get("/repos/acme/widgets/collaborators/gone/permission").reply(404, { message: "Not Found" });
@@ -48,7 +56,10 @@ describe("countApprovals", () => {
   });
 
   it("asks for no permission when nobody approved the head", async () => {
-    api().get("/repos/acme/widgets/pulls/7/reviews").query(true).reply(200, [review("bob", "APPROVED", "0".repeat(40)), review("carol", "COMMENTED")]);
+    api()
+      .get("/repos/acme/widgets/pulls/7/reviews")
+      .query(true)
+      .reply(200, [review("bob", "APPROVED", "0".repeat(40)), review("carol", "COMMENTED")]);
     expect(await countApprovals(new TestOctokit({ auth: "token" }), pull)).toEqual({ approvedBy: [], notCounted: [] });
   });
 });

@@ -26,7 +26,9 @@ describe("pushedChain", () => {
   });
 
   it("takes a push of one commit, and its committer date, from one request", async () => {
-    api().get(`/repos/acme/widgets/git/commits/${sha("3")}`).reply(200, gitCommit("3", ["0", "p"], "2026-12-31T23:30:00Z"));
+    api()
+      .get(`/repos/acme/widgets/git/commits/${sha("3")}`)
+      .reply(200, gitCommit("3", ["0", "p"], "2026-12-31T23:30:00Z"));
     const head = { sha: sha("3"), parents: [sha("0"), sha("p")], madeByGitHub: true, committedAt: "2026-12-31T23:30:00Z" };
     expect(await chain()).toEqual({ head, chain: [head] });
   });

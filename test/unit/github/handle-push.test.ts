@@ -11,7 +11,8 @@ const AFTER = "2".repeat(40);
 function setup() {
   const probot = testProbot();
   const queued: MergedPush[] = [];
-  probot.load(
+  // load() settles at once for an app function that returns nothing.
+  void probot.load(
     chorebotApp({
       queuePush: async (push) => (queued.push(push), "job"),
       checks: { scriptCwd: process.cwd(), scriptEnv: [], limits: { minApprovals: 1, maxTimeoutMs: 900_000 } },

@@ -17,8 +17,7 @@ const request = { method: "PATCH" as const, url: "https://api.github.com/repos/a
 
 /** A `RequestError` as Octokit throws it for GitHub's answer `data` with `status`. */
 function answered(status: number, data: unknown, headers: Record<string, string> = {}): RequestError {
-  const message =
-    typeof data === "object" && data !== null && "message" in data ? String((data as { message: unknown }).message) : `Unknown error: ${JSON.stringify(data)}`;
+  const message = typeof data === "object" && data !== null && "message" in data ? String(data.message) : `Unknown error: ${JSON.stringify(data)}`;
   return new RequestError(message, status, { request, response: { status, url: request.url, headers, data } });
 }
 
@@ -51,7 +50,7 @@ describe("every predicate", () => {
   it("is false, without throwing, for things that are not GitHub errors", () => {
     for (const [name, predicate] of Object.entries(everyPredicate)) {
       for (const thrown of [new Error("Update is not a fast forward"), new TypeError("x"), null, undefined, "HttpError", 422, {}]) {
-        expect(predicate(thrown), `${name}(${String(thrown)})`).toBe(false);
+        expect(predicate(thrown), `${name}(${JSON.stringify(thrown) ?? "undefined"})`).toBe(false);
       }
     }
   });
@@ -111,7 +110,10 @@ describe("isReferenceExists", () => {
 });
 
 describe("isPullRequestExists", () => {
-  const exists = { message: "Validation Failed", errors: [{ resource: "PullRequest", code: "custom", message: "A pull request already exists for acme:chorebot/cleanup-r1." }] };
+  const exists = {
+    message: "Validation Failed",
+    errors: [{ resource: "PullRequest", code: "custom", message: "A pull request already exists for acme:chorebot/cleanup-r1." }],
+  };
 
   it("finds GitHub's sentence in the body's errors", () => {
     expect(isPullRequestExists(answered(422, exists))).toBe(true);
@@ -147,7 +149,6 @@ describe("isProtectedBranch", () => {
   });
 });
 
-
 describe("errors thrown by Octokit itself", () => {
   const API = "https://api.github.com";
   beforeAll(() => nock.disableNetConnect());
@@ -172,11 +173,17 @@ describe("errors thrown by Octokit itself", () => {
     expect(isNotFastForward(notFastForward)).toBe(true);
     expect(isProtectedBranch(notFastForward)).toBe(false);
 
-    const protectedBranch = await thrownBy(422, { message: "Protected branch update failed for refs/heads/main.", documentation_url: "https://docs.github.com/rest" });
+    const protectedBranch = await thrownBy(422, {
+      message: "Protected branch update failed for refs/heads/main.",
+      documentation_url: "https://docs.github.com/rest",
+    });
     expect(isProtectedBranch(protectedBranch)).toBe(true);
     expect(isNotFastForward(protectedBranch)).toBe(false);
 
-    const exists = await thrownBy(422, { message: "Validation Failed", errors: [{ resource: "PullRequest", code: "custom", message: "A pull request already exists for acme:x." }] });
+    const exists = await thrownBy(422, {
+      message: "Validation Failed",
+      errors: [{ resource: "PullRequest", code: "custom", message: "A pull request already exists for acme:x." }],
+    });
     expect(isPullRequestExists(exists)).toBe(true);
     expect(isReferenceExists(exists)).toBe(false);
 

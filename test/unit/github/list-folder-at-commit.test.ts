@@ -31,7 +31,13 @@ describe("listFolderAtCommit", () => {
           entry("src/c.ts", "blob", "b3"),
         ],
       });
-    expect(await list()).toEqual({ complete: true, files: new Map([["ops/scripts/a.ts", "b1"], ["ops/scripts/vendored", "s1"]]) });
+    expect(await list()).toEqual({
+      complete: true,
+      files: new Map([
+        ["ops/scripts/a.ts", "b1"],
+        ["ops/scripts/vendored", "s1"],
+      ]),
+    });
   });
 
   it("walks the folder one tree at a time when GitHub truncates the recursive listing", async () => {

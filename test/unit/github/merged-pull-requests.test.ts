@@ -17,7 +17,10 @@ const associated = (number: number, mergeCommit: string, base = "main") => ({
   merge_commit_sha: mergeCommit,
 });
 const commit = (s: string, madeByGitHub = true): RangeCommit => ({ sha: sha(s), parents: [], madeByGitHub, committedAt: "2026-12-01T00:00:00Z" });
-const pulls = (s: string) => nock("https://api.github.com").get(`/repos/acme/widgets/commits/${sha(s)}/pulls`).query(true);
+const pulls = (s: string) =>
+  nock("https://api.github.com")
+    .get(`/repos/acme/widgets/commits/${sha(s)}/pulls`)
+    .query(true);
 const find = (chain: RangeCommit[], waitMs = 0, sleeps: number[] = []) =>
   findMergedPullRequests(associationLookup(new TestOctokit({ auth: "token" }), at), at, chain, {
     waitMs,

@@ -4,7 +4,10 @@ import { readRepoEntry } from "../../../src/github/read-file-at-commit.js";
 import { TestOctokit } from "../../helpers/test-probot.js";
 
 const at = { owner: "acme", repo: "widgets", commit: "c".repeat(40), path: "scripts/fix.ts" };
-const contents = () => nock("https://api.github.com").get(/\/repos\/acme\/widgets\/contents\/scripts(\/|%2F)fix\.ts/).query({ ref: at.commit });
+const contents = () =>
+  nock("https://api.github.com")
+    .get(/\/repos\/acme\/widgets\/contents\/scripts(\/|%2F)fix\.ts/)
+    .query({ ref: at.commit });
 const read = () => readRepoEntry(new TestOctokit({ auth: "token" }), at);
 const base64 = (bytes: Buffer | string) => Buffer.from(bytes).toString("base64");
 

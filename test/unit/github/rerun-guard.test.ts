@@ -14,7 +14,10 @@ const target = (path: string) => ({
   committedAt: "2026-11-30T12:00:00Z",
   config: defaultRepoConfig({ minApprovals: 1, maxTimeoutMs: 900_000 }),
 });
-const contents = (path: string) => nock("https://api.github.com").get(`/repos/acme/widgets/contents/${encodeURIComponent(path)}`).query({ ref: "main" });
+const contents = (path: string) =>
+  nock("https://api.github.com")
+    .get(`/repos/acme/widgets/contents/${encodeURIComponent(path)}`)
+    .query({ ref: "main" });
 const file = (path: string, text: string) => ({ type: "file", path, encoding: "base64", content: Buffer.from(text).toString("base64") });
 const log = (script: string) => `---\nscript: ${script}\ncommit: ${COMMIT}\nstatus: succeeded\n---\n\nok\n`;
 const octokit = () => new TestOctokit({ auth: "token" });
@@ -27,7 +30,8 @@ describe("the re-run guard", () => {
   });
 
   it("lets attempt 1 start when no log of the run is on the branch at any scheme's path and the script is there", async () => {
-    for (const path of ["logs/2026/11/billing/fix.ts-abcdef123456.md", "logs/billing/fix.ts-abcdef123456.md", "logs/billing/fix-abcdef1.md"]) contents(path).reply(404);
+    for (const path of ["logs/2026/11/billing/fix.ts-abcdef123456.md", "logs/billing/fix.ts-abcdef123456.md", "logs/billing/fix-abcdef1.md"])
+      contents(path).reply(404);
     contents("scripts/billing/fix.ts").reply(200, file("scripts/billing/fix.ts", "console.log(1)"));
     expect(await firstRunRefusal(octokit(), target("scripts/billing/fix.ts"))).toBeNull();
   });
@@ -39,7 +43,8 @@ describe("the re-run guard", () => {
     contents("scripts/billing/fix.ts").reply(404);
     expect(await firstRunRefusal(octokit(), target("scripts/billing/fix.ts"))).toBe("its run log logs/billing/fix-abcdef1.md is already on main");
 
-    for (const path of ["logs/2026/11/billing/fix.ts-abcdef123456.md", "logs/billing/fix.ts-abcdef123456.md", "logs/billing/fix-abcdef1.md"]) contents(path).reply(404);
+    for (const path of ["logs/2026/11/billing/fix.ts-abcdef123456.md", "logs/billing/fix.ts-abcdef123456.md", "logs/billing/fix-abcdef1.md"])
+      contents(path).reply(404);
     contents("scripts/billing/fix.ts").reply(404);
     expect(await firstRunRefusal(octokit(), target("scripts/billing/fix.ts"))).toBe("scripts/billing/fix.ts is no longer on main");
   });
@@ -63,6 +68,8 @@ describe("the re-run guard", () => {
     contents("logs/2026/11/x.ts-abcdef123456-attempt-2.md").reply(404);
     expect(await retryRefusal(octokit(), target("scripts/x.ts"), 2)).toBeNull();
     contents("logs/2026/11/x.ts-abcdef123456-attempt-3.md").reply(200, file("logs/2026/11/x.ts-abcdef123456-attempt-3.md", log("scripts/x.ts")));
-    expect(await retryRefusal(octokit(), target("scripts/x.ts"), 3)).toBe("the log of attempt 3, logs/2026/11/x.ts-abcdef123456-attempt-3.md, is already on main");
+    expect(await retryRefusal(octokit(), target("scripts/x.ts"), 3)).toBe(
+      "the log of attempt 3, logs/2026/11/x.ts-abcdef123456-attempt-3.md, is already on main",
+    );
   });
 });
