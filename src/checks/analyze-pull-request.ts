@@ -62,17 +62,15 @@ interface ScriptAnalysis {
  * code is bundled and type-checked in the check thread, within `settings.workLimits`;
  * GitHub is read from here, for it.
  */
-export async function analyzePullRequest(
-  octokit: GitHubClient,
-  pr: PullRequestRef,
-  settings: CheckSettings,
-): Promise<CheckReport | null> {
+export async function analyzePullRequest(octokit: GitHubClient, pr: PullRequestRef, settings: CheckSettings): Promise<CheckReport | null> {
   const { owner, repo, headSha } = pr;
   const loaded = await loadRepoConfig(octokit, { owner, repo, ref: pr.baseRef }, settings.limits);
   const { config } = loaded;
-  const changed: ChangedFile[] = (
-    await octokit.paginate(octokit.rest.pulls.listFiles, { owner, repo, pull_number: pr.number, per_page: 100 })
-  ).map((file) => ({ filename: file.filename, status: file.status, ...(file.previous_filename ? { previous_filename: file.previous_filename } : {}) }));
+  const changed: ChangedFile[] = (await octokit.paginate(octokit.rest.pulls.listFiles, { owner, repo, pull_number: pr.number, per_page: 100 })).map((file) => ({
+    filename: file.filename,
+    status: file.status,
+    ...(file.previous_filename ? { previous_filename: file.previous_filename } : {}),
+  }));
 
   const entries = changed
     .filter((file) => file.status !== "removed" && file.status !== "unchanged" && isEntryScript(file.filename, config.scriptsDir))
@@ -86,7 +84,14 @@ export async function analyzePullRequest(
   const notes: string[] = [];
   const configError = [loaded, proposed].find((candidate) => !candidate.ok)?.error ?? null;
   if (configError !== null) {
-    annotations.push({ path: REPO_CONFIG_PATH, start_line: 1, end_line: 1, annotation_level: "failure", title: "Invalid chorebot configuration", message: configError });
+    annotations.push({
+      path: REPO_CONFIG_PATH,
+      start_line: 1,
+      end_line: 1,
+      annotation_level: "failure",
+      title: "Invalid chorebot configuration",
+      message: configError,
+    });
   }
   if (touchesConfig) {
     notes.push(`This pull request changes \`${REPO_CONFIG_PATH}\`: it is judged by the settings on \`${pr.baseRef}\`; its own apply from the next push.`);
@@ -122,8 +127,7 @@ export async function analyzePullRequest(
   annotations.push(...outside);
   if (outside.length > 0) {
     notes.push(
-      `This pull request also changes ${outside.length} file(s) outside \`${config.scriptsDir}/\` ` +
-        `(policy \`scriptsOnly: ${config.policy.scriptsOnly}\`).`,
+      `This pull request also changes ${outside.length} file(s) outside \`${config.scriptsDir}/\` ` + `(policy \`scriptsOnly: ${config.policy.scriptsOnly}\`).`,
     );
   }
 
