@@ -1,10 +1,9 @@
-import type { ApplicationFunction, ApplicationFunctionOptions } from "probot";
+import type { ApplicationFunction } from "probot";
 import type { CheckSettings } from "./checks/analyze-pull-request.js";
 import { handleCheckRunRerequested, handlePullRequest } from "./checks/handle-pull-request.js";
 import { handlePush, type QueuePush } from "./github/handle-push.js";
+import type { Handler } from "./http/handler.js";
 import type { RedisUnavailableError } from "./redis/redis-unavailable-error.js";
-
-type Handler = Parameters<ApplicationFunctionOptions["addHandler"]>[0];
 
 /** The Probot app: wires webhook handlers and HTTP routes, nothing else. */
 export function chorebotApp(deps: {

@@ -6,7 +6,7 @@ import { Cancellations } from "./pipeline/cancellations.js";
 import type { Logger } from "pino";
 import type { ServerConfig } from "./config.js";
 import { createDashboardHandler } from "./dashboard/create-dashboard-handler.js";
-import { FailedLogins } from "./dashboard/failed-logins.js";
+import { FailedLogins } from "./http/failed-logins.js";
 import { chorebotOctokit, type GitHubClient } from "./github/octokit.js";
 import { WEBHOOK_PATH } from "./http/body-limits.js";
 import { startHttpServer, type HttpServer } from "./http/start-http-server.js";

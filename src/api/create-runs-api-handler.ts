@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Cluster, Redis } from "ioredis";
-import { admitRequest } from "../dashboard/admit-request.js";
-import type { Handler } from "../dashboard/create-dashboard-handler.js";
-import { FailedLogins } from "../dashboard/failed-logins.js";
+import { admitRequest } from "../http/admit-request.js";
+import type { Handler } from "../http/handler.js";
+import { FailedLogins } from "../http/failed-logins.js";
 import { cleanActorName, type Cancellations } from "../pipeline/cancellations.js";
 import { BodyError, readJsonBody } from "./read-json-body.js";
 import { STATUS_NAMES, type RunStatusName } from "./run-state.js";

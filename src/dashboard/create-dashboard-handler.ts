@@ -4,12 +4,10 @@ import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { ExpressAdapter } from "@bull-board/express";
 import type { Queue } from "bullmq";
 import express, { type Router } from "express";
-import type { ApplicationFunctionOptions } from "probot";
-import { admitRequest } from "./admit-request.js";
+import { admitRequest } from "../http/admit-request.js";
+import { FailedLogins } from "../http/failed-logins.js";
+import type { Handler } from "../http/handler.js";
 import { dashboardGuard } from "./dashboard-guard.js";
-import { FailedLogins } from "./failed-logins.js";
-
-export type Handler = Parameters<ApplicationFunctionOptions["addHandler"]>[0];
 
 /**
  * The Bull Board dashboard as a Probot HTTP handler, behind HTTP basic auth. Returns null

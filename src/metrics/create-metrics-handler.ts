@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Queue } from "bullmq";
 import type { Cluster, Redis } from "ioredis";
-import type { Handler } from "../dashboard/create-dashboard-handler.js";
+import type { Handler } from "../http/handler.js";
 import { classifyRedisError, type RedisHealth } from "../redis/redis-info.js";
 import { createMetrics } from "./create-metrics.js";
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRunsApiHandler } from "../../../src/api/create-runs-api-handler.js";
-import type { Handler } from "../../../src/dashboard/create-dashboard-handler.js";
+import type { Handler } from "../../../src/http/handler.js";
 import { BODY_LIMIT } from "../../../src/http/body-limits.js";
 import { Cancellations } from "../../../src/pipeline/cancellations.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";

@@ -4,7 +4,8 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Queue, Worker, type Job } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDashboardHandler, type Handler } from "../../../src/dashboard/create-dashboard-handler.js";
+import { createDashboardHandler } from "../../../src/dashboard/create-dashboard-handler.js";
+import type { Handler } from "../../../src/http/handler.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
 
 const auth = { Authorization: `Basic ${Buffer.from("ops:s3cret").toString("base64")}` };

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { FlowProducer, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { Handler } from "../../../src/dashboard/create-dashboard-handler.js";
+import type { Handler } from "../../../src/http/handler.js";
 import { createMetricsHandler } from "../../../src/metrics/create-metrics-handler.js";
 import { recordGitHubError, recordRunFinished } from "../../../src/metrics/run-metrics-store.js";
 import { judgeHealth, type RedisHealth } from "../../../src/redis/redis-info.js";

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { describe, expect, it } from "vitest";
-import { isSameOriginWrite } from "../../../src/dashboard/same-origin.js";
+import { isSameOriginWrite } from "../../../src/http/same-origin.js";
 
 const host = "chorebot.example.com";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isAuthorized } from "../../../src/dashboard/basic-auth.js";
+import { isAuthorized } from "../../../src/http/basic-auth.js";
 
 const basic = (credentials: string) => `Basic ${Buffer.from(credentials).toString("base64")}`;
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRunsApiHandler } from "../../../src/api/create-runs-api-handler.js";
 import { createDashboardHandler } from "../../../src/dashboard/create-dashboard-handler.js";
-import { FailedLogins } from "../../../src/dashboard/failed-logins.js";
+import { FailedLogins } from "../../../src/http/failed-logins.js";
 
 const auth = { Authorization: `Basic ${Buffer.from("ops:s3cret").toString("base64")}` };
 const wrongAuth = { Authorization: `Basic ${Buffer.from("ops:guess").toString("base64")}` };
