@@ -1,10 +1,12 @@
 import type { Cluster, Redis } from "ioredis";
+import { mastersOf } from "../redis/monitor-client.js";
+import { parseInfo } from "../redis/redis-info.js";
 
 /** Memory figures from the `memory` section of Redis's INFO; maxmemory 0 means no limit. */
 export function memoryFromInfo(info: string): { usedMemory: number; maxMemory: number } | null {
-  const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)\\r?$`, "m").exec(info)?.[1] ?? NaN);
-  const usedMemory = field("used_memory");
-  const maxMemory = field("maxmemory");
+  const fields = parseInfo(info);
+  const usedMemory = Number(fields.get("used_memory") ?? NaN);
+  const maxMemory = Number(fields.get("maxmemory") ?? NaN);
   return Number.isFinite(usedMemory) && Number.isFinite(maxMemory) ? { usedMemory, maxMemory } : null;
 }
 
@@ -14,8 +16,7 @@ export function memoryFromInfo(info: string): { usedMemory: number; maxMemory: n
  * read has no room.
  */
 export async function hasRoom(redis: Redis | Cluster, bytes: number): Promise<boolean> {
-  const nodes = "nodes" in redis && typeof redis.nodes === "function" && redis.isCluster ? redis.nodes("master") : [redis as Redis];
-  const infos = await Promise.all(nodes.map((node) => node.info("memory")));
+  const infos = await Promise.all(mastersOf(redis).map((node) => node.info("memory")));
   return infos.every((info) => {
     const memory = memoryFromInfo(info);
     return memory !== null && (memory.maxMemory === 0 || memory.usedMemory + bytes <= memory.maxMemory);
