@@ -10,8 +10,9 @@ import { recordingScript } from "./scripts.js";
 const METRICS_TOKEN = "e2e-metrics-token";
 const MB = 1024 * 1024;
 // What the app's memory grows by besides the bodies it holds: V8 at work, and refused bodies
-// the GC frees some time after they are dropped.
-const SLACK = 32 * MB;
+// the GC frees some time after they are dropped. Noisy: all at once it measured 31–83 MB
+// over the 50 MB allowance in CI runs; 12 bodies held to the cap would be 300 MB.
+const SLACK = 48 * MB;
 
 let h: Harness;
 let port: number;
