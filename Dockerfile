@@ -16,4 +16,4 @@ USER node
 EXPOSE 3000
 # SCRIPT_CWD defaults to /app; point it at your production app (mounted or baked in) so
 # scripts resolve its packages and files.
-CMD ["node", "dist/cli.js", "start"]
+CMD ["node", "dist/bin/cli.js", "start"]

@@ -21,7 +21,7 @@ function findRoot(from: string): string {
 }
 
 /**
- * The e2e harness spawns `../../dist/cli.js` relative to its own (compiled) file: point that
+ * The e2e harness spawns `../../dist/bin/cli.js` relative to its own (compiled) file: point that
  * at the real build, so the benchmarks run exactly what `npm start` runs.
  */
 export async function linkDist(): Promise<void> {
@@ -29,7 +29,7 @@ export async function linkDist(): Promise<void> {
   if (compiledRoot.replace(/\/$/, "") === ROOT) return; // run from source layout: nothing to link
   const link = join(compiledRoot, "dist");
   if (!existsSync(link)) await symlink(join(ROOT, "dist"), link, "dir");
-  if (!existsSync(join(ROOT, "dist", "cli.js"))) throw new Error("dist/cli.js is missing: run `npm run build` first");
+  if (!existsSync(join(ROOT, "dist", "bin", "cli.js"))) throw new Error("dist/bin/cli.js is missing: run `npm run build` first");
 }
 
 /** Imports a module of the built app (dist/), typed as its source. */

@@ -3,7 +3,7 @@ import type { Cluster, Redis } from "ioredis";
 import { admitRequest } from "../http/admit-request.js";
 import type { Handler } from "../http/handler.js";
 import { FailedLogins } from "../http/failed-logins.js";
-import { cleanActorName, type Cancellations } from "../pipeline/cancellations.js";
+import { cleanActorName, type Cancellations } from "../stores/cancellations.js";
 import { BodyError, readJsonBody } from "./read-json-body.js";
 import { STATUS_NAMES, type RunStatusName } from "./run-state.js";
 import { MAX_LIST_LIMIT, RunStatusReader, type RunQueues } from "./run-status.js";

@@ -1,13 +1,13 @@
 import { Job, type JobType, type Queue } from "bullmq";
 import type { Cluster, Redis } from "ioredis";
-import { ExecutionLedger, type LedgerEntry } from "../pipeline/execution-ledger.js";
-import { lostOutcome } from "../pipeline/flow-outcome.js";
+import { ExecutionLedger, type LedgerEntry } from "../stores/execution-ledger.js";
+import { lostOutcome } from "../steps/flow-outcome.js";
 import { fullOutcomeOf } from "../pipeline/format-1.js";
 import type { CleanupJobData, CleanupResult, ExecuteResult, ExecuteSummary, ProcessResult, RunJobData } from "../pipeline/job-data.js";
 import type { QueueName } from "../pipeline/queues.js";
 import { retryCleanupId } from "../pipeline/run-id.js";
-import { RunOutcomes } from "../pipeline/run-outcomes.js";
-import { logUrl } from "../report/run-report.js";
+import { RunOutcomes } from "../stores/run-outcomes.js";
+import { logUrl } from "../notify/run-notice.js";
 import type { PullRequestInfo } from "../run-types.js";
 import { latestCounters, numericProgress, reportProgress, runPhase, waitingReason, type RunStatusName } from "./run-state.js";
 

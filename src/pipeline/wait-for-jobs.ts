@@ -1,5 +1,5 @@
 import { Job, QueueEvents, type ConnectionOptions, type Queue } from "bullmq";
-import { closeConnection, dedicatedConnection } from "./redis-client.js";
+import { closeConnection, dedicatedConnection } from "../redis/redis-client.js";
 
 /** Waits until the given jobs have finished (completed or failed), at most `timeoutMs`. */
 export async function waitForJobs(

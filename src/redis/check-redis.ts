@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { ConfigError } from "../config.js";
-import type { RedisClient } from "../pipeline/redis-client.js";
+import type { RedisClient } from "./redis-client.js";
 import { mastersOf, nodeName, waitUntilReady, withTimeout } from "./monitor-client.js";
 import { decideStartup, judgeSettings, shortError, type StartupDecision } from "./redis-info.js";
 

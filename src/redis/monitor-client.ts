@@ -1,6 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import { redisConnection } from "../pipeline/queues.js";
-import type { RedisClient, RedisSettings } from "../pipeline/redis-client.js";
+import type { RedisClient, RedisSettings } from "./redis-client.js";
 
 /**
  * A client of the app's Redis for checking on it (the startup check and the monitor), never

@@ -1,6 +1,6 @@
 import { Cluster } from "ioredis";
 import type { Logger } from "pino";
-import type { RedisClient } from "../pipeline/redis-client.js";
+import type { RedisClient } from "./redis-client.js";
 import { mastersOf, nodeName, withTimeout } from "./monitor-client.js";
 import { formatBytes, judgeHealth, judgeSettings, refusalReason, UNKNOWN_HEALTH, worstHealth, type RedisHealth } from "./redis-info.js";
 import { RedisUnavailableError } from "./redis-unavailable-error.js";

@@ -6,7 +6,7 @@ import { parseRunLog } from "../../src/runlog/parse-run-log.js";
 import { DASHBOARD, startHarness, type Harness } from "./harness.js";
 import { beaconScript } from "./scripts.js";
 
-const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../../dist/bin/cli.js", import.meta.url));
 
 let h: Harness;
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
-const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../../dist/bin/cli.js", import.meta.url));
 
 export interface ChorebotProcess {
   child: ChildProcess;
@@ -15,7 +15,7 @@ export interface ChorebotProcess {
 }
 
 /**
- * Runs `node dist/cli.js <args>` with exactly `env` (plus PATH/HOME), as an operator would;
+ * Runs `node dist/bin/cli.js <args>` with exactly `env` (plus PATH/HOME), as an operator would;
  * `cli` runs another build (a previous release's, for the upgrade test).
  */
 export function spawnChorebot(args: string[], env: Record<string, string>, cli = CLI): ChorebotProcess {

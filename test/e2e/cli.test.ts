@@ -10,7 +10,7 @@ import { generateAppKey } from "../helpers/app-key.js";
 import { freePort, startRedis } from "../helpers/redis-server.js";
 import { spawnChorebot } from "./chorebot-process.js";
 
-const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../../dist/bin/cli.js", import.meta.url));
 
 interface CliRun {
   code: number | null;

@@ -1,6 +1,6 @@
 import { QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
-import { runKey } from "../../src/pipeline/run-key.js";
+import { runKey } from "../../src/stores/run-key.js";
 import type { FileContent } from "../github-stand-in/index.js";
 import type { Harness, MergeResult } from "./harness.js";
 

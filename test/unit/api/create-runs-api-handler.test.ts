@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRunsApiHandler } from "../../../src/api/create-runs-api-handler.js";
 import type { Handler } from "../../../src/http/handler.js";
 import { BODY_LIMIT } from "../../../src/http/body-limits.js";
-import { Cancellations } from "../../../src/pipeline/cancellations.js";
+import { Cancellations } from "../../../src/stores/cancellations.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
-import { heldJobs, type HeldJobs } from "../pipeline/held-jobs.js";
+import { heldJobs, type HeldJobs } from "../stores/held-jobs.js";
 
 const PREFIX = "{api-test}";
 const auth = { Authorization: `Basic ${Buffer.from("ops:s3cret").toString("base64")}` };

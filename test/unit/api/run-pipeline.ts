@@ -2,10 +2,10 @@ import { DelayedError, FlowProducer, Job, Queue, Worker, type ConnectionOptions 
 import { Redis, type RedisOptions } from "ioredis";
 import { defaultRepoConfig } from "../../../src/github/repo-config.js";
 import { enqueueRuns } from "../../../src/pipeline/enqueue-run.js";
-import { ExecutionLedger } from "../../../src/pipeline/execution-ledger.js";
-import { outcomeReader } from "../../../src/pipeline/flow-outcome.js";
+import { ExecutionLedger } from "../../../src/stores/execution-ledger.js";
+import { outcomeReader } from "../../../src/steps/flow-outcome.js";
 import { retryCleanupId, runIdFor } from "../../../src/pipeline/run-id.js";
-import { RunOutcomes } from "../../../src/pipeline/run-outcomes.js";
+import { RunOutcomes } from "../../../src/stores/run-outcomes.js";
 import type { CleanupJobData, CleanupResult, ExecuteResult, ExecuteSummary, ProcessResult, RunJobData } from "../../../src/pipeline/job-data.js";
 import type { RunQueues } from "../../../src/api/run-status.js";
 import type { RunStatus, ScriptTarget } from "../../../src/run-types.js";

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRunsApiHandler } from "../../../src/api/create-runs-api-handler.js";
 import type { RunStatusView } from "../../../src/api/run-status.js";
 import type { Handler } from "../../../src/http/handler.js";
-import { Cancellations } from "../../../src/pipeline/cancellations.js";
+import { Cancellations } from "../../../src/stores/cancellations.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
 import { PULL_REQUEST, runPipeline, type RunPipeline } from "./run-pipeline.js";
 

@@ -1,10 +1,10 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BundleStore } from "../../../src/pipeline/bundle-store.js";
-import { ExecutionLedger } from "../../../src/pipeline/execution-ledger.js";
+import { BundleStore } from "../../../src/stores/bundle-store.js";
+import { ExecutionLedger } from "../../../src/stores/execution-ledger.js";
 import { format1Keys, fullOutcomeOf, processResultOf } from "../../../src/pipeline/format-1.js";
 import type { ExecuteResult } from "../../../src/pipeline/job-data.js";
-import { runKey } from "../../../src/pipeline/run-key.js";
+import { runKey } from "../../../src/stores/run-key.js";
 import { targetLogPath } from "../../../src/runlog/target-log-path.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
 

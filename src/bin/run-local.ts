@@ -1,0 +1,118 @@
+import { execFile } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { dirname, relative, resolve, sep } from "node:path";
+import { promisify } from "node:util";
+import type { RunnerConfig } from "../config.js";
+import { notRun } from "../steps/not-run.js";
+import type { ExecutionResult, OutputLine } from "../run-types.js";
+import type { ReportMessage } from "../sdk/protocol.js";
+import { bundleScript } from "../runner/bundle-script.js";
+import { readLocalFile } from "../runner/read-local-file.js";
+import { createRedactor } from "../runner/redact.js";
+import { redactExecution } from "../runner/redact-execution.js";
+import { readScriptDefinition } from "../definitions/read-definition.js";
+import { formatDefinitionProblems } from "../definitions/format-problems.js";
+import { runScript } from "../runner/run-script.js";
+import { buildScriptEnv } from "../runner/script-env.js";
+import { renderRunLog } from "../runlog/render-run-log.js";
+import { runLogPath } from "../runlog/run-log-path.js";
+
+export interface LocalRun {
+  execution: ExecutionResult;
+  logPath: string;
+}
+
+/**
+ * `chorebot run <file>`: bundle a script from the working tree and run it exactly as the
+ * worker would (same bundler, env rules, timeout, capture and redaction), streaming its
+ * output live, then write the run log the bot would commit.
+ */
+export async function runLocal(options: {
+  file: string;
+  root: string;
+  out?: string | undefined;
+  config: RunnerConfig;
+  onLine: (line: OutputLine) => void;
+  /** What an SDK script reports (log lines, progress …), as it happens. */
+  onReport?: (message: ReportMessage) => void;
+  /** Raw input values (`--input name=value`) for an SDK script. */
+  inputs?: Record<string, string>;
+  /** Stops the script (its whole process group) as a cancellation, e.g. on Ctrl-C. */
+  signal?: AbortSignal;
+}): Promise<LocalRun> {
+  const { root, config } = options;
+  const script = relative(root, resolve(root, options.file)).split(sep).join("/");
+  if (script.startsWith("../")) throw new Error(`${options.file} is outside ${root}; run chorebot from the repository root`);
+
+  const readFile = readLocalFile(root);
+  const bundle = await bundleScript({ entry: script, readFile });
+  const env = buildScriptEnv(process.env, config.scriptEnv);
+  // Read as the worker reads it: from the source, without running it.
+  const reading = bundle.ok ? readScriptDefinition((await readFile(script))!, script) : null;
+  const description = reading?.definition ?? null;
+  // Values given for inputs the script declares secret are redacted like SCRIPT_ENV values.
+  const secretInputs = Object.entries(description?.inputs ?? {})
+    .filter(([name, input]) => input.secret && options.inputs?.[name])
+    .map(([name]) => options.inputs![name]!);
+  const redact = createRedactor([...config.secrets, ...secretInputs]);
+  let execution: ExecutionResult;
+  if (reading && reading.problems.length > 0) {
+    execution = notRun({
+      status: "failed",
+      message: "chorebot cannot read the script's definition",
+      detail: formatDefinitionProblems(script, reading.problems),
+    });
+    execution.output.lines.forEach(options.onLine);
+  } else if (bundle.ok) {
+    execution = await runScript({
+      code: bundle.code,
+      cwd: config.scriptCwd,
+      env,
+      ...(description ? { inputs: options.inputs ?? {} } : {}),
+      ...(options.onReport ? { onReport: options.onReport } : {}),
+      timeoutMs: Math.min(config.timeoutMs, description?.timeoutMs ?? Infinity),
+      maxOutputBytes: config.outputLimit,
+      redact,
+      onLine: options.onLine,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } else {
+    execution = notRun({ status: "failed", message: "the script did not bundle", detail: bundle.message });
+    execution.output.lines.forEach(options.onLine);
+  }
+
+  const { commit, committedAt } = await headCommit(root);
+  const logPath = options.out ? resolve(options.out) : resolve(root, runLogPath({ script, commit, committedAt, attempt: 1 }));
+  const log = renderRunLog({
+    runId: `local-${execution.startedAt.replace(/[:.]/g, "-")}`,
+    jobIds: null,
+    script,
+    repository: "local",
+    commit,
+    pullRequest: null,
+    approvedBy: [],
+    execution: redactExecution(execution, redact),
+    code: bundle.ok ? redact(bundle.code) : null,
+    attempt: 1,
+    runner: hostname(),
+  });
+  await mkdir(dirname(logPath), { recursive: true });
+  await writeFile(logPath, log);
+  return { execution, logPath };
+}
+
+/**
+ * The checked-out commit, so a local log names what was run, and its committer date, which
+ * dates the log's folder as the bot's merge commit does; "local" and now outside git.
+ */
+async function headCommit(root: string): Promise<{ commit: string; committedAt: string }> {
+  try {
+    const { stdout } = await promisify(execFile)("git", ["show", "--no-patch", "--format=%H %cI", "HEAD"], { cwd: root });
+    const [commit, committedAt] = stdout.trim().split(" ");
+    if (commit && committedAt) return { commit, committedAt };
+  } catch {
+    // not a git checkout, or no commit yet
+  }
+  return { commit: "local", committedAt: new Date().toISOString() };
+}

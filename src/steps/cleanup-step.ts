@@ -1,0 +1,145 @@
+import type { Job } from "bullmq";
+import { commitRunLog, type RunLogCommit, type RunLogResult } from "../github/commit-run-log.js";
+import { githubStatus, isForbiddenOrNotFound } from "../github/http-error.js";
+import type { GitHubClient } from "../github/octokit.js";
+import { createRedactor } from "../runner/redact.js";
+import { redactExecution } from "../runner/redact-execution.js";
+import { renderRunLog } from "../runlog/render-run-log.js";
+import { postRunResult } from "../notify/post-run-result.js";
+import type { PullRequestComments } from "../notify/pull-request-comments.js";
+import { notifyRun } from "../notify/notify-run.js";
+import { logUrl } from "../notify/run-notice.js";
+import { targetLogPath } from "../runlog/target-log-path.js";
+import { annotateSpan, runAttributes } from "../telemetry/annotate-span.js";
+import type { CleanupJobData, CleanupResult, ExecuteResult } from "../pipeline/job-data.js";
+
+export interface CleanupDeps {
+  octokitFor(installationId: number): Promise<GitHubClient>;
+  secrets: readonly string[];
+  /** Counts the finished run for /metrics (at most once per cleanup job). */
+  recordFinished?(result: CleanupResult, durationMs: number, jobId: string): Promise<void>;
+  /** Where each finished run is posted for other systems, if anywhere. */
+  resultWebhook: { url: string; secret: string } | null;
+  /** The outcome of the attempt this job records. */
+  outcome(job: Job<CleanupJobData>): Promise<ExecuteResult>;
+  /** The bundle the run log quotes (null once it is gone). */
+  bundle(runId: string): Promise<string | null>;
+  /** Told once the attempt is on record (or needed none): retention starts counting. */
+  recorded(runId: string): Promise<void>;
+  /** Told when a run the repository shows as handled before was let go without a record. */
+  alreadyHandled(runId: string, reason: string): void;
+  /** The one comment per merged pull request that its runs' reports go in. */
+  comments: PullRequestComments;
+  /** Commits the log (default: commitRunLog); the workers share commits through a RunLogBatcher. */
+  commitLog?: (octokit: GitHubClient, change: RunLogCommit) => Promise<RunLogResult>;
+}
+
+/**
+ * Step 3: commit the run log and delete the script in one commit. Runs nothing, so it is
+ * retried freely; the log is rendered from the stored execute result, so a retry writes
+ * the same bytes to the same path and commitRunLog turns it into a no-op.
+ */
+export function cleanupStep(deps: CleanupDeps) {
+  const redact = createRedactor(deps.secrets);
+  const commitLog = deps.commitLog ?? commitRunLog;
+  return async (job: Job<CleanupJobData>): Promise<CleanupResult> => {
+    const { runId, target } = job.data;
+    // BullMQ counts every start, stalled ones included: 1 means no earlier try posted anything.
+    const firstTry = job.attemptsStarted <= 1;
+    const { process: processed, execution, runner, attempt } = await deps.outcome(job);
+    annotateSpan(runAttributes(job.data, { status: execution.status, attempt }));
+    const logPath = targetLogPath(target, attempt);
+    if (processed.alreadyHandled !== null) {
+      // A redelivery of a run the repository already records: nothing to commit or post.
+      await job.log(`nothing recorded: ${processed.alreadyHandled}`);
+      deps.alreadyHandled(runId, processed.alreadyHandled);
+      await deps.recorded(runId);
+      return { script: target.path, logPath, commit: null, status: execution.status, cleanupPullRequest: null };
+    }
+    const code = processed.problem === null ? await deps.bundle(runId) : null;
+    const redacted = redactExecution(execution, redact);
+    const log = renderRunLog({
+      runId,
+      jobIds: { process: runId, execute: runId, cleanup: job.id ?? runId },
+      script: target.path,
+      repository: `${target.owner}/${target.repo}`,
+      commit: target.commit,
+      pullRequest: processed.provenance.pullRequest,
+      approvedBy: processed.provenance.approvedBy,
+      execution: redacted,
+      code: code === null ? null : redact(code),
+      attempt,
+      runner,
+    });
+    const octokit = await deps.octokitFor(target.installationId);
+    const landed = await commitLog(octokit, {
+      owner: target.owner,
+      repo: target.repo,
+      branch: target.defaultBranch,
+      logPath,
+      log,
+      scriptPath: target.path,
+      mode: target.config.cleanup,
+      branchName: `chorebot/cleanup-${job.id ?? runId}`,
+      since: target.commit,
+      firstTry,
+      runId,
+      title: `${target.path} ${execution.status}${attempt > 1 ? ` (attempt ${attempt})` : ""}`,
+    });
+    const cleanupPullRequest = landed.kind === "pull_request" ? { number: landed.number, url: landed.url } : null;
+    if (landed.kind === "pull_request") await job.log(`${logPath} proposed in pull request #${landed.number} (auto-merge: ${landed.autoMerge})`);
+    else await job.log(landed.created ? `committed ${logPath} in ${landed.commit}` : `${logPath} was already committed`);
+
+    // Tell the reviewers on the pull request, and on the merge commit. Idempotent too.
+    const baseUrl = octokit.request.endpoint.DEFAULTS.baseUrl;
+    try {
+      const report = await notifyRun(
+        octokit,
+        deps.comments,
+        {
+          runId,
+          attempt,
+          script: target.path,
+          repository: { owner: target.owner, repo: target.repo },
+          commit: target.commit,
+          pullRequest: processed.provenance.pullRequest,
+          execution: redacted,
+          log: { path: logPath, commit: landed.commit, url: logUrl(baseUrl, target.owner, target.repo, landed.commit, logPath) },
+          cleanupPullRequest,
+        },
+        { firstTry },
+      );
+      await job.log(`reported: comment ${report.commentId ?? "none"}, check run ${report.checkRunId}`);
+    } catch (error) {
+      // An installation that has not accepted the checks/issues permissions answers 403 or
+      // 404: the log is committed, so do not fail the run over the report.
+      if (!isForbiddenOrNotFound(error)) throw error;
+      await job.log(`could not report the run on GitHub (${githubStatus(error)}); the log is committed`);
+    }
+    if (deps.resultWebhook) {
+      // A failure throws: the job is retried (the commit and comment are no-ops then).
+      await postRunResult({
+        ...deps.resultWebhook,
+        payload: {
+          run_id: runId,
+          attempt,
+          repository: `${target.owner}/${target.repo}`,
+          script: target.path,
+          commit: target.commit,
+          status: execution.status,
+          exit_code: execution.exitCode,
+          started_at: execution.startedAt,
+          finished_at: execution.finishedAt,
+          duration_ms: execution.durationMs,
+          result: redacted.report?.result ?? null,
+          log_url: logUrl(baseUrl, target.owner, target.repo, landed.commit, logPath),
+        },
+      });
+      await job.log(`result posted to ${new URL(deps.resultWebhook.url).origin}`);
+    }
+    const result: CleanupResult = { script: target.path, logPath, commit: landed.commit, status: execution.status, cleanupPullRequest };
+    await deps.recordFinished?.(result, execution.durationMs, job.id ?? runId);
+    await deps.recorded(runId);
+    return result;
+  };
+}

@@ -1,0 +1,152 @@
+import { hostname } from "node:os";
+import type { Job } from "bullmq";
+import type { RunnerConfig } from "../config.js";
+import { createRedactor } from "../runner/redact.js";
+import { runScript } from "../runner/run-script.js";
+import { buildScriptEnv } from "../runner/script-env.js";
+import { annotateSpan, runAttributes } from "../telemetry/annotate-span.js";
+import { AlreadyRecorded } from "./already-recorded.js";
+import { onlyChildValue } from "./children-value.js";
+import type { BundleStore } from "../stores/bundle-store.js";
+import { cancelledMessage, type CancelRequest, type Cancellations } from "../stores/cancellations.js";
+import { holderRunId, type ConcurrencyLock } from "../stores/concurrency-lock.js";
+import type { ExecutionLedger } from "../stores/execution-ledger.js";
+import type { ScriptTarget } from "../run-types.js";
+import type { ExecuteResult, ExecuteSummary, ProcessResult, RunJobData } from "../pipeline/job-data.js";
+import { liveReport } from "./live-report.js";
+import { processResultOf } from "../pipeline/format-1.js";
+import { notRun } from "./not-run.js";
+import type { SpooledOutcome } from "../stores/result-spool.js";
+import { takeTurn } from "./take-turn.js";
+
+export interface ExecuteDeps {
+  runner: RunnerConfig;
+  /** Every value to redact: the app's secrets too, since a script could read them from its parent. */
+  secrets: readonly string[];
+  ledger: ExecutionLedger;
+  bundles: BundleStore;
+  /** The locks behind a script's declared `concurrency`, shared by every worker on the Redis. */
+  locks: ConcurrencyLock;
+  /** Aborted when the worker shuts down and the grace period is over. */
+  shutdown: AbortSignal;
+  /** People's requests to cancel a run, from the API or `chorebot cancel`, on any host. */
+  cancellations: Pick<Cancellations, "cancelledBy" | "signalFor" | "clear">;
+  /** Records an attempt's outcome (and queues a retry's cleanup), waiting on disk while Redis cannot. */
+  keep(entry: SpooledOutcome): Promise<void>;
+  /** Resolves once Redis has room to record the run's start and result; throws if it never will in time. */
+  roomToRecord(job: Job<RunJobData>): Promise<void>;
+  /** Why a person's retry must not start (its attempt's log is already committed), or null. */
+  retryRefusal(target: ScriptTarget, attempt: number): Promise<string | null>;
+}
+
+/**
+ * Step 2: run the bundle once in a child process. Whatever the script does (throws, exits
+ * non-zero, hangs) is a result to record, never a job failure, so BullMQ has nothing to
+ * retry; this queue is also configured never to retry on its own.
+ */
+export function executeStep(deps: ExecuteDeps) {
+  const redact = createRedactor(deps.secrets);
+  const execute = async (job: Job<RunJobData>, token?: string): Promise<ExecuteSummary> => {
+    // One attempt per time this job ends (BullMQ counts them; waiting for a lock is not one),
+    // so every execution has its own number, log path and cleanup job. The merge's flow
+    // cleanup records attempt 1; any later one is a person's retry and is recorded here,
+    // whichever way it ends.
+    const attempt = job.attemptsMade + 1;
+    const { runId, target } = job.data;
+    // What a script did is kept until Redis has stored it, however long that takes: its log must land.
+    const keep = async (result: Omit<ExecuteResult, "runner" | "attempt">, finished: boolean): Promise<ExecuteSummary> => {
+      const recorded: ExecuteResult = { ...result, runner: hostname(), attempt };
+      await deps.keep({ data: job.data, outcome: recorded, finished });
+      const { status, exitCode, durationMs, message } = recorded.execution;
+      return { attempt, runner: recorded.runner, status, exitCode, durationMs, message };
+    };
+    const record = (result: Omit<ExecuteResult, "runner" | "attempt">) => keep(result, false);
+    const finish = (result: Omit<ExecuteResult, "runner" | "attempt">) => keep(result, true);
+    const processed = processResultOf(await onlyChildValue<ProcessResult>(job));
+    // The dashboard only retries failed jobs; this holds however a finished job got here.
+    if (processed.alreadyHandled !== null) {
+      return finish({ process: processed, execution: notRun({ status: "refused", message: processed.alreadyHandled, detail: null }) });
+    }
+    const [{ resultAttempt }, committed] =
+      attempt > 1 ? await Promise.all([deps.ledger.read(runId), deps.retryRefusal(target, attempt)]) : [{ resultAttempt: 0 }, null];
+    if (committed !== null) {
+      // Redis forgot this attempt (a restored backup): its log is the record, and stays as it is.
+      await job.log(`attempt ${attempt}: not run: ${committed}`);
+      return { attempt, runner: hostname(), status: "refused", exitCode: null, durationMs: 0, message: committed };
+    }
+    if (resultAttempt > 0) {
+      const message = `this run already has a result (attempt ${resultAttempt}); a finished run never runs again`;
+      await job.log(`attempt ${attempt}: refused: ${message}`);
+      return record({ process: processed, execution: notRun({ status: "refused", message, detail: null }) });
+    }
+    if (processed.problem) return finish({ process: processed, execution: notRun(processed.problem) });
+    // Cancelled while it waited: it never runs.
+    const early = await deps.cancellations.cancelledBy(runId);
+    if (early) {
+      await deps.cancellations.clear(runId);
+      const execution = notRun({ status: "cancelled", message: cancelledMessage(early.by, false), detail: null });
+      await job.log(execution.message!);
+      return finish({ process: processed, execution });
+    }
+    const code = await deps.bundles.load(runId);
+    if (code === null) throw new Error(`the bundle of ${runId} is missing from Redis; retry its process job`);
+    // Plain scripts declare nothing: one run of a script path at a time.
+    const mode = processed.description?.concurrency ?? "self";
+    const turn = await takeTurn({ locks: deps.locks, job, token, mode, attempt });
+    if (turn.refusedBy !== null) {
+      // A person's retry while another run holds the lock: recorded like a run, with its own
+      // log, and the job fails, so that it can be retried again once that run has finished.
+      const execution = notRun({
+        status: "refused",
+        message: `already running: ${holderRunId(turn.refusedBy)}`,
+        detail: `The ${mode} concurrency lock is held by ${turn.refusedBy}; the script did not start. Retry once that run has finished.`,
+      });
+      await job.log(`attempt ${attempt}: refused: ${execution.message}`);
+      await record({ process: processed, execution });
+      throw new AlreadyRecorded(execution.message!);
+    }
+    const cancel = deps.cancellations.signalFor(runId);
+    try {
+      await cancel.ready;
+      // No script starts unless its start and its result can be recorded.
+      await deps.roomToRecord(job);
+      await deps.ledger.start(runId, attempt, hostname());
+      await job.log(`attempt ${attempt}: running ${target.path} in ${deps.runner.scriptCwd}`);
+      const live = liveReport(job);
+      const execution = await runScript({
+        code,
+        cwd: deps.runner.scriptCwd,
+        env: buildScriptEnv(process.env, deps.runner.scriptEnv),
+        // The repository and the script may ask for less time than the server allows, never more.
+        timeoutMs: Math.min(target.config.timeoutMs, deps.runner.timeoutMs, processed.description?.timeoutMs ?? Infinity),
+        // A merged SDK script runs with its declared defaults.
+        ...(processed.description ? { inputs: {} } : {}),
+        onReport: (message) => live.onReport(message),
+        maxOutputBytes: deps.runner.outputLimit,
+        redact,
+        signal: AbortSignal.any([deps.shutdown, cancel.signal]),
+      });
+      if (execution.status === "cancelled" && cancel.signal.aborted) {
+        execution.message = cancelledMessage((cancel.signal.reason as CancelRequest).by, true);
+      } else if (execution.status === "cancelled" && deps.shutdown.aborted) {
+        execution.message = "the worker shut down before the script finished; it was stopped after the grace period";
+      }
+      // The outcome first: it is the record, kept until Redis takes it. What follows is for
+      // people watching, and must not lose the outcome when Redis refuses it.
+      const summary = await finish({ process: processed, execution });
+      await Promise.all([live.flush(), job.log(`${execution.status}${execution.message ? `: ${execution.message}` : ""}`)]).catch(() => undefined);
+      return summary;
+    } finally {
+      cancel.dispose();
+      await deps.cancellations.clear(runId).catch(() => undefined);
+      await turn.lease?.release();
+    }
+  };
+  // The step's span says which run it is and, on every way out, how the attempt ended.
+  return async (job: Job<RunJobData>, token?: string): Promise<ExecuteSummary> => {
+    annotateSpan(runAttributes(job.data));
+    const result = await execute(job, token);
+    annotateSpan(runAttributes(job.data, { status: result.status, attempt: result.attempt }));
+    return result;
+  };
+}

@@ -1,0 +1,67 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { DelayedError, type Job } from "bullmq";
+import { concurrencyLockName, holderRunId, lockHolder, type ConcurrencyLock, type ConcurrencyMode, type Lease } from "../stores/concurrency-lock.js";
+import type { RunJobData } from "../pipeline/job-data.js";
+
+/** The script may run (holding `lease`, null for `none`), or another run holds its lock. */
+export type Turn = { lease: Lease | null; refusedBy: null } | { lease: null; refusedBy: string };
+
+/**
+ * Takes the concurrency lock a script asks for before it starts. When another run holds it:
+ * - the merge's own run (attempt 1) waits its turn, without failing and
+ *   without using an attempt: the job goes back to `delayed` for a short while (BullMQ's
+ *   moveToDelayed + DelayedError), its progress saying why; this function then throws;
+ * - a person's retry (attempt 2 or more) is refused at once (`refusedBy`), except that a lock
+ *   still held by an earlier attempt of the same run (a dead worker's lease, whose job has
+ *   already ended since it could be retried) is waited for, at most one lease ttl.
+ */
+export async function takeTurn(o: {
+  locks: ConcurrencyLock;
+  job: Job<RunJobData>;
+  token: string | undefined;
+  mode: ConcurrencyMode;
+  attempt: number;
+}): Promise<Turn> {
+  const { locks, job, mode, attempt } = o;
+  const name = concurrencyLockName(mode, job.data.target);
+  if (name === null) return { lease: null, refusedBy: null };
+  const key = locks.key(name);
+  const holder = lockHolder(job.data.runId, attempt);
+  const onLost = () => {
+    job.log(`the ${mode} lock expired while the script ran (Redis unreachable for longer than its ttl?)`).catch(() => undefined);
+  };
+  const ownLeaseDeadline = Date.now() + locks.ttlMs;
+  for (let tries = 0; ; tries++) {
+    const lease = await locks.lease(key, holder, { onLost });
+    if (lease) {
+      if (waitingReason(job) !== null) await job.updateProgress(0);
+      return { lease, refusedBy: null };
+    }
+    // Released between SET NX and GET: try again, a few times.
+    const current = (await locks.holderOf(key)) ?? (tries < 5 ? null : "a run that just finished");
+    if (current === null) continue;
+    if (attempt > 1) {
+      if (holderRunId(current) === job.data.runId && Date.now() < ownLeaseDeadline) {
+        await sleep(Math.min(200, locks.ttlMs / 4));
+        continue;
+      }
+      return { lease: null, refusedBy: current };
+    }
+    return waitTurn(job, o.token, `${mode} lock held by ${current}`, Math.min(locks.ttlMs / 2, 2_000));
+  }
+}
+
+async function waitTurn(job: Job<RunJobData>, token: string | undefined, reason: string, waitMs: number): Promise<never> {
+  if (token === undefined) throw new Error(`cannot wait for the lock without the worker's job token (${reason})`);
+  // One log line per wait, not per check: the reason names the holder.
+  if (waitingReason(job) !== reason) await job.log(`waiting: ${reason}`);
+  await job.updateProgress({ waiting: reason });
+  await job.moveToDelayed(Date.now() + waitMs, token);
+  throw new DelayedError(`waiting: ${reason}`);
+}
+
+function waitingReason(job: Job): string | null {
+  const progress = job.progress as unknown;
+  if (typeof progress !== "object" || progress === null || !("waiting" in progress)) return null;
+  return typeof progress.waiting === "string" ? progress.waiting : null;
+}

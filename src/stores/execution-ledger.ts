@@ -1,0 +1,73 @@
+import type { Cluster, Redis } from "ioredis";
+import type { ExecutionResult } from "../run-types.js";
+import { format1Keys } from "../pipeline/format-1.js";
+import { runKey } from "./run-key.js";
+
+export interface LedgerEntry {
+  /** The attempt that started the script last (0: never started). */
+  attempt: number;
+  /** The host that started it, and when. */
+  host: string | null;
+  startedAt: Date | null;
+  /** The attempt whose result was recorded (0: none yet): a run with a result never runs again. */
+  resultAttempt: number;
+  /** How that attempt ended, for when its job could not be completed (its worker lost its claim). */
+  result: FinishedSummary | null;
+}
+
+/** The facts of a finished execution, without its output. */
+export type FinishedSummary = Pick<ExecutionResult, "status" | "exitCode" | "signal" | "startedAt" | "finishedAt" | "durationMs" | "message">;
+
+/**
+ * Which attempt of each run last started its script, where and when, kept in Redis apart
+ * from BullMQ's job bookkeeping. Written right before the child process is spawned, so when
+ * a worker dies the ledger still says whether (and where) the script may have partly run.
+ */
+export class ExecutionLedger {
+  constructor(
+    private readonly redis: Redis | Cluster,
+    private readonly prefix: string,
+  ) {}
+
+  /** Records that `attempt` is starting the script now. */
+  async start(runId: string, attempt: number, host: string): Promise<void> {
+    await this.redis.hset(this.key(runId), "attempt", attempt, "host", host, "startedAt", new Date().toISOString());
+  }
+
+  /** Records that `attempt` ended with a result (the run is then finished for good). */
+  async finish(runId: string, attempt: number, execution: ExecutionResult): Promise<void> {
+    const { status, exitCode, signal, startedAt, finishedAt, durationMs, message } = execution;
+    const summary: FinishedSummary = { status, exitCode, signal, startedAt, finishedAt, durationMs, message };
+    await this.redis.hset(this.key(runId), "resultAttempt", attempt, "result", JSON.stringify(summary));
+  }
+
+  /**
+   * The run's entry. A run an older release started may have its record in that release's
+   * hash (format 1), which is read too and never rewritten: whichever says the later attempt
+   * started, and the later result, wins, so a result the old release recorded still stops
+   * any retry (at most once across the upgrade).
+   */
+  async read(runId: string): Promise<LedgerEntry> {
+    const keys = [this.key(runId), format1Keys.ledger(this.prefix, runId)];
+    const [a, b] = (await Promise.all(keys.map((key) => this.redis.hmget(key, ...FIELDS)))).map(entryOf) as [LedgerEntry, LedgerEntry];
+    const started = a.attempt >= b.attempt ? a : b;
+    const finished = a.resultAttempt >= b.resultAttempt ? a : b;
+    return { attempt: started.attempt, host: started.host, startedAt: started.startedAt, resultAttempt: finished.resultAttempt, result: finished.result };
+  }
+
+  private key(runId: string): string {
+    return runKey(this.prefix, runId);
+  }
+}
+
+const FIELDS = ["attempt", "host", "startedAt", "resultAttempt", "result"] as const;
+
+function entryOf([attempt, host, startedAt, resultAttempt, result]: (string | null)[]): LedgerEntry {
+  return {
+    attempt: Number(attempt ?? 0),
+    host: host ?? null,
+    startedAt: startedAt ? new Date(startedAt) : null,
+    resultAttempt: Number(resultAttempt ?? 0),
+    result: result ? (JSON.parse(result) as FinishedSummary) : null,
+  };
+}

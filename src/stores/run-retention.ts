@@ -1,0 +1,135 @@
+import { Job, type Queue } from "bullmq";
+import type { Cluster, Redis } from "ioredis";
+import type { Retention } from "../config.js";
+import { metricsKeys } from "../metrics/run-metrics-store.js";
+import { cancelKey } from "./cancellations.js";
+import { format1Keys } from "../pipeline/format-1.js";
+import type { RunJobData } from "../pipeline/job-data.js";
+import type { QueueName } from "../pipeline/queues.js";
+import { runKey } from "./run-key.js";
+import { retryCleanupId } from "../pipeline/run-id.js";
+
+// Runs looked at per pass; a backlog drains over the next passes.
+const PER_PASS = 200;
+// States in which a job still has work to do: its run is not finished.
+const BUSY = new Set(["active", "waiting", "wait", "delayed", "prioritized", "paused", "waiting-children"]);
+
+type RunQueues = Record<QueueName, Queue>;
+
+/**
+ * How long finished runs stay in Redis, and their removal. Each recorded attempt puts the
+ * run in a sorted set (`<prefix>:retention`, scored by when it may go); `sweep` removes the
+ * runs whose time is up with everything of theirs: the jobs of every step (and so their job
+ * logs), the run's hash (bundle, ledger, outcomes; format 1's bundle and ledger keys too), its cancellation record and its metrics
+ * marks (the pull request comment's state expires on its own, see PullRequestComments). A run with a failed step stays for the
+ * failed-job retention from that failure; one whose cleanup failed (its script stays in the
+ * repository with no log) stays until a retry records it. Runs never recorded (their
+ * `process` failed) are not in the set and stay: they are on the Retry list.
+ */
+export class RunRetention {
+  constructor(
+    private readonly redis: Redis | Cluster,
+    private readonly prefix: string,
+    private readonly queues: RunQueues,
+    private readonly retention: Retention,
+  ) {}
+
+  /** An attempt of the run is on record: it may go once the window has passed from now. */
+  async recorded(runId: string, now = Date.now()): Promise<void> {
+    await this.redis.zadd(this.indexKey, now + this.retention.completedMs, runId);
+  }
+
+  /** How often to sweep so that a run goes within a minute (or a quarter window) of its time. */
+  get intervalMs(): number {
+    return Math.min(60_000, Math.max(1_000, Math.floor(this.retention.completedMs / 4)));
+  }
+
+  /**
+   * One pass: removes the runs whose time is up, old discover jobs, and events older than the
+   * window from each queue's event stream. Returns the ids of the runs removed.
+   */
+  async sweep(now = Date.now()): Promise<string[]> {
+    const due = await this.redis.zrangebyscore(this.indexKey, "-inf", now, "LIMIT", 0, PER_PASS);
+    const removed: string[] = [];
+    for (const runId of due) {
+      const keepUntil = await this.keepUntil(runId, now);
+      if (keepUntil === null) {
+        await this.remove(runId);
+        removed.push(runId);
+      } else {
+        await this.redis.zadd(this.indexKey, keepUntil, runId);
+      }
+    }
+    const { discover } = this.queues;
+    await discover.clean(this.retention.completedMs, PER_PASS, "completed");
+    await discover.clean(this.retention.failedMs, PER_PASS, "failed");
+    const oldest = `${Math.max(0, now - Math.max(this.retention.completedMs, this.retention.failedMs))}-0`;
+    await Promise.all(Object.values(this.queues).map((queue) => this.redis.xtrim(queue.keys.events!, "MINID", oldest)));
+    return removed;
+  }
+
+  /** When to look at the run again, or null when it may go now. */
+  private async keepUntil(runId: string, now: number): Promise<number | null> {
+    const jobs = await this.jobsOf(runId);
+    let until = 0;
+    for (const { queue, job } of jobs) {
+      const state = await job.getState();
+      if (BUSY.has(state)) return now + this.retention.completedMs;
+      if (state !== "failed") continue;
+      // A failed cleanup: its script has no log. Kept until a retry records it.
+      if (queue === "cleanup") return Number.POSITIVE_INFINITY;
+      until = Math.max(until, (job.finishedOn ?? now) + this.retention.failedMs);
+    }
+    return until > now ? until : null;
+  }
+
+  private async jobsOf(runId: string): Promise<{ queue: QueueName; job: Job<RunJobData> }[]> {
+    const attempts = await this.attemptsOf(runId);
+    const ids: [QueueName, string][] = [
+      ["process", runId],
+      ["execute", runId],
+      ["cleanup", runId],
+      ...attempts.map((attempt): [QueueName, string] => ["cleanup", retryCleanupId(runId, attempt)]),
+    ];
+    const jobs = await Promise.all(ids.map(async ([queue, id]) => ({ queue, job: await Job.fromId<RunJobData>(this.queues[queue], id) })));
+    return jobs.filter((entry): entry is { queue: QueueName; job: Job<RunJobData> } => entry.job !== undefined);
+  }
+
+  /** The attempts after the first that were recorded (each has an outcome and a cleanup job). */
+  private async attemptsOf(runId: string): Promise<number[]> {
+    const fields = await this.redis.hkeys(runKey(this.prefix, runId));
+    return fields
+      .map((field) => /^outcome:(\d+)$/.exec(field)?.[1])
+      .filter((n) => n !== undefined && Number(n) > 1)
+      .map(Number);
+  }
+
+  private async remove(runId: string): Promise<void> {
+    const jobs = await this.jobsOf(runId);
+    const attempts = [1, ...(await this.attemptsOf(runId))];
+    // Parents first, children left in place for their own removal: a chained merge's
+    // process job has the previous script's cleanup as its child, which is another run.
+    for (const queue of ["cleanup", "execute", "process"] as const) {
+      for (const entry of jobs.filter((j) => j.queue === queue)) await entry.job.remove({ removeChildren: false });
+    }
+    const metrics = metricsKeys(this.prefix);
+    const keys = [
+      runKey(this.prefix, runId),
+      // A run an older release started (format 1) kept its bundle and ledger apart.
+      format1Keys.bundle(this.prefix, runId),
+      format1Keys.ledger(this.prefix, runId),
+      cancelKey(this.prefix, runId),
+      metrics.counted(runId),
+      ...attempts.filter((a) => a > 1).map((a) => metrics.counted(retryCleanupId(runId, a))),
+    ];
+    await this.redis
+      .multi()
+      .del(...keys)
+      .zrem(this.indexKey, runId)
+      .exec();
+  }
+
+  private get indexKey(): string {
+    return `${this.prefix}:retention`;
+  }
+}

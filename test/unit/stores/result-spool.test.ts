@@ -1,0 +1,55 @@
+import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { notRun } from "../../../src/steps/not-run.js";
+import { ResultSpool, type SpooledOutcome } from "../../../src/stores/result-spool.js";
+
+const entry = (runId: string): SpooledOutcome => ({
+  data: { runId, target: {} as SpooledOutcome["data"]["target"] },
+  outcome: {
+    process: { provenance: { pullRequest: null, approvedBy: [], refusal: null }, alreadyHandled: null, description: null, problem: null },
+    execution: notRun({ status: "failed", message: "it failed", detail: null }, new Date("2026-12-06T00:00:00Z")),
+    runner: "host",
+    attempt: 1,
+  },
+  finished: true,
+});
+
+describe("ResultSpool", () => {
+  it("keeps an outcome on disk while storing it fails, and removes it once stored", async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), "spool-test-")), "spool");
+    const errors: unknown[] = [];
+    const kept: SpooledOutcome[] = [];
+    const spool = new ResultSpool(dir, 5, { kept: (e, error) => (kept.push(e), errors.push(error)), retryFailed: (error) => errors.push(error) });
+    const stored: SpooledOutcome[] = [];
+    let onDisk: string[] = [];
+    await spool.store(entry("run-a"), async (e) => {
+      if (errors.length < 2) throw new Error("OOM command not allowed when used memory > 'maxmemory'");
+      onDisk = await readdir(dir);
+      stored.push(e);
+    });
+    expect(errors).toHaveLength(2);
+    expect(kept).toEqual([entry("run-a")]);
+    expect(onDisk).toEqual(["run-a-1.json"]);
+    expect(stored).toEqual([entry("run-a")]);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it("stores what an earlier process left on disk", async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), "spool-test-")), "spool");
+    // An earlier process: Redis never took it, and the process stopped.
+    const earlier = new ResultSpool(dir, 5, { kept: () => undefined, retryFailed: () => undefined });
+    const abandoned = earlier.store(entry("run-b"), async () => {
+      throw new Error("READONLY You can't write against a read only replica.");
+    });
+    void abandoned.catch(() => undefined);
+    for (let i = 0; i < 100 && (await readdir(dir).catch(() => [])).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(JSON.parse(await readFile(join(dir, "run-b-1.json"), "utf8"))).toEqual(entry("run-b"));
+
+    const stored: SpooledOutcome[] = [];
+    expect(await new ResultSpool(dir, 5, { kept: () => undefined, retryFailed: () => undefined }).drain(async (e) => void stored.push(e))).toBe(1);
+    expect(stored).toEqual([entry("run-b")]);
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
