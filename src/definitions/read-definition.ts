@@ -1,7 +1,7 @@
 import type * as TypeScript from "typescript";
-import type { Concurrency, ScriptDefinition } from "../sdk/define-script.js";
+import type { ScriptDefinition } from "../sdk/define-script.js";
 import { parseDuration } from "../sdk/parse-duration.js";
-import type { ScriptDescription } from "../sdk/protocol.js";
+import { CONCURRENCY, DEFAULT_CONCURRENCY, isConcurrency, type Concurrency, type ScriptDescription } from "../sdk/protocol.js";
 import { findDefineScriptCalls } from "./find-define-script-calls.js";
 import { objectProperties } from "./object-properties.js";
 import { LITERALS_ONLY, report, type DefinitionProblem, type ReadContext } from "./read-context.js";
@@ -33,7 +33,7 @@ const OPTIONS: { [K in keyof ScriptDefinition]-?: OptionReader } = {
     into.inputs = readInputs(ctx, value);
   },
   concurrency: (ctx, value, into) => {
-    into.concurrency = readConcurrency(ctx, value) ?? "self";
+    into.concurrency = readConcurrency(ctx, value) ?? DEFAULT_CONCURRENCY;
   },
   timeout: (ctx, value, into) => {
     into.timeoutMs = readTimeout(ctx, value);
@@ -41,7 +41,6 @@ const OPTIONS: { [K in keyof ScriptDefinition]-?: OptionReader } = {
   // Code: it runs in `execute`, nothing here reads it.
   run: () => {},
 };
-const CONCURRENCY: Record<Concurrency, true> = { none: true, self: true, global: true };
 
 /**
  * What a script declares with `export default defineScript({ … })`, read from its source
@@ -75,7 +74,7 @@ function readDefinition(ctx: ReadContext, call: TypeScript.CallExpression): Scri
     report(ctx, call, `defineScript takes one object literal: defineScript({ description, inputs, run }): ${LITERALS_ONLY}`);
     return null;
   }
-  const description: ScriptDescription = { description: null, inputs: {}, concurrency: "self", timeoutMs: null };
+  const description: ScriptDescription = { description: null, inputs: {}, concurrency: DEFAULT_CONCURRENCY, timeoutMs: null };
   const properties = objectProperties(ctx, object, "defineScript");
   for (const { name, node, value } of properties) {
     if (Object.hasOwn(OPTIONS, name)) OPTIONS[name as keyof typeof OPTIONS](ctx, value, description);
@@ -87,8 +86,8 @@ function readDefinition(ctx: ReadContext, call: TypeScript.CallExpression): Scri
 
 function readConcurrency(ctx: ReadContext, node: TypeScript.Node): Concurrency | undefined {
   const value = readLiteral(ctx, node, "string", "concurrency");
-  if (value === undefined || Object.hasOwn(CONCURRENCY, value)) return value as Concurrency | undefined;
-  report(ctx, node, `concurrency must be one of ${Object.keys(CONCURRENCY).join(", ")}, not ${JSON.stringify(value)}`);
+  if (value === undefined || isConcurrency(value)) return value;
+  report(ctx, node, `concurrency must be one of ${CONCURRENCY.join(", ")}, not ${JSON.stringify(value)}`);
   return undefined;
 }
 

@@ -1,13 +1,10 @@
 import { isRequired, type InputDeclarations, type InputValues } from "./inputs.js";
 import { parseDuration, type Duration } from "./parse-duration.js";
-import type { ScriptDescription } from "./protocol.js";
+import { CONCURRENCY, DEFAULT_CONCURRENCY, isConcurrency, type Concurrency, type ScriptDescription } from "./protocol.js";
 import type { Counter, ProgressValue } from "./reporter.js";
 
 /** Marks a defineScript() result, across copies of the SDK (Symbol.for is process-wide). */
 export const SCRIPT_MARK: unique symbol = Symbol.for("chorebot.script") as never;
-
-export type Concurrency = "none" | "self" | "global";
-const CONCURRENCY: readonly Concurrency[] = ["none", "self", "global"];
 
 export interface RunContext<V> {
   inputs: V;
@@ -40,7 +37,7 @@ export type DefinedScript<I extends InputDeclarations = InputDeclarations, R = u
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{}` is the published "no inputs" default; changing it changes scripts' inferred types
 export function defineScript<I extends InputDeclarations = {}, R = unknown>(definition: ScriptDefinition<I, R>): DefinedScript<I, R> {
   if (typeof definition?.run !== "function") throw new Error("defineScript: `run` must be a function");
-  if (definition.concurrency !== undefined && !CONCURRENCY.includes(definition.concurrency)) {
+  if (definition.concurrency !== undefined && !isConcurrency(definition.concurrency)) {
     throw new Error(`defineScript: concurrency must be one of ${CONCURRENCY.join(", ")}, got ${JSON.stringify(definition.concurrency)}`);
   }
   if (definition.timeout !== undefined) parseDuration(definition.timeout);
@@ -84,7 +81,7 @@ export function describeScript(definition: ScriptDefinition<InputDeclarations, u
   return {
     description: definition.description ?? null,
     inputs,
-    concurrency: definition.concurrency ?? "self",
+    concurrency: definition.concurrency ?? DEFAULT_CONCURRENCY,
     timeoutMs: definition.timeout === undefined ? null : parseDuration(definition.timeout),
   };
 }

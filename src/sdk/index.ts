@@ -1,6 +1,7 @@
 // The script SDK: `import { defineScript, string, int, log } from "chorebot"`.
 export { defineScript } from "./define-script.js";
-export type { Concurrency, DefinedScript, RunContext, ScriptDefinition } from "./define-script.js";
+export type { DefinedScript, RunContext, ScriptDefinition } from "./define-script.js";
+export type { Concurrency } from "./protocol.js";
 export { bool, file, float, int, string } from "./inputs.js";
 export type { BoolOptions, FileOptions, Input, InputValues, NumberOptions, StringOptions, Validator } from "./inputs.js";
 export { counter, fail, log, progress } from "./reporter.js";

@@ -8,6 +8,19 @@ export const INPUTS_ENV = "CHOREBOT_INPUTS";
 
 export type InputType = "string" | "int" | "float" | "bool" | "file";
 
+/**
+ * How many runs of a script may go at once, across every worker: `self` one per repository
+ * and script path, `global` one among every `global` script, `none` no limit.
+ */
+export const CONCURRENCY = ["none", "self", "global"] as const;
+export type Concurrency = (typeof CONCURRENCY)[number];
+/** A script that declares none, plain scripts too: one run of it at a time. */
+export const DEFAULT_CONCURRENCY: Concurrency = "self";
+
+export function isConcurrency(value: unknown): value is Concurrency {
+  return (CONCURRENCY as readonly unknown[]).includes(value);
+}
+
 /** What a script declares, as the worker and the UIs see it (no functions). */
 export interface ScriptDescription {
   description: string | null;
@@ -25,7 +38,7 @@ export interface ScriptDescription {
       secret?: boolean;
     }
   >;
-  concurrency: "none" | "self" | "global";
+  concurrency: Concurrency;
   timeoutMs: number | null;
 }
 

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { DelayedError, type Job } from "bullmq";
-import { concurrencyLockName, holderRunId, lockHolder, type ConcurrencyLock, type ConcurrencyMode, type Lease } from "../stores/concurrency-lock.js";
+import type { Concurrency } from "../sdk/protocol.js";
+import { concurrencyLockName, holderRunId, lockHolder, type ConcurrencyLock, type Lease } from "../stores/concurrency-lock.js";
 import type { RunJobData } from "../pipeline/job-data.js";
 
 /** The script may run (holding `lease`, null for `none`), or another run holds its lock. */
@@ -19,7 +20,7 @@ export async function takeTurn(o: {
   locks: ConcurrencyLock;
   job: Job<RunJobData>;
   token: string | undefined;
-  mode: ConcurrencyMode;
+  mode: Concurrency;
   attempt: number;
 }): Promise<Turn> {
   const { locks, job, mode, attempt } = o;

@@ -1,8 +1,6 @@
 import type { Cluster, Redis } from "ioredis";
 import type { ScriptTarget } from "../run-types.js";
-import type { ScriptDescription } from "../sdk/protocol.js";
-
-export type ConcurrencyMode = ScriptDescription["concurrency"];
+import type { Concurrency } from "../sdk/protocol.js";
 
 // Compare-and-act on the holder, atomically: a lease that expired and was taken by someone
 // else is never extended or deleted by its former holder.
@@ -14,7 +12,7 @@ const RELEASE = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call
  * default, plain scripts too) is one per repository and script path, `global` is one for
  * every `global` script, `none` takes no lock.
  */
-export function concurrencyLockName(mode: ConcurrencyMode, target: Pick<ScriptTarget, "owner" | "repo" | "path">): string | null {
+export function concurrencyLockName(mode: Concurrency, target: Pick<ScriptTarget, "owner" | "repo" | "path">): string | null {
   if (mode === "none") return null;
   if (mode === "global") return "global";
   return `self:${target.owner}/${target.repo}:${target.path}`;
