@@ -101,11 +101,13 @@ export interface RunnerConfig {
   scriptEnv: string[];
   timeoutMs: number;
   outputLimit: number;
-  /** Values that must never reach GitHub, the dashboard or a log, whatever a script prints. */
-  secrets: string[];
+  /** The values of the SCRIPT_ENV variables: a script may print them, but nobody else sees them (see valuesToRedact). */
+  scriptEnvValues: string[];
 }
 
 export interface ServerConfig extends RunnerConfig {
+  /** The app's own credentials (key, webhook secret, passwords, tokens): never handed to a script, never shown (see valuesToRedact). */
+  appSecrets: string[];
   appId: number;
   privateKey: string;
   webhookSecret: string;
@@ -214,16 +216,14 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, warn: War
     githubWriteIntervalMs: settings.GITHUB_WRITE_INTERVAL_MS,
     checkLimits: { timeMs: settings.CHECK_TIMEOUT * 1000, memoryMb: settings.CHECK_MEMORY_LIMIT },
     retention: { completedMs: settings.JOB_RETENTION, failedMs: settings.FAILED_JOB_RETENTION },
-    secrets: [
+    appSecrets: [
       privateKey,
       settings.WEBHOOK_SECRET,
       settings.DASHBOARD_PASSWORD ?? "",
       settings.METRICS_TOKEN ?? "",
       decodeURIComponent(redisPassword),
       settings.RESULT_WEBHOOK_SECRET ?? "",
-    ]
-      .filter((value) => value.length > 0)
-      .concat(runner.secrets),
+    ].filter((value) => value.length > 0),
   };
 }
 
@@ -234,7 +234,7 @@ function toRunnerConfig(settings: z.infer<typeof runnerSchema>, env: NodeJS.Proc
     timeoutMs: settings.SCRIPT_TIMEOUT * 1000,
     outputLimit: settings.OUTPUT_LIMIT,
     // A script may print the values it was given; they are still secrets to everyone else.
-    secrets: settings.SCRIPT_ENV.map((name) => env[name] ?? "").filter((value) => value.length > 0),
+    scriptEnvValues: settings.SCRIPT_ENV.map((name) => env[name] ?? "").filter((value) => value.length > 0),
   };
 }
 

@@ -127,7 +127,7 @@ export async function startApp(config: ServerConfig, parts: { web: boolean; work
       concurrency: config.workerConcurrency,
       cleanupConcurrency: config.cleanupConcurrency,
       runner: config,
-      secrets: config.secrets,
+      appSecrets: config.appSecrets,
       githubStepAttempts: config.githubStepAttempts,
       limits,
       resultWebhook: config.resultWebhook,

@@ -9,12 +9,11 @@ import type { ExecutionResult, OutputLine } from "../run-types.js";
 import type { ReportMessage } from "../sdk/protocol.js";
 import { bundleScript } from "../runner/bundle-script.js";
 import { readLocalFile } from "../runner/read-local-file.js";
-import { createRedactor } from "../runner/redact.js";
 import { redactExecution } from "../runner/redact-execution.js";
 import { readScriptDefinition } from "../definitions/read-definition.js";
 import { formatDefinitionProblems } from "../definitions/format-problems.js";
+import { runOptions } from "../runner/run-options.js";
 import { runScript } from "../runner/run-script.js";
-import { buildScriptEnv } from "../runner/script-env.js";
 import { renderRunLog } from "../runlog/render-run-log.js";
 import { runLogPath } from "../runlog/run-log-path.js";
 
@@ -47,15 +46,11 @@ export async function runLocal(options: {
 
   const readFile = readLocalFile(root);
   const bundle = await bundleScript({ entry: script, readFile });
-  const env = buildScriptEnv(process.env, config.scriptEnv);
   // Read as the worker reads it: from the source, without running it.
   const reading = bundle.ok ? readScriptDefinition((await readFile(script))!, script) : null;
-  const description = reading?.definition ?? null;
-  // Values given for inputs the script declares secret are redacted like SCRIPT_ENV values.
-  const secretInputs = Object.entries(description?.inputs ?? {})
-    .filter(([name, input]) => input.secret && options.inputs?.[name])
-    .map(([name]) => options.inputs![name]!);
-  const redact = createRedactor([...config.secrets, ...secretInputs]);
+  // Set up as the worker sets up a merged script's run; the run log is redacted the same way.
+  const run = runOptions({ runner: config, description: reading?.definition ?? null, inputs: options.inputs ?? {} });
+  const { redact } = run;
   let execution: ExecutionResult;
   if (reading && reading.problems.length > 0) {
     execution = notRun({
@@ -67,13 +62,8 @@ export async function runLocal(options: {
   } else if (bundle.ok) {
     execution = await runScript({
       code: bundle.code,
-      cwd: config.scriptCwd,
-      env,
-      ...(description ? { inputs: options.inputs ?? {} } : {}),
+      ...run,
       ...(options.onReport ? { onReport: options.onReport } : {}),
-      timeoutMs: Math.min(config.timeoutMs, description?.timeoutMs ?? Infinity),
-      maxOutputBytes: config.outputLimit,
-      redact,
       onLine: options.onLine,
       ...(options.signal ? { signal: options.signal } : {}),
     });

@@ -25,10 +25,11 @@ import { ExecutionLedger } from "../stores/execution-ledger.js";
 import { lostOutcome, outcomeReader } from "../steps/flow-outcome.js";
 import type { CleanupJobData, ExecuteSummary, RunJobData } from "./job-data.js";
 import { processStep } from "../steps/process-step.js";
+import { valuesToRedact } from "../runner/run-options.js";
 import { openQueues } from "./queues.js";
 import { createRedisClient, type RedisSettings } from "../redis/redis-client.js";
 import { PullRequestComments } from "../notify/pull-request-comments.js";
-import { retryCleanupId } from "./run-id.js";
+import { cleanupJobId } from "./run-id.js";
 import { RunLogBatcher } from "../steps/run-log-batcher.js";
 import { RunOutcomes } from "../stores/run-outcomes.js";
 import { RunRetention } from "../stores/run-retention.js";
@@ -56,8 +57,8 @@ export interface WorkerSettings {
   /** Cleanup jobs at once; they share commits (RunLogBatcher), so more of them means fewer commits. */
   cleanupConcurrency: number;
   runner: RunnerConfig;
-  /** Every value to redact: the app's own secrets and the values of SCRIPT_ENV variables. */
-  secrets: string[];
+  /** The app's own credentials, hidden like the SCRIPT_ENV values wherever a run is shown. */
+  appSecrets: readonly string[];
   githubStepAttempts: number;
   limits: ServerLimits;
   resultWebhook: { url: string; secret: string } | null;
@@ -95,12 +96,13 @@ export function startWorkers(settings: WorkerSettings): Workers {
   const retention = new RunRetention(redis, prefix, queues.byName, settings.retention);
   const shutdown = new AbortController();
   const cleanupOptions: JobsOptions = githubStepOptions(settings);
+  const toRedact = valuesToRedact({ appSecrets: settings.appSecrets, scriptEnvValues: settings.runner.scriptEnvValues });
   // Processes take turns to commit to a branch instead of racing for its head.
   const runLogs = new RunLogBatcher({ turn: branchTurns(locks, `${hostname()}:${process.pid}:${randomUUID()}`) });
 
   const recordRetry = async (data: RunJobData, attempt: number) => {
     const cleanup: CleanupJobData = withFormat({ ...data, attempt });
-    await queues.byName.cleanup.add(data.target.path, cleanup, { ...cleanupOptions, jobId: retryCleanupId(data.runId, attempt) });
+    await queues.byName.cleanup.add(data.target.path, cleanup, { ...cleanupOptions, jobId: cleanupJobId(data.runId, attempt) });
   };
   const lockOptions = { lockDuration: settings.lockMs, stalledInterval: settings.lockMs };
 
@@ -117,13 +119,17 @@ export function startWorkers(settings: WorkerSettings): Workers {
     ),
     { connection, prefix, concurrency, telemetry, ...lockOptions },
   );
-  const processWorker = new Worker("process", checkedFormat(processStep({ ...settings, bundles })), {
-    connection,
-    prefix,
-    concurrency,
-    telemetry,
-    ...lockOptions,
-  });
+  const processWorker = new Worker(
+    "process",
+    checkedFormat(processStep({ octokitFor: (installationId) => settings.octokitFor(installationId), valuesToRedact: toRedact, bundles })),
+    {
+      connection,
+      prefix,
+      concurrency,
+      telemetry,
+      ...lockOptions,
+    },
+  );
   // A stalled execute job (its worker died mid-run) must fail, never be picked up again:
   // the script may have partly run, and only a person may decide to run it again.
   // Each script must be dead before its job's lock can expire: it runs under the job's claim,
@@ -152,7 +158,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
     });
   const execute = executeStep({
     runner: settings.runner,
-    secrets: settings.secrets,
+    appSecrets: settings.appSecrets,
     ledger,
     bundles,
     keep: (entry) => spool.store(entry, storeOutcome),
@@ -183,7 +189,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
     checkedFormat(
       cleanupStep({
         octokitFor: (installationId) => settings.octokitFor(installationId),
-        secrets: settings.secrets,
+        valuesToRedact: toRedact,
         resultWebhook: settings.resultWebhook,
         recordFinished: (result, durationMs, id) =>
           recordRunFinished(redis, prefix, result, durationMs, { id }).then(
@@ -264,7 +270,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
         .filter((job) => job.finishedOn !== undefined)
         .map((job) => {
           const attempt = (job.returnvalue as ExecuteSummary | undefined)?.attempt ?? 1;
-          return attempt > 1 ? retryCleanupId(job.data.runId, attempt) : job.data.runId;
+          return cleanupJobId(job.data.runId, attempt);
         });
       await waitForJobs(queues.byName.cleanup, cleanups, { connection, prefix }, 30_000);
       await cleanupWorker.close();

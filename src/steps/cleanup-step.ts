@@ -12,10 +12,12 @@ import { logUrl } from "../notify/run-notice.js";
 import { targetLogPath } from "../runlog/target-log-path.js";
 import { annotateSpan, runAttributes } from "../telemetry/annotate-span.js";
 import type { CleanupJobData, CleanupResult, ExecuteResult } from "../pipeline/job-data.js";
+import { cleanupJobId, executeJobId, processJobId } from "../pipeline/run-id.js";
 
 export interface CleanupDeps {
   octokitFor(installationId: number): Promise<GitHubClient>;
-  secrets: readonly string[];
+  /** Every value the run log, the comment and the result webhook must not show (see valuesToRedact). */
+  valuesToRedact: readonly string[];
   /** Counts the finished run for /metrics (at most once per cleanup job). */
   recordFinished?(result: CleanupResult, durationMs: number, jobId: string): Promise<void>;
   /** Where each finished run is posted for other systems, if anywhere. */
@@ -40,7 +42,7 @@ export interface CleanupDeps {
  * the same bytes to the same path and commitRunLog turns it into a no-op.
  */
 export function cleanupStep(deps: CleanupDeps) {
-  const redact = createRedactor(deps.secrets);
+  const redact = createRedactor(deps.valuesToRedact);
   const commitLog = deps.commitLog ?? commitRunLog;
   return async (job: Job<CleanupJobData>): Promise<CleanupResult> => {
     const { runId, target } = job.data;
@@ -60,7 +62,7 @@ export function cleanupStep(deps: CleanupDeps) {
     const redacted = redactExecution(execution, redact);
     const log = renderRunLog({
       runId,
-      jobIds: { process: runId, execute: runId, cleanup: job.id ?? runId },
+      jobIds: { process: processJobId(runId), execute: executeJobId(runId), cleanup: job.id ?? cleanupJobId(runId, attempt) },
       script: target.path,
       repository: `${target.owner}/${target.repo}`,
       commit: target.commit,

@@ -1,9 +1,8 @@
 import { hostname } from "node:os";
 import type { Job } from "bullmq";
 import type { RunnerConfig } from "../config.js";
-import { createRedactor } from "../runner/redact.js";
+import { runOptions } from "../runner/run-options.js";
 import { runScript } from "../runner/run-script.js";
-import { buildScriptEnv } from "../runner/script-env.js";
 import { annotateSpan, runAttributes } from "../telemetry/annotate-span.js";
 import { AlreadyRecorded } from "./already-recorded.js";
 import { onlyChildValue } from "./children-value.js";
@@ -21,8 +20,8 @@ import { takeTurn } from "./take-turn.js";
 
 export interface ExecuteDeps {
   runner: RunnerConfig;
-  /** Every value to redact: the app's secrets too, since a script could read them from its parent. */
-  secrets: readonly string[];
+  /** The app's own credentials: redacted from what a script prints too, since it could read them from its parent. */
+  appSecrets: readonly string[];
   ledger: ExecutionLedger;
   bundles: BundleStore;
   /** The locks behind a script's declared `concurrency`, shared by every worker on the Redis. */
@@ -45,7 +44,6 @@ export interface ExecuteDeps {
  * retry; this queue is also configured never to retry on its own.
  */
 export function executeStep(deps: ExecuteDeps) {
-  const redact = createRedactor(deps.secrets);
   const execute = async (job: Job<RunJobData>, token?: string): Promise<ExecuteSummary> => {
     // One attempt per time this job ends (BullMQ counts them; waiting for a lock is not one),
     // so every execution has its own number, log path and cleanup job. The merge's flow
@@ -115,15 +113,15 @@ export function executeStep(deps: ExecuteDeps) {
       const live = liveReport(job);
       const execution = await runScript({
         code,
-        cwd: deps.runner.scriptCwd,
-        env: buildScriptEnv(process.env, deps.runner.scriptEnv),
-        // The repository and the script may ask for less time than the server allows, never more.
-        timeoutMs: Math.min(target.config.timeoutMs, deps.runner.timeoutMs, processed.description?.timeoutMs ?? Infinity),
-        // A merged SDK script runs with its declared defaults.
-        ...(processed.description ? { inputs: {} } : {}),
+        // Set up as `chorebot run` sets up a local run; a merged SDK script runs with its declared defaults.
+        ...runOptions({
+          runner: deps.runner,
+          appSecrets: deps.appSecrets,
+          description: processed.description,
+          inputs: {},
+          repositoryTimeoutMs: target.config.timeoutMs,
+        }),
         onReport: (message) => live.onReport(message),
-        maxOutputBytes: deps.runner.outputLimit,
-        redact,
         signal: AbortSignal.any([deps.shutdown, cancel.signal]),
       });
       if (execution.status === "cancelled" && cancel.signal.aborted) {

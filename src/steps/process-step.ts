@@ -23,8 +23,8 @@ const APPROVALS_TTL_MS = 10_000;
 
 export interface ProcessDeps {
   octokitFor(installationId: number): Promise<GitHubClient>;
-  /** Compiler messages and the bundle quote source lines; they are shown in the dashboard and the log. */
-  secrets: readonly string[];
+  /** Compiler messages and the bundle quote source lines, shown in the dashboard and the log: every value to hide from them (see valuesToRedact). */
+  valuesToRedact: readonly string[];
   bundles: BundleStore;
 }
 
@@ -33,7 +33,7 @@ export interface ProcessDeps {
  * commit. Touches nothing in production, so GitHub errors simply throw and BullMQ retries.
  */
 export function processStep(deps: ProcessDeps) {
-  const redact = createRedactor(deps.secrets);
+  const redact = createRedactor(deps.valuesToRedact);
   // The scripts of one pull request share its reviews: ask GitHub once for all of them.
   const recentApprovals = new RecentResults<ApprovalCount>(APPROVALS_TTL_MS);
   return async (job: Job<RunJobData>): Promise<ProcessResult> => {

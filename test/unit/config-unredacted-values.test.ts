@@ -21,7 +21,7 @@ describe("a SCRIPT_ENV value too short to redact", () => {
     expect(warnings[1]).toMatch(/^SCRIPT_ENV variable REGION is shorter than 6 characters/);
     expect(warnings.join("\n")).not.toMatch(/5432|eu-1/);
     // Still handed to scripts: the warning is the whole consequence.
-    expect(config.secrets).toEqual(["5432", "eu-1", "tok-123456"]);
+    expect(config.scriptEnvValues).toEqual(["5432", "eu-1", "tok-123456"]);
   });
 
   test("is warned about by the server too, once", () => {

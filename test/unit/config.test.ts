@@ -36,10 +36,11 @@ describe("loadServerConfig", () => {
     expect(config.privateKey).toContain("PRIVATE KEY");
   });
 
-  it("collects every value that must be redacted: app secrets and SCRIPT_ENV values", () => {
-    const { secrets } = loadServerConfig({ ...valid, METRICS_TOKEN: "scrape-token" });
-    expect(secrets).toEqual(expect.arrayContaining([key, "hook-secret", "dash-pass", "scrape-token", "redis@pass", "postgres://app:db-pass@db/prod"]));
-    expect(secrets).not.toContain("");
+  it("keeps the app's own secrets apart from the SCRIPT_ENV values", () => {
+    const { appSecrets, scriptEnvValues } = loadServerConfig({ ...valid, METRICS_TOKEN: "scrape-token" });
+    expect(appSecrets.sort()).toEqual([key, "hook-secret", "dash-pass", "scrape-token", "redis@pass"].sort());
+    // MAX_SEATS is allowed but unset: no empty value to redact.
+    expect(scriptEnvValues).toEqual(["postgres://app:db-pass@db/prod"]);
   });
 
   it("defaults to github.com and leaves the dashboard off without credentials", () => {
@@ -118,7 +119,7 @@ describe("loadServerConfig with a Redis Cluster", () => {
 describe("loadRunnerConfig", () => {
   it("needs no GitHub or Redis settings (chorebot run works on a fresh machine)", () => {
     const config = loadRunnerConfig({ SCRIPT_ENV: "MAX_SEATS", MAX_SEATS: "12345" });
-    expect(config).toMatchObject({ scriptEnv: ["MAX_SEATS"], timeoutMs: 900_000, outputLimit: 1024 * 1024, secrets: ["12345"] });
+    expect(config).toMatchObject({ scriptEnv: ["MAX_SEATS"], timeoutMs: 900_000, outputLimit: 1024 * 1024, scriptEnvValues: ["12345"] });
   });
 });
 

@@ -1,0 +1,50 @@
+import type { RunnerConfig } from "../config.js";
+import type { ScriptDescription } from "../sdk/protocol.js";
+import { createRedactor } from "./redact.js";
+import type { RunScriptOptions } from "./run-script.js";
+import { buildScriptEnv } from "./script-env.js";
+
+/**
+ * Every value that must never reach GitHub, the dashboard or a log, whatever a script prints:
+ * the app's own secrets (a script could read them from its parent; a local run has none), the
+ * SCRIPT_ENV values it was given, and the values given for inputs it declares `secret`.
+ */
+export function valuesToRedact(values: { appSecrets?: readonly string[]; scriptEnvValues: readonly string[]; secretInputs?: readonly string[] }): string[] {
+  return [...(values.appSecrets ?? []), ...values.scriptEnvValues, ...(values.secretInputs ?? [])];
+}
+
+/** What runScript is given besides the code and the caller's own watchers (output, reports, cancellation). */
+export type RunOptions = Required<Pick<RunScriptOptions, "cwd" | "env" | "timeoutMs" | "maxOutputBytes" | "redact">> & Pick<RunScriptOptions, "inputs">;
+
+/**
+ * How a script is run, the same for the worker's execute step and `chorebot run`: in
+ * SCRIPT_CWD, with only the allowlisted environment, for the shortest of the time limits,
+ * its output capped at OUTPUT_LIMIT and redacted, and, for an SDK script, its inputs.
+ */
+export function runOptions(o: {
+  runner: RunnerConfig;
+  /** The app's own secrets; none for a local run. */
+  appSecrets?: readonly string[];
+  /** What the script declares; null for a plain script. */
+  description: ScriptDescription | null;
+  /** Raw input values: `--input` flags locally; none for a merged script, which runs with its defaults. */
+  inputs: Readonly<Record<string, string>>;
+  /** The repository's limit, where it has one: the repository and the script may ask for less time than the server allows, never more. */
+  repositoryTimeoutMs?: number;
+  /** Where the allowlisted variables are read from (default: this process's environment). */
+  env?: NodeJS.ProcessEnv;
+}): RunOptions {
+  const { runner, description } = o;
+  const secretInputs = Object.entries(description?.inputs ?? {})
+    .filter(([name, input]) => input.secret && o.inputs[name])
+    .map(([name]) => o.inputs[name]!);
+  return {
+    cwd: runner.scriptCwd,
+    env: buildScriptEnv(o.env ?? process.env, runner.scriptEnv),
+    timeoutMs: Math.min(runner.timeoutMs, o.repositoryTimeoutMs ?? Infinity, description?.timeoutMs ?? Infinity),
+    // Plain scripts take no inputs.
+    ...(description ? { inputs: { ...o.inputs } } : {}),
+    maxOutputBytes: runner.outputLimit,
+    redact: createRedactor(valuesToRedact({ appSecrets: o.appSecrets ?? [], scriptEnvValues: runner.scriptEnvValues, secretInputs })),
+  };
+}
