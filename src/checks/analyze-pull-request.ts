@@ -1,7 +1,8 @@
 import { countApprovals } from "../github/count-approvals.js";
-import { isEntryScript } from "../github/entry-script.js";
+import { changedScripts, type ChangedScript } from "../github/changed-scripts.js";
 import { isGitHubHttpError } from "../github/http-error.js";
 import type { GitHubClient } from "../github/octokit.js";
+import { listPullRequestFiles } from "../github/pull-request-files.js";
 import { entryReaderAtCommit } from "../github/read-file-at-commit.js";
 import { loadRepoConfig, REPO_CONFIG_PATH, type ServerLimits } from "../github/repo-config.js";
 import { bundleScript } from "../runner/bundle-script.js";
@@ -11,7 +12,7 @@ import { conclusionOf, type Annotation, type CheckReport } from "./check-report.
 import { CheckWork } from "./check-work.js";
 import { limitStop, type LimitStop } from "./limit-stop.js";
 import { renderSummary, type ScriptResult } from "./render-summary.js";
-import { scriptsOnlyAnnotations, type ChangedFile } from "./scripts-only-policy.js";
+import { scriptsOnlyAnnotations } from "./scripts-only-policy.js";
 import { DEFAULT_WORK_LIMITS, type WorkLimits } from "./work-limits.js";
 
 export type { Annotation, CheckReport } from "./check-report.js";
@@ -66,15 +67,8 @@ export async function analyzePullRequest(octokit: GitHubClient, pr: PullRequestR
   const { owner, repo, headSha } = pr;
   const loaded = await loadRepoConfig(octokit, { owner, repo, ref: pr.baseRef }, settings.limits);
   const { config } = loaded;
-  const changed: ChangedFile[] = (await octokit.paginate(octokit.rest.pulls.listFiles, { owner, repo, pull_number: pr.number, per_page: 100 })).map((file) => ({
-    filename: file.filename,
-    status: file.status,
-    ...(file.previous_filename ? { previous_filename: file.previous_filename } : {}),
-  }));
-
-  const entries = changed
-    .filter((file) => file.status !== "removed" && file.status !== "unchanged" && isEntryScript(file.filename, config.scriptsDir))
-    .sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
+  const { files: changed } = await listPullRequestFiles(octokit, { owner, repo, number: pr.number });
+  const entries = changedScripts(changed, config.scriptsDir);
   const touchesConfig = changed.some((file) => file.filename === REPO_CONFIG_PATH);
   // The settings it brings apply from the next push; still, say now if they are invalid.
   const proposed = touchesConfig ? await loadRepoConfig(octokit, { owner, repo, ref: headSha }, settings.limits) : loaded;
@@ -100,7 +94,7 @@ export async function analyzePullRequest(octokit: GitHubClient, pr: PullRequestR
   const work = new CheckWork(settings.workLimits ?? DEFAULT_WORK_LIMITS, entryReaderAtCommit(octokit, { owner, repo, commit: headSha }));
 
   const scripts: ScriptAnalysis[] = [];
-  for (const file of entries) scripts.push(await analyzeScript(file, config.scriptsDir, work, settings.scriptCwd));
+  for (const entry of entries) scripts.push(await analyzeScript(entry, work, settings.scriptCwd));
   let stopped = scripts.find((script) => script.stopped !== null)?.stopped ?? null;
 
   // One type check for every script that bundled, when the repository has a tsconfig.json.
@@ -159,12 +153,8 @@ export async function analyzePullRequest(octokit: GitHubClient, pr: PullRequestR
   return { conclusion, title, summary, annotations: sent };
 }
 
-async function analyzeScript(file: ChangedFile, scriptsDir: string, work: CheckWork, scriptCwd: string): Promise<ScriptAnalysis> {
+async function analyzeScript({ file, runs: willRun }: ChangedScript, work: CheckWork, scriptCwd: string): Promise<ScriptAnalysis> {
   const path = file.filename;
-  // Like the push handler: a script runs on merge when the pull request adds it or moves it in.
-  const willRun =
-    file.status === "added" ||
-    ((file.status === "renamed" || file.status === "copied") && !(file.previous_filename && isEntryScript(file.previous_filename, scriptsDir)));
   const result: ScriptAnalysis = { path, willRun, annotations: [], problems: [], files: null, missingPackages: [], typeChecked: false, stopped: null };
   if (!willRun) {
     result.annotations.push({

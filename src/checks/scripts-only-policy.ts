@@ -1,12 +1,8 @@
+import type { ChangedFile } from "../github/changed-scripts.js";
+import { scriptsFolderPrefix } from "../github/entry-script.js";
 import type { Annotation } from "./check-report.js";
 
 export type ScriptsOnlyPolicy = "off" | "warn" | "fail";
-
-export interface ChangedFile {
-  filename: string;
-  status: string;
-  previous_filename?: string;
-}
 
 /**
  * A pull request that adds or changes a script must change nothing outside the scripts
@@ -15,7 +11,7 @@ export interface ChangedFile {
  */
 export function scriptsOnlyAnnotations(files: readonly ChangedFile[], scriptsDir: string, policy: ScriptsOnlyPolicy): Annotation[] {
   if (policy === "off") return [];
-  const prefix = `${scriptsDir.replace(/\/+$/, "")}/`;
+  const prefix = scriptsFolderPrefix(scriptsDir);
   const inside = (path: string) => path.startsWith(prefix);
   return files
     .filter((file) => !inside(file.filename) || (file.previous_filename !== undefined && !inside(file.previous_filename)))

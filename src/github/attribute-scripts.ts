@@ -1,3 +1,4 @@
+import { bringsFile } from "./changed-scripts.js";
 import type { MergedPullRequest } from "./merged-pull-requests.js";
 import type { PullRequestFile } from "./pull-request-files.js";
 
@@ -25,9 +26,7 @@ export function attributeScripts(
   pushedTo: { after: string; defaultBranch: string },
 ): Attribution[] {
   return scripts.map(({ path, blob }) => {
-    const adding = merged.findLast(({ files }) =>
-      files.some((file) => file.filename === path && (file.status === "added" || file.status === "renamed" || file.status === "copied")),
-    );
+    const adding = merged.findLast(({ files }) => files.some((file) => file.filename === path && bringsFile(file)));
     if (!adding) {
       const capped = merged.find((candidate) => !candidate.complete);
       const refusal = capped

@@ -8,11 +8,16 @@ const ENTRY_EXTENSIONS = [".ts", ".mts", ".js", ".mjs"];
  * segment starting with `_` marks a helper that entry scripts import).
  */
 export function isEntryScript(path: string, scriptsDir = "scripts"): boolean {
-  const prefix = `${scriptsDir.replace(/\/+$/, "")}/`;
+  const prefix = scriptsFolderPrefix(scriptsDir);
   if (!path.startsWith(prefix)) return false;
   const inside = path.slice(prefix.length).split("/");
   if (inside.some((segment) => segment.startsWith("_") || segment === "" || segment === "..")) return false;
   const name = inside.at(-1)!;
   if (name.endsWith(".d.ts") || /\.test\./.test(name)) return false;
   return ENTRY_EXTENSIONS.includes(posix.extname(name));
+}
+
+/** What every path inside the scripts folder starts with: the folder and one `/`. */
+export function scriptsFolderPrefix(scriptsDir: string): string {
+  return `${scriptsDir.replace(/\/+$/, "")}/`;
 }

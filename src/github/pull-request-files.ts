@@ -1,14 +1,12 @@
+import type { ChangedFile } from "./changed-scripts.js";
 import type { GitHubClient } from "./octokit.js";
 
 /** GitHub lists at most this many files of a pull request, across all pages. */
 export const PULL_FILES_CAP = 3000;
 
-export interface PullRequestFile {
-  filename: string;
-  status: string;
+export interface PullRequestFile extends ChangedFile {
   /** The file's blob at the pull request's head ("" when GitHub gives none). */
   sha: string;
-  previous_filename?: string;
 }
 
 /** Every file a pull request changes, all pages; `complete` is false when GitHub's cap may have cut the list. */

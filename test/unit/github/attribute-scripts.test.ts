@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { addedScripts } from "../../../src/github/added-scripts.js";
 import { attributeScripts, type MergedWithFiles } from "../../../src/github/attribute-scripts.js";
 import { firstParentChain, type RangeCommit } from "../../../src/github/first-parent-chain.js";
 import type { MergedPullRequest } from "../../../src/github/merged-pull-requests.js";
@@ -15,27 +14,6 @@ const pull = (number: number, mergeCommit: string): MergedPullRequest => ({
   baseCommit: sha("0"),
 });
 const pushedTo = { after: sha("a"), defaultBranch: "main" };
-
-describe("addedScripts", () => {
-  it("finds the entry scripts present after and not before, however many, and not a move inside the folder", () => {
-    const before = new Map([
-      ["scripts/was.ts", "b1"],
-      ["scripts/kept.ts", "b2"],
-    ]);
-    const after = new Map([
-      ["scripts/kept.ts", "b2"],
-      ["scripts/renamed.ts", "b1"],
-      ["scripts/_lib/helper.ts", "b3"],
-      ["scripts/x.test.ts", "b4"],
-      ["src/app.ts", "b5"],
-      ...Array.from({ length: 500 }, (_, i) => [`scripts/many/s${String(i).padStart(3, "0")}.ts`, `m${i}`] as [string, string]),
-    ]);
-    const added = addedScripts(before, after, "scripts");
-    expect(added).toHaveLength(500); // compare's 300-file cap would have hidden 200
-    expect(added[0]).toEqual({ path: "scripts/many/s000.ts", blob: "m0" });
-    expect(added.map((s) => s.path)).not.toContain("scripts/renamed.ts");
-  });
-});
 
 describe("attributeScripts", () => {
   it("judges each script by the last pull request of the push that added it, at the version of its head", () => {
