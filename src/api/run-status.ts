@@ -5,7 +5,7 @@ import { lostOutcome } from "../steps/flow-outcome.js";
 import { fullOutcomeOf } from "../pipeline/format-1.js";
 import type { CleanupJobData, CleanupResult, ExecuteResult, ExecuteSummary, ProcessResult, RunJobData } from "../pipeline/job-data.js";
 import type { QueueName } from "../pipeline/queues.js";
-import { retryCleanupId } from "../pipeline/run-id.js";
+import { cleanupJobId, executeJobId, processJobId } from "../pipeline/run-id.js";
 import { RunOutcomes } from "../stores/run-outcomes.js";
 import { logUrl } from "../notify/run-notice.js";
 import type { PullRequestInfo } from "../run-types.js";
@@ -45,12 +45,10 @@ const SCAN_PER_STATE = 1000;
 const SCAN_STATES: JobType[] = ["active", "waiting", "waiting-children", "prioritized", "delayed", "completed", "failed"];
 /** How many runs a listing resolves at once. */
 const BATCH = 20;
-/** A retry's cleanup job id (see retryCleanupId). */
-const RETRY_CLEANUP = /-attempt-\d+$/;
 
 /**
- * Reads runs' statuses from the jobs of the `process`, `execute` and `cleanup` queues (whose
- * job ids are the run id; a retry's cleanup is `<run>-attempt-N`) and the execution ledger.
+ * Reads runs' statuses from the jobs of the `process`, `execute` and `cleanup` queues (their
+ * ids from run-id.ts) and the execution ledger.
  * Only reads: nothing here changes a job.
  */
 export class RunStatusReader {
@@ -78,9 +76,9 @@ export class RunStatusReader {
   async get(runId: string): Promise<RunStatusView | null> {
     const { process, execute, cleanup } = this.#queues;
     const [processJob, executeJob, cleanupJob] = await Promise.all([
-      Job.fromId<RunJobData, ProcessResult>(process, runId),
-      Job.fromId<RunJobData, ExecuteSummary>(execute, runId),
-      Job.fromId<CleanupJobData, CleanupResult>(cleanup, runId),
+      Job.fromId<RunJobData, ProcessResult>(process, processJobId(runId)),
+      Job.fromId<RunJobData, ExecuteSummary>(execute, executeJobId(runId)),
+      Job.fromId<CleanupJobData, CleanupResult>(cleanup, cleanupJobId(runId, 1)),
     ]);
     const data = cleanupJob?.data ?? executeJob?.data ?? processJob?.data;
     if (!data?.target) return null;
@@ -132,7 +130,7 @@ export class RunStatusReader {
       const startedThisAttempt = entry?.attempt === view.attempt && entry.startedAt !== null;
       view.started_at = startedThisAttempt ? entry.startedAt!.toISOString() : processedOn ? new Date(processedOn).toISOString() : null;
       view.progress = numericProgress(job.progress);
-      const { logs } = await execute.getJobLogs(runId, 0, -1, false);
+      const { logs } = await execute.getJobLogs(executeJobId(runId), 0, -1, false);
       view.counters = latestCounters(logs);
       return view;
     }
@@ -140,7 +138,7 @@ export class RunStatusReader {
     // Execute is done: this attempt is recorded by its cleanup job.
     const returned = executeState === "completed" ? (executeJob?.returnvalue ?? null) : null;
     const attempt = returned?.attempt ?? Math.max(1, executeJob?.attemptsMade ?? 1);
-    const recorder = attempt > 1 ? await Job.fromId<CleanupJobData, CleanupResult>(cleanup, retryCleanupId(runId, attempt)) : cleanupJob;
+    const recorder = attempt > 1 ? await Job.fromId<CleanupJobData, CleanupResult>(cleanup, cleanupJobId(runId, attempt)) : cleanupJob;
     const recorderState = recorder ? await recorder.getState() : "unknown";
     const recorded = recorderState === "completed" ? (recorder?.returnvalue ?? null) : null;
     // A run an older release executed (format 1): execute returned the whole outcome, a retry's cleanup carried it.
@@ -192,10 +190,14 @@ export class RunStatusReader {
     const limit = Math.min(Math.max(1, filter.limit ?? DEFAULT_LIST_LIMIT), MAX_LIST_LIMIT);
     const { process, execute, cleanup } = this.#queues;
     // Ids only: the jobs themselves carry bundles and outputs, too much to load by the thousand.
+    // An execute or process job's id is its run's (run-id.ts); a cleanup job's run is read from
+    // its data, for those whose run is not found that way (a retry's own cleanup, mostly).
     const runIds = new Set<string>();
-    for (const queue of [cleanup, execute, process]) {
-      for (const id of await queue.getRanges(SCAN_STATES, 0, SCAN_PER_STATE - 1, false)) runIds.add(id.replace(RETRY_CLEANUP, ""));
+    for (const queue of [execute, process]) {
+      for (const id of await queue.getRanges(SCAN_STATES, 0, SCAN_PER_STATE - 1, false)) runIds.add(id);
     }
+    const cleanups = (await cleanup.getRanges(SCAN_STATES, 0, SCAN_PER_STATE - 1, false)).filter((id) => !runIds.has(id));
+    for (const runId of await this.#runsOfCleanups(cleanups)) runIds.add(runId);
     const wanted = filter.script;
     const candidates = (await this.#summaries([...runIds]))
       .filter((run) => wanted === undefined || run.script === wanted || run.script.endsWith(`/${wanted}`))
@@ -210,21 +212,51 @@ export class RunStatusReader {
     return found;
   }
 
+  /** The runs the cleanup jobs `ids` record, from their data. */
+  async #runsOfCleanups(ids: string[]): Promise<string[]> {
+    const { cleanup } = this.#queues;
+    if (!this.#redis) {
+      const jobs = await Promise.all(ids.map((id) => Job.fromId<CleanupJobData>(cleanup, id)));
+      return jobs.flatMap((job) => (typeof job?.data.runId === "string" ? [job.data.runId] : []));
+    }
+    const pipeline = this.#redis.pipeline();
+    for (const id of ids) pipeline.hget(cleanup.toKey(id), "data");
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.flatMap(([error, data]) => {
+      if (error) throw error;
+      const runId = typeof data === "string" ? runIdOfData(data) : null;
+      return runId === null ? [] : [runId];
+    });
+  }
+
   /** When each run was queued and its script (the job name), from its jobs' hashes. */
   async #summaries(runIds: string[]): Promise<{ runId: string; script: string; queuedAt: number }[]> {
-    const queues = [this.#queues.cleanup, this.#queues.execute, this.#queues.process];
+    const { process, execute, cleanup } = this.#queues;
+    // The first of a run's jobs that is still there says it.
+    const jobsOf = (runId: string): [Queue, string][] => [
+      [cleanup, cleanupJobId(runId, 1)],
+      [execute, executeJobId(runId)],
+      [process, processJobId(runId)],
+    ];
     if (!this.#redis) {
       const jobs = await Promise.all(
-        runIds.map(async (runId) => (await Job.fromId(this.#queues.cleanup, runId)) ?? (await Job.fromId(this.#queues.execute, runId))),
+        runIds.map(async (runId) => {
+          for (const [queue, id] of jobsOf(runId)) {
+            const job = await Job.fromId(queue, id);
+            if (job) return job;
+          }
+          return undefined;
+        }),
       );
       return jobs.flatMap((job, i) => (job ? [{ runId: runIds[i]!, script: job.name, queuedAt: job.timestamp }] : []));
     }
     const pipeline = this.#redis.pipeline();
-    for (const runId of runIds) for (const queue of queues) pipeline.hmget(queue.toKey(runId), "name", "timestamp");
+    for (const runId of runIds) for (const [queue, id] of jobsOf(runId)) pipeline.hmget(queue.toKey(id), "name", "timestamp");
     const replies = (await pipeline.exec()) ?? [];
+    const perRun = 3;
     return runIds.flatMap((runId, i) => {
-      for (let q = 0; q < queues.length; q++) {
-        const [error, fields] = replies[i * queues.length + q] ?? [null, null];
+      for (let q = 0; q < perRun; q++) {
+        const [error, fields] = replies[i * perRun + q] ?? [null, null];
         if (error) throw error;
         const [name, timestamp] = (fields ?? []) as (string | null)[];
         if (name != null && timestamp != null) return [{ runId, script: name, queuedAt: Number(timestamp) }];
@@ -245,6 +277,16 @@ export class RunStatusReader {
     } catch {
       return null;
     }
+  }
+}
+
+/** The `runId` of a job's JSON data, null when it has none (not a run's job, or not JSON). */
+function runIdOfData(text: string): string | null {
+  try {
+    const data: unknown = JSON.parse(text);
+    return typeof data === "object" && data !== null && "runId" in data && typeof data.runId === "string" ? data.runId : null;
+  } catch {
+    return null;
   }
 }
 

@@ -2,7 +2,7 @@ import type { FlowJob, FlowProducer, JobsOptions } from "bullmq";
 import type { ScriptTarget } from "../run-types.js";
 import type { RunJobData } from "./job-data.js";
 import { withFormat } from "./job-format.js";
-import { runIdFor } from "./run-id.js";
+import { cleanupJobId, executeJobId, processJobId, runIdFor } from "./run-id.js";
 
 /** process and cleanup only talk to GitHub: safe to retry, with backoff. */
 export function githubStepOptions(settings: { githubStepAttempts: number }): JobsOptions {
@@ -15,8 +15,8 @@ const EXECUTE_STEP: JobsOptions = { attempts: 1, continueParentOnFailure: true }
 
 /**
  * Queues the runs of one merge. Each script is a three-step flow, cleanup ◄─ execute ◄─
- * process, whose job ids are its run id, so queueing the same merge again (webhook
- * redelivery, a second replica) finds the existing jobs and adds nothing.
+ * process, whose job ids derive from its run id (run-id.ts), so queueing the same merge again
+ * (webhook redelivery, a second replica) finds the existing jobs and adds nothing.
  *
  * With `order: path` (the default) the flows form one chain in path order: a script's
  * `process` waits for the previous script's `cleanup`, so scripts run one at a time and
@@ -34,14 +34,14 @@ export async function enqueueRuns(flows: FlowProducer, targets: ScriptTarget[], 
       name,
       queueName: "cleanup",
       data,
-      opts: { ...github, jobId: runId },
+      opts: { ...github, jobId: cleanupJobId(runId, 1) },
       children: [
         {
           name,
           queueName: "execute",
           data,
-          opts: { ...EXECUTE_STEP, jobId: runId },
-          children: [{ name, queueName: "process", data, opts: { ...github, jobId: runId }, ...(previous ? { children: [previous] } : {}) }],
+          opts: { ...EXECUTE_STEP, jobId: executeJobId(runId) },
+          children: [{ name, queueName: "process", data, opts: { ...github, jobId: processJobId(runId) }, ...(previous ? { children: [previous] } : {}) }],
         },
       ],
     };

@@ -1,11 +1,14 @@
 import { createHash } from "node:crypto";
 import type { ScriptTarget } from "../run-types.js";
 
+// Every BullMQ job id chorebot uses is made here. They are deterministic, so a redelivered
+// webhook maps to the jobs it already queued and adds nothing, and they never change from
+// one release to the next: jobs already in Redis keep theirs. No `:` (BullMQ rejects it in
+// custom ids) and no `/` (URLs).
+
 /**
- * The deterministic id of the run of one script at one merge commit, used as the BullMQ job
- * id in all three queues: a redelivered webhook maps to the same jobs and adds nothing.
- * Readable in the dashboard (repo, short sha, script name), unique through a hash of the
- * full identity, and free of `:` (BullMQ rejects it in custom ids) and `/` (URLs).
+ * The id of the run of one script at one merge commit. Readable in the dashboard (repo,
+ * short sha, script name), unique through a hash of the full identity.
  */
 export function runIdFor(target: Pick<ScriptTarget, "owner" | "repo" | "commit" | "path">): string {
   const identity = `${target.owner}/${target.repo}@${target.commit}:${target.path}`;
@@ -18,7 +21,25 @@ export function runIdFor(target: Pick<ScriptTarget, "owner" | "repo" | "commit" 
   return `${target.repo.replace(/[^A-Za-z0-9._-]+/g, "-")}-${target.commit.slice(0, 7)}-${name}-${hash}`;
 }
 
-/** The cleanup job that records attempt `attempt` ≥ 2 of a run (a person's retry); attempt 1's is the run id. */
-export function retryCleanupId(runId: string, attempt: number): string {
-  return `${runId}-attempt-${attempt}`;
+/** The discover job of a push: the repository and the pushed commit. */
+export function discoverJobId(push: { owner: string; repo: string; after: string }): string {
+  return `${push.owner}.${push.repo}-${push.after}`;
+}
+
+/** The run's process job. */
+export function processJobId(runId: string): string {
+  return runId;
+}
+
+/** The run's execute job: one job for every attempt (a person's retry reruns it). */
+export function executeJobId(runId: string): string {
+  return runId;
+}
+
+/**
+ * The cleanup job that records attempt `attempt` of the run: attempt 1's is the merge's own
+ * flow parent, with the run id; a person's retry (attempt 2 or more) gets `<run>-attempt-N`.
+ */
+export function cleanupJobId(runId: string, attempt: number): string {
+  return attempt > 1 ? `${runId}-attempt-${attempt}` : runId;
 }

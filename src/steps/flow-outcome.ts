@@ -1,6 +1,7 @@
 import { Job, type Queue } from "bullmq";
 import type { ExecutionLedger } from "../stores/execution-ledger.js";
 import { fullOutcomeOf, processResultOf } from "../pipeline/format-1.js";
+import { executeJobId, processJobId } from "../pipeline/run-id.js";
 import type { CleanupJobData, ExecuteResult, ExecuteSummary, ProcessResult } from "../pipeline/job-data.js";
 import { failedAttemptExecution } from "./lost-execution.js";
 import type { RunOutcomes } from "../stores/run-outcomes.js";
@@ -44,8 +45,8 @@ export function outcomeReader(queues: { process: Queue; execute: Queue }, ledger
 /** The record of an execute job that failed: `lost` if the ledger says that attempt started the script. */
 export async function lostOutcome(queues: { process: Queue; execute: Queue }, ledger: ExecutionLedger, runId: string, reason: string): Promise<ExecuteResult> {
   const [executeJob, processJob, entry] = await Promise.all([
-    Job.fromId(queues.execute, runId),
-    Job.fromId<unknown, ProcessResult>(queues.process, runId),
+    Job.fromId(queues.execute, executeJobId(runId)),
+    Job.fromId<unknown, ProcessResult>(queues.process, processJobId(runId)),
     ledger.read(runId),
   ]);
   // The execute job holds its child's result itself, which outlives a cleaned process job.

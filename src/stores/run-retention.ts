@@ -7,7 +7,7 @@ import { format1Keys } from "../pipeline/format-1.js";
 import type { RunJobData } from "../pipeline/job-data.js";
 import type { QueueName } from "../pipeline/queues.js";
 import { runKey } from "./run-key.js";
-import { retryCleanupId } from "../pipeline/run-id.js";
+import { cleanupJobId, executeJobId, processJobId } from "../pipeline/run-id.js";
 
 // Runs looked at per pass; a backlog drains over the next passes.
 const PER_PASS = 200;
@@ -86,27 +86,27 @@ export class RunRetention {
   private async jobsOf(runId: string): Promise<{ queue: QueueName; job: Job<RunJobData> }[]> {
     const attempts = await this.attemptsOf(runId);
     const ids: [QueueName, string][] = [
-      ["process", runId],
-      ["execute", runId],
-      ["cleanup", runId],
-      ...attempts.map((attempt): [QueueName, string] => ["cleanup", retryCleanupId(runId, attempt)]),
+      ["process", processJobId(runId)],
+      ["execute", executeJobId(runId)],
+      ...attempts.map((attempt): [QueueName, string] => ["cleanup", cleanupJobId(runId, attempt)]),
     ];
     const jobs = await Promise.all(ids.map(async ([queue, id]) => ({ queue, job: await Job.fromId<RunJobData>(this.queues[queue], id) })));
     return jobs.filter((entry): entry is { queue: QueueName; job: Job<RunJobData> } => entry.job !== undefined);
   }
 
-  /** The attempts after the first that were recorded (each has an outcome and a cleanup job). */
+  /** The attempts with a cleanup job: the merge's own, and each later one that was recorded (it has an outcome). */
   private async attemptsOf(runId: string): Promise<number[]> {
     const fields = await this.redis.hkeys(runKey(this.prefix, runId));
-    return fields
+    const retries = fields
       .map((field) => /^outcome:(\d+)$/.exec(field)?.[1])
       .filter((n) => n !== undefined && Number(n) > 1)
       .map(Number);
+    return [1, ...retries];
   }
 
   private async remove(runId: string): Promise<void> {
     const jobs = await this.jobsOf(runId);
-    const attempts = [1, ...(await this.attemptsOf(runId))];
+    const attempts = await this.attemptsOf(runId);
     // Parents first, children left in place for their own removal: a chained merge's
     // process job has the previous script's cleanup as its child, which is another run.
     for (const queue of ["cleanup", "execute", "process"] as const) {
@@ -119,8 +119,8 @@ export class RunRetention {
       format1Keys.bundle(this.prefix, runId),
       format1Keys.ledger(this.prefix, runId),
       cancelKey(this.prefix, runId),
-      metrics.counted(runId),
-      ...attempts.filter((a) => a > 1).map((a) => metrics.counted(retryCleanupId(runId, a))),
+      // Counted under the id of the cleanup job that recorded each attempt.
+      ...attempts.map((attempt) => metrics.counted(cleanupJobId(runId, attempt))),
     ];
     await this.redis
       .multi()

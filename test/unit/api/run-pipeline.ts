@@ -4,7 +4,7 @@ import { defaultRepoConfig } from "../../../src/github/repo-config.js";
 import { enqueueRuns } from "../../../src/pipeline/enqueue-run.js";
 import { ExecutionLedger } from "../../../src/stores/execution-ledger.js";
 import { outcomeReader } from "../../../src/steps/flow-outcome.js";
-import { retryCleanupId, runIdFor } from "../../../src/pipeline/run-id.js";
+import { cleanupJobId, runIdFor } from "../../../src/pipeline/run-id.js";
 import { RunOutcomes } from "../../../src/stores/run-outcomes.js";
 import type { CleanupJobData, CleanupResult, ExecuteResult, ExecuteSummary, ProcessResult, RunJobData } from "../../../src/pipeline/job-data.js";
 import type { RunQueues } from "../../../src/api/run-status.js";
@@ -129,7 +129,7 @@ export async function runPipeline(connection: ConnectionOptions, prefix: string)
       await outcomes.save(runId, result);
       if (attempt > 1) {
         const cleanup: CleanupJobData = { ...job.data, attempt };
-        await queues.cleanup.add(target.path, cleanup, { jobId: retryCleanupId(runId, attempt) });
+        await queues.cleanup.add(target.path, cleanup, { jobId: cleanupJobId(runId, attempt) });
       }
       const { exitCode, durationMs, message } = result.execution;
       return { attempt, runner: result.runner, status, exitCode, durationMs, message };

@@ -2,6 +2,7 @@ import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Job } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRunsApiHandler } from "../../../src/api/create-runs-api-handler.js";
 import type { RunStatusView } from "../../../src/api/run-status.js";
@@ -205,6 +206,15 @@ describe("GET /api/runs", () => {
     for (const query of ["status=done", "limit=0", "limit=-1", "limit=ten"]) {
       expect({ query, status: (await get(`/api/runs?${query}`)).status }).toEqual({ query, status: 400 });
     }
+  });
+
+  it("lists a run found only by its cleanup job, whose data names it", async () => {
+    const run = await pipeline.add("scripts/cleaned.ts", { execute: { kind: "finish", status: "succeeded" } }, "3".repeat(40));
+    await until(run, "succeeded");
+    // As when someone cleans the execute queue: the execute job goes, its process child with it.
+    await (await Job.fromId(pipeline.queues.execute, run))!.remove();
+    expect(await Job.fromId(pipeline.queues.process, run)).toBeUndefined();
+    expect(await (await get("/api/runs?script=cleaned.ts")).json()).toMatchObject({ runs: [{ id: run }] });
   });
 
   it("allows only GET on the read routes", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runIdFor } from "../../../src/pipeline/run-id.js";
+import { cleanupJobId, discoverJobId, executeJobId, processJobId, runIdFor } from "../../../src/pipeline/run-id.js";
 
 const target = { owner: "acme", repo: "widgets", commit: "0123456789abcdef0123456789abcdef01234567", path: "scripts/2026-11-fix plans.ts" };
 
@@ -20,5 +20,23 @@ describe("runIdFor", () => {
       runIdFor({ ...target, owner: "other" }),
     ]);
     expect(ids.size).toBe(5);
+  });
+});
+
+// Jobs queued by an earlier release are still in Redis: these ids must never change.
+describe("job ids", () => {
+  const run = "widgets-0123456-fix-0123456789";
+
+  it("are the run id for process, execute and the merge's own cleanup", () => {
+    expect([processJobId(run), executeJobId(run), cleanupJobId(run, 1)]).toEqual([run, run, run]);
+  });
+
+  it("give each retry its own cleanup job", () => {
+    expect(cleanupJobId(run, 2)).toBe(`${run}-attempt-2`);
+    expect(cleanupJobId(run, 11)).toBe(`${run}-attempt-11`);
+  });
+
+  it("name a push's discover job by repository and pushed commit", () => {
+    expect(discoverJobId({ owner: "acme", repo: "widgets", after: target.commit })).toBe(`acme.widgets-${target.commit}`);
   });
 });
