@@ -1,6 +1,7 @@
 import { getPrivateKey } from "@probot/get-private-key";
 import { z } from "zod";
 import { DEFAULT_WORK_LIMITS, type WorkLimits } from "./checks/work-limits.js";
+import type { RedisSettings } from "./redis/redis-client.js";
 import { MIN_SECRET_LENGTH, tooShortToRedact } from "./runner/redact.js";
 import { parseDuration } from "./sdk/parse-duration.js";
 
@@ -40,7 +41,11 @@ const runnerSchema = z.object({
     .default(1024 * 1024),
 });
 
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 const serverSchema = runnerSchema.extend({
+  LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   APP_ID: z.coerce.number().int().positive(),
   WEBHOOK_SECRET: z.string().min(1),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
@@ -105,16 +110,22 @@ export interface RunnerConfig {
   scriptEnvValues: string[];
 }
 
-export interface ServerConfig extends RunnerConfig {
+/**
+ * Everything `chorebot start` and `chorebot worker` run with. Grouped where a part takes a
+ * group whole (the runner's settings, where Redis is); start-app.ts gives each other part
+ * only the settings it uses.
+ */
+export interface ServerConfig {
+  /** How scripts run: the same settings `chorebot run` reads. */
+  runner: RunnerConfig;
+  /** Where the app's Redis is. */
+  redis: RedisSettings;
   /** The app's own credentials (key, webhook secret, passwords, tokens): never handed to a script, never shown (see valuesToRedact). */
   appSecrets: string[];
+  logLevel: LogLevel;
   appId: number;
   privateKey: string;
   webhookSecret: string;
-  /** The single Redis server, or null when `redisClusterNodes` is set (exactly one of them is). */
-  redisUrl: string | null;
-  /** Seed nodes of a Redis Cluster, or null when `redisUrl` is set. */
-  redisClusterNodes: { host: string; port: number }[] | null;
   baseUrl: string;
   port: number;
   host: string | undefined;
@@ -194,12 +205,13 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, warn: War
       ? { user: settings.DASHBOARD_USER, password: settings.DASHBOARD_PASSWORD, trustProxy: settings.DASHBOARD_TRUST_PROXY === "true" }
       : null;
   return {
-    ...runner,
+    runner,
+    // Exactly one of them is set.
+    redis: { redisUrl: settings.REDIS_URL ?? null, redisClusterNodes: settings.REDIS_CLUSTER_NODES ?? null },
+    logLevel: settings.LOG_LEVEL,
     appId: settings.APP_ID,
     privateKey,
     webhookSecret: settings.WEBHOOK_SECRET,
-    redisUrl: settings.REDIS_URL ?? null,
-    redisClusterNodes: settings.REDIS_CLUSTER_NODES ?? null,
     baseUrl: settings.GHE_HOST ? `${settings.GHE_PROTOCOL}://${settings.GHE_HOST}/api/v3` : "https://api.github.com",
     port: settings.PORT,
     host: settings.HOST,

@@ -1,24 +1,26 @@
 import { createNodeMiddleware, Probot } from "probot";
-import { createRunsApiHandler } from "./api/create-runs-api-handler.js";
-import { createMetricsHandler } from "./metrics/create-metrics-handler.js";
-import { countGitHubErrors } from "./metrics/run-metrics-store.js";
-import { Cancellations } from "./stores/cancellations.js";
 import type { Logger } from "pino";
-import type { ServerConfig } from "./config.js";
+import { createRunsApiHandler } from "./api/create-runs-api-handler.js";
+import type { CheckSettings } from "./checks/analyze-pull-request.js";
+import type { Retention, ServerConfig } from "./config.js";
 import { createDashboardHandler } from "./dashboard/create-dashboard-handler.js";
-import { FailedLogins } from "./http/failed-logins.js";
 import { chorebotOctokit, type GitHubClient } from "./github/octokit.js";
+import type { ServerLimits } from "./github/repo-config.js";
 import { WEBHOOK_PATH } from "./http/body-limits.js";
+import { FailedLogins } from "./http/failed-logins.js";
 import { startHttpServer, type HttpServer } from "./http/start-http-server.js";
 import { chorebotApp } from "./index.js";
+import { createMetricsHandler } from "./metrics/create-metrics-handler.js";
+import { countGitHubErrors } from "./metrics/run-metrics-store.js";
 import { queuePush } from "./pipeline/queue-push.js";
-import { openQueues } from "./pipeline/queues.js";
-import { bullConnection, closeConnection, createRedisClient, type RedisClient } from "./redis/redis-client.js";
-import { RecentResults } from "./stores/recent-results.js";
-import { startWorkers, type Workers } from "./pipeline/start-workers.js";
+import { openQueues, type Queues } from "./pipeline/queues.js";
+import { startWorkers, type WorkerSettings, type Workers } from "./pipeline/start-workers.js";
 import { checkRedisAtStartup } from "./redis/check-redis.js";
 import { createMonitorClient } from "./redis/monitor-client.js";
-import { startRedisMonitor } from "./redis/redis-monitor.js";
+import { bullConnection, closeConnection, createRedisClient, type RedisSettings } from "./redis/redis-client.js";
+import { startRedisMonitor, type RedisMonitor } from "./redis/redis-monitor.js";
+import { Cancellations } from "./stores/cancellations.js";
+import { RecentResults } from "./stores/recent-results.js";
 import { startTracing } from "./telemetry/start-tracing.js";
 
 // A worker's GitHub client per installation lives this long (it renews its own token).
@@ -28,6 +30,67 @@ export interface RunningApp {
   /** The port the web server listens on, or null when this process runs only workers. */
   port: number | null;
   stop(): Promise<void>;
+}
+
+/** What the web part (webhooks, the pull request check, dashboard, /api/runs, /metrics, /health) is started with. */
+export interface WebSettings {
+  port: number;
+  host: string | undefined;
+  /** Where Redis is, for the web part's own client (cancellation requests, /api/runs and /metrics reads). */
+  redis: RedisSettings;
+  prefix: string;
+  /** GitHub's API address: /api/runs links a run's log under it. */
+  baseUrl: string;
+  /** The login of the dashboard and /api/runs; without one neither is served. */
+  dashboard: { user: string; password: string; trustProxy: boolean } | null;
+  metricsToken: string | null;
+  /** A job lock's lifetime: the dashboard only retries a job whose lock has expired. */
+  lockMs: number;
+  /** How a push's discover job is queued. */
+  push: { githubStepAttempts: number; retention: Retention };
+  /** What the pull request check judges a change by. */
+  checks: CheckSettings;
+}
+
+/** The workers' own settings; startApp adds what it shares with the web part (connection, GitHub clients, log, telemetry). */
+export type WorkerPartSettings = Omit<WorkerSettings, "connection" | "octokitFor" | "log" | "telemetry" | "spoolDir">;
+
+/** What the server and the workers both judge runs by: the approvals a script needs, the longest a run may take. */
+function serverLimits(config: ServerConfig): ServerLimits {
+  return { minApprovals: config.requiredApprovals, maxTimeoutMs: config.runner.timeoutMs };
+}
+
+/** The web part's settings: no script settings beyond the check's, no secrets but the logins it checks. */
+export function webSettings(config: ServerConfig): WebSettings {
+  return {
+    port: config.port,
+    host: config.host,
+    redis: config.redis,
+    prefix: config.queuePrefix,
+    baseUrl: config.baseUrl,
+    dashboard: config.dashboard,
+    metricsToken: config.metricsToken,
+    lockMs: config.lockMs,
+    push: { githubStepAttempts: config.githubStepAttempts, retention: config.retention },
+    checks: { scriptCwd: config.runner.scriptCwd, scriptEnv: config.runner.scriptEnv, limits: serverLimits(config), workLimits: config.checkLimits },
+  };
+}
+
+/** The workers' settings: how scripts run and are recorded; no web logins or tokens. */
+export function workerSettings(config: ServerConfig): WorkerPartSettings {
+  return {
+    redis: config.redis,
+    prefix: config.queuePrefix,
+    concurrency: config.workerConcurrency,
+    cleanupConcurrency: config.cleanupConcurrency,
+    runner: config.runner,
+    appSecrets: config.appSecrets,
+    githubStepAttempts: config.githubStepAttempts,
+    limits: serverLimits(config),
+    resultWebhook: config.resultWebhook,
+    lockMs: config.lockMs,
+    retention: config.retention,
+  };
 }
 
 /**
@@ -40,7 +103,7 @@ export interface RunningApp {
  * while Redis refuses writes.
  */
 export async function startApp(config: ServerConfig, parts: { web: boolean; workers: boolean }, log: Logger): Promise<RunningApp> {
-  const monitorClient = createMonitorClient(config);
+  const monitorClient = createMonitorClient(config.redis);
   try {
     await checkRedisAtStartup(monitorClient, log);
   } catch (error) {
@@ -49,9 +112,9 @@ export async function startApp(config: ServerConfig, parts: { web: boolean; work
   }
   const redisMonitor = await startRedisMonitor({ client: monitorClient, prefix: config.queuePrefix, log });
   // Options for a single Redis; a Cluster instance (shared by the queues, closed last) for a cluster.
-  const connection = bullConnection(config);
+  const connection = bullConnection(config.redis);
   // Counts GitHub API errors for /metrics, whichever process made the request.
-  const metricsRedis = createRedisClient(config);
+  const metricsRedis = createRedisClient(config.redis);
   const ProbotWithSettings = Probot.defaults({
     appId: config.appId,
     privateKey: config.privateKey,
@@ -62,77 +125,19 @@ export async function startApp(config: ServerConfig, parts: { web: boolean; work
       countGitHubErrors(metricsRedis, config.queuePrefix, (err) => log.warn({ err }, "could not count a GitHub error")),
     ),
   });
-  const limits = { minApprovals: config.requiredApprovals, maxTimeoutMs: config.timeoutMs };
   // Before any queue: each is given the telemetry (none when tracing is off).
   const tracing = await startTracing(log);
   const queues = openQueues(connection, config.queuePrefix, tracing.telemetry);
 
-  let server: HttpServer | null = null;
-  let cancelRedis: RedisClient | null = null;
-  let cancellations: Cancellations | null = null;
-  if (parts.web) {
-    // One count for everything behind the dashboard's login: 10 guesses in all, not 10 per surface.
-    const failedLogins = new FailedLogins();
-    const dashboard = createDashboardHandler({
-      queues: Object.values(queues.byName),
-      lockMs: config.lockMs,
-      user: config.dashboard?.user,
-      password: config.dashboard?.password,
-      trustProxy: config.dashboard?.trustProxy ?? false,
-      failedLogins,
-    });
-    if (!dashboard) log.warn("dashboard disabled: set DASHBOARD_USER and DASHBOARD_PASSWORD to serve /admin/queues");
-    // The web part only asks for cancellations; workers listen for them.
-    cancelRedis = createRedisClient(config);
-    const metrics = createMetricsHandler({
-      queues: Object.values(queues.byName),
-      redis: cancelRedis,
-      prefix: config.queuePrefix,
-      token: config.metricsToken,
-      redisHealth: () => redisMonitor.health(),
-    });
-    if (!metrics) log.warn("metrics disabled: set METRICS_TOKEN to serve /metrics");
-    cancellations = new Cancellations(cancelRedis, config.queuePrefix, { executeQueue: queues.byName.execute });
-    const runsApi = createRunsApiHandler({
-      cancellations,
-      status: { queues: queues.byName, redis: cancelRedis, baseUrl: config.baseUrl },
-      user: config.dashboard?.user,
-      password: config.dashboard?.password,
-      trustProxy: config.dashboard?.trustProxy ?? false,
-      failedLogins,
-    });
-    const checks = { scriptCwd: config.scriptCwd, scriptEnv: config.scriptEnv, limits, workLimits: config.checkLimits };
-    const app = chorebotApp({
-      queuePush: (push) => queuePush(queues.byName.discover, push, config),
-      checks,
-      dashboard,
-      runsApi,
-      metrics,
-      onRedisRefused: (error) => redisMonitor.noteRefused(error),
-    });
-    // Probot's middleware, not its Server: the server in front of it caps request bodies,
-    // which @octokit/webhooks would read whole, however large.
-    const handle = await createNodeMiddleware(app, { probot: new ProbotWithSettings(), webhooksPath: WEBHOOK_PATH });
-    server = await startHttpServer({ port: config.port, host: config.host, log, handle, redis: redisMonitor });
-  }
+  const web = parts.web ? await startWeb(webSettings(config), { queues, redisMonitor, probot: new ProbotWithSettings(), log }) : null;
 
   let workers: Workers | null = null;
   if (parts.workers) {
     const probot = new ProbotWithSettings();
     const clients = new RecentResults<GitHubClient>(CLIENT_REUSE_MS);
     workers = startWorkers({
+      ...workerSettings(config),
       connection,
-      redis: config,
-      prefix: config.queuePrefix,
-      concurrency: config.workerConcurrency,
-      cleanupConcurrency: config.cleanupConcurrency,
-      runner: config,
-      appSecrets: config.appSecrets,
-      githubStepAttempts: config.githubStepAttempts,
-      limits,
-      resultWebhook: config.resultWebhook,
-      lockMs: config.lockMs,
-      retention: config.retention,
       // One client per installation, not one per job: building a client costs more than most
       // steps' requests, and each refreshes its installation token by itself.
       octokitFor: (installationId) => clients.get(String(installationId), () => probot.auth(installationId)),
@@ -142,18 +147,70 @@ export async function startApp(config: ServerConfig, parts: { web: boolean; work
   }
 
   return {
-    port: server?.port ?? null,
+    port: web?.port ?? null,
     async stop() {
-      await server?.stop();
+      await web?.stop();
       await workers?.close(config.shutdownGraceMs);
-      await cancellations?.close();
-      cancelRedis?.disconnect();
       await queues.close();
       metricsRedis.disconnect();
       redisMonitor.stop();
       closeConnection(connection);
       // Last, so the spans of everything stopped above are exported too.
       await tracing.shutdown();
+    },
+  };
+}
+
+/** The web part: Probot's webhook handlers and the HTTP routes behind chorebot's own server. */
+async function startWeb(
+  settings: WebSettings,
+  shared: { queues: Queues; redisMonitor: RedisMonitor; probot: Probot; log: Logger },
+): Promise<{ port: number; stop(): Promise<void> }> {
+  const { queues, redisMonitor, log } = shared;
+  // One count for everything behind the dashboard's login: 10 guesses in all, not 10 per surface.
+  const failedLogins = new FailedLogins();
+  const login = {
+    user: settings.dashboard?.user,
+    password: settings.dashboard?.password,
+    trustProxy: settings.dashboard?.trustProxy ?? false,
+    failedLogins,
+  };
+  const dashboard = createDashboardHandler({ queues: Object.values(queues.byName), lockMs: settings.lockMs, ...login });
+  if (!dashboard) log.warn("dashboard disabled: set DASHBOARD_USER and DASHBOARD_PASSWORD to serve /admin/queues");
+  // The web part only asks for cancellations; workers listen for them.
+  const redis = createRedisClient(settings.redis);
+  const metrics = createMetricsHandler({
+    queues: Object.values(queues.byName),
+    redis,
+    prefix: settings.prefix,
+    token: settings.metricsToken,
+    redisHealth: () => redisMonitor.health(),
+  });
+  if (!metrics) log.warn("metrics disabled: set METRICS_TOKEN to serve /metrics");
+  const cancellations = new Cancellations(redis, settings.prefix, { executeQueue: queues.byName.execute });
+  const runsApi = createRunsApiHandler({
+    cancellations,
+    status: { queues: queues.byName, redis, baseUrl: settings.baseUrl },
+    ...login,
+  });
+  const app = chorebotApp({
+    queuePush: (push) => queuePush(queues.byName.discover, push, settings.push),
+    checks: settings.checks,
+    dashboard,
+    runsApi,
+    metrics,
+    onRedisRefused: (error) => redisMonitor.noteRefused(error),
+  });
+  // Probot's middleware, not its Server: the server in front of it caps request bodies,
+  // which @octokit/webhooks would read whole, however large.
+  const handle = await createNodeMiddleware(app, { probot: shared.probot, webhooksPath: WEBHOOK_PATH });
+  const server: HttpServer = await startHttpServer({ port: settings.port, host: settings.host, log, handle, redis: redisMonitor });
+  return {
+    port: server.port,
+    async stop() {
+      await server.stop();
+      await cancellations.close();
+      redis.disconnect();
     },
   };
 }

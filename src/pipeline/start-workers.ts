@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { Worker, type ConnectionOptions, type Job, type JobsOptions, type Telemetry } from "bullmq";
+import { Worker, type ConnectionOptions, type Job, type JobsOptions, type Telemetry, type WorkerOptions } from "bullmq";
 import type { Logger } from "pino";
 import type { Retention, RunnerConfig } from "../config.js";
 import { retryRefusal } from "../github/rerun-guard.js";
@@ -26,7 +26,7 @@ import { lostOutcome, outcomeReader } from "../steps/flow-outcome.js";
 import type { CleanupJobData, ExecuteSummary, RunJobData } from "./job-data.js";
 import { processStep } from "../steps/process-step.js";
 import { valuesToRedact } from "../runner/run-options.js";
-import { openQueues } from "./queues.js";
+import { openQueues, type QueueName } from "./queues.js";
 import { createRedisClient, type RedisSettings } from "../redis/redis-client.js";
 import { PullRequestComments } from "../notify/pull-request-comments.js";
 import { cleanupJobId } from "./run-id.js";
@@ -95,7 +95,8 @@ export function startWorkers(settings: WorkerSettings): Workers {
   const queues = openQueues(connection, prefix, telemetry);
   const retention = new RunRetention(redis, prefix, queues.byName, settings.retention);
   const shutdown = new AbortController();
-  const cleanupOptions: JobsOptions = githubStepOptions(settings);
+  const cleanupOptions: JobsOptions = githubStepOptions({ githubStepAttempts: settings.githubStepAttempts });
+  const octokitFor = (installationId: number) => settings.octokitFor(installationId);
   const toRedact = valuesToRedact({ appSecrets: settings.appSecrets, scriptEnvValues: settings.runner.scriptEnvValues });
   // Processes take turns to commit to a branch instead of racing for its head.
   const runLogs = new RunLogBatcher({ turn: branchTurns(locks, `${hostname()}:${process.pid}:${randomUUID()}`) });
@@ -104,32 +105,29 @@ export function startWorkers(settings: WorkerSettings): Workers {
     const cleanup: CleanupJobData = withFormat({ ...data, attempt });
     await queues.byName.cleanup.add(data.target.path, cleanup, { ...cleanupOptions, jobId: cleanupJobId(data.runId, attempt) });
   };
-  const lockOptions = { lockDuration: settings.lockMs, stalledInterval: settings.lockMs };
-
-  const discoverWorker = new Worker(
-    "discover",
-    checkedFormat(
-      discoverStep({
-        octokitFor: (installationId) => settings.octokitFor(installationId),
-        flows: queues.flows,
-        limits: settings.limits,
-        githubStepAttempts: settings.githubStepAttempts,
-        associationWaitMs: ASSOCIATION_WAIT_MS,
-      }),
-    ),
-    { connection, prefix, concurrency, telemetry, ...lockOptions },
-  );
-  const processWorker = new Worker(
-    "process",
-    checkedFormat(processStep({ octokitFor: (installationId) => settings.octokitFor(installationId), valuesToRedact: toRedact, bundles })),
-    {
+  // Every step's worker: its jobs' format checked first, the same lock settings; `options` adds to them.
+  const stepWorker = <D, R>(name: QueueName, step: (job: Job<D>, token?: string) => Promise<R>, options: Partial<WorkerOptions> = {}) =>
+    new Worker<D, R>(name, checkedFormat(step), {
       connection,
       prefix,
       concurrency,
       telemetry,
-      ...lockOptions,
-    },
+      lockDuration: settings.lockMs,
+      stalledInterval: settings.lockMs,
+      ...options,
+    });
+
+  const discoverWorker = stepWorker(
+    "discover",
+    discoverStep({
+      octokitFor,
+      flows: queues.flows,
+      limits: settings.limits,
+      githubStepAttempts: settings.githubStepAttempts,
+      associationWaitMs: ASSOCIATION_WAIT_MS,
+    }),
   );
+  const processWorker = stepWorker("process", processStep({ octokitFor, valuesToRedact: toRedact, bundles }));
   // A stalled execute job (its worker died mid-run) must fail, never be picked up again:
   // the script may have partly run, and only a person may decide to run it again.
   // Each script must be dead before its job's lock can expire: it runs under the job's claim,
@@ -166,52 +164,41 @@ export function startWorkers(settings: WorkerSettings): Workers {
     locks,
     cancellations,
     shutdown: shutdown.signal,
-    retryRefusal: async (target, attempt) => retryRefusal(await settings.octokitFor(target.installationId), target, attempt),
+    retryRefusal: async (target, attempt) => retryRefusal(await octokitFor(target.installationId), target, attempt),
   });
   const claims = new JobClaims(settings.lockMs);
-  const executeWorker = new Worker(
-    "execute",
-    checkedFormat((job: Job<RunJobData>, token?: string) => claims.hold(job, () => execute(job, token))),
-    {
-      connection,
-      prefix,
-      concurrency,
-      telemetry,
-      maxStalledCount: 0,
-      ...lockOptions,
-      lockRenewTime: claims.renewEveryMs,
-    },
-  );
+  const executeWorker = stepWorker("execute", (job: Job<RunJobData>, token?: string) => claims.hold(job, () => execute(job, token)), {
+    maxStalledCount: 0,
+    lockRenewTime: claims.renewEveryMs,
+  });
   executeWorker.on("locksRenewed", ({ jobIds }) => claims.renewed(jobIds));
   executeWorker.on("lockRenewalFailed", (jobIds) => claims.lost(jobIds));
-  const cleanupWorker = new Worker(
+  const cleanupWorker = stepWorker(
     "cleanup",
-    checkedFormat(
-      cleanupStep({
-        octokitFor: (installationId) => settings.octokitFor(installationId),
-        valuesToRedact: toRedact,
-        resultWebhook: settings.resultWebhook,
-        recordFinished: (result, durationMs, id) =>
-          recordRunFinished(redis, prefix, result, durationMs, { id }).then(
-            () => undefined,
-            (err: unknown) => log.warn({ err }, "could not record run metrics"),
-          ),
-        outcome: outcomeReader(queues.byName, ledger, outcomes),
-        bundle: (runId) => bundles.load(runId),
-        recorded: async (runId) => {
-          // A run with a result for good never runs again: its bundle can go now.
-          if ((await ledger.read(runId)).resultAttempt > 0) await bundles.drop(runId);
-          await retention.recorded(runId);
-        },
-        alreadyHandled: (runId, reason) => {
-          log.info({ runId, reason }, "a push delivered again: its run is on record already, nothing runs");
-          recordNotRepeated(redis, prefix).catch((err: unknown) => log.warn({ err }, "could not record run metrics"));
-        },
-        comments: new PullRequestComments(redis, prefix, Math.max(settings.retention.completedMs, settings.retention.failedMs)),
-        commitLog: (octokit, change) => runLogs.commit(octokit, change),
-      }),
-    ),
-    { connection, prefix, concurrency: settings.cleanupConcurrency, telemetry, ...lockOptions },
+    cleanupStep({
+      octokitFor,
+      valuesToRedact: toRedact,
+      resultWebhook: settings.resultWebhook,
+      recordFinished: (result, durationMs, id) =>
+        recordRunFinished(redis, prefix, result, durationMs, { id }).then(
+          () => undefined,
+          (err: unknown) => log.warn({ err }, "could not record run metrics"),
+        ),
+      outcome: outcomeReader(queues.byName, ledger, outcomes),
+      bundle: (runId) => bundles.load(runId),
+      recorded: async (runId) => {
+        // A run with a result for good never runs again: its bundle can go now.
+        if ((await ledger.read(runId)).resultAttempt > 0) await bundles.drop(runId);
+        await retention.recorded(runId);
+      },
+      alreadyHandled: (runId, reason) => {
+        log.info({ runId, reason }, "a push delivered again: its run is on record already, nothing runs");
+        recordNotRepeated(redis, prefix).catch((err: unknown) => log.warn({ err }, "could not record run metrics"));
+      },
+      comments: new PullRequestComments(redis, prefix, Math.max(settings.retention.completedMs, settings.retention.failedMs)),
+      commitLog: (octokit, change) => runLogs.commit(octokit, change),
+    }),
+    { concurrency: settings.cleanupConcurrency },
   );
   const workers: Worker[] = [discoverWorker, processWorker, executeWorker, cleanupWorker];
 

@@ -25,8 +25,8 @@ describe("loadServerConfig", () => {
       appId: 42,
       webhookSecret: "hook-secret",
       baseUrl: "http://ghe.example.com/api/v3",
-      scriptEnv: ["DATABASE_URL", "MAX_SEATS"],
-      timeoutMs: 60_000,
+      runner: { scriptEnv: ["DATABASE_URL", "MAX_SEATS"], timeoutMs: 60_000 },
+      logLevel: "info",
       dashboard: { user: "ops", password: "dash-pass", trustProxy: false },
       port: 3000,
       requiredApprovals: 1,
@@ -37,10 +37,10 @@ describe("loadServerConfig", () => {
   });
 
   it("keeps the app's own secrets apart from the SCRIPT_ENV values", () => {
-    const { appSecrets, scriptEnvValues } = loadServerConfig({ ...valid, METRICS_TOKEN: "scrape-token" });
+    const { appSecrets, runner } = loadServerConfig({ ...valid, METRICS_TOKEN: "scrape-token" });
     expect(appSecrets.sort()).toEqual([key, "hook-secret", "dash-pass", "scrape-token", "redis@pass"].sort());
     // MAX_SEATS is allowed but unset: no empty value to redact.
-    expect(scriptEnvValues).toEqual(["postgres://app:db-pass@db/prod"]);
+    expect(runner.scriptEnvValues).toEqual(["postgres://app:db-pass@db/prod"]);
   });
 
   it("defaults to github.com and leaves the dashboard off without credentials", () => {
@@ -85,6 +85,7 @@ describe("loadServerConfig", () => {
     [{ SCRIPT_TIMEOUT: "-1" }, /^SCRIPT_TIMEOUT is invalid/],
     [{ SCRIPT_ENV: "DATABASE_URL,WEBHOOK_SECRET" }, "SCRIPT_ENV is invalid: WEBHOOK_SECRET is one of chorebot's own secrets"],
     [{ SCRIPT_ENV: "METRICS_TOKEN" }, "SCRIPT_ENV is invalid: METRICS_TOKEN is one of chorebot's own secrets"],
+    [{ LOG_LEVEL: "loud" }, /^LOG_LEVEL is invalid/],
   ])("names the bad setting in one line: %o", (change, message) => {
     const env = { ...valid, ...change };
     expect(() => loadServerConfig(env)).toThrow(ConfigError);
@@ -97,13 +98,13 @@ describe("loadServerConfig with a Redis Cluster", () => {
 
   it("reads REDIS_CLUSTER_NODES instead of REDIS_URL", () => {
     const config = loadServerConfig({ ...withoutUrl, REDIS_CLUSTER_NODES: "10.0.0.1:7000, redis-b:7001,[::1]:7002" });
-    expect(config.redisUrl).toBeNull();
-    expect(config.redisClusterNodes).toEqual([
+    expect(config.redis.redisUrl).toBeNull();
+    expect(config.redis.redisClusterNodes).toEqual([
       { host: "10.0.0.1", port: 7000 },
       { host: "redis-b", port: 7001 },
       { host: "::1", port: 7002 },
     ]);
-    expect(loadServerConfig(valid)).toMatchObject({ redisUrl: REDIS_URL, redisClusterNodes: null });
+    expect(loadServerConfig(valid).redis).toEqual({ redisUrl: REDIS_URL, redisClusterNodes: null });
   });
 
   it.each([
