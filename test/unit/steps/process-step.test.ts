@@ -186,7 +186,7 @@ describe("processStep", () => {
     const first = await processRun(target, { attempts: 2 });
     expect(first.state).toBe("completed");
     expect(first.job.attemptsMade).toBe(2);
-    expect(first.job.stacktrace.join("\n")).toMatch(/502|Bad Gateway/i);
+    expect((first.job.stacktrace ?? []).join("\n")).toMatch(/502|Bad Gateway/i);
     const result = (first as { value: ProcessResult }).value;
     expect(result.problem).toBeNull();
     const bundle = await bundles.load(first.runId);

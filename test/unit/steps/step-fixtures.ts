@@ -135,7 +135,7 @@ export function mergedTarget(
   merged: { number: number; before: string; after: string; headSha: string },
   path: string,
   source: string,
-  over: Partial<ScriptTarget> & { config?: Partial<RepoConfig> } = {},
+  over: Omit<Partial<ScriptTarget>, "config"> & { config?: Partial<RepoConfig> } = {},
 ): ScriptTarget {
   const pull = gh.pullRequest(merged.number);
   const { config, ...rest } = over;
@@ -165,7 +165,7 @@ export function mergedTarget(
 }
 
 /** A target with no GitHub behind it (execute never asks GitHub for attempt 1). */
-export function plainTarget(path: string, over: Partial<ScriptTarget> & { config?: Partial<RepoConfig> } = {}): ScriptTarget {
+export function plainTarget(path: string, over: Omit<Partial<ScriptTarget>, "config"> & { config?: Partial<RepoConfig> } = {}): ScriptTarget {
   const { config, ...rest } = over;
   return {
     owner: "acme",
