@@ -3,10 +3,9 @@ import type { Cluster, Redis } from "ioredis";
 import { admitRequest } from "../http/admit-request.js";
 import type { Handler } from "../http/handler.js";
 import { FailedLogins } from "../http/failed-logins.js";
-import { cleanActorName, type Cancellations } from "../stores/cancellations.js";
+import { cleanActorName, type Cancellations, type CancelTarget } from "../stores/cancellations.js";
 import { BodyError, readJsonBody } from "./read-json-body.js";
-import { STATUS_NAMES, type RunStatusName } from "./run-state.js";
-import { MAX_LIST_LIMIT, RunStatusReader, type RunQueues } from "./run-status.js";
+import { MAX_LIST_LIMIT, RunStatusReader, STATUS_NAMES, type RunQueues, type RunStatusName } from "./run-status-reader.js";
 
 const PREFIX = "/api/runs/";
 const LIST = "/api/runs";
@@ -15,10 +14,13 @@ const ONE = /^\/api\/runs\/([^/]+)\/?$/;
 // Run ids are BullMQ custom ids from runIdFor: no `:` and no `/`.
 const RUN_ID = /^[A-Za-z0-9._-]{1,200}$/;
 
+/** What a cancel request can find: a run not started yet (queued, waiting), running, or finished. */
+type CancelledState = Exclude<CancelTarget, "unknown">;
+
 /** The answer to a cancel request. */
 export interface CancelAnswer {
   run: string;
-  state: "running" | "waiting" | "finished";
+  state: CancelledState;
   /** Whether this request will stop the run (a finished run is left alone). */
   cancelled: boolean;
   by: string;
@@ -28,8 +30,8 @@ export interface CancelAnswer {
 /**
  * `POST /api/runs/<runId>/cancel` as a Probot HTTP handler, behind the dashboard's basic
  * auth, its cross-site write check and a failed-login limit (pass the dashboard's
- * `failedLogins` to share one count). Answers JSON: 202 with a `CancelAnswer` for a running
- * or waiting run, 409 for a finished one, 404 `{ error }` for no such run. The request is
+ * `failedLogins` to share one count). Answers JSON: 202 with a `CancelAnswer` for a queued,
+ * waiting or running run, 409 for a finished one, 404 `{ error }` for no such run. The request is
  * made on behalf of the `by` of a JSON body (`{ "by": "alice" }`, e.g. from the CLI),
  * cleaned up, or else of the authenticated user.
  *
@@ -164,10 +166,11 @@ async function listRuns(runs: RunStatusReader, params: URLSearchParams, res: Ser
   }
 }
 
-function describe(runId: string, state: "running" | "waiting" | "finished", by: string): string {
+function describe(runId: string, state: CancelledState, by: string): string {
   switch (state) {
     case "running":
       return `${runId} is running: its script is being stopped (cancelled by ${by})`;
+    case "queued":
     case "waiting":
       return `${runId} has not started: it will not run (cancelled by ${by})`;
     case "finished":

@@ -1,6 +1,7 @@
 import type { Queue } from "bullmq";
 import type { Cluster, Redis } from "ioredis";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type HistogramConfiguration } from "prom-client";
+import { readLiveState } from "../pipeline/live-state.js";
 import type { RedisHealth } from "../redis/redis-info.js";
 import { readRunMetrics, RUN_DURATION_BUCKETS, type RunMetricsSnapshot } from "./run-metrics-store.js";
 
@@ -26,7 +27,7 @@ export interface Metrics {
  * (this process's) is read from Redis at scrape time, so every web process answers the
  * same numbers however many web and worker processes share the Redis:
  * - `chorebot_queue_jobs{queue,state}`: `getJobCounts()` of each queue;
- * - `chorebot_waiting_for_lock`: delayed execute jobs whose progress is `{ waiting: reason }`;
+ * - `chorebot_waiting_for_lock`: delayed execute jobs whose live state says why they wait (take-turn.ts);
  * - `chorebot_unrecorded_runs`: failed cleanup jobs (retention never removes them);
  * - `chorebot_runs_not_repeated_total`: runs the re-run guard let go (see run-metrics-store.ts);
  * - `chorebot_runs_total{status,script}`, `chorebot_run_duration_seconds{status}` and
@@ -148,8 +149,8 @@ function redisGauges(registers: Registry[], health: (() => RedisHealth) | undefi
 
 /**
  * Execute jobs that went back to `delayed` to wait for a concurrency lock (take-turn.ts):
- * reads only the progress field of each delayed job, not its data. `redis` must be the
- * queues' Redis (and database).
+ * reads only the progress field (the live state) of each delayed job, not its data. `redis`
+ * must be the queues' Redis (and database).
  */
 async function countWaitingForLock(execute: Queue, redis: Redis | Cluster): Promise<number> {
   const ids = await execute.getRanges(["delayed"], 0, -1);
@@ -163,8 +164,7 @@ async function countWaitingForLock(execute: Queue, redis: Redis | Cluster): Prom
 function isWaitingProgress(raw: unknown): boolean {
   if (typeof raw !== "string") return false;
   try {
-    const progress: unknown = JSON.parse(raw);
-    return typeof progress === "object" && progress !== null && "waiting" in progress;
+    return readLiveState(JSON.parse(raw)).waiting !== undefined;
   } catch {
     return false;
   }

@@ -13,6 +13,7 @@ import type { ExecutionLedger } from "../stores/execution-ledger.js";
 import type { ScriptTarget } from "../run-types.js";
 import type { ExecuteResult, ExecuteSummary, ProcessResult, RunJobData } from "../pipeline/job-data.js";
 import { liveReport } from "./live-report.js";
+import { liveState, writeLiveState } from "../pipeline/live-state.js";
 import { processResultOf } from "../pipeline/format-1.js";
 import { notRun } from "./not-run.js";
 import type { SpooledOutcome } from "../stores/result-spool.js";
@@ -84,6 +85,7 @@ export function executeStep(deps: ExecuteDeps) {
       await deps.cancellations.clear(runId);
       const execution = notRun({ status: "cancelled", message: cancelledMessage(early.by, false), detail: null });
       await job.log(execution.message!);
+      await writeLiveState(job, { ...liveState(attempt), cancelledBy: early.by });
       return finish({ process: processed, execution });
     }
     const code = await deps.bundles.load(runId);
@@ -110,7 +112,7 @@ export function executeStep(deps: ExecuteDeps) {
       await deps.roomToRecord(job);
       await deps.ledger.start(runId, attempt, hostname());
       await job.log(`attempt ${attempt}: running ${target.path} in ${deps.runner.scriptCwd}`);
-      const live = liveReport(job);
+      const live = liveReport(job, { attempt, cancel: cancel.signal });
       const execution = await runScript({
         code,
         // Set up as `chorebot run` sets up a local run; a merged SDK script runs with its declared defaults.

@@ -1,63 +1,79 @@
 import type { Job } from "bullmq";
+import { liveState, progressOf, writeLiveState } from "../pipeline/live-state.js";
 import type { ReportMessage } from "../sdk/protocol.js";
+import type { CancelRequest } from "../stores/cancellations.js";
 
-const PROGRESS_EVERY_MS = 500;
-const COUNTERS_EVERY_MS = 2_000;
+const STATE_EVERY_MS = 500;
+const COUNTERS_LINE_EVERY_MS = 2_000;
 const MAX_JOB_LOG_LINES = 500;
 
 /**
- * Shows what a running script reports in the dashboard, live: its progress as the job's
- * progress bar (a percentage; the count done when the total is unknown), its log lines as
- * job log lines (the first MAX_JOB_LOG_LINES; the run log keeps more) and its counters as
- * a job log line when they changed. Writes are rate-limited, so a script reporting a
- * million times cannot flood Redis.
+ * Shows what a running script reports, live, as its execute job's live state (see
+ * live-state.ts: progress, counters, how many lines it logged, who cancelled it), and to
+ * people in the job log: its log lines (the first MAX_JOB_LOG_LINES; the run log keeps more)
+ * and its counters as a `counters: a=1, b=2` line when they changed. Writes are rate-limited
+ * (the state at most every STATE_EVERY_MS, the counters line every COUNTERS_LINE_EVERY_MS),
+ * so a script reporting a million times cannot flood Redis.
+ *
+ * `cancel` is the run's cancel signal: who asked is in the state as soon as it is aborted.
  */
-export function liveReport(job: Job) {
-  let logged = 0;
-  let dropped = 0;
-  let progress: number | null = null;
-  let progressDirty = false;
-  const counters: Record<string, number> = {};
+export function liveReport(job: Job, o: { attempt: number; cancel?: AbortSignal }) {
+  // Changed in place as reports come (a million of them must stay cheap), copied for each write.
+  const state = liveState(o.attempt);
+  let stateDirty = true;
   let countersDirty = false;
+  let dropped = 0;
   let writing: Promise<unknown> = Promise.resolve();
   const enqueue = (write: () => Promise<unknown>) => {
     writing = writing.then(write).catch(() => undefined);
   };
-  const writeProgress = () => {
-    if (!progressDirty || progress === null) return;
-    progressDirty = false;
-    const value = progress;
-    enqueue(() => job.updateProgress(value));
+  const writeState = () => {
+    if (!stateDirty) return;
+    stateDirty = false;
+    const snapshot = { ...state, counters: { ...state.counters } };
+    enqueue(() => writeLiveState(job, snapshot));
   };
-  const writeCounters = () => {
+  const writeCountersLine = () => {
     if (!countersDirty) return;
     countersDirty = false;
-    const line = Object.entries(counters)
+    const line = Object.entries(state.counters)
       .map(([name, value]) => `${name}=${value}`)
       .join(", ");
     enqueue(() => job.log(`counters: ${line}`));
   };
-  const timers = [setInterval(writeProgress, PROGRESS_EVERY_MS), setInterval(writeCounters, COUNTERS_EVERY_MS)];
+  const onCancel = () => {
+    state.cancelledBy = (o.cancel?.reason as CancelRequest | undefined)?.by ?? "unknown";
+    stateDirty = true;
+    writeState();
+  };
+  // The new attempt's state replaces the last one's at once: none of that one's numbers show as this one's.
+  writeState();
+  if (o.cancel?.aborted) onCancel();
+  else o.cancel?.addEventListener("abort", onCancel, { once: true });
+  const timers = [setInterval(writeState, STATE_EVERY_MS), setInterval(writeCountersLine, COUNTERS_LINE_EVERY_MS)];
   for (const timer of timers) timer.unref();
   return {
     onReport(message: ReportMessage) {
       if (message.type === "log") {
-        if (logged < MAX_JOB_LOG_LINES) {
-          logged++;
-          enqueue(() => job.log(message.message));
-        } else dropped++;
+        state.logLines++;
+        stateDirty = true;
+        if (state.logLines <= MAX_JOB_LOG_LINES) enqueue(() => job.log(message.message));
+        else dropped++;
       } else if (message.type === "progress") {
-        progress = message.total ? Math.round((100 * message.done) / message.total) : message.done;
-        progressDirty = true;
+        Object.assign(state, progressOf(message.done, message.total));
+        stateDirty = true;
       } else if (message.type === "counter") {
-        counters[message.name] = message.op === "set" ? message.value : (counters[message.name] ?? 0) + message.value;
+        const value = message.op === "set" ? message.value : (state.counters[message.name] ?? 0) + message.value;
+        state.counters[message.name] = value;
+        stateDirty = true;
         countersDirty = true;
       }
     },
     async flush() {
       for (const timer of timers) clearInterval(timer);
-      writeProgress();
-      writeCounters();
+      o.cancel?.removeEventListener("abort", onCancel);
+      writeState();
+      writeCountersLine();
       if (dropped > 0) enqueue(() => job.log(`… ${dropped} more log lines (see the run log)`));
       await writing;
     },

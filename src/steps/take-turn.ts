@@ -3,6 +3,7 @@ import { DelayedError, type Job } from "bullmq";
 import type { Concurrency } from "../sdk/protocol.js";
 import { concurrencyLockName, holderRunId, lockHolder, type ConcurrencyLock, type Lease } from "../stores/concurrency-lock.js";
 import type { RunJobData } from "../pipeline/job-data.js";
+import { liveState, readLiveState, writeLiveState } from "../pipeline/live-state.js";
 
 /** The script may run (holding `lease`, null for `none`), or another run holds its lock. */
 export type Turn = { lease: Lease | null; refusedBy: null } | { lease: null; refusedBy: string };
@@ -11,7 +12,7 @@ export type Turn = { lease: Lease | null; refusedBy: null } | { lease: null; ref
  * Takes the concurrency lock a script asks for before it starts. When another run holds it:
  * - the merge's own run (attempt 1) waits its turn, without failing and
  *   without using an attempt: the job goes back to `delayed` for a short while (BullMQ's
- *   moveToDelayed + DelayedError), its progress saying why; this function then throws;
+ *   moveToDelayed + DelayedError), its live state saying why (`waiting`); this function then throws;
  * - a person's retry (attempt 2 or more) is refused at once (`refusedBy`), except that a lock
  *   still held by an earlier attempt of the same run (a dead worker's lease, whose job has
  *   already ended since it could be retried) is waited for, at most one lease ttl.
@@ -35,7 +36,7 @@ export async function takeTurn(o: {
   for (let tries = 0; ; tries++) {
     const lease = await locks.lease(key, holder, { onLost });
     if (lease) {
-      if (waitingReason(job) !== null) await job.updateProgress(0);
+      if (waitingReason(job) !== undefined) await writeLiveState(job, liveState(attempt));
       return { lease, refusedBy: null };
     }
     // Released between SET NX and GET: try again, a few times.
@@ -48,21 +49,19 @@ export async function takeTurn(o: {
       }
       return { lease: null, refusedBy: current };
     }
-    return waitTurn(job, o.token, `${mode} lock held by ${current}`, Math.min(locks.ttlMs / 2, 2_000));
+    return waitTurn(job, o.token, attempt, `${mode} lock held by ${current}`, Math.min(locks.ttlMs / 2, 2_000));
   }
 }
 
-async function waitTurn(job: Job<RunJobData>, token: string | undefined, reason: string, waitMs: number): Promise<never> {
+async function waitTurn(job: Job<RunJobData>, token: string | undefined, attempt: number, reason: string, waitMs: number): Promise<never> {
   if (token === undefined) throw new Error(`cannot wait for the lock without the worker's job token (${reason})`);
   // One log line per wait, not per check: the reason names the holder.
   if (waitingReason(job) !== reason) await job.log(`waiting: ${reason}`);
-  await job.updateProgress({ waiting: reason });
+  await writeLiveState(job, { ...liveState(attempt), waiting: reason });
   await job.moveToDelayed(Date.now() + waitMs, token);
   throw new DelayedError(`waiting: ${reason}`);
 }
 
-function waitingReason(job: Job): string | null {
-  const progress = job.progress as unknown;
-  if (typeof progress !== "object" || progress === null || !("waiting" in progress)) return null;
-  return typeof progress.waiting === "string" ? progress.waiting : null;
+function waitingReason(job: Job): string | undefined {
+  return readLiveState(job.progress).waiting;
 }

@@ -1,5 +1,7 @@
 import type { Queue } from "bullmq";
 import { Cluster, type Redis } from "ioredis";
+import { runPhase, type RunPhase } from "../pipeline/run-phase.js";
+import { executeJobId } from "../pipeline/run-id.js";
 
 /** Who asked to cancel a run, and when (ISO 8601). */
 export interface CancelRequest {
@@ -7,8 +9,13 @@ export interface CancelRequest {
   at: string;
 }
 
-/** What a cancel request found: the run's execute job running, not yet started, done, or absent. */
-export type CancelTarget = "running" | "waiting" | "finished" | "unknown";
+/**
+ * What a cancel request found: the run's phase (see runPhase) while its script has not ended
+ * (`queued` or `waiting`: not started yet; `running`), `finished` once its execute job is
+ * done (recorded or being recorded: there is nothing left to stop), `unknown` when there is
+ * no such run.
+ */
+export type CancelTarget = Exclude<RunPhase, "recording"> | "unknown";
 
 /** A running script's cancel signal; aborted with the `CancelRequest` as its reason. */
 export interface CancelSignal {
@@ -19,27 +26,17 @@ export interface CancelSignal {
   dispose(): void;
 }
 
-// Long enough for a waiting run (a flow waiting on its process step, a paused queue) to
-// still see it when it is picked up; short enough that nothing piles up.
+// Long enough for a run not yet started (queued behind its process step, waiting in a paused
+// queue) to still see it when it is picked up; short enough that nothing piles up.
 const KEEP_SECONDS = 7 * 24 * 60 * 60;
 const MAX_BY_CHARS = 64;
 // On a Redis Cluster, how often the requests of runs being watched are looked at again.
 const CLUSTER_RECHECK_MS = 2_000;
 
-const TARGETS: Record<string, CancelTarget> = {
-  active: "running",
-  waiting: "waiting",
-  delayed: "waiting",
-  prioritized: "waiting",
-  "waiting-children": "waiting",
-  completed: "finished",
-  failed: "finished",
-};
-
 /**
  * Requests to cancel runs, kept in Redis next to the jobs (`<prefix>:cancel:<runId>`, JSON
  * `{ by, at }`, for a week) and announced on `<prefix>:cancellations`, so whichever worker
- * runs the script stops it at once and a run still waiting is never started.
+ * runs the script stops it at once and a run not yet started never starts.
  *
  * The execute step asks `cancelledBy` before it starts a script (a request there means it is
  * not run), wraps the run in `signalFor`, and calls `clear` when the attempt is over, so
@@ -83,12 +80,12 @@ export class Cancellations {
 
   /**
    * Asks to cancel `runId` on behalf of `by`, and says what that hit. Only a run that is
-   * running or waiting is recorded (the first request's `by` is kept); a finished or unknown
-   * run is left alone.
+   * queued, waiting or running is recorded (the first request's `by` is kept); a finished or
+   * unknown run is left alone.
    */
   async request(runId: string, by: string): Promise<CancelTarget> {
     const target = await this.#targetOf(runId);
-    if (target !== "running" && target !== "waiting") return target;
+    if (target === "finished" || target === "unknown") return target;
     const request: CancelRequest = { by: cleanActorName(by) || "unknown", at: new Date().toISOString() };
     const set = await this.#redis.set(this.#key(runId), JSON.stringify(request), "EX", KEEP_SECONDS, "NX");
     if (set === null) return target;
@@ -146,7 +143,11 @@ export class Cancellations {
 
   async #targetOf(runId: string): Promise<CancelTarget> {
     if (!this.#executeQueue) throw new Error("Cancellations needs the execute queue to take requests");
-    return TARGETS[await this.#executeQueue.getJobState(runId)] ?? "unknown";
+    const state = await this.#executeQueue.getJobState(executeJobId(runId));
+    if (state === "unknown") return "unknown";
+    // The request only concerns the script: once execute is done, whatever its cleanup does, it has ended.
+    const phase = runPhase(state, "unknown");
+    return phase === "recording" ? "finished" : phase;
   }
 
   #subscribe(): Promise<void> {

@@ -34,7 +34,7 @@ async function logOf(logPath: string) {
 }
 
 describe("cancelling runs", () => {
-  it("stops a running script and a waiting one, records who cancelled them, and never starts the waiting one", async () => {
+  it("stops a running script and a queued one, records who cancelled them, and never starts the queued one", async () => {
     h.beacon.answer("cancel-running", "hang");
     const merged = await h.mergeAndPush({
       "scripts/a-cancel-running.ts": beaconScript("cancel-running"),
@@ -44,10 +44,10 @@ describe("cancelling runs", () => {
     const waiting = merged.runIds["scripts/b-cancel-waiting.ts"]!;
     await h.beacon.next("cancel-running");
 
-    // b waits for a (scripts of a merge run one at a time, in path order).
+    // b is queued behind a (scripts of a merge run one at a time, in path order): its process step waits for a's cleanup.
     const first = await cancel(waiting, "carol");
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.output)).toMatchObject({ run: waiting, state: "waiting", cancelled: true });
+    expect(JSON.parse(first.output)).toMatchObject({ run: waiting, state: "queued", cancelled: true });
     const second = await cancel(running, "dave");
     expect(second.code).toBe(0);
     expect(JSON.parse(second.output)).toMatchObject({ run: running, state: "running" });

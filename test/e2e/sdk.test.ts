@@ -68,7 +68,8 @@ describe("a merged SDK script", () => {
     });
     expect(body).toContain("log | checked 3 users since 2026-11-01");
     const execute = await h.queues.execute.getJob(runId);
-    expect(execute!.progress).toBe(100);
+    // The dashboard's live state: Bull Board's ring draws `progress`, its Progress tab shows the rest.
+    expect(execute!.progress).toEqual({ attempt: 1, progress: 100, done: 3, total: 3, percent: 100, counters: { seen: 3 }, logLines: 1 });
     expect((await h.queues.execute.getJobLogs(runId)).logs).toEqual(expect.arrayContaining(["checked 3 users since 2026-11-01", "counters: seen=3"]));
     expect(await h.timesRan("sdk-defaults")).toBe(1);
 

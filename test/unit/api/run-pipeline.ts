@@ -5,17 +5,23 @@ import { enqueueRuns } from "../../../src/pipeline/enqueue-run.js";
 import { ExecutionLedger } from "../../../src/stores/execution-ledger.js";
 import { outcomeReader } from "../../../src/steps/flow-outcome.js";
 import { cleanupJobId, runIdFor } from "../../../src/pipeline/run-id.js";
+import { liveState, writeLiveState } from "../../../src/pipeline/live-state.js";
+import { liveReport } from "../../../src/steps/live-report.js";
 import { RunOutcomes } from "../../../src/stores/run-outcomes.js";
 import type { CleanupJobData, CleanupResult, ExecuteResult, ExecuteSummary, ProcessResult, RunJobData } from "../../../src/pipeline/job-data.js";
-import type { RunQueues } from "../../../src/api/run-status.js";
+import type { RunQueues } from "../../../src/api/run-status-reader.js";
 import type { RunStatus, ScriptTarget } from "../../../src/run-types.js";
 
 /** What the fake execute step does with a run. */
 export type ExecutePlan =
-  /** Waits for a concurrency lock as takeTurn does: progress `{ waiting }`, back to delayed. */
+  /** Waits for a concurrency lock as takeTurn does: live state `waiting`, back to delayed. */
   | { kind: "wait"; reason: string }
-  /** Starts (ledger), reports progress 40 and counters, and runs until `release`. */
-  | { kind: "hold" }
+  /**
+   * Starts (ledger) and runs until `release`, after reporting (`report`): progress 4 of 10 and
+   * counters through liveReport (`live`, the default); a bare progress 40, as the previous
+   * release wrote it (`legacy`); nothing (`none`).
+   */
+  | { kind: "hold"; report?: "live" | "legacy" | "none" }
   /** Starts and ends at once with this status. */
   | { kind: "finish"; status: RunStatus }
   /** Starts, then its worker "dies": the job fails. */
@@ -85,7 +91,7 @@ export async function runPipeline(connection: ConnectionOptions, prefix: string)
       const processed = Object.values(await job.getChildrenValues<ProcessResult>())[0]!;
       if (plan.kind === "wait") {
         await job.log(`waiting: ${plan.reason}`);
-        await job.updateProgress({ waiting: plan.reason });
+        await writeLiveState(job, { ...liveState(job.attemptsMade + 1), waiting: plan.reason });
         await job.moveToDelayed(Date.now() + 60 * 60 * 1000, token);
         throw new DelayedError(`waiting: ${plan.reason}`);
       }
@@ -96,8 +102,15 @@ export async function runPipeline(connection: ConnectionOptions, prefix: string)
       if (plan.kind === "crash") throw new Error("the worker died");
       let status: RunStatus = "succeeded";
       if (plan.kind === "hold") {
-        await job.updateProgress(40);
-        await job.log("counters: rows=3, skipped=1");
+        const report = plan.report ?? "live";
+        if (report === "legacy") await job.updateProgress(40);
+        if (report === "live") {
+          const live = liveReport(job, { attempt });
+          live.onReport({ type: "progress", done: 4, total: 10 });
+          live.onReport({ type: "counter", name: "rows", op: "set", value: 3 });
+          live.onReport({ type: "counter", name: "skipped", op: "inc", value: 1 });
+          await live.flush();
+        }
         await gate(runId);
       } else status = plan.status;
       const finishedAt = new Date(startedAt.getTime() + 1500);

@@ -6,6 +6,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Handler } from "../../../src/http/handler.js";
 import { createMetricsHandler } from "../../../src/metrics/create-metrics-handler.js";
+import { liveState, progressOf, writeLiveState } from "../../../src/pipeline/live-state.js";
 import { recordGitHubError, recordRunFinished } from "../../../src/metrics/run-metrics-store.js";
 import { judgeHealth, type RedisHealth } from "../../../src/redis/redis-info.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
@@ -128,17 +129,22 @@ describe("createMetricsHandler", () => {
   it("counts delayed execute jobs waiting for a concurrency lock", async () => {
     const execute = queues[2]!;
     const waiting = await execute.add("run", {}, { delay: 60_000 });
-    await waiting.updateProgress({ waiting: "self lock held by run-1#1" });
+    await writeLiveState(waiting, { ...liveState(1), waiting: "self lock held by run-1#1" });
+    // As the previous release wrote it, during a rolling upgrade.
+    const waitingBefore = await execute.add("run", {}, { delay: 60_000 });
+    await waitingBefore.updateProgress({ waiting: "self lock held by run-3#1" });
     const other = await execute.add("run", {}, { delay: 60_000 });
-    await other.updateProgress(40);
+    await writeLiveState(other, { ...liveState(1), ...progressOf(4, 10) });
+    const otherBefore = await execute.add("run", {}, { delay: 60_000 });
+    await otherBefore.updateProgress(40);
     await execute.add("run", {}, { delay: 60_000 });
-    // Progress says waiting but the job is not delayed (any more): not counted.
+    // Its state says waiting but the job is not delayed (any more): not counted.
     const notDelayed = await execute.add("run", {});
-    await notDelayed.updateProgress({ waiting: "global lock held by run-2#1" });
+    await writeLiveState(notDelayed, { ...liveState(1), waiting: "global lock held by run-2#1" });
 
     const { text, samples } = await scrape();
-    expect(text).toContain("# TYPE chorebot_waiting_for_lock gauge\nchorebot_waiting_for_lock 1\n");
-    expect(samples.get('chorebot_queue_jobs{queue="execute",state="delayed"}')).toBe(3);
+    expect(text).toContain("# TYPE chorebot_waiting_for_lock gauge\nchorebot_waiting_for_lock 2\n");
+    expect(samples.get('chorebot_queue_jobs{queue="execute",state="delayed"}')).toBe(5);
   });
 
   it("reports the recorded runs, their duration histogram and GitHub errors", async () => {

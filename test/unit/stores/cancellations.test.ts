@@ -1,4 +1,5 @@
 import { once } from "node:events";
+import { FlowProducer, type ConnectionOptions } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cancellations, cancelledMessage, cleanActorName, type CancelRequest } from "../../../src/stores/cancellations.js";
@@ -15,10 +16,11 @@ describe("Cancellations", () => {
   let workerRedis: Redis;
   let web: Cancellations;
   let worker: Cancellations;
+  let connection: ConnectionOptions;
 
   beforeAll(async () => {
     redis = await startRedis();
-    const connection = { host: "127.0.0.1", port: redis.port, maxRetriesPerRequest: null };
+    connection = { host: "127.0.0.1", port: redis.port, maxRetriesPerRequest: null };
     jobs = await heldJobs(connection, PREFIX);
     webRedis = new Redis(connection);
     workerRedis = new Redis(connection);
@@ -75,6 +77,19 @@ describe("Cancellations", () => {
     await jobs.release("run-ahead");
     await next;
     await jobs.release("run-queued");
+  });
+
+  it("reports a run whose process step is not done as queued, and keeps it from starting", async () => {
+    const flows = new FlowProducer({ connection, prefix: PREFIX });
+    try {
+      const child = { name: "run", queueName: "process", opts: { jobId: "run-unprocessed" } };
+      await flows.add({ name: "run", queueName: "execute", opts: { jobId: "run-unprocessed" }, children: [child] });
+    } finally {
+      await flows.close();
+    }
+    expect(await jobs.queue.getJobState("run-unprocessed")).toBe("waiting-children");
+    expect(await web.request("run-unprocessed", "ivan")).toBe("queued");
+    expect(await worker.cancelledBy("run-unprocessed")).toMatchObject({ by: "ivan" });
   });
 
   it("leaves finished and unknown runs alone", async () => {

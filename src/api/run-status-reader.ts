@@ -8,8 +8,13 @@ import type { QueueName } from "../pipeline/queues.js";
 import { cleanupJobId, executeJobId, processJobId } from "../pipeline/run-id.js";
 import { RunOutcomes } from "../stores/run-outcomes.js";
 import { logUrl } from "../notify/run-notice.js";
-import type { PullRequestInfo } from "../run-types.js";
-import { latestCounters, numericProgress, reportProgress, runPhase, waitingReason, type RunStatusName } from "./run-state.js";
+import { RUN_STATUSES, type PullRequestInfo, type RunStatus } from "../run-types.js";
+import { progressOf, readLiveState } from "../pipeline/live-state.js";
+import { LIVE_PHASES, runPhase, type LivePhase } from "../pipeline/run-phase.js";
+
+/** A run's status as the API names it: its final status, or the phase it is in until then. */
+export type RunStatusName = RunStatus | LivePhase;
+export const STATUS_NAMES: readonly RunStatusName[] = [...RUN_STATUSES, ...LIVE_PHASES];
 
 /** A run as `GET /api/runs/<id>` shows it: its latest attempt. */
 export interface RunStatusView {
@@ -84,8 +89,8 @@ export class RunStatusReader {
     if (!data?.target) return null;
     const { target } = data;
     const [processState, executeState, entry] = await Promise.all([
-      processJob ? processJob.getState() : "unknown",
-      executeJob ? executeJob.getState() : "unknown",
+      processJob ? processJob.getState() : ("unknown" as const),
+      executeJob ? executeJob.getState() : ("unknown" as const),
       this.#readLedger(runId),
     ]);
     const processed = processState === "completed" ? (processJob?.returnvalue ?? null) : null;
@@ -121,17 +126,21 @@ export class RunStatusReader {
       const job = executeJob!;
       // The attempt under way: one more than BullMQ has seen end.
       view.attempt = job.attemptsMade + 1;
+      // A retried job keeps the state of the attempt before until this one writes its own.
+      const live = readLiveState(job.progress);
+      const current = live.attempt === null || live.attempt === view.attempt;
       if (phase === "waiting") {
-        view.waiting_reason = waitingReason(job.progress);
+        view.waiting_reason = current ? (live.waiting ?? null) : null;
         return view;
       }
       // running: the ledger records the start right before the script is spawned.
       const processedOn = job.processedOn ?? 0;
       const startedThisAttempt = entry?.attempt === view.attempt && entry.startedAt !== null;
       view.started_at = startedThisAttempt ? entry.startedAt!.toISOString() : processedOn ? new Date(processedOn).toISOString() : null;
-      view.progress = numericProgress(job.progress);
-      const { logs } = await execute.getJobLogs(executeJobId(runId), 0, -1, false);
-      view.counters = latestCounters(logs);
+      if (current) {
+        view.progress = live.progress;
+        view.counters = Object.keys(live.counters).length > 0 ? live.counters : null;
+      }
       return view;
     }
 
@@ -156,7 +165,8 @@ export class RunStatusReader {
       view.signal = run.signal;
       view.message = run.message;
       view.result = run.report?.result ?? null;
-      view.progress = reportProgress(run.report?.progress);
+      const reported = run.report?.progress;
+      view.progress = reported ? progressOf(reported.done, reported.total).progress : null;
       view.counters = run.report?.counters ?? null;
     } else if (returned) {
       view.status = returned.status;

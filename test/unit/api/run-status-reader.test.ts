@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { Job } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRunsApiHandler } from "../../../src/api/create-runs-api-handler.js";
-import type { RunStatusView } from "../../../src/api/run-status.js";
+import type { RunStatusView } from "../../../src/api/run-status-reader.js";
 import type { Handler } from "../../../src/http/handler.js";
 import { Cancellations } from "../../../src/stores/cancellations.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
@@ -164,12 +164,33 @@ describe("GET /api/runs", () => {
     await until(run, "failed");
     pipeline.replan(run, { execute: { kind: "hold" } });
     await pipeline.retryExecute(run);
-    // Progress and counters are read one after the other: wait for a view with both.
-    const running = await until(run, "running", (v) => v.counters !== null && v.progress === 40);
+    const running = await until(run, "running", (v) => v.counters !== null);
     expect(running).toMatchObject({ attempt: 2, progress: 40, counters: { rows: 3, skipped: 1 }, log: null });
     pipeline.release(run);
     const done = await until(run, "succeeded");
     expect(done).toMatchObject({ attempt: 2, result: { attempt: 2 }, log: { path: "logs/retried.ts-2.md" } });
+  });
+
+  it("shows a running attempt none of the numbers of the attempt before", async () => {
+    const run = await pipeline.add("scripts/retried-quiet.ts", { execute: { kind: "hold" } });
+    await until(run, "running", (v) => v.counters !== null);
+    pipeline.release(run);
+    await until(run, "succeeded");
+    pipeline.replan(run, { execute: { kind: "hold", report: "none" } });
+    await pipeline.retryExecute(run);
+    // Attempt 1's state is still the job's progress: attempt 2 reported nothing.
+    const running = await until(run, "running", (v) => v.attempt === 2);
+    expect(running).toMatchObject({ attempt: 2, progress: null, counters: null });
+    pipeline.release(run);
+    await until(run, "succeeded");
+  });
+
+  it("reads the bare progress number a previous release's worker wrote", async () => {
+    const run = await pipeline.add("scripts/legacy.ts", { execute: { kind: "hold", report: "legacy" } });
+    const view = await until(run, "running", (v) => v.progress !== null);
+    expect(view).toMatchObject({ status: "running", attempt: 1, progress: 40, counters: null });
+    pipeline.release(run);
+    await until(run, "succeeded");
   });
 
   it("answers 404 for a run no queue knows, and 400 for what cannot be a run id", async () => {
@@ -189,7 +210,7 @@ describe("GET /api/runs", () => {
     const ids = all.runs.map((run) => run.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.indexOf(second)).toBeLessThan(ids.indexOf(first));
-    expect(ids).toHaveLength(9);
+    expect(ids).toHaveLength(11);
 
     const succeeded = (await (await get("/api/runs?status=succeeded")).json()) as { runs: RunStatusView[] };
     expect(succeeded.runs.length).toBeGreaterThan(0);
