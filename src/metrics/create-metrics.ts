@@ -40,35 +40,22 @@ export function createMetrics(o: { queues: Queue[]; redis: Redis | Cluster; pref
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "chorebot_" });
   const registers = [registry];
+  // Every metric lives on this registry only.
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) => new Gauge<L>({ name, help, labelNames, registers });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) => new Counter<L>({ name, help, labelNames, registers });
 
-  const queueJobs = new Gauge({ name: "chorebot_queue_jobs", help: "Jobs per queue and state.", labelNames: ["queue", "state"], registers });
-  const waitingForLock = new Gauge({
-    name: "chorebot_waiting_for_lock",
-    help: "Execute jobs delayed until another run releases its concurrency lock.",
-    registers,
-  });
-  const runs = new Counter({
-    name: "chorebot_runs_total",
-    help: "Runs whose cleanup completed, by status and script.",
-    labelNames: ["status", "script"],
-    registers,
-  });
-  const githubErrors = new Counter({
-    name: "chorebot_github_api_errors_total",
-    help: "Failed GitHub API requests, by HTTP status (none: no response).",
-    labelNames: ["status"],
-    registers,
-  });
-  const notRepeated = new Counter({
-    name: "chorebot_runs_not_repeated_total",
-    help: "Runs of a push delivered again whose log was already on the default branch (or whose script was gone): nothing ran.",
-    registers,
-  });
-  const unrecorded = new Gauge({
-    name: "chorebot_unrecorded_runs",
-    help: "Runs whose cleanup failed: the script is still in the repository with no log. Kept until a retry records them; alert on > 0.",
-    registers,
-  });
+  const queueJobs = gauge("chorebot_queue_jobs", "Jobs per queue and state.", ["queue", "state"]);
+  const waitingForLock = gauge("chorebot_waiting_for_lock", "Execute jobs delayed until another run releases its concurrency lock.");
+  const runs = counter("chorebot_runs_total", "Runs whose cleanup completed, by status and script.", ["status", "script"]);
+  const githubErrors = counter("chorebot_github_api_errors_total", "Failed GitHub API requests, by HTTP status (none: no response).", ["status"]);
+  const notRepeated = counter(
+    "chorebot_runs_not_repeated_total",
+    "Runs of a push delivered again whose log was already on the default branch (or whose script was gone): nothing ran.",
+  );
+  const unrecorded = gauge(
+    "chorebot_unrecorded_runs",
+    "Runs whose cleanup failed: the script is still in the repository with no log. Kept until a retry records them; alert on > 0.",
+  );
   const durations = new StoredHistogram({
     name: "chorebot_run_duration_seconds",
     help: "How long scripts ran, by status (0 for runs that never started).",
@@ -88,7 +75,7 @@ export function createMetrics(o: { queues: Queue[]; redis: Redis | Cluster; pref
     "chorebot_unrecorded_runs",
     "chorebot_run_duration_seconds",
   ]);
-  const setRedisGauges = redisGauges(registers, o.redisHealth);
+  const setRedisGauges = redisGauges(gauge, o.redisHealth);
 
   return {
     registry,
@@ -132,11 +119,11 @@ export function createMetrics(o: { queues: Queue[]; redis: Redis | Cluster; pref
  * The Redis gauges, set from the monitor's state; `answered` false (Redis could not be read
  * for this scrape) reports it down whatever the monitor last saw. No gauges without a monitor.
  */
-function redisGauges(registers: Registry[], health: (() => RedisHealth) | undefined): (answered: boolean) => void {
+function redisGauges(gauge: (name: string, help: string) => Gauge, health: (() => RedisHealth) | undefined): (answered: boolean) => void {
   if (!health) return () => {};
-  const up = new Gauge({ name: "chorebot_redis_up", help: "1 when Redis answers (the last poll of this process's monitor), else 0.", registers });
-  const used = new Gauge({ name: "chorebot_redis_used_memory_bytes", help: "Redis' used_memory (INFO memory) at the last poll.", registers });
-  const max = new Gauge({ name: "chorebot_redis_maxmemory_bytes", help: "Redis' maxmemory (0: no limit) at the last poll.", registers });
+  const up = gauge("chorebot_redis_up", "1 when Redis answers (the last poll of this process's monitor), else 0.");
+  const used = gauge("chorebot_redis_used_memory_bytes", "Redis' used_memory (INFO memory) at the last poll.");
+  const max = gauge("chorebot_redis_maxmemory_bytes", "Redis' maxmemory (0: no limit) at the last poll.");
   return (answered) => {
     const state = health();
     up.set(answered && state.up ? 1 : 0);
