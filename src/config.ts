@@ -41,6 +41,14 @@ const runnerSchema = z.object({
     .default(1024 * 1024),
 });
 
+// What `chorebot status` and `chorebot cancel` need: the server, and the dashboard's login (which /api/runs takes).
+const clientSchema = z.object({
+  // Unset or empty: the server on this machine.
+  CHOREBOT_URL: z.preprocess((value) => (value === "" ? undefined : value), z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:3000")),
+  DASHBOARD_USER: z.string().optional(),
+  DASHBOARD_PASSWORD: z.string().optional(),
+});
+
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -173,6 +181,22 @@ export function loadRunnerConfig(env: NodeJS.ProcessEnv = process.env, warn: War
   const settings = parse(runnerSchema, env);
   warnUnredacted(settings.SCRIPT_ENV, env, warn);
   return toRunnerConfig(settings, env);
+}
+
+/** What `chorebot status` and `chorebot cancel` ask a running server with. */
+export interface ClientConfig {
+  /** The server's address (CHOREBOT_URL), without a trailing slash. */
+  serverUrl: string;
+  /** The dashboard's login, which /api/runs takes too; null unless both halves are set. */
+  login: { user: string; password: string } | null;
+}
+
+export function loadClientConfig(env: NodeJS.ProcessEnv = process.env): ClientConfig {
+  const settings = parse(clientSchema, env);
+  return {
+    serverUrl: settings.CHOREBOT_URL.replace(/\/+$/, ""),
+    login: settings.DASHBOARD_USER && settings.DASHBOARD_PASSWORD ? { user: settings.DASHBOARD_USER, password: settings.DASHBOARD_PASSWORD } : null,
+  };
 }
 
 export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, warn: Warn = warnAtStartup): ServerConfig {

@@ -126,6 +126,25 @@ describe("chorebot run", () => {
   });
 });
 
+describe("chorebot status and cancel", () => {
+  it("need the dashboard's login, a server address and a server that answers, each said in one line", async () => {
+    const login = { DASHBOARD_USER: "ops", DASHBOARD_PASSWORD: "dash-pass" };
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    expect(await chorebot(["status", "r1"], { cwd: repo })).toMatchObject({
+      code: 2,
+      stderr: "chorebot status: set DASHBOARD_USER and DASHBOARD_PASSWORD (the dashboard's login)\n",
+    });
+    expect(await chorebot(["cancel", "r1"], { cwd: repo, env: { ...login, CHOREBOT_URL: "bot.example.com" } })).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^chorebot: CHOREBOT_URL is invalid: .*\n$/),
+    });
+    expect(await chorebot(["cancel", "r1", "--by", "dave"], { cwd: repo, env: { ...login, CHOREBOT_URL: `${closed}/` } })).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(new RegExp(`^chorebot cancel: could not reach ${closed}: .*ECONNREFUSED.*\n$`)),
+    });
+  });
+});
+
 describe("chorebot start", () => {
   it("stops with one line naming a missing setting", async () => {
     const run = await chorebot(["start"], { cwd: repo, env: { WEBHOOK_SECRET: "x", REDIS_URL: "redis://127.0.0.1:1" } });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadRunnerConfig, loadServerConfig } from "../../src/config.js";
+import { ConfigError, loadClientConfig, loadRunnerConfig, loadServerConfig } from "../../src/config.js";
 import { redisConnection } from "../../src/pipeline/queues.js";
 import { generateAppKey } from "../helpers/app-key.js";
 
@@ -41,6 +41,13 @@ describe("loadServerConfig", () => {
     expect(appSecrets.sort()).toEqual([key, "hook-secret", "dash-pass", "scrape-token", "redis@pass"].sort());
     // MAX_SEATS is allowed but unset: no empty value to redact.
     expect(runner.scriptEnvValues).toEqual(["postgres://app:db-pass@db/prod"]);
+  });
+
+  it("reads the log level, and names one pino does not know", () => {
+    expect(loadServerConfig({ ...valid, LOG_LEVEL: "debug" }).logLevel).toBe("debug");
+    // Probot types LOG_LEVEL as pino's levels; the environment can hold anything.
+    const loud: Record<string, string> = { ...valid, LOG_LEVEL: "loud" };
+    expect(() => loadServerConfig(loud)).toThrow(/^LOG_LEVEL is invalid/);
   });
 
   it("defaults to github.com and leaves the dashboard off without credentials", () => {
@@ -85,7 +92,6 @@ describe("loadServerConfig", () => {
     [{ SCRIPT_TIMEOUT: "-1" }, /^SCRIPT_TIMEOUT is invalid/],
     [{ SCRIPT_ENV: "DATABASE_URL,WEBHOOK_SECRET" }, "SCRIPT_ENV is invalid: WEBHOOK_SECRET is one of chorebot's own secrets"],
     [{ SCRIPT_ENV: "METRICS_TOKEN" }, "SCRIPT_ENV is invalid: METRICS_TOKEN is one of chorebot's own secrets"],
-    [{ LOG_LEVEL: "loud" }, /^LOG_LEVEL is invalid/],
   ])("names the bad setting in one line: %o", (change, message) => {
     const env = { ...valid, ...change };
     expect(() => loadServerConfig(env)).toThrow(ConfigError);
@@ -136,5 +142,23 @@ describe("redisConnection", () => {
       maxRetriesPerRequest: null,
     });
     expect(redisConnection("redis://127.0.0.1")).toMatchObject({ host: "127.0.0.1", port: 6379, db: 0, tls: undefined });
+  });
+});
+
+describe("loadClientConfig", () => {
+  it("asks the server on this machine unless CHOREBOT_URL says another, without a trailing slash", () => {
+    expect(loadClientConfig({}).serverUrl).toBe("http://127.0.0.1:3000");
+    expect(loadClientConfig({ CHOREBOT_URL: "" }).serverUrl).toBe("http://127.0.0.1:3000");
+    expect(loadClientConfig({ CHOREBOT_URL: "https://bot.example.com/chorebot//" }).serverUrl).toBe("https://bot.example.com/chorebot");
+  });
+
+  it("has the dashboard's login only when both halves are set", () => {
+    expect(loadClientConfig({ DASHBOARD_USER: "ops", DASHBOARD_PASSWORD: "dash-pass" }).login).toEqual({ user: "ops", password: "dash-pass" });
+    expect(loadClientConfig({ DASHBOARD_USER: "ops" }).login).toBeNull();
+    expect(loadClientConfig({ DASHBOARD_PASSWORD: "", DASHBOARD_USER: "ops" }).login).toBeNull();
+  });
+
+  it.each(["bot.example.com", "ftp://bot.example.com"])("names a CHOREBOT_URL that is no http(s) address: %s", (url) => {
+    expect(() => loadClientConfig({ CHOREBOT_URL: url })).toThrow(/^CHOREBOT_URL is invalid/);
   });
 });
