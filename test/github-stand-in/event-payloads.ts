@@ -1,6 +1,6 @@
 import { refreshPull } from "./pull-helpers.js";
 import type { PullRequestRecord } from "./pull-requests.js";
-import { checkRun, pullRequest, repository, user } from "./shapes.js";
+import { checkRun, checkSuiteId, pullRequest, repository, user } from "./shapes.js";
 import type { StandInState } from "./state.js";
 import type { CheckRunPayloadRequest, PullRequestPayloadRequest } from "./types.js";
 import { BOT_LOGIN, nodeId } from "./users.js";
@@ -41,7 +41,7 @@ function webhookPull(state: StandInState, pr: PullRequestRecord) {
     additions += Number(added) || 0;
     deletions += Number(deleted) || 0;
   }
-  return pullRequest(state, pr, true, { additions, deletions, changedFiles: lines.length });
+  return pullRequest(state, pr, { additions, deletions, changedFiles: lines.length });
 }
 
 export function buildPullRequestPayload(state: StandInState, o: PullRequestPayloadRequest): Record<string, unknown> {
@@ -72,6 +72,7 @@ export function buildCheckRunPayload(state: StandInState, o: CheckRunPayloadRequ
     .filter((pr) => pr.state === "open" && pr.headSha === run.headSha);
   const payload = webhookExample("check_run", (candidate) => candidate.action === o.action);
   const shaped = checkRun(state, run, pulls);
+  const suiteId = checkSuiteId(run);
   const template = (payload.check_run as { check_suite?: Record<string, unknown> }).check_suite ?? {};
   const defaultTip = state.git
     .execSync(["rev-parse", "--verify", "--quiet", `refs/heads/${state.defaultBranch}`], { okCodes: [1, 128] })
@@ -83,13 +84,13 @@ export function buildCheckRunPayload(state: StandInState, o: CheckRunPayloadRequ
     ...shaped,
     check_suite: {
       ...template,
-      id: shaped.check_suite.id,
-      node_id: nodeId("CS", shaped.check_suite.id),
+      id: suiteId,
+      node_id: nodeId("CS", suiteId),
       head_branch: headBranch,
       head_sha: run.headSha,
       status: run.status,
       conclusion: run.conclusion,
-      url: `${state.apiUrl}/repos/${state.owner}/${state.repo}/check-suites/${shaped.check_suite.id}`,
+      url: `${state.apiUrl}/repos/${state.owner}/${state.repo}/check-suites/${suiteId}`,
       before: null,
       after: run.headSha,
       pull_requests: shaped.pull_requests,

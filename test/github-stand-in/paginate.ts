@@ -1,4 +1,4 @@
-import type { RouteContext, RouteResult } from "./router.js";
+import type { RouteContext } from "./router.js";
 
 /** The 1-based `page` a request asks for (1 when absent or nonsense). */
 export function requestedPage(ctx: RouteContext): number {
@@ -9,7 +9,7 @@ export function requestedPage(ctx: RouteContext): number {
  * GitHub-style pagination: `per_page` (default 30, max 100) and `page` (1-based) query parameters,
  * with a `Link` header carrying rel="prev"/"next"/"last"/"first" as applicable.
  */
-export function paginate<T>(ctx: RouteContext, items: T[]): RouteResult {
+export function paginate<T>(ctx: RouteContext, items: T[]): { status: 200; body: T[]; headers?: Record<string, string> } {
   const perPage = Math.min(100, Math.max(1, Number(ctx.query.get("per_page")) || 30));
   const page = requestedPage(ctx);
   const lastPage = Math.max(1, Math.ceil(items.length / perPage));

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { notFound } from "./api-error.js";
 import type { Authenticated, AuthKind } from "./auth.js";
+import type { OperationId, OperationResult, RawOperation, RawResult } from "./openapi.js";
 
 export interface RouteContext {
   method: string;
@@ -22,7 +23,18 @@ export interface RouteResult {
   headers?: Record<string, string>;
 }
 
-export type Handler = (ctx: RouteContext) => Promise<RouteResult> | RouteResult;
+export type Handler<Result extends RouteResult = RouteResult> = (ctx: RouteContext) => Promise<Result> | Result;
+
+/** GraphQL answers 200 with `data` and/or `errors`, whatever went wrong. */
+export interface GraphQLResult {
+  status: 200;
+  body: { data?: unknown; errors?: { type?: string; path?: string[]; message: string }[] };
+}
+
+/** What a route may answer: its REST operation's documented success shapes (or GraphQL's). */
+export type ResultOf<Op extends OperationId | "graphql"> = Op extends OperationId
+  ? OperationResult<Op> | (Op extends RawOperation ? RawResult : never)
+  : GraphQLResult;
 
 interface Route {
   method: string;
@@ -39,7 +51,8 @@ interface Route {
 export class Router {
   private readonly routes: Route[] = [];
 
-  add(method: string, pattern: string, auth: AuthKind, handler: Handler): this {
+  /** Serves `operation` (GitHub's operation id, which types the answers) at `method pattern`. */
+  add<Op extends OperationId | "graphql">(method: string, pattern: string, auth: AuthKind, _operation: Op, handler: Handler<ResultOf<Op>>): this {
     this.routes.push({ method: method.toUpperCase(), segments: pattern.split("/").slice(1), auth, handler });
     return this;
   }

@@ -1,10 +1,11 @@
 import { ApiError, notFound } from "./api-error.js";
 import { isoSeconds } from "./git-parse.js";
+import type { Schema } from "./openapi.js";
 import type { Router, RouteContext } from "./router.js";
 import { bodyObject, DOCS, notA, requireRepo } from "./route-helpers.js";
-import { CREATED_AT, organization, repository } from "./shapes.js";
+import { appNumber, CREATED_AT, organization, repository } from "./shapes.js";
 import type { StandInState } from "./state.js";
-import { APP_SLUG, nodeId } from "./users.js";
+import { APP_SLUG } from "./users.js";
 
 const DEFAULT_PERMISSIONS: Record<string, string> = {
   contents: "write",
@@ -18,18 +19,17 @@ function appId(ctx: RouteContext): number | string {
   return Number(iss) || iss;
 }
 
-function installation(state: StandInState, ctx: RouteContext) {
+function installation(state: StandInState, ctx: RouteContext): Schema<"installation"> {
   const id = state.installationId;
   const account = organization(state);
   return {
     id,
-    node_id: nodeId("IN", id),
     account,
     repository_selection: "selected",
     access_tokens_url: `${state.apiUrl}/app/installations/${id}/access_tokens`,
     repositories_url: `${state.apiUrl}/installation/repositories`,
     html_url: `${state.htmlUrl}/organizations/${state.owner}/settings/installations/${id}`,
-    app_id: appId(ctx),
+    app_id: appNumber(appId(ctx)),
     app_slug: APP_SLUG,
     target_id: account.id,
     target_type: "Organization",
@@ -51,17 +51,17 @@ function requireInstallation(state: StandInState, ctx: RouteContext): void {
 
 /** Installations, and the installation access tokens every other route authenticates with. */
 export function registerAppRoutes(router: Router, state: StandInState): void {
-  router.add("GET", "/app/installations/:installation_id", "app", (ctx) => {
+  router.add("GET", "/app/installations/:installation_id", "app", "apps/get-installation", (ctx) => {
     requireInstallation(state, ctx);
     return { status: 200, body: installation(state, ctx) };
   });
 
-  router.add("GET", "/repos/:owner/:repo/installation", "app", (ctx) => {
+  router.add("GET", "/repos/:owner/:repo/installation", "app", "apps/get-repo-installation", (ctx) => {
     requireRepo(state, ctx);
     return { status: 200, body: installation(state, ctx) };
   });
 
-  router.add("POST", "/app/installations/:installation_id/access_tokens", "app", (ctx) => {
+  router.add("POST", "/app/installations/:installation_id/access_tokens", "app", "apps/create-installation-access-token", (ctx) => {
     requireInstallation(state, ctx);
     const body = bodyObject(ctx);
     const optionalArray = (field: string): unknown[] | undefined => {

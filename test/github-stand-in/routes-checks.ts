@@ -8,8 +8,17 @@ import { checkAnnotation, checkRun } from "./shapes.js";
 import type { StandInState } from "./state.js";
 import type { CheckRunAnnotation, CheckRunRecord } from "./types.js";
 
-const STATUSES = ["queued", "in_progress", "completed", "waiting", "requested", "pending"] as const;
-const CONCLUSIONS = ["action_required", "cancelled", "failure", "neutral", "success", "skipped", "stale", "timed_out"];
+const STATUSES = ["queued", "in_progress", "completed", "waiting", "requested", "pending"] as const satisfies readonly CheckRunRecord["status"][];
+/** What a request may conclude a run with. `stale` is GitHub's own to set: it is refused. */
+const CONCLUSIONS = [
+  "action_required",
+  "cancelled",
+  "failure",
+  "neutral",
+  "success",
+  "skipped",
+  "timed_out",
+] as const satisfies readonly CheckRunRecord["conclusion"][];
 const LEVELS = ["notice", "warning", "failure"] as const;
 /** GitHub's per-request cap on output.annotations. */
 const MAX_ANNOTATIONS = 50;
@@ -21,7 +30,7 @@ interface CheckRunPatch {
   detailsUrl?: string | null;
   externalId?: string | null;
   status?: CheckRunRecord["status"];
-  conclusion?: string | null;
+  conclusion?: CheckRunRecord["conclusion"];
   startedAt?: string | null;
   completedAt?: string | null;
   output?: { title?: string | null; summary?: string | null; text?: string | null };
@@ -101,10 +110,11 @@ function parseCheckRunBody(body: Record<string, unknown>, creating: boolean): Ch
     patch.status = body.status as CheckRunRecord["status"];
   }
   if (body.conclusion !== undefined && body.conclusion !== null) {
-    if (typeof body.conclusion !== "string" || !CONCLUSIONS.includes(body.conclusion)) {
+    if (body.conclusion === "stale") throw invalidRequest("You cannot change a check run conclusion to stale, only GitHub can set this.", docs);
+    if (typeof body.conclusion !== "string" || !(CONCLUSIONS as readonly string[]).includes(body.conclusion)) {
       throw notA("conclusion", body.conclusion, "a member of enum", docs);
     }
-    patch.conclusion = body.conclusion;
+    patch.conclusion = body.conclusion as CheckRunRecord["conclusion"];
   }
   const startedAt = optionalDate(body, "started_at", docs);
   if (startedAt !== undefined) patch.startedAt = startedAt;
@@ -176,7 +186,7 @@ export function registerCheckRoutes(router: Router, state: StandInState): void {
         .filter((pr) => pr.state === "open" && pr.headSha === run.headSha),
     );
 
-  router.add("POST", "/repos/:owner/:repo/check-runs", "installation", async (ctx) => {
+  router.add("POST", "/repos/:owner/:repo/check-runs", "installation", "checks/create", async (ctx) => {
     requireRepo(state, ctx);
     const body = bodyObject(ctx);
     const headSha = requireString(body, "head_sha", DOCS.createCheckRun);
@@ -203,7 +213,7 @@ export function registerCheckRoutes(router: Router, state: StandInState): void {
     return { status: 201, headers: { location: created.url }, body: created };
   });
 
-  router.add("PATCH", "/repos/:owner/:repo/check-runs/:check_run_id", "installation", (ctx) => {
+  router.add("PATCH", "/repos/:owner/:repo/check-runs/:check_run_id", "installation", "checks/update", (ctx) => {
     const run = findRun(ctx, DOCS.updateCheckRun);
     const patch = parseCheckRunBody(bodyObject(ctx), false);
     // Validate against a copy so a rejected update leaves the stored run untouched.
@@ -213,11 +223,11 @@ export function registerCheckRoutes(router: Router, state: StandInState): void {
     return { status: 200, body: render(run) };
   });
 
-  router.add("GET", "/repos/:owner/:repo/check-runs/:check_run_id", "installation", (ctx) => {
+  router.add("GET", "/repos/:owner/:repo/check-runs/:check_run_id", "installation", "checks/get", (ctx) => {
     return { status: 200, body: render(findRun(ctx, DOCS.getCheckRun)) };
   });
 
-  router.add("GET", "/repos/:owner/:repo/check-runs/:check_run_id/annotations", "installation", (ctx) => {
+  router.add("GET", "/repos/:owner/:repo/check-runs/:check_run_id/annotations", "installation", "checks/list-annotations", (ctx) => {
     const run = findRun(ctx, DOCS.checkRunAnnotations);
     return paginate(
       ctx,
@@ -225,7 +235,7 @@ export function registerCheckRoutes(router: Router, state: StandInState): void {
     );
   });
 
-  router.add("GET", "/repos/:owner/:repo/commits/:ref/check-runs", "installation", async (ctx) => {
+  router.add("GET", "/repos/:owner/:repo/commits/:ref/check-runs", "installation", "checks/list-for-ref", async (ctx) => {
     requireRepo(state, ctx);
     const sha = await state.git.resolveCommit(ctx.params.ref!);
     if (!sha) throw unprocessable(`No commit found for SHA: ${ctx.params.ref}`, DOCS.listCheckRuns);

@@ -7,7 +7,7 @@ import { isBotLogin } from "./users.js";
 
 /** Collaborators: a user's role on the repository. */
 export function registerCollaboratorRoutes(router: Router, state: StandInState): void {
-  router.add("GET", "/repos/:owner/:repo/collaborators/:username/permission", "installation", (ctx) => {
+  router.add("GET", "/repos/:owner/:repo/collaborators/:username/permission", "installation", "repos/get-collaborator-permission-level", (ctx) => {
     requireRepo(state, ctx);
     const username = ctx.params.username!;
     // An app's bot is not a user, so never a collaborator: GitHub answers its documented 404, with

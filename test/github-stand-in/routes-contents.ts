@@ -1,6 +1,7 @@
 import { posix } from "node:path";
 import { ApiError, notFound } from "./api-error.js";
 import type { TreeEntry } from "./git-repo.js";
+import type { Schema } from "./openapi.js";
 import type { Router } from "./router.js";
 import { DOCS, requireRepo, wrappedBase64 } from "./route-helpers.js";
 import { encodePath, gitObjectUrl } from "./shapes.js";
@@ -18,7 +19,7 @@ function symlinkTarget(path: string, target: string): string | undefined {
 }
 
 /** The parts of a contents item that every type shares. */
-function baseItem(state: StandInState, entry: TreeEntry, path: string, ref: string, type: string) {
+function baseItem<Type extends string>(state: StandInState, entry: TreeEntry, path: string, ref: string, type: Type) {
   const name = path.split("/").pop() ?? path;
   const url = `${repoApiUrl(state)}/contents/${encodePath(path)}?ref=${encodeURIComponent(ref)}`;
   const gitUrl = entry.type === "commit" ? null : gitObjectUrl(state, entry.type, entry.sha);
@@ -57,9 +58,17 @@ async function submoduleUrl(state: StandInState, commit: string, path: string): 
 }
 
 /** The full contents object for a single (non-directory) entry. */
-async function itemObject(state: StandInState, commit: string, entry: TreeEntry, path: string, ref: string) {
+async function itemObject(
+  state: StandInState,
+  commit: string,
+  entry: TreeEntry,
+  path: string,
+  ref: string,
+): Promise<Schema<"content-file"> | Schema<"content-symlink"> | Schema<"content-submodule">> {
   if (entry.type === "commit") {
-    return { ...baseItem(state, entry, path, ref, "submodule"), submodule_git_url: await submoduleUrl(state, commit, path) };
+    // GitHub answers null when .gitmodules does not name the path; its description says a string.
+    const url = (await submoduleUrl(state, commit, path)) as string;
+    return { ...baseItem(state, entry, path, ref, "submodule"), submodule_git_url: url };
   }
   if (entry.mode === "120000") {
     const target = (await state.git.readBlob(entry.sha)).toString("utf8");
@@ -75,7 +84,7 @@ async function itemObject(state: StandInState, commit: string, entry: TreeEntry,
 }
 
 /** A directory listing item. GitHub documents submodules as type "file" in listings (for compatibility). */
-function listingItem(state: StandInState, entry: TreeEntry, path: string, ref: string) {
+function listingItem(state: StandInState, entry: TreeEntry, path: string, ref: string): Schema<"content-directory">[number] {
   const type = entry.type === "tree" ? "dir" : entry.mode === "120000" ? "symlink" : "file";
   return baseItem(state, entry, path, ref, type);
 }
@@ -84,7 +93,7 @@ function listingItem(state: StandInState, entry: TreeEntry, path: string, ref: s
 export function registerContentsRoutes(router: Router, state: StandInState): void {
   const git = state.git;
 
-  router.add("GET", "/repos/:owner/:repo/contents/*path", "installation", async (ctx) => {
+  router.add("GET", "/repos/:owner/:repo/contents/*path", "installation", "repos/get-content", async (ctx) => {
     requireRepo(state, ctx);
     const ref = ctx.query.get("ref") || state.defaultBranch;
     const path = ctx.params.path!.replace(/^\/+|\/+$/g, "");

@@ -1,5 +1,6 @@
 import { ApiError, invalidRequest, notFound, unprocessable } from "./api-error.js";
 import { TreeEditError, type TreeEdit, type TreeEntry } from "./git-repo.js";
+import type { Schema } from "./openapi.js";
 import type { Router } from "./router.js";
 import { bodyObject, botIdentity, DOCS, isSha, notA, notSupplied, optionalIdentity, requireRepo, requireString } from "./route-helpers.js";
 import { gitCommit, gitObjectUrl } from "./shapes.js";
@@ -14,7 +15,7 @@ const MODE_TYPES: Record<string, "blob" | "tree" | "commit"> = {
 };
 
 /** The body of GET and POST /git/trees: the tree `sha` and its listed `entries`. */
-function treeJson(state: StandInState, sha: string, entries: TreeEntry[]) {
+function treeJson(state: StandInState, sha: string, entries: TreeEntry[]): Schema<"git-tree"> {
   return {
     sha,
     url: gitObjectUrl(state, "tree", sha),
@@ -93,7 +94,7 @@ function planTreeEntry(item: unknown): PlannedEdit {
 export function registerGitDataRoutes(router: Router, state: StandInState): void {
   const git = state.git;
 
-  router.add("GET", "/repos/:owner/:repo/git/trees/:sha", "installation", async (ctx) => {
+  router.add("GET", "/repos/:owner/:repo/git/trees/:sha", "installation", "git/get-tree", async (ctx) => {
     requireRepo(state, ctx);
     const sha = await git.resolve(ctx.params.sha!, "tree");
     if (!sha) throw notFound(DOCS.getTree);
@@ -108,7 +109,7 @@ export function registerGitDataRoutes(router: Router, state: StandInState): void
     return { status: 200, body };
   });
 
-  router.add("POST", "/repos/:owner/:repo/git/trees", "installation", async (ctx) => {
+  router.add("POST", "/repos/:owner/:repo/git/trees", "installation", "git/create-tree", async (ctx) => {
     requireRepo(state, ctx);
     const body = bodyObject(ctx);
     if (body.tree === undefined || body.tree === null) throw notSupplied("tree", DOCS.createTree);
@@ -144,11 +145,11 @@ export function registerGitDataRoutes(router: Router, state: StandInState): void
         throw error;
       }
       const created = treeJson(state, sha, await git.lsTree(sha));
-      return { status: 201, headers: { location: created.url }, body: created };
+      return { status: 201, headers: { location: gitObjectUrl(state, "tree", sha) }, body: created };
     });
   });
 
-  router.add("POST", "/repos/:owner/:repo/git/blobs", "installation", async (ctx) => {
+  router.add("POST", "/repos/:owner/:repo/git/blobs", "installation", "git/create-blob", async (ctx) => {
     requireRepo(state, ctx);
     const body = bodyObject(ctx);
     const content = requireString(body, "content", DOCS.createBlob);
@@ -162,7 +163,7 @@ export function registerGitDataRoutes(router: Router, state: StandInState): void
     return { status: 201, headers: { location: url }, body: { url, sha } };
   });
 
-  router.add("GET", "/repos/:owner/:repo/git/commits/:sha", "installation", async (ctx) => {
+  router.add("GET", "/repos/:owner/:repo/git/commits/:sha", "installation", "git/get-commit", async (ctx) => {
     requireRepo(state, ctx);
     const sha = ctx.params.sha!;
     const commit = isSha(sha) ? await git.readCommit(sha) : undefined;
@@ -170,7 +171,7 @@ export function registerGitDataRoutes(router: Router, state: StandInState): void
     return { status: 200, body: gitCommit(state, commit) };
   });
 
-  router.add("POST", "/repos/:owner/:repo/git/commits", "installation", async (ctx) => {
+  router.add("POST", "/repos/:owner/:repo/git/commits", "installation", "git/create-commit", async (ctx) => {
     requireRepo(state, ctx);
     const body = bodyObject(ctx);
     const message = requireString(body, "message", DOCS.createCommit);

@@ -1,7 +1,7 @@
 import { ApiError } from "./api-error.js";
 import { isoSeconds } from "./git-parse.js";
 import type { AutoMergeRecord, PullRequestRecord } from "./pull-requests.js";
-import type { Router } from "./router.js";
+import type { GraphQLResult, Router } from "./router.js";
 import { DOCS } from "./route-helpers.js";
 import type { StandInState } from "./state.js";
 import { BOT_LOGIN, nodeId } from "./users.js";
@@ -37,12 +37,12 @@ function inputField(query: string, variables: Record<string, unknown>, field: st
  * answers always 200 with `data` and/or `errors`, like GitHub's GraphQL.
  */
 export function registerGraphQLRoutes(router: Router, state: StandInState): void {
-  const failure = (errors: GraphQLError[], data: unknown = null) => ({
+  const failure = (errors: GraphQLError[], data: unknown = null): GraphQLResult => ({
     status: 200,
     body: data === null ? { errors } : { data, errors },
   });
 
-  router.add("POST", "/graphql", "installation", (ctx) => {
+  router.add("POST", "/graphql", "installation", "graphql", (ctx) => {
     const body = ctx.body;
     if (typeof body !== "object" || body === null || typeof (body as { query?: unknown }).query !== "string") {
       throw new ApiError(400, "Problems parsing JSON", DOCS.graphql);

@@ -38,7 +38,7 @@ export function registerIssueRoutes(router: Router, state: StandInState): void {
     return number;
   };
 
-  router.add("POST", "/repos/:owner/:repo/issues/:issue_number/comments", "installation", (ctx) => {
+  router.add("POST", "/repos/:owner/:repo/issues/:issue_number/comments", "installation", "issues/create-comment", (ctx) => {
     const number = issueNumber(ctx, DOCS.createComment);
     const body = commentBody(ctx, DOCS.createComment);
     const now = isoSeconds();
@@ -55,7 +55,7 @@ export function registerIssueRoutes(router: Router, state: StandInState): void {
     return { status: 201, headers: { location: created.url }, body: created };
   });
 
-  router.add("PATCH", "/repos/:owner/:repo/issues/comments/:comment_id", "installation", (ctx) => {
+  router.add("PATCH", "/repos/:owner/:repo/issues/comments/:comment_id", "installation", "issues/update-comment", (ctx) => {
     requireRepo(state, ctx);
     const record = state.comments.get(Number(ctx.params.comment_id));
     if (!record) throw notFound(DOCS.updateComment);
@@ -64,14 +64,14 @@ export function registerIssueRoutes(router: Router, state: StandInState): void {
     return { status: 200, body: issueComment(state, record) };
   });
 
-  router.add("GET", "/repos/:owner/:repo/issues/comments/:comment_id", "installation", (ctx) => {
+  router.add("GET", "/repos/:owner/:repo/issues/comments/:comment_id", "installation", "issues/get-comment", (ctx) => {
     requireRepo(state, ctx);
     const record = state.comments.get(Number(ctx.params.comment_id));
     if (!record) throw notFound(DOCS.updateComment);
     return { status: 200, body: issueComment(state, record) };
   });
 
-  router.add("GET", "/repos/:owner/:repo/issues/:issue_number/comments", "installation", (ctx) => {
+  router.add("GET", "/repos/:owner/:repo/issues/:issue_number/comments", "installation", "issues/list-comments", (ctx) => {
     const number = issueNumber(ctx, DOCS.listComments);
     return paginate(
       ctx,

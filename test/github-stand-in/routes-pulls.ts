@@ -4,7 +4,7 @@ import { newPullRecord, refreshPull } from "./pull-helpers.js";
 import type { PullRequestRecord } from "./pull-requests.js";
 import type { RouteContext, Router } from "./router.js";
 import { bodyObject, DOCS, notA, requireRepo, requireString } from "./route-helpers.js";
-import { diffFile, pullRequest, review } from "./shapes.js";
+import { diffFile, pullRequest, pullRequestSimple, review } from "./shapes.js";
 import type { StandInState } from "./state.js";
 import { BOT_LOGIN } from "./users.js";
 
@@ -38,14 +38,14 @@ export function registerPullRoutes(router: Router, state: StandInState): void {
 
   const fullPull = async (pr: PullRequestRecord) => {
     const entries = await prDiff(pr);
-    return pullRequest(state, pr, true, {
+    return pullRequest(state, pr, {
       additions: entries.reduce((sum, entry) => sum + entry.additions, 0),
       deletions: entries.reduce((sum, entry) => sum + entry.deletions, 0),
       changedFiles: entries.length,
     });
   };
 
-  router.add("GET", "/repos/:owner/:repo/commits/:sha/pulls", "installation", async (ctx) => {
+  router.add("GET", "/repos/:owner/:repo/commits/:sha/pulls", "installation", "repos/list-pull-requests-associated-with-commit", async (ctx) => {
     requireRepo(state, ctx);
     const sha = await git.resolveCommit(ctx.params.sha!);
     if (!sha) throw new ApiError(422, `No commit found for SHA: ${ctx.params.sha}`, DOCS.commitPulls);
@@ -57,11 +57,11 @@ export function registerPullRoutes(router: Router, state: StandInState): void {
     state.pulls.all().forEach((pr) => refreshPull(state, pr));
     return paginate(
       ctx,
-      state.pulls.associatedWith(sha).map((pr) => pullRequest(state, pr, false)),
+      state.pulls.associatedWith(sha).map((pr) => pullRequestSimple(state, pr)),
     );
   });
 
-  router.add("GET", "/repos/:owner/:repo/pulls", "installation", (ctx) => {
+  router.add("GET", "/repos/:owner/:repo/pulls", "installation", "pulls/list", (ctx) => {
     requireRepo(state, ctx);
     const wanted = ctx.query.get("state") ?? "open";
     if (!["open", "closed", "all"].includes(wanted)) throw notA("state", wanted, "a member of enum", DOCS.listPulls);
@@ -76,11 +76,11 @@ export function registerPullRoutes(router: Router, state: StandInState): void {
     if (ctx.query.get("direction") === "asc") pulls.reverse();
     return paginate(
       ctx,
-      pulls.map((pr) => pullRequest(state, pr, false)),
+      pulls.map((pr) => pullRequestSimple(state, pr)),
     );
   });
 
-  router.add("POST", "/repos/:owner/:repo/pulls", "installation", async (ctx) => {
+  router.add("POST", "/repos/:owner/:repo/pulls", "installation", "pulls/create", async (ctx) => {
     requireRepo(state, ctx);
     const body = bodyObject(ctx);
     const docs = DOCS.createPull;
@@ -119,11 +119,11 @@ export function registerPullRoutes(router: Router, state: StandInState): void {
     });
   });
 
-  router.add("GET", "/repos/:owner/:repo/pulls/:pull_number", "installation", async (ctx) => {
+  router.add("GET", "/repos/:owner/:repo/pulls/:pull_number", "installation", "pulls/get", async (ctx) => {
     return { status: 200, body: await fullPull(findPull(ctx)) };
   });
 
-  router.add("GET", "/repos/:owner/:repo/pulls/:pull_number/files", "installation", async (ctx) => {
+  router.add("GET", "/repos/:owner/:repo/pulls/:pull_number/files", "installation", "pulls/list-files", async (ctx) => {
     const pr = findPull(ctx, DOCS.pullFiles);
     const entries = (await prDiff(pr)).slice(0, 3000);
     return paginate(
@@ -132,7 +132,7 @@ export function registerPullRoutes(router: Router, state: StandInState): void {
     );
   });
 
-  router.add("GET", "/repos/:owner/:repo/pulls/:pull_number/reviews", "installation", (ctx) => {
+  router.add("GET", "/repos/:owner/:repo/pulls/:pull_number/reviews", "installation", "pulls/list-reviews", (ctx) => {
     const pr = findPull(ctx);
     return paginate(
       ctx,

@@ -22,7 +22,7 @@ export function registerRefRoutes(router: Router, state: StandInState): void {
     if (type !== "commit" && ref.startsWith("refs/heads/")) throw unprocessable("Object is not a commit", docs);
   };
 
-  router.add("GET", "/repos/:owner/:repo/git/ref/*ref", "installation", async (ctx) => {
+  router.add("GET", "/repos/:owner/:repo/git/ref/*ref", "installation", "git/get-ref", async (ctx) => {
     requireRepo(state, ctx);
     const ref = `refs/${ctx.params.ref}`;
     const sha = ctx.params.ref ? await git.readRef(ref) : undefined;
@@ -30,7 +30,7 @@ export function registerRefRoutes(router: Router, state: StandInState): void {
     return { status: 200, body: await refJson(ref, sha) };
   });
 
-  router.add("POST", "/repos/:owner/:repo/git/refs", "installation", async (ctx) => {
+  router.add("POST", "/repos/:owner/:repo/git/refs", "installation", "git/create-ref", async (ctx) => {
     requireRepo(state, ctx);
     const body = bodyObject(ctx);
     const ref = requireString(body, "ref", DOCS.createRef);
@@ -48,7 +48,7 @@ export function registerRefRoutes(router: Router, state: StandInState): void {
     });
   });
 
-  router.add("PATCH", "/repos/:owner/:repo/git/refs/*ref", "installation", async (ctx) => {
+  router.add("PATCH", "/repos/:owner/:repo/git/refs/*ref", "installation", "git/update-ref", async (ctx) => {
     requireRepo(state, ctx);
     const ref = `refs/${ctx.params.ref}`;
     const body = bodyObject(ctx);

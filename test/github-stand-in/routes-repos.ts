@@ -1,5 +1,6 @@
 import { ApiError, notFound } from "./api-error.js";
 import { paginate, requestedPage } from "./paginate.js";
+import type { Schema } from "./openapi.js";
 import type { Router } from "./router.js";
 import { DOCS, requireRepo } from "./route-helpers.js";
 import { diffFile, repository, restCommit } from "./shapes.js";
@@ -9,12 +10,12 @@ import { repoApiUrl, repoHtmlUrl, type StandInState } from "./state.js";
 export function registerRepoRoutes(router: Router, state: StandInState): void {
   const git = state.git;
 
-  router.add("GET", "/repos/:owner/:repo", "installation", (ctx) => {
+  router.add("GET", "/repos/:owner/:repo", "installation", "repos/get", (ctx) => {
     requireRepo(state, ctx);
     return { status: 200, body: repository(state) };
   });
 
-  router.add("GET", "/repos/:owner/:repo/compare/*basehead", "installation", async (ctx) => {
+  router.add("GET", "/repos/:owner/:repo/compare/*basehead", "installation", "repos/compare-commits", async (ctx) => {
     requireRepo(state, ctx);
     const basehead = ctx.params.basehead!;
     const separator = basehead.indexOf("...");
@@ -31,20 +32,21 @@ export function registerRepoRoutes(router: Router, state: StandInState): void {
     const aheadShas = await git.revList(head, [base], { reverse: true });
     const behindBy = (await git.revList(base, [head])).length;
     const aheadBy = aheadShas.length;
-    const status = aheadBy === 0 && behindBy === 0 ? "identical" : behindBy === 0 ? "ahead" : aheadBy === 0 ? "behind" : "diverged";
+    const status: Schema<"commit-comparison">["status"] =
+      aheadBy === 0 && behindBy === 0 ? "identical" : behindBy === 0 ? "ahead" : aheadBy === 0 ? "behind" : "diverged";
 
     const [baseCommit, mergeBaseCommit] = await git.readCommits([base, mergeBase]);
     const paged = ctx.query.has("per_page") || ctx.query.has("page");
     // Paged: only the page's commits are read (a long history stays cheap to compare). Unpaged:
     // at most 250, "the last commit in the list is the most recent of the entire comparison".
     const page = paged ? paginate(ctx, aheadShas) : undefined;
-    const commitShas = page ? (page.body as string[]) : aheadShas.slice(-250);
+    const commitShas = page ? page.body : aheadShas.slice(-250);
     const commits = (await git.readCommits(commitShas)).map((commit) => restCommit(state, commit));
     // At most 300 files, and when paged only on page 1.
     const withFiles = !paged || requestedPage(ctx) === 1;
     const files = withFiles ? (await git.diff(mergeBase, head)).slice(0, 300).map((entry) => diffFile(state, entry, head)) : undefined;
     const html = `${repoHtmlUrl(state)}/compare/${basehead}`;
-    const body = {
+    const body: Schema<"commit-comparison"> = {
       url: `${repoApiUrl(state)}/compare/${basehead}`,
       html_url: html,
       permalink_url: `${repoHtmlUrl(state)}/compare/${state.owner}:${base.slice(0, 7)}...${state.owner}:${head.slice(0, 7)}`,

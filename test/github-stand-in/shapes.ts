@@ -2,6 +2,7 @@ import { BASE_PERMISSION, rolePermissions } from "./collaborators.js";
 import type { CommitInfo, DiffEntry, DiffStatus, ObjectType } from "./git-repo.js";
 import type { IssueCommentRecord } from "./issue-comments.js";
 import type { PullRequestRecord, ReviewRecord } from "./pull-requests.js";
+import type { Schema } from "./openapi.js";
 import { repoApiUrl, repoHtmlUrl, type StandInState } from "./state.js";
 import type { CheckRunAnnotation, CheckRunRecord, RepositoryRole } from "./types.js";
 import { APP_SLUG, BOT_LOGIN, loginForEmail, nodeId, userId, userObject } from "./users.js";
@@ -14,16 +15,17 @@ import { APP_SLUG, BOT_LOGIN, loginForEmail, nodeId, userId, userObject } from "
 /** The fixed creation time of the repository and the installation. */
 export const CREATED_AT = "2024-01-02T03:04:05Z";
 
-export function user(state: StandInState, login: string) {
+export function user(state: StandInState, login: string): Schema<"simple-user"> {
   return userObject(state.apiUrl, state.htmlUrl, login);
 }
 
 /** The repository owner, an organization. */
-export function organization(state: StandInState) {
+export function organization(state: StandInState): Schema<"simple-user"> {
   return userObject(state.apiUrl, state.htmlUrl, state.owner, "Organization");
 }
 
-export function repository(state: StandInState) {
+/** The repository: GET /repos/{o}/{r}'s shape, which also serves where GitHub nests a `repository` (pull request ends, tokens). */
+export function repository(state: StandInState): Schema<"full-repository"> & Schema<"repository"> {
   const api = repoApiUrl(state);
   const html = repoHtmlUrl(state);
   const id = userId(`${state.owner}/${state.repo}`);
@@ -39,15 +41,38 @@ export function repository(state: StandInState) {
     fork: false,
     url: api,
     archive_url: `${api}/{archive_format}{/ref}`,
+    assignees_url: `${api}/assignees{/user}`,
     branches_url: `${api}/branches{/branch}`,
     blobs_url: `${api}/git/blobs{/sha}`,
+    collaborators_url: `${api}/collaborators{/collaborator}`,
+    comments_url: `${api}/comments{/number}`,
     commits_url: `${api}/commits{/sha}`,
     compare_url: `${api}/compare/{base}...{head}`,
     contents_url: `${api}/contents/{+path}`,
+    contributors_url: `${api}/contributors`,
+    deployments_url: `${api}/deployments`,
+    downloads_url: `${api}/downloads`,
+    events_url: `${api}/events`,
+    forks_url: `${api}/forks`,
     git_commits_url: `${api}/git/commits{/sha}`,
     git_refs_url: `${api}/git/refs{/sha}`,
     git_tags_url: `${api}/git/tags{/sha}`,
+    issue_comment_url: `${api}/issues/comments{/number}`,
+    issue_events_url: `${api}/issues/events{/number}`,
+    issues_url: `${api}/issues{/number}`,
+    keys_url: `${api}/keys{/key_id}`,
+    labels_url: `${api}/labels{/name}`,
+    languages_url: `${api}/languages`,
+    merges_url: `${api}/merges`,
+    milestones_url: `${api}/milestones{/number}`,
+    notifications_url: `${api}/notifications{?since,all,participating}`,
     pulls_url: `${api}/pulls{/number}`,
+    releases_url: `${api}/releases{/id}`,
+    stargazers_url: `${api}/stargazers`,
+    subscribers_url: `${api}/subscribers`,
+    subscription_url: `${api}/subscription`,
+    tags_url: `${api}/tags`,
+    teams_url: `${api}/teams`,
     trees_url: `${api}/git/trees{/sha}`,
     statuses_url: `${api}/statuses/{sha}`,
     hooks_url: `${api}/hooks`,
@@ -83,6 +108,8 @@ export function repository(state: StandInState) {
     forks: 0,
     open_issues: 0,
     watchers: 0,
+    subscribers_count: 0,
+    network_count: 0,
     default_branch: state.defaultBranch,
     allow_merge_commit: true,
     allow_squash_merge: true,
@@ -103,7 +130,7 @@ function parentRefs(state: StandInState, parents: string[]) {
 }
 
 /** The Git Database API commit: GET/POST /repos/{o}/{r}/git/commits. */
-export function gitCommit(state: StandInState, commit: CommitInfo) {
+export function gitCommit(state: StandInState, commit: CommitInfo): Schema<"git-commit"> {
   return {
     sha: commit.sha,
     node_id: nodeId("C", userId(commit.sha)),
@@ -119,7 +146,7 @@ export function gitCommit(state: StandInState, commit: CommitInfo) {
 }
 
 /** The REST "commit" (compare's commits[] and base commits): git data nested under `commit`. */
-export function restCommit(state: StandInState, commit: CommitInfo) {
+export function restCommit(state: StandInState, commit: CommitInfo): Schema<"commit"> {
   const authorLogin = loginForEmail(commit.author.email);
   const committerLogin = loginForEmail(commit.committer.email);
   return {
@@ -147,7 +174,7 @@ export function restCommit(state: StandInState, commit: CommitInfo) {
   };
 }
 
-const FILE_STATUS: Record<DiffStatus, string> = {
+const FILE_STATUS: Record<DiffStatus, Schema<"diff-entry">["status"]> = {
   A: "added",
   D: "removed",
   M: "modified",
@@ -161,7 +188,7 @@ export function encodePath(path: string): string {
 }
 
 /** An entry of compare's `files`. */
-export function diffFile(state: StandInState, entry: DiffEntry, ref: string) {
+export function diffFile(state: StandInState, entry: DiffEntry, ref: string): Schema<"diff-entry"> {
   const sha = entry.status === "D" ? entry.oldSha : entry.newSha;
   return {
     sha,
@@ -187,15 +214,40 @@ function branchEnd(state: StandInState, ref: string, sha: string) {
   };
 }
 
-/**
- * A pull request. `full` adds the fields only GET /pulls/{n} has (merged, mergeable, counts…);
- * list endpoints such as commits/{sha}/pulls return the simple shape.
- */
-export function pullRequest(state: StandInState, pr: PullRequestRecord, full: boolean, stats?: { additions: number; deletions: number; changedFiles: number }) {
+/** A pull request as list endpoints such as commits/{sha}/pulls return it. */
+export function pullRequestSimple(state: StandInState, pr: PullRequestRecord): Schema<"pull-request-simple"> {
+  return pullRequestFields(state, pr);
+}
+
+/** A pull request as GET /pulls/{n} returns it: the list shape and merged, mergeable, counts…. */
+export function pullRequest(
+  state: StandInState,
+  pr: PullRequestRecord,
+  stats?: { additions: number; deletions: number; changedFiles: number },
+): Schema<"pull-request"> {
+  return {
+    ...pullRequestFields(state, pr),
+    merged: pr.mergedAt !== null,
+    mergeable: null,
+    rebaseable: null,
+    mergeable_state: "unknown",
+    merged_by: pr.mergedBy === null ? null : user(state, pr.mergedBy),
+    comments: 0,
+    review_comments: 0,
+    maintainer_can_modify: false,
+    commits: pr.commits.length,
+    additions: stats?.additions ?? 0,
+    deletions: stats?.deletions ?? 0,
+    changed_files: stats?.changedFiles ?? 0,
+  };
+}
+
+/** What both pull request shapes have. */
+function pullRequestFields(state: StandInState, pr: PullRequestRecord) {
   const api = `${repoApiUrl(state)}/pulls/${pr.number}`;
   const html = `${repoHtmlUrl(state)}/pull/${pr.number}`;
   const issueApi = `${repoApiUrl(state)}/issues/${pr.number}`;
-  const simple = {
+  return {
     url: api,
     id: pr.id,
     node_id: nodeId("PR", pr.id),
@@ -221,7 +273,6 @@ export function pullRequest(state: StandInState, pr: PullRequestRecord, full: bo
     updated_at: pr.updatedAt,
     closed_at: pr.state === "closed" ? (pr.mergedAt ?? pr.updatedAt) : null,
     merged_at: pr.mergedAt,
-    merged: pr.mergedAt !== null,
     merge_commit_sha: pr.mergeCommitSha,
     assignee: null,
     assignees: [],
@@ -239,36 +290,22 @@ export function pullRequest(state: StandInState, pr: PullRequestRecord, full: bo
       commits: { href: `${api}/commits` },
       statuses: { href: `${repoApiUrl(state)}/statuses/${pr.headSha}` },
     },
-    author_association: "MEMBER",
+    author_association: "MEMBER" as const,
     auto_merge: pr.autoMerge
       ? {
           enabled_by: user(state, pr.autoMerge.enabledBy),
           merge_method: pr.autoMerge.mergeMethod,
-          commit_title: null,
-          commit_message: null,
+          // Strings in GitHub's description; none was given when it was enabled.
+          commit_title: "",
+          commit_message: "",
         }
       : null,
     draft: false,
   };
-  if (!full) return simple;
-  return {
-    ...simple,
-    mergeable: null,
-    rebaseable: null,
-    mergeable_state: "unknown",
-    merged_by: pr.mergedBy === null ? null : user(state, pr.mergedBy),
-    comments: 0,
-    review_comments: 0,
-    maintainer_can_modify: false,
-    commits: pr.commits.length,
-    additions: stats?.additions ?? 0,
-    deletions: stats?.deletions ?? 0,
-    changed_files: stats?.changedFiles ?? 0,
-  };
 }
 
 /** GET collaborators/{username}/permission: the base permission, the role's own name, the collaborator. */
-export function collaboratorPermission(state: StandInState, login: string, role: RepositoryRole) {
+export function collaboratorPermission(state: StandInState, login: string, role: RepositoryRole): Schema<"repository-collaborator-permission"> {
   return {
     permission: BASE_PERMISSION[role],
     role_name: role,
@@ -276,7 +313,7 @@ export function collaboratorPermission(state: StandInState, login: string, role:
   };
 }
 
-export function review(state: StandInState, pr: PullRequestRecord, record: ReviewRecord) {
+export function review(state: StandInState, pr: PullRequestRecord, record: ReviewRecord): Schema<"pull-request-review"> {
   const html = `${repoHtmlUrl(state)}/pull/${pr.number}#pullrequestreview-${record.id}`;
   return {
     id: record.id,
@@ -293,7 +330,7 @@ export function review(state: StandInState, pr: PullRequestRecord, record: Revie
   };
 }
 
-export function gitRef(state: StandInState, ref: string, sha: string, type: ObjectType = "commit") {
+export function gitRef(state: StandInState, ref: string, sha: string, type: ObjectType = "commit"): Schema<"git-ref"> {
   return {
     ref,
     node_id: nodeId("REF", userId(ref)),
@@ -307,9 +344,14 @@ export function gitObjectUrl(state: StandInState, type: ObjectType, sha: string)
   return `${repoApiUrl(state)}/git/${type}s/${sha}`;
 }
 
+/** An app's numeric id, from the JWT's `iss`; 0 when that is a client id, which names no number. */
+export function appNumber(appId: number | string | null): number {
+  return typeof appId === "number" ? appId : Number(appId) || 0;
+}
+
 /** The GitHub App that owns check runs (GET /app's shape, minus what the stand-in cannot know). */
-export function app(state: StandInState, appId: number | string | null) {
-  const id = typeof appId === "number" ? appId : Number(appId) || 0;
+export function app(state: StandInState, appId: number | string | null): Schema<"integration"> {
+  const id = appNumber(appId);
   return {
     id,
     slug: APP_SLUG,
@@ -328,7 +370,7 @@ export function app(state: StandInState, appId: number | string | null) {
 }
 
 /** A PR as check runs and check_run payloads list it: `{ url, id, number, head, base }`. */
-export function checkRunPullRequest(state: StandInState, pr: PullRequestRecord) {
+export function checkRunPullRequest(state: StandInState, pr: PullRequestRecord): Schema<"pull-request-minimal"> {
   const repo = { id: userId(`${state.owner}/${state.repo}`), url: repoApiUrl(state), name: state.repo };
   return {
     url: `${repoApiUrl(state)}/pulls/${pr.number}`,
@@ -339,9 +381,14 @@ export function checkRunPullRequest(state: StandInState, pr: PullRequestRecord) 
   };
 }
 
-export function checkRun(state: StandInState, run: CheckRunRecord, pulls: PullRequestRecord[]) {
+/** The check suite of a run: one per commit and app. */
+export function checkSuiteId(run: CheckRunRecord): number {
+  return userId(`check-suite/${run.headSha}/${run.appId ?? ""}`);
+}
+
+export function checkRun(state: StandInState, run: CheckRunRecord, pulls: PullRequestRecord[]): Schema<"check-run"> {
   const url = `${repoApiUrl(state)}/check-runs/${run.id}`;
-  const suiteId = userId(`check-suite/${run.headSha}/${run.appId ?? ""}`);
+  const suiteId = checkSuiteId(run);
   return {
     id: run.id,
     name: run.name,
@@ -368,7 +415,7 @@ export function checkRun(state: StandInState, run: CheckRunRecord, pulls: PullRe
   };
 }
 
-export function checkAnnotation(state: StandInState, run: CheckRunRecord, annotation: CheckRunAnnotation) {
+export function checkAnnotation(state: StandInState, run: CheckRunRecord, annotation: CheckRunAnnotation): Schema<"check-annotation"> {
   return {
     path: annotation.path,
     blob_href: `${repoHtmlUrl(state)}/blob/${run.headSha}/${encodePath(annotation.path)}`,
@@ -383,7 +430,7 @@ export function checkAnnotation(state: StandInState, run: CheckRunRecord, annota
   };
 }
 
-export function issueComment(state: StandInState, comment: IssueCommentRecord) {
+export function issueComment(state: StandInState, comment: IssueCommentRecord): Schema<"issue-comment"> {
   const url = `${repoApiUrl(state)}/issues/comments/${comment.id}`;
   return {
     id: comment.id,

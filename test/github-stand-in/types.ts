@@ -1,3 +1,4 @@
+import type { Schema } from "./openapi.js";
 import type { PullRequestRecord, ReviewState } from "./pull-requests.js";
 
 export interface StandInOptions {
@@ -135,8 +136,8 @@ export interface CheckRunRecord {
   id: number;
   name: string;
   headSha: string;
-  status: "queued" | "in_progress" | "completed" | "waiting" | "requested" | "pending";
-  conclusion: string | null;
+  status: Schema<"check-run">["status"];
+  conclusion: Schema<"check-run">["conclusion"];
   startedAt: string | null;
   completedAt: string | null;
   detailsUrl: string | null;
