@@ -1,15 +1,14 @@
 import type { ChangedFile } from "../github/changed-scripts.js";
 import { scriptsFolderPrefix } from "../github/entry-script.js";
+import type { RepoConfig } from "../github/repo-config.js";
 import type { Annotation } from "./check-report.js";
-
-export type ScriptsOnlyPolicy = "off" | "warn" | "fail";
 
 /**
  * A pull request that adds or changes a script must change nothing outside the scripts
  * folder, so reviewers approve the script and only the script. Every file outside it
  * (a rename counts when either side is outside) is annotated as the policy says.
  */
-export function scriptsOnlyAnnotations(files: readonly ChangedFile[], scriptsDir: string, policy: ScriptsOnlyPolicy): Annotation[] {
+export function scriptsOnlyAnnotations(files: readonly ChangedFile[], scriptsDir: string, policy: RepoConfig["policy"]["scriptsOnly"]): Annotation[] {
   if (policy === "off") return [];
   const prefix = scriptsFolderPrefix(scriptsDir);
   const inside = (path: string) => path.startsWith(prefix);
