@@ -1,6 +1,7 @@
 import { StringDecoder } from "node:string_decoder";
 import { stripTerminalEscapes } from "./terminal-escapes.js";
 import type { CapturedOutput, OutputLine } from "../run-types.js";
+import type { OutputMark } from "../sdk/channel-client.js";
 
 type Stream = "stdout" | "stderr";
 
@@ -15,6 +16,10 @@ const DEFAULT_MAX_BYTES = 1024 * 1024;
 interface StreamState {
   decoder: StringDecoder;
   pending: string;
+  /** Bytes received on the stream. */
+  received: number;
+  /** Bytes of the stream taken into lines (or held as the unfinished one): how far `onWritten` has seen. */
+  processed: number;
 }
 
 export interface OutputCaptureOptions {
@@ -25,23 +30,32 @@ export interface OutputCaptureOptions {
   redact?: (text: string) => string;
   /** Every line as it completes, already redacted, including lines later dropped from the middle. */
   onLine?: (line: OutputLine) => void;
+  /** After each completed line and each chunk: `written()` has moved on. */
+  onWritten?: () => void;
+}
+
+/** What the capture kept, and for each kept line where it ended in its stream (bytes). */
+export interface CapturedOutputWithEnds {
+  output: CapturedOutput;
+  ends: number[];
 }
 
 /**
  * Turns a child's stdout/stderr chunks into timestamped, redacted lines. Keeps the first and
  * the last `maxBytes / 2` of output and counts what was dropped in between, so memory stays
  * bounded however much a script prints: kept lines take `maxBytes` of buffers at most (plus
- * 17 bytes each), and nothing else outlives the chunk being split (see LineRing).
+ * 25 bytes each), and nothing else outlives the chunk being split (see LineRing).
  */
 export class OutputCapture {
   private readonly startedAt: number;
   private readonly redact: (text: string) => string;
   private readonly onLine: ((line: OutputLine) => void) | undefined;
+  private readonly onWritten: (() => void) | undefined;
   private readonly headBudget: number;
   private readonly tailBudget: number;
   private readonly streams: Record<Stream, StreamState> = {
-    stdout: { decoder: new StringDecoder("utf8"), pending: "" },
-    stderr: { decoder: new StringDecoder("utf8"), pending: "" },
+    stdout: { decoder: new StringDecoder("utf8"), pending: "", received: 0, processed: 0 },
+    stderr: { decoder: new StringDecoder("utf8"), pending: "", received: 0, processed: 0 },
   };
   private readonly head: LineRing;
   // Once one line went to the tail, later lines must too, or the order would break.
@@ -53,6 +67,7 @@ export class OutputCapture {
     this.startedAt = o.startedAt ?? performance.now();
     this.redact = o.redact ?? ((text) => text);
     this.onLine = o.onLine;
+    this.onWritten = o.onWritten;
     const maxBytes = o.maxBytes ?? DEFAULT_MAX_BYTES;
     this.headBudget = Math.floor(maxBytes / 2);
     this.tailBudget = maxBytes - this.headBudget;
@@ -63,29 +78,53 @@ export class OutputCapture {
 
   write(stream: Stream, chunk: Buffer): void {
     const state = this.streams[stream];
+    const base = state.received;
+    state.received += chunk.length;
     state.pending += state.decoder.write(chunk);
+    // The n-th newline decoded is the chunk's n-th newline byte: in UTF-8 that byte is never
+    // part of another character, and `pending` holds none from earlier chunks.
+    let byte = -1;
     let newline: number;
     while ((newline = state.pending.indexOf("\n")) !== -1) {
+      byte = chunk.indexOf(0x0a, byte + 1);
+      state.processed = base + byte + 1;
       this.emit(stream, stripCarriageReturn(state.pending.slice(0, newline)));
       state.pending = state.pending.slice(newline + 1);
+      this.onWritten?.();
     }
+    state.processed = state.received;
     if (state.pending.length >= MAX_LINE_BYTES + REDACTION_LOOKAHEAD) {
       state.pending = this.emitLongPrefix(stream, this.redact(stripTerminalEscapes(state.pending)));
     }
+    this.onWritten?.();
+  }
+
+  /** How far each stream has been taken into lines: a log line marked up to here can be placed. */
+  written(): OutputMark {
+    return { stdout: this.streams.stdout.processed, stderr: this.streams.stderr.processed };
   }
 
   /** Flushes partial last lines and returns what was kept, and where the gap is. */
   end(): CapturedOutput {
+    return this.endWithEnds().output;
+  }
+
+  /** As `end()`, with where each kept line ended in its stream, for placing log lines (see orderLogs). */
+  endWithEnds(): CapturedOutputWithEnds {
     for (const stream of ["stdout", "stderr"] as const) {
       const state = this.streams[stream];
       const rest = state.pending + state.decoder.end();
       state.pending = "";
       if (rest !== "") this.emit(stream, rest);
     }
+    this.onWritten?.();
     return {
-      lines: [...this.head.items(), ...this.tail.items()],
-      omittedBytes: this.omittedBytes,
-      omittedAt: this.omittedBytes > 0 ? this.head.length : null,
+      output: {
+        lines: [...this.head.items(), ...this.tail.items()],
+        omittedBytes: this.omittedBytes,
+        omittedAt: this.omittedBytes > 0 ? this.head.length : null,
+      },
+      ends: [...this.head.ends(), ...this.tail.ends()],
     };
   }
 
@@ -110,10 +149,11 @@ export class OutputCapture {
 
   private store(stream: Stream, text: string): void {
     const t = this.now();
+    const end = this.streams[stream].processed;
     this.onLine?.({ t, stream, text });
     const bytes = Buffer.byteLength(text, "utf8") + 1;
     if (!this.headClosed && this.head.bytes + bytes <= this.headBudget) {
-      this.head.push(t, stream, text, bytes - 1);
+      this.head.push(t, stream, text, bytes - 1, end);
       return;
     }
     this.headClosed = true;
@@ -125,7 +165,7 @@ export class OutputCapture {
       return;
     }
     while (this.tail.bytes + bytes > this.tailBudget) this.omittedBytes += this.tail.shift();
-    this.tail.push(t, stream, text, bytes - 1);
+    this.tail.push(t, stream, text, bytes - 1, end);
   }
 
   private now(): number {
@@ -158,6 +198,8 @@ class LineRing {
   private offsets: Uint32Array;
   private lengths: Uint32Array;
   private times: Float64Array;
+  /** Where each line ended in its stream (bytes), to place log lines among them. */
+  private endsAt: Float64Array;
   private streams: Uint8Array;
   /** Slot of the oldest line; slots are used round, modulo the arrays' (power of two) length. */
   private first = 0;
@@ -171,11 +213,12 @@ class LineRing {
     this.offsets = new Uint32Array(MIN_SLOTS);
     this.lengths = new Uint32Array(MIN_SLOTS);
     this.times = new Float64Array(MIN_SLOTS);
+    this.endsAt = new Float64Array(MIN_SLOTS);
     this.streams = new Uint8Array(MIN_SLOTS);
   }
 
   /** Appends a line of `textBytes` UTF-8 bytes; the caller keeps the ring within its budget. */
-  push(t: number, stream: Stream, text: string, textBytes: number): void {
+  push(t: number, stream: Stream, text: string, textBytes: number, end: number): void {
     if (this.used + textBytes > this.data.length) this.growData(this.used + textBytes);
     if (this.length === this.offsets.length) this.growSlots();
     const capacity = this.data.length;
@@ -192,6 +235,7 @@ class LineRing {
     this.offsets[slot] = at;
     this.lengths[slot] = textBytes;
     this.times[slot] = t;
+    this.endsAt[slot] = end;
     this.streams[slot] = stream === "stdout" ? 0 : 1;
     this.length += 1;
     this.used += textBytes;
@@ -228,6 +272,13 @@ class LineRing {
     return lines;
   }
 
+  /** Where each held line ended in its stream, oldest first. */
+  ends(): number[] {
+    const ends: number[] = [];
+    for (let i = 0; i < this.length; i++) ends.push(this.endsAt[(this.first + i) & (this.offsets.length - 1)]!);
+    return ends;
+  }
+
   /** A bigger buffer, up to the budget, with the held text moved to its start. */
   private growData(needed: number): void {
     const capacity = Math.min(this.maxTextBytes, Math.max(needed, this.data.length * 2));
@@ -256,17 +307,20 @@ class LineRing {
     const offsets = new Uint32Array(size);
     const lengths = new Uint32Array(size);
     const times = new Float64Array(size);
+    const endsAt = new Float64Array(size);
     const streams = new Uint8Array(size);
     for (let i = 0; i < this.length; i++) {
       const slot = (this.first + i) & mask;
       offsets[i] = this.offsets[slot]!;
       lengths[i] = this.lengths[slot]!;
       times[i] = this.times[slot]!;
+      endsAt[i] = this.endsAt[slot]!;
       streams[i] = this.streams[slot]!;
     }
     this.offsets = offsets;
     this.lengths = lengths;
     this.times = times;
+    this.endsAt = endsAt;
     this.streams = streams;
     this.first = 0;
   }

@@ -1,4 +1,5 @@
 import type { ExecutionReport, ReportLog } from "../run-types.js";
+import type { ChannelMessage, OutputMark } from "../sdk/channel-client.js";
 import type { ReportMessage } from "../sdk/protocol.js";
 import type { Redact } from "./redact.js";
 import { redactJson, redactNumber, showsSecret, TOO_DEEP } from "./redact-value.js";
@@ -36,6 +37,8 @@ export class ReportAggregator {
   private result: unknown = undefined;
   private failReason: string | null = null;
   private readonly logs: ReportLog[] = [];
+  // Where each kept log line was written among the output, when the script said (see orderLogs).
+  private readonly marks: (OutputMark | null)[] = [];
   private droppedLogs = 0;
   private refused = 0;
 
@@ -44,7 +47,7 @@ export class ReportAggregator {
     this.redact = o.redact ?? ((text) => text);
   }
 
-  add(message: ReportMessage): ReportMessage | null {
+  add(message: ChannelMessage): ReportMessage | null {
     const shown = this.accept(message);
     if (shown !== REFUSED) return shown;
     this.refused += 1;
@@ -52,12 +55,16 @@ export class ReportAggregator {
   }
 
   /** The message to show live, null when it is kept but cannot be shown, or REFUSED. */
-  private accept(message: ReportMessage): ReportMessage | null | typeof REFUSED {
+  private accept(message: ChannelMessage): ReportMessage | null | typeof REFUSED {
     switch (message.type) {
       case "log": {
         const text = cut(this.redact(stripTerminalEscapes(message.message)), MAX_LOG_CHARS);
-        if (this.logs.length < MAX_LOGS) this.logs.push({ t: this.now(), message: text });
-        else this.droppedLogs += 1;
+        if (this.logs.length < MAX_LOGS) {
+          this.logs.push({ t: this.now(), message: text });
+          this.marks.push("written" in message ? message.written : null);
+        } else {
+          this.droppedLogs += 1;
+        }
         return { type: "log", message: text };
       }
       case "counter": {
@@ -94,6 +101,11 @@ export class ReportAggregator {
         return { type: "inputs", values: this.inputs };
       }
     }
+  }
+
+  /** For each log line of the report, in order: where the script wrote it among its output, or null. */
+  logMarks(): (OutputMark | null)[] {
+    return [...this.marks];
   }
 
   /** The report; `rejectedLines` adds the lines the channel refused to the messages refused here. */

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Socket } from "node:net";
 import { join } from "node:path";
-import type { ReportMessage } from "../sdk/protocol.js";
+import type { ChannelMessage, OutputMark } from "../sdk/channel-client.js";
 
 /** Longer lines are skipped without being decoded (and counted as oversized). */
 export const MAX_REPORT_LINE_BYTES = 64 * 1024;
@@ -66,7 +66,7 @@ interface Connection {
  * throttled (see the limits above). Nothing a script sends can make this throw; neither can
  * `onMessage`, whose errors are swallowed.
  */
-export async function openReportChannel(dir: string, onMessage: (message: ReportMessage) => void): Promise<ReportChannel> {
+export async function openReportChannel(dir: string, onMessage: (message: ChannelMessage) => void): Promise<ReportChannel> {
   let path = join(dir, "report.sock");
   // A long TMPDIR: fall back to a private dir of our own under /tmp, removed on close.
   let ownDir: string | null = null;
@@ -260,9 +260,9 @@ function isBlank(line: Buffer): boolean {
 
 /**
  * One line of the protocol as a message, or null when it is not one. Only the fields of the
- * protocol are kept, with their types checked, so what is passed on is exactly a ReportMessage.
+ * protocol are kept, with their types checked, so what is passed on is exactly a ChannelMessage.
  */
-export function parseReportLine(line: string): ReportMessage | null {
+export function parseReportLine(line: string): ChannelMessage | null {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -271,8 +271,12 @@ export function parseReportLine(line: string): ReportMessage | null {
   }
   if (!isObject(value)) return null;
   switch (value.type) {
-    case "log":
-      return typeof value.message === "string" ? { type: "log", message: value.message } : null;
+    case "log": {
+      if (typeof value.message !== "string") return null;
+      // A mark that is not one is ignored: the line is still a log line, placed as it arrives.
+      const written = outputMark(value.written);
+      return written === null ? { type: "log", message: value.message } : { type: "log", message: value.message, written };
+    }
     case "counter": {
       const { name, op, value: n } = value;
       if (typeof name !== "string" || (op !== "set" && op !== "inc") || !isFiniteNumber(n)) return null;
@@ -293,6 +297,16 @@ export function parseReportLine(line: string): ReportMessage | null {
     default:
       return null;
   }
+}
+
+function outputMark(value: unknown): OutputMark | null {
+  if (!isObject(value)) return null;
+  const { stdout, stderr } = value;
+  return isByteCount(stdout) && isByteCount(stderr) ? { stdout, stderr } : null;
+}
+
+function isByteCount(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

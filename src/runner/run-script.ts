@@ -5,10 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex, Readable } from "node:stream";
 import type { ExecutionReport, ExecutionResult, OutputLine, RunStatus } from "../run-types.js";
+import { ORDER_ENV, type ChannelMessage, type OutputMark } from "../sdk/channel-client.js";
 import { CHANNEL_ENV, INPUTS_ENV, type ReportMessage } from "../sdk/protocol.js";
 import { needsBareImportHook, writeBareImportHook } from "./bare-import-hook.js";
 import { currentClaim } from "./claim.js";
 import { deadlineLine, FENCED, LIFELINE_FD, TERM_LINE, withLifeline } from "./lifeline.js";
+import { orderLogs } from "./order-logs.js";
 import { OutputCapture } from "./output-capture.js";
 import { contain, containment, MARKER_ENV, type Containment } from "./process-containment.js";
 import { ReportAggregator } from "./report-aggregator.js";
@@ -22,6 +24,11 @@ const DRAIN_TIMEOUT_MS = 2000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 // The run's `message` is one line; the whole fail reason is in `report.failReason`.
 const MAX_MESSAGE_CHARS = 300;
+// Report messages waiting behind a log line whose output has not been read yet (a script's
+// output can queue far behind its log lines while the pipe is full); past either limit the
+// oldest goes on regardless, so a mark the output never reaches cannot hold memory.
+const MAX_HELD_MESSAGES = 10_000;
+const MAX_HELD_CHARS = 4 * 1024 * 1024;
 
 export interface RunScriptOptions {
   code: string;
@@ -69,11 +76,29 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
       now: () => Math.max(0, Math.floor(performance.now() - start)),
       ...(o.redact === undefined ? {} : { redact: o.redact }),
     });
+    const deliver = (message: ChannelMessage): void => {
+      const kept = report.add(message);
+      if (kept !== null) o.onReport?.(kept);
+    };
+    // A log line whose mark the output has not reached yet, and every message after it, waits
+    // for the output written before it, so it is shown live after that output too.
+    const held: { message: ChannelMessage; chars: number }[] = [];
+    let heldChars = 0;
+    let capture: OutputCapture | null = null;
+    const release = (all = false): void => {
+      while (held.length > 0 && (all || held.length > MAX_HELD_MESSAGES || heldChars > MAX_HELD_CHARS || !waits(held[0]!.message, capture))) {
+        const next = held.shift()!;
+        heldChars -= next.chars;
+        deliver(next.message);
+      }
+    };
     const [hook, channel] = await Promise.all([
       needsBareImportHook(o.code) ? writeBareImportHook(dir) : null,
       openReportChannel(dir, (message) => {
-        const kept = report.add(message);
-        if (kept !== null) o.onReport?.(kept);
+        const chars = message.type === "log" ? message.message.length : JSON.stringify(message).length;
+        held.push({ message, chars });
+        heldChars += chars;
+        release();
       }),
       writeFile(script, o.code),
     ]);
@@ -84,25 +109,34 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
       const env: Record<string, string> = {
         ...o.env,
         [CHANNEL_ENV]: channel.path,
+        // Only for a bundle with the SDK (which reads it): a plain script's environment is what it was handed.
+        ...(o.code.includes(ORDER_ENV) ? { [ORDER_ENV]: "1" } : {}),
         ...(o.inputs === undefined ? {} : { [INPUTS_ENV]: JSON.stringify(o.inputs) }),
         ...(mode === "marker-sweep" ? { [MARKER_ENV]: randomBytes(16).toString("hex") } : {}),
       };
       const startedAt = new Date();
       start = performance.now();
-      const capture = new OutputCapture({
+      capture = new OutputCapture({
         startedAt: start,
         ...(o.maxOutputBytes === undefined ? {} : { maxBytes: o.maxOutputBytes }),
         ...(o.redact === undefined ? {} : { redact: o.redact }),
         ...(o.onLine === undefined ? {} : { onLine: o.onLine }),
+        onWritten: () => release(),
       });
       // The channel drains while the pipes do, once the script's group is gone. closeChannel() is
       // memoized: the promise started there is the one awaited just below.
       const outcome = await supervise(o, mode, env, [...(hook === null ? [] : ["--import", hook]), script], capture, () => void closeChannel());
       const stats = await closeChannel();
+      // The last partial lines first: a log line may wait for them.
+      const captured = capture.endWithEnds();
+      release(true);
       const received = stats.lines + stats.oversized > 0;
-      const reported = received ? report.end(stats.malformed + stats.oversized) : undefined;
+      const aggregated = received ? report.end(stats.malformed + stats.oversized) : undefined;
+      // The record in the script's order: log lines among the output where it wrote them.
+      const ordered = aggregated === undefined ? null : orderLogs(captured.output, captured.ends, aggregated.logs, report.logMarks());
+      const reported = aggregated === undefined || ordered === null ? aggregated : { ...aggregated, logs: ordered.logs };
+      const output = ordered?.output ?? captured.output;
       const verdict = judge(outcome, o.timeoutMs, reported);
-      const output = capture.end();
       return {
         status: verdict.status,
         exitCode: outcome.started ? outcome.code : null,
@@ -213,6 +247,14 @@ async function supervise(
   stdout.destroy();
   stderr.destroy();
   return { started: true, ...end, stoppedBy: stoppedBy ?? (fenced && end.signal === "SIGKILL" ? "fence" : null) };
+}
+
+/** Whether `message` is a log line written after output the capture has not taken in yet. */
+function waits(message: ChannelMessage, capture: OutputCapture | null): boolean {
+  if (message.type !== "log" || !("written" in message)) return false;
+  if (capture === null) return true;
+  const written: OutputMark = capture.written();
+  return written.stdout < message.written.stdout || written.stderr < message.written.stderr;
 }
 
 function judge(outcome: Outcome, timeoutMs: number, report: ExecutionReport | undefined): { status: RunStatus; message: string | null } {

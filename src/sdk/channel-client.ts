@@ -1,9 +1,29 @@
 import { createConnection, type Socket } from "node:net";
 import type { ReportMessage } from "./protocol.js";
 
+/**
+ * Set by the runner for the process it starts; the SDK takes it out of the environment at
+ * once, so worker threads and child processes never see it (see Reporter: only that process's
+ * byte counts are the pipes' own).
+ */
+export const ORDER_ENV = "CHOREBOT_ORDER";
+
+/** How many bytes the script had written to its stdout and stderr when it called log(). */
+export interface OutputMark {
+  stdout: number;
+  stderr: number;
+}
+
+/**
+ * What goes on the channel: a report message, a log line possibly with its OutputMark. The
+ * runner reads stdout, stderr and the channel independently; the mark lets it record the log
+ * line exactly where the script wrote it among its output.
+ */
+export type ChannelMessage = ReportMessage | { type: "log"; message: string; written: OutputMark };
+
 /** Where report messages go. */
 export interface ChannelClient {
-  send(message: ReportMessage): void;
+  send(message: ChannelMessage): void;
   /** Resolves once everything sent so far has been handed to the OS (or dropped on error). */
   flush(): Promise<void>;
 }
@@ -39,7 +59,7 @@ export function createSocketClient(path: string): ChannelClient {
     if (fallback !== null) return;
     process.stderr.write(`chorebot: report channel ${path} failed (${error.message}); reporting to stdout instead\n`);
     fallback = createStdoutClient();
-    for (const line of queue.splice(0)) fallback.send(JSON.parse(line) as ReportMessage);
+    for (const line of queue.splice(0)) fallback.send(JSON.parse(line) as ChannelMessage);
     pendingWrites = 0;
     socket?.destroy();
     settle();
@@ -85,7 +105,7 @@ export function createStdoutClient(write: (line: string) => void = (line) => pro
 }
 
 /** One human-readable line; counters are shown as running totals kept in `totals`. */
-export function formatMessage(message: ReportMessage, totals = new Map<string, number>()): string {
+export function formatMessage(message: ChannelMessage, totals = new Map<string, number>()): string {
   switch (message.type) {
     case "log":
       return `[log] ${message.message}`;

@@ -1,5 +1,6 @@
 import { formatWithOptions } from "node:util";
-import { createChannelClient, type ChannelClient } from "./channel-client.js";
+import { isMainThread } from "node:worker_threads";
+import { createChannelClient, ORDER_ENV, type ChannelClient, type OutputMark } from "./channel-client.js";
 import { CHANNEL_ENV, type ReportMessage } from "./protocol.js";
 
 export interface Counter {
@@ -16,6 +17,8 @@ export interface ReporterOptions {
   maxLineLength?: number;
   /** Counters and progress are sent at most this often (the latest values win). Default 100 ms. */
   intervalMs?: number;
+  /** Where stdout and stderr are, sent with each log line so the runner can place it among them. */
+  written?: () => OutputMark | null;
 }
 
 type PendingCounter = { op: "set" | "inc"; value: number };
@@ -30,6 +33,7 @@ export class Reporter {
   readonly #maxLogLines: number;
   readonly #maxLineLength: number;
   readonly #intervalMs: number;
+  readonly #written: (() => OutputMark | null) | undefined;
   #logLines = 0;
   #droppedLines = 0;
   #reportedDrops = 0;
@@ -43,6 +47,7 @@ export class Reporter {
     this.#maxLogLines = options.maxLogLines ?? 1000;
     this.#maxLineLength = options.maxLineLength ?? 10_000;
     this.#intervalMs = options.intervalMs ?? 100;
+    this.#written = options.written;
   }
 
   log(...args: unknown[]): void {
@@ -59,7 +64,8 @@ export class Reporter {
     }
     // Keeps the order of events; bounded, as the log lines are.
     this.#sendBatch();
-    this.#client.send({ type: "log", message });
+    const written = this.#written?.() ?? null;
+    this.#client.send(written === null ? { type: "log", message } : { type: "log", message, written });
   }
 
   readonly counter: Counter = {
@@ -129,12 +135,32 @@ function finite(value: number, what: string): number {
   return value;
 }
 
+// Taken when the SDK loads, before the script can start anything that would inherit it.
+const ordered = takeOrderMark();
+
+function takeOrderMark(): boolean {
+  const set = process.env[ORDER_ENV] === "1";
+  delete process.env[ORDER_ENV];
+  return set && isMainThread;
+}
+
+/**
+ * The bytes this process's stdout and stderr took so far, queued ones included (what a pipe
+ * stream counts as written). Only in the process the runner started, on its main thread: a
+ * worker thread's or child process's counts are its own, not the pipes'.
+ */
+function writtenSoFar(): OutputMark | null {
+  const stdout = (process.stdout as { bytesWritten?: unknown }).bytesWritten;
+  const stderr = (process.stderr as { bytesWritten?: unknown }).bytesWritten;
+  return typeof stdout === "number" && typeof stderr === "number" ? { stdout, stderr } : null;
+}
+
 let shared: Reporter | null = null;
 
 /** This process's (or worker thread's) reporter, on CHOREBOT_CHANNEL or stdout; flushed before it exits. */
 export function getReporter(): Reporter {
   if (shared === null) {
-    const reporter = new Reporter(createChannelClient(process.env[CHANNEL_ENV]));
+    const reporter = new Reporter(createChannelClient(process.env[CHANNEL_ENV]), ordered ? { written: writtenSoFar } : {});
     shared = reporter;
     process.on("beforeExit", () => {
       if (reporter.pending) void reporter.flush();

@@ -148,6 +148,17 @@ describe("parseReportLine", () => {
     expect(parseReportLine('{"type":"inputs","values":{"n":1}}')).toEqual({ type: "inputs", values: { n: 1 } });
   });
 
+  test("keeps a log line's output mark when it is one, and the line without it when it is not", () => {
+    expect(parseReportLine('{"type":"log","message":"hi","written":{"stdout":12,"stderr":0,"x":1}}')).toEqual({
+      type: "log",
+      message: "hi",
+      written: { stdout: 12, stderr: 0 },
+    });
+    for (const written of ['{"stdout":-1,"stderr":0}', '{"stdout":1.5,"stderr":0}', '{"stdout":1}', '"12"', "[1,2]", '{"stdout":1e300,"stderr":0}']) {
+      expect(parseReportLine(`{"type":"log","message":"hi","written":${written}}`)).toEqual({ type: "log", message: "hi" });
+    }
+  });
+
   test("refuses anything else", () => {
     for (const line of [
       "",

@@ -1,11 +1,10 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { createStdoutClient, type ChannelClient } from "../../../src/sdk/channel-client.js";
-import type { ReportMessage } from "../../../src/sdk/protocol.js";
+import { createStdoutClient, type ChannelClient, type ChannelMessage } from "../../../src/sdk/channel-client.js";
 import { Reporter } from "../../../src/sdk/reporter.js";
 import { boundedResult } from "../../../src/sdk/runtime.js";
 
-function recorder(): ChannelClient & { messages: ReportMessage[] } {
-  const messages: ReportMessage[] = [];
+function recorder(): ChannelClient & { messages: ChannelMessage[] } {
+  const messages: ChannelMessage[] = [];
   return { messages, send: (m) => void messages.push(m), flush: () => Promise.resolve() };
 }
 
@@ -17,6 +16,22 @@ describe("Reporter", () => {
     const client = recorder();
     new Reporter(client).log("sent", 3, { a: 1 });
     expect(client.messages).toEqual([{ type: "log", message: "sent 3 { a: 1 }" }]);
+  });
+
+  test("a log line carries where stdout and stderr were when it was logged, when it can tell", () => {
+    const client = recorder();
+    let written: { stdout: number; stderr: number } | null = { stdout: 10, stderr: 2 };
+    const reporter = new Reporter(client, { written: () => written });
+    reporter.log("one");
+    written = { stdout: 25, stderr: 2 };
+    reporter.log("two");
+    written = null;
+    reporter.log("three");
+    expect(client.messages).toEqual([
+      { type: "log", message: "one", written: { stdout: 10, stderr: 2 } },
+      { type: "log", message: "two", written: { stdout: 25, stderr: 2 } },
+      { type: "log", message: "three" },
+    ]);
   });
 
   test("a million log lines: the first 1000, one notice, and a count on flush", async () => {
@@ -87,7 +102,7 @@ describe("stdout fallback", () => {
   test("readable lines, counters as running totals", () => {
     const lines: string[] = [];
     const client = createStdoutClient((line) => void lines.push(line));
-    const messages: ReportMessage[] = [
+    const messages: ChannelMessage[] = [
       { type: "log", message: "hello" },
       { type: "counter", name: "sent", op: "inc", value: 2 },
       { type: "counter", name: "sent", op: "inc", value: 3 },
