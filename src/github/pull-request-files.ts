@@ -20,6 +20,7 @@ export async function listPullRequestFiles(
       filename: file.filename,
       status: file.status,
       sha: file.sha ?? "",
+      changes: file.changes,
       ...(file.previous_filename ? { previous_filename: file.previous_filename } : {}),
     })),
     complete: files.length < PULL_FILES_CAP,

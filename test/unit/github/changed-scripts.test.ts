@@ -40,7 +40,7 @@ describe("changedScripts", () => {
     ).toEqual([]);
   });
 
-  it("runs a script renamed or copied in from what was not one, not one moved or copied from an entry script", () => {
+  it("runs a script renamed or copied in from what was not one, a copy, and a rename with edits; not a script moved unchanged", () => {
     expect(
       judged([
         { filename: "scripts/from-draft.ts", status: "renamed", previous_filename: "drafts/from-draft.ts" },
@@ -48,13 +48,15 @@ describe("changedScripts", () => {
         { filename: "scripts/from-notes.ts", status: "copied", previous_filename: "scripts/notes.md" },
         { filename: "scripts/moved.ts", status: "renamed", previous_filename: "scripts/old/moved.ts" },
         { filename: "scripts/copy.ts", status: "copied", previous_filename: "scripts/original.ts" },
+        { filename: "scripts/reworked.ts", status: "renamed", previous_filename: "scripts/draft-name.ts", changes: 4 },
       ]),
     ).toEqual([
-      ["scripts/copy.ts", false],
+      ["scripts/copy.ts", true],
       ["scripts/from-draft.ts", true],
       ["scripts/from-helper.ts", true],
       ["scripts/from-notes.ts", true],
       ["scripts/moved.ts", false],
+      ["scripts/reworked.ts", true],
     ]);
   });
 
