@@ -7,7 +7,7 @@ const MAX_FIELD = 2_000;
  * (which @octokit/webhooks attaches to a signature error as `event.payload`) is replaced
  * by its size: a forged 25 MB delivery must cost one short log line, not 25 MB of logs.
  */
-export function createLogger(level = process.env.LOG_LEVEL ?? "info"): Logger {
+export function createLogger(level: string): Logger {
   return pino({
     name: "chorebot",
     level,
