@@ -9,12 +9,18 @@ import { MARKER_ENV } from "./process-containment.js";
  * - a deadline passes with no new one written: the worker stopped renewing its claim on the
  *   run (frozen, paused, cut off from Redis; see claim.ts). It writes FENCED back first.
  * The runner writes lines: each new deadline in seconds from now ("2.250"), or `term`, on
- * which the watcher sends SIGTERM to the script and what it started.
+ * which the watcher sends SIGTERM to the script and what it started. The script's launcher
+ * writes STARTED back just before it execs the script (withStartNotice): before that, in a
+ * PID namespace, there is nothing to receive a SIGTERM yet (nsenter has not forked into it),
+ * so the runner holds `term` until then.
  */
 export const LIFELINE_FD = 3;
 
 /** What the watcher writes back when it stops the script because its deadline passed. */
 export const FENCED = "fenced";
+
+/** What the script's launcher writes on the lifeline as it execs the script. */
+export const STARTED = "started";
 
 // The watcher is its own shell, so it reacts even while the script's main thread is blocked
 // (execSync, a long synchronous loop, Atomics.wait). It costs a fork and an exec of /bin/sh
@@ -57,7 +63,7 @@ trap 'echo ${FENCED} >&${LIFELINE_FD}; finish' USR1
 [ -z "$1" ] || arm "$1"
 while read -r line <&${LIFELINE_FD}; do
   case $line in
-    term) if [ $$ = 1 ]; then kill -TERM -1; else kill -TERM 0; fi ;;
+    term) if [ $$ = 1 ]; then kill -TERM -1; else kill -TERM 0; fi 2>/dev/null ;;
     *) arm "$line" ;;
   esac
 done
@@ -74,9 +80,23 @@ export function withLifeline(script: readonly string[], env: Readonly<Record<str
   // and its process group. Node marks inherited descriptors 0-15 close-on-exec at startup
   // (uv_disable_stdio_inheritance), so what the script spawns does not inherit the lifeline
   // unless it asks for fd 3 explicitly.
-  const exec = `${"PWD" in env ? "" : "unset PWD; "}exec "$@"`;
+  const exec = execAs(env);
   const deadline = firstDeadlineMs === null ? "" : deadlineLine(firstDeadlineMs).trim();
   return ["/bin/sh", "-c", `/bin/sh -c "$1" chorebot-watcher "$2" & shift 2; ${exec}`, "chorebot-run", WATCHER, deadline, ...script];
+}
+
+/**
+ * The command line that runs `script` (a command line) after writing STARTED on the
+ * lifeline, from where it runs: inside the PID namespace, if any. The shell execs the
+ * script, which keeps its pid.
+ */
+export function withStartNotice(script: readonly string[], env: Readonly<Record<string, string>>): string[] {
+  return ["/bin/sh", "-c", `echo ${STARTED} >&${LIFELINE_FD}; ${execAs(env)}`, "chorebot-start", ...script];
+}
+
+// Execs "$@" with exactly the environment the shell was given (a shell would add PWD).
+function execAs(env: Readonly<Record<string, string>>): string {
+  return `${"PWD" in env ? "" : "unset PWD; "}exec "$@"`;
 }
 
 /** A deadline `ms` from now, as the runner writes it on the lifeline. */

@@ -9,7 +9,7 @@ import { ORDER_ENV, type ChannelMessage, type OutputMark } from "../sdk/channel-
 import { CHANNEL_ENV, INPUTS_ENV, type ReportMessage } from "../sdk/protocol.js";
 import { needsBareImportHook, writeBareImportHook } from "./bare-import-hook.js";
 import { currentClaim } from "./claim.js";
-import { deadlineLine, FENCED, LIFELINE_FD, TERM_LINE, withLifeline } from "./lifeline.js";
+import { deadlineLine, FENCED, LIFELINE_FD, STARTED, TERM_LINE, withLifeline, withStartNotice } from "./lifeline.js";
 import { orderLogs } from "./order-logs.js";
 import { OutputCapture } from "./output-capture.js";
 import { contain, containment, MARKER_ENV, type Containment } from "./process-containment.js";
@@ -175,7 +175,8 @@ async function supervise(
     // (LIFELINE_FD): ending this end, or this process dying, makes the watcher kill
     // everything the script started.
     const firstDeadlineMs = claim === undefined ? null : claim.deadline() - performance.now();
-    const [command, ...commandArgs] = contain(mode, [process.execPath, ...args], (script) => withLifeline(script, env, firstDeadlineMs));
+    const script = withStartNotice([process.execPath, ...args], env);
+    const [command, ...commandArgs] = contain(mode, script, (contained) => withLifeline(contained, env, firstDeadlineMs));
     child = spawn(command!, commandArgs, {
       cwd: o.cwd,
       env,
@@ -188,9 +189,19 @@ async function supervise(
   const stdout = readable(child, 1);
   const stderr = readable(child, 2);
   const lifeline = duplex(child, LIFELINE_FD);
-  // The watcher writes only FENCED; the script could write anything. Never let it throw here.
+  // The watcher writes only FENCED, the launcher STARTED; the script could write anything.
+  // Never let it throw here. A `term` before STARTED would find no process to signal in a
+  // PID namespace and be lost: it waits for STARTED.
   let fenced = false;
-  lifeline.on("data", (chunk: Buffer) => (fenced ||= chunk.toString("latin1").includes(FENCED)));
+  let started = false;
+  let termHeld = false;
+  lifeline.on("data", (chunk: Buffer) => {
+    const text = chunk.toString("latin1");
+    fenced ||= text.includes(FENCED);
+    if (started || !text.includes(STARTED)) return;
+    started = true;
+    if (termHeld) lifeline.write(TERM_LINE);
+  });
   lifeline.on("error", () => {});
   const lifelineClosed = new Promise((resolve) => lifeline.once("close", resolve));
   stdout.on("data", (chunk: Buffer) => capture.write("stdout", chunk));
@@ -212,7 +223,8 @@ async function supervise(
     stoppedBy = reason;
     // The watcher signals the script and what it started: in a namespace it reaches them
     // all, and a SIGTERM to our child would stop nsenter before the script.
-    lifeline.write(TERM_LINE);
+    if (started) lifeline.write(TERM_LINE);
+    else termHeld = true;
     // Our child alone: once it is gone, the watcher kills the rest (a SIGKILL to the group
     // would stop the watcher before it swept what left the group).
     killTimer = setTimeout(() => signal(pid, "SIGKILL"), o.killGraceMs ?? 5000);
