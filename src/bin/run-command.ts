@@ -1,8 +1,10 @@
 import { loadRunnerConfig } from "../config.js";
+import { expectArguments, UsageError, type Command } from "./command.js";
+import { parseInputFlags } from "./parse-input-flags.js";
 import { runLocal } from "./run-local.js";
 
 /** `chorebot run <file>`: runs a local script as production would, its output live; its exit code, or 1 when it did not succeed. */
-export async function runCommand(file: string, out: string | undefined, inputs: Record<string, string>): Promise<number> {
+async function run(file: string, out: string | undefined, inputs: Record<string, string>): Promise<number> {
   // The script has its own process group, so Ctrl-C must be passed on, not just kill us.
   const cancel = new AbortController();
   const stop = () => cancel.abort();
@@ -25,3 +27,31 @@ export async function runCommand(file: string, out: string | undefined, inputs: 
   if (execution.status === "succeeded") return 0;
   return execution.exitCode && execution.exitCode > 0 ? execution.exitCode : 1;
 }
+
+export const runCommand: Command = {
+  usage: "<file> [--input name=value …] [--out <log.md>]",
+  summary:
+    "Bundle a script from the working tree and run it here exactly as a worker would (same bundler, environment allowlist, timeout, output capture and redaction), then write the run log the bot would commit. Exits with the script's status.",
+  options: { input: { type: "string", multiple: true, default: [] }, out: { type: "string" } },
+  optionHelp: {
+    "--input name=value": "an input of an SDK script (repeat for each input)",
+    "--out <log.md>": "where to write the run log (default logs/<yyyy>/<mm>/<script>-<commit>.md)",
+  },
+  settings: [
+    ["SCRIPT_CWD", "the app directory the script runs in and resolves its packages from (default: current directory)"],
+    ["SCRIPT_ENV", "comma-separated names of the environment variables the script may see; their values are redacted"],
+    ["SCRIPT_TIMEOUT", "how long it may run: 90, 90s, 15m, 2h (a bare number is seconds; default 15m)"],
+    ["OUTPUT_LIMIT", "bytes of output kept in the log (default 1048576)"],
+  ],
+  notes: "Run it from the repository root. It needs no GitHub App and no Redis, and reads no .env file: set the settings as production does.",
+  run(positionals, values) {
+    const [file] = expectArguments(positionals, 1, "which script?");
+    let inputs: Record<string, string>;
+    try {
+      inputs = parseInputFlags(values.input as string[]);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    return run(file!, values.out as string | undefined, inputs);
+  },
+};

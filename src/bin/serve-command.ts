@@ -1,9 +1,10 @@
 import { loadServerConfig } from "../config.js";
 import { createLogger } from "../logger.js";
 import { startApp } from "../start-app.js";
+import { expectArguments, type Command } from "./command.js";
 
 /** `chorebot start` and `chorebot worker`: runs the parts asked for until SIGTERM or SIGINT. */
-export async function serveCommand(parts: { web: boolean; workers: boolean }): Promise<number> {
+async function serve(parts: { web: boolean; workers: boolean }): Promise<number> {
   const config = loadServerConfig();
   const log = createLogger(config.logLevel);
   const app = await startApp(config, parts, log);
@@ -19,3 +20,52 @@ export async function serveCommand(parts: { web: boolean; workers: boolean }): P
   // Any client BullMQ or Probot still holds must not keep a stopped server alive.
   process.exit(0);
 }
+
+const SERVER_SETTINGS: Command["settings"] = [
+  ["APP_ID", "the GitHub App's id (required)"],
+  ["PRIVATE_KEY or PRIVATE_KEY_PATH", "its private key (PEM, newlines as \\n), or a file holding it (required)"],
+  ["REDIS_URL or REDIS_CLUSTER_NODES", "redis:// or rediss:// URL of the Redis BullMQ uses, or a cluster's host:port,… seed nodes (required)"],
+  ["QUEUE_PREFIX", "key prefix shared by every process of one deployment (default {chorebot})"],
+  ["SCRIPT_CWD", "the production app's directory: scripts run there and resolve its packages (default: current directory)"],
+  ["SCRIPT_ENV", "comma-separated names of the environment variables scripts may see; their values are redacted"],
+  ["SCRIPT_TIMEOUT", "how long a script may run: 90, 90s, 15m, 2h (a bare number is seconds; default 15m)"],
+  ["SHUTDOWN_GRACE", "how long running scripts go on after SIGTERM/SIGINT before they are cancelled (default 30s)"],
+  ["WORKER_CONCURRENCY", "jobs per queue this process runs at once (default 1)"],
+  ["LOG_LEVEL", "fatal, error, warn, info (default), debug, trace or silent"],
+];
+
+const WEB_SETTINGS: Command["settings"] = [
+  ["WEBHOOK_SECRET", "the GitHub App's webhook secret (required)"],
+  ["PORT, HOST", "where webhooks, the dashboard, /api, /metrics and /health are served (default 3000, all interfaces)"],
+  ["DASHBOARD_USER, DASHBOARD_PASSWORD", "the login of /admin/queues and /api; without both neither is served"],
+  ["METRICS_TOKEN", "the bearer token /metrics requires; without it /metrics is not served"],
+  ["CHECK_TIMEOUT", "computing time the pull request check may spend on one pull request (default 60s)"],
+];
+
+const ALL_SETTINGS = "Every setting, with its default: the README's settings table and .env.example.";
+
+export const startCommand: Command = {
+  usage: "[--no-workers]",
+  summary:
+    "Serve webhooks, the pull request check, the dashboard, /api, /metrics and /health, and (unless --no-workers) run the workers, until SIGTERM or SIGINT.",
+  options: { "no-workers": { type: "boolean", default: false } },
+  optionHelp: { "--no-workers": "serve only; run the workers elsewhere with `chorebot worker`" },
+  settings: [...SERVER_SETTINGS.slice(0, 1), ...WEB_SETTINGS.slice(0, 1), ...SERVER_SETTINGS.slice(1), ...WEB_SETTINGS.slice(1)],
+  notes: ALL_SETTINGS,
+  run: (positionals, values) => {
+    expectArguments(positionals, 0);
+    return serve({ web: true, workers: !values["no-workers"] });
+  },
+};
+
+export const workerCommand: Command = {
+  usage: "",
+  summary: "Run only the workers (they run the scripts), until SIGTERM or SIGINT; any number of them may share one Redis.",
+  options: {},
+  settings: SERVER_SETTINGS,
+  notes: `WEBHOOK_SECRET is required here too (the same settings for every process). ${ALL_SETTINGS}`,
+  run: (positionals) => {
+    expectArguments(positionals, 0);
+    return serve({ web: false, workers: true });
+  },
+};

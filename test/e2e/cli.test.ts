@@ -119,10 +119,67 @@ describe("chorebot run", () => {
     expect(run.code).not.toBe(0);
     expect((await readLog("hang.md")).frontMatter.status).toBe("cancelled");
   });
+});
 
-  it("explains usage mistakes", async () => {
-    expect(await chorebot(["run"], { cwd: repo })).toMatchObject({ code: 2, stderr: expect.stringContaining("which script?") });
-    expect(await chorebot(["frobnicate"], { cwd: repo })).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "frobnicate"') });
+describe("chorebot help, --help, --version and usage mistakes", () => {
+  const COMMANDS = ["start", "worker", "run", "status", "cancel"];
+
+  it("--help and help list every command with the settings that matter to it, exit 0", async () => {
+    const runs = await Promise.all([["--help"], ["help"], ["-h"]].map((args) => chorebot(args, { cwd: repo })));
+    const dashDash = runs[0]!;
+    for (const help of runs) {
+      expect(help).toMatchObject({ code: 0, stderr: "" });
+      expect(help.stdout).toBe(dashDash.stdout);
+    }
+    for (const name of COMMANDS) expect(dashDash.stdout).toMatch(new RegExp(`^  chorebot ${name}\\b`, "m"));
+    const runSection = dashDash.stdout.slice(dashDash.stdout.indexOf("chorebot run "), dashDash.stdout.indexOf("chorebot status "));
+    for (const setting of ["SCRIPT_TIMEOUT", "SCRIPT_ENV", "SCRIPT_CWD"]) expect(runSection).toContain(setting);
+  });
+
+  it("<command> --help and help <command> show its options and settings, exit 0", async () => {
+    const expected: Record<string, string[]> = {
+      start: ["--no-workers", "APP_ID", "REDIS_URL", "WEBHOOK_SECRET", "SHUTDOWN_GRACE", "SCRIPT_TIMEOUT"],
+      worker: ["APP_ID", "REDIS_URL", "SCRIPT_ENV", "SHUTDOWN_GRACE"],
+      run: ["--input name=value", "--out", "SCRIPT_TIMEOUT", "SCRIPT_ENV", "SCRIPT_CWD"],
+      status: ["CHOREBOT_URL", "DASHBOARD_PASSWORD"],
+      cancel: ["--by", "CHOREBOT_URL", "DASHBOARD_PASSWORD"],
+    };
+    for (const name of COMMANDS) {
+      // --help wins over missing arguments and settings: it never starts anything.
+      const [flag, word] = await Promise.all([chorebot([name, "--help"], { cwd: repo }), chorebot(["help", name], { cwd: repo })]);
+      expect(flag).toMatchObject({ code: 0, stderr: "" });
+      expect(word.stdout).toBe(flag.stdout);
+      expect(flag.stdout).toMatch(new RegExp(`^Usage: chorebot ${name}\\b`));
+      for (const text of expected[name]!) expect(flag.stdout, `${name} --help`).toContain(text);
+    }
+  });
+
+  it("--version prints package.json's version", async () => {
+    const { version } = JSON.parse(await readFile(fileURLToPath(new URL("../../package.json", import.meta.url)), "utf8")) as { version: string };
+    expect(await chorebot(["--version"], { cwd: repo })).toEqual({ code: 0, stdout: `${version}\n`, stderr: "" });
+  });
+
+  it.each([
+    [["run"], "chorebot run: which script?", "run"],
+    [["run", "a.ts", "b.ts"], 'chorebot run: unexpected argument "b.ts"', "run"],
+    [["run", "a.ts", "--bogus"], "chorebot run: unknown option --bogus", "run"],
+    [["run", "a.ts", "--out"], "chorebot run: Option '--out <value>' argument missing", "run"],
+    [["start", "--workers"], "chorebot start: unknown option --workers", "start"],
+    [["status"], "chorebot status: which run? (one run id)", "status"],
+    [["cancel", "r1", "r2"], 'chorebot cancel: unexpected argument "r2"', "cancel"],
+    [["frobnicate"], 'chorebot: unknown command "frobnicate"', null],
+    [["--verbose"], "chorebot: unknown option --verbose", null],
+    [["help", "frobnicate"], 'chorebot: unknown command "frobnicate"', null],
+  ])("%j is one line and a hint, exit 2, nothing run", async (args, line, command) => {
+    const run = await chorebot(args, { cwd: repo });
+    const hint = command ? `Run "chorebot ${command} --help" for its usage.` : 'Run "chorebot --help" for the commands.';
+    expect(run).toEqual({ code: 2, stdout: "", stderr: `${line}\n${hint}\n` });
+  });
+
+  it("with no command at all prints the help on stderr, exit 2", async () => {
+    const run = await chorebot([], { cwd: repo });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("chorebot run <file>");
   });
 });
 
