@@ -22,6 +22,7 @@ import { discoverStep } from "../steps/discover-step.js";
 import { githubStepOptions } from "./enqueue-run.js";
 import { executeStep } from "../steps/execute-step.js";
 import { ExecutionLedger } from "../stores/execution-ledger.js";
+import { Freezes } from "../stores/freezes.js";
 import { lostOutcome, outcomeReader } from "../steps/flow-outcome.js";
 import type { CleanupJobData, ExecuteSummary, RunJobData } from "./job-data.js";
 import { processStep } from "../steps/process-step.js";
@@ -163,6 +164,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
     roomToRecord,
     locks,
     cancellations,
+    freezes: new Freezes(redis, prefix),
     shutdown: shutdown.signal,
     retryRefusal: async (target, attempt) => retryRefusal(await octokitFor(target.installationId), target, attempt),
   });

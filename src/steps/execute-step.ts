@@ -18,6 +18,9 @@ import { processResultOf } from "../pipeline/format-1.js";
 import { notRun } from "./not-run.js";
 import type { SpooledOutcome } from "../stores/result-spool.js";
 import { takeTurn } from "./take-turn.js";
+import { StepError } from "./step-error.js";
+import type { Freezes } from "../stores/freezes.js";
+import { waitWhileFrozen } from "./wait-while-frozen.js";
 
 export interface ExecuteDeps {
   runner: RunnerConfig;
@@ -35,6 +38,8 @@ export interface ExecuteDeps {
   keep(entry: SpooledOutcome): Promise<void>;
   /** Resolves once Redis has room to record the run's start and result; throws if it never will in time. */
   roomToRecord(job: Job<RunJobData>): Promise<void>;
+  /** Freezes set during an incident: a run they cover waits without starting. Absent: nothing is ever frozen. */
+  freezes?: Pick<Freezes, "frozenFor">;
   /** Why a person's retry must not start (its attempt's log is already committed), or null. */
   retryRefusal(target: ScriptTarget, attempt: number): Promise<string | null>;
 }
@@ -88,8 +93,14 @@ export function executeStep(deps: ExecuteDeps) {
       await writeLiveState(job, { ...liveState(attempt), cancelledBy: early.by });
       return finish({ process: processed, execution });
     }
+    // A freeze holds the run before its bundle is read and its lock taken; a freeze set after
+    // this look does not stop it: as far as freezes go, it has started.
+    if (deps.freezes) await waitWhileFrozen({ freezes: deps.freezes, job, token, attempt });
     const code = await deps.bundles.load(runId);
-    if (code === null) throw new Error(`the bundle of ${runId} is missing from Redis; retry its process job`);
+    if (code === null) {
+      // Nothing to run: a completed process job cannot be retried, so only a new merge can run the script.
+      throw new StepError("the script's bundle is no longer in Redis (lost, or removed with the run's records), so it did not start; merge it again to run it");
+    }
     // Plain scripts declare nothing: one run of a script path at a time.
     const mode = processed.description?.concurrency ?? "self";
     const turn = await takeTurn({ locks: deps.locks, job, token, mode, attempt });

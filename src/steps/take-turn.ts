@@ -49,19 +49,25 @@ export async function takeTurn(o: {
       }
       return { lease: null, refusedBy: current };
     }
-    return waitTurn(job, o.token, attempt, `${mode} lock held by ${current}`, Math.min(locks.ttlMs / 2, 2_000));
+    return waitTurn(job, o.token, attempt, `${mode} lock held by ${current}`, Date.now() + Math.min(locks.ttlMs / 2, 2_000));
   }
 }
 
-async function waitTurn(job: Job<RunJobData>, token: string | undefined, attempt: number, reason: string, waitMs: number): Promise<never> {
-  if (token === undefined) throw new Error(`cannot wait for the lock without the worker's job token (${reason})`);
+/**
+ * Makes the run wait without using an attempt: its live state says why (`reason`), its job
+ * log says so once per reason, and the job goes back to `delayed` until `until` (ms since
+ * the epoch). Always throws: BullMQ's DelayedError, which tells the worker the job was moved.
+ */
+export async function waitTurn(job: Job<RunJobData>, token: string | undefined, attempt: number, reason: string, until: number): Promise<never> {
+  if (token === undefined) throw new Error(`cannot wait without the worker's job token (${reason})`);
   // One log line per wait, not per check: the reason names the holder.
   if (waitingReason(job) !== reason) await job.log(`waiting: ${reason}`);
   await writeLiveState(job, { ...liveState(attempt), waiting: reason });
-  await job.moveToDelayed(Date.now() + waitMs, token);
+  await job.moveToDelayed(until, token);
   throw new DelayedError(`waiting: ${reason}`);
 }
 
-function waitingReason(job: Job): string | undefined {
+/** Why the job's run waits, as its live state says; undefined when it does not. */
+export function waitingReason(job: Job): string | undefined {
   return readLiveState(job.progress).waiting;
 }
