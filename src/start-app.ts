@@ -20,6 +20,8 @@ import { createMonitorClient } from "./redis/monitor-client.js";
 import { bullConnection, closeConnection, createRedisClient, type RedisSettings } from "./redis/redis-client.js";
 import { startRedisMonitor, type RedisMonitor } from "./redis/redis-monitor.js";
 import { Cancellations } from "./stores/cancellations.js";
+import { Freezes } from "./stores/freezes.js";
+import { releaseFrozenRuns } from "./pipeline/release-frozen-runs.js";
 import { RecentResults } from "./stores/recent-results.js";
 import { startTracing } from "./telemetry/start-tracing.js";
 
@@ -188,9 +190,15 @@ async function startWeb(
   });
   if (!metrics) log.warn("metrics disabled: set METRICS_TOKEN to serve /metrics");
   const cancellations = new Cancellations(redis, settings.prefix, { executeQueue: queues.byName.execute });
+  const freezes = new Freezes(redis, settings.prefix);
   const runsApi = createRunsApiHandler({
     cancellations,
     status: { queues: queues.byName, redis, baseUrl: settings.baseUrl },
+    freezes: {
+      freezes,
+      log: log.child({ name: "freezes" }),
+      release: (repo) => releaseFrozenRuns(queues.byName.execute, freezes, repo),
+    },
     ...login,
   });
   const app = chorebotApp({

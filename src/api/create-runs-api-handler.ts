@@ -4,6 +4,7 @@ import { admitRequest } from "../http/admit-request.js";
 import type { Handler } from "../http/handler.js";
 import { FailedLogins } from "../http/failed-logins.js";
 import { cleanActorName, type Cancellations, type CancelTarget } from "../stores/cancellations.js";
+import { handleFreezeRoute, isFreezePath, type FreezeRoutes } from "./freeze-routes.js";
 import { BodyError, readJsonBody } from "./read-json-body.js";
 import { MAX_LIST_LIMIT, RunStatusReader, STATUS_NAMES, type RunQueues, type RunStatusName } from "./run-status-reader.js";
 
@@ -42,6 +43,8 @@ export interface CancelAnswer {
  * - `GET /api/runs?status=&script=&limit=`: `{ runs }`, most recently queued first (limit
  *   50 by default, at most 200).
  *
+ * With `freezes` it also serves `/api/freezes` (see handleFreezeRoute), behind the same gate.
+ *
  * Without a user and password nothing is served: the handler answers false for every request.
  */
 export function createRunsApiHandler(o: {
@@ -53,6 +56,7 @@ export function createRunsApiHandler(o: {
   failedLoginWindowSeconds?: number;
   trustProxy?: boolean;
   status?: { queues: RunQueues; redis?: Redis | Cluster | null | undefined; baseUrl?: string | undefined } | undefined;
+  freezes?: FreezeRoutes | undefined;
 }): Handler {
   const { user, password } = o;
   if (!user || !password) return () => false;
@@ -65,12 +69,17 @@ export function createRunsApiHandler(o: {
     const mark = url.indexOf("?");
     const path = mark < 0 ? url : url.slice(0, mark);
     const query = mark < 0 ? "" : url.slice(mark + 1);
-    if (!path.startsWith(PREFIX) && !(runs && path === LIST)) return false;
+    const freezePath = o.freezes !== undefined && isFreezePath(path);
+    if (!path.startsWith(PREFIX) && !(runs && path === LIST) && !freezePath) return false;
     const admission = await admitRequest(req, { failedLogins, trustProxy, user, password });
     if (!admission.admitted) {
       if (admission.status === 429) tooManyFailures(res, admission.retryAfterSeconds);
       else if (admission.status === 403) json(res, 403, { error: "cross-site request refused" });
       else json(res, 401, { error: "authentication required" }, { "WWW-Authenticate": 'Basic realm="chorebot"' });
+      return true;
+    }
+    if (freezePath) {
+      await handleFreezeRoute(req, res, path, user, o.freezes!);
       return true;
     }
 
