@@ -26,10 +26,10 @@ export interface RunLogCommit {
    */
   since?: string;
   /**
-   * The cleanup's first try: no earlier try can have committed the log or proposed it in a
-   * pull request, and nothing but this run deletes its script, so nothing is looked up. If
-   * the script is gone after all, GitHub refuses the deletion, the job fails, and its retry
-   * looks.
+   * The first cleanup try of a run's first attempt: no earlier try can have committed the log
+   * or proposed it in a pull request, and nothing but this run deletes its script, so nothing
+   * is looked up. If the script is gone after all, GitHub refuses the deletion and the change
+   * is looked up and rebuilt at once: a script already deleted is not a failure.
    */
   firstTry?: boolean;
 }
@@ -66,7 +66,8 @@ export async function commitRunLog(octokit: GitHubClient, change: RunLogCommit):
  * ref update to race with) instead of one each. Each run's log and deletion still land
  * together. Results are in the order of `changes`.
  */
-export async function commitRunLogs(octokit: GitHubClient, changes: readonly RunLogCommit[]): Promise<RunLogResult[]> {
+export async function commitRunLogs(octokit: GitHubClient, given: readonly RunLogCommit[]): Promise<RunLogResult[]> {
+  let changes = given;
   const { owner, repo, branch } = changes[0]!;
   if (changes.some((c) => c.owner !== owner || c.repo !== repo || c.branch !== branch || c.mode === "pull_request")) {
     throw new Error("commitRunLogs takes direct commits to one branch of one repository");
@@ -81,7 +82,15 @@ export async function commitRunLogs(octokit: GitHubClient, changes: readonly Run
     );
     const results = new Map<number, RunLogResult>();
     if (todo.length > 0) {
-      const commit = await buildCommit(octokit, head, todo);
+      let commit: string;
+      try {
+        commit = await buildCommit(octokit, head, todo);
+      } catch (error) {
+        if (!isDeletingMissingPath(error) || !changes.some((c) => c.firstTry)) throw error;
+        // A script assumed there is gone already: look everything up this time.
+        changes = changes.map((c) => ({ ...c, firstTry: false }));
+        continue;
+      }
       try {
         await octokit.rest.git.updateRef({ owner, repo, ref: `heads/${branch}`, sha: commit, force: false });
         for (const { i } of todo) results.set(i, { kind: "commit", commit, created: true });
@@ -131,7 +140,13 @@ async function commitThroughPullRequest(octokit: GitHubClient, change: RunLogCom
   const state = await stateAt(octokit, change, head);
   if (state.kind === "done") return { kind: "commit", commit: head, created: false };
   if (state.kind === "proposed") return proposeCleanup(octokit, change, state.cleanupHead, false);
-  const commit = await buildCommit(octokit, head, [{ change, script: state.script }]);
+  let commit: string;
+  try {
+    commit = await buildCommit(octokit, head, [{ change, script: state.script }]);
+  } catch (error) {
+    if (!isDeletingMissingPath(error) || !change.firstTry) throw error;
+    return commitThroughPullRequest(octokit, { ...change, firstTry: false });
+  }
   return proposeCleanup(octokit, change, await pointCleanupBranch(octokit, change, commit, state.cleanupHead !== null), false);
 }
 
@@ -286,6 +301,15 @@ async function shaAt(octokit: GitHubClient, at: { owner: string; repo: string; c
     if (isNotFound(error)) return null;
     throw error;
   }
+}
+
+/**
+ * A 422 from building the commit: what GitHub answers a deletion of a path the base tree lacks
+ * ("GitRPC::BadObjectState", or "tree.path … does not exist in base_tree"). Any 422 will do:
+ * the retry looks every path up, and a 422 for another reason fails it again.
+ */
+function isDeletingMissingPath(error: unknown): boolean {
+  return githubStatus(error) === 422;
 }
 
 /** The id git gives a blob with this content. */

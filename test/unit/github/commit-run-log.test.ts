@@ -465,4 +465,43 @@ describe("commitRunLogs", () => {
     builds(sha("a"), sha("c")).patch("/repos/acme/widgets/git/refs/heads%2Fmain").reply(200, {});
     expect(await commitRunLogs(octokit(), [{ ...change, since: merge, firstTry: true }])).toEqual([{ kind: "commit", commit: sha("c"), created: true }]);
   });
+
+  it("on a first try whose script is gone already (GitHub refuses its deletion), looks up and commits the log alone at once", async () => {
+    const trees: { path: string; sha?: null }[][] = [];
+    nock(API)
+      .get("/repos/acme/widgets/git/ref/heads%2Fmain")
+      .reply(200, { object: { sha: sha("a") } });
+    nock(API)
+      .get(`/repos/acme/widgets/git/commits/${sha("a")}`)
+      .reply(200, { sha: sha("a"), tree: { sha: sha("t") } })
+      .post("/repos/acme/widgets/git/trees", (body) => (trees.push(body.tree), true))
+      .reply(422, { message: "GitRPC::BadObjectState" });
+    headAt(sha("a"), { log: null, script: false });
+    cleanupBranchAt(null);
+    nock(API)
+      .get(`/repos/acme/widgets/git/commits/${sha("a")}`)
+      .reply(200, { sha: sha("a"), tree: { sha: sha("t") } })
+      .post("/repos/acme/widgets/git/trees", (body) => (trees.push(body.tree), true))
+      .reply(201, { sha: sha("u") })
+      .post("/repos/acme/widgets/git/commits")
+      .reply(201, { sha: sha("c") })
+      .patch("/repos/acme/widgets/git/refs/heads%2Fmain")
+      .reply(200, {});
+    expect(await commitRunLogs(octokit(), [{ ...change, firstTry: true }])).toEqual([{ kind: "commit", commit: sha("c"), created: true }]);
+    expect(trees.map((tree) => tree.map((entry) => `${entry.path}${entry.sha === null ? " (deleted)" : ""}`))).toEqual([
+      [change.logPath, `${change.scriptPath} (deleted)`],
+      [change.logPath],
+    ]);
+  });
+
+  it("a 422 that a look-up does not explain still fails the cleanup", async () => {
+    headAt(sha("a"), { log: null, script: true });
+    cleanupBranchAt(null);
+    nock(API)
+      .get(`/repos/acme/widgets/git/commits/${sha("a")}`)
+      .reply(200, { sha: sha("a"), tree: { sha: sha("t") } })
+      .post("/repos/acme/widgets/git/trees")
+      .reply(422, { message: "GitRPC::BadObjectState" });
+    await expect(commitRunLogs(octokit(), [change])).rejects.toMatchObject({ status: 422 });
+  });
 });
