@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../config.js";
 import { cancelCommand } from "./cancel-command.js";
+import { freezeCommand, unfreezeCommand } from "./freeze-command.js";
 import { UsageError, type Command } from "./command.js";
 import { commandHelp, overviewHelp } from "./help-text.js";
 import { runCommand } from "./run-command.js";
@@ -16,6 +17,8 @@ const COMMANDS: Record<string, Command> = {
   run: runCommand,
   status: statusCommand,
   cancel: cancelCommand,
+  freeze: freezeCommand,
+  unfreeze: unfreezeCommand,
 };
 
 const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;

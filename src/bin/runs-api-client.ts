@@ -18,6 +18,19 @@ export interface RunsApiClient {
   status(run: string): Promise<RunsApiAnswer>;
   /** Asks the server to cancel `run`, naming who asked (`by`) if given. */
   cancel(run: string, by?: string): Promise<RunsApiAnswer>;
+  /** The freezes in force and the last ones set and lifted. */
+  freezes(): Promise<RunsApiAnswer>;
+  /** Freezes `repo` (every repository without it) for `reason`. */
+  freeze(request: FreezeRequest & { reason: string }): Promise<RunsApiAnswer>;
+  /** Lifts the freeze of `repo` (of every repository without it). */
+  unfreeze(request: FreezeRequest): Promise<RunsApiAnswer>;
+}
+
+/** A freeze or unfreeze as the server takes it: fields left undefined are not sent. */
+export interface FreezeRequest {
+  repo?: string | undefined;
+  reason?: string | undefined;
+  by?: string | undefined;
 }
 
 export function runsApiClient(settings: { serverUrl: string; login: { user: string; password: string } }): RunsApiClient {
@@ -49,5 +62,8 @@ export function runsApiClient(settings: { serverUrl: string; login: { user: stri
   return {
     status: (run) => ask(runPath(run)),
     cancel: (run, by) => ask(`${runPath(run)}/cancel`, { body: by === undefined ? {} : { by } }),
+    freezes: () => ask(`${settings.serverUrl}/api/freezes`),
+    freeze: (request) => ask(`${settings.serverUrl}/api/freezes`, { body: request }),
+    unfreeze: (request) => ask(`${settings.serverUrl}/api/freezes/unfreeze`, { body: request }),
   };
 }

@@ -13,6 +13,7 @@ import { targetLogPath } from "../runlog/target-log-path.js";
 import { annotateSpan, runAttributes } from "../telemetry/annotate-span.js";
 import type { CleanupJobData, CleanupResult, ExecuteResult } from "../pipeline/job-data.js";
 import { cleanupJobId, executeJobId, processJobId } from "../pipeline/run-id.js";
+import { failingInWords, inWords, rethrowInWords } from "./step-error.js";
 
 export interface CleanupDeps {
   octokitFor(installationId: number): Promise<GitHubClient>;
@@ -44,7 +45,8 @@ export interface CleanupDeps {
 export function cleanupStep(deps: CleanupDeps) {
   const redact = createRedactor(deps.valuesToRedact);
   const commitLog = deps.commitLog ?? commitRunLog;
-  return async (job: Job<CleanupJobData>): Promise<CleanupResult> => {
+  // Told in words, so the dashboard and /api/runs say what failed, not a stack.
+  return failingInWords("recording the run", async (job: Job<CleanupJobData>): Promise<CleanupResult> => {
     const { runId, target } = job.data;
     // BullMQ counts every start, stalled ones included: 1 means no earlier try posted anything.
     const firstTry = job.attemptsStarted <= 1;
@@ -87,7 +89,7 @@ export function cleanupStep(deps: CleanupDeps) {
       firstTry,
       runId,
       title: `${target.path} ${execution.status}${attempt > 1 ? ` (attempt ${attempt})` : ""}`,
-    });
+    }).catch(rethrowInWords("committing the run log"));
     const cleanupPullRequest = landed.kind === "pull_request" ? { number: landed.number, url: landed.url } : null;
     if (landed.kind === "pull_request") await job.log(`${logPath} proposed in pull request #${landed.number} (auto-merge: ${landed.autoMerge})`);
     else await job.log(landed.created ? `committed ${logPath} in ${landed.commit}` : `${logPath} was already committed`);
@@ -115,7 +117,7 @@ export function cleanupStep(deps: CleanupDeps) {
     } catch (error) {
       // An installation that has not accepted the checks/issues permissions answers 403 or
       // 404: the log is committed, so do not fail the run over the report.
-      if (!isForbiddenOrNotFound(error)) throw error;
+      if (!isForbiddenOrNotFound(error)) throw inWords(error, "reporting the run on the pull request");
       await job.log(`could not report the run on GitHub (${githubStatus(error)}); the log is committed`);
     }
     if (deps.resultWebhook) {
@@ -143,5 +145,5 @@ export function cleanupStep(deps: CleanupDeps) {
     await deps.recordFinished?.(result, execution.durationMs, job.id ?? runId);
     await deps.recorded(runId);
     return result;
-  };
+  });
 }
