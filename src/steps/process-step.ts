@@ -16,6 +16,7 @@ import type { BundleStore } from "../stores/bundle-store.js";
 import { onlyChildValue } from "./children-value.js";
 import type { CleanupResult, ProcessResult, RunJobData } from "../pipeline/job-data.js";
 import { RecentResults } from "../stores/recent-results.js";
+import { failingInWords } from "./step-error.js";
 
 // Long enough for a merge's scripts to be processed together, short enough that a retry
 // minutes later (a dismissed review, a dashboard retry) asks GitHub again.
@@ -36,7 +37,8 @@ export function processStep(deps: ProcessDeps) {
   const redact = createRedactor(deps.valuesToRedact);
   // The scripts of one pull request share its reviews: ask GitHub once for all of them.
   const recentApprovals = new RecentResults<ApprovalCount>(APPROVALS_TTL_MS);
-  return async (job: Job<RunJobData>): Promise<ProcessResult> => {
+  // Told in words, so the dashboard and /api/runs say what failed, not a stack.
+  return failingInWords("checking the script's pull request and bundling it", async (job: Job<RunJobData>): Promise<ProcessResult> => {
     const { target } = job.data;
     annotateSpan(runAttributes(job.data));
     const octokit = await deps.octokitFor(target.installationId);
@@ -53,7 +55,7 @@ export function processStep(deps: ProcessDeps) {
     if (decision.bundle !== null) await deps.bundles.save(job.data.runId, decision.bundle);
     await job.log(decision.note);
     return decision.result;
-  };
+  });
 
   async function decide(job: Job<RunJobData>, octokit: GitHubClient): Promise<Decision> {
     const { target } = job.data;
