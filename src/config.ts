@@ -3,22 +3,27 @@ import { z } from "zod";
 import { DEFAULT_WORK_LIMITS, type WorkLimits } from "./checks/work-limits.js";
 import type { RedisSettings } from "./redis/redis-client.js";
 import { MIN_SECRET_LENGTH, tooShortToRedact } from "./runner/redact.js";
-import { parseDuration } from "./sdk/parse-duration.js";
+import { parseDurationSetting } from "./sdk/parse-duration.js";
 
-// Server settings, read from the environment once and validated with one clear line per problem.
+// Server settings, read from the environment once and validated, every problem at once, one line each.
 
-const seconds = (fallback: number) => z.coerce.number().positive().default(fallback);
-const duration = (fallback: string) =>
+/**
+ * A duration in milliseconds from `90`, `90s`, `15m`, `2h`, `1d` (the SDK's parser): a bare
+ * number keeps the setting's historical unit (seconds, or ms for a `…_MS` setting).
+ */
+const duration = (fallback: string, { bare = "s", minMs = 1 }: { bare?: "s" | "ms"; minMs?: number } = {}) =>
   z
     .string()
     .default(fallback)
     .transform((value, ctx) => {
       try {
-        return parseDuration(/^\d+(\.\d+)?$/.test(value) ? Number(value) : value);
+        const ms = parseDurationSetting(value, bare, minMs === 0);
+        if (ms >= minMs) return ms;
+        ctx.addIssue({ code: "custom", message: `must be at least ${minMs} ms` });
       } catch (error) {
         ctx.addIssue({ code: "custom", message: (error as Error).message });
-        return z.NEVER;
       }
+      return z.NEVER;
     });
 const list = z
   .string()
@@ -33,7 +38,7 @@ const list = z
 const runnerSchema = z.object({
   SCRIPT_CWD: z.string().default(process.cwd()),
   SCRIPT_ENV: list,
-  SCRIPT_TIMEOUT: seconds(900),
+  SCRIPT_TIMEOUT: duration("900"),
   OUTPUT_LIMIT: z.coerce
     .number()
     .int()
@@ -90,15 +95,15 @@ const serverSchema = runnerSchema.extend({
   CLEANUP_CONCURRENCY: z.coerce.number().int().positive().default(16),
   REQUIRED_APPROVALS: z.coerce.number().int().min(1).default(1),
   GITHUB_STEP_ATTEMPTS: z.coerce.number().int().min(1).default(6),
-  JOB_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
+  JOB_LOCK_MS: duration("30000", { bare: "ms", minMs: 500 }),
   RESULT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
   RESULT_WEBHOOK_SECRET: z.string().min(1).optional(),
-  SHUTDOWN_GRACE: z.coerce.number().min(0).default(30),
+  SHUTDOWN_GRACE: duration("30", { minMs: 0 }),
   QUEUE_PREFIX: z.string().min(1).default("{chorebot}"),
   // GitHub asks integrators to leave a second between writes; GHE admins may allow less.
-  GITHUB_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
+  GITHUB_WRITE_INTERVAL_MS: duration("1000", { bare: "ms", minMs: 0 }),
   // What a pull request's check may spend on its code: heavy typed packages need more memory.
-  CHECK_TIMEOUT: seconds(DEFAULT_WORK_LIMITS.timeMs / 1000),
+  CHECK_TIMEOUT: duration(String(DEFAULT_WORK_LIMITS.timeMs / 1000)),
   CHECK_MEMORY_LIMIT: z.coerce.number().int().min(128).default(DEFAULT_WORK_LIMITS.memoryMb),
   JOB_RETENTION: duration("14d"),
   FAILED_JOB_RETENTION: duration("30d"),
@@ -168,6 +173,9 @@ export interface Retention {
 
 export class ConfigError extends Error {}
 
+/** Settings missing or invalid: each problem on a line of its own. */
+export class SettingsError extends ConfigError {}
+
 // The app's own credentials: a script must never be handed them, even by a careless SCRIPT_ENV.
 const APP_SECRET_NAMES = ["PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET", "DASHBOARD_PASSWORD", "METRICS_TOKEN", "REDIS_URL", "RESULT_WEBHOOK_SECRET"];
 
@@ -200,27 +208,37 @@ export function loadClientConfig(env: NodeJS.ProcessEnv = process.env): ClientCo
 }
 
 export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, warn: Warn = warnAtStartup): ServerConfig {
-  const settings = parse(serverSchema, env);
-  if (settings.RESULT_WEBHOOK_URL && !settings.RESULT_WEBHOOK_SECRET) {
-    throw new ConfigError("RESULT_WEBHOOK_SECRET is required but not set (RESULT_WEBHOOK_URL is set)");
+  const { values, problems } = parseEach(serverSchema, env);
+  // Each check below runs on what parsed; a setting that did not parse was already named.
+  const isSet = (name: string) => env[name] !== undefined;
+  if (isSet("RESULT_WEBHOOK_URL") && !isSet("RESULT_WEBHOOK_SECRET")) {
+    problems.push("RESULT_WEBHOOK_SECRET is required but not set (RESULT_WEBHOOK_URL is set)");
   }
-  const leaked = settings.SCRIPT_ENV.find((name) => APP_SECRET_NAMES.includes(name));
-  if (leaked) throw new ConfigError(`SCRIPT_ENV is invalid: ${leaked} is one of chorebot's own secrets`);
-  if (!settings.REDIS_URL === !settings.REDIS_CLUSTER_NODES) {
-    throw new ConfigError(
-      settings.REDIS_URL
+  const leaked = values.SCRIPT_ENV?.find((name) => APP_SECRET_NAMES.includes(name));
+  if (leaked) problems.push(`SCRIPT_ENV is invalid: ${leaked} is one of chorebot's own secrets`);
+  if (isSet("REDIS_URL") === isSet("REDIS_CLUSTER_NODES")) {
+    problems.push(
+      isSet("REDIS_URL")
         ? "REDIS_URL and REDIS_CLUSTER_NODES are both set; set only one of them"
         : "REDIS_URL (or REDIS_CLUSTER_NODES) is required but not set",
     );
   }
   for (const name of ["JOB_RETENTION", "FAILED_JOB_RETENTION"] as const) {
-    if (settings[name] < SAFE_RETENTION_MS && settings.JOB_RETENTION_UNSAFE_SHORT !== "1") {
-      throw new ConfigError(
+    const retention = values[name];
+    if (retention !== undefined && retention < SAFE_RETENTION_MS && values.JOB_RETENTION_UNSAFE_SHORT !== "1") {
+      problems.push(
         `${name} is invalid: below 7d a webhook GitHub redelivers could find its runs' records gone; set JOB_RETENTION_UNSAFE_SHORT=1 to allow it anyway`,
       );
     }
   }
-  const privateKey = readPrivateKey(env);
+  let privateKey = "";
+  try {
+    privateKey = readPrivateKey(env);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  if (problems.length > 0) throw new SettingsError(problems.join("\n"));
+  const settings = values as z.infer<typeof serverSchema>;
   warnUnredacted(settings.SCRIPT_ENV, env, warn);
   const redisPassword = settings.REDIS_URL ? new URL(settings.REDIS_URL).password : "";
   const runner = toRunnerConfig(settings, env);
@@ -246,11 +264,11 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, warn: War
     requiredApprovals: settings.REQUIRED_APPROVALS,
     githubStepAttempts: settings.GITHUB_STEP_ATTEMPTS,
     lockMs: settings.JOB_LOCK_MS,
-    shutdownGraceMs: settings.SHUTDOWN_GRACE * 1000,
+    shutdownGraceMs: settings.SHUTDOWN_GRACE,
     resultWebhook: settings.RESULT_WEBHOOK_URL ? { url: settings.RESULT_WEBHOOK_URL, secret: settings.RESULT_WEBHOOK_SECRET! } : null,
     queuePrefix: settings.QUEUE_PREFIX,
     githubWriteIntervalMs: settings.GITHUB_WRITE_INTERVAL_MS,
-    checkLimits: { timeMs: settings.CHECK_TIMEOUT * 1000, memoryMb: settings.CHECK_MEMORY_LIMIT },
+    checkLimits: { timeMs: settings.CHECK_TIMEOUT, memoryMb: settings.CHECK_MEMORY_LIMIT },
     retention: { completedMs: settings.JOB_RETENTION, failedMs: settings.FAILED_JOB_RETENTION },
     appSecrets: [
       privateKey,
@@ -267,7 +285,7 @@ function toRunnerConfig(settings: z.infer<typeof runnerSchema>, env: NodeJS.Proc
   return {
     scriptCwd: settings.SCRIPT_CWD,
     scriptEnv: settings.SCRIPT_ENV,
-    timeoutMs: settings.SCRIPT_TIMEOUT * 1000,
+    timeoutMs: settings.SCRIPT_TIMEOUT,
     outputLimit: settings.OUTPUT_LIMIT,
     // A script may print the values it was given; they are still secrets to everyone else.
     scriptEnvValues: settings.SCRIPT_ENV.map((name) => env[name] ?? "").filter((value) => value.length > 0),
@@ -289,13 +307,24 @@ function warnUnredacted(names: readonly string[], env: NodeJS.ProcessEnv, warn: 
   }
 }
 
-function parse<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
-  const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const name = String(issue.path[0] ?? "environment");
-  const problem = env[name] === undefined ? "is required but not set" : `is invalid: ${issue.message}`;
-  throw new ConfigError(`${name} ${problem}`);
+/** Every setting of `schema`, or a ConfigError naming each one missing or invalid (a line each). */
+function parse<T extends z.ZodObject>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  const { values, problems } = parseEach(schema, env);
+  if (problems.length > 0) throw new SettingsError(problems.join("\n"));
+  return values as z.infer<T>;
+}
+
+/** Each setting on its own, so that one bad setting hides no other: what parsed, and a line per problem. */
+function parseEach<T extends z.ZodObject>(schema: T, env: NodeJS.ProcessEnv): { values: Partial<z.infer<T>>; problems: string[] } {
+  const values: Record<string, unknown> = {};
+  const problems: string[] = [];
+  const settings: Record<string, z.ZodType> = schema.shape;
+  for (const [name, setting] of Object.entries(settings)) {
+    const result = setting.safeParse(env[name]);
+    if (result.success) values[name] = result.data;
+    else problems.push(`${name} ${env[name] === undefined ? "is required but not set" : `is invalid: ${result.error.issues[0]!.message}`}`);
+  }
+  return { values: values as Partial<z.infer<T>>, problems };
 }
 
 function readPrivateKey(env: NodeJS.ProcessEnv): string {

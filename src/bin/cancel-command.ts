@@ -7,6 +7,7 @@ export const cancelCommand: Command = {
   summary: "Stop a running run, or keep a waiting one from starting, through the server's /api (the dashboard's login).",
   options: { by: { type: "string" } },
   optionHelp: { "--by <name>": "who cancels it, recorded in the run log" },
+  readsDotEnv: true,
   settings: CLIENT_SETTINGS,
   run(positionals, values) {
     const [run] = expectArguments(positionals, 1, "which run? (one run id)");

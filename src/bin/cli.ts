@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { ConfigError } from "../config.js";
+import { ConfigError, SettingsError } from "../config.js";
 import { cancelCommand } from "./cancel-command.js";
 import { freezeCommand, unfreezeCommand } from "./freeze-command.js";
 import { UsageError, type Command } from "./command.js";
 import { commandHelp, overviewHelp } from "./help-text.js";
+import { loadDotEnv } from "./load-dot-env.js";
 import { runCommand } from "./run-command.js";
 import { startCommand, workerCommand } from "./serve-command.js";
 import { statusCommand } from "./status-command.js";
@@ -38,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
   const command = commandNamed(first);
   const { positionals, values } = parseCommandLine(command, rest);
   if (values.help) return print(commandHelp(first, command));
+  if (command.readsDotEnv) loadDotEnv(process.cwd());
   return command.run(positionals, values);
 }
 
@@ -81,8 +83,10 @@ main(process.argv.slice(2)).then(
       return;
     }
     // Settings errors are the operator's to fix: one line each, no stack trace.
-    if (error instanceof ConfigError) console.error(error.message.replace(/^/gm, "chorebot: "));
-    else console.error(error);
+    if (error instanceof ConfigError) {
+      console.error(error.message.replace(/^/gm, "chorebot: "));
+      if (error instanceof SettingsError && invoked && Object.hasOwn(COMMANDS, invoked)) console.error(`Run "chorebot ${invoked} --help" for its settings.`);
+    } else console.error(error);
     process.exit(1);
   },
 );

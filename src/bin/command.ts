@@ -18,6 +18,8 @@ export interface Command {
   optionHelp?: Record<string, string>;
   /** The settings (environment variables) that matter to it, each with a short meaning. */
   settings: [name: string, meaning: string][];
+  /** Whether it reads settings from `.env` in the working directory too (the environment wins). */
+  readsDotEnv?: boolean;
   /** More to know, printed after the settings. */
   notes?: string;
   run(positionals: string[], values: OptionValues): Promise<number>;

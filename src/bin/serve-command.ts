@@ -51,6 +51,7 @@ export const startCommand: Command = {
   options: { "no-workers": { type: "boolean", default: false } },
   optionHelp: { "--no-workers": "serve only; run the workers elsewhere with `chorebot worker`" },
   settings: [...SERVER_SETTINGS.slice(0, 1), ...WEB_SETTINGS.slice(0, 1), ...SERVER_SETTINGS.slice(1), ...WEB_SETTINGS.slice(1)],
+  readsDotEnv: true,
   notes: ALL_SETTINGS,
   run: (positionals, values) => {
     expectArguments(positionals, 0);
@@ -63,6 +64,7 @@ export const workerCommand: Command = {
   summary: "Run only the workers (they run the scripts), until SIGTERM or SIGINT; any number of them may share one Redis.",
   options: {},
   settings: SERVER_SETTINGS,
+  readsDotEnv: true,
   notes: `WEBHOOK_SECRET is required here too (the same settings for every process). ${ALL_SETTINGS}`,
   run: (positionals) => {
     expectArguments(positionals, 0);

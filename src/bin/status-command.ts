@@ -6,6 +6,7 @@ export const statusCommand: Command = {
   usage: "<run>",
   summary: "Print a run's status as JSON (final, or queued, waiting, running, recording) through the server's /api; exit 1 when there is no such run.",
   options: {},
+  readsDotEnv: true,
   settings: CLIENT_SETTINGS,
   run(positionals) {
     const [run] = expectArguments(positionals, 1, "which run? (one run id)");

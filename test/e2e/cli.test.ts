@@ -203,10 +203,54 @@ describe("chorebot status and cancel", () => {
 });
 
 describe("chorebot start", () => {
-  it("stops with one line naming a missing setting", async () => {
-    const run = await chorebot(["start"], { cwd: repo, env: { WEBHOOK_SECRET: "x", REDIS_URL: "redis://127.0.0.1:1" } });
-    expect(run.code).toBe(1);
-    expect(run.stderr.trim()).toBe("chorebot: APP_ID is required but not set");
+  it("stops naming every missing or invalid setting at once, one line each, and where to read about them", async () => {
+    const run = await chorebot(["start"], { cwd: repo, env: { WEBHOOK_SECRET: "x", REDIS_URL: "redis://127.0.0.1:1", SCRIPT_TIMEOUT: "3 mins" } });
+    expect(run).toMatchObject({ code: 1, stdout: "" });
+    expect(run.stderr.split("\n")).toEqual([
+      expect.stringMatching(/^chorebot: SCRIPT_TIMEOUT is invalid: invalid duration "3 mins"/),
+      "chorebot: APP_ID is required but not set",
+      "chorebot: PRIVATE_KEY (or PRIVATE_KEY_PATH) is required but not set",
+      'Run "chorebot start --help" for its settings.',
+      "",
+    ]);
+    const worker = await chorebot(["worker"], { cwd: repo, env: {} });
+    expect(worker.stderr).toContain("chorebot: REDIS_URL (or REDIS_CLUSTER_NODES) is required but not set\n");
+    expect(worker.stderr).toContain("chorebot: WEBHOOK_SECRET is required but not set\n");
+  });
+
+  it("reads .env in the working directory, the real environment winning, durations with units", async () => {
+    const [redis, port] = await Promise.all([startRedis(), freePort()]);
+    await writeFile(join(repo, ".key.pem"), generateAppKey());
+    await writeFile(
+      join(repo, ".env"),
+      [
+        `APP_ID=1`,
+        `PRIVATE_KEY_PATH=${join(repo, ".key.pem")}`,
+        "WEBHOOK_SECRET=from-file",
+        "REDIS_URL=redis://127.0.0.1:1",
+        `PORT=1`,
+        "SCRIPT_TIMEOUT=3m",
+        "SHUTDOWN_GRACE=2s",
+      ].join("\n"),
+    );
+    // The file's REDIS_URL and PORT point nowhere: the environment's must win for this to start.
+    let health: Promise<number> | undefined;
+    try {
+      const run = await chorebot(["start"], {
+        cwd: repo,
+        env: { REDIS_URL: redis.url, PORT: String(port), HOST: "127.0.0.1" },
+        onStdout: (text, child) => {
+          if (health || !text.includes("Listening on")) return;
+          health = fetch(`http://127.0.0.1:${port}/health`).then((res) => res.status);
+          void health.finally(() => child.kill("SIGTERM"));
+        },
+      });
+      expect(run.stderr).toBe("");
+      expect(await health).toBe(200);
+      expect(run.code).toBe(0);
+    } finally {
+      await redis.stop();
+    }
   });
 
   it("says the dashboard is disabled without credentials, and does not serve it", async () => {
