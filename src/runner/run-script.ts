@@ -15,6 +15,7 @@ import { OutputCapture } from "./output-capture.js";
 import { contain, containment, MARKER_ENV, type Containment } from "./process-containment.js";
 import { ReportAggregator } from "./report-aggregator.js";
 import { openReportChannel, type ReportChannelStats } from "./report-channel.js";
+import { readUncaughtError, writeUncaughtErrorHook } from "./uncaught-error-hook.js";
 
 // After the script exits, its watcher kills what it left and its pipes close at once, unless
 // something escaped (setsid and a scrubbed environment, without a PID namespace) and still
@@ -92,8 +93,9 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
         deliver(next.message);
       }
     };
-    const [hook, channel] = await Promise.all([
+    const [hook, errorHook, channel] = await Promise.all([
       needsBareImportHook(o.code) ? writeBareImportHook(dir) : null,
+      writeUncaughtErrorHook(dir),
       openReportChannel(dir, (message) => {
         const chars = message.type === "log" ? message.message.length : JSON.stringify(message).length;
         held.push({ message, chars });
@@ -125,7 +127,14 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
       });
       // The channel drains while the pipes do, once the script's group is gone. closeChannel() is
       // memoized: the promise started there is the one awaited just below.
-      const outcome = await supervise(o, mode, env, [...(hook === null ? [] : ["--import", hook]), script], capture, () => void closeChannel());
+      const outcome = await supervise(
+        o,
+        mode,
+        env,
+        ["--import", errorHook, ...(hook === null ? [] : ["--import", hook]), script],
+        capture,
+        () => void closeChannel(),
+      );
       const stats = await closeChannel();
       // The last partial lines first: a log line may wait for them.
       const captured = capture.endWithEnds();
@@ -136,7 +145,8 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
       const ordered = aggregated === undefined ? null : orderLogs(captured.output, captured.ends, aggregated.logs, report.logMarks());
       const reported = aggregated === undefined || ordered === null ? aggregated : { ...aggregated, logs: ordered.logs };
       const output = ordered?.output ?? captured.output;
-      const verdict = judge(outcome, o.timeoutMs, reported);
+      const uncaught = await readUncaughtError(dir);
+      const verdict = judge(outcome, o.timeoutMs, reported, uncaught === null ? null : (o.redact ?? String)(uncaught));
       return {
         status: verdict.status,
         exitCode: outcome.started ? outcome.code : null,
@@ -269,7 +279,13 @@ function waits(message: ChannelMessage, capture: OutputCapture | null): boolean 
   return written.stdout < message.written.stdout || written.stderr < message.written.stderr;
 }
 
-function judge(outcome: Outcome, timeoutMs: number, report: ExecutionReport | undefined): { status: RunStatus; message: string | null } {
+/** `uncaught`: the script's last uncaught error, redacted, if it had one (uncaught-error-hook.ts). */
+function judge(
+  outcome: Outcome,
+  timeoutMs: number,
+  report: ExecutionReport | undefined,
+  uncaught: string | null,
+): { status: RunStatus; message: string | null } {
   if (!outcome.started) return { status: "failed", message: `could not start node: ${outcome.error.message}` };
   if (outcome.stoppedBy === "timeout") return { status: "timed_out", message: `timed out after ${timeoutMs / 1000} s` };
   if (outcome.stoppedBy === "abort") return { status: "cancelled", message: "cancelled while running" };
@@ -281,14 +297,16 @@ function judge(outcome: Outcome, timeoutMs: number, report: ExecutionReport | un
   }
   const failReason = report?.failReason ?? null;
   if (failReason !== null) return { status: "failed", message: oneLine(failReason) };
-  if (outcome.signal !== null) return { status: "failed", message: `killed by ${outcome.signal}` };
-  if (outcome.code === 0) return { status: "succeeded", message: null };
-  return { status: "failed", message: `exited with code ${outcome.code}` };
+  if (outcome.code === 0 && outcome.signal === null) return { status: "succeeded", message: null };
+  // What ended it, in the script's own words first when it died of an error it did not catch.
+  const ending = outcome.signal !== null ? `killed by ${outcome.signal}` : `exited with code ${outcome.code}`;
+  if (uncaught === null) return { status: "failed", message: ending };
+  return { status: "failed", message: `${oneLine(uncaught, MAX_MESSAGE_CHARS - ending.length - 3)} (${ending})` };
 }
 
-function oneLine(text: string): string {
+function oneLine(text: string, max = MAX_MESSAGE_CHARS): string {
   const line = text.replace(/\s*[\r\n]+\s*/g, " ").trim() || "failed";
-  return line.length <= MAX_MESSAGE_CHARS ? line : `${line.slice(0, MAX_MESSAGE_CHARS - 1)}…`;
+  return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
 }
 
 /** The parent's end of a pipe the child was spawned with. */
