@@ -86,7 +86,8 @@ export function cleanupStep(deps: CleanupDeps) {
       mode: target.config.cleanup,
       branchName: `chorebot/cleanup-${job.id ?? runId}`,
       since: target.commit,
-      firstTry,
+      // A retry's script went with its first attempt's log: only a first attempt may assume it is there.
+      firstTry: firstTry && attempt === 1,
       runId,
       title: `${target.path} ${execution.status}${attempt > 1 ? ` (attempt ${attempt})` : ""}`,
     }).catch(rethrowInWords("committing the run log"));
