@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createBullBoard } from "@bull-board/api";
-import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { ExpressAdapter } from "@bull-board/express";
 import type { Queue } from "bullmq";
 import express, { type Router } from "express";
 import { admitRequest } from "../http/admit-request.js";
 import { FailedLogins } from "../http/failed-logins.js";
 import type { Handler } from "../http/handler.js";
+import { boardQueues, explainFailures } from "./board-queues.js";
 import { dashboardGuard } from "./dashboard-guard.js";
 
 /**
@@ -45,11 +45,11 @@ export function createDashboardHandler(o: {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(basePath);
   createBullBoard({
-    queues: o.queues.map((queue) => new BullMQAdapter(queue)),
+    queues: boardQueues(o.queues),
     serverAdapter,
     options: {
       uiConfig: { boardTitle: "chorebot" },
-      handlerHooks: { before: dashboardGuard(o.queues, { lockMs: o.lockMs ?? 30_000 }) },
+      handlerHooks: { before: dashboardGuard(o.queues, { lockMs: o.lockMs ?? 30_000 }), after: explainFailures },
     },
   });
   const app = express();

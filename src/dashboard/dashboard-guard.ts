@@ -1,5 +1,6 @@
 import type { createBullBoard } from "@bull-board/api";
 import type { Queue } from "bullmq";
+import { STALLED } from "./explain-failure.js";
 
 // Bull Board does not export its hook types; they are what its options take.
 type BeforeHook = NonNullable<NonNullable<NonNullable<Parameters<typeof createBullBoard>[0]["options"]>["handlerHooks"]>["before"]>;
@@ -69,9 +70,6 @@ export function dashboardGuard(queues: readonly Queue[], o: { lockMs: number }) 
     return allow;
   };
 }
-
-/** BullMQ's reason for a job whose worker stopped renewing its lock (dead, frozen, cut off). */
-const STALLED = "job stalled more than allowable limit";
 
 /**
  * How long a person must still wait before retrying an execute whose worker lost its claim.
