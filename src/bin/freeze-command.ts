@@ -16,6 +16,7 @@ export const freezeCommand: Command = {
     "--by <name>": BY_HELP,
     "--list": "print the freezes in force and the last ones set and lifted, as JSON",
   },
+  readsDotEnv: true,
   settings: CLIENT_SETTINGS,
   run(positionals, values) {
     expectArguments(positionals, 0);
@@ -40,6 +41,7 @@ export const unfreezeCommand: Command = {
     '--reason "<why>"': "why, logged with the unfreeze",
     "--by <name>": BY_HELP,
   },
+  readsDotEnv: true,
   settings: CLIENT_SETTINGS,
   run(positionals, values) {
     expectArguments(positionals, 0);
