@@ -17,6 +17,7 @@ import { openQueues, type Queues } from "./pipeline/queues.js";
 import { startWorkers, type WorkerSettings, type Workers } from "./pipeline/start-workers.js";
 import { checkRedisAtStartup } from "./redis/check-redis.js";
 import { createMonitorClient } from "./redis/monitor-client.js";
+import { listenForRedisErrors, logRedisErrors, redisAddress } from "./redis/redis-errors.js";
 import { bullConnection, closeConnection, createRedisClient, type RedisSettings } from "./redis/redis-client.js";
 import { startRedisMonitor, type RedisMonitor } from "./redis/redis-monitor.js";
 import { Cancellations } from "./stores/cancellations.js";
@@ -105,6 +106,7 @@ export function workerSettings(config: ServerConfig): WorkerPartSettings {
  * while Redis refuses writes.
  */
 export async function startApp(config: ServerConfig, parts: { web: boolean; workers: boolean }, log: Logger): Promise<RunningApp> {
+  logRedisErrors(log.child({ name: "redis" }), redisAddress(config.redis));
   const monitorClient = createMonitorClient(config.redis);
   try {
     await checkRedisAtStartup(monitorClient, log);
@@ -130,6 +132,7 @@ export async function startApp(config: ServerConfig, parts: { web: boolean; work
   // Before any queue: each is given the telemetry (none when tracing is off).
   const tracing = await startTracing(log);
   const queues = openQueues(connection, config.queuePrefix, tracing.telemetry);
+  listenForRedisErrors([...Object.values(queues.byName), queues.flows]);
 
   const web = parts.web ? await startWeb(webSettings(config), { queues, redisMonitor, probot: new ProbotWithSettings(), log }) : null;
 

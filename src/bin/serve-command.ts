@@ -3,6 +3,13 @@ import { createLogger } from "../logger.js";
 import { startApp } from "../start-app.js";
 import { expectArguments, type Command } from "./command.js";
 
+/**
+ * After SHUTDOWN_GRACE, how long stopping may take: the cleanup worker commits the logs of
+ * scripts it stopped (it waits up to 30 s for them) and the connections close. Past it the
+ * process exits anyway, so a Redis that does not answer cannot keep it from stopping.
+ */
+export const STOP_FLUSH_MS = 35_000;
+
 /** `chorebot start` and `chorebot worker`: runs the parts asked for until SIGTERM or SIGINT. */
 async function serve(parts: { web: boolean; workers: boolean }): Promise<number> {
   const config = loadServerConfig();
@@ -10,7 +17,18 @@ async function serve(parts: { web: boolean; workers: boolean }): Promise<number>
   const app = await startApp(config, parts, log);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      log.info(`${signal} received, stopping`);
+      log.info(`${signal} received, stopping (within ${Math.round((config.shutdownGraceMs + STOP_FLUSH_MS) / 1000)} s; send it again to stop at once)`);
+      // A second signal: the operator will not wait.
+      const now = (again: string) => {
+        log.warn(`${again} received again, exiting without waiting`);
+        process.exit(1);
+      };
+      process.once("SIGTERM", now);
+      process.once("SIGINT", now);
+      setTimeout(() => {
+        log.error(`could not stop within SHUTDOWN_GRACE + ${STOP_FLUSH_MS / 1000} s (is Redis reachable?); exiting with work left unrecorded here`);
+        process.exit(1);
+      }, config.shutdownGraceMs + STOP_FLUSH_MS);
       resolve();
     };
     process.once("SIGTERM", stop);

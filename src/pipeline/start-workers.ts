@@ -29,6 +29,7 @@ import { processStep } from "../steps/process-step.js";
 import { valuesToRedact } from "../runner/run-options.js";
 import { openQueues, type QueueName } from "./queues.js";
 import { createRedisClient, type RedisSettings } from "../redis/redis-client.js";
+import { listenForRedisErrors } from "../redis/redis-errors.js";
 import { PullRequestComments } from "../notify/pull-request-comments.js";
 import { cleanupJobId } from "./run-id.js";
 import { RunLogBatcher } from "../steps/run-log-batcher.js";
@@ -94,6 +95,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
   const locks = new ConcurrencyLock(redis, prefix, settings.lockMs);
   const cancellations = new Cancellations(redis, prefix, { onError: (err) => log.warn({ err }, "cancellation listener error") });
   const queues = openQueues(connection, prefix, telemetry);
+  listenForRedisErrors([...Object.values(queues.byName), queues.flows]);
   const retention = new RunRetention(redis, prefix, queues.byName, settings.retention);
   const shutdown = new AbortController();
   const cleanupOptions: JobsOptions = githubStepOptions({ githubStepAttempts: settings.githubStepAttempts });

@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from "bullmq";
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import { redisConnection } from "../pipeline/queues.js";
+import { onRedisError } from "./redis-errors.js";
 
 /** Where the app's Redis is: one server (`REDIS_URL`) or a Redis Cluster (`REDIS_CLUSTER_NODES`). */
 export interface RedisSettings {
@@ -16,11 +17,13 @@ export type RedisClient = Redis | Cluster;
  * (the queue prefix), so on a cluster all of them, jobs included, live in one slot.
  */
 export function createRedisClient(settings: RedisSettings): RedisClient {
-  if (settings.redisClusterNodes) {
-    return new Cluster(settings.redisClusterNodes, { redisOptions: { maxRetriesPerRequest: null } });
-  }
-  if (!settings.redisUrl) throw new Error("REDIS_URL or REDIS_CLUSTER_NODES is required");
-  return new Redis(redisConnection(settings.redisUrl) as RedisOptions);
+  if (!settings.redisClusterNodes && !settings.redisUrl) throw new Error("REDIS_URL or REDIS_CLUSTER_NODES is required");
+  const client = settings.redisClusterNodes
+    ? new Cluster(settings.redisClusterNodes, { redisOptions: { maxRetriesPerRequest: null } })
+    : new Redis(redisConnection(settings.redisUrl!) as RedisOptions);
+  // Reported once a minute while Redis is away, not a stack per reconnect.
+  client.on("error", onRedisError);
+  return client;
 }
 
 /**

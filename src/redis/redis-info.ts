@@ -231,6 +231,8 @@ export function shortError(error: unknown): string {
   if (typeof code === "string" && /^E[A-Z]+$/.test(code)) return code;
   // eslint-disable-next-line @typescript-eslint/no-base-to-string -- anything may be thrown; String() is the best description there is
   const message = error instanceof Error ? error.message : String(error);
+  // ioredis' way of saying a command found no connection, with advice meant for developers.
+  if (/^Reached the max retries per request/.test(message)) return "not connected";
   const line = (message.split("\n")[0] ?? "")
     .replace(/\w+:\/\/\S+/g, "<url>")
     .replace(/\[?[0-9a-fA-F:.]*[:.][0-9a-fA-F:.]*\]?:\d+/g, "<address>")
