@@ -11,6 +11,7 @@ import { logUrl } from "../notify/run-notice.js";
 import { RUN_STATUSES, type PullRequestInfo, type RunStatus } from "../run-types.js";
 import { progressOf, readLiveState } from "../pipeline/live-state.js";
 import { LIVE_PHASES, runPhase, type LivePhase } from "../pipeline/run-phase.js";
+import { idleReason, queuedReason } from "./waiting-reason.js";
 
 /** A run's status as the API names it: its final status, or the phase it is in until then. */
 export type RunStatusName = RunStatus | LivePhase;
@@ -31,7 +32,10 @@ export interface RunStatusView {
   exit_code: number | null;
   signal: string | null;
   message: string | null;
-  /** Why a `waiting` run waits (e.g. `self lock held by …`); null otherwise. */
+  /**
+   * Why a `queued` or `waiting` run has not started, in words naming what it waits for (the
+   * run before it in its merge, a lock's holder, a freeze, a free worker); null otherwise.
+   */
   waiting_reason: string | null;
   /** Where the run log was committed, once it was. */
   log: { path: string; commit: string; url: string | null } | null;
@@ -121,6 +125,7 @@ export class RunStatusReader {
       view.status = phase;
       if (phase === "queued") {
         if (processState === "failed") view.message = `the process step failed: ${processJob?.failedReason ?? "unknown reason"}`;
+        view.waiting_reason = await queuedReason(this.#queues, processJob, processState);
         return view;
       }
       const job = executeJob!;
@@ -130,7 +135,7 @@ export class RunStatusReader {
       const live = readLiveState(job.progress);
       const current = live.attempt === null || live.attempt === view.attempt;
       if (phase === "waiting") {
-        view.waiting_reason = current ? (live.waiting ?? null) : null;
+        view.waiting_reason = (current ? live.waiting : undefined) ?? idleReason(executeState);
         return view;
       }
       // running: the ledger records the start right before the script is spawned.

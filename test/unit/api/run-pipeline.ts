@@ -45,9 +45,14 @@ export interface RunPipeline {
   ledger: ExecutionLedger;
   /** Queues a run of `path` and returns its run id. */
   add(path: string, plan: Plan, commit?: string): Promise<string>;
+  /** Queues the runs of one merge, chained in path order as a merge's are; returns their run ids in that order. */
+  addMerge(runs: Record<string, Plan>, commit: string): Promise<string[]>;
+  /** Stops and restarts workers taking execute jobs (no worker free). */
+  pauseExecute(): Promise<void>;
+  resumeExecute(): Promise<void>;
   /** Changes what a run does next (e.g. before retrying its execute job). */
   replan(runId: string, plan: Plan): void;
-  /** Lets a held step of `runId` go on. */
+  /** Lets a held step of `runId` go on, or the next one it reaches. */
   release(runId: string): void;
   /** Retries a finished execute job as the dashboard does. */
   retryExecute(runId: string): Promise<void>;
@@ -68,7 +73,10 @@ export async function runPipeline(connection: ConnectionOptions, prefix: string)
   const flows = new FlowProducer({ connection, prefix });
   const plans = new Map<string, Plan>();
   const gates = new Map<string, () => void>();
-  const gate = (runId: string) => new Promise<void>((resolve) => gates.set(runId, resolve));
+  // The API shows a step as running once its job is active, a moment before it reaches its
+  // gate: a release that comes first lets it through when it gets there.
+  const released = new Set<string>();
+  const gate = (runId: string) => (released.delete(runId) ? Promise.resolve() : new Promise<void>((resolve) => gates.set(runId, resolve)));
   const planOf = (runId: string) => {
     const plan = plans.get(runId);
     if (!plan) throw new Error(`no plan for ${runId}`);
@@ -169,35 +177,49 @@ export async function runPipeline(connection: ConnectionOptions, prefix: string)
   const workers = [processWorker, executeWorker, cleanupWorker];
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
 
+  const addMerge: RunPipeline["addMerge"] = async (runs, commit) => {
+    const target = (path: string): ScriptTarget => ({
+      owner: "acme",
+      repo: "ops",
+      installationId: 1,
+      defaultBranch: "main",
+      commit,
+      committedAt: "2026-12-01T10:00:00Z",
+      path,
+      blob: "b".repeat(40),
+      pullRequest: null,
+      refusal: null,
+      config: defaultRepoConfig({ minApprovals: 1, maxTimeoutMs: 900_000 }),
+      configError: null,
+    });
+    const targets = Object.keys(runs).map(target);
+    for (const t of targets) plans.set(runIdFor(t), runs[t.path]!);
+    return enqueueRuns(flows, targets, { githubStepAttempts: 1 });
+  };
+
   return {
     queues,
     redis,
     ledger,
     async add(path, plan, commit = "0123456789abcdef0123456789abcdef01234567") {
-      const target: ScriptTarget = {
-        owner: "acme",
-        repo: "ops",
-        installationId: 1,
-        defaultBranch: "main",
-        commit,
-        committedAt: "2026-12-01T10:00:00Z",
-        path,
-        blob: "b".repeat(40),
-        pullRequest: null,
-        refusal: null,
-        config: defaultRepoConfig({ minApprovals: 1, maxTimeoutMs: 900_000 }),
-        configError: null,
-      };
-      plans.set(runIdFor(target), plan);
-      const [runId] = await enqueueRuns(flows, [target], { githubStepAttempts: 1 });
-      return runId!;
+      return (await addMerge({ [path]: plan }, commit))[0]!;
+    },
+    addMerge,
+    async pauseExecute() {
+      await queues.execute.pause();
+    },
+    async resumeExecute() {
+      await queues.execute.resume();
     },
     replan(runId, plan) {
       plans.set(runId, plan);
     },
     release(runId) {
       const open = gates.get(runId);
-      if (!open) throw new Error(`${runId} is not held`);
+      if (!open) {
+        released.add(runId);
+        return;
+      }
       gates.delete(runId);
       open();
     },

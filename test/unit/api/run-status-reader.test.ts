@@ -92,7 +92,7 @@ describe("GET /api/runs", () => {
       exit_code: null,
       signal: null,
       message: null,
-      waiting_reason: null,
+      waiting_reason: "waits for its process step (reading the script, checking its approvals, bundling it)",
       log: null,
       result: null,
       progress: null,
@@ -102,9 +102,37 @@ describe("GET /api/runs", () => {
     await until(run, "succeeded");
   });
 
+  it("says which run a queued run of a merge waits for, and what a ready run waits for", async () => {
+    const [first, second, third] = await pipeline.addMerge(
+      {
+        "scripts/merge/a.ts": { execute: { kind: "hold", report: "none" } },
+        "scripts/merge/b.ts": { execute: { kind: "finish", status: "succeeded" } },
+        "scripts/merge/c.ts": { execute: { kind: "finish", status: "succeeded" } },
+      },
+      "1111111111111111111111111111111111111111",
+    );
+    await until(first!, "running");
+    expect((await until(second!, "queued")).waiting_reason).toBe(
+      `waits for run ${first} (scripts/merge/a.ts) to finish and be recorded: a merge's scripts run one at a time, in path order`,
+    );
+    expect((await until(third!, "queued")).waiting_reason).toBe(
+      `waits for run ${second} (scripts/merge/b.ts) to finish and be recorded: a merge's scripts run one at a time, in path order`,
+    );
+    // No worker free: the next run is ready, and says so.
+    await pipeline.pauseExecute();
+    try {
+      pipeline.release(first!);
+      expect((await until(second!, "waiting")).waiting_reason).toBe("waits for a free worker: every worker is busy with other runs");
+    } finally {
+      await pipeline.resumeExecute();
+    }
+    await until(third!, "succeeded");
+    expect((await status(first!)).waiting_reason).toBeNull();
+  });
+
   it("says a run waiting for a concurrency lock is waiting, and why", async () => {
     const run = await pipeline.add("scripts/waiting.ts", { execute: { kind: "wait", reason: "self lock held by ops-1#1" } });
-    const view = await until(run, "waiting", (v) => v.waiting_reason !== null);
+    const view = await until(run, "waiting", (v) => v.waiting_reason === "self lock held by ops-1#1");
     expect(view).toMatchObject({ status: "waiting", waiting_reason: "self lock held by ops-1#1", attempt: 1, pull_request: PULL_REQUEST });
     expect(await pipeline.queues.execute.getJobState(run)).toBe("delayed");
   });
@@ -210,7 +238,7 @@ describe("GET /api/runs", () => {
     const ids = all.runs.map((run) => run.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.indexOf(second)).toBeLessThan(ids.indexOf(first));
-    expect(ids).toHaveLength(11);
+    expect(ids).toHaveLength(14);
 
     const succeeded = (await (await get("/api/runs?status=succeeded")).json()) as { runs: RunStatusView[] };
     expect(succeeded.runs.length).toBeGreaterThan(0);
