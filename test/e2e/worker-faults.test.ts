@@ -4,6 +4,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLogPath } from "../../src/runlog/run-log-path.js";
 import { parseRunLog } from "../../src/runlog/parse-run-log.js";
+import { waitFor } from "../unit/runner/live-processes.js";
 import { DASHBOARD, startHarness, type Harness } from "./harness.js";
 import { mergeFailingBeforeStart } from "./fail-before-start.js";
 import { beaconScript, recordingScript } from "./scripts.js";
