@@ -17,6 +17,7 @@ async function run(file: string, out: string | undefined, inputs: Record<string,
     config: loadRunnerConfig(),
     signal: cancel.signal,
     inputs,
+    warn: (message) => console.error(`chorebot run: warning: ${message}`),
     onReport: (message) => {
       if (message.type === "log") process.stderr.write(`[log] ${message.message}\n`);
     },

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, relative, resolve, sep } from "node:path";
 import { promisify } from "node:util";
@@ -16,6 +16,9 @@ import { runOptions } from "../runner/run-options.js";
 import { runScript } from "../runner/run-script.js";
 import { renderRunLog } from "../runlog/render-run-log.js";
 import { runLogPath } from "../runlog/run-log-path.js";
+import { isEntryScript } from "../github/entry-script.js";
+import { UsageError } from "./command.js";
+import { undeclaredInputs } from "./parse-input-flags.js";
 
 export interface LocalRun {
   execution: ExecutionResult;
@@ -39,15 +42,27 @@ export async function runLocal(options: {
   inputs?: Record<string, string>;
   /** Stops the script (its whole process group) as a cancellation, e.g. on Ctrl-C. */
   signal?: AbortSignal;
+  /** Told what the person should know before it runs (a helper production never runs). */
+  warn?: (message: string) => void;
 }): Promise<LocalRun> {
   const { root, config } = options;
   const script = relative(root, resolve(root, options.file)).split(sep).join("/");
-  if (script.startsWith("../")) throw new Error(`${options.file} is outside ${root}; run chorebot from the repository root`);
+  if (script.startsWith("../")) throw new UsageError(`${options.file} is outside ${root}; run chorebot from the repository root`);
+  // A typo must not leave a "did not bundle" log behind.
+  const found = await stat(resolve(root, script)).catch(() => null);
+  if (!found?.isFile()) throw new UsageError(`${options.file}: ${found ? "not a file" : "no such file"}`);
+  if (!isEntryScript(script)) {
+    options.warn?.(`${script} is not an entry script (one under scripts/, not a test, not under a _ folder or named _…): production never runs it on its own`);
+  }
 
   const readFile = readLocalFile(root);
   const bundle = await bundleScript({ entry: script, readFile });
   // Read as the worker reads it: from the source, without running it.
   const reading = bundle.ok ? readScriptDefinition((await readFile(script))!, script) : null;
+  if (reading && reading.problems.length === 0 && options.inputs && Object.keys(options.inputs).length > 0) {
+    const unknown = undeclaredInputs(options.inputs, Object.keys(reading.definition?.inputs ?? {}));
+    if (unknown) throw new UsageError(unknown);
+  }
   // Set up as the worker sets up a merged script's run; the run log is redacted the same way.
   const run = runOptions({ runner: config, description: reading?.definition ?? null, inputs: options.inputs ?? {} });
   const { redact } = run;

@@ -121,6 +121,48 @@ describe("chorebot run", () => {
   });
 });
 
+describe("chorebot run refuses what it should not run", () => {
+  it("a path that does not exist (or is a folder) is a usage error, and no log is written", async () => {
+    for (const path of ["scripts/nope.ts", "scripts"]) {
+      const run = await chorebot(["run", path], { cwd: repo });
+      expect(run).toEqual({
+        code: 2,
+        stdout: "",
+        stderr: `chorebot run: ${path}: ${path === "scripts" ? "not a file" : "no such file"}\nRun "chorebot run --help" for its usage.\n`,
+      });
+    }
+    await expect(readFile(join(repo, "logs"))).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("runs a helper, warning that production never runs it", async () => {
+    await writeScript("scripts/_lib/helper.ts", `console.log("helper ran");\n`);
+    const run = await chorebot(["run", "scripts/_lib/helper.ts", "--out", "helper.md"], { cwd: repo });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe("helper ran\n");
+    expect(run.stderr).toMatch(/^chorebot run: warning: scripts\/_lib\/helper\.ts is not an entry script .*production never runs it on its own\n/);
+    const entry = await chorebot(["run", "scripts/_lib/../ok.ts", "--out", "ok.md"], { cwd: repo });
+    expect(entry.stderr).toContain("no such file");
+  });
+
+  it("unknown and repeated --input names are errors naming them, and nothing runs", async () => {
+    await writeScript(
+      "scripts/sdk.ts",
+      `import { defineScript, int } from "chorebot";\nexport default defineScript({ inputs: { limit: int({ default: 1 }) }, run() { console.log("ran"); } });\n`,
+    );
+    await writeScript("scripts/plain.ts", `console.log("ran");\n`);
+    const cases: [string[], string][] = [
+      [["scripts/sdk.ts", "--input", "limt=5", "--input", "dry=1"], "unknown --input limt, dry: it takes limit"],
+      [["scripts/sdk.ts", "--input", "limit=5", "--input", "limit=6"], "--input limit is given twice"],
+      [["scripts/plain.ts", "--input", "limit=5"], "unknown --input limit: it declares no inputs"],
+    ];
+    for (const [args, message] of cases) {
+      const run = await chorebot(["run", ...args, "--out", "x.md"], { cwd: repo });
+      expect(run).toEqual({ code: 2, stdout: "", stderr: `chorebot run: ${message}\nRun "chorebot run --help" for its usage.\n` });
+    }
+    await expect(readFile(join(repo, "x.md"))).rejects.toMatchObject({ code: "ENOENT" });
+  });
+});
+
 describe("chorebot help, --help, --version and usage mistakes", () => {
   const COMMANDS = ["start", "worker", "run", "status", "cancel"];
 
