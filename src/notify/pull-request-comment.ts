@@ -1,3 +1,4 @@
+import { failureMentions, mentionLine } from "./failure-mentions.js";
 import { clipRunNotice, MAX_COMMENT_CHARS, renderRunSection, type RunNotice } from "./run-notice.js";
 
 /** The hidden first line of the pull request's chorebot comment (for people reading the source; never parsed). */
@@ -13,7 +14,10 @@ const KEPT_LINE_CHARS = 2000;
  */
 export function renderPullRequestComment(runs: readonly RunNotice[]): string {
   const sorted = [...runs].sort((a, b) => (a.script === b.script ? a.attempt - b.attempt : a.script < b.script ? -1 : 1));
-  const heading = `${MARKER}\n**chorebot** ran ${sorted.length === 1 ? "the script" : `${sorted.length} script runs`} of this pull request:\n\n`;
+  // A failure names the people who know the script, once, at the top; a success names no one.
+  const failing = failureMentions(sorted);
+  const mentions = failing.people.length === 0 ? "" : `${mentionLine(failing.people, failing.runs)}\n\n`;
+  const heading = `${MARKER}\n${mentions}**chorebot** ran ${sorted.length === 1 ? "the script" : `${sorted.length} script runs`} of this pull request:\n\n`;
   // Every section gets the same share; each renders as much as its share allows.
   const share = Math.floor((MAX_COMMENT_CHARS - heading.length) / Math.max(1, sorted.length)) - 2;
   return heading + sorted.map((run) => renderRunSection(run, share)).join("\n---\n\n");

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Cluster, Redis } from "ioredis";
 import type { GitHubClient } from "../github/octokit.js";
+import { failureMentions, mentionLine } from "./failure-mentions.js";
 import { forComment, renderPullRequestComment } from "./pull-request-comment.js";
 import type { RunNotice } from "./run-notice.js";
 
@@ -81,12 +82,23 @@ export class PullRequestComments {
         .map(([, json]) => JSON.parse(json) as RunNotice);
       const body = renderPullRequestComment(runs);
       const digest = createHash("sha256").update(body).digest("hex");
+      const failing = failureMentions(runs);
+      const mentioned: string[] = fields.mentioned ? (JSON.parse(fields.mentioned) as string[]) : [];
       if (!fields.id) {
         const { data } = await octokit.rest.issues.createComment({ owner: at.owner, repo: at.repo, issue_number: at.pullRequest, body });
-        await this.redis.hset(key, "id", data.id);
+        await this.redis.hset(key, "id", data.id, "mentioned", JSON.stringify(failing.people));
       } else if (fields.posted !== digest) {
         // A retried cleanup stores the same report again: nothing to write then.
         await octokit.rest.issues.updateComment({ owner: at.owner, repo: at.repo, comment_id: Number(fields.id), body });
+        // GitHub notifies no one of a mention added by an edit: people the comment names for
+        // the first time are told in a comment of their own, once.
+        const told = new Set(mentioned.map((login) => login.toLowerCase()));
+        const fresh = failing.people.filter((login) => !told.has(login.toLowerCase()));
+        if (fresh.length > 0) {
+          const ping = `${mentionLine(fresh, failing.runs)} The chorebot comment above has the details.`;
+          await octokit.rest.issues.createComment({ owner: at.owner, repo: at.repo, issue_number: at.pullRequest, body: ping });
+          await this.redis.hset(key, "mentioned", JSON.stringify([...mentioned, ...fresh]));
+        }
       }
       await this.redis.hset(key, "shown", version, "posted", digest);
     }

@@ -15,6 +15,8 @@ export interface RunNotice {
   /** The merge commit the script came from. */
   commit: string;
   pullRequest: PullRequestInfo | null;
+  /** Who approved the pull request (countApprovals: people, no bots); absent in reports stored by an older release. */
+  approvedBy?: string[];
   /** The run's outcome, already redacted. */
   execution: ExecutionResult;
   /** Where the run log was committed; `url` is its web page at that commit (see `logUrl`). */

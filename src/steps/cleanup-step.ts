@@ -108,6 +108,7 @@ export function cleanupStep(deps: CleanupDeps) {
           repository: { owner: target.owner, repo: target.repo },
           commit: target.commit,
           pullRequest: processed.provenance.pullRequest,
+          approvedBy: processed.provenance.approvedBy,
           execution: redacted,
           log: { path: logPath, commit: landed.commit, url: logUrl(baseUrl, target.owner, target.repo, landed.commit, logPath) },
           cleanupPullRequest,

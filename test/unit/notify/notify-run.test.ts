@@ -175,13 +175,94 @@ describe("notifyRun", () => {
     const failed: ExecutionResult = { ...succeeded, status: "failed", exitCode: 1, message: "exited with code 1" };
     const retry = await notifyRun(octokit(), input({ attempt: 2, execution: failed }));
     expect(new Set([first.commentId, other.commentId, retry.commentId]).size).toBe(1);
-    expect(gh.comments).toHaveLength(1);
+    // The report's one comment, and the failure's mention of its author (below).
+    expect(gh.comments).toHaveLength(2);
     const body = gh.comments[0]!.body;
     expect(body).toContain("scripts/fix.ts");
     expect(body).toContain("scripts/other.ts");
     expect(body).toContain("attempt 2");
     expect(body.indexOf("attempt 1")).toBeLessThan(body.indexOf("attempt 2"));
-    expect(gh.writes.filter((w) => w.path.includes("/issues/")).map((w) => w.method)).toEqual(["POST", "PATCH", "PATCH"]);
+    // The failed retry names alice for the first time in an edit: she is told in a comment of her own.
+    expect(gh.writes.filter((w) => w.path.includes("/issues/")).map((w) => w.method)).toEqual(["POST", "PATCH", "PATCH", "POST"]);
+  });
+
+  describe("when a run fails, its pull request's author and approvers hear of it", () => {
+    const failed: ExecutionResult = {
+      ...succeeded,
+      status: "failed",
+      exitCode: 1,
+      message: "Error: connection refused: db-replica-3:5432 (exited with code 1)",
+    };
+    const line = (body: string) => body.split("\n")[1]!;
+
+    it("names them once, at the top of the comment, with what failed; no bots", async () => {
+      const gh = fakeGitHub();
+      await notifyRun(octokit(), input({ execution: failed, approvedBy: ["bob", "ALICE", "carol", "renovate[bot]"] }));
+      expect(gh.comments).toHaveLength(1);
+      const body = gh.comments[0]!.body;
+      expect(line(body)).toBe("@alice @bob @carol: scripts/fix.ts failed. You wrote or approved it: please check what it did in production.");
+      expect(body.match(/@\w+/g)).toEqual(["@alice", "@bob", "@carol"]);
+    });
+
+    it.each([
+      ["timed_out", "timed out"],
+      ["lost", "was lost"],
+    ] as const)("names them when the run %s", async (status, verb) => {
+      const gh = fakeGitHub();
+      await notifyRun(octokit(), input({ execution: { ...failed, status }, approvedBy: ["bob"] }));
+      expect(line(gh.comments[0]!.body)).toBe(`@alice @bob: scripts/fix.ts ${verb}. You wrote or approved it: please check what it did in production.`);
+    });
+
+    it.each(["succeeded", "cancelled", "refused"] as const)("names no one when the run %s", async (status) => {
+      const gh = fakeGitHub();
+      await notifyRun(octokit(), input({ execution: { ...failed, status }, approvedBy: ["bob"] }));
+      expect(gh.comments[0]!.body).not.toContain("@");
+    });
+
+    it("a bot's pull request mentions its human approvers only", async () => {
+      const gh = fakeGitHub();
+      const pullRequest = { ...input().pullRequest!, author: "dependabot[bot]" };
+      await notifyRun(octokit(), input({ pullRequest, execution: failed, approvedBy: ["bob"] }));
+      expect(gh.comments[0]!.body.match(/@[\w[\]-]+/g)).toEqual(["@bob"]);
+    });
+
+    it("tells people named for the first time in an edit in a comment of their own, once; a success later tells no one", async () => {
+      const gh = fakeGitHub();
+      const other = (over: Partial<RunNotice>) => input({ runId: "widgets-aaaaaaa-other-9876543210", script: "scripts/other.ts", ...over });
+      await notifyRun(octokit(), input({ approvedBy: ["bob"] }));
+      expect(gh.comments[0]!.body).not.toContain("@");
+
+      await notifyRun(octokit(), other({ execution: failed, approvedBy: ["bob"] }));
+      expect(gh.comments).toHaveLength(2);
+      expect(line(gh.comments[0]!.body)).toBe("@alice @bob: scripts/other.ts failed. You wrote or approved it: please check what it did in production.");
+      expect(gh.comments[1]!.body).toBe(
+        "@alice @bob: scripts/other.ts failed. You wrote or approved it: please check what it did in production. The chorebot comment above has the details.",
+      );
+
+      // Another failure names them in the comment, but they were told already; a new approver is told.
+      await notifyRun(octokit(), other({ attempt: 2, execution: { ...failed, status: "timed_out" }, approvedBy: ["bob", "dave"] }));
+      expect(gh.comments).toHaveLength(3);
+      expect(gh.comments[2]!.body).toMatch(/^@dave: scripts\/other\.ts timed out\./);
+      expect(line(gh.comments[0]!.body)).toMatch(/^@alice @bob @dave: scripts\/other\.ts timed out\./);
+
+      // The same report again (a retried cleanup) writes nothing; a later success of that script clears the line.
+      const writes = gh.writes.length;
+      await notifyRun(octokit(), other({ attempt: 2, execution: { ...failed, status: "timed_out" }, approvedBy: ["bob", "dave"] }));
+      expect(gh.writes).toHaveLength(writes);
+      await notifyRun(octokit(), other({ attempt: 3, approvedBy: ["bob", "dave"] }));
+      expect(gh.comments).toHaveLength(3);
+      expect(gh.comments[0]!.body).not.toContain("@");
+    });
+
+    it("keeps the line short however many runs failed", async () => {
+      const gh = fakeGitHub();
+      for (let i = 0; i < 8; i++) {
+        await notifyRun(octokit(), input({ runId: `widgets-aaaaaaa-f${i}-0123456789`, script: `scripts/${"deep/".repeat(100)}f${i}.ts`, execution: failed }));
+      }
+      const first = line(gh.comments[0]!.body);
+      expect(first).toContain("3 more did too");
+      expect(first.length).toBeLessThan(1500);
+    });
   });
 
   it("coalesces the reports of runs finishing together into a few comment writes, showing every one", async () => {
