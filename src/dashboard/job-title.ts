@@ -25,7 +25,7 @@ const MESSAGE_MAX = 140;
  * how it ended or why it waits, so that a script that failed looks failed even though its
  * execute job completed (a script's failure is a result, never a failed job):
  * `scripts/fix.ts — ✗ failed: connection refused`, `— ✓ succeeded`, `— ✗ timed out after 900 s`,
- * `— ⊘ cancelled by alice`, `— ⏸ waiting: self lock held by …`. A job that failed says which
+ * `— ⊘ cancelled by alice`, `— ◷ waiting: self lock held by …`. A job that failed says which
  * step failed (see explainFailure); one still running or queued keeps its bare name.
  */
 export function jobTitle(queue: string, job: TitledJob): string {
@@ -63,7 +63,7 @@ function stateOf(queue: string, job: TitledJob): string | null {
   if (queue === "execute") {
     const live = readLiveState(job.progress);
     if (live.cancelledBy !== undefined) return `⊘ cancelling: asked by ${oneLine(live.cancelledBy)}`;
-    if (live.waiting !== undefined) return `⏸ waiting: ${oneLine(live.waiting)}`;
+    if (live.waiting !== undefined) return `◷ waiting: ${oneLine(live.waiting)}`;
   }
   return null;
 }

@@ -6,9 +6,10 @@ import type { Job } from "bullmq";
  * /metrics and the dashboard read it. The human job log lines say the same for people, and
  * nothing reads them back.
  *
- * Bull Board (9.10) draws the ring on a job card from a numeric `progress` field of an
- * object progress, and shows the whole object on the job's Progress tab: so `progress` is the
- * one number to draw, the rest says what it is made of.
+ * `progress` is the one number to show (/api/runs reports it), the rest says what it is made
+ * of. The dashboard shows it through src/dashboard/progress-view.ts: Bull Board draws a job
+ * card's ring from a numeric `progress` field, so there it is `percent` (no ring without a
+ * total), and the Progress tab shows the whole state after a one-line summary.
  *
  * During a rolling upgrade the previous release reads it too: it took a progress with a
  * `waiting` key as "waits for a lock", so that key is there only while the run waits. It

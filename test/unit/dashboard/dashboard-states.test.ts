@@ -217,7 +217,7 @@ describe("the dashboard tells the truth", () => {
   it("says why a run waits", async () => {
     await settled("execute", "run-waiting", { wait: "global lock held by r#1" });
     const waiting = (await listed("execute", "delayed")).find((job) => job.id === "run-waiting")!;
-    expect(waiting.name).toBe(`${path} — ⏸ waiting: global lock held by r#1`);
+    expect(waiting.name).toBe(`${path} — ◷ waiting: global lock held by r#1`);
     expect(waiting.progress).toMatchObject({ summary: "waiting: global lock held by r#1", waiting: "global lock held by r#1" });
   });
 });

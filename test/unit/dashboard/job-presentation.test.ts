@@ -35,7 +35,7 @@ describe("a job's name in the dashboard", () => {
 
   it("says why a run waits, and who cancelled it while it runs", () => {
     const waiting = { ...liveState(1), waiting: "global lock held by r#1" };
-    expect(jobTitle("execute", { name: path, progress: waiting })).toBe(`${path} — ⏸ waiting: global lock held by r#1`);
+    expect(jobTitle("execute", { name: path, progress: waiting })).toBe(`${path} — ◷ waiting: global lock held by r#1`);
     expect(jobTitle("execute", { name: path, progress: { ...liveState(1), cancelledBy: "dave" } })).toBe(`${path} — ⊘ cancelling: asked by dave`);
     expect(jobTitle("execute", { name: path, progress: { ...liveState(1), ...progressOf(1, 3) } })).toBe(path);
     expect(jobTitle("execute", { name: path, progress: 0 })).toBe(path);
