@@ -13,6 +13,7 @@ import type { ExecutionLedger } from "../stores/execution-ledger.js";
 import type { ScriptTarget } from "../run-types.js";
 import type { ExecuteResult, ExecuteSummary, ProcessResult, RunJobData } from "../pipeline/job-data.js";
 import { liveReport } from "./live-report.js";
+import { OutputTail } from "./output-tail.js";
 import { liveState, writeLiveState } from "../pipeline/live-state.js";
 import { processResultOf } from "../pipeline/format-1.js";
 import { notRun } from "./not-run.js";
@@ -117,6 +118,7 @@ export function executeStep(deps: ExecuteDeps) {
       throw new AlreadyRecorded(execution.message!);
     }
     const cancel = deps.cancellations.signalFor(runId);
+    let tail: OutputTail | undefined;
     try {
       await cancel.ready;
       // No script starts unless its start and its result can be recorded.
@@ -124,6 +126,8 @@ export function executeStep(deps: ExecuteDeps) {
       await deps.ledger.start(runId, attempt, hostname());
       await job.log(`attempt ${attempt}: running ${target.path} in ${deps.runner.scriptCwd}`);
       const live = liveReport(job, { attempt, cancel: cancel.signal });
+      // If this worker dies, the run's record keeps what the script printed so far.
+      tail = new OutputTail((output) => deps.ledger.saveOutput(runId, attempt, output));
       const execution = await runScript({
         code,
         // Set up as `chorebot run` sets up a local run; a merged SDK script runs with its declared defaults.
@@ -135,6 +139,7 @@ export function executeStep(deps: ExecuteDeps) {
           repositoryTimeoutMs: target.config.timeoutMs,
         }),
         onReport: (message) => live.onReport(message),
+        onLine: (line) => tail?.add(line),
         signal: AbortSignal.any([deps.shutdown, cancel.signal]),
       });
       if (execution.status === "cancelled" && cancel.signal.aborted) {
@@ -148,6 +153,7 @@ export function executeStep(deps: ExecuteDeps) {
       await Promise.all([live.flush(), job.log(`${execution.status}${execution.message ? `: ${execution.message}` : ""}`)]).catch(() => undefined);
       return summary;
     } finally {
+      tail?.stop();
       cancel.dispose();
       await deps.cancellations.clear(runId).catch(() => undefined);
       await turn.lease?.release();

@@ -1,11 +1,14 @@
-import type { ExecutionResult } from "../run-types.js";
+import type { CapturedOutput, ExecutionResult } from "../run-types.js";
 import type { FinishedSummary, LedgerEntry } from "../stores/execution-ledger.js";
+
+const NO_OUTPUT: CapturedOutput = { lines: [], omittedBytes: 0, omittedAt: null };
 
 /**
  * The record of an execute job that failed instead of returning a result: its worker died
- * (or chorebot itself broke). Whether the script may have run is told by the ledger.
+ * (or chorebot itself broke). Whether the script may have run is told by the ledger, and what
+ * it printed by the tail its worker saved while it ran (`output`).
  */
-export function lostExecution(o: { started: boolean; reason: string; startedAt: Date; finishedAt: Date }): ExecutionResult {
+export function lostExecution(o: { started: boolean; reason: string; startedAt: Date; finishedAt: Date; output?: CapturedOutput }): ExecutionResult {
   return {
     status: o.started ? "lost" : "failed",
     exitCode: null,
@@ -13,7 +16,7 @@ export function lostExecution(o: { started: boolean; reason: string; startedAt: 
     startedAt: o.startedAt.toISOString(),
     finishedAt: o.finishedAt.toISOString(),
     durationMs: Math.max(0, o.finishedAt.getTime() - o.startedAt.getTime()),
-    output: { lines: [], omittedBytes: 0, omittedAt: null },
+    output: o.output ?? NO_OUTPUT,
     message: o.started
       ? `the worker stopped during execution; the script may have partly run (${o.reason})`
       : `chorebot could not start the script (${o.reason})`,
@@ -29,14 +32,23 @@ export function lostExecution(o: { started: boolean; reason: string; startedAt: 
 export function failedAttemptExecution(o: { entry: LedgerEntry; attempt: number; reason: string; processedOn: Date; finishedOn: Date }): ExecutionResult {
   const { entry, attempt, reason } = o;
   const finished = entry.resultAttempt === attempt ? entry.result : null;
-  if (finished) return { ...finished, output: { lines: [], omittedBytes: 0, omittedAt: null }, message: unrecordedMessage(finished, reason) };
-  return lostExecution({ started: entry.attempt === attempt, reason, startedAt: entry.startedAt ?? o.processedOn, finishedAt: o.finishedOn });
+  const output = entry.output?.attempt === attempt ? entry.output.output : undefined;
+  if (finished) return { ...finished, output: output ?? NO_OUTPUT, message: unrecordedMessage(finished, reason, output !== undefined) };
+  const started = entry.attempt === attempt;
+  // Times of the attempt that started: from the ledger's start to when its loss was noticed.
+  return lostExecution({
+    started,
+    reason,
+    startedAt: (started ? entry.startedAt : null) ?? o.processedOn,
+    finishedAt: o.finishedOn,
+    ...(output ? { output } : {}),
+  });
 }
 
-function unrecordedMessage(finished: FinishedSummary, reason: string): string {
+function unrecordedMessage(finished: FinishedSummary, reason: string, tail: boolean): string {
   const how = finished.exitCode !== null ? `exit code ${finished.exitCode}` : finished.signal ? `signal ${finished.signal}` : "no exit code";
   return (
     `the script finished (${how}${finished.message ? `: ${finished.message}` : ""}), but its worker lost its claim on the job ` +
-    `before it could record the run (${reason}); its output was not kept`
+    `before it could record the run (${reason}); ${tail ? "only the last lines of its output saved while it ran were kept" : "its output was not kept"}`
   );
 }

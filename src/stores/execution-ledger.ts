@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from "ioredis";
-import type { ExecutionResult } from "../run-types.js";
+import type { CapturedOutput, ExecutionResult } from "../run-types.js";
 import { format1Keys } from "../pipeline/format-1.js";
 import { runKey } from "./run-key.js";
 
@@ -13,6 +13,8 @@ export interface LedgerEntry {
   resultAttempt: number;
   /** How that attempt ended, for when its job could not be completed (its worker lost its claim). */
   result: FinishedSummary | null;
+  /** The last lines an attempt printed as saved while it ran (OutputTail), for when its worker dies. */
+  output: { attempt: number; output: CapturedOutput } | null;
 }
 
 /** The facts of a finished execution, without its output. */
@@ -41,6 +43,11 @@ export class ExecutionLedger {
     await this.redis.hset(this.key(runId), "resultAttempt", attempt, "result", JSON.stringify(summary));
   }
 
+  /** Saves the last lines `attempt` printed so far (bounded and redacted by the caller). */
+  async saveOutput(runId: string, attempt: number, output: CapturedOutput): Promise<void> {
+    await this.redis.hset(this.key(runId), "output", JSON.stringify({ attempt, output }));
+  }
+
   /**
    * The run's entry. A run an older release started may have its record in that release's
    * hash (format 1), which is read too and never rewritten: whichever says the later attempt
@@ -52,7 +59,14 @@ export class ExecutionLedger {
     const [a, b] = (await Promise.all(keys.map((key) => this.redis.hmget(key, ...FIELDS)))).map(entryOf) as [LedgerEntry, LedgerEntry];
     const started = a.attempt >= b.attempt ? a : b;
     const finished = a.resultAttempt >= b.resultAttempt ? a : b;
-    return { attempt: started.attempt, host: started.host, startedAt: started.startedAt, resultAttempt: finished.resultAttempt, result: finished.result };
+    return {
+      attempt: started.attempt,
+      host: started.host,
+      startedAt: started.startedAt,
+      resultAttempt: finished.resultAttempt,
+      result: finished.result,
+      output: a.output,
+    };
   }
 
   private key(runId: string): string {
@@ -60,14 +74,15 @@ export class ExecutionLedger {
   }
 }
 
-const FIELDS = ["attempt", "host", "startedAt", "resultAttempt", "result"] as const;
+const FIELDS = ["attempt", "host", "startedAt", "resultAttempt", "result", "output"] as const;
 
-function entryOf([attempt, host, startedAt, resultAttempt, result]: (string | null)[]): LedgerEntry {
+function entryOf([attempt, host, startedAt, resultAttempt, result, output]: (string | null)[]): LedgerEntry {
   return {
     attempt: Number(attempt ?? 0),
     host: host ?? null,
     startedAt: startedAt ? new Date(startedAt) : null,
     resultAttempt: Number(resultAttempt ?? 0),
     result: result ? (JSON.parse(result) as FinishedSummary) : null,
+    output: output ? (JSON.parse(output) as LedgerEntry["output"]) : null,
   };
 }

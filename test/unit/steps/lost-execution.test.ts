@@ -4,7 +4,7 @@ import { failedAttemptExecution } from "../../../src/steps/lost-execution.js";
 
 const processedOn = new Date("2026-12-01T10:00:00Z");
 const finishedOn = new Date("2026-12-01T10:01:00Z");
-const entry = (over: Partial<LedgerEntry>): LedgerEntry => ({ attempt: 0, host: null, startedAt: null, resultAttempt: 0, result: null, ...over });
+const entry = (over: Partial<LedgerEntry>): LedgerEntry => ({ attempt: 0, host: null, startedAt: null, resultAttempt: 0, result: null, output: null, ...over });
 const record = (e: LedgerEntry, attempt = 1) =>
   failedAttemptExecution({ entry: e, attempt, reason: "job stalled more than allowable limit", processedOn, finishedOn });
 
@@ -30,6 +30,23 @@ describe("failedAttemptExecution", () => {
     const execution = record(entry({ attempt: 2, startedAt: new Date("2026-12-01T10:00:05Z"), resultAttempt: 1, result: null }), 2);
     expect(execution).toMatchObject({ status: "lost", startedAt: "2026-12-01T10:00:05.000Z", finishedAt: finishedOn.toISOString() });
     expect(execution.message).toContain("the script may have partly run");
+  });
+
+  it("keeps the output its worker saved while it ran, and runs from the ledger's start to when the loss was noticed", () => {
+    const output = { lines: [{ t: 5, stream: "stdout" as const, text: "connecting to db-replica-3" }], omittedBytes: 120, omittedAt: 0 };
+    const startedAt = new Date("2026-12-01T10:00:05Z");
+    const execution = record(entry({ attempt: 1, startedAt, output: { attempt: 1, output } }));
+    expect(execution).toMatchObject({ status: "lost", output, startedAt: startedAt.toISOString(), finishedAt: finishedOn.toISOString(), durationMs: 55_000 });
+  });
+
+  it("shows no other attempt's output, and says when a finished script's output is only its tail", () => {
+    const output = { lines: [{ t: 5, stream: "stdout" as const, text: "attempt 1 was here" }], omittedBytes: 0, omittedAt: null };
+    const second = record(entry({ attempt: 2, startedAt: new Date("2026-12-01T10:00:05Z"), output: { attempt: 1, output } }), 2);
+    expect(second.output.lines).toEqual([]);
+    const result = { status: "failed" as const, exitCode: 1, signal: null, startedAt: "", finishedAt: "", durationMs: 1, message: null };
+    const finished = record(entry({ attempt: 1, resultAttempt: 1, result, output: { attempt: 1, output } }));
+    expect(finished.output).toEqual(output);
+    expect(finished.message).toContain("only the last lines of its output saved while it ran were kept");
   });
 
   it("failed, not lost, when the attempt never started the script", () => {
