@@ -1,5 +1,6 @@
-import { build, type BuildFailure, type BuildOptions, type Message, type Metafile } from "esbuild";
+import { build, type BuildFailure, type BuildOptions, type Message, type Metafile, type OutputFile } from "esbuild";
 import { describeBundleErrors, type BundleError } from "./bundle-errors.js";
+import { inlineSourceMap } from "./bundle-source-map.js";
 import { isRepoFile, repoFilesPlugin, repoPath } from "./repo-files-plugin.js";
 import { locateSdk, sdkPlugin, SDK_WRAPPER_ENTRY } from "./sdk-plugin.js";
 
@@ -58,7 +59,14 @@ export async function bundleScript(o: { entry: string; readFile: (path: string) 
     target: "node20",
     format: "esm",
     minify: false,
-    sourcemap: false,
+    // Stack traces name the script's own lines (`at run (repo:scripts/x.ts:12:9)`; the runner
+    // runs node with --enable-source-maps). The map is inlined into the code, so the stored
+    // bundle carries it, and keeps no sources' text and no mappings of the SDK (see
+    // bundle-source-map.ts). Packages are never bundled: they cannot bloat it.
+    sourcemap: "external",
+    sourcesContent: false,
+    // Names the map in outputFiles; nothing is written.
+    outfile: "script.mjs",
     legalComments: "none",
     banner: { js: BANNER },
     logLevel: "silent",
@@ -72,7 +80,7 @@ export async function bundleScript(o: { entry: string; readFile: (path: string) 
     // Any file not from the repository is the SDK's.
     const usesSdk = Object.keys(inputs).some((file) => !isRepoFile(file));
     if (usesSdk) result = await build({ ...options, entryPoints: [SDK_WRAPPER_ENTRY], banner: { js: SDK_BANNER } });
-    const code = result.outputFiles[0]?.text ?? "";
+    const code = withSourceMap(result.outputFiles);
     return { ok: true, code, ...repoFiles(inputs), usesSdk };
   } catch (error) {
     const failure = repo.readFailure();
@@ -88,6 +96,14 @@ function repoFiles(inputs: Metafile["inputs"]): { files: string[]; externals: st
   const repoInputs = Object.entries(inputs).filter(([file]) => isRepoFile(file));
   const externals = new Set(repoInputs.flatMap(([, input]) => input.imports.filter((i) => i.external).map((i) => i.path)));
   return { files: repoInputs.map(([file]) => repoPath(file)), externals: [...externals].sort() };
+}
+
+/** The bundle's code with its source map, cut to the repository's files, inlined at its end. */
+function withSourceMap(outputFiles: readonly OutputFile[]): string {
+  const code = outputFiles.find((f) => !f.path.endsWith(".map"))?.text ?? "";
+  const map = outputFiles.find((f) => f.path.endsWith(".map"));
+  const comment = map === undefined ? null : inlineSourceMap(map.text, isRepoFile);
+  return comment === null ? code : `${code}${comment}\n`;
 }
 
 function isBuildFailure(error: unknown): error is BuildFailure {

@@ -10,6 +10,7 @@ import { CHANNEL_ENV, INPUTS_ENV, type ReportMessage } from "../sdk/protocol.js"
 import { needsBareImportHook, writeBareImportHook } from "./bare-import-hook.js";
 import { currentClaim } from "./claim.js";
 import { deadlineLine, FENCED, LIFELINE_FD, STARTED, TERM_LINE, withLifeline, withStartNotice } from "./lifeline.js";
+import { explainMissingPackage } from "./missing-package.js";
 import { orderLogs } from "./order-logs.js";
 import { OutputCapture } from "./output-capture.js";
 import { contain, containment, MARKER_ENV, type Containment } from "./process-containment.js";
@@ -131,7 +132,8 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
         o,
         mode,
         env,
-        ["--import", errorHook, ...(hook === null ? [] : ["--import", hook]), script],
+        // Source maps: stack traces name the script's TypeScript lines (bundle-script.ts).
+        ["--enable-source-maps", "--import", errorHook, ...(hook === null ? [] : ["--import", hook]), script],
         capture,
         () => void closeChannel(),
       );
@@ -146,7 +148,8 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
       const reported = aggregated === undefined || ordered === null ? aggregated : { ...aggregated, logs: ordered.logs };
       const output = ordered?.output ?? captured.output;
       const uncaught = await readUncaughtError(dir);
-      const verdict = judge(outcome, o.timeoutMs, reported, uncaught === null ? null : (o.redact ?? String)(uncaught));
+      const said = uncaught === null ? null : (o.redact ?? String)(explainMissingPackage(uncaught, o.cwd));
+      const verdict = judge(outcome, o.timeoutMs, reported, said);
       return {
         status: verdict.status,
         exitCode: outcome.started ? outcome.code : null,

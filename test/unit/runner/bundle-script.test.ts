@@ -14,6 +14,15 @@ function repo(files: Record<string, string>) {
   return { readFile, reads };
 }
 
+const SOURCE_MAP = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\n$/;
+
+/** A bundle's code and its inline source map, which it must end with. */
+function splitSourceMap(bundle: string): { code: string; map: { sources: string[]; sourcesContent?: unknown; mappings: string } } {
+  const found = SOURCE_MAP.exec(bundle);
+  if (found === null) throw new Error("the bundle has no inline source map at its end");
+  return { code: bundle.slice(0, found.index), map: JSON.parse(Buffer.from(found[1]!, "base64").toString("utf8")) };
+}
+
 describe("bundleScript", () => {
   test("bundles relative imports from the repository, in evaluation order", async () => {
     const { readFile, reads } = repo({
@@ -150,7 +159,9 @@ describe("bundleScript", () => {
     });
     const result = await bundleScript({ entry: "scripts/main.ts", readFile });
     if (!result.ok) throw new Error(result.message);
-    expect(result.code).toBe(readFileSync(new URL("./fixtures/plain-bundle.mjs", import.meta.url), "utf8"));
+    const { code, map } = splitSourceMap(result.code);
+    expect(code).toBe(readFileSync(new URL("./fixtures/plain-bundle.mjs", import.meta.url), "utf8"));
+    expect(map.sources).toEqual(["repo:scripts/main.ts", "repo:scripts/_helpers/math.ts", "repo:config/app.json"]);
     expect(result.usesSdk).toBe(false);
     expect(isSdkBundle(result.code)).toBe(false);
     expect(result.files).toEqual(["scripts/_helpers/math.ts", "config/app.json", "scripts/main.ts"]);
@@ -179,8 +190,24 @@ describe("bundleScript", () => {
     expect(result.code).toMatch(/^\/\/ (src|dist)\/sdk\/runtime\.(ts|js)$/m);
     expect(result.code).not.toContain(fileURLToPath(new URL("../../..", import.meta.url)));
     // The script's module is handed to the SDK runtime.
-    expect(result.code).toMatch(/await runScriptModule\(\w+\);\s*$/);
+    expect(splitSourceMap(result.code).code).toMatch(/await runScriptModule\(\w+\);\s*$/);
     expect(await bundleScript({ entry: "scripts/main.ts", readFile })).toEqual(result);
+  });
+
+  test("the source map names the repository's files only: no SDK mappings, no sources' text, no packages, no local paths", async () => {
+    const { readFile } = repo({
+      "scripts/main.ts":
+        'import { defineScript } from "chorebot";\nimport pg from "pg";\nimport { twice } from "./_lib/math.js";\nexport default defineScript({ async run() { return twice(pg.x); } });\n',
+      "scripts/_lib/math.ts": "export const twice = (n: number): number => n * 2;\n",
+    });
+    const result = await bundleScript({ entry: "scripts/main.ts", readFile });
+    if (!result.ok) throw new Error(result.message);
+    const { code, map } = splitSourceMap(result.code);
+    expect([...map.sources].sort()).toEqual(["repo:scripts/_lib/math.ts", "repo:scripts/main.ts"]);
+    expect(map.sourcesContent).toBeUndefined();
+    // The SDK's own mappings would double the stored bundle; without them the map is a few per cent of it.
+    expect(result.code.length - code.length).toBeLessThan(code.length / 10);
+    expect(Buffer.from(SOURCE_MAP.exec(result.code)![1]!, "base64").toString()).not.toContain(fileURLToPath(new URL("../../..", import.meta.url)));
   });
 
   test("a type-only import of `chorebot` leaves a script plain", async () => {
