@@ -70,8 +70,8 @@ describe("on a Redis Cluster (REDIS_CLUSTER_NODES)", () => {
     const waiting = merged.runIds["scripts/b-cluster-cancel-waiting.ts"]!;
     await h.beacon.next("cluster-cancel-running");
 
-    // b waits for a (scripts of a merge run one at a time, in path order).
-    expect(await cancel(waiting, "carol")).toMatchObject({ status: 202, body: { run: waiting, state: "waiting", cancelled: true } });
+    // b is queued behind a (scripts of a merge run one at a time, in path order): its process step waits for a's record.
+    expect(await cancel(waiting, "carol")).toMatchObject({ status: 202, body: { run: waiting, state: "queued", cancelled: true } });
     expect(await cancel(running, "dave")).toMatchObject({ status: 202, body: { run: running, state: "running", cancelled: true } });
 
     const [a, b] = await Promise.all([h.waitForRun(running), h.waitForRun(waiting)]);
