@@ -1,5 +1,6 @@
 import { loadRunnerConfig } from "../config.js";
 import { expectArguments, UsageError, type Command } from "./command.js";
+import { LiveReport } from "./live-report.js";
 import { parseInputFlags } from "./parse-input-flags.js";
 import { runLocal } from "./run-local.js";
 
@@ -10,19 +11,25 @@ async function run(file: string, out: string | undefined, inputs: Record<string,
   const stop = () => cancel.abort();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
-  const { execution, logPath } = await runLocal({
-    file,
-    root: process.cwd(),
-    out,
-    config: loadRunnerConfig(),
-    signal: cancel.signal,
-    inputs,
-    warn: (message) => console.error(`chorebot run: warning: ${message}`),
-    onReport: (message) => {
-      if (message.type === "log") process.stderr.write(`[log] ${message.message}\n`);
-    },
-    onLine: (line) => (line.stream === "stdout" ? process.stdout : process.stderr).write(`${line.text}\n`),
-  });
+  // Progress, counters and the result, live: a redrawn line on a terminal, bounded plain lines elsewhere.
+  const live = new LiveReport(process.stderr);
+  let local;
+  try {
+    local = await runLocal({
+      file,
+      root: process.cwd(),
+      out,
+      config: loadRunnerConfig(),
+      signal: cancel.signal,
+      inputs,
+      warn: (message) => live.print(() => console.error(`chorebot run: warning: ${message}`)),
+      onReport: (message) => live.report(message),
+      onLine: (line) => live.print(() => (line.stream === "stdout" ? process.stdout : process.stderr).write(`${line.text}\n`)),
+    });
+  } finally {
+    live.finish();
+  }
+  const { execution, logPath } = local;
   const detail = execution.message ? ` (${execution.message})` : "";
   console.error(`\nchorebot: ${file} ${execution.status}${detail} in ${execution.durationMs} ms; log written to ${logPath}`);
   if (execution.status === "succeeded") return 0;

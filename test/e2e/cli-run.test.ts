@@ -1,9 +1,11 @@
-import { spawn } from "node:child_process";
+/* eslint-disable no-control-regex -- what a terminal is sent is control characters */
+import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+/* eslint-disable no-control-regex -- what a terminal is sent is control characters */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseRunLog } from "../../src/runlog/parse-run-log.js";
 
@@ -16,8 +18,9 @@ interface CliRun {
   stderr: string;
 }
 
-async function chorebot(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliRun> {
-  const child = spawn(process.execPath, [CLI, ...args], {
+async function chorebot(args: string[], options: { cwd: string; env?: Record<string, string>; command?: string[] }): Promise<CliRun> {
+  const [command, ...commandArgs] = options.command ?? [process.execPath, CLI, ...args];
+  const child = spawn(command!, commandArgs, {
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -110,4 +113,84 @@ describe("chorebot run: what a failure says", () => {
     const fixed = await chorebot(["run", "scripts/pad.ts", "--out", "pad.md"], { cwd: repo, env: { SCRIPT_CWD: app } });
     expect(fixed).toMatchObject({ code: 0, stdout: "  x\n" });
   });
+});
+
+// An SDK script that floods the report channel, then reports at a steady pace, printing a line
+// now and then, and puts a secret everywhere it can.
+const COUNT_SCRIPT = `import { defineScript } from "chorebot";
+
+export default defineScript({
+  async run({ progress, counter, log }) {
+    for (let i = 0; i < 1_000_000; i++) progress({ done: 0, total: 2000 });
+    for (let i = 1; i <= 2000; i++) {
+      progress({ done: i, total: 2000 });
+      counter.inc("rows");
+      if (i % 500 === 0) {
+        console.log(\`line \${i}\`);
+        log("token " + process.env.API_TOKEN);
+        counter.set("seen " + process.env.API_TOKEN, i);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    return { rows: 2000, token: process.env.API_TOKEN };
+  },
+});
+`;
+const SECRET = "tok-1234567890";
+
+describe("chorebot run: progress, counters and the result, live", () => {
+  it("not on a terminal: plain lines at most once a second each, the last state and the result at the end, secrets redacted", async () => {
+    await write("scripts/count.ts", COUNT_SCRIPT);
+    const started = performance.now();
+    const run = await chorebot(["run", "scripts/count.ts", "--out", "count.md"], { cwd: repo, env: { SCRIPT_ENV: "API_TOKEN", API_TOKEN: SECRET } });
+    const seconds = (performance.now() - started) / 1000;
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe("line 500\nline 1000\nline 1500\nline 2000\n");
+    const lines = run.stderr.split("\n");
+    const progress = lines.filter((l) => l.startsWith("[progress]"));
+    const counters = lines.filter((l) => l.startsWith("[counters]"));
+    // A million reports and two thousand steps: a line a second at most (plus the first and the last).
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress.length).toBeLessThanOrEqual(Math.ceil(seconds) + 2);
+    expect(counters.length).toBeLessThanOrEqual(Math.ceil(seconds) + 2);
+    for (const line of progress) expect(line).toMatch(/^\[progress\] \d+\/2000 \d+%( ETA (\d+s|\d+m \d\ds))?$/);
+    expect(progress.at(-1)).toBe("[progress] 2000/2000 100%");
+    expect(counters.at(-1)).toBe("[counters] rows=2000 seen [REDACTED]=2000");
+    expect(lines.filter((l) => l.startsWith("[log]"))).toEqual(Array(4).fill("[log] token [REDACTED]"));
+    expect(lines).toContain('[result] {"rows":2000,"token":"[REDACTED]"}');
+    // The result comes after the last progress, before the summary.
+    expect(lines.indexOf('[result] {"rows":2000,"token":"[REDACTED]"}')).toBeGreaterThan(lines.lastIndexOf(progress.at(-1)!));
+    expect(run.stderr).toMatch(/\[result\] .*\n\nchorebot: scripts\/count\.ts succeeded/);
+    expect(run.stderr + run.stdout).not.toContain(SECRET);
+    expect(run.stderr).not.toContain("\x1b");
+  });
+
+  const hasScript = (() => {
+    try {
+      execFileSync("script", ["--version"], { stdio: "ignore" });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  it.skipIf(!hasScript)(
+    "on a terminal (script -qc): one redrawn bar with percent and ETA, cleared before the script's lines, then the final state",
+    async () => {
+      await write("scripts/count.ts", COUNT_SCRIPT);
+      const command = `stty cols 100; exec ${process.execPath} ${CLI} run scripts/count.ts --out count.md`;
+      const run = await chorebot([], { cwd: repo, env: { SCRIPT_ENV: "API_TOKEN", API_TOKEN: SECRET }, command: ["script", "-qec", command, "/dev/null"] });
+      expect(run.code).toBe(0);
+      const screen = run.stdout;
+      const bars = screen.match(/\r\x1b\[K\[[█░]{20}\] \d+\/2000 \d+%[^\r\n]*/g) ?? [];
+      expect(bars.length).toBeGreaterThan(1);
+      expect(bars.some((b) => / ETA \d+s · rows=\d+/.test(b))).toBe(true);
+      // Never wider than the terminal: it must not wrap.
+      for (const b of bars) expect([...b.slice(3)].length).toBeLessThan(100);
+      // The script's own lines start on a cleared line, never after a bar.
+      for (const i of [500, 1000, 1500, 2000]) expect(screen).toMatch(new RegExp(`(\\x1b\\[K|\\n)line ${i}\\r?\\n`));
+      expect(screen).toMatch(/\r\x1b\[K\[progress\] 2000\/2000 100%\r?\n\[counters\] rows=2000 seen \[REDACTED\]=2000\r?\n/);
+      expect(screen).not.toContain(SECRET);
+    },
+  );
 });
