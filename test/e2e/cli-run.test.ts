@@ -1,4 +1,3 @@
-/* eslint-disable no-control-regex -- what a terminal is sent is control characters */
 import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
