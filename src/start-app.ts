@@ -14,17 +14,20 @@ import { createMetricsHandler } from "./metrics/create-metrics-handler.js";
 import { countGitHubErrors } from "./metrics/run-metrics-store.js";
 import { queuePush } from "./pipeline/queue-push.js";
 import { openQueues, type Queues } from "./pipeline/queues.js";
-import { startWorkers, type WorkerSettings, type Workers } from "./pipeline/start-workers.js";
+import { FORCE_CLOSE_MS, startWorkers, type StopReport, type WorkerSettings, type Workers } from "./pipeline/start-workers.js";
 import { checkRedisAtStartup } from "./redis/check-redis.js";
 import { createMonitorClient } from "./redis/monitor-client.js";
 import { listenForRedisErrors, logRedisErrors, redisAddress } from "./redis/redis-errors.js";
 import { bullConnection, closeConnection, createRedisClient, type RedisSettings } from "./redis/redis-client.js";
 import { startRedisMonitor, type RedisMonitor } from "./redis/redis-monitor.js";
+import { settledWithin } from "./redis/stop-bounds.js";
 import { Cancellations } from "./stores/cancellations.js";
 import { Freezes } from "./stores/freezes.js";
 import { releaseFrozenRuns } from "./pipeline/release-frozen-runs.js";
 import { RecentResults } from "./stores/recent-results.js";
 import { startTracing } from "./telemetry/start-tracing.js";
+
+const NOTHING_LEFT: StopReport = { unrecorded: [], keptOnDisk: 0, spoolDir: "", logsPending: 0 };
 
 // A worker's GitHub client per installation lives this long (it renews its own token).
 const CLIENT_REUSE_MS = 10 * 60_000;
@@ -32,7 +35,11 @@ const CLIENT_REUSE_MS = 10 * 60_000;
 export interface RunningApp {
   /** The port the web server listens on, or null when this process runs only workers. */
   port: number | null;
-  stop(): Promise<void>;
+  /**
+   * Stops the web part, then the workers (see Workers.close: bounded whatever Redis does),
+   * and says what was left undone.
+   */
+  stop(): Promise<StopReport>;
 }
 
 /** What the web part (webhooks, the pull request check, dashboard, /api/runs, /metrics, /health) is started with. */
@@ -155,13 +162,15 @@ export async function startApp(config: ServerConfig, parts: { web: boolean; work
     port: web?.port ?? null,
     async stop() {
       await web?.stop();
-      await workers?.close(config.shutdownGraceMs);
-      await queues.close();
+      const report = (await workers?.close(config.shutdownGraceMs)) ?? NOTHING_LEFT;
+      // A queue's close waits for what it sent to Redis: not for ever.
+      await settledWithin(queues.close(), FORCE_CLOSE_MS);
       metricsRedis.disconnect();
       redisMonitor.stop();
       closeConnection(connection);
       // Last, so the spans of everything stopped above are exported too.
       await tracing.shutdown();
+      return report;
     },
   };
 }
@@ -220,7 +229,7 @@ async function startWeb(
     port: server.port,
     async stop() {
       await server.stop();
-      await cancellations.close();
+      await settledWithin(cancellations.close(), FORCE_CLOSE_MS);
       redis.disconnect();
     },
   };

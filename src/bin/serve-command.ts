@@ -1,14 +1,39 @@
 import { loadServerConfig } from "../config.js";
 import { createLogger } from "../logger.js";
+import { FLUSH_MS, FORCE_CLOSE_MS, SCRIPT_STOP_MS, type StopReport } from "../pipeline/start-workers.js";
 import { startApp } from "../start-app.js";
 import { expectArguments, type Command } from "./command.js";
 
 /**
- * After SHUTDOWN_GRACE, how long stopping may take: the cleanup worker commits the logs of
- * scripts it stopped (it waits up to 30 s for them) and the connections close. Past it the
- * process exits anyway, so a Redis that does not answer cannot keep it from stopping.
+ * Past SHUTDOWN_GRACE, the most stopping may take: scripts stopped and their outcomes stored
+ * or kept on disk (SCRIPT_STOP_MS), their logs committed while Redis answers (FLUSH_MS), the
+ * web server's open requests and the connections closed. A Redis that does not answer makes
+ * it short (no flush). The process exits at this bound whatever is still waiting, as a last
+ * resort: stopping is bounded by design (Workers.close), this only catches what is not
+ * (a tracing exporter that hangs, say).
  */
-export const STOP_FLUSH_MS = 35_000;
+export function stopBoundMs(shutdownGraceMs: number): number {
+  return shutdownGraceMs + SCRIPT_STOP_MS + FLUSH_MS + STOP_OVERHEAD_MS;
+}
+// The web server's close (2 s for open requests), the bounded closes of connections, tracing.
+const STOP_OVERHEAD_MS = 5_000 + 3 * FORCE_CLOSE_MS;
+
+/** The line a stop ends with, and the exit code: 1 when an outcome is neither in Redis nor on disk. */
+export function stopOutcome(report: StopReport): { level: "info" | "warn" | "error"; msg: string; code: number } {
+  const left: string[] = [];
+  if (report.keptOnDisk > 0) left.push(`${report.keptOnDisk} outcome(s) kept on disk in ${report.spoolDir}, recorded by the next worker started on this host`);
+  if (report.logsPending > 0) left.push(`${report.logsPending} run log(s) not committed yet, their cleanup jobs queued`);
+  if (report.unrecorded.length > 0) {
+    const runs = report.unrecorded.join(", ");
+    return {
+      level: "error",
+      code: 1,
+      msg: `stopped with ${report.unrecorded.length} run(s) not recorded (${runs}): their outcome is neither in Redis nor on disk, so they will be recorded as lost (or as not started)${left.length ? `; also left: ${left.join("; ")}` : ""}`,
+    };
+  }
+  if (left.length > 0) return { level: "warn", code: 0, msg: `stopped; left for Redis: ${left.join("; ")}` };
+  return { level: "info", code: 0, msg: "stopped" };
+}
 
 /** `chorebot start` and `chorebot worker`: runs the parts asked for until SIGTERM or SIGINT. */
 async function serve(parts: { web: boolean; workers: boolean }): Promise<number> {
@@ -17,7 +42,9 @@ async function serve(parts: { web: boolean; workers: boolean }): Promise<number>
   const app = await startApp(config, parts, log);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      log.info(`${signal} received, stopping (within ${Math.round((config.shutdownGraceMs + STOP_FLUSH_MS) / 1000)} s; send it again to stop at once)`);
+      log.info(
+        `${signal} received, stopping: running scripts get SHUTDOWN_GRACE (${config.shutdownGraceMs / 1000} s), then their logs are committed while Redis answers; within ${Math.round(stopBoundMs(config.shutdownGraceMs) / 1000)} s at most (send it again to stop at once)`,
+      );
       // A second signal: the operator will not wait.
       const now = (again: string) => {
         log.warn(`${again} received again, exiting without waiting`);
@@ -26,17 +53,18 @@ async function serve(parts: { web: boolean; workers: boolean }): Promise<number>
       process.once("SIGTERM", now);
       process.once("SIGINT", now);
       setTimeout(() => {
-        log.error(`could not stop within SHUTDOWN_GRACE + ${STOP_FLUSH_MS / 1000} s (is Redis reachable?); exiting with work left unrecorded here`);
+        log.error(`could not stop within ${Math.round(stopBoundMs(config.shutdownGraceMs) / 1000)} s; exiting with work left unrecorded here`);
         process.exit(1);
-      }, config.shutdownGraceMs + STOP_FLUSH_MS);
+      }, stopBoundMs(config.shutdownGraceMs)).unref();
       resolve();
     };
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
   });
-  await app.stop();
-  // Any client BullMQ or Probot still holds must not keep a stopped server alive.
-  process.exit(0);
+  const { level, msg, code } = stopOutcome(await app.stop());
+  log[level](msg);
+  // Any client BullMQ or Probot still holds (one waiting on an unreachable Redis) must not keep a stopped server alive.
+  process.exit(code);
 }
 
 const SERVER_SETTINGS: Command["settings"] = [

@@ -8,7 +8,7 @@ import { retryRefusal } from "../github/rerun-guard.js";
 import type { GitHubClient } from "../github/octokit.js";
 import type { ServerLimits } from "../github/repo-config.js";
 import { rateLimitedLog } from "../redis/rate-limited-log.js";
-import { shortError } from "../redis/redis-info.js";
+import { classifyRedisError, shortError } from "../redis/redis-info.js";
 import { currentClaim } from "../runner/claim.js";
 import { JobClaims } from "../runner/job-claims.js";
 import { containment } from "../runner/process-containment.js";
@@ -29,13 +29,14 @@ import { processStep } from "../steps/process-step.js";
 import { valuesToRedact } from "../runner/run-options.js";
 import { openQueues, type QueueName } from "./queues.js";
 import { createRedisClient, type RedisSettings } from "../redis/redis-client.js";
-import { listenForRedisErrors } from "../redis/redis-errors.js";
+import { listenForRedisErrors, onRedisError } from "../redis/redis-errors.js";
 import { PullRequestComments } from "../notify/pull-request-comments.js";
 import { cleanupJobId } from "./run-id.js";
 import { RunLogBatcher } from "../steps/run-log-batcher.js";
 import { RunOutcomes } from "../stores/run-outcomes.js";
 import { RunRetention } from "../stores/run-retention.js";
 import { hasRoom } from "../redis/redis-room.js";
+import { answers, redisGone, settledWithin } from "../redis/stop-bounds.js";
 import { ResultSpool } from "../stores/result-spool.js";
 import { checkedFormat, withFormat } from "./job-format.js";
 import { outcomeStore } from "../steps/store-outcome.js";
@@ -76,12 +77,36 @@ export interface WorkerSettings {
   telemetry?: Telemetry;
 }
 
+/** After the grace, how long stopping a script may take (SIGTERM, SIGKILL 5 s later) and its outcome reach Redis or the disk. */
+export const SCRIPT_STOP_MS = 7_000;
+/** How long the logs of the scripts stopped may take to be committed, while Redis answers. */
+export const FLUSH_MS = 30_000;
+/** How long closing the connections may take before they are dropped. */
+export const FORCE_CLOSE_MS = 1_000;
+// How long Redis may take to answer a PING before it counts as unreachable while stopping.
+const PING_MS = 1_000;
+
+/** What a stop left undone. */
+export interface StopReport {
+  /** Runs whose script's outcome is neither in Redis nor on disk: they are recorded as lost. */
+  unrecorded: string[];
+  /** Outcomes kept on disk (this host's spool): the next worker started here records them. */
+  keptOnDisk: number;
+  /** Where they are. */
+  spoolDir: string;
+  /** Scripts stopped here whose logs were not committed in time: their cleanup jobs stay queued. */
+  logsPending: number;
+}
+
 export interface Workers {
   /**
    * Stops taking jobs, lets running scripts finish for up to `graceMs`, then stops them
-   * (recorded as cancelled) and waits for their logs to be committed.
+   * (recorded as cancelled) and waits up to FLUSH_MS for their logs to be committed. Bounded
+   * whatever Redis does: within `graceMs` + SCRIPT_STOP_MS + FLUSH_MS + FORCE_CLOSE_MS, and
+   * once every running script's outcome is stored or kept on disk, a Redis that does not
+   * answer ends the wait (nothing more can be recorded without it).
    */
-  close(graceMs: number): Promise<void>;
+  close(graceMs: number): Promise<StopReport>;
 }
 
 /** One BullMQ worker per step, all in this process. */
@@ -93,7 +118,10 @@ export function startWorkers(settings: WorkerSettings): Workers {
   const outcomes = new RunOutcomes(redis, prefix);
   // A script's concurrency lease lasts as long as a job lock: a dead worker's frees up with its jobs.
   const locks = new ConcurrencyLock(redis, prefix, settings.lockMs);
-  const cancellations = new Cancellations(redis, prefix, { onError: (err) => log.warn({ err }, "cancellation listener error") });
+  // Its subscriber's reconnects while Redis is away are the outage's one line a minute, not a stack each.
+  const cancellations = new Cancellations(redis, prefix, {
+    onError: (err) => (classifyRedisError(err) === "down" ? onRedisError(err) : log.warn({ err }, "cancellation listener error")),
+  });
   const queues = openQueues(connection, prefix, telemetry);
   listenForRedisErrors([...Object.values(queues.byName), queues.flows]);
   const retention = new RunRetention(redis, prefix, queues.byName, settings.retention);
@@ -171,10 +199,19 @@ export function startWorkers(settings: WorkerSettings): Workers {
     retryRefusal: async (target, attempt) => retryRefusal(await octokitFor(target.installationId), target, attempt),
   });
   const claims = new JobClaims(settings.lockMs);
-  const executeWorker = stepWorker("execute", (job: Job<RunJobData>, token?: string) => claims.hold(job, () => execute(job, token)), {
-    maxStalledCount: 0,
-    lockRenewTime: claims.renewEveryMs,
-  });
+  const executeWorker = stepWorker(
+    "execute",
+    // The spool knows each run's outcome is safe (stored, or kept on disk) or still in hand: shutdown waits for it.
+    (job: Job<RunJobData>, token?: string) =>
+      spool.hold(
+        job.data.runId,
+        claims.hold(job, () => execute(job, token)),
+      ),
+    {
+      maxStalledCount: 0,
+      lockRenewTime: claims.renewEveryMs,
+    },
+  );
   executeWorker.on("locksRenewed", ({ jobIds }) => claims.renewed(jobIds));
   executeWorker.on("lockRenewalFailed", (jobIds) => claims.lost(jobIds));
   const cleanupWorker = stepWorker(
@@ -252,9 +289,15 @@ export function startWorkers(settings: WorkerSettings): Workers {
       clearInterval(sweeper);
       const stopping = [...running.values()];
       const timer = setTimeout(() => shutdown.abort(), graceMs);
+      const gone = new AbortController();
       // Stop taking new scripts; those running finish, or are stopped after the grace period.
-      await Promise.all([discoverWorker.close(), processWorker.close(), executeWorker.close()]);
+      // BullMQ's close waits on Redis for as long as it is away (the next job's fetch, the
+      // running one's completion): once every outcome is safe, Redis not answering ends the wait.
+      let intakeClosed = false;
+      const intake = Promise.all([discoverWorker.close(), processWorker.close(), executeWorker.close()]).then(() => (intakeClosed = true));
+      await settledWithin(Promise.race([intake, spool.whenSafe().then(() => redisGone(redis, PING_MS, gone.signal))]), graceMs + SCRIPT_STOP_MS);
       clearTimeout(timer);
+      const unrecorded = spool.unsafe();
       // Their logs are committed by this process's cleanup worker before it stops too. A job
       // that went back to `delayed` to wait for a concurrency lock did not run here: skip it.
       const cleanups = stopping
@@ -263,12 +306,26 @@ export function startWorkers(settings: WorkerSettings): Workers {
           const attempt = (job.returnvalue as ExecuteSummary | undefined)?.attempt ?? 1;
           return cleanupJobId(job.data.runId, attempt);
         });
-      await waitForJobs(queues.byName.cleanup, cleanups, { connection, prefix }, 30_000);
-      await cleanupWorker.close();
-      await sweeping;
-      await queues.close();
-      await cancellations.close();
+      // Nothing can be committed without Redis: then the flush is skipped, and cut short if Redis goes.
+      let flushed = false;
+      if (intakeClosed && (await answers(redis, PING_MS))) {
+        const flush = (async () => {
+          await waitForJobs(queues.byName.cleanup, cleanups, { connection, prefix }, FLUSH_MS);
+          await cleanupWorker.close();
+          flushed = true;
+        })();
+        await settledWithin(Promise.race([flush, redisGone(redis, PING_MS, gone.signal)]), FLUSH_MS);
+      }
+      gone.abort();
+      // Whatever still waits on Redis is dropped: an unfinished job's lock lapses and another
+      // worker takes it up (an execute job is recorded from its outcome, kept on disk here).
+      spool.close();
+      // A worker whose close still waits on Redis is disconnected; that never waits for Redis'
+      // answer, but may for a connection that never came up: not awaited.
+      if (!intakeClosed) for (const worker of [discoverWorker, processWorker, executeWorker]) worker.disconnect().catch(() => undefined);
+      await settledWithin(Promise.allSettled([sweeping, queues.close(), cancellations.close(), cleanupWorker.close(true)]), FORCE_CLOSE_MS);
       redis.disconnect();
+      return { unrecorded, keptOnDisk: await spool.waiting(), spoolDir: spool.dir, logsPending: flushed ? 0 : cleanups.length };
     },
   };
 }
