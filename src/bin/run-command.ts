@@ -43,7 +43,7 @@ export const runCommand: Command = {
   options: { input: { type: "string", multiple: true, default: [] }, out: { type: "string" } },
   optionHelp: {
     "--input name=value": "an input of an SDK script (repeat for each input)",
-    "--out <log.md>": "where to write the run log (default logs/<yyyy>/<mm>/<script>-<commit>.md)",
+    "--out <log.md>": "where to write the run log (default .chorebot/runs/<script>-<time>.md, ignored by git)",
   },
   settings: [
     ["SCRIPT_CWD", "the app directory the script runs in and resolves its packages from (default: current directory)"],

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { dirname, relative, resolve, sep } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { promisify } from "node:util";
 import type { RunnerConfig } from "../config.js";
 import { notRun } from "../steps/not-run.js";
@@ -15,7 +15,6 @@ import { formatDefinitionProblems } from "../definitions/format-problems.js";
 import { runOptions } from "../runner/run-options.js";
 import { runScript } from "../runner/run-script.js";
 import { renderRunLog } from "../runlog/render-run-log.js";
-import { runLogPath } from "../runlog/run-log-path.js";
 import { isEntryScript } from "../github/entry-script.js";
 import { UsageError } from "./command.js";
 import { undeclaredInputs } from "./parse-input-flags.js";
@@ -87,10 +86,11 @@ export async function runLocal(options: {
     execution.output.lines.forEach(options.onLine);
   }
 
-  const { commit, committedAt } = await headCommit(root);
-  const logPath = options.out ? resolve(options.out) : resolve(root, runLogPath({ script, commit, committedAt, attempt: 1 }));
+  const { commit } = await headCommit(root);
+  const stamp = execution.startedAt.replace(/[:.]/g, "-");
+  const logPath = options.out ? resolve(options.out) : await localRunLogPath(root, script, stamp);
   const log = renderRunLog({
-    runId: `local-${execution.startedAt.replace(/[:.]/g, "-")}`,
+    runId: `local-${stamp}`,
     jobIds: null,
     script,
     repository: "local",
@@ -107,17 +107,33 @@ export async function runLocal(options: {
   return { execution, logPath };
 }
 
+/** Where local runs' logs go, under the repository root; ignored by git (see localRunLogPath). */
+export const LOCAL_RUNS_DIR = ".chorebot/runs";
+const LOCAL_GITIGNORE = "# chorebot run's local run logs: for you, not for the repository (the bot commits the real ones)\n*\n";
+
 /**
- * The checked-out commit, so a local log names what was run, and its committer date, which
- * dates the log's folder as the bot's merge commit does; "local" and now outside git.
+ * A local run's log: `.chorebot/runs/<script under scripts/>-<UTC time of the run>.md`, one
+ * file per run, never in `logs/` where the bot commits production's logs, so it cannot be
+ * committed by mistake for one. `.chorebot/` gets a .gitignore of its own that ignores it all,
+ * whatever the repository's .gitignore says.
  */
-async function headCommit(root: string): Promise<{ commit: string; committedAt: string }> {
+async function localRunLogPath(root: string, script: string, stamp: string): Promise<string> {
+  const dir = resolve(root, ".chorebot");
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, ".gitignore"), LOCAL_GITIGNORE, { flag: "wx" }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== "EEXIST") throw error;
+  });
+  return resolve(root, LOCAL_RUNS_DIR, `${script.replace(/^scripts\//, "")}-${stamp}.md`);
+}
+
+/** The checked-out commit, so a local log names what was run; "local" outside git. */
+async function headCommit(root: string): Promise<{ commit: string }> {
   try {
-    const { stdout } = await promisify(execFile)("git", ["show", "--no-patch", "--format=%H %cI", "HEAD"], { cwd: root });
-    const [commit, committedAt] = stdout.trim().split(" ");
-    if (commit && committedAt) return { commit, committedAt };
+    const { stdout } = await promisify(execFile)("git", ["rev-parse", "--verify", "HEAD"], { cwd: root });
+    const commit = stdout.trim();
+    if (commit) return { commit };
   } catch {
     // not a git checkout, or no commit yet
   }
-  return { commit: "local", committedAt: new Date().toISOString() };
+  return { commit: "local" };
 }

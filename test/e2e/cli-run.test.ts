@@ -2,7 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 /* eslint-disable no-control-regex -- what a terminal is sent is control characters */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -136,6 +136,42 @@ export default defineScript({
 });
 `;
 const SECRET = "tok-1234567890";
+
+describe("chorebot run: where local run logs go", () => {
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, encoding: "utf8" }).trim();
+
+  it("each run's log goes to .chorebot/runs/, which git ignores, never to the bot's logs/", async () => {
+    await write("scripts/hello.ts", 'console.log("hi");\n');
+    git("init", "-q");
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "start");
+    const head = git("rev-parse", "HEAD");
+    const paths: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const run = await chorebot(["run", "scripts/hello.ts"], { cwd: repo });
+      expect(run.code).toBe(0);
+      paths.push(relative(repo, run.stderr.match(/log written to (.+\.md)\n$/)![1]!));
+    }
+    // One file per run, named by the script and the run's time.
+    expect(paths[0]).toMatch(/^\.chorebot\/runs\/hello\.ts-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z\.md$/);
+    expect(new Set(paths).size).toBe(2);
+    for (const path of paths) expect((await readLog(path)).frontMatter).toMatchObject({ script: "scripts/hello.ts", commit: head, status: "succeeded" });
+    await expect(readFile(join(repo, "logs"))).rejects.toMatchObject({ code: "ENOENT" });
+    // Ignored without the repository's .gitignore saying so: only the script is untracked.
+    expect(git("status", "--porcelain", "--untracked-files=all")).toBe("?? scripts/hello.ts");
+    expect(git("check-ignore", paths[0]!)).toBe(paths[0]);
+  });
+
+  it("a .chorebot/.gitignore of the person's own is left as it is; --out still writes where it says", async () => {
+    await write("scripts/hello.ts", 'console.log("hi");\n');
+    await mkdir(join(repo, ".chorebot"));
+    await writeFile(join(repo, ".chorebot", ".gitignore"), "runs/\n");
+    const run = await chorebot(["run", "scripts/hello.ts", "--out", "mine/hello.md"], { cwd: repo });
+    expect(run.stderr).toMatch(new RegExp(`log written to ${join(repo, "mine", "hello.md")}\\n$`));
+    expect(await readFile(join(repo, ".chorebot", ".gitignore"), "utf8")).toBe("runs/\n");
+    await chorebot(["run", "scripts/hello.ts"], { cwd: repo });
+    expect(await readFile(join(repo, ".chorebot", ".gitignore"), "utf8")).toBe("runs/\n");
+  });
+});
 
 describe("chorebot run: progress, counters and the result, live", () => {
   it("not on a terminal: plain lines at most once a second each, the last state and the result at the end, secrets redacted", async () => {

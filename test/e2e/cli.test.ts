@@ -64,9 +64,9 @@ describe("chorebot run", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toBe("hello local\n");
     expect(run.stderr).toContain("to stderr");
-    // Outside git there is no commit: the log is dated by the run's own (UTC) month.
+    // Not in the bot's logs/ but where local runs go (cli-run.test.ts); outside git the log's commit is "local".
     const logPath = run.stderr.match(/log written to (.+\.md)/)?.[1];
-    expect(relative(repo, logPath!)).toMatch(/^logs\/\d{4}\/\d{2}\/hello\.ts-local\.md$/);
+    expect(relative(repo, logPath!)).toMatch(/^\.chorebot\/runs\/hello\.ts-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z\.md$/);
     const { frontMatter, body } = await readLog(relative(repo, logPath!));
     expect(frontMatter).toMatchObject({ script: "scripts/hello.ts", status: "succeeded", exit_code: 0 });
     expect(body).toContain("hello local");
