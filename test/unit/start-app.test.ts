@@ -5,6 +5,7 @@ import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadServerConfig, type ServerConfig } from "../../src/config.js";
 import { QUEUE_NAMES } from "../../src/pipeline/queues.js";
+import { FORCE_CLOSE_MS } from "../../src/pipeline/start-workers.js";
 import { startApp, webSettings, workerSettings, type RunningApp } from "../../src/start-app.js";
 import { generateAppKey } from "../helpers/app-key.js";
 import { startRedis, type TestRedis } from "../helpers/redis-server.js";
@@ -107,6 +108,21 @@ describe("startApp", () => {
     const resources = countByType(process.getActiveResourcesInfo());
     for (const [type, count] of Object.entries(resources)) expect({ type, count }).toEqual({ type, count: Math.min(count, before.resources[type] ?? 0) });
     await expect(fetch(`http://127.0.0.1:${app.port}/ping`)).rejects.toThrow();
+  });
+
+  it("stops at once when Redis has gone away and no script runs, saying nothing was left", async () => {
+    const own = await startRedis();
+    const config = loadServerConfig(
+      { APP_ID: "1", PRIVATE_KEY: key, WEBHOOK_SECRET: "x", REDIS_URL: own.url, PORT: "0", HOST: "127.0.0.1", SHUTDOWN_GRACE: "30" },
+      () => {},
+    );
+    const app = await startApp(config, { web: true, workers: true }, recordingLog().log);
+    await own.stop();
+    const started = Date.now();
+    // No script runs, so nothing waits for the 30 s grace; each close that waits on Redis is dropped after FORCE_CLOSE_MS.
+    expect(await app.stop()).toMatchObject({ unrecorded: [], keptOnDisk: 0, logsPending: 0 });
+    expect(Date.now() - started).toBeLessThan(3 * FORCE_CLOSE_MS + 500);
+    // (BullMQ's own close of a worker may still wait on Redis after this: the CLI exits anyway.)
   });
 
   it("runs only the web part when asked: no worker takes jobs, and what is not configured is not served", async () => {

@@ -52,4 +52,64 @@ describe("ResultSpool", () => {
     expect(stored).toEqual([entry("run-b")]);
     expect(await readdir(dir)).toEqual([]);
   });
+
+  it("keeps an outcome on disk when Redis does not answer within keepAfterMs, without a second attempt, and removes it once that attempt succeeds", async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), "spool-test-")), "spool");
+    const kept: unknown[] = [];
+    const spool = new ResultSpool(dir, 5, { kept: (_, error) => kept.push(error), retryFailed: () => expect.fail("no attempt failed") }, 20);
+    // A client of an unreachable Redis: it neither stores nor refuses, it holds the command.
+    let answer = () => undefined as void;
+    let attempts = 0;
+    const storing = spool.store(entry("run-c"), () => {
+      attempts++;
+      return new Promise<void>((resolve) => (answer = resolve));
+    });
+    const work = spool.hold("run-c", storing);
+    expect(spool.unsafe()).toEqual(["run-c"]);
+    await spool.whenSafe();
+    expect(spool.unsafe()).toEqual([]);
+    expect(String(kept[0])).toMatch(/did not take it within 20 ms/);
+    expect(await readdir(dir)).toEqual(["run-c-1.json"]);
+    expect(await spool.waiting()).toBe(1);
+
+    answer();
+    await work;
+    expect(attempts).toBe(1);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it("after close, stops trying and leaves the outcome on disk; the store never settles, so no one takes it as stored", async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), "spool-test-")), "spool");
+    const spool = new ResultSpool(dir, 5, { kept: () => undefined, retryFailed: () => undefined }, 20);
+    let attempts = 0;
+    let settled = false;
+    void spool
+      .hold(
+        "run-d",
+        spool.store(entry("run-d"), async () => {
+          attempts++;
+          throw new Error("READONLY You can't write against a read only replica.");
+        }),
+      )
+      .finally(() => (settled = true));
+    await spool.whenSafe();
+    spool.close();
+    const triedBefore = attempts;
+    // Longer than several retry periods: no attempt, no settling.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(attempts).toBe(triedBefore);
+    expect(settled).toBe(false);
+    expect(await readdir(dir)).toEqual(["run-d-1.json"]);
+  });
+
+  it("counts a held run whose work ends without an outcome as safe, and one still running as not", async () => {
+    const spool = new ResultSpool(join(tmpdir(), "spool-unused"), 5, { kept: () => undefined, retryFailed: () => undefined });
+    let finish = () => undefined as void;
+    void spool.hold("run-f", new Promise<void>((resolve) => (finish = resolve)));
+    await expect(spool.hold("run-e", Promise.reject(new Error("the bundle is gone")))).rejects.toThrow();
+    expect(spool.unsafe()).toEqual(["run-f"]);
+    finish();
+    await spool.whenSafe();
+    expect(spool.unsafe()).toEqual([]);
+  });
 });
