@@ -88,7 +88,14 @@ describe("format 1's Redis records", () => {
   it("ExecutionLedger reads a start the old release recorded without a result: the script may have run", async () => {
     const ledger = new ExecutionLedger(redis, PREFIX);
     await redis.hset(format1Keys.ledger(PREFIX, "run-3"), "attempt", 1, "host", "old-host", "startedAt", execution.startedAt);
-    expect(await ledger.read("run-3")).toEqual({ attempt: 1, host: "old-host", startedAt: new Date(execution.startedAt), resultAttempt: 0, result: null });
-    expect(await ledger.read("run-none")).toEqual({ attempt: 0, host: null, startedAt: null, resultAttempt: 0, result: null });
+    expect(await ledger.read("run-3")).toEqual({
+      attempt: 1,
+      host: "old-host",
+      startedAt: new Date(execution.startedAt),
+      resultAttempt: 0,
+      result: null,
+      output: null,
+    });
+    expect(await ledger.read("run-none")).toEqual({ attempt: 0, host: null, startedAt: null, resultAttempt: 0, result: null, output: null });
   });
 });
