@@ -49,7 +49,10 @@ const runnerSchema = z.object({
 // What `chorebot status` and `chorebot cancel` need: the server, and the dashboard's login (which /api/runs takes).
 const clientSchema = z.object({
   // Unset or empty: the server on this machine.
-  CHOREBOT_URL: z.preprocess((value) => (value === "" ? undefined : value), z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:3000")),
+  CHOREBOT_URL: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z.url({ protocol: /^https?$/, error: "expected an http(s) URL such as https://chorebot.example.com" }).default("http://127.0.0.1:3000"),
+  ),
   DASHBOARD_USER: z.string().optional(),
   DASHBOARD_PASSWORD: z.string().optional(),
 });

@@ -235,7 +235,8 @@ describe("chorebot status and cancel", () => {
     });
     expect(await chorebot(["cancel", "r1"], { cwd: repo, env: { ...login, CHOREBOT_URL: "bot.example.com" } })).toMatchObject({
       code: 1,
-      stderr: expect.stringMatching(/^chorebot: CHOREBOT_URL is invalid: .*\n$/),
+      stderr:
+        'chorebot: CHOREBOT_URL is invalid: expected an http(s) URL such as https://chorebot.example.com\nRun "chorebot cancel --help" for its settings.\n',
     });
     expect(await chorebot(["cancel", "r1", "--by", "dave"], { cwd: repo, env: { ...login, CHOREBOT_URL: `${closed}/` } })).toMatchObject({
       code: 1,
