@@ -63,7 +63,7 @@ describe("GitHub faults", () => {
     expect(await h.timesRan("raced")).toBe(1);
   });
 
-  it("commits only the log when someone deleted the script before its cleanup: the first try is refused, the retry looks", async () => {
+  it("commits only the log when someone deleted the script before its cleanup: GitHub refuses the deletion, and the same try looks and commits", async () => {
     const path = "scripts/deleted-meanwhile.ts";
     h.gh.beforeNext({ method: "POST", path: /\/git\/trees$/ }, async () => {
       await h.gh.commitFiles({ files: { [path]: null }, author: "dave", message: "Remove the script by hand" });
@@ -71,9 +71,10 @@ describe("GitHub faults", () => {
     const merged = await h.mergeAndPush({ [path]: recordingScript("deleted-meanwhile") });
     const result = await h.waitForRun(merged.runIds[path]!);
     expect(result.status).toBe("succeeded");
-    // The first try assumed the script was still there; GitHub refused deleting a missing path.
+    // The first try assumed the script was still there; GitHub refused deleting a missing path,
+    // and the try looked the path up and committed the log without failing the job.
     expect(h.gh.requests.filter((r) => r.method === "POST" && r.path.endsWith("/git/trees") && r.status === 422)).toHaveLength(1);
-    expect((await h.queues.cleanup.getJob(merged.runIds[path]!))?.attemptsMade).toBe(2);
+    expect((await h.queues.cleanup.getJob(merged.runIds[path]!))?.attemptsMade).toBe(1);
     expect(await h.gh.readFile("main", result.logPath)).toBeDefined();
     const [logCommit, theirs] = await h.gh.commits();
     expect(logCommit!.sha).toBe(result.commit);
