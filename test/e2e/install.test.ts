@@ -99,4 +99,31 @@ describe("chorebot installed into an application from `npm pack`", () => {
     expect(logPath?.startsWith(join(app, ".chorebot", "runs", "hello.ts-"))).toBe(true);
     expect(parseRunLog(await readFile(logPath!, "utf8")).frontMatter).toMatchObject({ script: "scripts/hello.ts", status: "succeeded" });
   });
+
+  it("an editor and tsc see the SDK's types when a script imports chorebot", async () => {
+    await writeFile(
+      join(app, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: { module: "nodenext", moduleResolution: "nodenext", target: "es2023", strict: true, noEmit: true, types: [] },
+        files: ["scripts/typed.ts"],
+      }),
+    );
+    const typed = ['import { defineScript, int } from "chorebot";', "", "export default defineScript({", "  inputs: { limit: int({ default: 10 }) },"];
+    await writeFile(
+      join(app, "scripts", "typed.ts"),
+      [...typed, "  run({ inputs }) {", "    const limit: number = inputs.limit;", "    return { limit };", "  },", "});", ""].join("\n"),
+    );
+    const tsc = join(app, "node_modules", "typescript", "bin", "tsc");
+    await run(process.execPath, [tsc, "-p", "."], { cwd: app });
+    // A wrong type is an error: the SDK's types are really read, not taken as any.
+    await writeFile(
+      join(app, "scripts", "typed.ts"),
+      [...typed, "  run({ inputs }) {", "    const limit: string = inputs.limit;", "    return { limit };", "  },", "});", ""].join("\n"),
+    );
+    const refused = await run(process.execPath, [tsc, "-p", "."], { cwd: app }).then(
+      () => null,
+      (error: { stdout: string }) => error.stdout,
+    );
+    expect(refused).toMatch(/scripts\/typed\.ts\(6,11\): error TS2322: Type 'number' is not assignable to type 'string'/);
+  });
 });
