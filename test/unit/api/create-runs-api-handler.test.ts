@@ -1,31 +1,16 @@
-import { once } from "node:events";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRunsApiHandler } from "../../../src/api/create-runs-api-handler.js";
-import type { Handler } from "../../../src/http/handler.js";
 import { BODY_LIMIT } from "../../../src/http/body-limits.js";
 import { Cancellations } from "../../../src/stores/cancellations.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
+import { basicAuth, serveHandler } from "../../helpers/serve-handler.js";
 import { heldJobs, type HeldJobs } from "../stores/held-jobs.js";
 
 const PREFIX = "{api-test}";
-const auth = { Authorization: `Basic ${Buffer.from("ops:s3cret").toString("base64")}` };
-const wrongAuth = { Authorization: `Basic ${Buffer.from("ops:guess").toString("base64")}` };
-
-/** Serves `handler` like Probot's server: handlers first, then a 404 for whatever nobody answered. */
-async function serve(handler: Handler): Promise<{ base: string; server: Server }> {
-  // The listener's promise is voided as Node ignores it anyway: a failure stays an unhandled rejection, which vitest reports.
-  const server = createServer((req, res) => {
-    void (async () => {
-      if (!(await handler(req, res))) res.writeHead(404).end("not found");
-    })();
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
+const auth = basicAuth("ops", "s3cret");
+const wrongAuth = basicAuth("ops", "guess");
 
 describe("createRunsApiHandler", () => {
   let redis: TestRedis;
@@ -44,7 +29,7 @@ describe("createRunsApiHandler", () => {
     jobs = await heldJobs(connection, PREFIX);
     client = new Redis(connection);
     cancellations = new Cancellations(client, PREFIX, { executeQueue: jobs.queue });
-    const served = await serve(createRunsApiHandler({ cancellations, user: "ops", password: "s3cret" }));
+    const served = await serveHandler(createRunsApiHandler({ cancellations, user: "ops", password: "s3cret" }));
     servers.push(served.server);
     base = served.base;
   });
@@ -59,7 +44,7 @@ describe("createRunsApiHandler", () => {
 
   it("serves nothing without credentials configured", async () => {
     for (const settings of [{}, { user: "ops" }, { user: "", password: "x" }]) {
-      const { base: other, server } = await serve(createRunsApiHandler({ cancellations, ...settings }));
+      const { base: other, server } = await serveHandler(createRunsApiHandler({ cancellations, ...settings }));
       servers.push(server);
       const res = await fetch(`${other}/api/runs/anything/cancel`, { method: "POST", headers: auth });
       expect(res.status).toBe(404);
@@ -157,7 +142,7 @@ describe("createRunsApiHandler", () => {
   });
 
   it("locks a client out after too many failed logins, even with the right password", async () => {
-    const { base: locked, server } = await serve(createRunsApiHandler({ cancellations, user: "ops", password: "s3cret", maxFailedLogins: 2 }));
+    const { base: locked, server } = await serveHandler(createRunsApiHandler({ cancellations, user: "ops", password: "s3cret", maxFailedLogins: 2 }));
     servers.push(server);
     const post = (headers: Record<string, string>) => fetch(`${locked}/api/runs/run-x/cancel`, { method: "POST", headers });
     expect((await post(wrongAuth)).status).toBe(401);

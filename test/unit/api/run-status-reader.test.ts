@@ -1,32 +1,18 @@
-import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import { Job } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRunsApiHandler } from "../../../src/api/create-runs-api-handler.js";
 import type { RunStatusView } from "../../../src/api/run-status-reader.js";
-import type { Handler } from "../../../src/http/handler.js";
 import { Cancellations } from "../../../src/stores/cancellations.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
+import { basicAuth, serveHandler } from "../../helpers/serve-handler.js";
 import { PULL_REQUEST, runPipeline, type RunPipeline } from "./run-pipeline.js";
 
 const PREFIX = "{status-test}";
 const BASE_URL = "https://github.example/api/v3";
-const auth = { Authorization: `Basic ${Buffer.from("ops:s3cret").toString("base64")}` };
-const wrongAuth = { Authorization: `Basic ${Buffer.from("ops:guess").toString("base64")}` };
-
-async function serve(handler: Handler): Promise<{ base: string; server: Server }> {
-  // The listener's promise is voided as Node ignores it anyway: a failure stays an unhandled rejection, which vitest reports.
-  const server = createServer((req, res) => {
-    void (async () => {
-      if (!(await handler(req, res))) res.writeHead(404).end("not found");
-    })();
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
+const auth = basicAuth("ops", "s3cret");
+const wrongAuth = basicAuth("ops", "guess");
 
 describe("GET /api/runs", () => {
   let redis: TestRedis;
@@ -63,7 +49,7 @@ describe("GET /api/runs", () => {
       password: "s3cret",
       status: { queues: pipeline.queues, redis: pipeline.redis, baseUrl: BASE_URL },
     });
-    const served = await serve(handler);
+    const served = await serveHandler(handler);
     servers.push(served.server);
     base = served.base;
   });
@@ -284,7 +270,7 @@ describe("GET /api/runs", () => {
   });
 
   it("counts failed logins on reads towards the lockout", async () => {
-    const { base: locked, server } = await serve(
+    const { base: locked, server } = await serveHandler(
       createRunsApiHandler({
         cancellations,
         user: "ops",
@@ -302,14 +288,16 @@ describe("GET /api/runs", () => {
   });
 
   it("still reads runs without a Redis client for the ledger", async () => {
-    const { base: plain, server } = await serve(createRunsApiHandler({ cancellations, user: "ops", password: "s3cret", status: { queues: pipeline.queues } }));
+    const { base: plain, server } = await serveHandler(
+      createRunsApiHandler({ cancellations, user: "ops", password: "s3cret", status: { queues: pipeline.queues } }),
+    );
     servers.push(server);
     const res = await fetch(`${plain}/api/runs?script=list-a.ts`, { headers: auth });
     expect(await res.json()).toMatchObject({ runs: [{ status: "succeeded", attempt: 1, log: { path: "logs/list-a.ts-1.md", url: null } }] });
   });
 
   it("leaves the read routes to the next handler when it has no queues", async () => {
-    const { base: bare, server } = await serve(createRunsApiHandler({ cancellations, user: "ops", password: "s3cret" }));
+    const { base: bare, server } = await serveHandler(createRunsApiHandler({ cancellations, user: "ops", password: "s3cret" }));
     servers.push(server);
     expect((await fetch(`${bare}/api/runs`, { headers: auth })).status).toBe(404);
     const res = await fetch(`${bare}/api/runs/some-run`, { headers: auth });

@@ -1,29 +1,14 @@
 import { once } from "node:events";
-import { createServer, request, type IncomingHttpHeaders, type OutgoingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { request, type IncomingHttpHeaders, type OutgoingHttpHeaders, type Server } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Queue, Worker, type Job } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDashboardHandler } from "../../../src/dashboard/create-dashboard-handler.js";
-import type { Handler } from "../../../src/http/handler.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
+import { basicAuth, serveHandler } from "../../helpers/serve-handler.js";
 
-const auth = { Authorization: `Basic ${Buffer.from("ops:s3cret").toString("base64")}` };
-const wrongAuth = { Authorization: `Basic ${Buffer.from("ops:guess").toString("base64")}` };
-
-/** Serves `handler` on 127.0.0.1 like Probot's server: handlers first, then a 404 for whatever nobody answered. */
-async function serve(handler: Handler | null): Promise<{ base: string; server: Server }> {
-  if (handler === null) throw new Error("expected a handler");
-  // The listener's promise is voided as Node ignores it anyway: a failure stays an unhandled rejection, which vitest reports.
-  const server = createServer((req, res) => {
-    void (async () => {
-      if (!(await handler(req, res))) res.writeHead(404).end("not found");
-    })();
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
+const auth = basicAuth("ops", "s3cret");
+const wrongAuth = basicAuth("ops", "guess");
 
 interface Reply {
   status: number;
@@ -62,7 +47,7 @@ describe("createDashboardHandler", () => {
     redis = await startRedis();
     const connection = { host: "127.0.0.1", port: redis.port };
     queues = ["process", "execute", "cleanup"].map((name) => new Queue(name, { connection }));
-    ({ base, server } = await serve(createDashboardHandler({ queues, user: "ops", password: "s3cret" })));
+    ({ base, server } = await serveHandler(createDashboardHandler({ queues, user: "ops", password: "s3cret" })));
   });
 
   afterAll(async () => {
@@ -216,7 +201,7 @@ describe("createDashboardHandler", () => {
     await job.moveToFailed(new Error("job stalled more than allowable limit"), "token-1");
     const retry = (handlerBase: string) => fetch(`${handlerBase}/admin/queues/api/queues/execute/lost-1/retry`, { method: "PUT", headers: auth });
 
-    const cautious = await serve(createDashboardHandler({ queues: [execute], user: "ops", password: "s3cret", lockMs: 60_000 }));
+    const cautious = await serveHandler(createDashboardHandler({ queues: [execute], user: "ops", password: "s3cret", lockMs: 60_000 }));
     otherServers.push(cautious.server);
     const refused = await retry(cautious.base);
     expect(refused.status).toBe(403);
@@ -224,7 +209,7 @@ describe("createDashboardHandler", () => {
     expect(await execute.getJobState("lost-1")).toBe("failed");
 
     // With a lock of 0 ms, that moment has passed: the retry goes through.
-    const immediate = await serve(createDashboardHandler({ queues: [execute], user: "ops", password: "s3cret", lockMs: 0 }));
+    const immediate = await serveHandler(createDashboardHandler({ queues: [execute], user: "ops", password: "s3cret", lockMs: 0 }));
     otherServers.push(immediate.server);
     expect((await retry(immediate.base)).status).toBe(204);
     expect(await execute.getJobState("lost-1")).toBe("waiting");
@@ -381,7 +366,7 @@ describe("createDashboardHandler", () => {
     });
 
     it("lets the address in again once the window has passed; its own success resets nothing", async () => {
-      const small = await serve(createDashboardHandler({ queues, user: "ops", password: "s3cret", maxFailedLogins: 3, failedLoginWindowSeconds: 2 }));
+      const small = await serveHandler(createDashboardHandler({ queues, user: "ops", password: "s3cret", maxFailedLogins: 3, failedLoginWindowSeconds: 2 }));
       otherServers.push(small.server);
       const url = `${small.base}/admin/queues/api/queues`;
       const from = "127.0.0.8";
@@ -399,7 +384,7 @@ describe("createDashboardHandler", () => {
     });
 
     it("keys on X-Forwarded-For's last entry only when trustProxy is set", async () => {
-      const proxied = await serve(createDashboardHandler({ queues, user: "ops", password: "s3cret", maxFailedLogins: 1, trustProxy: true }));
+      const proxied = await serveHandler(createDashboardHandler({ queues, user: "ops", password: "s3cret", maxFailedLogins: 1, trustProxy: true }));
       otherServers.push(proxied.server);
       const url = `${proxied.base}/admin/queues/api/queues`;
       const xff = (value: string) => ({ "X-Forwarded-For": value });
@@ -412,7 +397,7 @@ describe("createDashboardHandler", () => {
       expect((await send(url, { headers: auth })).status).toBe(200);
 
       // Without trustProxy the header is ignored: the socket's address is what counts.
-      const direct = await serve(createDashboardHandler({ queues, user: "ops", password: "s3cret", maxFailedLogins: 1 }));
+      const direct = await serveHandler(createDashboardHandler({ queues, user: "ops", password: "s3cret", maxFailedLogins: 1 }));
       otherServers.push(direct.server);
       const directUrl = `${direct.base}/admin/queues/api/queues`;
       const from = "127.0.0.9";

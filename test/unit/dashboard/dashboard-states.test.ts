@@ -1,6 +1,4 @@
-import { once } from "node:events";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import { RequestError } from "@octokit/request-error";
 import { DelayedError, Queue, QueueEvents, UnrecoverableError, Worker, type Job } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,13 +8,14 @@ import { liveState, progressOf, writeLiveState, type LiveState } from "../../../
 import { QUEUE_NAMES } from "../../../src/pipeline/queues.js";
 import { inWords } from "../../../src/steps/step-error.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
+import { basicAuth, serveHandler } from "../../helpers/serve-handler.js";
 
 /**
  * What an operator reads in the dashboard, through the JSON Bull Board's page reads: each
  * kind of job is made by a real worker on a real Redis, as the pipeline's steps leave them.
  */
 
-const auth = { Authorization: `Basic ${Buffer.from("ops:s3cret").toString("base64")}` };
+const auth = basicAuth("ops", "s3cret");
 const path = "scripts/2026-11-fix-plans.ts";
 
 /** What a test job's worker does with it. */
@@ -82,14 +81,9 @@ describe("the dashboard tells the truth", () => {
       events.push(queueEvents);
     }
     const handler = createDashboardHandler({ queues, user: "ops", password: "s3cret" })!;
-    server = createServer((req, res) => {
-      void (async () => {
-        if (!(await handler(req, res))) res.writeHead(404).end();
-      })();
-    });
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/admin/queues`;
+    let root: string;
+    ({ base: root, server } = await serveHandler(handler));
+    base = `${root}/admin/queues`;
   });
 
   afterAll(async () => {
