@@ -1,20 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ConcurrencyLock, concurrencyLockName, holderRunId, lockHolder } from "../../../src/stores/concurrency-lock.js";
-import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
+import { useRedisClient } from "../../helpers/redis-client.js";
 
 const PREFIX = "{chorebot}";
-let server: TestRedis;
-let redis: Redis;
-beforeAll(async () => {
-  server = await startRedis();
-  redis = new Redis(server.url);
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await server?.stop();
-});
+const redis = useRedisClient();
 
 let n = 0;
 const freshKey = (locks: ConcurrencyLock) => locks.key(`test-${++n}`);
@@ -31,7 +21,7 @@ describe("concurrencyLockName", () => {
   });
 
   it("keeps the lock keys under the queue prefix and its hash tag", () => {
-    expect(new ConcurrencyLock(redis, PREFIX, 1000).key("global")).toBe("{chorebot}:lock:global");
+    expect(new ConcurrencyLock(redis(), PREFIX, 1000).key("global")).toBe("{chorebot}:lock:global");
   });
 
   it("names the holder by run id and attempt, and gives the run id back", () => {
@@ -42,12 +32,12 @@ describe("concurrencyLockName", () => {
 
 describe("ConcurrencyLock", () => {
   it("acquires with SET NX PX, says who holds it, and lets only the holder release it", async () => {
-    const locks = new ConcurrencyLock(redis, PREFIX, 5_000);
+    const locks = new ConcurrencyLock(redis(), PREFIX, 5_000);
     const key = freshKey(locks);
     expect(await locks.holderOf(key)).toBeNull();
     expect(await locks.acquire(key, "run-a#1")).toBe(true);
     expect(await locks.holderOf(key)).toBe("run-a#1");
-    const ttl = await redis.pttl(key);
+    const ttl = await redis().pttl(key);
     expect(ttl).toBeGreaterThan(4_000);
     expect(ttl).toBeLessThanOrEqual(5_000);
 
@@ -62,18 +52,18 @@ describe("ConcurrencyLock", () => {
   });
 
   it("renews only the holder's lease", async () => {
-    const locks = new ConcurrencyLock(redis, PREFIX, 300);
+    const locks = new ConcurrencyLock(redis(), PREFIX, 300);
     const key = freshKey(locks);
     expect(await locks.acquire(key, "run-a#1", 300)).toBe(true);
     expect(await locks.renew(key, "run-a#1", 10_000)).toBe(true);
-    expect(await redis.pttl(key)).toBeGreaterThan(9_000);
+    expect(await redis().pttl(key)).toBeGreaterThan(9_000);
     await locks.release(key, "run-a#1");
     expect(await locks.renew(key, "run-a#1")).toBe(false);
-    expect(await redis.exists(key)).toBe(0);
+    expect(await redis().exists(key)).toBe(0);
   });
 
   it("frees a lock whose holder died (stopped renewing) after its ttl", async () => {
-    const locks = new ConcurrencyLock(redis, PREFIX, 300);
+    const locks = new ConcurrencyLock(redis(), PREFIX, 300);
     const key = freshKey(locks);
     expect(await locks.acquire(key, "dead#1")).toBe(true);
     expect(await locks.acquire(key, "next#1")).toBe(false);
@@ -87,7 +77,7 @@ describe("ConcurrencyLock", () => {
   });
 
   it("keeps a lease alive past its ttl while it is renewed, and frees it on release", async () => {
-    const locks = new ConcurrencyLock(redis, PREFIX, 300);
+    const locks = new ConcurrencyLock(redis(), PREFIX, 300);
     const key = freshKey(locks);
     const lease = await locks.lease(key, "long#1");
     expect(lease).not.toBeNull();
@@ -105,12 +95,12 @@ describe("ConcurrencyLock", () => {
   });
 
   it("stops renewing and reports the loss when the lease was taken over", async () => {
-    const locks = new ConcurrencyLock(redis, PREFIX, 300);
+    const locks = new ConcurrencyLock(redis(), PREFIX, 300);
     const key = freshKey(locks);
     let lost = 0;
     const lease = (await locks.lease(key, "a#1", { onLost: () => lost++ }))!;
     // As if it had expired while Redis was unreachable, and another run took it.
-    await redis.set(key, "b#1", "PX", 5_000);
+    await redis().set(key, "b#1", "PX", 5_000);
     await sleep(400);
     expect(lease.lost).toBe(true);
     expect(lost).toBe(1);
@@ -119,9 +109,9 @@ describe("ConcurrencyLock", () => {
   });
 
   it("lets exactly one of many contenders hold the lock at a time", async () => {
-    const locks = new ConcurrencyLock(redis, PREFIX, 2_000);
+    const locks = new ConcurrencyLock(redis(), PREFIX, 2_000);
     const key = freshKey(locks);
-    const others = Array.from({ length: 4 }, () => new Redis(server.url));
+    const others = Array.from({ length: 4 }, () => redis().duplicate());
     try {
       const contenders = others.map((client) => new ConcurrencyLock(client, PREFIX, 2_000));
       const results = await Promise.all(contenders.map((lock, i) => lock.lease(key, `run-${i}#1`)));
@@ -159,7 +149,7 @@ describe("ConcurrencyLock", () => {
   });
 
   it("never takes a lock for `none`, one per script for `self`, one shared by all `global` scripts", async () => {
-    const locks = new ConcurrencyLock(redis, `${PREFIX}-modes`, 2_000);
+    const locks = new ConcurrencyLock(redis(), `${PREFIX}-modes`, 2_000);
     expect(concurrencyLockName("none", target("scripts/a.ts"))).toBeNull();
 
     const selfA = locks.key(concurrencyLockName("self", target("scripts/a.ts"))!);
@@ -178,6 +168,6 @@ describe("ConcurrencyLock", () => {
     expect(await locks.holderOf(globalC)).toBe("ga#1");
 
     await Promise.all([a!.release(), b!.release(), g!.release()]);
-    expect(await redis.keys(`${PREFIX}-modes:lock:*`)).toEqual([]);
+    expect(await redis().keys(`${PREFIX}-modes:lock:*`)).toEqual([]);
   });
 });
