@@ -90,6 +90,39 @@ function github(o: { before: Record<string, string>; after: Record<string, strin
     .reply(200, o.prFiles);
 }
 
+/** GitHub without a chorebot.yml, with `before` and `after` as the trees of the push's two commits; chain the rest on. */
+function githubTrees(before: Record<string, string>, after: Record<string, string>) {
+  return nock("https://api.github.com")
+    .get(/\/contents\//)
+    .times(2)
+    .query(true)
+    .reply(404, { message: "Not Found" })
+    .get(`/repos/acme/widgets/git/trees/${push.before}`)
+    .query(true)
+    .reply(200, tree(before))
+    .get(`/repos/acme/widgets/git/trees/${push.after}`)
+    .query(true)
+    .reply(200, tree(after));
+}
+
+/** GitHub without a chorebot.yml for a push of one plain commit with no pull request, whose two trees both answer `status` with `body`. */
+function githubWithoutPullRequest(status: number, body: object) {
+  return nock("https://api.github.com")
+    .get(/\/contents\/\.github(\/|%2F)chorebot\.yml/)
+    .times(2)
+    .query(true)
+    .reply(404, { message: "Not Found" })
+    .get(/\/git\/trees\//)
+    .times(2)
+    .query(true)
+    .reply(status, body)
+    .get(/\/git\/commits\//)
+    .reply(200, { sha: push.after, parents: [{ sha: push.before }], committer: { email: "noreply@github.com", date: MERGED_AT } })
+    .get(/\/commits\/.*\/pulls/)
+    .query(true)
+    .reply(200, []);
+}
+
 describe("discoverStep", () => {
   beforeAll(() => nock.disableNetConnect());
   afterEach(() => {
@@ -140,17 +173,7 @@ describe("discoverStep", () => {
   it("dates each run by its own commit, as the commits GitHub already sent give it: the merge's, or the pushed head's", async () => {
     const MERGE = "4".repeat(40);
     const files = { "scripts/a-first.ts": blob(1), "scripts/direct.ts": blob(2) };
-    nock("https://api.github.com")
-      .get(/\/contents\//)
-      .times(2)
-      .query(true)
-      .reply(404, { message: "Not Found" })
-      .get(`/repos/acme/widgets/git/trees/${push.before}`)
-      .query(true)
-      .reply(200, tree({}))
-      .get(`/repos/acme/widgets/git/trees/${push.after}`)
-      .query(true)
-      .reply(200, tree(files))
+    githubTrees({}, files)
       .get(`/repos/acme/widgets/git/commits/${push.after}`)
       .reply(200, { sha: push.after, parents: [{ sha: MERGE }], committer: { email: "alice@example.com", date: "2026-12-01T00:00:05Z" } })
       .get(`/repos/acme/widgets/compare/${push.before}...${push.after}`)
@@ -191,17 +214,7 @@ describe("discoverStep", () => {
   });
 
   it("dates the runs of a push that rewrote history by the pushed head", async () => {
-    nock("https://api.github.com")
-      .get(/\/contents\//)
-      .times(2)
-      .query(true)
-      .reply(404, { message: "Not Found" })
-      .get(`/repos/acme/widgets/git/trees/${push.before}`)
-      .query(true)
-      .reply(200, tree({}))
-      .get(`/repos/acme/widgets/git/trees/${push.after}`)
-      .query(true)
-      .reply(200, tree({ "scripts/x.ts": blob(1) }))
+    githubTrees({}, { "scripts/x.ts": blob(1) })
       .get(`/repos/acme/widgets/git/commits/${push.after}`)
       .reply(200, { sha: push.after, parents: [{ sha: HEAD }], committer: { email: "mallory@example.com", date: "2026-12-02T08:00:00+09:00" } })
       .get(`/repos/acme/widgets/compare/${push.before}...${push.after}`)
@@ -218,40 +231,14 @@ describe("discoverStep", () => {
   });
 
   it("queues nothing when the push added no entry script", async () => {
-    nock("https://api.github.com")
-      .get(/\/contents\/\.github(\/|%2F)chorebot\.yml/)
-      .times(2)
-      .query(true)
-      .reply(404, { message: "Not Found" })
-      .get(/\/git\/trees\//)
-      .times(2)
-      .query(true)
-      .reply(200, tree({ "README.md": blob(1), "scripts/kept.ts": blob(2) }))
-      .get(/\/git\/commits\//)
-      .reply(200, { sha: push.after, parents: [{ sha: push.before }], committer: { email: "noreply@github.com", date: MERGED_AT } })
-      .get(/\/commits\/.*\/pulls/)
-      .query(true)
-      .reply(200, []);
+    githubWithoutPullRequest(200, tree({ "README.md": blob(1), "scripts/kept.ts": blob(2) }));
     const { flows, added } = fakeFlows();
     expect(await discover(flows)).toEqual({ runIds: [] });
     expect(added).toEqual([]);
   });
 
   it("lets a GitHub error through, so BullMQ retries the discovery", async () => {
-    nock("https://api.github.com")
-      .get(/\/contents\/\.github(\/|%2F)chorebot\.yml/)
-      .times(2)
-      .query(true)
-      .reply(404, { message: "Not Found" })
-      .get(/\/git\/trees\//)
-      .times(2)
-      .query(true)
-      .reply(502, { message: "Server Error" })
-      .get(/\/git\/commits\//)
-      .reply(200, { sha: push.after, parents: [{ sha: push.before }], committer: { email: "noreply@github.com", date: MERGED_AT } })
-      .get(/\/commits\/.*\/pulls/)
-      .query(true)
-      .reply(200, []);
+    githubWithoutPullRequest(502, { message: "Server Error" });
     await expect(discover(fakeFlows().flows)).rejects.toMatchObject({ status: 502 });
   });
 });
