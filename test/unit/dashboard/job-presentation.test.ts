@@ -85,28 +85,29 @@ describe("a job's name in the dashboard", () => {
   });
 });
 
+/** What the dashboard says of a `queue` job that failed for good (it has finishedOn) after `attemptsMade` tries. */
+const failedForGood = (queue: string, attemptsMade: number, failedReason: string, stacktrace?: string[]) =>
+  explainFailure(queue, { failedReason, ...(stacktrace && { stacktrace }), attemptsMade, finishedOn: 1 });
+
 describe("a failed job's error in the dashboard", () => {
   it("says which step failed, why and what Retry does, for each step", () => {
-    const cleanup = explainFailure("cleanup", {
-      failedReason: "GitHub answered 403 Forbidden (Resource not accessible by integration) while committing the run log",
-      stacktrace: ["StepError: GitHub answered 403 Forbidden (Resource not accessible by integration) while committing the run log"],
-      attemptsMade: 6,
-      finishedOn: 1,
-    });
+    const cleanup = failedForGood("cleanup", 6, "GitHub answered 403 Forbidden (Resource not accessible by integration) while committing the run log", [
+      "StepError: GitHub answered 403 Forbidden (Resource not accessible by integration) while committing the run log",
+    ]);
     expect(cleanup.sentence).toBe(
       "Cleanup failed after 6 tries: GitHub answered 403 Forbidden (Resource not accessible by integration) while committing the run log. " +
         "Retry commits the log; the script does not run again.",
     );
-    const process = explainFailure("process", { failedReason: "GitHub answered 502 Bad Gateway while bundling it", attemptsMade: 1, finishedOn: 1 });
+    const process = failedForGood("process", 1, "GitHub answered 502 Bad Gateway while bundling it");
     expect(process.sentence).toBe("Process failed: GitHub answered 502 Bad Gateway while bundling it. Retry fetches and bundles again; nothing has run.");
-    const discover = explainFailure("discover", { failedReason: "GitHub did not answer (fetch failed) while x", attemptsMade: 6, finishedOn: 1 });
+    const discover = failedForGood("discover", 6, "GitHub did not answer (fetch failed) while x");
     expect(discover.sentence).toMatch(
       /^Discover failed after 6 tries: GitHub did not answer \(fetch failed\) while x\. Retry looks for the push's scripts again; nothing has run\.$/,
     );
   });
 
   it("tells a lost execute for what it is: the script may have partly run, and Retry runs it again in production", () => {
-    const lost = explainFailure("execute", { failedReason: STALLED, stacktrace: [`Error: ${STALLED}\n    at x (y.js:1:1)`], attemptsMade: 1, finishedOn: 1 });
+    const lost = failedForGood("execute", 1, STALLED, [`Error: ${STALLED}\n    at x (y.js:1:1)`]);
     expect(lost.sentence).toMatch(/^Execute failed: the worker running it stopped \(it died, froze, or could not reach Redis for longer than JOB_LOCK_MS\)/);
     expect(lost.sentence).toContain("recorded as lost");
     expect(lost.sentence).toContain("may have partly run");
@@ -115,16 +116,11 @@ describe("a failed job's error in the dashboard", () => {
   });
 
   it("tells a refused retry of a locked script, and any other execute failure", () => {
-    const refused = explainFailure("execute", {
-      failedReason: "already running: r#1",
-      stacktrace: ["AlreadyRecorded: already running: r#1\n    at x (y.js:1:1)"],
-      attemptsMade: 2,
-      finishedOn: 1,
-    });
+    const refused = failedForGood("execute", 2, "already running: r#1", ["AlreadyRecorded: already running: r#1\n    at x (y.js:1:1)"]);
     expect(refused.sentence).toBe(
       "Execute did not start the script: already running: r#1. This attempt is recorded with its own log. Retry runs the script in production, once that run has finished.",
     );
-    const other = explainFailure("execute", { failedReason: "the script's bundle is no longer in Redis", attemptsMade: 1, finishedOn: 1 });
+    const other = failedForGood("execute", 1, "the script's bundle is no longer in Redis");
     expect(other.sentence).toBe(
       "Execute failed: the script's bundle is no longer in Redis. The run's log says whether the script started. Retry runs the script in production.",
     );
@@ -132,12 +128,7 @@ describe("a failed job's error in the dashboard", () => {
 
   it("says GitHub answered, without its documentation link, for an error from before StepError", () => {
     const raw = "Resource not accessible by integration - https://docs.github.com/rest/git/refs#update-a-reference";
-    const old = explainFailure("cleanup", {
-      failedReason: raw,
-      stacktrace: [`HttpError: ${raw}\n    at x (y.js:1:1)`, `HttpError: ${raw}\n    at x (y.js:1:1)`],
-      attemptsMade: 2,
-      finishedOn: 1,
-    });
+    const old = failedForGood("cleanup", 2, raw, [`HttpError: ${raw}\n    at x (y.js:1:1)`, `HttpError: ${raw}\n    at x (y.js:1:1)`]);
     expect(old.sentence).toBe(
       "Cleanup failed after 2 tries: GitHub answered with an error (Resource not accessible by integration). Retry commits the log; the script does not run again.",
     );
