@@ -5,27 +5,28 @@ import { bringsFile, changedScripts, type ChangedFile } from "../../../src/githu
 const judged = (files: ChangedFile[], scriptsDir = "scripts") => changedScripts(files, scriptsDir).map(({ file, runs }) => [file.filename, runs]);
 
 describe("changedScripts", () => {
-  it("runs what a change adds, and says which changed entry scripts will not run, in path order", () => {
-    expect(
-      judged([
+  // Each case: a change's files, what judged() makes of them, and the scripts folder when not "scripts".
+  it.each<[string, ChangedFile[], [string, boolean][], string?]>([
+    [
+      "runs what a change adds, and says which changed entry scripts will not run, in path order",
+      [
         { filename: "scripts/z-new.ts", status: "added" },
         { filename: "scripts/edited.ts", status: "modified" },
         { filename: "scripts/changed.mjs", status: "changed" },
         { filename: "scripts/billing/new.mts", status: "added" },
         { filename: "scripts/plain.js", status: "added" },
-      ]),
-    ).toEqual([
-      ["scripts/billing/new.mts", true],
-      ["scripts/changed.mjs", false],
-      ["scripts/edited.ts", false],
-      ["scripts/plain.js", true],
-      ["scripts/z-new.ts", true],
-    ]);
-  });
-
-  it("leaves out what is not an entry script: helpers, tests, declarations, other files, files outside the folder, removed and unchanged ones", () => {
-    expect(
-      judged([
+      ],
+      [
+        ["scripts/billing/new.mts", true],
+        ["scripts/changed.mjs", false],
+        ["scripts/edited.ts", false],
+        ["scripts/plain.js", true],
+        ["scripts/z-new.ts", true],
+      ],
+    ],
+    [
+      "leaves out what is not an entry script: helpers, tests, declarations, other files, files outside the folder, removed and unchanged ones",
+      [
         { filename: "scripts/_lib/db.ts", status: "added" },
         { filename: "scripts/billing/_shared/x.ts", status: "added" },
         { filename: "scripts/fix.test.ts", status: "added" },
@@ -36,44 +37,43 @@ describe("changedScripts", () => {
         { filename: "scriptsx/fix.ts", status: "added" },
         { filename: "scripts/gone.ts", status: "removed" },
         { filename: "scripts/same.ts", status: "unchanged" },
-      ]),
-    ).toEqual([]);
-  });
-
-  it("runs a script renamed or copied in from what was not one, a copy, and a rename with edits; not a script moved unchanged", () => {
-    expect(
-      judged([
+      ],
+      [],
+    ],
+    [
+      "runs a script renamed or copied in from what was not one, a copy, and a rename with edits; not a script moved unchanged",
+      [
         { filename: "scripts/from-draft.ts", status: "renamed", previous_filename: "drafts/from-draft.ts" },
         { filename: "scripts/from-helper.ts", status: "renamed", previous_filename: "scripts/_lib/helper.ts" },
         { filename: "scripts/from-notes.ts", status: "copied", previous_filename: "scripts/notes.md" },
         { filename: "scripts/moved.ts", status: "renamed", previous_filename: "scripts/old/moved.ts" },
         { filename: "scripts/copy.ts", status: "copied", previous_filename: "scripts/original.ts" },
         { filename: "scripts/reworked.ts", status: "renamed", previous_filename: "scripts/draft-name.ts", changes: 4 },
-      ]),
-    ).toEqual([
-      ["scripts/copy.ts", true],
-      ["scripts/from-draft.ts", true],
-      ["scripts/from-helper.ts", true],
-      ["scripts/from-notes.ts", true],
-      ["scripts/moved.ts", false],
-      ["scripts/reworked.ts", true],
-    ]);
-  });
-
-  it("judges by the configured scripts folder", () => {
-    expect(
-      judged(
-        [
-          { filename: "ops/run/fix.ts", status: "added" },
-          { filename: "scripts/fix.ts", status: "added" },
-          { filename: "ops/run/moved.ts", status: "renamed", previous_filename: "scripts/moved.ts" },
-        ],
-        "ops/run",
-      ),
-    ).toEqual([
-      ["ops/run/fix.ts", true],
-      ["ops/run/moved.ts", true],
-    ]);
+      ],
+      [
+        ["scripts/copy.ts", true],
+        ["scripts/from-draft.ts", true],
+        ["scripts/from-helper.ts", true],
+        ["scripts/from-notes.ts", true],
+        ["scripts/moved.ts", false],
+        ["scripts/reworked.ts", true],
+      ],
+    ],
+    [
+      "judges by the configured scripts folder",
+      [
+        { filename: "ops/run/fix.ts", status: "added" },
+        { filename: "scripts/fix.ts", status: "added" },
+        { filename: "ops/run/moved.ts", status: "renamed", previous_filename: "scripts/moved.ts" },
+      ],
+      [
+        ["ops/run/fix.ts", true],
+        ["ops/run/moved.ts", true],
+      ],
+      "ops/run",
+    ],
+  ])("%s", (_title, files, expected, scriptsDir) => {
+    expect(judged(files, scriptsDir)).toEqual(expected);
   });
 
   it("keeps each file as given, so callers read their own fields", () => {
