@@ -35,9 +35,18 @@ const list = z
       .filter((name) => name.length > 0),
   );
 
+// The app's own credentials: a script must never be handed them, even by a careless SCRIPT_ENV.
+const APP_SECRET_NAMES = ["PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET", "DASHBOARD_PASSWORD", "METRICS_TOKEN", "REDIS_URL", "RESULT_WEBHOOK_SECRET"];
+
+// Refused by `chorebot run` as by `chorebot start`: a script tried locally must fail as it would in production.
+const scriptEnv = list.superRefine((names, ctx) => {
+  const leaked = names.find((name) => APP_SECRET_NAMES.includes(name));
+  if (leaked) ctx.addIssue({ code: "custom", message: `${leaked} is one of chorebot's own secrets` });
+});
+
 const runnerSchema = z.object({
   SCRIPT_CWD: z.string().default(process.cwd()),
-  SCRIPT_ENV: list,
+  SCRIPT_ENV: scriptEnv,
   SCRIPT_TIMEOUT: duration("900"),
   OUTPUT_LIMIT: z.coerce
     .number()
@@ -179,9 +188,6 @@ export class ConfigError extends Error {}
 /** Settings missing or invalid: each problem on a line of its own. */
 export class SettingsError extends ConfigError {}
 
-// The app's own credentials: a script must never be handed them, even by a careless SCRIPT_ENV.
-const APP_SECRET_NAMES = ["PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET", "DASHBOARD_PASSWORD", "METRICS_TOKEN", "REDIS_URL", "RESULT_WEBHOOK_SECRET"];
-
 /** Told about a setting chorebot starts with but cannot fully honour. */
 export type Warn = (message: string) => void;
 
@@ -217,8 +223,6 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, warn: War
   if (isSet("RESULT_WEBHOOK_URL") && !isSet("RESULT_WEBHOOK_SECRET")) {
     problems.push("RESULT_WEBHOOK_SECRET is required but not set (RESULT_WEBHOOK_URL is set)");
   }
-  const leaked = values.SCRIPT_ENV?.find((name) => APP_SECRET_NAMES.includes(name));
-  if (leaked) problems.push(`SCRIPT_ENV is invalid: ${leaked} is one of chorebot's own secrets`);
   if (isSet("REDIS_URL") === isSet("REDIS_CLUSTER_NODES")) {
     problems.push(
       isSet("REDIS_URL")

@@ -128,6 +128,12 @@ describe("loadRunnerConfig", () => {
     const config = loadRunnerConfig({ SCRIPT_ENV: "MAX_SEATS", MAX_SEATS: "12345" });
     expect(config).toMatchObject({ scriptEnv: ["MAX_SEATS"], timeoutMs: 900_000, outputLimit: 1024 * 1024, scriptEnvValues: ["12345"] });
   });
+
+  it("refuses a SCRIPT_ENV naming one of chorebot's own secrets, as loadServerConfig does", () => {
+    const env = { SCRIPT_ENV: "MAX_SEATS,WEBHOOK_SECRET", WEBHOOK_SECRET: "abcdefgh" };
+    expect(() => loadRunnerConfig(env)).toThrow(ConfigError);
+    expect(() => loadRunnerConfig(env)).toThrow("SCRIPT_ENV is invalid: WEBHOOK_SECRET is one of chorebot's own secrets");
+  });
 });
 
 describe("redisConnection", () => {
