@@ -1,12 +1,8 @@
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRunLog } from "../../src/runlog/parse-run-log.js";
+import { runOperatorChorebot } from "./chorebot-process.js";
 import { DASHBOARD, startHarness, type Harness } from "./harness.js";
 import { beaconScript } from "./scripts.js";
-
-const CLI = fileURLToPath(new URL("../../dist/bin/cli.js", import.meta.url));
 
 let h: Harness;
 beforeAll(async () => {
@@ -16,17 +12,10 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** `chorebot cancel <run> --by <name>` as an operator would run it. */
+/** `chorebot cancel <run> --by <name>` as an operator would run it: its exit code and all it printed. */
 async function cancel(runId: string, by: string) {
-  const child = spawn(process.execPath, [CLI, "cancel", runId, "--by", by], {
-    env: { PATH: process.env.PATH ?? "", CHOREBOT_URL: h.appUrl, DASHBOARD_USER: DASHBOARD.user, DASHBOARD_PASSWORD: DASHBOARD.password },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const [code] = (await once(child, "exit")) as [number];
-  return { code, output };
+  const { code, stdout, stderr } = await runOperatorChorebot(h.appUrl, DASHBOARD, ["cancel", runId, "--by", by]);
+  return { code, output: stdout + stderr };
 }
 
 async function logOf(logPath: string) {

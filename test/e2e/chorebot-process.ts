@@ -5,6 +5,50 @@ import { fileURLToPath } from "node:url";
 
 const CLI = fileURLToPath(new URL("../../dist/bin/cli.js", import.meta.url));
 
+export interface ChorebotRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `node dist/bin/cli.js <args>` to its exit with exactly `env` plus PATH, collecting what it prints;
+ * `command` runs something else instead (e.g. the CLI under `script` for a terminal), `onStdout` may react to output.
+ */
+export async function runChorebot(
+  args: string[],
+  options: { env: Record<string, string>; cwd?: string; command?: string[]; onStdout?: (text: string, child: ChildProcess) => void },
+): Promise<ChorebotRun> {
+  const [command, ...commandArgs] = options.command ?? [process.execPath, CLI, ...args];
+  const child = spawn(command!, commandArgs, {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? "", ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+    options.onStdout?.(stdout, child);
+  });
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const [code] = (await once(child, "exit")) as [number | null];
+  return { code, stdout, stderr };
+}
+
+/** `chorebot <args>` as an operator runs it against the server at `appUrl`, logged in as `login` (the dashboard's). */
+export function runOperatorChorebot(appUrl: string, login: { user: string; password: string }, args: string[]): Promise<ChorebotRun> {
+  return runChorebot(args, { env: { CHOREBOT_URL: appUrl, DASHBOARD_USER: login.user, DASHBOARD_PASSWORD: login.password } });
+}
+
+/** `chorebot <args>` as a person runs it in a checkout at `cwd`: their HOME, and `env` on top. */
+export function runLocalChorebot(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string>; command?: string[]; onStdout?: (text: string, child: ChildProcess) => void },
+): Promise<ChorebotRun> {
+  return runChorebot(args, { ...options, env: { HOME: process.env.HOME ?? "/tmp", ...options.env } });
+}
+
 export interface ChorebotProcess {
   child: ChildProcess;
   /** Every log line the process printed (pino JSON, parsed when possible). */

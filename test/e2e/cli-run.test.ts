@@ -1,5 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
-import { once } from "node:events";
+import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -7,30 +6,10 @@ import { fileURLToPath } from "node:url";
 /* eslint-disable no-control-regex -- what a terminal is sent is control characters */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseRunLog } from "../../src/runlog/parse-run-log.js";
+import { runLocalChorebot as chorebot } from "./chorebot-process.js";
 
 // `chorebot run` with the built binary, as a person runs it: what the terminal shows, where the log goes.
 const CLI = fileURLToPath(new URL("../../dist/bin/cli.js", import.meta.url));
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-async function chorebot(args: string[], options: { cwd: string; env?: Record<string, string>; command?: string[] }): Promise<CliRun> {
-  const [command, ...commandArgs] = options.command ?? [process.execPath, CLI, ...args];
-  const child = spawn(command!, commandArgs, {
-    cwd: options.cwd,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code] = (await once(child, "exit")) as [number | null];
-  return { code, stdout, stderr };
-}
 
 let repo: string;
 let app: string;

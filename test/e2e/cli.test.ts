@@ -1,5 +1,3 @@
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -8,36 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseRunLog } from "../../src/runlog/parse-run-log.js";
 import { generateAppKey } from "../helpers/app-key.js";
 import { freePort, startRedis } from "../helpers/redis-server.js";
-import { spawnChorebot } from "./chorebot-process.js";
-
-const CLI = fileURLToPath(new URL("../../dist/bin/cli.js", import.meta.url));
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI to completion; `onStdout` may react to output (e.g. send Ctrl-C). */
-async function chorebot(
-  args: string[],
-  options: { cwd: string; env?: Record<string, string>; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void },
-): Promise<CliRun> {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: options.cwd,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
-    options.onStdout?.(stdout, child);
-  });
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code] = (await once(child, "exit")) as [number | null];
-  return { code, stdout, stderr };
-}
+import { runLocalChorebot as chorebot, spawnChorebot } from "./chorebot-process.js";
 
 let repo: string;
 beforeEach(async () => {

@@ -1,12 +1,8 @@
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runOperatorChorebot } from "./chorebot-process.js";
 import { DASHBOARD, startHarness, type Harness } from "./harness.js";
 import { beaconScript } from "./scripts.js";
-
-const CLI = fileURLToPath(new URL("../../dist/bin/cli.js", import.meta.url));
 
 let h: Harness;
 beforeAll(async () => {
@@ -17,18 +13,7 @@ afterAll(async () => {
 });
 
 /** `chorebot <args>` as an operator would run it against the harness's server. */
-async function chorebot(...args: string[]) {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH ?? "", CHOREBOT_URL: h.appUrl, DASHBOARD_USER: DASHBOARD.user, DASHBOARD_PASSWORD: DASHBOARD.password },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code] = (await once(child, "exit")) as [number];
-  return { code, stdout, stderr };
-}
+const chorebot = (...args: string[]) => runOperatorChorebot(h.appUrl, DASHBOARD, args);
 
 /** `chorebot status <run>`, until it says `wanted` (the run moves on asynchronously). */
 async function statusUntil(runId: string, wanted: string) {
