@@ -8,9 +8,9 @@ import type { RunNotice } from "../../../src/notify/run-notice.js";
 import type { ExecutionResult } from "../../../src/run-types.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
 import { TestOctokit } from "../../helpers/test-probot.js";
+import { runNotice, sha } from "./run-notice-fixture.js";
 
 const API = "https://api.github.com";
-const sha = (c: string) => c.repeat(40);
 const octokit = () => new TestOctokit({ auth: "token" });
 
 const succeeded: ExecutionResult = {
@@ -24,17 +24,7 @@ const succeeded: ExecutionResult = {
   message: null,
 };
 
-const input = (over: Partial<RunNotice> = {}): RunNotice => ({
-  runId: "widgets-aaaaaaa-fix-0123456789",
-  attempt: 1,
-  script: "scripts/fix.ts",
-  repository: { owner: "acme", repo: "widgets" },
-  commit: sha("a"),
-  pullRequest: { number: 12, url: "https://github.com/acme/widgets/pull/12", author: "alice", title: "Fix plans" },
-  execution: succeeded,
-  log: { path: "logs/fix-aaaaaaa.md", commit: sha("c"), url: `https://github.com/acme/widgets/blob/${sha("c")}/logs/fix-aaaaaaa.md` },
-  ...over,
-});
+const input = (over: Partial<RunNotice> = {}) => runNotice(succeeded, over);
 
 interface Comment {
   id: number;

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MAX_COMMENT_CHARS, checkRunName, checkRunOutput, logUrl, renderRunSection, type RunNotice } from "../../../src/notify/run-notice.js";
 import type { ExecutionResult, OutputLine, RunStatus } from "../../../src/run-types.js";
-
-const sha = (c: string) => c.repeat(40);
+import { runNotice, sha } from "./run-notice-fixture.js";
 
 function execution(status: RunStatus, over: Partial<ExecutionResult> = {}): ExecutionResult {
   return {
@@ -18,19 +17,7 @@ function execution(status: RunStatus, over: Partial<ExecutionResult> = {}): Exec
   };
 }
 
-function input(over: Partial<RunNotice> = {}): RunNotice {
-  return {
-    runId: "widgets-aaaaaaa-fix-0123456789",
-    attempt: 1,
-    script: "scripts/fix.ts",
-    repository: { owner: "acme", repo: "widgets" },
-    commit: sha("a"),
-    pullRequest: { number: 12, url: "https://github.com/acme/widgets/pull/12", author: "alice", title: "Fix plans" },
-    execution: execution("succeeded"),
-    log: { path: "logs/fix-aaaaaaa.md", commit: sha("c"), url: `https://github.com/acme/widgets/blob/${sha("c")}/logs/fix-aaaaaaa.md` },
-    ...over,
-  };
-}
+const input = (over: Partial<RunNotice> = {}) => runNotice(execution("succeeded"), over);
 
 const lines = (n: number, text = (i: number) => `line ${i}`): OutputLine[] =>
   Array.from({ length: n }, (_, i) => ({ t: i * 1000, stream: i % 2 ? "stderr" : "stdout", text: text(i) }));
