@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, realpath, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { promisify } from "node:util";
@@ -51,6 +51,7 @@ export async function runLocal(options: {
   const found = await stat(resolve(root, script)).catch(() => null);
   if (!found?.isFile()) throw new UsageError(`${options.file}: ${found ? "not a file" : "no such file"}`);
   if (!isEntryScript(script)) {
+    await refuseOutsideRoot(root, options.file);
     options.warn?.(`${script} is not an entry script (one under scripts/, not a test, not under a _ folder or named _…): production never runs it on its own`);
   }
 
@@ -124,6 +125,28 @@ async function localRunLogPath(root: string, script: string, stamp: string): Pro
     if (error.code !== "EEXIST") throw error;
   });
   return resolve(root, LOCAL_RUNS_DIR, `${script.replace(/^scripts\//, "")}-${stamp}.md`);
+}
+
+/**
+ * Run from a folder below the repository root (`cd scripts && chorebot run hello.ts`), an entry
+ * script looks like a helper and its log would land in the wrong `.chorebot/`: say where to run
+ * it from instead. Scripts run in SCRIPT_CWD, the current directory by default, so chorebot does
+ * not quietly move to the root.
+ */
+async function refuseOutsideRoot(root: string, file: string): Promise<void> {
+  let top: string;
+  try {
+    top = (await promisify(execFile)("git", ["rev-parse", "--show-toplevel"], { cwd: root })).stdout.trim();
+  } catch {
+    return; // not a git checkout: the current directory is the root
+  }
+  const here = await realpath(root);
+  if (!top || top === here) return;
+  const fromTop = relative(top, resolve(here, file)).split(sep).join("/");
+  if (fromTop.startsWith("../") || !isEntryScript(fromTop)) return;
+  throw new UsageError(
+    `${file} is the entry script ${fromTop} of the repository at ${top}: run chorebot from the repository root (cd ${relative(here, top)} && chorebot run ${fromTop})`,
+  );
 }
 
 /** The checked-out commit, so a local log names what was run; "local" outside git. */
