@@ -15,7 +15,17 @@ import { outcomeReader } from "../../../src/steps/flow-outcome.js";
 import { BundleStore } from "../../../src/stores/bundle-store.js";
 import { ExecutionLedger } from "../../../src/stores/execution-ledger.js";
 import { RunOutcomes } from "../../../src/stores/run-outcomes.js";
-import { flowNode, mergedTarget, runData, standInOctokit, startGitHubStandIn, startStepQueues, type GitHubStandIn, type StepQueues } from "./step-fixtures.js";
+import {
+  approvedByBob,
+  flowNode,
+  mergedTarget,
+  runData,
+  standInOctokit,
+  startGitHubStandIn,
+  startStepQueues,
+  type GitHubStandIn,
+  type StepQueues,
+} from "./step-fixtures.js";
 
 const SECRET = "pr0d-t0ken-Zq81xWv";
 
@@ -80,17 +90,7 @@ async function merged(name: string): Promise<{ target: ScriptTarget; number: num
 }
 
 function processResult(target: ScriptTarget, over: Partial<ProcessResult> = {}): ProcessResult {
-  return {
-    provenance: {
-      pullRequest: { number: target.pullRequest!.number, url: target.pullRequest!.url, author: "alice", title: "Add it" },
-      approvedBy: ["bob"],
-      refusal: null,
-    },
-    alreadyHandled: null,
-    description: null,
-    problem: null,
-    ...over,
-  };
+  return approvedByBob({ number: target.pullRequest!.number, url: target.pullRequest!.url, author: "alice", title: "Add it" }, over);
 }
 
 function outcome(target: ScriptTarget, over: Partial<ExecuteResult["execution"]> = {}, processed = processResult(target)): ExecuteResult {

@@ -16,7 +16,7 @@ import { Cancellations } from "../../../src/stores/cancellations.js";
 import { ConcurrencyLock, concurrencyLockName } from "../../../src/stores/concurrency-lock.js";
 import { ExecutionLedger } from "../../../src/stores/execution-ledger.js";
 import { RunOutcomes } from "../../../src/stores/run-outcomes.js";
-import { flowNode, plainTarget, runData, startStepQueues, type Settled, type StepQueues } from "./step-fixtures.js";
+import { approvedByBob, flowNode, plainTarget, runData, startStepQueues, type Settled, type StepQueues } from "./step-fixtures.js";
 
 const APP_SECRET = "app-s3cret-Kx71pQz";
 const ENV_NAME = "CHOREBOT_STEP_TEST_ALLOWED";
@@ -68,19 +68,8 @@ afterEach(async () => {
   await rm(cwd, { recursive: true, force: true });
 });
 
-function approved(over: Partial<ProcessResult> = {}): ProcessResult {
-  return {
-    provenance: {
-      pullRequest: { number: 7, url: "https://github.example/acme/widgets/pull/7", author: "alice", title: "Fix" },
-      approvedBy: ["bob"],
-      refusal: null,
-    },
-    alreadyHandled: null,
-    description: null,
-    problem: null,
-    ...over,
-  };
-}
+const approved = (over: Partial<ProcessResult> = {}) =>
+  approvedByBob({ number: 7, url: "https://github.example/acme/widgets/pull/7", author: "alice", title: "Fix" }, over);
 
 /** The execute step as the workers wire it, on real stores; `over` replaces a dependency. */
 async function startExecute(over: Partial<ExecuteDeps> & { runner?: Partial<RunnerConfig> } = {}) {

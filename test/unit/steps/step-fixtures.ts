@@ -10,7 +10,7 @@ import { Redis } from "ioredis";
 import { gitBlobSha } from "../../../src/github/commit-run-log.js";
 import type { GitHubClient } from "../../../src/github/octokit.js";
 import { defaultRepoConfig, type RepoConfig } from "../../../src/github/repo-config.js";
-import type { RunJobData } from "../../../src/pipeline/job-data.js";
+import type { ProcessResult, RunJobData } from "../../../src/pipeline/job-data.js";
 import { withFormat } from "../../../src/pipeline/job-format.js";
 import { runIdFor } from "../../../src/pipeline/run-id.js";
 import type { ScriptTarget } from "../../../src/run-types.js";
@@ -200,4 +200,15 @@ export function runData(target: ScriptTarget): RunJobData {
 /** A flow node of queue `queueName` for the run, with the given children. */
 export function flowNode(queueName: string, data: RunJobData, children: FlowJob[] = [], opts: FlowJob["opts"] = {}): FlowJob {
   return { name: data.target.path, queueName, data, opts: { jobId: data.runId, ...opts }, children };
+}
+
+/** What the process step returns for a script of `pullRequest` that bob approved, with nothing amiss; `over` replaces fields. */
+export function approvedByBob(pullRequest: NonNullable<ProcessResult["provenance"]["pullRequest"]>, over: Partial<ProcessResult> = {}): ProcessResult {
+  return {
+    provenance: { pullRequest, approvedBy: ["bob"], refusal: null },
+    alreadyHandled: null,
+    description: null,
+    problem: null,
+    ...over,
+  };
 }
