@@ -54,6 +54,10 @@ export function createDashboardHandler(o: {
   });
   const app = express();
   app.disable("x-powered-by");
+  app.use((_req, res, next) => {
+    res.setHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+    next();
+  });
   // @bull-board/express types its router as `any`.
   app.use(basePath, serverAdapter.getRouter() as Router);
 
@@ -74,6 +78,24 @@ export function createDashboardHandler(o: {
     return true;
   };
 }
+
+/**
+ * The dashboard's pages load only what chorebot serves: Bull Board's page asks for Google's
+ * fonts, a request to a third party from an operator's browser (and one that fails on a host
+ * without internet); the browser refuses it and uses its own fonts. Nothing is framed, and a
+ * job's data can never load or run code from elsewhere. Inline styles are Bull Board's own.
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+].join("; ");
 
 function tooManyFailures(res: ServerResponse, retryAfterSeconds: number): void {
   res.writeHead(429, { "Retry-After": String(retryAfterSeconds), "Content-Type": "text/plain; charset=utf-8" });

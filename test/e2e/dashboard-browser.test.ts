@@ -152,6 +152,29 @@ describe("the dashboard in a browser", () => {
     expect((await stat(shot)).size).toBeGreaterThan(20_000);
   }, 120_000);
 
+  it("asks nothing of another origin: Bull Board's Google Fonts stylesheet is refused by the page's policy", async () => {
+    const page = browser.pages()[0] ?? (await browser.newPage());
+    // Playwright reports a request the policy blocks too: what must not happen is an answer from elsewhere.
+    const elsewhere: string[] = [];
+    const note = (response: { url(): string }) => {
+      if (new URL(response.url()).origin !== new URL(h.appUrl).origin && !response.url().startsWith("data:")) elsewhere.push(response.url());
+    };
+    page.on("response", note);
+    const blocked: string[] = [];
+    page.on("console", (message) => {
+      if (message.text().includes("Content Security Policy")) blocked.push(message.text());
+    });
+    try {
+      const response = await page.goto(`${h.appUrl}/admin/queues`, { waitUntil: "networkidle" });
+      expect(response?.headers()["content-security-policy"]).toContain("default-src 'self'");
+      await page.locator("main a[href*='/queue/']").first().waitFor();
+      expect(elsewhere).toEqual([]);
+      expect(blocked.join("\n")).toContain("fonts.googleapis.com");
+    } finally {
+      page.off("response", note);
+    }
+  });
+
   it("says in a sentence which step failed, why, and what Retry does", async () => {
     h.gh.failNext({
       method: "PATCH",
