@@ -1,3 +1,4 @@
+import { createPrivateKey } from "node:crypto";
 import { getPrivateKey } from "@probot/get-private-key";
 import { z } from "zod";
 import { DEFAULT_WORK_LIMITS, type WorkLimits } from "./checks/work-limits.js";
@@ -342,5 +343,18 @@ function readPrivateKey(env: NodeJS.ProcessEnv): string {
     throw new ConfigError(`PRIVATE_KEY is invalid: ${(error as Error).message}`);
   }
   if (!key) throw new ConfigError("PRIVATE_KEY (or PRIVATE_KEY_PATH) is required but not set");
+  try {
+    createPrivateKey(key);
+  } catch {
+    // Never the key's content, nor crypto's message about it: only where it came from.
+    const source = env.PRIVATE_KEY
+      ? "PRIVATE_KEY"
+      : env.PRIVATE_KEY_PATH
+        ? "PRIVATE_KEY_PATH"
+        : "PRIVATE_KEY_PATH (unset: the .pem file in the current directory)";
+    throw new ConfigError(
+      `${source} is invalid: not a PEM private key; expected the .pem file generated in the GitHub App's settings (Private keys → Generate a private key)`,
+    );
+  }
   return key;
 }

@@ -1,4 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError, loadClientConfig, loadRunnerConfig, loadServerConfig } from "../../src/config.js";
 import { redisConnection } from "../../src/pipeline/queues.js";
 import { generateAppKey } from "../helpers/app-key.js";
@@ -96,6 +99,35 @@ describe("loadServerConfig", () => {
     const env = { ...valid, ...change };
     expect(() => loadServerConfig(env)).toThrow(ConfigError);
     expect(() => loadServerConfig(env)).toThrow(message);
+  });
+});
+
+describe("loadServerConfig with a private key that is no key", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "chorebot-key-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("refuses a PRIVATE_KEY_PATH file that is not a PEM, naming the setting and never the content", async () => {
+    const path = join(dir, "bad.pem");
+    await writeFile(path, "notakey-content\n");
+    const { PRIVATE_KEY, ...withoutKey } = valid;
+    const env = { ...withoutKey, PRIVATE_KEY_PATH: path };
+    expect(() => loadServerConfig(env)).toThrow(ConfigError);
+    expect(() => loadServerConfig(env)).toThrow(/^PRIVATE_KEY_PATH is invalid: not a PEM private key/m);
+    expect(() => loadServerConfig(env)).not.toThrow(/notakey-content/);
+    // A real key in the same file starts.
+    await writeFile(path, key);
+    expect(loadServerConfig(env).privateKey).toBe(key);
+  });
+
+  it("refuses a PRIVATE_KEY with PEM armour around no key, naming PRIVATE_KEY and not its content", () => {
+    const broken = "-----BEGIN RSA PRIVATE KEY-----\nbrokenbody\n-----END RSA PRIVATE KEY-----\n";
+    expect(() => loadServerConfig({ ...valid, PRIVATE_KEY: broken })).toThrow(/^PRIVATE_KEY is invalid: not a PEM private key/m);
+    expect(() => loadServerConfig({ ...valid, PRIVATE_KEY: broken })).not.toThrow(/brokenbody/);
   });
 });
 
