@@ -26,6 +26,17 @@ const duration = (fallback: string, { bare = "s", minMs = 1 }: { bare?: "s" | "m
       }
       return z.NEVER;
     });
+/**
+ * A whole number within bounds, or "is invalid: expected …" in the setting's own terms, never
+ * zod's "expected number, received NaN".
+ */
+const wholeNumber = (expected: string, { min = 1, max = Number.MAX_SAFE_INTEGER, fallback }: { min?: number; max?: number; fallback?: number } = {}) =>
+  (fallback === undefined ? z.string() : z.string().default(String(fallback))).transform((value, ctx) => {
+    const number = value.trim() === "" ? NaN : Number(value);
+    if (Number.isSafeInteger(number) && number >= min && number <= max) return number;
+    ctx.addIssue({ code: "custom", message: `expected ${expected}` });
+    return z.NEVER;
+  });
 const list = z
   .string()
   .default("")
@@ -49,11 +60,7 @@ const runnerSchema = z.object({
   SCRIPT_CWD: z.string().default(process.cwd()),
   SCRIPT_ENV: scriptEnv,
   SCRIPT_TIMEOUT: duration("900"),
-  OUTPUT_LIMIT: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .default(1024 * 1024),
+  OUTPUT_LIMIT: wholeNumber("a whole number of bytes, at least 1024", { min: 1024, fallback: 1024 * 1024 }),
 });
 
 // What `chorebot status` and `chorebot cancel` need: the server, and the dashboard's login (which /api/runs takes).
@@ -72,7 +79,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const serverSchema = runnerSchema.extend({
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
-  APP_ID: z.coerce.number().int().positive(),
+  APP_ID: wholeNumber("the GitHub App's numeric id (App settings → App ID)"),
   WEBHOOK_SECRET: z.string().min(1),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   REDIS_CLUSTER_NODES: z
@@ -97,17 +104,17 @@ const serverSchema = runnerSchema.extend({
     }),
   GHE_HOST: z.string().optional(),
   GHE_PROTOCOL: z.enum(["http", "https"]).default("https"),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: wholeNumber("a port number from 0 to 65535", { min: 0, max: 65535, fallback: 3000 }),
   HOST: z.string().optional(),
   DASHBOARD_USER: z.string().optional(),
   DASHBOARD_PASSWORD: z.string().optional(),
   DASHBOARD_TRUST_PROXY: z.enum(["true", "false"]).default("false"),
   METRICS_TOKEN: z.string().optional(),
-  WORKER_CONCURRENCY: z.coerce.number().int().positive().default(1),
+  WORKER_CONCURRENCY: wholeNumber("a whole number of scripts at once, at least 1", { fallback: 1 }),
   // Cleanups only wait on GitHub, and those in a process at once share their commits.
-  CLEANUP_CONCURRENCY: z.coerce.number().int().positive().default(16),
-  REQUIRED_APPROVALS: z.coerce.number().int().min(1).default(1),
-  GITHUB_STEP_ATTEMPTS: z.coerce.number().int().min(1).default(6),
+  CLEANUP_CONCURRENCY: wholeNumber("a whole number of cleanups at once, at least 1", { fallback: 16 }),
+  REQUIRED_APPROVALS: wholeNumber("a whole number of approvals, at least 1", { fallback: 1 }),
+  GITHUB_STEP_ATTEMPTS: wholeNumber("a whole number of attempts, at least 1", { fallback: 6 }),
   JOB_LOCK_MS: duration("30000", { bare: "ms", minMs: 500 }),
   RESULT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
   RESULT_WEBHOOK_SECRET: z.string().min(1).optional(),
@@ -117,7 +124,7 @@ const serverSchema = runnerSchema.extend({
   GITHUB_WRITE_INTERVAL_MS: duration("1000", { bare: "ms", minMs: 0 }),
   // What a pull request's check may spend on its code: heavy typed packages need more memory.
   CHECK_TIMEOUT: duration(String(DEFAULT_WORK_LIMITS.timeMs / 1000)),
-  CHECK_MEMORY_LIMIT: z.coerce.number().int().min(128).default(DEFAULT_WORK_LIMITS.memoryMb),
+  CHECK_MEMORY_LIMIT: wholeNumber("a whole number of megabytes, at least 128", { min: 128, fallback: DEFAULT_WORK_LIMITS.memoryMb }),
   JOB_RETENTION: duration("14d"),
   FAILED_JOB_RETENTION: duration("30d"),
   JOB_RETENTION_UNSAFE_SHORT: z.enum(["0", "1"]).default("0"),

@@ -55,6 +55,28 @@ describe("every missing or invalid setting at once", () => {
     expect(found.filter((line) => line.startsWith("REDIS_URL"))).toHaveLength(1);
   });
 
+  it.each([
+    ["APP_ID", "abc", "APP_ID is invalid: expected the GitHub App's numeric id (App settings → App ID)"],
+    ["APP_ID", "0", "APP_ID is invalid: expected the GitHub App's numeric id (App settings → App ID)"],
+    ["PORT", "http", "PORT is invalid: expected a port number from 0 to 65535"],
+    ["PORT", "70000", "PORT is invalid: expected a port number from 0 to 65535"],
+    ["WORKER_CONCURRENCY", "1.5", "WORKER_CONCURRENCY is invalid: expected a whole number of scripts at once, at least 1"],
+    ["CLEANUP_CONCURRENCY", "", "CLEANUP_CONCURRENCY is invalid: expected a whole number of cleanups at once, at least 1"],
+    ["REQUIRED_APPROVALS", "0", "REQUIRED_APPROVALS is invalid: expected a whole number of approvals, at least 1"],
+    ["GITHUB_STEP_ATTEMPTS", "many", "GITHUB_STEP_ATTEMPTS is invalid: expected a whole number of attempts, at least 1"],
+    ["CHECK_MEMORY_LIMIT", "64", "CHECK_MEMORY_LIMIT is invalid: expected a whole number of megabytes, at least 128"],
+    ["OUTPUT_LIMIT", "1MB", "OUTPUT_LIMIT is invalid: expected a whole number of bytes, at least 1024"],
+  ])("a number setting says what number it wants: %s=%o", (name, value, message) => {
+    expect(problems({ ...valid, [name]: value })).toEqual([message]);
+  });
+
+  it("number settings read whole numbers and keep their defaults", () => {
+    const config = loadServerConfig({ ...valid, APP_ID: " 42 ", PORT: "0", CHECK_MEMORY_LIMIT: "512" }, () => {});
+    expect(config).toMatchObject({ appId: 42, port: 0, workerConcurrency: 1, cleanupConcurrency: 16, requiredApprovals: 1, githubStepAttempts: 6 });
+    expect(config.checkLimits.memoryMb).toBe(512);
+    expect(config.runner.outputLimit).toBe(1024 * 1024);
+  });
+
   it("chorebot run's settings too", () => {
     expect(() => loadRunnerConfig({ SCRIPT_TIMEOUT: "soon", OUTPUT_LIMIT: "1" }, () => {})).toThrow(
       /^SCRIPT_TIMEOUT is invalid: .*\nOUTPUT_LIMIT is invalid: /,
