@@ -6,7 +6,10 @@ export interface RunsApiAnswer {
   status: number;
   /** The server's JSON answer; undefined when it sent something else (a proxy's error page). */
   json: unknown;
-  /** The answer on one line: its JSON, or its status and the start of its text. */
+  /**
+   * The answer on one line: its JSON; for a refusal, the server's message as a sentence (what to
+   * fix for a refused login); for an answer not the server's, its status and the start of its text.
+   */
   line: string;
 }
 
@@ -33,6 +36,17 @@ export interface FreezeRequest {
   by?: string | undefined;
 }
 
+const REFUSED_LOGIN = "the server refused the login: check DASHBOARD_USER and DASHBOARD_PASSWORD";
+
+/** A refusal as a sentence: the server's `error` (or `message`), then its `hint`; undefined when the answer has none. */
+function refusal(status: number, json: unknown): string | undefined {
+  if (status === 401) return REFUSED_LOGIN;
+  const { error, message, hint } = (json ?? {}) as { error?: unknown; message?: unknown; hint?: unknown };
+  const said = typeof error === "string" ? error : typeof message === "string" ? message : undefined;
+  if (said === undefined) return undefined;
+  return typeof hint === "string" ? `${said}; ${hint}` : said;
+}
+
 export function runsApiClient(settings: { serverUrl: string; login: { user: string; password: string } }): RunsApiClient {
   const authorization = `Basic ${Buffer.from(`${settings.login.user}:${settings.login.password}`).toString("base64")}`;
   const runPath = (run: string) => `${settings.serverUrl}/api/runs/${encodeURIComponent(run)}`;
@@ -51,12 +65,14 @@ export function runsApiClient(settings: { serverUrl: string; login: { user: stri
       throw new ServerUnreachable(`could not reach ${settings.serverUrl}: ${cause instanceof Error ? cause.message : (error as Error).message}`);
     }
     const text = (await response.text()).trim();
+    let json: unknown;
     try {
-      const json: unknown = JSON.parse(text);
-      return { status: response.status, json, line: JSON.stringify(json) };
+      json = JSON.parse(text);
     } catch {
-      return { status: response.status, json: undefined, line: `${response.status} ${text.replace(/\s+/g, " ").slice(0, 200)}`.trim() };
+      const line = `${response.status} ${text.replace(/\s+/g, " ").slice(0, 200)}`.trim();
+      return { status: response.status, json: undefined, line: response.status === 401 ? REFUSED_LOGIN : line };
     }
+    return { status: response.status, json, line: response.ok ? JSON.stringify(json) : (refusal(response.status, json) ?? JSON.stringify(json)) };
   }
 
   return {

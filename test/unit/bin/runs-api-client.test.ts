@@ -75,6 +75,35 @@ describe("runsApiClient", () => {
     expect(answered.line.length).toBe("502 ".length + 200);
   });
 
+  it("gives a refused login as what to fix, whatever the server sent", async () => {
+    const api = runsApiClient({ serverUrl, login });
+    answer = (res) => res.writeHead(401, { "Content-Type": "application/json" }).end('{"error":"authentication required"}');
+    expect(await api.status("r1")).toEqual({
+      status: 401,
+      json: { error: "authentication required" },
+      line: "the server refused the login: check DASHBOARD_USER and DASHBOARD_PASSWORD",
+    });
+    answer = (res) => res.writeHead(401, { "Content-Type": "text/plain" }).end("Unauthorized");
+    expect((await api.freezes()).line).toBe("the server refused the login: check DASHBOARD_USER and DASHBOARD_PASSWORD");
+  });
+
+  it("gives any other refusal as the server's message (and its hint), not as JSON; the JSON stays as it was", async () => {
+    const api = runsApiClient({ serverUrl, login });
+    answer = (res) => res.writeHead(404, { "Content-Type": "application/json" }).end('{"error":"no run r1","hint":"older ones are in logs/"}');
+    expect(await api.status("r1")).toEqual({
+      status: 404,
+      json: { error: "no run r1", hint: "older ones are in logs/" },
+      line: "no run r1; older ones are in logs/",
+    });
+    answer = (res) => res.writeHead(409, { "Content-Type": "application/json" }).end('{"error":"too many freezes","frozen":[]}');
+    expect((await api.freeze({ reason: "x" })).line).toBe("too many freezes");
+    // A cancel of a finished run answers 409 with a message, no error.
+    answer = (res) => res.writeHead(409, { "Content-Type": "application/json" }).end('{"run":"r1","state":"finished","message":"r1 already finished"}');
+    expect((await api.cancel("r1")).line).toBe("r1 already finished");
+    answer = (res) => res.writeHead(400, { "Content-Type": "application/json" }).end('{"unexpected":true}');
+    expect((await api.unfreeze({})).line).toBe('{"unexpected":true}');
+  });
+
   it("says which server it could not reach, and why", async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const asking = runsApiClient({ serverUrl: closed, login }).status("r1");
