@@ -70,7 +70,7 @@ export async function handleFreezeRoute(req: IncomingMessage, res: ServerRespons
     const frozen = await o.freezes.list();
     if (unfrozen === null) {
       o.log.warn({ repo: scopeName(repo), by, login: user }, `unfreeze of ${scopeName(repo)} by ${by}: it was not frozen`);
-      return json(res, 404, { error: `${scopeName(repo)} is not frozen${hint(frozen)}`, frozen });
+      return json(res, 404, { error: notFrozen(repo, frozen), frozen });
     }
     o.log.info({ repo: scopeName(repo), by, login: user, reason, unfrozen }, `unfrozen: ${scopeName(repo)} by ${by}${reason ? `: ${reason}` : ""}`);
     const started = await startReleased(o, repo);
@@ -112,6 +112,16 @@ async function startReleased(o: FreezeRoutes, repo: string | null): Promise<numb
     o.log.warn({ err, repo: scopeName(repo) }, "could not start the runs an unfreeze let go; they start within seconds");
     return 0;
   }
+}
+
+/** An unfreeze of a scope that is not frozen: what is, and how to lift it (the CLI's words; /api takes `repo` alike). */
+function notFrozen(repo: string | null, frozen: Freeze[]): string {
+  const repos = frozen.flatMap((freeze) => (freeze.repo === null ? [] : [freeze.repo]));
+  let how = "";
+  if (repo === null && repos.length === 1) how = ` (unfreeze it with --repo ${repos[0]})`;
+  else if (repo === null && repos.length > 1) how = " (unfreeze each with --repo <owner/name>)";
+  else if (repo !== null && frozen.some((freeze) => freeze.repo === null)) how = " (the freeze of every repository is lifted without --repo)";
+  return `${repo === null ? "nothing is frozen for every repository" : `${repo} is not frozen`}${hint(frozen)}${how}`;
 }
 
 function hint(frozen: Freeze[]): string {

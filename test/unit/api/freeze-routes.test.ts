@@ -159,8 +159,22 @@ describe("the freeze routes of the runs API", () => {
     await freezes.freeze({ repo: "acme/widgets", by: "alice", reason: "incident" });
     const res = await post("/api/freezes/unfreeze", { reason: "over" });
     expect(res.status).toBe(404);
-    expect(await res.json()).toMatchObject({ error: "every repository is not frozen; still frozen: acme/widgets", frozen: [{ repo: "acme/widgets" }] });
+    expect(await res.json()).toMatchObject({
+      error: "nothing is frozen for every repository; still frozen: acme/widgets (unfreeze it with --repo acme/widgets)",
+      frozen: [{ repo: "acme/widgets" }],
+    });
     expect(await freezes.list()).toHaveLength(1);
+
+    await freezes.freeze({ repo: "acme/other", by: "alice", reason: "incident" });
+    expect(await (await post("/api/freezes/unfreeze", { reason: "over" })).json()).toMatchObject({
+      error: "nothing is frozen for every repository; still frozen: acme/other, acme/widgets (unfreeze each with --repo <owner/name>)",
+    });
+    await freezes.freeze({ repo: null, by: "alice", reason: "failover" });
+    const named = await post("/api/freezes/unfreeze", { repo: "acme/billing" });
+    expect(named.status).toBe(404);
+    expect(((await named.json()) as { error: string }).error).toMatch(
+      /^acme\/billing is not frozen; still frozen: .*every repository.* \(the freeze of every repository is lifted without --repo\)$/,
+    );
   });
 
   it("unfreezes and starts the runs it held in the order they were queued, leaving runs another freeze or a lock holds", async () => {
