@@ -2,25 +2,10 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ConfigError, SettingsError } from "../config.js";
-import { cancelCommand } from "./cancel-command.js";
-import { freezeCommand, unfreezeCommand } from "./freeze-command.js";
 import { UsageError, type Command } from "./command.js";
+import { COMMANDS } from "./commands.js";
 import { commandHelp, overviewHelp } from "./help-text.js";
 import { loadDotEnv } from "./load-dot-env.js";
-import { runCommand } from "./run-command.js";
-import { startCommand, workerCommand } from "./serve-command.js";
-import { statusCommand } from "./status-command.js";
-
-// One line per command: its help, options and action live in its own file.
-const COMMANDS: Record<string, Command> = {
-  start: startCommand,
-  worker: workerCommand,
-  run: runCommand,
-  status: statusCommand,
-  cancel: cancelCommand,
-  freeze: freezeCommand,
-  unfreeze: unfreezeCommand,
-};
 
 const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 

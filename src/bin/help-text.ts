@@ -20,9 +20,22 @@ export function overviewHelp(commands: Record<string, Command>, version: string)
     `${INDENT}chorebot help <command>, chorebot <command> --help   a command's options and settings`,
     `${INDENT}chorebot --version                                    the installed version`,
     "",
-    "Settings are environment variables; `start`, `worker`, `status` and `cancel` also read them",
-    "from a .env file in the current directory (the environment wins). See .env.example and the README.",
+    wrap(
+      `Settings are environment variables; ${listed(dotEnvReaders(commands))} also read them from a .env file in the current directory (the environment wins). See .env.example and the README.`,
+      0,
+    ),
   ].join("\n");
+}
+
+/** The commands that read `.env` (readsDotEnv), by name, in the table's order. */
+export function dotEnvReaders(commands: Record<string, Command>): string[] {
+  return Object.entries(commands).flatMap(([name, command]) => (command.readsDotEnv ? [name] : []));
+}
+
+/** `a`, `b` and `c`. */
+function listed(names: string[]): string {
+  const quoted = names.map((name) => `\`${name}\``);
+  return quoted.length < 2 ? quoted.join("") : `${quoted.slice(0, -1).join(", ")} and ${quoted.at(-1)}`;
 }
 
 /** `chorebot <name> --help`. */

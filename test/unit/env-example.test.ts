@@ -3,6 +3,8 @@ import { fileURLToPath } from "node:url";
 import { parseEnv } from "node:util";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
+import { COMMANDS } from "../../src/bin/commands.js";
+import { dotEnvReaders } from "../../src/bin/help-text.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const read = (path: string) => readFileSync(`${ROOT}/${path}`, "utf8");
@@ -32,6 +34,13 @@ describe(".env.example", () => {
   it("sets nothing: every line is a comment, so copying it changes no default and holds no secret", () => {
     expect(parseEnv(example)).toEqual({});
     for (const line of example.split("\n")) expect(line === "" || line.startsWith("#"), line).toBe(true);
+  });
+
+  it("names the commands that read .env, as the command table says", () => {
+    const header = example.slice(0, example.indexOf("\n\n"));
+    const named = [...header.matchAll(/`(?:chorebot )?([a-z]+)`/g)].map((match) => match[1]);
+    expect(named).toEqual(dotEnvReaders(COMMANDS));
+    expect(named).toEqual(expect.arrayContaining(["start", "freeze", "unfreeze"]));
   });
 
   it(".env itself is ignored by git", () => {
