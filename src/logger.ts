@@ -15,6 +15,14 @@ export function createLogger(level: string): Logger {
   });
 }
 
+/**
+ * A part of the server's log (`http`, `redis`, `worker` …), as `"component":"http"` on each of
+ * its lines: pino's own `name` key already says "chorebot", and a child's `name` would repeat it.
+ */
+export function componentLogger(log: Logger, component: string): Logger {
+  return log.child({ component });
+}
+
 export function boundedError(error: unknown): Record<string, unknown> {
   const serialized = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
   const event = serialized.event as { id?: unknown; name?: unknown; payload?: unknown } | undefined;

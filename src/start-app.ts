@@ -26,6 +26,7 @@ import { Freezes } from "./stores/freezes.js";
 import { releaseFrozenRuns } from "./pipeline/release-frozen-runs.js";
 import { RecentResults } from "./stores/recent-results.js";
 import { startTracing } from "./telemetry/start-tracing.js";
+import { componentLogger } from "./logger.js";
 
 const NOTHING_LEFT: StopReport = { unrecorded: [], keptOnDisk: 0, spoolDir: "", logsPending: 0 };
 
@@ -113,7 +114,7 @@ export function workerSettings(config: ServerConfig): WorkerPartSettings {
  * while Redis refuses writes.
  */
 export async function startApp(config: ServerConfig, parts: { web: boolean; workers: boolean }, log: Logger): Promise<RunningApp> {
-  logRedisErrors(log.child({ name: "redis" }), redisAddress(config.redis));
+  logRedisErrors(componentLogger(log, "redis"), redisAddress(config.redis));
   const monitorClient = createMonitorClient(config.redis);
   try {
     await checkRedisAtStartup(monitorClient, log);
@@ -153,7 +154,7 @@ export async function startApp(config: ServerConfig, parts: { web: boolean; work
       // One client per installation, not one per job: building a client costs more than most
       // steps' requests, and each refreshes its installation token by itself.
       octokitFor: (installationId) => clients.get(String(installationId), () => probot.auth(installationId)),
-      log: log.child({ name: "worker" }),
+      log: componentLogger(log, "worker"),
       telemetry: tracing.telemetry,
     });
   }
@@ -208,7 +209,7 @@ async function startWeb(
     status: { queues: queues.byName, redis, baseUrl: settings.baseUrl },
     freezes: {
       freezes,
-      log: log.child({ name: "freezes" }),
+      log: componentLogger(log, "freezes"),
       release: (repo) => releaseFrozenRuns(queues.byName.execute, freezes, repo),
     },
     ...login,

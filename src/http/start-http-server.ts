@@ -8,6 +8,7 @@ import type { RedisHealth } from "../redis/redis-info.js";
 import type { RedisUnavailableError } from "../redis/redis-unavailable-error.js";
 import { healthAnswer } from "./health.js";
 import { logRequest } from "./log-request.js";
+import { componentLogger } from "../logger.js";
 
 // How long a refused client has to read the answer before its connection is closed.
 const CLOSE_DELAY_MS = 1_000;
@@ -53,7 +54,7 @@ export async function startHttpServer(o: {
   handle: RequestHandler;
   redis?: RedisState;
 }): Promise<HttpServer> {
-  const log = o.log.child({ name: "http" });
+  const log = componentLogger(o.log, "http");
   const budget = new BodyBudget(RECEIVING_BODIES_LIMIT);
 
   const serve = async (req: CappedRequest, res: ServerResponse, expectsContinue: boolean) => {

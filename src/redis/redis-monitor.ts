@@ -4,6 +4,7 @@ import type { RedisClient } from "./redis-client.js";
 import { mastersOf, nodeName, withTimeout } from "./monitor-client.js";
 import { formatBytes, judgeHealth, judgeSettings, refusalReason, UNKNOWN_HEALTH, worstHealth, type RedisHealth } from "./redis-info.js";
 import { RedisUnavailableError } from "./redis-unavailable-error.js";
+import { componentLogger } from "../logger.js";
 
 export interface RedisMonitor {
   /** What the last poll (or a refused write since) said; no Redis round trip. */
@@ -47,7 +48,7 @@ export async function startRedisMonitor(o: RedisMonitorOptions): Promise<RedisMo
   const intervalMs = o.intervalMs ?? 5_000;
   const timeoutMs = o.timeoutMs ?? 1_000;
   const reportEveryMs = o.reportEveryMs ?? 60_000;
-  const log = o.log.child({ name: "redis" });
+  const log = componentLogger(o.log, "redis");
   const probeKey = `${o.prefix}:health`;
   // The client reports every failed reconnect as an `error` event: the monitor says it once.
   o.client.on("error", () => {});
