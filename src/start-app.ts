@@ -17,7 +17,7 @@ import { openQueues, type Queues } from "./pipeline/queues.js";
 import { FORCE_CLOSE_MS, startWorkers, type StopReport, type WorkerSettings, type Workers } from "./pipeline/start-workers.js";
 import { checkRedisAtStartup } from "./redis/check-redis.js";
 import { createMonitorClient } from "./redis/monitor-client.js";
-import { listenForRedisErrors, logRedisErrors, redisAddress } from "./redis/redis-errors.js";
+import { listenForRedisErrors, logRedisErrors, redisWhere } from "./redis/redis-errors.js";
 import { bullConnection, closeConnection, createRedisClient, type RedisSettings } from "./redis/redis-client.js";
 import { startRedisMonitor, type RedisMonitor } from "./redis/redis-monitor.js";
 import { settledWithin } from "./redis/stop-bounds.js";
@@ -114,15 +114,16 @@ export function workerSettings(config: ServerConfig): WorkerPartSettings {
  * while Redis refuses writes.
  */
 export async function startApp(config: ServerConfig, parts: { web: boolean; workers: boolean }, log: Logger): Promise<RunningApp> {
-  logRedisErrors(componentLogger(log, "redis"), redisAddress(config.redis));
+  const where = redisWhere(config.redis);
+  logRedisErrors(componentLogger(log, "redis"), where);
   const monitorClient = createMonitorClient(config.redis);
   try {
-    await checkRedisAtStartup(monitorClient, log);
+    await checkRedisAtStartup(monitorClient, log, where);
   } catch (error) {
     monitorClient.disconnect();
     throw error;
   }
-  const redisMonitor = await startRedisMonitor({ client: monitorClient, prefix: config.queuePrefix, log });
+  const redisMonitor = await startRedisMonitor({ client: monitorClient, prefix: config.queuePrefix, log, where });
   // Options for a single Redis; a Cluster instance (shared by the queues, closed last) for a cluster.
   const connection = bullConnection(config.redis);
   // Counts GitHub API errors for /metrics, whichever process made the request.

@@ -7,15 +7,18 @@ import { decideStartup, judgeSettings, shortError, type StartupDecision } from "
 /**
  * Reads every master's eviction policy and persistence (`INFO memory`, `INFO persistence`,
  * `CONFIG GET save` when allowed) and judges them (decideStartup). Redis not answering
- * within `timeoutMs` is a warning: the monitor checks the policy once it answers.
+ * within `timeoutMs` is a warning naming `where` it was asked (redisWhere): the monitor checks
+ * the policy once it answers.
  */
-export async function readStartupDecision(client: RedisClient, timeoutMs = 5_000): Promise<StartupDecision> {
+export async function readStartupDecision(client: RedisClient, timeoutMs = 5_000, where?: string): Promise<StartupDecision> {
   try {
     await waitUntilReady(client, timeoutMs);
   } catch (error) {
     return {
       refusal: null,
-      warnings: [`could not check Redis' settings at startup: Redis does not answer (${shortError(error)}); its eviction policy is checked once it does`],
+      warnings: [
+        `could not check Redis' settings at startup: Redis${where ? ` at ${where}` : ""} does not answer (${shortError(error)}); its eviction policy is checked once it does`,
+      ],
     };
   }
   const judged = await Promise.all(
@@ -39,8 +42,8 @@ export async function readStartupDecision(client: RedisClient, timeoutMs = 5_000
  * The startup check of `chorebot start` and `chorebot worker`: throws a ConfigError (one
  * line, exit 1) on an evicting policy, logs each warning once.
  */
-export async function checkRedisAtStartup(client: RedisClient, log: Logger, timeoutMs?: number): Promise<void> {
-  const decision = await readStartupDecision(client, timeoutMs);
+export async function checkRedisAtStartup(client: RedisClient, log: Logger, where?: string, timeoutMs?: number): Promise<void> {
+  const decision = await readStartupDecision(client, timeoutMs, where);
   if (decision.refusal) throw new ConfigError(decision.refusal);
   for (const warning of decision.warnings) log.warn(warning);
 }

@@ -48,6 +48,14 @@ export function listenForRedisErrors(emitters: Iterable<{ on(event: "error", lis
   for (const emitter of emitters) emitter.on("error", onRedisError);
 }
 
+/**
+ * Where the app's Redis is, for a log line: its address and the setting that says so, e.g.
+ * `127.0.0.1:6390 (REDIS_URL)` or `10.0.0.1:7000,10.0.0.2:7000 (REDIS_CLUSTER_NODES)`; never its credentials.
+ */
+export function redisWhere(settings: { redisUrl: string | null; redisClusterNodes: { host: string; port: number }[] | null }): string {
+  return `${redisAddress(settings)} (${settings.redisClusterNodes ? "REDIS_CLUSTER_NODES" : "REDIS_URL"})`;
+}
+
 /** `host:port` (or the socket path, or the cluster's seed nodes) of the app's Redis, never its credentials. */
 export function redisAddress(settings: { redisUrl: string | null; redisClusterNodes: { host: string; port: number }[] | null }): string {
   if (settings.redisClusterNodes) return settings.redisClusterNodes.map(({ host, port }) => `${host}:${port}`).join(",");

@@ -33,6 +33,8 @@ export interface RedisMonitorOptions {
   timeoutMs?: number;
   /** How often a line is logged while Redis refuses writes (default 60 s). */
   reportEveryMs?: number;
+  /** Where Redis is, named in the lines saying it is down (redisWhere: address and setting, no credentials). */
+  where?: string;
 }
 
 /**
@@ -65,7 +67,7 @@ export async function startRedisMonitor(o: RedisMonitorOptions): Promise<RedisMo
 
   const describe = (h: RedisHealth) =>
     h.refusal === "down"
-      ? `Redis is down: ${h.reason}`
+      ? `Redis${o.where ? ` at ${o.where}` : ""} is down: ${h.reason}`
       : `Redis refuses writes: ${h.refusal === "oom" ? "OOM, maxmemory reached" : "READONLY, a read-only replica answers"} (used ${formatBytes(h.usedMemory)} of ${formatBytes(h.maxmemory)})`;
 
   const report = () => {

@@ -25,7 +25,7 @@ async function health(port: number) {
 
 /** What an operator reads while Redis is away: one clear line at a bounded rate, no stack traces, nothing but log lines. */
 function expectQuietOutage(app: ChorebotProcess, redisPort: number, sinceMs: number) {
-  const unreachable = app.lines.filter((line) => line.msg === `cannot reach Redis at 127.0.0.1:${redisPort}: connection refused; retrying`);
+  const unreachable = app.lines.filter((line) => line.msg === `cannot reach Redis at 127.0.0.1:${redisPort} (REDIS_URL): connection refused; retrying`);
   expect(unreachable.length).toBeGreaterThanOrEqual(1);
   expect(unreachable.length).toBeLessThanOrEqual(1 + Math.ceil((Date.now() - sinceMs) / 60_000));
   const raw = app.lines.filter((line) => line.level === undefined);

@@ -91,15 +91,22 @@ describe("startup check (real redis-server)", () => {
     redis.pause();
     cleanups.push(() => redis.resume());
     const started = Date.now();
-    const decision = await readStartupDecision(clientOf(redis), 500);
+    const decision = await readStartupDecision(clientOf(redis), 500, `127.0.0.1:${redis.port} (REDIS_URL)`);
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(decision.refusal).toBeNull();
-    expect(decision.warnings).toHaveLength(1);
+    // Where it asked, and which setting says so.
+    expect(decision.warnings).toEqual([
+      expect.stringMatching(new RegExp(`^could not check Redis' settings at startup: Redis at 127\\.0\\.0\\.1:${redis.port} \\(REDIS_URL\\) does not answer `)),
+    ]);
   });
 });
 
 describe("RedisMonitor (real redis-server)", () => {
-  async function monitorOf(redis: TestRedis, log: Logger, options: { intervalMs?: number; reportEveryMs?: number } = {}): Promise<RedisMonitor> {
+  async function monitorOf(
+    redis: TestRedis,
+    log: Logger,
+    options: { intervalMs?: number; reportEveryMs?: number; where?: string } = {},
+  ): Promise<RedisMonitor> {
     const monitor = await startRedisMonitor({
       client: clientOf(redis),
       prefix: "{mon}",
@@ -107,6 +114,7 @@ describe("RedisMonitor (real redis-server)", () => {
       intervalMs: options.intervalMs ?? 100,
       timeoutMs: 300,
       reportEveryMs: options.reportEveryMs,
+      ...(options.where ? { where: options.where } : {}),
     });
     cleanups.push(() => monitor.stop());
     return monitor;
@@ -168,13 +176,15 @@ describe("RedisMonitor (real redis-server)", () => {
   it("answers within its timeout when Redis hangs, and sees it come back", async () => {
     const redis = await redisWith([]);
     const { log, lines } = capturingLog();
-    const monitor = await monitorOf(redis, log, { intervalMs: 60_000 });
+    const monitor = await monitorOf(redis, log, { intervalMs: 60_000, where: `127.0.0.1:${redis.port} (REDIS_URL)` });
     redis.pause();
     const started = Date.now();
     const hung = await monitor.poll();
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(hung).toMatchObject({ up: false, writable: false, refusal: "down" });
-    expect(lines.filter((line) => line.msg.startsWith("Redis is down"))).toHaveLength(1);
+    expect(lines.filter((line) => line.msg.startsWith(`Redis at 127.0.0.1:${redis.port} (REDIS_URL) is down: `))).toHaveLength(1);
+    // /health's reason names no address.
+    expect(hung.reason).not.toContain(String(redis.port));
     redis.resume();
     const back = await until(async () => (await monitor.poll()).up && monitor.health(), "Redis back");
     expect(back.writable).toBe(true);
