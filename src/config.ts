@@ -199,8 +199,8 @@ export class SettingsError extends ConfigError {}
 /** Told about a setting chorebot starts with but cannot fully honour. */
 export type Warn = (message: string) => void;
 
-// On stderr at startup, before any logger exists, for `chorebot start` and `chorebot run` alike.
-const warnAtStartup: Warn = (message) => process.emitWarning(message, { code: "CHOREBOT_UNREDACTED_VALUE" });
+// One plain line on stderr, unless the caller takes it (`chorebot start` logs it, `chorebot run` prints it as its own).
+const warnAtStartup: Warn = (message) => console.error(`chorebot: warning: ${message}`);
 
 export function loadRunnerConfig(env: NodeJS.ProcessEnv = process.env, warn: Warn = warnAtStartup): RunnerConfig {
   const settings = parse(runnerSchema, env);

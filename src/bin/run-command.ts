@@ -13,16 +13,17 @@ async function run(file: string, out: string | undefined, inputs: Record<string,
   process.once("SIGTERM", stop);
   // Progress, counters and the result, live: a redrawn line on a terminal, bounded plain lines elsewhere.
   const live = new LiveReport(process.stderr);
+  const warn = (message: string) => live.print(() => console.error(`chorebot run: warning: ${message}`));
   let local;
   try {
     local = await runLocal({
       file,
       root: process.cwd(),
       out,
-      config: loadRunnerConfig(),
+      config: loadRunnerConfig(process.env, warn),
       signal: cancel.signal,
       inputs,
-      warn: (message) => live.print(() => console.error(`chorebot run: warning: ${message}`)),
+      warn,
       onReport: (message) => live.report(message),
       onLine: (line) => live.print(() => (line.stream === "stdout" ? process.stdout : process.stderr).write(`${line.text}\n`)),
     });

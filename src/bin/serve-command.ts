@@ -37,8 +37,11 @@ export function stopOutcome(report: StopReport): { level: "info" | "warn" | "err
 
 /** `chorebot start` and `chorebot worker`: runs the parts asked for until SIGTERM or SIGINT. */
 async function serve(parts: { web: boolean; workers: boolean }): Promise<number> {
-  const config = loadServerConfig();
+  // Warnings about the settings wait for the logger, which takes its level from them.
+  const warnings: string[] = [];
+  const config = loadServerConfig(process.env, (message) => warnings.push(message));
   const log = createLogger(config.logLevel);
+  for (const warning of warnings) log.warn(warning);
   const app = await startApp(config, parts, log);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -113,6 +113,17 @@ describe("chorebot run refuses what it should not run", () => {
     expect(entry.stderr).toContain("no such file");
   });
 
+  it("a SCRIPT_ENV value too short to redact is one plain warning line before the output, not a Node.js process warning", async () => {
+    await writeScript("scripts/port.ts", `console.log("ran");\n`);
+    const run = await chorebot(["run", "scripts/port.ts", "--out", "port.md"], { cwd: repo, env: { SCRIPT_ENV: "PGPORT", PGPORT: "5432" } });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe("ran\n");
+    expect(run.stderr).toMatch(
+      /^chorebot run: warning: SCRIPT_ENV variable PGPORT is shorter than 6 characters[^\n]*\n\nchorebot: scripts\/port\.ts succeeded/,
+    );
+    expect(run.stderr).not.toMatch(/trace-warnings|Warning:|5432/);
+  });
+
   it("unknown and repeated --input names are errors naming them, and nothing runs", async () => {
     await writeScript(
       "scripts/sdk.ts",

@@ -30,15 +30,18 @@ describe("a SCRIPT_ENV value too short to redact", () => {
     expect(warnings).toEqual([expect.stringMatching(/^SCRIPT_ENV variable PGPORT is shorter than 6 characters/)]);
   });
 
-  test("is a Node.js process warning (on stderr) unless the caller takes it", () => {
+  test("is one plain line on stderr unless the caller takes it, not a Node.js process warning", () => {
     const emitWarning = vi.spyOn(process, "emitWarning").mockImplementation(() => {});
+    const stderr = vi.spyOn(console, "error").mockImplementation(() => {});
     try {
       loadRunnerConfig({ SCRIPT_ENV: "PGPORT", PGPORT: "5432" });
-      expect(emitWarning).toHaveBeenCalledExactlyOnceWith(expect.stringMatching(/^SCRIPT_ENV variable PGPORT is shorter than 6 characters/), {
-        code: "CHOREBOT_UNREDACTED_VALUE",
-      });
+      expect(stderr).toHaveBeenCalledExactlyOnceWith(
+        expect.stringMatching(/^chorebot: warning: SCRIPT_ENV variable PGPORT is shorter than 6 characters[^\n]*$/),
+      );
+      expect(emitWarning).not.toHaveBeenCalled();
     } finally {
       emitWarning.mockRestore();
+      stderr.mockRestore();
     }
   });
 
