@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseEnv } from "node:util";
@@ -41,6 +42,11 @@ describe(".env.example", () => {
     const named = [...header.matchAll(/`(?:chorebot )?([a-z]+)`/g)].map((match) => match[1]);
     expect(named).toEqual(dotEnvReaders(COMMANDS));
     expect(named).toEqual(expect.arrayContaining(["start", "freeze", "unfreeze"]));
+  });
+
+  it("npm pack's tarball is ignored by git", () => {
+    const ignored = execFileSync("git", ["check-ignore", "--no-index", "chorebot-0.1.0.tgz"], { cwd: ROOT, encoding: "utf8" });
+    expect(ignored.trim()).toBe("chorebot-0.1.0.tgz");
   });
 
   it(".env itself is ignored by git", () => {
