@@ -1,4 +1,5 @@
 import { createPrivateKey } from "node:crypto";
+import { resolve } from "node:path";
 import { getPrivateKey } from "@probot/get-private-key";
 import { z } from "zod";
 import { DEFAULT_WORK_LIMITS, type WorkLimits } from "./checks/work-limits.js";
@@ -128,6 +129,11 @@ const serverSchema = runnerSchema.extend({
   JOB_RETENTION: duration("14d"),
   FAILED_JOB_RETENTION: duration("30d"),
   JOB_RETENTION_UNSAFE_SHORT: z.enum(["0", "1"]).default("0"),
+  // Where a worker keeps outcomes Redis cannot take yet; unset or empty: a folder in the OS temp folder.
+  RESULT_SPOOL_DIR: z
+    .string()
+    .optional()
+    .transform((value) => (value ? resolve(value) : null)),
 });
 
 // GitHub lets an admin redeliver a webhook for 3 days (7 on GitHub Enterprise Server): records
@@ -181,6 +187,8 @@ export interface ServerConfig {
   /** Computing time and heap of the pull request check's thread, per check. */
   checkLimits: WorkLimits;
   retention: Retention;
+  /** Where workers keep outcomes Redis cannot take yet (RESULT_SPOOL_DIR), or null for the default in the OS temp folder. */
+  resultSpoolDir: string | null;
 }
 
 /** How long finished runs stay in Redis before everything of theirs is removed. */
@@ -285,6 +293,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, warn: War
     githubWriteIntervalMs: settings.GITHUB_WRITE_INTERVAL_MS,
     checkLimits: { timeMs: settings.CHECK_TIMEOUT, memoryMb: settings.CHECK_MEMORY_LIMIT },
     retention: { completedMs: settings.JOB_RETENTION, failedMs: settings.FAILED_JOB_RETENTION },
+    resultSpoolDir: settings.RESULT_SPOOL_DIR,
     appSecrets: [
       privateKey,
       settings.WEBHOOK_SECRET,

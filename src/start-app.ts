@@ -2,7 +2,7 @@ import { createNodeMiddleware, Probot } from "probot";
 import type { Logger } from "pino";
 import { createRunsApiHandler } from "./api/create-runs-api-handler.js";
 import type { CheckSettings } from "./checks/analyze-pull-request.js";
-import type { Retention, ServerConfig } from "./config.js";
+import { ConfigError, type Retention, type ServerConfig } from "./config.js";
 import { createDashboardHandler } from "./dashboard/create-dashboard-handler.js";
 import { chorebotOctokit, type GitHubClient } from "./github/octokit.js";
 import type { ServerLimits } from "./github/repo-config.js";
@@ -14,7 +14,7 @@ import { createMetricsHandler } from "./metrics/create-metrics-handler.js";
 import { countGitHubErrors } from "./metrics/run-metrics-store.js";
 import { queuePush } from "./pipeline/queue-push.js";
 import { openQueues, type Queues } from "./pipeline/queues.js";
-import { FORCE_CLOSE_MS, startWorkers, type StopReport, type WorkerSettings, type Workers } from "./pipeline/start-workers.js";
+import { defaultSpoolDir, FORCE_CLOSE_MS, startWorkers, type StopReport, type WorkerSettings, type Workers } from "./pipeline/start-workers.js";
 import { checkRedisAtStartup } from "./redis/check-redis.js";
 import { createMonitorClient } from "./redis/monitor-client.js";
 import { listenForRedisErrors, logRedisErrors, redisWhere } from "./redis/redis-errors.js";
@@ -25,6 +25,7 @@ import { Cancellations } from "./stores/cancellations.js";
 import { Freezes } from "./stores/freezes.js";
 import { releaseFrozenRuns } from "./pipeline/release-frozen-runs.js";
 import { RecentResults } from "./stores/recent-results.js";
+import { spoolDirProblem } from "./stores/result-spool.js";
 import { startTracing } from "./telemetry/start-tracing.js";
 import { componentLogger } from "./logger.js";
 
@@ -64,7 +65,7 @@ export interface WebSettings {
 }
 
 /** The workers' own settings; startApp adds what it shares with the web part (connection, GitHub clients, log, telemetry). */
-export type WorkerPartSettings = Omit<WorkerSettings, "connection" | "octokitFor" | "log" | "telemetry" | "spoolDir">;
+export type WorkerPartSettings = Omit<WorkerSettings, "connection" | "octokitFor" | "log" | "telemetry">;
 
 /** What the server and the workers both judge runs by: the approvals a script needs, the longest a run may take. */
 function serverLimits(config: ServerConfig): ServerLimits {
@@ -101,6 +102,7 @@ export function workerSettings(config: ServerConfig): WorkerPartSettings {
     resultWebhook: config.resultWebhook,
     lockMs: config.lockMs,
     retention: config.retention,
+    spoolDir: config.resultSpoolDir ?? defaultSpoolDir(config.redis, config.queuePrefix),
   };
 }
 
@@ -114,6 +116,11 @@ export function workerSettings(config: ServerConfig): WorkerPartSettings {
  * while Redis refuses writes.
  */
 export async function startApp(config: ServerConfig, parts: { web: boolean; workers: boolean }, log: Logger): Promise<RunningApp> {
+  // Before anything starts: a spool it cannot write to would lose the outcomes Redis cannot take.
+  if (parts.workers) {
+    const problem = await spoolDirProblem(workerSettings(config).spoolDir!);
+    if (problem) throw new ConfigError(`RESULT_SPOOL_DIR${config.resultSpoolDir === null ? " (unset: the OS temp folder's)" : ""} is invalid: ${problem}`);
+  }
   const where = redisWhere(config.redis);
   logRedisErrors(componentLogger(log, "redis"), where);
   const monitorClient = createMonitorClient(config.redis);

@@ -331,7 +331,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
 }
 
 /** One folder per Redis and prefix: workers of two deployments on one host never store each other's outcomes. */
-function defaultSpoolDir(redis: RedisSettings, prefix: string): string {
+export function defaultSpoolDir(redis: RedisSettings, prefix: string): string {
   const deployment = createHash("sha256")
     .update(JSON.stringify([redis.redisUrl, redis.redisClusterNodes, prefix]))
     .digest("hex")

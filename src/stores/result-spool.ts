@@ -14,6 +14,23 @@ export interface SpooledOutcome {
 /** How long an outcome may wait for Redis before it goes to disk (Redis unreachable: the client holds commands, it never says no). */
 export const KEEP_AFTER_MS = 1_000;
 
+/**
+ * Whether `dir` can hold the spool: it exists or can be created, and a file can be written
+ * there. Null if so, else what is wrong (one line).
+ */
+export async function spoolDirProblem(dir: string): Promise<string | null> {
+  const probe = join(dir, `.probe-${process.pid}`);
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFile(probe, "", { mode: 0o600 });
+    await rm(probe, { force: true });
+    return null;
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    return `${dir} cannot hold outcomes kept on disk (${code ?? message}): it must exist or be creatable, and be writable by this process`;
+  }
+}
+
 /** `promise`'s value, or "slow" if it has not settled within `ms` (the timer does not outlive it). */
 async function within<T>(promise: Promise<T>, ms: number): Promise<T | "slow"> {
   let timer: NodeJS.Timeout | undefined;

@@ -1,9 +1,12 @@
 import { randomUUID } from "node:crypto";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { loadServerConfig, type ServerConfig } from "../../src/config.js";
+import { ConfigError, loadServerConfig, type ServerConfig } from "../../src/config.js";
 import { QUEUE_NAMES } from "../../src/pipeline/queues.js";
 import { FORCE_CLOSE_MS } from "../../src/pipeline/start-workers.js";
 import { startApp, webSettings, workerSettings, type RunningApp } from "../../src/start-app.js";
@@ -154,6 +157,46 @@ describe("startApp", () => {
     running = await startApp(config, { web: false, workers: true }, recordingLog().log);
     expect(running.port).toBeNull();
     expect(await workersPerQueue(config)).toEqual({ discover: 1, process: 1, execute: 1, cleanup: 1 });
+  });
+});
+
+describe("startApp with RESULT_SPOOL_DIR", () => {
+  it("refuses to start workers with a spool folder it cannot create or write to, naming the setting on one line, before connecting to Redis", async () => {
+    const parent = await mkdtemp(join(tmpdir(), "spool-setting-"));
+    try {
+      const notAFolder = join(parent, "file");
+      await writeFile(notAFolder, "");
+      const before = await otherClients();
+      const refused = startApp(settings({ RESULT_SPOOL_DIR: join(notAFolder, "spool") }), { web: false, workers: true }, recordingLog().log);
+      await expect(refused).rejects.toBeInstanceOf(ConfigError);
+      const message = await refused.then(
+        () => "",
+        (error: Error) => error.message,
+      );
+      expect(message).toMatch(new RegExp(`^RESULT_SPOOL_DIR is invalid: ${join(notAFolder, "spool")} cannot hold outcomes kept on disk \\(ENOTDIR\\)`));
+      expect(message).not.toContain("\n");
+      expect(await otherClients()).toBe(before);
+      // The web part keeps no outcomes: the setting is not its concern.
+      running = await startApp(settings({ RESULT_SPOOL_DIR: join(notAFolder, "spool") }), { web: true, workers: false }, recordingLog().log);
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
+  });
+
+  it("creates the folder it names and hands the workers that folder; unset, the OS temp folder's per deployment", async () => {
+    const parent = await mkdtemp(join(tmpdir(), "spool-setting-"));
+    try {
+      const dir = join(parent, "results", "spool");
+      const config = settings({ RESULT_SPOOL_DIR: dir });
+      expect(workerSettings(config).spoolDir).toBe(dir);
+      expect(workerSettings(settings({ RESULT_SPOOL_DIR: "" })).spoolDir).toMatch(new RegExp(`^${tmpdir()}/chorebot-results-[0-9a-f]{12}$`));
+      running = await startApp(config, { web: false, workers: true }, recordingLog().log);
+      expect((await stat(dir)).isDirectory()).toBe(true);
+    } finally {
+      await running?.stop();
+      running = null;
+      await rm(parent, { recursive: true, force: true });
+    }
   });
 });
 
