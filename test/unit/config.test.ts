@@ -125,7 +125,10 @@ describe("loadServerConfig with a private key that is no key", () => {
   });
 
   it("refuses a PRIVATE_KEY with PEM armour around no key, naming PRIVATE_KEY and not its content", () => {
-    const broken = "-----BEGIN RSA PRIVATE KEY-----\nbrokenbody\n-----END RSA PRIVATE KEY-----\n";
+    // The generated key's own armour lines around a body that is no key.
+    const lines = key.trim().split("\n");
+    const broken = `${lines[0]}\nbrokenbody\n${lines.at(-1)}\n`;
+    expect(broken).toMatch(/^-----BEGIN .*PRIVATE KEY-----\n/);
     expect(() => loadServerConfig({ ...valid, PRIVATE_KEY: broken })).toThrow(/^PRIVATE_KEY is invalid: not a PEM private key/m);
     expect(() => loadServerConfig({ ...valid, PRIVATE_KEY: broken })).not.toThrow(/brokenbody/);
   });
