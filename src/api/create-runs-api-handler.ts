@@ -5,7 +5,7 @@ import type { Handler } from "../http/handler.js";
 import { FailedLogins } from "../http/failed-logins.js";
 import { cleanActorName, type Cancellations, type CancelTarget } from "../stores/cancellations.js";
 import { handleFreezeRoute, isFreezePath, type FreezeRoutes } from "./freeze-routes.js";
-import { BodyError, readJsonBody } from "./read-json-body.js";
+import { json, readJsonBodyOrAnswer } from "./json-answer.js";
 import { MAX_LIST_LIMIT, RunStatusReader, STATUS_NAMES, type RunQueues, type RunStatusName } from "./run-status-reader.js";
 
 const PREFIX = "/api/runs/";
@@ -107,14 +107,8 @@ export function createRunsApiHandler(o: {
       json(res, 400, { error: "not a run id" });
       return true;
     }
-    let body: Record<string, unknown>;
-    try {
-      body = await readJsonBody(req);
-    } catch (error) {
-      if (!(error instanceof BodyError)) throw error;
-      json(res, error.status, { error: error.message }, error.status === 413 ? { Connection: "close" } : {});
-      return true;
-    }
+    const body = await readJsonBodyOrAnswer(req, res);
+    if (body === null) return true;
     if (body.by !== undefined && typeof body.by !== "string") {
       json(res, 400, { error: "by must be a string" });
       return true;
@@ -193,11 +187,6 @@ function decode(segment: string): string | null {
   } catch {
     return null;
   }
-}
-
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", ...headers });
-  res.end(`${JSON.stringify(body)}\n`);
 }
 
 function tooManyFailures(res: ServerResponse, retryAfterSeconds: number): void {

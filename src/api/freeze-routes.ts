@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { cleanActorName } from "../stores/cancellations.js";
 import { cleanReason, frozenReason, parseRepo, scopeName, TooManyFreezes, type Freeze, type Freezes } from "../stores/freezes.js";
-import { BodyError, readJsonBody } from "./read-json-body.js";
+import { json, readJsonBodyOrAnswer } from "./json-answer.js";
 
 export const FREEZES_PATH = "/api/freezes";
 const UNFREEZE_PATH = "/api/freezes/unfreeze";
@@ -47,13 +47,8 @@ export async function handleFreezeRoute(req: IncomingMessage, res: ServerRespons
   }
   if (req.method !== "POST") return json(res, 405, { error: unfreeze ? "use POST" : "use GET or POST" }, { Allow: unfreeze ? "POST" : "GET, POST" });
 
-  let body: Record<string, unknown>;
-  try {
-    body = await readJsonBody(req);
-  } catch (error) {
-    if (!(error instanceof BodyError)) throw error;
-    return json(res, error.status, { error: error.message }, error.status === 413 ? { Connection: "close" } : {});
-  }
+  const body = await readJsonBodyOrAnswer(req, res);
+  if (body === null) return;
   const request = parseRequest(body, { reasonRequired: !unfreeze });
   if ("error" in request) return json(res, 400, { error: request.error });
   const by = cleanActorName(request.by ?? "") || cleanActorName(user) || "unknown";
@@ -126,9 +121,4 @@ function notFrozen(repo: string | null, frozen: Freeze[]): string {
 
 function hint(frozen: Freeze[]): string {
   return frozen.length === 0 ? "" : `; still frozen: ${frozen.map((freeze) => scopeName(freeze.repo)).join(", ")}`;
-}
-
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", ...headers });
-  res.end(`${JSON.stringify(body)}\n`);
 }
