@@ -70,7 +70,7 @@ export class RunRetention {
 
   /** When to look at the run again, or null when it may go now. */
   private async keepUntil(runId: string, now: number): Promise<number | null> {
-    const jobs = await this.jobsOf(runId);
+    const jobs = await this.jobsOf(runId, await this.attemptsOf(runId));
     let until = 0;
     for (const { queue, job } of jobs) {
       const state = await job.getState();
@@ -83,8 +83,8 @@ export class RunRetention {
     return until > now ? until : null;
   }
 
-  private async jobsOf(runId: string): Promise<{ queue: QueueName; job: Job<RunJobData> }[]> {
-    const attempts = await this.attemptsOf(runId);
+  /** The run's jobs still in Redis: its process and execute jobs, and the cleanup job of each of `attempts`. */
+  private async jobsOf(runId: string, attempts: number[]): Promise<{ queue: QueueName; job: Job<RunJobData> }[]> {
     const ids: [QueueName, string][] = [
       ["process", processJobId(runId)],
       ["execute", executeJobId(runId)],
@@ -105,8 +105,9 @@ export class RunRetention {
   }
 
   private async remove(runId: string): Promise<void> {
-    const jobs = await this.jobsOf(runId);
+    // One read of the run's attempts: its cleanup jobs and its metrics keys are both named by them.
     const attempts = await this.attemptsOf(runId);
+    const jobs = await this.jobsOf(runId, attempts);
     // Parents first, children left in place for their own removal: a chained merge's
     // process job has the previous script's cleanup as its child, which is another run.
     for (const queue of ["cleanup", "execute", "process"] as const) {
