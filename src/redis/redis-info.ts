@@ -254,7 +254,8 @@ export function formatBytes(bytes: number | null): string {
   return `${value.toFixed(1)} ${units[unit]}`;
 }
 
-function numberField(fields: Map<string, string>, name: string): number | null {
+/** A numeric field of parsed INFO text, or null when it is absent or not a number. */
+export function numberField(fields: Map<string, string>, name: string): number | null {
   const raw = fields.get(name);
   if (raw === undefined) return null;
   const value = Number(raw);

@@ -1,13 +1,13 @@
 import type { Cluster, Redis } from "ioredis";
 import { mastersOf } from "./monitor-client.js";
-import { parseInfo } from "./redis-info.js";
+import { numberField, parseInfo } from "./redis-info.js";
 
 /** Memory figures from the `memory` section of Redis's INFO; maxmemory 0 means no limit. */
 export function memoryFromInfo(info: string): { usedMemory: number; maxMemory: number } | null {
   const fields = parseInfo(info);
-  const usedMemory = Number(fields.get("used_memory") ?? NaN);
-  const maxMemory = Number(fields.get("maxmemory") ?? NaN);
-  return Number.isFinite(usedMemory) && Number.isFinite(maxMemory) ? { usedMemory, maxMemory } : null;
+  const usedMemory = numberField(fields, "used_memory");
+  const maxMemory = numberField(fields, "maxmemory");
+  return usedMemory !== null && maxMemory !== null ? { usedMemory, maxMemory } : null;
 }
 
 /**
