@@ -19,7 +19,8 @@ export class StepError extends Error {
 
 // BullMQ's own errors steer the job (wait, delay, fail for good): they pass untouched.
 const CONTROL_ERRORS = [DelayedError, WaitingError, WaitingChildrenError, RateLimitError, UnrecoverableError];
-const CONTROL_NAMES = new Set(["DelayedError", "WaitingError", "WaitingChildrenError", "RateLimitError", "UnrecoverableError"]);
+// By name too: one from another copy of BullMQ is not an instance of these classes.
+const CONTROL_NAMES = new Set(CONTROL_ERRORS.map((type) => type.name));
 
 const STATUS_TEXT: Record<number, string> = {
   400: "Bad Request",
