@@ -6,6 +6,7 @@ import { DEFAULT_WORK_LIMITS, type WorkLimits } from "./checks/work-limits.js";
 import type { RedisSettings } from "./redis/redis-client.js";
 import { MIN_SECRET_LENGTH, tooShortToRedact } from "./runner/redact.js";
 import { parseDurationSetting } from "./sdk/parse-duration.js";
+import { PERMISSIONS, type Permission } from "./github/permission.js";
 
 // Server settings, read from the environment once and validated, every problem at once, one line each.
 
@@ -49,7 +50,17 @@ const list = z
   );
 
 // The app's own credentials: a script must never be handed them, even by a careless SCRIPT_ENV.
-const APP_SECRET_NAMES = ["PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET", "DASHBOARD_PASSWORD", "METRICS_TOKEN", "REDIS_URL", "RESULT_WEBHOOK_SECRET"];
+const APP_SECRET_NAMES = [
+  "PRIVATE_KEY",
+  "PRIVATE_KEY_PATH",
+  "WEBHOOK_SECRET",
+  "DASHBOARD_PASSWORD",
+  "METRICS_TOKEN",
+  "REDIS_URL",
+  "RESULT_WEBHOOK_SECRET",
+  "GITHUB_CLIENT_SECRET",
+  "SESSION_SECRET",
+];
 
 // Refused by `chorebot run` as by `chorebot start`: a script tried locally must fail as it would in production.
 const scriptEnv = list.superRefine((names, ctx) => {
@@ -130,6 +141,14 @@ const serverSchema = runnerSchema.extend({
   FAILED_JOB_RETENTION: duration("30d"),
   JOB_RETENTION_UNSAFE_SHORT: z.enum(["0", "1"]).default("0"),
   // Where a worker keeps outcomes Redis cannot take yet; unset or empty: a folder in the OS temp folder.
+  // The chores pages: GitHub sign-in with the App's own OAuth credentials (the standard Probot names).
+  GITHUB_CLIENT_ID: z.string().optional(),
+  GITHUB_CLIENT_SECRET: z.string().optional(),
+  SESSION_SECRET: z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)").optional(),
+  // chorebot's own address as browsers reach it: the OAuth callback, and Secure cookies when https.
+  PUBLIC_URL: z.url({ protocol: /^https?$/, error: "expected an http(s) URL such as https://chorebot.example.com" }).optional(),
+  CHORES_PERMISSION: z.enum(PERMISSIONS.filter((p) => p !== "none") as [Permission, ...Permission[]]).default("write"),
+  CHORE_FILE_LIMIT: wholeNumber("a whole number of bytes, at least 1", { fallback: 10 * 1024 * 1024 }),
   RESULT_SPOOL_DIR: z
     .string()
     .optional()
@@ -189,6 +208,21 @@ export interface ServerConfig {
   retention: Retention;
   /** Where workers keep outcomes Redis cannot take yet (RESULT_SPOOL_DIR), or null for the default in the OS temp folder. */
   resultSpoolDir: string | null;
+  chores: ChoresConfig;
+}
+
+/** The chores pages and on-demand runs. */
+export interface ChoresConfig {
+  /** GitHub sign-in (the App's OAuth client and the session key); null: the chores pages are not served. */
+  signIn: { clientId: string; clientSecret: string; sessionSecret: string } | null;
+  /** chorebot's address as browsers reach it (PUBLIC_URL, no trailing slash), or null: the App's registered callback URL is used. */
+  publicUrl: string | null;
+  /** GitHub's web address (https://github.com, or the GHE host): where people sign in and logs are linked. */
+  webUrl: string;
+  /** The lowest role that may run a chore, whatever a repository asks (CHORES_PERMISSION). */
+  minPermission: Permission;
+  /** The largest file a chore's file input takes (CHORE_FILE_LIMIT, bytes). */
+  fileLimit: number;
 }
 
 /** How long finished runs stay in Redis before everything of theirs is removed. */
@@ -254,6 +288,10 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, warn: War
       );
     }
   }
+  const signInParts = ["GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "SESSION_SECRET"].filter((name) => env[name]);
+  if (signInParts.length > 0 && signInParts.length < 3) {
+    problems.push(`GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and SESSION_SECRET go together (the chores pages' sign-in); only ${signInParts.join(", ")} set`);
+  }
   let privateKey = "";
   try {
     privateKey = readPrivateKey(env);
@@ -294,6 +332,16 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, warn: War
     checkLimits: { timeMs: settings.CHECK_TIMEOUT, memoryMb: settings.CHECK_MEMORY_LIMIT },
     retention: { completedMs: settings.JOB_RETENTION, failedMs: settings.FAILED_JOB_RETENTION },
     resultSpoolDir: settings.RESULT_SPOOL_DIR,
+    chores: {
+      signIn:
+        settings.GITHUB_CLIENT_ID && settings.GITHUB_CLIENT_SECRET && settings.SESSION_SECRET
+          ? { clientId: settings.GITHUB_CLIENT_ID, clientSecret: settings.GITHUB_CLIENT_SECRET, sessionSecret: settings.SESSION_SECRET }
+          : null,
+      publicUrl: settings.PUBLIC_URL?.replace(/\/+$/, "") ?? null,
+      webUrl: settings.GHE_HOST ? `${settings.GHE_PROTOCOL}://${settings.GHE_HOST}` : "https://github.com",
+      minPermission: settings.CHORES_PERMISSION,
+      fileLimit: settings.CHORE_FILE_LIMIT,
+    },
     appSecrets: [
       privateKey,
       settings.WEBHOOK_SECRET,
@@ -301,6 +349,8 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, warn: War
       settings.METRICS_TOKEN ?? "",
       decodeURIComponent(redisPassword),
       settings.RESULT_WEBHOOK_SECRET ?? "",
+      settings.GITHUB_CLIENT_SECRET ?? "",
+      settings.SESSION_SECRET ?? "",
     ].filter((value) => value.length > 0),
   };
 }

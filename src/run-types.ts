@@ -36,7 +36,38 @@ export interface ScriptTarget {
   config: RepoConfig;
   /** Why the repository's config file is invalid; every script of the merge is then refused. */
   configError: string | null;
+  /**
+   * Set for a chore a person ran on demand (absent for a merged one-off script): `path`,
+   * `commit`, `committedAt` and `blob` are then the indexed version that runs, `pullRequest`
+   * and `refusal` are null (the catalog holds its provenance), and the chore stays in the
+   * repository after its run.
+   */
+  chore?: ChoreRun;
 }
+
+/** A chore run: which chore, and what the person who started it asked for. */
+export interface ChoreRun {
+  /** Its name in the catalog: the entry path under the chores folder, without the extension (`billing/unlock-account`). */
+  name: string;
+  request: RunRequest;
+}
+
+/** How a run was started. */
+export type RunTrigger = "merge" | "ui";
+
+/** What a person asked for when starting a run on demand. Never holds a secret value (job data is shown in the dashboard). */
+export interface RunRequest {
+  trigger: Exclude<RunTrigger, "merge">;
+  /** The GitHub login of who asked. */
+  requestedBy: string;
+  /** When (ISO 8601, UTC): its date names the run log's folder and file. */
+  requestedAt: string;
+  /** The inputs as the log shows them: secret ones masked, files by name, size and sha256. The values themselves are in RunInputs. */
+  inputs: Record<string, LoggedInput>;
+}
+
+/** One input value as a run's record shows it. */
+export type LoggedInput = string | number | boolean | null | { secret: true } | { file: string; bytes: number; sha256: string };
 
 export interface PullRequestInfo {
   number: number;
