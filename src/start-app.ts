@@ -67,9 +67,12 @@ export interface WebSettings {
 /** The workers' own settings; startApp adds what it shares with the web part (connection, GitHub clients, log, telemetry). */
 export type WorkerPartSettings = Omit<WorkerSettings, "connection" | "octokitFor" | "log" | "telemetry">;
 
-/** What the server and the workers both judge runs by: the approvals a script needs, the longest a run may take. */
+/**
+ * What the server and the workers both judge runs by: the approvals a script needs, the longest a
+ * run may take, the lowest role that may run a chore.
+ */
 function serverLimits(config: ServerConfig): ServerLimits {
-  return { minApprovals: config.requiredApprovals, maxTimeoutMs: config.runner.timeoutMs };
+  return { minApprovals: config.requiredApprovals, maxTimeoutMs: config.runner.timeoutMs, minChorePermission: config.chores.minPermission };
 }
 
 /** The web part's settings: no script settings beyond the check's, no secrets but the logins it checks. */

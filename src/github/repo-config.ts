@@ -1,12 +1,15 @@
 import { z } from "zod";
 import { isGitHubHttpError } from "./http-error.js";
 import type { GitHubClient } from "./octokit.js";
+import { atLeast, type Permission } from "./permission.js";
 
 export const REPO_CONFIG_PATH = ".github/chorebot.yml";
 
 /** How a repository wants its scripts run: `.github/chorebot.yml`, within the server's limits. */
 export interface RepoConfig {
   scriptsDir: string;
+  /** Where the repository's chores live: they stay there and run on demand, never on merge. */
+  choresDir: string;
   logsDir: string;
   requiredApprovals: number;
   timeoutMs: number;
@@ -14,13 +17,23 @@ export interface RepoConfig {
   cleanup: "commit" | "pull_request";
   order: "path" | "parallel";
   stopOnFailure: boolean;
+  /** The role a person needs to run this repository's chores (never below the server's floor). */
+  chores: { permission: Permission };
 }
 
-/** The server's bounds: a repository may ask for more approvals or a shorter timeout, never the reverse. */
+/**
+ * The server's bounds: a repository may ask for more approvals, a shorter timeout or a higher
+ * role to run chores, never the reverse.
+ */
 export interface ServerLimits {
   minApprovals: number;
   maxTimeoutMs: number;
+  /** The lowest role that may run a chore (CHORES_PERMISSION). */
+  minChorePermission: Permission;
 }
+
+/** The roles a repository may require to run its chores (`none` would let anyone run them). */
+const CHORE_PERMISSIONS = ["read", "triage", "write", "maintain", "admin"] as const satisfies readonly Permission[];
 
 const folder = z
   .string()
@@ -29,10 +42,18 @@ const folder = z
   .transform((path) => path.replace(/^\.?\/+|\/+$/g, ""))
   .refine((path) => path !== "" && !path.split("/").some((part) => part === ".." || part === "."), "must be a folder inside the repository");
 
-function schema(limits: ServerLimits) {
+/** Whether `inner` is `outer` or a folder inside it. */
+function within(inner: string, outer: string): boolean {
+  return inner === outer || inner.startsWith(`${outer}/`);
+}
+
+function schema(limits: ServerLimits, choresDirGiven: boolean) {
+  // The server's floor never lets anyone run chores without at least seeing the repository.
+  const floor = limits.minChorePermission === "none" ? "read" : limits.minChorePermission;
   return z
     .object({
       scriptsDir: folder.default("scripts"),
+      choresDir: folder.default("chores"),
       logsDir: folder.default("logs"),
       requiredApprovals: z
         .number()
@@ -48,9 +69,26 @@ function schema(limits: ServerLimits) {
       cleanup: z.enum(["commit", "pull_request"]).default("commit"),
       order: z.enum(["path", "parallel"]).default("path"),
       stopOnFailure: z.boolean().default(false),
+      chores: z
+        .strictObject({
+          permission: z
+            .enum(CHORE_PERMISSIONS)
+            .refine((permission) => atLeast(permission, floor), `cannot be lower than the server's minimum of ${floor}`)
+            .default(floor),
+        })
+        .default({ permission: floor }),
     })
     .strict()
-    .refine((config) => config.scriptsDir !== config.logsDir, { message: "must differ from scriptsDir", path: ["logsDir"] });
+    .refine((config) => config.scriptsDir !== config.logsDir, { message: "must differ from scriptsDir", path: ["logsDir"] })
+    .superRefine((config, context) => {
+      for (const other of ["scriptsDir", "logsDir"] as const) {
+        if (!within(config.choresDir, config[other]) && !within(config[other], config.choresDir)) continue;
+        // A repository that never named a chores folder learns why its settings stopped working.
+        const fix = choresDirGiven ? "" : ` (the default, ${config.choresDir}: set choresDir to another folder)`;
+        context.addIssue({ code: "custom", message: `must differ from ${other}, not be inside it nor contain it${fix}`, path: ["choresDir"] });
+        return;
+      }
+    });
 }
 
 export function defaultRepoConfig(limits: ServerLimits): RepoConfig {
@@ -59,7 +97,8 @@ export function defaultRepoConfig(limits: ServerLimits): RepoConfig {
 
 /** Validates a parsed config file; returns the config or one line naming the bad key. */
 export function parseRepoConfig(raw: unknown, limits: ServerLimits): RepoConfig | string {
-  const result = schema(limits).safeParse(raw ?? {});
+  const choresDirGiven = typeof raw === "object" && raw !== null && "choresDir" in raw;
+  const result = schema(limits, choresDirGiven).safeParse(raw ?? {});
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const key = issue.path.join(".") || "(file)";

@@ -189,7 +189,7 @@ export async function runPipeline(connection: ConnectionOptions, prefix: string)
       blob: "b".repeat(40),
       pullRequest: null,
       refusal: null,
-      config: defaultRepoConfig({ minApprovals: 1, maxTimeoutMs: 900_000 }),
+      config: defaultRepoConfig({ minApprovals: 1, maxTimeoutMs: 900_000, minChorePermission: "write" }),
       configError: null,
     });
     const targets = Object.keys(runs).map(target);

@@ -8,7 +8,7 @@ import { TestOctokit } from "../../helpers/test-probot.js";
 import { fakeGitHub, freshSha, type FakeRepo } from "./fake-github.js";
 
 const octokit = () => new TestOctokit({ auth: "token" });
-const limits = { minApprovals: 1, maxTimeoutMs: 900_000 };
+const limits = { minApprovals: 1, maxTimeoutMs: 900_000, minChorePermission: "write" as const };
 let emptyCwd: string;
 let installedCwd: string;
 const settings = (scriptCwd: string): CheckSettings => ({ scriptCwd, scriptEnv: ["DATABASE_URL", "STRIPE_KEY"], limits });

@@ -21,7 +21,7 @@ const TYPO = 'const n: number = "one";\nconsole.log(n);\n';
 const settings = (workLimits: WorkLimits): CheckSettings => ({
   scriptCwd: process.cwd(),
   scriptEnv: [],
-  limits: { minApprovals: 1, maxTimeoutMs: 900_000 },
+  limits: { minApprovals: 1, maxTimeoutMs: 900_000, minChorePermission: "write" },
   workLimits,
 });
 

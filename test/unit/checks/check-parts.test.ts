@@ -11,7 +11,7 @@ import { scriptsOnlyAnnotations } from "../../../src/checks/scripts-only-policy.
 import { defaultRepoConfig } from "../../../src/github/repo-config.js";
 import { bundleScript } from "../../../src/runner/bundle-script.js";
 
-const config = defaultRepoConfig({ minApprovals: 1, maxTimeoutMs: 900_000 });
+const config = defaultRepoConfig({ minApprovals: 1, maxTimeoutMs: 900_000, minChorePermission: "write" });
 const at = (level: Annotation["annotation_level"]): Annotation => ({ path: "a", start_line: 1, end_line: 1, annotation_level: level, message: "m" });
 
 describe("conclusionOf", () => {

@@ -7,7 +7,11 @@ import { testProbot } from "../../helpers/test-probot.js";
 import { examplePayload } from "../../helpers/webhook-examples.js";
 import { fakeGitHub, freshSha, type FakeRepo } from "./fake-github.js";
 
-const settings: CheckSettings = { scriptCwd: process.cwd(), scriptEnv: ["DATABASE_URL"], limits: { minApprovals: 1, maxTimeoutMs: 900_000 } };
+const settings: CheckSettings = {
+  scriptCwd: process.cwd(),
+  scriptEnv: ["DATABASE_URL"],
+  limits: { minApprovals: 1, maxTimeoutMs: 900_000, minChorePermission: "write" },
+};
 
 // What the lead wires into src/index.ts.
 const app: ApplicationFunction = (app) => {

@@ -15,7 +15,7 @@ function setup() {
   void probot.load(
     chorebotApp({
       queuePush: async (push) => (queued.push(push), "job"),
-      checks: { scriptCwd: process.cwd(), scriptEnv: [], limits: { minApprovals: 1, maxTimeoutMs: 900_000 } },
+      checks: { scriptCwd: process.cwd(), scriptEnv: [], limits: { minApprovals: 1, maxTimeoutMs: 900_000, minChorePermission: "write" } },
       dashboard: null,
       runsApi: null,
       metrics: null,

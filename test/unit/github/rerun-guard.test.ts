@@ -12,7 +12,7 @@ const target = (path: string) => ({
   path,
   commit: COMMIT,
   committedAt: "2026-11-30T12:00:00Z",
-  config: defaultRepoConfig({ minApprovals: 1, maxTimeoutMs: 900_000 }),
+  config: defaultRepoConfig({ minApprovals: 1, maxTimeoutMs: 900_000, minChorePermission: "write" }),
 });
 const contents = (path: string) =>
   nock("https://api.github.com")

@@ -37,7 +37,7 @@ async function serveApp(queuePush: (push: MergedPush) => Promise<string>, redis?
   const probot = testProbot();
   const app = chorebotApp({
     queuePush,
-    checks: { scriptCwd: process.cwd(), scriptEnv: [], limits: { minApprovals: 1, maxTimeoutMs: 900_000 } },
+    checks: { scriptCwd: process.cwd(), scriptEnv: [], limits: { minApprovals: 1, maxTimeoutMs: 900_000, minChorePermission: "write" } },
     dashboard: null,
     runsApi: null,
     metrics: null,

@@ -42,7 +42,7 @@ function discover(flows: FlowProducer) {
   return discoverStep({
     octokitFor: async () => new TestOctokit({ auth: "token" }),
     flows,
-    limits: { minApprovals: 1, maxTimeoutMs: 900_000 },
+    limits: { minApprovals: 1, maxTimeoutMs: 900_000, minChorePermission: "write" },
     githubStepAttempts: 3,
     associationWaitMs: 0,
   })(fakeJob());

@@ -19,7 +19,7 @@ import { fakeAppJwt } from "../../github-stand-in/test-client.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
 import { TestOctokit } from "../../helpers/test-probot.js";
 
-export const LIMITS = { minApprovals: 1, maxTimeoutMs: 900_000 };
+export const LIMITS = { minApprovals: 1, maxTimeoutMs: 900_000, minChorePermission: "write" as const };
 
 export type Processor = (job: Job, token?: string) => Promise<unknown>;
 
