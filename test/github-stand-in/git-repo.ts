@@ -443,6 +443,11 @@ export class GitRepo {
     return (await this.run(revListArgs(include, exclude, options))).split("\n").filter(Boolean);
   }
 
+  /** The commits from `include` back that changed `path` (newest first), as `git log <include> -- <path>` simplifies history. */
+  async revListTouching(include: string, path: string): Promise<string[]> {
+    return (await this.run(["rev-list", include, "--", path])).split("\n").filter(Boolean);
+  }
+
   revListSync(include: string, exclude: string[] = [], options: RevListOptions = {}): string[] {
     return this.execSync(revListArgs(include, exclude, options))
       .stdout.toString("utf8")

@@ -6,13 +6,30 @@ import { DOCS, requireRepo } from "./route-helpers.js";
 import { diffFile, repository, restCommit } from "./shapes.js";
 import { repoApiUrl, repoHtmlUrl, type StandInState } from "./state.js";
 
-/** Repository metadata and three-dot compare. */
+const LIST_COMMITS_DOCS = "https://docs.github.com/rest/commits/commits#list-commits";
+
+/** Repository metadata, the list of commits and three-dot compare. */
 export function registerRepoRoutes(router: Router, state: StandInState): void {
   const git = state.git;
 
   router.add("GET", "/repos/:owner/:repo", "installation", "repos/get", (ctx) => {
     requireRepo(state, ctx);
     return { status: 200, body: repository(state) };
+  });
+
+  // The history of the branch (or commit) `sha`, newest first; with `path`, only the commits that
+  // changed it, as `git log <sha> -- <path>` finds them (a merge that took a side's version as it
+  // was is not one of them).
+  router.add("GET", "/repos/:owner/:repo/commits", "installation", "repos/list-commits", async (ctx) => {
+    requireRepo(state, ctx);
+    const wanted = ctx.query.get("sha") || state.defaultBranch;
+    const head = await git.resolveCommit(wanted);
+    if (!head) throw new ApiError(404, `No commit found for SHA: ${wanted}`, LIST_COMMITS_DOCS);
+    const path = ctx.query.get("path")?.replace(/^\/+|\/+$/g, "");
+    const shas = path ? await git.revListTouching(head, path) : await git.revList(head);
+    const page = paginate(ctx, shas);
+    const commits = (await git.readCommits(page.body)).map((commit) => restCommit(state, commit));
+    return { status: 200, body: commits, headers: page.headers };
   });
 
   router.add("GET", "/repos/:owner/:repo/compare/*basehead", "installation", "repos/compare-commits", async (ctx) => {
