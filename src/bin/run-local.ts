@@ -12,7 +12,7 @@ import { readLocalFile } from "../runner/read-local-file.js";
 import { redactExecution } from "../runner/redact-execution.js";
 import { readScriptDefinition } from "../definitions/read-definition.js";
 import { formatDefinitionProblems } from "../definitions/format-problems.js";
-import { runOptions } from "../runner/run-options.js";
+import { envRefusal, runOptions } from "../runner/run-options.js";
 import { runScript } from "../runner/run-script.js";
 import { renderRunLog } from "../runlog/render-run-log.js";
 import { isEntryScript } from "../github/entry-script.js";
@@ -50,9 +50,11 @@ export async function runLocal(options: {
   // A typo must not leave a "did not bundle" log behind.
   const found = await stat(resolve(root, script)).catch(() => null);
   if (!found?.isFile()) throw new UsageError(`${options.file}: ${found ? "not a file" : "no such file"}`);
-  if (!isEntryScript(script)) {
+  if (!isRunnable(script)) {
     await refuseOutsideRoot(root, options.file);
-    options.warn?.(`${script} is not an entry script (one under scripts/, not a test, not under a _ folder or named _…): production never runs it on its own`);
+    options.warn?.(
+      `${script} is not an entry script or a chore (one under scripts/ or chores/, not a test, not under a _ folder or named _…): production never runs it on its own`,
+    );
   }
 
   const readFile = readLocalFile(root);
@@ -63,6 +65,9 @@ export async function runLocal(options: {
     const unknown = undeclaredInputs(options.inputs, Object.keys(reading.definition?.inputs ?? {}));
     if (unknown) throw new UsageError(unknown);
   }
+  // Production refuses a script that asks for variables SCRIPT_ENV does not allow; so does a local run.
+  const refusal = reading && reading.problems.length === 0 ? envRefusal(reading.definition, config.scriptEnv) : null;
+  if (refusal) throw new UsageError(`${script}: ${refusal}`);
   // Set up as the worker sets up a merged script's run; the run log is redacted the same way.
   const run = runOptions({ runner: config, description: reading?.definition ?? null, inputs: options.inputs ?? {} });
   const { redact } = run;
@@ -143,10 +148,18 @@ async function refuseOutsideRoot(root: string, file: string): Promise<void> {
   const here = await realpath(root);
   if (!top || top === here) return;
   const fromTop = relative(top, resolve(here, file)).split(sep).join("/");
-  if (fromTop.startsWith("../") || !isEntryScript(fromTop)) return;
+  if (fromTop.startsWith("../") || !isRunnable(fromTop)) return;
   throw new UsageError(
-    `${file} is the entry script ${fromTop} of the repository at ${top}: run chorebot from the repository root (cd ${relative(here, top)} && chorebot run ${fromTop})`,
+    `${file} is the ${isEntryScript(fromTop) ? "entry script" : "chore"} ${fromTop} of the repository at ${top}: run chorebot from the repository root (cd ${relative(here, top)} && chorebot run ${fromTop})`,
   );
+}
+
+/**
+ * What production runs on its own: an entry script under the default scripts folder, or a chore
+ * under the default chores folder (a local run reads no repository settings).
+ */
+function isRunnable(path: string): boolean {
+  return isEntryScript(path) || isEntryScript(path, "chores");
 }
 
 /** The checked-out commit, so a local log names what was run; "local" outside git. */

@@ -5,6 +5,7 @@ import { CONCURRENCY, DEFAULT_CONCURRENCY, isConcurrency, type Concurrency, type
 import { findDefineScriptCalls } from "./find-define-script-calls.js";
 import { objectProperties } from "./object-properties.js";
 import { LITERALS_ONLY, report, type DefinitionProblem, type ReadContext } from "./read-context.js";
+import { readEnv } from "./read-env.js";
 import { readInput } from "./read-input.js";
 import { readLiteral } from "./read-literal.js";
 import { requireTypeScript } from "./require-typescript.js";
@@ -37,6 +38,9 @@ const OPTIONS: { [K in keyof ScriptDefinition]-?: OptionReader } = {
   },
   timeout: (ctx, value, into) => {
     into.timeoutMs = readTimeout(ctx, value);
+  },
+  env: (ctx, value, into) => {
+    into.env = readEnv(ctx, value) ?? null;
   },
   // Code: it runs in `execute`, nothing here reads it.
   run: () => {},
@@ -74,7 +78,7 @@ function readDefinition(ctx: ReadContext, call: TypeScript.CallExpression): Scri
     report(ctx, call, `defineScript takes one object literal: defineScript({ description, inputs, run }): ${LITERALS_ONLY}`);
     return null;
   }
-  const description: ScriptDescription = { description: null, inputs: {}, concurrency: DEFAULT_CONCURRENCY, timeoutMs: null };
+  const description: ScriptDescription = { description: null, inputs: {}, concurrency: DEFAULT_CONCURRENCY, timeoutMs: null, env: null };
   const properties = objectProperties(ctx, object, "defineScript");
   for (const { name, node, value } of properties) {
     if (Object.hasOwn(OPTIONS, name)) OPTIONS[name as keyof typeof OPTIONS](ctx, value, description);

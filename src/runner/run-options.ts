@@ -2,7 +2,7 @@ import type { RunnerConfig } from "../config.js";
 import type { ScriptDescription } from "../sdk/protocol.js";
 import { createRedactor } from "./redact.js";
 import type { RunScriptOptions } from "./run-script.js";
-import { buildScriptEnv } from "./script-env.js";
+import { BASICS, buildScriptEnv } from "./script-env.js";
 
 /**
  * Every value that must never reach GitHub, the dashboard or a log, whatever a script prints:
@@ -17,9 +17,24 @@ export function valuesToRedact(values: { appSecrets?: readonly string[]; scriptE
 export type RunOptions = Required<Pick<RunScriptOptions, "cwd" | "env" | "timeoutMs" | "maxOutputBytes" | "redact">> & Pick<RunScriptOptions, "inputs">;
 
 /**
+ * Why a script cannot run here: the variables its `env` asks for that SCRIPT_ENV (`scriptEnv`)
+ * does not allow, in one sentence; null when it asks for none of those, or declares no `env`.
+ * The basics every script gets (PATH, HOME, …) are always allowed. The worker's execute step
+ * and `chorebot run` both refuse such a script rather than run it without what it needs.
+ */
+export function envRefusal(description: ScriptDescription | null, scriptEnv: readonly string[]): string | null {
+  const missing = (description?.env ?? []).filter((name) => !scriptEnv.includes(name) && !BASICS.includes(name));
+  if (missing.length === 0) return null;
+  const names = missing.length === 1 ? missing[0]! : `${missing.slice(0, -1).join(", ")} and ${missing.at(-1)!}`;
+  const them = missing.length === 1 ? "it" : "them";
+  return `the script's env asks for ${names}, which SCRIPT_ENV does not allow: add ${them} to SCRIPT_ENV or take ${them} out of the script's env`;
+}
+
+/**
  * How a script is run, the same for the worker's execute step and `chorebot run`: in
- * SCRIPT_CWD, with only the allowlisted environment, for the shortest of the time limits,
- * its output capped at OUTPUT_LIMIT and redacted, and, for an SDK script, its inputs.
+ * SCRIPT_CWD, with only the allowlisted environment (of it, only what the script's `env`
+ * asks for when it declares one), for the shortest of the time limits, its output capped at
+ * OUTPUT_LIMIT and redacted, and, for an SDK script, its inputs.
  */
 export function runOptions(o: {
   runner: RunnerConfig;
@@ -40,11 +55,20 @@ export function runOptions(o: {
     .map(([name]) => o.inputs[name]!);
   return {
     cwd: runner.scriptCwd,
-    env: buildScriptEnv(o.env ?? process.env, runner.scriptEnv),
+    env: buildScriptEnv(o.env ?? process.env, allowedEnv(description, runner.scriptEnv)),
     timeoutMs: Math.min(runner.timeoutMs, o.repositoryTimeoutMs ?? Infinity, description?.timeoutMs ?? Infinity),
     // Plain scripts take no inputs.
     ...(description ? { inputs: { ...o.inputs } } : {}),
     maxOutputBytes: runner.outputLimit,
     redact: createRedactor(valuesToRedact({ appSecrets: o.appSecrets ?? [], scriptEnvValues: runner.scriptEnvValues, secretInputs })),
   };
+}
+
+/**
+ * The SCRIPT_ENV names a script is given: all of them, unless it declares `env`, then only
+ * those it asks for. (A description stored before `env` existed has none: all of them.)
+ */
+function allowedEnv(description: ScriptDescription | null, scriptEnv: readonly string[]): readonly string[] {
+  const asked = description?.env;
+  return asked == null ? scriptEnv : scriptEnv.filter((name) => asked.includes(name));
 }

@@ -1,6 +1,6 @@
 import { isRequired, type InputDeclarations, type InputValues } from "./inputs.js";
 import { parseDuration, type Duration } from "./parse-duration.js";
-import { CONCURRENCY, DEFAULT_CONCURRENCY, isConcurrency, type Concurrency, type ScriptDescription } from "./protocol.js";
+import { CONCURRENCY, DEFAULT_CONCURRENCY, isConcurrency, isEnvName, type Concurrency, type ScriptDescription } from "./protocol.js";
 import type { Counter, ProgressValue } from "./reporter.js";
 
 /** Marks a defineScript() result, across copies of the SDK (Symbol.for is process-wide). */
@@ -25,6 +25,12 @@ export interface ScriptDefinition<I extends InputDeclarations = InputDeclaration
   concurrency?: Concurrency;
   /** "90s", "20m", "2h" or a number of seconds. */
   timeout?: Duration;
+  /**
+   * The variables of the server's SCRIPT_ENV this script needs, like ["DATABASE_URL"]: it gets
+   * only those (and basics such as PATH and HOME), and does not run where one is not allowed.
+   * Left out, it gets every SCRIPT_ENV variable.
+   */
+  env?: readonly string[];
   /** Its return value is reported as the run's result (JSON). */
   run(context: RunContext<InputValues<I>>): R | Promise<R>;
 }
@@ -41,11 +47,25 @@ export function defineScript<I extends InputDeclarations = {}, R = unknown>(defi
     throw new Error(`defineScript: concurrency must be one of ${CONCURRENCY.join(", ")}, got ${JSON.stringify(definition.concurrency)}`);
   }
   if (definition.timeout !== undefined) parseDuration(definition.timeout);
+  if (definition.env !== undefined) checkEnv(definition.env);
   for (const [name, input] of Object.entries(definition.inputs ?? {})) {
     if (typeof input?.kind !== "string") throw new Error(`defineScript: input ${JSON.stringify(name)} is not an input (use string(), int(), …)`);
   }
   return Object.freeze({ ...definition, [SCRIPT_MARK]: true as const });
 }
+
+/** The SDK's own check of `env`; the static reader (src/definitions/read-env.ts) reports the same problems. */
+function checkEnv(env: unknown): void {
+  if (!Array.isArray(env)) throw new Error(`defineScript: env must be an array of variable names like ["DATABASE_URL"], got ${shown(env)}`);
+  // Index by index: forEach would skip a hole (`["A", , "B"]`).
+  for (let i = 0; i < env.length; i++) {
+    const name: unknown = env[i];
+    if (!isEnvName(name)) throw new Error(`defineScript: env[${i}]: ${shown(name)} is not an environment variable name`);
+    if (env.indexOf(name) !== i) throw new Error(`defineScript: env[${i}]: ${name} is listed twice`);
+  }
+}
+
+const shown = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value) : String(value));
 
 export function isDefinedScript(value: unknown): value is DefinedScript {
   return (
@@ -83,5 +103,6 @@ export function describeScript(definition: ScriptDefinition<InputDeclarations, u
     inputs,
     concurrency: definition.concurrency ?? DEFAULT_CONCURRENCY,
     timeoutMs: definition.timeout === undefined ? null : parseDuration(definition.timeout),
+    env: definition.env === undefined ? null : [...definition.env],
   };
 }

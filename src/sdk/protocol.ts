@@ -21,6 +21,13 @@ export function isConcurrency(value: unknown): value is Concurrency {
   return (CONCURRENCY as readonly unknown[]).includes(value);
 }
 
+/** An environment variable's name as shells write it: a script's `env` lists only such names. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function isEnvName(value: unknown): value is string {
+  return typeof value === "string" && ENV_NAME.test(value);
+}
+
 /** What a script declares, as the worker and the UIs see it (no functions). */
 export interface ScriptDescription {
   description: string | null;
@@ -40,6 +47,11 @@ export interface ScriptDescription {
   >;
   concurrency: Concurrency;
   timeoutMs: number | null;
+  /**
+   * The SCRIPT_ENV variables the script says it needs, in its order: it is given only those
+   * (and the basics). Null when it does not say: it is given every SCRIPT_ENV variable.
+   */
+  env: string[] | null;
 }
 
 export type ReportMessage =

@@ -69,6 +69,9 @@ describe("readScriptDefinition agrees with the SDK's describeScript", () => {
       '{ inputs: { "dry-run": bool(), "2": int(), "1": int() }, concurrency: "none", timeout: "1h 30m", run() {} }',
     ],
     ["a fractional timeout in seconds", "{ timeout: 0.25, description: '', run() {} }"],
+    ["the variables a script needs, in its order", '{ env: ["STRIPE_KEY", "DATABASE_URL", "_x1"], timeout: "1m", run() {} }'],
+    ["no variables at all", "{ env: [], run() {} }"],
+    ["variables written as templates", "{ env: [`DATABASE_URL`, 'REDIS_HOST'], run() {} }"],
   ])("%s", (_, definition) => {
     const expected = atRuntime(definition);
     const reading = read(definition);
@@ -118,6 +121,7 @@ describe("readScriptDefinition", () => {
         inputs: { env: { type: "string", required: false, default: "a", choices: ["a", "b"] }, n: { type: "float", required: true, min: 1 } },
         concurrency: "self",
         timeoutMs: 7_200_000,
+        env: null,
       },
       usesDefineScript: true,
       problems: [],
@@ -214,7 +218,7 @@ describe("readScriptDefinition", () => {
   test("unknown options are problems, prototype names included", () => {
     const source = `${IMPORTS}export default defineScript({\n  retries: 3,\n  inputs: { s: string({ min: 1 }), n: int({ pattern: /x/, constructor: 1 }) },\n  run() {},\n});\n`;
     expect(problems(source).map((p) => p.message)).toStrictEqual([
-      "defineScript has no option `retries` (it has description, inputs, concurrency, timeout, run)",
+      "defineScript has no option `retries` (it has description, inputs, concurrency, timeout, env, run)",
       "inputs.s: string() has no option `min` (it has required, optional, description, secret, validate, default, pattern, choices)",
       "inputs.n: int() has no option `pattern` (it has required, optional, description, secret, validate, default, min, max)",
       "inputs.n: int() has no option `constructor` (it has required, optional, description, secret, validate, default, min, max)",
@@ -239,6 +243,44 @@ describe("readScriptDefinition", () => {
       { line: 5, column: 16, message: "inputs.a: required and optional at once" },
       { line: 5, column: 63, message: "inputs.n: min 2 > max 1" },
     ]);
+  });
+
+  test("a definition that says nothing of env has env null: it gets every SCRIPT_ENV variable", () => {
+    expect(read("{ run() {} }").definition?.env).toBeNull();
+    expect(read('{ env: ["DATABASE_URL"], run() {} }').definition?.env).toStrictEqual(["DATABASE_URL"]);
+  });
+
+  test("env through TypeScript's erased wrappers", () => {
+    expect(read('{ env: (["DATABASE_URL", <string>"REDIS_HOST"] as const) satisfies readonly string[], run() {} }').definition?.env).toStrictEqual([
+      "DATABASE_URL",
+      "REDIS_HOST",
+    ]);
+  });
+
+  test.each([
+    ["a name", "env: NAMES", "NAMES, run", 'env must be a literal (an array of strings like ["staging", "production"]), not the name `NAMES`'],
+    ["a call", 'env: ["A"].concat(NAMES)', '["A"].concat', 'env must be a literal (an array of strings like ["staging", "production"]), not a call'],
+    ["a name in the array", 'env: ["B", NAME]', "NAME]", 'env[1] must be a literal (a string like "text"), not the name `NAME`'],
+    ["a spread in the array", "env: [...NAMES]", "...NAMES", 'env[0] must be a literal (a string like "text"), not a spread'],
+    ["a template with substitutions", "env: [`DB_${NAME}`]", "`DB_", 'env[0] must be a literal (a string like "text"), not a template with ${…}'],
+  ])("env as %s is a problem where it is, though it would run", (_, property, snippet, message) => {
+    const source = `${IMPORTS}const NAMES = ["A"], NAME = "A";\nexport default defineScript({ ${property}, run() {} });\n`;
+    expect(problems(source)).toStrictEqual([{ ...at(source, snippet), message: `${message}: chorebot reads definitions without running the script` }]);
+  });
+
+  test.each([
+    ["a string", 'env: "DATABASE_URL"', '"DATABASE_URL"', 'env must be an array of strings like ["staging", "production"], not a string'],
+    ["a number in the array", "env: [1]", "1]", 'env[0] must be a string like "text", not a number'],
+    ["a hole in the array", 'env: ["A", , "B"]', ' , "B"', 'env[1] must be a literal (a string like "text"), not an expression'],
+    ["no variable name", 'env: ["DATABASE URL"]', '"DATABASE URL"', 'env[0]: "DATABASE URL" is not an environment variable name'],
+    ["an empty name", 'env: ["A", ""]', '""', 'env[1]: "" is not an environment variable name'],
+    ["a name starting with a digit", 'env: ["1PASSWORD"]', '"1PASSWORD"', 'env[0]: "1PASSWORD" is not an environment variable name'],
+    ["an assignment", 'env: ["A=1"]', '"A=1"', 'env[0]: "A=1" is not an environment variable name'],
+    ["a repeated name", 'env: ["A", "B", "A"]', '"A"]', "env[2]: A is listed twice"],
+  ])("env as %s is a problem where it is, and the SDK refuses it too", (_, property, snippet, message) => {
+    const source = `${IMPORTS}export default defineScript({ ${property}, run() {} });\n`;
+    expect(problems(source)).toStrictEqual([{ ...at(source, snippet), message: expect.stringContaining(message) }]);
+    expect(() => atRuntime(`{ ${property}, run() {} }`)).toThrow(/^defineScript: env/);
   });
 
   test.each([

@@ -40,6 +40,28 @@ describe("defineScript", () => {
     expect(() => defineScript({} as never)).toThrow(/run/);
     expect(() => defineScript({ inputs: { a: "string" as never }, run() {} })).toThrow(/input "a" is not an input/);
   });
+
+  test.each([
+    ["DATABASE_URL" as never, 'defineScript: env must be an array of variable names like ["DATABASE_URL"], got "DATABASE_URL"'],
+    [null as never, 'defineScript: env must be an array of variable names like ["DATABASE_URL"], got null'],
+    [["DATABASE_URL", 5] as never, "defineScript: env[1]: 5 is not an environment variable name"],
+    [["DATABASE URL"], 'defineScript: env[0]: "DATABASE URL" is not an environment variable name'],
+    [[""], 'defineScript: env[0]: "" is not an environment variable name'],
+    [["9LIVES"], 'defineScript: env[0]: "9LIVES" is not an environment variable name'],
+    [["A=1"], 'defineScript: env[0]: "A=1" is not an environment variable name'],
+    [["A", "B", "A"], "defineScript: env[2]: A is listed twice"],
+    // eslint-disable-next-line no-sparse-arrays -- a hole is undefined at run time
+    [["A", , "B"] as never, "defineScript: env[1]: undefined is not an environment variable name"],
+    [[Symbol("A")] as never, "defineScript: env[0]: Symbol(A) is not an environment variable name"],
+  ])("rejects env %o at once", (env, message) => {
+    expect(() => defineScript({ env, run() {} })).toThrow(message);
+  });
+
+  test("takes env as distinct variable names, readonly arrays too", () => {
+    const names = ["DATABASE_URL", "_private", "stripe_key2"] as const;
+    expect(defineScript({ env: names, run() {} }).env).toBe(names);
+    expect(defineScript({ env: [], run() {} }).env).toEqual([]);
+  });
 });
 
 describe("describeScript", () => {
@@ -73,12 +95,21 @@ describe("describeScript", () => {
       },
       concurrency: "global",
       timeoutMs: 1_200_000,
+      env: null,
     });
     expect(JSON.parse(JSON.stringify(description))).toEqual(description);
   });
 
-  test("defaults: no description, self, no timeout", () => {
-    expect(describeScript(defineScript({ run() {} }))).toEqual({ description: null, inputs: {}, concurrency: "self", timeoutMs: null });
+  test("defaults: no description, self, no timeout, env not declared", () => {
+    expect(describeScript(defineScript({ run() {} }))).toStrictEqual({ description: null, inputs: {}, concurrency: "self", timeoutMs: null, env: null });
     expect(describeScript(defineScript({ timeout: 90, run() {} })).timeoutMs).toBe(90_000);
+  });
+
+  test("env as declared, in its order, as a copy", () => {
+    const env = ["STRIPE_KEY", "DATABASE_URL"];
+    const description = describeScript(defineScript({ env, run() {} }));
+    expect(description.env).toStrictEqual(["STRIPE_KEY", "DATABASE_URL"]);
+    expect(description.env).not.toBe(env);
+    expect(describeScript(defineScript({ env: [], run() {} })).env).toStrictEqual([]);
   });
 });
