@@ -34,6 +34,14 @@ export interface CatalogEntry {
    * cannot be read, a file of it changed without an approved pull request…); null when it is.
    */
   problem: { commit: string; message: string } | null;
+  /**
+   * What the index last read of the chore: at which commit, and the blob of every repository
+   * path its bundling looked up there (null: no such file). While each is the same at a newer
+   * head (and so are the settings), so is the chore: it is not read, bundled or judged again.
+   * Null when that reading may come out differently next time (GitHub had not named a pull
+   * request yet, two chores shared the name, the settings were invalid): read again at the next index.
+   */
+  seen: { commit: string; files: Record<string, string | null> } | null;
 }
 
 /** One repository's catalog. */

@@ -33,6 +33,11 @@ const STEP_QUEUES: Record<string, { displayName: string; description: string }> 
     description:
       "Commits each run's log with the deletion of its script and reports on the pull request. Tried again on its own; Retry commits the log, the script does not run again.",
   },
+  index: {
+    displayName: "chores: index",
+    description:
+      "Lists the chores of the default branch after each push, bundled and checked, for the chores pages. Nothing runs here: tried again on its own; Retry indexes the branch as it is now.",
+  },
 };
 
 /**

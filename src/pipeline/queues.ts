@@ -1,6 +1,7 @@
 import { FlowProducer, Queue, type ConnectionOptions, type Telemetry } from "bullmq";
 
-export const QUEUE_NAMES = ["discover", "process", "execute", "cleanup"] as const;
+/** A run's steps, and `index`, which lists the default branch's chores after each push (it runs none). */
+export const QUEUE_NAMES = ["discover", "process", "execute", "cleanup", "index"] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** BullMQ connection options from a redis:// or rediss:// URL. */

@@ -14,11 +14,13 @@ import { JobClaims } from "../runner/job-claims.js";
 import { containment } from "../runner/process-containment.js";
 import { branchTurns } from "../stores/branch-turns.js";
 import { BundleStore } from "../stores/bundle-store.js";
+import { ChoreCatalog } from "../stores/chore-catalog.js";
 import { recordNotRepeated, recordRunFinished } from "../metrics/run-metrics-store.js";
 import { Cancellations } from "../stores/cancellations.js";
 import { cleanupStep } from "../steps/cleanup-step.js";
 import { ConcurrencyLock } from "../stores/concurrency-lock.js";
 import { discoverStep } from "../steps/discover-step.js";
+import { indexChoresStep } from "../steps/index-chores-step.js";
 import { githubStepOptions } from "./enqueue-run.js";
 import { executeStep } from "../steps/execute-step.js";
 import { ExecutionLedger } from "../stores/execution-ledger.js";
@@ -26,6 +28,7 @@ import { Freezes } from "../stores/freezes.js";
 import { lostOutcome, outcomeReader } from "../steps/flow-outcome.js";
 import type { CleanupJobData, ExecuteSummary, RunJobData } from "./job-data.js";
 import { processStep } from "../steps/process-step.js";
+import { processChoreStep } from "../steps/process-chore-step.js";
 import { valuesToRedact } from "../runner/run-options.js";
 import { openQueues, type QueueName } from "./queues.js";
 import { createRedisClient, type RedisSettings } from "../redis/redis-client.js";
@@ -115,6 +118,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
   const redis = createRedisClient(settings.redis);
   const ledger = new ExecutionLedger(redis, prefix);
   const bundles = new BundleStore(redis, prefix);
+  const catalog = new ChoreCatalog(redis, prefix);
   const outcomes = new RunOutcomes(redis, prefix);
   // A script's concurrency lease lasts as long as a job lock: a dead worker's frees up with its jobs.
   const locks = new ConcurrencyLock(redis, prefix, settings.lockMs);
@@ -158,7 +162,14 @@ export function startWorkers(settings: WorkerSettings): Workers {
       associationWaitMs: ASSOCIATION_WAIT_MS,
     }),
   );
-  const processWorker = stepWorker("process", processStep({ octokitFor, valuesToRedact: toRedact, bundles }));
+  // A chore's run takes the version the index approved and bundled; a merged script's is checked and bundled here.
+  const processScript = processStep({ octokitFor, valuesToRedact: toRedact, bundles });
+  const processChore = processChoreStep({ catalog, bundles });
+  const processWorker = stepWorker("process", (job: Job<RunJobData>) => (job.data.target.chore ? processChore(job) : processScript(job)));
+  const indexWorker = stepWorker(
+    "index",
+    indexChoresStep({ octokitFor, catalog, limits: settings.limits, valuesToRedact: toRedact, associationWaitMs: ASSOCIATION_WAIT_MS }),
+  );
   // A stalled execute job (its worker died mid-run) must fail, never be picked up again:
   // the script may have partly run, and only a person may decide to run it again.
   // Each script must be dead before its job's lock can expire: it runs under the job's claim,
@@ -241,7 +252,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
     }),
     { concurrency: settings.cleanupConcurrency },
   );
-  const workers: Worker[] = [discoverWorker, processWorker, executeWorker, cleanupWorker];
+  const workers: Worker[] = [discoverWorker, processWorker, executeWorker, cleanupWorker, indexWorker];
 
   for (const worker of workers) {
     worker.on("failed", (job: Job | undefined, error: Error) => {
@@ -281,7 +292,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
   const contained = containment();
   log.info(
     { concurrency, containment: contained },
-    `workers started for discover, process, execute and cleanup; scripts contained by ${contained.replace("-", " ")}`,
+    `workers started for discover, process, execute, cleanup and index; scripts contained by ${contained.replace("-", " ")}`,
   );
 
   return {
@@ -294,7 +305,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
       // BullMQ's close waits on Redis for as long as it is away (the next job's fetch, the
       // running one's completion): once every outcome is safe, Redis not answering ends the wait.
       let intakeClosed = false;
-      const intake = Promise.all([discoverWorker.close(), processWorker.close(), executeWorker.close()]).then(() => (intakeClosed = true));
+      const intake = Promise.all([discoverWorker.close(), processWorker.close(), executeWorker.close(), indexWorker.close()]).then(() => (intakeClosed = true));
       await settledWithin(Promise.race([intake, spool.whenSafe().then(() => redisGone(redis, PING_MS, gone.signal))]), graceMs + SCRIPT_STOP_MS);
       clearTimeout(timer);
       const unrecorded = spool.unsafe();
@@ -322,7 +333,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
       spool.close();
       // A worker whose close still waits on Redis is disconnected; that never waits for Redis'
       // answer, but may for a connection that never came up: not awaited.
-      if (!intakeClosed) for (const worker of [discoverWorker, processWorker, executeWorker]) worker.disconnect().catch(() => undefined);
+      if (!intakeClosed) for (const worker of [discoverWorker, processWorker, executeWorker, indexWorker]) worker.disconnect().catch(() => undefined);
       await settledWithin(Promise.allSettled([sweeping, queues.close(), cancellations.close(), cleanupWorker.close(true)]), FORCE_CLOSE_MS);
       redis.disconnect();
       return { unrecorded, keptOnDisk: await spool.waiting(), spoolDir: spool.dir, logsPending: flushed ? 0 : cleanups.length };

@@ -13,6 +13,7 @@ describe("RunRetention", () => {
   let redis: TestRedis;
   let pipeline: RunPipeline;
   let discover: Queue;
+  let index: Queue;
   let cleanupEvents: QueueEvents;
   let retention: RunRetention;
   let commit = 0;
@@ -22,13 +23,15 @@ describe("RunRetention", () => {
     const connection = { host: "127.0.0.1", port: redis.port, maxRetriesPerRequest: null };
     pipeline = await runPipeline(connection, PREFIX);
     discover = new Queue("discover", { connection, prefix: PREFIX });
+    index = new Queue("index", { connection, prefix: PREFIX });
     cleanupEvents = new QueueEvents("cleanup", { connection, prefix: PREFIX });
     await cleanupEvents.waitUntilReady();
-    retention = new RunRetention(pipeline.redis, PREFIX, { ...pipeline.queues, discover }, { completedMs: COMPLETED_MS, failedMs: FAILED_MS });
+    retention = new RunRetention(pipeline.redis, PREFIX, { ...pipeline.queues, discover, index }, { completedMs: COMPLETED_MS, failedMs: FAILED_MS });
   });
   afterAll(async () => {
     await cleanupEvents?.close();
     await discover?.close();
+    await index?.close();
     await pipeline?.close();
     await redis?.stop();
   });
