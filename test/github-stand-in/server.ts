@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ApiError, errorBody } from "./api-error.js";
 import { authenticate, type TokenStore } from "./auth.js";
+import type { OAuthFlow } from "./routes-oauth.js";
 import type { RouteResult, Router } from "./router.js";
 import type { BeforeNextOptions, FailNextOptions, RecordedRequest } from "./types.js";
 
@@ -49,6 +50,8 @@ export class ApiServer {
   /** Set once the repository state (which needs the port for its URLs) exists. */
   router: Router | undefined;
   tokens: TokenStore | undefined;
+  /** GitHub's OAuth web flow: its pages at the root and GET /api/v3/user. */
+  oauth: OAuthFlow | undefined;
 
   constructor() {
     this.server = createServer((req, res) => {
@@ -109,6 +112,8 @@ export class ApiServer {
 
   private async dispatch(method: string, path: string, url: URL, req: IncomingMessage, rawBody: Buffer, underApi: boolean): Promise<RouteResult> {
     try {
+      const web = this.oauth?.answer({ method, path, underApi, url, headers: req.headers, rawBody });
+      if (web) return web;
       const routePath = underApi ? (path === "/graphql" ? undefined : path) : path === GRAPHQL_PATH ? "/graphql" : undefined;
       if (routePath === undefined || !this.router || !this.tokens) throw new ApiError(404, "Not Found");
       const { auth, handler, params } = this.router.resolve(method, routePath);

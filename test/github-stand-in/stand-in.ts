@@ -13,6 +13,7 @@ import { mergeOpenPull, mergePull } from "./merge-pull.js";
 import { openPull, pushToPull, refreshPull } from "./pull-helpers.js";
 import { PullRequestStore } from "./pull-requests.js";
 import { buildPushPayload } from "./push-payload.js";
+import { OAuthFlow } from "./routes-oauth.js";
 import { buildRouter } from "./routes.js";
 import { API_PREFIX, ApiServer } from "./server.js";
 import type { StandInState } from "./state.js";
@@ -58,6 +59,8 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     };
     api.router = buildRouter(state);
     api.tokens = state.tokens;
+    const oauth = new OAuthFlow(state);
+    api.oauth = oauth;
 
     await state.mutex.run(() =>
       commitOnBranch(state, {
@@ -149,6 +152,12 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
       setLatency(ms) {
         api.latencyMs = nonNegative("setLatency", ms, false);
       },
+      oauthApp: { clientId: oauth.clientId, clientSecret: oauth.clientSecret },
+      setCallbackUrls(urls) {
+        for (const url of urls) new URL(url); // throws for anything GitHub's settings would not take
+        oauth.callbackUrls = [...urls];
+      },
+      signInAs: (login, o) => oauth.signInAs(login, o),
       failNext: (o) => api.failNext(o),
       beforeNext: (o, hook) => api.beforeNext(o, hook),
       async close() {

@@ -262,6 +262,17 @@ export interface GitHubStandIn {
   setTreeEntryLimit(limit: number | null): void;
   /** Every API answer (REST and GraphQL; not webhooks the stand-in sends) waits `ms` before it is sent, without holding the repository mutex. */
   setLatency(ms: number): void;
+  /** The App's OAuth client (Settings → General: Client ID, a client secret), generated for each stand-in. */
+  oauthApp: { clientId: string; clientSecret: string };
+  /** The App's registered callback URLs (where GET /login/oauth/authorize sends the browser back; the first when no redirect_uri is named). */
+  setCallbackUrls(urls: string[]): void;
+  /**
+   * A browser signed in to GitHub as `login` who has authorised the App before (or, with
+   * `decline`, presses Cancel on the authorize page): the `Cookie` header value that browser
+   * sends to the stand-in's web pages. Without it, /login/oauth/authorize answers a page
+   * asking to sign in to GitHub.
+   */
+  signInAs(login: string, o?: { decline?: boolean }): string;
   /** Every request seen, in the order they were answered. */
   requests: RecordedRequest[];
   /** The next `times` requests matching method + path get `status` with `body`. */
