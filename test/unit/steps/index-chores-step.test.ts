@@ -195,6 +195,41 @@ describe("indexChoresStep", () => {
     expect(JSON.stringify(await catalog.read(gh.owner, gh.repo))).not.toContain(SECRET);
   });
 
+  it("follows a rebase merge's commits back to their pull request", async () => {
+    const name = fresh("rebased");
+    const merged = await gh.mergePullRequest({
+      files: { [`chores/${name}.ts`]: "console.log(1);\n" },
+      commits: [{ [`chores/${name}.ts`]: "console.log(2);\n" }, { [`chores/_lib/${name}.ts`]: "export {};\n" }],
+      approvals: ["bob"],
+      merge: "rebase",
+    });
+    await index();
+    expect(await entry(name)).toMatchObject({ runnable: { commit: merged.after, provenance: { pullRequest: { number: merged.number } } }, problem: null });
+  });
+
+  it("asks again at the next index when GitHub did not name the pull request of a commit it made yet, instead of remembering a refusal", async () => {
+    const name = fresh("lagging");
+    const merged = await gh.mergePullRequest({ files: { [`chores/${name}.ts`]: "console.log(1);\n" }, approvals: ["bob"], merge: "squash" });
+    gh.lagPullAssociations(1_000);
+    try {
+      await index();
+    } finally {
+      gh.lagPullAssociations(0);
+    }
+    expect(await entry(name)).toMatchObject({ runnable: null, problem: { message: expect.stringContaining("which no pull request merged") }, seen: null });
+    await index();
+    expect(await entry(name)).toMatchObject({ runnable: { commit: merged.after }, problem: null });
+  });
+
+  it("waits a while for GitHub to name the pull request of a commit it just made", async () => {
+    const name = fresh("late");
+    const merged = await gh.mergePullRequest({ files: { [`chores/${name}.ts`]: "console.log(1);\n" }, approvals: ["bob"], merge: "squash" });
+    gh.lagPullAssociations(2);
+    const waiting = indexChoresStep({ octokitFor: async () => octokit, catalog, limits: LIMITS, valuesToRedact: [], associationWaitMs: 5_000 });
+    await index(waiting);
+    expect(await entry(name)).toMatchObject({ runnable: { commit: merged.after }, problem: null });
+  });
+
   it("lets neither of two chores with one name run, and keeps the version that ran before", async () => {
     const name = fresh("twin");
     const merged = await gh.mergePullRequest({ files: { [`chores/${name}.ts`]: "console.log(1);\n" }, approvals: ["bob"] });
@@ -205,6 +240,22 @@ describe("indexChoresStep", () => {
       runnable: { commit: merged.after, path: `chores/${name}.ts` },
       problem: { commit: twin.after, message: `2 chores are named ${name}: chores/${name}.mjs, chores/${name}.ts; rename all but one` },
     });
+  });
+
+  it("reads choresDir from the settings before the head: a pull request that moves the folder is judged by the folder it found", async () => {
+    const name = fresh("elsewhere");
+    await gh.mergePullRequest({
+      files: { ".github/chorebot.yml": "choresDir: ops/chores\n", [`ops/chores/${name}.ts`]: "console.log(1);\n" },
+      approvals: ["bob"],
+    });
+    await index();
+    expect((await catalog.read(gh.owner, gh.repo))!.config.choresDir).toBe("chores");
+    expect(await entry(name)).toBeUndefined();
+    const next = await gh.commitFiles({ files: { "logs/next.md": "the next push\n" } });
+    await index();
+    expect((await catalog.read(gh.owner, gh.repo))!.config.choresDir).toBe("ops/chores");
+    expect(await entry(name)).toMatchObject({ path: `ops/chores/${name}.ts`, runnable: { commit: next }, problem: null });
+    await gh.mergePullRequest({ files: { ".github/chorebot.yml": null }, approvals: ["bob"] });
   });
 
   it("drops a chore removed from the branch, with its bundle", async () => {
