@@ -12,6 +12,11 @@ export interface RunLogCommit {
   logPath: string;
   log: string;
   scriptPath: string;
+  /**
+   * Leave the script where it is and add only the log: a chore stays in the repository to run
+   * again. Default (a one-off script): the log and the script's deletion land in one commit.
+   */
+  keepScript?: boolean;
   /** The run the log belongs to, and its outcome in a few words ("scripts/x.ts succeeded"), for the commit message. */
   runId: string;
   title: string;
@@ -41,7 +46,7 @@ const ATTEMPTS = 5;
 
 /**
  * Adds the run log and deletes the script in ONE commit (Git Data API), so no branch ever
- * holds a log without the deletion.
+ * holds a log without the deletion (with `keepScript`, a chore run's, only adds the log).
  *
  * - mode "commit": the commit goes straight onto the default branch, without forcing; when
  *   someone pushes meanwhile it is rebuilt on the new head. When the branch is protected
@@ -126,7 +131,7 @@ type ChangeState = { kind: "done" } | { kind: "proposed"; cleanupHead: string } 
 
 /** Where a change stands against the default branch at `head` and its own cleanup branch. */
 async function stateAt(octokit: GitHubClient, change: RunLogCommit, head: string, known?: PathsAtHead): Promise<ChangeState> {
-  if (change.firstTry) return { kind: "todo", script: true, cleanupHead: null };
+  if (change.firstTry) return { kind: "todo", script: !change.keepScript, cleanupHead: null };
   const onDefault = known ? { done: known.log === gitBlobSha(change.log) && !known.script, script: known.script } : await runLogAt(octokit, change, head);
   if (onDefault.done) return { kind: "done" };
   const cleanupHead = await branchHead(octokit, change, change.branchName);
@@ -189,18 +194,23 @@ async function knownFromCompare(octokit: GitHubClient, changes: readonly RunLogC
         if (file) return file.status === "removed" ? null : (file.sha ?? null);
         return files.some((f) => f.status === "renamed" && f.previous_filename === path) ? null : atMerge;
       };
-      for (const { change, i } of group) known.set(i, { log: at(change.logPath, null), script: at(change.scriptPath, "present") !== null });
+      for (const { change, i } of group) {
+        known.set(i, { log: at(change.logPath, null), script: !change.keepScript && at(change.scriptPath, "present") !== null });
+      }
     }),
   );
   return known;
 }
 
-/** Whether `commit` already has this exact log and no script, and whether the script is there. */
+/**
+ * Whether `commit` already has this exact log and no script, and whether the script is there
+ * to delete (a script kept, a chore, counts as not there: nothing deletes it).
+ */
 async function runLogAt(octokit: GitHubClient, change: RunLogCommit, commit: string): Promise<{ done: boolean; script: boolean }> {
   const { owner, repo } = change;
   const [logSha, scriptSha] = await Promise.all([
     shaAt(octokit, { owner, repo, commit, path: change.logPath }),
-    shaAt(octokit, { owner, repo, commit, path: change.scriptPath }),
+    change.keepScript ? null : shaAt(octokit, { owner, repo, commit, path: change.scriptPath }),
   ]);
   // Compare git blob ids, not contents: the contents API leaves out files over 1 MB.
   return { done: logSha === gitBlobSha(change.log) && scriptSha === null, script: scriptSha !== null };
@@ -273,7 +283,9 @@ async function proposeCleanup(octokit: GitHubClient, change: RunLogCommit, commi
     base: change.branch,
     title: `chorebot: run log for ${change.scriptPath}`,
     body: [
-      `chorebot ran \`${change.scriptPath}\`. This pull request adds its run log, \`${change.logPath}\`, and deletes the script so it never runs again.`,
+      change.keepScript
+        ? `chorebot ran \`${change.scriptPath}\`. This pull request adds its run log, \`${change.logPath}\`; the chore stays.`
+        : `chorebot ran \`${change.scriptPath}\`. This pull request adds its run log, \`${change.logPath}\`, and deletes the script so it never runs again.`,
       why,
     ].join("\n\n"),
   });

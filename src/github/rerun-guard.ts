@@ -12,9 +12,14 @@ type GuardTarget = Pick<ScriptTarget, "owner" | "repo" | "defaultBranch"> & Logg
  * so a push delivered again later (an admin's redelivery, a restored backup, a cleaned queue)
  * would queue its scripts anew. Before attempt 1 of a run starts, the default branch must
  * show that it has not happened: no log of the run at any path a release of chorebot wrote it
- * to, and the script still there. Returns why the run must not start, or null.
+ * to, and the script still there. A chore run (`runId` needed) checks only that its log is
+ * absent: its chore is meant to stay. Returns why the run must not start, or null.
  */
-export async function firstRunRefusal(octokit: GitHubClient, target: GuardTarget): Promise<string | null> {
+export async function firstRunRefusal(octokit: GitHubClient, target: GuardTarget, runId?: string): Promise<string | null> {
+  if (target.chore) {
+    const log = targetLogPath(target, 1, runId);
+    return (await exists(octokit, target, log, target.defaultBranch)) ? `its run log ${log} is already on ${target.defaultBranch}` : null;
+  }
   const { logsDir, scriptsDir } = target.config;
   const at = { logsDir, scriptsDir, script: target.path, commit: target.commit, attempt: 1 };
   const logs = [...new Set([targetLogPath(target, 1), ...earlierRunLogPaths(at)])];
@@ -28,9 +33,9 @@ export async function firstRunRefusal(octokit: GitHubClient, target: GuardTarget
   return null;
 }
 
-/** A person's retry (attempt ≥ 2) checks only that its own attempt's log is absent. */
-export async function retryRefusal(octokit: GitHubClient, target: GuardTarget, attempt: number): Promise<string | null> {
-  const log = targetLogPath(target, attempt);
+/** A person's retry (attempt ≥ 2) checks only that its own attempt's log is absent (`runId` needed for a chore run). */
+export async function retryRefusal(octokit: GitHubClient, target: GuardTarget, attempt: number, runId?: string): Promise<string | null> {
+  const log = targetLogPath(target, attempt, runId);
   return (await exists(octokit, target, log, target.defaultBranch)) ? `the log of attempt ${attempt}, ${log}, is already on ${target.defaultBranch}` : null;
 }
 

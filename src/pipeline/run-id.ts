@@ -43,3 +43,22 @@ export function executeJobId(runId: string): string {
 export function cleanupJobId(runId: string, attempt: number): string {
   return attempt > 1 ? `${runId}-attempt-${attempt}` : runId;
 }
+
+/**
+ * The id of a chore run a person asked for: readable in the dashboard (repo, `chore`, the
+ * chore's name), unique through a hash of the repository, the chore and the request's key,
+ * so the same form submitted twice names one run (BullMQ then adds no second flow). Its
+ * hash has 12 hex digits, a merged script's 10: the two kinds of id never meet.
+ */
+export function choreRunId(o: { owner: string; repo: string; name: string; requestKey: string }): string {
+  const hash = createHash("sha256")
+    .update(JSON.stringify(["chore", o.owner, o.repo, o.name, o.requestKey]))
+    .digest("hex")
+    .slice(0, 12);
+  return `${safe(o.repo)}-chore-${safe(o.name).slice(0, 60)}-${hash}`;
+}
+
+/** Letters, digits, `.`, `_` and `-`; a run of anything else (`/` and `:` included) is one `-`. */
+function safe(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]+/g, "-");
+}

@@ -6,6 +6,7 @@ import { outputEntries, type OutputEntry } from "./output-entries.js";
 import type { RunLogInput } from "./run-log.js";
 import { mergeReportLogs } from "./merge-report-logs.js";
 import { reportFrontMatter, reportSections } from "./report-sections.js";
+import { requestSection } from "./request-section.js";
 import { shortenMiddle } from "./shorten-middle.js";
 import { STATUS_HEADLINES } from "./status-headlines.js";
 import { formatDuration } from "./format-duration.js";
@@ -116,10 +117,13 @@ function render(input: RunLogInput, view: View, maxBytes: number): string {
   const message = run.message === null ? null : clip(run.message);
   const outputOmitted = view.output.reduce((sum, e) => sum + (e.kind === "gap" ? e.omittedBytes : 0), 0);
 
+  const chore = input.chore;
   const frontMatter: Record<string, unknown> = {
     script: input.script,
     repository: input.repository,
     commit: input.commit,
+    ...(input.trigger === undefined ? {} : { trigger: input.trigger }),
+    ...(chore === undefined ? {} : { chore: chore.name, requested_by: chore.request.requestedBy, requested_at: chore.request.requestedAt }),
     pull_request: pr?.number ?? null,
     pull_request_url: pr?.url ?? null,
     pull_request_title: pr === null ? null : clip(pr.title),
@@ -141,6 +145,8 @@ function render(input: RunLogInput, view: View, maxBytes: number): string {
     code_sha256: input.code === null ? null : createHash("sha256").update(input.code).digest("hex"),
     code_omitted_bytes: view.code?.omittedBytes ?? 0,
     ...reportFrontMatter(run.report),
+    // What the person gave, as logged: the values the script parsed would show an upload's temporary path.
+    ...(chore === undefined ? {} : { inputs: chore.request.inputs }),
   };
   // yaml-1.1 compat quotes values like `yes` and `on` that older front matter parsers misread.
   const yaml = stringify(frontMatter, { compat: "yaml-1.1", lineWidth: 0 });
@@ -158,7 +164,8 @@ function render(input: RunLogInput, view: View, maxBytes: number): string {
     parts.push(`> [!WARNING]\n> This log was shortened to stay under ${maxBytes} bytes: ${cut.join("; ")}.\n`);
   }
 
-  parts.push(...reportSections(run.report));
+  if (chore !== undefined) parts.push(...requestSection(chore.request.inputs));
+  parts.push(...reportSections(chore !== undefined && run.report ? { ...run.report, inputs: null } : run.report));
   parts.push("## Output\n");
   if (view.output.length === 0) {
     parts.push(run.status === "refused" ? "_Nothing ran, so there is no output._\n" : "_The script printed nothing._\n");
@@ -177,7 +184,7 @@ function render(input: RunLogInput, view: View, maxBytes: number): string {
 
 /** One paragraph a person reads first: what happened, for how long, who let it through. */
 function summary(input: RunLogInput, label: string, message: string | null): string {
-  const { execution: run, pullRequest: pr } = input;
+  const { execution: run, pullRequest: pr, chore } = input;
   const sentences: string[] = [];
   if (run.status === "refused") {
     sentences.push(`**${label}**: the script was not executed.`);
@@ -195,17 +202,24 @@ function summary(input: RunLogInput, label: string, message: string | null): str
 
   const approvers = input.approvedBy.map((login) => `@${markdownText(login)}`);
   const approval = approvers.length === 0 ? "with no approvals" : `approved by ${listOf(approvers)}`;
-  if (input.jobIds === null) {
+  if (chore !== undefined) {
+    const by = `Run on demand by @${markdownText(chore.request.requestedBy)} (chore ${markdownText(chore.name)}, commit ${markdownText(input.commit)})`;
+    const changed = pr === null ? null : `its code last changed in ${prLink(pr)} “${markdownText(pr.title)}” by @${markdownText(pr.author)}`;
+    sentences.push(`${by}; ${changed === null ? approval : `${changed}, ${approval}`}.`);
+  } else if (input.jobIds === null) {
     // `chorebot run` on someone's machine: nothing was merged or reviewed, and that is fine.
     sentences.push(`Run locally with \`chorebot run\` from the working tree at ${markdownText(input.commit)}.`);
   } else if (pr === null) {
     sentences.push(`No merged pull request was found for commit ${markdownText(input.commit)}; ${approval}.`);
   } else {
-    const link = `[#${pr.number}](${pr.url.replace(/[\s()<>]/g, encodeURIComponent)})`;
-    sentences.push(`Merged in ${link} “${markdownText(pr.title)}” by @${markdownText(pr.author)}, ${approval}.`);
+    sentences.push(`Merged in ${prLink(pr)} “${markdownText(pr.title)}” by @${markdownText(pr.author)}, ${approval}.`);
   }
   sentences.push(`Attempt ${input.attempt} on ${markdownText(input.runner)}, started ${markdownText(run.startedAt)}, run ${markdownText(input.runId)}.`);
   return sentences.join(" ");
+}
+
+function prLink(pr: NonNullable<RunLogInput["pullRequest"]>): string {
+  return `[#${pr.number}](${pr.url.replace(/[\s()<>]/g, encodeURIComponent)})`;
 }
 
 function listOf(items: string[]): string {

@@ -35,6 +35,34 @@ export function runLogPath(o: RunLogRef & { committedAt: string }): string {
   return inside(logsDir, posix.join(logsDir, utcMonth(o.committedAt), flatName(relative, o)));
 }
 
+/** One run of a chore a person asked for, as its log path names it. */
+export interface ChoreLogRef {
+  logsDir?: string;
+  /** The chore's name in the catalog (`billing/unlock-account`). */
+  chore: string;
+  runId: string;
+  /** When the run was asked for (ISO 8601 with an offset): its UTC date names the folder and file. */
+  requestedAt: string;
+  attempt: number;
+}
+
+/**
+ * Where the log of a chore run lives, e.g.
+ * `logs/chores/billing/unlock-account/2026/12/06-widgets-chore-billing-unlock-account-3fa2b1c9d0e4.md`:
+ * one folder per chore and month (no folder outgrows GitHub's 1,000-entry listing), the day
+ * and the run id in the name (a run id is unique, so no two runs share a log), a manual
+ * retry's own file. Every segment is encoded like a script's name, so no chore name reaches
+ * outside `<logsDir>/chores`.
+ */
+export function choreLogPath(o: ChoreLogRef): string {
+  checkAttempt(o.attempt);
+  const logsDir = normalisedLogsDir(o.logsDir);
+  const { year, month, day } = utcDate(o.requestedAt, "requestedAt");
+  const chore = trimSlashes(o.chore).split("/").map(encodeSegment).join("/");
+  const name = `${day}-${encodeSegment(o.runId)}${attemptSuffix(o.attempt)}.md`;
+  return inside(logsDir, posix.join(logsDir, "chores", chore, year, month, name));
+}
+
 /**
  * The paths older releases gave the same run, newest scheme first, so whoever asks "has this
  * run a log already?" finds logs committed before the dated folders. Logs are never moved.
@@ -46,17 +74,33 @@ export function earlierRunLogPaths(o: RunLogRef): string[] {
 
 /** `<yyyy>/<mm>` of an ISO 8601 time, in UTC. */
 function utcMonth(iso: string): string {
+  const { year, month } = utcDate(iso, "committedAt");
+  return `${year}/${month}`;
+}
+
+/** The UTC year, month and day of an ISO 8601 time with an offset, zero-padded. */
+function utcDate(iso: string, name: string): { year: string; month: string; day: string } {
   const time = ISO_WITH_OFFSET.test(iso) ? new Date(iso) : null;
-  if (!time || Number.isNaN(time.getTime())) throw new RangeError(`committedAt must be an ISO 8601 time with an offset, got ${iso}`);
-  return `${String(time.getUTCFullYear()).padStart(4, "0")}/${String(time.getUTCMonth() + 1).padStart(2, "0")}`;
+  if (!time || Number.isNaN(time.getTime())) throw new RangeError(`${name} must be an ISO 8601 time with an offset, got ${iso}`);
+  const pad = (n: number, width: number) => String(n).padStart(width, "0");
+  return { year: pad(time.getUTCFullYear(), 4), month: pad(time.getUTCMonth() + 1, 2), day: pad(time.getUTCDate(), 2) };
+}
+
+function checkAttempt(attempt: number): void {
+  if (!Number.isInteger(attempt) || attempt < 1) throw new RangeError(`attempt must be an integer ≥ 1, got ${attempt}`);
+}
+
+function normalisedLogsDir(given: string | undefined): string {
+  const logsDir = trimSlashes(posix.normalize(given ?? "logs"));
+  if (logsDir === ".." || logsDir.startsWith("../")) throw new RangeError(`logsDir escapes the repository: ${given}`);
+  return logsDir;
 }
 
 /** The checks and normalising every scheme shares: the logs dir, and the script relative to the scripts dir. */
 function locate(o: RunLogRef): { logsDir: string; relative: string } {
-  if (!Number.isInteger(o.attempt) || o.attempt < 1) throw new RangeError(`attempt must be an integer ≥ 1, got ${o.attempt}`);
-  const logsDir = trimSlashes(posix.normalize(o.logsDir ?? "logs"));
+  checkAttempt(o.attempt);
+  const logsDir = normalisedLogsDir(o.logsDir);
   const scriptsDir = trimSlashes(posix.normalize(o.scriptsDir ?? "scripts"));
-  if (logsDir === ".." || logsDir.startsWith("../")) throw new RangeError(`logsDir escapes the repository: ${o.logsDir}`);
   const script = trimSlashes(posix.normalize(o.script));
   const relative = scriptsDir !== "." && script.startsWith(`${scriptsDir}/`) ? script.slice(scriptsDir.length + 1) : script;
   return { logsDir, relative };

@@ -1,4 +1,4 @@
-import type { ExecutionResult, PullRequestInfo } from "../run-types.js";
+import type { ChoreRun, ExecutionResult, PullRequestInfo, RunTrigger } from "../run-types.js";
 
 /** Everything the cleanup step knows about one run, as the run log records it. */
 export interface RunLogInput {
@@ -18,4 +18,8 @@ export interface RunLogInput {
   attempt: number;
   /** Host name of the worker that ran the script. */
   runner: string;
+  /** How the run was started: `merge` for a merged script, `ui` for a chore a person ran; absent for a local run. */
+  trigger?: RunTrigger;
+  /** For a chore run: which chore, and who asked for it with which inputs (as logged: secret ones masked, files by name, size and sha256). */
+  chore?: ChoreRun;
 }
