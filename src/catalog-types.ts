@@ -21,6 +21,8 @@ export interface IndexedChore {
   provenance: Provenance;
   /** Every repository file in its bundle. */
   files: string[];
+  /** The approvals that count of its least approved file: it stays runnable while the repository requires no more. */
+  minApprovals: number;
 }
 
 /** A chore as the catalog lists it: the version that runs, and why a newer one does not. */

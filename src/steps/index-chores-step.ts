@@ -115,7 +115,9 @@ export function indexChoresStep(deps: IndexChoresDeps) {
             bundles.set(name, judged.bundle);
             return { name, path, runnable: judged.chore, problem: null, seen: judged.seen };
           }
-          return { name, path, runnable: before?.runnable ?? null, problem: { commit: head.sha, message: judged.message }, seen: judged.seen };
+          // The version that ran so far stays, unless the repository now asks more approvals than it had.
+          const kept = before?.runnable && before.runnable.minApprovals >= head.config.requiredApprovals ? before.runnable : null;
+          return { name, path, runnable: kept, problem: { commit: head.sha, message: judged.message }, seen: judged.seen };
         }),
       );
       const catalog: RepoCatalog = {
@@ -194,7 +196,8 @@ export function indexChoresStep(deps: IndexChoresDeps) {
       const lasting = judged.every(({ verdict }) => verdict.kind === "pull" || verdict.lasting);
       if (problems.length > 0) return { ok: false, message: problems.join("; "), seen: lasting ? seen : null };
       const entryVerdict = judged.find(({ file }) => file === path)!.verdict as Extract<FileVerdict, { kind: "pull" }>;
-      const approvedBy = [...new Set(judged.flatMap(({ verdict }) => (verdict.kind === "pull" ? verdict.approvedBy : [])))].sort();
+      const approvals = judged.map(({ verdict }) => (verdict.kind === "pull" ? verdict.approvedBy : []));
+      const approvedBy = [...new Set(approvals.flat())].sort();
       const chore: IndexedChore = {
         name,
         path,
@@ -204,6 +207,7 @@ export function indexChoresStep(deps: IndexChoresDeps) {
         description: redactDescription(reading.definition, redact),
         provenance: { pullRequest: entryVerdict.pullRequest, approvedBy, refusal: null },
         files: bundle.files,
+        minApprovals: Math.min(...approvals.map((logins) => logins.length)),
       };
       return { ok: true, chore, bundle: bundle.code, seen };
     }

@@ -258,6 +258,25 @@ describe("indexChoresStep", () => {
     await gh.mergePullRequest({ files: { ".github/chorebot.yml": null }, approvals: ["bob"] });
   });
 
+  it("withdraws a runnable version approved by fewer people than the repository now requires", async () => {
+    const name = fresh("strict");
+    const path = `chores/${name}.ts`;
+    await gh.mergePullRequest({ files: { [path]: "console.log(1);\n" }, approvals: ["bob"] });
+    await gh.mergePullRequest({ files: { ".github/chorebot.yml": "requiredApprovals: 2\n" }, approvals: ["bob", "carol"] });
+    await index();
+    expect((await entry(name))!.runnable).toMatchObject({ minApprovals: 1 });
+    const next = await gh.commitFiles({ files: { "logs/strict.md": "the next push\n" } });
+    await index();
+    expect(await entry(name)).toMatchObject({
+      runnable: null,
+      problem: {
+        commit: next,
+        message: expect.stringMatching(/^chores\/strict-\w+\.ts last changed through pull request #\d+, which has 1 approving review\(s\).*; 2 required$/),
+      },
+    });
+    await gh.mergePullRequest({ files: { ".github/chorebot.yml": null }, approvals: ["bob", "carol"] });
+  });
+
   it("drops a chore removed from the branch, with its bundle", async () => {
     const name = fresh("gone");
     const merged = await gh.mergePullRequest({ files: { [`chores/${name}.ts`]: "console.log(1);\n" }, approvals: ["bob"] });

@@ -27,6 +27,7 @@ function entry(name: string, commit: string | null): CatalogEntry {
             description: null,
             provenance: { pullRequest: null, approvedBy: ["bob"], refusal: null },
             files: [path],
+            minApprovals: 1,
           },
     problem: null,
     seen: { commit: commit ?? sha("0"), files: { [path]: sha("b") } },
