@@ -1,5 +1,5 @@
 import { countApprovals } from "../github/count-approvals.js";
-import { changedScripts, type ChangedScript } from "../github/changed-scripts.js";
+import { changedChores, changedScripts, type ChangedScript } from "../github/changed-scripts.js";
 import { isGitHubHttpError } from "../github/http-error.js";
 import type { GitHubClient } from "../github/octokit.js";
 import { listPullRequestFiles } from "../github/pull-request-files.js";
@@ -43,6 +43,8 @@ export const ANNOTATION_LIMIT = 1000;
 
 interface ScriptAnalysis {
   path: string;
+  /** A chore: it stays in the repository and runs on demand, never on merge. */
+  chore: boolean;
   willRun: boolean;
   annotations: Annotation[];
   problems: string[];
@@ -56,9 +58,12 @@ interface ScriptAnalysis {
 
 /**
  * What the scripts of a pull request will do when it is merged, as a check-run report:
- * whether each bundles, type-checks and finds its packages where scripts run, whether the
- * pull request keeps to the scripts folder, and who still has to approve. `null` when the
- * pull request adds or changes no entry script (and leaves the configuration alone).
+ * whether each bundles, type-checks, has a readable definition asking only for variables
+ * SCRIPT_ENV allows and finds its packages where scripts run, whether the pull request keeps
+ * to the scripts and chores folders, and who still has to approve. The chores it adds or
+ * changes get the same checks: they do not run on merge, but what is merged is what runs on
+ * demand from then on. `null` when the pull request adds or changes no entry script or chore
+ * (and leaves the configuration alone).
  * Problems of the scripts are report content; only GitHub errors throw. The pull request's
  * code is bundled and type-checked in the check thread, within `settings.workLimits`;
  * GitHub is read from here, for it.
@@ -69,10 +74,11 @@ export async function analyzePullRequest(octokit: GitHubClient, pr: PullRequestR
   const { config } = loaded;
   const { files: changed } = await listPullRequestFiles(octokit, { owner, repo, number: pr.number });
   const entries = changedScripts(changed, config.scriptsDir);
+  const chores = changedChores(changed, config.choresDir);
   const touchesConfig = changed.some((file) => file.filename === REPO_CONFIG_PATH);
   // The settings it brings apply from the next push; still, say now if they are invalid.
   const proposed = touchesConfig ? await loadRepoConfig(octokit, { owner, repo, ref: headSha }, settings.limits) : loaded;
-  if (entries.length === 0 && (!touchesConfig || proposed.ok)) return null;
+  if (entries.length === 0 && chores.length === 0 && (!touchesConfig || proposed.ok)) return null;
 
   const annotations: Annotation[] = [];
   const notes: string[] = [];
@@ -94,7 +100,8 @@ export async function analyzePullRequest(octokit: GitHubClient, pr: PullRequestR
   const work = new CheckWork(settings.workLimits ?? DEFAULT_WORK_LIMITS, entryReaderAtCommit(octokit, { owner, repo, commit: headSha }));
 
   const scripts: ScriptAnalysis[] = [];
-  for (const entry of entries) scripts.push(await analyzeScript(entry, work, settings.scriptCwd));
+  for (const entry of entries) scripts.push(await analyzeScript(entry, false, work, settings));
+  for (const file of chores) scripts.push(await analyzeScript({ file, runs: false }, true, work, settings));
   let stopped = scripts.find((script) => script.stopped !== null)?.stopped ?? null;
 
   // One type check for every script that bundled, when the repository has a tsconfig.json.
@@ -117,11 +124,12 @@ export async function analyzePullRequest(octokit: GitHubClient, pr: PullRequestR
   }
 
   for (const script of scripts) annotations.push(...script.annotations);
-  const outside = scriptsOnlyAnnotations(changed, config.scriptsDir, config.policy.scriptsOnly);
+  const outside = scriptsOnlyAnnotations(changed, config, config.policy.scriptsOnly);
   annotations.push(...outside);
   if (outside.length > 0) {
     notes.push(
-      `This pull request also changes ${outside.length} file(s) outside \`${config.scriptsDir}/\` ` + `(policy \`scriptsOnly: ${config.policy.scriptsOnly}\`).`,
+      `This pull request also changes ${outside.length} file(s) outside \`${config.scriptsDir}/\` and \`${config.choresDir}/\` ` +
+        `(policy \`scriptsOnly: ${config.policy.scriptsOnly}\`).`,
     );
   }
 
@@ -131,8 +139,9 @@ export async function analyzePullRequest(octokit: GitHubClient, pr: PullRequestR
   const sent = unique.slice(0, ANNOTATION_LIMIT).map(fitAnnotation);
   const conclusion = conclusionOf(unique, configError !== null);
   const running = scripts.filter((s) => s.willRun);
-  const results: ScriptResult[] = running.map((s) => ({ path: s.path, problems: s.problems, typeChecked: s.typeChecked }));
-  const notRunning = scripts.filter((s) => !s.willRun);
+  const resultOf = (s: ScriptAnalysis): ScriptResult => ({ path: s.path, problems: s.problems, typeChecked: s.typeChecked });
+  const choreResults = scripts.filter((s) => s.chore).map(resultOf);
+  const notRunning = scripts.filter((s) => !s.willRun && !s.chore);
   if (notRunning.length > 0) {
     notes.push(
       `Changed but not run on merge (only scripts the pull request adds run): ${notRunning.map((s) => `\`${s.path}\``).join(", ")}` +
@@ -142,21 +151,25 @@ export async function analyzePullRequest(octokit: GitHubClient, pr: PullRequestR
   const summary = renderSummary({
     config,
     configError,
-    scripts: results,
+    scripts: running.map(resultOf),
+    chores: choreResults,
     scriptEnv: settings.scriptEnv,
     author: pr.author,
     approvedBy,
     notes,
     omittedAnnotations: unique.length - sent.length,
   });
-  const title = stopped ?? titleFor(unique, running.length, Math.max(0, config.requiredApprovals - approvedBy.length), configError !== null);
+  const title =
+    stopped ??
+    titleFor(unique, { scripts: running.length, chores: choreResults.length }, Math.max(0, config.requiredApprovals - approvedBy.length), configError !== null);
   return { conclusion, title, summary, annotations: sent };
 }
 
-async function analyzeScript({ file, runs: willRun }: ChangedScript, work: CheckWork, scriptCwd: string): Promise<ScriptAnalysis> {
+async function analyzeScript({ file, runs: willRun }: ChangedScript, chore: boolean, work: CheckWork, settings: CheckSettings): Promise<ScriptAnalysis> {
   const path = file.filename;
-  const result: ScriptAnalysis = { path, willRun, annotations: [], problems: [], files: null, missingPackages: [], typeChecked: false, stopped: null };
-  if (!willRun) {
+  const { scriptCwd, scriptEnv } = settings;
+  const result: ScriptAnalysis = { path, chore, willRun, annotations: [], problems: [], files: null, missingPackages: [], typeChecked: false, stopped: null };
+  if (!willRun && !chore) {
     result.annotations.push({
       path,
       start_line: 1,
@@ -187,7 +200,7 @@ async function analyzeScript({ file, runs: willRun }: ChangedScript, work: Check
   }
   if (refusals.length > 0) return result;
   const texts = new Map(bundle.files.map((file) => [file, work.texts.get(file) ?? ""]));
-  const inspected = await work.run({ kind: "inspect", input: { path, willRun, scriptCwd, texts, externals: bundle.externals } });
+  const inspected = await work.run({ kind: "inspect", input: { path, willRun, scriptCwd, scriptEnv, texts, externals: bundle.externals } });
   if (!inspected.ok) {
     const stop = limitStop("Inspection", inspected.stopped, work.limits);
     result.annotations.push({ path, start_line: 1, end_line: 1, annotation_level: "failure", title: stop.title, message: stop.message });
@@ -246,14 +259,15 @@ function dedupe(annotations: readonly Annotation[]): Annotation[] {
   });
 }
 
-function titleFor(annotations: readonly Annotation[], scripts: number, missingApprovals: number, configError: boolean): string {
+function titleFor(annotations: readonly Annotation[], counts: { scripts: number; chores: number }, missingApprovals: number, configError: boolean): string {
   const failures = annotations.filter((a) => a.annotation_level === "failure").length;
   const warnings = annotations.filter((a) => a.annotation_level === "warning").length;
   const count = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   if (configError && failures <= 1) return "Invalid .github/chorebot.yml";
   if (failures > 0) return `${count(failures, "problem")} to fix before merging`;
-  const ready = `${count(scripts, "script")} will run on merge`;
-  const parts = [ready];
+  const parts: string[] = [];
+  if (counts.scripts > 0 || counts.chores === 0) parts.push(`${count(counts.scripts, "script")} will run on merge`);
+  if (counts.chores > 0) parts.push(`${count(counts.chores, "chore")} (run${counts.chores === 1 ? "s" : ""} on demand, not on merge)`);
   if (warnings > 0) parts.push(count(warnings, "warning"));
   if (missingApprovals > 0) parts.push(`${count(missingApprovals, "approval")} missing`);
   return parts.join("; ");

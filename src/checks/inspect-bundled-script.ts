@@ -1,13 +1,17 @@
+import { locateOption } from "../definitions/locate-option.js";
 import { readScriptDefinition } from "../definitions/read-definition.js";
 import { requiredWithoutDefault } from "../definitions/required-inputs.js";
+import { envRefusal } from "../runner/run-options.js";
 import type { Annotation } from "./check-report.js";
 import { findMissingPackages, importLines, packageName } from "./missing-packages.js";
 
 export interface BundledScript {
   path: string;
-  /** The pull request adds it: it runs on merge, with its inputs' defaults. */
+  /** The pull request adds it: it runs on merge, with its inputs' defaults. (A chore never does: it runs on demand, given its inputs.) */
   willRun: boolean;
   scriptCwd: string;
+  /** The names of SCRIPT_ENV: a script whose `env` asks for another is refused when it runs. */
+  scriptEnv: readonly string[];
   /** The repository files of its bundle (path → text), the script's own included. */
   texts: Map<string, string>;
   /** Bare imports the bundle leaves to run time. */
@@ -22,8 +26,9 @@ export interface ScriptInspection {
 
 /**
  * What chorebot will make of a script that bundled: its definition, read from the source
- * (parsed with TypeScript, never run), and the packages it imports that are not installed
- * where scripts run, at the lines importing them. Runs in the check thread.
+ * (parsed with TypeScript, never run), whether its `env` asks for variables SCRIPT_ENV does
+ * not allow, and the packages it imports that are not installed where scripts run, at the
+ * lines importing them. Runs in the check thread.
  */
 export function inspectBundledScript(script: BundledScript): ScriptInspection {
   const { path, texts } = script;
@@ -48,6 +53,13 @@ export function inspectBundledScript(script: BundledScript): ScriptInspection {
     const message = `input ${needed.join(", ")} is required and has no default: a merged script runs with its defaults, so it would be refused.`;
     result.annotations.push({ path, start_line: 1, end_line: 1, annotation_level: "failure", title: "Required input without a default", message });
     result.problems.push("a required input has no default");
+  }
+  const refusal = envRefusal(definition, script.scriptEnv);
+  if (refusal !== null) {
+    const at = locateOption(texts.get(path)!, path, "env") ?? { line: 1, column: 1 };
+    const message = `${refusal[0]!.toUpperCase()}${refusal.slice(1)}. Until then chorebot refuses to run it.`;
+    result.annotations.push({ path, start_line: at.line, end_line: at.line, annotation_level: "failure", title: "Variable not in SCRIPT_ENV", message });
+    result.problems.push("env asks for variables SCRIPT_ENV does not allow");
   }
   result.missingPackages = findMissingPackages(script.externals, script.scriptCwd);
   for (const specifier of result.missingPackages) {

@@ -12,6 +12,8 @@ export interface SummaryFacts {
   config: RepoConfig;
   configError: string | null;
   scripts: readonly ScriptResult[];
+  /** The chores the pull request adds or changes: they stay in the repository and run on demand, never on merge. */
+  chores: readonly ScriptResult[];
   scriptEnv: readonly string[];
   author: string;
   approvedBy: readonly string[];
@@ -20,30 +22,39 @@ export interface SummaryFacts {
   omittedAnnotations: number;
 }
 
-/** The check run's summary: what will run on merge, how, with what, and what is still missing. */
+/** The check run's summary: what will run on merge, the chores it changes, how they run, with what, and what is still missing. */
 export function renderSummary(facts: SummaryFacts): string {
-  const { config, scripts } = facts;
+  const { config, scripts, chores } = facts;
   const lines: string[] = [];
   if (facts.configError !== null) {
     lines.push(`**The repository's chorebot configuration is invalid:** ${inline(facts.configError)}`, "");
     lines.push("Fix it before merging; what follows assumes the defaults.", "");
   }
-  lines.push(`### On merge, chorebot will run ${plural(scripts.length, "script")}`, "");
-  lines.push(
-    config.order === "parallel"
-      ? "All at the same time (`order: parallel`)."
-      : `One after another, in path order${config.stopOnFailure ? "; a failing script stops the ones after it" : ""}.`,
-    "",
-  );
-  lines.push("| # | Script | Check |", "| --- | --- | --- |");
-  scripts.forEach((script, index) => {
-    const check =
-      script.problems.length === 0
-        ? `✅ bundles${script.typeChecked ? ", type-checks" : ""}, packages installed`
-        : script.problems.map((p) => `❌ ${cell(p)}`).join("<br>");
-    lines.push(`| ${config.order === "parallel" ? "–" : index + 1} | \`${cell(script.path)}\` | ${check} |`);
-  });
-  lines.push("");
+  if (scripts.length > 0 || chores.length === 0) {
+    lines.push(`### On merge, chorebot will run ${plural(scripts.length, "script")}`, "");
+    lines.push(
+      config.order === "parallel"
+        ? "All at the same time (`order: parallel`)."
+        : `One after another, in path order${config.stopOnFailure ? "; a failing script stops the ones after it" : ""}.`,
+      "",
+    );
+    lines.push("| # | Script | Check |", "| --- | --- | --- |");
+    scripts.forEach((script, index) => {
+      lines.push(`| ${config.order === "parallel" ? "–" : index + 1} | \`${cell(script.path)}\` | ${checkCell(script)} |`);
+    });
+    lines.push("");
+  }
+  if (chores.length > 0) {
+    lines.push(`### ${plural(chores.length, "chore")} added or changed`, "");
+    lines.push(
+      `Chores stay in \`${config.choresDir}/\` and do not run on merge: from then on, people with at least the \`${config.chores.permission}\` role ` +
+        "can run this version on demand, with the inputs they give.",
+      "",
+    );
+    lines.push("| Chore | Check |", "| --- | --- |");
+    for (const chore of chores) lines.push(`| \`${cell(chore.path)}\` | ${checkCell(chore)} |`);
+    lines.push("");
+  }
   lines.push(`- **Timeout:** ${formatDuration(config.timeoutMs)} per script; then the script's whole process group is killed.`);
   lines.push(
     facts.scriptEnv.length === 0
@@ -52,15 +63,19 @@ export function renderSummary(facts: SummaryFacts): string {
   );
   const missing = Math.max(0, config.requiredApprovals - facts.approvedBy.length);
   const approvers = facts.approvedBy.length === 0 ? "none yet" : facts.approvedBy.map((login) => `@${login}`).join(", ");
+  const refused = [scripts.length > 0 ? "the scripts will be refused" : "", chores.length > 0 ? "the chores' new versions will not run" : ""].filter(Boolean);
   lines.push(
     `- **Approvals:** ${config.requiredApprovals} required on the latest commit from someone other than @${facts.author}; ` +
       `approved by ${approvers}` +
-      (missing > 0 ? `; **${missing} still missing** (the scripts will be refused if merged now).` : "."),
+      (missing > 0 ? `; **${missing} still missing** (${refused.join(" and ")} if merged now).` : "."),
   );
-  lines.push(
-    `- **Afterwards:** a run log is added under \`${config.logsDir}/<yyyy>/<mm>/\` (the merge's month, UTC) and the script removed, ` +
-      (config.cleanup === "pull_request" ? "in a pull request chorebot opens." : "in one commit on the default branch."),
-  );
+  if (scripts.length > 0 || chores.length === 0) {
+    lines.push(
+      `- **Afterwards:** a run log is added under \`${config.logsDir}/<yyyy>/<mm>/\` (the merge's month, UTC) and the script removed, ` +
+        (config.cleanup === "pull_request" ? "in a pull request chorebot opens." : "in one commit on the default branch."),
+    );
+  }
+  if (chores.length > 0) lines.push(`- **Chore runs:** each run's log is committed under \`${config.logsDir}/chores/<chore>/\`; the chore stays.`);
   if (facts.notes.length > 0 || facts.omittedAnnotations > 0) {
     lines.push("");
     for (const note of facts.notes) lines.push(`> ${inline(note)}`, ">");
@@ -68,6 +83,13 @@ export function renderSummary(facts: SummaryFacts): string {
     lines.pop();
   }
   return truncateText(lines.join("\n"), SUMMARY_LIMIT);
+}
+
+/** One script's or chore's cell: what went well, or each thing that is wrong. */
+function checkCell(script: ScriptResult): string {
+  return script.problems.length === 0
+    ? `✅ bundles${script.typeChecked ? ", type-checks" : ""}, packages installed`
+    : script.problems.map((p) => `❌ ${cell(p)}`).join("<br>");
 }
 
 export function formatDuration(ms: number): string {

@@ -45,3 +45,14 @@ function runsOnMerge(file: ChangedFile, scriptsDir: string): boolean {
   const movedScript = file.previous_filename !== undefined && isEntryScript(file.previous_filename, scriptsDir);
   return !movedScript || (file.changes ?? 0) > 0;
 }
+
+/**
+ * The entry chores a change adds, edits, moves or copies (not removed ones), in path order.
+ * Unlike a script, a chore stays in the repository and never runs on merge; an edit to one
+ * is what runs from then on, so every change to one counts.
+ */
+export function changedChores<F extends ChangedFile>(files: readonly F[], choresDir: string): F[] {
+  return files
+    .filter((file) => file.status !== "removed" && file.status !== "unchanged" && isEntryScript(file.filename, choresDir))
+    .sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
+}

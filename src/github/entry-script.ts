@@ -3,9 +3,10 @@ import { posix } from "node:path";
 const ENTRY_EXTENSIONS = [".ts", ".mts", ".js", ".mjs"];
 
 /**
- * Whether `path` is a script chorebot runs on merge: a .ts/.mts/.js/.mjs file under the
- * scripts folder that is not a test, not a declaration file and not a helper (any path
- * segment starting with `_` marks a helper that entry scripts import).
+ * Whether `path` is a script chorebot runs: a .ts/.mts/.js/.mjs file under the scripts folder
+ * (run on merge) or, given the chores folder, under it (a chore, run on demand) that is not a
+ * test, not a declaration file and not a helper (any path segment starting with `_` marks a
+ * helper that entry scripts import).
  */
 export function isEntryScript(path: string, scriptsDir = "scripts"): boolean {
   const prefix = scriptsFolderPrefix(scriptsDir);

@@ -320,4 +320,147 @@ describe("analyzePullRequest", () => {
     expect(report!.conclusion).toBe("neutral");
     expect(report!.annotations).toEqual([expect.objectContaining({ path: "scripts/a.ts", annotation_level: "warning", title: "Will not run on merge" })]);
   });
+  describe("chores", () => {
+    const chore = (body: string[], head: string[] = []) =>
+      [...head, 'import { defineScript, string } from "chorebot";', "export default defineScript({", ...body.map((line) => `  ${line}`), "});", ""].join("\n");
+    const good = chore([
+      'description: "Unlocks an account",',
+      "inputs: { account: string() },",
+      'env: ["DATABASE_URL"],',
+      "async run({ inputs }) { console.log(inputs.account); },",
+    ]);
+
+    it("checks a chore a pull request adds like a script, and lists it as staying in the repository, not run on merge", async () => {
+      const { report } = await analyze(
+        pr({ "chores/unlock.ts": good, "chores/_lib/db.ts": "export const db = 1;\n" }, [
+          { filename: "chores/unlock.ts", status: "added" },
+          { filename: "chores/_lib/db.ts", status: "added" },
+        ]),
+      );
+      expect(report).not.toBeNull();
+      expect(report!.annotations).toEqual([]);
+      expect(report!.conclusion).toBe("success");
+      expect(report!.title).toBe("1 chore (runs on demand, not on merge); 1 approval missing");
+      expect(report!.summary).toContain("### 1 chore added or changed");
+      expect(report!.summary).toContain("Chores stay in `chores/` and do not run on merge");
+      expect(report!.summary).toContain("| `chores/unlock.ts` | ✅ bundles, packages installed |");
+      expect(report!.summary).not.toContain("On merge, chorebot will run");
+    });
+
+    it("checks an edited chore (an edit is what runs from then on), with no warning that it will not run", async () => {
+      const { report } = await analyze(pr({ "chores/unlock.ts": good }, [{ filename: "chores/unlock.ts", status: "modified" }]));
+      expect(report!.annotations).toEqual([]);
+      expect(report!.summary).toContain("| `chores/unlock.ts` | ✅ bundles, packages installed |");
+      expect(report!.summary).not.toContain("not run on merge (only scripts");
+    });
+
+    it("lists scripts and chores apart in one pull request", async () => {
+      const { report } = await analyze(
+        pr({ "chores/unlock.ts": good, "scripts/once.ts": "console.log(1);\n" }, [
+          { filename: "chores/unlock.ts", status: "renamed", previous_filename: "chores/old-unlock.ts" },
+          { filename: "scripts/once.ts", status: "added" },
+        ]),
+      );
+      expect(report!.title).toBe("1 script will run on merge; 1 chore (runs on demand, not on merge); 1 approval missing");
+      expect(report!.summary).toMatch(
+        /### On merge, chorebot will run 1 script\n[\s\S]*\| 1 \| `scripts\/once\.ts` \|[\s\S]*### 1 chore added or changed\n[\s\S]*\| `chores\/unlock\.ts` \|/,
+      );
+    });
+
+    it("fails a chore that does not bundle, at the error", async () => {
+      const { report } = await analyze(
+        pr({ "chores/broken.ts": good.replace("async run", "async run(") }, [{ filename: "chores/broken.ts", status: "added" }]),
+      );
+      expect(report!.conclusion).toBe("failure");
+      expect(report!.annotations).toEqual([expect.objectContaining({ path: "chores/broken.ts", annotation_level: "failure", title: "Does not bundle" })]);
+      expect(report!.summary).toMatch(/\| `chores\/broken\.ts` \| ❌ does not bundle \(1 error\) \|/);
+    });
+
+    it("fails a chore whose definition cannot be read, where it is; its required inputs without defaults are fine (people give them)", async () => {
+      const source = chore(["inputs: { account: string() },", "timeout: TIMEOUT,", "run() {},"], ['const TIMEOUT = "5m";']);
+      const { report } = await analyze(pr({ "chores/unreadable.ts": source }, [{ filename: "chores/unreadable.ts", status: "added" }]));
+      expect(report!.conclusion).toBe("failure");
+      expect(report!.annotations).toEqual([
+        expect.objectContaining({
+          path: "chores/unreadable.ts",
+          start_line: 5,
+          annotation_level: "failure",
+          title: "Definition not readable",
+          message: expect.stringMatching(/^timeout must be a literal/),
+        }),
+      ]);
+      expect(report!.summary).toContain("❌ chorebot cannot read its definition (1 problem)");
+    });
+
+    it("fails a chore whose env asks for variables outside SCRIPT_ENV, on its env line", async () => {
+      const source = chore(['description: "Rotates keys",', 'env: ["DATABASE_URL", "AWS_SECRET", "GH_TOKEN"],', "run() {},"]);
+      const { report } = await analyze(pr({ "chores/rotate.ts": source }, [{ filename: "chores/rotate.ts", status: "added" }]));
+      expect(report!.conclusion).toBe("failure");
+      expect(report!.annotations).toEqual([
+        {
+          path: "chores/rotate.ts",
+          start_line: 4,
+          end_line: 4,
+          annotation_level: "failure",
+          title: "Variable not in SCRIPT_ENV",
+          message:
+            "The script's env asks for AWS_SECRET and GH_TOKEN, which SCRIPT_ENV does not allow: add them to SCRIPT_ENV or take them out of the script's env. Until then chorebot refuses to run it.",
+        },
+      ]);
+      expect(report!.summary).toContain("| `chores/rotate.ts` | ❌ env asks for variables SCRIPT_ENV does not allow |");
+    });
+
+    it("fails a script whose env asks for a variable outside SCRIPT_ENV too", async () => {
+      const source = chore(["run() {},", 'env: ["STRIPE_KEY", "NOPE"],']);
+      const { report } = await analyze(pr({ "scripts/charge.ts": source }, [{ filename: "scripts/charge.ts", status: "added" }]));
+      expect(report!.annotations).toEqual([
+        expect.objectContaining({
+          path: "scripts/charge.ts",
+          start_line: 4,
+          title: "Variable not in SCRIPT_ENV",
+          message: expect.stringContaining("asks for NOPE,"),
+        }),
+      ]);
+    });
+
+    it("fails a chore importing a package not installed where scripts run", async () => {
+      const source = chore(["run() { console.log(pg); },"], ['import pg from "pg";']);
+      const { report } = await analyze(pr({ "chores/db.ts": source }, [{ filename: "chores/db.ts", status: "added" }]));
+      expect(report!.annotations).toEqual([expect.objectContaining({ path: "chores/db.ts", start_line: 1, title: "Package not installed" })]);
+    });
+
+    it("type-checks chores with the scripts", async () => {
+      const source = chore(["run() { const n: number = inputs; console.log(n); },"], ['const inputs = "x";']);
+      const { report } = await analyze(
+        pr({ "tsconfig.json": TSCONFIG, "package.json": '{ "type": "module" }', "chores/typed.ts": source }, [
+          { filename: "chores/typed.ts", status: "added" },
+        ]),
+        process.cwd(),
+      );
+      expect(report!.annotations).toEqual([expect.objectContaining({ path: "chores/typed.ts", title: "TypeScript error TS2322" })]);
+      expect(report!.summary).toContain("| `chores/typed.ts` | ❌ 1 type error |");
+    });
+
+    it("uses the repository's choresDir, and keeps scriptsOnly to the scripts and chores folders", async () => {
+      const { report } = await analyze(
+        pr(
+          { ".github/chorebot.yml": "choresDir: ops/chores\n", "ops/chores/unlock.ts": good, "ops/chores/_lib/db.ts": "export {};\n", "chores/stray.ts": good },
+          [
+            { filename: "ops/chores/unlock.ts", status: "modified" },
+            { filename: "ops/chores/_lib/db.ts", status: "modified" },
+            { filename: "chores/stray.ts", status: "added" },
+          ],
+        ),
+      );
+      expect(report!.summary).toContain("| `ops/chores/unlock.ts` |");
+      expect(report!.summary).not.toContain("`chores/stray.ts` |");
+      expect(report!.annotations).toEqual([expect.objectContaining({ path: "chores/stray.ts", title: "Outside the scripts and chores folders" })]);
+    });
+
+    it("returns null for a pull request removing a chore, and for one changing none", async () => {
+      expect((await analyze(pr({}, [{ filename: "chores/old.ts", status: "removed" }]))).report).toBeNull();
+      nock.cleanAll();
+      expect((await analyze(pr({ "chores/x.test.ts": "" }, [{ filename: "chores/x.test.ts", status: "added" }]))).report).toBeNull();
+    });
+  });
 });

@@ -35,20 +35,32 @@ describe("scriptsOnlyAnnotations", () => {
     { filename: "scripts/moved.ts", status: "renamed", previous_filename: "drafts/moved.ts" },
     { filename: "scriptsfoo/x.ts", status: "added" },
     { filename: "old.txt", status: "removed" },
+    { filename: "chores/tidy.ts", status: "modified" },
+    { filename: "chores/_lib/db.ts", status: "added" },
+    { filename: "chores/moved.ts", status: "renamed", previous_filename: "scripts/moved-before.ts" },
+    { filename: "choresx/y.ts", status: "added" },
   ];
   it.each([
     ["off", []],
     ["warn", ["warning"]],
     ["fail", ["failure"]],
   ] as const)("policy %s", (policy, level) => {
-    const annotations = scriptsOnlyAnnotations(files, "scripts", policy);
+    const annotations = scriptsOnlyAnnotations(files, config, policy);
     if (level.length === 0) return expect(annotations).toEqual([]);
-    expect(annotations.map((a) => a.path)).toEqual(["src/app.ts", ".github/chorebot.yml", "scripts/moved.ts", "scriptsfoo/x.ts", "old.txt"]);
+    expect(annotations.map((a) => a.path)).toEqual(["src/app.ts", ".github/chorebot.yml", "scripts/moved.ts", "scriptsfoo/x.ts", "old.txt", "choresx/y.ts"]);
     expect(new Set(annotations.map((a) => a.annotation_level))).toEqual(new Set(level));
-    expect(annotations[2]!.message).toMatch(/^drafts\/moved\.ts → scripts\/moved\.ts is renamed outside scripts\//);
+    expect(annotations[2]!.message).toMatch(/^drafts\/moved\.ts → scripts\/moved\.ts is renamed outside scripts\/ and chores\/\. /);
+    expect(annotations[0]!.message).toContain("A pull request that adds or changes a script or a chore may only change scripts/ and chores/");
   });
-  it("respects a configured scripts folder", () => {
-    expect(scriptsOnlyAnnotations([{ filename: "ops/scripts/a.ts", status: "added" }], "ops/scripts", "fail")).toEqual([]);
+  it("respects configured scripts and chores folders", () => {
+    const folders = { scriptsDir: "ops/scripts", choresDir: "ops/chores" };
+    const changed = [
+      { filename: "ops/scripts/a.ts", status: "added" },
+      { filename: "ops/chores/b.ts", status: "modified" },
+      { filename: "ops/chores/_lib/c.ts", status: "modified" },
+      { filename: "chores/d.ts", status: "added" },
+    ];
+    expect(scriptsOnlyAnnotations(changed, folders, "fail").map((a) => a.path)).toEqual(["chores/d.ts"]);
   });
 });
 
@@ -91,6 +103,7 @@ describe("renderSummary", () => {
       { path: "scripts/a.ts", problems: [], typeChecked: true },
       { path: "scripts/b.ts", problems: ["`pg` is not installed", "1 type error"], typeChecked: true },
     ],
+    chores: [],
     scriptEnv: ["DATABASE_URL"],
     author: "alice",
     approvedBy: ["bob"],
@@ -124,6 +137,32 @@ describe("renderSummary", () => {
     expect(summary).toContain("invalid:** bad: x");
     expect(summary).toContain("> TypeScript is missing");
     expect(summary).toContain("3 more annotation(s) not shown");
+  });
+
+  it("lists chores apart, as staying in the repository and not running on merge, with their results", () => {
+    const chores = [
+      { path: "chores/tidy.ts", problems: [], typeChecked: true },
+      { path: "chores/rotate.ts", problems: ["env asks for variables SCRIPT_ENV does not allow"], typeChecked: false },
+    ];
+    const summary = renderSummary(facts({ chores, config: { ...config, requiredApprovals: 2, chores: { permission: "maintain" } } }));
+    expect(summary).toContain("### On merge, chorebot will run 2 scripts");
+    expect(summary).toContain("### 2 chores added or changed");
+    expect(summary).toContain(
+      "Chores stay in `chores/` and do not run on merge: from then on, people with at least the `maintain` role can run this version on demand",
+    );
+    expect(summary).toContain("| `chores/tidy.ts` | ✅ bundles, type-checks, packages installed |");
+    expect(summary).toContain("| `chores/rotate.ts` | ❌ env asks for variables SCRIPT_ENV does not allow |");
+    expect(summary).toContain("(the scripts will be refused and the chores' new versions will not run if merged now)");
+    expect(summary).toContain("each run's log is committed under `logs/chores/<chore>/`");
+  });
+
+  it("says nothing of scripts running on merge when a pull request changes only chores", () => {
+    const summary = renderSummary(facts({ scripts: [], chores: [{ path: "chores/tidy.ts", problems: [], typeChecked: false }], approvedBy: [] }));
+    expect(summary).not.toContain("On merge, chorebot will run");
+    expect(summary).not.toContain("the script removed");
+    expect(summary).toContain("### 1 chore added or changed");
+    expect(summary).toContain("| `chores/tidy.ts` | ✅ bundles, packages installed |");
+    expect(summary).toContain("**1 still missing** (the chores' new versions will not run if merged now)");
   });
 
   it("stays within GitHub's summary limit", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { addedScripts } from "../../../src/github/added-scripts.js";
-import { bringsFile, changedScripts, type ChangedFile } from "../../../src/github/changed-scripts.js";
+import { bringsFile, changedChores, changedScripts, type ChangedFile } from "../../../src/github/changed-scripts.js";
 
 const judged = (files: ChangedFile[], scriptsDir = "scripts") => changedScripts(files, scriptsDir).map(({ file, runs }) => [file.filename, runs]);
 
@@ -79,6 +79,40 @@ describe("changedScripts", () => {
   it("keeps each file as given, so callers read their own fields", () => {
     const file = { filename: "scripts/a.ts", status: "added", sha: "blob" };
     expect(changedScripts([file], "scripts")[0]!.file).toBe(file);
+  });
+});
+
+describe("changedChores", () => {
+  it("keeps every entry chore a change leaves in place, edited ones too, in path order; not helpers, tests, scripts or removed ones", () => {
+    const files: ChangedFile[] = [
+      { filename: "chores/z-new.ts", status: "added" },
+      { filename: "chores/edited.ts", status: "modified" },
+      { filename: "chores/billing/moved.mts", status: "renamed", previous_filename: "chores/moved.mts", changes: 0 },
+      { filename: "chores/copy.js", status: "copied", previous_filename: "chores/edited.ts" },
+      { filename: "chores/changed.mjs", status: "changed" },
+      { filename: "chores/_lib/db.ts", status: "modified" },
+      { filename: "chores/tidy.test.ts", status: "added" },
+      { filename: "chores/types.d.ts", status: "added" },
+      { filename: "chores/gone.ts", status: "removed" },
+      { filename: "chores/same.ts", status: "unchanged" },
+      { filename: "scripts/once.ts", status: "added" },
+      { filename: "choresx/x.ts", status: "added" },
+    ];
+    expect(changedChores(files, "chores").map((file) => file.filename)).toEqual([
+      "chores/billing/moved.mts",
+      "chores/changed.mjs",
+      "chores/copy.js",
+      "chores/edited.ts",
+      "chores/z-new.ts",
+    ]);
+  });
+
+  it("honours the repository's chores folder", () => {
+    const files: ChangedFile[] = [
+      { filename: "ops/chores/a.ts", status: "modified" },
+      { filename: "chores/b.ts", status: "added" },
+    ];
+    expect(changedChores(files, "ops/chores")).toEqual([files[0]]);
   });
 });
 
