@@ -8,10 +8,11 @@ import type { QueueName } from "../pipeline/queues.js";
 import { cleanupJobId, executeJobId, processJobId } from "../pipeline/run-id.js";
 import { RunOutcomes } from "../stores/run-outcomes.js";
 import { logUrl } from "../notify/run-notice.js";
-import { RUN_STATUSES, type PullRequestInfo, type RunStatus } from "../run-types.js";
+import { RUN_STATUSES, type CapturedOutput, type LoggedInput, type OutputLine, type PullRequestInfo, type RunStatus, type RunTrigger } from "../run-types.js";
 import { progressOf, readLiveState } from "../pipeline/live-state.js";
 import { LIVE_PHASES, runPhase, type LivePhase } from "../pipeline/run-phase.js";
 import { idleReason, queuedReason } from "./waiting-reason.js";
+import { mergeReportLogs } from "../runlog/merge-report-logs.js";
 
 /** A run's status as the API names it: its final status, or the phase it is in until then. */
 export type RunStatusName = RunStatus | LivePhase;
@@ -43,7 +44,23 @@ export interface RunStatusView {
   progress: number | null;
   /** `[REDACTED]` where a number would show a secret. */
   counters: Record<string, number | "[REDACTED]"> | null;
+  /** `merge` for a merged script, `ui` for a chore a person ran. */
+  trigger: RunTrigger;
+  /** Who asked for a chore run (GitHub login); null for a merged script. */
+  requested_by: string | null;
+  /** The chore's name; null for a merged script. */
+  chore: string | null;
+  /** A chore run's inputs as its log shows them (secret ones masked, files by name, size and sha256); null for a merged script. */
+  inputs: Record<string, LoggedInput> | null;
+  /**
+   * The last OUTPUT_TAIL_LINES lines of output, redacted: as saved while the attempt runs,
+   * as recorded once it has ended; empty before it starts.
+   */
+  output: OutputLine[];
 }
+
+/** How many of a run's last output lines its view shows. */
+export const OUTPUT_TAIL_LINES = 200;
 
 export type RunQueues = Pick<Record<QueueName, Queue>, "process" | "execute" | "cleanup">;
 
@@ -117,6 +134,11 @@ export class RunStatusReader {
       result: null,
       progress: null,
       counters: null,
+      trigger: target.chore ? target.chore.request.trigger : "merge",
+      requested_by: target.chore?.request.requestedBy ?? null,
+      chore: target.chore?.name ?? null,
+      inputs: target.chore?.request.inputs ?? null,
+      output: [],
     };
 
     if (executeState !== "completed" && executeState !== "failed") {
@@ -146,6 +168,7 @@ export class RunStatusReader {
         view.progress = live.progress;
         view.counters = Object.keys(live.counters).length > 0 ? live.counters : null;
       }
+      if (entry?.output?.attempt === view.attempt) view.output = outputTail(entry.output.output);
       return view;
     }
 
@@ -173,6 +196,7 @@ export class RunStatusReader {
       const reported = run.report?.progress;
       view.progress = reported ? progressOf(reported.done, reported.total).progress : null;
       view.counters = run.report?.counters ?? null;
+      view.output = outputTail(mergeReportLogs(run.output, run.report?.logs));
     } else if (returned) {
       view.status = returned.status;
       view.duration_ms = returned.durationMs;
@@ -293,6 +317,11 @@ export class RunStatusReader {
       return null;
     }
   }
+}
+
+/** The last lines of an output, `log()` lines among them (every text redacted when it was captured). */
+function outputTail(output: CapturedOutput): OutputLine[] {
+  return output.lines.slice(-OUTPUT_TAIL_LINES).map(({ t, stream, text }) => ({ t, stream, text }));
 }
 
 /** The `runId` of a job's JSON data, null when it has none (not a run's job, or not JSON). */

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { RunStatus } from "../run-types.js";
+import type { RunStatus, RunTrigger } from "../run-types.js";
 
 /** What a run's result URL receives: one JSON object per run attempt. */
 export interface RunResultPayload {
@@ -17,6 +17,10 @@ export interface RunResultPayload {
   /** What the SDK script's `run` returned (JSON); null when none. */
   result: unknown;
   log_url: string;
+  /** How the run was started: `merge` for a merged script, `ui` for a chore a person ran. */
+  trigger: RunTrigger;
+  /** The GitHub login of who asked for a chore run; null for a merged script. */
+  requested_by: string | null;
 }
 
 export interface PostRunResultOptions {

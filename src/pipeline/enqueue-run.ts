@@ -25,33 +25,39 @@ const EXECUTE_STEP: JobsOptions = { attempts: 1, continueParentOnFailure: true }
  */
 export async function enqueueRuns(flows: FlowProducer, targets: ScriptTarget[], settings: { githubStepAttempts: number }): Promise<string[]> {
   const sorted = [...targets].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const github = githubStepOptions(settings);
-  const runFlow = (target: ScriptTarget, previous: FlowJob | null): FlowJob => {
-    const runId = runIdFor(target);
-    const data: RunJobData = withFormat({ runId, target });
-    const name = target.path;
-    return {
-      name,
-      queueName: "cleanup",
-      data,
-      opts: { ...github, jobId: cleanupJobId(runId, 1) },
-      children: [
-        {
-          name,
-          queueName: "execute",
-          data,
-          opts: { ...EXECUTE_STEP, jobId: executeJobId(runId) },
-          children: [{ name, queueName: "process", data, opts: { ...github, jobId: processJobId(runId) }, ...(previous ? { children: [previous] } : {}) }],
-        },
-      ],
-    };
-  };
+  const flowOf = (target: ScriptTarget, previous: FlowJob | null) => runFlow(withFormat({ runId: runIdFor(target), target }), settings, previous);
   if (sorted.every((target) => target.config.order === "parallel")) {
-    await flows.addBulk(sorted.map((target) => runFlow(target, null)));
+    await flows.addBulk(sorted.map((target) => flowOf(target, null)));
   } else {
     let chain: FlowJob | null = null;
-    for (const target of sorted) chain = runFlow(target, chain);
+    for (const target of sorted) chain = flowOf(target, chain);
     if (chain) await flows.add(chain);
   }
   return sorted.map((target) => runIdFor(target));
+}
+
+/**
+ * One run's flow, cleanup ◄─ execute ◄─ process, every job carrying `data` under ids derived
+ * from its run id; `previous` (the run before it in its merge) is then a child of its process.
+ * Merged scripts and chore runs alike are queued through here, with the same job options.
+ */
+export function runFlow(data: RunJobData, settings: { githubStepAttempts: number }, previous: FlowJob | null = null): FlowJob {
+  const github = githubStepOptions(settings);
+  const { runId } = data;
+  const name = data.target.path;
+  return {
+    name,
+    queueName: "cleanup",
+    data,
+    opts: { ...github, jobId: cleanupJobId(runId, 1) },
+    children: [
+      {
+        name,
+        queueName: "execute",
+        data,
+        opts: { ...EXECUTE_STEP, jobId: executeJobId(runId) },
+        children: [{ name, queueName: "process", data, opts: { ...github, jobId: processJobId(runId) }, ...(previous ? { children: [previous] } : {}) }],
+      },
+    ],
+  };
 }

@@ -14,6 +14,7 @@ import { annotateSpan, runAttributes } from "../telemetry/annotate-span.js";
 import type { CleanupJobData, CleanupResult, ExecuteResult } from "../pipeline/job-data.js";
 import { cleanupJobId, executeJobId, processJobId } from "../pipeline/run-id.js";
 import { failingInWords, inWords, rethrowInWords } from "./step-error.js";
+import type { RunInputs } from "../stores/run-inputs.js";
 
 export interface CleanupDeps {
   octokitFor(installationId: number): Promise<GitHubClient>;
@@ -35,12 +36,15 @@ export interface CleanupDeps {
   comments: PullRequestComments;
   /** Commits the log (default: commitRunLog); the workers share commits through a RunLogBatcher. */
   commitLog?: (octokit: GitHubClient, change: RunLogCommit) => Promise<RunLogResult>;
+  /** The raw inputs of chore runs: dropped once the run is recorded. */
+  inputs?: Pick<RunInputs, "drop">;
 }
 
 /**
- * Step 3: commit the run log and delete the script in one commit. Runs nothing, so it is
- * retried freely; the log is rendered from the stored execute result, so a retry writes
- * the same bytes to the same path and commitRunLog turns it into a no-op.
+ * Step 3: commit the run log and delete the script in one commit (a chore run commits only
+ * its log: the chore stays). Runs nothing, so it is retried freely; the log is rendered from
+ * the stored execute result, so a retry writes the same bytes to the same path and
+ * commitRunLog turns it into a no-op.
  */
 export function cleanupStep(deps: CleanupDeps) {
   const redact = createRedactor(deps.valuesToRedact);
@@ -52,11 +56,17 @@ export function cleanupStep(deps: CleanupDeps) {
     const firstTry = job.attemptsStarted <= 1;
     const { process: processed, execution, runner, attempt } = await deps.outcome(job);
     annotateSpan(runAttributes(job.data, { status: execution.status, attempt }));
-    const logPath = targetLogPath(target, attempt);
+    const logPath = targetLogPath(target, attempt, runId);
+    const chore = target.chore;
+    // A chore run's inputs (secret values, uploads) are needed by nothing once it is recorded.
+    const dropInputs = async () => {
+      if (chore) await deps.inputs?.drop(runId);
+    };
     if (processed.alreadyHandled !== null) {
       // A redelivery of a run the repository already records: nothing to commit or post.
       await job.log(`nothing recorded: ${processed.alreadyHandled}`);
       deps.alreadyHandled(runId, processed.alreadyHandled);
+      await dropInputs();
       await deps.recorded(runId);
       return { script: target.path, logPath, commit: null, status: execution.status, cleanupPullRequest: null };
     }
@@ -74,6 +84,8 @@ export function cleanupStep(deps: CleanupDeps) {
       code: code === null ? null : redact(code),
       attempt,
       runner,
+      trigger: chore ? chore.request.trigger : "merge",
+      ...(chore ? { chore } : {}),
     });
     const octokit = await deps.octokitFor(target.installationId);
     const landed = await commitLog(octokit, {
@@ -83,45 +95,50 @@ export function cleanupStep(deps: CleanupDeps) {
       logPath,
       log,
       scriptPath: target.path,
+      ...(chore ? { keepScript: true } : {}),
       mode: target.config.cleanup,
       branchName: `chorebot/cleanup-${job.id ?? runId}`,
       since: target.commit,
       // A retry's script went with its first attempt's log: only a first attempt may assume it is there.
       firstTry: firstTry && attempt === 1,
       runId,
-      title: `${target.path} ${execution.status}${attempt > 1 ? ` (attempt ${attempt})` : ""}`,
+      title: `${chore ? `chore ${chore.name} run by @${chore.request.requestedBy}` : target.path} ${execution.status}${attempt > 1 ? ` (attempt ${attempt})` : ""}`,
     }).catch(rethrowInWords("committing the run log"));
     const cleanupPullRequest = landed.kind === "pull_request" ? { number: landed.number, url: landed.url } : null;
     if (landed.kind === "pull_request") await job.log(`${logPath} proposed in pull request #${landed.number} (auto-merge: ${landed.autoMerge})`);
     else await job.log(landed.created ? `committed ${logPath} in ${landed.commit}` : `${logPath} was already committed`);
 
-    // Tell the reviewers on the pull request, and on the merge commit. Idempotent too.
+    // Tell the reviewers on the pull request, and on the merge commit. Idempotent too. A chore
+    // run has neither: its record is its log and its page, not a comment on whoever last changed it.
     const baseUrl = octokit.request.endpoint.DEFAULTS.baseUrl;
-    try {
-      const report = await notifyRun(
-        octokit,
-        deps.comments,
-        {
-          runId,
-          attempt,
-          script: target.path,
-          repository: { owner: target.owner, repo: target.repo },
-          commit: target.commit,
-          pullRequest: processed.provenance.pullRequest,
-          approvedBy: processed.provenance.approvedBy,
-          execution: redacted,
-          log: { path: logPath, commit: landed.commit, url: logUrl(baseUrl, target.owner, target.repo, landed.commit, logPath) },
-          cleanupPullRequest,
-        },
-        { firstTry },
-      );
-      await job.log(`reported: comment ${report.commentId ?? "none"}, check run ${report.checkRunId}`);
-    } catch (error) {
-      // An installation that has not accepted the checks/issues permissions answers 403 or
-      // 404: the log is committed, so do not fail the run over the report.
-      if (!isForbiddenOrNotFound(error)) throw inWords(error, "reporting the run on the pull request");
-      await job.log(`could not report the run on GitHub (${githubStatus(error)}); the log is committed`);
+    if (!chore) {
+      try {
+        const report = await notifyRun(
+          octokit,
+          deps.comments,
+          {
+            runId,
+            attempt,
+            script: target.path,
+            repository: { owner: target.owner, repo: target.repo },
+            commit: target.commit,
+            pullRequest: processed.provenance.pullRequest,
+            approvedBy: processed.provenance.approvedBy,
+            execution: redacted,
+            log: { path: logPath, commit: landed.commit, url: logUrl(baseUrl, target.owner, target.repo, landed.commit, logPath) },
+            cleanupPullRequest,
+          },
+          { firstTry },
+        );
+        await job.log(`reported: comment ${report.commentId ?? "none"}, check run ${report.checkRunId}`);
+      } catch (error) {
+        // An installation that has not accepted the checks/issues permissions answers 403 or
+        // 404: the log is committed, so do not fail the run over the report.
+        if (!isForbiddenOrNotFound(error)) throw inWords(error, "reporting the run on the pull request");
+        await job.log(`could not report the run on GitHub (${githubStatus(error)}); the log is committed`);
+      }
     }
+
     if (deps.resultWebhook) {
       // A failure throws: the job is retried (the commit and comment are no-ops then).
       await postRunResult({
@@ -139,12 +156,15 @@ export function cleanupStep(deps: CleanupDeps) {
           duration_ms: execution.durationMs,
           result: redacted.report?.result ?? null,
           log_url: logUrl(baseUrl, target.owner, target.repo, landed.commit, logPath),
+          trigger: chore ? chore.request.trigger : "merge",
+          requested_by: chore?.request.requestedBy ?? null,
         },
       });
       await job.log(`result posted to ${new URL(deps.resultWebhook.url).origin}`);
     }
     const result: CleanupResult = { script: target.path, logPath, commit: landed.commit, status: execution.status, cleanupPullRequest };
     await deps.recordFinished?.(result, execution.durationMs, job.id ?? runId);
+    await dropInputs();
     await deps.recorded(runId);
     return result;
   });

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import type { Job } from "bullmq";
 import type { RunnerConfig } from "../config.js";
-import { runOptions } from "../runner/run-options.js";
+import { envRefusal, runOptions } from "../runner/run-options.js";
 import { runScript } from "../runner/run-script.js";
 import { annotateSpan, runAttributes } from "../telemetry/annotate-span.js";
 import { AlreadyRecorded } from "./already-recorded.js";
@@ -22,6 +22,8 @@ import { takeTurn } from "./take-turn.js";
 import { StepError } from "./step-error.js";
 import type { Freezes } from "../stores/freezes.js";
 import { waitWhileFrozen } from "./wait-while-frozen.js";
+import type { RawInputs, RunInputs } from "../stores/run-inputs.js";
+import { writeInputFiles, type WrittenInputFiles } from "./input-files.js";
 
 export interface ExecuteDeps {
   runner: RunnerConfig;
@@ -41,8 +43,10 @@ export interface ExecuteDeps {
   roomToRecord(job: Job<RunJobData>): Promise<void>;
   /** Freezes set during an incident: a run they cover waits without starting. Absent: nothing is ever frozen. */
   freezes?: Pick<Freezes, "frozenFor">;
-  /** Why a person's retry must not start (its attempt's log is already committed), or null. */
-  retryRefusal(target: ScriptTarget, attempt: number): Promise<string | null>;
+  /** Why a person's retry must not start (its attempt's log is already committed), or null; a chore run's log path needs its `runId`. */
+  retryRefusal(target: ScriptTarget, attempt: number, runId: string): Promise<string | null>;
+  /** The raw inputs of chore runs. Absent: a chore run is refused (this worker cannot read what it was given). */
+  inputs?: Pick<RunInputs, "load">;
 }
 
 /**
@@ -73,7 +77,7 @@ export function executeStep(deps: ExecuteDeps) {
       return finish({ process: processed, execution: notRun({ status: "refused", message: processed.alreadyHandled, detail: null }) });
     }
     const [{ resultAttempt }, committed] =
-      attempt > 1 ? await Promise.all([deps.ledger.read(runId), deps.retryRefusal(target, attempt)]) : [{ resultAttempt: 0 }, null];
+      attempt > 1 ? await Promise.all([deps.ledger.read(runId), deps.retryRefusal(target, attempt, runId)]) : [{ resultAttempt: 0 }, null];
     if (committed !== null) {
       // Redis forgot this attempt (a restored backup): its log is the record, and stays as it is.
       await job.log(`attempt ${attempt}: not run: ${committed}`);
@@ -85,6 +89,12 @@ export function executeStep(deps: ExecuteDeps) {
       return record({ process: processed, execution: notRun({ status: "refused", message, detail: null }) });
     }
     if (processed.problem) return finish({ process: processed, execution: notRun(processed.problem) });
+    // A script that asks for a variable this server does not allow never starts without it.
+    const envProblem = envRefusal(processed.description, deps.runner.scriptEnv);
+    if (envProblem !== null) {
+      await job.log(`attempt ${attempt}: refused: ${envProblem}`);
+      return finish({ process: processed, execution: notRun({ status: "refused", message: envProblem, detail: null }) });
+    }
     // Cancelled while it waited: it never runs.
     const early = await deps.cancellations.cancelledBy(runId);
     if (early) {
@@ -101,6 +111,19 @@ export function executeStep(deps: ExecuteDeps) {
     if (code === null) {
       // Nothing to run: a completed process job cannot be retried, so only a new merge can run the script.
       throw new StepError("the script's bundle is no longer in Redis (lost, or removed with the run's records), so it did not start; merge it again to run it");
+    }
+    // A chore runs with what the person who asked for it gave; without that, it does not run.
+    let given: RawInputs = { values: {}, files: {} };
+    if (target.chore) {
+      const stored = (await deps.inputs?.load(runId)) ?? null;
+      if (stored === null) {
+        const message = deps.inputs
+          ? "its inputs are no longer stored (they are deleted once a run is recorded, and expire if it waits too long), so it did not start; run the chore again from its page"
+          : "this worker cannot read chore inputs, so it did not start; run the chore again from its page";
+        await job.log(`attempt ${attempt}: refused: ${message}`);
+        return finish({ process: processed, execution: notRun({ status: "refused", message, detail: null }) });
+      }
+      given = stored;
     }
     // Plain scripts declare nothing: one run of a script path at a time.
     const mode = processed.description?.concurrency ?? "self";
@@ -119,10 +142,12 @@ export function executeStep(deps: ExecuteDeps) {
     }
     const cancel = deps.cancellations.signalFor(runId);
     let tail: OutputTail | undefined;
+    let files: WrittenInputFiles | undefined;
     try {
       await cancel.ready;
       // No script starts unless its start and its result can be recorded.
       await deps.roomToRecord(job);
+      files = await writeInputFiles(onlyDeclared(processed, given.files, "file"));
       await deps.ledger.start(runId, attempt, hostname());
       await job.log(`attempt ${attempt}: running ${target.path} in ${deps.runner.scriptCwd}`);
       const live = liveReport(job, { attempt, cancel: cancel.signal });
@@ -130,12 +155,13 @@ export function executeStep(deps: ExecuteDeps) {
       tail = new OutputTail((output) => deps.ledger.saveOutput(runId, attempt, output));
       const execution = await runScript({
         code,
-        // Set up as `chorebot run` sets up a local run; a merged SDK script runs with its declared defaults.
+        // Set up as `chorebot run` sets up a local run; a merged SDK script runs with its declared
+        // defaults, a chore with what it was given (an upload as the path of its copy here).
         ...runOptions({
           runner: deps.runner,
           appSecrets: deps.appSecrets,
           description: processed.description,
-          inputs: {},
+          inputs: { ...onlyDeclared(processed, given.values, "value"), ...files.paths },
           repositoryTimeoutMs: target.config.timeoutMs,
         }),
         onReport: (message) => live.onReport(message),
@@ -153,6 +179,8 @@ export function executeStep(deps: ExecuteDeps) {
       await Promise.all([live.flush(), job.log(`${execution.status}${execution.message ? `: ${execution.message}` : ""}`)]).catch(() => undefined);
       return summary;
     } finally {
+      // The uploads go with the run, however it ended (a worker's shutdown stops the script first).
+      await files?.remove().catch(() => undefined);
       tail?.stop();
       cancel.dispose();
       await deps.cancellations.clear(runId).catch(() => undefined);
@@ -166,4 +194,15 @@ export function executeStep(deps: ExecuteDeps) {
     annotateSpan(runAttributes(job.data, { status: result.status, attempt: result.attempt }));
     return result;
   };
+}
+
+/**
+ * The given entries for the inputs the script declares: a file input takes only an upload and
+ * any other only a value, so no value can name a path on this worker.
+ */
+function onlyDeclared<T>(processed: ProcessResult, given: Record<string, T>, kind: "file" | "value"): Record<string, T> {
+  const declared = Object.entries(processed.description?.inputs ?? {});
+  return Object.fromEntries(
+    declared.flatMap(([name, input]) => ((input.type === "file") === (kind === "file") && Object.hasOwn(given, name) ? [[name, given[name]!]] : [])),
+  );
 }

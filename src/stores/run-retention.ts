@@ -8,6 +8,8 @@ import type { RunJobData } from "../pipeline/job-data.js";
 import type { QueueName } from "../pipeline/queues.js";
 import { runKey } from "./run-key.js";
 import { cleanupJobId, executeJobId, processJobId } from "../pipeline/run-id.js";
+import { choreRunsKey } from "./chore-runs.js";
+import { runInputsKey } from "./run-inputs.js";
 
 // Runs looked at per pass; a backlog drains over the next passes.
 const PER_PASS = 200;
@@ -20,8 +22,10 @@ type RunQueues = Record<QueueName, Queue>;
  * How long finished runs stay in Redis, and their removal. Each recorded attempt puts the
  * run in a sorted set (`<prefix>:retention`, scored by when it may go); `sweep` removes the
  * runs whose time is up with everything of theirs: the jobs of every step (and so their job
- * logs), the run's hash (bundle, ledger, outcomes; format 1's bundle and ledger keys too), its cancellation record and its metrics
- * marks (the pull request comment's state expires on its own, see PullRequestComments). A run with a failed step stays for the
+ * logs), the run's hash (bundle, ledger, outcomes; format 1's bundle and ledger keys too),
+ * its cancellation record, its metrics marks, and for a chore run its raw inputs (if its
+ * cleanup did not drop them) and its place in the chore's history (the pull request
+ * comment's state expires on its own, see PullRequestComments). A run with a failed step stays for the
  * failed-job retention from that failure; one whose cleanup failed (its script stays in the
  * repository with no log) stays until a retry records it. Runs never recorded (their
  * `process` failed) are not in the set and stay: they are on the Retry list.
@@ -113,6 +117,8 @@ export class RunRetention {
     for (const queue of ["cleanup", "execute", "process"] as const) {
       for (const entry of jobs.filter((j) => j.queue === queue)) await entry.job.remove({ removeChildren: false });
     }
+    // A chore run's history entry is found through its jobs' data, the one place its chore is named.
+    const target = jobs.find((entry) => entry.job.data?.target?.chore)?.job.data.target;
     const metrics = metricsKeys(this.prefix);
     const keys = [
       runKey(this.prefix, runId),
@@ -120,14 +126,13 @@ export class RunRetention {
       format1Keys.bundle(this.prefix, runId),
       format1Keys.ledger(this.prefix, runId),
       cancelKey(this.prefix, runId),
+      runInputsKey(this.prefix, runId),
       // Counted under the id of the cleanup job that recorded each attempt.
       ...attempts.map((attempt) => metrics.counted(cleanupJobId(runId, attempt))),
     ];
-    await this.redis
-      .multi()
-      .del(...keys)
-      .zrem(this.indexKey, runId)
-      .exec();
+    const removal = this.redis.multi().del(...keys);
+    if (target?.chore) removal.zrem(choreRunsKey(this.prefix, { owner: target.owner, repo: target.repo, name: target.chore.name }), runId);
+    await removal.zrem(this.indexKey, runId).exec();
   }
 
   private get indexKey(): string {

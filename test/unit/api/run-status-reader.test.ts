@@ -83,6 +83,11 @@ describe("GET /api/runs", () => {
       result: null,
       progress: null,
       counters: null,
+      trigger: "merge",
+      requested_by: null,
+      chore: null,
+      inputs: null,
+      output: [],
     });
     pipeline.release(run);
     await until(run, "succeeded");

@@ -17,6 +17,8 @@ const payload: RunResultPayload = {
   duration_ms: 1234,
   result: { updated: 3, ids: ["p1", "p2", "p3"], note: "ünïcödé ✓" },
   log_url: "https://github.com/acme/widgets/blob/bbbb/chorebot/logs/fix.md",
+  trigger: "merge",
+  requested_by: null,
 };
 const secret = "s3cret";
 const token = "tok_DO_NOT_LEAK";
