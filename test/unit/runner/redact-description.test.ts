@@ -23,6 +23,7 @@ describe("redactDescription", () => {
       },
       concurrency: "global",
       timeoutMs: 60_000,
+      env: null,
     };
     expect(redactDescription(description, redact)).toEqual({
       description: "rotates [REDACTED]",
@@ -34,12 +35,13 @@ describe("redactDescription", () => {
       },
       concurrency: "global",
       timeoutMs: 60_000,
+      env: null,
     });
   });
 
   test("keeps a plain script's null and a description without text", () => {
     expect(redactDescription(null, redact)).toBeNull();
-    const bare: ScriptDescription = { description: null, inputs: {}, concurrency: "self", timeoutMs: null };
+    const bare: ScriptDescription = { description: null, inputs: {}, concurrency: "self", timeoutMs: null, env: null };
     expect(redactDescription(bare, redact)).toEqual(bare);
   });
 });

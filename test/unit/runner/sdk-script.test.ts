@@ -106,6 +106,7 @@ describe.skipIf(!hasSdk)("an SDK script, end to end", () => {
         },
         concurrency: "self",
         timeoutMs: 300_000,
+        env: null,
       },
       usesDefineScript: true,
       problems: [],
