@@ -89,6 +89,7 @@ beforeAll(async () => {
     description: reading.definition,
     provenance: { pullRequest: null, approvedBy: ["bob"], refusal: null },
     files: [path],
+    minApprovals: 1,
   };
   catalog = {
     owner: gh.owner,
