@@ -1,3 +1,4 @@
+import Bottleneck from "bottleneck";
 import type { Job } from "bullmq";
 import type { CatalogEntry, IndexedChore, RepoCatalog } from "../catalog-types.js";
 import { formatDefinitionProblems } from "../definitions/format-problems.js";
@@ -19,6 +20,8 @@ import { failingInWords } from "./step-error.js";
 
 // A pass whose catalog another pass replaced meanwhile builds again on the new one; past this, the job is retried.
 const PASSES = 3;
+// Chores read and bundled at once by one pass: a repository of many chores does not flood GitHub or the worker.
+const CHORES_AT_ONCE = 4;
 
 export interface IndexChoresDeps {
   octokitFor(installationId: number): Promise<GitHubClient>;
@@ -100,25 +103,28 @@ export function indexChoresStep(deps: IndexChoresDeps) {
       }
       const judgeFile = verdicts(octokit, head);
       const bundles = new Map<string, string>();
+      const turns = new Bottleneck({ maxConcurrent: CHORES_AT_ONCE });
       const chores = await Promise.all(
-        [...byName].map(async ([name, paths]): Promise<CatalogEntry> => {
-          const before = previous?.chores.find((entry) => entry.name === name) ?? null;
-          const path = paths[0]!;
-          if (before && unchanged(before, path, head, previous!)) return before;
-          const judged: Judged =
-            paths.length > 1
-              ? { ok: false, message: `${paths.length} chores are named ${name}: ${paths.join(", ")}; rename all but one`, seen: null }
-              : head.configError !== null
-                ? { ok: false, message: head.configError, seen: null }
-                : await judgeChore(octokit, head, name, path, judgeFile);
-          if (judged.ok) {
-            bundles.set(name, judged.bundle);
-            return { name, path, runnable: judged.chore, problem: null, seen: judged.seen };
-          }
-          // The version that ran so far stays, unless the repository now asks more approvals than it had.
-          const kept = before?.runnable && before.runnable.minApprovals >= head.config.requiredApprovals ? before.runnable : null;
-          return { name, path, runnable: kept, problem: { commit: head.sha, message: judged.message }, seen: judged.seen };
-        }),
+        [...byName].map(([name, paths]) =>
+          turns.schedule(async (): Promise<CatalogEntry> => {
+            const before = previous?.chores.find((entry) => entry.name === name) ?? null;
+            const path = paths[0]!;
+            if (before && unchanged(before, path, head, previous!)) return before;
+            const judged: Judged =
+              paths.length > 1
+                ? { ok: false, message: `${paths.length} chores are named ${name}: ${paths.join(", ")}; rename all but one`, seen: null }
+                : head.configError !== null
+                  ? { ok: false, message: head.configError, seen: null }
+                  : await judgeChore(octokit, head, name, path, judgeFile);
+            if (judged.ok) {
+              bundles.set(name, judged.bundle);
+              return { name, path, runnable: judged.chore, problem: null, seen: judged.seen };
+            }
+            // The version that ran so far stays, unless the repository now asks more approvals than it had.
+            const kept = before?.runnable && before.runnable.minApprovals >= head.config.requiredApprovals ? before.runnable : null;
+            return { name, path, runnable: kept, problem: { commit: head.sha, message: judged.message }, seen: judged.seen };
+          }),
+        ),
       );
       const catalog: RepoCatalog = {
         owner,
