@@ -72,4 +72,21 @@ describe("the re-run guard", () => {
       "the log of attempt 3, logs/2026/11/x.ts-abcdef123456-attempt-3.md, is already on main",
     );
   });
+
+  it("checks a chore run only for its own log: the chore is meant to stay", async () => {
+    const chore = {
+      ...target("chores/unlock.ts"),
+      chore: { name: "unlock", request: { trigger: "ui" as const, requestedBy: "carol", requestedAt: "2026-12-06T10:00:00Z", inputs: {} } },
+    };
+    const runId = "widgets-chore-unlock-0123456789ab";
+    const log = `logs/chores/unlock/2026/12/06-${runId}.md`;
+    contents(log).reply(404);
+    expect(await firstRunRefusal(octokit(), chore, runId)).toBeNull();
+    contents(log).reply(200, file(log, "---\nstatus: succeeded\n---\n"));
+    expect(await firstRunRefusal(octokit(), chore, runId)).toBe(`its run log ${log} is already on main`);
+    contents(`logs/chores/unlock/2026/12/06-${runId}-attempt-2.md`).reply(404);
+    expect(await retryRefusal(octokit(), chore, 2, runId)).toBeNull();
+    // Without its run id a chore run has no log path to look at: that is a bug, never a guess.
+    await expect(firstRunRefusal(octokit(), chore)).rejects.toThrow(TypeError);
+  });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { earlierRunLogPaths, runLogPath } from "../../../src/runlog/run-log-path.js";
+import { defaultRepoConfig } from "../../../src/github/repo-config.js";
+import { choreLogPath, earlierRunLogPaths, runLogPath } from "../../../src/runlog/run-log-path.js";
+import { targetLogPath } from "../../../src/runlog/target-log-path.js";
 
 const commit = "abc1234def5678abc1234def5678abc1234def56";
 const committedAt = "2026-11-23T12:58:06Z";
@@ -113,5 +115,41 @@ describe("earlierRunLogPaths", () => {
     const dated = runLogPath({ ...run, committedAt });
     expect(earlierRunLogPaths(run)).not.toContain(dated);
     expect(dated).toBe(earlierRunLogPaths(run)[0]!.replace(/^logs\//, "logs/2026/11/"));
+  });
+});
+
+describe("choreLogPath", () => {
+  const run = { chore: "billing/unlock-account", runId: "widgets-chore-billing-unlock-account-3fa2b1c9d0e4", requestedAt: "2026-12-06T23:30:00-02:00" };
+
+  it("puts a chore run's log under chores/<chore>/<yyyy>/<mm>, named by the UTC day it was asked for and its run id", () => {
+    expect(choreLogPath({ ...run, attempt: 1 })).toBe("logs/chores/billing/unlock-account/2026/12/07-widgets-chore-billing-unlock-account-3fa2b1c9d0e4.md");
+    expect(choreLogPath({ ...run, attempt: 2 })).toBe(
+      "logs/chores/billing/unlock-account/2026/12/07-widgets-chore-billing-unlock-account-3fa2b1c9d0e4-attempt-2.md",
+    );
+    expect(choreLogPath({ ...run, logsDir: "./ops/logs/", attempt: 1 })).toMatch(/^ops\/logs\/chores\/billing\/unlock-account\/2026\/12\/07-/);
+    expect(() => choreLogPath({ ...run, requestedAt: "2026-12-06", attempt: 1 })).toThrow(RangeError);
+    expect(() => choreLogPath({ ...run, attempt: 0 })).toThrow(RangeError);
+  });
+
+  it("never leaves <logsDir>/chores, and keeps names safe in URLs and shells", () => {
+    for (const chore of ["../../etc/passwd", "a/../../b", "/abs", ".hidden", "a b;rm -rf ~"]) {
+      const path = choreLogPath({ ...run, chore, runId: "../x y", attempt: 1 });
+      expect(path.startsWith("logs/chores/")).toBe(true);
+      expect(path.split("/")).not.toContain("..");
+      expect(path).toMatch(/^[\p{L}\p{N}%._/-]+$/u);
+    }
+    for (const logsDir of ["..", "../logs"]) expect(() => choreLogPath({ ...run, logsDir, attempt: 1 })).toThrow(RangeError);
+  });
+
+  it("is the path targetLogPath gives a chore run, which needs its run id", () => {
+    const target = {
+      path: "chores/billing/unlock-account.ts",
+      commit,
+      committedAt,
+      config: defaultRepoConfig({ minApprovals: 1, maxTimeoutMs: 900_000, minChorePermission: "write" }),
+      chore: { name: run.chore, request: { trigger: "ui" as const, requestedBy: "carol", requestedAt: run.requestedAt, inputs: {} } },
+    };
+    expect(targetLogPath(target, 1, run.runId)).toBe(choreLogPath({ ...run, attempt: 1 }));
+    expect(() => targetLogPath(target, 1)).toThrow(TypeError);
   });
 });
