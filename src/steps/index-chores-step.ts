@@ -109,7 +109,7 @@ export function indexChoresStep(deps: IndexChoresDeps) {
           turns.schedule(async (): Promise<CatalogEntry> => {
             const before = previous?.chores.find((entry) => entry.name === name) ?? null;
             const path = paths[0]!;
-            if (before && unchanged(before, path, head, previous!)) return before;
+            if (before && paths.length === 1 && unchanged(before, path, head, previous!)) return before;
             const judged: Judged =
               paths.length > 1
                 ? { ok: false, message: `${paths.length} chores are named ${name}: ${paths.join(", ")}; rename all but one`, seen: null }

@@ -231,15 +231,21 @@ describe("indexChoresStep", () => {
   });
 
   it("lets neither of two chores with one name run, and keeps the version that ran before", async () => {
-    const name = fresh("twin");
-    const merged = await gh.mergePullRequest({ files: { [`chores/${name}.ts`]: "console.log(1);\n" }, approvals: ["bob"] });
-    await index();
-    const twin = await gh.mergePullRequest({ files: { [`chores/${name}.mjs`]: "console.log(2);\n" }, approvals: ["bob"] });
-    await index();
-    expect(await entry(name)).toMatchObject({
-      runnable: { commit: merged.after, path: `chores/${name}.ts` },
-      problem: { commit: twin.after, message: `2 chores are named ${name}: chores/${name}.mjs, chores/${name}.ts; rename all but one` },
-    });
+    // The one indexed first sorts first, then second: neither may hide its twin.
+    for (const [first, second] of [
+      ["mjs", "ts"],
+      ["ts", "mjs"],
+    ]) {
+      const name = fresh("twin");
+      const merged = await gh.mergePullRequest({ files: { [`chores/${name}.${first}`]: "console.log(1);\n" }, approvals: ["bob"] });
+      await index();
+      const twin = await gh.mergePullRequest({ files: { [`chores/${name}.${second}`]: "console.log(2);\n" }, approvals: ["bob"] });
+      await index();
+      expect(await entry(name)).toMatchObject({
+        runnable: { commit: merged.after, path: `chores/${name}.${first}` },
+        problem: { commit: twin.after, message: `2 chores are named ${name}: chores/${name}.mjs, chores/${name}.ts; rename all but one` },
+      });
+    }
   });
 
   it("reads choresDir from the settings before the head: a pull request that moves the folder is judged by the folder it found", async () => {
