@@ -195,6 +195,18 @@ describe("indexChoresStep", () => {
     expect(JSON.stringify(await catalog.read(gh.owner, gh.repo))).not.toContain(SECRET);
   });
 
+  it("runs nothing that is not a regular file of the repository: a symbolic link, an import from outside it", async () => {
+    const link = fresh("link");
+    const outside = fresh("outside");
+    await gh.mergePullRequest({
+      files: { [`chores/${link}.ts`]: { symlink: "../README.md" }, [`chores/${outside}.ts`]: 'import "../../../etc/passwd";\n' },
+      approvals: ["bob"],
+    });
+    await index();
+    expect(await entry(link)).toMatchObject({ runnable: null, problem: { message: `chores/${link}.ts is a symbolic link; chorebot only runs regular files` } });
+    expect(await entry(outside)).toMatchObject({ runnable: null, problem: { message: expect.stringContaining("points outside the repository") } });
+  });
+
   it("follows a rebase merge's commits back to their pull request", async () => {
     const name = fresh("rebased");
     const merged = await gh.mergePullRequest({
