@@ -133,7 +133,7 @@ afterEach(async () => {
 });
 
 /** The three steps as the workers wire them: process as processChoreStep would answer, execute and cleanup for real. */
-async function startSteps(o: { dropInputs?: boolean; scriptEnv?: string[] } = {}) {
+async function startSteps(o: { dropInputs?: boolean; scriptEnv?: string[]; resultWebhook?: { url: string; secret: string } } = {}) {
   const processed: ProcessResult = { provenance: chore.provenance, alreadyHandled: null, description: chore.description, problem: null };
   await q.handle("process", async (job: Job<RunJobData>) => {
     await bundles.save(job.data.runId, code);
@@ -159,7 +159,7 @@ async function startSteps(o: { dropInputs?: boolean; scriptEnv?: string[] } = {}
     cleanupStep({
       octokitFor: async () => octokit,
       valuesToRedact: [],
-      resultWebhook: null,
+      resultWebhook: o.resultWebhook ?? null,
       outcome: outcomeReader({ process: q.queue("process"), execute: q.queue("execute") }, ledger, outcomes),
       bundle: (runId) => bundles.load(runId),
       recorded: async () => {},
@@ -269,6 +269,37 @@ describe("a chore run", () => {
     // The chore's own page, not the pull request that last changed it, is where its runs show.
     expect(gh.checkRuns(chore.commit)).toEqual([]);
     expect(await history.recent(gh.owner, gh.repo, "unlock", 10)).toEqual([runId]);
+  });
+
+  it("posts its result with who ran it, and through a cleanup pull request proposes only its log", async () => {
+    const bodies: string[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      req.on("end", () => {
+        bodies.push(body);
+        res.writeHead(204).end();
+      });
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      await startSteps({ resultWebhook: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/results`, secret: randomUUID() } });
+      const before = await gh.head();
+      const { runId, settled } = await run({ catalog: { ...catalog, config: { ...catalog.config, cleanup: "pull_request" } } });
+      expect(settled.state).toBe("completed");
+      const result = settled.state === "completed" ? (settled.value as CleanupResult) : null;
+      expect(result?.cleanupPullRequest).not.toBeNull();
+      expect(await gh.head()).toBe(before);
+      // The proposal adds the log and leaves the chore as it is.
+      expect(await gh.readFile(result!.commit!, result!.logPath)).toContain("trigger: ui");
+      expect(await gh.readFile(result!.commit!, chore.path)).toBe(SOURCE);
+      expect(bodies).toHaveLength(1);
+      expect(JSON.parse(bodies[0]!)).toMatchObject({ run_id: runId, script: chore.path, status: "succeeded", trigger: "ui", requested_by: "carol" });
+      expect(bodies[0]).not.toContain(SECRET);
+    } finally {
+      server.close();
+    }
   });
 
   it("keeps a secret input out of every job and, once recorded, out of Redis altogether", async () => {

@@ -150,7 +150,8 @@ describe("cleanupStep", () => {
     });
     expect(await gh.readFile(head, target.path)).toBeUndefined();
     const log = await logAt(target, head);
-    expect(log.frontMatter).toMatchObject({ script: target.path, status: "succeeded", commit: target.commit, approved_by: ["bob"] });
+    expect(log.frontMatter).toMatchObject({ script: target.path, trigger: "merge", status: "succeeded", commit: target.commit, approved_by: ["bob"] });
+    expect(log.frontMatter).not.toHaveProperty("requested_by");
     expect(log.text).toContain("connected with [REDACTED]");
     expect(log.text).toContain('console.log("[REDACTED]")');
     expect(log.text).not.toContain(SECRET);
@@ -191,6 +192,7 @@ describe("cleanupStep", () => {
       expect(run.job.attemptsMade).toBe(2);
       expect(deliveries.map((d) => d.status)).toEqual([400, 204]);
       expect(deliveries[1]!.body).toBe(deliveries[0]!.body);
+      expect(JSON.parse(deliveries[1]!.body)).toMatchObject({ run_id: data.runId, trigger: "merge", requested_by: null });
 
       const commits = await gh.commits();
       expect(commits[0]!.parents[0]).toBe(before);
