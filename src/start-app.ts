@@ -226,7 +226,7 @@ async function startWeb(
     ...login,
   });
   const app = chorebotApp({
-    queuePush: (push) => queuePush(queues.byName.discover, push, settings.push),
+    queuePush: (push) => queuePush(queues.byName, push, settings.push),
     checks: settings.checks,
     dashboard,
     runsApi,

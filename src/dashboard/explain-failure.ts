@@ -30,6 +30,7 @@ const STEPS: Record<string, Step> = {
   process: { label: "Process", retry: "Retry fetches and bundles again; nothing has run." },
   execute: { label: "Execute", retry: "Retry runs the script in production." },
   cleanup: { label: "Cleanup", retry: "Retry commits the log; the script does not run again." },
+  index: { label: "Index", retry: "Retry indexes the chores of the branch as it is now; nothing runs." },
 };
 
 const TITLE_MAX = 140;
