@@ -182,12 +182,13 @@ function request(over: Partial<ChoreRunRequest> = {}): ChoreRunRequest {
   };
 }
 
-const enqueue = (over: Partial<ChoreRunRequest> = {}) => enqueueChoreRun({ flows: q.flows, inputs, history, githubStepAttempts: 1 }, request(over));
+const enqueue = (over: Partial<ChoreRunRequest> = {}, githubStepAttempts = 1) =>
+  enqueueChoreRun({ flows: q.flows, inputs, history, githubStepAttempts }, request(over));
 
 /** Queues a chore run and resolves once its cleanup has ended. */
-async function run(over: Partial<ChoreRunRequest> = {}) {
+async function run(over: Partial<ChoreRunRequest> = {}, githubStepAttempts = 1) {
   const key = over.requestKey ?? randomUUID();
-  const { runId } = await enqueue({ ...over, requestKey: key });
+  const { runId } = await enqueue({ ...over, requestKey: key }, githubStepAttempts);
   const settled = await q.settled("cleanup", runId);
   return { runId, settled };
 }
@@ -297,6 +298,35 @@ describe("a chore run", () => {
       expect(bodies).toHaveLength(1);
       expect(JSON.parse(bodies[0]!)).toMatchObject({ run_id: runId, script: chore.path, status: "succeeded", trigger: "ui", requested_by: "carol" });
       expect(bodies[0]).not.toContain(SECRET);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("is idempotent when its cleanup is retried after its log landed: one commit, the chore kept", async () => {
+    const statuses: number[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        // The first delivery is refused (not retried by the poster): the job fails after its commit.
+        const status = statuses.length === 0 ? 400 : 204;
+        statuses.push(status);
+        res.writeHead(status).end();
+      });
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      await startSteps({ resultWebhook: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/results`, secret: randomUUID() } });
+      const before = await gh.head();
+      const { settled } = await run({}, 2);
+      expect(settled.state).toBe("completed");
+      expect(settled.job.attemptsMade).toBe(2);
+      expect(statuses).toEqual([400, 204]);
+      const commits = await gh.commits();
+      expect(commits[0]!.parents).toEqual([before]);
+      expect(await gh.readFile(commits[0]!.sha, chore.path)).toBe(SOURCE);
+      expect(settled.state === "completed" && (settled.value as CleanupResult).commit).toBe(commits[0]!.sha);
     } finally {
       server.close();
     }
