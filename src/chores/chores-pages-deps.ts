@@ -1,0 +1,70 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { CatalogReader, IndexedChore, RepoCatalog } from "../catalog-types.js";
+import type { Permission } from "../github/permission.js";
+import type { ChoreRunView } from "./chore-run-view.js";
+
+/** The signed-in GitHub user. */
+export interface ChoresUser {
+  login: string;
+  id: number;
+}
+
+/** What the chores pages need of the sign-in (sessions, CSRF tokens). */
+export interface ChoresSignIn {
+  /** The session's user, or null when nobody is signed in (or the session expired). */
+  user(req: IncomingMessage): ChoresUser | null;
+  /** Answers with a redirect to `/login`, which brings the user back to this page once signed in. */
+  redirectToLogin(req: IncomingMessage, res: ServerResponse): void;
+  /** The session's CSRF token, for the forms' hidden `csrf` field. */
+  csrfToken(req: IncomingMessage): string;
+  /** Whether `token` is the session's CSRF token. */
+  verifyCsrf(req: IncomingMessage, token: string | undefined): boolean;
+}
+
+/** A repository as the permission check needs it. */
+export interface ChoresRepository {
+  owner: string;
+  repo: string;
+  installationId: number;
+}
+
+/** What the chores pages work with: the catalog, the sign-in, GitHub's permissions and the runs. */
+export interface ChoresPagesDeps {
+  catalog: CatalogReader;
+  signIn: ChoresSignIn;
+  /** `login`'s role on the repository, as GitHub says it (cached a few minutes at most). */
+  permission(repo: ChoresRepository, login: string): Promise<Permission>;
+  /** The role a repository's chores need to run (its setting, never below the server's floor). */
+  requiredPermission(catalog: RepoCatalog): Permission;
+  /** Queues a run; the same `requestKey` again answers the run it started the first time. */
+  startRun(request: ChoreRunRequest): Promise<{ runId: string }>;
+  /** A run, or null when none has this id. */
+  run(runId: string): Promise<ChoreRunView | null>;
+  /** A chore's latest runs, newest first. */
+  history(owner: string, repo: string, name: string, limit: number): Promise<ChoreRunView[]>;
+  /** Asks a run to stop, on behalf of `by` (a GitHub login). */
+  cancel(runId: string, by: string): Promise<void>;
+  /** The largest file a file input takes, in bytes (CHORE_FILE_LIMIT). */
+  fileLimit: number;
+  /** Told about an error a page answered 500 or 503 for. */
+  log?: { error(details: { err: unknown }, message: string): void };
+}
+
+/** A run a person asked for on a chore's page, validated. */
+export interface ChoreRunRequest {
+  catalog: RepoCatalog;
+  chore: IndexedChore;
+  /** The GitHub login of who asked. */
+  requestedBy: string;
+  /** From a hidden form field: the same form submitted twice is one run. */
+  requestKey: string;
+  /**
+   * The inputs that are not files, as the SDK parses them again when the script starts (its
+   * `coerceInputs`): each value already coerced and written back as text, defaults applied;
+   * an optional input nobody gave (or a secret one whose default the description leaves out)
+   * is absent. Secret values are here: the run masks them in everything it records.
+   */
+  values: Record<string, string>;
+  /** The file inputs given, each within the file limit. */
+  files: Record<string, { filename: string; bytes: Buffer }>;
+}

@@ -1,0 +1,76 @@
+/** Where the chores pages live. */
+export const CHORES_PATH = "/chores";
+/** The pages' stylesheet, served by the chores handler itself. */
+export const STYLESHEET_PATH = "/chores/assets/chores.css";
+/** Where the sign-in's logout form posts. */
+export const LOGOUT_PATH = "/logout";
+
+/** A request under /chores, as the handler routes it. */
+export type ChoresRoute =
+  | { page: "catalog" }
+  | { page: "stylesheet" }
+  | { page: "chore"; owner: string; repo: string; name: string }
+  | { page: "run"; runId: string }
+  | { page: "cancel"; runId: string }
+  | { page: "not-found" };
+
+// GitHub's rules for owner and repository names; a run id is a BullMQ custom id (run-id.ts): no `:`, no `/`.
+const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+const REPO = /^[A-Za-z0-9._-]{1,100}$/;
+const RUN_ID = /^[A-Za-z0-9._-]{1,200}$/;
+
+/**
+ * The route of a request's URL, or null when it is not under /chores. Paths, decoded segment
+ * by segment:
+ * - `/chores`: the catalog; `/chores/assets/chores.css`: the stylesheet;
+ * - `/chores/runs/<runId>`: a run's page; `/chores/runs/<runId>/cancel`: its Cancel button
+ *   (so a chore named `cancel` of an owner named `runs` has no page: GitHub user `runs`, beware);
+ * - `/chores/<owner>/<repo>/<name>`: a chore's page, `name` its catalog name (it may hold `/`).
+ */
+export function choresRoute(url: string): ChoresRoute | null {
+  const mark = url.search(/[?#]/);
+  const path = mark < 0 ? url : url.slice(0, mark);
+  if (path !== CHORES_PATH && !path.startsWith(`${CHORES_PATH}/`)) return null;
+  const rest = path.slice(CHORES_PATH.length).replace(/^\/|\/$/g, "");
+  if (rest === "") return { page: "catalog" };
+  const segments = rest.split("/").map(decodeSegment);
+  if (segments.some((segment) => segment === null)) return { page: "not-found" };
+  const parts = segments as string[];
+  if (parts.length === 2 && parts[0] === "assets" && parts[1] === "chores.css") return { page: "stylesheet" };
+  const [first, second, third, ...more] = parts;
+  if (first === "runs" && second !== undefined && RUN_ID.test(second)) {
+    if (third === undefined) return { page: "run", runId: second };
+    if (third === "cancel" && more.length === 0) return { page: "cancel", runId: second };
+  }
+  if (first !== undefined && second !== undefined && third !== undefined && OWNER.test(first) && REPO.test(second) && second !== "." && second !== "..") {
+    return { page: "chore", owner: first, repo: second, name: [third, ...more].join("/") };
+  }
+  return { page: "not-found" };
+}
+
+/** A chore page's path. */
+export function choreUrl(owner: string, repo: string, name: string): string {
+  return `${CHORES_PATH}/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/${name.split("/").map(encodeURIComponent).join("/")}`;
+}
+
+/** A run page's path. */
+export function runUrl(runId: string): string {
+  return `${CHORES_PATH}/runs/${encodeURIComponent(runId)}`;
+}
+
+/** A run's Cancel button's target. */
+export function cancelUrl(runId: string): string {
+  return `${runUrl(runId)}/cancel`;
+}
+
+/** A path segment decoded; null for one that is empty, `.`/`..`, holds a `/` once decoded, or does not decode. */
+function decodeSegment(segment: string): string | null {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+  if (decoded === "" || decoded === "." || decoded === ".." || decoded.includes("/")) return null;
+  return decoded;
+}

@@ -1,0 +1,410 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { CatalogEntry, RepoCatalog } from "../catalog-types.js";
+import { atLeast, type Permission } from "../github/permission.js";
+import type { Handler } from "../http/handler.js";
+import { isSameOriginWrite } from "../http/same-origin.js";
+import { CatalogPage, type CatalogRepository } from "./catalog-page.js";
+import { ChorePage, type ChorePageProps } from "./chore-page.js";
+import { choresRoute, choreUrl, runUrl, type ChoresRoute } from "./chores-paths.js";
+import type { ChoresPagesDeps, ChoresUser } from "./chores-pages-deps.js";
+import { CHORES_STYLESHEET } from "./chores-stylesheet.js";
+import { formFields } from "./form-fields.js";
+import { CSRF_FIELD, REQUEST_KEY_FIELD, reservedInputNames, VERSION_FIELD } from "./form-names.js";
+import { MessagePage } from "./message-page.js";
+import { parseSubmission, type Submission } from "./parse-submission.js";
+import { RunPage } from "./run-page.js";
+import { statusWord } from "./run-status-word.js";
+import { PAGE_HEADERS, seeOther, sendPage } from "./send-page.js";
+import { validateSubmission } from "./validate-submission.js";
+
+export type { ChoreRunRequest, ChoresPagesDeps } from "./chores-pages-deps.js";
+export type { ChoreRunView } from "./chore-run-view.js";
+
+/** Runs a chore's page lists, and how many of a chore's runs the catalog shows. */
+const CHORE_HISTORY = 20;
+const CATALOG_HISTORY = 5;
+/** The most uploads a form may carry beyond its file inputs (a form from an older version of the chore). */
+const SPARE_FILES = 4;
+/** A form's request key: a UUID from the page, or any such token of a client's own. */
+const REQUEST_KEY = /^[A-Za-z0-9_-]{16,128}$/;
+
+/** What a request under /chores works with. */
+interface Request {
+  deps: ChoresPagesDeps;
+  req: IncomingMessage;
+  res: ServerResponse;
+  user: ChoresUser;
+  csrf: string;
+}
+
+/** Something needed for the page did not answer (GitHub, Redis): 503 with this message. */
+class Unavailable extends Error {}
+
+/**
+ * The chores pages, server-rendered HTML that works without JavaScript, all behind the
+ * sign-in (anyone not signed in is sent to `/login` and back):
+ * - `GET /chores`: every chore of the repositories the user can read, with its last runs;
+ * - `GET /chores/<owner>/<repo>/<name>`: a chore, its form (for who may run it) and its runs;
+ * - `POST` there: runs it, once the form's CSRF token, the user's permission (checked with
+ *   GitHub now), the chore's version and every value pass: `303 See Other` to the run's page;
+ *   otherwise the page again with what is wrong, and nothing run (403, 404, 409, 413, 422);
+ * - `GET /chores/runs/<runId>`: a run, reloading itself until it is over, with its Cancel
+ *   button (`POST /chores/runs/<runId>/cancel`);
+ * - `GET /chores/assets/chores.css`: the stylesheet (the one thing served without sign-in).
+ * Answers false for anything outside /chores.
+ *
+ * A POST body is read whole before anything is decided: the web server caps its size first
+ * (its cap for /chores must leave room for `fileLimit` per file input).
+ */
+export function createChoresHandler(deps: ChoresPagesDeps): Handler {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    const route = choresRoute(req.url ?? "/");
+    if (route === null) return false;
+    if (route.page === "stylesheet") {
+      if (allowMethods(req, res, ["GET", "HEAD"])) sendStylesheet(req, res);
+      return true;
+    }
+    const user = deps.signIn.user(req);
+    if (user === null) {
+      deps.signIn.redirectToLogin(req, res);
+      return true;
+    }
+    const request: Request = { deps, req, res, user, csrf: deps.signIn.csrfToken(req) };
+    try {
+      await serve(request, route);
+    } catch (error) {
+      answerFailure(request, error);
+    }
+    return true;
+  };
+}
+
+async function serve(r: Request, route: Exclude<ChoresRoute, { page: "stylesheet" }>): Promise<void> {
+  switch (route.page) {
+    case "catalog":
+      if (allowMethods(r.req, r.res, ["GET", "HEAD"])) await showCatalog(r);
+      return;
+    case "chore":
+      if (!allowMethods(r.req, r.res, ["GET", "HEAD", "POST"])) return;
+      if (r.req.method === "POST") await runChore(r, route);
+      else await showChore(r, route);
+      return;
+    case "run":
+      if (allowMethods(r.req, r.res, ["GET", "HEAD"])) await showRun(r, route.runId);
+      return;
+    case "cancel":
+      if (allowMethods(r.req, r.res, ["POST"])) await cancelRun(r, route.runId);
+      return;
+    case "not-found":
+      notFound(r, "There is no such page.");
+      return;
+  }
+}
+
+async function showCatalog(r: Request): Promise<void> {
+  const { deps } = r;
+  const names = await deps.catalog.repositories();
+  let unchecked = 0;
+  const found = await Promise.all(
+    names.map(async ({ owner, repo }): Promise<CatalogRepository | null> => {
+      const catalog = await deps.catalog.read(owner, repo);
+      if (catalog === null) return null;
+      let permission: Permission;
+      try {
+        permission = await deps.permission(repositoryOf(catalog), r.user.login);
+      } catch (error) {
+        deps.log?.error({ err: error }, `chores: checking ${r.user.login}'s permission on ${owner}/${repo} failed`);
+        unchecked++;
+        return null;
+      }
+      if (!atLeast(permission, "read")) return null;
+      const entries = [...catalog.chores].sort((a, b) => compare(a.name, b.name));
+      const chores = await Promise.all(
+        entries.map(async (entry) => ({ entry, runs: await deps.history(catalog.owner, catalog.repo, entry.name, CATALOG_HISTORY) })),
+      );
+      return { catalog, permission, required: deps.requiredPermission(catalog), chores };
+    }),
+  );
+  const repositories = found
+    .filter((repository) => repository !== null)
+    .sort((a, b) => compare(`${a.catalog.owner}/${a.catalog.repo}`, `${b.catalog.owner}/${b.catalog.repo}`));
+  sendPage(r.req, r.res, 200, <CatalogPage user={r.user} csrf={r.csrf} repositories={repositories} unchecked={unchecked} />);
+}
+
+/** A chore the user can read: its repository's catalog, its entry and the user's role there; null when none. */
+async function findChore(
+  r: Request,
+  owner: string,
+  repo: string,
+  name: string,
+): Promise<{ catalog: RepoCatalog; entry: CatalogEntry; permission: Permission } | null> {
+  const catalog = await r.deps.catalog.read(owner, repo);
+  const entry = catalog?.chores.find((chore) => chore.name === name);
+  if (!catalog || !entry) return null;
+  const permission = await permissionOf(r, catalog);
+  // Someone who cannot read the repository learns nothing of it, not even that it has this chore.
+  return atLeast(permission, "read") ? { catalog, entry, permission } : null;
+}
+
+async function showChore(r: Request, route: { owner: string; repo: string; name: string }): Promise<void> {
+  const found = await findChore(r, route.owner, route.repo, route.name);
+  if (found === null) return notFound(r, `There is no chore ${route.name} in ${route.owner}/${route.repo} that you can see.`);
+  await sendChorePage(r, 200, found, {});
+}
+
+/**
+ * The chore's page, with its form when the chore can run and the user may run it: fresh
+ * (defaults), or a submission's values again (`given`, secrets left out) with `errors` next
+ * to their fields.
+ */
+async function sendChorePage(
+  r: Request,
+  status: number,
+  found: { catalog: RepoCatalog; entry: CatalogEntry; permission: Permission },
+  o: { given?: Record<string, string>; errors?: Record<string, string>; notice?: string; requestKey?: string },
+): Promise<void> {
+  const { catalog, entry, permission } = found;
+  const required = r.deps.requiredPermission(catalog);
+  const chore = entry.runnable;
+  const reserved = chore ? reservedInputNames(chore.description) : [];
+  const blocked =
+    reserved.length > 0
+      ? `This chore cannot run from this page: its ${reserved.length === 1 ? "input" : "inputs"} ${reserved.map((name) => `"${name}"`).join(", ")} ` +
+        `${reserved.length === 1 ? "has a name" : "have names"} the form uses for itself (${[CSRF_FIELD, VERSION_FIELD, REQUEST_KEY_FIELD].join(", ")}). Rename ${reserved.length === 1 ? "it" : "them"} in the chore.`
+      : null;
+  const mayRun = chore !== null && blocked === null && atLeast(permission, required);
+  const props: ChorePageProps = {
+    user: r.user,
+    csrf: r.csrf,
+    catalog,
+    entry,
+    permission,
+    required,
+    blocked,
+    notice: o.notice ?? null,
+    form: mayRun
+      ? {
+          version: chore.commit,
+          requestKey: o.requestKey ?? randomUUID(),
+          fields: formFields(chore.description, o.given),
+          errors: o.errors ?? {},
+          resubmitted: o.given !== undefined,
+        }
+      : null,
+    history: await r.deps.history(catalog.owner, catalog.repo, entry.name, CHORE_HISTORY),
+  };
+  sendPage(r.req, r.res, status, <ChorePage {...props} />);
+}
+
+async function runChore(r: Request, route: { owner: string; repo: string; name: string }): Promise<void> {
+  const { deps, req } = r;
+  if (!isSameOriginWrite(req.method, req.headers)) return refuseCrossSite(r);
+  const catalog = await deps.catalog.read(route.owner, route.repo);
+  const entry = catalog?.chores.find((chore) => chore.name === route.name);
+  if (!catalog || !entry) return notFound(r, `There is no chore ${route.name} in ${route.owner}/${route.repo} that you can see. Nothing was run.`);
+  const fileInputs = Object.values(entry.runnable?.description?.inputs ?? {}).filter((input) => input.type === "file").length;
+  const parsed = await parseSubmission(req.headers, req, { fileSize: deps.fileLimit, files: fileInputs + SPARE_FILES });
+  const back = choreUrl(catalog.owner, catalog.repo, entry.name);
+  if (!parsed.ok) {
+    const title = parsed.status === 413 ? "Too large" : "Form not accepted";
+    return sendMessage(r, parsed.status, title, [`${capitalize(parsed.message)}. Nothing was run.`], back);
+  }
+  if (!deps.signIn.verifyCsrf(req, field(parsed, CSRF_FIELD))) return refuseCsrf(r, back);
+
+  const permission = await permissionOf(r, catalog);
+  if (!atLeast(permission, "read")) return notFound(r, `There is no chore ${route.name} in ${route.owner}/${route.repo} that you can see. Nothing was run.`);
+  const found = { catalog, entry, permission };
+  const required = deps.requiredPermission(catalog);
+  if (!atLeast(permission, required)) {
+    const repository = `${catalog.owner}/${catalog.repo}`;
+    return sendMessage(
+      r,
+      403,
+      "Not allowed",
+      [`You have ${permission} permission on ${repository}; running its chores needs ${required} or above. Nothing was run.`],
+      back,
+    );
+  }
+
+  const chore = entry.runnable;
+  const given = parsed.fields;
+  const requestKey = field(parsed, REQUEST_KEY_FIELD);
+  const key = requestKey !== undefined && REQUEST_KEY.test(requestKey) ? requestKey : undefined;
+  if (chore === null) {
+    return sendChorePage(r, 409, found, { notice: "This chore can no longer run (see why above). Nothing was run." });
+  }
+  if (field(parsed, VERSION_FIELD) !== chore.commit) {
+    const notice = `This chore changed since the page was opened: it now runs the version of commit ${chore.commit.slice(0, 7)}. Check the form below and press Run again. Nothing was run.`;
+    return sendChorePage(r, 409, found, { given, notice, ...(key ? { requestKey: key } : {}) });
+  }
+  if (reservedInputNames(chore.description).length > 0) return sendChorePage(r, 409, found, {});
+  if (key === undefined) {
+    return sendMessage(
+      r,
+      400,
+      "Form not accepted",
+      ["The form is incomplete (it has no request key). Nothing was run. Open the chore's page again and run it from there."],
+      back,
+    );
+  }
+  // The SDK's validators, on what the description declares. The chore's own `validate`
+  // functions cannot run here (no chore code runs in the web process): they run when the
+  // script starts, and a value they refuse fails the run with their message.
+  const checked = validateSubmission(chore.description, parsed, deps.fileLimit);
+  if (!checked.ok) return sendChorePage(r, 422, found, { given, errors: checked.errors, requestKey: key });
+
+  const { runId } = await deps.startRun({ catalog, chore, requestedBy: r.user.login, requestKey: key, values: checked.values, files: checked.files });
+  seeOther(r.res, runUrl(runId));
+}
+
+/** A run and the user's role on its repository, when they can read it; null otherwise (or when there is no such run). */
+async function findRun(r: Request, runId: string) {
+  const run = await r.deps.run(runId);
+  if (run === null) return null;
+  const [owner, repo, ...rest] = run.repository.split("/");
+  if (!owner || !repo || rest.length > 0) return null;
+  const catalog = await r.deps.catalog.read(owner, repo);
+  if (catalog === null) return null;
+  const permission = await permissionOf(r, catalog);
+  return atLeast(permission, "read") ? { run, catalog, permission } : null;
+}
+
+async function showRun(r: Request, runId: string): Promise<void> {
+  const found = await findRun(r, runId);
+  if (found === null) return notFound(r, `There is no run ${runId} that you can see.`);
+  const { run, catalog, permission } = found;
+  const canCancel = !statusWord(run).final && atLeast(permission, r.deps.requiredPermission(catalog));
+  sendPage(r.req, r.res, 200, <RunPage user={r.user} csrf={r.csrf} run={run} canCancel={canCancel} />);
+}
+
+async function cancelRun(r: Request, runId: string): Promise<void> {
+  const { deps, req } = r;
+  if (!isSameOriginWrite(req.method, req.headers)) return refuseCrossSite(r);
+  const parsed = await parseSubmission(req.headers, req, { fileSize: 0, files: 0 });
+  if (!parsed.ok) return sendMessage(r, parsed.status, "Form not accepted", [`${capitalize(parsed.message)}. Nothing was cancelled.`], runUrl(runId));
+  if (!deps.signIn.verifyCsrf(req, field(parsed, CSRF_FIELD))) return refuseCsrf(r, runUrl(runId));
+  const found = await findRun(r, runId);
+  if (found === null) return notFound(r, `There is no run ${runId} that you can see.`);
+  const { run, catalog, permission } = found;
+  const required = deps.requiredPermission(catalog);
+  if (!atLeast(permission, required)) {
+    return sendMessage(
+      r,
+      403,
+      "Not allowed",
+      [`You have ${permission} permission on ${run.repository}; cancelling its chores' runs needs ${required} or above. Nothing was cancelled.`],
+      runUrl(runId),
+    );
+  }
+  if (statusWord(run).final) {
+    const notice = `This run is over (${statusWord(run).word}): there is nothing to cancel.`;
+    return sendPage(req, r.res, 409, <RunPage user={r.user} csrf={r.csrf} run={run} canCancel={false} notice={notice} />);
+  }
+  await deps.cancel(runId, r.user.login);
+  seeOther(r.res, runUrl(runId));
+}
+
+/** The user's role on the catalog's repository, from GitHub; Unavailable when GitHub does not answer. */
+async function permissionOf(r: Request, catalog: RepoCatalog): Promise<Permission> {
+  try {
+    return await r.deps.permission(repositoryOf(catalog), r.user.login);
+  } catch (error) {
+    r.deps.log?.error({ err: error }, `chores: checking ${r.user.login}'s permission on ${catalog.owner}/${catalog.repo} failed`);
+    throw new Unavailable("GitHub did not answer when asked about your permission on the repository. Nothing was run; try again in a moment.");
+  }
+}
+
+function repositoryOf(catalog: RepoCatalog): { owner: string; repo: string; installationId: number } {
+  return { owner: catalog.owner, repo: catalog.repo, installationId: catalog.installationId };
+}
+
+/** A text field of the submission (the first of its name). */
+function field(submission: Submission, name: string): string | undefined {
+  return Object.hasOwn(submission.fields, name) ? submission.fields[name] : undefined;
+}
+
+function refuseCrossSite(r: Request): void {
+  sendMessage(r, 403, "Refused", ["This request came from another site, so it was refused. Nothing was run."]);
+}
+
+function refuseCsrf(r: Request, back: string): void {
+  sendMessage(
+    r,
+    403,
+    "Refused",
+    ["The form's security token is missing or out of date (did you sign in again since opening the page?). Nothing was run. Open the page again and retry."],
+    back,
+  );
+}
+
+function notFound(r: Request, message: string): void {
+  sendMessage(r, 404, "Not found", [message]);
+}
+
+function sendMessage(r: Request, status: number, title: string, lines: string[], back?: string): void {
+  sendPage(
+    r.req,
+    r.res,
+    status,
+    <MessagePage title={title} user={r.user} csrf={r.csrf}>
+      {lines.map((line, i) => (
+        <p key={i}>{line}</p>
+      ))}
+      {back ? (
+        <p>
+          <a href={back}>Back</a>
+        </p>
+      ) : null}
+    </MessagePage>,
+  );
+}
+
+/** Answers 405 (and returns false) unless the request's method is one of `methods`. */
+function allowMethods(req: IncomingMessage, res: ServerResponse, methods: string[]): boolean {
+  if (methods.includes(req.method ?? "GET")) return true;
+  const body = `use ${methods.join(" or ")}\n`;
+  res.writeHead(405, { ...PAGE_HEADERS, Allow: methods.join(", "), "Content-Type": "text/plain; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
+  res.end(body);
+  return false;
+}
+
+function sendStylesheet(req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(200, {
+    "Content-Type": "text/css; charset=utf-8",
+    "Content-Length": Buffer.byteLength(CHORES_STYLESHEET),
+    "Cache-Control": "public, max-age=300",
+    "X-Content-Type-Options": "nosniff",
+  });
+  res.end(req.method === "HEAD" ? undefined : CHORES_STYLESHEET);
+}
+
+/** A page for an error a request ran into: 503 when something it needs did not answer, 500 otherwise. */
+function answerFailure(r: Request, error: unknown): void {
+  const unavailable = error instanceof Unavailable || isRedisUnavailable(error);
+  if (!(error instanceof Unavailable)) r.deps.log?.error({ err: error }, `chores: ${r.req.method} ${r.req.url} failed`);
+  if (r.res.headersSent) {
+    r.res.destroy();
+    return;
+  }
+  if (error instanceof Unavailable) return sendMessage(r, 503, "Try again shortly", [error.message]);
+  if (unavailable)
+    return sendMessage(r, 503, "Try again shortly", [
+      "chorebot cannot record runs just now (its Redis refuses writes). Nothing was run; try again in a moment.",
+    ]);
+  sendMessage(r, 500, "Something went wrong", [
+    "chorebot could not answer this request; the error is in its log. If you pressed Run, check the chore's latest runs before trying again.",
+  ]);
+}
+
+function isRedisUnavailable(error: unknown): boolean {
+  return error instanceof Error && error.name === "RedisUnavailableError";
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,39 @@
+import type { ComponentChildren } from "preact";
+import { CHORES_PATH, LOGOUT_PATH, STYLESHEET_PATH } from "./chores-paths.js";
+import type { ChoresUser } from "./chores-pages-deps.js";
+
+/** Every page's frame: its title, the stylesheet, who is signed in and the logout form. */
+export function Layout(props: {
+  title: string;
+  /** Null on a page shown before anyone signed in. */
+  user: ChoresUser | null;
+  /** The session's CSRF token, for the logout form. */
+  csrf: string | null;
+  /** Reload the page every few seconds (a live run, for a browser without JavaScript). */
+  refresh?: boolean;
+  children: ComponentChildren;
+}) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        {props.refresh ? <meta http-equiv="refresh" content="5" /> : null}
+        <title>{`${props.title} · chorebot`}</title>
+        <link rel="stylesheet" href={STYLESHEET_PATH} />
+      </head>
+      <body>
+        <header>
+          <a href={CHORES_PATH}>chorebot · chores</a>
+          {props.user ? (
+            <form method="post" action={LOGOUT_PATH}>
+              Signed in as <strong>{props.user.login}</strong> <input type="hidden" name="csrf" value={props.csrf ?? ""} />
+              <button type="submit">Log out</button>
+            </form>
+          ) : null}
+        </header>
+        <main>{props.children}</main>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,20 @@
+import type { ChoreRunView } from "./chore-run-view.js";
+import { runUrl } from "./chores-paths.js";
+import { statusWord } from "./run-status-word.js";
+
+/** A run's status word, styled by it. */
+export function StatusBadge(props: { run: Pick<ChoreRunView, "status" | "waiting_reason"> }) {
+  const { word } = statusWord(props.run);
+  return <span class={`status status-${word}`}>{word}</span>;
+}
+
+/** A run's status word linking to its page, with when it started and who ran it as a tooltip. */
+export function RunLink(props: { run: ChoreRunView }) {
+  const { run } = props;
+  const title = [run.requested_by ? `by ${run.requested_by}` : null, run.started_at].filter((part) => part !== null).join(", ");
+  return (
+    <a href={runUrl(run.id)} title={title || undefined}>
+      <StatusBadge run={run} />
+    </a>
+  );
+}

@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import { statusWord } from "../../../src/chores/run-status-word.js";
+
+describe("statusWord", () => {
+  it("says a final status as the run log does", () => {
+    for (const status of ["succeeded", "failed", "timed_out", "cancelled", "lost", "refused"] as const) {
+      expect(statusWord({ status })).toEqual({ word: status, final: true, detail: null });
+    }
+  });
+
+  it("says a live run is queued or running, with what it waits for or does", () => {
+    expect(statusWord({ status: "queued", waiting_reason: null })).toEqual({ word: "queued", final: false, detail: null });
+    expect(statusWord({ status: "waiting", waiting_reason: "waiting for a worker" })).toEqual({ word: "queued", final: false, detail: "waiting for a worker" });
+    expect(statusWord({ status: "waiting" })).toEqual({ word: "queued", final: false, detail: "waiting for its turn" });
+    expect(statusWord({ status: "running" })).toEqual({ word: "running", final: false, detail: null });
+    expect(statusWord({ status: "recording" })).toEqual({ word: "running", final: false, detail: "the script has ended; its log is being recorded" });
+  });
+});
