@@ -12,6 +12,8 @@ export function chorebotApp(deps: {
   dashboard: Handler | null;
   runsApi: Handler | null;
   metrics: Handler | null;
+  /** The sign-in and the chores pages, when they are served. */
+  chores?: Handler[];
   /** Told when a push could not be queued because Redis refused it (the Redis monitor). */
   onRedisRefused?: (error: RedisUnavailableError) => void;
 }): ApplicationFunction {
@@ -22,5 +24,6 @@ export function chorebotApp(deps: {
     if (deps.dashboard) addHandler(deps.dashboard);
     if (deps.runsApi) addHandler(deps.runsApi);
     if (deps.metrics) addHandler(deps.metrics);
+    for (const handler of deps.chores ?? []) addHandler(handler);
   };
 }

@@ -6,7 +6,7 @@ import { ConfigError, type Retention, type ServerConfig } from "./config.js";
 import { createDashboardHandler } from "./dashboard/create-dashboard-handler.js";
 import { chorebotOctokit, type GitHubClient } from "./github/octokit.js";
 import type { ServerLimits } from "./github/repo-config.js";
-import { WEBHOOK_PATH } from "./http/body-limits.js";
+import { choreFormLimit, WEBHOOK_PATH } from "./http/body-limits.js";
 import { FailedLogins } from "./http/failed-logins.js";
 import { startHttpServer, type HttpServer } from "./http/start-http-server.js";
 import { chorebotApp } from "./index.js";
@@ -27,6 +27,7 @@ import { releaseFrozenRuns } from "./pipeline/release-frozen-runs.js";
 import { RecentResults } from "./stores/recent-results.js";
 import { spoolDirProblem } from "./stores/result-spool.js";
 import { startTracing } from "./telemetry/start-tracing.js";
+import { choresWeb, type ChoresWebSettings } from "./start-chores-web.js";
 import { componentLogger } from "./logger.js";
 
 const NOTHING_LEFT: StopReport = { unrecorded: [], keptOnDisk: 0, spoolDir: "", logsPending: 0 };
@@ -62,6 +63,8 @@ export interface WebSettings {
   push: { githubStepAttempts: number; retention: Retention };
   /** What the pull request check judges a change by. */
   checks: CheckSettings;
+  /** The chores pages; null without sign-in settings (GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET, SESSION_SECRET). */
+  chores: ChoresWebSettings | null;
 }
 
 /** The workers' own settings; startApp adds what it shares with the web part (connection, GitHub clients, log, telemetry). */
@@ -88,6 +91,15 @@ export function webSettings(config: ServerConfig): WebSettings {
     lockMs: config.lockMs,
     push: { githubStepAttempts: config.githubStepAttempts, retention: config.retention },
     checks: { scriptCwd: config.runner.scriptCwd, scriptEnv: config.runner.scriptEnv, limits: serverLimits(config), workLimits: config.checkLimits },
+    chores: config.chores.signIn
+      ? {
+          ...config.chores,
+          signIn: config.chores.signIn,
+          apiUrl: config.baseUrl,
+          prefix: config.queuePrefix,
+          githubStepAttempts: config.githubStepAttempts,
+        }
+      : null,
   };
 }
 
@@ -225,18 +237,37 @@ async function startWeb(
     },
     ...login,
   });
+  if (!settings.chores) log.warn("chores pages disabled: set GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and SESSION_SECRET to serve /chores");
+  const clients = new RecentResults<GitHubClient>(CLIENT_REUSE_MS);
+  const chores = settings.chores
+    ? choresWeb(settings.chores, {
+        queues,
+        redis,
+        cancellations,
+        octokitFor: (installationId) => clients.get(String(installationId), () => shared.probot.auth(installationId)),
+        log: componentLogger(log, "chores"),
+      })
+    : [];
   const app = chorebotApp({
     queuePush: (push) => queuePush(queues.byName, push, settings.push),
     checks: settings.checks,
     dashboard,
     runsApi,
     metrics,
+    chores,
     onRedisRefused: (error) => redisMonitor.noteRefused(error),
   });
   // Probot's middleware, not its Server: the server in front of it caps request bodies,
   // which @octokit/webhooks would read whole, however large.
   const handle = await createNodeMiddleware(app, { probot: shared.probot, webhooksPath: WEBHOOK_PATH });
-  const server: HttpServer = await startHttpServer({ port: settings.port, host: settings.host, log, handle, redis: redisMonitor });
+  const server: HttpServer = await startHttpServer({
+    port: settings.port,
+    host: settings.host,
+    log,
+    handle,
+    redis: redisMonitor,
+    choreFormLimit: settings.chores ? choreFormLimit(settings.chores.fileLimit) : null,
+  });
   return {
     port: server.port,
     async stop() {

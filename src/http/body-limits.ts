@@ -17,12 +17,23 @@ export const BODY_LIMIT = 64 * 1024;
  */
 export const RECEIVING_BODIES_LIMIT = 2 * WEBHOOK_BODY_LIMIT;
 
+/** Where a chore's form is posted: its uploads make the body larger than any other route's. */
+export const CHORES_PATH = "/chores/";
+
+/** A chore form's body: each file at most CHORE_FILE_LIMIT, this many such files, and room for the other fields. */
+export function choreFormLimit(fileLimit: number): number {
+  return 4 * fileLimit + 1024 * 1024;
+}
+
 /**
  * The body cap of a request: GitHub's for the webhook path, matched as @octokit/webhooks
- * matches it (trailing slashes dropped, then the URL's path), BODY_LIMIT for everything else.
+ * matches it (trailing slashes dropped, then the URL's path), `choreForm` under /chores/
+ * when the chores pages are served, BODY_LIMIT for everything else.
  */
-export function bodyLimitFor(url: string): number {
-  return pathOf(url.replace(/\/+$/, "")) === WEBHOOK_PATH ? WEBHOOK_BODY_LIMIT : BODY_LIMIT;
+export function bodyLimitFor(url: string, choreForm: number | null = null): number {
+  const path = pathOf(url.replace(/\/+$/, ""));
+  if (path === WEBHOOK_PATH) return WEBHOOK_BODY_LIMIT;
+  return choreForm !== null && path?.startsWith(CHORES_PATH) ? choreForm : BODY_LIMIT;
 }
 
 function pathOf(url: string): string | null {

@@ -53,6 +53,8 @@ export async function startHttpServer(o: {
   log: Logger;
   handle: RequestHandler;
   redis?: RedisState;
+  /** The body cap of a chore's form (uploads), when the chores pages are served; see choreFormLimit. */
+  choreFormLimit?: number | null;
 }): Promise<HttpServer> {
   const log = componentLogger(o.log, "http");
   const budget = new BodyBudget(RECEIVING_BODIES_LIMIT);
@@ -77,7 +79,7 @@ export async function startHttpServer(o: {
       res.end(req.method === "HEAD" ? undefined : `${JSON.stringify(body)}\n`);
       return;
     }
-    const limit = bodyLimitFor(req.url ?? "/");
+    const limit = bodyLimitFor(req.url ?? "/", o.choreFormLimit ?? null);
     // Node's parser has checked the header is one well-formed number.
     if (Number(req.headers["content-length"] ?? 0) > limit) return refuse(res, 413, `request body over ${limit} bytes`);
     if (expectsContinue) res.writeContinue();

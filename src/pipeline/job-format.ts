@@ -7,11 +7,14 @@ import { UnrecoverableError, type Job } from "bullmq";
  *
  * - 1: release c58baed and before (data without `format`); read through ./format-1.ts.
  * - 2: the run's hash (bundle, ledger, outcomes), execute returns a summary, ScriptTarget.committedAt.
+ * - 3: ScriptTarget.chore (a chore run a person asked for: a format-2 worker would take it for a
+ *   merged script and delete the chore with its log) and ScriptDescription.env (a format-2
+ *   worker would hand such a script every SCRIPT_ENV variable).
  *
  * Bump it whenever one of those changes shape, teach the readers the previous format, and
  * point test/upgrade/previous-release.ts at the last commit before the change.
  */
-export const JOB_FORMAT = 2;
+export const JOB_FORMAT = 3;
 
 /** A job written by a newer chorebot than this worker: it fails for good, untouched, until a person retries it. */
 export class JobTooNew extends UnrecoverableError {

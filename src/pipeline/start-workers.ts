@@ -5,6 +5,7 @@ import { Worker, type ConnectionOptions, type Job, type JobsOptions, type Teleme
 import type { Logger } from "pino";
 import type { Retention, RunnerConfig } from "../config.js";
 import { retryRefusal } from "../github/rerun-guard.js";
+import { RunInputs } from "../stores/run-inputs.js";
 import type { GitHubClient } from "../github/octokit.js";
 import type { ServerLimits } from "../github/repo-config.js";
 import { rateLimitedLog } from "../redis/rate-limited-log.js";
@@ -119,6 +120,8 @@ export function startWorkers(settings: WorkerSettings): Workers {
   const ledger = new ExecutionLedger(redis, prefix);
   const bundles = new BundleStore(redis, prefix);
   const catalog = new ChoreCatalog(redis, prefix);
+  // A chore run's raw inputs (secret values, uploads): read by execute, dropped once the run is recorded.
+  const runInputs = new RunInputs(redis, prefix);
   const outcomes = new RunOutcomes(redis, prefix);
   // A script's concurrency lease lasts as long as a job lock: a dead worker's frees up with its jobs.
   const locks = new ConcurrencyLock(redis, prefix, settings.lockMs);
@@ -207,7 +210,8 @@ export function startWorkers(settings: WorkerSettings): Workers {
     cancellations,
     freezes: new Freezes(redis, prefix),
     shutdown: shutdown.signal,
-    retryRefusal: async (target, attempt) => retryRefusal(await octokitFor(target.installationId), target, attempt),
+    retryRefusal: async (target, attempt, runId) => retryRefusal(await octokitFor(target.installationId), target, attempt, runId),
+    inputs: runInputs,
   });
   const claims = new JobClaims(settings.lockMs);
   const executeWorker = stepWorker(
@@ -229,6 +233,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
     "cleanup",
     cleanupStep({
       octokitFor,
+      inputs: runInputs,
       valuesToRedact: toRedact,
       resultWebhook: settings.resultWebhook,
       recordFinished: (result, durationMs, id) =>

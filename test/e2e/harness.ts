@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -69,6 +70,8 @@ export interface HarnessOptions {
   standIn?: StandInOptions;
   /** "cluster": a three-master Redis Cluster, given to the app as REDIS_CLUSTER_NODES. */
   redis?: "single" | "cluster";
+  /** Serve the chores pages: the stand-in's OAuth app and a session secret made now, its callback URL registered. */
+  chores?: boolean;
 }
 
 export interface MergeResult {
@@ -117,8 +120,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     PROD_API_TOKEN: "prod-token-value-123",
     GITHUB_WRITE_INTERVAL_MS: "0",
     LOG_LEVEL: "info",
+    ...(options.chores
+      ? { GITHUB_CLIENT_ID: gh.oauthApp.clientId, GITHUB_CLIENT_SECRET: gh.oauthApp.clientSecret, SESSION_SECRET: randomBytes(32).toString("hex") }
+      : {}),
     ...options.env,
   };
+  if (options.chores) gh.setCallbackUrls([`http://127.0.0.1:${port}/login/callback`]);
   const others: ChorebotProcess[] = [];
   const listening = (line: Record<string, any>) => typeof line.msg === "string" && line.msg.startsWith("Listening on");
   const workersUp = (line: Record<string, any>) => typeof line.msg === "string" && line.msg.startsWith("workers started");

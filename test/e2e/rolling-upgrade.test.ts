@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Job, type Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { JOB_FORMAT } from "../../src/pipeline/job-format.js";
 import { parseRunLog } from "../../src/runlog/parse-run-log.js";
 import { earlierRunLogPaths } from "../../src/runlog/run-log-path.js";
 import { buildRelease } from "../upgrade/build-release.js";
@@ -104,10 +105,11 @@ describe(`a rolling upgrade from ${PREVIOUS_RELEASE.commit.slice(0, 7)} (job for
   });
 
   it("fails a job written by a newer chorebot with what to do, and touches nothing", async () => {
-    const job = await h.queues.discover.add("from the future", { format: 3 }, { jobId: "format-3", attempts: 3 });
+    const newer = JOB_FORMAT + 1;
+    const job = await h.queues.discover.add("from the future", { format: newer }, { jobId: `format-${newer}`, attempts: 3 });
     const failed = await untilFailed(h.queues.discover, job.id!);
     expect(failed.failedReason).toBe(
-      "written by a newer chorebot (job format 3; this worker reads up to 2): deploy the new release to this worker, then retry the job from the dashboard",
+      `written by a newer chorebot (job format ${newer}; this worker reads up to ${JOB_FORMAT}): deploy the new release to this worker, then retry the job from the dashboard`,
     );
     expect(failed.attemptsMade).toBe(1);
   });

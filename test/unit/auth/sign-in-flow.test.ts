@@ -6,6 +6,7 @@ import type { Handler } from "../../../src/http/handler.js";
 import { startGitHubStandIn, type GitHubStandIn } from "../../github-stand-in/index.js";
 import { userId } from "../../github-stand-in/users.js";
 import { serveHandler } from "../../helpers/serve-handler.js";
+import { TestBrowser } from "../../helpers/test-browser.js";
 
 let gh: GitHubStandIn;
 let server: Server;
@@ -46,48 +47,10 @@ afterEach(() => {
   gh.requests.length = 0;
 });
 
-/** A browser: follows nothing by itself, keeps the cookies each site sets (by port, unlike real browsers, to tell the two apart). */
-class Browser {
-  readonly jar = new Map<string, Map<string, string>>();
-  constructor(readonly githubCookie?: string) {}
-
-  async get(url: string, headers: Record<string, string> = {}): Promise<Response> {
-    return this.send(url, { method: "GET", headers });
-  }
-
-  async send(url: string, init: { method: string; headers?: Record<string, string>; body?: string }): Promise<Response> {
-    const target = new URL(url, base);
-    const cookies = [...(this.jar.get(target.host) ?? new Map<string, string>())].map(([name, value]) => `${name}=${value}`);
-    if (target.host === gh.host && this.githubCookie) cookies.push(this.githubCookie);
-    const response = await fetch(target, {
-      ...init,
-      redirect: "manual",
-      headers: { ...init.headers, ...(cookies.length > 0 ? { cookie: cookies.join("; ") } : {}) },
-    });
-    const site = this.jar.get(target.host) ?? new Map<string, string>();
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ""] = line.split(";");
-      const eq = pair.indexOf("=");
-      const [name, value] = [pair.slice(0, eq), pair.slice(eq + 1)];
-      if (/max-age=0/i.test(line)) site.delete(name);
-      else site.set(name, value);
-    }
-    this.jar.set(target.host, site);
-    return response;
-  }
-
-  /** GET `url`, then every redirect, until a page answers. */
-  async follow(url: string): Promise<{ response: Response; visited: string[] }> {
-    const visited: string[] = [];
-    let next = new URL(url, base).toString();
-    for (let hops = 0; hops < 10; hops++) {
-      visited.push(next);
-      const response = await this.get(next);
-      const location = response.headers.get("location");
-      if (response.status < 300 || response.status >= 400 || location === null) return { response, visited };
-      next = new URL(location, next).toString();
-    }
-    throw new Error(`redirect loop: ${visited.join(" → ")}`);
+/** A browser whose GitHub session is `githubCookie`'s user. */
+class Browser extends TestBrowser {
+  constructor(githubCookie?: string) {
+    super({ base, githubHost: gh.host, ...(githubCookie ? { githubCookie } : {}) });
   }
 }
 

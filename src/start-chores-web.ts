@@ -1,0 +1,73 @@
+import type { Cluster, Redis } from "ioredis";
+import type { Logger } from "pino";
+import { RunStatusReader, type RunQueues } from "./api/run-status-reader.js";
+import { permissionLookup } from "./auth/permission-lookup.js";
+import { createSignIn } from "./auth/sign-in.js";
+import { createChoresHandler } from "./chores/create-chores-handler.js";
+import type { ChoreRunView } from "./chores/chore-run-view.js";
+import type { ChoresConfig } from "./config.js";
+import type { GitHubClient } from "./github/octokit.js";
+import { higher } from "./github/permission.js";
+import type { Handler } from "./http/handler.js";
+import { enqueueChoreRun } from "./pipeline/enqueue-chore-run.js";
+import type { Queues } from "./pipeline/queues.js";
+import type { Cancellations } from "./stores/cancellations.js";
+import { ChoreCatalog } from "./stores/chore-catalog.js";
+import { ChoreRuns } from "./stores/chore-runs.js";
+import { RunInputs } from "./stores/run-inputs.js";
+
+/** What the chores pages are served with: sign-in, the catalog and on-demand runs. */
+export interface ChoresWebSettings extends Omit<ChoresConfig, "signIn"> {
+  signIn: NonNullable<ChoresConfig["signIn"]>;
+  /** GitHub's API address (the sign-in asks it who signed in; run views link logs under it). */
+  apiUrl: string;
+  prefix: string;
+  githubStepAttempts: number;
+}
+
+/**
+ * The chores pages and the sign-in they need, on the web part's queues and Redis: each
+ * request is judged by the user's role on the repository as GitHub says it (cached for two
+ * minutes at most), and a run is queued as the same process ◄─ execute ◄─ cleanup flow as a
+ * merge's.
+ */
+export function choresWeb(
+  settings: ChoresWebSettings,
+  shared: {
+    queues: Queues;
+    redis: Redis | Cluster;
+    cancellations: Pick<Cancellations, "request">;
+    octokitFor: (installationId: number) => Promise<GitHubClient>;
+    log: Logger;
+  },
+): Handler[] {
+  const { queues, redis } = shared;
+  const signIn = createSignIn({
+    ...settings.signIn,
+    githubWebUrl: settings.webUrl,
+    githubApiUrl: settings.apiUrl,
+    publicUrl: settings.publicUrl,
+  });
+  const runs = new RunStatusReader({ queues: queues.byName as RunQueues, redis, baseUrl: settings.apiUrl });
+  const history = new ChoreRuns(redis, settings.prefix);
+  const inputs = new RunInputs(redis, settings.prefix);
+  const pages = createChoresHandler({
+    catalog: new ChoreCatalog(redis, settings.prefix),
+    signIn,
+    permission: permissionLookup({ octokitFor: shared.octokitFor }),
+    requiredPermission: (catalog) => higher(catalog.config.chores.permission, settings.minPermission),
+    startRun: (request) => enqueueChoreRun({ flows: queues.flows, inputs, history, githubStepAttempts: settings.githubStepAttempts }, request),
+    run: (runId) => runs.get(runId),
+    async history(owner, repo, name, limit) {
+      const ids = await history.recent(owner, repo, name, limit);
+      const views = await Promise.all(ids.map((id) => runs.get(id)));
+      return views.filter((view): view is ChoreRunView & NonNullable<typeof view> => view !== null);
+    },
+    async cancel(runId, by) {
+      await shared.cancellations.request(runId, by);
+    },
+    fileLimit: settings.fileLimit,
+    log: shared.log,
+  });
+  return [signIn.handler, pages];
+}
