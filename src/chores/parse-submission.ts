@@ -35,6 +35,8 @@ const DEFAULT_FIELDS = 200;
 const DEFAULT_FIELD_SIZE = 64 * 1024;
 const FIELD_NAME_SIZE = 256;
 const FILENAME_LENGTH = 255;
+/** A name no input has (the definition reader refuses it), which would set the prototype of the object it is stored in. */
+const PROTO = "__proto__";
 
 /**
  * Reads a form submission, `application/x-www-form-urlencoded` or `multipart/form-data`
@@ -79,6 +81,7 @@ export function parseSubmission(headers: IncomingHttpHeaders, body: Readable, li
     };
 
     parser.on("field", (name, value, info) => {
+      if (name === PROTO) return;
       if (info.nameTruncated || info.valueTruncated) {
         refuse(413, `the field ${JSON.stringify(name)} is longer than ${formatBytes(limits.fieldSize ?? DEFAULT_FIELD_SIZE)}`);
       } else if (!Object.hasOwn(fields, name)) {
@@ -106,7 +109,7 @@ export function parseSubmission(headers: IncomingHttpHeaders, body: Readable, li
           stream.once("end", () => {
             const filename = cleanFilename(info.filename);
             const empty = filename === "" && size === 0;
-            if (refusal === null && !empty && !Object.hasOwn(files, name)) {
+            if (refusal === null && !empty && name !== PROTO && !Object.hasOwn(files, name)) {
               files[name] = { filename: filename || "upload", bytes: Buffer.concat(chunks, size) };
             }
             done();
@@ -131,9 +134,12 @@ export function parseSubmission(headers: IncomingHttpHeaders, body: Readable, li
   });
 }
 
-/** A browser's file name as shown and recorded: its last path part, no control characters, at most 255 characters. */
+/**
+ * A browser's file name as shown and recorded: its last path part, no control characters nor
+ * bidirectional controls (which make a name read otherwise than it is), at most 255 characters.
+ */
 function cleanFilename(name: string | undefined): string {
   const base = (name ?? "").split(/[\\/]/).pop() ?? "";
   // eslint-disable-next-line no-control-regex
-  return [...base.replace(/[\u0000-\u001f\u007f-\u009f]/g, "").trim()].slice(0, FILENAME_LENGTH).join("");
+  return [...base.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "").trim()].slice(0, FILENAME_LENGTH).join("");
 }
