@@ -7,7 +7,8 @@ const ORIGIN = "http://chorebot.invalid";
  * `next` when it is a page of this server: a path starting with one `/` (not `//` nor `/\`,
  * which browsers read as another host), with no control characters or spaces (browsers drop
  * tabs and newlines, so `/\t/evil.example` would become `//evil.example`), that stays on this
- * origin once parsed, and is not a sign-in route (which would loop). Anything else: DEFAULT_NEXT.
+ * origin once parsed and still starts with one `/` once its dot segments are gone, and is not a
+ * sign-in route (which would loop). Anything else: DEFAULT_NEXT.
  */
 export function localPath(next: string | null | undefined): string {
   if (typeof next !== "string" || next.length > 2048) return DEFAULT_NEXT;
@@ -20,6 +21,8 @@ export function localPath(next: string | null | undefined): string {
     return DEFAULT_NEXT;
   }
   if (url.origin !== ORIGIN) return DEFAULT_NEXT;
+  // Dot segments can leave `//` in front once removed (`/.//evil.example` is `//evil.example`).
+  if (url.pathname.startsWith("//")) return DEFAULT_NEXT;
   if (url.pathname === "/login" || url.pathname.startsWith("/login/") || url.pathname === "/logout") return DEFAULT_NEXT;
   return `${url.pathname}${url.search}`;
 }
