@@ -200,9 +200,11 @@ async function sendChorePage(
 async function runChore(r: Request, route: { owner: string; repo: string; name: string }): Promise<void> {
   const { deps, req } = r;
   if (!isSameOriginWrite(req.method, req.headers)) return refuseCrossSite(r);
-  const catalog = await deps.catalog.read(route.owner, route.repo);
-  const entry = catalog?.chores.find((chore) => chore.name === route.name);
-  if (!catalog || !entry) return notFound(r, `There is no chore ${route.name} in ${route.owner}/${route.repo} that you can see. Nothing was run.`);
+  // Whoever cannot read the repository gets the same answer as for a chore that does not
+  // exist, before anything else is judged: a 403 (CSRF) or 413 there would say it exists.
+  const found = await findChore(r, route.owner, route.repo, route.name);
+  if (found === null) return notFound(r, `There is no chore ${route.name} in ${route.owner}/${route.repo} that you can see. Nothing was run.`);
+  const { catalog, entry, permission } = found;
   const fileInputs = Object.values(entry.runnable?.description?.inputs ?? {}).filter((input) => input.type === "file").length;
   const parsed = await parseSubmission(req.headers, req, { fileSize: deps.fileLimit, files: fileInputs + SPARE_FILES });
   const back = choreUrl(catalog.owner, catalog.repo, entry.name);
@@ -212,9 +214,6 @@ async function runChore(r: Request, route: { owner: string; repo: string; name: 
   }
   if (!deps.signIn.verifyCsrf(req, field(parsed, CSRF_FIELD))) return refuseCsrf(r, back);
 
-  const permission = await permissionOf(r, catalog);
-  if (!atLeast(permission, "read")) return notFound(r, `There is no chore ${route.name} in ${route.owner}/${route.repo} that you can see. Nothing was run.`);
-  const found = { catalog, entry, permission };
   const required = deps.requiredPermission(catalog);
   if (!atLeast(permission, required)) {
     const repository = `${catalog.owner}/${catalog.repo}`;
