@@ -22,6 +22,7 @@ import { bullConnection, closeConnection, createRedisClient, type RedisSettings 
 import { startRedisMonitor, type RedisMonitor } from "./redis/redis-monitor.js";
 import { settledWithin } from "./redis/stop-bounds.js";
 import { Cancellations } from "./stores/cancellations.js";
+import { ChoreCatalog } from "./stores/chore-catalog.js";
 import { Freezes } from "./stores/freezes.js";
 import { releaseFrozenRuns } from "./pipeline/release-frozen-runs.js";
 import { RecentResults } from "./stores/recent-results.js";
@@ -255,6 +256,10 @@ async function startWeb(
     runsApi,
     metrics,
     chores,
+    forgetRepositories: async (repositories) => {
+      const catalog = new ChoreCatalog(redis, settings.prefix);
+      for (const { owner, repo } of repositories) await catalog.removeRepository(owner, repo);
+    },
     onRedisRefused: (error) => redisMonitor.noteRefused(error),
   });
   // Probot's middleware, not its Server: the server in front of it caps request bodies,

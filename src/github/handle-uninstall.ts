@@ -1,0 +1,23 @@
+import type { Context } from "probot";
+
+/** Forgets what chorebot keeps about repositories it can no longer reach (their chore catalogs). */
+export type ForgetRepositories = (repositories: Array<{ owner: string; repo: string }>) => Promise<void>;
+
+/**
+ * When chorebot is uninstalled, or repositories are taken out of its installation, their
+ * chore catalogs go: nobody can run those chores any more, and nothing else would ever remove
+ * them. A repository added back is indexed again on its next push.
+ */
+export function handleUninstall(forget: ForgetRepositories) {
+  return async (context: Context<"installation.deleted" | "installation_repositories.removed">): Promise<void> => {
+    const payload = context.payload;
+    const removed = "repositories_removed" in payload ? payload.repositories_removed : (payload.repositories ?? []);
+    const repositories = removed.map(({ full_name }) => {
+      const [owner = "", repo = ""] = full_name.split("/");
+      return { owner, repo };
+    });
+    if (repositories.length === 0) return;
+    await forget(repositories);
+    context.log.info({ repositories: removed.map((r) => r.full_name) }, "repositories left chorebot's installation: their chore catalogs are removed");
+  };
+}
