@@ -19,7 +19,10 @@ interface FieldBase {
 export interface TextField extends FieldBase {
   kind: "text";
   value: string;
-  /** The `pattern` attribute: the browser's check, as unanchored as the SDK's (`.*(?:source).*`). */
+  /**
+   * The `pattern` attribute: the browser's check, as unanchored as the SDK's (`.*(?:source).*`);
+   * null without a pattern, or with flags the browser cannot apply (see htmlPattern).
+   */
   pattern: string | null;
 }
 /** A secret input (of any type but bool and file): a password field, never filled in. */
@@ -74,7 +77,7 @@ function formField(name: string, input: InputDescription, given: Readonly<Record
   const value = given === undefined ? defaultText(input) : Object.hasOwn(given, name) ? given[name]! : "";
   if (input.type === "bool") return { ...base, kind: "checkbox", required: false, checked: isTicked(value) };
   if (input.type === "file") return { ...base, kind: "file" };
-  const pattern = input.type === "string" && input.pattern !== undefined ? htmlPattern(input.pattern) : null;
+  const pattern = input.type === "string" && input.pattern !== undefined ? htmlPattern(input.pattern, input.flags) : null;
   if (input.secret === true) return { ...base, kind: "password", pattern };
   if (input.type === "int" || input.type === "float") {
     return { ...base, kind: "number", value, min: input.min ?? null, max: input.max ?? null, step: input.type === "int" ? "1" : "any" };
@@ -111,9 +114,12 @@ function selectOptions(input: InputDescription): SelectField["options"] {
  * The HTML `pattern` attribute matching what the SDK accepts: the SDK tests the value
  * anywhere in the string, the browser the whole value (as `^(?:pattern)$`, with the `v`
  * flag). A browser that cannot compile it ignores it; the server checks either way.
+ *
+ * Null when the pattern has flags other than `u`/`v`: the browser takes none (it would be
+ * case-sensitive for an `i` pattern, unanchored for a `y` one), so the server alone checks.
  */
-export function htmlPattern(source: string): string {
-  return `.*(?:${source}).*`;
+export function htmlPattern(source: string, flags = ""): string | null {
+  return /^[uv]*$/.test(flags) ? `.*(?:${source}).*` : null;
 }
 
 /** What a value must be, as the SDK's messages say it. */
@@ -124,7 +130,7 @@ function ruleOf(input: InputDescription): string | null {
       return `${input.type === "int" ? "a whole number" : "a number"}${range(input)}`;
     case "string":
       if (input.choices !== undefined) return `one of ${input.choices.map((c) => JSON.stringify(c)).join(", ")}`;
-      return input.pattern !== undefined ? `must match /${input.pattern}/` : null;
+      return input.pattern !== undefined ? `must match /${input.pattern}/${input.flags ?? ""}` : null;
     case "bool":
     case "file":
       return null;

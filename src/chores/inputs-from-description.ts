@@ -12,11 +12,13 @@ type InputDescription = ScriptDescription["inputs"][string];
  * - a custom `validate` function: no chore code runs in the web process, so it runs when the
  *   script starts (a value it refuses fails the run, with its message, instead of the form);
  * - a secret input's default (descriptions never hold it): the script applies it;
- * - a pattern's flags (a description holds its `source` only): the source is compiled
- *   without flags, unless it uses syntax that only a Unicode flag gives a meaning (`\p{…}`,
- *   `\u{…}`): then with `v`, else `u`. An `i` flag is lost: such a pattern is stricter here
- *   than in the script. A source that compiles under none is only checked when the script
- *   starts.
+ * - the flags of a pattern described before descriptions held them (`source` only, read as
+ *   having none): the source is compiled without flags, unless it uses syntax that only a
+ *   Unicode flag gives a meaning (`\p{…}`, `\u{…}`): then with `v`, else `u`. An `i` flag
+ *   was lost: such a pattern is stricter here than in the script. A pattern that does not
+ *   compile is only checked when the script starts.
+ * A `g` or `y` flag makes `test` start at `lastIndex`: coerceInputs resets it before each
+ * test, as in the script, so the same value gets the same verdict every time.
  */
 export function inputsFromDescription(description: ScriptDescription | null): InputDeclarations {
   const inputs: InputDeclarations = {};
@@ -33,7 +35,7 @@ function inputFrom(d: InputDescription): AnyInput {
   const fallback = d.default;
   switch (d.type) {
     case "string": {
-      const pattern = d.pattern === undefined ? null : compilePattern(d.pattern);
+      const pattern = d.pattern === undefined ? null : compilePattern(d.pattern, d.flags);
       return string({
         ...base,
         ...(typeof fallback === "string" ? { default: fallback } : {}),
@@ -61,11 +63,14 @@ function inputFrom(d: InputDescription): AnyInput {
 /** Syntax that means something else without a Unicode flag (`\p{L}` would be a literal `p{L}`). */
 const UNICODE_ONLY = /\\[pPq]\{|\\u\{/;
 
-/** A pattern's source as a RegExp (see inputsFromDescription), or null when it compiles under none of the flags tried. */
-export function compilePattern(source: string): RegExp | null {
-  for (const flags of UNICODE_ONLY.test(source) ? ["v", "u", ""] : ["", "v", "u"]) {
+/**
+ * A pattern's source and flags as a RegExp, or null when it does not compile. Without flags
+ * (see inputsFromDescription), null when it compiles under none of the flags tried.
+ */
+export function compilePattern(source: string, flags?: string): RegExp | null {
+  for (const tried of flags !== undefined ? [flags] : UNICODE_ONLY.test(source) ? ["v", "u", ""] : ["", "v", "u"]) {
     try {
-      return new RegExp(source, flags);
+      return new RegExp(source, tried);
     } catch {
       // next
     }

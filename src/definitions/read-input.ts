@@ -17,7 +17,7 @@ interface OptionValues {
   secret?: boolean;
   min?: number;
   max?: number;
-  pattern?: string;
+  pattern?: { source: string; flags: string };
   choices?: string[];
 }
 
@@ -73,7 +73,8 @@ function describeInput(kind: InputType, o: OptionValues): InputDescription {
     ...(o.description !== undefined ? { description: o.description } : {}),
     ...(o.min !== undefined ? { min: o.min } : {}),
     ...(o.max !== undefined ? { max: o.max } : {}),
-    ...(o.pattern !== undefined ? { pattern: o.pattern } : {}),
+    ...(o.pattern !== undefined ? { pattern: o.pattern.source } : {}),
+    ...(o.pattern !== undefined && o.pattern.flags !== "" ? { flags: o.pattern.flags } : {}),
     ...(o.choices !== undefined ? { choices: o.choices } : {}),
     ...(secret ? { secret: true } : {}),
   };

@@ -2,12 +2,12 @@ import type * as TypeScript from "typescript";
 import { LITERALS_ONLY, report, type ReadContext } from "./read-context.js";
 import { skipTypeWrappers } from "./skip-type-wrappers.js";
 
-/** The literals a definition holds, and the values they read as (a regex as its `source`). */
+/** The literals a definition holds, and the values they read as (a regex as its `source` and `flags`). */
 interface LiteralKinds {
   string: string;
   number: number;
   boolean: boolean;
-  regex: string;
+  regex: { source: string; flags: string };
   strings: string[];
   /** What parseDuration accepts. */
   duration: string | number;
@@ -41,7 +41,7 @@ function read(ctx: ReadContext, node: TypeScript.Node, kind: LiteralKind, label:
   }
   switch (kind) {
     case "regex":
-      if (ts.isRegularExpressionLiteral(value)) return regexSource(ctx, value, label);
+      if (ts.isRegularExpressionLiteral(value)) return regexParts(ctx, value, label);
       break;
     case "strings":
       if (ts.isArrayLiteralExpression(value)) {
@@ -74,11 +74,12 @@ function literalOf(ts: ReadContext["ts"], node: TypeScript.Node): string | numbe
   return null;
 }
 
-/** The `source` the regex has at run time; compiling it checks it (the parser does not). */
-function regexSource(ctx: ReadContext, node: TypeScript.RegularExpressionLiteral, label: string): string | undefined {
+/** The `source` and `flags` the regex has at run time; compiling it checks it (the parser does not). */
+function regexParts(ctx: ReadContext, node: TypeScript.RegularExpressionLiteral, label: string): LiteralKinds["regex"] | undefined {
   const end = node.text.lastIndexOf("/");
   try {
-    return new RegExp(node.text.slice(1, end), node.text.slice(end + 1)).source;
+    const { source, flags } = new RegExp(node.text.slice(1, end), node.text.slice(end + 1));
+    return { source, flags };
   } catch (error) {
     report(ctx, node, `${label} is not a valid regular expression: ${(error as Error).message}`);
     return undefined;

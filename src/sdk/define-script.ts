@@ -94,6 +94,7 @@ export function describeScript(definition: ScriptDefinition<InputDeclarations, u
       ...(o.min !== undefined ? { min: o.min } : {}),
       ...(o.max !== undefined ? { max: o.max } : {}),
       ...(o.pattern !== undefined ? { pattern: o.pattern.source } : {}),
+      ...(o.pattern !== undefined && o.pattern.flags !== "" ? { flags: o.pattern.flags } : {}),
       ...(o.choices !== undefined ? { choices: [...o.choices] } : {}),
       ...(secret ? { secret: true } : {}),
     };

@@ -40,7 +40,10 @@ export interface ScriptDescription {
       description?: string;
       min?: number;
       max?: number;
+      /** The pattern's `source`. */
       pattern?: string;
+      /** The pattern's flags (`iu`), only when it has some: descriptions written before there were flags have none. */
+      flags?: string;
       choices?: string[];
       secret?: boolean;
     }

@@ -39,6 +39,32 @@ describe("formFields", () => {
     expect(browser.test("12")).toBe(false);
   });
 
+  it("says a pattern's flags in its rule, and keeps the pattern attribute only for flags the browser applies too (u, v)", () => {
+    const fields = formFields(
+      description({
+        unicode: { type: "string", required: true, pattern: "^\\p{Lu}", flags: "u" },
+        sets: { type: "string", required: true, pattern: "[\\p{L}--[a-z]]", flags: "v" },
+        folded: { type: "string", required: true, pattern: "^acct_\\d+$", flags: "i" },
+        lines: { type: "string", required: true, pattern: "^end$", flags: "m" },
+        dotAll: { type: "string", required: true, pattern: "a.b", flags: "s" },
+        sticky: { type: "string", required: true, pattern: "acct", flags: "y" },
+        global: { type: "string", required: true, pattern: "acct", flags: "gu" },
+        token: { type: "string", required: true, secret: true, pattern: "^tok_", flags: "i" },
+      }),
+    );
+    expect(fields.map((field) => [field.name, "pattern" in field ? field.pattern : undefined, field.rule])).toEqual([
+      ["unicode", ".*(?:^\\p{Lu}).*", "must match /^\\p{Lu}/u"],
+      ["sets", ".*(?:[\\p{L}--[a-z]]).*", "must match /[\\p{L}--[a-z]]/v"],
+      ["folded", null, "must match /^acct_\\d+$/i"],
+      ["lines", null, "must match /^end$/m"],
+      ["dotAll", null, "must match /a.b/s"],
+      ["sticky", null, "must match /acct/y"],
+      ["global", null, "must match /acct/gu"],
+      ["token", null, "must match /^tok_/i"],
+    ]);
+    expect(htmlPattern("x", "")).toBe(".*(?:x).*");
+  });
+
   it("makes a string with choices a select: the default chosen, or an empty first option when a choice may or must be made", () => {
     const [withDefault, required, optional] = formFields(
       description({

@@ -68,6 +68,19 @@ describe("readScriptDefinition agrees with the SDK's describeScript", () => {
       "quoted and integer-like input names, in the runtime's key order",
       '{ inputs: { "dry-run": bool(), "2": int(), "1": int() }, concurrency: "none", timeout: "1h 30m", run() {} }',
     ],
+    [
+      "patterns with and without flags, in any order",
+      `{
+        inputs: {
+          plain: string({ pattern: /^acct_\\d+$/ }),
+          folded: string({ pattern: /^acct_\\d+$/i, secret: true }),
+          many: string({ pattern: /^\\p{L}+$/yusmig }),
+          sets: string({ pattern: /[\\p{L}--[a-z]]/dv, choices: ["Ä"] }),
+          slash: string({ pattern: /a\\/b/m }),
+        },
+        run() {},
+      }`,
+    ],
     ["a fractional timeout in seconds", "{ timeout: 0.25, description: '', run() {} }"],
     ["the variables a script needs, in its order", '{ env: ["STRIPE_KEY", "DATABASE_URL", "_x1"], timeout: "1m", run() {} }'],
     ["no variables at all", "{ env: [], run() {} }"],
@@ -295,6 +308,19 @@ describe("readScriptDefinition", () => {
   test("an invalid regular expression is a problem", () => {
     expect(read("{ inputs: { s: string({ pattern: /(/ }) }, run() {} }").problems).toStrictEqual([
       { line: 2, column: 62, message: "inputs.s: pattern is not a valid regular expression: Invalid regular expression: /(/: Unterminated group" },
+    ]);
+  });
+
+  test("a pattern's flags are read, canonically ordered, and left out when there are none", () => {
+    expect(read("{ inputs: { a: string({ pattern: /x/ }), b: string({ pattern: /x\\/y/ui }) }, run() {} }").definition?.inputs).toStrictEqual({
+      a: { type: "string", required: true, pattern: "x" },
+      b: { type: "string", required: true, pattern: "x\\/y", flags: "iu" },
+    });
+  });
+
+  test("unknown or repeated flags are a problem", () => {
+    expect(read("{ inputs: { s: string({ pattern: /x/ii }) }, run() {} }").problems).toStrictEqual([
+      { line: 2, column: 62, message: "inputs.s: pattern is not a valid regular expression: Invalid flags supplied to RegExp constructor 'ii'" },
     ]);
   });
 

@@ -100,6 +100,20 @@ describe("describeScript", () => {
     expect(JSON.parse(JSON.stringify(description))).toEqual(description);
   });
 
+  test("a pattern's flags beside its source, only when it has some", () => {
+    const inputs = {
+      plain: string({ pattern: /^acct_\d+$/ }),
+      folded: string({ pattern: /^acct_\d+$/i }),
+      // Written in any order, described in the canonical one.
+      many: string({ pattern: /^\p{L}+$/gimsuy }),
+    };
+    const described = describeScript(defineScript({ inputs, run() {} })).inputs;
+    expect(described.plain).toStrictEqual({ type: "string", required: true, pattern: "^acct_\\d+$" });
+    expect(JSON.stringify(described.plain)).toBe('{"type":"string","required":true,"pattern":"^acct_\\\\d+$"}');
+    expect(described.folded).toStrictEqual({ type: "string", required: true, pattern: "^acct_\\d+$", flags: "i" });
+    expect(described.many).toMatchObject({ pattern: "^\\p{L}+$", flags: "gimsuy" });
+  });
+
   test("defaults: no description, self, no timeout, env not declared", () => {
     expect(describeScript(defineScript({ run() {} }))).toStrictEqual({ description: null, inputs: {}, concurrency: "self", timeoutMs: null, env: null });
     expect(describeScript(defineScript({ timeout: 90, run() {} })).timeoutMs).toBe(90_000);
