@@ -1,3 +1,4 @@
+import { MIN_SECRET_LENGTH, tooShortToRedact } from "../runner/redact.js";
 import { coerceInputs } from "../sdk/inputs.js";
 import type { ScriptDescription } from "../sdk/protocol.js";
 import { inputsFromDescription } from "./inputs-from-description.js";
@@ -12,7 +13,9 @@ export type SubmissionCheck =
  * validators (`coerceInputs` on the Input objects rebuilt from the description) for every
  * input but files: type, required, min/max, choices, pattern. A bool is its checkbox: absent
  * (unticked) is false. A file input must be given when required, and within `fileLimit`.
- * Undeclared fields and files are dropped.
+ * Undeclared fields and files are dropped. A secret value (but a bool's) shorter than
+ * MIN_SECRET_LENGTH is refused: the run's output could not be redacted of it, so it would
+ * show wherever the script prints it.
  *
  * A chore's own `validate` functions are not run here: no chore code runs in the web
  * process. They run when the script starts, which fails the run with their message.
@@ -52,10 +55,16 @@ export function validateSubmission(
     }
     // A string, number or boolean: the SDK coerced it (no validator here could replace it).
     const value = checked.values[name] as string | number | boolean | undefined;
-    if (value !== undefined) values[name] = String(value);
+    if (value === undefined) continue;
+    // What the run is given, and so what its output would have to be redacted of.
+    const given = String(value);
+    if (input.options.secret === true && input.kind !== "bool" && tooShortToRedact(given)) errors[name] = TOO_SHORT_SECRET;
+    else values[name] = given;
   }
   return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, values, files };
 }
+
+const TOO_SHORT_SECRET = `is too short to keep secret: at least ${MIN_SECRET_LENGTH} characters (a shorter value could not be redacted from the output)`;
 
 function withoutName(message: string, name: string): string {
   const prefix = `${name}: `;
