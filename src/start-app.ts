@@ -248,14 +248,14 @@ async function startWeb(
         octokitFor: (installationId) => clients.get(String(installationId), () => shared.probot.auth(installationId)),
         log: componentLogger(log, "chores"),
       })
-    : [];
+    : null;
   const app = chorebotApp({
     queuePush: (push) => queuePush(queues.byName, push, settings.push),
     checks: settings.checks,
     dashboard,
     runsApi,
     metrics,
-    chores,
+    chores: chores?.handlers ?? [],
     forgetRepositories: async (repositories) => {
       const catalog = new ChoreCatalog(redis, settings.prefix);
       for (const { owner, repo } of repositories) await catalog.removeRepository(owner, repo);
@@ -271,7 +271,7 @@ async function startWeb(
     log,
     handle,
     redis: redisMonitor,
-    choreFormLimit: settings.chores ? choreFormLimit(settings.chores.fileLimit) : null,
+    choreForm: settings.chores && chores ? { limit: choreFormLimit(settings.chores.fileLimit), admits: chores.signedIn } : null,
   });
   return {
     port: server.port,

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import type { Cluster, Redis } from "ioredis";
 import type { Logger } from "pino";
 import { RunStatusReader, type RunQueues } from "./api/run-status-reader.js";
@@ -40,7 +41,7 @@ export function choresWeb(
     octokitFor: (installationId: number) => Promise<GitHubClient>;
     log: Logger;
   },
-): Handler[] {
+): { handlers: Handler[]; signedIn: (req: IncomingMessage) => boolean } {
   const { queues, redis } = shared;
   const signIn = createSignIn({
     ...settings.signIn,
@@ -69,5 +70,5 @@ export function choresWeb(
     fileLimit: settings.fileLimit,
     log: shared.log,
   });
-  return [signIn.handler, pages];
+  return { handlers: [signIn.handler, pages], signedIn: (req) => signIn.user(req) !== null };
 }

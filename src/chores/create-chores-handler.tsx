@@ -260,7 +260,8 @@ async function runChore(r: Request, route: { owner: string; repo: string; name: 
 /** A run and the user's role on its repository, when they can read it; null otherwise (or when there is no such run). */
 async function findRun(r: Request, runId: string) {
   const run = await r.deps.run(runId);
-  if (run === null) return null;
+  // Only chore runs: a merged one-off script's run is the dashboard's and /api/runs' to show or cancel.
+  if (run === null || run.chore === null) return null;
   const [owner, repo, ...rest] = run.repository.split("/");
   if (!owner || !repo || rest.length > 0) return null;
   const catalog = await r.deps.catalog.read(owner, repo);

@@ -53,8 +53,12 @@ export async function startHttpServer(o: {
   log: Logger;
   handle: RequestHandler;
   redis?: RedisState;
-  /** The body cap of a chore's form (uploads), when the chores pages are served; see choreFormLimit. */
-  choreFormLimit?: number | null;
+  /**
+   * When the chores pages are served: the body cap of a chore's form (uploads, see
+   * choreFormLimit), given only to a POST `admits` lets through (a signed-in user's), so
+   * nobody else can make the server hold that much.
+   */
+  choreForm?: { limit: number; admits(req: IncomingMessage): boolean } | null;
 }): Promise<HttpServer> {
   const log = componentLogger(o.log, "http");
   const budget = new BodyBudget(RECEIVING_BODIES_LIMIT);
@@ -79,7 +83,7 @@ export async function startHttpServer(o: {
       res.end(req.method === "HEAD" ? undefined : `${JSON.stringify(body)}\n`);
       return;
     }
-    const limit = bodyLimitFor(req.url ?? "/", o.choreFormLimit ?? null);
+    const limit = bodyLimitFor(req.url ?? "/", o.choreForm && req.method === "POST" && o.choreForm.admits(req) ? o.choreForm.limit : null);
     // Node's parser has checked the header is one well-formed number.
     if (Number(req.headers["content-length"] ?? 0) > limit) return refuse(res, 413, `request body over ${limit} bytes`);
     if (expectsContinue) res.writeContinue();

@@ -343,7 +343,7 @@ describe("createChoresHandler", () => {
   });
 
   it("refuses a cross-site POST", async () => {
-    const form = await formOf(SHOP_UNLOCK, { account: "acct_1", token: "t" });
+    const form = await formOf(SHOP_UNLOCK, { account: "acct_1", token: "tok_s3cret" });
     const origin = await post(SHOP_UNLOCK, form, "alice", { Origin: "https://evil.example" });
     expect(origin.res.status).toBe(403);
     expect(origin.html).toContain("came from another site");
@@ -494,6 +494,13 @@ describe("createChoresHandler", () => {
       f.runs.set("r-4", runView({ id: "r-4", repository: "acme/private", chore: "secret-chore" }));
       expect((await get("/chores/runs/r-4", "bob")).res.status).toBe(404);
       expect((await get("/chores/runs/r-4", "alice")).res.status).toBe(200);
+    });
+
+    it("neither shows nor cancels a merged one-off script's run: those are the dashboard's", async () => {
+      f.runs.set("r-5", { ...live(), id: "r-5", chore: null, trigger: "merge", requested_by: null, inputs: null, script: "scripts/backfill.ts" });
+      expect((await get("/chores/runs/r-5", "alice")).res.status).toBe(404);
+      expect((await post("/chores/runs/r-5/cancel", new URLSearchParams({ csrf: "token-of-alice" }))).res.status).toBe(404);
+      expect(f.cancelled).toEqual([]);
     });
 
     it("cancels a live run for who may run the chore: 303 back to the run, recording who", async () => {

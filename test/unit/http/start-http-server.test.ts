@@ -130,3 +130,32 @@ describe("webhooks while Redis refuses writes", () => {
     expect(((await res.json()) as { error: string }).error).toContain("Redis is read-only");
   });
 });
+
+describe("a chore form's body", () => {
+  it("may be as large as the chore form's cap only in a POST the sign-in admits; any other request keeps the small cap", async () => {
+    const received: number[] = [];
+    const server = await startHttpServer({
+      port: 0,
+      host: "127.0.0.1",
+      log: silent,
+      handle: async (req, res) => {
+        let bytes = 0;
+        for await (const chunk of req) bytes += (chunk as Buffer).length;
+        received.push(bytes);
+        res.writeHead(200).end();
+        return true;
+      },
+      choreForm: { limit: 512 * 1024, admits: (req) => req.headers.cookie === "session=valid" },
+    });
+    servers.push(server);
+    const url = `http://127.0.0.1:${server.port}/chores/acme/widgets/unlock-account`;
+    const body = "x".repeat(200 * 1024);
+    const send = (method: string, cookie: string) => fetch(url, { method, headers: { cookie }, body });
+    expect((await send("POST", "session=valid")).status).toBe(200);
+    expect(received).toEqual([body.length]);
+    // Signed out (or a forged cookie): refused before the body is held, as on every other route.
+    expect((await send("POST", "session=forged")).status).toBe(413);
+    expect((await send("PUT", "session=valid")).status).toBe(413);
+    expect(received).toHaveLength(1);
+  });
+});
