@@ -1,7 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { CatalogReader, IndexedChore, RepoCatalog } from "../catalog-types.js";
+import type { CatalogReader, RepoCatalog } from "../catalog-types.js";
 import type { Permission } from "../github/permission.js";
+import type { ChoreRunRequest } from "../pipeline/enqueue-chore-run.js";
 import type { ChoreRunView } from "./chore-run-view.js";
+
+export type { ChoreRunRequest };
 
 /** The signed-in GitHub user. */
 export interface ChoresUser {
@@ -48,23 +51,4 @@ export interface ChoresPagesDeps {
   fileLimit: number;
   /** Told about an error a page answered 500 or 503 for. */
   log?: { error(details: { err: unknown }, message: string): void };
-}
-
-/** A run a person asked for on a chore's page, validated. */
-export interface ChoreRunRequest {
-  catalog: RepoCatalog;
-  chore: IndexedChore;
-  /** The GitHub login of who asked. */
-  requestedBy: string;
-  /** From a hidden form field: the same form submitted twice is one run. */
-  requestKey: string;
-  /**
-   * The inputs that are not files, as the SDK parses them again when the script starts (its
-   * `coerceInputs`): each value already coerced and written back as text, defaults applied;
-   * an optional input nobody gave (or a secret one whose default the description leaves out)
-   * is absent. Secret values are here: the run masks them in everything it records.
-   */
-  values: Record<string, string>;
-  /** The file inputs given, each within the file limit. */
-  files: Record<string, { filename: string; bytes: Buffer }>;
 }

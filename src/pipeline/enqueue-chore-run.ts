@@ -17,7 +17,10 @@ export interface ChoreRunRequest {
   requestedBy: string;
   /** Names the request (e.g. the form's one-time key): the same key twice is one run. */
   requestKey: string;
-  /** Raw values of the non-file inputs, by name, as validated by the page. */
+  /**
+   * The non-file inputs by name, validated by the page and written back as text the SDK parses
+   * again when the script starts; secret values included (the run masks them in all it records).
+   */
   values: Record<string, string>;
   /** Uploads for the file inputs, by name. */
   files: Record<string, InputFile>;
