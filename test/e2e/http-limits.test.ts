@@ -4,6 +4,7 @@ import { request } from "node:http";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BODY_LIMIT, RECEIVING_BODIES_LIMIT, WEBHOOK_BODY_LIMIT } from "../../src/http/body-limits.js";
+import { QUEUE_NAMES } from "../../src/pipeline/queues.js";
 import { DASHBOARD, startHarness, type Harness } from "./harness.js";
 import { recordingScript } from "./scripts.js";
 
@@ -190,7 +191,7 @@ describe("request bodies", () => {
     expect((await fetch(`${h.appUrl}/admin/queues`, { headers: auth })).status).toBe(200);
     expect((await fetch(`${h.appUrl}/admin/queues`)).status).toBe(401);
     const queues = await fetch(`${h.appUrl}/admin/queues/api/queues`, { headers: auth });
-    expect(((await queues.json()) as { queues: unknown[] }).queues).toHaveLength(4);
+    expect(((await queues.json()) as { queues: unknown[] }).queues).toHaveLength(QUEUE_NAMES.length);
     expect((await fetch(`${h.appUrl}/api/runs`, { headers: auth })).status).toBe(200);
     const ping = await fetch(`${h.appUrl}/ping`);
     expect([ping.status, await ping.text()]).toEqual([200, "PONG"]);
