@@ -1,5 +1,6 @@
 import type { ComponentChildren } from "preact";
-import { CHORES_PATH, LOGOUT_PATH, STYLESHEET_PATH } from "./chores-paths.js";
+import { STYLESHEET_URLS } from "./chores-assets.js";
+import { CHORES_PATH, LOGOUT_PATH } from "./chores-paths.js";
 import type { ChoresUser } from "./chores-pages-deps.js";
 
 /** Every page's frame: its title, the stylesheet, who is signed in and the logout form. */
@@ -20,9 +21,14 @@ export function Layout(props: {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         {props.refresh ? <meta http-equiv="refresh" content="5" /> : null}
         <title>{`${props.title} · chorebot`}</title>
-        <link rel="stylesheet" href={STYLESHEET_PATH} />
+        {STYLESHEET_URLS.map((href) => (
+          <link key={href} rel="stylesheet" href={href} />
+        ))}
       </head>
       <body>
+        <a class="skip-link" href="#main">
+          Skip to main content
+        </a>
         <header>
           <a href={CHORES_PATH}>chorebot · chores</a>
           {props.user ? (
@@ -32,7 +38,7 @@ export function Layout(props: {
             </form>
           ) : null}
         </header>
-        <main>{props.children}</main>
+        <main id="main">{props.children}</main>
       </body>
     </html>
   );
