@@ -33,9 +33,9 @@ const BADGE_SYMBOLS: Record<keyof typeof BADGE_COLOURS, string> = {
   succeeded: "✓",
   failed: "✗",
   running: "▶",
-  queued: "…",
+  queued: "○",
   waiting: "⏸",
-  cancelled: "■",
+  cancelled: "⊘",
 };
 
 /** Text colours of their own, light then dark: field errors and stderr lines, the focus outline. */
@@ -72,14 +72,20 @@ export const CHORES_STYLESHEET = `/* chorebot chores pages: what Pico CSS does n
 a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible, summary:focus-visible, [tabindex]:focus-visible {
   outline: 3px solid var(--chores-focus); outline-offset: 2px;
 }
-.skip-link { position: absolute; left: 0.5rem; top: -10rem; z-index: 10; padding: 0.5rem 1rem; background: var(--pico-background-color); }
+.skip-link { position: absolute; left: 0.5rem; top: -10rem; z-index: 10; padding: 0.5rem 1rem; background: Canvas; border: 1px solid currentColor; }
 .skip-link:focus { top: 0.5rem; }
 
 /* The page frame: the header wraps on a phone, nothing is wider than the screen. */
-body > header { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: center; justify-content: space-between; border-bottom: 1px solid var(--pico-muted-border-color); }
+body > header { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: center; justify-content: space-between; padding-block: 0.75rem; border-bottom: 1px solid var(--pico-muted-border-color); }
 body > header form { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; margin: 0; }
-body > header button { margin: 0; padding: 0.25rem 0.75rem; }
-td, th, dd, li, p, code { overflow-wrap: anywhere; }
+body > header [type="submit"] { margin: 0; padding: 0.25rem 0.75rem; }
+/* Buttons as wide as their words (Pico stretches a form's submit button across the page). */
+button[type="submit"] { width: auto; }
+form.cancel button { background: var(--status-failed-bg); color: var(--status-failed); border-color: var(--status-failed); }
+dd, li, p, code { overflow-wrap: anywhere; }
+/* A table wider than the screen scrolls by itself, the page does not. */
+@media (max-width: 48rem) { table { display: block; overflow-x: auto; } }
+td, th { overflow-wrap: break-word; }
 
 /* A run's status: its word, its colour and a shape. */
 .status { display: inline-block; padding: 0 0.5rem; border-radius: 1rem; border: 1px solid currentColor; font-size: 0.875rem; font-weight: 600; line-height: 1.6; white-space: nowrap; vertical-align: middle; }
