@@ -1,6 +1,7 @@
 import { cancelCommand } from "./cancel-command.js";
 import type { Command } from "./command.js";
 import { freezeCommand, unfreezeCommand } from "./freeze-command.js";
+import { previewCommand } from "./preview-command.js";
 import { runCommand } from "./run-command.js";
 import { startCommand, workerCommand } from "./serve-command.js";
 import { statusCommand } from "./status-command.js";
@@ -11,6 +12,7 @@ export const COMMANDS: Record<string, Command> = {
   start: startCommand,
   worker: workerCommand,
   run: runCommand,
+  preview: previewCommand,
   status: statusCommand,
   cancel: cancelCommand,
   freeze: freezeCommand,

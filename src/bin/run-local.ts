@@ -21,6 +21,8 @@ import { undeclaredInputs } from "./parse-input-flags.js";
 
 export interface LocalRun {
   execution: ExecutionResult;
+  /** The execution as its log records it: redacted throughout (what a page may show). */
+  redacted: ExecutionResult;
   logPath: string;
 }
 
@@ -95,6 +97,7 @@ export async function runLocal(options: {
   const { commit } = await headCommit(root);
   const stamp = execution.startedAt.replace(/[:.]/g, "-");
   const logPath = options.out ? resolve(options.out) : await localRunLogPath(root, script, stamp);
+  const redacted = redactExecution(execution, redact);
   const log = renderRunLog({
     runId: `local-${stamp}`,
     jobIds: null,
@@ -103,14 +106,14 @@ export async function runLocal(options: {
     commit,
     pullRequest: null,
     approvedBy: [],
-    execution: redactExecution(execution, redact),
+    execution: redacted,
     code: bundle.ok ? redact(bundle.code) : null,
     attempt: 1,
     runner: hostname(),
   });
   await mkdir(dirname(logPath), { recursive: true });
   await writeFile(logPath, log);
-  return { execution, logPath };
+  return { execution, redacted, logPath };
 }
 
 /** Where local runs' logs go, under the repository root; ignored by git (see localRunLogPath). */
