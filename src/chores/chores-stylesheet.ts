@@ -85,7 +85,7 @@ form.cancel button { background: var(--status-failed-bg); color: var(--status-fa
 dd, li, p, code { overflow-wrap: anywhere; }
 /* A table wider than the screen scrolls by itself, the page does not. */
 @media (max-width: 48rem) { table { display: block; overflow-x: auto; } }
-td, th { overflow-wrap: break-word; }
+td, th { overflow-wrap: break-word; } td time { white-space: nowrap; }
 
 /* A run's status: its word, its colour and a shape. */
 .status { display: inline-block; padding: 0 0.5rem; border-radius: 1rem; border: 1px solid currentColor; font-size: 0.875rem; font-weight: 600; line-height: 1.6; white-space: nowrap; vertical-align: middle; }
@@ -110,6 +110,7 @@ pre.output, pre.result { white-space: pre-wrap; overflow-wrap: anywhere; max-hei
 .problem > :last-child, .errors > :last-child, .notice > :last-child { margin-bottom: 0; }
 
 /* A form's fields: the error next to its field, help text muted. */
+.chore-form { max-width: 40rem; }
 .field { margin-bottom: var(--pico-spacing); }
 .field label { font-weight: 600; } .field-checkbox label { display: inline; }
 .field input, .field select { margin-bottom: 0.25rem; }
