@@ -8,7 +8,7 @@ import { concurrencyOf, describeConcurrency, describeTimeout } from "./describe-
 import { formatTime } from "./format-time.js";
 import { httpUrl } from "./http-url.js";
 import { Layout } from "./layout.js";
-import { RunHistory } from "./run-history.js";
+import { hasLiveRuns, RunHistory } from "./run-history.js";
 
 export interface ChorePageProps {
   user: ChoresUser;
@@ -35,7 +35,7 @@ export function ChorePage(props: ChorePageProps) {
   const action = choreUrl(catalog.owner, catalog.repo, entry.name);
   const mayRun = props.form !== null;
   return (
-    <Layout title={`${entry.name} · ${repository}`} user={props.user} csrf={props.csrf}>
+    <Layout title={`${entry.name} · ${repository}`} user={props.user} csrf={props.csrf} live={hasLiveRuns(props.history)}>
       <p>
         <a href={CHORES_PATH}>Chores</a> › {repository}
       </p>

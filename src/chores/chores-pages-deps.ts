@@ -3,6 +3,8 @@ import type { CatalogReader, RepoCatalog } from "../catalog-types.js";
 import type { Permission } from "../github/permission.js";
 import type { ChoreRunRequest } from "../pipeline/enqueue-chore-run.js";
 import type { ChoreRunView } from "./chore-run-view.js";
+import type { LiveRunView } from "./live/live-run-view.js";
+import type { StreamTiming } from "./live/send-event-stream.js";
 
 export type { ChoreRunRequest };
 
@@ -41,14 +43,26 @@ export interface ChoresPagesDeps {
   requiredPermission(catalog: RepoCatalog): Permission;
   /** Queues a run; the same `requestKey` again answers the run it started the first time. */
   startRun(request: ChoreRunRequest): Promise<{ runId: string }>;
-  /** A run, or null when none has this id. */
-  run(runId: string): Promise<ChoreRunView | null>;
+  /** A run, or null when none has this id (the live streams poll it about once a second while someone watches). */
+  run(runId: string): Promise<LiveRunView | null>;
   /** A chore's latest runs, newest first. */
   history(owner: string, repo: string, name: string, limit: number): Promise<ChoreRunView[]>;
   /** Asks a run to stop, on behalf of `by` (a GitHub login). */
   cancel(runId: string, by: string): Promise<void>;
   /** The largest file a file input takes, in bytes (CHORE_FILE_LIMIT). */
   fileLimit: number;
+  /** How the live streams poll, and how many may be open per user and in all (defaults: LIVE_DEFAULTS). */
+  live?: Partial<LiveSettings>;
   /** Told about an error a page answered 500 or 503 for. */
   log?: { error(details: { err: unknown }, message: string): void };
+}
+
+/** How the live streams run. */
+export interface LiveSettings {
+  timing: StreamTiming;
+  /** How many polls a final run's stream waits for its log's commit. */
+  logWaitPolls: number;
+  /** Open streams per user (a few tabs), and in all. */
+  perUser: number;
+  total: number;
 }

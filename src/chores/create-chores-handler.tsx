@@ -6,14 +6,22 @@ import type { Handler } from "../http/handler.js";
 import { isSameOriginWrite } from "../http/same-origin.js";
 import { CatalogPage, type CatalogRepository } from "./catalog-page.js";
 import { ChorePage, type ChorePageProps } from "./chore-page.js";
+import { serveChoresAsset } from "./chores-assets.js";
 import { choresRoute, choreUrl, runUrl, type ChoresRoute } from "./chores-paths.js";
-import type { ChoresPagesDeps, ChoresUser } from "./chores-pages-deps.js";
-import { CHORES_STYLESHEET } from "./chores-stylesheet.js";
+import type { ChoresPagesDeps, ChoresUser, LiveSettings } from "./chores-pages-deps.js";
 import { formFields } from "./form-fields.js";
 import { CSRF_FIELD, REQUEST_KEY_FIELD, reservedInputNames, VERSION_FIELD } from "./form-names.js";
 import { MessagePage } from "./message-page.js";
 import { parseSubmission, type Submission } from "./parse-submission.js";
+import { ConnectionLimit } from "./live/connection-limit.js";
+import { LIVE_SCRIPT } from "./live/live-client.js";
+import { LIVE_PAGE_HEADERS } from "./live/live-page-headers.js";
+import type { LiveRunView } from "./live/live-run-view.js";
+import { parseCursor } from "./live/run-events.js";
+import { historyStream, LOG_WAIT_POLLS, runStream } from "./live/run-stream.js";
+import { sendEventStream, STREAM_TIMING } from "./live/send-event-stream.js";
 import { RunPage } from "./run-page.js";
+import { hasLiveRuns } from "./run-history.js";
 import { statusWord } from "./run-status-word.js";
 import { PAGE_HEADERS, seeOther, sendPage } from "./send-page.js";
 import { validateSubmission } from "./validate-submission.js";
@@ -28,6 +36,10 @@ const CATALOG_HISTORY = 5;
 const SPARE_FILES = 4;
 /** A form's request key: a UUID from the page, or any such token of a client's own. */
 const REQUEST_KEY = /^[A-Za-z0-9_-]{16,128}$/;
+/** The same rule as the run pages' paths (chores-paths.ts). */
+const RUN_ID = /^[A-Za-z0-9._-]{1,200}$/;
+
+export const LIVE_DEFAULTS: LiveSettings = { timing: STREAM_TIMING, logWaitPolls: LOG_WAIT_POLLS, perUser: 8, total: 500 };
 
 /** What a request under /chores works with. */
 interface Request {
@@ -36,6 +48,7 @@ interface Request {
   res: ServerResponse;
   user: ChoresUser;
   csrf: string;
+  live: LiveSettings & { streams: ConnectionLimit };
 }
 
 /** Something needed for the page did not answer (GitHub, Redis): 503 with this message. */
@@ -49,20 +62,27 @@ class Unavailable extends Error {}
  * - `POST` there: runs it, once the form's CSRF token, the user's permission (checked with
  *   GitHub now), the chore's version and every value pass: `303 See Other` to the run's page;
  *   otherwise the page again with what is wrong, and nothing run (403, 404, 409, 413, 422);
- * - `GET /chores/runs/<runId>`: a run, reloading itself until it is over, with its Cancel
- *   button (`POST /chores/runs/<runId>/cancel`);
- * - `GET /chores/assets/chores.css`: the stylesheet (the one thing served without sign-in).
+ * - `GET /chores/runs/<runId>`: a run, with its Cancel button (`POST /chores/runs/<runId>/cancel`),
+ *   followed live by its script until it is over (reloading itself without JavaScript);
+ * - `GET /chores/runs/<runId>/events`: that run's server-sent events (run-stream.ts), from the
+ *   `Last-Event-ID` a reconnect sends or the `after` the page gave; `GET /chores/events?run=…`:
+ *   the states of a chore page's unfinished runs; both as many per user and in all as `live` says;
+ * - `GET /chores/assets/…` and `/chores/live/client.js`: the stylesheets and the live script
+ *   (the only things served without sign-in: they hold nothing private).
  * Answers false for anything outside /chores.
  *
  * A POST body is read whole before anything is decided: the web server caps its size first
  * (its cap for /chores must leave room for `fileLimit` per file input).
  */
 export function createChoresHandler(deps: ChoresPagesDeps): Handler {
+  const settings = { ...LIVE_DEFAULTS, ...deps.live };
+  const live = { ...settings, streams: new ConnectionLimit(settings) };
   return async (req: IncomingMessage, res: ServerResponse) => {
+    if (serveChoresAsset(req, res)) return true;
     const route = choresRoute(req.url ?? "/");
     if (route === null) return false;
-    if (route.page === "stylesheet") {
-      if (allowMethods(req, res, ["GET", "HEAD"])) sendStylesheet(req, res);
+    if (route.page === "script") {
+      if (allowMethods(req, res, ["GET", "HEAD"])) sendScript(req, res);
       return true;
     }
     const user = deps.signIn.user(req);
@@ -70,7 +90,7 @@ export function createChoresHandler(deps: ChoresPagesDeps): Handler {
       deps.signIn.redirectToLogin(req, res);
       return true;
     }
-    const request: Request = { deps, req, res, user, csrf: deps.signIn.csrfToken(req) };
+    const request: Request = { deps, req, res, user, csrf: deps.signIn.csrfToken(req), live };
     try {
       await serve(request, route);
     } catch (error) {
@@ -80,7 +100,7 @@ export function createChoresHandler(deps: ChoresPagesDeps): Handler {
   };
 }
 
-async function serve(r: Request, route: Exclude<ChoresRoute, { page: "stylesheet" }>): Promise<void> {
+async function serve(r: Request, route: Exclude<ChoresRoute, { page: "script" }>): Promise<void> {
   switch (route.page) {
     case "catalog":
       if (allowMethods(r.req, r.res, ["GET", "HEAD"])) await showCatalog(r);
@@ -95,6 +115,12 @@ async function serve(r: Request, route: Exclude<ChoresRoute, { page: "stylesheet
       return;
     case "cancel":
       if (allowMethods(r.req, r.res, ["POST"])) await cancelRun(r, route.runId);
+      return;
+    case "run-events":
+      if (allowMethods(r.req, r.res, ["GET"])) await followRun(r, route.runId);
+      return;
+    case "history-events":
+      if (allowMethods(r.req, r.res, ["GET"])) await followHistory(r);
       return;
     case "not-found":
       notFound(r, "There is no such page.");
@@ -194,7 +220,7 @@ async function sendChorePage(
       : null,
     history: await r.deps.history(catalog.owner, catalog.repo, entry.name, CHORE_HISTORY),
   };
-  sendPage(r.req, r.res, status, <ChorePage {...props} />);
+  sendPage(r.req, r.res, status, <ChorePage {...props} />, hasLiveRuns(props.history) ? LIVE_PAGE_HEADERS : {});
 }
 
 async function runChore(r: Request, route: { owner: string; repo: string; name: string }): Promise<void> {
@@ -275,7 +301,46 @@ async function showRun(r: Request, runId: string): Promise<void> {
   if (found === null) return notFound(r, `There is no run ${runId} that you can see.`);
   const { run, catalog, permission } = found;
   const canCancel = !statusWord(run).final && atLeast(permission, r.deps.requiredPermission(catalog));
-  sendPage(r.req, r.res, 200, <RunPage user={r.user} csrf={r.csrf} run={run} canCancel={canCancel} />);
+  sendPage(r.req, r.res, 200, <RunPage user={r.user} csrf={r.csrf} run={run} canCancel={canCancel} />, statusWord(run).final ? {} : LIVE_PAGE_HEADERS);
+}
+
+/** A run's live stream, for who can see its page; it starts after what the page (or the stream before) had. */
+async function followRun(r: Request, runId: string): Promise<void> {
+  const found = await findRun(r, runId);
+  if (found === null) return notFound(r, `There is no run ${runId} that you can see.`);
+  const lastId = r.req.headers["last-event-id"];
+  const after = new URL(r.req.url ?? "/", "http://x").searchParams.get("after");
+  const cursor = parseCursor(typeof lastId === "string" ? lastId : after);
+  const load = async (): Promise<LiveRunView | null> => {
+    const run = await r.deps.run(runId);
+    return run?.chore === null ? null : run;
+  };
+  await stream(r, runStream(load, cursor, r.live.logWaitPolls));
+}
+
+/** The live states of a chore page's unfinished runs (`?run=<id>`, each one the user can see; as many as a page lists at most). */
+async function followHistory(r: Request): Promise<void> {
+  const ids = [...new Set(new URL(r.req.url ?? "/", "http://x").searchParams.getAll("run"))];
+  if (ids.length === 0 || ids.length > CHORE_HISTORY || !ids.every((id) => RUN_ID.test(id))) {
+    return sendMessage(r, 400, "Not accepted", [`Name between 1 and ${CHORE_HISTORY} runs, each as run=<id>.`]);
+  }
+  const found = await Promise.all(ids.map((id) => findRun(r, id)));
+  if (found.some((run) => run === null)) return notFound(r, "There is no such run that you can see.");
+  const loads = new Map(ids.map((id) => [id, () => r.deps.run(id)]));
+  await stream(r, historyStream(loads));
+}
+
+/** Sends an event stream when the user and the server have room for one more, else 429. */
+async function stream(r: Request, step: Parameters<typeof sendEventStream>[1]): Promise<void> {
+  const release = r.live.streams.acquire(r.user.login);
+  if (release === null) {
+    return sendMessage(r, 429, "Too many live pages", ["Too many live pages are open; close some, or reload this one in a moment."]);
+  }
+  try {
+    await sendEventStream(r.res, step, r.live.timing);
+  } finally {
+    release();
+  }
 }
 
 async function cancelRun(r: Request, runId: string): Promise<void> {
@@ -369,14 +434,14 @@ function allowMethods(req: IncomingMessage, res: ServerResponse, methods: string
   return false;
 }
 
-function sendStylesheet(req: IncomingMessage, res: ServerResponse): void {
+function sendScript(req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(200, {
-    "Content-Type": "text/css; charset=utf-8",
-    "Content-Length": Buffer.byteLength(CHORES_STYLESHEET),
+    "Content-Type": "text/javascript; charset=utf-8",
+    "Content-Length": Buffer.byteLength(LIVE_SCRIPT),
     "Cache-Control": "public, max-age=300",
     "X-Content-Type-Options": "nosniff",
   });
-  res.end(req.method === "HEAD" ? undefined : CHORES_STYLESHEET);
+  res.end(req.method === "HEAD" ? undefined : LIVE_SCRIPT);
 }
 
 /** A page for an error a request ran into: 503 when something it needs did not answer, 500 otherwise. */

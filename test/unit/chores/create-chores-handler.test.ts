@@ -435,11 +435,17 @@ describe("createChoresHandler", () => {
         ],
       });
 
-    it("shows who ran it, its inputs as logged, its output escaped, and reloads itself while live", async () => {
+    it("shows who ran it, its inputs as logged, its output escaped, and follows it live (reloading itself without JavaScript)", async () => {
       f.runs.set("r-1", live());
       const { res, html } = await get("/chores/runs/r-1");
       expect(res.status).toBe(200);
-      expect(html).toContain('<meta http-equiv="refresh" content="5"/>');
+      // A browser running the script does not reload: the refresh is for one that does not.
+      expect(html).toContain('<noscript><meta http-equiv="refresh" content="5"/></noscript>');
+      expect(html).toContain('<script type="module" src="/chores/live/client.js"></script>');
+      expect(html).toContain('<div id="run" data-events="/chores/runs/r-1/events?after=1-l-1300-1">');
+      expect(res.headers.get("content-security-policy")).toBe(
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; script-src 'self'; connect-src 'self'",
+      );
       expect(html).toContain('<span class="status status-running">running</span>');
       expect(html).toContain("<dt>Run by</dt><dd>alice</dd>");
       expect(html).toContain("&lt;script>alert(1)&lt;/script>");
@@ -452,10 +458,10 @@ describe("createChoresHandler", () => {
       expect(html).toContain("(not given)");
       expect(html).toContain('<th scope="row">unlocked</th><td>3</td>');
       expect(html).toContain("[REDACTED]");
-      expect(html).toContain("<dt>Progress</dt><dd>40</dd>");
+      expect(html).toContain('<dt>Progress</dt><dd id="run-progress">40</dd>');
       // alice may run acme/shop's chores: she may cancel.
       expect(html).toMatch(
-        /<form method="post" action="\/chores\/runs\/r-1\/cancel" class="cancel"><input type="hidden" name="csrf" value="token-of-alice"\/>/,
+        /<form id="run-cancel" method="post" action="\/chores\/runs\/r-1\/cancel" class="cancel"><input type="hidden" name="csrf" value="token-of-alice"\/>/,
       );
     });
 
@@ -470,8 +476,11 @@ describe("createChoresHandler", () => {
           log: { path: "logs/chores/unlock-account/2026/12/02-r-2.md", commit: NEWER_COMMIT, url: "https://github.example/acme/shop/blob/x/logs.md" },
         }),
       );
-      const { html } = await get("/chores/runs/r-2");
+      const { res, html } = await get("/chores/runs/r-2");
       expect(html).not.toContain("http-equiv");
+      expect(html).not.toContain("<script");
+      expect(html).not.toContain("data-events");
+      expect(res.headers.get("content-security-policy")).not.toContain("script-src");
       expect(html).not.toContain("Cancel this run");
       expect(html).toContain('<span class="status status-failed">failed</span>');
       expect(html).toContain("exited with code 1 &lt;oops>");
