@@ -311,11 +311,14 @@ async function followRun(r: Request, runId: string): Promise<void> {
   const lastId = r.req.headers["last-event-id"];
   const after = new URL(r.req.url ?? "/", "http://x").searchParams.get("after");
   const cursor = parseCursor(typeof lastId === "string" ? lastId : after);
-  const load = async (): Promise<LiveRunView | null> => {
-    const run = await r.deps.run(runId);
-    return run?.chore === null ? null : run;
-  };
-  await stream(r, runStream(load, cursor, r.live.logWaitPolls));
+  await stream(
+    r,
+    runStream(
+      firstThen(found.run, () => r.deps.run(runId)),
+      cursor,
+      r.live.logWaitPolls,
+    ),
+  );
 }
 
 /** The live states of a chore page's unfinished runs (`?run=<id>`, each one the user can see; as many as a page lists at most). */
@@ -326,8 +329,18 @@ async function followHistory(r: Request): Promise<void> {
   }
   const found = await Promise.all(ids.map((id) => findRun(r, id)));
   if (found.some((run) => run === null)) return notFound(r, "There is no such run that you can see.");
-  const loads = new Map(ids.map((id) => [id, () => r.deps.run(id)]));
+  const loads = new Map(ids.map((id, i) => [id, firstThen(found[i]!.run, () => r.deps.run(id))]));
   await stream(r, historyStream(loads));
+}
+
+/** A poll that answers `first` (the run as just checked) once, then what `load` reads; a run that stops being a chore's is gone. */
+function firstThen(first: LiveRunView, load: () => Promise<LiveRunView | null>): () => Promise<LiveRunView | null> {
+  let next: LiveRunView | null = first;
+  return async () => {
+    const run = next ?? (await load());
+    next = null;
+    return run?.chore === null ? null : run;
+  };
 }
 
 /** Sends an event stream when the user and the server have room for one more, else 429. */

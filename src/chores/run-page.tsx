@@ -7,7 +7,7 @@ import { httpUrl } from "./http-url.js";
 import { formatDuration, formatOffset, formatTime } from "./format-time.js";
 import { Layout } from "./layout.js";
 import type { LiveRunView } from "./live/live-run-view.js";
-import { cursorId, cursorOf, resultText, stateOf } from "./live/run-events.js";
+import { cursorId, cursorOf, lineText, resultText, stateOf } from "./live/run-events.js";
 import { statusWord } from "./run-status-word.js";
 import { StatusBadge } from "./status-badge.js";
 import { stripTerminalEscapes } from "./strip-terminal-escapes.js";
@@ -210,7 +210,7 @@ function Output(props: { lines: NonNullable<LiveRunView["output"]> }) {
         {lines.map((line, i) => (
           <span key={i} class={line.stream}>
             <span class="t">{formatOffset(line.t)}</span> {line.stream === "log" ? "log: " : line.stream === "stderr" ? "err: " : ""}
-            {clean(line.text)}
+            {lineText(line.text)}
             {"\n"}
           </span>
         ))}

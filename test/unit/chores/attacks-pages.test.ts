@@ -131,6 +131,16 @@ describe("probing a repository the user cannot read", () => {
     const cancel = await send("/chores/runs/private-run/cancel", "mallory", { method: "POST", body: new URLSearchParams({ csrf: "token-of-mallory" }) });
     expect(cancel.status).toBe(404);
     expect(cancelled).toEqual([]);
+
+    // Its live stream and the history stream too: a 404 page, the same as for no such run.
+    const stream = await send("/chores/runs/private-run/events", "mallory", { headers: { "Last-Event-ID": "1-l-0-0" } });
+    const no_stream = await send("/chores/runs/no-such-run/events", "mallory");
+    expect(stream.status).toBe(404);
+    expect(shape(stream.html, "private-run")).toBe(shape(no_stream.html, "no-such-run"));
+    expect(stream.html).not.toContain("key=abc");
+    const history = await send("/chores/events?run=private-run", "mallory");
+    expect(history.status).toBe(404);
+    expect(shape(history.html, "private-run")).toBe(shape((await send("/chores/events?run=no-such-run", "mallory")).html, "no-such-run"));
   });
 });
 
@@ -167,5 +177,34 @@ describe("showing what a chore or its script wrote", () => {
     expect(html).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/);
     expect(html).toContain("click red");
     expect(html).toContain("C1 CSI nul");
+
+    // Its event stream: JSON the client puts in with textContent, escapes stripped, never sniffed as HTML.
+    const res = await fetch(`${base}/chores/runs/run-x/events`, { headers: { Cookie: "user=alice" } });
+    expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    const stream = await res.text();
+    // eslint-disable-next-line no-control-regex
+    expect(stream).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]|javascript:/);
+    const lines = stream
+      .split("\n")
+      .filter((line) => line.startsWith("data: "))
+      .map((line) => JSON.parse(line.slice(6)) as { lines?: { text: string }[] } | null);
+    expect(lines.flatMap((data) => data?.lines ?? []).map((line) => line.text)).toEqual(["<script>alert('o')</script>", "click red ", "C1 CSI nul"]);
+  });
+
+  it("loads no script on a live run's page but chorebot's own", async () => {
+    runs.set(
+      "run-y",
+      runView({
+        id: "run-y",
+        repository: "acme/shop",
+        chore: "hostile",
+        status: "running",
+        output: [{ t: 1, stream: "stdout", text: "<script src=//evil.example/x.js></script>" }],
+      }),
+    );
+    const { status, html } = await send("/chores/runs/run-y", "alice");
+    expect(status).toBe(200);
+    expect(html.match(/<script[^>]*>/g)).toEqual(['<script type="module" src="/chores/live/client.js">']);
   });
 });

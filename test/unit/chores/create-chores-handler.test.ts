@@ -488,6 +488,22 @@ describe("createChoresHandler", () => {
       expect(html).toContain('<a href="https://github.example/acme/shop/blob/x/logs.md">logs/chores/unlock-account/2026/12/02-r-2.md</a>');
     });
 
+    it("follows a chore's unfinished runs live on its page, and loads no script when all are over", async () => {
+      f.runs.set("r-1", live());
+      f.runs.set("r-2", runView({ id: "r-2", status: "succeeded" }));
+      const { res, html } = await get(SHOP_UNLOCK);
+      expect(html).toContain('<script type="module" src="/chores/live/client.js"></script>');
+      expect(html).not.toContain("http-equiv");
+      expect(res.headers.get("content-security-policy")).toContain("; script-src 'self'; connect-src 'self'");
+      expect(html).toContain('<table class="history" data-events="/chores/events?run=r-1">');
+      expect(html).toContain('<tr data-run="r-1"><td class="run-status"><span class="status status-running">running</span>');
+      f.runs.delete("r-1");
+      const over = await get(SHOP_UNLOCK);
+      expect(over.html).not.toContain("<script");
+      expect(over.html).not.toContain("data-events");
+      expect(over.res.headers.get("content-security-policy")).not.toContain("script-src");
+    });
+
     it("shows a waiting run as queued with its reason", async () => {
       f.runs.set("r-3", runView({ id: "r-3", status: "waiting", waiting_reason: "waiting for run r-0 of this chore", started_at: null }));
       const { html } = await get("/chores/runs/r-3");

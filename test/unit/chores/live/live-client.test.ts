@@ -1,0 +1,228 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { liveClient, LIVE_SCRIPT, type LiveElement, type LiveEventSource, type LiveNode, type LiveWindow } from "../../../../src/chores/live/live-client.js";
+
+/**
+ * Just enough of a DOM to run the client on: elements with children, attributes and
+ * textContent, and text nodes. There is no innerHTML at all, so nothing can be parsed as HTML.
+ */
+class Text implements LiveNode {
+  constructor(public textContent: string | null) {}
+}
+class Element implements LiveElement {
+  className = "";
+  hidden = false;
+  scrollTop = 0;
+  scrollHeight = 0;
+  clientHeight = 0;
+  children: (Element | Text)[] = [];
+  attributes = new Map<string, string>();
+  constructor(public tag: string) {}
+  get textContent(): string {
+    return this.children.map((child) => child.textContent).join("");
+  }
+  set textContent(text: string | null) {
+    this.children = text ? [new Text(text)] : [];
+  }
+  get firstChild(): LiveNode | null {
+    return this.children[0] ?? null;
+  }
+  get childElementCount(): number {
+    return this.children.filter((child) => child instanceof Element).length;
+  }
+  appendChild(child: LiveNode): unknown {
+    this.children.push(child);
+    return child;
+  }
+  removeChild(child: LiveNode): unknown {
+    this.children = this.children.filter((c) => c !== child);
+    return child;
+  }
+  setAttribute(name: string, value: string): void {
+    this.attributes.set(name, value);
+  }
+  getAttribute(name: string): string | null {
+    return this.attributes.get(name) ?? null;
+  }
+  /** Selectors of the forms `tag.class[attr]`, `tag[attr]`, `.class`. */
+  querySelector(selectors: string): Element | null {
+    return this.querySelectorAll(selectors)[0] ?? null;
+  }
+  querySelectorAll(selectors: string): Element[] {
+    const [, tag, cls, attr] = /^(\w*)(?:\.([\w-]+))?(?:\[([\w-]+)\])?$/.exec(selectors)!;
+    const found: Element[] = [];
+    const visit = (el: Element) => {
+      for (const child of el.children) {
+        if (!(child instanceof Element)) continue;
+        if ((!tag || child.tag === tag) && (!cls || child.className.split(" ").includes(cls)) && (!attr || child.attributes.has(attr))) found.push(child);
+        visit(child);
+      }
+    };
+    visit(this);
+    return found;
+  }
+}
+
+class FakeSource implements LiveEventSource {
+  static last: FakeSource;
+  readyState = 0;
+  onopen: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  closed = false;
+  listeners = new Map<string, ((event: { data: string }) => void)[]>();
+  constructor(public url: string) {
+    FakeSource.last = this;
+  }
+  addEventListener(type: string, listener: (event: { data: string }) => void): void {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
+  }
+  close(): void {
+    this.closed = true;
+    this.readyState = 2;
+  }
+  emit(type: string, data: unknown): void {
+    for (const listener of this.listeners.get(type) ?? []) listener({ data: JSON.stringify(data) });
+  }
+}
+
+function page(build: (el: (tag: string, o?: { id?: string; cls?: string; attrs?: Record<string, string> }, parent?: Element) => Element) => void) {
+  const body = new Element("body");
+  const ids = new Map<string, Element>();
+  build((tag, o = {}, parent = body) => {
+    const el = new Element(tag);
+    if (o.cls) el.className = o.cls;
+    for (const [name, value] of Object.entries(o.attrs ?? {})) el.setAttribute(name, value);
+    if (o.id) ids.set(o.id, el);
+    parent.appendChild(el);
+    return el;
+  });
+  const win: LiveWindow = {
+    document: {
+      getElementById: (id) => ids.get(id) ?? null,
+      querySelector: (selectors) => body.querySelector(selectors),
+      createElement: (tag) => new Element(tag),
+      createTextNode: (text) => new Text(text),
+    },
+    EventSource: FakeSource,
+  };
+  liveClient(win);
+  return { ids: (id: string) => ids.get(id)!, body };
+}
+
+function runPage() {
+  return page((el) => {
+    const run = el("div", { id: "run", attrs: { "data-events": "/chores/runs/r-1/events?after=1-l-5-1" } });
+    for (const id of ["run-status", "run-detail", "run-live", "run-message", "run-cancel", "run-status-word", "run-started", "run-finished"])
+      el("p", { id }, run);
+    for (const id of ["run-duration", "run-progress", "run-log", "run-counters", "run-result", "run-output-empty", "run-output-note"]) el("div", { id }, run);
+    el("pre", { id: "run-output", cls: "output" }, run);
+  });
+}
+
+/** What an element shows, as markup with its classes: enough to see what was built, and that text stayed text. */
+function shape(node: Element | Text): string {
+  if (node instanceof Text) return node.textContent ?? "";
+  const attrs = [...node.attributes].map(([name, value]) => ` ${name}=${value}`).join("");
+  return `<${node.tag}${node.className ? `.${node.className.replace(/ /g, ".")}` : ""}${attrs}>${node.children.map(shape).join("")}</${node.tag}>`;
+}
+
+describe("the live client", () => {
+  beforeEach(() => vi.useFakeTimers({ toFake: ["Date"] }));
+  afterEach(() => vi.useRealTimers());
+
+  it("follows the page's stream and says when it is live, reconnecting or stopped", () => {
+    const { ids } = runPage();
+    const source = FakeSource.last;
+    expect(source.url).toBe("/chores/runs/r-1/events?after=1-l-5-1");
+    source.onopen!();
+    expect(ids("run-live").textContent).toBe("Live: this page updates as the run goes.");
+    expect(ids("run-live").hidden).toBe(false);
+    source.onerror!();
+    expect(ids("run-live").textContent).toBe("Connection lost: reconnecting…");
+    source.readyState = 2;
+    source.onerror!();
+    expect(ids("run-live").textContent).toBe("Live updates stopped: reload the page to see the latest.");
+  });
+
+  it("puts the output in as text, keeps the last 2000 lines, and starts afresh on replace", () => {
+    const { ids } = runPage();
+    const source = FakeSource.last;
+    source.emit("output", { replace: false, lines: [{ at: "+0.001s", stream: "stderr", text: '<img src=x onerror="alert(1)">' }] });
+    const pre = ids("run-output");
+    expect(shape(pre)).toBe('<pre.output><span.stderr><span.t>+0.001s</span> err: <img src=x onerror="alert(1)">\n</span></pre>');
+    expect(ids("run-output-empty").hidden).toBe(true);
+    const flood = Array.from({ length: 2100 }, (_, i) => ({ at: "+1.000s", stream: "stdout", text: `line ${i}` }));
+    source.emit("output", { replace: false, lines: flood });
+    expect(pre.childElementCount).toBe(2000);
+    expect(pre.children[0]!.textContent).toBe("+1.000s line 100\n");
+    expect(ids("run-output-note").textContent).toBe("The first 101 lines are left out here; the committed log has the output as recorded.");
+    source.emit("output", { replace: true, lines: [{ at: "+0.002s", stream: "log", text: "done" }] });
+    expect(shape(pre)).toBe("<pre.output><span.log><span.t>+0.002s</span> log: done\n</span></pre>");
+    expect(ids("run-output-note").hidden).toBe(true);
+  });
+
+  it("updates the status, counters, progress with its ETA, result and log link; hides Cancel and stops at the end", () => {
+    const { ids } = runPage();
+    const source = FakeSource.last;
+    vi.setSystemTime(0);
+    source.emit("state", { status: "running", final: false, progress: 10, done: 10, total: 100, counters: [["<b>x</b>", "3"]] });
+    expect(shape(ids("run-status"))).toBe("<p><span.status.status-running>running</span></p>");
+    expect(shape(ids("run-progress"))).toBe("<div><progress max=100 value=10></progress> 10 of 100 (10%)</div>");
+    expect(shape(ids("run-counters"))).toBe(
+      "<div><h2>Counters</h2><table.counters><tbody><tr><th scope=row><b>x</b></th><td>3</td></tr></tbody></table></div>",
+    );
+    vi.setSystemTime(60_000);
+    source.emit("state", { progress: 40, done: 40 });
+    // 30 done in a minute: 60 more take two.
+    expect(ids("run-progress").textContent).toBe(" 40 of 100 (40%), about 2 min left");
+
+    source.emit("state", {
+      status: "succeeded",
+      final: true,
+      result: "<i>ok</i>",
+      log: { path: "logs/x.md", commit: "ccccccc", url: "https://github.example/x" },
+    });
+    expect(ids("run-cancel").hidden).toBe(true);
+    expect(ids("run-live").textContent).toBe("The run is over.");
+    expect(shape(ids("run-result"))).toBe("<div><h2>Result</h2><pre.result><i>ok</i></pre></div>");
+    expect(shape(ids("run-log"))).toBe("<div><a href=https://github.example/x>logs/x.md</a></div>");
+    expect(ids("run-progress").textContent).toBe(" 40 of 100 (40%)");
+    source.emit("end", null);
+    expect(source.closed).toBe(true);
+  });
+
+  it("links a log only to an http(s) address", () => {
+    const { ids } = runPage();
+    FakeSource.last.emit("state", { final: true, log: { path: "logs/x.md", commit: "ccccccc", url: "javascript:alert(1)" } });
+    expect(shape(ids("run-log"))).toBe("<div><code>logs/x.md</code> at commit <code>ccccccc</code></div>");
+  });
+
+  it("updates the history rows of unfinished runs", () => {
+    const { body } = page((el) => {
+      el("p", { id: "history-live" });
+      const table = el("table", { cls: "history", attrs: { "data-events": "/chores/events?run=r-1" } });
+      const row = el("tr", { attrs: { "data-run": "r-1" } }, table);
+      el("td", { cls: "run-status" }, row);
+      el("td", { cls: "run-started" }, row);
+      el("td", { cls: "run-duration" }, row);
+    });
+    const source = FakeSource.last;
+    expect(source.url).toBe("/chores/events?run=r-1");
+    source.emit("state", { id: "r-1", status: "failed", started: "2026-12-02 09:00:00 UTC", duration: "2.5 s" });
+    source.emit("state", { id: "r-9", status: "failed" });
+    expect(shape(body.querySelector("tr")!)).toBe(
+      "<tr data-run=r-1><td.run-status><span.status.status-failed>failed</span></td><td.run-started>2026-12-02 09:00:00 UTC</td><td.run-duration>2.5 s</td></tr>",
+    );
+  });
+
+  it("does nothing on a page with nothing live", () => {
+    const before = FakeSource.last;
+    page((el) => el("p", { id: "run" }));
+    expect(FakeSource.last).toBe(before);
+  });
+
+  it("is served as its own source, run on window, with nothing from its module's scope", () => {
+    expect(LIVE_SCRIPT.startsWith('"use strict";\n(function liveClient(win) {')).toBe(true);
+    expect(LIVE_SCRIPT.trimEnd().endsWith("})(window);")).toBe(true);
+    expect(LIVE_SCRIPT).not.toMatch(/\binnerHTML\b|\bimport\b|\beval\b/);
+  });
+});
