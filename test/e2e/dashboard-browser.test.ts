@@ -1,11 +1,10 @@
-import { existsSync } from "node:fs";
-import { mkdtemp, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readLiveState } from "../../src/pipeline/live-state.js";
+import { launchChromium, type TestChromium } from "../helpers/chromium.js";
 import { DASHBOARD, startHarness, type Harness } from "./harness.js";
 import { recordingScript } from "./scripts.js";
 
@@ -16,7 +15,6 @@ import { recordingScript } from "./scripts.js";
  * written to docs/dashboard.png when UPDATE_SCREENSHOTS=1, else to the OS temp folder.
  */
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = join(import.meta.dirname, "..", "..", "docs", "dashboard.png");
 
 const OK = "scripts/2026-11-backfill-plan-seats.ts";
@@ -68,40 +66,21 @@ export default defineScript({
 `;
 
 let h: Harness;
+let chromium: TestChromium;
 let profile: string;
 let browser: BrowserContext;
 
 beforeAll(async () => {
-  // Not skipped when it is missing: CI must show that the browser test could not run.
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (bash .ci/run installs it)`);
-  [h, profile] = await Promise.all([
+  [h, chromium] = await Promise.all([
     startHarness({ env: { GITHUB_STEP_ATTEMPTS: "1", WORKER_CONCURRENCY: "2" } }),
-    mkdtemp(join(tmpdir(), "chorebot-chromium-")),
+    launchChromium({ httpCredentials: { username: DASHBOARD.user, password: DASHBOARD.password }, viewport: { width: 1280, height: 900 } }),
   ]);
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    // Without the background-networking flags Chromium's own connections are refused by a closed network.
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-    httpCredentials: { username: DASHBOARD.user, password: DASHBOARD.password },
-    viewport: { width: 1280, height: 900 },
-    colorScheme: "light",
-  });
+  ({ context: browser, profile } = chromium);
 });
 
 afterAll(async () => {
-  await browser?.close();
+  await chromium?.close();
   await h?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
 /** A page of the dashboard, loaded. */
