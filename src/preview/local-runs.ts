@@ -1,6 +1,6 @@
 import { relative } from "node:path";
-import type { ChoreRunView } from "../chores/chore-run-view.js";
 import type { ChoreRunRequest } from "../chores/chores-pages-deps.js";
+import type { LiveRunView } from "../chores/live/live-run-view.js";
 import { choreRunId } from "../pipeline/run-id.js";
 import { mergeReportLogs } from "../runlog/merge-report-logs.js";
 import type { ExecutionResult, OutputLine } from "../run-types.js";
@@ -9,7 +9,7 @@ import { writeInputFiles } from "../steps/input-files.js";
 import { UsageError } from "../bin/command.js";
 import { givenInputs } from "./given-inputs.js";
 import { OutputTail } from "./output-tail.js";
-import { withReport } from "./run-view-report.js";
+import { progressFields, withReport } from "./run-view-report.js";
 
 /** How the preview runs a chore: `chorebot run`'s runLocal, or a stand-in in tests. */
 export type ExecuteLocally = (o: {
@@ -24,7 +24,7 @@ export type ExecuteLocally = (o: {
 
 interface Entry {
   /** The view but for its output, which is `output`'s. */
-  view: ChoreRunView;
+  view: LiveRunView;
   output: OutputTail;
   /** The chore's catalog coordinates, for its history. */
   key: string;
@@ -86,7 +86,7 @@ export class LocalRuns {
         inputs: given.logged,
         output: null,
       },
-      output: new OutputTail(),
+      output: new OutputTail(performance.now()),
       key: historyKey(catalog.owner, catalog.repo, chore.name),
       cancel: new AbortController(),
       cancelledBy: null,
@@ -99,13 +99,13 @@ export class LocalRuns {
   }
 
   /** A run's view as it is now, or null. */
-  run(runId: string): ChoreRunView | null {
+  run(runId: string): LiveRunView | null {
     const entry = this.#runs.get(runId);
     return entry ? viewOf(entry) : null;
   }
 
   /** A chore's latest runs, newest first. */
-  history(owner: string, repo: string, name: string, limit: number): ChoreRunView[] {
+  history(owner: string, repo: string, name: string, limit: number): LiveRunView[] {
     const key = historyKey(owner, repo, name);
     return [...this.#runs.values()]
       .filter((entry) => entry.key === key)
@@ -134,8 +134,7 @@ export class LocalRuns {
   }
 
   async #go(entry: Entry, file: string, given: ReturnType<typeof givenInputs>): Promise<void> {
-    const startedAt = performance.now();
-    const update = (change: (view: ChoreRunView) => ChoreRunView) => (entry.view = change(entry.view));
+    const update = (change: (view: LiveRunView) => LiveRunView) => (entry.view = change(entry.view));
     let files: Awaited<ReturnType<typeof writeInputFiles>> | undefined;
     try {
       files = await writeInputFiles(given.files);
@@ -145,7 +144,7 @@ export class LocalRuns {
         signal: entry.cancel.signal,
         onLine: (line) => entry.output.add(line),
         onReport: (message) => {
-          if (message.type === "log") entry.output.add({ t: Math.round(performance.now() - startedAt), stream: "log", text: message.message });
+          if (message.type === "log") entry.output.addLog(message.message);
           else update((view) => withReport(view, message));
         },
       });
@@ -172,7 +171,7 @@ export class LocalRuns {
   }
 }
 
-function viewOf(entry: Entry): ChoreRunView {
+function viewOf(entry: Entry): LiveRunView {
   return { ...entry.view, output: entry.output.lines() };
 }
 
@@ -181,10 +180,12 @@ function historyKey(owner: string, repo: string, name: string): string {
 }
 
 /** The view once the run ended, from what its log records. */
-function finished(view: ChoreRunView, execution: ExecutionResult, cancelledBy: string | null, log: { path: string; url: string | null }): ChoreRunView {
+function finished(view: LiveRunView, execution: ExecutionResult, cancelledBy: string | null, log: { path: string; url: string | null }): LiveRunView {
   const report = execution.report;
   return {
     ...view,
+    // The last progress as the log records it (none when it would have shown a secret).
+    ...(report ? progressFields(report.progress) : {}),
     status: execution.status,
     started_at: execution.startedAt,
     finished_at: execution.finishedAt,

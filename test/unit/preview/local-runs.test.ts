@@ -99,6 +99,8 @@ describe("LocalRuns", () => {
       status: "running",
       counters: { sent: 2 },
       progress: 25,
+      progress_done: 1,
+      progress_total: 4,
       output: [
         { t: 1, stream: "stdout", text: "<b>hi</b>" },
         { stream: "log", text: "working" },
@@ -106,13 +108,26 @@ describe("LocalRuns", () => {
     });
     call.end(
       execution("succeeded", {
-        report: { inputs: null, counters: { sent: 3 }, progress: null, result: { ok: true }, failReason: null, logs: [], droppedLogs: 0, rejectedLines: 0 },
+        report: {
+          inputs: null,
+          counters: { sent: 3 },
+          progress: { done: 4, total: 4 },
+          result: { ok: true },
+          failReason: null,
+          logs: [],
+          droppedLogs: 0,
+          rejectedLines: 0,
+        },
       }),
     );
     await runs.stop("ada");
     expect(runs.run(runId)).toMatchObject({
       status: "succeeded",
+      started_at: "2026-12-06T10:00:00.000Z",
       finished_at: "2026-12-06T10:00:01.000Z",
+      progress: 100,
+      progress_done: 4,
+      progress_total: 4,
       duration_ms: 1000,
       counters: { sent: 3 },
       result: { ok: true },
