@@ -42,6 +42,9 @@ export interface RunStatusView {
   log: { path: string; commit: string; url: string | null } | null;
   result: unknown;
   progress: number | null;
+  /** The script's last `progress({ done, total })` as it gave it (the total null when it gave none); null before it reported progress. */
+  progress_done: number | null;
+  progress_total: number | null;
   /** `[REDACTED]` where a number would show a secret. */
   counters: Record<string, number | "[REDACTED]"> | null;
   /** `merge` for a merged script, `ui` for a chore a person ran. */
@@ -133,6 +136,8 @@ export class RunStatusReader {
       log: null,
       result: null,
       progress: null,
+      progress_done: null,
+      progress_total: null,
       counters: null,
       trigger: target.chore ? target.chore.request.trigger : "merge",
       requested_by: target.chore?.request.requestedBy ?? null,
@@ -166,6 +171,8 @@ export class RunStatusReader {
       view.started_at = startedThisAttempt ? entry.startedAt!.toISOString() : processedOn ? new Date(processedOn).toISOString() : null;
       if (current) {
         view.progress = live.progress;
+        view.progress_done = live.done;
+        view.progress_total = live.total;
         view.counters = Object.keys(live.counters).length > 0 ? live.counters : null;
       }
       if (entry?.output?.attempt === view.attempt) view.output = outputTail(entry.output.output);
@@ -195,6 +202,8 @@ export class RunStatusReader {
       view.result = run.report?.result ?? null;
       const reported = run.report?.progress;
       view.progress = reported ? progressOf(reported.done, reported.total).progress : null;
+      view.progress_done = reported?.done ?? null;
+      view.progress_total = reported?.total ?? null;
       view.counters = run.report?.counters ?? null;
       view.output = outputTail(mergeReportLogs(run.output, run.report?.logs));
     } else if (returned) {

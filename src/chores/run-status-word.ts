@@ -3,7 +3,7 @@ import type { ChoreRunView } from "./chore-run-view.js";
 
 /** A run's status as the pages say it. */
 export interface StatusWord {
-  /** A run-log status word (succeeded, failed, timed_out, cancelled, lost, refused…), or queued/running while live. */
+  /** A run-log status word (succeeded, failed, timed_out, cancelled, lost, refused…), or queued/waiting/running while live. */
   word: string;
   /** The run is over: its status will not change. */
   final: boolean;
@@ -15,8 +15,8 @@ const LIVE: ReadonlySet<string> = new Set(LIVE_PHASES);
 
 /**
  * The word for a run's status: a final status as the run log writes it; while live, `queued`
- * (queued, or waiting for a lock, a freeze or a worker: the reason is the detail) or `running`
- * (running, or recording its log once the script ended).
+ * (not picked up yet), `waiting` (behind a lock, a freeze or a worker: the reason is the
+ * detail) or `running` (running, or recording its log once the script ended).
  */
 export function statusWord(view: Pick<ChoreRunView, "status" | "waiting_reason">): StatusWord {
   const reason = view.waiting_reason ?? null;
@@ -24,7 +24,7 @@ export function statusWord(view: Pick<ChoreRunView, "status" | "waiting_reason">
     case "queued":
       return { word: "queued", final: false, detail: reason };
     case "waiting":
-      return { word: "queued", final: false, detail: reason ?? "waiting for its turn" };
+      return { word: "waiting", final: false, detail: reason ?? "waiting for its turn" };
     case "running":
       return { word: "running", final: false, detail: null };
     case "recording":

@@ -10,9 +10,6 @@ const ESCAPES = new RegExp(
   ].join("|"),
   "g",
 );
-// A carriage return with more after it on its line takes the cursor back: what came before it
-// was overwritten (a progress bar), as a terminal shows it.
-const OVERWRITTEN = /[^\n]*\r(?=[^\n])/g;
 // What is left of control characters once the sequences are gone, but tab and line feed
 // (a line of output holds none, a result or a message may).
 // eslint-disable-next-line no-control-regex
@@ -25,5 +22,20 @@ const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
  * this only takes out what a browser would show as garbage.
  */
 export function stripTerminalEscapes(text: string): string {
-  return text.replace(ESCAPES, "").replace(OVERWRITTEN, "").replace(CONTROLS, "");
+  return keepAfterCarriageReturns(text.replace(ESCAPES, "")).replace(CONTROLS, "");
+}
+
+/**
+ * A carriage return with more after it on its line takes the cursor back: what came before it
+ * was overwritten (a progress bar), as a terminal shows it. Linear in the text's length (a
+ * regex looking ahead of every position took time growing with the square of a long line's).
+ */
+function keepAfterCarriageReturns(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => {
+      const cr = line.length < 2 ? -1 : line.lastIndexOf("\r", line.length - 2);
+      return cr < 0 ? line : line.slice(cr + 1);
+    })
+    .join("\n");
 }

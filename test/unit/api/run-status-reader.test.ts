@@ -82,6 +82,8 @@ describe("GET /api/runs", () => {
       log: null,
       result: null,
       progress: null,
+      progress_done: null,
+      progress_total: null,
       counters: null,
       trigger: "merge",
       requested_by: null,
@@ -131,7 +133,16 @@ describe("GET /api/runs", () => {
   it("says a running run is running, with its progress and latest counters", async () => {
     const run = await pipeline.add("scripts/running.ts", { execute: { kind: "hold" } });
     const view = await until(run, "running", (v) => v.counters !== null);
-    expect(view).toMatchObject({ status: "running", attempt: 1, progress: 40, counters: { rows: 3, skipped: 1 }, log: null, finished_at: null });
+    expect(view).toMatchObject({
+      status: "running",
+      attempt: 1,
+      progress: 40,
+      progress_done: 4,
+      progress_total: 10,
+      counters: { rows: 3, skipped: 1 },
+      log: null,
+      finished_at: null,
+    });
     expect(Date.parse(view.started_at!)).toBeGreaterThan(Date.now() - 60_000);
     pipeline.release(run);
     await until(run, "succeeded");
@@ -161,6 +172,8 @@ describe("GET /api/runs", () => {
       waiting_reason: null,
       result: { attempt: 1 },
       progress: 100,
+      progress_done: 4,
+      progress_total: 4,
       counters: { rows: 4 },
       log: {
         path: "logs/done.ts-1.md",

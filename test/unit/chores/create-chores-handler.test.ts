@@ -191,7 +191,7 @@ describe("createChoresHandler", () => {
     const { res, html } = await get("/chores", "bob");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-security-policy")).toBe(
-      "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     );
     expect(res.headers.get("cache-control")).toBe("no-store");
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
@@ -444,7 +444,7 @@ describe("createChoresHandler", () => {
       expect(html).toContain('<script type="module" src="/chores/live/client.js"></script>');
       expect(html).toContain('<div id="run" data-events="/chores/runs/r-1/events?after=1-l-1300-1">');
       expect(res.headers.get("content-security-policy")).toBe(
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; script-src 'self'; connect-src 'self'",
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; script-src 'self'; connect-src 'self'",
       );
       expect(html).toContain('<span class="status status-running">running</span>');
       expect(html).toContain("<dt>Run by</dt><dd>alice</dd>");
@@ -504,10 +504,10 @@ describe("createChoresHandler", () => {
       expect(over.res.headers.get("content-security-policy")).not.toContain("script-src");
     });
 
-    it("shows a waiting run as queued with its reason", async () => {
+    it("shows a waiting run as waiting, with its reason", async () => {
       f.runs.set("r-3", runView({ id: "r-3", status: "waiting", waiting_reason: "waiting for run r-0 of this chore", started_at: null }));
       const { html } = await get("/chores/runs/r-3");
-      expect(html).toContain('<span class="status status-queued">queued</span>');
+      expect(html).toContain('<span class="status status-waiting">waiting</span>');
       expect(html).toContain("waiting for run r-0 of this chore");
     });
 

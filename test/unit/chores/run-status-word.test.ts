@@ -10,8 +10,12 @@ describe("statusWord", () => {
 
   it("says a live run is queued or running, with what it waits for or does", () => {
     expect(statusWord({ status: "queued", waiting_reason: null })).toEqual({ word: "queued", final: false, detail: null });
-    expect(statusWord({ status: "waiting", waiting_reason: "waiting for a worker" })).toEqual({ word: "queued", final: false, detail: "waiting for a worker" });
-    expect(statusWord({ status: "waiting" })).toEqual({ word: "queued", final: false, detail: "waiting for its turn" });
+    expect(statusWord({ status: "waiting", waiting_reason: "waiting for a worker" })).toEqual({
+      word: "waiting",
+      final: false,
+      detail: "waiting for a worker",
+    });
+    expect(statusWord({ status: "waiting" })).toEqual({ word: "waiting", final: false, detail: "waiting for its turn" });
     expect(statusWord({ status: "running" })).toEqual({ word: "running", final: false, detail: null });
     expect(statusWord({ status: "recording" })).toEqual({ word: "running", final: false, detail: "the script has ended; its log is being recorded" });
   });

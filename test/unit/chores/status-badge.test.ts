@@ -16,9 +16,9 @@ describe("StatusBadge", () => {
     }
   });
 
-  it("says queued or running for a live run", () => {
+  it("says queued, waiting or running for a live run", () => {
     expect(badge({ status: "queued", waiting_reason: null })).toBe('<span class="status status-queued">queued</span>');
-    expect(badge({ status: "waiting", waiting_reason: "waiting for run r-0 of this chore" })).toBe('<span class="status status-queued">queued</span>');
+    expect(badge({ status: "waiting", waiting_reason: "waiting for run r-0 of this chore" })).toBe('<span class="status status-waiting">waiting</span>');
     expect(badge({ status: "running", waiting_reason: null })).toBe('<span class="status status-running">running</span>');
     expect(badge({ status: "recording", waiting_reason: null })).toBe('<span class="status status-running">running</span>');
   });
@@ -33,7 +33,7 @@ describe("RunLink", () => {
   it("says why a run not started yet waits, escaped; nothing more for a running or finished one", () => {
     const waiting = render(h(RunLink, { run: runView({ id: "r-2", status: "waiting", waiting_reason: "waiting for run <r-1> of this chore" }) }));
     expect(waiting).toContain(
-      '<span class="status status-queued">queued</span></a><span class="status-reason"> (waiting for run &lt;r-1> of this chore)</span>',
+      '<span class="status status-waiting">waiting</span></a><span class="status-reason"> (waiting for run &lt;r-1> of this chore)</span>',
     );
     for (const status of ["running", "recording", "failed"] as const) {
       expect(render(h(RunLink, { run: runView({ status, waiting_reason: "stale" }) })), status).not.toContain("status-reason");

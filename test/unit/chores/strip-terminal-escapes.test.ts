@@ -15,6 +15,7 @@ describe("stripTerminalEscapes", () => {
     expect(stripTerminalEscapes("10%\r50%\r100%")).toBe("100%");
     expect(stripTerminalEscapes("line\r\nnext\r")).toBe("line\nnext");
     expect(stripTerminalEscapes("a\u0000b\u0008c\td")).toBe("abc\td");
+    expect(stripTerminalEscapes(`${"x".repeat(1000)}\r`.repeat(200) + "end\nnext\r")).toBe("end\nnext");
   });
 
   it("leaves HTML alone: escaping it is the renderer's job", () => {
