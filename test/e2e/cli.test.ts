@@ -174,7 +174,7 @@ describe("chorebot help, --help, --version and usage mistakes", () => {
       expect(flag.stdout).toMatch(new RegExp(`^Usage: chorebot ${name}\\b`));
       for (const text of expected[name]!) expect(flag.stdout, `${name} --help`).toContain(text);
     }
-  });
+  }, 60_000);
 
   it("--version prints package.json's version", async () => {
     const { version } = JSON.parse(await readFile(fileURLToPath(new URL("../../package.json", import.meta.url)), "utf8")) as { version: string };

@@ -96,7 +96,7 @@ describe("retention", () => {
     );
     const metrics = await (await fetch(`${h.appUrl}/metrics`, { headers: METRICS_AUTH })).text();
     expect(metrics).toMatch(/^chorebot_runs_not_repeated_total 10$/m);
-  });
+  }, 60_000);
 
   it("caps every queue's event stream at chorebot's length, whichever process opened the queue last", async () => {
     for (const queue of QUEUE_NAMES) {
