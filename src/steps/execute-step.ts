@@ -153,6 +153,7 @@ export function executeStep(deps: ExecuteDeps) {
       const live = liveReport(job, { attempt, cancel: cancel.signal });
       // If this worker dies, the run's record keeps what the script printed so far.
       tail = new OutputTail((output) => deps.ledger.saveOutput(runId, attempt, output));
+      const spawnedAt = performance.now();
       const execution = await runScript({
         code,
         // Set up as `chorebot run` sets up a local run; a merged SDK script runs with its declared
@@ -164,7 +165,12 @@ export function executeStep(deps: ExecuteDeps) {
           inputs: { ...onlyDeclared(processed, given.values, "value"), ...files.paths },
           repositoryTimeoutMs: target.config.timeoutMs,
         }),
-        onReport: (message) => live.onReport(message),
+        onReport: (message) => {
+          live.onReport(message);
+          // Its log() lines, already redacted, join what it printed in the saved tail: the run's
+          // page shows them as they come, and a lost run's record keeps them.
+          if (message.type === "log") tail?.add({ t: Math.floor(performance.now() - spawnedAt), stream: "log", text: message.message });
+        },
         onLine: (line) => tail?.add(line),
         signal: AbortSignal.any([deps.shutdown, cancel.signal]),
       });

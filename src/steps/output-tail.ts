@@ -28,7 +28,10 @@ export class OutputTail {
   add(line: OutputLine): void {
     if (this.stopped) return;
     const text = line.text.length <= MAX_LINE_CHARS ? line.text : `${line.text.slice(0, MAX_LINE_CHARS - 1)}…`;
-    this.lines.push(text === line.text ? line : { ...line, text });
+    // Printed lines and log() lines are timed by different clocks: never let one go back in
+    // time, so that a reader following the tail by time loses none.
+    const t = Math.max(line.t, this.lines.at(-1)?.t ?? 0);
+    this.lines.push(text === line.text && t === line.t ? line : { ...line, t, text });
     if (this.lines.length > MAX_LINES) this.omittedBytes += Buffer.byteLength(this.lines.shift()!.text) + 1;
     this.dirty = true;
     this.schedule();

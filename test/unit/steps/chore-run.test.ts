@@ -52,8 +52,9 @@ const SOURCE = [
   '  description: "Unlocks an account",',
   '  concurrency: "none",',
   "  inputs: { account: string({ required: true }), token: string({ secret: true }), csv: file() },",
-  "  async run({ inputs }) {",
+  "  async run({ inputs, log }) {",
   '    console.log("account", inputs.account);',
+  '    log("unlocking", inputs.account, "with", inputs.token);',
   '    console.log("token", inputs.token);',
   '    console.log("csv at", inputs.csv);',
   '    console.error("csv", JSON.stringify(readFileSync(inputs.csv, "utf8")));',
@@ -426,7 +427,10 @@ describe("a chore run", () => {
       const { runId } = await enqueue({ requestKey: "viewed" });
       const settled = q.settled("cleanup", runId);
       await reached;
-      const running = await untilView(runId, (view) => view.status === "running" && view.output.some((line) => line.text.startsWith("token")));
+      const running = await untilView(
+        runId,
+        (view) => view.status === "running" && view.output.some((line) => line.text.startsWith("token")) && view.output.some((line) => line.stream === "log"),
+      );
       const expected = {
         id: runId,
         script: chore.path,
@@ -437,6 +441,9 @@ describe("a chore run", () => {
       };
       expect(running).toMatchObject(expected);
       expect(running.output).toContainEqual(expect.objectContaining({ stream: "stdout", text: "token [REDACTED]" }));
+      // log() lines show while it runs too, redacted, never earlier in time than a line before them.
+      expect(running.output).toContainEqual(expect.objectContaining({ stream: "log", text: "unlocking acme-1 with [REDACTED]" }));
+      expect(running.output.map((line) => line.t)).toEqual([...running.output.map((line) => line.t)].sort((a, b) => a - b));
       release();
       await settled;
       const done = await untilView(runId, (view) => view.status === "succeeded");

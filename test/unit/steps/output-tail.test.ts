@@ -47,6 +47,21 @@ describe("OutputTail", () => {
     expect(last.omittedAt).toBe(0);
   });
 
+  it("never lets a line go back in time: printed and log() lines come timed by different clocks", async () => {
+    const { saves, save, saved } = saving();
+    const tail = new OutputTail(save, INTERVAL_MS);
+    tail.add({ t: 120, stream: "stdout", text: "printed" });
+    tail.add({ t: 95, stream: "log", text: "logged just before, reported just after" });
+    tail.add({ t: 130, stream: "stderr", text: "later" });
+    await saved(1);
+    tail.stop();
+    expect(saves[0]!.output.lines.map((line) => [line.t, line.stream])).toEqual([
+      [120, "stdout"],
+      [120, "log"],
+      [130, "stderr"],
+    ]);
+  });
+
   it("saves nothing while the script prints nothing, and nothing after stop", async () => {
     const { saves, save } = saving();
     const tail = new OutputTail(save, INTERVAL_MS);
