@@ -1,3 +1,6 @@
+import type { ChildProcess } from "node:child_process";
+import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Job, QueueEvents } from "bullmq";
 import type { Locator, Page } from "playwright-core";
@@ -5,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { discoverJobId } from "../../src/pipeline/run-id.js";
 import { parseRunLog } from "../../src/runlog/parse-run-log.js";
 import { launchChromium, type TestChromium } from "../helpers/chromium.js";
+import { runLocalChorebot } from "./chorebot-process.js";
 import { startHarness, type Harness } from "./harness.js";
 
 /**
@@ -86,6 +90,15 @@ afterAll(async () => {
   await h?.close();
 });
 
+/** Runs `test`, then lets the runs for `index` finish: one a failed test left waiting must not hold the chore (one run at a time) for the next tests. */
+async function releasing(index: string, test: () => Promise<void>): Promise<void> {
+  try {
+    await test();
+  } finally {
+    for (const shard of [1, 2, 3]) h.beacon.answer(`${index}-${shard}`, "go");
+  }
+}
+
 const choreUrl = () => `${h.appUrl}/chores/${h.gh.owner}/${h.gh.repo}/${NAME}`;
 
 async function newPage(): Promise<Page> {
@@ -118,9 +131,9 @@ function runIdOf(page: Page): string {
   return decodeURIComponent(match[1]!);
 }
 
-/** Fills the form's text fields and presses Run; resolves on the run's page. */
-async function runFromForm(page: Page, values: { index: string; ticket: string }): Promise<string> {
-  await page.goto(choreUrl());
+/** Fills the chore's form's text fields and presses Run; resolves on the run's page. */
+async function runFromForm(page: Page, values: { index: string; ticket: string }, url = choreUrl()): Promise<string> {
+  await page.goto(url);
   await page.getByRole("textbox", { name: /^index/ }).fill(values.index);
   await page.getByRole("textbox", { name: /^ticket/ }).fill(values.ticket);
   await page.getByRole("button", { name: "Run", exact: true }).click();
@@ -199,60 +212,66 @@ describe("the chores pages in a browser", () => {
   }, 120_000);
 
   it("runs a chore and shows its output, progress and counters as they change, then its result and committed log", async () => {
-    const page = await newPage();
-    const runId = await runFromForm(page, { index: "products", ticket: "OPS-1234" });
-    await h.beacon.next("products-1");
-    const heading = page.getByRole("heading", { level: 1 });
-    await expectText(heading, "running");
-    await expectText(fact(page, "Run by"), "alice");
-    await expectText(fact(page, "Progress"), /\b0\b/);
+    await releasing("products", async () => {
+      const page = await newPage();
+      const runId = await runFromForm(page, { index: "products", ticket: "OPS-1234" });
+      await h.beacon.next("products-1");
+      const heading = page.getByRole("heading", { level: 1 });
+      await expectText(heading, "running");
+      await expectText(fact(page, "Run by"), "alice");
+      await expectText(fact(page, "Progress"), "0 of 3 (0%)");
 
-    h.beacon.answer("products-1", "go");
-    await expectText(page.locator("main"), "shard 1 of 3: 1200 documents read from the primary");
-    await expectText(fact(page, "Progress"), "33");
-    await expectText(page.getByRole("row", { name: /documents/ }), "1200");
+      h.beacon.answer("products-1", "go");
+      await expectText(page.locator("main"), "shard 1 of 3: 1200 documents read from the primary");
+      await expectText(fact(page, "Progress"), "1 of 3 (33%)");
+      await expect.poll(() => fact(page, "Progress").getByRole("progressbar").getAttribute("value"), LIVE).toBe("1");
+      await expectText(page.getByRole("row", { name: /documents/ }), "1200");
 
-    h.beacon.answer("products-2", "go");
-    await expectText(page.locator("main"), "shard 2 of 3: 1200 documents read from the primary");
-    await expectText(fact(page, "Progress"), "67");
-    await expectText(page.getByRole("row", { name: /documents/ }), "2400");
-    await expectText(heading, "running");
-    // The README's picture of a running run: two shards of three done, the third awaited.
-    await page.mouse.move(0, 0);
-    await page.screenshot({ path: shotPath("chore-run.png"), fullPage: true });
+      h.beacon.answer("products-2", "go");
+      await expectText(page.locator("main"), "shard 2 of 3: 1200 documents read from the primary");
+      await expectText(fact(page, "Progress"), "2 of 3 (67%)");
+      await expectText(page.getByRole("row", { name: /documents/ }), "2400");
+      await expectText(heading, "running");
+      // The README's picture of a running run: two shards of three done, the third awaited.
+      await page.mouse.move(0, 0);
+      await page.screenshot({ path: shotPath("chore-run.png"), fullPage: true });
 
-    h.beacon.answer("products-3", "go");
-    const result = await h.waitForRun(runId);
-    expect(result.status).toBe("succeeded");
-    await expectText(heading, "succeeded");
-    await expectText(fact(page, "Progress"), "100");
-    await expectText(page.getByRole("row", { name: /documents/ }), "3600");
-    await expectText(page.locator("pre.result"), '"index": "products"', '"shards": 3');
-    await expectText(
-      page.locator("main"),
-      "shard 3 of 3: 1200 documents read from the primary",
-      "shard 1 of products reindexed",
-      "shard 3 of products reindexed",
-    );
-    await expectText(fact(page, "Log"), result.logPath);
-    await page.close();
+      h.beacon.answer("products-3", "go");
+      const result = await h.waitForRun(runId);
+      expect(result.status).toBe("succeeded");
+      await expectText(heading, "succeeded");
+      await expectText(fact(page, "Progress"), "3 of 3 (100%)");
+      await expectText(page.getByRole("row", { name: /documents/ }), "3600");
+      await expectText(page.locator("pre.result"), '"index": "products"', '"shards": 3');
+      // Its log() lines are on the page once the run is recorded.
+      await expectText(
+        page.locator("main"),
+        "shard 3 of 3: 1200 documents read from the primary",
+        "shard 1 of products reindexed",
+        "shard 3 of products reindexed",
+      );
+      await expectText(fact(page, "Log"), result.logPath);
+      await page.close();
+    });
   }, 120_000);
 
   it("cancels a run from its page, which ends cancelled and says who cancelled it", async () => {
-    const page = await newPage();
-    const runId = await runFromForm(page, { index: "orders", ticket: "OPS-99" });
-    await h.beacon.next("orders-1");
-    await expectText(page.getByRole("heading", { level: 1 }), "running");
-    await page.getByRole("button", { name: /cancel/i }).click();
-    await page.waitForURL(new RegExp(`/chores/runs/${runId}$`));
-    const result = await h.waitForRun(runId);
-    expect(result.status).toBe("cancelled");
-    await expectText(page.getByRole("heading", { level: 1 }), "cancelled");
-    await expectText(page.locator("main"), "cancelled by alice");
-    expect(await page.getByRole("button", { name: /cancel/i }).count()).toBe(0);
-    const { frontMatter } = parseRunLog((await h.gh.readFile(h.gh.defaultBranch, result.logPath))!);
-    expect(frontMatter).toMatchObject({ status: "cancelled", message: "cancelled by alice", requested_by: "alice", chore: NAME });
-    await page.close();
+    await releasing("orders", async () => {
+      const page = await newPage();
+      const runId = await runFromForm(page, { index: "orders", ticket: "OPS-99" });
+      await h.beacon.next("orders-1");
+      await expectText(page.getByRole("heading", { level: 1 }), "running");
+      await page.getByRole("button", { name: /cancel/i }).click();
+      await page.waitForURL(new RegExp(`/chores/runs/${runId}$`));
+      const result = await h.waitForRun(runId);
+      expect(result.status).toBe("cancelled");
+      await expectText(page.getByRole("heading", { level: 1 }), "cancelled");
+      await expectText(page.locator("main"), "cancelled by alice");
+      expect(await page.getByRole("button", { name: /cancel/i }).count()).toBe(0);
+      const { frontMatter } = parseRunLog((await h.gh.readFile(h.gh.defaultBranch, result.logPath))!);
+      expect(frontMatter).toMatchObject({ status: "cancelled", message: "cancelled by alice", requested_by: "alice", chore: NAME });
+      await page.close();
+    });
   }, 120_000);
 
   it("lists the runs in the chore's history, each leading to its page and its log committed on the default branch", async () => {
@@ -322,5 +341,49 @@ describe("the chores pages in a browser", () => {
     const { frontMatter } = parseRunLog((await h.gh.readFile(h.gh.defaultBranch, result.logPath))!);
     expect(frontMatter).toMatchObject({ requested_by: "alice", inputs: { index: "keyboard", ticket: "OPS-7", shards: "3" } });
     await page.close();
+  }, 120_000);
+
+  it("runs a chore of the working tree in `chorebot preview`, with no GitHub and no sign-in", async () => {
+    const repo = await realpath(await mkdtemp(join(tmpdir(), "chorebot-preview-")));
+    await mkdir(join(repo, "chores"));
+    await writeFile(join(repo, PATH), chore);
+    // Runs until killed: its URL is in the first line it prints.
+    let preview: ChildProcess | undefined;
+    let announced: (url: string) => void = () => {};
+    const listening = new Promise<string>((resolve) => (announced = resolve));
+    const exited = runLocalChorebot(["preview", "--port", "0"], {
+      cwd: repo,
+      env: { SCRIPT_ENV: "BEACON", BEACON: h.beacon.url },
+      onStdout: (text, child) => {
+        preview = child;
+        const url = /at (http:\/\/127\.0\.0\.1:\d+\/chores)\b/.exec(text)?.[1];
+        if (url) announced(url);
+      },
+    });
+    try {
+      const url = await Promise.race([listening, exited.then((run) => Promise.reject(new Error(`chorebot preview exited: ${run.stderr}`)))]);
+      const page = await newPage();
+      await page.goto(url);
+      await page.getByRole("link", { name: NAME }).click();
+      await expectText(page.getByRole("heading", { level: 1 }), NAME);
+      await runFromForm(page, { index: "preview", ticket: "OPS-2" }, page.url());
+      await h.beacon.next("preview-1");
+      await expectText(page.getByRole("heading", { level: 1 }), "running");
+      h.beacon.answer("preview-1", "go");
+      await expectText(page.locator("main"), "shard 1 of 3: 1200 documents read from the primary");
+      await expectText(fact(page, "Progress"), "33");
+      h.beacon.answer("preview-2", "go");
+      h.beacon.answer("preview-3", "go");
+      await expectText(page.getByRole("heading", { level: 1 }), "succeeded");
+      await expectText(page.getByRole("row", { name: /documents/ }), "3600");
+      // Its log, as `chorebot run` writes it, is served from its page.
+      await fact(page, "Log").getByRole("link").click();
+      await expectText(page.locator("body"), `script: ${PATH}`, "status: succeeded", "shard 3 of preview reindexed");
+      await page.close();
+    } finally {
+      preview?.kill("SIGTERM");
+      expect((await exited).code).toBe(0);
+      await rm(repo, { recursive: true, force: true });
+    }
   }, 120_000);
 });
