@@ -222,13 +222,13 @@ describe("the chores pages in a browser", () => {
       await expectText(fact(page, "Progress"), "0 of 3 (0%)");
 
       h.beacon.answer("products-1", "go");
-      await expectText(page.locator("main"), "shard 1 of 3: 1200 documents read from the primary");
+      await expectText(page.locator("main"), "shard 1 of 3: 1200 documents read from the primary", "shard 1 of products reindexed");
       await expectText(fact(page, "Progress"), "1 of 3 (33%)");
       await expect.poll(() => fact(page, "Progress").getByRole("progressbar").getAttribute("value"), LIVE).toBe("1");
       await expectText(page.getByRole("row", { name: /documents/ }), "1200");
 
       h.beacon.answer("products-2", "go");
-      await expectText(page.locator("main"), "shard 2 of 3: 1200 documents read from the primary");
+      await expectText(page.locator("main"), "shard 2 of 3: 1200 documents read from the primary", "shard 2 of products reindexed");
       await expectText(fact(page, "Progress"), "2 of 3 (67%)");
       await expectText(page.getByRole("row", { name: /documents/ }), "2400");
       await expectText(heading, "running");
@@ -243,7 +243,7 @@ describe("the chores pages in a browser", () => {
       await expectText(fact(page, "Progress"), "3 of 3 (100%)");
       await expectText(page.getByRole("row", { name: /documents/ }), "3600");
       await expectText(page.locator("pre.result"), '"index": "products"', '"shards": 3');
-      // Its log() lines are on the page once the run is recorded.
+      // The recorded output replaces the live tail: every line still there.
       await expectText(
         page.locator("main"),
         "shard 3 of 3: 1200 documents read from the primary",
