@@ -113,13 +113,23 @@ function selectOptions(input: InputDescription): SelectField["options"] {
 /**
  * The HTML `pattern` attribute matching what the SDK accepts: the SDK tests the value
  * anywhere in the string, the browser the whole value (as `^(?:pattern)$`, with the `v`
- * flag). A browser that cannot compile it ignores it; the server checks either way.
+ * flag); the server checks either way.
  *
- * Null when the pattern has flags other than `u`/`v`: the browser takes none (it would be
- * case-sensitive for an `i` pattern, unanchored for a `y` one), so the server alone checks.
+ * Null when the pattern has flags other than `u`/`v` (the browser takes none: it would be
+ * case-sensitive for an `i` pattern, unanchored for a `y` one) or does not compile with `v`:
+ * then the server alone checks.
  */
 export function htmlPattern(source: string, flags = ""): string | null {
-  return /^[uv]*$/.test(flags) ? `.*(?:${source}).*` : null;
+  if (!/^[uv]*$/.test(flags)) return null;
+  const pattern = `.*(?:${source}).*`;
+  // Browsers compile it with `v`, which refuses some patterns `u` takes (a bare `-` in a class,
+  // as in [a-z0-9-]) and then ignore the attribute in silence: leave it out, the server checks.
+  try {
+    new RegExp(`^(?:${pattern})$`, "v");
+  } catch {
+    return null;
+  }
+  return pattern;
 }
 
 /** What a value must be, as the SDK's messages say it. */

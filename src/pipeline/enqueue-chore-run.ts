@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { FlowProducer } from "bullmq";
 import type { IndexedChore, RepoCatalog } from "../catalog-types.js";
 import type { LoggedInput, ScriptTarget } from "../run-types.js";
+import type { InputType } from "../sdk/protocol.js";
 import type { ChoreRuns } from "../stores/chore-runs.js";
 import type { InputFile, RawInputs, RunInputs } from "../stores/run-inputs.js";
 import { runFlow } from "./enqueue-run.js";
@@ -59,7 +60,7 @@ export async function enqueueChoreRun(deps: EnqueueChoreRunDeps, request: ChoreR
       // An empty value is no value (the input's default applies), as the SDK reads it.
       if (value === undefined || value === "") continue;
       raw.values[name] = value;
-      logged[name] = input.secret ? { secret: true } : value;
+      logged[name] = input.secret ? { secret: true } : loggedValue(input.type, value);
     }
   }
   const target: ScriptTarget = {
@@ -86,4 +87,14 @@ export async function enqueueChoreRun(deps: EnqueueChoreRunDeps, request: ChoreR
   await deps.flows.add(runFlow(data, deps));
   await deps.history.record({ owner: catalog.owner, repo: catalog.repo, name: chore.name }, runId, target.chore!.request.requestedAt);
   return { runId };
+}
+
+/**
+ * A value as the log shows it: typed as the script receives it (the page wrote back each value
+ * the SDK's coerceInputs made of it, so `3`, `true` and `2.5` read back exactly).
+ */
+function loggedValue(type: InputType, value: string): LoggedInput {
+  if (type === "int" || type === "float") return Number(value);
+  if (type === "bool") return value === "true";
+  return value;
 }

@@ -303,7 +303,7 @@ describe("the chores pages in a browser", () => {
       requested_by: "alice",
       chore: NAME,
       // The inputs as the form gave them; the script got them coerced (its result).
-      inputs: { index: "products", shards: "3", ticket: "OPS-1234", dry_run: "false" },
+      inputs: { index: "products", shards: 3, ticket: "OPS-1234", dry_run: false },
       counters: { documents: 3600 },
       result: { index: "products", shards: 3, dry_run: false },
     });
@@ -339,7 +339,7 @@ describe("the chores pages in a browser", () => {
     expect(result.status).toBe("succeeded");
     await expectText(page.getByRole("heading", { level: 1 }), "succeeded");
     const { frontMatter } = parseRunLog((await h.gh.readFile(h.gh.defaultBranch, result.logPath))!);
-    expect(frontMatter).toMatchObject({ requested_by: "alice", inputs: { index: "keyboard", ticket: "OPS-7", shards: "3" } });
+    expect(frontMatter).toMatchObject({ requested_by: "alice", inputs: { index: "keyboard", ticket: "OPS-7", shards: 3 } });
     await page.close();
   }, 120_000);
 

@@ -181,6 +181,9 @@ describe("a chore", () => {
       inputs: {
         account: "acct_42",
         reason: "fraud-cleared",
+        // Typed as the script got them.
+        attempts: 3,
+        notify: true,
         token: { secret: true },
         list: { file: "accounts.csv", bytes: csv.length, sha256: createHash("sha256").update(csv).digest("hex") },
       },

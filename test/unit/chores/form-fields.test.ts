@@ -63,6 +63,9 @@ describe("formFields", () => {
       ["token", null, "must match /^tok_/i"],
     ]);
     expect(htmlPattern("x", "")).toBe(".*(?:x).*");
+    // Valid with `u`, refused with `v` (a bare "-" in a class): a browser would drop it in silence.
+    expect(htmlPattern("^[a-z0-9-]+$")).toBeNull();
+    expect(htmlPattern("^[a-z0-9\\-]+$")).toBe(".*(?:^[a-z0-9\\-]+$).*");
   });
 
   it("makes a string with choices a select: the default chosen, or an empty first option when a choice may or must be made", () => {
