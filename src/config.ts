@@ -149,6 +149,7 @@ const serverSchema = runnerSchema.extend({
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: "expected an http(s) URL such as https://chorebot.example.com" }).optional(),
   CHORES_PERMISSION: z.enum(PERMISSIONS.filter((p) => p !== "none") as [Permission, ...Permission[]]).default("write"),
   CHORE_FILE_LIMIT: wholeNumber("a whole number of bytes, at least 1", { fallback: 10 * 1024 * 1024 }),
+  RUN_NAME_TTL: duration("1h"),
   RESULT_SPOOL_DIR: z
     .string()
     .optional()
@@ -223,6 +224,8 @@ export interface ChoresConfig {
   minPermission: Permission;
   /** The largest file a chore's file input takes (CHORE_FILE_LIMIT, bytes). */
   fileLimit: number;
+  /** How long a run's name stays taken after the run ends (RUN_NAME_TTL). */
+  runNameTtlMs: number;
 }
 
 /** How long finished runs stay in Redis before everything of theirs is removed. */
@@ -341,6 +344,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, warn: War
       webUrl: settings.GHE_HOST ? `${settings.GHE_PROTOCOL}://${settings.GHE_HOST}` : "https://github.com",
       minPermission: settings.CHORES_PERMISSION,
       fileLimit: settings.CHORE_FILE_LIMIT,
+      runNameTtlMs: settings.RUN_NAME_TTL,
     },
     appSecrets: [
       privateKey,

@@ -52,8 +52,8 @@ export interface ChoreRun {
   request: RunRequest;
 }
 
-/** How a run was started. */
-export type RunTrigger = "merge" | "ui";
+/** How a run was started: merged, or on demand from the chores page, a `/chorebot run` comment or the API. */
+export type RunTrigger = "merge" | "ui" | "comment" | "api";
 
 /** What a person asked for when starting a run on demand. Never holds a secret value (job data is shown in the dashboard). */
 export interface RunRequest {
@@ -64,6 +64,21 @@ export interface RunRequest {
   requestedAt: string;
   /** The inputs as the log shows them: secret ones masked, files by name, size and sha256. The values themselves are in RunInputs. */
   inputs: Record<string, LoggedInput>;
+  /** The run's name, unique in its repository while it runs and for RUN_NAME_TTL after (see RunNames); absent when it was given none. */
+  name?: string;
+  /** For trigger `comment`: the comment that asked, and chorebot's reply to it, which the run edits as it goes. */
+  comment?: CommandComment;
+}
+
+/** A `/chorebot run` comment, and where chorebot answers it. */
+export interface CommandComment {
+  /** The comment's page (`html_url`): the log links it. */
+  url: string;
+  /** The issue or pull request it is on. */
+  issueNumber: number;
+  commentId: number;
+  /** chorebot's one reply, edited as the run goes; null when it could not be posted. */
+  replyId: number | null;
 }
 
 /** One input value as a run's record shows it. */

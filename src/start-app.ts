@@ -119,6 +119,7 @@ export function workerSettings(config: ServerConfig): WorkerPartSettings {
     lockMs: config.lockMs,
     retention: config.retention,
     spoolDir: config.resultSpoolDir ?? defaultSpoolDir(config.redis, config.queuePrefix),
+    runNameTtlMs: config.chores.runNameTtlMs,
   };
 }
 

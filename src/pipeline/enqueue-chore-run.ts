@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { FlowProducer } from "bullmq";
 import type { IndexedChore, RepoCatalog } from "../catalog-types.js";
-import type { LoggedInput, ScriptTarget } from "../run-types.js";
+import type { CommandComment, LoggedInput, RunRequest, ScriptTarget } from "../run-types.js";
 import type { InputType } from "../sdk/protocol.js";
 import type { ChoreRuns } from "../stores/chore-runs.js";
 import type { InputFile, RawInputs, RunInputs } from "../stores/run-inputs.js";
@@ -25,6 +25,12 @@ export interface ChoreRunRequest {
   values: Record<string, string>;
   /** Uploads for the file inputs, by name. */
   files: Record<string, InputFile>;
+  /** Where it was asked from: the chores page (the default), a comment or the API. */
+  trigger?: RunRequest["trigger"];
+  /** The run's unique name, already claimed in RunNames for this run's id. */
+  name?: string;
+  /** For a comment: the comment and chorebot's reply. */
+  comment?: CommandComment;
 }
 
 export interface EnqueueChoreRunDeps {
@@ -78,7 +84,14 @@ export async function enqueueChoreRun(deps: EnqueueChoreRunDeps, request: ChoreR
     configError: null,
     chore: {
       name: chore.name,
-      request: { trigger: "ui", requestedBy: request.requestedBy, requestedAt: new Date().toISOString(), inputs: logged },
+      request: {
+        trigger: request.trigger ?? "ui",
+        requestedBy: request.requestedBy,
+        requestedAt: new Date().toISOString(),
+        inputs: logged,
+        ...(request.name === undefined ? {} : { name: request.name }),
+        ...(request.comment === undefined ? {} : { comment: request.comment }),
+      },
     },
   };
   const data: RunJobData = withFormat({ runId, target });

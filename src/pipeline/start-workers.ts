@@ -5,6 +5,7 @@ import { Worker, type ConnectionOptions, type Job, type JobsOptions, type Teleme
 import type { Logger } from "pino";
 import type { Retention, RunnerConfig } from "../config.js";
 import { retryRefusal } from "../github/rerun-guard.js";
+import { DEFAULT_RUN_NAME_TTL_MS, RunNames } from "../stores/run-names.js";
 import { RunInputs } from "../stores/run-inputs.js";
 import type { GitHubClient } from "../github/octokit.js";
 import type { ServerLimits } from "../github/repo-config.js";
@@ -75,6 +76,8 @@ export interface WorkerSettings {
   retention: Retention;
   /** Where a finished script's outcome waits while Redis cannot store it (default: in the OS temp folder). */
   spoolDir?: string;
+  /** How long a named run's name stays taken after it ends (RUN_NAME_TTL; default 1 hour). */
+  runNameTtlMs?: number;
   octokitFor(installationId: number): Promise<GitHubClient>;
   log: Logger;
   /** Set when tracing is on: each job is a span in the trace of the merge that queued it. */
@@ -122,6 +125,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
   const catalog = new ChoreCatalog(redis, prefix);
   // A chore run's raw inputs (secret values, uploads): read by execute, dropped once the run is recorded.
   const runInputs = new RunInputs(redis, prefix);
+  const runNames = new RunNames(redis, prefix, settings.runNameTtlMs ?? DEFAULT_RUN_NAME_TTL_MS);
   const outcomes = new RunOutcomes(redis, prefix);
   // A script's concurrency lease lasts as long as a job lock: a dead worker's frees up with its jobs.
   const locks = new ConcurrencyLock(redis, prefix, settings.lockMs);
@@ -234,6 +238,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
     cleanupStep({
       octokitFor,
       inputs: runInputs,
+      names: runNames,
       valuesToRedact: toRedact,
       resultWebhook: settings.resultWebhook,
       recordFinished: (result, durationMs, id) =>

@@ -4,6 +4,7 @@ import { fence } from "./fence.js";
 import { markdownText } from "./markdown-text.js";
 import { outputEntries, type OutputEntry } from "./output-entries.js";
 import type { RunLogInput } from "./run-log.js";
+import type { RunRequest } from "../run-types.js";
 import { mergeReportLogs } from "./merge-report-logs.js";
 import { reportFrontMatter, reportSections } from "./report-sections.js";
 import { requestSection } from "./request-section.js";
@@ -124,6 +125,8 @@ function render(input: RunLogInput, view: View, maxBytes: number): string {
     commit: input.commit,
     ...(input.trigger === undefined ? {} : { trigger: input.trigger }),
     ...(chore === undefined ? {} : { chore: chore.name, requested_by: chore.request.requestedBy, requested_at: chore.request.requestedAt }),
+    ...(chore?.request.name === undefined ? {} : { run_name: chore.request.name }),
+    ...(chore?.request.comment === undefined ? {} : { comment_url: chore.request.comment.url }),
     pull_request: pr?.number ?? null,
     pull_request_url: pr?.url ?? null,
     pull_request_title: pr === null ? null : clip(pr.title),
@@ -203,7 +206,7 @@ function summary(input: RunLogInput, label: string, message: string | null): str
   const approvers = input.approvedBy.map((login) => `@${markdownText(login)}`);
   const approval = approvers.length === 0 ? "with no approvals" : `approved by ${listOf(approvers)}`;
   if (chore !== undefined) {
-    const by = `Run on demand by @${markdownText(chore.request.requestedBy)} (chore ${markdownText(chore.name)}, commit ${markdownText(input.commit)})`;
+    const by = `Run on demand by @${markdownText(chore.request.requestedBy)}${askedWhere(chore.request)} (chore ${markdownText(chore.name)}, commit ${markdownText(input.commit)})`;
     const changed = pr === null ? null : `its code last changed in ${prLink(pr)} “${markdownText(pr.title)}” by @${markdownText(pr.author)}`;
     sentences.push(`${by}; ${changed === null ? approval : `${changed}, ${approval}`}.`);
   } else if (input.jobIds === null) {
@@ -229,4 +232,11 @@ function listOf(items: string[]): string {
 
 function byteLength(text: string): number {
   return Buffer.byteLength(text, "utf8");
+}
+
+/** Where an on-demand run was asked for, as the log's first sentence says it. */
+function askedWhere(request: RunRequest): string {
+  if (request.comment !== undefined) return ` in [a comment](${request.comment.url.replace(/[()\s]/g, encodeURIComponent)})`;
+  if (request.trigger === "api") return " through the API";
+  return "";
 }

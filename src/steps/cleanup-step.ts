@@ -15,6 +15,7 @@ import type { CleanupJobData, CleanupResult, ExecuteResult } from "../pipeline/j
 import { cleanupJobId, executeJobId, processJobId } from "../pipeline/run-id.js";
 import { failingInWords, inWords, rethrowInWords } from "./step-error.js";
 import type { RunInputs } from "../stores/run-inputs.js";
+import type { RunNames } from "../stores/run-names.js";
 
 export interface CleanupDeps {
   octokitFor(installationId: number): Promise<GitHubClient>;
@@ -38,6 +39,8 @@ export interface CleanupDeps {
   commitLog?: (octokit: GitHubClient, change: RunLogCommit) => Promise<RunLogResult>;
   /** The raw inputs of chore runs: dropped once the run is recorded. */
   inputs?: Pick<RunInputs, "drop">;
+  /** Run names: a named run's name stays taken for RUN_NAME_TTL once the run is recorded. */
+  names?: Pick<RunNames, "ended">;
 }
 
 /**
@@ -58,15 +61,17 @@ export function cleanupStep(deps: CleanupDeps) {
     annotateSpan(runAttributes(job.data, { status: execution.status, attempt }));
     const logPath = targetLogPath(target, attempt, runId);
     const chore = target.chore;
-    // A chore run's inputs (secret values, uploads) are needed by nothing once it is recorded.
-    const dropInputs = async () => {
+    // A chore run's inputs (secret values, uploads) are needed by nothing once it is recorded,
+    // and its name is free again RUN_NAME_TTL from now.
+    const endRun = async () => {
       if (chore) await deps.inputs?.drop(runId);
+      if (chore?.request.name !== undefined) await deps.names?.ended(target, chore.request.name, runId);
     };
     if (processed.alreadyHandled !== null) {
       // A redelivery of a run the repository already records: nothing to commit or post.
       await job.log(`nothing recorded: ${processed.alreadyHandled}`);
       deps.alreadyHandled(runId, processed.alreadyHandled);
-      await dropInputs();
+      await endRun();
       await deps.recorded(runId);
       return { script: target.path, logPath, commit: null, status: execution.status, cleanupPullRequest: null };
     }
@@ -164,7 +169,7 @@ export function cleanupStep(deps: CleanupDeps) {
     }
     const result: CleanupResult = { script: target.path, logPath, commit: landed.commit, status: execution.status, cleanupPullRequest };
     await deps.recordFinished?.(result, execution.durationMs, job.id ?? runId);
-    await dropInputs();
+    await endRun();
     await deps.recorded(runId);
     return result;
   });

@@ -71,6 +71,14 @@ export class OAuthFlow {
     return `${SESSION_COOKIE}=${session}`;
   }
 
+  /** A personal access token of `login` (`ghp_…`, no expiry), as someone creates one in their settings: `GET /user` answers who it is. */
+  personalToken(login: string): string {
+    if (isBotLogin(login) || !/^[A-Za-z0-9][A-Za-z0-9_-]{0,38}$/.test(login)) throw new Error(`personalToken: ${JSON.stringify(login)} is not a user login`);
+    const token = `ghp_${randomBytes(27).toString("base64url").replace(/[-_]/g, "x").slice(0, 36)}`;
+    this.userTokens.set(token, { login, expiresAt: Number.POSITIVE_INFINITY });
+    return token;
+  }
+
   /** The answer to an OAuth route, or undefined for every other request. */
   answer(req: WebRequest): RouteResult | undefined {
     if (req.underApi) return req.method === "GET" && req.path === "/user" ? this.authenticatedUser(req.headers) : undefined;

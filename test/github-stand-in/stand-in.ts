@@ -158,6 +158,7 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
         oauth.callbackUrls = [...urls];
       },
       signInAs: (login, o) => oauth.signInAs(login, o),
+      personalToken: (login) => oauth.personalToken(login),
       failNext: (o) => api.failNext(o),
       beforeNext: (o, hook) => api.beforeNext(o, hook),
       async close() {

@@ -273,6 +273,8 @@ export interface GitHubStandIn {
    * asking to sign in to GitHub.
    */
   signInAs(login: string, o?: { decline?: boolean }): string;
+  /** A personal access token of `login`, for API clients acting as that user (`Authorization: Bearer …`); `GET /user` answers with `login`. */
+  personalToken(login: string): string;
   /** Every request seen, in the order they were answered. */
   requests: RecordedRequest[];
   /** The next `times` requests matching method + path get `status` with `body`. */
