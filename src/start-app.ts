@@ -22,13 +22,13 @@ import { bullConnection, closeConnection, createRedisClient, type RedisSettings 
 import { startRedisMonitor, type RedisMonitor } from "./redis/redis-monitor.js";
 import { settledWithin } from "./redis/stop-bounds.js";
 import { Cancellations } from "./stores/cancellations.js";
-import { ChoreCatalog } from "./stores/chore-catalog.js";
 import { Freezes } from "./stores/freezes.js";
 import { releaseFrozenRuns } from "./pipeline/release-frozen-runs.js";
 import { RecentResults } from "./stores/recent-results.js";
 import { spoolDirProblem } from "./stores/result-spool.js";
 import { startTracing } from "./telemetry/start-tracing.js";
 import { choresWeb, type ChoresWebSettings } from "./start-chores-web.js";
+import { onDemand, type OnDemandSettings } from "./start-on-demand.js";
 import { componentLogger } from "./logger.js";
 
 const NOTHING_LEFT: StopReport = { unrecorded: [], keptOnDisk: 0, spoolDir: "", logsPending: 0 };
@@ -66,6 +66,8 @@ export interface WebSettings {
   checks: CheckSettings;
   /** The chores pages; null without sign-in settings (GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET, SESSION_SECRET). */
   chores: ChoresWebSettings | null;
+  /** How on-demand runs are judged and queued, however they are asked for (page, comment, API). */
+  onDemand: OnDemandSettings;
 }
 
 /** The workers' own settings; startApp adds what it shares with the web part (connection, GitHub clients, log, telemetry). */
@@ -101,6 +103,13 @@ export function webSettings(config: ServerConfig): WebSettings {
           githubStepAttempts: config.githubStepAttempts,
         }
       : null,
+    onDemand: {
+      minPermission: config.chores.minPermission,
+      fileLimit: config.chores.fileLimit,
+      runNameTtlMs: config.chores.runNameTtlMs,
+      prefix: config.queuePrefix,
+      githubStepAttempts: config.githubStepAttempts,
+    },
   };
 }
 
@@ -241,14 +250,10 @@ async function startWeb(
   });
   if (!settings.chores) log.warn("chores pages disabled: set GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and SESSION_SECRET to serve /chores");
   const clients = new RecentResults<GitHubClient>(CLIENT_REUSE_MS);
+  const octokitFor = (installationId: number) => clients.get(String(installationId), () => shared.probot.auth(installationId));
+  const runsOnDemand = onDemand(settings.onDemand, { queues, redis, octokitFor });
   const chores = settings.chores
-    ? choresWeb(settings.chores, {
-        queues,
-        redis,
-        cancellations,
-        octokitFor: (installationId) => clients.get(String(installationId), () => shared.probot.auth(installationId)),
-        log: componentLogger(log, "chores"),
-      })
+    ? choresWeb(settings.chores, { queues, redis, cancellations, onDemand: runsOnDemand, log: componentLogger(log, "chores") })
     : null;
   const app = chorebotApp({
     queuePush: (push) => queuePush(queues.byName, push, settings.push),
@@ -258,8 +263,7 @@ async function startWeb(
     metrics,
     chores: chores?.handlers ?? [],
     forgetRepositories: async (repositories) => {
-      const catalog = new ChoreCatalog(redis, settings.prefix);
-      for (const { owner, repo } of repositories) await catalog.removeRepository(owner, repo);
+      for (const { owner, repo } of repositories) await runsOnDemand.catalog.removeRepository(owner, repo);
     },
     onRedisRefused: (error) => redisMonitor.noteRefused(error),
   });

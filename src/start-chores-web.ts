@@ -2,20 +2,14 @@ import type { IncomingMessage } from "node:http";
 import type { Cluster, Redis } from "ioredis";
 import type { Logger } from "pino";
 import { RunStatusReader, type RunQueues } from "./api/run-status-reader.js";
-import { permissionLookup } from "./auth/permission-lookup.js";
 import { createSignIn } from "./auth/sign-in.js";
 import { createChoresHandler } from "./chores/create-chores-handler.js";
 import type { ChoreRunView } from "./chores/chore-run-view.js";
 import type { ChoresConfig } from "./config.js";
-import type { GitHubClient } from "./github/octokit.js";
-import { higher } from "./github/permission.js";
 import type { Handler } from "./http/handler.js";
-import { enqueueChoreRun } from "./pipeline/enqueue-chore-run.js";
 import type { Queues } from "./pipeline/queues.js";
 import type { Cancellations } from "./stores/cancellations.js";
-import { ChoreCatalog } from "./stores/chore-catalog.js";
-import { ChoreRuns } from "./stores/chore-runs.js";
-import { RunInputs } from "./stores/run-inputs.js";
+import type { OnDemand } from "./start-on-demand.js";
 
 /** What the chores pages are served with: sign-in, the catalog and on-demand runs. */
 export interface ChoresWebSettings extends Omit<ChoresConfig, "signIn"> {
@@ -38,7 +32,7 @@ export function choresWeb(
     queues: Queues;
     redis: Redis | Cluster;
     cancellations: Pick<Cancellations, "request">;
-    octokitFor: (installationId: number) => Promise<GitHubClient>;
+    onDemand: OnDemand;
     log: Logger;
   },
 ): { handlers: Handler[]; signedIn: (req: IncomingMessage) => boolean } {
@@ -50,14 +44,13 @@ export function choresWeb(
     publicUrl: settings.publicUrl,
   });
   const runs = new RunStatusReader({ queues: queues.byName as RunQueues, redis, baseUrl: settings.apiUrl });
-  const history = new ChoreRuns(redis, settings.prefix);
-  const inputs = new RunInputs(redis, settings.prefix);
+  const { catalog, permission, requiredPermission, history, enqueue } = shared.onDemand;
   const pages = createChoresHandler({
-    catalog: new ChoreCatalog(redis, settings.prefix),
+    catalog,
     signIn,
-    permission: permissionLookup({ octokitFor: shared.octokitFor }),
-    requiredPermission: (catalog) => higher(catalog.config.chores.permission, settings.minPermission),
-    startRun: (request) => enqueueChoreRun({ flows: queues.flows, inputs, history, githubStepAttempts: settings.githubStepAttempts }, request),
+    permission,
+    requiredPermission,
+    startRun: enqueue,
     run: (runId) => runs.get(runId),
     async history(owner, repo, name, limit) {
       const ids = await history.recent(owner, repo, name, limit);
