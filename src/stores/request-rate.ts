@@ -13,8 +13,13 @@ export type RateVerdict = { allowed: true } | { allowed: false; retryAfterMs: nu
 
 const COUNT = `
 local n = redis.call("incr", KEYS[1])
-if n == 1 then redis.call("pexpire", KEYS[1], ARGV[1]) end
-return {n, redis.call("pttl", KEYS[1])}
+local ttl = redis.call("pttl", KEYS[1])
+-- A count without an expiry (left by anything but this script) would refuse its user for ever: give it a window.
+if n == 1 or ttl < 0 then
+  redis.call("pexpire", KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {n, ttl}
 `;
 
 /**

@@ -6,14 +6,14 @@ export const RUN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 /** How a name that is not valid is refused. */
 export const RUN_NAME_RULE = "a run's name is 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit";
 
+/** RUN_NAME_TTL's default: a name stays taken an hour after its run ends. */
+export const DEFAULT_RUN_NAME_TTL_MS = 60 * 60 * 1000;
+
 /**
  * How long a name stays taken while its run has not ended: past the longest a run waits for
  * its turn and runs. A run that never reaches cleanup (its jobs removed by hand) frees its
  * name after this, so the key is bounded whatever happens.
  */
-/** RUN_NAME_TTL's default: a name stays taken an hour after its run ends. */
-export const DEFAULT_RUN_NAME_TTL_MS = 60 * 60 * 1000;
-
 export const ACTIVE_NAME_HOLD_MS = 7 * 24 * 60 * 60 * 1000;
 
 export interface NamedRepo {
@@ -24,10 +24,12 @@ export interface NamedRepo {
 /** A claim's outcome: the name is this run's (claimed now or by the same run before), or another run's. */
 export type NameClaim = { taken: false } | { taken: true; runId: string };
 
-// Takes the name unless another run has it; the same run claiming again is not refused (a retried request).
+// Takes the name unless another run has it. The same run claiming again (a retried request)
+// is not refused and keeps the hold it has: once its run ended, only RUN_NAME_TTL is left.
 const CLAIM = `
 local held = redis.call("get", KEYS[1])
-if held and held ~= ARGV[1] then return held end
+if held == ARGV[1] then return false end
+if held then return held end
 redis.call("set", KEYS[1], ARGV[1], "px", ARGV[2])
 return false
 `;
@@ -55,6 +57,8 @@ export class RunNames {
 
   /** Takes `name` in `repo` for `runId`, or says which run has it. */
   async claim(repo: NamedRepo, name: string, runId: string): Promise<NameClaim> {
+    // Callers check names first (startChore, the chores page); one that does not must not make keys of any size.
+    if (!RUN_NAME.test(name)) throw new Error(`not a run name: ${RUN_NAME_RULE}`);
     const held = (await this.redis.eval(CLAIM, 1, this.key(repo, name), runId, ACTIVE_NAME_HOLD_MS)) as string | null;
     return held === null ? { taken: false } : { taken: true, runId: held };
   }
@@ -71,6 +75,8 @@ export class RunNames {
 
   /** The run that has `name` in `repo`, or null. */
   async find(repo: NamedRepo, name: string): Promise<string | null> {
+    // No run can hold a name that is not one: nothing to ask Redis (a lookup may come straight from a request).
+    if (!RUN_NAME.test(name)) return null;
     return this.redis.get(this.key(repo, name));
   }
 
