@@ -61,13 +61,13 @@ export interface StartChoreDeps {
  */
 export async function startChore(deps: StartChoreDeps, ask: ChoreAsk): Promise<ChoreStart> {
   if (ask.name !== undefined && !RUN_NAME.test(ask.name))
-    return { ok: false, status: 400, reason: "bad-name", message: `${JSON.stringify(ask.name)} is not a run name: ${RUN_NAME_RULE}` };
+    return { ok: false, status: 400, reason: "bad-name", message: `${JSON.stringify(clip(ask.name))} is not a run name: ${RUN_NAME_RULE}` };
   const repository = `${ask.owner}/${ask.repo}`;
   const unknown: ChoreRefusal = {
     ok: false,
     status: 404,
     reason: "unknown-chore",
-    message: `There is no chore ${ask.chore} in ${repository} that you can see.`,
+    message: `There is no chore ${clip(ask.chore)} in ${clip(repository)} that you can see.`,
   };
   const catalog = await deps.catalog.read(ask.owner, ask.repo);
   const entry = catalog?.chores.find((chore) => chore.name === ask.chore);
@@ -95,15 +95,14 @@ export async function startChore(deps: StartChoreDeps, ask: ChoreAsk): Promise<C
     const why = entry.problem ? ` (${entry.problem.message})` : "";
     return { ok: false, status: 409, reason: "not-runnable", message: `The chore ${ask.chore} has no version that may run${why}.` };
   }
-  const declared = chore.description?.inputs ?? {};
-  const errors: Record<string, string> = {};
-  for (const name of [...Object.keys(ask.values), ...Object.keys(ask.files ?? {})]) {
-    if (!Object.hasOwn(declared, name)) errors[name] = "is not an input of this chore";
-  }
-  const checked = validateSubmission(chore.description, { fields: ask.values, files: ask.files ?? {} }, deps.fileLimit);
-  if (!checked.ok) Object.assign(errors, checked.errors);
-  if (!checked.ok || Object.keys(errors).length > 0) {
-    return { ok: false, status: 422, reason: "invalid-inputs", message: `The inputs of ${ask.chore} are not valid.`, errors };
+  const errors = inputErrors(chore, ask);
+  const fields = Object.fromEntries(Object.entries(ask.values).filter(([, value]) => typeof value === "string"));
+  const checked = validateSubmission(chore.description, { fields, files: ask.files ?? {} }, deps.fileLimit);
+  if (!checked.ok) errors.push(...Object.entries(checked.errors).filter(([name]) => !errors.some(([seen]) => seen === name)));
+  if (!checked.ok || errors.length > 0) {
+    // Defined, not assigned: an input named `__proto__` is an error like any other, not the object's prototype.
+    const byName = Object.fromEntries(errors);
+    return { ok: false, status: 422, reason: "invalid-inputs", message: `The inputs of ${ask.chore} are not valid.`, errors: byName };
   }
 
   const runId = choreRunId({ owner: catalog.owner, repo: catalog.repo, name: chore.name, requestKey: ask.requestKey });
@@ -124,7 +123,7 @@ export async function startChore(deps: StartChoreDeps, ask: ChoreAsk): Promise<C
     chore,
     requestedBy: ask.login,
     requestKey: ask.requestKey,
-    values: checked.values,
+    values: givenOrDefault(chore, checked.values, fields),
     files: checked.files,
     trigger: ask.trigger,
     ...(ask.name === undefined ? {} : { name: ask.name }),
@@ -138,3 +137,40 @@ export async function startChore(deps: StartChoreDeps, ask: ChoreAsk): Promise<C
   }
   return { ok: true, runId, catalog, chore };
 }
+
+/**
+ * What the form's shape would rule out but a comment or an API body can say: a name no input
+ * has, a file input given as text (or text as a file), a value that is not text.
+ */
+function inputErrors(chore: IndexedChore, ask: ChoreAsk): [string, string][] {
+  const declared = chore.description?.inputs ?? {};
+  const errors: [string, string][] = [];
+  for (const [name, value] of Object.entries(ask.values)) {
+    const input = Object.hasOwn(declared, name) ? declared[name] : undefined;
+    if (input === undefined) errors.push([clip(name), "is not an input of this chore"]);
+    else if (input.type === "file") errors.push([name, "is a file input: upload a file instead of giving a value"]);
+    else if (typeof value !== "string") errors.push([name, "must be given as text (as it would be typed)"]);
+  }
+  for (const name of Object.keys(ask.files ?? {})) {
+    const input = Object.hasOwn(declared, name) ? declared[name] : undefined;
+    if (input === undefined) errors.push([clip(name), "is not an input of this chore"]);
+    else if (input.type !== "file") errors.push([name, "is not a file input: give it a value"]);
+  }
+  return errors;
+}
+
+/**
+ * The checked values without the bools the request left out: on the form an unticked box is
+ * false, but a comment or an API body that says nothing of a bool (or gives it empty) means its default.
+ */
+function givenOrDefault(chore: IndexedChore, values: Record<string, string>, given: Record<string, string>): Record<string, string> {
+  const declared = chore.description?.inputs ?? {};
+  return Object.fromEntries(Object.entries(values).filter(([name]) => declared[name]?.type !== "bool" || (Object.hasOwn(given, name) && given[name] !== "")));
+}
+
+/** Text from the request as a refusal repeats it: bounded, so a huge comment or body is not echoed back whole. */
+function clip(text: string): string {
+  return text.length <= MAX_ECHO ? text : `${text.slice(0, MAX_ECHO)}…`;
+}
+
+const MAX_ECHO = 100;
