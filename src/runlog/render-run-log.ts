@@ -236,7 +236,22 @@ function byteLength(text: string): number {
 
 /** Where an on-demand run was asked for, as the log's first sentence says it. */
 function askedWhere(request: RunRequest): string {
-  if (request.comment !== undefined) return ` in [a comment](${request.comment.url.replace(/[()\s]/g, encodeURIComponent)})`;
+  if (request.comment !== undefined) {
+    const target = linkTarget(request.comment.url);
+    return target === null ? " in a comment" : ` in [a comment](${target})`;
+  }
   if (request.trigger === "api") return " through the API";
   return "";
+}
+
+/**
+ * A URL as a Markdown link's target: http(s) only (else null), and every character that could
+ * end, escape or bend the link (whitespace, brackets, quotes, backslash, controls, non-ASCII)
+ * percent-encoded as UTF-8 bytes (encodeURIComponent leaves `(` and `)` as they are, and
+ * throws on a lone surrogate).
+ */
+function linkTarget(url: string): string | null {
+  if (!/^https?:\/\/[^/]/i.test(url)) return null;
+  const percent = (byte: number) => `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  return url.replace(/[^\x21-\x7e]|[()<>[\]\\`"']/gu, (char) => [...Buffer.from(char, "utf8")].map(percent).join(""));
 }
