@@ -76,6 +76,14 @@ describe("loadServerConfig", () => {
     expect(loadServerConfig({ ...valid, JOB_RETENTION: "864000" }).retention.completedMs).toBe(864_000_000);
   });
 
+  it("keeps a run's name taken an hour after the run ends by default, and reads RUN_NAME_TTL as a duration", () => {
+    expect(loadServerConfig(valid).chores.runNameTtlMs).toBe(3_600_000);
+    expect(loadServerConfig({ ...valid, RUN_NAME_TTL: "1d" }).chores.runNameTtlMs).toBe(86_400_000);
+    expect(loadServerConfig({ ...valid, RUN_NAME_TTL: "90" }).chores.runNameTtlMs).toBe(90_000);
+    expect(() => loadServerConfig({ ...valid, RUN_NAME_TTL: "an hour" })).toThrow(/^RUN_NAME_TTL is invalid/);
+    expect(() => loadServerConfig({ ...valid, RUN_NAME_TTL: "0" })).toThrow(/^RUN_NAME_TTL is invalid/);
+  });
+
   it("refuses a retention shorter than GitHub's redelivery window unless told it is meant", () => {
     expect(() => loadServerConfig({ ...valid, JOB_RETENTION: "3d" })).toThrow(/^JOB_RETENTION is invalid: below 7d .*JOB_RETENTION_UNSAFE_SHORT=1/);
     expect(() => loadServerConfig({ ...valid, FAILED_JOB_RETENTION: "6d23h" })).toThrow(/^FAILED_JOB_RETENTION is invalid: below 7d/);
