@@ -23,6 +23,7 @@ import { PullRequestComments } from "../../../src/notify/pull-request-comments.j
 import { enqueueChoreRun, type ChoreRunRequest } from "../../../src/pipeline/enqueue-chore-run.js";
 import type { CleanupJobData, CleanupResult, ProcessResult, RunJobData } from "../../../src/pipeline/job-data.js";
 import { QUEUE_NAMES, type QueueName } from "../../../src/pipeline/queues.js";
+import { choreRunId } from "../../../src/pipeline/run-id.js";
 import { bundleScript } from "../../../src/runner/bundle-script.js";
 import { parseRunLog } from "../../../src/runlog/parse-run-log.js";
 import { targetLogPath } from "../../../src/runlog/target-log-path.js";
@@ -36,6 +37,7 @@ import { ChoreRuns, choreRunsKey } from "../../../src/stores/chore-runs.js";
 import { ConcurrencyLock } from "../../../src/stores/concurrency-lock.js";
 import { ExecutionLedger } from "../../../src/stores/execution-ledger.js";
 import { RunInputs, runInputsKey } from "../../../src/stores/run-inputs.js";
+import { RunNames } from "../../../src/stores/run-names.js";
 import { RunOutcomes } from "../../../src/stores/run-outcomes.js";
 import { RunRetention } from "../../../src/stores/run-retention.js";
 import { LIMITS, standInOctokit, startGitHubStandIn, startStepQueues, type GitHubStandIn, type StepQueues } from "./step-fixtures.js";
@@ -134,7 +136,9 @@ afterEach(async () => {
 });
 
 /** The three steps as the workers wire them: process as processChoreStep would answer, execute and cleanup for real. */
-async function startSteps(o: { dropInputs?: boolean; scriptEnv?: string[]; resultWebhook?: { url: string; secret: string } } = {}) {
+async function startSteps(
+  o: { dropInputs?: boolean; scriptEnv?: string[]; resultWebhook?: { url: string; secret: string }; names?: Pick<RunNames, "ended"> } = {},
+) {
   const processed: ProcessResult = { provenance: chore.provenance, alreadyHandled: null, description: chore.description, problem: null };
   await q.handle("process", async (job: Job<RunJobData>) => {
     await bundles.save(job.data.runId, code);
@@ -167,6 +171,7 @@ async function startSteps(o: { dropInputs?: boolean; scriptEnv?: string[]; resul
       alreadyHandled: () => {},
       comments: new PullRequestComments(q.redis, q.prefix, 60_000),
       ...(o.dropInputs === false ? {} : { inputs }),
+      ...(o.names ? { names: o.names } : {}),
     }),
   );
 }
@@ -456,6 +461,62 @@ describe("a chore run", () => {
     } finally {
       server.close();
     }
+  });
+
+  it("keeps a named run's name taken while it runs and RUN_NAME_TTL once it is recorded, and logs the comment that asked for it", async () => {
+    const ttlMs = 5 * 60_000;
+    const names = new RunNames(q.redis, q.prefix, ttlMs);
+    const { server, url, release, reached } = await gate();
+    process.env[GATE_ENV] = url;
+    try {
+      await startSteps({ scriptEnv: [GATE_ENV], names });
+      const requestKey = "comment-1001";
+      const runId = choreRunId({ owner: catalog.owner, repo: catalog.repo, name: chore.name, requestKey });
+      // As startChore does: the name is claimed for the run's id before it is queued.
+      expect(await names.claim(catalog, "Nightly-Unlock", runId)).toEqual({ taken: false });
+      const comment = { url: `https://github.example/${gh.owner}/${gh.repo}/issues/3#issuecomment-1001`, issueNumber: 3, commentId: 1001, replyId: 2002 };
+      expect(await enqueue({ requestKey, trigger: "comment", name: "Nightly-Unlock", comment })).toEqual({ runId });
+      const data = (await Job.fromId<RunJobData>(q.queue("execute"), runId))!.data;
+      expect(data.target.chore!.request).toMatchObject({ trigger: "comment", requestedBy: "carol", name: "Nightly-Unlock", comment });
+      const settled = q.settled("cleanup", runId);
+      await reached;
+      const [key] = await q.redis.keys(`${q.prefix}:run-name:*`);
+      // While it runs, the name is held past any TTL.
+      expect(await q.redis.pttl(key!)).toBeGreaterThan(ttlMs);
+      expect(await names.claim(catalog, "nightly-unlock", "another-run")).toEqual({ taken: true, runId });
+      release();
+      expect((await settled).state).toBe("completed");
+      const pttl = await q.redis.pttl(key!);
+      expect(pttl).toBeGreaterThan(ttlMs - 60_000);
+      expect(pttl).toBeLessThanOrEqual(ttlMs);
+      expect(await names.claim(catalog, "NIGHTLY-UNLOCK", "another-run")).toEqual({ taken: true, runId });
+
+      const log = await gh.readFile("main", targetLogPath(data.target, 1, runId));
+      const { frontMatter, body } = parseRunLog(log!);
+      expect(frontMatter).toMatchObject({
+        trigger: "comment",
+        run_name: "Nightly-Unlock",
+        comment_url: comment.url,
+        requested_by: "carol",
+        status: "succeeded",
+      });
+      expect(body).toContain(`Run on demand by @carol in [a comment](${comment.url}) (chore unlock`);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("ends no name for an unnamed run, and the API's run says it came through the API", async () => {
+    const ended: unknown[] = [];
+    await startSteps({ names: { ended: async (...args) => void ended.push(args) } });
+    const { runId, settled } = await run({ trigger: "api" });
+    expect(settled.state).toBe("completed");
+    expect(ended).toEqual([]);
+    const data = (await Job.fromId<CleanupJobData>(q.queue("cleanup"), runId))!.data;
+    const { frontMatter, body } = parseRunLog((await gh.readFile("main", targetLogPath(data.target, 1, runId)))!);
+    expect(frontMatter).toMatchObject({ trigger: "api" });
+    expect(frontMatter).not.toHaveProperty("run_name");
+    expect(body).toContain("Run on demand by @carol through the API (chore unlock");
   });
 
   it("leaves Redis with the rest of the run's records: its inputs and its history entry go too", async () => {
