@@ -2,6 +2,7 @@ import type { ApplicationFunction } from "probot";
 import type { CheckSettings } from "./checks/analyze-pull-request.js";
 import { handleCheckRunRerequested, handlePullRequest } from "./checks/handle-pull-request.js";
 import { handlePush, type QueuePush } from "./github/handle-push.js";
+import { handleIssueComment, type ChatOpsDeps } from "./chatops/handle-issue-comment.js";
 import { handleUninstall, type ForgetRepositories } from "./github/handle-uninstall.js";
 import type { Handler } from "./http/handler.js";
 import type { RedisUnavailableError } from "./redis/redis-unavailable-error.js";
@@ -15,6 +16,8 @@ export function chorebotApp(deps: {
   metrics: Handler | null;
   /** The sign-in and the chores pages, when they are served. */
   chores?: Handler[];
+  /** `/chorebot` commands in issue and pull request comments (new comments only). */
+  chatOps?: ChatOpsDeps;
   /** Removes what chorebot keeps of repositories taken out of its installation. */
   forgetRepositories?: ForgetRepositories;
   /** Told when a push could not be queued because Redis refused it (the Redis monitor). */
@@ -24,6 +27,7 @@ export function chorebotApp(deps: {
     app.on("push", handlePush(deps.queuePush, deps.onRedisRefused));
     app.on(["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"], handlePullRequest(deps.checks));
     app.on("check_run.rerequested", handleCheckRunRerequested(deps.checks));
+    if (deps.chatOps) app.on("issue_comment.created", handleIssueComment(deps.chatOps));
     if (deps.forgetRepositories) app.on(["installation.deleted", "installation_repositories.removed"], handleUninstall(deps.forgetRepositories));
     if (deps.dashboard) addHandler(deps.dashboard);
     if (deps.runsApi) addHandler(deps.runsApi);

@@ -1,6 +1,7 @@
 import { createNodeMiddleware, Probot } from "probot";
 import type { Logger } from "pino";
 import { createRunsApiHandler } from "./api/create-runs-api-handler.js";
+import { RunStatusReader } from "./api/run-status-reader.js";
 import type { CheckSettings } from "./checks/analyze-pull-request.js";
 import { ConfigError, type Retention, type ServerConfig } from "./config.js";
 import { createDashboardHandler } from "./dashboard/create-dashboard-handler.js";
@@ -29,6 +30,9 @@ import { spoolDirProblem } from "./stores/result-spool.js";
 import { startTracing } from "./telemetry/start-tracing.js";
 import { choresWeb, type ChoresWebSettings } from "./start-chores-web.js";
 import { onDemand, type OnDemandSettings } from "./start-on-demand.js";
+import { CommandGuard } from "./chatops/command-guard.js";
+import { appBotLogin } from "./chatops/app-bot-login.js";
+import { chorePages } from "./chatops/run-page.js";
 import { componentLogger } from "./logger.js";
 
 const NOTHING_LEFT: StopReport = { unrecorded: [], keptOnDisk: 0, spoolDir: "", logsPending: 0 };
@@ -129,6 +133,7 @@ export function workerSettings(config: ServerConfig): WorkerPartSettings {
     retention: config.retention,
     spoolDir: config.resultSpoolDir ?? defaultSpoolDir(config.redis, config.queuePrefix),
     runNameTtlMs: config.chores.runNameTtlMs,
+    choresPublicUrl: config.chores.signIn ? config.chores.publicUrl : null,
   };
 }
 
@@ -255,11 +260,21 @@ async function startWeb(
   const chores = settings.chores
     ? choresWeb(settings.chores, { queues, redis, cancellations, onDemand: runsOnDemand, log: componentLogger(log, "chores") })
     : null;
+  // `/chorebot` comments: the same gate as the pages and the API; run pages linked when they are served.
+  const botLogin = appBotLogin(() => shared.probot.auth());
+  const chatOps = {
+    onDemand: runsOnDemand,
+    runs: new RunStatusReader({ queues: queues.byName, redis, baseUrl: settings.baseUrl }),
+    cancellations,
+    guard: new CommandGuard(redis, settings.prefix, botLogin),
+    ...chorePages(settings.chores?.publicUrl ?? null),
+  };
   const app = chorebotApp({
     queuePush: (push) => queuePush(queues.byName, push, settings.push),
     checks: settings.checks,
     dashboard,
     runsApi,
+    chatOps,
     metrics,
     chores: chores?.handlers ?? [],
     forgetRepositories: async (repositories) => {

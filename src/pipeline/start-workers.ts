@@ -36,6 +36,8 @@ import { openQueues, type QueueName } from "./queues.js";
 import { createRedisClient, type RedisSettings } from "../redis/redis-client.js";
 import { listenForRedisErrors, onRedisError } from "../redis/redis-errors.js";
 import { PullRequestComments } from "../notify/pull-request-comments.js";
+import { commandReplies } from "../notify/command-reply.js";
+import { chorePages } from "../chatops/run-page.js";
 import { cleanupJobId } from "./run-id.js";
 import { RunLogBatcher } from "../steps/run-log-batcher.js";
 import { RunOutcomes } from "../stores/run-outcomes.js";
@@ -78,6 +80,8 @@ export interface WorkerSettings {
   spoolDir?: string;
   /** How long a named run's name stays taken after it ends (RUN_NAME_TTL; default 1 hour). */
   runNameTtlMs?: number;
+  /** The chores pages' address (PUBLIC_URL) when they are served: `/chorebot` replies link a run's page there. */
+  choresPublicUrl?: string | null;
   octokitFor(installationId: number): Promise<GitHubClient>;
   log: Logger;
   /** Set when tracing is on: each job is a span in the trace of the merge that queued it. */
@@ -141,6 +145,8 @@ export function startWorkers(settings: WorkerSettings): Workers {
   const octokitFor = (installationId: number) => settings.octokitFor(installationId);
   const toRedact = valuesToRedact({ appSecrets: settings.appSecrets, scriptEnvValues: settings.runner.scriptEnvValues });
   // Processes take turns to commit to a branch instead of racing for its head.
+  // The replies of runs started by `/chorebot` comments, edited as their runs go.
+  const replies = commandReplies({ octokitFor, runPage: chorePages(settings.choresPublicUrl ?? null).runPage, log });
   const runLogs = new RunLogBatcher({ turn: branchTurns(locks, `${hostname()}:${process.pid}:${randomUUID()}`) });
 
   const recordRetry = async (data: RunJobData, attempt: number) => {
@@ -216,6 +222,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
     shutdown: shutdown.signal,
     retryRefusal: async (target, attempt, runId) => retryRefusal(await octokitFor(target.installationId), target, attempt, runId),
     inputs: runInputs,
+    replies,
   });
   const claims = new JobClaims(settings.lockMs);
   const executeWorker = stepWorker(
@@ -239,6 +246,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
       octokitFor,
       inputs: runInputs,
       names: runNames,
+      replies,
       valuesToRedact: toRedact,
       resultWebhook: settings.resultWebhook,
       recordFinished: (result, durationMs, id) =>

@@ -16,6 +16,7 @@ import { cleanupJobId, executeJobId, processJobId } from "../pipeline/run-id.js"
 import { failingInWords, inWords, rethrowInWords } from "./step-error.js";
 import type { RunInputs } from "../stores/run-inputs.js";
 import type { RunNames } from "../stores/run-names.js";
+import type { CommandReplies } from "../notify/command-reply.js";
 
 export interface CleanupDeps {
   octokitFor(installationId: number): Promise<GitHubClient>;
@@ -41,6 +42,8 @@ export interface CleanupDeps {
   inputs?: Pick<RunInputs, "drop">;
   /** Run names: a named run's name stays taken for RUN_NAME_TTL once the run is recorded. */
   names?: Pick<RunNames, "ended">;
+  /** Edits the `/chorebot` reply of a run started by a comment to its outcome (never throws). Absent: not edited. */
+  replies?: Pick<CommandReplies, "recorded">;
 }
 
 /**
@@ -143,6 +146,9 @@ export function cleanupStep(deps: CleanupDeps) {
         await job.log(`could not report the run on GitHub (${githubStatus(error)}); the log is committed`);
       }
     }
+
+    // A run started by a comment: its one reply shows the outcome and the log (an edit, so a retry posts nothing new).
+    if (chore) await deps.replies?.recorded(job.data, redacted, { path: logPath, url: logUrl(baseUrl, target.owner, target.repo, landed.commit, logPath) });
 
     if (deps.resultWebhook) {
       // A failure throws: the job is retried (the commit and comment are no-ops then).

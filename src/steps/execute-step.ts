@@ -24,6 +24,7 @@ import type { Freezes } from "../stores/freezes.js";
 import { waitWhileFrozen } from "./wait-while-frozen.js";
 import type { RawInputs, RunInputs } from "../stores/run-inputs.js";
 import { writeInputFiles, type WrittenInputFiles } from "./input-files.js";
+import type { CommandReplies, RunningReply } from "../notify/command-reply.js";
 
 export interface ExecuteDeps {
   runner: RunnerConfig;
@@ -47,6 +48,8 @@ export interface ExecuteDeps {
   retryRefusal(target: ScriptTarget, attempt: number, runId: string): Promise<string | null>;
   /** The raw inputs of chore runs. Absent: a chore run is refused (this worker cannot read what it was given). */
   inputs?: Pick<RunInputs, "load">;
+  /** The `/chorebot` reply of a run started by a comment: edited to running, then with its progress. Absent: not edited. */
+  replies?: Pick<CommandReplies, "started">;
 }
 
 /**
@@ -143,6 +146,7 @@ export function executeStep(deps: ExecuteDeps) {
     const cancel = deps.cancellations.signalFor(runId);
     let tail: OutputTail | undefined;
     let files: WrittenInputFiles | undefined;
+    let reply: RunningReply | null = null;
     try {
       await cancel.ready;
       // No script starts unless its start and its result can be recorded.
@@ -151,6 +155,7 @@ export function executeStep(deps: ExecuteDeps) {
       await deps.ledger.start(runId, attempt, hostname());
       await job.log(`attempt ${attempt}: running ${target.path} in ${deps.runner.scriptCwd}`);
       const live = liveReport(job, { attempt, cancel: cancel.signal });
+      reply = deps.replies?.started(job.data) ?? null;
       // If this worker dies, the run's record keeps what the script printed so far.
       tail = new OutputTail((output) => deps.ledger.saveOutput(runId, attempt, output));
       const spawnedAt = performance.now();
@@ -167,6 +172,7 @@ export function executeStep(deps: ExecuteDeps) {
         }),
         onReport: (message) => {
           live.onReport(message);
+          if (message.type === "progress") reply?.progress(message.done, message.total);
           // Its log() lines, already redacted, join what it printed in the saved tail: the run's
           // page shows them as they come, and a lost run's record keeps them.
           if (message.type === "log") tail?.add({ t: Math.floor(performance.now() - spawnedAt), stream: "log", text: message.message });
@@ -188,6 +194,7 @@ export function executeStep(deps: ExecuteDeps) {
       // The uploads go with the run, however it ended (a worker's shutdown stops the script first).
       await files?.remove().catch(() => undefined);
       tail?.stop();
+      await reply?.stop();
       cancel.dispose();
       await deps.cancellations.clear(runId).catch(() => undefined);
       await turn.lease?.release();

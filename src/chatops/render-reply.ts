@@ -1,0 +1,167 @@
+import type { RunStatusName } from "../api/run-status-reader.js";
+import type { OutputLine, RunStatus } from "../run-types.js";
+import { fence } from "../runlog/fence.js";
+import { formatDuration } from "../runlog/format-duration.js";
+import { markdownText } from "../runlog/markdown-text.js";
+import { STATUS_HEADLINES } from "../runlog/status-headlines.js";
+import { stripTerminalEscapes } from "../runner/terminal-escapes.js";
+import type { CancelTarget } from "../stores/cancellations.js";
+import type { ScriptDescription } from "../sdk/protocol.js";
+import { USAGE } from "./parse-command.js";
+
+/** How many output lines a reply repeats (the log and the run page have them all), and how long each. */
+export const REPLY_OUTPUT_LINES = 10;
+const LINE_CHARS = 300;
+const RESULT_CHARS = 2000;
+const MESSAGE_CHARS = 1000;
+const MAX_HELP_CHORES = 50;
+
+/** A run as its reply shows it: the facts the web part and the workers know, never text read back from a comment. */
+export interface RunReply {
+  runId: string;
+  chore: string;
+  requestedBy: string;
+  name?: string | undefined;
+  /** The run's page on the chores pages, when they are served. */
+  runPage: string | null;
+  status: RunStatusName;
+  /** The script's last progress report. */
+  progress?: { done: number; total: number | null } | null;
+  startedAt?: string | null;
+  durationMs?: number | null;
+  message?: string | null;
+  /** The last lines of output, already redacted. */
+  output?: readonly OutputLine[];
+  result?: unknown;
+  log?: { path: string; url: string | null } | null;
+  /** Why the run is not started yet (a `queued` or `waiting` status). */
+  waitingReason?: string | null;
+}
+
+export interface HelpChore {
+  name: string;
+  description: ScriptDescription | null;
+  /** Why it cannot run (no version may), or null. */
+  problem: string | null;
+}
+
+/** What a reply says. */
+export type Reply =
+  | { kind: "run"; run: RunReply }
+  | { kind: "refused"; message: string; errors?: Record<string, string>; usage?: boolean }
+  | { kind: "cancel"; runId: string; target: CancelTarget; by: string }
+  | { kind: "help"; repository: string; chores: HelpChore[]; choresPage: string | null };
+
+/** The body of chorebot's reply to a command. Everything from people (values, names, messages) is made inert: no Markdown, no mentions. */
+export function renderReply(reply: Reply): string {
+  switch (reply.kind) {
+    case "run":
+      return renderRun(reply.run);
+    case "refused":
+      return renderRefusal(reply);
+    case "cancel":
+      return renderCancel(reply);
+    case "help":
+      return renderHelp(reply);
+  }
+}
+
+function renderRun(run: RunReply): string {
+  const final = STATUS_HEADLINES[run.status as RunStatus] as (typeof STATUS_HEADLINES)[RunStatus] | undefined;
+  const emoji = final?.emoji ?? (run.status === "running" ? "🏃" : run.status === "recording" ? "📝" : "🕒");
+  const parts = [`${emoji} **${text(run.chore)}** · \`${run.status}\` · run ${runLink(run.runId, run.runPage)}`];
+  const who = [`asked for by @${text(run.requestedBy)}`];
+  if (run.name !== undefined) who.push(`named \`${code(run.name)}\``);
+  if (run.durationMs != null) who.push(`took ${formatDuration(run.durationMs)}`);
+  parts.push(`${capitalize(who.join(", "))}.`);
+  if (run.waitingReason) parts.push(`Waiting: ${text(clip(run.waitingReason, MESSAGE_CHARS))}.`);
+  if (run.progress) parts.push(`Progress: ${run.progress.done}${run.progress.total === null ? "" : ` of ${run.progress.total}`}.`);
+  if (run.message) parts.push(text(clip(run.message, MESSAGE_CHARS)));
+  const output = run.output ?? [];
+  if (output.length > 0) {
+    const tail = output.slice(-REPLY_OUTPUT_LINES).map((line) => stripTerminalEscapes(clip(line.text, LINE_CHARS)));
+    parts.push(`Last ${tail.length === 1 ? "line" : `${tail.length} lines`} of output:\n\n${fence(tail.join("\n"), "text").trimEnd()}`);
+  }
+  if (run.result !== undefined && run.result !== null)
+    parts.push(`Result:\n\n${fence(clip(JSON.stringify(run.result, null, 2) ?? "null", RESULT_CHARS), "json").trimEnd()}`);
+  if (run.log) parts.push(`Run log: ${run.log.url ? `[${text(run.log.path)}](${linkUrl(run.log.url)})` : `\`${code(run.log.path)}\``}.`);
+  else if (final) parts.push("The run log is being committed.");
+  return `${parts.join("\n\n")}\n`;
+}
+
+function renderRefusal(reply: { message: string; errors?: Record<string, string>; usage?: boolean }): string {
+  const parts = [`🚫 ${text(clip(reply.message, MESSAGE_CHARS))} Nothing was run.`];
+  const errors = Object.entries(reply.errors ?? {});
+  if (errors.length > 0) parts.push(errors.map(([name, error]) => `- \`${code(name)}\` ${text(clip(error, MESSAGE_CHARS))}`).join("\n"));
+  if (reply.usage) parts.push(`Usage:\n\n${fence(USAGE, "text").trimEnd()}`);
+  return `${parts.join("\n\n")}\n`;
+}
+
+function renderCancel(reply: { runId: string; target: CancelTarget; by: string }): string {
+  const run = `\`${code(reply.runId)}\``;
+  switch (reply.target) {
+    case "finished":
+      return `Run ${run} has already finished: there is nothing to cancel.\n`;
+    case "unknown":
+      return `🚫 There is no run ${run} here.\n`;
+    case "running":
+      return `🛑 Run ${run} is being stopped, as @${text(reply.by)} asked. Its reply and its log will say when it has.\n`;
+    default:
+      return `🛑 Run ${run} will not start, as @${text(reply.by)} asked.\n`;
+  }
+}
+
+function renderHelp(reply: { repository: string; chores: HelpChore[]; choresPage: string | null }): string {
+  const parts = [`Chores of ${text(reply.repository)} that \`/chorebot run\` can start:`];
+  if (reply.chores.length === 0) parts.push("_None: this repository has no chores yet._");
+  for (const chore of reply.chores.slice(0, MAX_HELP_CHORES)) {
+    const about = chore.description?.description ? ` — ${text(clip(chore.description.description, 300))}` : "";
+    const lines = [`- **${text(chore.name)}**${about}${chore.problem ? ` (cannot run now: ${text(clip(chore.problem, 300))})` : ""}`];
+    for (const [name, input] of Object.entries(chore.description?.inputs ?? {})) {
+      const facts: string[] = [input.type];
+      if (input.required) facts.push("required");
+      else if (input.default !== undefined) facts.push(`default \`${code(String(input.default))}\``);
+      else facts.push("optional");
+      if (input.choices) facts.push(`one of ${input.choices.map((choice) => `\`${code(choice)}\``).join(", ")}`);
+      if (input.secret) facts.push("secret: give it on the chores page or through the API, never in a comment");
+      if (input.type === "file") facts.push("a file: upload it on the chores page or send it through the API");
+      lines.push(`  - \`${code(name)}\` (${facts.join(", ")})${input.description ? `: ${text(clip(input.description, 300))}` : ""}`);
+    }
+    parts.push(lines.join("\n"));
+  }
+  if (reply.chores.length > MAX_HELP_CHORES) parts.push(`…and ${reply.chores.length - MAX_HELP_CHORES} more.`);
+  if (reply.choresPage) parts.push(`All of them, with their forms: ${reply.choresPage}`);
+  parts.push(`Usage:\n\n${fence(USAGE, "text").trimEnd()}`);
+  return `${parts.join("\n\n")}\n`;
+}
+
+function runLink(runId: string, page: string | null): string {
+  return page === null ? `\`${code(runId)}\`` : `[\`${code(runId)}\`](${linkUrl(page)})`;
+}
+
+/** Untrusted text in a paragraph: no Markdown, and an `@` that mentions no one (a zero-width joiner after it). */
+function text(value: string): string {
+  return markdownText(value).replace(/@/g, "@\u200d");
+}
+
+/** Untrusted text inside a code span: it cannot close the span or break the line. */
+function code(value: string): string {
+  return clip(value.replace(/[`\r\n]/g, " "), 200);
+}
+
+function capitalize(value: string): string {
+  return value.charAt(0).toUpperCase() + value.slice(1);
+}
+
+function linkUrl(url: string): string {
+  return url.replace(/[\s()<>]/g, encodeURIComponent);
+}
+
+/** Shortens to at most `max` characters (ellipsis included), never splitting a surrogate pair. */
+function clip(value: string, max: number): string {
+  if (value.length <= max) return value;
+  let end = Math.max(0, max - 1);
+  const unit = value.charCodeAt(end - 1);
+  if (unit >= 0xd800 && unit <= 0xdbff) end--;
+  return `${value.slice(0, end)}…`;
+}
