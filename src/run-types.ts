@@ -37,6 +37,11 @@ export interface ScriptTarget {
   /** Why the repository's config file is invalid; every script of the merge is then refused. */
   configError: string | null;
   /**
+   * The script's reviewed inputs file (`scripts/<name>.inputs.yml`) as pushed, when there is one
+   * (absent for a chore run): its values are the run's inputs, and cleanup deletes it with the script.
+   */
+  inputsFile?: { path: string; blob: string };
+  /**
    * Set for a chore a person ran on demand (absent for a merged one-off script): `path`,
    * `commit`, `committedAt` and `blob` are then the indexed version that runs, `pullRequest`
    * and `refusal` are null (the catalog holds its provenance), and the chore stays in the

@@ -1,5 +1,6 @@
 import { countApprovals } from "../github/count-approvals.js";
 import { changedChores, changedScripts, type ChangedScript } from "../github/changed-scripts.js";
+import { inputsFilePath, isInputsFile } from "../github/inputs-file-path.js";
 import { isGitHubHttpError } from "../github/http-error.js";
 import type { GitHubClient } from "../github/octokit.js";
 import { listPullRequestFiles } from "../github/pull-request-files.js";
@@ -8,6 +9,7 @@ import { loadRepoConfig, REPO_CONFIG_PATH, type ServerLimits } from "../github/r
 import { bundleScript } from "../runner/bundle-script.js";
 import { fitAnnotation } from "./annotation-batches.js";
 import { bundleAnnotations } from "./bundle-annotations.js";
+import { checkInputsFiles } from "./check-inputs-file.js";
 import { conclusionOf, type Annotation, type CheckReport } from "./check-report.js";
 import { CheckWork } from "./check-work.js";
 import { limitStop, type LimitStop } from "./limit-stop.js";
@@ -78,7 +80,9 @@ export async function analyzePullRequest(octokit: GitHubClient, pr: PullRequestR
   const touchesConfig = changed.some((file) => file.filename === REPO_CONFIG_PATH);
   // The settings it brings apply from the next push; still, say now if they are invalid.
   const proposed = touchesConfig ? await loadRepoConfig(octokit, { owner, repo, ref: headSha }, settings.limits) : loaded;
-  if (entries.length === 0 && chores.length === 0 && (!touchesConfig || proposed.ok)) return null;
+  // An inputs file alone is checked too: without its script, it is a mistake to say.
+  const inputsFiles = changed.filter((file) => file.status !== "removed" && isInputsFile(file.filename, config.scriptsDir));
+  if (entries.length === 0 && chores.length === 0 && inputsFiles.length === 0 && (!touchesConfig || proposed.ok)) return null;
 
   const annotations: Annotation[] = [];
   const notes: string[] = [];
@@ -100,7 +104,9 @@ export async function analyzePullRequest(octokit: GitHubClient, pr: PullRequestR
   const work = new CheckWork(settings.workLimits ?? DEFAULT_WORK_LIMITS, entryReaderAtCommit(octokit, { owner, repo, commit: headSha }));
 
   const scripts: ScriptAnalysis[] = [];
-  for (const entry of entries) scripts.push(await analyzeScript(entry, false, work, settings));
+  // A script given an inputs file here may have required inputs: the inputs file check says whether it gives them.
+  const withInputs = new Set(inputsFiles.map((file) => file.filename));
+  for (const entry of entries) scripts.push(await analyzeScript(entry, false, work, settings, withInputs.has(inputsFilePath(entry.file.filename))));
   for (const file of chores) scripts.push(await analyzeScript({ file, runs: false }, true, work, settings));
   let stopped = scripts.find((script) => script.stopped !== null)?.stopped ?? null;
 
@@ -124,6 +130,9 @@ export async function analyzePullRequest(octokit: GitHubClient, pr: PullRequestR
   }
 
   for (const script of scripts) annotations.push(...script.annotations);
+  const inputsCheck = await checkInputsFiles({ changed, entries, scriptsDir: config.scriptsDir, read: work.read });
+  annotations.push(...inputsCheck.annotations);
+  for (const script of scripts) script.problems.push(...(inputsCheck.problems.get(script.path) ?? []));
   const outside = scriptsOnlyAnnotations(changed, config, config.policy.scriptsOnly);
   annotations.push(...outside);
   if (outside.length > 0) {
@@ -139,7 +148,12 @@ export async function analyzePullRequest(octokit: GitHubClient, pr: PullRequestR
   const sent = unique.slice(0, ANNOTATION_LIMIT).map(fitAnnotation);
   const conclusion = conclusionOf(unique, configError !== null);
   const running = scripts.filter((s) => s.willRun);
-  const resultOf = (s: ScriptAnalysis): ScriptResult => ({ path: s.path, problems: s.problems, typeChecked: s.typeChecked });
+  const resultOf = (s: ScriptAnalysis): ScriptResult => ({
+    path: s.path,
+    problems: s.problems,
+    typeChecked: s.typeChecked,
+    ...(inputsCheck.given.has(s.path) ? { inputsFile: inputsFilePath(s.path) } : {}),
+  });
   const choreResults = scripts.filter((s) => s.chore).map(resultOf);
   const notRunning = scripts.filter((s) => !s.willRun && !s.chore);
   if (notRunning.length > 0) {
@@ -165,7 +179,13 @@ export async function analyzePullRequest(octokit: GitHubClient, pr: PullRequestR
   return { conclusion, title, summary, annotations: sent };
 }
 
-async function analyzeScript({ file, runs: willRun }: ChangedScript, chore: boolean, work: CheckWork, settings: CheckSettings): Promise<ScriptAnalysis> {
+async function analyzeScript(
+  { file, runs: willRun }: ChangedScript,
+  chore: boolean,
+  work: CheckWork,
+  settings: CheckSettings,
+  inputsFileGiven = false,
+): Promise<ScriptAnalysis> {
   const path = file.filename;
   const { scriptCwd, scriptEnv } = settings;
   const result: ScriptAnalysis = { path, chore, willRun, annotations: [], problems: [], files: null, missingPackages: [], typeChecked: false, stopped: null };
@@ -200,7 +220,11 @@ async function analyzeScript({ file, runs: willRun }: ChangedScript, chore: bool
   }
   if (refusals.length > 0) return result;
   const texts = new Map(bundle.files.map((file) => [file, work.texts.get(file) ?? ""]));
-  const inspected = await work.run({ kind: "inspect", input: { path, willRun, scriptCwd, scriptEnv, texts, externals: bundle.externals } });
+  // With an inputs file, required inputs may be given there: checkInputsFiles judges them, not the defaults rule.
+  const inspected = await work.run({
+    kind: "inspect",
+    input: { path, willRun: willRun && !inputsFileGiven, scriptCwd, scriptEnv, texts, externals: bundle.externals },
+  });
   if (!inspected.ok) {
     const stop = limitStop("Inspection", inspected.stopped, work.limits);
     result.annotations.push({ path, start_line: 1, end_line: 1, annotation_level: "failure", title: stop.title, message: stop.message });

@@ -6,6 +6,8 @@ export interface ScriptResult {
   /** One short cell per script: what went well or what is wrong. */
   problems: string[];
   typeChecked: boolean;
+  /** The reviewed inputs file it runs with, when the pull request gives it one. */
+  inputsFile?: string;
 }
 
 export interface SummaryFacts {
@@ -88,7 +90,7 @@ export function renderSummary(facts: SummaryFacts): string {
 /** One script's or chore's cell: what went well, or each thing that is wrong. */
 function checkCell(script: ScriptResult): string {
   return script.problems.length === 0
-    ? `✅ bundles${script.typeChecked ? ", type-checks" : ""}, packages installed`
+    ? `✅ bundles${script.typeChecked ? ", type-checks" : ""}, packages installed${script.inputsFile ? `; runs with the values of \`${cell(script.inputsFile)}\`` : ""}`
     : script.problems.map((p) => `❌ ${cell(p)}`).join("<br>");
 }
 

@@ -17,6 +17,11 @@ export interface RunLogCommit {
    * again. Default (a one-off script): the log and the script's deletion land in one commit.
    */
   keepScript?: boolean;
+  /**
+   * Files that go with the script (its reviewed inputs file): deleted in the same commit as it,
+   * wherever they are still there. Never with `keepScript`.
+   */
+  alsoDelete?: readonly string[];
   /** The run the log belongs to, and its outcome in a few words ("scripts/x.ts succeeded"), for the commit message. */
   runId: string;
   title: string;
@@ -83,7 +88,7 @@ export async function commitRunLogs(octokit: GitHubClient, given: readonly RunLo
     const known = await knownFromCompare(octokit, changes, head);
     const states = await Promise.all(changes.map((change, i) => stateAt(octokit, change, head, known.get(i))));
     const todo = states.flatMap((state, i) =>
-      state.kind === "todo" ? [{ change: changes[i]!, script: state.script, cleanupHead: state.cleanupHead, i }] : [],
+      state.kind === "todo" ? [{ change: changes[i]!, script: state.script, companions: state.companions, cleanupHead: state.cleanupHead, i }] : [],
     );
     const results = new Map<number, RunLogResult>();
     if (todo.length > 0) {
@@ -127,16 +132,24 @@ export async function commitRunLogs(octokit: GitHubClient, given: readonly RunLo
   }
 }
 
-type ChangeState = { kind: "done" } | { kind: "proposed"; cleanupHead: string } | { kind: "todo"; script: boolean; cleanupHead: string | null };
+type ChangeState =
+  | { kind: "done" }
+  | { kind: "proposed"; cleanupHead: string }
+  /** `companions`: the `alsoDelete` paths still there. */
+  | { kind: "todo"; script: boolean; companions: string[]; cleanupHead: string | null };
 
 /** Where a change stands against the default branch at `head` and its own cleanup branch. */
 async function stateAt(octokit: GitHubClient, change: RunLogCommit, head: string, known?: PathsAtHead): Promise<ChangeState> {
-  if (change.firstTry) return { kind: "todo", script: !change.keepScript, cleanupHead: null };
-  const onDefault = known ? { done: known.log === gitBlobSha(change.log) && !known.script, script: known.script } : await runLogAt(octokit, change, head);
+  if (change.firstTry) return { kind: "todo", script: !change.keepScript, companions: companionsOf(change), cleanupHead: null };
+  // What one compare cannot tell (a companion the merge may not have had) is looked up.
+  const companions = known ? await companionsAt(octokit, change, head) : [];
+  const onDefault = known
+    ? { done: known.log === gitBlobSha(change.log) && !known.script && companions.length === 0, script: known.script, companions }
+    : await runLogAt(octokit, change, head);
   if (onDefault.done) return { kind: "done" };
   const cleanupHead = await branchHead(octokit, change, change.branchName);
   if (cleanupHead !== null && (await runLogAt(octokit, change, cleanupHead)).done) return { kind: "proposed", cleanupHead };
-  return { kind: "todo", script: onDefault.script, cleanupHead };
+  return { kind: "todo", script: onDefault.script, companions: onDefault.companions, cleanupHead };
 }
 
 async function commitThroughPullRequest(octokit: GitHubClient, change: RunLogCommit): Promise<RunLogResult> {
@@ -147,7 +160,7 @@ async function commitThroughPullRequest(octokit: GitHubClient, change: RunLogCom
   if (state.kind === "proposed") return proposeCleanup(octokit, change, state.cleanupHead, false);
   let commit: string;
   try {
-    commit = await buildCommit(octokit, head, [{ change, script: state.script }]);
+    commit = await buildCommit(octokit, head, [{ change, script: state.script, companions: state.companions }]);
   } catch (error) {
     if (!isDeletingMissingPath(error) || !change.firstTry) throw error;
     return commitThroughPullRequest(octokit, { ...change, firstTry: false });
@@ -206,22 +219,39 @@ async function knownFromCompare(octokit: GitHubClient, changes: readonly RunLogC
  * Whether `commit` already has this exact log and no script, and whether the script is there
  * to delete (a script kept, a chore, counts as not there: nothing deletes it).
  */
-async function runLogAt(octokit: GitHubClient, change: RunLogCommit, commit: string): Promise<{ done: boolean; script: boolean }> {
+async function runLogAt(octokit: GitHubClient, change: RunLogCommit, commit: string): Promise<{ done: boolean; script: boolean; companions: string[] }> {
   const { owner, repo } = change;
-  const [logSha, scriptSha] = await Promise.all([
+  const [logSha, scriptSha, companions] = await Promise.all([
     shaAt(octokit, { owner, repo, commit, path: change.logPath }),
     change.keepScript ? null : shaAt(octokit, { owner, repo, commit, path: change.scriptPath }),
+    companionsAt(octokit, change, commit),
   ]);
   // Compare git blob ids, not contents: the contents API leaves out files over 1 MB.
-  return { done: logSha === gitBlobSha(change.log) && scriptSha === null, script: scriptSha !== null };
+  return { done: logSha === gitBlobSha(change.log) && scriptSha === null && companions.length === 0, script: scriptSha !== null, companions };
+}
+
+/** The paths deleted with the script; none for a kept script (a chore). */
+function companionsOf(change: RunLogCommit): string[] {
+  return change.keepScript ? [] : [...(change.alsoDelete ?? [])];
+}
+
+/** The companions still there at `commit`. */
+async function companionsAt(octokit: GitHubClient, change: RunLogCommit, commit: string): Promise<string[]> {
+  const paths = companionsOf(change);
+  const shas = await Promise.all(paths.map((path) => shaAt(octokit, { owner: change.owner, repo: change.repo, commit, path })));
+  return paths.filter((_, i) => shas[i] !== null);
 }
 
 /** Every log added and every script deleted, parent = `head`. Returns the new commit's sha. */
-async function buildCommit(octokit: GitHubClient, head: string, todo: readonly { change: RunLogCommit; script: boolean }[]): Promise<string> {
+async function buildCommit(
+  octokit: GitHubClient,
+  head: string,
+  todo: readonly { change: RunLogCommit; script: boolean; companions: readonly string[] }[],
+): Promise<string> {
   const { owner, repo } = todo[0]!.change;
   const { data: headCommit } = await octokit.rest.git.getCommit({ owner, repo, commit_sha: head });
-  // A dashboard retry deletes the same script again: one deletion per path.
-  const deletions = [...new Set(todo.filter((t) => t.script).map((t) => t.change.scriptPath))];
+  // A dashboard retry deletes the same script again: one deletion per path. Its inputs file goes with it.
+  const deletions = [...new Set(todo.flatMap((t) => [...(t.script ? [t.change.scriptPath] : []), ...t.companions]))];
   const { data: tree } = await octokit.rest.git.createTree({
     owner,
     repo,

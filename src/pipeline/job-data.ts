@@ -1,4 +1,4 @@
-import type { ExecutionResult, Provenance, ScriptTarget } from "../run-types.js";
+import type { ExecutionResult, LoggedInput, Provenance, ScriptTarget } from "../run-types.js";
 import type { ScriptDescription } from "../sdk/protocol.js";
 
 /** Every job of a run carries the same data: what to run and under which id. */
@@ -22,6 +22,21 @@ export interface ProcessResult {
   description: ScriptDescription | null;
   /** Why the script will not run: refused by the provenance gate, or failed to bundle. */
   problem: { status: "refused" | "failed"; message: string; detail: string | null } | null;
+  /** A merged script's values from its reviewed inputs file, checked against its inputs; absent without one. */
+  reviewedInputs?: ReviewedInputs;
+}
+
+/**
+ * The values of a reviewed inputs file. They travel in job data (shown in the dashboard):
+ * they are in the repository's history already, and an inputs file may hold no secret input.
+ */
+export interface ReviewedInputs {
+  /** `scripts/<name>.inputs.yml`. */
+  path: string;
+  /** Raw text per input, as the runner takes them (as a chore's form values). */
+  values: Record<string, string>;
+  /** As the script gets them (3, true), for the run log; redacted of what the log must not show. */
+  logged: Record<string, LoggedInput>;
 }
 
 /** An attempt's outcome: everything the run log needs, kept once in RunOutcomes. */

@@ -4,7 +4,7 @@ import { fence } from "./fence.js";
 import { markdownText } from "./markdown-text.js";
 import { outputEntries, type OutputEntry } from "./output-entries.js";
 import type { RunLogInput } from "./run-log.js";
-import type { RunRequest } from "../run-types.js";
+import type { LoggedInput, RunRequest } from "../run-types.js";
 import { mergeReportLogs } from "./merge-report-logs.js";
 import { reportFrontMatter, reportSections } from "./report-sections.js";
 import { requestSection } from "./request-section.js";
@@ -14,6 +14,11 @@ import { formatDuration } from "./format-duration.js";
 import { utf8Head, utf8Tail } from "./utf8-slice.js";
 
 export const DEFAULT_RUN_LOG_MAX_BYTES = 1024 * 1024;
+
+/** A merged script's reviewed inputs file, for its run's log: its path, and the values the run got (null when it was refused before). */
+export interface InputsFileLog {
+  inputsFile?: { path: string; inputs: Record<string, LoggedInput> | null };
+}
 
 const HEADLINES = STATUS_HEADLINES;
 
@@ -30,7 +35,7 @@ interface View {
  * machines, then a summary, the output and the executed JavaScript for people. Never longer
  * than `maxBytes`: the output is shortened from the middle first, then the code.
  */
-export function renderRunLog(input: RunLogInput, o: { maxBytes?: number } = {}): string {
+export function renderRunLog(input: RunLogInput & InputsFileLog, o: { maxBytes?: number } = {}): string {
   const maxBytes = o.maxBytes ?? DEFAULT_RUN_LOG_MAX_BYTES;
   const entries = outputEntries(mergeReportLogs(input.execution.output, input.execution.report?.logs));
   const code = input.code === null ? null : { text: input.code, omittedBytes: 0 };
@@ -112,7 +117,7 @@ function entryText(entry: OutputEntry, maxBytes: number): string {
     : `… ${entry.omittedBytes} bytes of output omitted from the middle of the output (the capture did not record where) …`;
 }
 
-function render(input: RunLogInput, view: View, maxBytes: number): string {
+function render(input: RunLogInput & InputsFileLog, view: View, maxBytes: number): string {
   const { execution: run, pullRequest: pr } = input;
   const clip = (text: string) => (text.length > view.textLimit ? `${text.slice(0, view.textLimit)}…` : text);
   const message = run.message === null ? null : clip(run.message);
@@ -150,6 +155,7 @@ function render(input: RunLogInput, view: View, maxBytes: number): string {
     ...reportFrontMatter(run.report),
     // What the person gave, as logged: the values the script parsed would show an upload's temporary path.
     ...(chore === undefined ? {} : { inputs: chore.request.inputs }),
+    ...(input.inputsFile === undefined ? {} : { inputs_file: input.inputsFile.path }),
   };
   // yaml-1.1 compat quotes values like `yes` and `on` that older front matter parsers misread.
   const yaml = stringify(frontMatter, { compat: "yaml-1.1", lineWidth: 0 });
@@ -168,7 +174,9 @@ function render(input: RunLogInput, view: View, maxBytes: number): string {
   }
 
   if (chore !== undefined) parts.push(...requestSection(chore.request.inputs));
-  parts.push(...reportSections(chore !== undefined && run.report ? { ...run.report, inputs: null } : run.report));
+  else if (input.inputsFile !== undefined) parts.push(...requestSection(input.inputsFile.inputs ?? {}, inputsFileSentence(input.inputsFile)));
+  const given = chore !== undefined || (input.inputsFile?.inputs ?? null) !== null;
+  parts.push(...reportSections(given && run.report ? { ...run.report, inputs: null } : run.report));
   parts.push("## Output\n");
   if (view.output.length === 0) {
     parts.push(run.status === "refused" ? "_Nothing ran, so there is no output._\n" : "_The script printed nothing._\n");
@@ -254,4 +262,12 @@ function linkTarget(url: string): string | null {
   if (!/^https?:\/\/[^/]/i.test(url)) return null;
   const percent = (byte: number) => `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
   return url.replace(/[^\x21-\x7e]|[()<>[\]\\`"']/gu, (char) => [...Buffer.from(char, "utf8")].map(percent).join(""));
+}
+
+/** Where a merged script's values came from, above their table. */
+function inputsFileSentence(file: NonNullable<InputsFileLog["inputsFile"]>): string {
+  const path = `\`${markdownText(file.path)}\``;
+  return file.inputs === null
+    ? `${path} was not used: the run was refused before its values were taken (see above). It is deleted with the script.`
+    : `From ${path}, reviewed and approved with the script, and deleted with it; inputs it does not give take their defaults.`;
 }

@@ -94,6 +94,7 @@ export function cleanupStep(deps: CleanupDeps) {
       runner,
       trigger: chore ? chore.request.trigger : "merge",
       ...(chore ? { chore } : {}),
+      ...(target.inputsFile && !chore ? { inputsFile: { path: target.inputsFile.path, inputs: processed.reviewedInputs?.logged ?? null } } : {}),
     });
     const octokit = await deps.octokitFor(target.installationId);
     const landed = await commitLog(octokit, {
@@ -104,6 +105,8 @@ export function cleanupStep(deps: CleanupDeps) {
       log,
       scriptPath: target.path,
       ...(chore ? { keepScript: true } : {}),
+      // A merged script's reviewed inputs file goes in the same commit as the script.
+      ...(target.inputsFile && !chore ? { alsoDelete: [target.inputsFile.path] } : {}),
       mode: target.config.cleanup,
       branchName: `chorebot/cleanup-${job.id ?? runId}`,
       since: target.commit,

@@ -2,7 +2,9 @@ import type { FlowProducer, Job } from "bullmq";
 import type { MergedPush } from "../github/handle-push.js";
 import { addedScripts } from "../github/added-scripts.js";
 import { attributeScripts, type Attribution } from "../github/attribute-scripts.js";
+import { inputsFilePath } from "../github/inputs-file-path.js";
 import { pushedChain, type PushedCommits, type RangeCommit } from "../github/first-parent-chain.js";
+import type { InputsFileAtPush } from "../github/judge-inputs-file.js";
 import { listFolderAtCommit } from "../github/list-folder-at-commit.js";
 import { associationLookup, findMergedPullRequests, type AssociationLookup } from "../github/merged-pull-requests.js";
 import type { GitHubClient } from "../github/octokit.js";
@@ -52,7 +54,11 @@ export function discoverStep(deps: DiscoverDeps) {
     if (!after!.complete || !before!.complete) {
       throw new Error(`cannot list ${config.scriptsDir}/ completely: ${[before, after].map((l) => (l!.complete ? "" : l!.reason)).join(" ")}`);
     }
-    const scripts = addedScripts(before!.files, after!.files, config.scriptsDir);
+    // Each script with the inputs file beside it, as the top of the push has it (blob null: none there).
+    const scripts = addedScripts(before!.files, after!.files, config.scriptsDir).map((script) => {
+      const path = inputsFilePath(script.path);
+      return { ...script, inputsFile: { path, blob: after!.files.get(path) ?? null } };
+    });
     if (scripts.length === 0) {
       await job.log("no entry scripts added");
       return { runIds: [] };
@@ -63,7 +69,7 @@ export function discoverStep(deps: DiscoverDeps) {
     const committedAt = commitDates(pushed);
     const runIds = await enqueueRuns(
       deps.flows,
-      attributions.map(({ path, blob, pullRequest, refusal }) => {
+      attributions.map(({ path, blob, pullRequest, refusal, inputsFile }) => {
         const commit = pullRequest && !refusal ? pullRequest.mergeCommit : push.after;
         return {
           owner,
@@ -79,6 +85,7 @@ export function discoverStep(deps: DiscoverDeps) {
           refusal,
           config,
           configError,
+          ...(inputsFile ? { inputsFile } : {}),
         };
       }),
       deps,
@@ -94,13 +101,19 @@ async function attribute(
   associations: AssociationLookup,
   pullFiles: (number: number) => ReturnType<typeof listPullRequestFiles>,
   push: MergedPush,
-  scripts: { path: string; blob: string }[],
+  scripts: { path: string; blob: string; inputsFile: InputsFileAtPush }[],
   chain: RangeCommit[] | null,
   waitMs: number,
 ): Promise<Attribution[]> {
   if (!chain) {
     const refusal = `the push to ${push.defaultBranch} does not continue its history from ${push.before.slice(0, 7)}; scripts only run from a normal merge`;
-    return scripts.map(({ path, blob }) => ({ path, blob, pullRequest: null, refusal }));
+    return scripts.map(({ path, blob, inputsFile }) => ({
+      path,
+      blob,
+      pullRequest: null,
+      refusal,
+      ...(inputsFile.blob === null ? {} : { inputsFile: { path: inputsFile.path, blob: inputsFile.blob } }),
+    }));
   }
   const merged = await findMergedPullRequests(associations, push, chain, { waitMs });
   const withFiles = await Promise.all(merged.map(async (pull) => ({ pull, ...(await pullFiles(pull.number)) })));

@@ -116,7 +116,8 @@ export function executeStep(deps: ExecuteDeps) {
       throw new StepError("the script's bundle is no longer in Redis (lost, or removed with the run's records), so it did not start; merge it again to run it");
     }
     // A chore runs with what the person who asked for it gave; without that, it does not run.
-    let given: RawInputs = { values: {}, files: {} };
+    // A merged script with a reviewed inputs file runs with its values (checked in process); others with their defaults.
+    let given: RawInputs = { values: processed.reviewedInputs?.values ?? {}, files: {} };
     if (target.chore) {
       const stored = (await deps.inputs?.load(runId)) ?? null;
       if (stored === null) {

@@ -14,9 +14,10 @@ import { redactDescription } from "../runner/redact-description.js";
 import { annotateSpan, runAttributes } from "../telemetry/annotate-span.js";
 import type { BundleStore } from "../stores/bundle-store.js";
 import { onlyChildValue } from "./children-value.js";
-import type { CleanupResult, ProcessResult, RunJobData } from "../pipeline/job-data.js";
+import type { CleanupResult, ProcessResult, ReviewedInputs, RunJobData } from "../pipeline/job-data.js";
 import { RecentResults } from "../stores/recent-results.js";
 import { failingInWords } from "./step-error.js";
+import { readInputsFile } from "./read-inputs-file.js";
 
 // Long enough for a merge's scripts to be processed together, short enough that a retry
 // minutes later (a dismissed review, a dashboard retry) asks GitHub again.
@@ -73,7 +74,12 @@ export function processStep(deps: ProcessDeps) {
     // Only regular text files someone reviewed are bundled; anything else is remembered and
     // refuses the run. Read and bundled while approvals are counted: reading runs nothing,
     // and a refused script's bundle is simply dropped.
-    const read = reviewedReader(octokit, { owner: target.owner, repo: target.repo, pullRequest: pull, approved: new Map([[target.path, target.blob]]) });
+    // The inputs file too must be the version discover found approved (its pull request head's).
+    const approved = new Map([[target.path, target.blob]]);
+    if (target.inputsFile) approved.set(target.inputsFile.path, target.inputsFile.blob);
+    const read = reviewedReader(octokit, { owner: target.owner, repo: target.repo, pullRequest: pull, approved });
+    const inputsEntry = target.inputsFile ? read(target.inputsFile.path) : null;
+    inputsEntry?.catch(() => {}); // awaited below unless the run is refused first
     const refusals: string[] = [];
     let source: string | null = null;
     const readFile = async (path: string) => {
@@ -114,8 +120,15 @@ export function processStep(deps: ProcessDeps) {
       return failed(provenance, `definition unreadable: ${detail}`, { message: "chorebot cannot read the script's definition", detail });
     }
     const description = reading.definition;
+    // A reviewed inputs file gives the values, checked again here as the pull request check did.
+    let reviewedInputs: ReviewedInputs | undefined;
+    if (target.inputsFile && inputsEntry) {
+      const given = await readInputsFile(inputsEntry, { path: target.inputsFile.path, script: target.path, reading });
+      if (!given.ok) return refused(provenance, redact(given.reason));
+      reviewedInputs = { ...given.inputs, logged: redactLogged(given.inputs.logged, redact) };
+    }
     // A merged script runs with its defaults: one that needs a value nobody can give is refused now.
-    const needed = requiredWithoutDefault(description);
+    const needed = reviewedInputs ? [] : requiredWithoutDefault(description);
     if (needed.length > 0) {
       return refused(
         provenance,
@@ -123,9 +136,15 @@ export function processStep(deps: ProcessDeps) {
       );
     }
     return {
-      result: { provenance, alreadyHandled: null, description: redactDescription(description, redact), problem: null },
+      result: {
+        provenance,
+        alreadyHandled: null,
+        description: redactDescription(description, redact),
+        problem: null,
+        ...(reviewedInputs ? { reviewedInputs } : {}),
+      },
       bundle: bundle.code,
-      note: `bundled ${bundle.files.join(", ")} (${bundle.code.length} bytes)${description ? ", an SDK script" : ""}`,
+      note: `bundled ${bundle.files.join(", ")} (${bundle.code.length} bytes)${description ? ", an SDK script" : ""}${reviewedInputs ? `, inputs from ${reviewedInputs.path}` : ""}`,
     };
   }
 }
@@ -153,4 +172,9 @@ function refused(provenance: Provenance, reason: string): Decision {
 
 function pullRequestInfo(pull: MergedPullRequest): PullRequestInfo {
   return { number: pull.number, url: pull.url, author: pull.author, title: pull.title };
+}
+
+/** The logged values with what the log must never show (an allowlisted variable's value typed into a file) redacted. */
+function redactLogged(logged: ReviewedInputs["logged"], redact: (text: string) => string): ReviewedInputs["logged"] {
+  return Object.fromEntries(Object.entries(logged).map(([name, value]) => [name, typeof value === "string" ? redact(value) : value]));
 }

@@ -1,0 +1,138 @@
+import { isAlias, isMap, isScalar, LineCounter, parseDocument, type Node } from "yaml";
+import { inputsFromDescription } from "../chores/inputs-from-description.js";
+import type { LoggedInput } from "../run-types.js";
+import { coerceInputs } from "../sdk/inputs.js";
+import type { DefinitionReading } from "./read-definition.js";
+
+/** An inputs file larger than this is refused unread: a page of values, not a data set. */
+export const INPUTS_FILE_MAX_BYTES = 64 * 1024;
+
+/** One thing wrong with an inputs file, at its line (1-based), with the input it is about when there is one. */
+export interface InputsFileProblem {
+  line: number;
+  input: string | null;
+  message: string;
+}
+
+export type InputsFileReading =
+  /** `values`: raw text per input, as the runner takes them; `logged`: as the script gets them, for the run log. */
+  { ok: true; values: Record<string, string>; logged: Record<string, LoggedInput> } | { ok: false; problems: InputsFileProblem[] };
+
+/**
+ * Reads `scripts/<name>.inputs.yml` against what its script declares (read statically, see
+ * readScriptDefinition), with the SDK's own validators (`coerceInputs` on the inputs rebuilt
+ * from the description, as the chores pages check a form): the one function the pull
+ * request check and the worker both use, so a value the check refused never runs.
+ *
+ * The file must be one YAML mapping of declared input names to plain values (string, number,
+ * boolean). Refused, each at its line: a name the script does not declare, a value of the
+ * wrong type or out of range, choices or pattern, a value for a `secret` input (it would stay
+ * in git history), a value for a `file` input (it would name a path on the worker), a
+ * duplicate name, a nested value, an alias (never expanded: no alias bomb), malformed YAML,
+ * more than INPUTS_FILE_MAX_BYTES. A required input without a default must be given. The
+ * script's own `validate` functions run when it starts, as for every run.
+ */
+export function parseInputsFile(text: string, script: { path: string; reading: DefinitionReading }, filePath: string): InputsFileReading {
+  const fail = (line: number, message: string, input: string | null = null): InputsFileReading => ({ ok: false, problems: [{ line, input, message }] });
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > INPUTS_FILE_MAX_BYTES) return fail(1, `${filePath} is ${bytes} bytes; an inputs file may have at most ${INPUTS_FILE_MAX_BYTES}`);
+  const { reading } = script;
+  if (reading.problems.length > 0)
+    return fail(1, `chorebot cannot read the definition of ${script.path}, so these values cannot be checked against its inputs`);
+  if (reading.definition === null) {
+    return fail(1, `${script.path} declares no inputs (it does not use defineScript with \`inputs\`), so it takes no inputs file: delete ${filePath}`);
+  }
+  const declared = reading.definition.inputs;
+
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const lineOf = (node: Node | null | undefined, fallback = 1) => (node?.range ? lines.linePos(node.range[0]).line : fallback);
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      problems: doc.errors.map((error) => ({ line: lines.linePos(error.pos[0]).line, input: null, message: `not valid YAML: ${firstLine(error.message)}` })),
+    };
+  }
+  if (!isMap(doc.contents)) {
+    return fail(lineOf(doc.contents), `${filePath} must be a YAML mapping of input names to values (\`limit: 100\`), one per line`);
+  }
+
+  const problems: InputsFileProblem[] = [];
+  const raw = new Map<string, { text: string; line: number }>();
+  for (const pair of doc.contents.items) {
+    const keyNode = pair.key as Node | null;
+    const valueNode = pair.value as Node | null;
+    const line = lineOf(keyNode, lineOf(valueNode));
+    if (isAlias(keyNode) || isAlias(valueNode)) {
+      problems.push({ line, input: null, message: "YAML aliases (`*name`) are not accepted in an inputs file: write each value out" });
+      continue;
+    }
+    const name = plainText(keyNode);
+    if (name === null) {
+      problems.push({ line, input: null, message: "each key must be an input's name" });
+      continue;
+    }
+    const input = Object.hasOwn(declared, name) ? declared[name]! : null;
+    if (input === null) {
+      const names = Object.keys(declared);
+      const known = names.length === 0 ? "it declares none" : `its inputs: ${names.map((n) => `\`${n}\``).join(", ")}`;
+      problems.push({ line, input: name, message: `\`${name}\` is not an input of ${script.path} (${known})` });
+      continue;
+    }
+    if (input.secret === true) {
+      problems.push({
+        line,
+        input: name,
+        message: `\`${name}\` is a secret input: its value must not be in the repository (it would stay in git history); leave it out and let the script use its default`,
+      });
+      continue;
+    }
+    if (input.type === "file") {
+      problems.push({ line, input: name, message: `\`${name}\` is a file input: an inputs file cannot give it (its value would name a path on the worker)` });
+      continue;
+    }
+    const valueLine = lineOf(valueNode, line);
+    const text = plainText(valueNode);
+    if (text === null) {
+      problems.push({ line: valueLine, input: name, message: `\`${name}\` must have one plain value (a string, number or true/false)` });
+      continue;
+    }
+    raw.set(name, { text, line: valueLine });
+  }
+
+  const values: Record<string, string> = {};
+  const logged: Record<string, LoggedInput> = {};
+  const inputs = inputsFromDescription(reading.definition);
+  for (const [name, given] of raw) {
+    // One input at a time, so each message is known to be this line's.
+    const checked = coerceInputs({ [name]: inputs[name]! }, { [name]: given.text });
+    if (!checked.ok) {
+      problems.push(...checked.errors.map((message) => ({ line: given.line, input: name, message: `\`${name}\` ${withoutName(message, name)}` })));
+      continue;
+    }
+    values[name] = given.text;
+    logged[name] = checked.values[name] as string | number | boolean;
+  }
+  for (const [name, input] of Object.entries(declared)) {
+    if (input.required && !raw.has(name) && !problems.some((p) => p.input === name)) {
+      problems.push({ line: 1, input: name, message: `\`${name}\` is required and has no default: give it a value in ${filePath}` });
+    }
+  }
+  return problems.length > 0 ? { ok: false, problems: problems.sort((a, b) => a.line - b.line) } : { ok: true, values, logged };
+}
+
+/** A scalar's value as text (a string, number or boolean: what the core schema makes); null for anything else. */
+function plainText(node: unknown): string | null {
+  if (!isScalar(node)) return null;
+  const { value } = node;
+  return typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? String(value) : null;
+}
+
+function withoutName(message: string, name: string): string {
+  const prefix = `${name}: `;
+  return message.startsWith(prefix) ? message.slice(prefix.length) : message;
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0]!.trim();
+}
