@@ -1,8 +1,8 @@
 import { refreshPull } from "./pull-helpers.js";
 import type { PullRequestRecord } from "./pull-requests.js";
-import { checkRun, checkSuiteId, pullRequest, repository, user } from "./shapes.js";
-import type { StandInState } from "./state.js";
-import type { CheckRunPayloadRequest, PullRequestPayloadRequest } from "./types.js";
+import { checkRun, checkSuiteId, issueComment, pullRequest, repository, user } from "./shapes.js";
+import { repoApiUrl, repoHtmlUrl, type StandInState } from "./state.js";
+import type { CheckRunPayloadRequest, IssueCommentPayloadRequest, PullRequestPayloadRequest } from "./types.js";
 import { BOT_LOGIN, nodeId } from "./users.js";
 import { retargetTemplateUrls, webhookExample } from "./webhook-examples.js";
 
@@ -101,5 +101,58 @@ export function buildCheckRunPayload(state: StandInState, o: CheckRunPayloadRequ
   };
   delete payload.requested_action;
   common(state, payload, o.sender ?? (o.action === "rerequested" ? state.owner : BOT_LOGIN));
+  return payload;
+}
+
+/**
+ * An `issue_comment` payload (created, edited, deleted) for a comment on a pull request's
+ * conversation: the published example with this comment, its pull request as the issue
+ * GitHub sends (`pull_request` links set), the repository, installation and sender.
+ */
+export function buildIssueCommentPayload(state: StandInState, o: IssueCommentPayloadRequest): Record<string, unknown> {
+  const comment = state.comments.get(o.commentId);
+  if (!comment) throw new Error(`issueCommentPayload: no comment ${o.commentId}`);
+  const pr = state.pulls.get(comment.issueNumber);
+  if (!pr) throw new Error(`issueCommentPayload: comment ${o.commentId} is on no pull request`);
+  const payload = webhookExample("issue_comment", (candidate) => candidate.action === o.action);
+  const issueApi = `${repoApiUrl(state)}/issues/${pr.number}`;
+  const html = `${repoHtmlUrl(state)}/pull/${pr.number}`;
+  payload.action = o.action;
+  payload.issue = {
+    ...(payload.issue as Record<string, unknown>),
+    url: issueApi,
+    repository_url: repoApiUrl(state),
+    labels_url: `${issueApi}/labels{/name}`,
+    comments_url: `${issueApi}/comments`,
+    events_url: `${issueApi}/events`,
+    html_url: html,
+    id: pr.id,
+    node_id: nodeId("PR", pr.id),
+    number: pr.number,
+    title: pr.title,
+    user: user(state, pr.user),
+    labels: [],
+    state: pr.state,
+    assignee: null,
+    assignees: [],
+    milestone: null,
+    comments: state.comments.on(pr.number).length,
+    created_at: pr.createdAt,
+    updated_at: pr.updatedAt,
+    closed_at: pr.state === "closed" ? (pr.mergedAt ?? pr.updatedAt) : null,
+    author_association: "MEMBER",
+    body: pr.body,
+    pull_request: {
+      url: `${repoApiUrl(state)}/pulls/${pr.number}`,
+      html_url: html,
+      diff_url: `${html}.diff`,
+      patch_url: `${html}.patch`,
+      merged_at: pr.mergedAt,
+    },
+  };
+  payload.comment = issueComment(state, comment);
+  if (o.action === "edited") payload.changes = { body: { from: o.previousBody ?? "" } };
+  else delete payload.changes;
+  common(state, payload, o.sender ?? comment.user);
   return payload;
 }

@@ -9,6 +9,8 @@ import { registerIssueRoutes } from "./routes-issues.js";
 import { registerPullRoutes } from "./routes-pulls.js";
 import { registerRefRoutes } from "./routes-refs.js";
 import { registerRepoRoutes } from "./routes-repos.js";
+import { registerReactionRoutes } from "./routes-reactions.js";
+import { registerAppSelfRoutes } from "./routes-app-self.js";
 import type { StandInState } from "./state.js";
 
 /** Every REST endpoint the stand-in serves (paths below /api/v3), and GraphQL as "/graphql" (served at /api/graphql). */
@@ -23,6 +25,8 @@ export function buildRouter(state: StandInState): Router {
   registerPullRoutes(router, state);
   registerCheckRoutes(router, state);
   registerIssueRoutes(router, state);
+  registerReactionRoutes(router, state);
+  registerAppSelfRoutes(router, state);
   registerGraphQLRoutes(router, state);
   return router;
 }

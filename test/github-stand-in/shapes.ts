@@ -1,6 +1,7 @@
 import { BASE_PERMISSION, rolePermissions } from "./collaborators.js";
 import type { CommitInfo, DiffEntry, DiffStatus, ObjectType } from "./git-repo.js";
 import type { IssueCommentRecord } from "./issue-comments.js";
+import type { ReactionRecord } from "./reactions.js";
 import type { PullRequestRecord, ReviewRecord } from "./pull-requests.js";
 import type { Schema } from "./openapi.js";
 import { repoApiUrl, repoHtmlUrl, type StandInState } from "./state.js";
@@ -432,6 +433,8 @@ export function checkAnnotation(state: StandInState, run: CheckRunRecord, annota
 
 export function issueComment(state: StandInState, comment: IssueCommentRecord): Schema<"issue-comment"> {
   const url = `${repoApiUrl(state)}/issues/comments/${comment.id}`;
+  const reactions = state.reactions.on(comment.id);
+  const count = (content: ReactionRecord["content"]) => reactions.filter((r) => r.content === content).length;
   return {
     id: comment.id,
     node_id: nodeId("IC", comment.id),
@@ -446,15 +449,26 @@ export function issueComment(state: StandInState, comment: IssueCommentRecord): 
     performed_via_github_app: null,
     reactions: {
       url: `${url}/reactions`,
-      total_count: 0,
-      "+1": 0,
-      "-1": 0,
-      laugh: 0,
-      hooray: 0,
-      confused: 0,
-      heart: 0,
-      rocket: 0,
-      eyes: 0,
+      total_count: reactions.length,
+      "+1": count("+1"),
+      "-1": count("-1"),
+      laugh: count("laugh"),
+      hooray: count("hooray"),
+      confused: count("confused"),
+      heart: count("heart"),
+      rocket: count("rocket"),
+      eyes: count("eyes"),
     },
+  };
+}
+
+/** A reaction on an issue comment. */
+export function reaction(state: StandInState, record: ReactionRecord): Schema<"reaction"> {
+  return {
+    id: record.id,
+    node_id: nodeId("REA", record.id),
+    user: user(state, record.user),
+    content: record.content,
+    created_at: record.createdAt,
   };
 }

@@ -5,9 +5,11 @@ import { TokenStore } from "./auth.js";
 import { CheckRunStore } from "./check-runs.js";
 import { Collaborators } from "./collaborators.js";
 import { commitOnBranch } from "./commit-files.js";
-import { buildCheckRunPayload, buildPullRequestPayload } from "./event-payloads.js";
+import { buildCheckRunPayload, buildIssueCommentPayload, buildPullRequestPayload } from "./event-payloads.js";
 import { GitRepo } from "./git-repo.js";
 import { IssueCommentStore } from "./issue-comments.js";
+import { ReactionStore, REACTION_CONTENTS, type ReactionContent } from "./reactions.js";
+import { isoSeconds } from "./git-parse.js";
 import { Mutex } from "./mutex.js";
 import { mergeOpenPull, mergePull } from "./merge-pull.js";
 import { openPull, pushToPull, refreshPull } from "./pull-helpers.js";
@@ -50,6 +52,7 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
       tokens: new TokenStore(),
       checkRuns: new CheckRunStore(),
       comments: new IssueCommentStore(),
+      reactions: new ReactionStore(),
       protectedBranches: new Set(),
       allowAutoMerge: options.allowAutoMerge ?? false,
       appId: undefined,
@@ -136,6 +139,27 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
       checkRunPayload: (o) => buildCheckRunPayload(state, o),
       checkRuns: (sha) => structuredClone(state.checkRuns.all(sha)),
       comments: (number) => state.comments.on(number).map((comment) => ({ id: comment.id, body: comment.body, user: comment.user })),
+      commentAs(login, number, body) {
+        if (!state.pulls.get(number)) throw new Error(`commentAs: no pull request #${number} in ${owner}/${repo}`);
+        const now = isoSeconds();
+        const id = state.comments.nextId();
+        state.comments.add({ id, issueNumber: number, body, user: login, createdAt: now, updatedAt: now });
+        return { id, payload: buildIssueCommentPayload(state, { commentId: id, action: "created" }) };
+      },
+      editCommentAs(login, id, body) {
+        const comment = state.comments.get(id);
+        if (!comment) throw new Error(`editCommentAs: no comment ${id}`);
+        const previousBody = comment.body;
+        comment.body = body;
+        comment.updatedAt = isoSeconds();
+        return buildIssueCommentPayload(state, { commentId: id, action: "edited", sender: login, previousBody });
+      },
+      reactAs(login, id, content) {
+        if (!state.comments.get(id)) throw new Error(`reactAs: no comment ${id}`);
+        if (!(REACTION_CONTENTS as readonly string[]).includes(content)) throw new Error(`reactAs: GitHub has no reaction ${JSON.stringify(content)}`);
+        return state.reactions.add(id, login, content as ReactionContent, isoSeconds()).created;
+      },
+      reactions: (id) => state.reactions.on(id).map((reaction) => ({ user: reaction.user, content: reaction.content })),
       protectBranch(branch = defaultBranch) {
         state.protectedBranches.add(branch);
       },

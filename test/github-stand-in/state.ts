@@ -5,6 +5,7 @@ import type { TokenStore } from "./auth.js";
 import type { CheckRunStore } from "./check-runs.js";
 import type { Collaborators } from "./collaborators.js";
 import type { IssueCommentStore } from "./issue-comments.js";
+import type { ReactionStore } from "./reactions.js";
 
 /** Everything route handlers and the helper API share about the one stand-in repository. */
 export interface StandInState {
@@ -23,6 +24,8 @@ export interface StandInState {
   tokens: TokenStore;
   checkRuns: CheckRunStore;
   comments: IssueCommentStore;
+  /** Reactions on issue comments. */
+  reactions: ReactionStore;
   /** Branch names whose API updates answer 422 (helpers, the "humans", still move them). */
   protectedBranches: Set<string>;
   /** The repository's "Allow auto-merge" setting. */

@@ -156,6 +156,21 @@ export interface IssueCommentSummary {
   user: string;
 }
 
+export interface IssueCommentPayloadRequest {
+  commentId: number;
+  action: "created" | "edited" | "deleted";
+  /** Login of the sender (default: the comment's author). */
+  sender?: string;
+  /** For `edited`: the body before the edit (`changes.body.from`). */
+  previousBody?: string;
+}
+
+/** A reaction on an issue comment: who, and which. */
+export interface ReactionSummary {
+  user: string;
+  content: string;
+}
+
 export interface PushPayloadRequest {
   before: string;
   after: string;
@@ -244,6 +259,17 @@ export interface GitHubStandIn {
   checkRuns(sha?: string): CheckRunRecord[];
   /** The conversation comments on issue/PR `number`, oldest first. */
   comments(number: number): IssueCommentSummary[];
+  /**
+   * `login` comments `body` on pull request `number`'s conversation (a person, or an app when the
+   * login ends in "[bot]"): the comment's id and the `issue_comment.created` payload GitHub sends.
+   */
+  commentAs(login: string, number: number, body: string): { id: number; payload: Record<string, unknown> };
+  /** `login` edits comment `id` to `body`: the `issue_comment.edited` payload (with `changes.body.from`). */
+  editCommentAs(login: string, id: number, body: string): Record<string, unknown>;
+  /** `login` reacts to issue comment `id` (as the web UI does for a person); false when they had that reaction already. */
+  reactAs(login: string, id: number, content: string): boolean;
+  /** The reactions on issue comment `id`, oldest first. */
+  reactions(id: number): ReactionSummary[];
   /** API writes that move `branch` (default: the default branch) answer 422 until unprotectBranch. */
   protectBranch(branch?: string): void;
   unprotectBranch(branch?: string): void;
