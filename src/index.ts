@@ -13,6 +13,8 @@ export function chorebotApp(deps: {
   checks: CheckSettings;
   dashboard: Handler | null;
   runsApi: Handler | null;
+  /** The API for automation (GitHub user tokens); added before runsApi, to which it leaves every /api/runs request without a user token. */
+  choresApi?: Handler;
   metrics: Handler | null;
   /** The sign-in and the chores pages, when they are served. */
   chores?: Handler[];
@@ -30,6 +32,7 @@ export function chorebotApp(deps: {
     if (deps.chatOps) app.on("issue_comment.created", handleIssueComment(deps.chatOps));
     if (deps.forgetRepositories) app.on(["installation.deleted", "installation_repositories.removed"], handleUninstall(deps.forgetRepositories));
     if (deps.dashboard) addHandler(deps.dashboard);
+    if (deps.choresApi) addHandler(deps.choresApi);
     if (deps.runsApi) addHandler(deps.runsApi);
     if (deps.metrics) addHandler(deps.metrics);
     for (const handler of deps.chores ?? []) addHandler(handler);

@@ -1,7 +1,9 @@
 import { createNodeMiddleware, Probot } from "probot";
 import type { Logger } from "pino";
 import { createRunsApiHandler } from "./api/create-runs-api-handler.js";
+import { createChoresApiHandler } from "./api/create-chores-api-handler.js";
 import { RunStatusReader } from "./api/run-status-reader.js";
+import { userTokenLookup } from "./auth/user-token.js";
 import type { CheckSettings } from "./checks/analyze-pull-request.js";
 import { ConfigError, type Retention, type ServerConfig } from "./config.js";
 import { createDashboardHandler } from "./dashboard/create-dashboard-handler.js";
@@ -246,6 +248,8 @@ async function startWeb(
   const runsApi = createRunsApiHandler({
     cancellations,
     status: { queues: queues.byName, redis, baseUrl: settings.baseUrl },
+    // runsOnDemand is made below, before any request comes.
+    names: { find: (repo, name) => runsOnDemand.names.find(repo, name), repositories: () => runsOnDemand.catalog.repositories() },
     freezes: {
       freezes,
       log: componentLogger(log, "freezes"),
@@ -260,6 +264,16 @@ async function startWeb(
   const chores = settings.chores
     ? choresWeb(settings.chores, { queues, redis, cancellations, onDemand: runsOnDemand, log: componentLogger(log, "chores") })
     : null;
+  // The API for automation: served with or without the chores pages, judged by the same gate.
+  const choresApi = createChoresApiHandler({
+    onDemand: runsOnDemand,
+    runs: new RunStatusReader({ queues: queues.byName, redis, baseUrl: settings.baseUrl }),
+    identify: userTokenLookup({ apiUrl: settings.baseUrl }),
+    trustProxy: login.trustProxy,
+    publicUrl: settings.chores?.publicUrl ?? null,
+    pagesServed: settings.chores !== null,
+    log: componentLogger(log, "chores-api"),
+  });
   // `/chorebot` comments: the same gate as the pages and the API; run pages linked when they are served.
   const botLogin = appBotLogin(() => shared.probot.auth());
   const chatOps = {
@@ -274,6 +288,7 @@ async function startWeb(
     checks: settings.checks,
     dashboard,
     runsApi,
+    choresApi,
     chatOps,
     metrics,
     chores: chores?.handlers ?? [],

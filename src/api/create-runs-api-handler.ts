@@ -2,16 +2,20 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Cluster, Redis } from "ioredis";
 import { admitRequest } from "../http/admit-request.js";
 import type { Handler } from "../http/handler.js";
-import { FailedLogins } from "../http/failed-logins.js";
+import { clientAddress, FailedLogins } from "../http/failed-logins.js";
 import { cleanActorName, type Cancellations, type CancelTarget } from "../stores/cancellations.js";
 import { handleFreezeRoute, isFreezePath, type FreezeRoutes } from "./freeze-routes.js";
 import { json, readJsonBodyOrAnswer } from "./json-answer.js";
+import { runEventsSettings, serveRunEvents, type RunEventsSettings } from "./run-events-route.js";
+import { parseNameQuery, runsByName } from "./runs-by-name.js";
+import type { NamedRepo } from "../stores/run-names.js";
 import { MAX_LIST_LIMIT, RunStatusReader, STATUS_NAMES, type RunQueues, type RunStatusName } from "./run-status-reader.js";
 
 const PREFIX = "/api/runs/";
 const LIST = "/api/runs";
 const CANCEL = /^\/api\/runs\/([^/]+)\/cancel\/?$/;
 const ONE = /^\/api\/runs\/([^/]+)\/?$/;
+const EVENTS = /^\/api\/runs\/([^/]+)\/events\/?$/;
 // Run ids are BullMQ custom ids from runIdFor: no `:` and no `/`.
 const RUN_ID = /^[A-Za-z0-9._-]{1,200}$/;
 
@@ -41,7 +45,10 @@ export interface CancelAnswer {
  * - `GET /api/runs/<runId>`: the run's latest attempt as a `RunStatusView` (404 `{ error }`
  *   for no such run);
  * - `GET /api/runs?status=&script=&limit=`: `{ runs }`, most recently queued first (limit
- *   50 by default, at most 200).
+ *   50 by default, at most 200);
+ * - `GET /api/runs/<runId>/events`: the run's progress as server-sent events (serveRunEvents);
+ * - with `names`, `GET /api/runs?name=<name>[&repo=<owner>/<repo>]`: `{ runs }` holding that
+ *   name (in that repository, or in any with a catalog).
  *
  * With `freezes` it also serves `/api/freezes` (see handleFreezeRoute), behind the same gate.
  *
@@ -56,6 +63,9 @@ export function createRunsApiHandler(o: {
   failedLoginWindowSeconds?: number;
   trustProxy?: boolean;
   status?: { queues: RunQueues; redis?: Redis | Cluster | null | undefined; baseUrl?: string | undefined } | undefined;
+  /** Run names (RunNames) and the repositories they can be in (the catalog's), for `?name=`. */
+  names?: { find(repo: NamedRepo, name: string): Promise<string | null>; repositories(): Promise<NamedRepo[]> } | undefined;
+  events?: RunEventsSettings | undefined;
   freezes?: FreezeRoutes | undefined;
 }): Handler {
   const { user, password } = o;
@@ -63,6 +73,7 @@ export function createRunsApiHandler(o: {
   const runs = o.status ? new RunStatusReader(o.status) : null;
   const failedLogins = o.failedLogins ?? new FailedLogins(o.maxFailedLogins, o.failedLoginWindowSeconds);
   const trustProxy = o.trustProxy ?? false;
+  const events = o.events ?? runEventsSettings();
 
   return async (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? "/";
@@ -84,13 +95,21 @@ export function createRunsApiHandler(o: {
     }
 
     const route = CANCEL.exec(path);
+    const follow = runs === null ? null : EVENTS.exec(path);
+    if (follow) {
+      if (req.method !== "GET") json(res, 405, { error: "use GET" }, { Allow: "GET" });
+      else await followRun(runs!, follow[1]!, req, res, { settings: events, who: `dashboard:${clientAddress(req, trustProxy)}` });
+      return true;
+    }
     if (route === null && runs !== null && (path === LIST || path === PREFIX || ONE.test(path))) {
       if (req.method !== "GET") {
         json(res, 405, { error: "use GET" }, { Allow: "GET" });
         return true;
       }
       const one = ONE.exec(path);
-      if (one === null) await listRuns(runs, new URLSearchParams(query), res);
+      const params = new URLSearchParams(query);
+      if (one === null && params.has("name")) await findByName(runs, o.names, params, res);
+      else if (one === null) await listRuns(runs, params, res);
       else await showRun(runs, one[1]!, res);
       return true;
     }
@@ -147,6 +166,48 @@ async function showRun(runs: RunStatusReader, segment: string, res: ServerRespon
   }
   if (view === null) json(res, 404, unknownRun(runId));
   else json(res, 200, view);
+}
+
+async function followRun(
+  runs: RunStatusReader,
+  segment: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  stream: { settings: RunEventsSettings; who: string },
+): Promise<void> {
+  const runId = decode(segment);
+  if (runId === null || !RUN_ID.test(runId)) {
+    json(res, 400, { error: "not a run id" });
+    return;
+  }
+  const view = await runs.get(runId).catch(() => undefined);
+  if (view === undefined) json(res, 503, { error: "could not read the run; is Redis reachable?" });
+  else if (view === null) json(res, 404, unknownRun(runId));
+  else await serveRunEvents(req, res, { first: view, load: () => runs.get(runId), ...stream });
+}
+
+async function findByName(
+  runs: RunStatusReader,
+  names: Parameters<typeof runsByName>[0] | undefined,
+  params: URLSearchParams,
+  res: ServerResponse,
+): Promise<void> {
+  if (names === undefined) {
+    json(res, 404, { error: "runs have no names on this server" });
+    return;
+  }
+  const query = parseNameQuery(params);
+  if (!query.ok) {
+    json(res, 400, { error: query.error });
+    return;
+  }
+  try {
+    const held = await runsByName(names, query);
+    const views = await Promise.all(held.map(({ runId }) => runs.get(runId)));
+    json(res, 200, { runs: views.filter((view) => view !== null) });
+  } catch {
+    json(res, 503, { error: "could not read the runs; is Redis reachable?" });
+  }
 }
 
 async function listRuns(runs: RunStatusReader, params: URLSearchParams, res: ServerResponse): Promise<void> {

@@ -53,6 +53,8 @@ export interface RunStatusView {
   requested_by: string | null;
   /** The chore's name; null for a merged script. */
   chore: string | null;
+  /** The run's unique name in its repository (`GET /api/runs?name=` finds it by it); null when it was given none. */
+  name: string | null;
   /** A chore run's inputs as its log shows them (secret ones masked, files by name, size and sha256); null for a merged script. */
   inputs: Record<string, LoggedInput> | null;
   /**
@@ -142,6 +144,7 @@ export class RunStatusReader {
       trigger: target.chore ? target.chore.request.trigger : "merge",
       requested_by: target.chore?.request.requestedBy ?? null,
       chore: target.chore?.name ?? null,
+      name: target.chore?.request.name ?? null,
       inputs: target.chore?.request.inputs ?? null,
       output: [],
     };

@@ -1,4 +1,5 @@
 import { cancelCommand } from "./cancel-command.js";
+import { choresCommand } from "./chores-command.js";
 import type { Command } from "./command.js";
 import { freezeCommand, unfreezeCommand } from "./freeze-command.js";
 import { previewCommand } from "./preview-command.js";
@@ -15,6 +16,7 @@ export const COMMANDS: Record<string, Command> = {
   preview: previewCommand,
   status: statusCommand,
   cancel: cancelCommand,
+  chores: choresCommand,
   freeze: freezeCommand,
   unfreeze: unfreezeCommand,
 };

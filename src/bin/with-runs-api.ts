@@ -1,18 +1,34 @@
 import { loadClientConfig } from "../config.js";
-import { runsApiClient, ServerUnreachable, type RunsApiClient } from "./runs-api-client.js";
+import { runsApiClient, ServerUnreachable, type ApiCredentials, type RunsApiClient } from "./runs-api-client.js";
+import { userTokenFromEnv } from "./user-token-env.js";
 
 /**
- * Runs `command` (`status`, `cancel`) against the server's /api/runs: a usage error (2)
- * without the dashboard's login, one line and 1 when the server cannot be reached.
+ * Which credentials a command sends: the dashboard's login (`login`, the default), a GitHub
+ * user token (`token`: the chores API takes nothing else), or the login when it is set and
+ * else a token (`either`).
  */
-export async function withRunsApi(command: string, use: (api: RunsApiClient) => Promise<number>): Promise<number> {
+export type CredentialKind = "login" | "token" | "either";
+
+const NEED_LOGIN = "set DASHBOARD_USER and DASHBOARD_PASSWORD (the dashboard's login)";
+const NEED_TOKEN = "set GH_TOKEN (or GITHUB_TOKEN) to a GitHub user token: a personal access token or a GitHub App user token (`gh auth token` prints yours)";
+
+/**
+ * Runs `command` (`status`, `cancel`, `chores`) against the server's /api: a usage error (2)
+ * without the credentials it needs, one line and 1 when the server cannot be reached.
+ */
+export async function withRunsApi(command: string, use: (api: RunsApiClient) => Promise<number>, kind: CredentialKind = "login"): Promise<number> {
   const { serverUrl, login } = loadClientConfig();
-  if (!login) {
-    console.error(`chorebot ${command}: set DASHBOARD_USER and DASHBOARD_PASSWORD (the dashboard's login)`);
+  const token = userTokenFromEnv();
+  let credentials: ApiCredentials;
+  if (kind !== "token" && login) credentials = { login };
+  else if (kind !== "login" && token) credentials = { token };
+  else {
+    const need = kind === "login" ? NEED_LOGIN : kind === "token" ? NEED_TOKEN : `${NEED_LOGIN}, or ${NEED_TOKEN}`;
+    console.error(`chorebot ${command}: ${need}`);
     return 2;
   }
   try {
-    return await use(runsApiClient({ serverUrl, login }));
+    return await use(runsApiClient({ serverUrl, ...credentials }));
   } catch (error) {
     if (!(error instanceof ServerUnreachable)) throw error;
     console.error(`chorebot ${command}: ${error.message}`);
