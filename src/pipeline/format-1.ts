@@ -22,8 +22,15 @@ type Format1ProcessResult = Omit<ProcessResult, "alreadyHandled"> & { code?: str
  * processed was `alreadyHandled`.
  */
 export function processResultOf(value: ProcessResult | Format1ProcessResult): ProcessResult {
-  const { provenance, description, problem, alreadyHandled } = value;
-  return { provenance, alreadyHandled: alreadyHandled ?? null, description: description ?? null, problem: problem ?? null };
+  const { provenance, description, problem, alreadyHandled, reviewedInputs } = value;
+  return {
+    provenance,
+    alreadyHandled: alreadyHandled ?? null,
+    description: description ?? null,
+    problem: problem ?? null,
+    // A merged script's values from its reviewed inputs file (format 1 had none): what it runs with, and its log shows.
+    ...(reviewedInputs ? { reviewedInputs } : {}),
+  };
 }
 
 /**
