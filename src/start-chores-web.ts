@@ -44,13 +44,18 @@ export function choresWeb(
     publicUrl: settings.publicUrl,
   });
   const runs = new RunStatusReader({ queues: queues.byName as RunQueues, redis, baseUrl: settings.apiUrl });
-  const { catalog, permission, requiredPermission, history, enqueue } = shared.onDemand;
+  const { catalog, permission, requiredPermission, history, enqueue, names } = shared.onDemand;
   const pages = createChoresHandler({
     catalog,
     signIn,
     permission,
     requiredPermission,
     startRun: enqueue,
+    names: {
+      claim: (repo, name, runId) => names.claim(repo, name, runId),
+      release: (repo, name, runId) => names.release(repo, name, runId),
+      ttlMs: settings.runNameTtlMs,
+    },
     run: (runId) => runs.get(runId),
     async history(owner, repo, name, limit) {
       const ids = await history.recent(owner, repo, name, limit);

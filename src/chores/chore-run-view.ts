@@ -42,6 +42,8 @@ export interface ChoreRunView {
   requested_by: string | null;
   /** The chore's name in the catalog; null for a merged script. */
   chore: string | null;
+  /** The run's unique name in its repository, when it was given one (RunStatusView's `name`). */
+  name?: string | null;
   /** The inputs as the log shows them: secrets masked, files by name, size and sha256. */
   inputs: Record<string, LoggedInput> | null;
   /** The redacted tail of the output, oldest first. */

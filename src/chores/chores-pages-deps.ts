@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CatalogReader, RepoCatalog } from "../catalog-types.js";
 import type { Permission } from "../github/permission.js";
 import type { ChoreRunRequest } from "../pipeline/enqueue-chore-run.js";
+import type { NameClaim } from "../stores/run-names.js";
 import type { ChoreRunView } from "./chore-run-view.js";
 import type { LiveRunView } from "./live/live-run-view.js";
 import type { StreamTiming } from "./live/send-event-stream.js";
@@ -33,6 +34,16 @@ export interface ChoresRepository {
   installationId: number;
 }
 
+/** Unique run names (RunNames): a form's optional name is claimed for its run before the run is queued. */
+export interface ChoresRunNames {
+  /** Takes `name` in the repository for `runId`, or says which run has it (case-insensitive). */
+  claim(repo: { owner: string; repo: string }, name: string, runId: string): Promise<NameClaim>;
+  /** Frees `name` if `runId` holds it: its run could not be queued after all. */
+  release(repo: { owner: string; repo: string }, name: string, runId: string): Promise<void>;
+  /** How long a name stays taken after its run ends (RUN_NAME_TTL), as the form says. */
+  ttlMs: number;
+}
+
 /** What the chores pages work with: the catalog, the sign-in, GitHub's permissions and the runs. */
 export interface ChoresPagesDeps {
   catalog: CatalogReader;
@@ -41,6 +52,8 @@ export interface ChoresPagesDeps {
   permission(repo: ChoresRepository, login: string): Promise<Permission>;
   /** The role a repository's chores need to run (its setting, never below the server's floor). */
   requiredPermission(catalog: RepoCatalog): Permission;
+  /** Run names; absent, the form has no "Run name" field (the local preview). */
+  names?: ChoresRunNames;
   /** Queues a run; the same `requestKey` again answers the run it started the first time. */
   startRun(request: ChoreRunRequest): Promise<{ runId: string }>;
   /** A run, or null when none has this id (the live streams poll it about once a second while someone watches). */

@@ -117,7 +117,10 @@ pre.output, pre.result { white-space: pre-wrap; overflow-wrap: anywhere; max-hei
 .field .help, .field .rule { margin: 0; color: var(--pico-muted-color); font-size: 0.875rem; }
 .field .error { margin: 0.25rem 0 0; color: var(--chores-error); font-weight: 600; }
 .field .error::before { content: "⚠ " / ""; }
-.required { font-weight: normal; font-size: 0.875rem; color: var(--pico-muted-color); }
+.required, .optional { font-weight: normal; font-size: 0.875rem; color: var(--pico-muted-color); }
+/* The run name, set apart from the chore's own inputs. */
+.field-run-name { border-top: 1px solid var(--pico-muted-border-color); padding-top: var(--pico-spacing); }
+.history .run-name { font-weight: 600; }
 
 /* The progress bar and its words. */
 .progress { display: flex; flex-wrap: wrap; align-items: center; gap: 0.25rem 1rem; }

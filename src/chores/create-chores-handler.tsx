@@ -2,15 +2,18 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CatalogEntry, RepoCatalog } from "../catalog-types.js";
 import { atLeast, type Permission } from "../github/permission.js";
+import { choreRunId } from "../pipeline/run-id.js";
+import { RUN_NAME } from "../stores/run-names.js";
 import type { Handler } from "../http/handler.js";
 import { isSameOriginWrite } from "../http/same-origin.js";
 import { CatalogPage, type CatalogRepository } from "./catalog-page.js";
+import type { RunNameField } from "./chore-form.js";
 import { ChorePage, type ChorePageProps } from "./chore-page.js";
 import { serveChoresAsset } from "./chores-assets.js";
 import { choresRoute, choreUrl, runUrl, type ChoresRoute } from "./chores-paths.js";
 import type { ChoresPagesDeps, ChoresUser, LiveSettings } from "./chores-pages-deps.js";
 import { formFields } from "./form-fields.js";
-import { CSRF_FIELD, REQUEST_KEY_FIELD, reservedInputNames, VERSION_FIELD } from "./form-names.js";
+import { CSRF_FIELD, REQUEST_KEY_FIELD, RESERVED_FIELDS, reservedInputNames, RUN_NAME_FIELD, VERSION_FIELD } from "./form-names.js";
 import { MessagePage } from "./message-page.js";
 import { parseSubmission, type Submission } from "./parse-submission.js";
 import { ConnectionLimit } from "./live/connection-limit.js";
@@ -36,6 +39,8 @@ const CATALOG_HISTORY = 5;
 const SPARE_FILES = 4;
 /** A form's request key: a UUID from the page, or any such token of a client's own. */
 const REQUEST_KEY = /^[A-Za-z0-9_-]{16,128}$/;
+/** A run name that is not one (RUN_NAME), next to its field. */
+const NOT_A_RUN_NAME = "must be 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit";
 /** The same rule as the run pages' paths (chores-paths.ts). */
 const RUN_ID = /^[A-Za-z0-9._-]{1,200}$/;
 
@@ -61,7 +66,9 @@ class Unavailable extends Error {}
  * - `GET /chores/<owner>/<repo>/<name>`: a chore, its form (for who may run it) and its runs;
  * - `POST` there: runs it, once the form's CSRF token, the user's permission (checked with
  *   GitHub now), the chore's version and every value pass: `303 See Other` to the run's page;
- *   otherwise the page again with what is wrong, and nothing run (403, 404, 409, 413, 422);
+ *   otherwise the page again with what is wrong, and nothing run (403, 404, 409, 413, 422); the
+ *   form's optional run name is claimed for the run (RunNames) last, just before it is queued:
+ *   a name another run has answers 409 with that run linked, one that is no name 422;
  * - `GET /chores/runs/<runId>`: a run, with its Cancel button (`POST /chores/runs/<runId>/cancel`),
  *   followed live by its script until it is over (reloading itself without JavaScript);
  * - `GET /chores/runs/<runId>/events`: that run's server-sent events (run-stream.ts), from the
@@ -188,7 +195,7 @@ async function sendChorePage(
   r: Request,
   status: number,
   found: { catalog: RepoCatalog; entry: CatalogEntry; permission: Permission },
-  o: { given?: Record<string, string>; errors?: Record<string, string>; notice?: string; requestKey?: string },
+  o: { given?: Record<string, string>; errors?: Record<string, string>; notice?: string; requestKey?: string; runName?: Omit<RunNameField, "ttlMs"> },
 ): Promise<void> {
   const { catalog, entry, permission } = found;
   const required = r.deps.requiredPermission(catalog);
@@ -197,7 +204,7 @@ async function sendChorePage(
   const blocked =
     reserved.length > 0
       ? `This chore cannot run from this page: its ${reserved.length === 1 ? "input" : "inputs"} ${reserved.map((name) => `"${name}"`).join(", ")} ` +
-        `${reserved.length === 1 ? "has a name" : "have names"} the form uses for itself (${[CSRF_FIELD, VERSION_FIELD, REQUEST_KEY_FIELD].join(", ")}). Rename ${reserved.length === 1 ? "it" : "them"} in the chore.`
+        `${reserved.length === 1 ? "has a name" : "have names"} the form uses for itself (${RESERVED_FIELDS.join(", ")}). Rename ${reserved.length === 1 ? "it" : "them"} in the chore.`
       : null;
   const mayRun = chore !== null && blocked === null && atLeast(permission, required);
   const props: ChorePageProps = {
@@ -216,6 +223,7 @@ async function sendChorePage(
           fields: formFields(chore.description, o.given),
           errors: o.errors ?? {},
           resubmitted: o.given !== undefined,
+          runName: r.deps.names ? { value: "", error: null, takenBy: null, ...o.runName, ttlMs: r.deps.names.ttlMs } : null,
         }
       : null,
     history: await r.deps.history(catalog.owner, catalog.repo, entry.name, CHORE_HISTORY),
@@ -277,10 +285,35 @@ async function runChore(r: Request, route: { owner: string; repo: string; name: 
   // functions cannot run here (no chore code runs in the web process): they run when the
   // script starts, and a value they refuse fails the run with their message.
   const checked = validateSubmission(chore.description, parsed, deps.fileLimit);
-  if (!checked.ok) return sendChorePage(r, 422, found, { given, errors: checked.errors, requestKey: key });
+  // The optional name: left empty, the run has none; given, it must be one (case and look-alikes are refused by RUN_NAME itself).
+  const typed = deps.names ? (field(parsed, RUN_NAME_FIELD) ?? "").trim() : "";
+  const nameError = typed === "" || RUN_NAME.test(typed) ? null : NOT_A_RUN_NAME;
+  if (!checked.ok || nameError !== null) {
+    const runName = { value: typed, error: nameError, takenBy: null };
+    return sendChorePage(r, 422, found, { given, errors: checked.ok ? {} : checked.errors, requestKey: key, runName });
+  }
 
-  const { runId } = await deps.startRun({ catalog, chore, requestedBy: r.user.login, requestKey: key, values: checked.values, files: checked.files });
-  seeOther(r.res, runUrl(runId));
+  const request = { catalog, chore, requestedBy: r.user.login, requestKey: key, values: checked.values, files: checked.files };
+  if (typed === "" || !deps.names) {
+    const { runId } = await deps.startRun(request);
+    return seeOther(r.res, runUrl(runId));
+  }
+  const runId = choreRunId({ owner: catalog.owner, repo: catalog.repo, name: chore.name, requestKey: key });
+  // The same form sent again after its run was queued is that run: it claims no name (a changed one would be held by a run that never has it).
+  if ((await deps.run(runId)) !== null) return seeOther(r.res, runUrl(runId));
+  const claim = await deps.names.claim(catalog, typed, runId);
+  if (claim.taken) {
+    const notice = `The run name ${typed} is taken in ${catalog.owner}/${catalog.repo} by another run. Nothing was run.`;
+    return sendChorePage(r, 409, found, { given, requestKey: key, notice, runName: { value: typed, error: null, takenBy: claim.runId } });
+  }
+  try {
+    const queued = await deps.startRun({ ...request, name: typed });
+    seeOther(r.res, runUrl(queued.runId));
+  } catch (error) {
+    // Not queued: the name is free again at once.
+    await deps.names.release(catalog, typed, runId).catch(() => undefined);
+    throw error;
+  }
 }
 
 /** A run and the user's role on its repository, when they can read it; null otherwise (or when there is no such run). */

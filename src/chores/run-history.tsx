@@ -39,6 +39,7 @@ export function RunHistory(props: { runs: ChoreRunView[] }) {
               <td class="run-duration">{run.duration_ms === null ? "" : formatDuration(run.duration_ms)}</td>
               <td>{run.requested_by ?? ""}</td>
               <td>
+                {run.name ? <span class="run-name">{run.name} </span> : null}
                 <a href={runUrl(run.id)}>{run.id}</a>
               </td>
             </tr>

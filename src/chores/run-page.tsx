@@ -12,6 +12,9 @@ import { statusWord } from "./run-status-word.js";
 import { StatusBadge } from "./status-badge.js";
 import { stripTerminalEscapes } from "./strip-terminal-escapes.js";
 
+/** How a run was started, in words (RunTrigger). */
+const STARTED_FROM: Readonly<Record<string, string>> = { ui: "the chores page", comment: "a /chorebot comment", api: "the API", merge: "a merge" };
+
 /** The most output lines a page shows (the view is a tail already). */
 const MAX_LINES = 2000;
 
@@ -87,12 +90,20 @@ export function RunPage(props: RunPageProps) {
           <dd>
             <code>{run.id}</code>
           </dd>
+          {run.name ? (
+            <>
+              <dt>Name</dt>
+              <dd>
+                <code>{clean(run.name)}</code>
+              </dd>
+            </>
+          ) : null}
           <dt>Status</dt>
           <dd id="run-status-word">{status.word}</dd>
           <dt>Run by</dt>
           <dd>{run.requested_by ?? (run.trigger === "merge" ? "a merge" : "unknown")}</dd>
           <dt>Started from</dt>
-          <dd>{run.trigger === "ui" ? "the chores page" : run.trigger}</dd>
+          <dd>{Object.hasOwn(STARTED_FROM, run.trigger) ? STARTED_FROM[run.trigger] : run.trigger}</dd>
           <dt>Chore version</dt>
           <dd>
             <code>{run.script}</code> at commit <code>{run.commit.slice(0, 7)}</code>
