@@ -228,4 +228,32 @@ describe("a chore", () => {
     expect(frontMatter).toMatchObject({ commit: merged.after, result: { version: "v1" } });
     expect(await h.timesRan("unlock-v2")).toBe(0);
   });
+
+  it("runs under a unique name given on its form, and refuses the same name in any case to another run, linking the first", async () => {
+    const first = await openChore("alice");
+    expect(first.html).toMatch(/<input[^>]*name="chorebot_run_name"/);
+    const answer = await post(first.browser, new URLSearchParams({ ...first.hidden, account: "acct_5", chorebot_run_name: "Nightly-Unlock" }));
+    expect(answer.status).toBe(303);
+    const location = answer.headers.get("location")!;
+    const runId = decodeURIComponent(location.replace(/^.*\/chores\/runs\//, ""));
+
+    // Another user, another form, the same name but for its case: refused with the first run linked, nothing queued.
+    const second = await openChore("bob");
+    const jobs = await h.jobCount();
+    const refused = await post(second.browser, new URLSearchParams({ ...second.hidden, account: "acct_6", chorebot_run_name: "nightly-unlock" }));
+    expect(refused.status).toBe(409);
+    const page = await refused.text();
+    expect(page).toContain(`is taken by run <a href="/chores/runs/${runId}">${runId}</a>`);
+    expect(page).toContain('value="acct_6"');
+    expect(await h.jobCount()).toBe(jobs);
+
+    const result = await h.waitForRun(runId);
+    expect(result.status).toBe("succeeded");
+    const { frontMatter } = parseRunLog((await h.gh.readFile(h.gh.defaultBranch, result.logPath))!);
+    expect(frontMatter).toMatchObject({ trigger: "ui", requested_by: "alice", run_name: "Nightly-Unlock", result: { account: "acct_5" } });
+    // Over, but within RUN_NAME_TTL: still taken.
+    expect((await post(second.browser, new URLSearchParams({ ...second.hidden, account: "acct_6", chorebot_run_name: "NIGHTLY-UNLOCK" }))).status).toBe(409);
+    const runPage = await (await second.browser.get(location)).text();
+    expect(runPage).toContain("<dt>Name</dt><dd><code>Nightly-Unlock</code></dd>");
+  });
 });
