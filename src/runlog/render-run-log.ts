@@ -266,7 +266,8 @@ function linkTarget(url: string): string | null {
 
 /** Where a merged script's values came from, above their table. */
 function inputsFileSentence(file: NonNullable<InputsFileLog["inputsFile"]>): string {
-  const path = `\`${markdownText(file.path)}\``;
+  // A code span shows the path as it is (escapes inside one would show); one it cannot hold is escaped text.
+  const path = /[`\r\n]/.test(file.path) ? markdownText(file.path) : `\`${file.path}\``;
   return file.inputs === null
     ? `${path} was not used: the run was refused before its values were taken (see above). It is deleted with the script.`
     : `From ${path}, reviewed and approved with the script, and deleted with it; inputs it does not give take their defaults.`;
