@@ -31,7 +31,7 @@ export function choresApiRoute(url: string): ChoresApiRoute | null {
   if (path === RUNS) return { route: "runs", query };
   if (path.startsWith(`${RUNS}/`)) {
     const parts = segments(path.slice(RUNS.length + 1));
-    if (parts === null || !RUN_ID.test(parts[0] ?? "")) return { route: "bad", error: "not a run id" };
+    if (parts === null || !RUN_ID.test(parts[0] ?? "") || isDots(parts[0]!)) return { route: "bad", error: "not a run id" };
     if (parts.length === 1) return { route: "run", runId: parts[0]! };
     if (parts.length === 2 && parts[1] === "events") return { route: "run-events", runId: parts[0]! };
     return null;
@@ -40,14 +40,18 @@ export function choresApiRoute(url: string): ChoresApiRoute | null {
   const parts = segments(path.slice(CHORES.length));
   if (parts === null || parts.length < 2) return { route: "bad", error: "expected /api/chores/<owner>/<repo>[/<chore>/runs]" };
   const [owner, repo, ...rest] = parts as [string, string, ...string[]];
-  if (!REPO_PART.test(owner) || !REPO_PART.test(repo) || owner === "." || owner === ".." || repo === "." || repo === "..") {
+  if (!REPO_PART.test(owner) || !REPO_PART.test(repo) || isDots(owner) || isDots(repo)) {
     return { route: "bad", error: "not a repository: expected <owner>/<repo>" };
   }
   if (rest.length === 0) return { route: "chores", owner, repo };
   if (rest.length < 2 || rest.at(-1) !== "runs") return { route: "bad", error: "expected /api/chores/<owner>/<repo>/<chore>/runs" };
   const chore = rest.slice(0, -1);
-  if (!chore.every((part) => CHORE_PART.test(part) && part !== "." && part !== "..")) return { route: "bad", error: "not a chore name" };
+  if (!chore.every((part) => CHORE_PART.test(part) && !isDots(part))) return { route: "bad", error: "not a chore name" };
   return { route: "start", owner, repo, chore: chore.join("/") };
+}
+
+function isDots(part: string): boolean {
+  return part === "." || part === "..";
 }
 
 /** The path's segments, each decoded; null when one is empty or does not decode, or decodes to a `/` or `\`. */

@@ -88,6 +88,7 @@ describe("GET /api/runs", () => {
       trigger: "merge",
       requested_by: null,
       chore: null,
+      name: null,
       inputs: null,
       output: [],
     });
