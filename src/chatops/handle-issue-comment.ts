@@ -65,16 +65,25 @@ export function handleIssueComment(deps: ChatOpsDeps) {
     }
     const post = (reply: Reply) => postReply(octokit, site, reply, context.log);
     if (found.kind === "too-long") {
-      await post({ kind: "refused", message: `The /chorebot line is ${found.chars} characters long; a command takes at most ${MAX_COMMAND_CHARS}.` });
+      await post({
+        kind: "refused",
+        message: `The /chorebot line is ${found.chars} characters long; a command takes at most ${MAX_COMMAND_CHARS}.`,
+        nothingRan: true,
+      });
       return;
     }
     if (found.kind === "several") {
-      await post({ kind: "refused", message: `This comment has ${found.count} /chorebot lines; write one command per comment.`, usage: true });
+      await post({
+        kind: "refused",
+        message: `This comment has ${found.count} /chorebot lines; write one command per comment.`,
+        usage: true,
+        nothingRan: true,
+      });
       return;
     }
     const parsed = parseCommand(found.line);
     if (!parsed.ok) {
-      await post({ kind: "refused", message: `${capitalize(parsed.error)}.`, usage: true });
+      await post({ kind: "refused", message: `${capitalize(parsed.error)}.`, usage: true, nothingRan: true });
       return;
     }
     const command: ChatCommand = parsed.command;
@@ -96,12 +105,13 @@ async function run(deps: ChatOpsDeps, octokit: GitHubClient, site: CommandSite, 
     await post({
       kind: "refused",
       message: `There is no chore ${command.chore} in ${site.owner}/${site.repo} that you can see. \`/chorebot help\` lists them.`,
+      nothingRan: true,
     });
     return;
   }
   const problem = commentInputsProblem(entry.runnable?.description ?? null, command.values);
   if (problem !== null) {
-    await post({ kind: "refused", message: problem.message, errors: problem.errors });
+    await post({ kind: "refused", message: problem.message, errors: problem.errors, nothingRan: true });
     return;
   }
   const requestKey = `comment-${site.commentId}`;
@@ -128,7 +138,7 @@ async function run(deps: ChatOpsDeps, octokit: GitHubClient, site: CommandSite, 
       octokit,
       site,
       replyId,
-      { kind: "refused", message: "chorebot could not queue the run (a server error); write the command again in a new comment." },
+      { kind: "refused", message: "chorebot could not queue the run (a server error); write the command again in a new comment.", nothingRan: true },
       log,
     );
     return;
@@ -144,7 +154,7 @@ async function run(deps: ChatOpsDeps, octokit: GitHubClient, site: CommandSite, 
     const holder = await deps.runs.get(started.runId);
     message = `The name ${command.name} is taken in ${site.owner}/${site.repo} by run ${started.runId}${holder ? ` (${holder.status})` : ""}.`;
   }
-  const refusal: Reply = { kind: "refused", message, ...(started.reason === "invalid-inputs" ? { errors: started.errors } : {}) };
+  const refusal: Reply = { kind: "refused", message, nothingRan: true, ...(started.reason === "invalid-inputs" ? { errors: started.errors } : {}) };
   await edit(octokit, site, replyId, refusal, log);
 }
 

@@ -48,7 +48,7 @@ export interface HelpChore {
 /** What a reply says. */
 export type Reply =
   | { kind: "run"; run: RunReply }
-  | { kind: "refused"; message: string; errors?: Record<string, string>; usage?: boolean }
+  | { kind: "refused"; message: string; errors?: Record<string, string>; usage?: boolean; nothingRan?: boolean }
   | { kind: "cancel"; runId: string; target: CancelTarget; by: string }
   | { kind: "help"; repository: string; chores: HelpChore[]; choresPage: string | null };
 
@@ -89,8 +89,8 @@ function renderRun(run: RunReply): string {
   return `${parts.join("\n\n")}\n`;
 }
 
-function renderRefusal(reply: { message: string; errors?: Record<string, string>; usage?: boolean }): string {
-  const parts = [`🚫 ${text(clip(reply.message, MESSAGE_CHARS))} Nothing was run.`];
+function renderRefusal(reply: Extract<Reply, { kind: "refused" }>): string {
+  const parts = [`🚫 ${text(clip(reply.message, MESSAGE_CHARS))}${reply.nothingRan ? " Nothing was run." : ""}`];
   const errors = Object.entries(reply.errors ?? {});
   if (errors.length > 0) parts.push(errors.map(([name, error]) => `- \`${code(name)}\` ${text(clip(error, MESSAGE_CHARS))}`).join("\n"));
   if (reply.usage) parts.push(`Usage:\n\n${fence(USAGE, "text").trimEnd()}`);
@@ -153,8 +153,9 @@ function capitalize(value: string): string {
   return value.charAt(0).toUpperCase() + value.slice(1);
 }
 
+/** A link's target that cannot end the link early: encodeURIComponent leaves ( and ) alone. */
 function linkUrl(url: string): string {
-  return url.replace(/[\s()<>]/g, encodeURIComponent);
+  return url.replace(/[\s()<>]/g, (c) => (c === "(" ? "%28" : c === ")" ? "%29" : encodeURIComponent(c)));
 }
 
 /** Shortens to at most `max` characters (ellipsis included), never splitting a surrogate pair. */

@@ -52,6 +52,7 @@ describe("findCommandLine", () => {
     const huge = `${"> quoted\n".repeat(7000)}\n${"```\n".repeat(2)}${"text ".repeat(2000)}\n/chorebot help`;
     const started = performance.now();
     expect(findCommandLine(huge)).toEqual(command("/chorebot help"));
-    expect(performance.now() - started).toBeLessThan(500);
+    // A quadratic scan of these 9,000 lines would take seconds.
+    expect(performance.now() - started).toBeLessThan(2000);
   });
 });
