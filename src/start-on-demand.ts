@@ -5,6 +5,7 @@ import type { GitHubClient } from "./github/octokit.js";
 import { higher, type Permission } from "./github/permission.js";
 import { enqueueChoreRun, type ChoreRunRequest } from "./pipeline/enqueue-chore-run.js";
 import type { Queues } from "./pipeline/queues.js";
+import { processJobId } from "./pipeline/run-id.js";
 import { startChore, type ChoreAsk, type ChoreStart } from "./pipeline/start-chore.js";
 import { ChoreCatalog } from "./stores/chore-catalog.js";
 import { ChoreRuns } from "./stores/chore-runs.js";
@@ -45,8 +46,10 @@ export function onDemand(
   const rate = new RequestRate(redis, settings.prefix);
   const enqueue = (request: ChoreRunRequest) =>
     enqueueChoreRun({ flows: shared.queues.flows, inputs, history, githubStepAttempts: settings.githubStepAttempts }, request);
+  // A run's process job lives as long as anything of the run does in Redis.
+  const exists = async (runId: string) => (await shared.queues.byName.process.getJob(processJobId(runId))) !== undefined;
   return {
-    start: (ask) => startChore({ catalog, permission, requiredPermission, names, rate, enqueue, fileLimit: settings.fileLimit }, ask),
+    start: (ask) => startChore({ catalog, permission, requiredPermission, names, rate, enqueue, exists, fileLimit: settings.fileLimit }, ask),
     catalog,
     permission,
     requiredPermission,

@@ -47,6 +47,8 @@ export interface StartChoreDeps {
   names: { claim(repo: NamedRepo, name: string, runId: string): Promise<NameClaim>; release(repo: NamedRepo, name: string, runId: string): Promise<void> };
   rate: { take(login: string, repo: NamedRepo): Promise<RateVerdict> };
   enqueue(request: ChoreRunRequest): Promise<{ runId: string }>;
+  /** Whether a run with this id is still queued or recorded (its jobs are in Redis): a retried request's. */
+  exists?(runId: string): Promise<boolean>;
   /** The largest file a file input takes (CHORE_FILE_LIMIT). */
   fileLimit: number;
 }
@@ -107,6 +109,8 @@ export async function startChore(deps: StartChoreDeps, ask: ChoreAsk): Promise<C
 
   const runId = choreRunId({ owner: catalog.owner, repo: catalog.repo, name: chore.name, requestKey: ask.requestKey });
   if (ask.name !== undefined) {
+    // A retried request whose run was queued already is that run: it claims no name (a changed one would be held by a run that never has it).
+    if (await deps.exists?.(runId)) return { ok: true, runId, catalog, chore };
     const claim = await deps.names.claim(catalog, ask.name, runId);
     if (claim.taken) {
       return {

@@ -303,6 +303,25 @@ describe("startChore", () => {
     expect(await names.find({ owner: "acme", repo: "shop" }, "once")).toBe(first.ok ? first.runId : null);
   });
 
+  it("claims no other name when a queued run's request is retried with a changed name", async () => {
+    const queued = new Set<string>();
+    const deps: StartChoreDeps = {
+      ...w.deps,
+      enqueue: async (request) => {
+        const answer = await w.deps.enqueue(request);
+        queued.add(answer.runId);
+        return answer;
+      },
+      exists: async (runId) => queued.has(runId),
+    };
+    const first = await startChore(deps, ask({ name: "first" }));
+    const again = await startChore(deps, ask({ name: "second" }));
+    expect(again).toEqual(first);
+    expect(w.queued).toHaveLength(1);
+    expect(await names.find({ owner: "acme", repo: "shop" }, "second")).toBeNull();
+    expect(await names.find({ owner: "acme", repo: "shop" }, "first")).toBe(first.ok ? first.runId : null);
+  });
+
   it("frees the name when the run cannot be queued, and says why", async () => {
     w.failNextEnqueue = new Error("Redis refuses writes");
     await expect(startChore(w.deps, ask({ name: "deploy" }))).rejects.toThrow("Redis refuses writes");
