@@ -68,6 +68,14 @@ export async function checkInputsFiles(o: {
     result.problems.set(script, problems);
   }
 
+  // `x.ts` and `x.mjs` would both take `x.inputs.yml`: say so rather than let one file feed two scripts.
+  const owners = new Map<string, string[]>();
+  for (const script of running) owners.set(inputsFilePath(script), [...(owners.get(inputsFilePath(script)) ?? []), script]);
+  for (const [path, scripts] of owners) {
+    if (scripts.length > 1 && inputsFiles.has(path)) {
+      failure(path, 1, "Inputs file of two scripts", `${scripts.join(" and ")} would both run with ${path}: rename one of them.`);
+    }
+  }
   for (const path of inputsFiles) {
     if (claimed.has(path)) continue;
     failure(

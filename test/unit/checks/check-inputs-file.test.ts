@@ -113,6 +113,24 @@ describe("the pull request check of inputs files", () => {
     );
   });
 
+  it("fails an inputs file two scripts of the pull request would share (x.ts and x.mjs)", async () => {
+    const report = await analyze(
+      pr(
+        { "scripts/fix.ts": SCRIPT, "scripts/fix.mjs": SCRIPT, "scripts/fix.inputs.yml": "org: acme\n" },
+        added("scripts/fix.mjs", "scripts/fix.ts", "scripts/fix.inputs.yml"),
+      ),
+    );
+    expect(report.annotations).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          path: "scripts/fix.inputs.yml",
+          title: "Inputs file of two scripts",
+          message: expect.stringContaining("scripts/fix.mjs and scripts/fix.ts"),
+        }),
+      ]),
+    );
+  });
+
   it("accepts the inputs file under the scripts-only policy, beside its script", async () => {
     const report = await analyze(
       pr(
