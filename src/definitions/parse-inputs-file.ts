@@ -7,6 +7,13 @@ import type { DefinitionReading } from "./read-definition.js";
 /** An inputs file larger than this is refused unread: a page of values, not a data set. */
 export const INPUTS_FILE_MAX_BYTES = 64 * 1024;
 
+/**
+ * Deeper flow nesting (`[[[…]]]`) is refused before the YAML parser sees it: its cost grows
+ * faster than the nesting (500 levels: 0.2 s; 10,000, well within the size bound, crash the
+ * process), and an inputs file holds plain values.
+ */
+export const INPUTS_FILE_MAX_NESTING = 16;
+
 /** One thing wrong with an inputs file, at its line (1-based), with the input it is about when there is one. */
 export interface InputsFileProblem {
   line: number;
@@ -36,6 +43,10 @@ export function parseInputsFile(text: string, script: { path: string; reading: D
   const fail = (line: number, message: string, input: string | null = null): InputsFileReading => ({ ok: false, problems: [{ line, input, message }] });
   const bytes = Buffer.byteLength(text, "utf8");
   if (bytes > INPUTS_FILE_MAX_BYTES) return fail(1, `${filePath} is ${bytes} bytes; an inputs file may have at most ${INPUTS_FILE_MAX_BYTES}`);
+  const deepest = flowNesting(text);
+  if (deepest.depth > INPUTS_FILE_MAX_NESTING) {
+    return fail(deepest.line, `${filePath} nests \`[\` or \`{\` more than ${INPUTS_FILE_MAX_NESTING} deep; an inputs file holds plain values`);
+  }
   const { reading } = script;
   if (reading.problems.length > 0)
     return fail(1, `chorebot cannot read the definition of ${script.path}, so these values cannot be checked against its inputs`);
@@ -119,6 +130,21 @@ export function parseInputsFile(text: string, script: { path: string; reading: D
     }
   }
   return problems.length > 0 ? { ok: false, problems: problems.sort((a, b) => a.line - b.line) } : { ok: true, values, logged };
+}
+
+/** The deepest nesting of flow brackets (`[`, `{`), quotes not taken into account (a cheap upper bound), and the line it first reaches it on. */
+function flowNesting(text: string): { depth: number; line: number } {
+  let depth = 0;
+  let deepest = { depth: 0, line: 1 };
+  let line = 1;
+  for (const char of text) {
+    if (char === "\n") line++;
+    else if (char === "[" || char === "{") {
+      depth++;
+      if (depth > deepest.depth) deepest = { depth, line };
+    } else if ((char === "]" || char === "}") && depth > 0) depth--;
+  }
+  return deepest;
 }
 
 /** A scalar's value as text (a string, number or boolean: what the core schema makes); null for anything else. */

@@ -81,6 +81,15 @@ describe("parseInputsFile", () => {
     expect(found.filter((p) => p.message.includes("is not an input")).length).toBe(9);
   });
 
+  it("refuses deep flow nesting before parsing it (it would take the process down), on the line it gets too deep", () => {
+    const started = performance.now();
+    const [problem] = problems(`limit: 3\nplan: ${"[".repeat(30_000)}${"]".repeat(30_000)}\n`);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(problem).toMatchObject({ line: 2, message: expect.stringContaining("more than 16 deep") });
+    // Brackets in a quoted value are fine while shallow.
+    expect(parse(`since: "[2026]"\n`)).toMatchObject({ ok: false, problems: [{ message: expect.stringContaining("must match") }] });
+  });
+
   it("refuses a file over the size bound unread", () => {
     const [problem] = problems(`limit: 3\n# ${"x".repeat(INPUTS_FILE_MAX_BYTES)}\n`);
     expect(problem).toMatchObject({ line: 1, message: expect.stringContaining(`at most ${INPUTS_FILE_MAX_BYTES}`) });
