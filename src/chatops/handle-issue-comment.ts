@@ -8,7 +8,7 @@ import type { OnDemand } from "../start-on-demand.js";
 import type { Cancellations } from "../stores/cancellations.js";
 import { RUN_NAME } from "../stores/run-names.js";
 import type { CommandGuard } from "./command-guard.js";
-import { findCommandLine, MAX_COMMAND_CHARS } from "./find-command-line.js";
+import { findCommandLine, MAX_COMMAND_CHARS, type CommandLine } from "./find-command-line.js";
 import { parseCommand, type ChatCommand } from "./parse-command.js";
 import { comesFromBot } from "./comes-from-bot.js";
 import { renderReply, type Reply, type RunReply } from "./render-reply.js";
@@ -63,37 +63,49 @@ export function handleIssueComment(deps: ChatOpsDeps) {
       context.log.info({ commentId: site.commentId }, "a /chorebot comment delivered again: it was taken before, nothing done");
       return;
     }
-    const post = (reply: Reply) => postReply(octokit, site, reply, context.log);
-    if (found.kind === "too-long") {
-      await post({
-        kind: "refused",
-        message: `The /chorebot line is ${found.chars} characters long; a command takes at most ${MAX_COMMAND_CHARS}.`,
-        nothingRan: true,
-      });
-      return;
+    try {
+      await answer(deps, octokit, site, found, context.log);
+    } catch (error) {
+      // Taken, so no redelivery will answer it: say so, rather than leave a 👀 and silence.
+      context.log.error({ err: error, commentId: site.commentId }, "a /chorebot command failed");
+      const failed: Reply = { kind: "refused", message: "chorebot could not answer this command (a server error); write it again in a new comment." };
+      await postReply(octokit, site, failed, context.log).catch(() => undefined);
     }
-    if (found.kind === "several") {
-      await post({
-        kind: "refused",
-        message: `This comment has ${found.count} /chorebot lines; write one command per comment.`,
-        usage: true,
-        nothingRan: true,
-      });
-      return;
-    }
-    const parsed = parseCommand(found.line);
-    if (!parsed.ok) {
-      await post({ kind: "refused", message: `${capitalize(parsed.error)}.`, usage: true, nothingRan: true });
-      return;
-    }
-    const command: ChatCommand = parsed.command;
-    if (command.kind === "run") await run(deps, octokit, site, command, context.log);
-    else if (command.kind === "help") await post(await help(deps, site));
-    else await post(await aboutRun(deps, site, command));
   };
 }
 
 type Log = Context["log"];
+
+/** Answers a command taken by this delivery: one reply (a run's is edited later by the workers). */
+async function answer(deps: ChatOpsDeps, octokit: GitHubClient, site: CommandSite, found: Exclude<CommandLine, { kind: "none" }>, log: Log): Promise<void> {
+  const post = (reply: Reply) => postReply(octokit, site, reply, log);
+  if (found.kind === "too-long") {
+    await post({
+      kind: "refused",
+      message: `The /chorebot line is ${found.chars} characters long; a command takes at most ${MAX_COMMAND_CHARS}.`,
+      nothingRan: true,
+    });
+    return;
+  }
+  if (found.kind === "several") {
+    await post({
+      kind: "refused",
+      message: `This comment has ${found.count} /chorebot lines; write one command per comment.`,
+      usage: true,
+      nothingRan: true,
+    });
+    return;
+  }
+  const parsed = parseCommand(found.line);
+  if (!parsed.ok) {
+    await post({ kind: "refused", message: `${capitalize(parsed.error)}.`, usage: true, nothingRan: true });
+    return;
+  }
+  const command: ChatCommand = parsed.command;
+  if (command.kind === "run") await run(deps, octokit, site, command, log);
+  else if (command.kind === "help") await post(await help(deps, site));
+  else await post(await aboutRun(deps, site, command));
+}
 
 async function run(deps: ChatOpsDeps, octokit: GitHubClient, site: CommandSite, command: Extract<ChatCommand, { kind: "run" }>, log: Log): Promise<void> {
   const post = (reply: Reply) => postReply(octokit, site, reply, log);
@@ -151,7 +163,7 @@ async function run(deps: ChatOpsDeps, octokit: GitHubClient, site: CommandSite, 
   }
   let message = started.message;
   if (started.reason === "name-taken") {
-    const holder = await deps.runs.get(started.runId);
+    const holder = await deps.runs.get(started.runId).catch(() => null);
     message = `The name ${command.name} is taken in ${site.owner}/${site.repo} by run ${started.runId}${holder ? ` (${holder.status})` : ""}.`;
   }
   const refusal: Reply = { kind: "refused", message, nothingRan: true, ...(started.reason === "invalid-inputs" ? { errors: started.errors } : {}) };

@@ -36,6 +36,7 @@ describe("handleIssueComment", () => {
   let asks: ChoreAsk[];
   let replies: string[];
   let views: Map<string, RunStatusView>;
+  let catalogDown: boolean;
   const base = comment("");
   const owner: string = base.repository.owner.login;
   const repo: string = base.repository.name;
@@ -55,7 +56,10 @@ describe("handleIssueComment", () => {
           };
         },
         catalog: {
-          read: async (o: string, r: string) => (o === owner && r === repo ? repoCatalog(owner, repo, [entry(unlock)]) : null),
+          read: async (o: string, r: string) => {
+            if (catalogDown) throw new Error("Redis refused the read");
+            return o === owner && r === repo ? repoCatalog(owner, repo, [entry(unlock)]) : null;
+          },
         } as ChatOpsDeps["onDemand"]["catalog"],
         permission: async () => "write",
         requiredPermission: () => "write",
@@ -102,6 +106,7 @@ describe("handleIssueComment", () => {
     asks = [];
     replies = [];
     views = new Map();
+    catalogDown = false;
   });
   afterEach(() => nock.cleanAll());
 
@@ -153,6 +158,15 @@ describe("handleIssueComment", () => {
     views.set("shop-chore-x-1", { id: "shop-chore-x-1", repository: "acme/shop", status: "running" } as RunStatusView);
     await probot.receive({ id: "1", name: "issue_comment", payload: comment("/chorebot status shop-chore-x-1") } as any);
     expect(replies).toEqual(["🚫 There is no run shop-chore-x-1 here.\n"]);
+  });
+
+  it("answers a command it took but could not handle (a server error) with a reply saying so, and starts nothing", async () => {
+    const probot = setup();
+    github();
+    catalogDown = true;
+    await probot.receive({ id: "1", name: "issue_comment", payload: comment("/chorebot run unlock-account account=acct_1") } as any);
+    expect(asks).toEqual([]);
+    expect(replies).toEqual(["🚫 chorebot could not answer this command (a server error); write it again in a new comment.\n"]);
   });
 
   it("does nothing for an edit, a bot's comment, or a comment without a command (GitHub is not asked)", async () => {
