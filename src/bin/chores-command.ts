@@ -42,13 +42,14 @@ export const choresCommand: Command = {
   run(positionals, values) {
     const [action, ...rest] = positionals;
     if (action === "list") {
-      const [repo] = expectArguments(rest, 1, "which repository? (owner/repo)");
-      return withRunsApi("chores", (api) => list(api, checkRepo(repo!)), "token");
+      const repo = checkRepo(expectArguments(rest, 1, "which repository? (owner/repo)")[0]!);
+      return withRunsApi("chores", (api) => list(api, repo), "token");
     }
     if (action === "run") {
       const [repo, chore] = expectArguments(rest, 2, "which repository and chore? (owner/repo chore)");
+      checkRepo(repo!);
       const inputs = inputFlags(values);
-      return withRunsApi("chores", (api) => run(api, checkRepo(repo!), chore!, inputs, values), "token");
+      return withRunsApi("chores", (api) => run(api, repo!, chore!, inputs, values), "token");
     }
     throw new UsageError(action === undefined ? "list or run?" : `unknown action "${action}": list or run`);
   },

@@ -144,7 +144,7 @@ describe("chorebot run refuses what it should not run", () => {
 });
 
 describe("chorebot help, --help, --version and usage mistakes", () => {
-  const COMMANDS = ["start", "worker", "run", "status", "cancel"];
+  const COMMANDS = ["start", "worker", "run", "status", "cancel", "chores"];
 
   it("--help and help list every command with the settings that matter to it, exit 0", async () => {
     const runs = await Promise.all([["--help"], ["help"], ["-h"]].map((args) => chorebot(args, { cwd: repo })));
@@ -163,7 +163,8 @@ describe("chorebot help, --help, --version and usage mistakes", () => {
       start: ["--no-workers", "APP_ID", "REDIS_URL", "WEBHOOK_SECRET", "SHUTDOWN_GRACE", "SCRIPT_TIMEOUT"],
       worker: ["APP_ID", "REDIS_URL", "SCRIPT_ENV", "SHUTDOWN_GRACE"],
       run: ["--input name=value", "--out", "SCRIPT_TIMEOUT", "SCRIPT_ENV", "SCRIPT_CWD"],
-      status: ["CHOREBOT_URL", "DASHBOARD_PASSWORD"],
+      status: ["--name <name>", "--repo <owner/repo>", "CHOREBOT_URL", "DASHBOARD_PASSWORD", "GH_TOKEN"],
+      chores: ["--input name=value", "--name <name>", "--follow", "CHOREBOT_URL", "GH_TOKEN, GITHUB_TOKEN"],
       cancel: ["--by", "CHOREBOT_URL", "DASHBOARD_PASSWORD"],
     };
     for (const name of COMMANDS) {
@@ -187,7 +188,11 @@ describe("chorebot help, --help, --version and usage mistakes", () => {
     [["run", "a.ts", "--bogus"], "chorebot run: unknown option --bogus", "run"],
     [["run", "a.ts", "--out"], "chorebot run: Option '--out <value>' argument missing", "run"],
     [["start", "--workers"], "chorebot start: unknown option --workers", "start"],
-    [["status"], "chorebot status: which run? (one run id)", "status"],
+    [["status"], "chorebot status: which run? (one run id, or --name <name>)", "status"],
+    [["status", "--repo", "a/b"], "chorebot status: --repo goes with --name", "status"],
+    [["chores"], "chorebot chores: list or run?", "chores"],
+    [["chores", "list", "not-a-repo"], 'chorebot chores: "not-a-repo" is not a repository: owner/repo', "chores"],
+    [["chores", "run", "a/b", "c", "--input", "novalue"], "chorebot chores: --input novalue: expected name=value", "chores"],
     [["cancel", "r1", "r2"], 'chorebot cancel: unexpected argument "r2"', "cancel"],
     [["frobnicate"], 'chorebot: unknown command "frobnicate"', null],
     [["--verbose"], "chorebot: unknown option --verbose", null],
@@ -211,7 +216,9 @@ describe("chorebot status and cancel", () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     expect(await chorebot(["status", "r1"], { cwd: repo })).toMatchObject({
       code: 2,
-      stderr: "chorebot status: set DASHBOARD_USER and DASHBOARD_PASSWORD (the dashboard's login)\n",
+      stderr: expect.stringMatching(
+        /^chorebot status: set DASHBOARD_USER and DASHBOARD_PASSWORD \(the dashboard's login\), or set GH_TOKEN \(or GITHUB_TOKEN\) to a GitHub user token.*\n$/,
+      ),
     });
     expect(await chorebot(["cancel", "r1"], { cwd: repo, env: { ...login, CHOREBOT_URL: "bot.example.com" } })).toMatchObject({
       code: 1,
