@@ -154,6 +154,20 @@ describe("/chorebot run", () => {
     expect(await h.timesRan("unlock")).toBe(2);
   });
 
+  it("a reply GitHub will not let it edit (403) never fails the run, nor makes a second reply", async () => {
+    h.gh.failNext({ method: "PATCH", path: /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/\d+$/, status: 403, times: 2 });
+    const { id, added } = await command("alice", "/chorebot run unlock-account account=acct_9");
+    const count = replies().length;
+    const result = await h.waitForRun(runIdOf(id, "unlock-account"));
+    expect(result.status).toBe("succeeded");
+    expect(result.commit).not.toBeNull();
+    expect(await h.gh.readFile(h.gh.defaultBranch, result.logPath)).toContain("acct_9");
+    expect(replies()).toHaveLength(count);
+    expect(replyBody(added[0]!.id)).toContain("`queued`");
+    const refused = h.gh.requests.filter((r) => r.method === "PATCH" && r.path === `/repos/${h.gh.owner}/${h.gh.repo}/issues/comments/${added[0]!.id}`);
+    expect(refused.map((r) => r.status)).toEqual([403, 403]);
+  });
+
   it("refuses a read-only user by reply, and runs nothing", async () => {
     h.gh.setPermission("carol", "read");
     const jobs = await h.jobCount();
