@@ -253,3 +253,38 @@ describe("the CLI", () => {
     expect(away.stderr).toContain("could not reach http://127.0.0.1:9");
   });
 });
+
+describe("without the chores pages (no OAuth sign-in settings)", () => {
+  let bare: Harness;
+  const queueEvents: QueueEvents[] = [];
+
+  beforeAll(async () => {
+    bare = await startHarness();
+    const merge = await bare.mergeAndPush({ [PATH]: SOURCE });
+    for (const queue of [bare.queues.index, bare.queues.discover]) {
+      const listening = new QueueEvents(queue.name, { connection: { host: "127.0.0.1", port: bare.redis.port }, prefix: queue.opts.prefix! });
+      queueEvents.push(listening);
+      await listening.waitUntilReady();
+      const job = await Job.fromId(queue, discoverJobId({ owner: bare.gh.owner, repo: bare.gh.repo, after: merge.after }));
+      await job!.waitUntilFinished(listening);
+    }
+  });
+  afterAll(async () => {
+    await Promise.all(queueEvents.map((e) => e.close()));
+    await bare?.close();
+  });
+
+  it("still serves the API: a run starts with a user token, its answer links no page", async () => {
+    const token = bare.gh.personalToken("wendy");
+    const answer = await fetch(`${bare.appUrl}/api/chores/${bare.gh.owner}/${bare.gh.repo}/${CHORE}/runs`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ inputs: { account: "acct_3" } }),
+    });
+    expect(answer.status).toBe(202);
+    const { run, urls } = (await answer.json()) as { run: string; urls: Record<string, string> };
+    expect(urls).toEqual({ run: `/api/runs/${run}`, events: `/api/runs/${run}/events` });
+    expect((await bare.waitForRun(run)).status).toBe("succeeded");
+    expect((await fetch(`${bare.appUrl}/chores`)).status).toBe(404);
+  });
+});
