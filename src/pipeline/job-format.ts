@@ -10,11 +10,14 @@ import { UnrecoverableError, type Job } from "bullmq";
  * - 3: ScriptTarget.chore (a chore run a person asked for: a format-2 worker would take it for a
  *   merged script and delete the chore with its log) and ScriptDescription.env (a format-2
  *   worker would hand such a script every SCRIPT_ENV variable).
+ * - 4: ScriptTarget.inputsFile and ProcessResult.reviewedInputs (a format-3 worker would run the
+ *   script with its defaults and leave its inputs file behind), and RunRequest's `name` and
+ *   `comment` (a format-3 worker would neither free the name nor answer the comment).
  *
  * Bump it whenever one of those changes shape, teach the readers the previous format, and
  * point test/upgrade/previous-release.ts at the last commit before the change.
  */
-export const JOB_FORMAT = 3;
+export const JOB_FORMAT = 4;
 
 /** A job written by a newer chorebot than this worker: it fails for good, untouched, until a person retries it. */
 export class JobTooNew extends UnrecoverableError {
