@@ -112,13 +112,20 @@ async function run(deps: ChatOpsDeps, octokit: GitHubClient, site: CommandSite, 
   // Refusals known before anything is queued are one reply, never a "queued" edited into a refusal.
   const catalog = await deps.onDemand.catalog.read(site.owner, site.repo);
   const entry = catalog?.chores.find((chore) => chore.name === command.chore);
-  const visible = catalog && entry ? atLeast(await deps.onDemand.permission(catalog, site.login), "read") : false;
-  if (!catalog || !entry || !visible) {
+  const permission = catalog && entry ? await deps.onDemand.permission(catalog, site.login) : "none";
+  if (!catalog || !entry || !atLeast(permission, "read")) {
     await post({
       kind: "refused",
       message: `There is no chore ${command.chore} in ${site.owner}/${site.repo} that you can see. \`/chorebot help\` lists them.`,
       nothingRan: true,
     });
+    return;
+  }
+  // The gate judges the role again; asked here too, someone who may not run chores gets one reply, not a "queued" turned into a refusal.
+  const required = deps.onDemand.requiredPermission(catalog);
+  if (!atLeast(permission, required)) {
+    const message = `@${site.login} has ${permission} permission on ${site.owner}/${site.repo}; running its chores needs ${required} or above.`;
+    await post({ kind: "refused", message, nothingRan: true });
     return;
   }
   const problem = commentInputsProblem(entry.runnable?.description ?? null, command.values);

@@ -176,6 +176,8 @@ describe("/chorebot run", () => {
     expect(added).toHaveLength(1);
     expect(added[0]!.body).toMatch(/carol has read permission .*needs write or above/);
     expect(added[0]!.body).toContain("Nothing was run");
+    // One reply, never edited: no "queued" was shown first.
+    expect(h.gh.requests.some((r) => r.method === "PATCH" && r.path.endsWith(`/issues/comments/${added[0]!.id}`))).toBe(false);
     expect(await h.jobCount()).toBe(jobs);
   });
 
