@@ -143,7 +143,8 @@ async function startRun(call: Call, route: { owner: string; repo: string; chore:
     await refuse(call, started);
     return;
   }
-  const view = await deps.runs.get(started.runId);
+  // The run is queued whatever this read does: a failed read must not make a client ask again.
+  const view = await deps.runs.get(started.runId).catch(() => null);
   const urls = runUrls(deps, started.runId);
   json(res, 202, { run: started.runId, name: read.name ?? null, status: view?.status ?? "queued", urls }, { Location: urls.run });
 }
@@ -154,7 +155,7 @@ async function refuse(call: Call, refusal: ChoreRefusal): Promise<void> {
     case "invalid-inputs":
       return json(res, refusal.status, { error: refusal.message, errors: refusal.errors });
     case "name-taken": {
-      const holder = await deps.runs.get(refusal.runId);
+      const holder = await deps.runs.get(refusal.runId).catch(() => null);
       return json(res, refusal.status, { error: refusal.message, run: refusal.runId, status: holder?.status ?? null, urls: runUrls(deps, refusal.runId) });
     }
     case "forbidden":
