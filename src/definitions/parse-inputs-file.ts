@@ -147,11 +147,18 @@ function flowNesting(text: string): { depth: number; line: number } {
   return deepest;
 }
 
-/** A scalar's value as text (a string, number or boolean: what the core schema makes); null for anything else. */
+/**
+ * A scalar's value as text (a string, number or boolean: what the core schema makes); null for
+ * anything else. A number or boolean is given as written (`007`, `0x10`, a 20-digit id, `True`),
+ * for the SDK to parse like a form's text: YAML's number made back into text would not be what
+ * reviewers read (`7`, `16`, the id rounded; `010` is 8 under `%YAML 1.1`).
+ */
 function plainText(node: unknown): string | null {
   if (!isScalar(node)) return null;
   const { value } = node;
-  return typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? String(value) : null;
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return node.source ?? String(value);
+  return null;
 }
 
 function withoutName(message: string, name: string): string {
