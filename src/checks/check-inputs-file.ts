@@ -85,8 +85,9 @@ export async function checkInputsFiles(o: {
       `${path} gives values to the script beside it (same name, \`.ts\`), which must be added by this same pull request; no script this pull request adds runs with it.`,
     );
   }
-  // A near miss that would silently run the script with its defaults.
-  for (const file of present.filter((f) => bringsFile(f) && f.filename.endsWith(".inputs.yaml"))) {
+  // A near miss that would silently run the script with its defaults (`.inputs.yaml`, or `.inputs.yml` in another case).
+  const nearMiss = (path: string) => /\.inputs\.ya?ml$/i.test(path) && !path.endsWith(INPUTS_FILE_SUFFIX);
+  for (const file of present.filter((f) => bringsFile(f) && nearMiss(f.filename))) {
     failure(file.filename, 1, "Inputs file not read", `chorebot reads inputs from \`*${INPUTS_FILE_SUFFIX}\`; rename ${file.filename}.`);
   }
   return result;
