@@ -4,6 +4,7 @@ import { markdownText } from "../runlog/markdown-text.js";
 import { STATUS_HEADLINES } from "../runlog/status-headlines.js";
 import { formatDuration } from "../runlog/format-duration.js";
 import { outputEntries } from "../runlog/output-entries.js";
+import { linkTarget } from "../runlog/link-target.js";
 
 /** Everything needed to tell a merged PR's reviewers how its script's run went. */
 export interface RunNotice {
@@ -210,6 +211,7 @@ function clip(text: string, max: number): string {
   return `${text.slice(0, end)}…`;
 }
 
+/** GitHub's own URLs, made safe as a link's target (the log's path is in them). */
 function linkUrl(url: string): string {
-  return url.replace(/[\s()<>]/g, encodeURIComponent);
+  return linkTarget(url) ?? encodeURIComponent(url);
 }

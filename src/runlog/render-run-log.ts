@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 import { fence } from "./fence.js";
+import { linkTarget } from "./link-target.js";
 import { markdownText } from "./markdown-text.js";
 import { outputEntries, type OutputEntry } from "./output-entries.js";
 import type { RunLogInput } from "./run-log.js";
@@ -250,18 +251,6 @@ function askedWhere(request: RunRequest): string {
   }
   if (request.trigger === "api") return " through the API";
   return "";
-}
-
-/**
- * A URL as a Markdown link's target: http(s) only (else null), and every character that could
- * end, escape or bend the link (whitespace, brackets, quotes, backslash, controls, non-ASCII)
- * percent-encoded as UTF-8 bytes (encodeURIComponent leaves `(` and `)` as they are, and
- * throws on a lone surrogate).
- */
-function linkTarget(url: string): string | null {
-  if (!/^https?:\/\/[^/]/i.test(url)) return null;
-  const percent = (byte: number) => `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
-  return url.replace(/[^\x21-\x7e]|[()<>[\]\\`"']/gu, (char) => [...Buffer.from(char, "utf8")].map(percent).join(""));
 }
 
 /** Where a merged script's values came from, above their table. */

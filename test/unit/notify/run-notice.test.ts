@@ -140,6 +140,14 @@ describe("renderRunSection", () => {
     const comment = renderRunComment(input({ execution: execution("failed", { message: "see [here](http://evil)\n# not a heading" }) }));
     expect(comment).toContain("See \\[here\\](http://evil) # not a heading.");
   });
+
+  it("links a log whose path holds ) or spaces without the link ending early", () => {
+    const url = "https://github.com/acme/widgets/blob/c/logs/fix) [x](http://evil a.md";
+    const comment = renderRunComment(input({ log: { path: "logs/fix) [x](http://evil a.md", commit: "c".repeat(40), url } }));
+    expect(comment).toContain("(https://github.com/acme/widgets/blob/c/logs/fix%29%20%5Bx%5D%28http://evil%20a.md)");
+    // Only an escaped `\]` may stand before it: the text's own brackets are not Markdown.
+    expect(comment).not.toMatch(/[^\\]\]\(http:\/\/evil/);
+  });
 });
 
 describe("checkRunName", () => {
