@@ -17,11 +17,18 @@ export const INSTALLATION_TOKEN_REFUSED =
   "This is an installation token (such as GitHub Actions' GITHUB_TOKEN): it names no GitHub user, so chorebot cannot check who asks. " +
   "Use a personal access token or a GitHub App user token of someone with the chore's permission (in Actions, stored as a repository secret).";
 
+/** What the API tells a caller whose classic token (a PAT or an OAuth app's) lacks the `repo` scope. */
+export const TOKEN_SCOPE_REFUSED =
+  "This token lacks the repo scope: GitHub lets it do nothing with repositories, so chorebot does not take it to run or read chores " +
+  "(a token given to a third-party app to read a profile is not the user's say-so). Use a token with the repo scope, " +
+  "a fine-grained personal access token or a GitHub App user token.";
+
 /** Who a token is, or why it names nobody chorebot can check, with the HTTP status to answer. */
 export type TokenIdentity =
   | { ok: true; login: string; id: number }
   | { ok: false; status: 401; reason: "rejected"; message: string }
   | { ok: false; status: 403; reason: "installation"; message: string }
+  | { ok: false; status: 403; reason: "scope"; message: string }
   | { ok: false; status: 503; reason: "unavailable"; message: string };
 
 /**
@@ -55,9 +62,13 @@ export function userTokenLookup(o: { apiUrl: string; ttlMs?: number; maxEntries?
     if (!TOKEN.test(token)) return rejected("The token is not one GitHub issues.");
     if (token.startsWith("ghs_")) return { ok: false, status: 403, reason: "installation", message: INSTALLATION_TOKEN_REFUSED };
     try {
-      const { data } = await api("GET /user", { headers: { authorization: `token ${token}` }, request: { signal: AbortSignal.timeout(GITHUB_TIMEOUT_MS) } });
+      const { data, headers } = await api("GET /user", {
+        headers: { authorization: `token ${token}` },
+        request: { signal: AbortSignal.timeout(GITHUB_TIMEOUT_MS) },
+      });
       const { login, id } = data as { login?: unknown; id?: unknown };
       if (typeof login !== "string" || typeof id !== "number") return unavailable();
+      if (!mayUseRepositories(token, headers["x-oauth-scopes"])) return { ok: false, status: 403, reason: "scope", message: TOKEN_SCOPE_REFUSED };
       return { ok: true, login, id };
     } catch (error) {
       return failure(error);
@@ -83,6 +94,18 @@ export function userTokenLookup(o: { apiUrl: string; ttlMs?: number; maxEntries?
     }
     return identity;
   };
+}
+
+/**
+ * Whether a token may act on repositories at all. GitHub names a classic token's scopes in
+ * `X-OAuth-Scopes` (a classic PAT, an OAuth app's token): one without `repo` (e.g. `read:user`,
+ * or none, as "Sign in with GitHub" sites get) can read a profile, not a repository, and must
+ * not run production code as its user. Fine-grained PATs and GitHub App user tokens have no
+ * scopes; GitHub limits them per repository instead (not checked here).
+ */
+function mayUseRepositories(token: string, scopes: string | number | undefined): boolean {
+  if (token.startsWith("github_pat_") || token.startsWith("ghu_") || typeof scopes !== "string") return true;
+  return scopes.split(",").some((scope) => scope.trim() === "repo");
 }
 
 function failure(error: unknown): TokenIdentity {
