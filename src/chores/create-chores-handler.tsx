@@ -293,12 +293,14 @@ async function runChore(r: Request, route: { owner: string; repo: string; name: 
     return sendChorePage(r, 422, found, { given, errors: checked.ok ? {} : checked.errors, requestKey: key, runName });
   }
 
-  const request = { catalog, chore, requestedBy: r.user.login, requestKey: key, values: checked.values, files: checked.files };
+  // The browser chose the key: in a space of its own (`page:`), so it never names another trigger's run (a comment's `comment-<id>`).
+  const runKey = `page:${key}`;
+  const request = { catalog, chore, requestedBy: r.user.login, requestKey: runKey, values: checked.values, files: checked.files };
   if (typed === "" || !deps.names) {
     const { runId } = await deps.startRun(request);
     return seeOther(r.res, runUrl(runId));
   }
-  const runId = choreRunId({ owner: catalog.owner, repo: catalog.repo, name: chore.name, requestKey: key });
+  const runId = choreRunId({ owner: catalog.owner, repo: catalog.repo, name: chore.name, requestKey: runKey });
   // The same form sent again after its run was queued is that run: it claims no name (a changed one would be held by a run that never has it).
   if ((await deps.run(runId)) !== null) return seeOther(r.res, runUrl(runId));
   const claim = await deps.names.claim(catalog, typed, runId);

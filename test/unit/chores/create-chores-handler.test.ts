@@ -282,7 +282,8 @@ describe("createChoresHandler", () => {
     const [request] = f.started;
     expect(request).toMatchObject({
       requestedBy: "alice",
-      requestKey: form.get("request_key"),
+      // The form's key in the page's own space: never another trigger's (a comment's `comment-<id>`).
+      requestKey: `page:${form.get("request_key")}`,
       values: { account: "acct_42", region: "eu", limit: "7", notify: "false", token: "tok_s3cret" },
       files: {},
     });

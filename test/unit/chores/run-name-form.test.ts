@@ -149,7 +149,7 @@ describe("the chore form's run name", () => {
 
   it("claims a valid name for the run before queueing it, and passes it on", async () => {
     const form = await formOf({ account: "acct_1", [RUN_NAME_FIELD]: " Nightly-Unlock " });
-    const runId = choreRunId({ owner: "acme", repo: "shop", name: "unlock-account", requestKey: form.get("request_key")! });
+    const runId = choreRunId({ owner: "acme", repo: "shop", name: "unlock-account", requestKey: `page:${form.get("request_key")!}` });
     const { res } = await post(form);
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe(`/chores/runs/${runId}`);
