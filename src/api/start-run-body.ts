@@ -28,7 +28,11 @@ export function readStartRunBody(body: Record<string, unknown>): StartRunBody {
   const values: Array<[string, string]> = [];
   const errors: Array<[string, string]> = [];
   for (const [input, value] of entries) {
-    if (typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value))) values.push([input, String(value)]);
+    // JSON.parse already rounded an integer past 2^53 (12345678901234567890 is ...7000): the run would get a number no one sent.
+    if (typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value))
+      errors.push([input, "is an integer too large for a JSON number to hold exactly: send it as a string"]);
+    else if (typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value)))
+      values.push([input, String(value)]);
     else errors.push([input, "must be a string, a number or a boolean"]);
   }
   if (errors.length > 0) return { ok: false, status: 422, error: "The inputs are not valid.", errors: Object.fromEntries(errors) };
