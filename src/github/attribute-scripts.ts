@@ -31,7 +31,18 @@ export function attributeScripts(
   pushedTo: { after: string; defaultBranch: string },
 ): Attribution[] {
   // A script's inputs file is judged with it: the same pull request must have brought that very version.
-  return scripts.map((script) => judgeInputsFile(attributeOne(script, merged, pushedTo), script.inputsFile, merged, pushedTo));
+  const judged = scripts.map((script) => judgeInputsFile(attributeOne(script, merged, pushedTo), script.inputsFile, merged, pushedTo));
+  // `x.ts` and `x.mjs` both take `x.inputs.yml`: one file's values never feed two scripts (the check fails it too, but it is no gate).
+  const sharing = new Map<string, string[]>();
+  for (const { inputsFile, path } of judged) if (inputsFile) sharing.set(inputsFile.path, [...(sharing.get(inputsFile.path) ?? []), path]);
+  return judged.map((attribution) => {
+    const owners = attribution.inputsFile ? sharing.get(attribution.inputsFile.path)! : [];
+    if (owners.length < 2 || attribution.refusal !== null) return attribution;
+    return {
+      ...attribution,
+      refusal: `${owners.join(" and ")} would both run with ${attribution.inputsFile!.path}: an inputs file gives values to one script`,
+    };
+  });
 }
 
 function attributeOne(
