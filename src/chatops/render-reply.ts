@@ -139,9 +139,18 @@ function runLink(runId: string, page: string | null): string {
   return page === null ? `\`${code(runId)}\`` : `[\`${code(runId)}\`](${linkUrl(page)})`;
 }
 
-/** Untrusted text in a paragraph: no Markdown, and an `@` that mentions no one (a zero-width joiner after it). */
+/**
+ * Untrusted text in a paragraph: no Markdown, and no mention, link or reference GitHub would
+ * make of it after rendering: a zero-width joiner after an `@`, inside a URL's scheme and a
+ * `www.`, after a `#` before a digit (an issue reference); `&` escaped, so `&#64;` is no `@`.
+ */
 function text(value: string): string {
-  return markdownText(value).replace(/@/g, "@\u200d");
+  return markdownText(value)
+    .replace(/&/g, "\\&")
+    .replace(/@/g, "@\u200d")
+    .replace(/\b(https?|ftp)(?=:\/\/)/gi, "$1\u200d")
+    .replace(/\bwww\./gi, "www\u200d.")
+    .replace(/#(?=\d)/g, "#\u200d");
 }
 
 /** Untrusted text inside a code span: it cannot close the span or break the line. */
