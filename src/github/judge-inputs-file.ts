@@ -4,6 +4,8 @@ import type { Attribution, MergedWithFiles } from "./attribute-scripts.js";
 export interface InputsFileAtPush {
   path: string;
   blob: string | null;
+  /** Files beside the script named like its inputs file in another case or as `.inputs.yaml` (never read): they refuse the run. */
+  lookalikes?: readonly string[];
 }
 
 /**
@@ -25,6 +27,14 @@ export function judgeInputsFile(
   const { path, blob } = atPush;
   const carried: Attribution = blob === null ? attribution : { ...attribution, inputsFile: { path, blob } };
   if (carried.refusal !== null) return carried;
+  if (atPush.lookalikes !== undefined && atPush.lookalikes.length > 0) {
+    return {
+      ...carried,
+      refusal:
+        `${atPush.lookalikes.join(" and ")} ${atPush.lookalikes.length === 1 ? "is" : "are"} beside ${attribution.path}, but its values are read only from ${path}: ` +
+        "rename it (the script would run on its defaults, not on the values reviewed there)",
+    };
+  }
   const pull = carried.pullRequest;
   const files = merged.findLast((candidate) => candidate.pull.number === pull.number)?.files ?? [];
   const reviewed = files.find((file) => file.filename === path && file.status !== "removed");

@@ -2,7 +2,7 @@ import type { FlowProducer, Job } from "bullmq";
 import type { MergedPush } from "../github/handle-push.js";
 import { addedScripts } from "../github/added-scripts.js";
 import { attributeScripts, type Attribution } from "../github/attribute-scripts.js";
-import { inputsFilePath } from "../github/inputs-file-path.js";
+import { indexByLowerCase, inputsFilePath, lookalikeInputsFiles } from "../github/inputs-file-path.js";
 import { pushedChain, type PushedCommits, type RangeCommit } from "../github/first-parent-chain.js";
 import type { InputsFileAtPush } from "../github/judge-inputs-file.js";
 import { listFolderAtCommit } from "../github/list-folder-at-commit.js";
@@ -54,10 +54,11 @@ export function discoverStep(deps: DiscoverDeps) {
     if (!after!.complete || !before!.complete) {
       throw new Error(`cannot list ${config.scriptsDir}/ completely: ${[before, after].map((l) => (l!.complete ? "" : l!.reason)).join(" ")}`);
     }
-    // Each script with the inputs file beside it, as the top of the push has it (blob null: none there).
+    // Each script with the inputs file beside it, as the top of the push has it (blob null: none there), and its look-alikes.
+    const byLowerCase = indexByLowerCase(after!.files.keys());
     const scripts = addedScripts(before!.files, after!.files, config.scriptsDir).map((script) => {
       const path = inputsFilePath(script.path);
-      return { ...script, inputsFile: { path, blob: after!.files.get(path) ?? null } };
+      return { ...script, inputsFile: { path, blob: after!.files.get(path) ?? null, lookalikes: lookalikeInputsFiles(byLowerCase, script.path) } };
     });
     if (scripts.length === 0) {
       await job.log("no entry scripts added");
