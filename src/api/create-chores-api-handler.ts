@@ -16,7 +16,7 @@ import { runEventsSettings, serveRunEvents, type RunEventsSettings } from "./run
 import type { RunStatusView } from "./run-status-reader.js";
 import { parseNameQuery, runsByName } from "./runs-by-name.js";
 import { readStartRunBody } from "./start-run-body.js";
-import { admitUser } from "./user-gate.js";
+import { admitUser, type PendingTokens } from "./user-gate.js";
 
 /** An `Idempotency-Key`: printable ASCII, no spaces. */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -63,6 +63,7 @@ export function createChoresApiHandler(deps: ChoresApiDeps): Handler {
   const failedLogins = deps.failedLogins ?? new FailedLogins();
   const trustProxy = deps.trustProxy ?? false;
   const events = deps.events ?? runEventsSettings();
+  const pending: PendingTokens = new Map();
   return async (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? "/";
     const route = choresApiRoute(url);
@@ -77,7 +78,7 @@ export function createChoresApiHandler(deps: ChoresApiDeps): Handler {
       json(res, 405, { error: `use ${method}` }, { Allow: method });
       return true;
     }
-    const admission = await admitUser(req, { identify: deps.identify, failedLogins, trustProxy });
+    const admission = await admitUser(req, { identify: deps.identify, failedLogins, trustProxy, pending });
     if (!admission.ok) {
       json(res, admission.status, admission.body, admission.headers);
       return true;
