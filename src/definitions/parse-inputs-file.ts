@@ -14,6 +14,15 @@ export const INPUTS_FILE_MAX_BYTES = 64 * 1024;
  */
 export const INPUTS_FILE_MAX_NESTING = 16;
 
+/**
+ * Block nesting needs no brackets (`- - - … x`, `? ? ? … x`: a level per two bytes) and is
+ * bounded by how far right a line's content starts, past its indentation and leading `-`, `?`
+ * and `:` indicators: a line further right than this is refused before the YAML parser sees it.
+ * About 1,000 levels overflow the parser's stack, and another such parse in the same process
+ * then aborts Node (a fatal out-of-memory in V8's regular expression compiler).
+ */
+export const INPUTS_FILE_MAX_COLUMN = 128;
+
 /** One thing wrong with an inputs file, at its line (1-based), with the input it is about when there is one. */
 export interface InputsFileProblem {
   line: number;
@@ -46,6 +55,10 @@ export function parseInputsFile(text: string, script: { path: string; reading: D
   const deepest = flowNesting(text);
   if (deepest.depth > INPUTS_FILE_MAX_NESTING) {
     return fail(deepest.line, `${filePath} nests \`[\` or \`{\` more than ${INPUTS_FILE_MAX_NESTING} deep; an inputs file holds plain values`);
+  }
+  const beyond = lineBeyond(text, INPUTS_FILE_MAX_COLUMN);
+  if (beyond !== null) {
+    return fail(beyond, `${filePath} nests or indents a line more than ${INPUTS_FILE_MAX_COLUMN} columns deep; an inputs file holds plain values`);
   }
   const { reading } = script;
   if (reading.problems.length > 0)
@@ -145,6 +158,13 @@ function flowNesting(text: string): { depth: number; line: number } {
     } else if ((char === "]" || char === "}") && depth > 0) depth--;
   }
   return deepest;
+}
+
+/** The first line whose content starts right of `limit`, past indentation and block indicators (`- `, `? `, `: `); null when none does. */
+function lineBeyond(text: string, limit: number): number | null {
+  const lines = text.split(/\r\n|\r|\n/); // YAML's line breaks
+  const index = lines.findIndex((content) => /^(?:[ \t]|[-?:](?=[ \t]|$))*/.exec(content)![0].length > limit);
+  return index === -1 ? null : index + 1;
 }
 
 /**
