@@ -152,14 +152,22 @@ async function run(deps: ChatOpsDeps, octokit: GitHubClient, site: CommandSite, 
       comment: { url: site.url, issueNumber: site.issueNumber, commentId: site.commentId, replyId },
     });
   } catch (error) {
-    log.error({ err: error, commentId: site.commentId }, "a /chorebot run could not be queued");
-    await edit(
-      octokit,
-      site,
-      replyId,
-      { kind: "refused", message: "chorebot could not queue the run (a server error); write the command again in a new comment.", nothingRan: true },
-      log,
+    // A failure after the run's jobs were added (its history not recorded, an answer lost) leaves it queued all the
+    // same: telling its writer to ask again would run it twice. Its reply stays "queued", and the workers edit it.
+    const queued = await deps.runs.get(runId).then(
+      (view) => view !== null,
+      () => null,
     );
+    log.error({ err: error, commentId: site.commentId, runId, queued }, "a /chorebot run may not have been queued");
+    if (queued === true) return;
+    const refusal: Reply =
+      queued === false
+        ? { kind: "refused", message: "chorebot could not queue the run (a server error); write the command again in a new comment.", nothingRan: true }
+        : {
+            kind: "refused",
+            message: `chorebot could not tell whether the run was queued (a server error): see /chorebot status ${runId} before you write the command again.`,
+          };
+    await edit(octokit, site, replyId, refusal, log);
     return;
   }
   if (started.ok) {
