@@ -296,13 +296,14 @@ async function runChore(r: Request, route: { owner: string; repo: string; name: 
   // The browser chose the key: in a space of its own (`page:`), so it never names another trigger's run (a comment's `comment-<id>`).
   const runKey = `page:${key}`;
   const request = { catalog, chore, requestedBy: r.user.login, requestKey: runKey, values: checked.values, files: checked.files };
-  if (typed === "" || !deps.names) {
-    const { runId } = await deps.startRun(request);
-    return seeOther(r.res, runUrl(runId));
-  }
   const runId = choreRunId({ owner: catalog.owner, repo: catalog.repo, name: chore.name, requestKey: runKey });
-  // The same form sent again after its run was queued is that run: it claims no name (a changed one would be held by a run that never has it).
+  // The same form sent again after its run was queued is that run: it claims no name (a changed one would be held by a run that never has it),
+  // and stores no inputs (once the run is recorded its own are gone, and a retry of it from the dashboard would run with these).
   if ((await deps.run(runId)) !== null) return seeOther(r.res, runUrl(runId));
+  if (typed === "" || !deps.names) {
+    const queued = await deps.startRun(request);
+    return seeOther(r.res, runUrl(queued.runId));
+  }
   const claim = await deps.names.claim(catalog, typed, runId);
   if (claim.taken) {
     const notice = `The run name ${typed} is taken in ${catalog.owner}/${catalog.repo} by another run. Nothing was run.`;

@@ -108,9 +108,10 @@ export async function startChore(deps: StartChoreDeps, ask: ChoreAsk): Promise<C
   }
 
   const runId = choreRunId({ owner: catalog.owner, repo: catalog.repo, name: chore.name, requestKey: ask.requestKey });
+  // A retried request whose run was queued already is that run: it claims no name (a changed one would be held by a run that never has it),
+  // and stores no inputs (once the run is recorded its own are gone, and a retry of it from the dashboard would run with these).
+  if (await deps.exists?.(runId)) return { ok: true, runId, catalog, chore };
   if (ask.name !== undefined) {
-    // A retried request whose run was queued already is that run: it claims no name (a changed one would be held by a run that never has it).
-    if (await deps.exists?.(runId)) return { ok: true, runId, catalog, chore };
     const claim = await deps.names.claim(catalog, ask.name, runId);
     if (claim.taken) {
       return {

@@ -102,6 +102,13 @@ describe("a chore form sent with a comment's request key", () => {
     expect(claims.get("mallory-run")).not.toBe(COMMENT_RUN);
   });
 
+  it("sent again, unnamed, with other values once its run exists, queues nothing (no inputs stored again for that run)", async () => {
+    const first = await post({ account: "acct_1" });
+    const second = await post({ account: "acct_2" });
+    expect(second.headers.get("location")).toBe(first.headers.get("location"));
+    expect(started.map((request) => request.values.account)).toEqual(["acct_1"]);
+  });
+
   it("is still one run when sent twice", async () => {
     const first = await post({ [RUN_NAME_FIELD]: "mallory-run" });
     const second = await post({ [RUN_NAME_FIELD]: "mallory-run" });

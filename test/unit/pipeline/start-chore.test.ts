@@ -322,6 +322,26 @@ describe("startChore", () => {
     expect(await names.find({ owner: "acme", repo: "shop" }, "first")).toBe(first.ok ? first.runId : null);
   });
 
+  it("queues nothing for a retried unnamed request whose run exists: its inputs are never stored again", async () => {
+    // Found attacking #20: the run's stored inputs are dropped once it is recorded; a request with
+    // the same key and other values then stored those (RunInputs keeps only a first save while there
+    // is one), and a dashboard retry of the run ran with them while its log showed the first.
+    const queued = new Set<string>();
+    const deps: StartChoreDeps = {
+      ...w.deps,
+      enqueue: async (request) => {
+        const answer = await w.deps.enqueue(request);
+        queued.add(answer.runId);
+        return answer;
+      },
+      exists: async (runId) => queued.has(runId),
+    };
+    const first = await startChore(deps, ask({ values: { account: "acct_1" } }));
+    const again = await startChore(deps, ask({ values: { account: "acct_2" } }));
+    expect(again).toEqual(first);
+    expect(w.queued.map((request) => request.values.account)).toEqual(["acct_1"]);
+  });
+
   it("frees the name when the run cannot be queued, and says why", async () => {
     w.failNextEnqueue = new Error("Redis refuses writes");
     await expect(startChore(w.deps, ask({ name: "deploy" }))).rejects.toThrow("Redis refuses writes");
