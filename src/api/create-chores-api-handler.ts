@@ -6,6 +6,7 @@ import { bearerToken, type TokenIdentity } from "../auth/user-token.js";
 import { atLeast } from "../github/permission.js";
 import { FailedLogins } from "../http/failed-logins.js";
 import type { Handler } from "../http/handler.js";
+import { choreRunId } from "../pipeline/run-id.js";
 import type { ChoreAsk, ChoreRefusal } from "../pipeline/start-chore.js";
 import type { OnDemand } from "../start-on-demand.js";
 import type { NamedRepo } from "../stores/run-names.js";
@@ -139,15 +140,35 @@ async function startRun(call: Call, route: { owner: string; repo: string; chore:
     trigger: "api",
     ...(read.name === undefined ? {} : { name: read.name }),
   };
-  const started = await deps.onDemand.start(ask);
-  if (!started.ok) {
-    await refuse(call, started);
-    return;
+  let runId: string;
+  try {
+    const started = await deps.onDemand.start(ask);
+    if (!started.ok) {
+      await refuse(call, started);
+      return;
+    }
+    runId = started.runId;
+  } catch (error) {
+    // A failure after the run's jobs were added (its history not recorded, an answer lost) leaves it queued: a 503 would
+    // have the client send it again, and without an Idempotency-Key that is a second run.
+    const queued = await queuedAnyway(deps, route, ask.requestKey).catch(() => null);
+    if (queued === null) throw error;
+    deps.log?.warn({ err: error, runId: queued }, "a run's start failed after it was queued; answered as queued");
+    runId = queued;
   }
   // The run is queued whatever this read does: a failed read must not make a client ask again.
-  const view = await deps.runs.get(started.runId).catch(() => null);
-  const urls = runUrls(deps, started.runId);
-  json(res, 202, { run: started.runId, name: read.name ?? null, status: view?.status ?? "queued", urls }, { Location: urls.run });
+  const view = await deps.runs.get(runId).catch(() => null);
+  const urls = runUrls(deps, runId);
+  json(res, 202, { run: runId, name: read.name ?? null, status: view?.status ?? "queued", urls }, { Location: urls.run });
+}
+
+/** The run a request key names, when it is in Redis although starting it failed; else null. */
+async function queuedAnyway(deps: ChoresApiDeps, route: { owner: string; repo: string; chore: string }, requestKey: string): Promise<string | null> {
+  const catalog = await deps.onDemand.catalog.read(route.owner, route.repo);
+  const chore = catalog?.chores.find((entry) => entry.name === route.chore)?.runnable;
+  if (!catalog || !chore) return null;
+  const runId = choreRunId({ owner: catalog.owner, repo: catalog.repo, name: chore.name, requestKey });
+  return (await deps.runs.get(runId)) === null ? null : runId;
 }
 
 async function refuse(call: Call, refusal: ChoreRefusal): Promise<void> {
