@@ -264,6 +264,12 @@ function noRun(runId: string): { error: string } {
 }
 
 function isJson(contentType: string | undefined): boolean {
-  const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  const [type = "", ...params] = (contentType ?? "").split(";").map((part) => part.trim().toLowerCase());
+  // The body is read as UTF-8 (JSON's own encoding): one declared in another charset would have its values changed.
+  const charset = params
+    .find((param) => param.startsWith("charset="))
+    ?.slice("charset=".length)
+    .replace(/^"(.*)"$/, "$1");
+  if (charset !== undefined && charset !== "utf-8" && charset !== "utf8") return false;
   return type === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(type);
 }
