@@ -23,6 +23,9 @@ export const INPUTS_FILE_MAX_NESTING = 16;
  */
 export const INPUTS_FILE_MAX_COLUMN = 128;
 
+/** How many of a script's inputs a message about an unknown key names. */
+const KNOWN_NAMES_SHOWN = 20;
+
 /** One thing wrong with an inputs file, at its line (1-based), with the input it is about when there is one. */
 export interface InputsFileProblem {
   line: number;
@@ -81,6 +84,14 @@ export function parseInputsFile(text: string, script: { path: string; reading: D
     return fail(lineOf(doc.contents), `${filePath} must be a YAML mapping of input names to values (\`limit: 100\`), one per line`);
   }
 
+  // Said with every unknown key: at most KNOWN_NAMES_SHOWN names, so a script declaring thousands of inputs makes no huge messages.
+  const names = Object.keys(declared);
+  const shown = names
+    .slice(0, KNOWN_NAMES_SHOWN)
+    .map((n) => `\`${n}\``)
+    .join(", ");
+  const known =
+    names.length === 0 ? "it declares none" : `its inputs: ${shown}${names.length > KNOWN_NAMES_SHOWN ? ` and ${names.length - KNOWN_NAMES_SHOWN} more` : ""}`;
   const problems: InputsFileProblem[] = [];
   const raw = new Map<string, { text: string; line: number }>();
   for (const pair of doc.contents.items) {
@@ -98,8 +109,6 @@ export function parseInputsFile(text: string, script: { path: string; reading: D
     }
     const input = Object.hasOwn(declared, name) ? declared[name]! : null;
     if (input === null) {
-      const names = Object.keys(declared);
-      const known = names.length === 0 ? "it declares none" : `its inputs: ${names.map((n) => `\`${n}\``).join(", ")}`;
       problems.push({ line, input: name, message: `\`${name}\` is not an input of ${script.path} (${known})` });
       continue;
     }
