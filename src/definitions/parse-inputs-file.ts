@@ -1,3 +1,4 @@
+import { createContext, runInContext } from "node:vm";
 import { isAlias, isMap, isScalar, LineCounter, parseDocument, type Node } from "yaml";
 import { inputsFromDescription } from "../chores/inputs-from-description.js";
 import type { LoggedInput } from "../run-types.js";
@@ -22,6 +23,14 @@ export const INPUTS_FILE_MAX_NESTING = 16;
  * then aborts Node (a fatal out-of-memory in V8's regular expression compiler).
  */
 export const INPUTS_FILE_MAX_COLUMN = 128;
+
+/**
+ * How long checking all of a file's values may take. The script's `pattern`s are its author's,
+ * as are the values: one that backtracks without end (`/^(a+)+$/` against `aaa…!`) would hold
+ * the process (the pull request check runs in the web process's main thread), so the checks
+ * run under a timer that stops them (node:vm's, which interrupts a regular expression too).
+ */
+export const INPUTS_FILE_CHECK_MS = 1000;
 
 /** How many of a script's inputs a message about an unknown key names. */
 const KNOWN_NAMES_SHOWN = 20;
@@ -136,9 +145,21 @@ export function parseInputsFile(text: string, script: { path: string; reading: D
   const values: Record<string, string> = {};
   const logged: Record<string, LoggedInput> = {};
   const inputs = inputsFromDescription(reading.definition);
-  for (const [name, given] of raw) {
-    // One input at a time, so each message is known to be this line's.
-    const checked = coerceInputs({ [name]: inputs[name]! }, { [name]: given.text });
+  // One input at a time, so each message is known to be this line's; all of them within INPUTS_FILE_CHECK_MS.
+  const entries = [...raw];
+  const results: ReturnType<typeof coerceInputs>[] = [];
+  try {
+    withinTime(() => {
+      for (const [name, given] of entries) results.push(coerceInputs({ [name]: inputs[name]! }, { [name]: given.text }));
+    }, INPUTS_FILE_CHECK_MS);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "ERR_SCRIPT_EXECUTION_TIMEOUT") throw error;
+    const [name, given] = entries[results.length]!;
+    const message = `\`${name}\` could not be checked against its pattern within ${INPUTS_FILE_CHECK_MS} ms (one that backtracks without end?)`;
+    return { ok: false, problems: [{ line: given.line, input: name, message }] };
+  }
+  for (const [index, [name, given]] of entries.entries()) {
+    const checked = results[index]!;
     if (!checked.ok) {
       problems.push(...checked.errors.map((message) => ({ line: given.line, input: name, message: `\`${name}\` ${withoutName(message, name)}` })));
       continue;
@@ -152,6 +173,11 @@ export function parseInputsFile(text: string, script: { path: string; reading: D
     }
   }
   return problems.length > 0 ? { ok: false, problems: problems.sort((a, b) => a.line - b.line) } : { ok: true, values, logged };
+}
+
+/** Runs `task`, stopped (an ERR_SCRIPT_EXECUTION_TIMEOUT error) once it has taken `ms`, even inside a regular expression. */
+function withinTime(task: () => void, ms: number): void {
+  runInContext("task()", createContext({ task }), { timeout: ms });
 }
 
 /** The deepest nesting of flow brackets (`[`, `{`), quotes not taken into account (a cheap upper bound), and the line it first reaches it on. */
