@@ -6,6 +6,17 @@ const IDLE_MS = 60_000;
 /** Connections in a row that may fail before following gives up. */
 const MAX_FAILURES = 5;
 
+/**
+ * A line as a terminal may be given it: every control character but a tab shown as U+FFFD. A
+ * run's output keeps what its runner does not strip (a bare `\r` that overwrites the line before
+ * it, backspaces, ESC sequences other than CSI and OSC such as DCS, C1 controls), and a script
+ * prints data it did not write.
+ */
+function printable(line: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return line.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, "\ufffd");
+}
+
 interface OutputLine {
   at: string;
   stream: string;
@@ -17,7 +28,8 @@ interface OutputLine {
  * progress changes, and each output line once (when the recorded output replaces the live
  * tail, only lines not printed yet). Pure: `printer(print)` returns the event handler.
  */
-export function eventPrinter(print: (line: string) => void): (event: StreamEvent) => void {
+export function eventPrinter(printRaw: (line: string) => void): (event: StreamEvent) => void {
+  const print = (line: string) => printRaw(printable(line));
   const printed = new Map<string, number>();
   let status: string | null = null;
   let progress: string | null = null;
