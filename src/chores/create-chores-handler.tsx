@@ -313,8 +313,12 @@ async function runChore(r: Request, route: { owner: string; repo: string; name: 
     const queued = await deps.startRun({ ...request, name: typed });
     seeOther(r.res, runUrl(queued.runId));
   } catch (error) {
-    // Not queued: the name is free again at once.
-    await deps.names.release(catalog, typed, runId).catch(() => undefined);
+    // Not queued: the name is free again at once. Queued after all (a write after the flow's failed): the run keeps it.
+    const queued = await deps.run(runId).then(
+      (run) => run !== null,
+      () => true,
+    );
+    if (!queued) await deps.names.release(catalog, typed, runId).catch(() => undefined);
     throw error;
   }
 }

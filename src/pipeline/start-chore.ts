@@ -137,7 +137,9 @@ export async function startChore(deps: StartChoreDeps, ask: ChoreAsk): Promise<C
   try {
     await deps.enqueue(request);
   } catch (error) {
-    if (ask.name !== undefined) await deps.names.release(catalog, ask.name, runId).catch(() => undefined);
+    // Freed only if the run is not queued after all (a write after the flow's failed): a queued run keeps its name.
+    const queued = deps.exists ? await deps.exists(runId).catch(() => true) : false;
+    if (ask.name !== undefined && !queued) await deps.names.release(catalog, ask.name, runId).catch(() => undefined);
     throw error;
   }
   return { ok: true, runId, catalog, chore };

@@ -23,6 +23,8 @@ const COMMENT_RUN = choreRunId({ owner: "acme", repo: "shop", name: "unlock-acco
 let started: ChoreRunRequest[];
 let runs: Map<string, ChoreRunView>;
 let claims: Map<string, string>;
+/** Makes the next start throw once its run is queued (a write after the flow's failed). */
+let failAfterQueueing: Error | null = null;
 let base: string;
 let http: Server;
 
@@ -43,9 +45,12 @@ const deps: ChoresPagesDeps = {
   requiredPermission: () => "write",
   startRun: async (request) => {
     started.push(request);
+    const fail = failAfterQueueing;
+    failAfterQueueing = null;
     // As enqueueChoreRun: the run's id from the request key.
     const runId = choreRunId({ owner: request.catalog.owner, repo: request.catalog.repo, name: request.chore.name, requestKey: request.requestKey });
     runs.set(runId, runView({ id: runId, status: "queued" }));
+    if (fail) throw fail;
     return { runId };
   },
   run: async (runId) => runs.get(runId) ?? null,
@@ -59,7 +64,9 @@ const deps: ChoresPagesDeps = {
       claims.set(name, runId);
       return { taken: false };
     },
-    release: async () => {},
+    release: async (_repo, name, runId) => {
+      if (claims.get(name) === runId) claims.delete(name);
+    },
     ttlMs: 60_000,
   },
 };
@@ -107,6 +114,14 @@ describe("a chore form sent with a comment's request key", () => {
     const second = await post({ account: "acct_2" });
     expect(second.headers.get("location")).toBe(first.headers.get("location"));
     expect(started.map((request) => request.values.account)).toEqual(["acct_1"]);
+  });
+
+  it("keeps its name when starting failed after the run was queued after all", async () => {
+    // Found attacking #20: the name was freed while its run waited and ran, for another run to take.
+    failAfterQueueing = new Error("history not recorded: Redis went away");
+    const res = await post({ [RUN_NAME_FIELD]: "mallory-run" });
+    expect(res.status).toBe(500);
+    expect(claims.get("mallory-run")).toBe([...runs.keys()][0]);
   });
 
   it("is still one run when sent twice", async () => {

@@ -351,6 +351,21 @@ describe("startChore", () => {
     expect(later.ok).toBe(true);
   });
 
+  it("keeps the name when queueing failed after the run was queued after all (its later writes failed)", async () => {
+    // Found attacking #20: the name was freed while its run waited and ran, for another run to take.
+    const queued = new Set<string>();
+    const deps: StartChoreDeps = {
+      ...w.deps,
+      enqueue: async (request) => {
+        queued.add((await w.deps.enqueue(request)).runId);
+        throw new Error("history not recorded: Redis went away");
+      },
+      exists: async (runId) => queued.has(runId),
+    };
+    await expect(startChore(deps, ask({ name: "deploy" }))).rejects.toThrow("history not recorded");
+    expect(await names.find({ owner: "acme", repo: "shop" }, "deploy")).toBe([...queued][0]);
+  });
+
   it("throws the queue's error, not the release's, when freeing the name fails too", async () => {
     w.failNextEnqueue = new Error("queue down");
     const deps: StartChoreDeps = {
