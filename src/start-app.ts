@@ -33,6 +33,7 @@ import { startTracing } from "./telemetry/start-tracing.js";
 import { choresWeb, type ChoresWebSettings } from "./start-chores-web.js";
 import { onDemand, type OnDemandSettings } from "./start-on-demand.js";
 import { CommandGuard } from "./chatops/command-guard.js";
+import { DEFAULT_COMMAND_RATE, RequestRate } from "./stores/request-rate.js";
 import { appBotLogin } from "./chatops/app-bot-login.js";
 import { chorePages } from "./chatops/run-page.js";
 import { componentLogger } from "./logger.js";
@@ -281,6 +282,7 @@ async function startWeb(
     runs: new RunStatusReader({ queues: queues.byName, redis, baseUrl: settings.baseUrl }),
     cancellations,
     guard: new CommandGuard(redis, settings.prefix, botLogin),
+    commandRate: new RequestRate(redis, settings.prefix, DEFAULT_COMMAND_RATE, "command-rate"),
     ...chorePages(settings.chores?.publicUrl ?? null),
   };
   const app = chorebotApp({

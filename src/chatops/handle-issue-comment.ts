@@ -6,6 +6,7 @@ import { atLeast } from "../github/permission.js";
 import { choreRunId } from "../pipeline/run-id.js";
 import type { OnDemand } from "../start-on-demand.js";
 import type { Cancellations } from "../stores/cancellations.js";
+import type { RequestRate } from "../stores/request-rate.js";
 import { RUN_NAME } from "../stores/run-names.js";
 import type { CommandGuard } from "./command-guard.js";
 import { findCommandLine, MAX_COMMAND_CHARS, type CommandLine } from "./find-command-line.js";
@@ -19,6 +20,8 @@ export interface ChatOpsDeps {
   runs: { get(runId: string): Promise<RunStatusView | null> };
   cancellations: Pick<Cancellations, "request">;
   guard: Pick<CommandGuard, "take">;
+  /** Commands per user and repository (DEFAULT_COMMAND_RATE): past it, one reply says so, then chorebot stays silent. */
+  commandRate: Pick<RequestRate, "take">;
   /** A run's page, when the chores pages are served at a known address; null otherwise (the reply names the run's id). */
   runPage: (runId: string) => string | null;
   /** A repository's chores listing on the chores pages, or null. */
@@ -58,12 +61,25 @@ export function handleIssueComment(deps: ChatOpsDeps) {
       url: payload.comment.html_url,
       login: payload.comment.user!.login,
     };
+    // Every command costs a reaction and a reply, in chorebot's name and from the installation's
+    // rate limits: one person's flood gets one answer, then silence until the window ends.
+    const rate = await deps.commandRate.take(site.login, site);
+    if (!rate.allowed && !rate.first) {
+      context.log.info({ commentId: site.commentId, login: site.login }, "a /chorebot command over its author's rate: ignored");
+      return;
+    }
     const octokit = context.octokit;
     if (!(await deps.guard.take(octokit, site))) {
       context.log.info({ commentId: site.commentId }, "a /chorebot comment delivered again: it was taken before, nothing done");
       return;
     }
     try {
+      if (!rate.allowed) {
+        const minutes = Math.ceil(rate.retryAfterMs / 60_000);
+        const message = `@${site.login} wrote too many /chorebot commands in ${site.owner}/${site.repo}: the next ones are ignored for ${minutes} min.`;
+        await postReply(octokit, site, { kind: "refused", message, nothingRan: true }, context.log);
+        return;
+      }
       await answer(deps, octokit, site, found, context.log);
     } catch (error) {
       // Taken, so no redelivery will answer it: say so, rather than leave a 👀 and silence.

@@ -8,8 +8,14 @@ export interface RateLimit {
 
 export const DEFAULT_REQUEST_RATE: RateLimit = { max: 10, windowMs: 60_000 };
 
-/** A request counted: allowed, or refused until `retryAfterMs` from now. */
-export type RateVerdict = { allowed: true } | { allowed: false; retryAfterMs: number };
+/**
+ * `/chorebot` commands one user may write in one repository per window, whatever they ask
+ * (help, status, a refusal): each costs chorebot a reaction and a reply.
+ */
+export const DEFAULT_COMMAND_RATE: RateLimit = { max: 30, windowMs: 10 * 60_000 };
+
+/** A request counted: allowed, or refused until `retryAfterMs` from now (`first`: the window's first refusal). */
+export type RateVerdict = { allowed: true } | { allowed: false; retryAfterMs: number; first: boolean };
 
 const COUNT = `
 local n = redis.call("incr", KEYS[1])
@@ -33,11 +39,13 @@ export class RequestRate {
     private readonly redis: Redis | Cluster,
     private readonly prefix: string,
     private readonly limit: RateLimit = DEFAULT_REQUEST_RATE,
+    /** What is counted (one key space each): on-demand starts, or comment commands. */
+    private readonly counted: "request-rate" | "command-rate" = "request-rate",
   ) {}
 
   async take(login: string, repo: { owner: string; repo: string }): Promise<RateVerdict> {
-    const key = `${this.prefix}:request-rate:${[repo.owner, repo.repo, login].map((part) => encodeURIComponent(part.toLowerCase())).join(":")}`;
+    const key = `${this.prefix}:${this.counted}:${[repo.owner, repo.repo, login].map((part) => encodeURIComponent(part.toLowerCase())).join(":")}`;
     const [count, ttl] = (await this.redis.eval(COUNT, 1, key, this.limit.windowMs)) as [number, number];
-    return count <= this.limit.max ? { allowed: true } : { allowed: false, retryAfterMs: Math.max(ttl, 0) };
+    return count <= this.limit.max ? { allowed: true } : { allowed: false, retryAfterMs: Math.max(ttl, 0), first: count === this.limit.max + 1 };
   }
 }

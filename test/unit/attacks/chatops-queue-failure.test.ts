@@ -1,6 +1,7 @@
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { RunStatusView } from "../../../src/api/run-status-reader.js";
+import { DEFAULT_COMMAND_RATE, RequestRate } from "../../../src/stores/request-rate.js";
 import { CommandGuard } from "../../../src/chatops/command-guard.js";
 import type { ChatOpsDeps } from "../../../src/chatops/handle-issue-comment.js";
 import { chorebotApp } from "../../../src/index.js";
@@ -52,6 +53,7 @@ describe("a /chorebot run whose start failed after its run was queued", () => {
       },
       cancellations: { request: async () => "running" },
       guard: new CommandGuard(redis(), "{attack}", async () => BOT),
+      commandRate: new RequestRate(redis(), "{attack}", DEFAULT_COMMAND_RATE, "command-rate"),
       runPage: () => null,
       choresPage: () => null,
     };

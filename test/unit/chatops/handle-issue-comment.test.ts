@@ -6,6 +6,7 @@ import type { ChatOpsDeps } from "../../../src/chatops/handle-issue-comment.js";
 import { chorebotApp } from "../../../src/index.js";
 import type { ChoreAsk } from "../../../src/pipeline/start-chore.js";
 import { choreRunId } from "../../../src/pipeline/run-id.js";
+import { DEFAULT_COMMAND_RATE, RequestRate, type RateLimit } from "../../../src/stores/request-rate.js";
 import { useRedisClient } from "../../helpers/redis-client.js";
 import { testProbot } from "../../helpers/test-probot.js";
 import { examplePayload } from "../../helpers/webhook-examples.js";
@@ -42,7 +43,7 @@ describe("handleIssueComment", () => {
   const repo: string = base.repository.name;
   const commentPath = `/repos/${owner}/${repo}/issues/comments/${base.comment.id}`;
 
-  function setup() {
+  function setup(o: { commandRate?: RateLimit } = {}) {
     const probot = testProbot();
     const deps: ChatOpsDeps = {
       onDemand: {
@@ -68,6 +69,7 @@ describe("handleIssueComment", () => {
       runs: { get: async (runId) => views.get(runId) ?? null },
       cancellations: { request: async () => "running" },
       guard: new CommandGuard(redis(), "{test}", async () => BOT),
+      commandRate: new RequestRate(redis(), "{test}", o.commandRate ?? DEFAULT_COMMAND_RATE, "command-rate"),
       runPage: (runId) => `https://chorebot.example/chores/runs/${runId}`,
       choresPage: () => null,
     };
@@ -132,6 +134,40 @@ describe("handleIssueComment", () => {
     expect(replies[0]).toContain(`[\`${runId}\`](https://chorebot.example/chores/runs/${runId})`);
     expect(replies[0]).toContain("`queued`");
     expect(nock.pendingMocks().filter((mock) => !mock.includes("access_tokens"))).toEqual([]);
+  });
+
+  it("answers a flood of commands from one person once, then stays silent (no reaction, no reply) until the window ends", async () => {
+    const probot = setup({ commandRate: { max: 2, windowMs: 60_000 } });
+    nock(API).post("/app/installations/99/access_tokens").times(5).reply(201, { token: "t", expires_at: "2099-01-01T00:00:00Z" });
+    nock(API)
+      .get(/\/issues\/comments\/\d+\/reactions/)
+      .query(true)
+      .times(5)
+      .reply(200, []);
+    let reactions = 0;
+    nock(API)
+      .post(/\/issues\/comments\/\d+\/reactions/)
+      .times(5)
+      .reply(201, () => {
+        reactions += 1;
+        return { id: reactions, content: "eyes", user: { login: BOT } };
+      });
+    nock(API)
+      .post(`/repos/${owner}/${repo}/issues/${base.issue.number}/comments`)
+      .times(5)
+      .reply(201, (_uri: string, body: { body: string }) => {
+        replies.push(body.body);
+        return { id: REPLY_ID + replies.length, body: body.body };
+      });
+    for (let i = 0; i < 5; i++) {
+      const payload = comment("/chorebot help");
+      payload.comment.id = base.comment.id + 1000 + i;
+      await probot.receive({ id: String(i), name: "issue_comment", payload } as any);
+    }
+    expect(reactions).toBe(3);
+    expect(replies).toHaveLength(3);
+    expect(replies[2]).toMatch(/too many \/chorebot commands in .*: the next ones are ignored for 1 min/);
+    expect(asks).toEqual([]);
   });
 
   it("runs even when the reply cannot be posted (403): the run has no reply to edit", async () => {

@@ -88,13 +88,21 @@ describe("RequestRate", () => {
     expect(pttl).toBeLessThanOrEqual(60_000);
   });
 
+  it("marks only a window's first refusal as first, and counts comment commands apart from starts", async () => {
+    const commands = new RequestRate(redis, PREFIX, { max: 1, windowMs: 60_000 }, "command-rate");
+    const starts = new RequestRate(redis, PREFIX, { max: 1, windowMs: 60_000 });
+    const verdicts = [await commands.take("alice", SHOP), await commands.take("alice", SHOP), await commands.take("alice", SHOP)];
+    expect(verdicts.map((v) => (v.allowed ? "allowed" : v.first ? "first" : "again"))).toEqual(["allowed", "first", "again"]);
+    expect(await starts.take("alice", SHOP)).toEqual({ allowed: true });
+  });
+
   it("gives a count left without an expiry a window instead of refusing its user for ever", async () => {
     const rate = new RequestRate(redis, PREFIX, { max: 1, windowMs: 60_000 });
     await rate.take("alice", SHOP);
     const [key] = await redis.keys(`${PREFIX}:request-rate:*`);
     await redis.persist(key!);
     const refused = await rate.take("alice", SHOP);
-    expect(refused).toEqual({ allowed: false, retryAfterMs: 60_000 });
+    expect(refused).toEqual({ allowed: false, retryAfterMs: 60_000, first: true });
     expect(await redis.pttl(key!)).toBeGreaterThan(55_000);
   });
 });
