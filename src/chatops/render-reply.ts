@@ -8,6 +8,7 @@ import { stripTerminalEscapes } from "../runner/terminal-escapes.js";
 import type { CancelTarget } from "../stores/cancellations.js";
 import type { ScriptDescription } from "../sdk/protocol.js";
 import { USAGE } from "./parse-command.js";
+import { linkTarget } from "../runlog/link-target.js";
 
 /** How many output lines a reply repeats (the log and the run page have them all), and how long each. */
 export const REPLY_OUTPUT_LINES = 10;
@@ -162,9 +163,9 @@ function capitalize(value: string): string {
   return value.charAt(0).toUpperCase() + value.slice(1);
 }
 
-/** A link's target that cannot end the link early: encodeURIComponent leaves ( and ) alone. */
+/** A link's target that cannot end the link early (only http(s): anything else is shown as text). */
 function linkUrl(url: string): string {
-  return url.replace(/[\s()<>]/g, (c) => (c === "(" ? "%28" : c === ")" ? "%29" : encodeURIComponent(c)));
+  return linkTarget(url) ?? encodeURIComponent(url);
 }
 
 /** Shortens to at most `max` characters (ellipsis included), never splitting a surrogate pair. */
