@@ -1,9 +1,9 @@
-import { Job, QueueEvents, type Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { discoverJobId, choreRunId } from "../../src/pipeline/run-id.js";
+import { choreRunId } from "../../src/pipeline/run-id.js";
 import { parseRunLog } from "../../src/runlog/parse-run-log.js";
 import { BOT_LOGIN } from "../github-stand-in/users.js";
+import { pushJobs } from "./push-jobs.js";
 import { startHarness, type Harness } from "./harness.js";
 import { beaconScript } from "./scripts.js";
 
@@ -38,15 +38,8 @@ export default defineScript({
 let h: Harness;
 let redis: Redis;
 let pr: number;
-const events: QueueEvents[] = [];
 
-async function pushJob(queue: Queue, after: string): Promise<unknown> {
-  const queueEvents = new QueueEvents(queue.name, { connection: { host: "127.0.0.1", port: h.redis.port }, prefix: queue.opts.prefix! });
-  events.push(queueEvents);
-  await queueEvents.waitUntilReady();
-  const job = await Job.fromId(queue, discoverJobId({ owner: h.gh.owner, repo: h.gh.repo, after }));
-  return job!.waitUntilFinished(queueEvents);
-}
+const { finished: pushJob, close: closePushJobs } = pushJobs(() => h);
 
 /** chorebot's replies on the pull request, oldest first. */
 function replies(): { id: number; body: string }[] {
@@ -95,7 +88,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   redis?.disconnect();
-  await Promise.all(events.map((e) => e.close()));
+  await closePushJobs();
   await h?.close();
 });
 

@@ -1,9 +1,8 @@
-import { Job, QueueEvents, type Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { discoverJobId } from "../../src/pipeline/run-id.js";
 import { parseRunLog } from "../../src/runlog/parse-run-log.js";
 import { tokenHeader } from "../github-stand-in/test-client.js";
 import { runChorebot } from "./chorebot-process.js";
+import { pushJobs } from "./push-jobs.js";
 import { DASHBOARD, startHarness, type Harness } from "./harness.js";
 
 // The API for automation, end to end: a chore merged through a reviewed pull request, started
@@ -33,17 +32,10 @@ export default defineScript({
 `;
 
 let h: Harness;
-const events: QueueEvents[] = [];
 let writer: string;
 let reader: string;
 
-async function pushJob(queue: Queue, after: string): Promise<unknown> {
-  const queueEvents = new QueueEvents(queue.name, { connection: { host: "127.0.0.1", port: h.redis.port }, prefix: queue.opts.prefix! });
-  events.push(queueEvents);
-  await queueEvents.waitUntilReady();
-  const job = await Job.fromId(queue, discoverJobId({ owner: h.gh.owner, repo: h.gh.repo, after }));
-  return job!.waitUntilFinished(queueEvents);
-}
+const { finished: pushJob, close: closePushJobs } = pushJobs(() => h);
 
 function startUrl(chore = CHORE): string {
   return `${h.appUrl}/api/chores/${h.gh.owner}/${h.gh.repo}/${chore}/runs`;
@@ -79,7 +71,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(events.map((e) => e.close()));
+  await closePushJobs();
   await h?.close();
 });
 
@@ -256,21 +248,15 @@ describe("the CLI", () => {
 
 describe("without the chores pages (no OAuth sign-in settings)", () => {
   let bare: Harness;
-  const queueEvents: QueueEvents[] = [];
+  const bareJobs = pushJobs(() => bare);
 
   beforeAll(async () => {
     bare = await startHarness();
     const merge = await bare.mergeAndPush({ [PATH]: SOURCE });
-    for (const queue of [bare.queues.index, bare.queues.discover]) {
-      const listening = new QueueEvents(queue.name, { connection: { host: "127.0.0.1", port: bare.redis.port }, prefix: queue.opts.prefix! });
-      queueEvents.push(listening);
-      await listening.waitUntilReady();
-      const job = await Job.fromId(queue, discoverJobId({ owner: bare.gh.owner, repo: bare.gh.repo, after: merge.after }));
-      await job!.waitUntilFinished(listening);
-    }
+    await Promise.all([bareJobs.finished(bare.queues.index, merge.after), bareJobs.finished(bare.queues.discover, merge.after)]);
   });
   afterAll(async () => {
-    await Promise.all(queueEvents.map((e) => e.close()));
+    await bareJobs.close();
     await bare?.close();
   });
 

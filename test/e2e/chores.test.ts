@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
-import { Job, QueueEvents, type Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { discoverJobId } from "../../src/pipeline/run-id.js";
 import { parseRunLog } from "../../src/runlog/parse-run-log.js";
 import { TestBrowser } from "../helpers/test-browser.js";
+import { pushJobs } from "./push-jobs.js";
 import { DASHBOARD, startHarness, type Harness } from "./harness.js";
 
 // The whole way of a chore, over HTTP against the GitHub stand-in: merged through a reviewed
@@ -43,18 +42,9 @@ export default defineScript({
 }
 
 let h: Harness;
-const events: QueueEvents[] = [];
 let merged: { before: string; after: string };
 
-/** Resolves with what a push's job in `queue` returned (the index and discover jobs share the push's id). */
-async function pushJob(queue: Queue, after: string): Promise<unknown> {
-  const queueEvents = new QueueEvents(queue.name, { connection: { host: "127.0.0.1", port: h.redis.port }, prefix: queue.opts.prefix! });
-  events.push(queueEvents);
-  await queueEvents.waitUntilReady();
-  const id = discoverJobId({ owner: h.gh.owner, repo: h.gh.repo, after });
-  const job = await Job.fromId(queue, id);
-  return job!.waitUntilFinished(queueEvents);
-}
+const { finished: pushJob, close: closePushJobs } = pushJobs(() => h);
 
 function browserFor(login: string): TestBrowser {
   return new TestBrowser({ base: h.appUrl, githubHost: h.gh.host, githubCookie: h.gh.signInAs(login) });
@@ -84,7 +74,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(events.map((e) => e.close()));
+  await closePushJobs();
   await h?.close();
 });
 
