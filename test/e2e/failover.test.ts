@@ -7,9 +7,11 @@ let h: Harness;
 let workers: Awaited<ReturnType<Harness["spawnApp"]>>[];
 beforeAll(async () => {
   // One web process that only queues, three worker processes running one job per queue each.
-  // A dead worker's jobs are noticed after 1 s instead of 30.
+  // A dead worker's jobs are noticed after 4 s instead of 30. With 1 s the test hung for 150 s once
+  // in .ci/run: likely a worker's event loop stalled past 1 s on the loaded machine (loading
+  // TypeScript), so a `process` job stalled twice, failed, and its run waited for a person.
   // Marker sweep: the test tells workers apart by a script's parent pid, which a PID namespace hides.
-  h = await startHarness({ appArgs: ["start", "--no-workers"], env: { JOB_LOCK_MS: "1000", SCRIPT_CONTAINMENT: "marker-sweep" } });
+  h = await startHarness({ appArgs: ["start", "--no-workers"], env: { JOB_LOCK_MS: "4000", SCRIPT_CONTAINMENT: "marker-sweep" } });
   workers = [];
   for (let i = 0; i < 3; i++) workers.push(await h.spawnApp(["worker"], { WORKER_CONCURRENCY: "1" }));
 }, 120_000);
