@@ -150,6 +150,9 @@ const serverSchema = runnerSchema.extend({
   CHORES_PERMISSION: z.enum(PERMISSIONS.filter((p) => p !== "none") as [Permission, ...Permission[]]).default("write"),
   CHORE_FILE_LIMIT: wholeNumber("a whole number of bytes, at least 1", { fallback: 10 * 1024 * 1024 }),
   RUN_NAME_TTL: duration("1h"),
+  // Schedules: the shortest interval between occurrences a chore may ask for, and the most tries per occurrence.
+  SCHEDULE_MIN_INTERVAL: duration("1m"),
+  SCHEDULE_MAX_ATTEMPTS: wholeNumber("a whole number of tries, at least 1", { fallback: 5 }),
   RESULT_SPOOL_DIR: z
     .string()
     .optional()
@@ -210,6 +213,15 @@ export interface ServerConfig {
   /** Where workers keep outcomes Redis cannot take yet (RESULT_SPOOL_DIR), or null for the default in the OS temp folder. */
   resultSpoolDir: string | null;
   chores: ChoresConfig;
+  schedules: ScheduleLimits;
+}
+
+/** What a chore's schedule may ask for on this server: a schedule beyond them is refused (and its chore not scheduled). */
+export interface ScheduleLimits {
+  /** The shortest time between two occurrences (SCHEDULE_MIN_INTERVAL). */
+  minIntervalMs: number;
+  /** The most tries per occurrence, the first included (SCHEDULE_MAX_ATTEMPTS). */
+  maxAttempts: number;
 }
 
 /** The chores pages and on-demand runs. */
@@ -346,6 +358,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, warn: War
       fileLimit: settings.CHORE_FILE_LIMIT,
       runNameTtlMs: settings.RUN_NAME_TTL,
     },
+    schedules: { minIntervalMs: settings.SCHEDULE_MIN_INTERVAL, maxAttempts: settings.SCHEDULE_MAX_ATTEMPTS },
     appSecrets: [
       privateKey,
       settings.WEBHOOK_SECRET,

@@ -2,6 +2,7 @@
 // Everything here is JSON-serialisable because BullMQ stores it in Redis.
 import type { MergedPullRequest } from "./github/merged-pull-requests.js";
 import type { RepoConfig } from "./github/repo-config.js";
+import type { ScheduleDescription } from "./sdk/protocol.js";
 
 export const RUN_STATUSES = ["succeeded", "failed", "timed_out", "cancelled", "lost", "refused"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -58,7 +59,7 @@ export interface ChoreRun {
 }
 
 /** How a run was started: merged, or on demand from the chores page, a `/chorebot run` comment or the API. */
-export type RunTrigger = "merge" | "ui" | "comment" | "api";
+export type RunTrigger = "merge" | "ui" | "comment" | "api" | "schedule";
 
 /** What a person asked for when starting a run on demand. Never holds a secret value (job data is shown in the dashboard). */
 export interface RunRequest {
@@ -73,6 +74,20 @@ export interface RunRequest {
   name?: string;
   /** For trigger `comment`: the comment that asked, and chorebot's reply to it, which the run edits as it goes. */
   comment?: CommandComment;
+  /** For trigger `schedule`: which occurrence this run is, and which try of it. `requestedBy` is then "schedule". */
+  schedule?: ScheduledTry;
+}
+
+/** One try of one occurrence of a chore's schedule: each try is its own run, with its own record. */
+export interface ScheduledTry {
+  /** The chore's BullMQ job scheduler (schedulerIdOf). */
+  schedulerId: string;
+  /** The occurrence's time as the scheduler set it (ms since the epoch): the run ids derive from it. */
+  occurrenceMs: number;
+  /** 1 for the occurrence's first try; at most `schedule.retries.attempts`. */
+  attempt: number;
+  /** The schedule as indexed when the occurrence fired: its retries, retryOn and overlap apply to every try of it. */
+  schedule: ScheduleDescription;
 }
 
 /** A `/chorebot run` comment, and where chorebot answers it. */

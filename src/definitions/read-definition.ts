@@ -8,6 +8,7 @@ import { LITERALS_ONLY, report, type DefinitionProblem, type ReadContext } from 
 import { readEnv } from "./read-env.js";
 import { readInput } from "./read-input.js";
 import { readLiteral } from "./read-literal.js";
+import { readSchedule } from "./read-schedule.js";
 import { requireTypeScript } from "./require-typescript.js";
 import { sdkBindings } from "./sdk-bindings.js";
 import { skipTypeWrappers } from "./skip-type-wrappers.js";
@@ -41,6 +42,9 @@ const OPTIONS: { [K in keyof ScriptDefinition]-?: OptionReader } = {
   },
   env: (ctx, value, into) => {
     into.env = readEnv(ctx, value) ?? null;
+  },
+  schedule: (ctx, value, into) => {
+    into.schedule = readSchedule(ctx, value);
   },
   // Code: it runs in `execute`, nothing here reads it.
   run: () => {},
@@ -78,7 +82,7 @@ function readDefinition(ctx: ReadContext, call: TypeScript.CallExpression): Scri
     report(ctx, call, `defineScript takes one object literal: defineScript({ description, inputs, run }): ${LITERALS_ONLY}`);
     return null;
   }
-  const description: ScriptDescription = { description: null, inputs: {}, concurrency: DEFAULT_CONCURRENCY, timeoutMs: null, env: null };
+  const description: ScriptDescription = { description: null, inputs: {}, concurrency: DEFAULT_CONCURRENCY, timeoutMs: null, env: null, schedule: null };
   const properties = objectProperties(ctx, object, "defineScript");
   for (const { name, node, value } of properties) {
     if (Object.hasOwn(OPTIONS, name)) OPTIONS[name as keyof typeof OPTIONS](ctx, value, description);

@@ -13,11 +13,14 @@ import { UnrecoverableError, type Job } from "bullmq";
  * - 4: ScriptTarget.inputsFile and ProcessResult.reviewedInputs (a format-3 worker would run the
  *   script with its defaults and leave its inputs file behind), and RunRequest's `name` and
  *   `comment` (a format-3 worker would neither free the name nor answer the comment).
+ * - 5: RunRequest `schedule` (trigger `schedule`: a format-4 worker would commit every
+ *   occurrence's log, never retry, and never free the schedule for its next occurrence), the
+ *   `schedule` queue's trigger jobs, and ScriptDescription.schedule.
  *
  * Bump it whenever one of those changes shape, teach the readers the previous format, and
  * point test/upgrade/previous-release.ts at the last commit before the change.
  */
-export const JOB_FORMAT = 4;
+export const JOB_FORMAT = 5;
 
 /** A job written by a newer chorebot than this worker: it fails for good, untouched, until a person retries it. */
 export class JobTooNew extends UnrecoverableError {

@@ -1,7 +1,11 @@
 import { FlowProducer, Queue, type ConnectionOptions, type Telemetry } from "bullmq";
 
-/** A run's steps, and `index`, which lists the default branch's chores after each push (it runs none). */
-export const QUEUE_NAMES = ["discover", "process", "execute", "cleanup", "index"] as const;
+/**
+ * A run's steps; `index`, which lists the default branch's chores after each push (it runs
+ * none); and `schedule`, where the chores' job schedulers put one small trigger job per
+ * occurrence, which queues that occurrence's run.
+ */
+export const QUEUE_NAMES = ["discover", "process", "execute", "cleanup", "index", "schedule"] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** BullMQ connection options from a redis:// or rediss:// URL. */

@@ -58,6 +58,27 @@ export function choreRunId(o: { owner: string; repo: string; name: string; reque
   return `${safe(o.repo)}-chore-${safe(o.name).slice(0, 60)}-${hash}`;
 }
 
+/**
+ * The id of a chore's job scheduler: readable (`sched-<owner>.<repo>-<chore>`), unique through
+ * a hash of the repository and the chore's name. Stable from release to release: the
+ * schedulers in Redis keep theirs.
+ */
+export function schedulerIdOf(o: { owner: string; repo: string; chore: string }): string {
+  const hash = createHash("sha256")
+    .update(JSON.stringify(["schedule", o.owner, o.repo, o.chore]))
+    .digest("hex")
+    .slice(0, 8);
+  return `sched-${safe(o.owner).slice(0, 39)}.${safe(o.repo).slice(0, 60)}-${safe(o.chore).slice(0, 60)}-${hash}`;
+}
+
+/**
+ * The run of one try of one occurrence: `<scheduler>-<occurrence ms>`, and `-try-<n>` for the
+ * retries, so an occurrence is one run however often its trigger is delivered.
+ */
+export function scheduledRunId(schedulerId: string, occurrenceMs: number, attempt: number): string {
+  return `${schedulerId}-${occurrenceMs}${attempt > 1 ? `-try-${attempt}` : ""}`;
+}
+
 /** Letters, digits, `.`, `_` and `-`; a run of anything else (`/` and `:` included) is one `-`. */
 function safe(text: string): string {
   return text.replace(/[^A-Za-z0-9._-]+/g, "-");

@@ -1,6 +1,18 @@
 import { isRequired, type InputDeclarations, type InputValues } from "./inputs.js";
+import { describeSchedule } from "./describe-schedule.js";
 import { parseDuration, type Duration } from "./parse-duration.js";
-import { CONCURRENCY, DEFAULT_CONCURRENCY, isConcurrency, isEnvName, type Concurrency, type ScriptDescription } from "./protocol.js";
+import {
+  CONCURRENCY,
+  DEFAULT_CONCURRENCY,
+  isConcurrency,
+  isEnvName,
+  type Backoff,
+  type CatchUp,
+  type Concurrency,
+  type Overlap,
+  type RetryOn,
+  type ScriptDescription,
+} from "./protocol.js";
 import type { Counter, ProgressValue } from "./reporter.js";
 
 /** Marks a defineScript() result, across copies of the SDK (Symbol.for is process-wide). */
@@ -31,8 +43,32 @@ export interface ScriptDefinition<I extends InputDeclarations = InputDeclaration
    * Left out, it gets every SCRIPT_ENV variable.
    */
   env?: readonly string[];
+  /**
+   * A chore only: run it on a clock, e.g. `{ cron: "0 3 * * *", timezone: "Europe/Berlin" }` or
+   * `{ every: "15m" }`, once per occurrence across every worker.
+   */
+  schedule?: ScheduleDefinition;
   /** Its return value is reported as the run's result (JSON). */
   run(context: RunContext<InputValues<I>>): R | Promise<R>;
+}
+
+export interface ScheduleDefinition {
+  /** A cron expression (minute hour day month weekday, or with seconds first), read in `timezone`. */
+  cron?: string;
+  /** An IANA time zone such as "Europe/Berlin"; default "UTC". Only with `cron`. */
+  timezone?: string;
+  /** A fixed interval instead of `cron`: "15m", "1h" or a number of seconds. */
+  every?: Duration;
+  /** Tries per occurrence, the first included (`attempts: 2` is one try and one retry), each its own run and record. */
+  retries?: { attempts: number; backoff?: Backoff; delay?: Duration };
+  /** Which ends of a try start the next one; default ["failed"] (timed_out and lost runs may have done part of their work). */
+  retryOn?: readonly RetryOn[];
+  /** An occurrence whose previous run still goes: "skip" (default) or "queue". */
+  overlap?: Overlap;
+  /** After every worker was down: run the latest missed occurrence ("latest", default) or none. */
+  catchUp?: CatchUp;
+  /** The values scheduled runs get, by input name. */
+  inputs?: Readonly<Record<string, string | number | boolean>>;
 }
 
 export type DefinedScript<I extends InputDeclarations = InputDeclarations, R = unknown> = ScriptDefinition<I, R> & {
@@ -48,6 +84,7 @@ export function defineScript<I extends InputDeclarations = {}, R = unknown>(defi
   }
   if (definition.timeout !== undefined) parseDuration(definition.timeout);
   if (definition.env !== undefined) checkEnv(definition.env);
+  if (definition.schedule !== undefined) checkSchedule(definition.schedule);
   for (const [name, input] of Object.entries(definition.inputs ?? {})) {
     if (typeof input?.kind !== "string") throw new Error(`defineScript: input ${JSON.stringify(name)} is not an input (use string(), int(), …)`);
   }
@@ -62,6 +99,14 @@ function checkEnv(env: unknown): void {
     const name: unknown = env[i];
     if (!isEnvName(name)) throw new Error(`defineScript: env[${i}]: ${shown(name)} is not an environment variable name`);
     if (env.indexOf(name) !== i) throw new Error(`defineScript: env[${i}]: ${name} is listed twice`);
+  }
+}
+
+function checkSchedule(schedule: ScheduleDefinition): void {
+  try {
+    describeSchedule(schedule);
+  } catch (error) {
+    throw new Error(`defineScript: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -105,5 +150,6 @@ export function describeScript(definition: ScriptDefinition<InputDeclarations, u
     concurrency: definition.concurrency ?? DEFAULT_CONCURRENCY,
     timeoutMs: definition.timeout === undefined ? null : parseDuration(definition.timeout),
     env: definition.env === undefined ? null : [...definition.env],
+    schedule: definition.schedule === undefined ? null : describeSchedule(definition.schedule),
   };
 }

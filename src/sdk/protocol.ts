@@ -55,6 +55,41 @@ export interface ScriptDescription {
    * (and the basics). Null when it does not say: it is given every SCRIPT_ENV variable.
    */
   env: string[] | null;
+  /** When it runs on its own, for a chore (see ScheduleDescription); null when it declares no schedule, absent in descriptions made before schedules. */
+  schedule?: ScheduleDescription | null;
+}
+
+/** What a scheduled run may be retried after (`retryOn`): `failed` always may; the others may have done part of their work. */
+export const RETRY_ON = ["failed", "timed_out", "lost"] as const;
+export type RetryOn = (typeof RETRY_ON)[number];
+export const OVERLAP = ["skip", "queue"] as const;
+export type Overlap = (typeof OVERLAP)[number];
+export const CATCH_UP = ["latest", "none"] as const;
+export type CatchUp = (typeof CATCH_UP)[number];
+export const BACKOFF = ["fixed", "exponential"] as const;
+export type Backoff = (typeof BACKOFF)[number];
+
+/**
+ * A chore's `schedule`, as read from its source with the defaults filled in. Only its shape is
+ * known here: whether the cron expression, the time zone, the interval and the attempts are
+ * allowed is judged on the server (src/schedules/judge-schedule.ts), against its limits.
+ */
+export interface ScheduleDescription {
+  /** Exactly one of `cron` (a cron expression, 5 or 6 fields) and `everyMs` (a fixed interval) is set. */
+  cron: string | null;
+  everyMs: number | null;
+  /** The IANA time zone the cron expression is read in; "UTC" when it names none. */
+  timezone: string;
+  /** Tries per occurrence, the first included (1: no retry), and the wait before each retry. */
+  retries: { attempts: number; backoff: Backoff; delayMs: number };
+  /** Which ends of a try lead to the next one, while tries remain; default ["failed"]. */
+  retryOn: RetryOn[];
+  /** An occurrence whose previous run still goes: `skip` (the default) records it skipped, `queue` runs it after. */
+  overlap: Overlap;
+  /** After every worker was down: `latest` (the default) runs the one missed occurrence, `none` skips it. */
+  catchUp: CatchUp;
+  /** The values scheduled runs get, by input name (the inputs' defaults apply to the others). */
+  inputs: Record<string, string | number | boolean>;
 }
 
 export type ReportMessage =

@@ -14,6 +14,7 @@ describe("RunRetention", () => {
   let pipeline: RunPipeline;
   let discover: Queue;
   let index: Queue;
+  let schedule: Queue;
   let cleanupEvents: QueueEvents;
   let retention: RunRetention;
   let commit = 0;
@@ -24,14 +25,16 @@ describe("RunRetention", () => {
     pipeline = await runPipeline(connection, PREFIX);
     discover = new Queue("discover", { connection, prefix: PREFIX });
     index = new Queue("index", { connection, prefix: PREFIX });
+    schedule = new Queue("schedule", { connection, prefix: PREFIX });
     cleanupEvents = new QueueEvents("cleanup", { connection, prefix: PREFIX });
     await cleanupEvents.waitUntilReady();
-    retention = new RunRetention(pipeline.redis, PREFIX, { ...pipeline.queues, discover, index }, { completedMs: COMPLETED_MS, failedMs: FAILED_MS });
+    retention = new RunRetention(pipeline.redis, PREFIX, { ...pipeline.queues, discover, index, schedule }, { completedMs: COMPLETED_MS, failedMs: FAILED_MS });
   });
   afterAll(async () => {
     await cleanupEvents?.close();
     await discover?.close();
     await index?.close();
+    await schedule?.close();
     await pipeline?.close();
     await redis?.stop();
   });

@@ -1,0 +1,121 @@
+import type { Cluster, Redis } from "ioredis";
+import type { RunStatus } from "../run-types.js";
+
+/** What chorebot keeps about one schedule between its occurrences. */
+export interface ScheduleState {
+  /** Who paused it and when (ISO 8601); null while it runs on time. */
+  paused: { by: string; at: string } | null;
+  /** The run that holds the schedule's turn (overlap), or null. */
+  running: string | null;
+  /** The latest occurrence a trigger went on with (ms since the epoch), or null before the first. */
+  lastOccurrenceMs: number | null;
+  /** Whether the last run that ended for good failed: the schedule is in a failure streak. */
+  failing: boolean;
+  /** When a run of it last succeeded (ISO 8601), or null. */
+  lastSuccessAt: string | null;
+  /** How its last run that ended for good ended, and when; null before the first. */
+  last: { runId: string; status: RunStatus; at: string } | null;
+}
+
+// Only ever moves forward: an older occurrence arriving late (a worker with a skewed clock, a
+// trigger delivered again after a newer one) is refused; the same one again may go on, since
+// what it queues is idempotent.
+const CLAIM_OCCURRENCE = `
+local last = tonumber(redis.call('HGET', KEYS[1], 'lastOccurrenceMs'))
+local ms = tonumber(ARGV[1])
+if last ~= nil and ms < last then return 0 end
+redis.call('HSET', KEYS[1], 'lastOccurrenceMs', ARGV[1])
+return 1`;
+
+const RELEASE_TURN = `
+if redis.call('HGET', KEYS[1], 'running') == ARGV[1] then redis.call('HDEL', KEYS[1], 'running') return 1 end
+return 0`;
+
+// The end of a run, once: a cleanup that runs again for the same run (a retry after GitHub
+// erred) gets the answer the first one got, so it makes the same choice (commit or digest).
+const RECORD_END = `
+if redis.call('HGET', KEYS[1], 'lastEndRun') == ARGV[1] then return redis.call('HGET', KEYS[1], 'lastEndWasFailing') end
+local was = redis.call('HGET', KEYS[1], 'failing') or '0'
+redis.call('HSET', KEYS[1], 'lastEndRun', ARGV[1], 'lastEndWasFailing', was, 'failing', ARGV[2], 'lastStatus', ARGV[3], 'lastAt', ARGV[4])
+if ARGV[3] == 'succeeded' then redis.call('HSET', KEYS[1], 'lastSuccessAt', ARGV[4]) end
+return was`;
+
+/**
+ * One Redis hash per schedule (`<prefix>:schedule:<scheduler id>`): pause, turn, streak and
+ * the latest occurrence. Removed with the schedule (a chore that loses its schedule, chorebot
+ * uninstalled), so it grows with the number of scheduled chores only.
+ */
+export class ScheduleStates {
+  constructor(
+    private readonly redis: Redis | Cluster,
+    private readonly prefix: string,
+  ) {}
+
+  async read(schedulerId: string): Promise<ScheduleState> {
+    const h = await this.redis.hgetall(this.key(schedulerId));
+    return {
+      paused: h.pausedBy !== undefined && h.pausedAt !== undefined ? { by: h.pausedBy, at: h.pausedAt } : null,
+      running: h.running ?? null,
+      lastOccurrenceMs: h.lastOccurrenceMs === undefined ? null : Number(h.lastOccurrenceMs),
+      failing: h.failing === "1",
+      lastSuccessAt: h.lastSuccessAt ?? null,
+      last:
+        h.lastEndRun !== undefined && h.lastStatus !== undefined && h.lastAt !== undefined
+          ? { runId: h.lastEndRun, status: h.lastStatus as RunStatus, at: h.lastAt }
+          : null,
+    };
+  }
+
+  /** Pauses the schedule; false (and nothing changed) when it was already paused. */
+  async pause(schedulerId: string, by: string, at: string): Promise<boolean> {
+    const [[, set]] = (await this.redis.multi().hsetnx(this.key(schedulerId), "pausedBy", by).hsetnx(this.key(schedulerId), "pausedAt", at).exec()) as [
+      [Error | null, number],
+      [Error | null, number],
+    ];
+    return set === 1;
+  }
+
+  /** Resumes it; false when it was not paused. */
+  async resume(schedulerId: string): Promise<boolean> {
+    return (await this.redis.hdel(this.key(schedulerId), "pausedBy", "pausedAt")) > 0;
+  }
+
+  /** Whether the trigger of the occurrence at `ms` may go on: false for one older than the latest that did. */
+  async claimOccurrence(schedulerId: string, ms: number): Promise<boolean> {
+    return (await this.redis.eval(CLAIM_OCCURRENCE, 1, this.key(schedulerId), String(ms))) === 1;
+  }
+
+  /** Gives the schedule's turn to `runId` if nobody holds it; answers who holds it now. */
+  async takeTurn(schedulerId: string, runId: string): Promise<string> {
+    const key = this.key(schedulerId);
+    const [, [, holder]] = (await this.redis.multi().hsetnx(key, "running", runId).hget(key, "running").exec()) as [
+      [Error | null, number],
+      [Error | null, string],
+    ];
+    return holder;
+  }
+
+  /** Frees the turn if `runId` holds it (a later holder keeps it). */
+  async releaseTurn(schedulerId: string, runId: string): Promise<void> {
+    await this.redis.eval(RELEASE_TURN, 1, this.key(schedulerId), runId);
+  }
+
+  /**
+   * Records how a run ended for good (its last try, or a success): `failing` is whether the
+   * schedule is now in a failure streak. Answers whether it was in one before this run, the
+   * same answer for the same run however often it is asked.
+   */
+  async recordEnd(schedulerId: string, end: { runId: string; status: RunStatus; at: string; failing: boolean }): Promise<{ wasFailing: boolean }> {
+    const was = await this.redis.eval(RECORD_END, 1, this.key(schedulerId), end.runId, end.failing ? "1" : "0", end.status, end.at);
+    return { wasFailing: was === "1" };
+  }
+
+  /** Everything kept of the schedule (it was removed). */
+  async forget(schedulerId: string): Promise<void> {
+    await this.redis.del(this.key(schedulerId));
+  }
+
+  private key(schedulerId: string): string {
+    return `${this.prefix}:schedule:${schedulerId}`;
+  }
+}
