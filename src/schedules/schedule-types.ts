@@ -52,3 +52,29 @@ export interface DigestRow {
 export interface DigestRecorder {
   add(ref: ScheduleRef, row: DigestRow): Promise<void>;
 }
+
+/** The occurrence's first run id: it holds the schedule's turn (overlap) for all the tries of that occurrence. */
+export type OccurrenceKey = string;
+
+/**
+ * Queues runs of scheduled chores (src/schedules/, the trigger's side). `queue` is idempotent:
+ * the run id derives from the scheduler, the occurrence and the try.
+ */
+export interface OccurrenceRuns {
+  /**
+   * Queues try `attempt` of the occurrence at `occurrenceMs`, starting after `delayMs`, with the
+   * newest indexed version of the chore. Refused (with the reason, nothing queued) when the
+   * chore has no runnable version or no valid schedule any more.
+   */
+  queue(ref: ScheduleRef, occurrence: { occurrenceMs: number; attempt: number }, delayMs: number): Promise<{ runId: string } | { refused: string }>;
+}
+
+/** What a person (the chores page) and the index do with schedules. */
+export interface ScheduleControl {
+  /** Stops the schedule's occurrences until resumed (recording who); false when it was paused already. */
+  pause(ref: ScheduleRef, by: string): Promise<boolean>;
+  /** Starts them again from the next occurrence on (no catch-up for the paused time); false when it was not paused. */
+  resume(ref: ScheduleRef, by: string): Promise<boolean>;
+  /** The next occurrence's time (ms since the epoch), or null (paused, or not scheduled). */
+  next(ref: ScheduleRef): Promise<number | null>;
+}

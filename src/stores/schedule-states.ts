@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from "ioredis";
 import type { RunStatus } from "../run-types.js";
+import type { OccurrenceStatus } from "../schedules/schedule-types.js";
 
 /** What chorebot keeps about one schedule between its occurrences. */
 export interface ScheduleState {
@@ -39,6 +40,14 @@ local was = redis.call('HGET', KEYS[1], 'failing') or '0'
 redis.call('HSET', KEYS[1], 'lastEndRun', ARGV[1], 'lastEndWasFailing', was, 'failing', ARGV[2], 'lastStatus', ARGV[3], 'lastAt', ARGV[4])
 if ARGV[3] == 'succeeded' then redis.call('HSET', KEYS[1], 'lastSuccessAt', ARGV[4]) end
 return was`;
+
+// Counted once per key: the keys counted are kept in a sorted set trimmed to the newest COUNTED_KEEP.
+const COUNT_ONCE = `
+if redis.call('ZADD', KEYS[1], 'NX', redis.call('TIME')[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[3]) - 1)
+redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+return 1`;
+const COUNTED_KEEP = 10_000;
 
 /**
  * One Redis hash per schedule (`<prefix>:schedule:<scheduler id>`): pause, turn, streak and
@@ -108,6 +117,17 @@ export class ScheduleStates {
   async recordEnd(schedulerId: string, end: { runId: string; status: RunStatus; at: string; failing: boolean }): Promise<{ wasFailing: boolean }> {
     const was = await this.redis.eval(RECORD_END, 1, this.key(schedulerId), end.runId, end.failing ? "1" : "0", end.status, end.at);
     return { wasFailing: was === "1" };
+  }
+
+  /** Counts one end of an occurrence or try, once per `once` key (a run id, or an occurrence's for one that ran nothing), for /metrics. */
+  async countEnd(once: string, status: OccurrenceStatus): Promise<void> {
+    await this.redis.eval(COUNT_ONCE, 2, `${this.prefix}:schedule-counted`, `${this.prefix}:schedule-runs-total`, once, status, String(COUNTED_KEEP));
+  }
+
+  /** How many occurrences and tries ended with each status, across every schedule, since Redis was new. */
+  async runCounts(): Promise<Partial<Record<OccurrenceStatus, number>>> {
+    const counts = await this.redis.hgetall(`${this.prefix}:schedule-runs-total`);
+    return Object.fromEntries(Object.entries(counts).map(([status, n]) => [status, Number(n)]));
   }
 
   /** Everything kept of the schedule (it was removed). */

@@ -65,4 +65,11 @@ describe("ScheduleStates", () => {
     await states.forget(ID);
     expect(await states.read(ID)).toEqual({ paused: null, running: null, lastOccurrenceMs: null, failing: false, lastSuccessAt: null, last: null });
   });
+
+  it("counts each end once, however often it is told", async () => {
+    await Promise.all([states.countEnd("run-1", "succeeded"), other.countEnd("run-1", "succeeded"), states.countEnd("occ-2", "skipped")]);
+    await states.countEnd("run-3", "failed");
+    await states.countEnd("run-3", "failed");
+    expect(await other.runCounts()).toEqual({ succeeded: 1, skipped: 1, failed: 1 });
+  });
 });
