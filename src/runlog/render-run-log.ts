@@ -130,7 +130,7 @@ function render(input: RunLogInput & InputsFileLog, view: View, maxBytes: number
     repository: input.repository,
     commit: input.commit,
     ...(input.trigger === undefined ? {} : { trigger: input.trigger }),
-    ...(chore === undefined ? {} : { chore: chore.name, requested_by: chore.request.requestedBy, requested_at: chore.request.requestedAt }),
+    ...(chore === undefined ? {} : { chore: chore.name, ...requestFrontMatter(chore.request) }),
     ...(chore?.request.name === undefined ? {} : { run_name: chore.request.name }),
     ...(chore?.request.comment === undefined ? {} : { comment_url: chore.request.comment.url }),
     pull_request: pr?.number ?? null,
@@ -215,7 +215,11 @@ function summary(input: RunLogInput, label: string, message: string | null): str
   const approvers = input.approvedBy.map((login) => `@${markdownText(login)}`);
   const approval = approvers.length === 0 ? "with no approvals" : `approved by ${listOf(approvers)}`;
   if (chore !== undefined) {
-    const by = `Run on demand by @${markdownText(chore.request.requestedBy)}${askedWhere(chore.request)} (chore ${markdownText(chore.name)}, commit ${markdownText(input.commit)})`;
+    const scheduled = chore.request.schedule;
+    const by =
+      scheduled === undefined
+        ? `Run on demand by @${markdownText(chore.request.requestedBy)}${askedWhere(chore.request)} (chore ${markdownText(chore.name)}, commit ${markdownText(input.commit)})`
+        : `Run on its schedule, for the occurrence of ${new Date(scheduled.occurrenceMs).toISOString()}, try ${scheduled.attempt} of ${scheduled.schedule.retries.attempts} (chore ${markdownText(chore.name)}, commit ${markdownText(input.commit)})`;
     const changed = pr === null ? null : `its code last changed in ${prLink(pr)} “${markdownText(pr.title)}” by @${markdownText(pr.author)}`;
     sentences.push(`${by}; ${changed === null ? approval : `${changed}, ${approval}`}.`);
   } else if (input.jobIds === null) {
@@ -241,6 +245,21 @@ function listOf(items: string[]): string {
 
 function byteLength(text: string): number {
   return Buffer.byteLength(text, "utf8");
+}
+
+/**
+ * Who asked, for the front matter: a person and when, or for a scheduled try its scheduler,
+ * occurrence and try (`schedule` is no person, so no `requested_by: schedule`).
+ */
+function requestFrontMatter(request: RunRequest): Record<string, unknown> {
+  const scheduled = request.schedule;
+  if (scheduled === undefined) return { requested_by: request.requestedBy, requested_at: request.requestedAt };
+  return {
+    scheduler: scheduled.schedulerId,
+    occurrence: new Date(scheduled.occurrenceMs).toISOString(),
+    schedule_attempt: scheduled.attempt,
+    schedule_attempts: scheduled.schedule.retries.attempts,
+  };
 }
 
 /** Where an on-demand run was asked for, as the log's first sentence says it. */

@@ -63,6 +63,39 @@ export function choreLogPath(o: ChoreLogRef): string {
   return inside(logsDir, posix.join(logsDir, "chores", chore, year, month, name));
 }
 
+/** A schedule's records: one digest per day, and the tries committed on their own (a streak's first failure, a recovery). */
+export interface ScheduleLogRef {
+  logsDir?: string;
+  /** The chore's name in the catalog. */
+  chore: string;
+  /** The UTC day they belong to: an occurrence's time, or any time of the digest's day (ISO 8601 with an offset). */
+  at: string;
+}
+
+/**
+ * Where a scheduled try's own log lives, e.g.
+ * `logs/schedules/billing/purge-sessions/2026/12/06-sched-acme.shop-billing-purge-sessions-1a2b3c4d-1796540400000-try-2.md`:
+ * dated by the occurrence (never the run's clock, so a retried cleanup finds the same path),
+ * named by the run id (unique per occurrence and try), a manual retry's own file. Next to the
+ * day's digest (`<dd>.md`), which no run id can name.
+ */
+export function scheduleLogPath(o: ScheduleLogRef & { runId: string; attempt: number }): string {
+  checkAttempt(o.attempt);
+  return scheduleFile(o, `${utcDate(o.at, "at").day}-${encodeSegment(o.runId)}${attemptSuffix(o.attempt)}.md`);
+}
+
+/** Where a schedule's digest of one UTC day lives: `logs/schedules/<chore>/<yyyy>/<mm>/<dd>.md`. */
+export function scheduleDigestPath(o: ScheduleLogRef): string {
+  return scheduleFile(o, `${utcDate(o.at, "at").day}.md`);
+}
+
+function scheduleFile(o: ScheduleLogRef, name: string): string {
+  const logsDir = normalisedLogsDir(o.logsDir);
+  const { year, month } = utcDate(o.at, "at");
+  const chore = trimSlashes(o.chore).split("/").map(encodeSegment).join("/");
+  return inside(logsDir, posix.join(logsDir, "schedules", chore, year, month, name));
+}
+
 /**
  * The paths older releases gave the same run, newest scheme first, so whoever asks "has this
  * run a log already?" finds logs committed before the dated folders. Logs are never moved.

@@ -1,5 +1,5 @@
 import type { ScriptTarget } from "../run-types.js";
-import { choreLogPath, earlierRunLogPaths, runLogPath } from "./run-log-path.js";
+import { choreLogPath, earlierRunLogPaths, runLogPath, scheduleLogPath } from "./run-log-path.js";
 
 /** A run's target as any release queued it: format 1 (release c58baed and before) has no `committedAt`. */
 export type LoggedTarget = Pick<ScriptTarget, "path" | "commit" | "config" | "chore"> & { committedAt?: string | undefined };
@@ -16,6 +16,9 @@ export function targetLogPath(target: LoggedTarget, attempt: number, runId?: str
   if (target.chore) {
     // A chore run's log is named by its run id: a caller that has none has a bug, never a path to guess.
     if (runId === undefined) throw new TypeError(`the log path of a run of chore ${target.chore.name} needs its run id`);
+    // A scheduled try's is under `<logsDir>/schedules/`, next to its schedule's digests, dated by its occurrence.
+    const scheduled = target.chore.request.schedule;
+    if (scheduled) return scheduleLogPath({ logsDir, chore: target.chore.name, at: new Date(scheduled.occurrenceMs).toISOString(), runId, attempt });
     return choreLogPath({ logsDir, chore: target.chore.name, runId, requestedAt: target.chore.request.requestedAt, attempt });
   }
   const at = { logsDir, scriptsDir, script: target.path, commit: target.commit, attempt };
