@@ -55,6 +55,8 @@ export interface RunStatusView {
   chore: string | null;
   /** The run's unique name in its repository (`GET /api/runs?name=` finds it by it); null when it was given none. */
   name: string | null;
+  /** For a run of a chore's schedule (trigger `schedule`, requested_by `schedule`): which occurrence and try it is; absent for other runs. */
+  schedule?: ScheduledRunView;
   /** A chore run's inputs as its log shows them (secret ones masked, files by name, size and sha256); null for a merged script. */
   inputs: Record<string, LoggedInput> | null;
   /**
@@ -62,6 +64,13 @@ export interface RunStatusView {
    * as recorded once it has ended; empty before it starts.
    */
   output: OutputLine[];
+}
+
+/** One try of one occurrence of a chore's schedule: the occurrence's time (ISO 8601, UTC), and try `attempt` of at most `attempts`. */
+export interface ScheduledRunView {
+  occurrence_at: string;
+  attempt: number;
+  attempts: number;
 }
 
 /** How many of a run's last output lines its view shows. */
@@ -148,6 +157,14 @@ export class RunStatusReader {
       inputs: target.chore?.request.inputs ?? null,
       output: [],
     };
+    const scheduled = target.chore?.request.schedule;
+    if (scheduled) {
+      view.schedule = {
+        occurrence_at: new Date(scheduled.occurrenceMs).toISOString(),
+        attempt: scheduled.attempt,
+        attempts: scheduled.schedule.retries.attempts,
+      };
+    }
 
     if (executeState !== "completed" && executeState !== "failed") {
       const phase = runPhase(executeState, "unknown");

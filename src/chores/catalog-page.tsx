@@ -1,5 +1,6 @@
 import { Fragment } from "preact";
 import type { CatalogEntry, RepoCatalog } from "../catalog-types.js";
+import type { ScheduleDescription } from "../sdk/protocol.js";
 import { atLeast, type Permission } from "../github/permission.js";
 import type { ChoreRunView } from "./chore-run-view.js";
 import { Problem } from "./chore-page.js";
@@ -7,6 +8,7 @@ import { choreUrl } from "./chores-paths.js";
 import type { ChoresUser } from "./chores-pages-deps.js";
 import { concurrencyOf, describeConcurrency } from "./describe-chore.js";
 import { Layout } from "./layout.js";
+import { describeScheduleRule, formatOccurrence } from "./schedule-words.js";
 import { RunLink } from "./status-badge.js";
 
 /** One repository the user can read, with its chores and each one's latest runs. */
@@ -14,7 +16,8 @@ export interface CatalogRepository {
   catalog: RepoCatalog;
   permission: Permission;
   required: Permission;
-  chores: Array<{ entry: CatalogEntry; runs: ChoreRunView[] }>;
+  /** Each chore, its latest runs, and its schedule with the next occurrence (ms; null: none; undefined: not read, the local preview). */
+  chores: Array<{ entry: CatalogEntry; runs: ChoreRunView[]; schedule?: { schedule: ScheduleDescription; next: number | null | undefined } }>;
 }
 
 /** Every chore the user can see, by repository: each a link to its page, with what it does and how its latest runs went. */
@@ -55,7 +58,7 @@ function Repository(props: { repository: CatalogRepository }) {
       )}
       {chores.length === 0 ? <p>No chores in its {catalog.config.choresDir} folder.</p> : null}
       <ul class="chores">
-        {chores.map(({ entry, runs }) => (
+        {chores.map(({ entry, runs, schedule }) => (
           <li key={entry.name}>
             <a href={choreUrl(catalog.owner, catalog.repo, entry.name)}>
               <strong>{entry.name}</strong>
@@ -63,6 +66,19 @@ function Repository(props: { repository: CatalogRepository }) {
             {entry.runnable?.description?.description ? <> — {entry.runnable.description.description}</> : null}
             <br />
             {entry.runnable ? <span class="concurrency">Concurrency: {describeConcurrency(concurrencyOf(entry.runnable))}. </span> : null}
+            {schedule ? (
+              <span class="scheduled">
+                Scheduled: <code>{describeScheduleRule(schedule.schedule)}</code>
+                {schedule.next === undefined ? (
+                  ""
+                ) : schedule.next === null ? (
+                  ", no next occurrence (paused or not set up)"
+                ) : (
+                  <>, next {formatOccurrence(schedule.next, schedule.schedule.timezone)}</>
+                )}
+                .{" "}
+              </span>
+            ) : null}
             {runs.length > 0 ? (
               <span class="runs">
                 Last runs:{" "}

@@ -9,6 +9,7 @@ import { formatTime } from "./format-time.js";
 import { httpUrl } from "./http-url.js";
 import { Layout } from "./layout.js";
 import { hasLiveRuns, RunHistory } from "./run-history.js";
+import { SchedulePanel, type SchedulePanelProps } from "./schedule-panel.js";
 
 export interface ChorePageProps {
   user: ChoresUser;
@@ -25,6 +26,8 @@ export interface ChorePageProps {
   /** Said above the form (the chore changed since the page was opened…). */
   notice: string | null;
   history: ChoreRunView[];
+  /** The schedule's panel, when the chore's runnable version declares a schedule. */
+  schedule?: SchedulePanelProps | null;
 }
 
 /** A chore: what it does, how it runs, the form to run it (or why there is none), its latest runs. */
@@ -77,6 +80,7 @@ export function ChorePage(props: ChorePageProps) {
         ) : null}
       </dl>
       <Problem entry={entry} />
+      {props.schedule ? <SchedulePanel {...props.schedule} /> : null}
       <h2>Run</h2>
       {props.notice !== null ? (
         <p class="notice" role="status">

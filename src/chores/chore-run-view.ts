@@ -1,4 +1,4 @@
-import type { RunStatusName } from "../api/run-status-reader.js";
+import type { RunStatusName, ScheduledRunView } from "../api/run-status-reader.js";
 import type { LoggedInput } from "../run-types.js";
 
 /** One line of a run's output as the pages show it: printed (stdout, stderr) or reported with the SDK's `log()`. */
@@ -44,6 +44,8 @@ export interface ChoreRunView {
   chore: string | null;
   /** The run's unique name in its repository, when it was given one (RunStatusView's `name`). */
   name?: string | null;
+  /** For a run of the chore's schedule (trigger `schedule`): RunStatusView's `schedule`. */
+  schedule?: ScheduledRunView;
   /** The inputs as the log shows them: secrets masked, files by name, size and sha256. */
   inputs: Record<string, LoggedInput> | null;
   /** The redacted tail of the output, oldest first. */

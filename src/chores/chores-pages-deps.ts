@@ -5,6 +5,7 @@ import type { ChoreRunRequest } from "../pipeline/enqueue-chore-run.js";
 import type { NameClaim } from "../stores/run-names.js";
 import type { ChoreRunView } from "./chore-run-view.js";
 import type { LiveRunView } from "./live/live-run-view.js";
+import type { ChoresSchedules } from "./schedule-pages-deps.js";
 import type { StreamTiming } from "./live/send-event-stream.js";
 
 export type { ChoreRunRequest };
@@ -60,6 +61,8 @@ export interface ChoresPagesDeps {
   run(runId: string): Promise<LiveRunView | null>;
   /** A chore's latest runs, newest first. */
   history(owner: string, repo: string, name: string, limit: number): Promise<ChoreRunView[]>;
+  /** Scheduled chores' next occurrences, state and Pause/Resume; absent, a chore page shows its schedule's rule only (the local preview). */
+  schedules?: ChoresSchedules;
   /** Asks a run to stop, on behalf of `by` (a GitHub login). */
   cancel(runId: string, by: string): Promise<void>;
   /** The largest file a file input takes, in bytes (CHORE_FILE_LIMIT). */

@@ -13,6 +13,7 @@ export type ChoresRoute =
   | { page: "script" }
   | { page: "history-events" }
   | { page: "chore"; owner: string; repo: string; name: string }
+  | { page: "schedule"; owner: string; repo: string; name: string }
   | { page: "run"; runId: string }
   | { page: "cancel"; runId: string }
   | { page: "run-events"; runId: string }
@@ -31,6 +32,8 @@ const RUN_ID = /^[A-Za-z0-9._-]{1,200}$/;
  * - `/chores/runs/<runId>`: a run's page; `/chores/runs/<runId>/cancel`: its Cancel button;
  *   `/chores/runs/<runId>/events`: its live stream (so chores named `cancel` or `events` of
  *   an owner named `runs` have no page: GitHub user `runs`, beware);
+ * - `/chores/schedules/<owner>/<repo>/<name>`: a scheduled chore's Pause/Resume switch (the
+ *   same caveat for an owner named `schedules`);
  * - `/chores/<owner>/<repo>/<name>`: a chore's page, `name` its catalog name (it may hold `/`).
  */
 export function choresRoute(url: string): ChoresRoute | null {
@@ -50,6 +53,18 @@ export function choresRoute(url: string): ChoresRoute | null {
     if (third === "cancel" && more.length === 0) return { page: "cancel", runId: second };
     if (third === "events" && more.length === 0) return { page: "run-events", runId: second };
   }
+  if (
+    first === "schedules" &&
+    second !== undefined &&
+    third !== undefined &&
+    more.length > 0 &&
+    OWNER.test(second) &&
+    REPO.test(third) &&
+    third !== "." &&
+    third !== ".."
+  ) {
+    return { page: "schedule", owner: second, repo: third, name: more.join("/") };
+  }
   if (first !== undefined && second !== undefined && third !== undefined && OWNER.test(first) && REPO.test(second) && second !== "." && second !== "..") {
     return { page: "chore", owner: first, repo: second, name: [third, ...more].join("/") };
   }
@@ -59,6 +74,11 @@ export function choresRoute(url: string): ChoresRoute | null {
 /** A chore page's path. */
 export function choreUrl(owner: string, repo: string, name: string): string {
   return `${CHORES_PATH}/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/${name.split("/").map(encodeURIComponent).join("/")}`;
+}
+
+/** A scheduled chore's Pause/Resume switch's target. */
+export function scheduleUrl(owner: string, repo: string, name: string): string {
+  return `${CHORES_PATH}/schedules${choreUrl(owner, repo, name).slice(CHORES_PATH.length)}`;
 }
 
 /** A run page's path. */

@@ -10,10 +10,11 @@ import { CatalogPage, type CatalogRepository } from "./catalog-page.js";
 import type { RunNameField } from "./chore-form.js";
 import { ChorePage, type ChorePageProps } from "./chore-page.js";
 import { serveChoresAsset } from "./chores-assets.js";
-import { choresRoute, choreUrl, runUrl, type ChoresRoute } from "./chores-paths.js";
+import { choresRoute, choreUrl, runUrl, scheduleUrl, type ChoresRoute } from "./chores-paths.js";
 import type { ChoresPagesDeps, ChoresUser, LiveSettings } from "./chores-pages-deps.js";
 import { formFields } from "./form-fields.js";
 import { CSRF_FIELD, REQUEST_KEY_FIELD, RESERVED_FIELDS, reservedInputNames, RUN_NAME_FIELD, VERSION_FIELD } from "./form-names.js";
+import { formatTime } from "./format-time.js";
 import { MessagePage } from "./message-page.js";
 import { parseSubmission, type Submission } from "./parse-submission.js";
 import { ConnectionLimit } from "./live/connection-limit.js";
@@ -24,6 +25,8 @@ import { parseCursor } from "./live/run-events.js";
 import { historyStream, LOG_WAIT_POLLS, runStream } from "./live/run-stream.js";
 import { sendEventStream, STREAM_TIMING } from "./live/send-event-stream.js";
 import { RunPage } from "./run-page.js";
+import { scheduleOf } from "./schedule-of.js";
+import { SCHEDULE_ACTION_FIELD, SCHEDULE_ACTIONS, type SchedulePanelProps } from "./schedule-panel.js";
 import { hasLiveRuns } from "./run-history.js";
 import { statusWord } from "./run-status-word.js";
 import { PAGE_HEADERS, seeOther, sendPage } from "./send-page.js";
@@ -69,6 +72,9 @@ class Unavailable extends Error {}
  *   otherwise the page again with what is wrong, and nothing run (403, 404, 409, 413, 422); the
  *   form's optional run name is claimed for the run (RunNames) last, just before it is queued:
  *   a name another run has answers 409 with that run linked, one that is no name 422;
+ * - `POST /chores/schedules/<owner>/<repo>/<name>`: pauses or resumes the chore's schedule
+ *   (`action` pause or resume), judged like a run (CSRF token, the role to run the chore,
+ *   a rate per user and repository): `303` back to the chore's page, or why nothing changed;
  * - `GET /chores/runs/<runId>`: a run, with its Cancel button (`POST /chores/runs/<runId>/cancel`),
  *   followed live by its script until it is over (reloading itself without JavaScript);
  * - `GET /chores/runs/<runId>/events`: that run's server-sent events (run-stream.ts), from the
@@ -117,6 +123,9 @@ async function serve(r: Request, route: Exclude<ChoresRoute, { page: "script" }>
       if (r.req.method === "POST") await runChore(r, route);
       else await showChore(r, route);
       return;
+    case "schedule":
+      if (allowMethods(r.req, r.res, ["POST"])) await switchSchedule(r, route);
+      return;
     case "run":
       if (allowMethods(r.req, r.res, ["GET", "HEAD"])) await showRun(r, route.runId);
       return;
@@ -154,7 +163,15 @@ async function showCatalog(r: Request): Promise<void> {
       if (!atLeast(permission, "read")) return null;
       const entries = [...catalog.chores].sort((a, b) => compare(a.name, b.name));
       const chores = await Promise.all(
-        entries.map(async (entry) => ({ entry, runs: await deps.history(catalog.owner, catalog.repo, entry.name, CATALOG_HISTORY) })),
+        entries.map(async (entry) => {
+          const scheduled = scheduleOf(catalog, entry);
+          const [runs, next] = await Promise.all([
+            deps.history(catalog.owner, catalog.repo, entry.name, CATALOG_HISTORY),
+            // One read per scheduled chore; null (and no read) for the others.
+            scheduled && deps.schedules ? deps.schedules.control.next(scheduled.ref) : null,
+          ]);
+          return { entry, runs, ...(scheduled ? { schedule: { schedule: scheduled.schedule, next: deps.schedules ? next : undefined } } : {}) };
+        }),
       );
       return { catalog, permission, required: deps.requiredPermission(catalog), chores };
     }),
@@ -195,7 +212,14 @@ async function sendChorePage(
   r: Request,
   status: number,
   found: { catalog: RepoCatalog; entry: CatalogEntry; permission: Permission },
-  o: { given?: Record<string, string>; errors?: Record<string, string>; notice?: string; requestKey?: string; runName?: Omit<RunNameField, "ttlMs"> },
+  o: {
+    given?: Record<string, string>;
+    errors?: Record<string, string>;
+    notice?: string;
+    requestKey?: string;
+    runName?: Omit<RunNameField, "ttlMs">;
+    scheduleNotice?: string;
+  },
 ): Promise<void> {
   const { catalog, entry, permission } = found;
   const required = r.deps.requiredPermission(catalog);
@@ -207,6 +231,10 @@ async function sendChorePage(
         `${reserved.length === 1 ? "has a name" : "have names"} the form uses for itself (${RESERVED_FIELDS.join(", ")}). Rename ${reserved.length === 1 ? "it" : "them"} in the chore.`
       : null;
   const mayRun = chore !== null && blocked === null && atLeast(permission, required);
+  const [history, schedule] = await Promise.all([
+    r.deps.history(catalog.owner, catalog.repo, entry.name, CHORE_HISTORY),
+    schedulePanel(r, found, o.scheduleNotice ?? null),
+  ]);
   const props: ChorePageProps = {
     user: r.user,
     csrf: r.csrf,
@@ -226,9 +254,100 @@ async function sendChorePage(
           runName: r.deps.names ? { value: "", error: null, takenBy: null, ...o.runName, ttlMs: r.deps.names.ttlMs } : null,
         }
       : null,
-    history: await r.deps.history(catalog.owner, catalog.repo, entry.name, CHORE_HISTORY),
+    history,
+    schedule: schedule === null ? null : { ...schedule, history },
   };
   sendPage(r.req, r.res, status, <ChorePage {...props} />, hasLiveRuns(props.history) ? LIVE_PAGE_HEADERS : {});
+}
+
+/** The schedule panel of a chore whose runnable version has a schedule (its runs are the page's history); null for the others. */
+async function schedulePanel(
+  r: Request,
+  found: { catalog: RepoCatalog; entry: CatalogEntry; permission: Permission },
+  notice: string | null,
+): Promise<Omit<SchedulePanelProps, "history"> | null> {
+  const { catalog, entry, permission } = found;
+  const scheduled = scheduleOf(catalog, entry);
+  if (scheduled === null) return null;
+  const schedules = r.deps.schedules;
+  const live = schedules
+    ? await Promise.all([schedules.control.next(scheduled.ref), schedules.state(scheduled.ref.schedulerId)]).then(([next, state]) => ({ next, state }))
+    : null;
+  // Pausing and resuming take the same role as running the chore.
+  const mayControl = atLeast(permission, r.deps.requiredPermission(catalog));
+  const toggle = mayControl ? { action: scheduleUrl(catalog.owner, catalog.repo, entry.name), csrf: r.csrf } : null;
+  return { schedule: scheduled.schedule, live, toggle, notice };
+}
+
+/** Pauses or resumes a chore's schedule for who may run the chore; `303` back to its page, or the reason nothing changed. */
+async function switchSchedule(r: Request, route: { owner: string; repo: string; name: string }): Promise<void> {
+  const { deps, req } = r;
+  if (!isSameOriginWrite(req.method, req.headers))
+    return sendMessage(r, 403, "Refused", ["This request came from another site, so it was refused. Nothing was changed."]);
+  // As for runs: whoever cannot read the repository learns nothing, not even that the chore exists.
+  const found = await findChore(r, route.owner, route.repo, route.name);
+  if (found === null) return notFound(r, `There is no chore ${route.name} in ${route.owner}/${route.repo} that you can see. Nothing was changed.`);
+  const { catalog, entry, permission } = found;
+  const back = choreUrl(catalog.owner, catalog.repo, entry.name);
+  const parsed = await parseSubmission(req.headers, req, { fileSize: 0, files: 0 });
+  if (!parsed.ok) return sendMessage(r, parsed.status, "Form not accepted", [`${capitalize(parsed.message)}. Nothing was changed.`], back);
+  if (!deps.signIn.verifyCsrf(req, field(parsed, CSRF_FIELD))) {
+    return sendMessage(
+      r,
+      403,
+      "Refused",
+      [
+        "The form's security token is missing or out of date (did you sign in again since opening the page?). Nothing was changed. Open the page again and retry.",
+      ],
+      back,
+    );
+  }
+  const required = deps.requiredPermission(catalog);
+  if (!atLeast(permission, required)) {
+    const repository = `${catalog.owner}/${catalog.repo}`;
+    return sendMessage(
+      r,
+      403,
+      "Not allowed",
+      [`You have ${permission} permission on ${repository}; pausing and resuming its chores' schedules needs ${required} or above. Nothing was changed.`],
+      back,
+    );
+  }
+  const scheduled = scheduleOf(catalog, entry);
+  if (scheduled === null || !deps.schedules) {
+    return sendMessage(r, 409, "No schedule", [`${entry.name} has no schedule: the version of it that runs declares none. Nothing was changed.`], back);
+  }
+  const action = field(parsed, SCHEDULE_ACTION_FIELD);
+  if (!(SCHEDULE_ACTIONS as readonly (string | undefined)[]).includes(action)) {
+    return sendMessage(r, 400, "Form not accepted", [`Say ${SCHEDULE_ACTIONS.join(" or ")}. Nothing was changed.`], back);
+  }
+  const verdict = await deps.schedules.rate(r.user.login, catalog);
+  if (!verdict.allowed) {
+    const seconds = Math.ceil(verdict.retryAfterMs / 1000);
+    return sendPage(
+      req,
+      r.res,
+      429,
+      <MessagePage title="Too many requests" user={r.user} csrf={r.csrf}>
+        <p>
+          You asked too often in {catalog.owner}/{catalog.repo} just now; try again in {seconds} s. Nothing was changed.
+        </p>
+        <p>
+          <a href={back}>Back</a>
+        </p>
+      </MessagePage>,
+      { "Retry-After": String(seconds) },
+    );
+  }
+  const { ref } = scheduled;
+  const changed = action === "pause" ? await deps.schedules.control.pause(ref, r.user.login) : await deps.schedules.control.resume(ref, r.user.login);
+  if (changed) return seeOther(r.res, back);
+  const state = await deps.schedules.state(ref.schedulerId);
+  const notice =
+    action === "pause"
+      ? `This schedule was already paused${state.paused ? ` by ${state.paused.by} since ${formatTime(state.paused.at)}` : ""}. Nothing was changed.`
+      : "This schedule was not paused: it runs on time. Nothing was changed.";
+  return sendChorePage(r, 409, found, { scheduleNotice: notice });
 }
 
 async function runChore(r: Request, route: { owner: string; repo: string; name: string }): Promise<void> {

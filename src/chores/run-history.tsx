@@ -2,6 +2,7 @@ import type { ChoreRunView } from "./chore-run-view.js";
 import { historyEventsUrl, runUrl } from "./chores-paths.js";
 import { formatDuration, formatTime } from "./format-time.js";
 import { statusWord } from "./run-status-word.js";
+import { runStarter } from "./schedule-words.js";
 import { StatusBadge } from "./status-badge.js";
 
 /** Whether any of the runs is not over: the page then follows them live. */
@@ -37,7 +38,7 @@ export function RunHistory(props: { runs: ChoreRunView[] }) {
               </td>
               <td class="run-started">{run.started_at ? <time datetime={run.started_at}>{formatTime(run.started_at)}</time> : "not yet"}</td>
               <td class="run-duration">{run.duration_ms === null ? "" : formatDuration(run.duration_ms)}</td>
-              <td>{run.requested_by ?? ""}</td>
+              <td>{runStarter(run) ?? ""}</td>
               <td>
                 {run.name ? <span class="run-name">{run.name} </span> : null}
                 <a href={runUrl(run.id)}>{run.id}</a>

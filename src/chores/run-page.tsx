@@ -9,11 +9,18 @@ import { Layout } from "./layout.js";
 import type { LiveRunView } from "./live/live-run-view.js";
 import { cursorId, cursorOf, lineText, resultText, stateOf } from "./live/run-events.js";
 import { statusWord } from "./run-status-word.js";
+import { runStarter } from "./schedule-words.js";
 import { StatusBadge } from "./status-badge.js";
 import { stripTerminalEscapes } from "./strip-terminal-escapes.js";
 
 /** How a run was started, in words (RunTrigger). */
-const STARTED_FROM: Readonly<Record<string, string>> = { ui: "the chores page", comment: "a /chorebot comment", api: "the API", merge: "a merge" };
+const STARTED_FROM: Readonly<Record<string, string>> = {
+  ui: "the chores page",
+  comment: "a /chorebot comment",
+  api: "the API",
+  merge: "a merge",
+  schedule: "the chore's schedule",
+};
 
 /** The most output lines a page shows (the view is a tail already). */
 const MAX_LINES = 2000;
@@ -101,9 +108,18 @@ export function RunPage(props: RunPageProps) {
           <dt>Status</dt>
           <dd id="run-status-word">{status.word}</dd>
           <dt>Run by</dt>
-          <dd>{run.requested_by ?? (run.trigger === "merge" ? "a merge" : "unknown")}</dd>
+          <dd>{runStarter(run) ?? (run.trigger === "merge" ? "a merge" : "unknown")}</dd>
           <dt>Started from</dt>
           <dd>{Object.hasOwn(STARTED_FROM, run.trigger) ? STARTED_FROM[run.trigger] : run.trigger}</dd>
+          {run.schedule ? (
+            <>
+              <dt>Occurrence</dt>
+              <dd id="run-occurrence">
+                <time datetime={run.schedule.occurrence_at}>{formatTime(run.schedule.occurrence_at)}</time>, try {run.schedule.attempt} of{" "}
+                {run.schedule.attempts}
+              </dd>
+            </>
+          ) : null}
           <dt>Chore version</dt>
           <dd>
             <code>{run.script}</code> at commit <code>{run.commit.slice(0, 7)}</code>

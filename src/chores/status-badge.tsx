@@ -1,6 +1,7 @@
 import type { ChoreRunView } from "./chore-run-view.js";
 import { runUrl } from "./chores-paths.js";
 import { statusWord } from "./run-status-word.js";
+import { runStarter } from "./schedule-words.js";
 
 /** A run's status word, styled by it (a colour and a shape, but the word says it all without them). */
 export function StatusBadge(props: { run: Pick<ChoreRunView, "status" | "waiting_reason"> }) {
@@ -11,7 +12,8 @@ export function StatusBadge(props: { run: Pick<ChoreRunView, "status" | "waiting
 /** A run's status word linking to its page, with when it started and who ran it as a tooltip; a run not started yet says what it waits for. */
 export function RunLink(props: { run: ChoreRunView }) {
   const { run } = props;
-  const title = [run.requested_by ? `by ${run.requested_by}` : null, run.started_at].filter((part) => part !== null).join(", ");
+  const starter = runStarter(run);
+  const title = [starter ? (run.trigger === "schedule" ? starter : `by ${starter}`) : null, run.started_at].filter((part) => part !== null).join(", ");
   const status = statusWord(run);
   const reason = !status.final && status.word !== "running" ? status.detail : null;
   return (
