@@ -116,6 +116,7 @@ export function webSettings(config: ServerConfig): WebSettings {
       runNameTtlMs: config.chores.runNameTtlMs,
       prefix: config.queuePrefix,
       githubStepAttempts: config.githubStepAttempts,
+      schedules: config.schedules,
     },
   };
 }
@@ -137,6 +138,7 @@ export function workerSettings(config: ServerConfig): WorkerPartSettings {
     spoolDir: config.resultSpoolDir ?? defaultSpoolDir(config.redis, config.queuePrefix),
     runNameTtlMs: config.chores.runNameTtlMs,
     choresPublicUrl: config.chores.signIn ? config.chores.publicUrl : null,
+    schedules: config.schedules,
   };
 }
 
@@ -261,7 +263,7 @@ async function startWeb(
   if (!settings.chores) log.warn("chores pages disabled: set GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and SESSION_SECRET to serve /chores");
   const clients = new RecentResults<GitHubClient>(CLIENT_REUSE_MS);
   const octokitFor = (installationId: number) => clients.get(String(installationId), () => shared.probot.auth(installationId));
-  const runsOnDemand = onDemand(settings.onDemand, { queues, redis, octokitFor });
+  const runsOnDemand = onDemand(settings.onDemand, { queues, redis, octokitFor, log: componentLogger(log, "schedules") });
   const chores = settings.chores
     ? choresWeb(settings.chores, { queues, redis, cancellations, onDemand: runsOnDemand, log: componentLogger(log, "chores") })
     : null;
@@ -295,7 +297,10 @@ async function startWeb(
     metrics,
     chores: chores?.handlers ?? [],
     forgetRepositories: async (repositories) => {
-      for (const { owner, repo } of repositories) await runsOnDemand.catalog.removeRepository(owner, repo);
+      for (const { owner, repo } of repositories) {
+        await runsOnDemand.schedules.removeRepository(owner, repo);
+        await runsOnDemand.catalog.removeRepository(owner, repo);
+      }
     },
     onRedisRefused: (error) => redisMonitor.noteRefused(error),
   });

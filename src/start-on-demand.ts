@@ -13,9 +13,19 @@ import { RequestRate } from "./stores/request-rate.js";
 import { RunInputs } from "./stores/run-inputs.js";
 import { RunNames } from "./stores/run-names.js";
 import type { RepoCatalog } from "./catalog-types.js";
+import type { Logger } from "pino";
+import type { ScheduleLimits } from "./config.js";
+import { loggedDigest } from "./schedules/logged-digest.js";
+import { Schedules } from "./schedules/schedules.js";
+import { ScheduleStates } from "./stores/schedule-states.js";
 
 /** What on-demand runs are judged and queued by, whichever way they are asked for. */
-export type OnDemandSettings = Pick<ChoresConfig, "minPermission" | "fileLimit" | "runNameTtlMs"> & { prefix: string; githubStepAttempts: number };
+export type OnDemandSettings = Pick<ChoresConfig, "minPermission" | "fileLimit" | "runNameTtlMs"> & {
+  prefix: string;
+  githubStepAttempts: number;
+  /** What chores' schedules may ask for (config.schedules): a schedule resumed beyond them is not scheduled again. */
+  schedules: ScheduleLimits;
+};
 
 /** The web part's on-demand runs: shared by the chores pages, `/chorebot` comments and the API. */
 export interface OnDemand {
@@ -30,11 +40,13 @@ export interface OnDemand {
   history: ChoreRuns;
   /** Queues a run already judged (the chores page judges its form itself). */
   enqueue: (request: ChoreRunRequest) => Promise<{ runId: string }>;
+  /** The chores' schedules: pause, resume and next occurrence for the chores page (ScheduleControl); removed with their repository. */
+  schedules: Schedules;
 }
 
 export function onDemand(
   settings: OnDemandSettings,
-  shared: { queues: Queues; redis: Redis | Cluster; octokitFor: (installationId: number) => Promise<GitHubClient> },
+  shared: { queues: Queues; redis: Redis | Cluster; octokitFor: (installationId: number) => Promise<GitHubClient>; log: Logger },
 ): OnDemand {
   const { redis } = shared;
   const catalog = new ChoreCatalog(redis, settings.prefix);
@@ -48,6 +60,17 @@ export function onDemand(
     enqueueChoreRun({ flows: shared.queues.flows, inputs, history, githubStepAttempts: settings.githubStepAttempts }, request);
   // A run's process job lives as long as anything of the run does in Redis.
   const exists = async (runId: string) => (await shared.queues.byName.process.getJob(processJobId(runId))) !== undefined;
+  const schedules = new Schedules({
+    queue: shared.queues.byName.schedule,
+    redis,
+    prefix: settings.prefix,
+    states: new ScheduleStates(redis, settings.prefix),
+    catalog,
+    limits: settings.schedules,
+    // The web part never reconciles: nothing of it reaches the digest.
+    digest: loggedDigest(shared.log),
+    log: shared.log,
+  });
   return {
     start: (ask) => startChore({ catalog, permission, requiredPermission, names, rate, enqueue, exists, fileLimit: settings.fileLimit }, ask),
     catalog,
@@ -56,5 +79,6 @@ export function onDemand(
     names,
     history,
     enqueue,
+    schedules,
   };
 }

@@ -1,12 +1,13 @@
 import type { Context } from "probot";
 
-/** Forgets what chorebot keeps about repositories it can no longer reach (their chore catalogs). */
+/** Forgets what chorebot keeps about repositories it can no longer reach (their chore catalogs and schedules). */
 export type ForgetRepositories = (repositories: Array<{ owner: string; repo: string }>) => Promise<void>;
 
 /**
  * When chorebot is uninstalled, or repositories are taken out of its installation, their
- * chore catalogs go: nobody can run those chores any more, and nothing else would ever remove
- * them. A repository added back is indexed again on its next push.
+ * chore catalogs and their chores' job schedulers go: nobody can run those chores any more,
+ * and nothing else would ever remove them. A repository added back is indexed (and its
+ * schedules made) again on its next push.
  */
 export function handleUninstall(forget: ForgetRepositories) {
   return async (context: Context<"installation.deleted" | "installation_repositories.removed">): Promise<void> => {
@@ -18,6 +19,9 @@ export function handleUninstall(forget: ForgetRepositories) {
     });
     if (repositories.length === 0) return;
     await forget(repositories);
-    context.log.info({ repositories: removed.map((r) => r.full_name) }, "repositories left chorebot's installation: their chore catalogs are removed");
+    context.log.info(
+      { repositories: removed.map((r) => r.full_name) },
+      "repositories left chorebot's installation: their chore catalogs and schedules are removed",
+    );
   };
 }

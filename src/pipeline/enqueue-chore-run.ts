@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { FlowProducer } from "bullmq";
 import type { IndexedChore, RepoCatalog } from "../catalog-types.js";
-import type { CommandComment, LoggedInput, RunRequest, ScriptTarget } from "../run-types.js";
+import type { CommandComment, LoggedInput, RunRequest, ScheduledTry, ScriptTarget } from "../run-types.js";
 import type { InputType } from "../sdk/protocol.js";
 import type { ChoreRuns } from "../stores/chore-runs.js";
 import type { InputFile, RawInputs, RunInputs } from "../stores/run-inputs.js";
@@ -31,6 +31,12 @@ export interface ChoreRunRequest {
   name?: string;
   /** For a comment: the comment and chorebot's reply. */
   comment?: CommandComment;
+  /** For a scheduled run: the occurrence and try it is. */
+  schedule?: ScheduledTry;
+  /** The run's id when the caller derives it (a scheduled try's); otherwise it derives from the request key. */
+  runId?: string;
+  /** How long the run waits before it starts (a scheduled retry's backoff); none by default. */
+  delayMs?: number;
 }
 
 export interface EnqueueChoreRunDeps {
@@ -51,7 +57,7 @@ export interface EnqueueChoreRunDeps {
  */
 export async function enqueueChoreRun(deps: EnqueueChoreRunDeps, request: ChoreRunRequest): Promise<{ runId: string }> {
   const { catalog, chore } = request;
-  const runId = choreRunId({ owner: catalog.owner, repo: catalog.repo, name: chore.name, requestKey: request.requestKey });
+  const runId = request.runId ?? choreRunId({ owner: catalog.owner, repo: catalog.repo, name: chore.name, requestKey: request.requestKey });
   const declared = chore.description?.inputs ?? {};
   const raw: RawInputs = { values: {}, files: {} };
   const logged: Record<string, LoggedInput> = {};
@@ -91,13 +97,14 @@ export async function enqueueChoreRun(deps: EnqueueChoreRunDeps, request: ChoreR
         inputs: logged,
         ...(request.name === undefined ? {} : { name: request.name }),
         ...(request.comment === undefined ? {} : { comment: request.comment }),
+        ...(request.schedule === undefined ? {} : { schedule: request.schedule }),
       },
     },
   };
   const data: RunJobData = withFormat({ runId, target });
   // The inputs first: the run must find them whenever it starts.
   await deps.inputs.save(runId, raw);
-  await deps.flows.add(runFlow(data, deps));
+  await deps.flows.add(runFlow(data, { githubStepAttempts: deps.githubStepAttempts, startDelayMs: request.delayMs }));
   await deps.history.record({ owner: catalog.owner, repo: catalog.repo, name: chore.name }, runId, target.chore!.request.requestedAt);
   return { runId };
 }

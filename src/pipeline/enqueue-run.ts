@@ -40,8 +40,9 @@ export async function enqueueRuns(flows: FlowProducer, targets: ScriptTarget[], 
  * One run's flow, cleanup ◄─ execute ◄─ process, every job carrying `data` under ids derived
  * from its run id; `previous` (the run before it in its merge) is then a child of its process.
  * Merged scripts and chore runs alike are queued through here, with the same job options.
+ * `startDelayMs` delays its process job (a scheduled retry's backoff).
  */
-export function runFlow(data: RunJobData, settings: { githubStepAttempts: number }, previous: FlowJob | null = null): FlowJob {
+export function runFlow(data: RunJobData, settings: { githubStepAttempts: number; startDelayMs?: number }, previous: FlowJob | null = null): FlowJob {
   const github = githubStepOptions(settings);
   const { runId } = data;
   const name = data.target.path;
@@ -56,7 +57,15 @@ export function runFlow(data: RunJobData, settings: { githubStepAttempts: number
         queueName: "execute",
         data,
         opts: { ...EXECUTE_STEP, jobId: executeJobId(runId) },
-        children: [{ name, queueName: "process", data, opts: { ...github, jobId: processJobId(runId) }, ...(previous ? { children: [previous] } : {}) }],
+        children: [
+          {
+            name,
+            queueName: "process",
+            data,
+            opts: { ...github, jobId: processJobId(runId), ...(settings.startDelayMs ? { delay: settings.startDelayMs } : {}) },
+            ...(previous ? { children: [previous] } : {}),
+          },
+        ],
       },
     ],
   };

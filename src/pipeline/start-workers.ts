@@ -49,6 +49,16 @@ import { checkedFormat, withFormat } from "./job-format.js";
 import { outcomeStore } from "../steps/store-outcome.js";
 import { waitForRoom } from "../steps/wait-for-room.js";
 import { waitForJobs } from "./wait-for-jobs.js";
+import type { ScheduleLimits } from "../config.js";
+import { ChoreRuns } from "../stores/chore-runs.js";
+import { ScheduleStates } from "../stores/schedule-states.js";
+import { Schedules } from "../schedules/schedules.js";
+import { loggedDigest } from "../schedules/logged-digest.js";
+import { occurrenceRuns } from "../schedules/occurrence-runs.js";
+import { triggerStep } from "../schedules/trigger-step.js";
+import type { ScheduleTriggerData } from "../schedules/schedule-types.js";
+import { enqueueChoreRun } from "./enqueue-chore-run.js";
+import { processJobId } from "./run-id.js";
 
 // GitHub names the pull request of a commit it just merged within seconds; past this the
 // commit is taken to belong to none and its scripts are refused.
@@ -86,6 +96,8 @@ export interface WorkerSettings {
   log: Logger;
   /** Set when tracing is on: each job is a span in the trace of the merge that queued it. */
   telemetry?: Telemetry;
+  /** What chores' schedules may ask for (config.schedules); without it these workers neither reconcile schedules nor trigger occurrences. */
+  schedules?: ScheduleLimits;
 }
 
 /** After the grace, how long stopping a script may take (SIGTERM, SIGKILL 5 s later) and its outcome reach Redis or the disk. */
@@ -179,10 +191,54 @@ export function startWorkers(settings: WorkerSettings): Workers {
   const processScript = processStep({ octokitFor, valuesToRedact: toRedact, bundles });
   const processChore = processChoreStep({ catalog, bundles });
   const processWorker = stepWorker("process", (job: Job<RunJobData>) => (job.data.target.chore ? processChore(job) : processScript(job)));
+  // Schedules: reconciled after each index, triggered on the `schedule` queue (src/schedules/).
+  const scheduleStates = new ScheduleStates(redis, prefix);
+  const scheduleDigest = loggedDigest(log);
+  const schedules = settings.schedules
+    ? new Schedules({ queue: queues.byName.schedule, redis, prefix, states: scheduleStates, catalog, limits: settings.schedules, digest: scheduleDigest, log })
+    : null;
   const indexWorker = stepWorker(
     "index",
-    indexChoresStep({ octokitFor, catalog, limits: settings.limits, valuesToRedact: toRedact, associationWaitMs: ASSOCIATION_WAIT_MS }),
+    indexChoresStep({
+      octokitFor,
+      catalog,
+      limits: settings.limits,
+      valuesToRedact: toRedact,
+      associationWaitMs: ASSOCIATION_WAIT_MS,
+      ...(schedules ? { reconcileSchedules: (indexed) => schedules.reconcile(indexed) } : {}),
+    }),
   );
+  // Each try of an occurrence is queued here: the trigger's first, and the retries cleanup decides on.
+  const occurrences = settings.schedules
+    ? occurrenceRuns({
+        catalog,
+        limits: settings.schedules,
+        enqueue: (request) =>
+          enqueueChoreRun(
+            { flows: queues.flows, inputs: runInputs, history: new ChoreRuns(redis, prefix), githubStepAttempts: settings.githubStepAttempts },
+            request,
+          ),
+        exists: async (runId) => (await queues.byName.process.getJob(processJobId(runId))) !== undefined,
+      })
+    : null;
+  const trigger =
+    settings.schedules && occurrences
+      ? triggerStep({
+          states: scheduleStates,
+          catalog,
+          limits: settings.schedules,
+          digest: scheduleDigest,
+          runs: occurrences,
+          queues: queues.byName,
+          redis,
+          prefix,
+          log,
+        })
+      : null;
+  // The `schedule` queue's jobs are triggers, but for the hourly digest flush (job name "digest"): its step goes in place of `null`.
+  const scheduleWorker = trigger
+    ? stepWorker("schedule", async (job: Job<ScheduleTriggerData>, token?: string) => (job.name === "digest" ? null : trigger(job, token)))
+    : null;
   // A stalled execute job (its worker died mid-run) must fail, never be picked up again:
   // the script may have partly run, and only a person may decide to run it again.
   // Each script must be dead before its job's lock can expire: it runs under the job's claim,
@@ -270,7 +326,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
     }),
     { concurrency: settings.cleanupConcurrency },
   );
-  const workers: Worker[] = [discoverWorker, processWorker, executeWorker, cleanupWorker, indexWorker];
+  const workers: Worker[] = [discoverWorker, processWorker, executeWorker, cleanupWorker, indexWorker, ...(scheduleWorker ? [scheduleWorker] : [])];
 
   for (const worker of workers) {
     worker.on("failed", (job: Job | undefined, error: Error) => {
@@ -323,7 +379,9 @@ export function startWorkers(settings: WorkerSettings): Workers {
       // BullMQ's close waits on Redis for as long as it is away (the next job's fetch, the
       // running one's completion): once every outcome is safe, Redis not answering ends the wait.
       let intakeClosed = false;
-      const intake = Promise.all([discoverWorker.close(), processWorker.close(), executeWorker.close(), indexWorker.close()]).then(() => (intakeClosed = true));
+      const intake = Promise.all([discoverWorker.close(), processWorker.close(), executeWorker.close(), indexWorker.close(), scheduleWorker?.close()]).then(
+        () => (intakeClosed = true),
+      );
       await settledWithin(Promise.race([intake, spool.whenSafe().then(() => redisGone(redis, PING_MS, gone.signal))]), graceMs + SCRIPT_STOP_MS);
       clearTimeout(timer);
       const unrecorded = spool.unsafe();
@@ -351,7 +409,9 @@ export function startWorkers(settings: WorkerSettings): Workers {
       spool.close();
       // A worker whose close still waits on Redis is disconnected; that never waits for Redis'
       // answer, but may for a connection that never came up: not awaited.
-      if (!intakeClosed) for (const worker of [discoverWorker, processWorker, executeWorker, indexWorker]) worker.disconnect().catch(() => undefined);
+      if (!intakeClosed) {
+        for (const worker of [discoverWorker, processWorker, executeWorker, indexWorker, scheduleWorker]) worker?.disconnect().catch(() => undefined);
+      }
       await settledWithin(Promise.allSettled([sweeping, queues.close(), cancellations.close(), cleanupWorker.close(true)]), FORCE_CLOSE_MS);
       redis.disconnect();
       return { unrecorded, keptOnDisk: await spool.waiting(), spoolDir: spool.dir, logsPending: flushed ? 0 : cleanups.length };

@@ -31,6 +31,8 @@ export interface IndexChoresDeps {
   valuesToRedact: readonly string[];
   /** How long GitHub may take to name the pull request of a commit it just made. */
   associationWaitMs: number;
+  /** Makes the chores' job schedulers match the catalog just stored (Schedules.reconcile). */
+  reconcileSchedules?: (catalog: RepoCatalog) => Promise<unknown>;
 }
 
 /** What an index job returns: the head it indexed and how many chores may run, or why nothing was indexed. */
@@ -88,6 +90,7 @@ export function indexChoresStep(deps: IndexChoresDeps) {
         await job.log(`not stored: a later pass indexed ${defaultBranch} already`);
       } else {
         await deps.catalog.keepVerdicts(owner, repo, keptVersions(catalog));
+        await deps.reconcileSchedules?.(catalog);
         for (const entry of problems) await job.log(`${entry.name}: ${entry.problem!.message}`);
         await job.log(`indexed ${catalog.chores.length} chore(s) at ${head.sha.slice(0, 7)}: ${runnable} may run`);
       }

@@ -1,0 +1,47 @@
+import type { CatalogReader } from "../catalog-types.js";
+import type { ScheduleLimits } from "../config.js";
+import type { ChoreRunRequest } from "../pipeline/enqueue-chore-run.js";
+import { scheduledRunId } from "../pipeline/run-id.js";
+import type { OccurrenceRuns } from "./schedule-types.js";
+import { scheduledVersion } from "./scheduled-version.js";
+
+export interface OccurrenceRunsDeps {
+  catalog: CatalogReader;
+  limits: ScheduleLimits;
+  /** enqueueChoreRun with its stores. */
+  enqueue(request: ChoreRunRequest): Promise<{ runId: string }>;
+  /** Whether the run was queued already (its process job is in Redis). */
+  exists(runId: string): Promise<boolean>;
+}
+
+/**
+ * Queues the tries of scheduled occurrences: the newest indexed version of the chore, with the
+ * values its reviewed schedule gives (as the text the SDK parses, like a form's; never files or
+ * secrets from elsewhere), under `scheduledRunId`. A try queued already is answered with its id
+ * and nothing is stored again (its inputs, its place in the chore's history).
+ */
+export function occurrenceRuns(deps: OccurrenceRunsDeps): OccurrenceRuns {
+  return {
+    async queue(ref, { occurrenceMs, attempt }, delayMs) {
+      const catalog = await deps.catalog.read(ref.owner, ref.repo);
+      const version = scheduledVersion(catalog, ref.chore, deps.limits);
+      if ("refused" in version) return { refused: version.refused };
+      const { chore, schedule } = version;
+      if (attempt < 1 || attempt > schedule.retries.attempts) return { refused: `try ${attempt} of ${schedule.retries.attempts}: no such try` };
+      const runId = scheduledRunId(ref.schedulerId, occurrenceMs, attempt);
+      if (await deps.exists(runId)) return { runId };
+      return deps.enqueue({
+        catalog: catalog!,
+        chore,
+        requestedBy: "schedule",
+        requestKey: runId,
+        runId,
+        values: Object.fromEntries(Object.entries(schedule.inputs).map(([name, value]) => [name, String(value)])),
+        files: {},
+        trigger: "schedule",
+        schedule: { schedulerId: ref.schedulerId, occurrenceMs, attempt, schedule },
+        delayMs,
+      });
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import type { IndexedChore, RepoCatalog } from "../catalog-types.js";
+import type { ScheduleLimits } from "../config.js";
+import type { ScheduleDescription } from "../sdk/protocol.js";
+import { judgeSchedule } from "./judge-schedule.js";
+
+/** The version of a chore its schedule runs, and that schedule; or why the chore is not scheduled. */
+export type ScheduledVersion = { chore: IndexedChore; schedule: ScheduleDescription } | { refused: string; declared: boolean };
+
+/**
+ * Whether the chore `name` of `catalog` runs on a schedule on this server, and with which
+ * version: only when the indexed head has no problem with it, its newest runnable version
+ * declares a schedule (descriptions indexed before schedules declare none), and that schedule
+ * is valid against the server's limits and the chore's inputs. `declared` says whether there
+ * is a schedule to speak of (its refusal is worth a digest line; a chore that never had one is not).
+ * Reconciling, triggering and queueing an occurrence all decide it here.
+ */
+export function scheduledVersion(catalog: RepoCatalog | null, name: string, limits: ScheduleLimits): ScheduledVersion {
+  const entry = catalog?.chores.find((chore) => chore.name === name) ?? null;
+  if (entry === null) return { refused: `${name} is no longer a chore of the default branch`, declared: false };
+  const schedule = entry.runnable?.description?.schedule ?? null;
+  if (entry.problem !== null) {
+    return {
+      refused: `the default branch's ${name} at ${entry.problem.commit.slice(0, 7)} may not run: ${entry.problem.message}`,
+      declared: schedule !== null,
+    };
+  }
+  if (entry.runnable === null) return { refused: `${name} has no version that may run`, declared: false };
+  if (schedule === null) return { refused: `${name} declares no schedule`, declared: false };
+  const problems = judgeSchedule(schedule, entry.runnable.description?.inputs ?? {}, limits);
+  if (problems.length > 0) {
+    return { refused: `the schedule of ${name} is invalid: ${problems.map((p) => `${p.option}: ${p.message}`).join("; ")}`, declared: true };
+  }
+  return { chore: entry.runnable, schedule };
+}
+
+/** BullMQ's repeat options for a schedule: a cron pattern read in its time zone, or a fixed interval. */
+export function repeatOf(schedule: Pick<ScheduleDescription, "cron" | "everyMs" | "timezone">): { pattern: string; tz: string } | { every: number } {
+  if (schedule.cron !== null) return { pattern: schedule.cron, tz: schedule.timezone };
+  return { every: schedule.everyMs! };
+}
