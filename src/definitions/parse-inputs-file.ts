@@ -175,9 +175,9 @@ export function parseInputsFile(text: string, script: { path: string; reading: D
   return problems.length > 0 ? { ok: false, problems: problems.sort((a, b) => a.line - b.line) } : { ok: true, values, logged };
 }
 
-/** Runs `task`, stopped (an ERR_SCRIPT_EXECUTION_TIMEOUT error) once it has taken `ms`, even inside a regular expression. */
-function withinTime(task: () => void, ms: number): void {
-  runInContext("task()", createContext({ task }), { timeout: ms });
+/** Runs `task` and gives what it returns; stopped (an ERR_SCRIPT_EXECUTION_TIMEOUT error) once it has taken `ms`, even inside a regular expression. */
+export function withinTime<T>(task: () => T, ms: number): T {
+  return runInContext("task()", createContext({ task }), { timeout: ms }) as T;
 }
 
 /** The deepest nesting of flow brackets (`[`, `{`), quotes not taken into account (a cheap upper bound), and the line it first reaches it on. */
