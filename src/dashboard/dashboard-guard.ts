@@ -15,7 +15,12 @@ const refuse = (message: string): BeforeHookResult => ({ allow: false, status: 4
 // committed log, and the re-run guard reads it there). Everything else Bull Board can write
 // (retrying completed jobs, cleaning others, empty, obliterate, add, edit, promote,
 // schedulers…) is refused, including routes a later Bull Board adds: the list says what is
-// allowed, not what is not.
+// allowed, not what is not. For chores' schedules that means no scheduler edited, removed or
+// run now, and no delayed trigger promoted or re-timed (Bull Board 9.10.1: `patch`/`put …/
+// job-schedulers/:schedulerId[/remove|/run]`, `put …/promote`, `patch …/:jobId/delay`): a
+// schedule changes only through a reviewed push, and an occurrence starts at its time. A failed
+// trigger may be retried: it queues its occurrence's run under the id `<scheduler>-<occurrence
+// ms>` (added again, nothing new), and an occurrence older than the schedule's latest is refused.
 const ALLOWED_WRITES = new Set([
   "put /api/queues/:queueName/:jobId/retry",
   "put /api/queues/:queueName/retry/:queueStatus",
