@@ -5,6 +5,7 @@ import type { Cluster, Redis } from "ioredis";
 import type { Handler } from "../http/handler.js";
 import { classifyRedisError, type RedisHealth } from "../redis/redis-info.js";
 import { createMetrics } from "./create-metrics.js";
+import type { ScheduleMetricsSource } from "./schedule-metrics.js";
 
 /**
  * `GET /metrics` in Prometheus' text format, as a Probot HTTP handler (see createMetrics for
@@ -28,6 +29,8 @@ export function createMetricsHandler(o: {
   token: string | null;
   timeoutMs?: number;
   redisHealth?: () => RedisHealth;
+  /** The scheduled chores' metrics (see createMetrics); none without. */
+  schedules?: ScheduleMetricsSource;
 }): Handler | null {
   if (!o.token) return null;
   const path = `/${(o.path ?? "/metrics").replace(/^\/+|\/+$/g, "")}`;

@@ -3,6 +3,7 @@ import type { Cluster, Redis } from "ioredis";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type HistogramConfiguration } from "prom-client";
 import { readLiveState } from "../pipeline/live-state.js";
 import type { RedisHealth } from "../redis/redis-info.js";
+import { readScheduleMetrics, type ScheduleMetricsSource } from "./schedule-metrics.js";
 import { readRunMetrics, RUN_DURATION_BUCKETS, type RunMetricsSnapshot } from "./run-metrics-store.js";
 
 /** The job states reported per queue. */
@@ -33,10 +34,20 @@ export interface Metrics {
  * - `chorebot_runs_total{status,script}`, `chorebot_run_duration_seconds{status}` and
  *   `chorebot_github_api_errors_total{status}`: the hashes `recordRunFinished` and
  *   `recordGitHubError` add to (see run-metrics-store.ts);
+ * - with `schedules` (schedule-metrics.ts): `chorebot_schedule_last_success_timestamp_seconds
+ *   {repository,chore}` (0: never yet), `chorebot_schedule_next_occurrence_timestamp_seconds
+ *   {repository,chore}` (absent while paused or not set up) per scheduled chore, and
+ *   `chorebot_schedule_runs_total{status}` (ScheduleStates.runCounts);
  * - with `redisHealth` (the Redis monitor's last poll, no round trip): `chorebot_redis_up`,
  *   `chorebot_redis_used_memory_bytes` and `chorebot_redis_maxmemory_bytes` (0: no limit).
  */
-export function createMetrics(o: { queues: Queue[]; redis: Redis | Cluster; prefix: string; redisHealth?: () => RedisHealth }): Metrics {
+export function createMetrics(o: {
+  queues: Queue[];
+  redis: Redis | Cluster;
+  prefix: string;
+  redisHealth?: () => RedisHealth;
+  schedules?: ScheduleMetricsSource;
+}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "chorebot_" });
   const registers = [registry];
@@ -76,15 +87,18 @@ export function createMetrics(o: { queues: Queue[]; redis: Redis | Cluster; pref
     "chorebot_run_duration_seconds",
   ]);
   const setRedisGauges = redisGauges(gauge, o.redisHealth);
+  const readSchedules = scheduleGauges(gauge, counter, o.schedules);
+  if (o.schedules) for (const name of SCHEDULE_METRICS) readFromRedis.add(name);
 
   return {
     registry,
     contentType: registry.contentType,
     async render() {
-      const [counts, lockWaits, stored] = await Promise.all([
+      const [counts, lockWaits, stored, setSchedules] = await Promise.all([
         Promise.all(o.queues.map(async (queue) => ({ queue: queue.name, counts: await queue.getJobCounts(...QUEUE_STATES) }))),
         execute ? countWaitingForLock(execute, o.redis) : Promise.resolve(0),
         readRunMetrics(o.redis, o.prefix),
+        readSchedules(),
       ]);
       // All at once, with no await in between: a concurrent scrape sees one whole snapshot or the other.
       queueJobs.reset();
@@ -100,6 +114,7 @@ export function createMetrics(o: { queues: Queue[]; redis: Redis | Cluster; pref
       githubErrors.reset();
       for (const { status, count } of stored.githubErrors) githubErrors.inc({ status }, count);
       durations.stored = stored.durations;
+      setSchedules();
       setRedisGauges(true);
       return registry.metrics();
     },
@@ -131,6 +146,41 @@ function redisGauges(gauge: (name: string, help: string) => Gauge, health: (() =
     else used.set(state.usedMemory);
     if (state.maxmemory === null) max.reset();
     else max.set(state.maxmemory);
+  };
+}
+
+const SCHEDULE_METRICS = [
+  "chorebot_schedule_last_success_timestamp_seconds",
+  "chorebot_schedule_next_occurrence_timestamp_seconds",
+  "chorebot_schedule_runs_total",
+] as const;
+
+/**
+ * The schedule metrics: a read (at scrape time) that answers how to set them, so every metric of
+ * a scrape is set together after all reads. No metrics without a source.
+ */
+function scheduleGauges(
+  gauge: <L extends string>(name: string, help: string, labelNames: readonly L[]) => Gauge<L>,
+  counter: <L extends string>(name: string, help: string, labelNames: readonly L[]) => Counter<L>,
+  source: ScheduleMetricsSource | undefined,
+): () => Promise<() => void> {
+  if (!source) return async () => () => {};
+  const [lastSuccessName, nextName, runsName] = SCHEDULE_METRICS;
+  const lastSuccess = gauge(lastSuccessName, "When each scheduled chore last succeeded (seconds since the epoch; 0: never yet).", ["repository", "chore"]);
+  const next = gauge(nextName, "Each scheduled chore's next occurrence (seconds since the epoch); absent while paused or not set up.", ["repository", "chore"]);
+  const runs = counter(runsName, "Occurrences and tries of scheduled chores that ended, by status (skipped: the previous run still went).", ["status"]);
+  return async () => {
+    const read = await readScheduleMetrics(source);
+    return () => {
+      lastSuccess.reset();
+      next.reset();
+      for (const { repository, chore, lastSuccess: at, next: nextAt } of read.schedules) {
+        lastSuccess.set({ repository, chore }, at ?? 0);
+        if (nextAt !== null) next.set({ repository, chore }, nextAt);
+      }
+      runs.reset();
+      for (const [status, count] of Object.entries(read.runs)) runs.inc({ status }, count);
+    };
   };
 }
 
