@@ -114,6 +114,14 @@ describe("Schedules.reconcile", () => {
     expect((await states.read(id("purge"))).paused).not.toBeNull();
   });
 
+  it("schedules nothing for an invalid schedule (an interval under the server's minimum), with the reason in the digest", async () => {
+    const summary = await schedules.reconcile(catalog.set("acme", "shop", [scheduledEntry("purge", schedule({ everyMs: 500 }))]));
+    expect(summary.refused).toEqual([id("purge")]);
+    expect(await queues.byName.schedule.getJobSchedulersCount()).toBe(0);
+    expect(digest.rows).toHaveLength(1);
+    expect(digest.rows[0]!.row.note).toMatch(/invalid/);
+  });
+
   it("keeps a paused schedule without a scheduler until it is resumed, then from the next occurrence on", async () => {
     const ref = refOf("acme", "shop", "purge");
     await schedules.reconcile(catalog.set("acme", "shop", [scheduledEntry("purge", schedule({ everyMs: 60_000 }))]));
