@@ -34,6 +34,7 @@ import { choresWeb, type ChoresWebSettings } from "./start-chores-web.js";
 import { onDemand, type OnDemandSettings } from "./start-on-demand.js";
 import { CommandGuard } from "./chatops/command-guard.js";
 import { DEFAULT_COMMAND_RATE, RequestRate } from "./stores/request-rate.js";
+import { ScheduleStates } from "./stores/schedule-states.js";
 import { appBotLogin } from "./chatops/app-bot-login.js";
 import { chorePages } from "./chatops/run-page.js";
 import { componentLogger } from "./logger.js";
@@ -244,6 +245,12 @@ async function startWeb(
     prefix: settings.prefix,
     token: settings.metricsToken,
     redisHealth: () => redisMonitor.health(),
+    // runsOnDemand is made below, before any scrape comes.
+    schedules: {
+      catalog: { repositories: () => runsOnDemand.catalog.repositories(), read: (owner, repo) => runsOnDemand.catalog.read(owner, repo) },
+      states: new ScheduleStates(redis, settings.prefix),
+      control: { next: (ref) => runsOnDemand.schedules.next(ref) },
+    },
   });
   if (!metrics) log.warn("metrics disabled: set METRICS_TOKEN to serve /metrics");
   const cancellations = new Cancellations(redis, settings.prefix, { executeQueue: queues.byName.execute });

@@ -9,6 +9,8 @@ import type { ChoresConfig } from "./config.js";
 import type { Handler } from "./http/handler.js";
 import type { Queues } from "./pipeline/queues.js";
 import type { Cancellations } from "./stores/cancellations.js";
+import { RequestRate } from "./stores/request-rate.js";
+import { ScheduleStates } from "./stores/schedule-states.js";
 import type { OnDemand } from "./start-on-demand.js";
 
 /** What the chores pages are served with: sign-in, the catalog and on-demand runs. */
@@ -45,6 +47,8 @@ export function choresWeb(
   });
   const runs = new RunStatusReader({ queues: queues.byName as RunQueues, redis, baseUrl: settings.apiUrl });
   const { catalog, permission, requiredPermission, history, enqueue, names } = shared.onDemand;
+  const scheduleStates = new ScheduleStates(redis, settings.prefix);
+  const requestRate = new RequestRate(redis, settings.prefix);
   const pages = createChoresHandler({
     catalog,
     signIn,
@@ -61,6 +65,12 @@ export function choresWeb(
       const ids = await history.recent(owner, repo, name, limit);
       const views = await Promise.all(ids.map((id) => runs.get(id)));
       return views.filter((view): view is ChoreRunView & NonNullable<typeof view> => view !== null);
+    },
+    schedules: {
+      control: shared.onDemand.schedules,
+      state: (schedulerId) => scheduleStates.read(schedulerId),
+      // Counted with the user's on-demand starts in the repository (comments, API): one budget for what they ask of it.
+      rate: (login, repo) => requestRate.take(login, repo),
     },
     async cancel(runId, by) {
       await shared.cancellations.request(runId, by);

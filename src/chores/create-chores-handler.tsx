@@ -344,9 +344,11 @@ async function switchSchedule(r: Request, route: { owner: string; repo: string; 
   if (changed) return seeOther(r.res, back);
   const state = await deps.schedules.state(ref.schedulerId);
   const notice =
-    action === "pause"
-      ? `This schedule was already paused${state.paused ? ` by ${state.paused.by} since ${formatTime(state.paused.at)}` : ""}. Nothing was changed.`
-      : "This schedule was not paused: it runs on time. Nothing was changed.";
+    action === "resume"
+      ? "This schedule was not paused: it runs on time. Nothing was changed."
+      : state.paused
+        ? `This schedule was already paused by ${state.paused.by} since ${formatTime(state.paused.at)}. Nothing was changed.`
+        : "This schedule is not set up (chorebot sets it up when the chore is indexed with a valid schedule): there is nothing to pause. Nothing was changed.";
   return sendChorePage(r, 409, found, { scheduleNotice: notice });
 }
 
