@@ -17,6 +17,10 @@ import { failingInWords, inWords, rethrowInWords } from "./step-error.js";
 import type { RunInputs } from "../stores/run-inputs.js";
 import type { RunNames } from "../stores/run-names.js";
 import type { CommandReplies } from "../notify/command-reply.js";
+import { commitDigest } from "../schedules/digest-step.js";
+import { occurrenceIso, releaseOccurrence, scheduledRunEnd, type ScheduledRunEndDeps, type TryRecord } from "../schedules/scheduled-run-end.js";
+import { scheduleDigestPath } from "../runlog/run-log-path.js";
+import type { ScheduleDigests } from "../stores/schedule-digests.js";
 
 export interface CleanupDeps {
   octokitFor(installationId: number): Promise<GitHubClient>;
@@ -44,6 +48,11 @@ export interface CleanupDeps {
   names?: Pick<RunNames, "ended">;
   /** Edits the `/chorebot` reply of a run started by a comment to its outcome (never throws). Absent: not edited. */
   replies?: Pick<CommandReplies, "recorded">;
+  /**
+   * What the end of a scheduled try needs (src/schedules/scheduled-run-end.ts): its retry, the
+   * schedule's streak and turn, the digest. Absent: a scheduled run is recorded like any chore run.
+   */
+  schedules?: ScheduledRunEndDeps & { digests: Pick<ScheduleDigests, "add" | "claimOwnLog" | "read" | "committed"> };
 }
 
 /**
@@ -97,6 +106,30 @@ export function cleanupStep(deps: CleanupDeps) {
       ...(target.inputsFile && !chore ? { inputsFile: { path: target.inputsFile.path, inputs: processed.reviewedInputs?.logged ?? null } } : {}),
     });
     const octokit = await deps.octokitFor(target.installationId);
+    // A scheduled try: retried, committed at once (a streak's start or end) or only in the day's digest.
+    const scheduled = chore?.request.schedule;
+    const tryRecord: TryRecord | null =
+      scheduled && deps.schedules
+        ? await scheduledRunEnd(deps.schedules, {
+            ref: { owner: target.owner, repo: target.repo, chore: chore.name, schedulerId: scheduled.schedulerId },
+            scheduled,
+            runId,
+            execution: redacted,
+            logPath,
+          }).catch(rethrowInWords("recording the end of the scheduled run"))
+        : null;
+    if (scheduled && tryRecord !== null && tryRecord.kind !== "commit") {
+      return recordedInDigest({ job, deps, target, runId, attempt, execution: redacted, scheduled, tryRecord, endRun });
+    }
+    // A streak's first failure takes the day's digest so far along, in the same commit when the batcher can.
+    const digestToo =
+      scheduled && tryRecord?.kind === "commit" && tryRecord.withDigest
+        ? commitDigest(
+            { digests: deps.schedules!.digests, octokitFor: (id) => deps.octokitFor(id), commitLog },
+            { schedulerId: scheduled.schedulerId, day: occurrenceIso(scheduled).slice(0, 10) },
+            target,
+          )
+        : null;
     const landed = await commitLog(octokit, {
       owner: target.owner,
       repo: target.repo,
@@ -113,8 +146,9 @@ export function cleanupStep(deps: CleanupDeps) {
       // A retry's script went with its first attempt's log: only a first attempt may assume it is there.
       firstTry: firstTry && attempt === 1,
       runId,
-      title: `${chore ? `chore ${chore.name} run by @${chore.request.requestedBy}` : target.path} ${execution.status}${attempt > 1 ? ` (attempt ${attempt})` : ""}`,
+      title: `${chore ? (scheduled ? `chore ${chore.name} on its schedule` : `chore ${chore.name} run by @${chore.request.requestedBy}`) : target.path} ${execution.status}${attempt > 1 ? ` (attempt ${attempt})` : ""}`,
     }).catch(rethrowInWords("committing the run log"));
+    await digestToo?.catch(rethrowInWords("committing the schedule's digest"));
     const cleanupPullRequest = landed.kind === "pull_request" ? { number: landed.number, url: landed.url } : null;
     if (landed.kind === "pull_request") await job.log(`${logPath} proposed in pull request #${landed.number} (auto-merge: ${landed.autoMerge})`);
     else await job.log(landed.created ? `committed ${logPath} in ${landed.commit}` : `${logPath} was already committed`);
@@ -171,15 +205,76 @@ export function cleanupStep(deps: CleanupDeps) {
           result: redacted.report?.result ?? null,
           log_url: logUrl(baseUrl, target.owner, target.repo, landed.commit, logPath),
           trigger: chore ? chore.request.trigger : "merge",
-          requested_by: chore?.request.requestedBy ?? null,
+          // A schedule is nobody: a scheduled run names no one.
+          requested_by: scheduled ? null : (chore?.request.requestedBy ?? null),
         },
       });
       await job.log(`result posted to ${new URL(deps.resultWebhook.url).origin}`);
     }
     const result: CleanupResult = { script: target.path, logPath, commit: landed.commit, status: execution.status, cleanupPullRequest };
     await deps.recordFinished?.(result, execution.durationMs, job.id ?? runId);
+    // The occurrence is over (this try was committed on its own: it is its last): the schedule's next may go.
+    if (scheduled && deps.schedules) await releaseOccurrence(deps.schedules, scheduled);
     await endRun();
     await deps.recorded(runId);
     return result;
   });
+}
+
+/**
+ * A scheduled try that gets no commit of its own: retried (the digest says so), or an
+ * occurrence's last try that only the day's digest records. The result webhook gets an
+ * occurrence's final result, pointing at the digest's path (committed once its day is over);
+ * the schedule's turn is freed once the occurrence is over; the housekeeping of every run stays.
+ */
+async function recordedInDigest(o: {
+  job: Job<CleanupJobData>;
+  deps: CleanupDeps;
+  target: CleanupJobData["target"];
+  runId: string;
+  attempt: number;
+  /** Redacted. */
+  execution: ExecuteResult["execution"];
+  scheduled: NonNullable<NonNullable<CleanupJobData["target"]["chore"]>["request"]["schedule"]>;
+  tryRecord: Exclude<TryRecord, { kind: "commit" }>;
+  endRun: () => Promise<void>;
+}): Promise<CleanupResult> {
+  const { job, deps, target, runId, attempt, execution, scheduled, tryRecord } = o;
+  const digestPath = scheduleDigestPath({ logsDir: target.config.logsDir, chore: target.chore!.name, at: occurrenceIso(scheduled) });
+  if (tryRecord.kind === "retried") {
+    await job.log(
+      `try ${scheduled.attempt} ${execution.status}: try ${scheduled.attempt + 1} is run ${tryRecord.runId}, in ${tryRecord.delayMs} ms; this one goes to ${digestPath}`,
+    );
+  } else {
+    await job.log(`${execution.status}: recorded in the day's digest, ${digestPath}`);
+    if (deps.resultWebhook) {
+      const octokit = await deps.octokitFor(target.installationId);
+      await postRunResult({
+        ...deps.resultWebhook,
+        payload: {
+          run_id: runId,
+          attempt,
+          repository: `${target.owner}/${target.repo}`,
+          script: target.path,
+          commit: target.commit,
+          status: execution.status,
+          exit_code: execution.exitCode,
+          started_at: execution.startedAt,
+          finished_at: execution.finishedAt,
+          duration_ms: execution.durationMs,
+          result: execution.report?.result ?? null,
+          log_url: logUrl(octokit.request.endpoint.DEFAULTS.baseUrl, target.owner, target.repo, target.defaultBranch, digestPath),
+          trigger: "schedule",
+          requested_by: null,
+        },
+      });
+      await job.log(`result posted to ${new URL(deps.resultWebhook.url).origin}`);
+    }
+  }
+  const result: CleanupResult = { script: target.path, logPath: digestPath, commit: null, status: execution.status, cleanupPullRequest: null };
+  await deps.recordFinished?.(result, execution.durationMs, job.id ?? runId);
+  if (tryRecord.kind === "digest") await releaseOccurrence(deps.schedules!, scheduled);
+  await o.endRun();
+  await deps.recorded(runId);
+  return result;
 }
