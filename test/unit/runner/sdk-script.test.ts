@@ -107,6 +107,7 @@ describe.skipIf(!hasSdk)("an SDK script, end to end", () => {
         concurrency: "self",
         timeoutMs: 300_000,
         env: null,
+        schedule: null,
       },
       usesDefineScript: true,
       problems: [],

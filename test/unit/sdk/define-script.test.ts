@@ -96,6 +96,7 @@ describe("describeScript", () => {
       concurrency: "global",
       timeoutMs: 1_200_000,
       env: null,
+      schedule: null,
     });
     expect(JSON.parse(JSON.stringify(description))).toEqual(description);
   });
@@ -114,8 +115,15 @@ describe("describeScript", () => {
     expect(described.many).toMatchObject({ pattern: "^\\p{L}+$", flags: "gimsuy" });
   });
 
-  test("defaults: no description, self, no timeout, env not declared", () => {
-    expect(describeScript(defineScript({ run() {} }))).toStrictEqual({ description: null, inputs: {}, concurrency: "self", timeoutMs: null, env: null });
+  test("defaults: no description, self, no timeout, env not declared, no schedule", () => {
+    expect(describeScript(defineScript({ run() {} }))).toStrictEqual({
+      description: null,
+      inputs: {},
+      concurrency: "self",
+      timeoutMs: null,
+      env: null,
+      schedule: null,
+    });
     expect(describeScript(defineScript({ timeout: 90, run() {} })).timeoutMs).toBe(90_000);
   });
 
@@ -125,5 +133,34 @@ describe("describeScript", () => {
     expect(description.env).toStrictEqual(["STRIPE_KEY", "DATABASE_URL"]);
     expect(description.env).not.toBe(env);
     expect(describeScript(defineScript({ env: [], run() {} })).env).toStrictEqual([]);
+  });
+});
+
+describe("a schedule in defineScript", () => {
+  test("is described with its defaults: UTC, one try, retry on failed, skip, latest, no inputs", () => {
+    expect(describeScript(defineScript({ schedule: { cron: "0 3 * * *" }, run() {} })).schedule).toStrictEqual({
+      cron: "0 3 * * *",
+      everyMs: null,
+      timezone: "UTC",
+      retries: { attempts: 1, backoff: "fixed", delayMs: 0 },
+      retryOn: ["failed"],
+      overlap: "skip",
+      catchUp: "latest",
+      inputs: {},
+    });
+    expect(describeScript(defineScript({ schedule: { every: "15m", retries: { attempts: 3, delay: 30 } }, run() {} })).schedule).toMatchObject({
+      cron: null,
+      everyMs: 900_000,
+      retries: { attempts: 3, backoff: "fixed", delayMs: 30_000 },
+    });
+  });
+
+  test("is checked when the script is defined, the option named", () => {
+    const define = (schedule: unknown) => () => defineScript({ schedule: schedule as never, run() {} });
+    expect(define({ cron: "0 3 * * *", every: "1h" })).toThrow("defineScript: schedule needs exactly one of `cron` and `every`");
+    expect(define({ every: "1h", retries: { attempts: 0 } })).toThrow("defineScript: schedule.retries.attempts must be a whole number");
+    expect(define({ every: "1h", inputs: { limit: [1] } })).toThrow("defineScript: schedule.inputs.limit must be a string, number or boolean");
+    expect(define({ every: "1h", timezone: "UTC" })).toThrow("timezone goes with `cron`");
+    expect(define("daily")).toThrow("schedule must be an object");
   });
 });
