@@ -53,7 +53,8 @@ import type { ScheduleLimits } from "../config.js";
 import { ChoreRuns } from "../stores/chore-runs.js";
 import { ScheduleStates } from "../stores/schedule-states.js";
 import { Schedules } from "../schedules/schedules.js";
-import { loggedDigest } from "../schedules/logged-digest.js";
+import { ScheduleDigests } from "../stores/schedule-digests.js";
+import { digestStep, isDigestJob, scheduleDigestFlush } from "../schedules/digest-step.js";
 import { occurrenceRuns } from "../schedules/occurrence-runs.js";
 import { triggerStep } from "../schedules/trigger-step.js";
 import type { ScheduleTriggerData } from "../schedules/schedule-types.js";
@@ -193,7 +194,8 @@ export function startWorkers(settings: WorkerSettings): Workers {
   const processWorker = stepWorker("process", (job: Job<RunJobData>) => (job.data.target.chore ? processChore(job) : processScript(job)));
   // Schedules: reconciled after each index, triggered on the `schedule` queue (src/schedules/).
   const scheduleStates = new ScheduleStates(redis, prefix);
-  const scheduleDigest = loggedDigest(log);
+  // Each schedule's day of occurrences, committed as one digest once the day is over (src/schedules/digest-step.ts).
+  const scheduleDigest = new ScheduleDigests(redis, prefix);
   const schedules = settings.schedules
     ? new Schedules({ queue: queues.byName.schedule, redis, prefix, states: scheduleStates, catalog, limits: settings.schedules, digest: scheduleDigest, log })
     : null;
@@ -235,10 +237,20 @@ export function startWorkers(settings: WorkerSettings): Workers {
           log,
         })
       : null;
-  // The `schedule` queue's jobs are triggers, but for the hourly digest flush (job name "digest"): its step goes in place of `null`.
+  // The `schedule` queue's jobs are triggers, but for the hourly digest flush.
+  const flushDigests = digestStep({
+    digests: scheduleDigest,
+    catalog,
+    octokitFor,
+    commitLog: (octokit, change) => runLogs.commit(octokit, change),
+    now: Date.now,
+  });
   const scheduleWorker = trigger
-    ? stepWorker("schedule", async (job: Job<ScheduleTriggerData>, token?: string) => (job.name === "digest" ? null : trigger(job, token)))
+    ? stepWorker("schedule", async (job: Job<ScheduleTriggerData>, token?: string) => (isDigestJob(job) ? flushDigests(job) : trigger(job, token)))
     : null;
+  if (scheduleWorker) {
+    scheduleDigestFlush(queues.byName.schedule).catch((err: unknown) => log.warn({ err }, "could not set up the hourly digest flush; the next start retries"));
+  }
   // A stalled execute job (its worker died mid-run) must fail, never be picked up again:
   // the script may have partly run, and only a person may decide to run it again.
   // Each script must be dead before its job's lock can expire: it runs under the job's claim,
@@ -323,6 +335,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
       },
       comments: new PullRequestComments(redis, prefix, Math.max(settings.retention.completedMs, settings.retention.failedMs)),
       commitLog: (octokit, change) => runLogs.commit(octokit, change),
+      ...(occurrences ? { schedules: { states: scheduleStates, digests: scheduleDigest, occurrences } } : {}),
     }),
     { concurrency: settings.cleanupConcurrency },
   );
