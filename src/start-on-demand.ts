@@ -15,9 +15,9 @@ import { RunNames } from "./stores/run-names.js";
 import type { RepoCatalog } from "./catalog-types.js";
 import type { Logger } from "pino";
 import type { ScheduleLimits } from "./config.js";
-import { loggedDigest } from "./schedules/logged-digest.js";
 import { Schedules } from "./schedules/schedules.js";
 import { ScheduleStates } from "./stores/schedule-states.js";
+import { ScheduleDigests } from "./stores/schedule-digests.js";
 
 /** What on-demand runs are judged and queued by, whichever way they are asked for. */
 export type OnDemandSettings = Pick<ChoresConfig, "minPermission" | "fileLimit" | "runNameTtlMs"> & {
@@ -67,8 +67,8 @@ export function onDemand(
     states: new ScheduleStates(redis, settings.prefix),
     catalog,
     limits: settings.schedules,
-    // The web part never reconciles: nothing of it reaches the digest.
-    digest: loggedDigest(shared.log),
+    // The web part never reconciles: it adds nothing to the digests.
+    digest: new ScheduleDigests(redis, settings.prefix),
     log: shared.log,
   });
   return {
