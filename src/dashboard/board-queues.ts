@@ -38,6 +38,11 @@ const STEP_QUEUES: Record<string, { displayName: string; description: string }> 
     description:
       "Lists the chores of the default branch after each push, bundled and checked, for the chores pages. Nothing runs here: tried again on its own; Retry indexes the branch as it is now.",
   },
+  schedule: {
+    displayName: "chores: schedule",
+    description:
+      "One trigger per occurrence of a chore's schedule, added by its job scheduler at its time; it queues that occurrence's run. Nothing runs here: tried again on its own; Retry queues the occurrence's run if it is not queued yet, never a second one. Schedules change only through a reviewed push, and pause on the chore's page: here they cannot be edited, removed or run early.",
+  },
 };
 
 /**

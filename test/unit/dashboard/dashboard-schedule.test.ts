@@ -52,6 +52,14 @@ describe("the dashboard and chores' job schedulers", () => {
     expect(JSON.stringify(await res.json())).toContain(SCHEDULER);
   });
 
+  it("presents the schedule queue after the index, saying what its triggers are and what Retry does", async () => {
+    const body = (await (await api("GET", "queues")).json()) as { queues: Array<{ name: string; displayName: string; description: string }> };
+    const queue = body.queues.find(({ name }) => name === "schedule")!;
+    expect(queue.displayName).toBe("chores: schedule");
+    expect("chores: index".localeCompare(queue.displayName)).toBe(-1);
+    expect(queue.description).toContain("Retry queues the occurrence's run if it is not queued yet, never a second one");
+  });
+
   it("refuses to edit, remove or run a job scheduler, and to promote, re-time or re-rank its delayed trigger", async () => {
     const before = await schedule.getJobScheduler(SCHEDULER);
     const attempts: Array<[string, string, unknown?]> = [
