@@ -86,6 +86,9 @@ const clientSchema = z.object({
   DASHBOARD_PASSWORD: z.string().optional(),
 });
 
+/** SCHEDULE_MIN_INTERVAL and SCHEDULE_MAX_ATTEMPTS when unset. */
+export const DEFAULT_SCHEDULE_LIMITS: ScheduleLimits = { minIntervalMs: 60_000, maxAttempts: 5 };
+
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -151,8 +154,8 @@ const serverSchema = runnerSchema.extend({
   CHORE_FILE_LIMIT: wholeNumber("a whole number of bytes, at least 1", { fallback: 10 * 1024 * 1024 }),
   RUN_NAME_TTL: duration("1h"),
   // Schedules: the shortest interval between occurrences a chore may ask for, and the most tries per occurrence.
-  SCHEDULE_MIN_INTERVAL: duration("1m"),
-  SCHEDULE_MAX_ATTEMPTS: wholeNumber("a whole number of tries, at least 1", { fallback: 5 }),
+  SCHEDULE_MIN_INTERVAL: duration(`${DEFAULT_SCHEDULE_LIMITS.minIntervalMs / 1000}s`),
+  SCHEDULE_MAX_ATTEMPTS: wholeNumber("a whole number of tries, at least 1", { fallback: DEFAULT_SCHEDULE_LIMITS.maxAttempts }),
   RESULT_SPOOL_DIR: z
     .string()
     .optional()

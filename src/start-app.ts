@@ -101,7 +101,13 @@ export function webSettings(config: ServerConfig): WebSettings {
     metricsToken: config.metricsToken,
     lockMs: config.lockMs,
     push: { githubStepAttempts: config.githubStepAttempts, retention: config.retention },
-    checks: { scriptCwd: config.runner.scriptCwd, scriptEnv: config.runner.scriptEnv, limits: serverLimits(config), workLimits: config.checkLimits },
+    checks: {
+      scriptCwd: config.runner.scriptCwd,
+      scriptEnv: config.runner.scriptEnv,
+      limits: serverLimits(config),
+      workLimits: config.checkLimits,
+      schedules: config.schedules,
+    },
     chores: config.chores.signIn
       ? {
           ...config.chores,

@@ -6,6 +6,7 @@ import type { GitHubClient } from "../github/octokit.js";
 import { listPullRequestFiles } from "../github/pull-request-files.js";
 import { entryReaderAtCommit } from "../github/read-file-at-commit.js";
 import { loadRepoConfig, REPO_CONFIG_PATH, type ServerLimits } from "../github/repo-config.js";
+import { DEFAULT_SCHEDULE_LIMITS, type ScheduleLimits } from "../config.js";
 import { bundleScript } from "../runner/bundle-script.js";
 import { fitAnnotation } from "./annotation-batches.js";
 import { bundleAnnotations } from "./bundle-annotations.js";
@@ -15,6 +16,7 @@ import { CheckWork } from "./check-work.js";
 import { limitStop, type LimitStop } from "./limit-stop.js";
 import { renderSummary, type ScriptResult } from "./render-summary.js";
 import { scriptsOnlyAnnotations } from "./scripts-only-policy.js";
+import type { ScheduleSummary } from "./inspect-schedule.js";
 import { DEFAULT_WORK_LIMITS, type WorkLimits } from "./work-limits.js";
 
 export type { Annotation, CheckReport } from "./check-report.js";
@@ -38,6 +40,8 @@ export interface CheckSettings {
   limits: ServerLimits;
   /** What bundling and type-checking one pull request may use; default DEFAULT_WORK_LIMITS. */
   workLimits?: WorkLimits;
+  /** What a chore's schedule may ask for on this server; default the settings' defaults (DEFAULT_SCHEDULE_LIMITS). */
+  schedules?: ScheduleLimits;
 }
 
 /** More annotations than this are counted in the summary, not sent. */
@@ -54,6 +58,8 @@ interface ScriptAnalysis {
   files: string[] | null;
   missingPackages: string[];
   typeChecked: boolean;
+  /** A chore's valid schedule, for the summary. */
+  schedule: ScheduleSummary | null;
   /** The title of the limit that stopped its bundling, if one did. */
   stopped: string | null;
 }
@@ -153,6 +159,7 @@ export async function analyzePullRequest(octokit: GitHubClient, pr: PullRequestR
     problems: s.problems,
     typeChecked: s.typeChecked,
     ...(inputsCheck.given.has(s.path) ? { inputsFile: inputsFilePath(s.path) } : {}),
+    ...(s.schedule !== null ? { schedule: s.schedule } : {}),
   });
   const choreResults = scripts.filter((s) => s.chore).map(resultOf);
   const notRunning = scripts.filter((s) => !s.willRun && !s.chore);
@@ -188,7 +195,18 @@ async function analyzeScript(
 ): Promise<ScriptAnalysis> {
   const path = file.filename;
   const { scriptCwd, scriptEnv } = settings;
-  const result: ScriptAnalysis = { path, chore, willRun, annotations: [], problems: [], files: null, missingPackages: [], typeChecked: false, stopped: null };
+  const result: ScriptAnalysis = {
+    path,
+    chore,
+    willRun,
+    annotations: [],
+    problems: [],
+    files: null,
+    missingPackages: [],
+    typeChecked: false,
+    schedule: null,
+    stopped: null,
+  };
   if (!willRun && !chore) {
     result.annotations.push({
       path,
@@ -223,7 +241,17 @@ async function analyzeScript(
   // With an inputs file, required inputs may be given there: checkInputsFiles judges them, not the defaults rule.
   const inspected = await work.run({
     kind: "inspect",
-    input: { path, willRun: willRun && !inputsFileGiven, scriptCwd, scriptEnv, texts, externals: bundle.externals },
+    input: {
+      path,
+      willRun: willRun && !inputsFileGiven,
+      chore,
+      schedules: settings.schedules ?? DEFAULT_SCHEDULE_LIMITS,
+      nowMs: Date.now(),
+      scriptCwd,
+      scriptEnv,
+      texts,
+      externals: bundle.externals,
+    },
   });
   if (!inspected.ok) {
     const stop = limitStop("Inspection", inspected.stopped, work.limits);
@@ -234,7 +262,7 @@ async function analyzeScript(
   }
   result.annotations.push(...inspected.result.annotations);
   result.problems.push(...inspected.result.problems);
-  return { ...result, files: bundle.files, missingPackages: inspected.result.missingPackages };
+  return { ...result, files: bundle.files, missingPackages: inspected.result.missingPackages, schedule: inspected.result.schedule };
 }
 
 /**

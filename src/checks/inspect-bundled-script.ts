@@ -1,14 +1,21 @@
 import { locateOption } from "../definitions/locate-option.js";
 import { readScriptDefinition } from "../definitions/read-definition.js";
 import { requiredWithoutDefault } from "../definitions/required-inputs.js";
+import type { ScheduleLimits } from "../config.js";
 import { envRefusal } from "../runner/run-options.js";
 import type { Annotation } from "./check-report.js";
+import { inspectSchedule, type ScheduleSummary } from "./inspect-schedule.js";
 import { findMissingPackages, importLines, packageName } from "./missing-packages.js";
 
 export interface BundledScript {
   path: string;
   /** The pull request adds it: it runs on merge, with its inputs' defaults. (A chore never does: it runs on demand, given its inputs.) */
   willRun: boolean;
+  /** A chore (under the chores folder): the only kind of script that may declare a schedule. */
+  chore: boolean;
+  /** What a chore's schedule may ask for on this server, and the time its next occurrences are counted from. */
+  schedules: ScheduleLimits;
+  nowMs: number;
   scriptCwd: string;
   /** The names of SCRIPT_ENV: a script whose `env` asks for another is refused when it runs. */
   scriptEnv: readonly string[];
@@ -22,17 +29,20 @@ export interface ScriptInspection {
   annotations: Annotation[];
   problems: string[];
   missingPackages: string[];
+  /** A chore's valid schedule, in words and with its next occurrences; null without one. */
+  schedule: ScheduleSummary | null;
 }
 
 /**
  * What chorebot will make of a script that bundled: its definition, read from the source
  * (parsed with TypeScript, never run), whether its `env` asks for variables SCRIPT_ENV does
- * not allow, and the packages it imports that are not installed where scripts run, at the
- * lines importing them. Runs in the check thread.
+ * not allow, whether its schedule is one this server runs (see inspectSchedule), and the
+ * packages it imports that are not installed where scripts run, at the lines importing them.
+ * Runs in the check thread.
  */
 export function inspectBundledScript(script: BundledScript): ScriptInspection {
   const { path, texts } = script;
-  const result: ScriptInspection = { annotations: [], problems: [], missingPackages: [] };
+  const result: ScriptInspection = { annotations: [], problems: [], missingPackages: [], schedule: null };
   // The definition as the worker will read it: from the source, never by running it.
   const { problems, definition } = readScriptDefinition(texts.get(path)!, path);
   for (const problem of problems) {
@@ -60,6 +70,12 @@ export function inspectBundledScript(script: BundledScript): ScriptInspection {
     const message = `${refusal[0]!.toUpperCase()}${refusal.slice(1)}. Until then chorebot refuses to run it.`;
     result.annotations.push({ path, start_line: at.line, end_line: at.line, annotation_level: "failure", title: "Variable not in SCRIPT_ENV", message });
     result.problems.push("env asks for variables SCRIPT_ENV does not allow");
+  }
+  if (definition !== null) {
+    const schedule = inspectSchedule({ path, source: texts.get(path)!, chore: script.chore }, definition, script.schedules, script.nowMs);
+    result.annotations.push(...schedule.annotations);
+    result.problems.push(...schedule.problems);
+    result.schedule = schedule.summary;
   }
   result.missingPackages = findMissingPackages(script.externals, script.scriptCwd);
   for (const specifier of result.missingPackages) {

@@ -1,5 +1,7 @@
 import type { RepoConfig } from "../github/repo-config.js";
 import { SUMMARY_LIMIT, truncateText } from "./annotation-batches.js";
+import type { ScheduleSummary } from "./inspect-schedule.js";
+import { renderSchedules } from "./render-schedules.js";
 
 export interface ScriptResult {
   path: string;
@@ -8,6 +10,8 @@ export interface ScriptResult {
   typeChecked: boolean;
   /** The reviewed inputs file it runs with, when the pull request gives it one. */
   inputsFile?: string;
+  /** A chore's valid schedule. */
+  schedule?: ScheduleSummary;
 }
 
 export interface SummaryFacts {
@@ -56,6 +60,7 @@ export function renderSummary(facts: SummaryFacts): string {
     lines.push("| Chore | Check |", "| --- | --- |");
     for (const chore of chores) lines.push(`| \`${cell(chore.path)}\` | ${checkCell(chore)} |`);
     lines.push("");
+    lines.push(...renderSchedules(chores));
   }
   lines.push(`- **Timeout:** ${formatDuration(config.timeoutMs)} per script; then the script's whole process group is killed.`);
   lines.push(

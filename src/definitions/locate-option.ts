@@ -9,9 +9,16 @@ import { skipTypeWrappers } from "./skip-type-wrappers.js";
 /**
  * Where a definition writes one of its options (`env: […]`), 1-based, for a message about what
  * it declares; null when it does not write it. Meant for a definition readScriptDefinition
- * read without problems: the same parse, the same first defineScript call.
+ * read without problems: the same parse, the same first defineScript call. `within` goes down
+ * into the option's object literal (`schedule` then ["retries", "attempts"]) as far as it is
+ * written: the deepest of them found.
  */
-export function locateOption(source: string, fileName: string, option: keyof ScriptDefinition): { line: number; column: number } | null {
+export function locateOption(
+  source: string,
+  fileName: string,
+  option: keyof ScriptDefinition,
+  within: readonly string[] = [],
+): { line: number; column: number } | null {
   const ts = requireTypeScript();
   const file = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true);
   const sdk = sdkBindings(ts, file);
@@ -20,8 +27,14 @@ export function locateOption(source: string, fileName: string, option: keyof Scr
   if (object === undefined || !ts.isObjectLiteralExpression(object)) return null;
   // Problems are readScriptDefinition's to report; here only the place matters.
   const ctx: ReadContext = { ts, file, sdk, problems: [] };
-  const property = objectProperties(ctx, object, "defineScript").find((candidate) => candidate.name === option);
+  let property = objectProperties(ctx, object, "defineScript").find((candidate) => candidate.name === option);
   if (property === undefined) return null;
+  for (const name of within) {
+    const value = skipTypeWrappers(ts, property.value);
+    const inner = ts.isObjectLiteralExpression(value) ? objectProperties(ctx, value, option).find((candidate) => candidate.name === name) : undefined;
+    if (inner === undefined) break;
+    property = inner;
+  }
   const { line, column } = problemAt(file, property.node, "");
   return { line, column };
 }
