@@ -101,7 +101,7 @@ describe("startApp", () => {
     expect({ status: ping.status, body: await ping.text() }).toEqual({ status: 200, body: "PONG" });
     const health = await fetch(`http://127.0.0.1:${app.port}/health`);
     expect(health.status).toBe(200);
-    expect(await workersPerQueue(config)).toEqual({ discover: 1, process: 1, execute: 1, cleanup: 1, index: 1 });
+    expect(await workersPerQueue(config)).toEqual({ discover: 1, process: 1, execute: 1, cleanup: 1, index: 1, schedule: 1 });
     expect(await otherClients()).toBeGreaterThan(before.clients);
 
     running = null;
@@ -132,7 +132,7 @@ describe("startApp", () => {
     const config = settings();
     const { log, messages } = recordingLog();
     running = await startApp(config, { web: true, workers: false }, log);
-    expect(await workersPerQueue(config)).toEqual({ discover: 0, process: 0, execute: 0, cleanup: 0, index: 0 });
+    expect(await workersPerQueue(config)).toEqual({ discover: 0, process: 0, execute: 0, cleanup: 0, index: 0, schedule: 0 });
     // No dashboard login and no metrics token were set: neither is served.
     expect(messages()).toEqual(expect.arrayContaining([expect.stringMatching(/^dashboard disabled/), expect.stringMatching(/^metrics disabled/)]));
     expect((await fetch(`http://127.0.0.1:${running.port}/admin/queues`)).status).toBe(404);
@@ -156,7 +156,7 @@ describe("startApp", () => {
     const config = settings();
     running = await startApp(config, { web: false, workers: true }, recordingLog().log);
     expect(running.port).toBeNull();
-    expect(await workersPerQueue(config)).toEqual({ discover: 1, process: 1, execute: 1, cleanup: 1, index: 1 });
+    expect(await workersPerQueue(config)).toEqual({ discover: 1, process: 1, execute: 1, cleanup: 1, index: 1, schedule: 1 });
   });
 });
 
