@@ -80,7 +80,7 @@ export function SchedulePanel(props: SchedulePanelProps) {
         <dt>Scheduled runs</dt>
         <dd id="schedule-runs">
           {runs.length === 0
-            ? "none yet"
+            ? "none among the chore's latest runs"
             : runs.map((run) => (
                 <Fragment key={run.id}>
                   <RunLink run={run} /> {run.schedule ? <span class="run-occurrence">{scheduledTry(run.schedule)} </span> : null}
