@@ -185,6 +185,8 @@ describe("the schedule queue's trigger step", () => {
       const next = `repeat:${ID}:${await schedules.next(REF)}`;
       const waiter = (await queues.byName.schedule.getDelayed()).find((job) => job.id !== next);
       expect(waiter).toBeDefined();
+      // Triggers the workers made for later iterations keep the template's bounds on what stays in Redis.
+      expect(waiter!.opts).toMatchObject({ removeOnComplete: { age: 24 * 3600, count: 500 }, removeOnFail: { age: 7 * 24 * 3600, count: 500 } });
       expect(results.find((r) => "skipped" in r)).toMatchObject({ skipped: expect.stringMatching(/one occurrence already waits/) });
       // The first run ends (its cleanup frees the turn): the waiting occurrence goes on.
       for (const queue of ["cleanup", "execute", "process"] as const) await queues.byName[queue].remove(first!.runId);
