@@ -36,12 +36,28 @@ export interface DigestCommitDeps {
  * rows added meanwhile keep the day pending for the next flush. Null when nothing is kept of the day.
  */
 export async function commitDigest(deps: DigestCommitDeps, at: { schedulerId: string; day: string }, place: RepoPlace): Promise<RunLogResult | null> {
+  const digest = await digestChange(deps, at, place);
+  if (digest === null) return null;
+  const landed = await deps.commitLog(await deps.octokitFor(place.installationId), digest.change);
+  await deps.digests.committed(at.schedulerId, at.day, digest.version);
+  return landed;
+}
+
+/**
+ * The commit of one schedule's day as it stands, and the version it covers (to pass to
+ * `committed` once it landed); null when nothing is kept of the day. For a caller that commits
+ * it together with another log (a streak's first failure).
+ */
+export async function digestChange(
+  deps: Pick<DigestCommitDeps, "digests">,
+  at: { schedulerId: string; day: string },
+  place: RepoPlace,
+): Promise<{ change: RunLogCommit; version: number } | null> {
   const stored = await deps.digests.read(at.schedulerId, at.day);
   if (stored === null) return null;
   const path = scheduleDigestPath({ logsDir: place.config.logsDir, chore: stored.ref.chore, at: `${at.day}T00:00:00Z` });
   const log = renderDigest({ ...stored, path });
-  const octokit = await deps.octokitFor(place.installationId);
-  const landed = await deps.commitLog(octokit, {
+  const change: RunLogCommit = {
     owner: stored.ref.owner,
     repo: stored.ref.repo,
     branch: place.defaultBranch,
@@ -53,9 +69,8 @@ export async function commitDigest(deps: DigestCommitDeps, at: { schedulerId: st
     branchName: `chorebot/digest-${at.schedulerId}-${at.day}`,
     runId: `${at.schedulerId}-${at.day}`,
     title: `digest of chore ${stored.ref.chore}'s schedule on ${at.day} (${stored.rows.length} ${stored.rows.length === 1 ? "entry" : "entries"})`,
-  });
-  await deps.digests.committed(at.schedulerId, at.day, stored.version);
-  return landed;
+  };
+  return { change, version: stored.version };
 }
 
 export interface DigestStepDeps extends DigestCommitDeps {

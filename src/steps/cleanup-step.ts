@@ -17,7 +17,7 @@ import { failingInWords, inWords, rethrowInWords } from "./step-error.js";
 import type { RunInputs } from "../stores/run-inputs.js";
 import type { RunNames } from "../stores/run-names.js";
 import type { CommandReplies } from "../notify/command-reply.js";
-import { commitDigest } from "../schedules/digest-step.js";
+import { digestChange } from "../schedules/digest-step.js";
 import { occurrenceIso, releaseOccurrence, scheduledRunEnd, type ScheduledRunEndDeps, type TryRecord } from "../schedules/scheduled-run-end.js";
 import { scheduleDigestPath } from "../runlog/run-log-path.js";
 import type { ScheduleDigests } from "../stores/schedule-digests.js";
@@ -121,15 +121,14 @@ export function cleanupStep(deps: CleanupDeps) {
     if (scheduled && tryRecord !== null && tryRecord.kind !== "commit") {
       return recordedInDigest({ job, deps, target, runId, attempt, execution: redacted, scheduled, tryRecord, endRun });
     }
-    // A streak's first failure takes the day's digest so far along, in the same commit when the batcher can.
-    const digestToo =
-      scheduled && tryRecord?.kind === "commit" && tryRecord.withDigest
-        ? commitDigest(
-            { digests: deps.schedules!.digests, octokitFor: (id) => deps.octokitFor(id), commitLog },
-            { schedulerId: scheduled.schedulerId, day: occurrenceIso(scheduled).slice(0, 10) },
-            target,
-          )
-        : null;
+    // A streak's first failure takes the day's digest so far along: handed to the batcher in the same tick, it goes in the same commit.
+    const digestDay = scheduled ? { schedulerId: scheduled.schedulerId, day: occurrenceIso(scheduled).slice(0, 10) } : null;
+    const digest = digestDay && tryRecord?.kind === "commit" && tryRecord.withDigest ? await digestChange(deps.schedules!, digestDay, target) : null;
+    const digestLanded = digest
+      ? commitLog(octokit, digest.change).then(() => deps.schedules!.digests.committed(digestDay!.schedulerId, digestDay!.day, digest.version))
+      : null;
+    // Awaited after the run's own log: a failure here must not go unhandled meanwhile.
+    digestLanded?.catch(() => undefined);
     const landed = await commitLog(octokit, {
       owner: target.owner,
       repo: target.repo,
@@ -148,7 +147,7 @@ export function cleanupStep(deps: CleanupDeps) {
       runId,
       title: `${chore ? (scheduled ? `chore ${chore.name} on its schedule` : `chore ${chore.name} run by @${chore.request.requestedBy}`) : target.path} ${execution.status}${attempt > 1 ? ` (attempt ${attempt})` : ""}`,
     }).catch(rethrowInWords("committing the run log"));
-    await digestToo?.catch(rethrowInWords("committing the schedule's digest"));
+    await digestLanded?.catch(rethrowInWords("committing the schedule's digest"));
     const cleanupPullRequest = landed.kind === "pull_request" ? { number: landed.number, url: landed.url } : null;
     if (landed.kind === "pull_request") await job.log(`${logPath} proposed in pull request #${landed.number} (auto-merge: ${landed.autoMerge})`);
     else await job.log(landed.created ? `committed ${logPath} in ${landed.commit}` : `${logPath} was already committed`);
