@@ -42,19 +42,19 @@ describe("the pull request check of a scheduled chore, in the running app", () =
     expect(ok).toMatchObject({ conclusion: "success", annotations: [] });
     expect(ok!.output.summary).toContain("**`chores/purge.ts`** runs every 20 s, from the merge on");
     expect(ok!.output.summary).toContain("**`chores/report.ts`** runs at 07:00, on Monday (`0 7 * * 1`, America/New_York time).");
-    expect(ok!.output.summary.match(/^\| Mon \d{4}-\d\d-\d\d 07:00 \| Mon \d{4}-\d\d-\d\d 1[12]:00 \|$/gm)).toHaveLength(5);
+    expect(ok!.output.summary?.match(/^\| Mon \d{4}-\d\d-\d\d 07:00 \| Mon \d{4}-\d\d-\d\d 1[12]:00 \|$/gm)).toHaveLength(5);
 
     const refused = await checkOf({
       "chores/purge.ts": chore('{\n    every: "10s",\n    retries: { attempts: 3 },\n  }'),
       "scripts/2026-12-once.ts": chore('{ every: "1h" }'),
     });
     expect(refused).toMatchObject({ conclusion: "failure" });
-    expect(refused!.annotations.map((a: { path: string; start_line: number; title: string }) => [a.path, a.start_line, a.title]).sort()).toEqual([
+    expect(refused!.annotations.map((a) => [a.path, a.start_line, a.title]).sort()).toEqual([
       ["chores/purge.ts", 5, "Invalid schedule"],
       ["chores/purge.ts", 6, "Invalid schedule"],
       ["scripts/2026-12-once.ts", 4, "Schedule in a one-off script"],
     ]);
-    expect(refused!.annotations.find((a: { start_line: number }) => a.start_line === 5).message).toContain("minimum is 20s (SCHEDULE_MIN_INTERVAL)");
-    expect(refused!.annotations.find((a: { start_line: number }) => a.start_line === 6).message).toContain("at most 2 (SCHEDULE_MAX_ATTEMPTS)");
+    expect(refused!.annotations.find((a) => a.start_line === 5)?.message).toContain("minimum is 20s (SCHEDULE_MIN_INTERVAL)");
+    expect(refused!.annotations.find((a) => a.start_line === 6)?.message).toContain("at most 2 (SCHEDULE_MAX_ATTEMPTS)");
   });
 });
