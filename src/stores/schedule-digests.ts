@@ -192,6 +192,10 @@ function member(schedulerId: string, day: string): string {
 /** A row cut to what a digest shows: whoever adds one (a script's result, a reason) cannot make it unbounded. */
 function bounded(row: DigestRow): DigestRow {
   const cut = (text: string | null) => (text !== null && text.length > TEXT_CHARS ? `${text.slice(0, TEXT_CHARS)}…` : text);
-  const counters = Object.fromEntries(Object.entries(row.counters).slice(0, COUNTERS));
+  const counters = Object.fromEntries(
+    Object.entries(row.counters)
+      .slice(0, COUNTERS)
+      .map(([name, n]) => [cut(name)!, n]),
+  );
   return { ...row, result: cut(row.result), note: cut(row.note), counters };
 }

@@ -72,12 +72,15 @@ describe("ScheduleDigests", () => {
   });
 
   it("cuts a row's result and note, so one hostile script cannot fill Redis", async () => {
-    await digests.add(REF, row("2026-12-06T10:00:00.000Z", { result: "x".repeat(100_000), note: "y".repeat(100_000) }));
+    const counters = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`${i}-${"c".repeat(10_000)}`, i]));
+    await digests.add(REF, row("2026-12-06T10:00:00.000Z", { result: "x".repeat(100_000), note: "y".repeat(100_000), counters }));
     const [stored] = (await digests.read(REF.schedulerId, "2026-12-06"))!.rows;
     expect(stored!.result!.length).toBeLessThanOrEqual(301);
     expect(stored!.note!.length).toBeLessThanOrEqual(301);
+    expect(Object.keys(stored!.counters)).toHaveLength(20);
+    expect(Object.keys(stored!.counters).every((name) => name.length <= 301)).toBe(true);
     const bytes = (await redis.memory("USAGE", `{digests-test}:schedule-digest:${REF.schedulerId}:2026-12-06`)) as number;
-    expect(bytes).toBeLessThan(4096);
+    expect(bytes).toBeLessThan(16_384);
   });
 
   it("lists pending days once they are over; a commit of the version read takes a day off, a row added since puts it back", async () => {
