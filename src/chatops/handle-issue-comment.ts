@@ -249,7 +249,8 @@ export function viewReply(view: RunStatusView, runPage: string | null): RunReply
   return {
     runId: view.id,
     chore: view.chore ?? view.script,
-    requestedBy: view.requested_by ?? "a merge",
+    requestedBy: view.trigger === "schedule" ? null : (view.requested_by ?? null),
+    startedBy: view.trigger === "schedule" ? "its schedule" : "a merge",
     runPage,
     status: view.status,
     progress: view.progress_done === null ? null : { done: view.progress_done, total: view.progress_total },

@@ -21,7 +21,10 @@ const MAX_HELP_CHORES = 50;
 export interface RunReply {
   runId: string;
   chore: string;
-  requestedBy: string;
+  /** Who asked for it; null for a run nobody asked for here (a merged script's, or a schedule's). */
+  requestedBy: string | null;
+  /** How a run nobody asked for started: "a merge" or "its schedule". */
+  startedBy?: string;
   name?: string | undefined;
   /** The run's page on the chores pages, when they are served. */
   runPage: string | null;
@@ -71,7 +74,8 @@ function renderRun(run: RunReply): string {
   const final = STATUS_HEADLINES[run.status as RunStatus] as (typeof STATUS_HEADLINES)[RunStatus] | undefined;
   const emoji = final?.emoji ?? (run.status === "running" ? "🏃" : run.status === "recording" ? "📝" : "🕒");
   const parts = [`${emoji} **${text(run.chore)}** · \`${run.status}\` · run ${runLink(run.runId, run.runPage)}`];
-  const who = [`asked for by @${text(run.requestedBy)}`];
+  // Only a person is mentioned: `@schedule` would ping whoever holds that login.
+  const who = [run.requestedBy === null ? `started by ${run.startedBy ?? "chorebot"}` : `asked for by @${text(run.requestedBy)}`];
   if (run.name !== undefined) who.push(`named \`${code(run.name)}\``);
   if (run.durationMs != null) who.push(`took ${formatDuration(run.durationMs)}`);
   parts.push(`${capitalize(who.join(", "))}.`);

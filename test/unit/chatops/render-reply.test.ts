@@ -21,6 +21,13 @@ describe("renderReply", () => {
     );
   });
 
+  it("a run nobody asked for here mentions no one: a schedule's, a merge's", () => {
+    const scheduled = renderReply({ kind: "run", run: run({ requestedBy: null, startedBy: "its schedule" }) });
+    expect(scheduled).toContain("Started by its schedule.");
+    expect(scheduled).not.toContain("@");
+    expect(renderReply({ kind: "run", run: run({ requestedBy: null, startedBy: "a merge" }) })).toContain("Started by a merge.");
+  });
+
   it("a running run with its progress", () => {
     const body = renderReply({ kind: "run", run: run({ status: "running", progress: { done: 3, total: 10 } }) });
     expect(body).toContain("🏃 **unlock-account** · `running`");
