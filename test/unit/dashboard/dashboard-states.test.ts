@@ -136,10 +136,10 @@ describe("the dashboard tells the truth", () => {
   it("lists the queues in pipeline order, each saying what its jobs mean", async () => {
     const res = await fetch(`${base}/api/queues`, { headers: auth });
     const body = (await res.json()) as { queues: { name: string; displayName: string; description: string }[] };
-    expect(body.queues.map((queue) => queue.name)).toEqual(["discover", "process", "execute", "cleanup", "index"]);
+    expect(body.queues.map((queue) => queue.name)).toEqual(["discover", "process", "execute", "cleanup", "index", "schedule"]);
     // The overview sorts by display name: it must read in pipeline order too.
     const displayNames = body.queues.map((queue) => queue.displayName);
-    expect(displayNames).toEqual(["1. discover", "2. process", "3. execute", "4. cleanup", "chores: index"]);
+    expect(displayNames).toEqual(["1. discover", "2. process", "3. execute", "4. cleanup", "chores: index", "chores: schedule"]);
     expect([...displayNames].sort((a, b) => a.localeCompare(b))).toEqual(displayNames);
     expect(body.queues.find((queue) => queue.name === "execute")!.description).toContain("Completed means the run ended, not that the script succeeded");
   });
