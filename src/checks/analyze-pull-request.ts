@@ -182,7 +182,12 @@ export async function analyzePullRequest(octokit: GitHubClient, pr: PullRequestR
   });
   const title =
     stopped ??
-    titleFor(unique, { scripts: running.length, chores: choreResults.length }, Math.max(0, config.requiredApprovals - approvedBy.length), configError !== null);
+    titleFor(
+      unique,
+      { scripts: running.length, chores: choreResults.length, scheduled: choreResults.filter((c) => c.schedule !== undefined).length },
+      Math.max(0, config.requiredApprovals - approvedBy.length),
+      configError !== null,
+    );
   return { conclusion, title, summary, annotations: sent };
 }
 
@@ -311,7 +316,12 @@ function dedupe(annotations: readonly Annotation[]): Annotation[] {
   });
 }
 
-function titleFor(annotations: readonly Annotation[], counts: { scripts: number; chores: number }, missingApprovals: number, configError: boolean): string {
+function titleFor(
+  annotations: readonly Annotation[],
+  counts: { scripts: number; chores: number; scheduled: number },
+  missingApprovals: number,
+  configError: boolean,
+): string {
   const failures = annotations.filter((a) => a.annotation_level === "failure").length;
   const warnings = annotations.filter((a) => a.annotation_level === "warning").length;
   const count = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -320,6 +330,7 @@ function titleFor(annotations: readonly Annotation[], counts: { scripts: number;
   const parts: string[] = [];
   if (counts.scripts > 0 || counts.chores === 0) parts.push(`${count(counts.scripts, "script")} will run on merge`);
   if (counts.chores > 0) parts.push(`${count(counts.chores, "chore")} (run${counts.chores === 1 ? "s" : ""} on demand, not on merge)`);
+  if (counts.scheduled > 0) parts.push(`${counts.scheduled} on a schedule`);
   if (warnings > 0) parts.push(count(warnings, "warning"));
   if (missingApprovals > 0) parts.push(`${count(missingApprovals, "approval")} missing`);
   return parts.join("; ");

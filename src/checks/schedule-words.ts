@@ -13,7 +13,8 @@ const TIMES_LISTED = 4;
  * fields, so it says what the scheduler will do; an expression it cannot put simply is named as is.
  */
 export function scheduleWords(schedule: Pick<ScheduleDescription, "cron" | "everyMs" | "timezone">): string {
-  if (schedule.everyMs !== null) return `every ${formatDuration(schedule.everyMs)}, from the merge on (the first run right after it)`;
+  // BullMQ starts a new interval scheduler at once; one that exists already (same interval) keeps its phase.
+  if (schedule.everyMs !== null) return `every ${formatDuration(schedule.everyMs)} (a new schedule starts with the merge: its first run right after it)`;
   const fields = parseScheduleCron(schedule.cron!, schedule.timezone, 0).fields;
   const dow = [...new Set(fields.dayOfWeek.values.map((day) => Number(day) % 7))].sort();
   const dom = fields.dayOfMonth.values;
@@ -47,7 +48,7 @@ function timesOfDay(hours: readonly number[], minutes: readonly number[], second
   const secondStep = step(seconds, 60);
   const minuteStep = step(minutes, 60);
   const hourStep = step(hours, 24);
-  if (allHours && allMinutes && secondStep !== null) return secondStep === 1 ? "every second" : `every ${secondStep} s`;
+  if (allHours && allMinutes && seconds.length > 1 && secondStep !== null) return secondStep === 1 ? "every second" : `every ${secondStep} s`;
   if (allHours && onTheMinute && minuteStep !== null) return minuteStep === 1 ? "every minute" : `every ${minuteStep} min`;
   if (allHours && onTheMinute && minutes.length === 1) return `every hour at minute ${minutes[0]}`;
   if (onTheMinute && minutes.length === 1 && minutes[0] === 0 && hourStep !== null) return `every ${hourStep} h, on the hour`;

@@ -40,7 +40,7 @@ describe("the pull request check of a scheduled chore, in the running app", () =
       "chores/report.ts": chore('{ cron: "0 7 * * 1", timezone: "America/New_York" }'),
     });
     expect(ok).toMatchObject({ conclusion: "success", annotations: [] });
-    expect(ok!.output.summary).toContain("**`chores/purge.ts`** runs every 20 s, from the merge on");
+    expect(ok!.output.summary).toContain("**`chores/purge.ts`** runs every 20 s (a new schedule starts with the merge");
     expect(ok!.output.summary).toContain("**`chores/report.ts`** runs at 07:00, on Monday (`0 7 * * 1`, America/New_York time).");
     expect(ok!.output.summary?.match(/^\| Mon \d{4}-\d\d-\d\d 07:00 \| Mon \d{4}-\d\d-\d\d 1[12]:00 \|$/gm)).toHaveLength(5);
 

@@ -56,6 +56,7 @@ describe("the pull request check and schedules", () => {
     const after = Date.now();
     expect(report.annotations).toEqual([]);
     expect(report.conclusion).toBe("success");
+    expect(report.title).toBe("1 chore (runs on demand, not on merge); 1 on a schedule; 1 approval missing");
     expect(report.summary).toContain("### Schedules");
     expect(report.summary).toContain("**`chores/purge.ts`** runs at 03:30, on Monday to Friday (`30 3 * * 1-5`, Europe/Berlin time).");
     expect(report.summary).toContain("| Next occurrences (Europe/Berlin) | UTC |");
@@ -78,7 +79,7 @@ describe("the pull request check and schedules", () => {
   it("says when an interval starts: with the merge", async () => {
     const report = await analyze({ "chores/sync.ts": source(['schedule: { every: "15m" },']) });
     expect(report.conclusion).toBe("success");
-    expect(report.summary).toContain("**`chores/sync.ts`** runs every 15 min, from the merge on (the first run right after it).");
+    expect(report.summary).toContain("**`chores/sync.ts`** runs every 15 min (a new schedule starts with the merge: its first run right after it).");
   });
 
   it("fails an invalid cron expression on its line, and says the chore will not be scheduled", async () => {
