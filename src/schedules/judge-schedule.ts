@@ -39,6 +39,8 @@ function judgeTiming(schedule: ScheduleDescription, limits: ScheduleLimits, nowM
     return [];
   }
   const cron = schedule.cron!;
+  // The parser reads an empty expression as every minute; BullMQ refuses it (no pattern).
+  if (cron.trim() === "") return [{ option: "cron", message: 'the cron expression is empty: write one such as "0 3 * * *"' }];
   const zone = judgeTimeZone(schedule.timezone, nowMs);
   if (zone !== null) return [zone];
   // `H` picks a random value each time the expression is parsed (no hashSeed is given): BullMQ

@@ -25,6 +25,9 @@ describe("judgeSchedule: when it runs", () => {
     expect(problem).toEqual({ option: "cron", message: expect.stringMatching(/not a valid cron expression: .*61/) });
     expect(options(judge({ cron: "* * * * * * *" }))).toEqual(["cron"]);
     expect(options(judge({ cron: "0 3 * * FUNDAY" }))).toEqual(["cron"]);
+    // cron-parser alone would read these as every minute.
+    expect(judge({ cron: "" })).toEqual([{ option: "cron", message: expect.stringContaining("empty") }]);
+    expect(judge({ cron: " \n " })).toEqual([{ option: "cron", message: expect.stringContaining("empty") }]);
   });
 
   it("refuses an expression with no next occurrence (BullMQ would create no scheduler)", () => {
