@@ -52,7 +52,7 @@ function judgeTiming(schedule: ScheduleDescription, limits: ScheduleLimits, nowM
     parseScheduleCron(cron, schedule.timezone, nowMs).next();
   } catch (error) {
     const message = (error as Error).message;
-    // The parser throws while reading a wrong expression, and again when searching finds no time (e.g. "0 0 30 2 *").
+    // The parser throws while reading a wrong expression, and again when its search finds no time (a day that never comes).
     return [
       {
         option: "cron",
