@@ -74,7 +74,7 @@ export async function digestChange(
 }
 
 export interface DigestStepDeps extends DigestCommitDeps {
-  digests: Pick<ScheduleDigests, "read" | "committed" | "pending" | "drop">;
+  digests: Pick<ScheduleDigests, "read" | "committed" | "pending" | "drop" | "postpone">;
   catalog: Pick<CatalogReader, "read">;
   /** The clock: a day is flushed once it is over by it (tests move it). */
   now(): number;
@@ -82,10 +82,10 @@ export interface DigestStepDeps extends DigestCommitDeps {
 
 /**
  * The hourly flush: commits the digest of every (schedule, day) whose UTC day is over and has
- * rows not committed yet, at most FLUSH_LIMIT a run. A repository no longer in the catalog
+ * rows not committed yet, at most FLUSH_LIMIT a run, longest due first. A repository no longer in the catalog
  * (chorebot uninstalled, or it was removed) has its digests dropped, uncommitted. One failing
- * repository does not hold up the others: its days stay pending, and the job fails after the
- * rest are done, so BullMQ shows it.
+ * repository does not hold up the others: its days stay pending, behind the others from then
+ * on, and the job fails after the rest are done, so BullMQ shows it.
  */
 export function digestStep(deps: DigestStepDeps) {
   return async (job?: Pick<Job, "log">): Promise<{ committed: number; dropped: number; failed: number }> => {
@@ -114,6 +114,7 @@ export function digestStep(deps: DigestStepDeps) {
       } catch (error) {
         counts.failed++;
         errors.push(error);
+        await deps.digests.postpone(at.schedulerId, at.day, deps.now());
       }
     }
     await job?.log(`digests: ${counts.committed} committed, ${counts.dropped} dropped (repository gone), ${counts.failed} failed`);

@@ -30,8 +30,8 @@ export interface StoredDigest {
 export interface PendingDigest {
   schedulerId: string;
   day: string;
-  /** When the day ends (ms since the epoch, UTC). */
-  endsMs: number;
+  /** When it is due (ms since the epoch): its day's end, or later once a commit of it failed. */
+  dueMs: number;
 }
 
 // KEYS: rows, meta, pending. ARGV: field, row, cap, ref, member, day end ms, expire at (s).
@@ -101,13 +101,13 @@ export class ScheduleDigests implements DigestRecorder {
     );
   }
 
-  /** The (schedule, day) pairs with rows not committed yet whose day ended by `byMs`, oldest first, at most `limit`. */
+  /** The (schedule, day) pairs with rows not committed yet that are due by `byMs` (their day ended), longest due first, at most `limit`. */
   async pending(byMs: number, limit: number): Promise<PendingDigest[]> {
     const found = await this.redis.zrangebyscore(this.pendingKey, "-inf", String(byMs), "WITHSCORES", "LIMIT", 0, limit);
     const out: PendingDigest[] = [];
     for (let i = 0; i < found.length; i += 2) {
       const [day, schedulerId] = [found[i]!.slice(0, 10), found[i]!.slice(11)];
-      out.push({ schedulerId, day, endsMs: Number(found[i + 1]) });
+      out.push({ schedulerId, day, dueMs: Number(found[i + 1]) });
     }
     return out;
   }
@@ -128,6 +128,14 @@ export class ScheduleDigests implements DigestRecorder {
   /** Records that `version` of the day is committed: off the pending index, unless rows came since (a later flush commits them). */
   async committed(schedulerId: string, day: string, version: number): Promise<boolean> {
     return (await this.redis.eval(COMMITTED, 2, this.metaKey(schedulerId, day), this.pendingKey, String(version), member(schedulerId, day))) === 1;
+  }
+
+  /**
+   * Puts a pending day whose commit failed behind the others due by `ms`: a repository whose
+   * commits keep failing cannot hold the flush's first places for ever.
+   */
+  async postpone(schedulerId: string, day: string, ms: number): Promise<void> {
+    await this.redis.zadd(this.pendingKey, "XX", String(ms), member(schedulerId, day));
   }
 
   /** Forgets the day (its repository is gone, or its facts expired). */

@@ -107,6 +107,18 @@ describe("digestStep (the hourly flush)", () => {
     expect(commits[1]!.log).toContain("| 20:00:00 |");
   });
 
+  it("does not let a repository whose commits keep failing hold every place of the flush", async () => {
+    for (let i = 0; i < 200; i++)
+      await digests.add({ ...REF, repo: "down", schedulerId: `sched-acme.down-x${i}-11111111` }, row("2026-12-04T10:00:00.000Z", { runId: `d${i}` }));
+    await digests.add(REF, row("2026-12-05T10:00:00.000Z"));
+    failFor = "down";
+    await expect(flush()).rejects.toThrow(/200 digest\(s\) could not be committed/);
+    expect(commits).toEqual([]);
+    now += 60 * 60 * 1000;
+    await expect(flush()).rejects.toThrow();
+    expect(commits.map((c) => c.repo)).toEqual(["shop"]);
+  });
+
   it("drops the digests of a repository no longer in the catalog (uninstalled), committing nothing", async () => {
     await digests.add(GONE, row("2026-12-05T10:00:00.000Z", { runId: "g1" }));
     expect(await flush()).toEqual({ committed: 0, dropped: 1, failed: 0 });

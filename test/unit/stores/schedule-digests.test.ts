@@ -86,7 +86,7 @@ describe("ScheduleDigests", () => {
   it("lists pending days once they are over; a commit of the version read takes a day off, a row added since puts it back", async () => {
     await digests.add(REF, row("2026-12-05T10:00:00.000Z"));
     await digests.add(REF, row("2026-12-06T10:00:00.000Z"));
-    expect(await digests.pending(now, 10)).toEqual([{ schedulerId: REF.schedulerId, day: "2026-12-05", endsMs: Date.parse("2026-12-06T00:00:00Z") }]);
+    expect(await digests.pending(now, 10)).toEqual([{ schedulerId: REF.schedulerId, day: "2026-12-05", dueMs: Date.parse("2026-12-06T00:00:00Z") }]);
     expect((await digests.pending(Date.parse("2026-12-07T00:00:00Z"), 10)).map((p) => p.day)).toEqual(["2026-12-05", "2026-12-06"]);
 
     const read = (await digests.read(REF.schedulerId, "2026-12-05"))!;
