@@ -1,6 +1,6 @@
 import { formatDuration } from "../runlog/format-duration.js";
 import type { ExecutionResult, ScheduledTry } from "../run-types.js";
-import { scheduledRunId } from "../pipeline/run-id.js";
+import { cleanupJobId, scheduledRunId } from "../pipeline/run-id.js";
 import type { ScheduleDigests } from "../stores/schedule-digests.js";
 import type { ScheduleStates } from "../stores/schedule-states.js";
 import { nextTry } from "./next-try.js";
@@ -18,6 +18,8 @@ export interface EndedTry {
   ref: ScheduleRef;
   scheduled: ScheduledTry;
   runId: string;
+  /** 1, or 2+ for a person's re-run of this try from the dashboard: each is recorded once. */
+  runAttempt: number;
   execution: ExecutionResult;
   /** The try's own log path (targetLogPath). */
   logPath: string;
@@ -39,8 +41,10 @@ export type TryRecord = { kind: "retried"; runId: string; delayMs: number } | { 
  * queues nothing new, counts nothing twice and gets the same answer.
  */
 export async function scheduledRunEnd(deps: ScheduledRunEndDeps, ended: EndedTry): Promise<TryRecord> {
-  const { ref, scheduled, runId, execution } = ended;
+  const { ref, scheduled, execution } = ended;
   const { schedulerId, occurrenceMs, attempt } = scheduled;
+  // What "once" is counted by: the run, or a person's re-run of it (its own cleanup job id).
+  const runId = recordId(ended);
   await deps.states.countEnd(runId, execution.status);
   const next = nextTry(scheduled.schedule, { attempt, status: execution.status });
   let refusal: string | null = null;
@@ -77,6 +81,10 @@ export function occurrenceIso(scheduled: Pick<ScheduledTry, "occurrenceMs">): st
   return new Date(scheduled.occurrenceMs).toISOString();
 }
 
+function recordId(ended: Pick<EndedTry, "runId" | "runAttempt">): string {
+  return cleanupJobId(ended.runId, ended.runAttempt);
+}
+
 function digestRow(ended: EndedTry, logPath: string | null, note: string | null): DigestRow {
   const { execution } = ended;
   const report = execution.report;
@@ -84,7 +92,7 @@ function digestRow(ended: EndedTry, logPath: string | null, note: string | null)
   const result = report?.result !== undefined ? JSON.stringify(report.result) : isFailure(execution.status) ? execution.message : null;
   return {
     occurrence: occurrenceIso(ended.scheduled),
-    runId: ended.runId,
+    runId: recordId(ended),
     attempt: ended.scheduled.attempt,
     status: execution.status,
     startedAt: execution.startedAt,

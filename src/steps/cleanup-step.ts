@@ -114,6 +114,7 @@ export function cleanupStep(deps: CleanupDeps) {
             ref: { owner: target.owner, repo: target.repo, chore: chore.name, schedulerId: scheduled.schedulerId },
             scheduled,
             runId,
+            runAttempt: attempt,
             execution: redacted,
             logPath,
           }).catch(rethrowInWords("recording the end of the scheduled run"))

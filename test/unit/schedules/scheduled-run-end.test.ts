@@ -57,7 +57,7 @@ describe("scheduledRunEnd", () => {
     await server?.stop();
   });
 
-  const end = (minute: number, attempt: number, status: RunStatus, o: Partial<ExecutionResult> = {}) => {
+  const end = (minute: number, attempt: number, status: RunStatus, o: Partial<ExecutionResult> = {}, runAttempt = 1) => {
     const scheduled: ScheduledTry = { schedulerId: REF.schedulerId, occurrenceMs: at(minute), attempt, schedule: SCHEDULE };
     const runId = scheduledRunId(REF.schedulerId, at(minute), attempt);
     const execution: ExecutionResult = {
@@ -71,7 +71,7 @@ describe("scheduledRunEnd", () => {
       message: status === "succeeded" ? null : "the script failed: boom",
       ...o,
     };
-    return scheduledRunEnd(deps, { ref: REF, scheduled, runId, execution, logPath: `logs/schedules/billing/purge/2026/12/06-${runId}.md` });
+    return scheduledRunEnd(deps, { ref: REF, scheduled, runId, runAttempt, execution, logPath: `logs/schedules/billing/purge/2026/12/06-${runId}.md` });
   };
   const rows = async () => (await digests.read(REF.schedulerId, DAY))?.rows ?? [];
 
@@ -121,6 +121,16 @@ describe("scheduledRunEnd", () => {
     expect(kinds).toEqual(["digest", "digest", "first-failure", "digest", "recovery", "digest"]);
     expect((await rows()).map((r) => r.note)).toEqual([null, null, "first failure", "still failing", "recovered", null]);
     expect((await states.read(REF.schedulerId)).lastSuccessAt).toBe(new Date(at(5) + 2100).toISOString());
+  });
+
+  it("records a person's re-run of a try (from the dashboard) as an end of its own", async () => {
+    expect(await end(0, 3, "failed")).toMatchObject({ kind: "commit", edge: "first-failure" });
+    expect(await end(0, 3, "succeeded", {}, 2)).toMatchObject({ kind: "commit", edge: "recovery" });
+    expect((await rows()).map((r) => [r.runId, r.status])).toEqual([
+      [scheduledRunId(REF.schedulerId, at(0), 3), "failed"],
+      [`${scheduledRunId(REF.schedulerId, at(0), 3)}-attempt-2`, "succeeded"],
+    ]);
+    expect(await states.runCounts()).toEqual({ failed: 1, succeeded: 1 });
   });
 
   it("never retries a timeout unless retryOn says so, nor a refused or cancelled try", async () => {
