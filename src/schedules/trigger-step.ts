@@ -58,6 +58,10 @@ export function triggerStep(deps: TriggerDeps) {
     const occurrenceMs = occurrenceOf(job, id);
     if (occurrenceMs === null) return dropped(ref, null, "not a trigger made by this chore's job scheduler");
     const runId = scheduledRunId(id, occurrenceMs, 1);
+    // Delivered again once its run was queued (a failed trigger retried from the dashboard, a
+    // stalled one tried again): answered with that run. Its jobs may have ended and gone since,
+    // so queueing it again (idempotent only while they are in Redis) would run the occurrence twice.
+    if (await deps.states.wasQueued(id, occurrenceMs)) return { occurrenceMs, runId };
     const waitKey = `${deps.prefix}:schedule-waiting:${id}`;
     // Coming back from waiting for the turn: claimed and judged on time already.
     const waited = (await deps.redis.get(waitKey)) === String(occurrenceMs);
@@ -107,6 +111,7 @@ export function triggerStep(deps: TriggerDeps) {
       await deps.states.releaseTurn(id, runId);
       return dropped(ref, occurrenceMs, queued.refused);
     }
+    await deps.states.markQueued(id, occurrenceMs);
     deps.log.info({ ...ref, occurrence: new Date(occurrenceMs).toISOString(), runId: queued.runId }, "scheduled occurrence queued");
     return { occurrenceMs, runId: queued.runId };
   };

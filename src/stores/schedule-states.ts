@@ -28,6 +28,12 @@ if last ~= nil and ms < last then return 0 end
 redis.call('HSET', KEYS[1], 'lastOccurrenceMs', ARGV[1])
 return 1`;
 
+// The latest occurrence whose run was queued: only ever moves forward, like the claim.
+const MARK_QUEUED = `
+local queued = tonumber(redis.call('HGET', KEYS[1], 'queuedOccurrenceMs'))
+if queued == nil or tonumber(ARGV[1]) > queued then redis.call('HSET', KEYS[1], 'queuedOccurrenceMs', ARGV[1]) end
+return 1`;
+
 const RELEASE_TURN = `
 if redis.call('HGET', KEYS[1], 'running') == ARGV[1] then redis.call('HDEL', KEYS[1], 'running') return 1 end
 return 0`;
@@ -92,6 +98,19 @@ export class ScheduleStates {
   /** Whether the trigger of the occurrence at `ms` may go on: false for one older than the latest that did. */
   async claimOccurrence(schedulerId: string, ms: number): Promise<boolean> {
     return (await this.redis.eval(CLAIM_OCCURRENCE, 1, this.key(schedulerId), String(ms))) === 1;
+  }
+
+  /** Records that the occurrence at `ms` had its run queued (its trigger went on for good). */
+  async markQueued(schedulerId: string, ms: number): Promise<void> {
+    await this.redis.eval(MARK_QUEUED, 1, this.key(schedulerId), String(ms));
+  }
+
+  /**
+   * Whether the occurrence at `ms` had its run queued already. Its run's jobs may be gone since
+   * (ended and cleaned, or retention): only this says a trigger delivered again must not queue it anew.
+   */
+  async wasQueued(schedulerId: string, ms: number): Promise<boolean> {
+    return (await this.redis.hget(this.key(schedulerId), "queuedOccurrenceMs")) === String(ms);
   }
 
   /** Gives the schedule's turn to `runId` if nobody holds it; answers who holds it now. */

@@ -1,0 +1,110 @@
+import { Job } from "bullmq";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { enqueueChoreRun } from "../../../src/pipeline/enqueue-chore-run.js";
+import { withFormat } from "../../../src/pipeline/job-format.js";
+import type { Queues } from "../../../src/pipeline/queues.js";
+import { processJobId, scheduledRunId } from "../../../src/pipeline/run-id.js";
+import { occurrenceRuns } from "../../../src/schedules/occurrence-runs.js";
+import type { ScheduleTriggerData } from "../../../src/schedules/schedule-types.js";
+import { refOf } from "../../../src/schedules/schedules.js";
+import { triggerStep, type TriggerResult } from "../../../src/schedules/trigger-step.js";
+import { ChoreRuns } from "../../../src/stores/chore-runs.js";
+import { RunInputs } from "../../../src/stores/run-inputs.js";
+import type { ScheduleStates } from "../../../src/stores/schedule-states.js";
+import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
+import { LIMITS, openAll, PREFIX, schedule, scheduledEntry, silent, TestCatalog, TestDigest } from "../schedules/schedules-fixtures.js";
+
+// Attack: the dashboard lets an operator clean completed jobs and retry failed ones. A trigger
+// that failed after it queued its run (a worker killed between the two, Redis erring on the
+// job's completion) stays in the failed list for days; once the run's own jobs are cleaned (or
+// gone with retention), retrying that trigger must not run the occurrence a second time.
+const REF = refOf("acme", "shop", "purge");
+const ID = REF.schedulerId;
+
+describe("a trigger delivered again after its occurrence's run ended and its jobs went", () => {
+  let server: TestRedis;
+  let redis: Redis;
+  let queues: Queues;
+  let states: ScheduleStates;
+  let catalog: TestCatalog;
+  let history: ChoreRuns;
+  let step: (job: Job<ScheduleTriggerData>, token?: string) => Promise<TriggerResult>;
+
+  beforeAll(async () => {
+    server = await startRedis();
+    ({ redis, queues, states } = openAll(server));
+    history = new ChoreRuns(redis, PREFIX);
+  });
+  beforeEach(async () => {
+    await redis.flushall();
+    catalog = new TestCatalog();
+    const inputs = new RunInputs(redis, PREFIX);
+    const runs = occurrenceRuns({
+      catalog,
+      limits: LIMITS,
+      enqueue: (request) => enqueueChoreRun({ flows: queues.flows, inputs, history, githubStepAttempts: 2 }, request),
+      exists: async (runId) => (await queues.byName.process.getJob(processJobId(runId))) !== undefined,
+    });
+    step = triggerStep({
+      states,
+      catalog,
+      limits: LIMITS,
+      digest: new TestDigest(),
+      runs,
+      queues: queues.byName,
+      redis,
+      prefix: PREFIX,
+      log: silent,
+      pollMs: 100,
+    });
+  });
+  afterAll(async () => {
+    await queues?.close();
+    redis?.disconnect();
+    await server?.stop();
+  });
+
+  const trigger = (ms: number) =>
+    new Job<ScheduleTriggerData>(
+      queues.byName.schedule,
+      "purge",
+      withFormat({ owner: "acme", repo: "shop", chore: "purge" }),
+      { repeatJobKey: ID },
+      `repeat:${ID}:${ms}`,
+    );
+  /** The run ended (its cleanup freed the turn) and its jobs were cleaned from the dashboard or by retention. */
+  const endAndSweep = async (runId: string) => {
+    await states.releaseTurn(ID, runId);
+    for (const queue of ["cleanup", "execute", "process"] as const) await queues.byName[queue].remove(runId);
+  };
+
+  it("queues no second run of the occurrence (a daily schedule: no later occurrence went on meanwhile)", async () => {
+    catalog.set("acme", "shop", [scheduledEntry("purge", schedule({ cron: "0 3 * * *", everyMs: null }))]);
+    const occurrence = Date.now() - 1_000;
+    const runId = scheduledRunId(ID, occurrence, 1);
+    expect(await step(trigger(occurrence))).toEqual({ occurrenceMs: occurrence, runId });
+    await endAndSweep(runId);
+
+    // The operator retries the failed trigger.
+    const again = await step(trigger(occurrence));
+
+    expect(await queues.byName.process.getJob(processJobId(runId))).toBeUndefined();
+    expect(await history.recent("acme", "shop", "purge", 10)).toEqual([runId]);
+    expect((await states.read(ID)).running).toBeNull();
+    expect(again).toEqual({ occurrenceMs: occurrence, runId });
+  });
+
+  it("still queues the run when the trigger is tried again before it was queued (a worker killed mid-trigger)", async () => {
+    catalog.set("acme", "shop", [scheduledEntry("purge", schedule())]);
+    const occurrence = Date.now() - 1_000;
+    const runId = scheduledRunId(ID, occurrence, 1);
+    // The killed try claimed the occurrence and took the turn, then died before queueing.
+    expect(await states.claimOccurrence(ID, occurrence)).toBe(true);
+    expect(await states.takeTurn(ID, runId)).toBe(runId);
+
+    expect(await step(trigger(occurrence))).toEqual({ occurrenceMs: occurrence, runId });
+    expect(await queues.byName.process.getJob(processJobId(runId))).toBeDefined();
+    expect(await history.recent("acme", "shop", "purge", 10)).toEqual([runId]);
+  });
+});
