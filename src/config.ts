@@ -155,6 +155,7 @@ const serverSchema = runnerSchema.extend({
   RUN_NAME_TTL: duration("1h"),
   // Schedules: the shortest interval between occurrences a chore may ask for, and the most tries per occurrence.
   SCHEDULE_MIN_INTERVAL: duration(`${DEFAULT_SCHEDULE_LIMITS.minIntervalMs / 1000}s`),
+  SCHEDULE_RUN_RETENTION: duration("2d"),
   SCHEDULE_MAX_ATTEMPTS: wholeNumber("a whole number of tries, at least 1", { fallback: DEFAULT_SCHEDULE_LIMITS.maxAttempts }),
   RESULT_SPOOL_DIR: z
     .string()
@@ -249,6 +250,8 @@ export interface Retention {
   completedMs: number;
   /** Runs with a failed step (the dashboard's Retry list). A failed cleanup is never removed. */
   failedMs: number;
+  /** A scheduled chore's runs that completed (SCHEDULE_RUN_RETENTION, at most `completedMs`): the day's digest in git is their lasting record. */
+  scheduledMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -348,7 +351,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, warn: War
     queuePrefix: settings.QUEUE_PREFIX,
     githubWriteIntervalMs: settings.GITHUB_WRITE_INTERVAL_MS,
     checkLimits: { timeMs: settings.CHECK_TIMEOUT, memoryMb: settings.CHECK_MEMORY_LIMIT },
-    retention: { completedMs: settings.JOB_RETENTION, failedMs: settings.FAILED_JOB_RETENTION },
+    retention: { completedMs: settings.JOB_RETENTION, failedMs: settings.FAILED_JOB_RETENTION, scheduledMs: settings.SCHEDULE_RUN_RETENTION },
     resultSpoolDir: settings.RESULT_SPOOL_DIR,
     chores: {
       signIn:

@@ -324,10 +324,10 @@ export function startWorkers(settings: WorkerSettings): Workers {
         ),
       outcome: outcomeReader(queues.byName, ledger, outcomes),
       bundle: (runId) => bundles.load(runId),
-      recorded: async (runId) => {
+      recorded: async (runId, target) => {
         // A run with a result for good never runs again: its bundle can go now.
         if ((await ledger.read(runId)).resultAttempt > 0) await bundles.drop(runId);
-        await retention.recorded(runId);
+        await retention.recorded(runId, { scheduled: target.chore?.request.schedule !== undefined });
       },
       alreadyHandled: (runId, reason) => {
         log.info({ runId, reason }, "a push delivered again: its run is on record already, nothing runs");

@@ -35,7 +35,7 @@ export interface CleanupDeps {
   /** The bundle the run log quotes (null once it is gone). */
   bundle(runId: string): Promise<string | null>;
   /** Told once the attempt is on record (or needed none): retention starts counting. */
-  recorded(runId: string): Promise<void>;
+  recorded(runId: string, target: CleanupJobData["target"]): Promise<void>;
   /** Told when a run the repository shows as handled before was let go without a record. */
   alreadyHandled(runId: string, reason: string): void;
   /** The one comment per merged pull request that its runs' reports go in. */
@@ -84,7 +84,7 @@ export function cleanupStep(deps: CleanupDeps) {
       await job.log(`nothing recorded: ${processed.alreadyHandled}`);
       deps.alreadyHandled(runId, processed.alreadyHandled);
       await endRun();
-      await deps.recorded(runId);
+      await deps.recorded(runId, target);
       return { script: target.path, logPath, commit: null, status: execution.status, cleanupPullRequest: null };
     }
     const code = processed.problem === null ? await deps.bundle(runId) : null;
@@ -216,7 +216,7 @@ export function cleanupStep(deps: CleanupDeps) {
     // The occurrence is over (this try was committed on its own: it is its last): the schedule's next may go.
     if (scheduled && deps.schedules) await releaseOccurrence(deps.schedules, scheduled);
     await endRun();
-    await deps.recorded(runId);
+    await deps.recorded(runId, target);
     return result;
   });
 }
@@ -275,6 +275,6 @@ async function recordedInDigest(o: {
   await deps.recordFinished?.(result, execution.durationMs, job.id ?? runId);
   if (tryRecord.kind === "digest") await releaseOccurrence(deps.schedules!, scheduled);
   await o.endRun();
-  await deps.recorded(runId);
+  await deps.recorded(runId, target);
   return result;
 }

@@ -38,9 +38,13 @@ export class RunRetention {
     private readonly retention: Retention,
   ) {}
 
-  /** An attempt of the run is on record: it may go once the window has passed from now. */
-  async recorded(runId: string, now = Date.now()): Promise<void> {
-    await this.redis.zadd(this.indexKey, now + this.retention.completedMs, runId);
+  /**
+   * An attempt of the run is on record: it may go once the window has passed from now
+   * (`scheduledMs` for a scheduled chore's run: a schedule makes many, and git keeps their record).
+   */
+  async recorded(runId: string, o: { now?: number; scheduled?: boolean } = {}): Promise<void> {
+    const windowMs = o.scheduled ? Math.min(this.retention.scheduledMs, this.retention.completedMs) : this.retention.completedMs;
+    await this.redis.zadd(this.indexKey, (o.now ?? Date.now()) + windowMs, runId);
   }
 
   /** How often to sweep so that a run goes within a minute (or a quarter window) of its time. */

@@ -69,7 +69,7 @@ function settings(): WorkerSettings {
     limits: LIMITS,
     resultWebhook: null,
     lockMs: 5_000,
-    retention: { completedMs: 24 * 3600_000, failedMs: 24 * 3600_000 },
+    retention: { completedMs: 24 * 3600_000, failedMs: 24 * 3600_000, scheduledMs: 24 * 3600_000 },
     spoolDir,
     octokitFor: async () => octokit,
     log: pino({ level: "silent" }),

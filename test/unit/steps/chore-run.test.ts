@@ -529,9 +529,9 @@ describe("a chore run", () => {
     expect(await q.redis.zscore(key, runId)).not.toBeNull();
 
     const queues = Object.fromEntries(QUEUE_NAMES.map((name) => [name, q.queue(name)])) as Record<QueueName, Queue>;
-    const retention = new RunRetention(q.redis, q.prefix, queues, { completedMs: 60_000, failedMs: 60_000 });
+    const retention = new RunRetention(q.redis, q.prefix, queues, { completedMs: 60_000, failedMs: 60_000, scheduledMs: 60_000 });
     const now = Date.now();
-    await retention.recorded(runId, now);
+    await retention.recorded(runId, { now });
     expect(await retention.sweep(now + 60_001)).toEqual([runId]);
     expect(await q.redis.exists(runInputsKey(q.prefix, runId))).toBe(0);
     expect(await q.redis.zscore(key, runId)).toBeNull();

@@ -350,7 +350,7 @@ describe("indexChoresStep", () => {
     const pushed = { ...push(), before: merged.before, after: merged.after };
     await q.handle("index", step());
     const queues = { discover: q.queue("discover"), index: q.queue("index") };
-    const settings = { githubStepAttempts: 2, retention: { completedMs: 3_600_000, failedMs: 3_600_000 } };
+    const settings = { githubStepAttempts: 2, retention: { completedMs: 3_600_000, failedMs: 3_600_000, scheduledMs: 3_600_000 } };
     const jobId = await queuePush(queues, pushed, settings);
     expect(jobId).not.toContain(":");
     const settled = q.settled("index", jobId);

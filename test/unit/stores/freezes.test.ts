@@ -107,8 +107,8 @@ describe("Freezes", () => {
       const again = new Freezes(other, PREFIX);
       expect(await again.frozenFor(acme)).toEqual(freeze);
       // A sweep far in the future, with a run due: it removes that run's keys, never a freeze.
-      const retention = new RunRetention(other, PREFIX, queues, { completedMs: 1_000, failedMs: 1_000 });
-      await retention.recorded("run-old", 0);
+      const retention = new RunRetention(other, PREFIX, queues, { completedMs: 1_000, failedMs: 1_000, scheduledMs: 1_000 });
+      await retention.recorded("run-old", { now: 0 });
       await retention.sweep(Date.now() + 365 * 24 * 3600_000);
       expect(await again.list()).toEqual([freeze]);
       expect(await again.history()).toHaveLength(1);

@@ -8,6 +8,7 @@ import { runPipeline, type RunPipeline } from "../api/run-pipeline.js";
 const PREFIX = "{retention-test}";
 const COMPLETED_MS = 60_000;
 const FAILED_MS = 600_000;
+const SCHEDULED_MS = 10_000;
 
 describe("RunRetention", () => {
   let redis: TestRedis;
@@ -28,7 +29,12 @@ describe("RunRetention", () => {
     schedule = new Queue("schedule", { connection, prefix: PREFIX });
     cleanupEvents = new QueueEvents("cleanup", { connection, prefix: PREFIX });
     await cleanupEvents.waitUntilReady();
-    retention = new RunRetention(pipeline.redis, PREFIX, { ...pipeline.queues, discover, index, schedule }, { completedMs: COMPLETED_MS, failedMs: FAILED_MS });
+    retention = new RunRetention(
+      pipeline.redis,
+      PREFIX,
+      { ...pipeline.queues, discover, index, schedule },
+      { completedMs: COMPLETED_MS, failedMs: FAILED_MS, scheduledMs: SCHEDULED_MS },
+    );
   });
   afterAll(async () => {
     await cleanupEvents?.close();
@@ -44,7 +50,7 @@ describe("RunRetention", () => {
     const runId = await pipeline.add(path, plan, String(++commit).padStart(40, "0"));
     await (await Job.fromId(pipeline.queues.cleanup, runId))!.waitUntilFinished(cleanupEvents);
     const recordedAt = Date.now();
-    await retention.recorded(runId, recordedAt);
+    await retention.recorded(runId, { now: recordedAt });
     return { runId, recordedAt };
   }
 
@@ -63,6 +69,16 @@ describe("RunRetention", () => {
     expect(await retention.sweep(recordedAt + COMPLETED_MS + 1)).toEqual([runId]);
     expect(await traces(runId)).toEqual({ jobs: 0, hash: 0 });
     expect(await pipeline.redis.zscore(`${PREFIX}:retention`, runId)).toBeNull();
+  });
+
+  it("keeps a scheduled chore's run only for the shorter scheduled window (its day's digest is the record)", async () => {
+    const runId = await pipeline.add("chores/purge.ts", { execute: { kind: "finish", status: "succeeded" } }, String(++commit).padStart(40, "0"));
+    await (await Job.fromId(pipeline.queues.cleanup, runId))!.waitUntilFinished(cleanupEvents);
+    const recordedAt = Date.now();
+    await retention.recorded(runId, { now: recordedAt, scheduled: true });
+    expect(await retention.sweep(recordedAt + SCHEDULED_MS - 1)).toEqual([]);
+    expect(await retention.sweep(recordedAt + SCHEDULED_MS + 1)).toEqual([runId]);
+    expect(await traces(runId)).toEqual({ jobs: 0, hash: 0 });
   });
 
   it("keeps a run whose execute failed (the Retry list) for the failed-job window from that failure", async () => {
