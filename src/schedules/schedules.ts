@@ -112,12 +112,20 @@ export class Schedules implements ScheduleControl {
     // Removed even when it was paused already: a reconcile racing the first pause may have upserted it.
     await this.unschedule(ref.schedulerId);
     this.deps.log.info({ ...ref, by }, paused ? "schedule paused" : "schedule already paused");
+    // A resume that came in meanwhile set its scheduler up before this removed it: it wins, as it would have coming after.
+    if ((await this.deps.states.read(ref.schedulerId)).paused === null) await this.reschedule(ref, by);
     return paused;
   }
 
   async resume(ref: ScheduleRef, by: string): Promise<boolean> {
     const resumed = await this.deps.states.resume(ref.schedulerId);
     if (!resumed) return false;
+    await this.reschedule(ref, by);
+    return true;
+  }
+
+  /** Sets a schedule that is not paused up again from its next occurrence on, if its chore still has a valid one. */
+  private async reschedule(ref: ScheduleRef, by: string): Promise<void> {
     const catalog = await this.deps.catalog.read(ref.owner, ref.repo);
     const version = scheduledVersion(catalog, ref.chore, this.deps.limits);
     if ("chore" in version) {
@@ -127,7 +135,6 @@ export class Schedules implements ScheduleControl {
     } else {
       this.deps.log.info({ ...ref, by, reason: version.refused }, "schedule resumed, but not scheduled");
     }
-    return true;
   }
 
   async next(ref: ScheduleRef): Promise<number | null> {
