@@ -33,8 +33,13 @@ export function scheduledVersion(catalog: RepoCatalog | null, name: string, limi
   return { chore: entry.runnable, schedule };
 }
 
-/** BullMQ's repeat options for a schedule: a cron pattern read in its time zone, or a fixed interval. */
+/**
+ * BullMQ's repeat options for a schedule: a cron pattern read in its time zone, or a fixed
+ * interval in whole milliseconds. BullMQ keeps an interval whole ("1.1h" is 3960000.0000000005 ms):
+ * one with a fraction would never equal the scheduler read back, and each push would upsert it
+ * again, which fires an interval at once.
+ */
 export function repeatOf(schedule: Pick<ScheduleDescription, "cron" | "everyMs" | "timezone">): { pattern: string; tz: string } | { every: number } {
   if (schedule.cron !== null) return { pattern: schedule.cron, tz: schedule.timezone };
-  return { every: schedule.everyMs! };
+  return { every: Math.round(schedule.everyMs!) };
 }
