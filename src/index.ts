@@ -3,7 +3,7 @@ import type { CheckSettings } from "./checks/analyze-pull-request.js";
 import { handleCheckRunRerequested, handlePullRequest } from "./checks/handle-pull-request.js";
 import { handlePush, type QueuePush } from "./github/handle-push.js";
 import { handleIssueComment, type ChatOpsDeps } from "./chatops/handle-issue-comment.js";
-import { handleUninstall, type ForgetRepositories } from "./github/handle-uninstall.js";
+import { handleRepositoryMoved, handleUninstall, type ForgetRepositories } from "./github/handle-uninstall.js";
 import type { Handler } from "./http/handler.js";
 import type { RedisUnavailableError } from "./redis/redis-unavailable-error.js";
 
@@ -31,6 +31,7 @@ export function chorebotApp(deps: {
     app.on("check_run.rerequested", handleCheckRunRerequested(deps.checks));
     if (deps.chatOps) app.on("issue_comment.created", handleIssueComment(deps.chatOps));
     if (deps.forgetRepositories) app.on(["installation.deleted", "installation_repositories.removed"], handleUninstall(deps.forgetRepositories));
+    if (deps.forgetRepositories) app.on(["repository.renamed", "repository.transferred"], handleRepositoryMoved(deps.forgetRepositories));
     if (deps.dashboard) addHandler(deps.dashboard);
     if (deps.choresApi) addHandler(deps.choresApi);
     if (deps.runsApi) addHandler(deps.runsApi);

@@ -25,3 +25,26 @@ export function handleUninstall(forget: ForgetRepositories) {
     );
   };
 }
+
+/**
+ * When a repository is renamed or moved to another owner, what chorebot keeps under its old
+ * name goes: GitHub still answers for the old name (it redirects), so its schedules would go on
+ * running under it, and run each occurrence twice once the new name is indexed. The new name
+ * is indexed (and its schedules made) on its next push.
+ */
+export function handleRepositoryMoved(forget: ForgetRepositories) {
+  return async (context: Context<"repository.renamed" | "repository.transferred">): Promise<void> => {
+    const payload = context.payload;
+    const { name } = payload.repository;
+    const old =
+      payload.action === "renamed"
+        ? { owner: payload.repository.owner.login, repo: payload.changes.repository.name.from }
+        : { owner: payload.changes.owner.from.user?.login ?? payload.changes.owner.from.organization?.login ?? "", repo: name };
+    if (old.owner === "" || old.repo === "") return;
+    await forget([old]);
+    context.log.info(
+      { from: `${old.owner}/${old.repo}`, to: payload.repository.full_name },
+      "a repository was renamed or moved: its chore catalog and schedules under the old name are removed",
+    );
+  };
+}
