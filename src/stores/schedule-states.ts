@@ -38,14 +38,25 @@ const RELEASE_TURN = `
 if redis.call('HGET', KEYS[1], 'running') == ARGV[1] then redis.call('HDEL', KEYS[1], 'running') return 1 end
 return 0`;
 
-// The end of a run, once: a cleanup that runs again for the same run (a retry after GitHub
-// erred) gets the answer the first one got, so it makes the same choice (commit or digest).
+// The end of a run, once: a cleanup that runs again for the same run gets the answer the first
+// one got, so it makes the same choice (commit or digest), even after newer ends (a failed
+// cleanup retried from the dashboard days later). Each answer is kept in a sorted set of the
+// schedule's newest ends, scored by when the run ended, twice, plus the answer. An end older
+// than the newest recorded (seen for the first time, or past that set) answers from the
+// streak as it is and changes nothing: the newer end has said how the schedule stands.
+// KEYS: the schedule, its ends. ARGV: run, failing, status, at, score if it was not failing, if it was, ends kept, at (ms).
 const RECORD_END = `
-if redis.call('HGET', KEYS[1], 'lastEndRun') == ARGV[1] then return redis.call('HGET', KEYS[1], 'lastEndWasFailing') end
+local seen = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if seen then return tostring(tonumber(seen) % 2) end
 local was = redis.call('HGET', KEYS[1], 'failing') or '0'
-redis.call('HSET', KEYS[1], 'lastEndRun', ARGV[1], 'lastEndWasFailing', was, 'failing', ARGV[2], 'lastStatus', ARGV[3], 'lastAt', ARGV[4])
+redis.call('ZADD', KEYS[2], was == '1' and ARGV[6] or ARGV[5], ARGV[1])
+redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[7]) - 1)
+local newest = tonumber(redis.call('HGET', KEYS[1], 'lastAtMs'))
+if newest ~= nil and tonumber(ARGV[8]) < newest then return was end
+redis.call('HSET', KEYS[1], 'lastEndRun', ARGV[1], 'failing', ARGV[2], 'lastStatus', ARGV[3], 'lastAt', ARGV[4], 'lastAtMs', ARGV[8])
 if ARGV[3] == 'succeeded' then redis.call('HSET', KEYS[1], 'lastSuccessAt', ARGV[4]) end
 return was`;
+const ENDS_KEPT = 100;
 
 // Counted once per key: the keys counted are kept in a sorted set trimmed to the newest COUNTED_KEEP.
 const COUNT_ONCE = `
@@ -57,8 +68,9 @@ const COUNTED_KEEP = 10_000;
 
 /**
  * One Redis hash per schedule (`<prefix>:schedule:<scheduler id>`): pause, turn, streak and
- * the latest occurrence. Removed with the schedule (a chore that loses its schedule, chorebot
- * uninstalled), so it grows with the number of scheduled chores only.
+ * the latest occurrence, and a sorted set of its newest ENDS_KEPT ends. Removed with the
+ * schedule (a chore that loses its schedule, chorebot uninstalled), so it grows with the
+ * number of scheduled chores only.
  */
 export class ScheduleStates {
   constructor(
@@ -134,7 +146,23 @@ export class ScheduleStates {
    * same answer for the same run however often it is asked.
    */
   async recordEnd(schedulerId: string, end: { runId: string; status: RunStatus; at: string; failing: boolean }): Promise<{ wasFailing: boolean }> {
-    const was = await this.redis.eval(RECORD_END, 1, this.key(schedulerId), end.runId, end.failing ? "1" : "0", end.status, end.at);
+    // A time that does not parse (never written by chorebot) counts as now, not as a Redis error on every retry.
+    const parsed = Date.parse(end.at);
+    const ms = Number.isNaN(parsed) ? Date.now() : parsed;
+    const was = await this.redis.eval(
+      RECORD_END,
+      2,
+      this.key(schedulerId),
+      this.endsKey(schedulerId),
+      end.runId,
+      end.failing ? "1" : "0",
+      end.status,
+      end.at,
+      String(ms * 2),
+      String(ms * 2 + 1),
+      String(ENDS_KEPT),
+      String(ms),
+    );
     return { wasFailing: was === "1" };
   }
 
@@ -151,10 +179,14 @@ export class ScheduleStates {
 
   /** Everything kept of the schedule (it was removed). */
   async forget(schedulerId: string): Promise<void> {
-    await this.redis.del(this.key(schedulerId));
+    await this.redis.del(this.key(schedulerId), this.endsKey(schedulerId));
   }
 
   private key(schedulerId: string): string {
     return `${this.prefix}:schedule:${schedulerId}`;
+  }
+
+  private endsKey(schedulerId: string): string {
+    return `${this.prefix}:schedule-ends:${schedulerId}`;
   }
 }
