@@ -221,6 +221,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
             request,
           ),
         exists: async (runId) => (await queues.byName.process.getJob(processJobId(runId))) !== undefined,
+        paused: async (schedulerId) => (await scheduleStates.read(schedulerId)).paused,
       })
     : null;
   const trigger =

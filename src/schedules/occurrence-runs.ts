@@ -12,6 +12,8 @@ export interface OccurrenceRunsDeps {
   enqueue(request: ChoreRunRequest): Promise<{ runId: string }>;
   /** Whether the run was queued already (its process job is in Redis). */
   exists(runId: string): Promise<boolean>;
+  /** Who paused the schedule, or null (ScheduleStates). Absent: never paused. */
+  paused?(schedulerId: string): Promise<{ by: string } | null>;
 }
 
 /**
@@ -30,6 +32,9 @@ export function occurrenceRuns(deps: OccurrenceRunsDeps): OccurrenceRuns {
       if (attempt < 1 || attempt > schedule.retries.attempts) return { refused: `try ${attempt} of ${schedule.retries.attempts}: no such try` };
       const runId = scheduledRunId(ref.schedulerId, occurrenceMs, attempt);
       if (await deps.exists(runId)) return { runId };
+      // A pause stops the tries to come too (a retry decided by a try that ended after it), not only the occurrences.
+      const paused = (await deps.paused?.(ref.schedulerId)) ?? null;
+      if (paused !== null) return { refused: `the schedule is paused by ${paused.by}` };
       return deps.enqueue({
         catalog: catalog!,
         chore,

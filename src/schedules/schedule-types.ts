@@ -64,7 +64,7 @@ export interface OccurrenceRuns {
   /**
    * Queues try `attempt` of the occurrence at `occurrenceMs`, starting after `delayMs`, with the
    * newest indexed version of the chore. Refused (with the reason, nothing queued) when the
-   * chore has no runnable version or no valid schedule any more.
+   * chore has no runnable version or no valid schedule any more, or the schedule is paused.
    */
   queue(ref: ScheduleRef, occurrence: { occurrenceMs: number; attempt: number }, delayMs: number): Promise<{ runId: string } | { refused: string }>;
 }
