@@ -66,11 +66,12 @@ describe("loadServerConfig", () => {
     expect(loadServerConfig({ ...valid, METRICS_TOKEN: "" }).metricsToken).toBeNull();
   });
 
-  it("keeps finished runs 14 days and failed ones 30 by default, and reads durations", () => {
-    expect(loadServerConfig(valid).retention).toEqual({ completedMs: 14 * 86_400_000, failedMs: 30 * 86_400_000 });
-    expect(loadServerConfig({ ...valid, JOB_RETENTION: "10d", FAILED_JOB_RETENTION: "60d" }).retention).toEqual({
+  it("keeps finished runs 14 days, failed ones 30 and a schedule's completed ones 2 by default, and reads durations", () => {
+    expect(loadServerConfig(valid).retention).toEqual({ completedMs: 14 * 86_400_000, failedMs: 30 * 86_400_000, scheduledMs: 2 * 86_400_000 });
+    expect(loadServerConfig({ ...valid, JOB_RETENTION: "10d", FAILED_JOB_RETENTION: "60d", SCHEDULE_RUN_RETENTION: "12h" }).retention).toEqual({
       completedMs: 10 * 86_400_000,
       failedMs: 60 * 86_400_000,
+      scheduledMs: 12 * 3_600_000,
     });
     // A bare number is seconds, as for SCRIPT_TIMEOUT.
     expect(loadServerConfig({ ...valid, JOB_RETENTION: "864000" }).retention.completedMs).toBe(864_000_000);
@@ -90,6 +91,7 @@ describe("loadServerConfig", () => {
     expect(loadServerConfig({ ...valid, JOB_RETENTION: "3s", FAILED_JOB_RETENTION: "3s", JOB_RETENTION_UNSAFE_SHORT: "1" }).retention).toEqual({
       completedMs: 3000,
       failedMs: 3000,
+      scheduledMs: 2 * 86_400_000,
     });
     expect(() => loadServerConfig({ ...valid, JOB_RETENTION: "two weeks" })).toThrow(/^JOB_RETENTION is invalid: invalid duration/);
   });
