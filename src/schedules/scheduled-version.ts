@@ -1,7 +1,15 @@
 import type { IndexedChore, RepoCatalog } from "../catalog-types.js";
 import type { ScheduleLimits } from "../config.js";
 import type { ScheduleDescription } from "../sdk/protocol.js";
-import { judgeSchedule } from "./judge-schedule.js";
+import { judgeSchedule, type ScheduleProblem } from "./judge-schedule.js";
+
+// judgeSchedule takes tens of milliseconds (a year of the zone's clock changes is looked at),
+// up to a second for inputs whose patterns backtrack, on the worker's main thread; every
+// reconcile judges each scheduled chore of the repository and every trigger its own. The time
+// counts only through clock changes a year ahead: a verdict is reused for an hour.
+const VERDICT_MS = 3_600_000;
+const VERDICTS_KEPT = 2_000;
+const verdicts = new Map<string, { problems: ScheduleProblem[]; atMs: number }>();
 
 /** The version of a chore its schedule runs, and that schedule; or why the chore is not scheduled. */
 export type ScheduledVersion = { chore: IndexedChore; schedule: ScheduleDescription } | { refused: string; declared: boolean };
@@ -26,11 +34,27 @@ export function scheduledVersion(catalog: RepoCatalog | null, name: string, limi
   }
   if (entry.runnable === null) return { refused: `${name} has no version that may run`, declared: false };
   if (schedule === null) return { refused: `${name} declares no schedule`, declared: false };
-  const problems = judgeSchedule(schedule, entry.runnable.description?.inputs ?? {}, limits);
+  const problems = judged(schedule, entry.runnable.description?.inputs ?? {}, limits);
   if (problems.length > 0) {
     return { refused: `the schedule of ${name} is invalid: ${problems.map((p) => `${p.option}: ${p.message}`).join("; ")}`, declared: true };
   }
   return { chore: entry.runnable, schedule };
+}
+
+/** judgeSchedule's verdict on the schedule, the same for an hour (the oldest verdicts go first past VERDICTS_KEPT). */
+function judged(schedule: ScheduleDescription, inputs: Parameters<typeof judgeSchedule>[1], limits: ScheduleLimits): ScheduleProblem[] {
+  const key = JSON.stringify([schedule, inputs, limits]);
+  const nowMs = Date.now();
+  const kept = verdicts.get(key);
+  if (kept !== undefined && nowMs - kept.atMs < VERDICT_MS) return kept.problems;
+  const problems = judgeSchedule(schedule, inputs, limits, nowMs);
+  verdicts.delete(key);
+  verdicts.set(key, { problems, atMs: nowMs });
+  for (const oldest of verdicts.keys()) {
+    if (verdicts.size <= VERDICTS_KEPT) break;
+    verdicts.delete(oldest);
+  }
+  return problems;
 }
 
 /**
