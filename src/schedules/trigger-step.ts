@@ -16,6 +16,9 @@ import { refOf } from "./schedules.js";
 // interval, at least a few seconds (a busy worker's delay is not an outage), at most five minutes.
 const MIN_GRACE_MS = 5_000;
 const MAX_GRACE_MS = 5 * 60_000;
+// How long a turn taken by a trigger that has not queued its run yet is not stale: queueing
+// takes milliseconds; a trigger killed meanwhile is tried again once found stalled (about 30 s).
+const QUEUEING_MS = 5 * 60_000;
 // A cron schedule's interval when the next occurrence cannot be computed.
 const FALLBACK_INTERVAL_MS = 60_000;
 
@@ -87,7 +90,10 @@ export function triggerStep(deps: TriggerDeps) {
     let holder = await deps.states.takeTurn(id, runId);
     if (holder !== runId) {
       const held = await turnHolder(deps.queues, holder);
-      if (!held.live) {
+      const holderMs = held.occurrenceMs ?? occurrenceOfRun(id, holder);
+      // A holder with no run yet may be a trigger between taking the turn and queueing its run.
+      const queueing = holderMs !== null && (await deps.states.turnQueueing(id, holder, holderMs, QUEUEING_MS));
+      if (!held.live && !queueing) {
         deps.log.warn({ ...ref, holder }, "the schedule's turn was held by an occurrence whose runs all ended: taken over");
         await deps.states.releaseTurn(id, holder);
         holder = await deps.states.takeTurn(id, runId);
@@ -150,6 +156,12 @@ export function occurrenceOf(job: Pick<Job, "id" | "repeatJobKey">, schedulerId:
   const prefix = `repeat:${schedulerId}:`;
   if (job.repeatJobKey !== schedulerId || job.id === undefined || !job.id.startsWith(prefix)) return null;
   const ms = job.id.slice(prefix.length);
+  return /^\d{1,15}$/.test(ms) ? Number(ms) : null;
+}
+
+/** The occurrence of a schedule's first run id (`<scheduler>-<ms>`), or null. */
+function occurrenceOfRun(schedulerId: string, runId: string): number | null {
+  const ms = runId.startsWith(`${schedulerId}-`) ? runId.slice(schedulerId.length + 1) : "";
   return /^\d{1,15}$/.test(ms) ? Number(ms) : null;
 }
 

@@ -34,8 +34,27 @@ local queued = tonumber(redis.call('HGET', KEYS[1], 'queuedOccurrenceMs'))
 if queued == nil or tonumber(ARGV[1]) > queued then redis.call('HSET', KEYS[1], 'queuedOccurrenceMs', ARGV[1]) end
 return 1`;
 
+// The turn, and since when it is held (Redis's clock: the workers' may differ).
+const TAKE_TURN = `
+if redis.call('HSETNX', KEYS[1], 'running', ARGV[1]) == 1 then
+  local t = redis.call('TIME')
+  redis.call('HSET', KEYS[1], 'runningSince', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+end
+return redis.call('HGET', KEYS[1], 'running')`;
+
 const RELEASE_TURN = `
-if redis.call('HGET', KEYS[1], 'running') == ARGV[1] then redis.call('HDEL', KEYS[1], 'running') return 1 end
+if redis.call('HGET', KEYS[1], 'running') == ARGV[1] then redis.call('HDEL', KEYS[1], 'running', 'runningSince') return 1 end
+return 0`;
+
+// Whether holder ARGV[1] (occurrence ARGV[2]) took the turn less than ARGV[3] ms ago and has not had its run queued.
+const TURN_QUEUEING = `
+if redis.call('HGET', KEYS[1], 'running') ~= ARGV[1] then return 0 end
+local queued = tonumber(redis.call('HGET', KEYS[1], 'queuedOccurrenceMs'))
+if queued ~= nil and tonumber(ARGV[2]) <= queued then return 0 end
+local since = tonumber(redis.call('HGET', KEYS[1], 'runningSince'))
+if since == nil then return 0 end
+local t = redis.call('TIME')
+if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - since < tonumber(ARGV[3]) then return 1 end
 return 0`;
 
 // The end of a run, once: a cleanup that runs again for the same run gets the answer the first
@@ -127,12 +146,16 @@ export class ScheduleStates {
 
   /** Gives the schedule's turn to `runId` if nobody holds it; answers who holds it now. */
   async takeTurn(schedulerId: string, runId: string): Promise<string> {
-    const key = this.key(schedulerId);
-    const [, [, holder]] = (await this.redis.multi().hsetnx(key, "running", runId).hget(key, "running").exec()) as [
-      [Error | null, number],
-      [Error | null, string],
-    ];
-    return holder;
+    return (await this.redis.eval(TAKE_TURN, 1, this.key(schedulerId), runId)) as string;
+  }
+
+  /**
+   * Whether `holder` (the first run of the occurrence at `occurrenceMs`) took the turn less than
+   * `withinMs` ago and its run is not queued yet: its trigger is still queueing it (or was
+   * killed doing so and is tried again), so its run's absence from Redis does not make it stale.
+   */
+  async turnQueueing(schedulerId: string, holder: string, occurrenceMs: number, withinMs: number): Promise<boolean> {
+    return (await this.redis.eval(TURN_QUEUEING, 1, this.key(schedulerId), holder, String(occurrenceMs), String(withinMs))) === 1;
   }
 
   /** Frees the turn if `runId` holds it (a later holder keeps it). */

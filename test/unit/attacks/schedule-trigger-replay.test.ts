@@ -108,3 +108,83 @@ describe("a trigger delivered again after its occurrence's run ended and its job
     expect(await history.recent("acme", "shop", "purge", 10)).toEqual([runId]);
   });
 });
+
+describe("the next occurrence while the previous one's trigger is queueing its run", () => {
+  let server: TestRedis;
+  let redis: Redis;
+  let queues: Queues;
+  let states: ScheduleStates;
+  let catalog: TestCatalog;
+  let step: (job: Job<ScheduleTriggerData>, token?: string) => Promise<TriggerResult>;
+
+  beforeAll(async () => {
+    server = await startRedis();
+    ({ redis, queues, states } = openAll(server));
+  });
+  beforeEach(async () => {
+    await redis.flushall();
+    catalog = new TestCatalog();
+    const history = new ChoreRuns(redis, PREFIX);
+    const inputs = new RunInputs(redis, PREFIX);
+    const runs = occurrenceRuns({
+      catalog,
+      limits: LIMITS,
+      enqueue: (request) => enqueueChoreRun({ flows: queues.flows, inputs, history, githubStepAttempts: 2 }, request),
+      exists: async (runId) => (await queues.byName.process.getJob(processJobId(runId))) !== undefined,
+    });
+    step = triggerStep({
+      states,
+      catalog,
+      limits: LIMITS,
+      digest: new TestDigest(),
+      runs,
+      queues: queues.byName,
+      redis,
+      prefix: PREFIX,
+      log: silent,
+      pollMs: 100,
+    });
+  });
+  afterAll(async () => {
+    await queues?.close();
+    redis?.disconnect();
+    await server?.stop();
+  });
+
+  const trigger = (ms: number) =>
+    new Job<ScheduleTriggerData>(
+      queues.byName.schedule,
+      "purge",
+      withFormat({ owner: "acme", repo: "shop", chore: "purge" }),
+      { repeatJobKey: ID },
+      `repeat:${ID}:${ms}`,
+    );
+
+  // Attack: the turn is taken before the run is queued (catalog read, schedule judged, inputs
+  // stored, flow added). A later occurrence arriving in between (the waiter of overlap queue
+  // getting the turn as the next occurrence fires, a slow Redis) found a holder with no run in
+  // Redis, took it for stale and took the turn over: both occurrences ran at once.
+  it("is skipped (overlap skip), not run beside it", async () => {
+    catalog.set("acme", "shop", [scheduledEntry("purge", schedule())]);
+    const first = Date.now() - 2_000;
+    // The first occurrence's trigger claimed it and took the turn; its run is not queued yet.
+    expect(await states.claimOccurrence(ID, first)).toBe(true);
+    expect(await states.takeTurn(ID, scheduledRunId(ID, first, 1))).toBe(scheduledRunId(ID, first, 1));
+
+    expect(await step(trigger(first + 2_000))).toMatchObject({ skipped: expect.stringMatching(/still goes/) });
+    expect(await queues.byName.process.getJob(processJobId(scheduledRunId(ID, first + 2_000, 1)))).toBeUndefined();
+    expect((await states.read(ID)).running).toBe(scheduledRunId(ID, first, 1));
+  });
+
+  it("takes the turn over once that trigger had minutes to queue its run and did not (killed for good)", async () => {
+    catalog.set("acme", "shop", [scheduledEntry("purge", schedule())]);
+    const first = Date.now() - 2_000;
+    await states.claimOccurrence(ID, first);
+    await states.takeTurn(ID, scheduledRunId(ID, first, 1));
+    // Taken ten minutes ago (the state's own field, as Redis's clock wrote it).
+    await redis.hset(`${PREFIX}:schedule:${ID}`, "runningSince", String(Date.now() - 10 * 60_000));
+
+    expect(await step(trigger(first + 2_000))).toEqual({ occurrenceMs: first + 2_000, runId: scheduledRunId(ID, first + 2_000, 1) });
+    expect((await states.read(ID)).running).toBe(scheduledRunId(ID, first + 2_000, 1));
+  });
+});
