@@ -49,13 +49,13 @@ export interface RunStatusView {
   counters: Record<string, number | "[REDACTED]"> | null;
   /** `merge` for a merged script, `ui` for a chore a person ran. */
   trigger: RunTrigger;
-  /** Who asked for a chore run (GitHub login); null for a merged script. */
+  /** Who asked for a chore run (GitHub login); null for a merged script or a scheduled run. */
   requested_by: string | null;
   /** The chore's name; null for a merged script. */
   chore: string | null;
   /** The run's unique name in its repository (`GET /api/runs?name=` finds it by it); null when it was given none. */
   name: string | null;
-  /** For a run of a chore's schedule (trigger `schedule`, requested_by `schedule`): which occurrence and try it is; absent for other runs. */
+  /** For a run of a chore's schedule (trigger `schedule`, requested_by null): which occurrence and try it is; absent for other runs. */
   schedule?: ScheduledRunView;
   /** A chore run's inputs as its log shows them (secret ones masked, files by name, size and sha256); null for a merged script. */
   inputs: Record<string, LoggedInput> | null;
@@ -151,7 +151,8 @@ export class RunStatusReader {
       progress_total: null,
       counters: null,
       trigger: target.chore ? target.chore.request.trigger : "merge",
-      requested_by: target.chore?.request.requestedBy ?? null,
+      // A schedule is nobody (the log and the result webhook say so too): "schedule" is a login someone may hold.
+      requested_by: target.chore?.request.schedule ? null : (target.chore?.request.requestedBy ?? null),
       chore: target.chore?.name ?? null,
       name: target.chore?.request.name ?? null,
       inputs: target.chore?.request.inputs ?? null,

@@ -117,7 +117,7 @@ describe("a scheduled chore's page in a browser", () => {
       headers: { authorization: `Basic ${Buffer.from(`${DASHBOARD.user}:${DASHBOARD.password}`).toString("base64")}` },
     });
     const view = (await api.json()) as Record<string, unknown>;
-    expect(view).toMatchObject({ trigger: "schedule", requested_by: "schedule", chore: NAME, schedule: { attempt: 1, attempts: 2 } });
+    expect(view).toMatchObject({ trigger: "schedule", requested_by: null, chore: NAME, schedule: { attempt: 1, attempts: 2 } });
     expect(Number(runId.slice(schedulerId().length + 1))).toBe(Date.parse((view.schedule as { occurrence_at: string }).occurrence_at));
 
     const scrape = await metrics();
