@@ -84,7 +84,8 @@ export function triggerStep(deps: TriggerDeps) {
       return dropped(ref, occurrenceMs, version.refused);
     }
     const { schedule } = version;
-    if (!waited && schedule.catchUp === "none" && Date.now() - occurrenceMs > catchUpGraceMs(schedule, occurrenceMs)) {
+    // Late by Redis's clock, the one all workers share, not this worker's (it may run ahead).
+    if (!waited && schedule.catchUp === "none" && (await redisNow(deps.redis)) - occurrenceMs > catchUpGraceMs(schedule, occurrenceMs)) {
       return skipped(ref, occurrenceMs, "missed while no worker ran (catchUp: none)");
     }
     let holder = await deps.states.takeTurn(id, runId);
@@ -157,6 +158,11 @@ export function occurrenceOf(job: Pick<Job, "id" | "repeatJobKey">, schedulerId:
   if (job.repeatJobKey !== schedulerId || job.id === undefined || !job.id.startsWith(prefix)) return null;
   const ms = job.id.slice(prefix.length);
   return /^\d{1,15}$/.test(ms) ? Number(ms) : null;
+}
+
+async function redisNow(redis: Redis | Cluster): Promise<number> {
+  const [seconds, micros] = await redis.time();
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
 }
 
 /** The occurrence of a schedule's first run id (`<scheduler>-<ms>`), or null. */

@@ -1,6 +1,6 @@
 import { Job } from "bullmq";
 import type { Redis } from "ioredis";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { enqueueChoreRun } from "../../../src/pipeline/enqueue-chore-run.js";
 import { withFormat } from "../../../src/pipeline/job-format.js";
 import type { Queues } from "../../../src/pipeline/queues.js";
@@ -186,5 +186,69 @@ describe("the next occurrence while the previous one's trigger is queueing its r
 
     expect(await step(trigger(first + 2_000))).toEqual({ occurrenceMs: first + 2_000, runId: scheduledRunId(ID, first + 2_000, 1) });
     expect((await states.read(ID)).running).toBe(scheduledRunId(ID, first + 2_000, 1));
+  });
+});
+
+describe("a worker whose clock runs ahead", () => {
+  let server: TestRedis;
+  let redis: Redis;
+  let queues: Queues;
+  let states: ScheduleStates;
+  let catalog: TestCatalog;
+  let step: (job: Job<ScheduleTriggerData>, token?: string) => Promise<TriggerResult>;
+
+  beforeAll(async () => {
+    server = await startRedis();
+    ({ redis, queues, states } = openAll(server));
+  });
+  beforeEach(async () => {
+    await redis.flushall();
+    catalog = new TestCatalog();
+    const history = new ChoreRuns(redis, PREFIX);
+    const inputs = new RunInputs(redis, PREFIX);
+    const runs = occurrenceRuns({
+      catalog,
+      limits: LIMITS,
+      enqueue: (request) => enqueueChoreRun({ flows: queues.flows, inputs, history, githubStepAttempts: 2 }, request),
+      exists: async (runId) => (await queues.byName.process.getJob(processJobId(runId))) !== undefined,
+    });
+    step = triggerStep({
+      states,
+      catalog,
+      limits: LIMITS,
+      digest: new TestDigest(),
+      runs,
+      queues: queues.byName,
+      redis,
+      prefix: PREFIX,
+      log: silent,
+      pollMs: 100,
+    });
+  });
+  afterEach(() => vi.useRealTimers());
+  afterAll(async () => {
+    await queues?.close();
+    redis?.disconnect();
+    await server?.stop();
+  });
+
+  // Attack: with catchUp none, an occurrence later than its grace (5 s to 5 min) counts as missed
+  // while no worker ran, and is skipped. Late was measured on the worker's own clock: a worker
+  // whose clock ran a minute ahead skipped every occurrence of a schedule it triggered on time.
+  it("runs an occurrence on time with catchUp none, late only by its own clock", async () => {
+    catalog.set("acme", "shop", [scheduledEntry("purge", schedule({ everyMs: 10_000, catchUp: "none" }))]);
+    const [seconds, micros] = await redis.time();
+    const occurrence = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(occurrence + 60_000);
+    const trigger = new Job<ScheduleTriggerData>(
+      queues.byName.schedule,
+      "purge",
+      withFormat({ owner: "acme", repo: "shop", chore: "purge" }),
+      { repeatJobKey: ID },
+      `repeat:${ID}:${occurrence}`,
+    );
+
+    expect(await step(trigger)).toEqual({ occurrenceMs: occurrence, runId: scheduledRunId(ID, occurrence, 1) });
   });
 });
