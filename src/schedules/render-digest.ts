@@ -53,17 +53,17 @@ export function renderDigest(input: DigestInput): string {
   if (input.dropped > 0) parts.push(`> [!WARNING]\n> ${input.dropped} more entries this day are not listed: a digest keeps at most ${rows.length}.\n`);
   if (rows.length > 0) {
     const header = "| occurrence | try | status | started | duration | counters | result | note | log |\n|---|---|---|---|---|---|---|---|---|";
-    parts.push(`${header}\n${rows.map((row) => tableRow(row, input.path)).join("\n")}\n`);
+    parts.push(`${header}\n${rows.map((row) => tableRow(row, input.path, day)).join("\n")}\n`);
   }
   return parts.join("\n");
 }
 
-function tableRow(row: DigestRow, digestPath: string): string {
+function tableRow(row: DigestRow, digestPath: string, day: string): string {
   const cells = [
-    timeOfDay(row.occurrence),
+    timeIn(day, row.occurrence),
     row.attempt === 0 ? "–" : String(row.attempt),
     `${EMOJI[row.status] ?? ""} ${markdownText(row.status)}`,
-    row.startedAt === null ? "–" : timeOfDay(row.startedAt),
+    row.startedAt === null ? "–" : timeIn(day, row.startedAt),
     row.durationMs === null ? "–" : formatDuration(row.durationMs),
     Object.keys(row.counters).length === 0
       ? ""
@@ -79,9 +79,14 @@ function tableRow(row: DigestRow, digestPath: string): string {
   return `| ${cells.join(" | ")} |`;
 }
 
-/** `HH:MM:SS` of an ISO time when it is well formed, else the text, escaped. */
-function timeOfDay(iso: string): string {
-  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/.test(iso) ? iso.slice(11, 19) : markdownText(iso);
+/**
+ * `HH:MM:SS` of an ISO time of the digest's day, `yyyy-mm-dd HH:MM:SS` of another (a row that
+ * arrived days late goes to the day it arrives on: it must not read as an occurrence of that
+ * day), else the text, escaped.
+ */
+function timeIn(day: string, iso: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/.test(iso)) return markdownText(iso);
+  return iso.startsWith(`${day}T`) ? iso.slice(11, 19) : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
 }
 
 /**
