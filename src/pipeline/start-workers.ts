@@ -247,7 +247,10 @@ export function startWorkers(settings: WorkerSettings): Workers {
     now: Date.now,
   });
   const scheduleWorker = trigger
-    ? stepWorker("schedule", async (job: Job<ScheduleTriggerData>, token?: string) => (isDigestJob(job) ? flushDigests(job) : trigger(job, token)))
+    ? stepWorker("schedule", async (job: Job<ScheduleTriggerData>, token?: string) => (isDigestJob(job) ? flushDigests(job) : trigger(job, token)), {
+        // A slot more than the scripts': the flush may take minutes committing, and a trigger due meanwhile must not wait for it.
+        concurrency: concurrency + 1,
+      })
     : null;
   if (scheduleWorker) {
     scheduleDigestFlush(queues.byName.schedule).catch((err: unknown) => log.warn({ err }, "could not set up the hourly digest flush; the next start retries"));
