@@ -249,7 +249,12 @@ async function recordedInDigest(o: {
     await job.log(`${execution.status}: recorded in the day's digest, ${digestPath}`);
     if (deps.resultWebhook) {
       const octokit = await deps.octokitFor(target.installationId);
-      await postRunResult({
+      // Posted once (with postRunResult's own retries), not retried by failing the job: the try
+      // is on record, and every occurrence ends here, so a receiver that is down would hold the
+      // schedule's turn through each cleanup's retries and leave a failed cleanup (kept for good)
+      // per occurrence. A streak's start and end, committed on their own, are still retried.
+      const origin = new URL(deps.resultWebhook.url).origin;
+      const posted = postRunResult({
         ...deps.resultWebhook,
         payload: {
           run_id: runId,
@@ -268,7 +273,11 @@ async function recordedInDigest(o: {
           requested_by: null,
         },
       });
-      await job.log(`result posted to ${new URL(deps.resultWebhook.url).origin}`);
+      await posted.then(
+        () => job.log(`result posted to ${origin}`),
+        // Its message names the receiver's origin only.
+        (error: unknown) => job.log(`result not posted (the day's digest has the try): ${error instanceof Error ? error.message : String(error)}`),
+      );
     }
   }
   const result: CleanupResult = { script: target.path, logPath: digestPath, commit: null, status: execution.status, cleanupPullRequest: null };
