@@ -23,7 +23,7 @@ export interface RepoPlace {
 }
 
 export interface DigestCommitDeps {
-  digests: Pick<ScheduleDigests, "read" | "committed">;
+  digests: Pick<ScheduleDigests, "read" | "committed" | "startWriting">;
   octokitFor(installationId: number): Promise<GitHubClient>;
   /** The workers' RunLogBatcher (or commitRunLog): a digest is committed like a chore's run log. */
   commitLog(octokit: GitHubClient, change: RunLogCommit): Promise<RunLogResult>;
@@ -33,23 +33,30 @@ export interface DigestCommitDeps {
  * Commits one schedule's day as it stands (every row kept, so a day committed early and again
  * later holds them all) to `<logsDir>/schedules/<chore>/<yyyy>/<mm>/<dd>.md`, then marks that
  * version committed: the same content again is no commit (commitRunLog compares first), and
- * rows added meanwhile keep the day pending for the next flush. Null when nothing is kept of the day.
+ * rows added meanwhile keep the day pending for the next flush. Null when nothing is kept of the
+ * day, or another commit of it is under way (the day stays pending).
  */
 export async function commitDigest(deps: DigestCommitDeps, at: { schedulerId: string; day: string }, place: RepoPlace): Promise<RunLogResult | null> {
-  const digest = await digestChange(deps, at, place);
-  if (digest === null) return null;
-  const landed = await deps.commitLog(await deps.octokitFor(place.installationId), digest.change);
-  await deps.digests.committed(at.schedulerId, at.day, digest.version);
-  return landed;
+  const done = await deps.digests.startWriting(at.schedulerId, at.day);
+  if (done === null) return null;
+  try {
+    const digest = await digestChange(deps, at, place);
+    if (digest === null) return null;
+    const landed = await deps.commitLog(await deps.octokitFor(place.installationId), digest.change);
+    await deps.digests.committed(at.schedulerId, at.day, digest.version);
+    return landed;
+  } finally {
+    await done();
+  }
 }
 
 /**
  * The commit of one schedule's day as it stands, and the version it covers (to pass to
  * `committed` once it landed); null when nothing is kept of the day. For a caller that commits
- * it together with another log (a streak's first failure).
+ * it together with another log (a streak's first failure), holding `startWriting` meanwhile.
  */
 export async function digestChange(
-  deps: Pick<DigestCommitDeps, "digests">,
+  deps: { digests: Pick<ScheduleDigests, "read"> },
   at: { schedulerId: string; day: string },
   place: RepoPlace,
 ): Promise<{ change: RunLogCommit; version: number } | null> {
@@ -74,7 +81,7 @@ export async function digestChange(
 }
 
 export interface DigestStepDeps extends DigestCommitDeps {
-  digests: Pick<ScheduleDigests, "read" | "committed" | "pending" | "drop" | "postpone">;
+  digests: Pick<ScheduleDigests, "read" | "committed" | "startWriting" | "pending" | "drop" | "postpone">;
   catalog: Pick<CatalogReader, "read">;
   /** The clock: a day is flushed once it is over by it (tests move it). */
   now(): number;

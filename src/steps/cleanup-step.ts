@@ -52,7 +52,7 @@ export interface CleanupDeps {
    * What the end of a scheduled try needs (src/schedules/scheduled-run-end.ts): its retry, the
    * schedule's streak and turn, the digest. Absent: a scheduled run is recorded like any chore run.
    */
-  schedules?: ScheduledRunEndDeps & { digests: Pick<ScheduleDigests, "add" | "claimOwnLog" | "read" | "committed"> };
+  schedules?: ScheduledRunEndDeps & { digests: Pick<ScheduleDigests, "add" | "claimOwnLog" | "read" | "committed" | "startWriting"> };
 }
 
 /**
@@ -124,10 +124,20 @@ export function cleanupStep(deps: CleanupDeps) {
     }
     // A streak's first failure takes the day's digest so far along: handed to the batcher in the same tick, it goes in the same commit.
     const digestDay = scheduled ? { schedulerId: scheduled.schedulerId, day: occurrenceIso(scheduled).slice(0, 10) } : null;
-    const digest = digestDay && tryRecord?.kind === "commit" && tryRecord.withDigest ? await digestChange(deps.schedules!, digestDay, target) : null;
+    // Unless another commit of that day's digest is under way (it stays pending for the flush).
+    const doneWriting =
+      digestDay && tryRecord?.kind === "commit" && tryRecord.withDigest
+        ? await deps.schedules!.digests.startWriting(digestDay.schedulerId, digestDay.day)
+        : null;
+    const digest = doneWriting ? await digestChange(deps.schedules!, digestDay!, target) : null;
     const digestLanded = digest
       ? commitLog(octokit, digest.change).then(() => deps.schedules!.digests.committed(digestDay!.schedulerId, digestDay!.day, digest.version))
       : null;
+    // Let go once it landed or failed, whatever becomes of the run's own log (else it lapses).
+    void (digestLanded ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => doneWriting?.())
+      .catch(() => undefined);
     // Awaited after the run's own log: a failure here must not go unhandled meanwhile.
     digestLanded?.catch(() => undefined);
     const landed = await commitLog(octokit, {

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Cluster, Redis } from "ioredis";
 import type { DigestRecorder, DigestRow, ScheduleRef } from "../schedules/schedule-types.js";
 
@@ -12,6 +13,8 @@ export const DIGEST_KEEP_MS = 3 * 24 * 60 * 60 * 1000;
 // What one row may hold: a result or note longer than this is cut, and the counters' names share
 // as many characters (the rest cut or left out), counters past COUNTERS are left out.
 const TEXT_CHARS = 300;
+/** How long one commit of a day's digest may hold it before another may start (a writer that died). */
+export const DIGEST_WRITING_MS = 10 * 60 * 1000;
 const COUNTERS = 20;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -65,6 +68,11 @@ if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
 redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('EXPIREAT', KEYS[1], ARGV[3])
 return 1`;
+
+// KEYS: the day's writer. ARGV: its token. Only the writer that took it lets it go.
+const STOP_WRITING = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
 
 /**
  * The schedules' daily digests in Redis until they are committed: per schedule and UTC day a
@@ -139,6 +147,21 @@ export class ScheduleDigests implements DigestRecorder {
     await this.redis.zadd(this.pendingKey, "XX", String(ms), member(schedulerId, day));
   }
 
+  /**
+   * Takes the day's digest for one commit; null when another commit of it is under way. Two at
+   * once each render the rows they read: the older landing last would stay on the branch while
+   * the newer, marked committed, took the day off the pending list. Call the answer once landed
+   * and marked; it lapses after DIGEST_WRITING_MS anyway.
+   */
+  async startWriting(schedulerId: string, day: string): Promise<(() => Promise<void>) | null> {
+    const key = this.writingKey(schedulerId, day);
+    const token = randomUUID();
+    if ((await this.redis.set(key, token, "PX", DIGEST_WRITING_MS, "NX")) !== "OK") return null;
+    return async () => {
+      await this.redis.eval(STOP_WRITING, 1, key, token);
+    };
+  }
+
   /** Forgets the day (its repository is gone, or its facts expired). */
   async drop(schedulerId: string, day: string): Promise<void> {
     await this.redis
@@ -176,6 +199,10 @@ export class ScheduleDigests implements DigestRecorder {
 
   private metaKey(schedulerId: string, day: string): string {
     return `${this.prefix}:schedule-digest-facts:${schedulerId}:${day}`;
+  }
+
+  private writingKey(schedulerId: string, day: string): string {
+    return `${this.prefix}:schedule-digest-writing:${schedulerId}:${day}`;
   }
 
   private ownLogsKey(schedulerId: string, day: string): string {
