@@ -222,6 +222,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
           ),
         exists: async (runId) => (await queues.byName.process.getJob(processJobId(runId))) !== undefined,
         paused: async (schedulerId) => (await scheduleStates.read(schedulerId)).paused,
+        tries: scheduleStates,
       })
     : null;
   const trigger =

@@ -2,6 +2,7 @@ import type { CatalogReader } from "../catalog-types.js";
 import type { ScheduleLimits } from "../config.js";
 import type { ChoreRunRequest } from "../pipeline/enqueue-chore-run.js";
 import { scheduledRunId } from "../pipeline/run-id.js";
+import type { ScheduleStates } from "../stores/schedule-states.js";
 import type { OccurrenceRuns } from "./schedule-types.js";
 import { scheduledVersion } from "./scheduled-version.js";
 
@@ -14,6 +15,8 @@ export interface OccurrenceRunsDeps {
   exists(runId: string): Promise<boolean>;
   /** Who paused the schedule, or null (ScheduleStates). Absent: never paused. */
   paused?(schedulerId: string): Promise<{ by: string } | null>;
+  /** The tries queued, remembered past their jobs (ScheduleStates). Absent: only `exists` says. */
+  tries?: Pick<ScheduleStates, "rememberTry" | "triedAlready">;
 }
 
 /**
@@ -32,10 +35,12 @@ export function occurrenceRuns(deps: OccurrenceRunsDeps): OccurrenceRuns {
       if (attempt < 1 || attempt > schedule.retries.attempts) return { refused: `try ${attempt} of ${schedule.retries.attempts}: no such try` };
       const runId = scheduledRunId(ref.schedulerId, occurrenceMs, attempt);
       if (await deps.exists(runId)) return { runId };
+      // Its jobs may have ended and gone (retention) while the cleanup that decided on it is retried from the dashboard.
+      if (await deps.tries?.triedAlready(ref.schedulerId, runId)) return { runId };
       // A pause stops the tries to come too (a retry decided by a try that ended after it), not only the occurrences.
       const paused = (await deps.paused?.(ref.schedulerId)) ?? null;
       if (paused !== null) return { refused: `the schedule is paused by ${paused.by}` };
-      return deps.enqueue({
+      const queued = await deps.enqueue({
         catalog: catalog!,
         chore,
         requestedBy: "schedule",
@@ -47,6 +52,8 @@ export function occurrenceRuns(deps: OccurrenceRunsDeps): OccurrenceRuns {
         schedule: { schedulerId: ref.schedulerId, occurrenceMs, attempt, schedule },
         delayMs,
       });
+      await deps.tries?.rememberTry(ref.schedulerId, runId);
+      return queued;
     },
   };
 }

@@ -42,6 +42,13 @@ if redis.call('HSETNX', KEYS[1], 'running', ARGV[1]) == 1 then
 end
 return redis.call('HGET', KEYS[1], 'running')`;
 
+// The tries queued (run ids), the newest TRIES_KEPT, scored by when (Redis's clock).
+const REMEMBER_TRY = `
+redis.call('ZADD', KEYS[1], redis.call('TIME')[1], ARGV[1])
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[2]) - 1)
+return 1`;
+const TRIES_KEPT = 100;
+
 const RELEASE_TURN = `
 if redis.call('HGET', KEYS[1], 'running') == ARGV[1] then redis.call('HDEL', KEYS[1], 'running', 'runningSince') return 1 end
 return 0`;
@@ -144,6 +151,16 @@ export class ScheduleStates {
     return (await this.redis.hget(this.key(schedulerId), "queuedOccurrenceMs")) === String(ms);
   }
 
+  /** Records that try `runId` of the schedule was queued (kept among its newest TRIES_KEPT). */
+  async rememberTry(schedulerId: string, runId: string): Promise<void> {
+    await this.redis.eval(REMEMBER_TRY, 1, this.triesKey(schedulerId), runId, String(TRIES_KEPT));
+  }
+
+  /** Whether try `runId` was queued, even if its jobs are gone from Redis since (ended, swept by retention). */
+  async triedAlready(schedulerId: string, runId: string): Promise<boolean> {
+    return (await this.redis.zscore(this.triesKey(schedulerId), runId)) !== null;
+  }
+
   /** Gives the schedule's turn to `runId` if nobody holds it; answers who holds it now. */
   async takeTurn(schedulerId: string, runId: string): Promise<string> {
     return (await this.redis.eval(TAKE_TURN, 1, this.key(schedulerId), runId)) as string;
@@ -202,11 +219,15 @@ export class ScheduleStates {
 
   /** Everything kept of the schedule (it was removed). */
   async forget(schedulerId: string): Promise<void> {
-    await this.redis.del(this.key(schedulerId), this.endsKey(schedulerId));
+    await this.redis.del(this.key(schedulerId), this.endsKey(schedulerId), this.triesKey(schedulerId));
   }
 
   private key(schedulerId: string): string {
     return `${this.prefix}:schedule:${schedulerId}`;
+  }
+
+  private triesKey(schedulerId: string): string {
+    return `${this.prefix}:schedule-tries:${schedulerId}`;
   }
 
   private endsKey(schedulerId: string): string {
