@@ -56,7 +56,7 @@ export interface ReconcileSummary {
  * The chores' BullMQ job schedulers, one per scheduled chore: kept matching the catalog
  * (`reconcile`, after each index), paused and resumed by people, removed with their repository.
  *
- * Besides BullMQ's own keys, one hash per repository (`<prefix>:schedules:<owner>/<repo>`,
+ * Besides BullMQ's own keys, one hash per repository (`<prefix>:schedules:<owner>/<repo>`, in lowercase,
  * scheduler id → chore) names every schedule that has a scheduler or a state, so that a state
  * kept without a scheduler (paused, or refused for now) is forgotten with its chore; and one
  * (`<prefix>:schedule-refusals:<owner>/<repo>`) the head each refusal was reported at. Both
@@ -225,25 +225,36 @@ export class Schedules implements ScheduleControl {
     return ((await this.deps.queue.getJobScheduler(ref.schedulerId)) as JobSchedulerJson<ScheduleTriggerData> | undefined) ?? null;
   }
 
-  /** The repository's schedulers, by id: those whose trigger data names it (and whose id is that chore's). */
+  /**
+   * The repository's schedulers, by id: those whose trigger data names it (and whose id is that
+   * chore's), however its name was spelled when they were made: GitHub's names are
+   * case-insensitive, and so is the catalog their triggers read.
+   */
   private async schedulersOf(owner: string, repo: string): Promise<Map<string, JobSchedulerJson<ScheduleTriggerData>>> {
     const all = (await this.deps.queue.getJobSchedulers(0, -1)) as JobSchedulerJson<ScheduleTriggerData>[];
+    const repository = repositoryKey(owner, repo);
     return new Map(
       all.flatMap((scheduler) => {
         const data = scheduler.template?.data;
-        if (data?.owner !== owner || data.repo !== repo || typeof data.chore !== "string") return [];
+        if (typeof data?.owner !== "string" || typeof data.repo !== "string" || typeof data.chore !== "string") return [];
+        if (repositoryKey(data.owner, data.repo) !== repository) return [];
         return scheduler.key === schedulerIdOf(data) ? [[scheduler.key, scheduler]] : [];
       }),
     );
   }
 
   private indexKey(owner: string, repo: string): string {
-    return `${this.deps.prefix}:schedules:${owner}/${repo}`;
+    return `${this.deps.prefix}:schedules:${repositoryKey(owner, repo)}`;
   }
 
   private refusalsKey(owner: string, repo: string): string {
-    return `${this.deps.prefix}:schedule-refusals:${owner}/${repo}`;
+    return `${this.deps.prefix}:schedule-refusals:${repositoryKey(owner, repo)}`;
   }
+}
+
+/** A repository as GitHub tells it apart: its name in any capitals. */
+function repositoryKey(owner: string, repo: string): string {
+  return `${owner}/${repo}`.toLowerCase();
 }
 
 /** The schedule of chore `chore` of a repository. */
