@@ -60,14 +60,15 @@ export function choreRunId(o: { owner: string; repo: string; name: string; reque
 
 /**
  * The id of a chore's job scheduler: readable (`sched-<owner>.<repo>-<chore>`), unique through
- * a hash of the repository and the chore's name. Stable from release to release: the
- * schedulers in Redis keep theirs.
+ * a 64-bit hash of the repository and the chore's name (names past 60 characters are cut,
+ * and an author must not be able to find a second name with the same id). Stable from
+ * release to release: the schedulers in Redis keep theirs.
  */
 export function schedulerIdOf(o: { owner: string; repo: string; chore: string }): string {
   const hash = createHash("sha256")
     .update(JSON.stringify(["schedule", o.owner, o.repo, o.chore]))
     .digest("hex")
-    .slice(0, 8);
+    .slice(0, 16);
   return `sched-${safe(o.owner).slice(0, 39)}.${safe(o.repo).slice(0, 60)}-${safe(o.chore).slice(0, 60)}-${hash}`;
 }
 
