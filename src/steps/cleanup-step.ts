@@ -6,6 +6,7 @@ import { createRedactor } from "../runner/redact.js";
 import { redactExecution } from "../runner/redact-execution.js";
 import { renderRunLog } from "../runlog/render-run-log.js";
 import { postRunResult } from "../notify/post-run-result.js";
+import { runResultPayload } from "../notify/run-result-payload.js";
 import type { PullRequestComments } from "../notify/pull-request-comments.js";
 import { notifyRun } from "../notify/notify-run.js";
 import { logUrl } from "../notify/run-notice.js";
@@ -201,23 +202,7 @@ export function cleanupStep(deps: CleanupDeps) {
       // A failure throws: the job is retried (the commit and comment are no-ops then).
       await postRunResult({
         ...deps.resultWebhook,
-        payload: {
-          run_id: runId,
-          attempt,
-          repository: `${target.owner}/${target.repo}`,
-          script: target.path,
-          commit: target.commit,
-          status: execution.status,
-          exit_code: execution.exitCode,
-          started_at: execution.startedAt,
-          finished_at: execution.finishedAt,
-          duration_ms: execution.durationMs,
-          result: redacted.report?.result ?? null,
-          log_url: logUrl(baseUrl, target.owner, target.repo, landed.commit, logPath),
-          trigger: chore ? chore.request.trigger : "merge",
-          // A schedule is nobody: a scheduled run names no one.
-          requested_by: scheduled ? null : (chore?.request.requestedBy ?? null),
-        },
+        payload: runResultPayload({ runId, attempt, target, execution: redacted, logUrl: logUrl(baseUrl, target.owner, target.repo, landed.commit, logPath) }),
       });
       await job.log(`result posted to ${new URL(deps.resultWebhook.url).origin}`);
     }
@@ -266,22 +251,13 @@ async function recordedInDigest(o: {
       const origin = new URL(deps.resultWebhook.url).origin;
       const posted = postRunResult({
         ...deps.resultWebhook,
-        payload: {
-          run_id: runId,
+        payload: runResultPayload({
+          runId,
           attempt,
-          repository: `${target.owner}/${target.repo}`,
-          script: target.path,
-          commit: target.commit,
-          status: execution.status,
-          exit_code: execution.exitCode,
-          started_at: execution.startedAt,
-          finished_at: execution.finishedAt,
-          duration_ms: execution.durationMs,
-          result: execution.report?.result ?? null,
-          log_url: logUrl(octokit.request.endpoint.DEFAULTS.baseUrl, target.owner, target.repo, target.defaultBranch, digestPath),
-          trigger: "schedule",
-          requested_by: null,
-        },
+          target,
+          execution,
+          logUrl: logUrl(octokit.request.endpoint.DEFAULTS.baseUrl, target.owner, target.repo, target.defaultBranch, digestPath),
+        }),
       });
       await posted.then(
         () => job.log(`result posted to ${origin}`),
