@@ -1,4 +1,5 @@
 import type { JobSchedulerJson, JobSchedulerTemplateOptions, Queue } from "bullmq";
+import { skippedRow } from "./skipped-row.js";
 import type { Cluster, Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { CatalogReader, RepoCatalog } from "../catalog-types.js";
@@ -197,18 +198,7 @@ export class Schedules implements ScheduleControl {
   private async reportOnce(ref: ScheduleRef, head: string, reason: string): Promise<void> {
     if ((await this.deps.redis.eval(REPORT_ONCE, 1, this.refusalsKey(ref.owner, ref.repo), ref.schedulerId, head)) !== 1) return;
     this.deps.log.warn({ ...ref, head, reason }, "a chore's schedule is not scheduled");
-    await this.deps.digest.add(ref, {
-      occurrence: new Date().toISOString(),
-      runId: null,
-      attempt: 0,
-      status: "skipped",
-      startedAt: null,
-      durationMs: null,
-      counters: {},
-      result: null,
-      note: `not scheduled at ${head.slice(0, 7)}: ${reason}`,
-      logPath: null,
-    });
+    await this.deps.digest.add(ref, skippedRow(new Date().toISOString(), `not scheduled at ${head.slice(0, 7)}: ${reason}`));
   }
 
   private async isScheduled(ref: ScheduleRef): Promise<boolean> {

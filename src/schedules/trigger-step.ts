@@ -1,4 +1,5 @@
 import { DelayedError, type Job, type Queue } from "bullmq";
+import { skippedRow } from "./skipped-row.js";
 import type { Cluster, Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { CatalogReader } from "../catalog-types.js";
@@ -131,18 +132,7 @@ export function triggerStep(deps: TriggerDeps) {
   async function skipped(ref: ScheduleRef, occurrenceMs: number, note: string): Promise<TriggerResult> {
     const occurrence = new Date(occurrenceMs).toISOString();
     deps.log.info({ ...ref, occurrence, note }, "scheduled occurrence skipped");
-    await deps.digest.add(ref, {
-      occurrence,
-      runId: null,
-      attempt: 0,
-      status: "skipped",
-      startedAt: null,
-      durationMs: null,
-      counters: {},
-      result: null,
-      note,
-      logPath: null,
-    });
+    await deps.digest.add(ref, skippedRow(occurrence, note));
     // Counted under the run id it would have had: a trigger delivered again counts once.
     await deps.states.countEnd(scheduledRunId(ref.schedulerId, occurrenceMs, 1), "skipped");
     return { occurrenceMs, skipped: note };
