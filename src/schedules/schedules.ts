@@ -1,5 +1,4 @@
 import type { JobSchedulerJson, JobSchedulerTemplateOptions, Queue } from "bullmq";
-import { skippedRow } from "./skipped-row.js";
 import type { Cluster, Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { CatalogReader, RepoCatalog } from "../catalog-types.js";
@@ -9,6 +8,7 @@ import { schedulerIdOf } from "../pipeline/run-id.js";
 import type { ScheduleStates } from "../stores/schedule-states.js";
 import type { DigestRecorder, ScheduleControl, ScheduleRef, ScheduleTriggerData } from "./schedule-types.js";
 import { repeatOf, scheduledVersion } from "./scheduled-version.js";
+import { skippedRow } from "./skipped-row.js";
 
 /**
  * What a trigger job leaves in Redis once done: it only queues a run (which has its own

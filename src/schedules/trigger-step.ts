@@ -1,5 +1,4 @@
 import { DelayedError, type Job, type Queue } from "bullmq";
-import { skippedRow } from "./skipped-row.js";
 import type { Cluster, Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { CatalogReader } from "../catalog-types.js";
@@ -12,6 +11,7 @@ import { turnHolder } from "./occurrence-turn.js";
 import type { DigestRecorder, OccurrenceRuns, ScheduleRef, ScheduleTriggerData } from "./schedule-types.js";
 import { scheduledVersion } from "./scheduled-version.js";
 import { refOf } from "./schedules.js";
+import { skippedRow } from "./skipped-row.js";
 
 // How late an occurrence may start and still count as on time for `catchUp: "none"`: half its
 // interval, at least a few seconds (a busy worker's delay is not an outage), at most five minutes.
