@@ -110,7 +110,7 @@ describe("the dashboard in a browser", () => {
     const queueLinks = overview.locator("main a[href*='/queue/']");
     await expect
       .poll(() => queueLinks.allInnerTexts(), { timeout: 15_000 })
-      .toEqual(["1. discover", "2. process", "3. execute", "4. cleanup", "chores: index"]);
+      .toEqual(["1. discover", "2. process", "3. execute", "4. cleanup", "chores: index", "chores: schedule"]);
 
     const page = await open("/queue/execute?status=completed");
     const failed = page.getByRole("heading", { name: `${FAILS} — ✗ failed: Error: connection refused: db-replica-3:5432` });

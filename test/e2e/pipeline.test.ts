@@ -228,7 +228,7 @@ describe("the dashboard", () => {
     const queues = await fetch(`${h.appUrl}/admin/queues/api/queues`, { headers: { authorization: auth } });
     expect(queues.status).toBe(200);
     const names = ((await queues.json()) as { queues: { name: string }[] }).queues.map((q) => q.name).sort();
-    expect(names).toEqual(["cleanup", "discover", "execute", "index", "process"]);
+    expect(names).toEqual(["cleanup", "discover", "execute", "index", "process", "schedule"]);
   });
 });
 
