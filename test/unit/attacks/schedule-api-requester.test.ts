@@ -1,15 +1,10 @@
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunStatusReader } from "../../../src/api/run-status-reader.js";
-import { enqueueChoreRun } from "../../../src/pipeline/enqueue-chore-run.js";
 import type { Queues } from "../../../src/pipeline/queues.js";
-import { processJobId } from "../../../src/pipeline/run-id.js";
-import { occurrenceRuns } from "../../../src/schedules/occurrence-runs.js";
 import { refOf } from "../../../src/schedules/schedules.js";
-import { ChoreRuns } from "../../../src/stores/chore-runs.js";
-import { RunInputs } from "../../../src/stores/run-inputs.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
-import { LIMITS, openAll, PREFIX, schedule, scheduledEntry, TestCatalog } from "../schedules/schedules-fixtures.js";
+import { openAll, schedule, scheduledEntry, TestCatalog, testOccurrenceRuns } from "../schedules/schedules-fixtures.js";
 
 // A scheduled run is asked for by nobody. The run log leaves requested_by out and the result
 // webhook sends null; /api/runs said "schedule", a login anyone may hold on GitHub, so a
@@ -32,13 +27,7 @@ describe("attack: who /api/runs says asked for a scheduled run", () => {
   it("names nobody: requested_by null, trigger schedule, with its occurrence and try", async () => {
     const catalog = new TestCatalog();
     catalog.set("acme", "shop", [scheduledEntry("purge", schedule())]);
-    const runs = occurrenceRuns({
-      catalog,
-      limits: LIMITS,
-      enqueue: (request) =>
-        enqueueChoreRun({ flows: queues.flows, inputs: new RunInputs(redis, PREFIX), history: new ChoreRuns(redis, PREFIX), githubStepAttempts: 2 }, request),
-      exists: async (runId) => (await queues.byName.process.getJob(processJobId(runId))) !== undefined,
-    });
+    const runs = testOccurrenceRuns({ catalog, redis, queues });
     const occurrenceMs = Date.parse("2026-12-06T03:00:00.000Z");
     const queued = await runs.queue(refOf("acme", "shop", "purge"), { occurrenceMs, attempt: 1 }, 0);
     if (!("runId" in queued)) throw new Error(queued.refused);

@@ -1,11 +1,8 @@
 import { Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { enqueueChoreRun } from "../../../src/pipeline/enqueue-chore-run.js";
 import { withFormat } from "../../../src/pipeline/job-format.js";
 import type { Queues } from "../../../src/pipeline/queues.js";
-import { processJobId } from "../../../src/pipeline/run-id.js";
-import { occurrenceRuns } from "../../../src/schedules/occurrence-runs.js";
 import type { ScheduleTriggerData } from "../../../src/schedules/schedule-types.js";
 import { refOf, Schedules } from "../../../src/schedules/schedules.js";
 import { triggerStep } from "../../../src/schedules/trigger-step.js";
@@ -13,7 +10,7 @@ import { ChoreRuns } from "../../../src/stores/chore-runs.js";
 import { RunInputs } from "../../../src/stores/run-inputs.js";
 import type { ScheduleStates } from "../../../src/stores/schedule-states.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
-import { LIMITS, openAll, PREFIX, schedule, scheduledEntry, silent, TestCatalog, TestDigest } from "../schedules/schedules-fixtures.js";
+import { LIMITS, openAll, PREFIX, schedule, scheduledEntry, silent, TestCatalog, TestDigest, testOccurrenceRuns } from "../schedules/schedules-fixtures.js";
 
 // Attack (Redis growth): schedule chores with awkward names, pause one, trigger them, make one
 // invalid, then rename, remove and uninstall. Nothing of a schedule may stay in Redis once it
@@ -70,12 +67,7 @@ describe("what a schedule leaves in Redis once it is gone", () => {
     await schedules.pause(refOf("acme", "shop", "a/b"), "alice");
     const inputs = new RunInputs(redis, PREFIX);
     const history = new ChoreRuns(redis, PREFIX);
-    const runs = occurrenceRuns({
-      catalog,
-      limits: LIMITS,
-      enqueue: (request) => enqueueChoreRun({ flows: queues.flows, inputs, history, githubStepAttempts: 2 }, request),
-      exists: async (runId) => (await queues.byName.process.getJob(processJobId(runId))) !== undefined,
-    });
+    const runs = testOccurrenceRuns({ catalog, redis, queues, inputs, history });
     const step = triggerStep({ states, catalog, limits: LIMITS, digest: new TestDigest(), runs, queues: queues.byName, redis, prefix: PREFIX, log: silent });
     for (const [i, id] of ids.entries()) {
       const job = new Job<ScheduleTriggerData>(

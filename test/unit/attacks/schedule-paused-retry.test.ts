@@ -1,15 +1,11 @@
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { enqueueChoreRun } from "../../../src/pipeline/enqueue-chore-run.js";
 import type { Queues } from "../../../src/pipeline/queues.js";
 import { processJobId, scheduledRunId } from "../../../src/pipeline/run-id.js";
-import { occurrenceRuns } from "../../../src/schedules/occurrence-runs.js";
 import { refOf } from "../../../src/schedules/schedules.js";
-import { ChoreRuns } from "../../../src/stores/chore-runs.js";
-import { RunInputs } from "../../../src/stores/run-inputs.js";
 import type { ScheduleStates } from "../../../src/stores/schedule-states.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
-import { LIMITS, openAll, PREFIX, schedule, scheduledEntry, TestCatalog } from "../schedules/schedules-fixtures.js";
+import { openAll, schedule, scheduledEntry, TestCatalog, testOccurrenceRuns } from "../schedules/schedules-fixtures.js";
 
 const REF = refOf("acme", "shop", "purge");
 const OCCURRENCE = Date.parse("2026-12-06T03:00:00.000Z");
@@ -38,14 +34,7 @@ describe("attack: a retry decided after the schedule was paused", () => {
   it("queues no try of a paused schedule, and answers a try queued before the pause with its id", async () => {
     const catalog = new TestCatalog();
     catalog.set("acme", "shop", [scheduledEntry("purge", schedule({ retries: { attempts: 3, backoff: "fixed", delayMs: 60_000 } }))]);
-    const runs = occurrenceRuns({
-      catalog,
-      limits: LIMITS,
-      enqueue: (request) =>
-        enqueueChoreRun({ flows: queues.flows, inputs: new RunInputs(redis, PREFIX), history: new ChoreRuns(redis, PREFIX), githubStepAttempts: 2 }, request),
-      exists: async (runId) => (await queues.byName.process.getJob(processJobId(runId))) !== undefined,
-      paused: async (schedulerId) => (await states.read(schedulerId)).paused,
-    });
+    const runs = testOccurrenceRuns({ catalog, redis, queues }, { paused: async (schedulerId) => (await states.read(schedulerId)).paused });
     expect(await runs.queue(REF, { occurrenceMs: OCCURRENCE, attempt: 2 }, 60_000)).toEqual({ runId: scheduledRunId(REF.schedulerId, OCCURRENCE, 2) });
 
     await states.pause(REF.schedulerId, "alice", new Date().toISOString());

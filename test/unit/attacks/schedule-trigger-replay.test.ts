@@ -1,11 +1,9 @@
 import { Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { enqueueChoreRun } from "../../../src/pipeline/enqueue-chore-run.js";
 import { withFormat } from "../../../src/pipeline/job-format.js";
 import type { Queues } from "../../../src/pipeline/queues.js";
 import { processJobId, scheduledRunId } from "../../../src/pipeline/run-id.js";
-import { occurrenceRuns } from "../../../src/schedules/occurrence-runs.js";
 import type { ScheduleTriggerData } from "../../../src/schedules/schedule-types.js";
 import { refOf } from "../../../src/schedules/schedules.js";
 import { triggerStep, type TriggerResult } from "../../../src/schedules/trigger-step.js";
@@ -13,7 +11,7 @@ import { ChoreRuns } from "../../../src/stores/chore-runs.js";
 import { RunInputs } from "../../../src/stores/run-inputs.js";
 import type { ScheduleStates } from "../../../src/stores/schedule-states.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
-import { LIMITS, openAll, PREFIX, schedule, scheduledEntry, silent, TestCatalog, TestDigest } from "../schedules/schedules-fixtures.js";
+import { LIMITS, openAll, PREFIX, schedule, scheduledEntry, silent, TestCatalog, TestDigest, testOccurrenceRuns } from "../schedules/schedules-fixtures.js";
 
 // Attack: the dashboard lets an operator clean completed jobs and retry failed ones. A trigger
 // that failed after it queued its run (a worker killed between the two, Redis erring on the
@@ -40,12 +38,7 @@ describe("a trigger delivered again after its occurrence's run ended and its job
     await redis.flushall();
     catalog = new TestCatalog();
     const inputs = new RunInputs(redis, PREFIX);
-    const runs = occurrenceRuns({
-      catalog,
-      limits: LIMITS,
-      enqueue: (request) => enqueueChoreRun({ flows: queues.flows, inputs, history, githubStepAttempts: 2 }, request),
-      exists: async (runId) => (await queues.byName.process.getJob(processJobId(runId))) !== undefined,
-    });
+    const runs = testOccurrenceRuns({ catalog, redis, queues, inputs, history });
     step = triggerStep({
       states,
       catalog,
@@ -126,12 +119,7 @@ describe("the next occurrence while the previous one's trigger is queueing its r
     catalog = new TestCatalog();
     const history = new ChoreRuns(redis, PREFIX);
     const inputs = new RunInputs(redis, PREFIX);
-    const runs = occurrenceRuns({
-      catalog,
-      limits: LIMITS,
-      enqueue: (request) => enqueueChoreRun({ flows: queues.flows, inputs, history, githubStepAttempts: 2 }, request),
-      exists: async (runId) => (await queues.byName.process.getJob(processJobId(runId))) !== undefined,
-    });
+    const runs = testOccurrenceRuns({ catalog, redis, queues, inputs, history });
     step = triggerStep({
       states,
       catalog,
@@ -206,12 +194,7 @@ describe("a worker whose clock runs ahead", () => {
     catalog = new TestCatalog();
     const history = new ChoreRuns(redis, PREFIX);
     const inputs = new RunInputs(redis, PREFIX);
-    const runs = occurrenceRuns({
-      catalog,
-      limits: LIMITS,
-      enqueue: (request) => enqueueChoreRun({ flows: queues.flows, inputs, history, githubStepAttempts: 2 }, request),
-      exists: async (runId) => (await queues.byName.process.getJob(processJobId(runId))) !== undefined,
-    });
+    const runs = testOccurrenceRuns({ catalog, redis, queues, inputs, history });
     step = triggerStep({
       states,
       catalog,

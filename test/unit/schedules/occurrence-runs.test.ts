@@ -1,15 +1,12 @@
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { enqueueChoreRun } from "../../../src/pipeline/enqueue-chore-run.js";
 import type { Queues } from "../../../src/pipeline/queues.js";
-import { processJobId } from "../../../src/pipeline/run-id.js";
-import { occurrenceRuns } from "../../../src/schedules/occurrence-runs.js";
 import type { OccurrenceRuns } from "../../../src/schedules/schedule-types.js";
 import { refOf } from "../../../src/schedules/schedules.js";
 import { ChoreRuns } from "../../../src/stores/chore-runs.js";
 import { RunInputs } from "../../../src/stores/run-inputs.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
-import { LIMITS, openAll, PREFIX, schedule, scheduledEntry, TestCatalog } from "./schedules-fixtures.js";
+import { openAll, PREFIX, schedule, scheduledEntry, TestCatalog, testOccurrenceRuns } from "./schedules-fixtures.js";
 
 const REF = refOf("acme", "shop", "purge");
 const OCCURRENCE = Date.parse("2026-12-06T03:00:00.000Z");
@@ -32,12 +29,7 @@ describe("OccurrenceRuns", () => {
   beforeEach(async () => {
     await redis.flushall();
     catalog = new TestCatalog();
-    runs = occurrenceRuns({
-      catalog,
-      limits: LIMITS,
-      enqueue: (request) => enqueueChoreRun({ flows: queues.flows, inputs, history, githubStepAttempts: 2 }, request),
-      exists: async (runId) => (await queues.byName.process.getJob(processJobId(runId))) !== undefined,
-    });
+    runs = testOccurrenceRuns({ catalog, redis, queues, inputs, history });
   });
   afterAll(async () => {
     await queues?.close();

@@ -1,8 +1,13 @@
 import { Redis } from "ioredis";
 import { pino } from "pino";
-import type { RepoCatalog } from "../../../src/catalog-types.js";
+import type { CatalogReader, RepoCatalog } from "../../../src/catalog-types.js";
+import { enqueueChoreRun } from "../../../src/pipeline/enqueue-chore-run.js";
+import { processJobId } from "../../../src/pipeline/run-id.js";
+import { occurrenceRuns, type OccurrenceRunsDeps } from "../../../src/schedules/occurrence-runs.js";
+import { ChoreRuns } from "../../../src/stores/chore-runs.js";
+import { RunInputs } from "../../../src/stores/run-inputs.js";
 import { openQueues, redisConnection, type Queues } from "../../../src/pipeline/queues.js";
-import type { DigestRecorder, DigestRow, ScheduleRef } from "../../../src/schedules/schedule-types.js";
+import type { DigestRecorder, DigestRow, OccurrenceRuns, ScheduleRef } from "../../../src/schedules/schedule-types.js";
 import type { ScheduleDescription, ScriptDescription } from "../../../src/sdk/protocol.js";
 import { ScheduleStates } from "../../../src/stores/schedule-states.js";
 import { description, entry, indexedChore, repoCatalog } from "../chores/chores-fixtures.js";
@@ -64,4 +69,23 @@ export function openAll(server: TestRedis): { redis: Redis; queues: Queues; stat
   const redis = new Redis({ host: "127.0.0.1", port: server.port, maxRetriesPerRequest: null });
   const queues = openQueues(redisConnection(server.url), PREFIX);
   return { redis, queues, states: new ScheduleStates(redis, PREFIX) };
+}
+
+/**
+ * OccurrenceRuns over the test's Redis and queues, queueing through enqueueChoreRun as the
+ * workers do; `guards` adds the pause and queued-tries checks where a test needs them.
+ */
+export function testOccurrenceRuns(
+  o: { catalog: CatalogReader; redis: Redis; queues: Queues; inputs?: RunInputs; history?: ChoreRuns },
+  guards: Pick<OccurrenceRunsDeps, "paused" | "tries"> = {},
+): OccurrenceRuns {
+  const inputs = o.inputs ?? new RunInputs(o.redis, PREFIX);
+  const history = o.history ?? new ChoreRuns(o.redis, PREFIX);
+  return occurrenceRuns({
+    catalog: o.catalog,
+    limits: LIMITS,
+    enqueue: (request) => enqueueChoreRun({ flows: o.queues.flows, inputs, history, githubStepAttempts: 2 }, request),
+    exists: async (runId) => (await o.queues.byName.process.getJob(processJobId(runId))) !== undefined,
+    ...guards,
+  });
 }

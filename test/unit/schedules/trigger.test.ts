@@ -1,12 +1,10 @@
 import { Job, QueueEvents, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { enqueueChoreRun } from "../../../src/pipeline/enqueue-chore-run.js";
 import type { RunJobData } from "../../../src/pipeline/job-data.js";
 import { withFormat } from "../../../src/pipeline/job-format.js";
 import { redisConnection, type Queues } from "../../../src/pipeline/queues.js";
 import { processJobId, scheduledRunId } from "../../../src/pipeline/run-id.js";
-import { occurrenceRuns } from "../../../src/schedules/occurrence-runs.js";
 import type { ScheduleTriggerData } from "../../../src/schedules/schedule-types.js";
 import { refOf, Schedules } from "../../../src/schedules/schedules.js";
 import { occurrenceOf, triggerStep, type TriggerResult } from "../../../src/schedules/trigger-step.js";
@@ -15,7 +13,7 @@ import { ChoreRuns } from "../../../src/stores/chore-runs.js";
 import { RunInputs } from "../../../src/stores/run-inputs.js";
 import type { ScheduleStates } from "../../../src/stores/schedule-states.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
-import { LIMITS, openAll, PREFIX, schedule, scheduledEntry, silent, TestCatalog, TestDigest } from "./schedules-fixtures.js";
+import { LIMITS, openAll, PREFIX, schedule, scheduledEntry, silent, TestCatalog, TestDigest, testOccurrenceRuns } from "./schedules-fixtures.js";
 
 const REF = refOf("acme", "shop", "purge");
 const ID = REF.schedulerId;
@@ -52,12 +50,7 @@ describe("the schedule queue's trigger step", () => {
   });
 
   function makeStep(pollMs: number) {
-    const runs = occurrenceRuns({
-      catalog,
-      limits: LIMITS,
-      enqueue: (request) => enqueueChoreRun({ flows: queues.flows, inputs, history, githubStepAttempts: 2 }, request),
-      exists: async (runId) => (await queues.byName.process.getJob(processJobId(runId))) !== undefined,
-    });
+    const runs = testOccurrenceRuns({ catalog, redis, queues, inputs, history });
     return triggerStep({ states, catalog, limits: LIMITS, digest, runs, queues: queues.byName, redis, prefix: PREFIX, log: silent, pollMs });
   }
   const scheduled = (more: Partial<ScheduleDescription> = {}) =>
