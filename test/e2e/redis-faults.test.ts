@@ -5,8 +5,10 @@ import { beaconScript, recordingScript } from "./scripts.js";
 
 let h: Harness;
 beforeAll(async () => {
-  // Persistence on, as production Redis for BullMQ must be configured.
-  h = await startHarness({ redisArgs: ["--appendonly", "yes", "--appendfsync", "always"] });
+  // Persistence on, as production Redis for BullMQ must be configured. A 5 s job lock: a step
+  // that was active when Redis restarted is found stalled and taken again after it, not after
+  // the default 30 s (the restart-after-accept test timed out at 30 s once in .ci/run).
+  h = await startHarness({ redisArgs: ["--appendonly", "yes", "--appendfsync", "always"], env: { JOB_LOCK_MS: "5000" } });
 });
 afterAll(async () => {
   await h?.close();
@@ -47,5 +49,5 @@ describe("Redis faults", () => {
     const result = await h.waitForRun(merged.runIds[path]!);
     expect(result.status).toBe("succeeded");
     expect(await h.timesRan("queued-before-restart")).toBe(1);
-  });
+  }, 60_000);
 });
