@@ -6,6 +6,7 @@ import { DEFAULT_WORK_LIMITS, type WorkLimits } from "./checks/work-limits.js";
 import type { RedisSettings } from "./redis/redis-client.js";
 import { MIN_SECRET_LENGTH, tooShortToRedact } from "./runner/redact.js";
 import { parseDurationSetting } from "./sdk/parse-duration.js";
+import { DEFAULT_MAX_STATE_BYTES } from "./sdk/protocol.js";
 import { PERMISSIONS, type Permission } from "./github/permission.js";
 
 // Server settings, read from the environment once and validated, every problem at once, one line each.
@@ -73,6 +74,7 @@ const runnerSchema = z.object({
   SCRIPT_ENV: scriptEnv,
   SCRIPT_TIMEOUT: duration("900"),
   OUTPUT_LIMIT: wholeNumber("a whole number of bytes, at least 1024", { min: 1024, fallback: 1024 * 1024 }),
+  WORKFLOW_STATE_LIMIT: wholeNumber("a whole number of bytes, from 1024 to 16777216", { min: 1024, max: 16 * 1024 * 1024, fallback: DEFAULT_MAX_STATE_BYTES }),
 });
 
 // What `chorebot status` and `chorebot cancel` need: the server, and the dashboard's login (which /api/runs takes).
@@ -172,6 +174,8 @@ export interface RunnerConfig {
   scriptEnv: string[];
   timeoutMs: number;
   outputLimit: number;
+  /** The largest a workflow's state may be, as JSON (WORKFLOW_STATE_LIMIT): a step that leaves a larger one fails. */
+  workflowStateLimit: number;
   /** The values of the SCRIPT_ENV variables: a script may print them, but nobody else sees them (see valuesToRedact). */
   scriptEnvValues: string[];
 }
@@ -384,6 +388,7 @@ function toRunnerConfig(settings: z.infer<typeof runnerSchema>, env: NodeJS.Proc
     scriptEnv: settings.SCRIPT_ENV,
     timeoutMs: settings.SCRIPT_TIMEOUT,
     outputLimit: settings.OUTPUT_LIMIT,
+    workflowStateLimit: settings.WORKFLOW_STATE_LIMIT,
     // A script may print the values it was given; they are still secrets to everyone else.
     scriptEnvValues: settings.SCRIPT_ENV.map((name) => env[name] ?? "").filter((value) => value.length > 0),
   };

@@ -2,9 +2,14 @@
 // Everything here is JSON-serialisable because BullMQ stores it in Redis.
 import type { MergedPullRequest } from "./github/merged-pull-requests.js";
 import type { RepoConfig } from "./github/repo-config.js";
-import type { ScheduleDescription } from "./sdk/protocol.js";
+import type { ScheduleDescription, StepDirection, StepOutcome } from "./sdk/protocol.js";
 
-export const RUN_STATUSES = ["succeeded", "failed", "timed_out", "cancelled", "lost", "refused"] as const;
+/**
+ * How a run ended. A workflow that failed and undid its completed steps is `rolled_back`; one
+ * whose walk back stopped (a rollback failed, timed out, or the run was killed during it) is
+ * `rollback_failed`.
+ */
+export const RUN_STATUSES = ["succeeded", "failed", "timed_out", "cancelled", "lost", "refused", "rolled_back", "rollback_failed"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** One merged entry script, as the webhook handler found it. */
@@ -176,4 +181,38 @@ export interface ExecutionReport {
   droppedLogs: number;
   /** Lines on the channel that were not messages (malformed, oversized) or over a limit. */
   rejectedLines: number;
+  /** For a workflow: every step's run and rollback, in order. Absent for any other script. */
+  workflow?: WorkflowReport;
+}
+
+/** A workflow's record: what each step did, redacted. */
+export interface WorkflowReport {
+  /** The steps as declared (WorkflowDescription), so a step that never ran is listed too. */
+  declared: { name: string; rollback: boolean }[];
+  /** Every run and rollback, in the order they happened. */
+  entries: WorkflowEntry[];
+  /** The state after the last entry (redacted JSON); null before the first. */
+  state: unknown;
+}
+
+export interface WorkflowEntry {
+  step: string;
+  direction: StepDirection;
+  outcome: StepOutcome;
+  startedAt: string;
+  durationMs: number;
+  /** Redacted and cut to one line. */
+  error: string | null;
+  /** What it changed in the state (at most MAX_STATE_CHANGES, values redacted and cut). */
+  changes: StateChange[];
+  /** How many more changes there were than are listed. */
+  moreChanges: number;
+}
+
+/** One changed path of the state: `before` absent when it was added, `after` absent when it was removed. */
+export interface StateChange {
+  /** Like `$.user.plan` or `$.ids[3]`. */
+  path: string;
+  before?: unknown;
+  after?: unknown;
 }

@@ -16,6 +16,8 @@ const STATUS_WORDS: Record<RunStatus, string> = {
   cancelled: "cancelled",
   lost: "lost",
   refused: "refused",
+  rolled_back: "rolled back",
+  rollback_failed: "rollback failed",
 };
 
 const MESSAGE_MAX = 140;

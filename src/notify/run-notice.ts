@@ -52,6 +52,9 @@ const CONCLUSIONS: Record<RunStatus, RunConclusion> = {
   // `details_url` page (GitHub requires one with it), whereas a refused script can only run
   // through a new, properly reviewed pull request. `failure` keeps it red and unmissable.
   refused: "failure",
+  // The workflow failed, even though it undid its work.
+  rolled_back: "failure",
+  rollback_failed: "failure",
 };
 
 /** The check run's name: one per script, on the merge commit. */

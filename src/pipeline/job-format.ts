@@ -16,11 +16,14 @@ import { UnrecoverableError, type Job } from "bullmq";
  * - 5: RunRequest `schedule` (trigger `schedule`: a format-4 worker would commit every
  *   occurrence's log, never retry, and never free the schedule for its next occurrence), the
  *   `schedule` queue's trigger jobs, and ScriptDescription.schedule.
+ * - 6: ScriptDescription.workflow (a format-5 worker would never answer a workflow's step
+ *   messages, so its first step would wait until the run timed out, and nothing would be
+ *   persisted or rolled back).
  *
  * Bump it whenever one of those changes shape, teach the readers the previous format, and
  * point test/upgrade/previous-release.ts at the last commit before the change.
  */
-export const JOB_FORMAT = 5;
+export const JOB_FORMAT = 6;
 
 /** A job written by a newer chorebot than this worker: it fails for good, untouched, until a person retries it. */
 export class JobTooNew extends UnrecoverableError {

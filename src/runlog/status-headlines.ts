@@ -8,4 +8,6 @@ export const STATUS_HEADLINES: Record<RunStatus, { emoji: string; verb: string; 
   cancelled: { emoji: "🛑", verb: "was cancelled", label: "Cancelled" },
   lost: { emoji: "👻", verb: "was lost", label: "Lost" },
   refused: { emoji: "🚫", verb: "was refused", label: "Refused" },
+  rolled_back: { emoji: "↩️", verb: "failed and was rolled back", label: "Rolled back" },
+  rollback_failed: { emoji: "🔥", verb: "failed and could not be rolled back", label: "Rollback failed" },
 };

@@ -94,6 +94,9 @@ export class ReportAggregator {
         this.result = value;
         return { type: "result", value };
       }
+      case "step":
+        // Folded into the report's workflow section (see workflow-record.ts).
+        return REFUSED;
       case "inputs": {
         const values = redactJson(message.values, this.redact);
         if (values === TOO_DEEP) return REFUSED;

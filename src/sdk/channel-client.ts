@@ -125,6 +125,10 @@ export function formatMessage(message: ChannelMessage, totals = new Map<string, 
       return `[result] ${JSON.stringify(message.value)}`;
     case "inputs":
       return `[inputs] ${JSON.stringify(message.values)}`;
+    case "step": {
+      const { step, direction, outcome, durationMs, error } = message.report;
+      return `[step] ${step}${direction === "rollback" ? " (rollback)" : ""}: ${outcome} in ${durationMs} ms${error === null ? "" : `: ${error}`}`;
+    }
   }
 }
 

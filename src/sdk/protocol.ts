@@ -57,6 +57,67 @@ export interface ScriptDescription {
   env: string[] | null;
   /** When it runs on its own, for a chore (see ScheduleDescription); null when it declares no schedule, absent in descriptions made before schedules. */
   schedule?: ScheduleDescription | null;
+  /** Its steps, for a `defineWorkflow` (see WorkflowDescription); null or absent for any other script. */
+  workflow?: WorkflowDescription | null;
+}
+
+/** A workflow's steps as read from its source, in order. */
+export interface WorkflowDescription {
+  steps: WorkflowStepDescription[];
+}
+
+export interface WorkflowStepDescription {
+  /** Unique within the workflow. */
+  name: string;
+  /** Whether it declares a `rollback`: one without leaves its work in place when the workflow rolls back. */
+  rollback: boolean;
+  /** How long its `run`, and again its `rollback`, may take: its `timeout`, else the workflow's `stepTimeout`, else DEFAULT_STEP_TIMEOUT_MS. */
+  timeoutMs: number;
+}
+
+/** A step's time limit (each of its run and its rollback) when neither it nor its workflow names one. */
+export const DEFAULT_STEP_TIMEOUT_MS = 5 * 60 * 1000;
+/** The most steps a workflow may have (the check refuses more; so does defineWorkflow). */
+export const MAX_WORKFLOW_STEPS = 50;
+/** The largest a workflow's state may be, as JSON, unless the server says otherwise (WORKFLOW_STATE_LIMIT). */
+export const DEFAULT_MAX_STATE_BYTES = 1024 * 1024;
+/** Set by the runner for a run: the server's WORKFLOW_STATE_LIMIT, in bytes. */
+export const MAX_STATE_ENV = "CHOREBOT_MAX_STATE_BYTES";
+
+export const STEP_DIRECTIONS = ["run", "rollback"] as const;
+export type StepDirection = (typeof STEP_DIRECTIONS)[number];
+
+/**
+ * How one run or rollback of a step ended: `vetoed` when an observer's beforeStep threw (it
+ * did not run), `cancelled` when the run was stopped (timeout, cancel) while it ran.
+ */
+export const STEP_OUTCOMES = ["succeeded", "failed", "timed_out", "vetoed", "cancelled"] as const;
+export type StepOutcome = (typeof STEP_OUTCOMES)[number];
+
+/**
+ * One run or rollback of a step, as the workflow reports it once it has ended (observers
+ * included). The script waits for the worker's {@link StepAck} before it goes on: by then
+ * this, the state included, is persisted in Redis.
+ */
+export interface StepReport {
+  /** 1, 2, … in the order they happened within the run. */
+  seq: number;
+  step: string;
+  direction: StepDirection;
+  outcome: StepOutcome;
+  /** ISO 8601. */
+  startedAt: string;
+  durationMs: number;
+  /** What went wrong (the error's message, or the veto's), null when it succeeded. */
+  error: string | null;
+  /** The whole state after it (JSON), observers' changes included. */
+  state: unknown;
+}
+
+/** The worker's answer to a step message, on the connection it came from: `seq` is persisted. */
+export interface StepAck {
+  type: "ack";
+  seq: number;
 }
 
 /** What a scheduled run may be retried after (`retryOn`): `failed` always may; the others may have done part of their work. */
@@ -98,4 +159,5 @@ export type ReportMessage =
   | { type: "progress"; done: number; total: number | null }
   | { type: "fail"; reason: string }
   | { type: "result"; value: unknown }
-  | { type: "inputs"; values: Record<string, unknown> };
+  | { type: "inputs"; values: Record<string, unknown> }
+  | { type: "step"; report: StepReport };

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from "ioredis";
-import type { CapturedOutput, ExecutionResult } from "../run-types.js";
+import type { CapturedOutput, ExecutionResult, WorkflowReport } from "../run-types.js";
 import { format1Keys } from "../pipeline/format-1.js";
 import { runKey } from "./run-key.js";
 
@@ -15,6 +15,8 @@ export interface LedgerEntry {
   result: FinishedSummary | null;
   /** The last lines an attempt printed as saved while it ran (OutputTail), for when its worker dies. */
   output: { attempt: number; output: CapturedOutput } | null;
+  /** A workflow's steps so far as an attempt reported them (redacted), saved after each one before the next started. */
+  workflow: { attempt: number; report: WorkflowReport } | null;
 }
 
 /** The facts of a finished execution, without its output. */
@@ -49,6 +51,14 @@ export class ExecutionLedger {
   }
 
   /**
+   * Saves a workflow's record after one of its steps (redacted, its state bounded by
+   * WORKFLOW_STATE_LIMIT): the script goes on only once this has resolved.
+   */
+  async saveWorkflow(runId: string, attempt: number, report: WorkflowReport): Promise<void> {
+    await this.redis.hset(this.key(runId), "workflow", JSON.stringify({ attempt, report }));
+  }
+
+  /**
    * The run's entry. A run an older release started may have its record in that release's
    * hash (format 1), which is read too and never rewritten: whichever says the later attempt
    * started, and the later result, wins, so a result the old release recorded still stops
@@ -66,6 +76,7 @@ export class ExecutionLedger {
       resultAttempt: finished.resultAttempt,
       result: finished.result,
       output: a.output,
+      workflow: a.workflow,
     };
   }
 
@@ -74,9 +85,9 @@ export class ExecutionLedger {
   }
 }
 
-const FIELDS = ["attempt", "host", "startedAt", "resultAttempt", "result", "output"] as const;
+const FIELDS = ["attempt", "host", "startedAt", "resultAttempt", "result", "output", "workflow"] as const;
 
-function entryOf([attempt, host, startedAt, resultAttempt, result, output]: (string | null)[]): LedgerEntry {
+function entryOf([attempt, host, startedAt, resultAttempt, result, output, workflow]: (string | null)[]): LedgerEntry {
   return {
     attempt: Number(attempt ?? 0),
     host: host ?? null,
@@ -84,5 +95,6 @@ function entryOf([attempt, host, startedAt, resultAttempt, result, output]: (str
     resultAttempt: Number(resultAttempt ?? 0),
     result: result ? (JSON.parse(result) as FinishedSummary) : null,
     output: output ? (JSON.parse(output) as LedgerEntry["output"]) : null,
+    workflow: workflow ? (JSON.parse(workflow) as LedgerEntry["workflow"]) : null,
   };
 }

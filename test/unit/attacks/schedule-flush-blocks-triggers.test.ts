@@ -70,7 +70,7 @@ describe("a trigger due while the digest flush commits", () => {
       prefix,
       concurrency: 1,
       cleanupConcurrency: 1,
-      runner: { scriptCwd: cwd, scriptEnv: [], scriptEnvValues: [], timeoutMs: 20_000, outputLimit: 64 * 1024 },
+      runner: { scriptCwd: cwd, scriptEnv: [], scriptEnvValues: [], timeoutMs: 20_000, outputLimit: 64 * 1024, workflowStateLimit: 1024 * 1024 },
       appSecrets: [],
       githubStepAttempts: 2,
       limits: LIMITS,

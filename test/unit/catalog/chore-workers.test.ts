@@ -63,7 +63,7 @@ function settings(): WorkerSettings {
     prefix,
     concurrency: 2,
     cleanupConcurrency: 2,
-    runner: { scriptCwd: spoolDir, scriptEnv: [], scriptEnvValues: [], timeoutMs: 20_000, outputLimit: 64 * 1024 },
+    runner: { scriptCwd: spoolDir, scriptEnv: [], scriptEnvValues: [], timeoutMs: 20_000, outputLimit: 64 * 1024, workflowStateLimit: 1024 * 1024 },
     appSecrets: [],
     githubStepAttempts: 2,
     limits: LIMITS,

@@ -11,6 +11,7 @@ const runner: RunnerConfig = {
   scriptEnv: ["DATABASE_URL", "UNSET"],
   timeoutMs: 60_000,
   outputLimit: 4096,
+  workflowStateLimit: 1024 * 1024,
   scriptEnvValues: ["postgres://app:db-pass@db/prod"],
 };
 const env = {
@@ -106,7 +107,7 @@ describe("runOptions and a script's env", () => {
 
   it("a real child process sees only the variables its env asks for", async () => {
     const names = ["DATABASE_URL", "STRIPE_KEY", "EXTRA_ALLOWED"];
-    const real: RunnerConfig = { scriptCwd: tmpdir(), scriptEnv: names, timeoutMs: 10_000, outputLimit: 65_536, scriptEnvValues: [] };
+    const real: RunnerConfig = { scriptCwd: tmpdir(), scriptEnv: names, timeoutMs: 10_000, outputLimit: 65_536, workflowStateLimit: 1024 * 1024, scriptEnvValues: [] };
     const parent = { ...process.env, DATABASE_URL: "postgres://x", STRIPE_KEY: "sk-x", EXTRA_ALLOWED: "1", NOT_ALLOWED: "secret" };
     const seen = async (description: ScriptDescription | null) => {
       const result = await runScript({

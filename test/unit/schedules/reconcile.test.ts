@@ -1,3 +1,4 @@
+import { JOB_FORMAT } from "../../../src/pipeline/job-format.js";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Queues } from "../../../src/pipeline/queues.js";
@@ -48,7 +49,7 @@ describe("Schedules.reconcile", () => {
     );
     expect(summary.added.sort()).toEqual([id("purge"), id("report")].sort());
     const purge = await scheduler("purge");
-    expect(purge).toMatchObject({ name: "purge", every: 2_000, template: { data: { format: 5, owner: "acme", repo: "shop", chore: "purge" } } });
+    expect(purge).toMatchObject({ name: "purge", every: 2_000, template: { data: { format: JOB_FORMAT, owner: "acme", repo: "shop", chore: "purge" } } });
     expect(purge?.template?.opts).toMatchObject({ removeOnComplete: { count: 500 }, removeOnFail: { count: 500 } });
     const report = await scheduler("report");
     expect(report).toMatchObject({ name: "report", pattern: "0 3 * * *", tz: "Europe/Berlin" });

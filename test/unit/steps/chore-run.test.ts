@@ -146,7 +146,7 @@ async function startSteps(
   });
   const scriptEnv = o.scriptEnv ?? [];
   const execute = executeStep({
-    runner: { scriptCwd: cwd, scriptEnv, scriptEnvValues: [], timeoutMs: 20_000, outputLimit: 64 * 1024 },
+    runner: { scriptCwd: cwd, scriptEnv, scriptEnvValues: [], timeoutMs: 20_000, outputLimit: 64 * 1024, workflowStateLimit: 1024 * 1024 },
     appSecrets: [],
     ledger,
     bundles,

@@ -4,7 +4,7 @@ import { failedAttemptExecution } from "../../../src/steps/lost-execution.js";
 
 const processedOn = new Date("2026-12-01T10:00:00Z");
 const finishedOn = new Date("2026-12-01T10:01:00Z");
-const entry = (over: Partial<LedgerEntry>): LedgerEntry => ({ attempt: 0, host: null, startedAt: null, resultAttempt: 0, result: null, output: null, ...over });
+const entry = (over: Partial<LedgerEntry>): LedgerEntry => ({ attempt: 0, host: null, startedAt: null, resultAttempt: 0, result: null, output: null, workflow: null, ...over });
 const record = (e: LedgerEntry, attempt = 1) =>
   failedAttemptExecution({ entry: e, attempt, reason: "job stalled more than allowable limit", processedOn, finishedOn });
 
