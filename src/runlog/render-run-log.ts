@@ -13,6 +13,7 @@ import { shortenMiddle } from "./shorten-middle.js";
 import { STATUS_HEADLINES } from "./status-headlines.js";
 import { formatDuration } from "./format-duration.js";
 import { utf8Head, utf8Tail } from "./utf8-slice.js";
+import { workflowFrontMatter, workflowSections } from "./workflow-section.js";
 
 export const DEFAULT_RUN_LOG_MAX_BYTES = 1024 * 1024;
 
@@ -29,6 +30,8 @@ interface View {
   code: { text: string; omittedBytes: number } | null;
   /** Cap on the message and PR title, lowered only when nothing else is left to cut. */
   textLimit: number;
+  /** Whether a workflow's state changes are listed: left out only when the output and code are cut and it still does not fit. */
+  changes: boolean;
 }
 
 /**
@@ -41,22 +44,28 @@ export function renderRunLog(input: RunLogInput & InputsFileLog, o: { maxBytes?:
   const entries = outputEntries(mergeReportLogs(input.execution.output, input.execution.report?.logs));
   const code = input.code === null ? null : { text: input.code, omittedBytes: 0 };
 
-  const full = render(input, { output: entries, code, textLimit: Infinity }, maxBytes);
+  const full = render(input, { output: entries, code, textLimit: Infinity, changes: true }, maxBytes);
   if (byteLength(full) <= maxBytes) return full;
 
-  const shortOutput = fitBudget(maxBytes, (budget) => render(input, { output: cutOutput(entries, budget, maxBytes), code, textLimit: Infinity }, maxBytes));
+  const shortOutput = fitBudget(maxBytes, (budget) =>
+    render(input, { output: cutOutput(entries, budget, maxBytes), code, textLimit: Infinity, changes: true }, maxBytes),
+  );
   if (shortOutput !== null) return shortOutput;
 
   const noOutput = cutOutput(entries, 0, maxBytes);
   const shortCode = fitBudget(maxBytes, (budget) =>
-    render(input, { output: noOutput, code: code && cutCode(code.text, budget, maxBytes), textLimit: Infinity }, maxBytes),
+    render(input, { output: noOutput, code: code && cutCode(code.text, budget, maxBytes), textLimit: Infinity, changes: true }, maxBytes),
   );
   if (shortCode !== null) return shortCode;
 
-  // Only a giant message or PR title is left; clip it rather than fail to record the run.
+  // A workflow's state changes go next: the steps, their outcomes and errors stay.
   const noCode = code && cutCode(code.text, 0, maxBytes);
+  const noChanges = render(input, { output: noOutput, code: noCode, textLimit: Infinity, changes: false }, maxBytes);
+  if (byteLength(noChanges) <= maxBytes) return noChanges;
+
+  // Only a giant message or PR title is left; clip it rather than fail to record the run.
   for (const textLimit of [4096, 256, 0]) {
-    const log = render(input, { output: noOutput, code: noCode, textLimit }, maxBytes);
+    const log = render(input, { output: noOutput, code: noCode, textLimit, changes: false }, maxBytes);
     if (byteLength(log) <= maxBytes) return log;
   }
   throw new RangeError(`a run log needs more than ${maxBytes} bytes even without its output and code`);
@@ -154,6 +163,7 @@ function render(input: RunLogInput & InputsFileLog, view: View, maxBytes: number
     code_sha256: input.code === null ? null : createHash("sha256").update(input.code).digest("hex"),
     code_omitted_bytes: view.code?.omittedBytes ?? 0,
     ...reportFrontMatter(run.report),
+    ...workflowFrontMatter(run.report?.workflow),
     // What the person gave, as logged: the values the script parsed would show an upload's temporary path.
     ...(chore === undefined ? {} : { inputs: chore.request.inputs }),
     ...(input.inputsFile === undefined ? {} : { inputs_file: input.inputsFile.path }),
@@ -165,10 +175,12 @@ function render(input: RunLogInput & InputsFileLog, view: View, maxBytes: number
   const parts = [`---\n${yaml}---\n`, `# ${headline.emoji} ${markdownText(input.script)} ${headline.verb}\n`, `${summary(input, headline.label, message)}\n`];
 
   const sizeCapped = view.output.some((e) => e.kind === "gap" && e.reason === "size-cap");
-  if (sizeCapped || (view.code?.omittedBytes ?? 0) > 0 || view.textLimit !== Infinity) {
+  const changesCut = !view.changes && (run.report?.workflow?.entries.some((e) => e.changes.length > 0) ?? false);
+  if (sizeCapped || (view.code?.omittedBytes ?? 0) > 0 || view.textLimit !== Infinity || changesCut) {
     const cut = [
       sizeCapped ? "output was shortened from the middle" : null,
       (view.code?.omittedBytes ?? 0) > 0 ? "the executed JavaScript was shortened from the middle" : null,
+      changesCut ? "the workflow's state changes were left out" : null,
       view.textLimit !== Infinity ? "the message and pull request title were clipped" : null,
     ].filter((s) => s !== null);
     parts.push(`> [!WARNING]\n> This log was shortened to stay under ${maxBytes} bytes: ${cut.join("; ")}.\n`);
@@ -178,6 +190,7 @@ function render(input: RunLogInput & InputsFileLog, view: View, maxBytes: number
   else if (input.inputsFile !== undefined) parts.push(...requestSection(input.inputsFile.inputs ?? {}, inputsFileSentence(input.inputsFile)));
   const given = chore !== undefined || (input.inputsFile?.inputs ?? null) !== null;
   parts.push(...reportSections(given && run.report ? { ...run.report, inputs: null } : run.report));
+  parts.push(...workflowSections(run.report?.workflow, { changes: view.changes }));
   parts.push("## Output\n");
   if (view.output.length === 0) {
     parts.push(run.status === "refused" ? "_Nothing ran, so there is no output._\n" : "_The script printed nothing._\n");
