@@ -1,6 +1,7 @@
 import type * as TypeScript from "typescript";
 import { LITERALS_ONLY, report, type ReadContext } from "./read-context.js";
 import { skipTypeWrappers } from "./skip-type-wrappers.js";
+import { whatItIs } from "./what-it-is.js";
 
 /** The literals a definition holds, and the values they read as (a regex as its `source` and `flags`). */
 interface LiteralKinds {
@@ -84,13 +85,4 @@ function regexParts(ctx: ReadContext, node: TypeScript.RegularExpressionLiteral,
     report(ctx, node, `${label} is not a valid regular expression: ${(error as Error).message}`);
     return undefined;
   }
-}
-
-function whatItIs(ts: ReadContext["ts"], node: TypeScript.Node): string {
-  if (ts.isIdentifier(node)) return ts.isShorthandPropertyAssignment(node.parent) ? `the shorthand \`${node.text}\`` : `the name \`${node.text}\``;
-  if (ts.isTemplateExpression(node)) return "a template with ${…}";
-  if (ts.isCallExpression(node) || ts.isNewExpression(node)) return "a call";
-  if (ts.isSpreadElement(node)) return "a spread";
-  if (ts.isMethodDeclaration(node) || ts.isFunctionLike(node)) return "a function";
-  return "an expression";
 }

@@ -136,6 +136,7 @@ describe("readScriptDefinition", () => {
         timeoutMs: 7_200_000,
         env: null,
         schedule: null,
+        workflow: null,
       },
       usesDefineScript: true,
       problems: [],
