@@ -95,7 +95,7 @@ export class ReportAggregator {
         return { type: "result", value };
       }
       case "step":
-        // Folded into the report's workflow section (see workflow-record.ts).
+        // A workflow's steps never come here: the channel hands them to run-script's onStep (workflow-record.ts). Any other script's are refused.
         return REFUSED;
       case "inputs": {
         const values = redactJson(message.values, this.redact);

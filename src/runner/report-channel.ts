@@ -2,9 +2,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import type { ChannelMessage, OutputMark } from "../sdk/channel-client.js";
+import { STEP_DIRECTIONS, STEP_OUTCOMES, type StepAck, type StepReport } from "../sdk/protocol.js";
 
-/** Longer lines are skipped without being decoded (and counted as oversized). */
+/** Longer lines are skipped without being decoded (and counted as oversized), but for step messages (see ReportChannelOptions). */
 export const MAX_REPORT_LINE_BYTES = 64 * 1024;
+// A step's name as the check accepts it is far shorter; a longer one is not a step of the script.
+const MAX_STEP_NAME_CHARS = 200;
 // The script, its worker threads and child processes each need one; more are refused.
 const MAX_CONNECTIONS = 64;
 // The worker parses at most this much per window, across all connections; beyond it the
@@ -32,6 +35,24 @@ export interface ReportChannelStats {
   oversized: number;
   /** Connections refused because {@link MAX_CONNECTIONS} were open. */
   refusedConnections: number;
+  /** Step messages answered with an ack (persisted). */
+  acked: number;
+}
+
+export interface ReportChannelOptions {
+  /**
+   * Takes the step messages (instead of `onMessage`), one at a time across all connections:
+   * the connection that sent one reads nothing more until its promise settles, so a flood of
+   * them waits in the script's own socket buffers. Resolving true writes `{"type":"ack","seq":n}`
+   * on that connection; false or a rejection writes nothing (the script keeps waiting).
+   */
+  onStep?: (report: StepReport) => Promise<boolean>;
+  /**
+   * How long a step line may be (its state included), default MAX_REPORT_LINE_BYTES. Other lines
+   * keep that limit, and only one connection at a time may hold a line longer than it, so memory
+   * stays bounded by this once plus MAX_REPORT_LINE_BYTES per connection.
+   */
+  maxStepLineBytes?: number;
 }
 
 export interface ReportChannel {
@@ -56,17 +77,20 @@ interface Connection {
   /** Skipping the rest of an oversized line. */
   skipping: boolean;
   ended: boolean;
+  /** A step message of it is being persisted: nothing more is read from it until it is acked (or not). */
+  waiting: boolean;
 }
 
 /**
  * The worker's end of the report channel: a UNIX socket server in `dir` (the run's private
  * temp dir, mode 0700) that takes one JSON message per line from any number of connections
  * (the script, its worker threads, its child processes), validates each line and hands the
- * valid ones to `onMessage`. Malformed and oversized lines are counted and ignored; a flood is
- * throttled (see the limits above). Nothing a script sends can make this throw; neither can
- * `onMessage`, whose errors are swallowed.
+ * valid ones to `onMessage`, step messages to `options.onStep`, which decides whether they are
+ * acked. Malformed and oversized lines are counted and ignored; a flood is throttled (see the
+ * limits above). Nothing a script sends can make this throw; neither can `onMessage` or
+ * `onStep`, whose errors are swallowed.
  */
-export async function openReportChannel(dir: string, onMessage: (message: ChannelMessage) => void): Promise<ReportChannel> {
+export async function openReportChannel(dir: string, onMessage: (message: ChannelMessage) => void, options: ReportChannelOptions = {}): Promise<ReportChannel> {
   let path = join(dir, "report.sock");
   // A long TMPDIR: fall back to a private dir of our own under /tmp, removed on close.
   let ownDir: string | null = null;
@@ -75,8 +99,14 @@ export async function openReportChannel(dir: string, onMessage: (message: Channe
     path = join(ownDir, "r.sock");
   }
 
-  const stats: ReportChannelStats = { lines: 0, messages: 0, malformed: 0, oversized: 0, refusedConnections: 0 };
+  const stats: ReportChannelStats = { lines: 0, messages: 0, malformed: 0, oversized: 0, refusedConnections: 0, acked: 0 };
   const connections = new Set<Connection>();
+  const { onStep } = options;
+  const stepLineBytes = onStep === undefined ? MAX_REPORT_LINE_BYTES : Math.max(MAX_REPORT_LINE_BYTES, options.maxStepLineBytes ?? 0);
+  // The one connection allowed a line longer than MAX_REPORT_LINE_BYTES, until that line is handled.
+  let longLine: Connection | null = null;
+  // Step messages are handled one after another, whichever connection sent them.
+  let steps: Promise<void> = Promise.resolve();
   let closed = false;
   let window = { start: performance.now(), messages: 0, bytes: 0 };
   let throttleTimer: NodeJS.Timeout | null = null;
@@ -96,20 +126,67 @@ export async function openReportChannel(dir: string, onMessage: (message: Channe
     return true;
   };
 
-  const deliver = (line: Buffer): void => {
+  /** Whether a line of `bytes` may still grow on `connection` (taking the long-line slot if it needs it). */
+  const fits = (connection: Connection, bytes: number): boolean => {
+    if (bytes <= MAX_REPORT_LINE_BYTES) return true;
+    if (bytes > stepLineBytes || (longLine !== null && longLine !== connection)) return false;
+    longLine = connection;
+    return true;
+  };
+
+  const releaseLongLine = (connection: Connection): void => {
+    if (longLine === connection) longLine = null;
+  };
+
+  /** Hands a complete line on; true when `connection` must wait for a step's ack before reading on. */
+  const deliver = (connection: Connection, line: Buffer): boolean => {
     stats.lines += 1;
     const message = parseReportLine(line.toString("utf8"));
-    if (message === null) {
-      stats.malformed += 1;
-      return;
+    // Only a step message may be longer than the usual limit.
+    const long = line.length > MAX_REPORT_LINE_BYTES;
+    if (message === null || (long && (message.type !== "step" || onStep === undefined))) {
+      if (long) stats.oversized += 1;
+      else stats.malformed += 1;
+      releaseLongLine(connection);
+      return false;
     }
     stats.messages += 1;
-    if (closed) return;
+    if (message.type === "step" && onStep !== undefined) {
+      if (closed) return false;
+      connection.waiting = true;
+      steps = steps.then(() => persistStep(connection, message.report));
+      return true;
+    }
+    releaseLongLine(connection);
+    if (closed) return false;
     try {
       onMessage(message);
     } catch {
       // The receiver's problem must not become an uncaught exception in a socket handler.
     }
+    return false;
+  };
+
+  const persistStep = async (connection: Connection, report: StepReport): Promise<void> => {
+    let persisted = false;
+    try {
+      persisted = (await onStep?.(report)) === true;
+    } catch {
+      // Not persisted: not acked.
+    }
+    if (persisted && !closed && connections.has(connection)) {
+      const ack: StepAck = { type: "ack", seq: report.seq };
+      connection.socket.write(`${JSON.stringify(ack)}\n`);
+      stats.acked += 1;
+    }
+    connection.waiting = false;
+    releaseLongLine(connection);
+    if (!connections.has(connection)) return;
+    // Reads on where it stopped, unless the whole channel is throttled (its timer does that).
+    if (throttleTimer !== null) return;
+    if (!pump(connection)) return throttle();
+    if (connection.ended) finish(connection);
+    else connection.socket.resume();
   };
 
   /** Splits what `connection` has received into lines; false when throttled with input left. */
@@ -117,12 +194,17 @@ export async function openReportChannel(dir: string, onMessage: (message: Channe
     let data = connection.backlog;
     connection.backlog = null;
     while (data !== null && data.length > 0) {
+      if (connection.waiting) {
+        connection.backlog = data;
+        connection.socket.pause();
+        return true;
+      }
       const newline = data.indexOf(NEWLINE);
       if (newline === -1) {
         if (!connection.skipping) {
           connection.parts.push(data);
           connection.partBytes += data.length;
-          if (connection.partBytes > MAX_REPORT_LINE_BYTES) startSkipping(connection);
+          if (!fits(connection, connection.partBytes)) startSkipping(connection);
         }
         return true;
       }
@@ -132,7 +214,7 @@ export async function openReportChannel(dir: string, onMessage: (message: Channe
         continue;
       }
       const bytes = connection.partBytes + newline;
-      if (bytes > MAX_REPORT_LINE_BYTES) {
+      if (!fits(connection, bytes)) {
         startSkipping(connection);
         connection.skipping = false;
         data = data.subarray(newline + 1);
@@ -147,13 +229,18 @@ export async function openReportChannel(dir: string, onMessage: (message: Channe
       connection.parts = [];
       connection.partBytes = 0;
       data = data.subarray(newline + 1);
-      if (!isBlank(line)) deliver(line);
+      if (!isBlank(line) && deliver(connection, line)) {
+        connection.backlog = data.length > 0 ? data : null;
+        connection.socket.pause();
+        return true;
+      }
     }
     return true;
   };
 
   const startSkipping = (connection: Connection): void => {
     stats.oversized += 1;
+    releaseLongLine(connection);
     connection.skipping = true;
     connection.parts = [];
     connection.partBytes = 0;
@@ -165,13 +252,15 @@ export async function openReportChannel(dir: string, onMessage: (message: Channe
       const line = Buffer.concat(connection.parts);
       connection.parts = [];
       connection.partBytes = 0;
-      if (!isBlank(line)) deliver(line);
+      // A step message's ack is still written before the connection goes: it waits for it.
+      if (!isBlank(line) && deliver(connection, line)) return;
     }
     forget(connection);
   };
 
   const forget = (connection: Connection): void => {
     connections.delete(connection);
+    releaseLongLine(connection);
     connection.socket.destroy();
     if (connections.size === 0) drained?.();
   };
@@ -186,6 +275,7 @@ export async function openReportChannel(dir: string, onMessage: (message: Channe
         if (!pump(connection)) return throttle();
       }
       for (const connection of [...connections]) {
+        if (connection.waiting) continue;
         if (connection.ended) finish(connection);
         else connection.socket.resume();
       }
@@ -198,17 +288,18 @@ export async function openReportChannel(dir: string, onMessage: (message: Channe
       socket.destroy();
       return;
     }
-    const connection: Connection = { socket, backlog: null, parts: [], partBytes: 0, skipping: false, ended: false };
+    const connection: Connection = { socket, backlog: null, parts: [], partBytes: 0, skipping: false, ended: false, waiting: false };
     connections.add(connection);
     if (throttleTimer !== null) socket.pause();
     socket.on("data", (chunk: Buffer) => {
       connection.backlog = connection.backlog === null ? chunk : Buffer.concat([connection.backlog, chunk]);
+      if (connection.waiting) return;
       if (throttleTimer !== null || !pump(connection)) throttle();
     });
     socket.on("end", () => {
       connection.ended = true;
-      // Throttled with lines left: the throttle timer finishes it.
-      if (connection.backlog === null) finish(connection);
+      // Throttled with lines left: the throttle timer finishes it; waiting for an ack: the ack does.
+      if (connection.backlog === null && !connection.waiting) finish(connection);
     });
     socket.on("error", () => forget(connection));
     socket.on("close", () => {
@@ -294,9 +385,30 @@ export function parseReportLine(line: string): ChannelMessage | null {
       return { type: "result", value: value.value };
     case "inputs":
       return isObject(value.values) ? { type: "inputs", values: value.values } : null;
+    case "step": {
+      const report = stepReport(value.report);
+      return report === null ? null : { type: "step", report };
+    }
     default:
       return null;
   }
+}
+
+/** A step report with exactly the protocol's fields, or null when one is missing or of the wrong kind. */
+function stepReport(value: unknown): StepReport | null {
+  if (!isObject(value)) return null;
+  const { seq, step, direction, outcome, startedAt, durationMs, error, state } = value;
+  if (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 1) return null;
+  if (typeof step !== "string" || step.length === 0 || step.length > MAX_STEP_NAME_CHARS) return null;
+  if (!isOneOf(direction, STEP_DIRECTIONS) || !isOneOf(outcome, STEP_OUTCOMES)) return null;
+  if (typeof startedAt !== "string" || !isFiniteNumber(durationMs) || durationMs < 0) return null;
+  if (!(error === null || typeof error === "string")) return null;
+  // JSON has no undefined: a state that is missing is null.
+  return { seq, step, direction, outcome, startedAt, durationMs, error, state: state ?? null };
+}
+
+function isOneOf<T extends string>(value: unknown, values: readonly T[]): value is T {
+  return (values as readonly unknown[]).includes(value);
 }
 
 function outputMark(value: unknown): OutputMark | null {

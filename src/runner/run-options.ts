@@ -1,5 +1,6 @@
 import type { RunnerConfig } from "../config.js";
-import type { ScriptDescription } from "../sdk/protocol.js";
+import { MAX_STATE_ENV, type ScriptDescription } from "../sdk/protocol.js";
+import { killGraceMs } from "./kill-grace.js";
 import { createRedactor } from "./redact.js";
 import type { RunScriptOptions } from "./run-script.js";
 import { BASICS, buildScriptEnv } from "./script-env.js";
@@ -14,7 +15,8 @@ export function valuesToRedact(values: { appSecrets?: readonly string[]; scriptE
 }
 
 /** What runScript is given besides the code and the caller's own watchers (output, reports, cancellation). */
-export type RunOptions = Required<Pick<RunScriptOptions, "cwd" | "env" | "timeoutMs" | "maxOutputBytes" | "redact">> & Pick<RunScriptOptions, "inputs">;
+export type RunOptions = Required<Pick<RunScriptOptions, "cwd" | "env" | "timeoutMs" | "maxOutputBytes" | "redact" | "killGraceMs">> &
+  Pick<RunScriptOptions, "inputs" | "workflow">;
 
 /**
  * Why a script cannot run here: the variables its `env` asks for that SCRIPT_ENV (`scriptEnv`)
@@ -34,7 +36,9 @@ export function envRefusal(description: ScriptDescription | null, scriptEnv: rea
  * How a script is run, the same for the worker's execute step and `chorebot run`: in
  * SCRIPT_CWD, with only the allowlisted environment (of it, only what the script's `env`
  * asks for when it declares one), for the shortest of the time limits, its output capped at
- * OUTPUT_LIMIT and redacted, and, for an SDK script, its inputs.
+ * OUTPUT_LIMIT and redacted, and, for an SDK script, its inputs. A workflow is told its state
+ * limit (WORKFLOW_STATE_LIMIT, as CHOREBOT_MAX_STATE_BYTES), its steps are recorded, and its
+ * rollbacks get time before it is killed (kill-grace.ts).
  */
 export function runOptions(o: {
   runner: RunnerConfig;
@@ -53,14 +57,18 @@ export function runOptions(o: {
   const secretInputs = Object.entries(description?.inputs ?? {})
     .filter(([name, input]) => input.secret && o.inputs[name])
     .map(([name]) => o.inputs[name]!);
+  const workflow = description?.workflow ?? null;
+  const env = buildScriptEnv(o.env ?? process.env, allowedEnv(description, runner.scriptEnv));
   return {
     cwd: runner.scriptCwd,
-    env: buildScriptEnv(o.env ?? process.env, allowedEnv(description, runner.scriptEnv)),
+    env: workflow === null ? env : { ...env, [MAX_STATE_ENV]: String(runner.workflowStateLimit) },
     timeoutMs: Math.min(runner.timeoutMs, o.repositoryTimeoutMs ?? Infinity, description?.timeoutMs ?? Infinity),
     // Plain scripts take no inputs.
     ...(description ? { inputs: { ...o.inputs } } : {}),
     maxOutputBytes: runner.outputLimit,
     redact: createRedactor(valuesToRedact({ appSecrets: o.appSecrets ?? [], scriptEnvValues: runner.scriptEnvValues, secretInputs })),
+    killGraceMs: killGraceMs(workflow),
+    ...(workflow === null ? {} : { workflow: { steps: workflow.steps, stateLimit: runner.workflowStateLimit } }),
   };
 }
 

@@ -4,9 +4,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex, Readable } from "node:stream";
-import type { ExecutionReport, ExecutionResult, OutputLine, RunStatus } from "../run-types.js";
+import type { ExecutionReport, ExecutionResult, OutputLine, RunStatus, WorkflowEntry, WorkflowReport } from "../run-types.js";
 import { ORDER_ENV, type ChannelMessage, type OutputMark } from "../sdk/channel-client.js";
-import { CHANNEL_ENV, INPUTS_ENV, type ReportMessage } from "../sdk/protocol.js";
+import { CHANNEL_ENV, INPUTS_ENV, type ReportMessage, type StepReport, type WorkflowStepDescription } from "../sdk/protocol.js";
 import { needsBareImportHook, writeBareImportHook } from "./bare-import-hook.js";
 import { currentClaim } from "./claim.js";
 import { deadlineLine, FENCED, LIFELINE_FD, STARTED, TERM_LINE, withLifeline, withStartNotice } from "./lifeline.js";
@@ -14,9 +14,12 @@ import { explainMissingPackage } from "./missing-package.js";
 import { orderLogs } from "./order-logs.js";
 import { OutputCapture } from "./output-capture.js";
 import { contain, containment, MARKER_ENV, type Containment } from "./process-containment.js";
+import { DEFAULT_KILL_GRACE_MS } from "./kill-grace.js";
 import { ReportAggregator } from "./report-aggregator.js";
-import { openReportChannel, type ReportChannelStats } from "./report-channel.js";
+import { MAX_REPORT_LINE_BYTES, openReportChannel, type ReportChannelStats } from "./report-channel.js";
 import { readUncaughtError, writeUncaughtErrorHook } from "./uncaught-error-hook.js";
+import { WorkflowRecord } from "./workflow-record.js";
+import { workflowVerdict } from "./workflow-verdict.js";
 
 // After the script exits, its watcher kills what it left and its pipes close at once, unless
 // something escaped (setsid and a scrubbed environment, without a PID namespace) and still
@@ -48,10 +51,24 @@ export interface RunScriptOptions {
   maxOutputBytes?: number;
   redact?: (text: string) => string;
   onLine?: (line: OutputLine) => void;
-  /** Between SIGTERM and SIGKILL when the script is stopped; default 5000. */
+  /** Between SIGTERM and SIGKILL when the script is stopped; default 5000 (a workflow's: see kill-grace.ts). */
   killGraceMs?: number;
   /** Aborting stops the script like a timeout does, with status `cancelled` (e.g. Ctrl-C in the CLI). */
   signal?: AbortSignal;
+  /** A cancelled run's message (who cancelled it, or why it was stopped); default "cancelled while running". */
+  cancelledMessage?: () => string;
+  /**
+   * For a workflow: its declared steps and the largest its state may be (JSON bytes). Its step
+   * messages are then folded into `report.workflow` (workflow-record.ts), each acked once
+   * `onStep` has resolved, and its status is judged from them (workflow-verdict.ts).
+   */
+  workflow?: { steps: readonly WorkflowStepDescription[]; stateLimit: number };
+  /**
+   * Persists a workflow's record after each of its steps (`entry` is that step's). The script
+   * waits for the ack, which is written only once this has resolved: a rejection leaves it
+   * waiting (until the run's timeout or fence). Absent (a local run): acked at once.
+   */
+  onStep?: (record: WorkflowReport, entry: WorkflowEntry) => Promise<void>;
   /** How what the script starts is made to end with it; default: the best this host allows. */
   containment?: Containment;
 }
@@ -78,6 +95,16 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
       now: () => Math.max(0, Math.floor(performance.now() - start)),
       ...(o.redact === undefined ? {} : { redact: o.redact }),
     });
+    const workflow = o.workflow === undefined ? null : new WorkflowRecord({ ...o.workflow, ...(o.redact === undefined ? {} : { redact: o.redact }) });
+    // Folded at once, in order (the channel hands steps on one at a time); acked once persisted.
+    const onStep = async (step: StepReport): Promise<boolean> => {
+      const record = workflow?.add(step) ?? null;
+      const entry = workflow?.last() ?? null;
+      if (record === null || entry === null) return false;
+      await o.onStep?.(record, entry);
+      o.onReport?.({ type: "step", report: { ...step, error: entry.error, state: record.state } });
+      return true;
+    };
     const deliver = (message: ChannelMessage): void => {
       const kept = report.add(message);
       if (kept !== null) o.onReport?.(kept);
@@ -97,12 +124,17 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
     const [hook, errorHook, channel] = await Promise.all([
       needsBareImportHook(o.code) ? writeBareImportHook(dir) : null,
       writeUncaughtErrorHook(dir),
-      openReportChannel(dir, (message) => {
-        const chars = message.type === "log" ? message.message.length : JSON.stringify(message).length;
-        held.push({ message, chars });
-        heldChars += chars;
-        release();
-      }),
+      openReportChannel(
+        dir,
+        (message) => {
+          const chars = message.type === "log" ? message.message.length : JSON.stringify(message).length;
+          held.push({ message, chars });
+          heldChars += chars;
+          release();
+        },
+        // A step line carries the whole state: up to the limit, plus room for the rest of the report.
+        workflow === null ? {} : { onStep, maxStepLineBytes: o.workflow!.stateLimit + MAX_REPORT_LINE_BYTES },
+      ),
       writeFile(script, o.code),
     ]);
     let channelStats: Promise<ReportChannelStats> | null = null;
@@ -142,14 +174,16 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
       const captured = capture.endWithEnds();
       release(true);
       const received = stats.lines + stats.oversized > 0;
-      const aggregated = received ? report.end(stats.malformed + stats.oversized) : undefined;
+      const ended = received ? report.end(stats.malformed + stats.oversized + (workflow?.refused() ?? 0)) : undefined;
+      const aggregated = ended === undefined || workflow === null ? ended : { ...ended, workflow: workflow.report() };
       // The record in the script's order: log lines among the output where it wrote them.
       const ordered = aggregated === undefined ? null : orderLogs(captured.output, captured.ends, aggregated.logs, report.logMarks());
       const reported = aggregated === undefined || ordered === null ? aggregated : { ...aggregated, logs: ordered.logs };
       const output = ordered?.output ?? captured.output;
       const uncaught = await readUncaughtError(dir);
       const said = uncaught === null ? null : (o.redact ?? String)(explainMissingPackage(uncaught, o.cwd));
-      const verdict = judge(outcome, o.timeoutMs, reported, said);
+      const judged = judge(outcome, o, reported, said);
+      const verdict = reported?.workflow === undefined ? judged : workflowVerdict(reported.workflow, judged);
       return {
         status: verdict.status,
         exitCode: outcome.started ? outcome.code : null,
@@ -240,7 +274,7 @@ async function supervise(
     else termHeld = true;
     // Our child alone: once it is gone, the watcher kills the rest (a SIGKILL to the group
     // would stop the watcher before it swept what left the group).
-    killTimer = setTimeout(() => signal(pid, "SIGKILL"), o.killGraceMs ?? 5000);
+    killTimer = setTimeout(() => signal(pid, "SIGKILL"), Math.min(o.killGraceMs ?? DEFAULT_KILL_GRACE_MS, MAX_TIMER_MS));
   };
   const timeoutTimer = setTimeout(() => stop("timeout"), Math.min(o.timeoutMs, MAX_TIMER_MS));
   const onAbort = (): void => stop("abort");
@@ -285,13 +319,13 @@ function waits(message: ChannelMessage, capture: OutputCapture | null): boolean 
 /** `uncaught`: the script's last uncaught error, redacted, if it had one (uncaught-error-hook.ts). */
 function judge(
   outcome: Outcome,
-  timeoutMs: number,
+  o: Pick<RunScriptOptions, "timeoutMs" | "cancelledMessage">,
   report: ExecutionReport | undefined,
   uncaught: string | null,
 ): { status: RunStatus; message: string | null } {
   if (!outcome.started) return { status: "failed", message: `could not start node: ${outcome.error.message}` };
-  if (outcome.stoppedBy === "timeout") return { status: "timed_out", message: `timed out after ${timeoutMs / 1000} s` };
-  if (outcome.stoppedBy === "abort") return { status: "cancelled", message: "cancelled while running" };
+  if (outcome.stoppedBy === "timeout") return { status: "timed_out", message: `timed out after ${o.timeoutMs / 1000} s` };
+  if (outcome.stoppedBy === "abort") return { status: "cancelled", message: o.cancelledMessage?.() ?? "cancelled while running" };
   if (outcome.stoppedBy === "fence") {
     return {
       status: "lost",

@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { context as traceContext } from "@opentelemetry/api";
 import type { Job } from "bullmq";
 import type { RunnerConfig } from "../config.js";
 import { envRefusal, runOptions } from "../runner/run-options.js";
@@ -13,6 +14,7 @@ import type { ExecutionLedger } from "../stores/execution-ledger.js";
 import type { ScriptTarget } from "../run-types.js";
 import type { ExecuteResult, ExecuteSummary, ProcessResult, RunJobData } from "../pipeline/job-data.js";
 import { liveReport } from "./live-report.js";
+import { stepRecorder } from "./step-recorder.js";
 import { OutputTail } from "./output-tail.js";
 import { liveState, writeLiveState } from "../pipeline/live-state.js";
 import { processResultOf } from "../pipeline/format-1.js";
@@ -179,13 +181,14 @@ export function executeStep(deps: ExecuteDeps) {
           if (message.type === "log") tail?.add({ t: Math.floor(performance.now() - spawnedAt), stream: "log", text: message.message });
         },
         onLine: (line) => tail?.add(line),
+        // A workflow goes on after a step only once its record so far is saved in the run's ledger entry.
+        onStep: stepRecorder({ runId, save: (record) => deps.ledger.saveWorkflow(runId, attempt, record), trace: traceContext.active() }),
         signal: AbortSignal.any([deps.shutdown, cancel.signal]),
+        cancelledMessage: () =>
+          cancel.signal.aborted
+            ? cancelledMessage((cancel.signal.reason as CancelRequest).by, true)
+            : "the worker shut down before the script finished; it was stopped after the grace period",
       });
-      if (execution.status === "cancelled" && cancel.signal.aborted) {
-        execution.message = cancelledMessage((cancel.signal.reason as CancelRequest).by, true);
-      } else if (execution.status === "cancelled" && deps.shutdown.aborted) {
-        execution.message = "the worker shut down before the script finished; it was stopped after the grace period";
-      }
       // The outcome first: it is the record, kept until Redis takes it. What follows is for
       // people watching, and must not lose the outcome when Redis refuses it.
       const summary = await finish({ process: processed, execution });

@@ -1,4 +1,4 @@
-import type { CapturedOutput, ExecutionResult } from "../run-types.js";
+import type { CapturedOutput, ExecutionReport, ExecutionResult, WorkflowReport } from "../run-types.js";
 import type { FinishedSummary, LedgerEntry } from "../stores/execution-ledger.js";
 
 const NO_OUTPUT: CapturedOutput = { lines: [], omittedBytes: 0, omittedAt: null };
@@ -33,16 +33,32 @@ export function failedAttemptExecution(o: { entry: LedgerEntry; attempt: number;
   const { entry, attempt, reason } = o;
   const finished = entry.resultAttempt === attempt ? entry.result : null;
   const output = entry.output?.attempt === attempt ? entry.output.output : undefined;
-  if (finished) return { ...finished, output: output ?? NO_OUTPUT, message: unrecordedMessage(finished, reason, output !== undefined) };
+  const steps = entry.workflow?.attempt === attempt ? entry.workflow.report : null;
+  const workflow = steps === null ? {} : { report: workflowOnly(steps) };
+  if (finished) return { ...finished, output: output ?? NO_OUTPUT, message: unrecordedMessage(finished, reason, output !== undefined), ...workflow };
   const started = entry.attempt === attempt;
   // Times of the attempt that started: from the ledger's start to when its loss was noticed.
-  return lostExecution({
+  const lost = lostExecution({
     started,
     reason,
     startedAt: (started ? entry.startedAt : null) ?? o.processedOn,
     finishedAt: o.finishedOn,
     ...(output ? { output } : {}),
   });
+  return steps === null ? lost : { ...lost, message: `${lost.message}; ${stepsSoFar(steps)}`, ...workflow };
+}
+
+/** What a lost workflow's record says it had done: its worker is gone, so nothing more happens on its own. */
+function stepsSoFar(workflow: WorkflowReport): string {
+  const ran = workflow.entries.filter((entry) => entry.direction === "run" && entry.outcome === "succeeded").map((entry) => entry.step);
+  const undone = workflow.entries.filter((entry) => entry.direction === "rollback" && entry.outcome === "succeeded").map((entry) => entry.step);
+  const done = ran.length === 0 ? "no step had completed" : `steps completed: ${ran.join(", ")}`;
+  return `${done}${undone.length === 0 ? "" : `; rolled back: ${undone.join(", ")}`}; nothing is re-run or rolled back on its own`;
+}
+
+/** A report holding only a workflow's record: the rest of what the script reported died with its worker. */
+function workflowOnly(workflow: WorkflowReport): ExecutionReport {
+  return { inputs: null, counters: {}, progress: null, result: undefined, failReason: null, logs: [], droppedLogs: 0, rejectedLines: 0, workflow };
 }
 
 function unrecordedMessage(finished: FinishedSummary, reason: string, tail: boolean): string {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { MAX_REPORT_LINE_BYTES, openReportChannel, parseReportLine } from "../../../src/runner/report-channel.js";
-import type { ReportMessage } from "../../../src/sdk/protocol.js";
+import type { ReportMessage, StepReport } from "../../../src/sdk/protocol.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -71,7 +71,7 @@ describe("openReportChannel", () => {
       { type: "counter", name: "x", op: "inc", value: 2 },
       { type: "progress", done: 1, total: null },
     ]);
-    expect(stats).toEqual({ lines: 46, messages: 42, malformed: 4, oversized: 0, refusedConnections: 0 });
+    expect(stats).toEqual({ lines: 46, messages: 42, malformed: 4, oversized: 0, refusedConnections: 0, acked: 0 });
   });
 
   test("skips lines over 64 KiB without losing the lines around them", async () => {
@@ -139,7 +139,182 @@ describe("openReportChannel", () => {
   });
 });
 
+const stepReport = (seq: number, over: Partial<StepReport> = {}): StepReport => ({
+  seq,
+  step: `s${seq}`,
+  direction: "run",
+  outcome: "succeeded",
+  startedAt: "2026-12-01T10:00:00.000Z",
+  durationMs: 3,
+  error: null,
+  state: { n: seq },
+  ...over,
+});
+const step = (seq: number, over: Partial<StepReport> = {}): string => `${JSON.stringify({ type: "step", report: stepReport(seq, over) })}\n`;
+
+/** Everything `socket` receives, line by line, as it comes. */
+function answers(socket: Socket): { lines: string[]; next(): Promise<string> } {
+  const lines: string[] = [];
+  const waiters: ((line: string) => void)[] = [];
+  let buffered = "";
+  socket.on("data", (chunk: Buffer) => {
+    buffered += chunk.toString();
+    let newline: number;
+    while ((newline = buffered.indexOf("\n")) !== -1) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      lines.push(line);
+      waiters.shift()?.(line);
+    }
+  });
+  let read = 0;
+  return {
+    lines,
+    next: () => (read < lines.length ? Promise.resolve(lines[read++]!) : new Promise((resolve) => waiters.push((line) => (read++, resolve(line))))),
+  };
+}
+
+describe("openReportChannel: step messages", () => {
+  test("acks a step on its connection only once it is persisted, one step at a time, in order", async () => {
+    const events: string[] = [];
+    let persisting = 0;
+    const channel = await openReportChannel(dir, (m) => events.push(m.type), {
+      onStep: async (report) => {
+        persisting += 1;
+        expect(persisting).toBe(1);
+        events.push(`persisting ${report.seq}`);
+        await new Promise((r) => setTimeout(r, 30));
+        events.push(`persisted ${report.seq}`);
+        persisting -= 1;
+        return true;
+      },
+    });
+    const socket = await client(channel.path);
+    const acks = answers(socket);
+    // Sent without waiting: the second waits for the first's ack, and so does the log line after it.
+    socket.write(step(1) + step(2) + log("after"));
+    expect(await acks.next()).toBe('{"type":"ack","seq":1}');
+    expect(events).toContain("persisted 1");
+    expect(await acks.next()).toBe('{"type":"ack","seq":2}');
+    expect(events).toContain("persisted 2");
+    await send(socket, "");
+    const stats = await channel.close();
+    expect(events).toEqual(["persisting 1", "persisted 1", "persisting 2", "persisted 2", "log"]);
+    expect(stats).toMatchObject({ messages: 3, acked: 2 });
+  });
+
+  test("never acks a step that was not persisted (refused, or its save failed), and reads on after it", async () => {
+    const channel = await openReportChannel(dir, () => {}, {
+      onStep: async (report) => {
+        if (report.seq === 2) throw new Error("redis down");
+        return report.seq !== 3;
+      },
+    });
+    const socket = await client(channel.path);
+    const acks = answers(socket);
+    socket.write(step(1) + step(2) + step(3) + step(4));
+    expect(await acks.next()).toBe('{"type":"ack","seq":1}');
+    expect(await acks.next()).toBe('{"type":"ack","seq":4}');
+    await send(socket, "");
+    expect((await channel.close()).acked).toBe(2);
+    expect(acks.lines).toHaveLength(2);
+  });
+
+  test("takes a step line up to its own limit, from one connection at a time; other lines keep 64 KiB", async () => {
+    const sizes: number[] = [];
+    const logs: ReportMessage[] = [];
+    const limit = 3 * MAX_REPORT_LINE_BYTES;
+    const channel = await openReportChannel(dir, (m) => logs.push(m), {
+      onStep: async (report) => (sizes.push(JSON.stringify(report.state).length), true),
+      maxStepLineBytes: limit,
+    });
+    const socket = await client(channel.path);
+    const acks = answers(socket);
+    const big = "x".repeat(2 * MAX_REPORT_LINE_BYTES);
+    const tooBig = "y".repeat(limit);
+    socket.write(step(1, { state: { big } }) + log("z".repeat(MAX_REPORT_LINE_BYTES)) + step(2, { state: { tooBig } }) + step(3));
+    expect(await acks.next()).toBe('{"type":"ack","seq":1}');
+    expect(await acks.next()).toBe('{"type":"ack","seq":3}');
+    await send(socket, "");
+    const stats = await channel.close();
+    expect(sizes).toEqual([big.length + 10, JSON.stringify({ n: 3 }).length]);
+    expect(logs).toEqual([]);
+    expect(stats).toMatchObject({ oversized: 2, acked: 2 });
+  });
+
+  test("a second connection's long line is skipped while another holds the long-line slot", async () => {
+    let release: () => void = () => {};
+    const persisted: number[] = [];
+    const channel = await openReportChannel(dir, () => {}, {
+      onStep: async (report) => {
+        if (report.seq === 1) await new Promise<void>((resolve) => (release = resolve));
+        persisted.push(report.seq);
+        return true;
+      },
+      maxStepLineBytes: 4 * MAX_REPORT_LINE_BYTES,
+    });
+    const [a, b] = [await client(channel.path), await client(channel.path)];
+    const big = { big: "x".repeat(2 * MAX_REPORT_LINE_BYTES) };
+    const acksA = answers(a);
+    a.write(step(1, { state: big }));
+    // Wait until the first is being persisted: it holds the slot until it is acked.
+    await expect.poll(() => channel.stats().messages).toBe(1);
+    await send(b, step(2, { state: big }));
+    await expect.poll(() => channel.stats().oversized).toBe(1);
+    release();
+    expect(await acksA.next()).toBe('{"type":"ack","seq":1}');
+    await send(a, "");
+    await channel.close();
+    expect(persisted).toEqual([1]);
+  });
+
+  test("without onStep, a step is an ordinary message for onMessage, never acked, and long ones are oversized", async () => {
+    const received: ReportMessage[] = [];
+    const channel = await openReportChannel(dir, (m) => received.push(m));
+    const socket = await client(channel.path);
+    const acks = answers(socket);
+    await send(socket, step(1) + step(2, { state: "x".repeat(MAX_REPORT_LINE_BYTES) }));
+    const stats = await channel.close();
+    expect(received).toEqual([{ type: "step", report: stepReport(1) }]);
+    expect(stats).toMatchObject({ oversized: 1, acked: 0 });
+    expect(acks.lines).toEqual([]);
+  });
+});
+
 describe("parseReportLine", () => {
+  test("accepts a step report with exactly the protocol's fields", () => {
+    const line = JSON.stringify({ type: "step", report: { ...stepReport(1), extra: 1 }, more: 2 });
+    expect(parseReportLine(line)).toEqual({ type: "step", report: stepReport(1) });
+    const { state: _, ...noState } = stepReport(2, { error: "card declined", outcome: "failed", direction: "rollback" });
+    expect(parseReportLine(JSON.stringify({ type: "step", report: noState }))).toEqual({ type: "step", report: { ...noState, state: null } });
+  });
+
+  test("refuses a step report with a field missing or of the wrong kind", () => {
+    for (const over of [
+      { seq: 0 },
+      { seq: 1.5 },
+      { seq: "1" },
+      { seq: -3 },
+      { step: "" },
+      { step: "s".repeat(201) },
+      { step: 3 },
+      { direction: "sideways" },
+      { outcome: "exploded" },
+      { startedAt: 12 },
+      { durationMs: -1 },
+      { durationMs: "3" },
+      { error: 3 },
+      { error: undefined },
+    ]) {
+      expect(parseReportLine(JSON.stringify({ type: "step", report: { ...stepReport(1), ...over } })), JSON.stringify(over)).toBeNull();
+    }
+    expect(
+      parseReportLine('{"type":"step","report":{"seq":1,"step":"a","direction":"run","outcome":"succeeded","startedAt":"x","durationMs":1e999,"error":null}}'),
+    ).toBeNull();
+    expect(parseReportLine('{"type":"step","report":[1]}')).toBeNull();
+    expect(parseReportLine('{"type":"step"}')).toBeNull();
+  });
+
   test("accepts the protocol's messages and keeps only its fields", () => {
     expect(parseReportLine('{"type":"log","message":"hi","extra":1}')).toEqual({ type: "log", message: "hi" });
     expect(parseReportLine('{"type":"result"}')).toEqual({ type: "result", value: undefined });

@@ -47,6 +47,21 @@ describe("runOptions", () => {
     expect(runOptions({ runner, description: sdkScript(), inputs: {}, env }).inputs).toEqual({});
   });
 
+  it("tells a workflow its state limit, records its steps and gives its rollbacks time before SIGKILL; a plain script none of it", () => {
+    const steps = [
+      { name: "reserve", rollback: true, timeoutMs: 20_000 },
+      { name: "email", rollback: false, timeoutMs: 60_000 },
+    ];
+    const options = runOptions({ runner: { ...runner, workflowStateLimit: 4096 }, description: sdkScript({ workflow: { steps } }), inputs: {}, env });
+    expect(options.env.CHOREBOT_MAX_STATE_BYTES).toBe("4096");
+    expect(options.workflow).toEqual({ steps, stateLimit: 4096 });
+    expect(options.killGraceMs).toBe(25_000);
+    const plain = runOptions({ runner, description: sdkScript(), inputs: {}, env });
+    expect(plain.env).not.toHaveProperty("CHOREBOT_MAX_STATE_BYTES");
+    expect(plain).not.toHaveProperty("workflow");
+    expect(plain.killGraceMs).toBe(5000);
+  });
+
   it("allows the shortest of the server's, the repository's and the script's time limits", () => {
     expect(runOptions({ runner, description: null, inputs: {}, repositoryTimeoutMs: 30_000, env }).timeoutMs).toBe(30_000);
     expect(runOptions({ runner, description: sdkScript({ timeoutMs: 10_000 }), inputs: {}, repositoryTimeoutMs: 30_000, env }).timeoutMs).toBe(10_000);
@@ -107,7 +122,14 @@ describe("runOptions and a script's env", () => {
 
   it("a real child process sees only the variables its env asks for", async () => {
     const names = ["DATABASE_URL", "STRIPE_KEY", "EXTRA_ALLOWED"];
-    const real: RunnerConfig = { scriptCwd: tmpdir(), scriptEnv: names, timeoutMs: 10_000, outputLimit: 65_536, workflowStateLimit: 1024 * 1024, scriptEnvValues: [] };
+    const real: RunnerConfig = {
+      scriptCwd: tmpdir(),
+      scriptEnv: names,
+      timeoutMs: 10_000,
+      outputLimit: 65_536,
+      workflowStateLimit: 1024 * 1024,
+      scriptEnvValues: [],
+    };
     const parent = { ...process.env, DATABASE_URL: "postgres://x", STRIPE_KEY: "sk-x", EXTRA_ALLOWED: "1", NOT_ALLOWED: "secret" };
     const seen = async (description: ScriptDescription | null) => {
       const result = await runScript({

@@ -4,7 +4,16 @@ import { failedAttemptExecution } from "../../../src/steps/lost-execution.js";
 
 const processedOn = new Date("2026-12-01T10:00:00Z");
 const finishedOn = new Date("2026-12-01T10:01:00Z");
-const entry = (over: Partial<LedgerEntry>): LedgerEntry => ({ attempt: 0, host: null, startedAt: null, resultAttempt: 0, result: null, output: null, workflow: null, ...over });
+const entry = (over: Partial<LedgerEntry>): LedgerEntry => ({
+  attempt: 0,
+  host: null,
+  startedAt: null,
+  resultAttempt: 0,
+  result: null,
+  output: null,
+  workflow: null,
+  ...over,
+});
 const record = (e: LedgerEntry, attempt = 1) =>
   failedAttemptExecution({ entry: e, attempt, reason: "job stalled more than allowable limit", processedOn, finishedOn });
 
@@ -47,6 +56,33 @@ describe("failedAttemptExecution", () => {
     const finished = record(entry({ attempt: 1, resultAttempt: 1, result, output: { attempt: 1, output } }));
     expect(finished.output).toEqual(output);
     expect(finished.message).toContain("only the last lines of its output saved while it ran were kept");
+  });
+
+  it("carries the workflow record its attempt saved, saying which steps completed; nothing more happens on its own", () => {
+    const step = (name: string) => ({
+      step: name,
+      direction: "run" as const,
+      outcome: "succeeded" as const,
+      startedAt: "",
+      durationMs: 1,
+      error: null,
+      changes: [],
+      moreChanges: 0,
+    });
+    const report = {
+      declared: ["reserve", "charge", "ship"].map((name) => ({ name, rollback: true })),
+      entries: [step("reserve"), step("charge")],
+      state: { reserved: 1 },
+    };
+    const startedAt = new Date("2026-12-01T10:00:05Z");
+    const execution = record(entry({ attempt: 1, startedAt, workflow: { attempt: 1, report } }));
+    expect(execution.status).toBe("lost");
+    expect(execution.report?.workflow).toEqual(report);
+    expect(execution.message).toMatch(/the script may have partly run .*; steps completed: reserve, charge; nothing is re-run or rolled back on its own$/);
+    // Another attempt's record is not this one's.
+    const retry = record(entry({ attempt: 2, startedAt, workflow: { attempt: 1, report } }), 2);
+    expect(retry).not.toHaveProperty("report");
+    expect(retry.message).not.toContain("steps completed");
   });
 
   it("failed, not lost, when the attempt never started the script", () => {
