@@ -1,4 +1,3 @@
-import { formatMessage } from "../sdk/channel-client.js";
 import type { ReportMessage } from "../sdk/protocol.js";
 import { countersText, eta, printable, progressText, resultText, statusLine, type Progress, type ProgressStart } from "./live-view.js";
 
@@ -65,10 +64,6 @@ export class LiveReport {
         break;
       case "log":
         this.print(() => this.out.write(`[log] ${printable(message.message)}\n`));
-        return;
-      case "step":
-        // A workflow's step as it ends (and is acked): `[step] charge (rollback): failed in 12 ms: …`.
-        this.print(() => this.out.write(`${printable(formatMessage(message))}\n`));
         return;
       case "result":
         this.result = { value: message.value };

@@ -11,9 +11,7 @@ const MAX_JOB_LOG_LINES = 500;
  * Shows what a running script reports, live, as its execute job's live state (see
  * live-state.ts: progress, counters, how many lines it logged, who cancelled it), and to
  * people in the job log: its log lines (the first MAX_JOB_LOG_LINES; the run log keeps more)
- * and its counters as a `counters: a=1, b=2` line when they changed, and a workflow's steps, a
- * line for each run and rollback as it ends (at most two per declared step: the runner refuses
- * more). Writes are rate-limited
+ * and its counters as a `counters: a=1, b=2` line when they changed. Writes are rate-limited
  * (the state at most every STATE_EVERY_MS, the counters line every COUNTERS_LINE_EVERY_MS),
  * so a script reporting a million times cannot flood Redis.
  *
@@ -64,10 +62,6 @@ export function liveReport(job: Job, o: { attempt: number; cancel?: AbortSignal 
       } else if (message.type === "progress") {
         Object.assign(state, progressOf(message.done, message.total));
         stateDirty = true;
-      } else if (message.type === "step") {
-        const { step, direction, outcome, durationMs, error } = message.report;
-        const what = direction === "run" ? `step ${step}` : `rollback of ${step}`;
-        enqueue(() => job.log(`${what}: ${outcome.replace("_", " ")} in ${Math.round(durationMs)} ms${error === null ? "" : `: ${error}`}`));
       } else if (message.type === "counter") {
         const value = message.op === "set" ? message.value : (state.counters[message.name] ?? 0) + message.value;
         state.counters[message.name] = value;

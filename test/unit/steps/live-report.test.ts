@@ -18,25 +18,6 @@ describe("liveReport", () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  it("writes a job log line for each step of a workflow as it ends", async () => {
-    const { job, logs } = fakeJob();
-    const live = liveReport(job, { attempt: 1 });
-    const report = {
-      seq: 1,
-      step: "charge",
-      direction: "run" as const,
-      outcome: "timed_out" as const,
-      startedAt: "",
-      durationMs: 1200.4,
-      error: "no answer",
-      state: {},
-    };
-    live.onReport({ type: "step", report });
-    live.onReport({ type: "step", report: { ...report, seq: 2, direction: "rollback", outcome: "succeeded", error: null } });
-    await live.flush();
-    expect(logs).toEqual(["step charge: timed out in 1200 ms: no answer", "rollback of charge: succeeded in 1200 ms"]);
-  });
-
   it("replaces the last attempt's state with this one's at once", async () => {
     const { job, progress } = fakeJob();
     const live = liveReport(job, { attempt: 2 });
