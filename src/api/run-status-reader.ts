@@ -13,6 +13,7 @@ import { progressOf, readLiveState } from "../pipeline/live-state.js";
 import { LIVE_PHASES, runPhase, type LivePhase } from "../pipeline/run-phase.js";
 import { idleReason, queuedReason } from "./waiting-reason.js";
 import { mergeReportLogs } from "../runlog/merge-report-logs.js";
+import { workflowView, type WorkflowView } from "./workflow-view.js";
 
 /** A run's status as the API names it: its final status, or the phase it is in until then. */
 export type RunStatusName = RunStatus | LivePhase;
@@ -64,6 +65,12 @@ export interface RunStatusView {
    * as recorded once it has ended; empty before it starts.
    */
   output: OutputLine[];
+  /**
+   * For a workflow: its steps, where each stands and every run and rollback so far — as the
+   * ledger saved them after each one while the attempt runs (and when it was lost), as
+   * recorded once it has ended. Absent for any other script, and before the first step ends.
+   */
+  workflow?: WorkflowView;
 }
 
 /** One try of one occurrence of a chore's schedule: the occurrence's time (ISO 8601, UTC), and try `attempt` of at most `attempts`. */
@@ -197,6 +204,7 @@ export class RunStatusReader {
         view.counters = Object.keys(live.counters).length > 0 ? live.counters : null;
       }
       if (entry?.output?.attempt === view.attempt) view.output = outputTail(entry.output.output);
+      if (entry?.workflow?.attempt === view.attempt) view.workflow = workflowView(entry.workflow.report);
       return view;
     }
 
@@ -211,6 +219,9 @@ export class RunStatusReader {
     const outcome = (await this.#outcomes?.load(runId, attempt)) ?? handed ?? (returned ? null : await this.#lost(runId, executeJob?.failedReason));
     view.attempt = attempt;
     view.pull_request = outcome?.process.provenance.pullRequest ?? view.pull_request;
+    // The recorded steps; else what the ledger saved of this attempt (a run lost before a record carried them).
+    const steps = outcome?.execution.report?.workflow ?? (entry?.workflow?.attempt === attempt ? entry.workflow.report : undefined);
+    if (steps) view.workflow = workflowView(steps);
     if (outcome) {
       const run = outcome.execution;
       view.status = run.status;

@@ -10,7 +10,7 @@ import { liveReport } from "../../../src/steps/live-report.js";
 import { RunOutcomes } from "../../../src/stores/run-outcomes.js";
 import type { CleanupJobData, CleanupResult, ExecuteResult, ExecuteSummary, ProcessResult, RunJobData } from "../../../src/pipeline/job-data.js";
 import type { RunQueues } from "../../../src/api/run-status-reader.js";
-import type { RunStatus, ScriptTarget } from "../../../src/run-types.js";
+import type { RunStatus, ScriptTarget, WorkflowReport } from "../../../src/run-types.js";
 
 /** What the fake execute step does with a run. */
 export type ExecutePlan =
@@ -33,6 +33,8 @@ export interface Plan {
   execute: ExecutePlan;
   /** Hold the cleanup step until `release` (the run stays recording). */
   holdCleanup?: boolean;
+  /** A workflow's steps: saved in the ledger as the attempt starts (`saved`), and in its recorded report (`recorded`). */
+  workflow?: { saved?: WorkflowReport; recorded?: WorkflowReport };
 }
 
 /**
@@ -96,6 +98,7 @@ export async function runPipeline(connection: ConnectionOptions, prefix: string)
     async (job, token) => {
       const { runId, target } = job.data;
       const plan = planOf(runId).execute;
+      const workflow = planOf(runId).workflow;
       const processed = Object.values(await job.getChildrenValues<ProcessResult>())[0]!;
       if (plan.kind === "wait") {
         await job.log(`waiting: ${plan.reason}`);
@@ -106,6 +109,7 @@ export async function runPipeline(connection: ConnectionOptions, prefix: string)
       const startedAt = new Date();
       const attempt = job.attemptsMade + 1;
       await ledger.start(runId, attempt, "test-host");
+      if (workflow?.saved) await ledger.saveWorkflow(runId, attempt, workflow.saved);
       await job.log(`attempt ${attempt}: running ${target.path} in /srv`);
       if (plan.kind === "crash") throw new Error("the worker died");
       let status: RunStatus = "succeeded";
@@ -142,6 +146,7 @@ export async function runPipeline(connection: ConnectionOptions, prefix: string)
             logs: [],
             droppedLogs: 0,
             rejectedLines: 0,
+            ...(workflow?.recorded ? { workflow: workflow.recorded } : {}),
           },
         },
         runner: "test-host",
