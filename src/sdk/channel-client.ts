@@ -1,5 +1,5 @@
 import { createConnection, type Socket } from "node:net";
-import type { ReportMessage } from "./protocol.js";
+import type { ReportMessage, StepReport } from "./protocol.js";
 
 /**
  * Set by the runner for the process it starts; the SDK takes it out of the environment at
@@ -26,13 +26,20 @@ export interface ChannelClient {
   send(message: ChannelMessage): void;
   /** Resolves once everything sent so far has been handed to the OS (or dropped on error). */
   flush(): Promise<void>;
+  /** Sends a workflow step's report; resolves once the worker has recorded it (at once where nothing records it). */
+  sendStep?(report: StepReport): Promise<void>;
 }
+
+// An ack is `{"type":"ack","seq":12}`: a longer line from the worker is skipped unread.
+const MAX_ACK_LINE_BYTES = 256;
 
 /**
  * JSON lines over the UNIX socket at `path`: connects on the first message, queues until
  * connected. The socket never keeps the process alive by itself, but pending connects and
- * writes do, so a script that simply ends still delivers what it sent. If the channel
- * fails, says so once on stderr and prints the rest to stdout instead.
+ * writes do, so a script that simply ends still delivers what it sent; so does a step
+ * waiting for its ack (`{"type":"ack","seq":n}` back on the same connection; any other line
+ * is ignored). If the channel fails or the worker closes it, says so once on stderr, lets
+ * waiting steps go on, and prints the rest to stdout instead.
  */
 export function createSocketClient(path: string): ChannelClient {
   let socket: Socket | null = null;
@@ -41,6 +48,12 @@ export function createSocketClient(path: string): ChannelClient {
   const queue: string[] = [];
   let pendingWrites = 0;
   let waiters: Array<() => void> = [];
+  const acks = new Map<number, () => void>();
+  const incoming = ackReader((seq) => {
+    acks.get(seq)?.();
+    acks.delete(seq);
+    if (acks.size === 0) socket?.unref();
+  });
 
   const settle = (): void => {
     if (pendingWrites > 0 || (queue.length > 0 && fallback === null)) return;
@@ -63,13 +76,18 @@ export function createSocketClient(path: string): ChannelClient {
     pendingWrites = 0;
     socket?.destroy();
     settle();
+    if (acks.size > 0) process.stderr.write("chorebot: workflow steps go on without the worker's record of them\n");
+    for (const resolve of acks.values()) resolve();
+    acks.clear();
   };
   const connect = (): void => {
     socket = createConnection(path);
     socket.on("error", broken);
+    socket.on("data", incoming);
+    socket.once("close", () => broken(new Error("closed by the worker")));
     socket.once("connect", () => {
       connected = true;
-      socket?.unref();
+      if (acks.size === 0) socket?.unref();
       for (const line of queue.splice(0)) write(line);
       settle();
     });
@@ -90,7 +108,53 @@ export function createSocketClient(path: string): ChannelClient {
         settle();
       });
     },
+    sendStep(report) {
+      const acked = new Promise<void>((resolve) => acks.set(report.seq, resolve));
+      this.send({ type: "step", report });
+      if (fallback !== null) {
+        acks.get(report.seq)?.();
+        acks.delete(report.seq);
+      } else if (connected) socket?.ref();
+      return acked;
+    },
   };
+}
+
+/** Splits what the worker sends into lines, bounded, and calls `onAck` with each ack's seq. */
+function ackReader(onAck: (seq: number) => void): (chunk: Buffer) => void {
+  let line: Buffer[] = [];
+  let bytes = 0;
+  let skipping = false;
+  return (chunk) => {
+    let rest = chunk;
+    while (rest.length > 0) {
+      const newline = rest.indexOf(0x0a);
+      const part = newline === -1 ? rest : rest.subarray(0, newline);
+      rest = newline === -1 ? Buffer.alloc(0) : rest.subarray(newline + 1);
+      if (!skipping) {
+        bytes += part.length;
+        if (bytes > MAX_ACK_LINE_BYTES) skipping = true;
+        else line.push(part);
+      }
+      if (newline === -1) return;
+      if (!skipping) {
+        const seq = ackSeq(Buffer.concat(line).toString("utf8"));
+        if (seq !== null) onAck(seq);
+      }
+      line = [];
+      bytes = 0;
+      skipping = false;
+    }
+  };
+}
+
+function ackSeq(text: string): number | null {
+  try {
+    const message = JSON.parse(text) as { type?: unknown; seq?: unknown } | null;
+    return message?.type === "ack" && Number.isSafeInteger(message.seq) ? (message.seq as number) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Outside a chorebot run: readable lines on stdout (`[log] msg`, `[counter] name=n`, `[progress] 42%`). */
@@ -101,6 +165,10 @@ export function createStdoutClient(write: (line: string) => void = (line) => pro
       write(`${formatMessage(message, totals)}\n`);
     },
     flush: () => Promise.resolve(),
+    sendStep(report) {
+      this.send({ type: "step", report });
+      return Promise.resolve();
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import { isRequired, type InputDeclarations, type InputValues } from "./inputs.js";
 import { describeSchedule } from "./describe-schedule.js";
+import { describeWorkflowOf } from "./describe-workflow.js";
 import { parseDuration, type Duration } from "./parse-duration.js";
 import {
   CONCURRENCY,
@@ -79,34 +80,39 @@ export type DefinedScript<I extends InputDeclarations = InputDeclarations, R = u
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{}` is the published "no inputs" default; changing it changes scripts' inferred types
 export function defineScript<I extends InputDeclarations = {}, R = unknown>(definition: ScriptDefinition<I, R>): DefinedScript<I, R> {
   if (typeof definition?.run !== "function") throw new Error("defineScript: `run` must be a function");
-  if (definition.concurrency !== undefined && !isConcurrency(definition.concurrency)) {
-    throw new Error(`defineScript: concurrency must be one of ${CONCURRENCY.join(", ")}, got ${JSON.stringify(definition.concurrency)}`);
-  }
-  if (definition.timeout !== undefined) parseDuration(definition.timeout);
-  if (definition.env !== undefined) checkEnv(definition.env);
-  if (definition.schedule !== undefined) checkSchedule(definition.schedule);
-  for (const [name, input] of Object.entries(definition.inputs ?? {})) {
-    if (typeof input?.kind !== "string") throw new Error(`defineScript: input ${JSON.stringify(name)} is not an input (use string(), int(), …)`);
-  }
+  checkScriptOptions(definition, "defineScript");
   return Object.freeze({ ...definition, [SCRIPT_MARK]: true as const });
 }
 
-/** The SDK's own check of `env`; the static reader (src/definitions/read-env.ts) reports the same problems. */
-function checkEnv(env: unknown): void {
-  if (!Array.isArray(env)) throw new Error(`defineScript: env must be an array of variable names like ["DATABASE_URL"], got ${shown(env)}`);
-  // Index by index: forEach would skip a hole (`["A", , "B"]`).
-  for (let i = 0; i < env.length; i++) {
-    const name: unknown = env[i];
-    if (!isEnvName(name)) throw new Error(`defineScript: env[${i}]: ${shown(name)} is not an environment variable name`);
-    if (env.indexOf(name) !== i) throw new Error(`defineScript: env[${i}]: ${name} is listed twice`);
+/** What defineScript and defineWorkflow share: concurrency, timeout, env, schedule and inputs, checked at once. `caller` starts each message. */
+export function checkScriptOptions(definition: Omit<ScriptDefinition, "run">, caller: string): void {
+  if (definition.concurrency !== undefined && !isConcurrency(definition.concurrency)) {
+    throw new Error(`${caller}: concurrency must be one of ${CONCURRENCY.join(", ")}, got ${JSON.stringify(definition.concurrency)}`);
+  }
+  if (definition.timeout !== undefined) parseDuration(definition.timeout);
+  if (definition.env !== undefined) checkEnv(definition.env, caller);
+  if (definition.schedule !== undefined) checkSchedule(definition.schedule, caller);
+  for (const [name, input] of Object.entries(definition.inputs ?? {})) {
+    if (typeof input?.kind !== "string") throw new Error(`${caller}: input ${JSON.stringify(name)} is not an input (use string(), int(), …)`);
   }
 }
 
-function checkSchedule(schedule: ScheduleDefinition): void {
+/** The SDK's own check of `env`; the static reader (src/definitions/read-env.ts) reports the same problems. */
+function checkEnv(env: unknown, caller: string): void {
+  if (!Array.isArray(env)) throw new Error(`${caller}: env must be an array of variable names like ["DATABASE_URL"], got ${shown(env)}`);
+  // Index by index: forEach would skip a hole (`["A", , "B"]`).
+  for (let i = 0; i < env.length; i++) {
+    const name: unknown = env[i];
+    if (!isEnvName(name)) throw new Error(`${caller}: env[${i}]: ${shown(name)} is not an environment variable name`);
+    if (env.indexOf(name) !== i) throw new Error(`${caller}: env[${i}]: ${name} is listed twice`);
+  }
+}
+
+function checkSchedule(schedule: ScheduleDefinition, caller: string): void {
   try {
     describeSchedule(schedule);
   } catch (error) {
-    throw new Error(`defineScript: ${(error as Error).message}`, { cause: error });
+    throw new Error(`${caller}: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -124,7 +130,7 @@ export function isDefinedScript(value: unknown): value is DefinedScript {
 /**
  * What a script declares, without functions: for the worker and the UIs. `required` is true
  * when a caller must supply the input (no default, not optional). Secret inputs' defaults
- * are left out.
+ * are left out. `workflow` lists a defineWorkflow's steps, and is null for any other script.
  */
 export function describeScript(definition: ScriptDefinition<InputDeclarations, unknown>): ScriptDescription {
   const inputs: ScriptDescription["inputs"] = {};
@@ -151,5 +157,6 @@ export function describeScript(definition: ScriptDefinition<InputDeclarations, u
     timeoutMs: definition.timeout === undefined ? null : parseDuration(definition.timeout),
     env: definition.env === undefined ? null : [...definition.env],
     schedule: definition.schedule === undefined ? null : describeSchedule(definition.schedule),
+    workflow: describeWorkflowOf(definition),
   };
 }

@@ -1,7 +1,8 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { formatWithOptions } from "node:util";
 import { isMainThread } from "node:worker_threads";
 import { createChannelClient, ORDER_ENV, type ChannelClient, type OutputMark } from "./channel-client.js";
-import { CHANNEL_ENV, type ReportMessage } from "./protocol.js";
+import { CHANNEL_ENV, type ReportMessage, type StepReport } from "./protocol.js";
 
 export interface Counter {
   set(name: string, value: number): void;
@@ -95,6 +96,17 @@ export class Reporter {
     this.#client.send(message);
   }
 
+  /**
+   * Sends a step's report after anything pending, and resolves once the worker has recorded it
+   * (its ack), or at once where nothing records it (no channel, or a client without acks).
+   */
+  sendStep(report: StepReport): Promise<void> {
+    this.#sendBatch();
+    if (this.#client.sendStep !== undefined) return this.#client.sendStep(report);
+    this.#client.send({ type: "step", report });
+    return Promise.resolve();
+  }
+
   /** Sends everything pending and resolves once it has left the process. */
   async flush(): Promise<void> {
     this.#sendBatch();
@@ -157,8 +169,28 @@ function writtenSoFar(): OutputMark | null {
 
 let shared: Reporter | null = null;
 
-/** This process's (or worker thread's) reporter, on CHOREBOT_CHANNEL or stdout; flushed before it exits. */
+// One scope per process, whichever copy of the SDK (dist through "chorebot", src through a
+// relative import) creates it first: the test helpers' reporter must catch both copies' log().
+const SCOPE_KEY = Symbol.for("chorebot.reporter-scope");
+
+function reporterScope(): AsyncLocalStorage<Reporter> {
+  const holder = globalThis as { [SCOPE_KEY]?: AsyncLocalStorage<Reporter> };
+  holder[SCOPE_KEY] ??= new AsyncLocalStorage<Reporter>();
+  return holder[SCOPE_KEY];
+}
+
+/** Runs `work` with `reporter` as what getReporter() returns in it and everything it starts (the test helpers). */
+export function withReporter<T>(reporter: Reporter, work: () => T): T {
+  return reporterScope().run(reporter, work);
+}
+
+/**
+ * The reporter in scope (see withReporter), else this process's (or worker thread's), on
+ * CHOREBOT_CHANNEL or stdout, flushed before it exits.
+ */
 export function getReporter(): Reporter {
+  const scoped = reporterScope().getStore();
+  if (scoped !== undefined) return scoped;
   if (shared === null) {
     const reporter = new Reporter(createChannelClient(process.env[CHANNEL_ENV]), ordered ? { written: writtenSoFar } : {});
     shared = reporter;

@@ -1,0 +1,100 @@
+import type { RunContext } from "./define-script.js";
+import type { StepDirection, StepOutcome } from "./protocol.js";
+import { StepTimer } from "./step-timer.js";
+import type { StepDefinition, StepEvent, WorkflowObserver } from "./workflow-types.js";
+
+export interface StepEntry<S, V> {
+  step: StepDefinition<S, V>;
+  direction: StepDirection;
+  state: S;
+  observers: readonly WorkflowObserver<S>[];
+  timeoutMs: number;
+  context: RunContext<V>;
+  /** The run's signal for a run; null for a rollback, which goes on when the run is stopped. */
+  runSignal: AbortSignal | null;
+}
+
+export interface EntryEnd<S> {
+  outcome: StepOutcome;
+  error: string | null;
+  /** What the step threw (for its stack), when it threw. */
+  thrown?: unknown;
+  /** The state after it and its observers, unchecked. */
+  state: S;
+  startedAt: string;
+  durationMs: number;
+  /** Set when the step or an observer was still going at the deadline and was left behind. */
+  abandoned: string | null;
+}
+
+/**
+ * One run or rollback of a step: its beforeStep observers (one that throws or overruns vetoes
+ * it), the step itself, then its afterStep observers, whatever the outcome (one that throws or
+ * overruns fails a step that succeeded), all within the step's time limit.
+ */
+export async function runStepEntry<S, V>(entry: StepEntry<S, V>): Promise<EntryEnd<S>> {
+  const { step, direction, observers, timeoutMs } = entry;
+  const startedAt = new Date().toISOString();
+  const started = performance.now();
+  const timer = new StepTimer(timeoutMs, entry.runSignal);
+  let state = entry.state;
+  let outcome: StepOutcome = "succeeded";
+  let error: string | null = null;
+  let thrown: unknown;
+  let abandoned: string | null = null;
+  const overran = (what: string): string => `${what} did not finish within ${timeoutMs} ms`;
+
+  for (const observer of observers) {
+    if (typeof observer.beforeStep !== "function") continue;
+    const event: StepEvent<S> = { step: step.name, direction, state };
+    const ended = await timer.race(() => observer.beforeStep?.(event));
+    state = event.state;
+    if (ended.kind === "returned") continue;
+    outcome = "vetoed";
+    error = ended.kind === "threw" ? `beforeStep: ${messageOf(ended.error)}` : overran("a beforeStep observer");
+    if (ended.kind === "unsettled") abandoned = error;
+    break;
+  }
+
+  if (outcome === "succeeded" && timer.stoppedBy !== null) {
+    outcome = "vetoed";
+    error = `the run was stopped (${timer.stoppedBy}) before it started`;
+  }
+
+  if (outcome === "succeeded") {
+    const context = { ...entry.context, step: step.name, signal: timer.signal };
+    const ended = await timer.race(() => (direction === "run" ? step.run(state, context) : step.rollback?.(state, context)));
+    if (ended.kind === "returned" && ended.value !== undefined) state = ended.value;
+    if (ended.kind === "threw") thrown = ended.error;
+    if (ended.kind === "unsettled") abandoned = overran(direction === "run" ? "the step" : "the rollback");
+    if (timer.stoppedBy !== null) {
+      outcome = "cancelled";
+      error = timer.stoppedBy;
+    } else if (ended.kind === "unsettled") {
+      outcome = "timed_out";
+      error = abandoned;
+    } else if (ended.kind === "threw") {
+      outcome = "failed";
+      error = messageOf(ended.error);
+    }
+  }
+
+  for (const observer of observers) {
+    if (typeof observer.afterStep !== "function") continue;
+    const event: StepEvent<S> = { step: step.name, direction, state, outcome, ...(error === null ? {} : { error }) };
+    const ended = await timer.race(() => observer.afterStep?.(event));
+    state = event.state;
+    if (ended.kind === "unsettled") abandoned ??= overran("an afterStep observer");
+    if (ended.kind === "returned" || outcome !== "succeeded") continue;
+    outcome = ended.kind === "threw" ? "failed" : "timed_out";
+    error = ended.kind === "threw" ? `afterStep: ${messageOf(ended.error)}` : overran("an afterStep observer");
+  }
+
+  timer.dispose();
+  return { outcome, error, ...(thrown === undefined ? {} : { thrown }), state, startedAt, durationMs: Math.round(performance.now() - started), abandoned };
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return `thrown: ${String(error)}`;
+}
