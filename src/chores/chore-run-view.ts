@@ -1,4 +1,5 @@
 import type { RunStatusName, ScheduledRunView } from "../api/run-status-reader.js";
+import type { WorkflowView } from "../api/workflow-view.js";
 import type { LoggedInput } from "../run-types.js";
 
 /** One line of a run's output as the pages show it: printed (stdout, stderr) or reported with the SDK's `log()`. */
@@ -50,4 +51,6 @@ export interface ChoreRunView {
   inputs: Record<string, LoggedInput> | null;
   /** The redacted tail of the output, oldest first. */
   output: ChoreOutputLine[] | null;
+  /** For a workflow: RunStatusView's `workflow` (its steps, as the ledger or the record has them). */
+  workflow?: WorkflowView;
 }

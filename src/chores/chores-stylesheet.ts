@@ -16,16 +16,18 @@ export const BADGE_COLOURS = {
   queued: { light: ["#57606a", "#eaeef2"], dark: ["#c9d1d9", "#30363d"] },
   waiting: { light: ["#7d4e00", "#fff8c5"], dark: ["#e3b341", "#3a2a00"] },
   cancelled: { light: ["#57606a", "#eaeef2"], dark: ["#c9d1d9", "#30363d"] },
+  rolled_back: { light: ["#6e3a00", "#fff1e5"], dark: ["#ffa657", "#3d2200"] },
 } as const;
 
-/** The states each colour stands for: every failure is red. */
+/** The states each colour stands for: every failure is red, but a workflow that undid all its work is orange. */
 const BADGE_STATES: Record<keyof typeof BADGE_COLOURS, string[]> = {
   succeeded: ["succeeded"],
-  failed: ["failed", "timed_out", "lost", "refused"],
+  failed: ["failed", "timed_out", "lost", "refused", "rollback_failed"],
   running: ["running"],
   queued: ["queued"],
   waiting: ["waiting"],
   cancelled: ["cancelled"],
+  rolled_back: ["rolled_back"],
 };
 
 /** A shape beside the word, for a quicker glance (`/ ""`: screen readers skip it, they read the word). */
@@ -36,6 +38,7 @@ const BADGE_SYMBOLS: Record<keyof typeof BADGE_COLOURS, string> = {
   queued: "○",
   waiting: "⏸",
   cancelled: "⊘",
+  rolled_back: "↩",
 };
 
 /** Text colours of their own, light then dark: field errors and stderr lines, the focus outline. */
@@ -125,6 +128,14 @@ pre.output, pre.result { white-space: pre-wrap; overflow-wrap: anywhere; max-hei
 /* The progress bar and its words. */
 .progress { display: flex; flex-wrap: wrap; align-items: center; gap: 0.25rem 1rem; }
 .progress progress { flex: 1 1 12rem; margin: 0; }
+
+/* A workflow's steps: where each stands, in its colour and words; every run and rollback in a table. */
+ol.steps .standing { font-weight: 600; }
+.standing-done .standing { color: var(--status-succeeded); } .standing-undone .standing { color: var(--status-running); }
+.standing-partly_done .standing { color: var(--status-waiting); } .standing-rollback_failed .standing { color: var(--status-failed); }
+.standing-not_run .standing { color: var(--pico-muted-color); }
+.step-entries td { vertical-align: top; } .step-entries .step-error { margin: 0; color: var(--chores-error); }
+pre.step-changes { margin: 0; padding: 0.25rem 0.5rem; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 12rem; overflow: auto; font-size: 0.8125rem; }
 
 /* The catalog's list of chores. */
 .chores { list-style: none; padding: 0; } .chores > li { list-style: none; margin: 0 0 1rem; }

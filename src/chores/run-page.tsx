@@ -12,6 +12,7 @@ import { statusWord } from "./run-status-word.js";
 import { runStarter } from "./schedule-words.js";
 import { StatusBadge } from "./status-badge.js";
 import { stripTerminalEscapes } from "./strip-terminal-escapes.js";
+import { WorkflowSteps } from "./workflow-steps.js";
 
 /** How a run was started, in words (RunTrigger). */
 const STARTED_FROM: Readonly<Record<string, string>> = {
@@ -37,7 +38,7 @@ export interface RunPageProps {
 
 /**
  * A run: who ran it, with which inputs, its status, its output and `log()` lines, counters,
- * progress, result and message, and a link to its committed log once there is one. Until it
+ * progress, a workflow's steps, result and message, and a link to its committed log once there is one. Until it
  * is final, the live script follows its stream (`data-events`, from what this page shows) and
  * updates the elements with ids; without JavaScript the page reloads itself every few seconds.
  * Everything the script produced is shown as text: terminal escapes stripped, the rest escaped.
@@ -169,6 +170,9 @@ export function RunPage(props: RunPageProps) {
               </table>
             </>
           ) : null}
+        </div>
+        <div id="run-steps">
+          <WorkflowSteps steps={stateOf(run).steps} />
         </div>
         <div id="run-result">
           {run.result !== null && run.result !== undefined ? (

@@ -152,6 +152,55 @@ export function liveClient(win: LiveWindow): void {
       el.appendChild(make("h2", "", "Result"));
       el.appendChild(make("pre", "result", state.result));
     };
+    // A workflow's steps, as workflow-steps.tsx renders them.
+    const showSteps = () => {
+      const el = doc.getElementById("run-steps");
+      if (!el) return;
+      clear(el);
+      const steps = state.steps ?? null;
+      if (steps === null) return;
+      el.appendChild(make("h2", "", "Steps"));
+      if (steps.summary !== null) el.appendChild(make("p", "steps-summary", `${steps.summary.charAt(0).toUpperCase()}${steps.summary.slice(1)}.`));
+      const list = make("ol", "steps");
+      for (const step of steps.steps) {
+        const item = make("li", `step standing-${step.standing}`);
+        item.appendChild(make("code", "", step.name));
+        item.appendChild(doc.createTextNode(": "));
+        item.appendChild(make("span", "standing", step.failed ? `failed, ${step.words}` : step.words));
+        if (!step.rollback) item.appendChild(doc.createTextNode(" (no rollback)"));
+        list.appendChild(item);
+      }
+      el.appendChild(list);
+      const table = make("table", "step-entries");
+      const head = make("thead", "");
+      const headRow = make("tr", "");
+      for (const title of ["#", "Step", "Direction", "Outcome", "Took", "Error and state changes"]) {
+        const th = make("th", "", title);
+        th.setAttribute("scope", "col");
+        headRow.appendChild(th);
+      }
+      head.appendChild(headRow);
+      table.appendChild(head);
+      const body = make("tbody", "");
+      steps.entries.forEach((entry, i) => {
+        const row = make("tr", `entry outcome-${entry.outcome.replace(" ", "_")}`);
+        row.appendChild(make("td", "", String(i + 1)));
+        const name = make("td", "");
+        name.appendChild(make("code", "", entry.step));
+        row.appendChild(name);
+        row.appendChild(make("td", "", entry.direction));
+        row.appendChild(make("td", "", entry.outcome));
+        row.appendChild(make("td", "", entry.duration));
+        const detail = make("td", "");
+        if (entry.error !== null) detail.appendChild(make("p", "step-error", entry.error));
+        if (entry.changes.length > 0) detail.appendChild(make("pre", "step-changes", entry.changes.join("\n")));
+        row.appendChild(detail);
+        body.appendChild(row);
+      });
+      table.appendChild(body);
+      el.appendChild(table);
+      if (steps.entries.length === 0) el.appendChild(make("p", "steps-none", "No step has ended yet."));
+    };
     const showLog = () => {
       const el = doc.getElementById("run-log");
       if (!el) return;
@@ -200,6 +249,7 @@ export function liveClient(win: LiveWindow): void {
           if ("progress" in changed || "done" in changed || "total" in changed || "final" in changed) showProgress();
           if ("counters" in changed) showCounters();
           if ("result" in changed) showResult();
+          if ("steps" in changed) showSteps();
           if ("log" in changed || "final" in changed) showLog();
         },
         output: (data: { replace: boolean; lines: LiveLine[] }) => {

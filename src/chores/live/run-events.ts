@@ -3,6 +3,7 @@ import { formatDuration, formatOffset, formatTime } from "../format-time.js";
 import { statusWord } from "../run-status-word.js";
 import { stripTerminalEscapes } from "../strip-terminal-escapes.js";
 import type { LiveRunView } from "./live-run-view.js";
+import { liveSteps, type LiveSteps } from "./live-steps.js";
 
 /**
  * The most characters of one output line a page shows, and of a result (the committed log has
@@ -57,6 +58,8 @@ export interface LiveState {
   result: string | null;
   /** The committed log; `url` only when it is an http(s) address. */
   log: { path: string; commit: string; url: string | null } | null;
+  /** A workflow's steps; null for any other script (and before its first step ended). */
+  steps: LiveSteps | null;
 }
 
 /** One server-sent event: its type, its JSON data, and the cursor id it leaves the stream at (none for a state alone). */
@@ -146,6 +149,7 @@ export function stateOf(view: LiveRunView): LiveState {
     counters: view.counters === null ? null : Object.entries(view.counters).map(([name, value]) => [stripTerminalEscapes(name), String(value)]),
     result: view.result === null || view.result === undefined ? null : resultText(view.result),
     log: view.log === null ? null : { path: view.log.path, commit: view.log.commit.slice(0, 7), url },
+    steps: liveSteps(view.workflow, status.final),
   };
 }
 

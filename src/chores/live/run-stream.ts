@@ -41,7 +41,8 @@ export function historyStream(loads: Map<string, () => Promise<LiveRunView | nul
         watched.delete(id);
         continue;
       }
-      const state = stateOf(view);
+      // A history row shows no steps: they would only make every event bigger.
+      const state = { ...stateOf(view), steps: null };
       const changed = changedState(watched.get(id) ?? null, state);
       if (changed !== null) text += formatEvent({ event: "state", data: { id, ...changed } });
       if (state.final) watched.delete(id);

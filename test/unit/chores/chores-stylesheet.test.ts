@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { STATUS_NAMES } from "../../../src/api/run-status-reader.js";
 import { BADGE_COLOURS, CHORES_STYLESHEET, TEXT_COLOURS } from "../../../src/chores/chores-stylesheet.js";
+import { statusWord } from "../../../src/chores/run-status-word.js";
 
 /** WCAG 2's contrast ratio of two `#rrggbb` colours. */
 function contrast(a: string, b: string): number {
@@ -35,10 +37,20 @@ describe("chores.css", () => {
   });
 
   it("styles every status word a run can have", () => {
-    for (const state of ["queued", "waiting", "running", "succeeded", "failed", "cancelled", "timed_out", "lost", "refused"]) {
+    for (const state of STATUS_NAMES.map((name) => statusWord({ status: name }).word)) {
       expect(CHORES_STYLESHEET, state).toMatch(new RegExp(`\\.status-${state}[,\\s{]`));
       expect(CHORES_STYLESHEET, state).toMatch(new RegExp(`\\.status-${state}::before`));
     }
+  });
+
+  it("colours a workflow step's standing with a badge's text colour that reads on the page too, light and dark", () => {
+    for (const colour of ["succeeded", "running", "waiting", "failed"] as const) {
+      expect(CHORES_STYLESHEET).toContain(`var(--status-${colour})`);
+      for (const scheme of ["light", "dark"] as const)
+        expect(contrast(BADGE_COLOURS[colour][scheme][0], PAGE[scheme]), `${colour} ${scheme}`).toBeGreaterThanOrEqual(4.5);
+    }
+    for (const standing of ["done", "undone", "partly_done", "rollback_failed", "not_run"])
+      expect(CHORES_STYLESHEET).toContain(`.standing-${standing} .standing {`);
   });
 
   it("shows keyboard focus, wraps long output in a bounded box and has dark colours", () => {

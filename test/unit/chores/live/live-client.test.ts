@@ -1,5 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { h } from "preact";
+import { render } from "preact-render-to-string";
+import { workflowView } from "../../../../src/api/workflow-view.js";
 import { liveClient, LIVE_SCRIPT, type LiveElement, type LiveEventSource, type LiveNode, type LiveWindow } from "../../../../src/chores/live/live-client.js";
+import { liveSteps } from "../../../../src/chores/live/live-steps.js";
+import { WorkflowSteps } from "../../../../src/chores/workflow-steps.js";
+import { entry, rolledBackWorkflow } from "../../runlog/workflow-fixtures.js";
 
 /**
  * Just enough of a DOM to run the client on: elements with children, attributes and
@@ -113,7 +119,8 @@ function runPage() {
     const run = el("div", { id: "run", attrs: { "data-events": "/chores/runs/r-1/events?after=1-l-5-1" } });
     for (const id of ["run-status", "run-detail", "run-live", "run-message", "run-cancel", "run-status-word", "run-started", "run-finished"])
       el("p", { id }, run);
-    for (const id of ["run-duration", "run-progress", "run-log", "run-counters", "run-result", "run-output-empty", "run-output-note"]) el("div", { id }, run);
+    for (const id of ["run-duration", "run-progress", "run-log", "run-counters", "run-steps", "run-result", "run-output-empty", "run-output-note"])
+      el("div", { id }, run);
     el("pre", { id: "run-output", cls: "output" }, run);
   });
 }
@@ -188,6 +195,44 @@ describe("the live client", () => {
     expect(ids("run-progress").textContent).toBe(" 40 of 100 (40%)");
     source.emit("end", null);
     expect(source.closed).toBe(true);
+  });
+
+  it("builds a workflow's steps as text, as the server renders them, and rebuilds them as they change", () => {
+    const { ids } = runPage();
+    const source = FakeSource.last;
+    const workflow = rolledBackWorkflow();
+    workflow.entries[2] = entry("ship", "run", "failed", { error: '<img src=x onerror="alert(1)">' });
+    workflow.declared = workflow.declared.map((step, i) => (i === 1 ? { ...step, name: "<b>charge</b>" } : step));
+    workflow.entries = workflow.entries.map((e) => (e.step === "charge" ? { ...e, step: "<b>charge</b>" } : e));
+    const steps = liveSteps(workflowView(workflow), true);
+    source.emit("state", { status: "rolled_back", final: true, steps });
+    const el = ids("run-steps");
+    expect(shape(el.children[0] as Element)).toBe("<h2>Steps</h2>");
+    expect(shape(el.children[1] as Element)).toBe("<p.steps-summary>Undone: ship, <b>charge</b>, reserve; not undone: none.</p>");
+    expect(shape(el.children[2] as Element)).toBe(
+      "<ol.steps><li.step.standing-undone><code>reserve</code>: <span.standing>undone</span></li>" +
+        "<li.step.standing-undone><code><b>charge</b></code>: <span.standing>undone</span></li>" +
+        "<li.step.standing-undone><code>ship</code>: <span.standing>failed, undone</span></li></ol>",
+    );
+    const rows = (el.children[3] as Element).querySelectorAll("tr");
+    expect(rows).toHaveLength(7);
+    expect(shape(rows[3]!)).toBe(
+      '<tr.entry.outcome-failed><td>3</td><td><code>ship</code></td><td>run</td><td>failed</td><td>120 ms</td><td><p.step-error><img src=x onerror="alert(1)"></p></td></tr>',
+    );
+    expect(shape(rows[5]!)).toContain('<pre.step-changes>$.chargeId: removed (was "ch_1")</pre>');
+    // The same text as the page the server renders.
+    const unescape = (html: string) =>
+      html
+        .replace(/<[^>]+>/g, "")
+        .replace(/&lt;/g, "<")
+        .replace(/&gt;/g, ">")
+        .replace(/&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/&amp;/g, "&");
+    expect(el.textContent).toBe(unescape(render(h(WorkflowSteps, { steps }))));
+
+    source.emit("state", { steps: null });
+    expect(el.children).toHaveLength(0);
   });
 
   it("links a log only to an http(s) address", () => {
