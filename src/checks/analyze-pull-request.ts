@@ -8,6 +8,7 @@ import { entryReaderAtCommit } from "../github/read-file-at-commit.js";
 import { loadRepoConfig, REPO_CONFIG_PATH, type ServerLimits } from "../github/repo-config.js";
 import { DEFAULT_SCHEDULE_LIMITS, type ScheduleLimits } from "../config.js";
 import { bundleScript } from "../runner/bundle-script.js";
+import type { WorkflowDescription } from "../sdk/protocol.js";
 import { fitAnnotation } from "./annotation-batches.js";
 import { bundleAnnotations } from "./bundle-annotations.js";
 import { checkInputsFiles } from "./check-inputs-file.js";
@@ -60,6 +61,8 @@ interface ScriptAnalysis {
   typeChecked: boolean;
   /** A chore's valid schedule, for the summary. */
   schedule: ScheduleSummary | null;
+  /** A workflow's steps, for the summary. */
+  workflow: WorkflowDescription | null;
   /** The title of the limit that stopped its bundling, if one did. */
   stopped: string | null;
 }
@@ -160,6 +163,7 @@ export async function analyzePullRequest(octokit: GitHubClient, pr: PullRequestR
     typeChecked: s.typeChecked,
     ...(inputsCheck.given.has(s.path) ? { inputsFile: inputsFilePath(s.path) } : {}),
     ...(s.schedule !== null ? { schedule: s.schedule } : {}),
+    ...(s.workflow !== null ? { workflow: s.workflow } : {}),
   });
   const choreResults = scripts.filter((s) => s.chore).map(resultOf);
   const notRunning = scripts.filter((s) => !s.willRun && !s.chore);
@@ -210,6 +214,7 @@ async function analyzeScript(
     missingPackages: [],
     typeChecked: false,
     schedule: null,
+    workflow: null,
     stopped: null,
   };
   if (!willRun && !chore) {
@@ -267,7 +272,8 @@ async function analyzeScript(
   }
   result.annotations.push(...inspected.result.annotations);
   result.problems.push(...inspected.result.problems);
-  return { ...result, files: bundle.files, missingPackages: inspected.result.missingPackages, schedule: inspected.result.schedule };
+  const { missingPackages, schedule, workflow } = inspected.result;
+  return { ...result, files: bundle.files, missingPackages, schedule, workflow };
 }
 
 /**

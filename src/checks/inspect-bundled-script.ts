@@ -3,8 +3,10 @@ import { readScriptDefinition } from "../definitions/read-definition.js";
 import { requiredWithoutDefault } from "../definitions/required-inputs.js";
 import type { ScheduleLimits } from "../config.js";
 import { envRefusal } from "../runner/run-options.js";
+import type { WorkflowDescription } from "../sdk/protocol.js";
 import type { Annotation } from "./check-report.js";
 import { inspectSchedule, type ScheduleSummary } from "./inspect-schedule.js";
+import { inspectWorkflow } from "./inspect-workflow.js";
 import { findMissingPackages, importLines, packageName } from "./missing-packages.js";
 
 export interface BundledScript {
@@ -31,18 +33,21 @@ export interface ScriptInspection {
   missingPackages: string[];
   /** A chore's valid schedule, in words and with its next occurrences; null without one. */
   schedule: ScheduleSummary | null;
+  /** A workflow's steps, read without problems; null for any other script. */
+  workflow: WorkflowDescription | null;
 }
 
 /**
  * What chorebot will make of a script that bundled: its definition, read from the source
  * (parsed with TypeScript, never run), whether its `env` asks for variables SCRIPT_ENV does
- * not allow, whether its schedule is one this server runs (see inspectSchedule), and the
+ * not allow, whether its schedule is one this server runs (see inspectSchedule), a workflow's
+ * steps and which of them have no rollback (see inspectWorkflow), and the
  * packages it imports that are not installed where scripts run, at the lines importing them.
  * Runs in the check thread.
  */
 export function inspectBundledScript(script: BundledScript): ScriptInspection {
   const { path, texts } = script;
-  const result: ScriptInspection = { annotations: [], problems: [], missingPackages: [], schedule: null };
+  const result: ScriptInspection = { annotations: [], problems: [], missingPackages: [], schedule: null, workflow: null };
   // The definition as the worker will read it: from the source, never by running it.
   const { problems, definition } = readScriptDefinition(texts.get(path)!, path);
   for (const problem of problems) {
@@ -76,6 +81,9 @@ export function inspectBundledScript(script: BundledScript): ScriptInspection {
     result.annotations.push(...schedule.annotations);
     result.problems.push(...schedule.problems);
     result.schedule = schedule.summary;
+    const workflow = inspectWorkflow({ path, source: texts.get(path)! }, definition);
+    result.annotations.push(...workflow.annotations);
+    result.workflow = workflow.workflow;
   }
   result.missingPackages = findMissingPackages(script.externals, script.scriptCwd);
   for (const specifier of result.missingPackages) {

@@ -1,7 +1,9 @@
 import type { RepoConfig } from "../github/repo-config.js";
+import type { WorkflowDescription } from "../sdk/protocol.js";
 import { SUMMARY_LIMIT, truncateText } from "./annotation-batches.js";
 import type { ScheduleSummary } from "./inspect-schedule.js";
 import { renderSchedules } from "./render-schedules.js";
+import { renderWorkflows } from "./render-workflows.js";
 
 export interface ScriptResult {
   path: string;
@@ -12,6 +14,8 @@ export interface ScriptResult {
   inputsFile?: string;
   /** A chore's valid schedule. */
   schedule?: ScheduleSummary;
+  /** A workflow's steps. */
+  workflow?: WorkflowDescription;
 }
 
 export interface SummaryFacts {
@@ -62,6 +66,7 @@ export function renderSummary(facts: SummaryFacts): string {
     lines.push("");
     lines.push(...renderSchedules(chores));
   }
+  lines.push(...renderWorkflows([...scripts, ...chores]));
   lines.push(`- **Timeout:** ${formatDuration(config.timeoutMs)} per script; then the script's whole process group is killed.`);
   lines.push(
     facts.scriptEnv.length === 0
