@@ -260,6 +260,7 @@ export function viewReply(view: RunStatusView, runPage: string | null): RunReply
     result: view.result,
     log: view.log ? { path: view.log.path, url: view.log.url } : null,
     waitingReason: view.waiting_reason,
+    workflow: view.workflow ? { declared: view.workflow.steps, entries: view.workflow.entries } : null,
   };
 }
 

@@ -9,6 +9,10 @@ import type { CancelTarget } from "../stores/cancellations.js";
 import type { ScriptDescription } from "../sdk/protocol.js";
 import { USAGE } from "./parse-command.js";
 import { linkTarget } from "../runlog/link-target.js";
+import { stepsLine, undoneSentence } from "../runlog/standing-words.js";
+import { workflowSummary } from "../runlog/workflow-summary.js";
+import type { WorkflowReport } from "../run-types.js";
+import type { JudgedEntry } from "../sdk/workflow-outcome.js";
 
 /** How many output lines a reply repeats (the log and the run page have them all), and how long each. */
 export const REPLY_OUTPUT_LINES = 10;
@@ -16,6 +20,7 @@ const LINE_CHARS = 300;
 const RESULT_CHARS = 2000;
 const MESSAGE_CHARS = 1000;
 const MAX_HELP_CHORES = 50;
+const MAX_STEP_NAME_CHARS = 100;
 
 /** A run as its reply shows it: the facts the web part and the workers know, never text read back from a comment. */
 export interface RunReply {
@@ -40,6 +45,8 @@ export interface RunReply {
   log?: { path: string; url: string | null } | null;
   /** Why the run is not started yet (a `queued` or `waiting` status). */
   waitingReason?: string | null;
+  /** A workflow's declared steps and its runs and rollbacks so far (judged here with judgeWorkflow); absent for any other script. */
+  workflow?: { declared: WorkflowReport["declared"]; entries: readonly JudgedEntry[] } | null;
 }
 
 export interface HelpChore {
@@ -82,6 +89,7 @@ function renderRun(run: RunReply): string {
   if (run.waitingReason) parts.push(`Waiting: ${text(clip(run.waitingReason, MESSAGE_CHARS))}.`);
   if (run.progress) parts.push(`Progress: ${run.progress.done}${run.progress.total === null ? "" : ` of ${run.progress.total}`}.`);
   if (run.message) parts.push(text(clip(run.message, MESSAGE_CHARS)));
+  if (run.workflow) parts.push(stepsText(run.workflow));
   const output = run.output ?? [];
   if (output.length > 0) {
     const tail = output.slice(-REPLY_OUTPUT_LINES).map((line) => stripTerminalEscapes(clip(line.text, LINE_CHARS)));
@@ -92,6 +100,14 @@ function renderRun(run: RunReply): string {
   if (run.log) parts.push(`Run log: ${run.log.url ? `[${text(run.log.path)}](${linkUrl(run.log.url)})` : `\`${code(run.log.path)}\``}.`);
   else if (final) parts.push("The run log is being committed.");
   return `${parts.join("\n\n")}\n`;
+}
+
+/** A workflow's steps where they stand, and what a walk back undid and did not. */
+function stepsText(workflow: NonNullable<RunReply["workflow"]>): string {
+  const summary = workflowSummary(workflow);
+  const name = (step: string) => `\`${code(clip(step, MAX_STEP_NAME_CHARS))}\``;
+  const undone = undoneSentence(summary, name);
+  return `Steps: ${stepsLine(summary, name)}.${undone === null ? "" : `\n\n${capitalize(undone)}.`}`;
 }
 
 function renderRefusal(reply: Extract<Reply, { kind: "refused" }>): string {

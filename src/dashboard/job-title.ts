@@ -39,7 +39,7 @@ export function jobTitle(queue: string, job: TitledJob): string {
 /** How a run ended, as the dashboard says it: a mark and the status in words, with its message. */
 export function outcomeLabel(status: string, message: string | null | undefined): string {
   const words = STATUS_WORDS[status as RunStatus] ?? status;
-  const mark = status === "succeeded" ? "✓" : status === "refused" || status === "cancelled" ? "⊘" : "✗";
+  const mark = status === "succeeded" ? "✓" : status === "refused" || status === "cancelled" ? "⊘" : status === "rolled_back" ? "↩" : "✗";
   const said = message ? oneLine(message) : "";
   if (status === "succeeded" || said === "") return `${mark} ${words}`;
   // "timed out after 900 s" and "cancelled by alice" say it already.

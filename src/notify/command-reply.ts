@@ -98,6 +98,7 @@ export function commandReplies(deps: CommandReplyDeps) {
         progress: execution.report?.progress ?? null,
         output: mergeReportLogs(execution.output, execution.report?.logs).lines,
         result: execution.report?.result,
+        workflow: execution.report?.workflow ?? null,
         log,
       });
     },

@@ -4,8 +4,9 @@ import { STATUS_HEADLINES } from "../runlog/status-headlines.js";
 import type { RunNotice } from "./run-notice.js";
 
 // Runs whose people should hear of them: the script did not do what it was merged to do, or
-// may have done part of it. A cancel or a refusal was someone's decision: no mention.
-const NEEDS_PEOPLE: ReadonlySet<RunStatus> = new Set<RunStatus>(["failed", "timed_out", "lost"]);
+// may have done part of it (a workflow that rolled back did not; one whose rollback failed
+// left work half undone). A cancel or a refusal was someone's decision: no mention.
+const NEEDS_PEOPLE: ReadonlySet<RunStatus> = new Set<RunStatus>(["failed", "timed_out", "lost", "rolled_back", "rollback_failed"]);
 // What GitHub accepts as a login; anything else is not mentioned (and cannot inject Markdown).
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 // The line stays short however many runs failed and however long their paths: the sections say the rest.
@@ -16,7 +17,7 @@ function clip(path: string): string {
   return path.length <= MAX_PATH_CHARS ? path : `…${path.slice(-(MAX_PATH_CHARS - 1))}`;
 }
 
-/** The scripts whose latest attempt failed, timed out or was lost, and the people to tell: their pull request's author and approvers, each once, no bots. */
+/** The scripts whose latest attempt failed, timed out, was lost or rolled back (or failed to), and the people to tell: their pull request's author and approvers, each once, no bots. */
 export function failureMentions(runs: readonly RunNotice[]): { people: string[]; runs: RunNotice[] } {
   const latest = new Map<string, RunNotice>();
   for (const run of runs) if ((latest.get(run.script)?.attempt ?? 0) < run.attempt) latest.set(run.script, run);

@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RunStatus, RunTrigger } from "../run-types.js";
+import type { StepStanding, WorkflowOutcome } from "../sdk/workflow-outcome.js";
 
 /** What a run's result URL receives: one JSON object per run attempt. */
 export interface RunResultPayload {
@@ -21,6 +22,8 @@ export interface RunResultPayload {
   trigger: RunTrigger;
   /** The GitHub login of who asked for a chore run; null for a merged script. */
   requested_by: string | null;
+  /** For a workflow: how it ended (judgeWorkflow's verdict), the step that failed, and where each declared step stands. Absent for any other script. */
+  workflow?: { outcome: WorkflowOutcome; failed_step: string | null; steps: { name: string; rollback: boolean; standing: StepStanding }[] };
 }
 
 export interface PostRunResultOptions {

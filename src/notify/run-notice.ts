@@ -5,6 +5,8 @@ import { STATUS_HEADLINES } from "../runlog/status-headlines.js";
 import { formatDuration } from "../runlog/format-duration.js";
 import { outputEntries } from "../runlog/output-entries.js";
 import { linkTarget } from "../runlog/link-target.js";
+import { stepsLine, undoneSentence } from "../runlog/standing-words.js";
+import { workflowSummary } from "../runlog/workflow-summary.js";
 
 /** Everything needed to tell a merged PR's reviewers how its script's run went. */
 export interface RunNotice {
@@ -162,6 +164,9 @@ function render(input: RunNotice, view: View): string {
     parts.push("**Why:** no reason was recorded; see the run log.\n");
   }
 
+  const workflow = run.report?.workflow;
+  if (workflow) parts.push(stepsParagraph(workflow, view));
+
   const shortCommit = input.log.commit.slice(0, 7).replace(/[^0-9a-zA-Z]/g, "");
   parts.push(`Run log: [${markdownText(input.log.path)}](${linkUrl(input.log.url)}) at \`${shortCommit}\`.\n`);
   const cleanup = input.cleanupPullRequest;
@@ -173,6 +178,20 @@ function render(input: RunNotice, view: View): string {
 
   parts.push(outputSection(run, view));
   return parts.join("\n");
+}
+
+/** A workflow's steps where they stand and, when it rolled back, what was undone and what was not; only the words when little room is left. */
+function stepsParagraph(workflow: NonNullable<NonNullable<ExecutionResult["report"]>["workflow"]>, view: View): string {
+  const summary = workflowSummary(workflow);
+  const name = (step: string) => stepName(clip(step, Math.min(100, view.lineLimit)));
+  const undone = undoneSentence(summary, name);
+  const said = undone === null ? "" : ` ${undone.charAt(0).toUpperCase()}${undone.slice(1)}.`;
+  return view.lines === 0 ? `**Steps:**${said || " see the run log."}\n` : `**Steps:** ${stepsLine(summary, name)}.${said}\n`;
+}
+
+/** A step's name in a code span, or escaped text when a span cannot hold it. */
+function stepName(name: string): string {
+  return /[`\r\n]/.test(name) || name.trim() === "" ? markdownText(name) : `\`${name}\``;
 }
 
 function outputSection(run: ExecutionResult, view: View): string {

@@ -1,5 +1,6 @@
 import type { ExecuteResult } from "../pipeline/job-data.js";
 import type { ScriptTarget } from "../run-types.js";
+import { workflowSummary } from "../runlog/workflow-summary.js";
 import type { RunResultPayload } from "./post-run-result.js";
 
 /**
@@ -16,6 +17,8 @@ export function runResultPayload(o: {
 }): RunResultPayload {
   const { target, execution } = o;
   const request = target.chore?.request;
+  const workflow = execution.report?.workflow;
+  const summary = workflow ? workflowSummary(workflow) : null;
   return {
     run_id: o.runId,
     attempt: o.attempt,
@@ -31,5 +34,6 @@ export function runResultPayload(o: {
     log_url: o.logUrl,
     trigger: request ? request.trigger : "merge",
     requested_by: request && request.schedule === undefined ? request.requestedBy : null,
+    ...(summary ? { workflow: { outcome: summary.outcome, failed_step: summary.failedStep, steps: summary.steps } } : {}),
   };
 }

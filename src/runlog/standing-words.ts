@@ -32,3 +32,8 @@ export function undoneSentence(summary: Pick<WorkflowSummary, "outcome" | "steps
   const list = (names: string[]) => (names.length === 0 ? "none" : names.join(", "));
   return `undone: ${list(summary.undone.map(name))}; not undone: ${list(left)}`;
 }
+
+/** Every declared step and where it stands on one line, "`reserve` undone · `charge` failed, undone · `ship` not run", for a comment or a reply. */
+export function stepsLine(summary: Pick<WorkflowSummary, "steps" | "failedStep">, name: (step: string) => string): string {
+  return summary.steps.map((step) => `${name(step.name)} ${step.name === summary.failedStep ? "failed, " : ""}${STANDING_WORDS[step.standing]}`).join(" · ");
+}

@@ -82,6 +82,12 @@ describe("a job's name in the dashboard", () => {
   it("marks each outcome", () => {
     expect(outcomeLabel("lost", "the worker stopped during execution")).toBe("✗ lost: the worker stopped during execution");
     expect(outcomeLabel("cancelled", "the worker shut down before the script finished")).toBe("⊘ cancelled: the worker shut down before the script finished");
+    expect(outcomeLabel("rolled_back", "step ship failed: carrier down; rolled back ship, charge, reserve")).toBe(
+      "↩ rolled back: step ship failed: carrier down; rolled back ship, charge, reserve",
+    );
+    expect(outcomeLabel("rollback_failed", "step ship failed; the rollback of charge failed")).toBe(
+      "✗ rollback failed: step ship failed; the rollback of charge failed",
+    );
   });
 });
 

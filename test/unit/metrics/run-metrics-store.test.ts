@@ -5,6 +5,7 @@ import { Redis } from "ioredis";
 import { ProbotOctokit } from "probot";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { countGitHubErrors, metricsKeys, readRunMetrics, recordGitHubError, recordRunFinished } from "../../../src/metrics/run-metrics-store.js";
+import { RUN_STATUSES } from "../../../src/run-types.js";
 import { freePort, startRedis, type TestRedis } from "../../helpers/redis-server.js";
 
 describe("run metrics store", () => {
@@ -47,6 +48,16 @@ describe("run metrics store", () => {
     expect(timedOut.count).toBe(1);
     const refused = snapshot.durations.find((d) => d.status === "refused")!;
     expect(refused.buckets.every(({ count }) => count === 1)).toBe(true);
+  });
+
+  it("counts every status a run can end with, the workflow ones included", async () => {
+    const prefix = "{every-status}";
+    for (const status of RUN_STATUSES) await recordRunFinished(redis, prefix, { status, script: "chores/refund.ts" }, 2_000);
+    const snapshot = await readRunMetrics(redis, prefix);
+    expect(snapshot.runs.map((run) => run.status).sort()).toEqual([...RUN_STATUSES].sort());
+    expect(snapshot.runs.every((run) => run.count === 1)).toBe(true);
+    expect(snapshot.durations.map((d) => d.status).sort()).toEqual([...RUN_STATUSES].sort());
+    expect(RUN_STATUSES).toEqual(expect.arrayContaining(["rolled_back", "rollback_failed"]));
   });
 
   it("counts a run once per id, however often its cleanup runs", async () => {
