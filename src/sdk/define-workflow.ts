@@ -10,6 +10,9 @@ import { runWorkflowSteps, type WorkflowIO } from "./workflow-engine.js";
 import { WORKFLOW_MARK } from "./workflow-mark.js";
 import type { StepDefinition, WorkflowDefinition, WorkflowObserver } from "./workflow-types.js";
 
+/** The longest step name (the static reader, src/definitions/read-steps.ts, has the same limit). */
+export const MAX_STEP_NAME_LENGTH = 100;
+
 /** What defineWorkflow returns: a script whose run is the workflow (its result, the final state), carrying its definition. */
 export type DefinedWorkflow<I extends InputDeclarations = InputDeclarations, S = unknown> = DefinedScript<I, S> & {
   readonly [WORKFLOW_MARK]: WorkflowDefinition<I, S>;
@@ -87,6 +90,10 @@ function checkWorkflow(definition: WorkflowDefinition<InputDeclarations, unknown
     if (typeof step !== "object" || step === null) throw new Error(`${where} is not a step: write step({ name, run })`);
     const { name, run, rollback, timeout } = step as Partial<StepDefinition<unknown>>;
     if (typeof name !== "string" || name.trim() === "") throw new Error(`${where}: \`name\` must be a non-empty string`);
+    if (name.length > MAX_STEP_NAME_LENGTH) throw new Error(`${where}: the name is ${name.length} characters long: at most ${MAX_STEP_NAME_LENGTH}`);
+    if (/[\p{Cc}\p{Cf}\u2028\u2029]/u.test(name)) {
+      throw new Error(`${where}: the name must be plain text on one line: no line breaks, control or invisible formatting characters`);
+    }
     if (names.has(name)) throw new Error(`${where}: the name ${JSON.stringify(name)} is used twice: step names must be unique`);
     names.add(name);
     if (typeof run !== "function") throw new Error(`${where} (${name}): \`run\` must be a function`);

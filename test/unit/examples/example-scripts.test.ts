@@ -1,0 +1,89 @@
+// The example scripts under scripts/, tested the way the README tells authors to test theirs.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, test } from "vitest";
+import { runScript, runWorkflow } from "../../../src/testing/index.js";
+import archivePlans from "../../../scripts/archive-plans.js";
+import movePlan from "../../../scripts/move-plan.js";
+import resendWelcome from "../../../scripts/resend-welcome.js";
+
+const PLAN_IDS = fileURLToPath(new URL("../../../scripts/_data/plan-ids.txt", import.meta.url));
+
+describe("scripts/resend-welcome.ts", () => {
+  test("a dry run counts what it would send", async () => {
+    const run = await runScript(resendWelcome, { inputs: { limit: 3 } });
+    expect(run).toMatchObject({ status: "succeeded", result: { users: 3, dryRun: true }, counters: { would_send: 3 }, progress: { done: 3, total: 3 } });
+    expect(run.logs).toEqual(["3 users created since 2026-11-01"]);
+  });
+
+  test("refuses a date that is not ISO", async () => {
+    await expect(runScript(resendWelcome, { inputs: { since: "yesterday" } })).rejects.toThrow(/since: must match/);
+  });
+});
+
+describe("scripts/archive-plans.ts", () => {
+  test("archives every plan the file lists", async () => {
+    const run = await runScript(archivePlans, { inputs: { ids: PLAN_IDS, apiKey: "local-key", reason: "fraud" } });
+    expect(run.status).toBe("succeeded");
+    expect(run.result).toEqual({ archived: run.counters.archived, reason: "fraud" });
+    expect(run.counters.archived).toBeGreaterThan(0);
+    expect(run.logs[0]).toMatch(/^archiving \S+ \(fraud\)$/);
+  });
+
+  test("fails on a file that lists nothing, and refuses a file that is not there", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "chorebot-example-"));
+    try {
+      const empty = join(dir, "ids.txt");
+      writeFileSync(empty, "\n\n");
+      const run = await runScript(archivePlans, { inputs: { ids: empty, apiKey: "k" } });
+      expect(run).toMatchObject({ status: "failed", failReason: `${empty} lists no plan ids`, counters: {} });
+      await expect(runScript(archivePlans, { inputs: { ids: join(dir, "missing.txt"), apiKey: "k" } })).rejects.toThrow(/ids: file not found/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("scripts/move-plan.ts", () => {
+  const inputs = { customer: "cus_42", plan: "team", seats: 5 };
+
+  test("moves the customer in three steps", async () => {
+    const run = await runWorkflow(movePlan, { inputs });
+    expect(run.status).toBe("succeeded");
+    expect(run.order).toEqual(["reserve seats", "charge", "switch plan"]);
+    expect(run.result).toMatchObject({ plan: "team", seats: 5, reservation: "res_cus_42_5", chargeId: "ch_cus_42_6000", previousPlan: "starter" });
+    expect(run.counters).toEqual({ charged: 1 });
+  });
+
+  test("a declined card rolls back the charge, then the seats", async () => {
+    const run = await runWorkflow(movePlan, { inputs: { ...inputs, declineCard: true } });
+    expect(run.status).toBe("rolled_back");
+    expect(run.order).toEqual(["reserve seats", "charge", "rollback:charge", "rollback:reserve seats"]);
+    expect(run.failReason).toBe("step charge failed: card declined for cus_42 (6000 cents); rolled back charge, reserve seats");
+    expect(run.state).toMatchObject({ reservation: null, chargeId: null });
+  });
+
+  test("switching the plan failing undoes all three", async () => {
+    const run = await runWorkflow(movePlan, { inputs, failStep: { step: "switch plan", error: "plan API down" } });
+    expect(run.order).toEqual(["reserve seats", "charge", "switch plan", "rollback:switch plan", "rollback:charge", "rollback:reserve seats"]);
+    expect(run.counters).toEqual({ charged: 1, refunded: 1 });
+  });
+
+  test("a refund that fails stops the walk: the seats stay reserved", async () => {
+    const run = await runWorkflow(movePlan, { inputs, failStep: "switch plan" });
+    expect(run.status).toBe("rolled_back");
+    const stuck = await runWorkflow(movePlan, {
+      inputs: { ...inputs, declineCard: true },
+      failStep: { step: "charge", direction: "rollback", error: "refund API down" },
+    });
+    expect(stuck.status).toBe("rollback_failed");
+    expect(stuck.order).toEqual(["reserve seats", "charge", "rollback:charge"]);
+    expect(stuck.verdict.steps.map((step) => step.standing)).toEqual(["done", "rollback_failed", "not_run"]);
+  });
+
+  test("refuses a customer id of another shape", async () => {
+    await expect(runWorkflow(movePlan, { inputs: { ...inputs, customer: "42" } })).rejects.toThrow(/customer: must match/);
+  });
+});
