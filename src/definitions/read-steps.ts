@@ -130,7 +130,8 @@ export function claimSteps(ctx: ReadContext, definition: TypeScript.Node, taken:
   const object = skipTypeWrappers(ts, definition);
   if (!ts.isObjectLiteralExpression(object)) return;
   for (const property of object.properties) {
-    if (!ts.isPropertyAssignment(property) || !ts.isIdentifier(property.name) || property.name.text !== "steps") continue;
+    if (!ts.isPropertyAssignment(property) || !(ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) || property.name.text !== "steps")
+      continue;
     const array = skipTypeWrappers(ts, property.initializer);
     if (ts.isArrayLiteralExpression(array)) for (const element of array.elements) claimStep(ctx, element, taken);
   }

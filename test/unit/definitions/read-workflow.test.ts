@@ -287,6 +287,12 @@ describe("readScriptDefinition's problems with a workflow, each where it is", ()
       'steps: [step({ name: "b"',
       "defineWorkflow: `steps` is given twice: keep one",
     ],
+    [
+      "steps given twice, once quoted",
+      ["state: {},", `steps: [${step("a")}],`, `"steps": [${step("b")}],`],
+      '"steps"',
+      "defineWorkflow: `steps` is given twice: keep one",
+    ],
   ])("%s", (_, lines, snippet, message) => {
     const source = `const ALL = [], DRY = false, NAME = "a", BASE = {}, T = 1, n = 1, extra = 1, CHARGE = {}, undo = () => {}, charge = {}, makeStep = (x) => x;\n${workflow(...lines)}`;
     expect(problems(source)).toStrictEqual([{ ...at(source, snippet), message: expect.stringContaining(message) }]);
