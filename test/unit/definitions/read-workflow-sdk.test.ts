@@ -74,6 +74,8 @@ describe("the static reading of a workflow equals describeScript(defineWorkflow(
     ["a rollback that is no function", '{ state: {}, steps: [step({ name: "a", run() {}, rollback: null })] }'],
     ["a bad step timeout", '{ state: {}, steps: [step({ name: "a", run() {}, timeout: "soon" })] }'],
     ["no state", '{ steps: [step({ name: "a", run() {} })] }'],
+    ["a name too long", `{ state: {}, steps: [step({ name: "${"n".repeat(101)}", run() {} })] }`],
+    ["a name on two lines", '{ state: {}, steps: [step({ name: "a\\nb", run() {} })] }'],
   ])("what the SDK refuses, the reader does too: %s", (_, definition) => {
     expect(() => atRuntime(definition)).toThrow();
     expect(readScriptDefinition(`${IMPORTS}export default defineWorkflow(${definition});\n`, "chores/x.ts").problems).not.toEqual([]);
