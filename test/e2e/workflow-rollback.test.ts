@@ -131,3 +131,39 @@ describe("a merged workflow", () => {
     ]);
   });
 });
+
+describe("a merged workflow that reaches its run timeout during a step", () => {
+  it("stops the step, rolls back with time for rollbacks longer than a plain script's kill grace, and is rolled_back saying it timed out", async () => {
+    const name = "wf-timeout";
+    const path = `scripts/${name}.ts`;
+    const merged = await h.mergeAndPush({
+      [path]: workflowScript(
+        name,
+        `timeout: "3s",
+  steps: [
+    step({
+      name: "one",
+      run(state) { mark("run one"); state.done.push("one"); },
+      // Longer than the 5 s between SIGTERM and SIGKILL a plain script gets.
+      async rollback() { await new Promise((r) => setTimeout(r, 6000)); mark("undo one"); },
+    }),
+    step({
+      name: "two",
+      run(_state, ctx) {
+        mark("run two");
+        return new Promise((_resolve, reject) => ctx.signal.addEventListener("abort", () => reject(new Error("stopped waiting")), { once: true }));
+      },
+      rollback() { mark("undo two"); },
+    }),
+  ],`,
+      ),
+    });
+    const runId = merged.runIds[path]!;
+    const done = await h.waitForRun(runId);
+    expect(await marks(h, name)).toEqual(["run one", "run two", "undo two", "undo one"]);
+    expect(done.status).toBe("rolled_back");
+    const record = await runRecord(h, runId, done.logPath);
+    expect(record.summary?.message).toMatch(/^timed out after 3 s; step two (was stopped|failed|timed out)\b.*; rolled back two, one$/);
+    expect(record.log.frontMatter).toMatchObject({ status: "rolled_back", workflow_outcome: "rolled_back", failed_step: "two" });
+  }, 60_000);
+});
