@@ -1,5 +1,6 @@
 import type { RunContext } from "./define-script.js";
 import type { StepDirection, StepOutcome } from "./protocol.js";
+import { ScriptFailure } from "./reporter.js";
 import { StepTimer } from "./step-timer.js";
 import type { StepDefinition, StepEvent, WorkflowObserver } from "./workflow-types.js";
 
@@ -62,7 +63,8 @@ export async function runStepEntry<S, V>(entry: StepEntry<S, V>): Promise<EntryE
   }
 
   if (outcome === "succeeded") {
-    const context = { ...entry.context, step: step.name, signal: timer.signal };
+    // fail() in a step fails the step, not the run: the run's reason comes once the walk back is done.
+    const context = { ...entry.context, step: step.name, signal: timer.signal, fail: stepFailure };
     const ended = await timer.race(() => (direction === "run" ? step.run(state, context) : step.rollback?.(state, context)));
     if (ended.kind === "returned" && ended.value !== undefined) state = ended.value;
     if (ended.kind === "threw") thrown = ended.error;
@@ -92,6 +94,10 @@ export async function runStepEntry<S, V>(entry: StepEntry<S, V>): Promise<EntryE
 
   timer.dispose();
   return { outcome, error, ...(thrown === undefined ? {} : { thrown }), state, startedAt, durationMs: Math.round(performance.now() - started), abandoned };
+}
+
+function stepFailure(reason: string): never {
+  throw new ScriptFailure(String(reason));
 }
 
 function messageOf(error: unknown): string {

@@ -86,11 +86,9 @@ export async function runWorkflow(workflow: DefinedScript, options: RunWorkflowO
         runSignal: signal,
       };
       const ran = await runWorkflowSteps({ ...definition, steps }, initial, context, io);
-      if (ran.failure !== null) reporter.send({ type: "fail", reason: workflowFailureReason(declared, ran.reports) });
-      return { state: ran.state, error: null };
+      return { state: ran.state, error: null, failReason: ran.failure === null ? null : workflowFailureReason(declared, ran.reports) };
     } catch (error) {
-      reporter.send({ type: "fail", reason: error instanceof Error ? error.message : String(error) });
-      return { state: null, error };
+      return { state: null, error, failReason: error instanceof Error ? error.message : String(error) };
     }
   });
 
@@ -98,6 +96,8 @@ export async function runWorkflow(workflow: DefinedScript, options: RunWorkflowO
   const status = outcome.error !== null || verdict.outcome === "incomplete" ? "failed" : verdict.outcome;
   return {
     ...captured,
+    // The run's reason, as the workflow gives it once the walk back is done (not a step's own fail()).
+    failReason: outcome.failReason,
     status,
     result: status === "succeeded" ? boundedResult(outcome.state) : null,
     steps: reports.map(({ step, direction, outcome: stepOutcome, error }) => ({ step, direction, outcome: stepOutcome, error })),

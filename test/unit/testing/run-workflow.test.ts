@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { defineScript } from "../../../src/sdk/define-script.js";
 import { defineWorkflow, step } from "../../../src/sdk/define-workflow.js";
 import { int, string } from "../../../src/sdk/inputs.js";
-import { counter, log } from "../../../src/sdk/reporter.js";
+import { counter, fail, log } from "../../../src/sdk/reporter.js";
 import { runWorkflow } from "../../../src/testing/index.js";
 
 interface State {
@@ -178,6 +178,19 @@ describe("runWorkflow", () => {
     expect(b.logs.filter((line) => line.endsWith("charged"))).toEqual(["b charged"]);
     expect(a.counters).toEqual({ a: 1 });
     expect(b.counters).toEqual({ b: 1 });
+  });
+
+  test("fail() in a step, ctx's or the standalone one, fails that step; the run's reason is the workflow's", async () => {
+    const workflow = defineWorkflow({
+      state: {},
+      steps: [
+        { name: "a", run() {}, rollback() {} },
+        { name: "b", run: () => fail("card declined") },
+      ],
+    });
+    const run = await runWorkflow(workflow);
+    expect(run.steps[1]).toMatchObject({ outcome: "failed", error: "card declined" });
+    expect(run.failReason).toBe("step b failed: card declined; rolled back a");
   });
 
   test("an initial state that is not JSON: failed before the first step", async () => {

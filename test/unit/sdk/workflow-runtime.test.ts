@@ -1,0 +1,147 @@
+// A workflow run as chorebot runs it: bundled, in a child process, on a report channel whose
+// other end acks each step (or does not), stopped by SIGTERM.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { ReportMessage, StepReport } from "../../../src/sdk/protocol.js";
+
+const SDK = fileURLToPath(new URL("../../../src/sdk/index.ts", import.meta.url));
+const RUNTIME = fileURLToPath(new URL("../../../src/sdk/runtime.ts", import.meta.url));
+
+const WORKFLOW = `
+import { defineWorkflow, string } from "chorebot";
+export default defineWorkflow({
+  inputs: { mode: string({ choices: ["ok", "fail", "wait"], default: "ok" }) },
+  state: { done: [] },
+  steps: [
+    { name: "a", run: (s) => void s.done.push("a"), rollback: (s) => void s.done.splice(s.done.indexOf("a"), 1) },
+    {
+      name: "b",
+      run: (s, { inputs, fail, signal }) => {
+        if (inputs.mode === "fail") fail("card declined");
+        if (inputs.mode === "wait") {
+          console.log("waiting in b");
+          return new Promise((resolve) => signal.addEventListener("abort", () => resolve()));
+        }
+        s.done.push("b");
+      },
+    },
+  ],
+});
+`;
+
+let dir: string;
+let bundle: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "chorebot-wf-"));
+  writeFileSync(join(dir, "wf.ts"), WORKFLOW);
+  writeFileSync(
+    join(dir, "entry.ts"),
+    `import * as m from "./wf.ts";\nimport { runScriptModule } from ${JSON.stringify(RUNTIME)};\nawait runScriptModule(m);\n`,
+  );
+  bundle = join(dir, "wf.mjs");
+  await build({
+    entryPoints: [join(dir, "entry.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    outfile: bundle,
+    alias: { chorebot: SDK },
+    logLevel: "silent",
+  });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Peer {
+  /** Called with each step report; returns how to answer it. */
+  onStep?: (report: StepReport, socket: Socket, kill: (signal: NodeJS.Signals) => void) => void;
+  onStdout?: (text: string, kill: (signal: NodeJS.Signals) => void) => void;
+}
+
+async function run(mode: string, peer: Peer = {}) {
+  const messages: ReportMessage[] = [];
+  const path = join(dir, `c-${Math.random().toString(36).slice(2)}.sock`);
+  let kill: (signal: NodeJS.Signals) => void = () => {};
+  const ack = (socket: Socket, report: StepReport): void => void socket.write(`${JSON.stringify({ type: "ack", seq: report.seq })}\n`);
+  const server = createServer((socket) => {
+    let buffered = "";
+    socket.on("data", (chunk) => {
+      buffered += chunk.toString("utf8");
+      let newline: number;
+      while ((newline = buffered.indexOf("\n")) >= 0) {
+        const message = JSON.parse(buffered.slice(0, newline)) as ReportMessage;
+        buffered = buffered.slice(newline + 1);
+        messages.push(message);
+        if (message.type === "step") (peer.onStep ?? ((report, s) => ack(s, report)))(message.report, socket, kill);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("CHOREBOT_")));
+  const child = spawn(process.execPath, [bundle], {
+    cwd: dir,
+    env: { ...env, CHOREBOT_CHANNEL: path, CHOREBOT_INPUTS: JSON.stringify({ mode }) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  kill = (signal) => child.kill(signal);
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => peer.onStdout?.(chunk.toString(), kill));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  await new Promise((resolve) => server.close(resolve));
+  const steps = messages.flatMap((m) => (m.type === "step" ? [m.report] : []));
+  return { code, stderr, messages, steps, order: steps.map((s) => `${s.direction === "rollback" ? "rollback:" : ""}${s.step}:${s.outcome}`) };
+}
+
+describe("a workflow under runScriptModule", () => {
+  test("succeeds with the final state as its result, each step acked before the next", async () => {
+    const r = await run("ok", {
+      onStep: (report, socket) => setTimeout(() => socket.write(`${JSON.stringify({ type: "ack", seq: report.seq })}\n`), 150),
+    });
+    expect(r.code).toBe(0);
+    expect(r.order).toEqual(["a:succeeded", "b:succeeded"]);
+    expect(r.messages.at(-1)).toEqual({ type: "result", value: { done: ["a", "b"] } });
+    // b started only once a was acked, 150 ms later.
+    expect(Date.parse(r.steps[1]!.startedAt) - Date.parse(r.steps[0]!.startedAt)).toBeGreaterThanOrEqual(140);
+  });
+
+  test("a failing step: walk back, exit 1 and the reason as the fail message", async () => {
+    const r = await run("fail");
+    expect(r.code).toBe(1);
+    expect(r.order).toEqual(["a:succeeded", "b:failed", "rollback:a:succeeded"]);
+    const fails = r.messages.filter((m) => m.type === "fail");
+    expect(fails).toEqual([{ type: "fail", reason: "step b failed: card declined; rolled back a" }]);
+  });
+
+  test("waits for a step's ack however the peer talks (other lines, wrong seqs), as long as the runner lets it", async () => {
+    let answered = false;
+    const r = await run("ok", {
+      onStep: (report, socket, kill) => {
+        if (report.seq !== 1) return void socket.write(`${JSON.stringify({ type: "ack", seq: report.seq })}\n`);
+        socket.write('{"type":"ack","seq":7}\n{"type":"log","message":"x"}\n');
+        setTimeout(() => {
+          answered = true;
+          kill("SIGKILL");
+        }, 300);
+      },
+    });
+    expect(answered).toBe(true);
+    expect(r.code).toBeNull();
+    expect(r.order).toEqual(["a:succeeded"]);
+  });
+
+  test("SIGTERM during a step: it is cancelled, and the rollback runs although the run was stopped", async () => {
+    const r = await run("wait", { onStdout: (text, kill) => void (text.includes("waiting in b") && kill("SIGTERM")) });
+    expect(r.code).toBe(1);
+    expect(r.order).toEqual(["a:succeeded", "b:cancelled", "rollback:a:succeeded"]);
+    expect(r.steps[1]?.error).toBe("stopped by SIGTERM");
+    expect(r.steps.at(-1)?.state).toEqual({ done: [] });
+  });
+});
