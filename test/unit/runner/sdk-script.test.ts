@@ -108,6 +108,7 @@ describe.skipIf(!hasSdk)("an SDK script, end to end", () => {
         timeoutMs: 300_000,
         env: null,
         schedule: null,
+        workflow: null,
       },
       usesDefineScript: true,
       problems: [],
