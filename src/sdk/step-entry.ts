@@ -1,7 +1,7 @@
 import type { RunContext } from "./define-script.js";
 import type { StepDirection, StepOutcome } from "./protocol.js";
 import { ScriptFailure } from "./reporter.js";
-import { StepTimer } from "./step-timer.js";
+import { STOP_SETTLE_MS, StepTimer } from "./step-timer.js";
 import type { StepDefinition, StepEvent, WorkflowObserver } from "./workflow-types.js";
 
 export interface StepEntry<S, V> {
@@ -43,7 +43,8 @@ export async function runStepEntry<S, V>(entry: StepEntry<S, V>): Promise<EntryE
   let error: string | null = null;
   let thrown: unknown;
   let abandoned: string | null = null;
-  const overran = (what: string): string => `${what} did not finish within ${timeoutMs} ms`;
+  const overran = (what: string): string =>
+    timer.expired ? `${what} did not finish within ${timeoutMs} ms` : `${what} did not stop within ${STOP_SETTLE_MS} ms of the run being stopped`;
 
   for (const observer of observers) {
     if (typeof observer.beforeStep !== "function") continue;

@@ -1,17 +1,25 @@
+/**
+ * How long a step is waited for once the run is stopped, at most: the runner's kill grace
+ * for a workflow is its rollbacks' timeouts plus 5 s, so the walk back must start by then.
+ */
+export const STOP_SETTLE_MS = 5000;
+
 /** How a bounded piece of a step's work ended: returned, threw, or still going at the deadline. */
 export type Bounded<T> = { kind: "returned"; value: T } | { kind: "threw"; error: unknown } | { kind: "unsettled" };
 
 /**
  * One run or rollback of a step, observers included, against its time limit. Its `signal`
  * aborts at the deadline, or when `runSignal` (the run being stopped) aborts; either way the
- * work is waited for until it settles or the deadline passes, never longer: work that
- * ignores its signal is abandoned.
+ * work is waited for until it settles or the deadline passes (once stopped, STOP_SETTLE_MS at
+ * most), never longer: work that ignores its signal is abandoned.
  */
 export class StepTimer {
   readonly #controller = new AbortController();
   readonly #deadline: Promise<void>;
   readonly #runSignal: AbortSignal | null;
   #timer: NodeJS.Timeout | undefined;
+  #settleTimer: NodeJS.Timeout | undefined;
+  #reachDeadline: () => void = () => {};
   #expired = false;
   #stoppedBy: string | null = null;
 
@@ -22,6 +30,7 @@ export class StepTimer {
     this.#runSignal = runSignal;
     // Not unref'd: a step awaiting something that never settles must still come back here.
     this.#deadline = new Promise((resolve) => {
+      this.#reachDeadline = resolve;
       this.#timer = setTimeout(() => {
         this.#expired = true;
         if (!this.#controller.signal.aborted) this.#controller.abort(new Error(`the step's time limit of ${timeoutMs} ms passed`));
@@ -63,6 +72,7 @@ export class StepTimer {
 
   dispose(): void {
     clearTimeout(this.#timer);
+    clearTimeout(this.#settleTimer);
     this.#runSignal?.removeEventListener("abort", this.#stop);
   }
 
@@ -70,5 +80,6 @@ export class StepTimer {
     const reason: unknown = this.#runSignal?.reason;
     this.#stoppedBy = reason instanceof Error ? reason.message : typeof reason === "string" ? reason : "the run was stopped";
     if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+    this.#settleTimer = setTimeout(this.#reachDeadline, STOP_SETTLE_MS);
   };
 }

@@ -111,6 +111,40 @@ describe("runWorkflowSteps", () => {
     expect(reports.at(-1)?.state).toEqual({ seen: 4 });
   });
 
+  test("observers that hang: a beforeStep vetoes, an afterStep times a succeeded step out; both are abandoned", async () => {
+    const hangBefore: WorkflowObserver<State> = { beforeStep: (event) => (event.step === "b" ? new Promise(() => {}) : undefined) };
+    const vetoed = await run([ok("a"), ok("b", { timeout: "50ms" })], { observers: [hangBefore] });
+    expect(vetoed.order()).toEqual(["a:succeeded", "b:vetoed", "rollback:a:succeeded"]);
+    expect(vetoed.reports[1]?.error).toBe("a beforeStep observer did not finish within 50 ms");
+    const hangAfter: WorkflowObserver<State> = { afterStep: (event) => (event.step === "b" && event.direction === "run" ? new Promise(() => {}) : undefined) };
+    const timedOut = await run([ok("a"), ok("b", { timeout: "50ms" })], { observers: [hangAfter] });
+    expect(timedOut.order()).toEqual(["a:succeeded", "b:timed_out", "rollback:b:succeeded", "rollback:a:succeeded"]);
+    expect(timedOut.logs).toContain("step b: an afterStep observer did not finish within 50 ms: abandoned, it may still be running");
+  });
+
+  test("a step left behind cannot change the state the rollbacks see", async () => {
+    let late: State | null = null;
+    const { reports } = await run([
+      ok("a"),
+      ok("b", {
+        timeout: "50ms",
+        run: (state) =>
+          new Promise<void>((resolve) => {
+            late = state;
+            setTimeout(resolve, 200);
+          }),
+        rollback: async (state) => {
+          (late as State).meddled = true;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          expect(state.meddled).toBeUndefined();
+          state.checked = true;
+        },
+      }),
+    ]);
+    expect(reports.map((r) => r.outcome)).toEqual(["succeeded", "timed_out", "succeeded", "succeeded"]);
+    expect(reports[2]?.state).toEqual({ a: true, checked: true });
+  });
+
   test("a step that hangs past its timeout times out, is abandoned, and rolls back", async () => {
     const { order, logs, reports } = await run([ok("a"), ok("b", { run: () => new Promise(() => {}), timeout: "50ms" })]);
     expect(order()).toEqual(["a:succeeded", "b:timed_out", "rollback:b:succeeded", "rollback:a:succeeded"]);
