@@ -1,9 +1,11 @@
 // The example scripts under scripts/, tested the way the README tells authors to test theirs.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
+import { readScriptDefinition } from "../../../src/definitions/read-definition.js";
+import { describeScript } from "../../../src/sdk/define-script.js";
 import { runScript, runWorkflow } from "../../../src/testing/index.js";
 import archivePlans from "../../../scripts/archive-plans.js";
 import movePlan from "../../../scripts/move-plan.js";
@@ -85,5 +87,18 @@ describe("scripts/move-plan.ts", () => {
 
   test("refuses a customer id of another shape", async () => {
     await expect(runWorkflow(movePlan, { inputs: { ...inputs, customer: "42" } })).rejects.toThrow(/customer: must match/);
+  });
+});
+
+describe("the examples' definitions", () => {
+  test.each([
+    ["resend-welcome.ts", resendWelcome],
+    ["archive-plans.ts", archivePlans],
+    ["move-plan.ts", movePlan],
+  ])("scripts/%s: what the check reads from the source is what the SDK describes", (file, script) => {
+    const source = readFileSync(fileURLToPath(new URL(`../../../scripts/${file}`, import.meta.url)), "utf8");
+    const reading = readScriptDefinition(source, file);
+    expect(reading.problems).toEqual([]);
+    expect(reading.definition).toEqual(describeScript(script));
   });
 });
