@@ -87,6 +87,7 @@ describe("a worker SIGKILLed during a workflow's second step", () => {
       { name: "two", rollback: true, standing: "not_run" },
       { name: "three", rollback: true, standing: "not_run" },
     ]);
+    expect(record.log.body).toContain("## Steps");
     // The lost run is failed for good: nothing runs it again on its own.
     expect(await h.queues.execute.getJobState(runId)).toBe("failed");
     expect(await marks(h, name)).toEqual(["run one", `run two started ${scriptPid}`]);

@@ -56,6 +56,9 @@ describe("a merged workflow", () => {
     expect(record.ledger.workflow?.report.state).toEqual({ done: [] });
     expect(record.log.frontMatter).toMatchObject({ status: "rolled_back", workflow_outcome: "rolled_back", failed_step: "three" });
     expect(record.log.frontMatter.workflow_steps).toEqual(["one", "two", "three"].map((step) => ({ name: step, rollback: true, standing: "undone" })));
+    // The log draws the steps and the walk back (its wording is the run log's own, tested there).
+    expect(record.log.body).toContain("## Steps");
+    expect(record.log.body).toMatch(/```mermaid\n[\s\S]*one[\s\S]*two[\s\S]*three[\s\S]*```/);
     expect(await h.gh.readFile(h.gh.defaultBranch, path)).toBeUndefined();
   });
 
