@@ -134,7 +134,7 @@ ol.steps .standing { font-weight: 600; }
 .standing-done .standing { color: var(--status-succeeded); } .standing-undone .standing { color: var(--status-running); }
 .standing-partly_done .standing { color: var(--status-waiting); } .standing-rollback_failed .standing { color: var(--status-failed); }
 .standing-not_run .standing { color: var(--pico-muted-color); }
-.step-entries td { vertical-align: top; } .step-entries .step-error { margin: 0; color: var(--chores-error); }
+.step-entries td { vertical-align: top; } .step-entries code { overflow-wrap: break-word; } .step-entries .step-error { margin: 0; color: var(--chores-error); }
 pre.step-changes { margin: 0; padding: 0.25rem 0.5rem; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 12rem; overflow: auto; font-size: 0.8125rem; }
 
 /* The catalog's list of chores. */
