@@ -97,6 +97,7 @@ describe("describeScript", () => {
       timeoutMs: 1_200_000,
       env: null,
       schedule: null,
+      workflow: null,
     });
     expect(JSON.parse(JSON.stringify(description))).toEqual(description);
   });
@@ -123,6 +124,7 @@ describe("describeScript", () => {
       timeoutMs: null,
       env: null,
       schedule: null,
+      workflow: null,
     });
     expect(describeScript(defineScript({ timeout: 90, run() {} })).timeoutMs).toBe(90_000);
   });
