@@ -101,7 +101,16 @@ function stepFailure(reason: string): never {
   throw new ScriptFailure(String(reason));
 }
 
+// A report is one line on the channel, beside a state that may be as large as its limit: the
+// worker drops a longer line unread and never acks it, which would hold the run until its timeout.
+const MAX_ERROR_CHARS = 4096;
+
 function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return `thrown: ${String(error)}`;
+  let text: string;
+  try {
+    text = error instanceof Error ? String(error.message) : `thrown: ${String(error)}`;
+  } catch {
+    text = "thrown: a value that cannot be shown as text";
+  }
+  return text.length <= MAX_ERROR_CHARS ? text : `${text.slice(0, MAX_ERROR_CHARS)}… [${text.length - MAX_ERROR_CHARS} more characters]`;
 }

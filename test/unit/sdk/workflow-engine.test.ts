@@ -51,6 +51,35 @@ async function run(
 }
 
 describe("runWorkflowSteps", () => {
+  test("cuts a huge error message, and reports one that cannot even be turned into text", async () => {
+    const huge = "x".repeat(1024 * 1024);
+    const unshowable = {
+      toString: () => {
+        throw new Error("no");
+      },
+    };
+    const { reports } = await run([
+      ok("a", {
+        rollback: () => {
+          // eslint-disable-next-line @typescript-eslint/only-throw-error -- a hostile script throws what it likes
+          throw unshowable;
+        },
+      }),
+      ok("b", {
+        run: () => {
+          throw new Error(huge);
+        },
+      }),
+    ]);
+    const error = reports.find((r) => r.step === "b" && r.direction === "run")?.error ?? "";
+    expect(error.length).toBeLessThan(5000);
+    expect(error).toMatch(/^x+… \[1044480 more characters\]$/);
+    expect(reports.find((r) => r.step === "a" && r.direction === "rollback")).toMatchObject({
+      outcome: "failed",
+      error: "thrown: a value that cannot be shown as text",
+    });
+  });
+
   test("runs every step in order over one state, reporting each with its state", async () => {
     const { ran, reports, order, logs } = await run([ok("a"), ok("b", { run: (state) => ({ ...state, b: 2 }) })]);
     expect(ran.failure).toBeNull();
