@@ -378,9 +378,21 @@ describe("readScriptDefinition refuses a workflow it could not read for sure", (
     ]);
   });
 
-  test("the SDK's step shadowed in an inner scope is a problem, not a silent reading", () => {
-    const shadowed = workflow("state: {},", 'steps: [step({ name: "a", run() { const step = 1; return step; } })],');
-    expect(problems(shadowed)).toStrictEqual([{ ...at(shadowed, "step;"), message: expect.stringContaining("call step only as an element") }]);
+  test("a name that shadows the SDK's step in an inner scope is the author's own, not a use of the SDK", () => {
+    const shadowed = workflow(
+      "state: {},",
+      'steps: [step({ name: "a", run() { const step = 1; return step; } }), step({ name: "b", run() { try {} catch (step) { return step; } } })],',
+      'observers: [{ afterStep({ step, direction }) { if (step === "a") return direction; }, beforeStep: (event) => { for (const step of [event.step]) void step; } }],',
+    );
+    expect(read(shadowed)).toMatchObject({ problems: [], definition: { workflow: { steps: [{ name: "a" }, { name: "b" }] } } });
+  });
+
+  test("the SDK's step used where nothing shadows it, beside a scope that does, is still a problem", () => {
+    const leaked = workflow("state: {},", 'steps: [step({ name: "a", run() { { const step = 1; void step; } return step; } })],');
+    const returned = at(leaked, "return step");
+    expect(problems(leaked)).toStrictEqual([
+      { line: returned.line, column: returned.column + 7, message: expect.stringContaining("call step only as an element") },
+    ]);
   });
 
   test("defineWorkflow called twice", () => {
