@@ -2,7 +2,7 @@
 // Everything here is JSON-serialisable because BullMQ stores it in Redis.
 import type { MergedPullRequest } from "./github/merged-pull-requests.js";
 import type { RepoConfig } from "./github/repo-config.js";
-import type { ScheduleDescription, StepDirection, StepOutcome } from "./sdk/protocol.js";
+import type { ScheduleDescription, StepReport } from "./sdk/protocol.js";
 
 /**
  * How a run ended. A workflow that failed and undid its completed steps is `rolled_back`; one
@@ -195,12 +195,8 @@ export interface WorkflowReport {
   state: unknown;
 }
 
-export interface WorkflowEntry {
-  step: string;
-  direction: StepDirection;
-  outcome: StepOutcome;
-  startedAt: string;
-  durationMs: number;
+/** A step's report as recorded: its state replaced by what it changed. */
+export interface WorkflowEntry extends Omit<StepReport, "seq" | "state"> {
   /** Redacted and cut to one line. */
   error: string | null;
   /** What it changed in the state (at most MAX_STATE_CHANGES, values redacted and cut). */
