@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "./harness.js";
+import { checkOf } from "./pull-request-check.js";
 
 // The check runs in the real app's check thread, judged by the limits the server is started
 // with: SCHEDULE_MIN_INTERVAL and SCHEDULE_MAX_ATTEMPTS reach it from the environment.
@@ -11,20 +12,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** Opens a pull request, delivers `pull_request.opened` and waits for its `chorebot` check. */
-async function checkOf(files: Record<string, string>) {
-  const pr = await h.gh.openPullRequest({ files, author: "alice" });
-  const delivery = await h.deliver("pull_request", h.gh.pullRequestPayload({ number: pr.number, action: "opened" }));
-  expect([200, 202]).toContain(delivery.status);
-  // No event tells the stand-in's client a check run was written: poll it, with a deadline.
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const check = h.gh.checkRuns(pr.headSha).findLast((run) => run.name === "chorebot" && run.status === "completed");
-    if (check !== undefined || Date.now() > deadline) return check;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 const chore = (schedule: string) => `import { defineScript } from "chorebot";
 export default defineScript({
   description: "Purges expired sessions",
@@ -35,7 +22,7 @@ export default defineScript({
 
 describe("the pull request check of a scheduled chore, in the running app", () => {
   it("shows the next occurrences, and judges by the server's own minimum interval and tries", async () => {
-    const ok = await checkOf({
+    const ok = await checkOf(h, {
       "chores/purge.ts": chore('{ every: "20s" }'),
       "chores/report.ts": chore('{ cron: "0 7 * * 1", timezone: "America/New_York" }'),
     });
@@ -44,7 +31,7 @@ describe("the pull request check of a scheduled chore, in the running app", () =
     expect(ok!.output.summary).toContain("**`chores/report.ts`** runs at 07:00, on Monday (`0 7 * * 1`, America/New_York time).");
     expect(ok!.output.summary?.match(/^\| Mon \d{4}-\d\d-\d\d 07:00 \| Mon \d{4}-\d\d-\d\d 1[12]:00 \|$/gm)).toHaveLength(5);
 
-    const refused = await checkOf({
+    const refused = await checkOf(h, {
       "chores/purge.ts": chore('{\n    every: "10s",\n    retries: { attempts: 3 },\n  }'),
       "scripts/2026-12-once.ts": chore('{ every: "1h" }'),
     });

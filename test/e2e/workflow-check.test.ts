@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "./harness.js";
+import { checkOf } from "./pull-request-check.js";
 
 // The check runs in the real app's check thread: the workflow is bundled with the app's own
 // SDK, read statically there, and the report reaches the GitHub stand-in.
@@ -10,20 +11,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-/** Opens a pull request, delivers `pull_request.opened` and waits for its `chorebot` check. */
-async function checkOf(files: Record<string, string>) {
-  const pr = await h.gh.openPullRequest({ files, author: "alice" });
-  const delivery = await h.deliver("pull_request", h.gh.pullRequestPayload({ number: pr.number, action: "opened" }));
-  expect([200, 202]).toContain(delivery.status);
-  // No event tells the stand-in's client a check run was written: poll it, with a deadline.
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const check = h.gh.checkRuns(pr.headSha).findLast((run) => run.name === "chorebot" && run.status === "completed");
-    if (check !== undefined || Date.now() > deadline) return check;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const workflow = (steps: string) => `import { defineWorkflow, step } from "chorebot";
 export default defineWorkflow({
@@ -37,7 +24,7 @@ ${steps}
 
 describe("the pull request check of a workflow, in the running app", () => {
   it("lists the steps, warns on a step without a rollback, and fails duplicate names and steps it cannot read", async () => {
-    const ok = await checkOf({
+    const ok = await checkOf(h, {
       "chores/move.ts": workflow(
         [
           '    step({ name: "reserve", run(state) { state.customer = "c-1"; }, rollback(state) { state.customer = null; } }),',
@@ -56,7 +43,7 @@ describe("the pull request check of a workflow, in the running app", () => {
     expect(ok!.output.summary).toContain("| 2 | charge \\<b\\>now\\<\\/b\\> | ⚠️ no: its work stays | 30 s |");
     expect(ok!.output.summary).toContain("| 3 | notify | yes | 5 min |");
 
-    const refused = await checkOf({
+    const refused = await checkOf(h, {
       "scripts/2026-12-twice.ts": workflow(
         ['    step({ name: "a", run() {}, rollback() {} }),', '    step({ name: "a", run() {}, rollback() {} }),'].join("\n"),
       ),
