@@ -1,6 +1,6 @@
 import type { RunStatus, WorkflowReport } from "../run-types.js";
 import type { StepOutcome } from "../sdk/protocol.js";
-import { judgeWorkflow } from "../sdk/workflow-outcome.js";
+import { judgeWorkflow, type WorkflowVerdict } from "../sdk/workflow-outcome.js";
 
 const MAX_MESSAGE_CHARS = 500;
 const WORDS: Record<StepOutcome, string> = {
@@ -17,13 +17,15 @@ const WORDS: Record<StepOutcome, string> = {
  * `rollback_failed` are the run's status whatever the exit code, the message naming the step
  * that failed and why, what was undone and what was not; a run that timed out or was
  * cancelled says so first. `succeeded` and `incomplete` (the process ended during a step)
- * keep the process's own judgement.
+ * keep the process's own judgement, except an incomplete one whose process exited cleanly,
+ * which is `failed` (see endedEarly).
  */
 export function workflowVerdict(
   workflow: WorkflowReport,
   process: { status: RunStatus; message: string | null },
 ): { status: RunStatus; message: string | null } {
   const verdict = judgeWorkflow(workflow.declared, workflow.entries);
+  if (verdict.outcome === "incomplete" && process.status === "succeeded") return endedEarly(verdict.steps);
   if (verdict.outcome === "succeeded" || verdict.outcome === "incomplete") return process;
   const { entries } = workflow;
   const failed = entries.find((entry) => entry.direction === "run" && entry.outcome !== "succeeded")!;
@@ -47,6 +49,18 @@ export function workflowVerdict(
   }
   if (kept.length > 0) parts.push(`kept (no rollback): ${kept.join(", ")}`);
   return { status: verdict.outcome, message: cut(parts.join("; ")) };
+}
+
+/**
+ * A process that exited cleanly with steps left (a step that called process.exit(0), a script
+ * that spoke the protocol itself) did not do its work: it failed, and nothing rolled back.
+ */
+function endedEarly(steps: WorkflowVerdict["steps"]): { status: RunStatus; message: string } {
+  const done = steps.filter((step) => step.standing === "done").map((step) => step.name);
+  const left = steps.filter((step) => step.standing !== "done").map((step) => step.name);
+  const parts = [`the script exited before its workflow finished: not run or not finished: ${left.join(", ")}`];
+  parts.push(done.length > 0 ? `completed and not rolled back: ${done.join(", ")}` : "no step had completed");
+  return { status: "failed", message: cut(parts.join("; ")) };
 }
 
 function cut(text: string): string {
