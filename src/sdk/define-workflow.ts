@@ -27,7 +27,10 @@ export type DefinedWorkflow<I extends InputDeclarations = InputDeclarations, S =
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{}` is "no inputs", as in defineScript
 export function defineWorkflow<I extends InputDeclarations = {}, S = unknown>(definition: WorkflowInference<I, S>): DefinedWorkflow<I, S> {
   checkWorkflow(definition);
-  const workflow = Object.freeze({ ...definition, steps: Object.freeze([...definition.steps]), observers: Object.freeze([...(definition.observers ?? [])]) });
+  // Each step frozen too: run and rollback are called as its methods, and a step that renamed itself
+  // or grew a rollback through `this` would run what the check did not read.
+  const steps = Object.freeze(definition.steps.map((step) => Object.freeze({ ...step })));
+  const workflow = Object.freeze({ ...definition, steps, observers: Object.freeze([...(definition.observers ?? [])]) });
   const run = (context: RunContext<InputValues<I>>): Promise<S> => runWorkflow(workflow, context);
   const { description, inputs, concurrency, timeout, env, schedule } = definition;
   return Object.freeze({ description, inputs, concurrency, timeout, env, schedule, run, [SCRIPT_MARK]: true as const, [WORKFLOW_MARK]: workflow });
@@ -97,7 +100,10 @@ function checkWorkflow(definition: WorkflowDefinition<InputDeclarations, unknown
     if (names.has(name)) throw new Error(`${where}: the name ${JSON.stringify(name)} is used twice: step names must be unique`);
     names.add(name);
     if (typeof run !== "function") throw new Error(`${where} (${name}): \`run\` must be a function`);
-    if (rollback !== undefined && typeof rollback !== "function") throw new Error(`${where} (${name}): \`rollback\` must be a function when present`);
+    // Written but undefined (`rollback: handlers.undo`) is refused too: the check read a rollback there.
+    if (Object.hasOwn(step, "rollback") && typeof rollback !== "function") {
+      throw new Error(`${where} (${name}): \`rollback\` must be a function when present; leave it out for a step without one`);
+    }
     if (timeout !== undefined) parseDuration(timeout);
   }
   if (definition.stepTimeout !== undefined) parseDuration(definition.stepTimeout);
