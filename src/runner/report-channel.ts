@@ -401,10 +401,17 @@ function stepReport(value: unknown): StepReport | null {
   if (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 1) return null;
   if (typeof step !== "string" || step.length === 0 || step.length > MAX_STEP_NAME_CHARS) return null;
   if (!isOneOf(direction, STEP_DIRECTIONS) || !isOneOf(outcome, STEP_OUTCOMES)) return null;
-  if (typeof startedAt !== "string" || !isFiniteNumber(durationMs) || durationMs < 0) return null;
+  if (!isTime(startedAt) || !isFiniteNumber(durationMs) || durationMs < 0) return null;
   if (!(error === null || typeof error === "string")) return null;
   // JSON has no undefined: a state that is missing is null.
   return { seq, step, direction, outcome, startedAt, durationMs, error, state: state ?? null };
+}
+
+// The engine sends Date#toISOString(); anything else (a long text, a secret) is not a time and is not stored.
+const ISO_TIME = /^[+-]?\d{4,6}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+function isTime(value: unknown): value is string {
+  return typeof value === "string" && ISO_TIME.test(value) && Number.isFinite(Date.parse(value));
 }
 
 function isOneOf<T extends string>(value: unknown, values: readonly T[]): value is T {
