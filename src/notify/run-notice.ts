@@ -157,7 +157,8 @@ function render(input: RunNotice, view: View): string {
       // The reason exactly as the provenance gate gave it (only made Markdown-safe).
       parts.push(`**Why:** ${markdownText(clip(message, view.textLimit))}\n`);
     } else {
-      const text = markdownText(clip(message.charAt(0).toUpperCase() + message.slice(1), view.textLimit));
+      // What the script said (a step's error is often another system's text): it mentions nobody and references no issue.
+      const text = inert(markdownText(clip(message.charAt(0).toUpperCase() + message.slice(1), view.textLimit)));
       parts.push(/[.!?…]$/.test(text) ? `${text}\n` : `${text}.\n`);
     }
   } else if (run.status === "refused") {
@@ -187,6 +188,11 @@ function stepsParagraph(workflow: NonNullable<NonNullable<ExecutionResult["repor
   const undone = undoneSentence(summary, name);
   const said = undone === null ? "" : ` ${undone.charAt(0).toUpperCase()}${undone.slice(1)}.`;
   return view.lines === 0 ? `**Steps:**${said || " see the run log."}\n` : `**Steps:** ${stepsLine(summary, name)}.${said}\n`;
+}
+
+/** Text whose `@name` and `#12` GitHub leaves as text: a zero-width joiner after each sign. */
+function inert(text: string): string {
+  return text.replace(/@/g, "@\u200d").replace(/#(?=\d)/g, "#\u200d");
 }
 
 /** A step's name in a code span, or escaped text when a span cannot hold it. */
