@@ -53,7 +53,7 @@ export async function runWorkflowSteps<S, V>(definition: Steps<S, V>, initial: S
     });
     let { outcome, error } = end;
     const name = direction === "run" ? `step ${step.name}` : `rollback of ${step.name}`;
-    if (end.thrown !== undefined) io.thrown?.(end.thrown);
+    if (end.thrown !== undefined) showThrown(io, end.thrown);
     if (end.abandoned !== null) io.log(`${name}: ${end.abandoned}: abandoned, it may still be running`);
     const checked = checkState(end.state, io.maxStateBytes);
     if (checked.ok) {
@@ -93,4 +93,13 @@ export async function runWorkflowSteps<S, V>(definition: Steps<S, V>, initial: S
     return { state, reports, failure: { step: step.name, error: error ?? outcome } };
   }
   return { state, reports, failure: null };
+}
+
+/** Hands on what a step threw, for its stack: a value that cannot be looked at (a revoked proxy) must not stop the walk back. */
+function showThrown(io: WorkflowIO, thrown: unknown): void {
+  try {
+    io.thrown?.(thrown);
+  } catch {
+    // Its message is in the report already ("thrown: a value that cannot be shown as text").
+  }
 }
