@@ -95,7 +95,8 @@ describe("format 1's Redis records", () => {
       resultAttempt: 0,
       result: null,
       output: null,
+      workflow: null,
     });
-    expect(await ledger.read("run-none")).toEqual({ attempt: 0, host: null, startedAt: null, resultAttempt: 0, result: null, output: null });
+    expect(await ledger.read("run-none")).toEqual({ attempt: 0, host: null, startedAt: null, resultAttempt: 0, result: null, output: null, workflow: null });
   });
 });
