@@ -52,6 +52,8 @@ export interface RunningApp {
    * and says what was left undone.
    */
   stop(): Promise<StopReport>;
+  /** How much longer than a plain script's the scripts running here now may take to stop (a workflow's rollbacks); 0 without workers. */
+  rollbackTimeMs(): number;
 }
 
 /** What the web part (webhooks, the pull request check, dashboard, /api/runs, /metrics, /health) is started with. */
@@ -212,6 +214,7 @@ export async function startApp(config: ServerConfig, parts: { web: boolean; work
 
   return {
     port: web?.port ?? null,
+    rollbackTimeMs: () => workers?.rollbackTimeMs() ?? 0,
     async stop() {
       await web?.stop();
       const report = (await workers?.close(config.shutdownGraceMs)) ?? NOTHING_LEFT;

@@ -45,8 +45,10 @@ async function serve(parts: { web: boolean; workers: boolean }): Promise<number>
   const app = await startApp(config, parts, log);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
+      // A workflow stopped after the grace has its rollbacks' time too.
+      const boundMs = stopBoundMs(config.shutdownGraceMs) + app.rollbackTimeMs();
       log.info(
-        `${signal} received, stopping: running scripts get SHUTDOWN_GRACE (${config.shutdownGraceMs / 1000} s), then their logs are committed while Redis answers; within ${Math.round(stopBoundMs(config.shutdownGraceMs) / 1000)} s at most (send it again to stop at once)`,
+        `${signal} received, stopping: running scripts get SHUTDOWN_GRACE (${config.shutdownGraceMs / 1000} s), then their logs are committed while Redis answers; within ${Math.round(boundMs / 1000)} s at most (send it again to stop at once)`,
       );
       // A second signal: the operator will not wait.
       const now = (again: string) => {
@@ -56,9 +58,9 @@ async function serve(parts: { web: boolean; workers: boolean }): Promise<number>
       process.once("SIGTERM", now);
       process.once("SIGINT", now);
       setTimeout(() => {
-        log.error(`could not stop within ${Math.round(stopBoundMs(config.shutdownGraceMs) / 1000)} s; exiting with work left unrecorded here`);
+        log.error(`could not stop within ${Math.round(boundMs / 1000)} s; exiting with work left unrecorded here`);
         process.exit(1);
-      }, stopBoundMs(config.shutdownGraceMs)).unref();
+      }, boundMs).unref();
       resolve();
     };
     process.once("SIGTERM", stop);

@@ -25,6 +25,7 @@ import { discoverStep } from "../steps/discover-step.js";
 import { indexChoresStep } from "../steps/index-chores-step.js";
 import { githubStepOptions } from "./enqueue-run.js";
 import { executeStep } from "../steps/execute-step.js";
+import { RollbackTimes } from "./rollback-times.js";
 import { ExecutionLedger } from "../stores/execution-ledger.js";
 import { Freezes } from "../stores/freezes.js";
 import { lostOutcome, outcomeReader } from "../steps/flow-outcome.js";
@@ -128,9 +129,12 @@ export interface Workers {
    * (recorded as cancelled) and waits up to FLUSH_MS for their logs to be committed. Bounded
    * whatever Redis does: within `graceMs` + SCRIPT_STOP_MS + FLUSH_MS + FORCE_CLOSE_MS, and
    * once every running script's outcome is stored or kept on disk, a Redis that does not
-   * answer ends the wait (nothing more can be recorded without it).
+   * answer ends the wait (nothing more can be recorded without it). A workflow stopped here
+   * gets its rollbacks' time on top (see rollbackTimeMs).
    */
   close(graceMs: number): Promise<StopReport>;
+  /** How much longer than a plain script's the scripts running now may take to stop: a workflow's rollbacks (RollbackTimes). */
+  rollbackTimeMs(): number;
 }
 
 /** One BullMQ worker per step, all in this process. */
@@ -282,6 +286,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
         job.log("waiting: Redis has no room to record this run").catch(() => undefined);
       },
     });
+  const rollbackTimes = new RollbackTimes();
   const execute = executeStep({
     runner: settings.runner,
     appSecrets: settings.appSecrets,
@@ -296,6 +301,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
     retryRefusal: async (target, attempt, runId) => retryRefusal(await octokitFor(target.installationId), target, attempt, runId),
     inputs: runInputs,
     replies,
+    rollbackTimes,
   });
   const claims = new JobClaims(settings.lockMs);
   const executeWorker = stepWorker(
@@ -388,6 +394,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
   );
 
   return {
+    rollbackTimeMs: () => rollbackTimes.extraMs(),
     async close(graceMs) {
       clearInterval(sweeper);
       const stopping = [...running.values()];
@@ -400,7 +407,9 @@ export function startWorkers(settings: WorkerSettings): Workers {
       const intake = Promise.all([discoverWorker.close(), processWorker.close(), executeWorker.close(), indexWorker.close(), scheduleWorker?.close()]).then(
         () => (intakeClosed = true),
       );
-      await settledWithin(Promise.race([intake, spool.whenSafe().then(() => redisGone(redis, PING_MS, gone.signal))]), graceMs + SCRIPT_STOP_MS);
+      // A workflow stopped after the grace has its rollbacks' time before it is killed (killGraceMs).
+      const stopMs = SCRIPT_STOP_MS + rollbackTimes.extraMs();
+      await settledWithin(Promise.race([intake, spool.whenSafe().then(() => redisGone(redis, PING_MS, gone.signal))]), graceMs + stopMs);
       clearTimeout(timer);
       const unrecorded = spool.unsafe();
       // Their logs are committed by this process's cleanup worker before it stops too. A job

@@ -27,6 +27,7 @@ import { waitWhileFrozen } from "./wait-while-frozen.js";
 import type { RawInputs, RunInputs } from "../stores/run-inputs.js";
 import { writeInputFiles, type WrittenInputFiles } from "./input-files.js";
 import type { CommandReplies, RunningReply } from "../notify/command-reply.js";
+import type { RollbackTimes } from "../pipeline/rollback-times.js";
 
 export interface ExecuteDeps {
   runner: RunnerConfig;
@@ -50,6 +51,8 @@ export interface ExecuteDeps {
   retryRefusal(target: ScriptTarget, attempt: number, runId: string): Promise<string | null>;
   /** The raw inputs of chore runs. Absent: a chore run is refused (this worker cannot read what it was given). */
   inputs?: Pick<RunInputs, "load">;
+  /** Where the kill grace of each running script is counted, so the worker's shutdown waits for a workflow's rollbacks. Absent: not counted. */
+  rollbackTimes?: Pick<RollbackTimes, "track">;
   /** The `/chorebot` reply of a run started by a comment: edited to running, then with its progress. Absent: not edited. */
   replies?: Pick<CommandReplies, "started">;
 }
@@ -150,6 +153,7 @@ export function executeStep(deps: ExecuteDeps) {
     let tail: OutputTail | undefined;
     let files: WrittenInputFiles | undefined;
     let reply: RunningReply | null = null;
+    let untrack: (() => void) | undefined;
     try {
       await cancel.ready;
       // No script starts unless its start and its result can be recorded.
@@ -161,18 +165,20 @@ export function executeStep(deps: ExecuteDeps) {
       reply = deps.replies?.started(job.data) ?? null;
       // If this worker dies, the run's record keeps what the script printed so far.
       tail = new OutputTail((output) => deps.ledger.saveOutput(runId, attempt, output));
+      // Set up as `chorebot run` sets up a local run; a merged SDK script runs with its declared
+      // defaults, a chore with what it was given (an upload as the path of its copy here).
+      const options = runOptions({
+        runner: deps.runner,
+        appSecrets: deps.appSecrets,
+        description: processed.description,
+        inputs: { ...onlyDeclared(processed, given.values, "value"), ...files.paths },
+        repositoryTimeoutMs: target.config.timeoutMs,
+      });
+      untrack = deps.rollbackTimes?.track(options.killGraceMs);
       const spawnedAt = performance.now();
       const execution = await runScript({
         code,
-        // Set up as `chorebot run` sets up a local run; a merged SDK script runs with its declared
-        // defaults, a chore with what it was given (an upload as the path of its copy here).
-        ...runOptions({
-          runner: deps.runner,
-          appSecrets: deps.appSecrets,
-          description: processed.description,
-          inputs: { ...onlyDeclared(processed, given.values, "value"), ...files.paths },
-          repositoryTimeoutMs: target.config.timeoutMs,
-        }),
+        ...options,
         onReport: (message) => {
           live.onReport(message);
           if (message.type === "progress") reply?.progress(message.done, message.total);
@@ -195,6 +201,7 @@ export function executeStep(deps: ExecuteDeps) {
       await Promise.all([live.flush(), job.log(`${execution.status}${execution.message ? `: ${execution.message}` : ""}`)]).catch(() => undefined);
       return summary;
     } finally {
+      untrack?.();
       // The uploads go with the run, however it ended (a worker's shutdown stops the script first).
       await files?.remove().catch(() => undefined);
       tail?.stop();

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -167,6 +167,56 @@ describe("startWorkers", () => {
       expect(log.text).toContain("the worker shut down before the script finished");
       expect(await recorded).toMatchObject({ status: "cancelled" });
       expect(await clientCount()).toBe(before);
+    } finally {
+      announced.close();
+    }
+  });
+
+  it("on close, waits for a stopped workflow's rollbacks, longer than a plain script's stop, and records it rolled_back", async () => {
+    const announced = createServer((_req, res) => res.end("ok"));
+    announced.listen(0, "127.0.0.1");
+    await once(announced, "listening");
+    try {
+      workers = startWorkers(settings());
+      const port = (announced.address() as AddressInfo).port;
+      const started = once(announced, "request");
+      const marker = join(cwd, "released");
+      const target = await merged(
+        "rolls-back-slowly",
+        `import { writeFileSync } from "node:fs";
+import { defineWorkflow, step } from "chorebot";
+export default defineWorkflow({
+  state: {},
+  steps: [
+    step({
+      name: "reserve",
+      timeout: "30s",
+      run() {},
+      // Longer than SCRIPT_STOP_MS, the time a plain script gets once the grace is over.
+      rollback: () => new Promise<void>((resolve) => setTimeout(() => { writeFileSync(${JSON.stringify(marker)}, "yes"); resolve(); }, 8_000)),
+    }),
+    step({
+      name: "wait",
+      async run(_state, { signal }) {
+        await fetch("http://127.0.0.1:${port}/started");
+        await new Promise((_resolve, reject) => signal.addEventListener("abort", () => reject(new Error("stopped")), { once: true }));
+      },
+    }),
+  ],
+});
+`,
+      );
+      const [runId] = await enqueueRuns(flows, [target], { githubStepAttempts: 2 });
+      const recorded = cleanupFinished(cleanupJobId(runId!, 1));
+      await started;
+
+      const closing = workers.close(100);
+      workers = null;
+      expect((await closing).unrecorded).toEqual([]);
+      expect(await readFile(marker, "utf8")).toBe("yes");
+      const log = await logOf(target, 1);
+      expect(log.frontMatter).toMatchObject({ status: "rolled_back", failed_step: "wait" });
+      expect(await recorded).toMatchObject({ status: "rolled_back" });
     } finally {
       announced.close();
     }
