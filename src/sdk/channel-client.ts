@@ -38,8 +38,9 @@ const MAX_ACK_LINE_BYTES = 256;
  * connected. The socket never keeps the process alive by itself, but pending connects and
  * writes do, so a script that simply ends still delivers what it sent; so does a step
  * waiting for its ack (`{"type":"ack","seq":n}` back on the same connection; any other line
- * is ignored). If the channel fails or the worker closes it, says so once on stderr, lets
- * waiting steps go on, and prints the rest to stdout instead.
+ * is ignored). If the channel fails or the worker closes it, says so once on stderr and prints
+ * the rest to stdout instead; a step waiting for its ack, or sent after, is refused: nothing
+ * can record it, and a workflow must not go on past what its worker knows.
  */
 export function createSocketClient(path: string): ChannelClient {
   let socket: Socket | null = null;
@@ -48,9 +49,10 @@ export function createSocketClient(path: string): ChannelClient {
   const queue: string[] = [];
   let pendingWrites = 0;
   let waiters: Array<() => void> = [];
-  const acks = new Map<number, () => void>();
+  const acks = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  let brokenBy: Error | null = null;
   const incoming = ackReader((seq) => {
-    acks.get(seq)?.();
+    acks.get(seq)?.resolve();
     acks.delete(seq);
     if (acks.size === 0) socket?.unref();
   });
@@ -70,14 +72,14 @@ export function createSocketClient(path: string): ChannelClient {
   };
   const broken = (error: Error): void => {
     if (fallback !== null) return;
+    brokenBy = new Error(`the report channel to the worker failed (${error.message}), so this step's record cannot be saved; the workflow stops here`);
     process.stderr.write(`chorebot: report channel ${path} failed (${error.message}); reporting to stdout instead\n`);
     fallback = createStdoutClient();
     for (const line of queue.splice(0)) fallback.send(JSON.parse(line) as ChannelMessage);
     pendingWrites = 0;
     socket?.destroy();
     settle();
-    if (acks.size > 0) process.stderr.write("chorebot: workflow steps go on without the worker's record of them\n");
-    for (const resolve of acks.values()) resolve();
+    for (const { reject } of acks.values()) reject(brokenBy);
     acks.clear();
   };
   const connect = (): void => {
@@ -109,12 +111,10 @@ export function createSocketClient(path: string): ChannelClient {
       });
     },
     sendStep(report) {
-      const acked = new Promise<void>((resolve) => acks.set(report.seq, resolve));
+      if (brokenBy !== null) return Promise.reject(brokenBy);
+      const acked = new Promise<void>((resolve, reject) => acks.set(report.seq, { resolve, reject }));
       this.send({ type: "step", report });
-      if (fallback !== null) {
-        acks.get(report.seq)?.();
-        acks.delete(report.seq);
-      } else if (connected) socket?.ref();
+      if (connected) socket?.ref();
       return acked;
     },
   };

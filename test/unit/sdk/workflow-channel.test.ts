@@ -89,7 +89,7 @@ describe("sendStep on the report channel", () => {
     await first;
   });
 
-  test("the worker closing the connection lets a waiting step go on, said once on stderr", async () => {
+  test("the worker closing the connection refuses the waiting step and every later one: nothing could record them", async () => {
     const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     const stdout = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
     try {
@@ -98,10 +98,9 @@ describe("sendStep on the report channel", () => {
       const acked = client.sendStep!(report(1));
       await arrived;
       peers[0]!.destroy();
-      await acked;
-      expect(stderr.mock.calls.map(([text]) => String(text)).filter((text) => text.includes("without the worker's record"))).toHaveLength(1);
-      // Fallen back to stdout: later steps do not wait.
-      await client.sendStep!(report(2));
+      await expect(acked).rejects.toThrow(/the report channel to the worker failed .*the workflow stops here/);
+      expect(stderr.mock.calls.map(([text]) => String(text)).filter((text) => text.startsWith(`chorebot: report channel ${path} failed`))).toHaveLength(1);
+      await expect(client.sendStep!(report(2))).rejects.toThrow(/cannot be saved/);
     } finally {
       stderr.mockRestore();
       stdout.mockRestore();

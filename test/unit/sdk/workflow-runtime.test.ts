@@ -137,6 +137,13 @@ describe("a workflow under runScriptModule", () => {
     expect(r.order).toEqual(["a:succeeded"]);
   });
 
+  test("the worker's end closing while a step waits for its ack: the workflow stops there, no further step and no rollback", async () => {
+    const r = await run("ok", { onStep: (_report, socket) => socket.destroy() });
+    expect(r.code).toBe(1);
+    expect(r.order).toEqual(["a:succeeded"]);
+    expect(r.stderr).toContain("so this step's record cannot be saved; the workflow stops here");
+  });
+
   test("SIGTERM during a step: it is cancelled, and the rollback runs although the run was stopped", async () => {
     const r = await run("wait", { onStdout: (text, kill) => void (text.includes("waiting in b") && kill("SIGTERM")) });
     expect(r.code).toBe(1);
