@@ -14,7 +14,8 @@ const TRUNCATED = " […]";
  *
  * A report is refused (null: not persisted, so never acked) when it cannot be the workflow's
  * next one: its `seq` is not the next number, its step is not declared, the step already has
- * an entry in that direction, it runs a step after the walk back began, or comes after a
+ * an entry in that direction, it runs a step out of the declared order or after the walk back
+ * began, it rolls back a step that did not run or declares no rollback, or it comes after a
  * rollback that failed (the walk stopped there). So a script that lies or floods the channel
  * gets at most two entries per declared step, and never more than 2 × MAX_WORKFLOW_STEPS.
  *
@@ -85,7 +86,14 @@ export class WorkflowRecord {
     if (entries.some(({ direction, outcome }) => direction === "rollback" && outcome !== "succeeded")) return false;
     // Once a step failed, or a rollback ran, the workflow only walks back.
     const walkingBack = entries.some(({ direction, outcome }) => direction === "rollback" || outcome !== "succeeded");
-    return !(walkingBack && report.direction === "run");
+    if (report.direction === "run") {
+      // Steps run in their declared order.
+      const runs = entries.filter(({ direction }) => direction === "run").length;
+      return !walkingBack && this.declared[runs]?.name === report.step;
+    }
+    // Only a step that ran (not vetoed) and declares a rollback is rolled back.
+    const ran = entries.find(({ step, direction }) => step === report.step && direction === "run");
+    return walkingBack && ran !== undefined && ran.outcome !== "vetoed" && this.declared.some(({ name, rollback }) => name === report.step && rollback);
   }
 
   private kept(state: unknown): unknown {

@@ -67,6 +67,18 @@ describe("WorkflowRecord", () => {
     expect(r.report().entries).toHaveLength(3);
   });
 
+  it("refuses a run out of the declared order, and a rollback of a step that never ran, was vetoed or has none", () => {
+    const r = record();
+    expect(r.add(report(1, "notify"))).toBeNull(); // reserve comes first
+    expect(r.add(report(1, "reserve", { direction: "rollback" }))).toBeNull(); // nothing failed yet
+    expect(r.add(report(1, "reserve"))).not.toBeNull();
+    expect(r.add(report(2, "notify", { outcome: "vetoed", error: "no" }))).not.toBeNull();
+    expect(r.add(report(3, "charge", { direction: "rollback" }))).toBeNull(); // charge never ran
+    expect(r.add(report(3, "notify", { direction: "rollback" }))).toBeNull(); // vetoed, and it has no rollback
+    expect(r.add(report(3, "reserve", { direction: "rollback" }))).not.toBeNull();
+    expect(r.report().entries.map(({ step, direction }) => `${direction}:${step}`)).toEqual(["run:reserve", "run:notify", "rollback:reserve"]);
+  });
+
   it("a flood of reports keeps at most two entries per declared step", () => {
     const many = Array.from({ length: MAX_WORKFLOW_STEPS + 10 }, (_, i) => ({ name: `s${i}`, rollback: true, timeoutMs: 1 }));
     const r = new WorkflowRecord({ steps: many, stateLimit: 1024 });
