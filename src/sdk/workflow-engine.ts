@@ -58,8 +58,9 @@ export async function runWorkflowSteps<S, V>(definition: Steps<S, V>, initial: S
     const checked = checkState(end.state, io.maxStateBytes);
     if (checked.ok) {
       good = checked.json;
-      // A step left behind may still change the object: go on with a copy of its own.
-      state = end.abandoned === null ? end.state : (JSON.parse(good) as S);
+      // The next step starts from what was recorded: a step left behind, or a callback a step
+      // did not wait for, may still change the object it had.
+      state = JSON.parse(good) as S;
     } else {
       const problem = `${name} left a state that ${checked.problem}`;
       error = outcome === "succeeded" ? problem : `${error ?? outcome}; ${problem}`;

@@ -51,6 +51,26 @@ async function run(
 }
 
 describe("runWorkflowSteps", () => {
+  test("the next step starts from the state as recorded, not from an object a step's stray callback still changes", async () => {
+    let seen: unknown;
+    const { reports } = await run([
+      ok("a", {
+        run: (state) => {
+          state.a = 1;
+          setTimeout(() => (state.late = true), 0);
+        },
+      }),
+      ok("b", {
+        run: async (state) => {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          seen = { ...state };
+        },
+      }),
+    ]);
+    expect(seen).toEqual({ a: 1 });
+    expect(reports.map((r) => r.state)).toEqual([{ a: 1 }, { a: 1 }]);
+  });
+
   test("cuts a huge error message, and reports one that cannot even be turned into text", async () => {
     const huge = "x".repeat(1024 * 1024);
     const unshowable = {
