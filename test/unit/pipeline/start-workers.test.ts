@@ -146,13 +146,9 @@ describe("startWorkers", () => {
 
   it("on close, stops a script still running after the grace period, records it as cancelled and commits its log first, and leaves no connection", async () => {
     const before = await clientCount();
-    const announced = createServer((_req, res) => res.end("ok"));
-    announced.listen(0, "127.0.0.1");
-    await once(announced, "listening");
+    const { port, started, close } = await announcer();
     try {
       workers = startWorkers(settings());
-      const port = (announced.address() as AddressInfo).port;
-      const started = once(announced, "request");
       const target = await merged("hangs", `await fetch("http://127.0.0.1:${port}/started");\nsetInterval(() => {}, 1000);\n`);
       const [runId] = await enqueueRuns(flows, [target], { githubStepAttempts: 2 });
       const recorded = cleanupFinished(cleanupJobId(runId!, 1));
@@ -168,18 +164,14 @@ describe("startWorkers", () => {
       expect(await recorded).toMatchObject({ status: "cancelled" });
       expect(await clientCount()).toBe(before);
     } finally {
-      announced.close();
+      close();
     }
   });
 
   it("on close, waits for a stopped workflow's rollbacks, longer than a plain script's stop, and records it rolled_back", async () => {
-    const announced = createServer((_req, res) => res.end("ok"));
-    announced.listen(0, "127.0.0.1");
-    await once(announced, "listening");
+    const { port, started, close } = await announcer();
     try {
       workers = startWorkers(settings());
-      const port = (announced.address() as AddressInfo).port;
-      const started = once(announced, "request");
       const marker = join(cwd, "released");
       const target = await merged(
         "rolls-back-slowly",
@@ -218,10 +210,18 @@ export default defineWorkflow({
       expect(log.frontMatter).toMatchObject({ status: "rolled_back", failed_step: "wait" });
       expect(await recorded).toMatchObject({ status: "rolled_back" });
     } finally {
-      announced.close();
+      close();
     }
   });
 });
+
+/** A local server a script calls to say it has started: `started` resolves on its first request. */
+async function announcer() {
+  const server = createServer((_req, res) => res.end("ok"));
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return { port: (server.address() as AddressInfo).port, started: once(server, "request"), close: () => server.close() };
+}
 
 /** Connections the Redis has now (the test's own observer, flow producer, queues and queue events included). */
 async function clientCount(): Promise<number> {
