@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Server } from "node:http";
 import { Job } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,6 +7,7 @@ import { Cancellations } from "../../../src/stores/cancellations.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
 import { basicAuth, serveHandler } from "../../helpers/serve-handler.js";
 import { PULL_REQUEST, runPipeline, type RunPipeline } from "./run-pipeline.js";
+import { runStatusClient } from "./run-status-client.js";
 
 const PREFIX = "{status-test}";
 const BASE_URL = "https://github.example/api/v3";
@@ -22,21 +22,7 @@ describe("GET /api/runs", () => {
   let base: string;
 
   const get = (path: string, headers: Record<string, string> = auth) => fetch(`${base}${path}`, { headers });
-  const status = async (runId: string): Promise<RunStatusView> => {
-    const res = await get(`/api/runs/${runId}`);
-    expect(res.status).toBe(200);
-    return (await res.json()) as RunStatusView;
-  };
-  /** Polls the API until the run reaches `wanted` (jobs move between states asynchronously). */
-  const until = async (runId: string, wanted: string, more: (view: RunStatusView) => boolean = () => true) => {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const view = await status(runId);
-      if (view.status === wanted && more(view)) return view;
-      if (Date.now() > deadline) throw new Error(`${runId} is ${JSON.stringify(view)}, not ${wanted}`);
-      await sleep(25);
-    }
-  };
+  const { status, until } = runStatusClient(() => base, auth);
 
   beforeAll(async () => {
     redis = await startRedis();

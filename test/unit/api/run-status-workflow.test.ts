@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRunsApiHandler } from "../../../src/api/create-runs-api-handler.js";
@@ -7,6 +6,7 @@ import { Cancellations } from "../../../src/stores/cancellations.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
 import { basicAuth, serveHandler } from "../../helpers/serve-handler.js";
 import { lostWorkflow, rolledBackWorkflow } from "../runlog/workflow-fixtures.js";
+import { runStatusClient } from "./run-status-client.js";
 import { runPipeline, type RunPipeline } from "./run-pipeline.js";
 
 const PREFIX = "{workflow-status-test}";
@@ -21,20 +21,7 @@ describe("GET /api/runs/<id> of a workflow", () => {
   let server: Server;
   let base: string;
 
-  const status = async (runId: string): Promise<RunStatusView> => {
-    const res = await fetch(`${base}/api/runs/${runId}`, { headers: auth });
-    expect(res.status).toBe(200);
-    return (await res.json()) as RunStatusView;
-  };
-  const until = async (runId: string, wanted: string, more: (view: RunStatusView) => boolean = () => true) => {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const view = await status(runId);
-      if (view.status === wanted && more(view)) return view;
-      if (Date.now() > deadline) throw new Error(`${runId} is ${JSON.stringify(view)}, not ${wanted}`);
-      await sleep(25);
-    }
-  };
+  const { until } = runStatusClient(() => base, auth);
 
   beforeAll(async () => {
     redis = await startRedis();
