@@ -75,7 +75,15 @@ const approved = (over: Partial<ProcessResult> = {}) =>
 async function startExecute(over: Partial<ExecuteDeps> & { runner?: Partial<RunnerConfig> } = {}) {
   const { runner, ...rest } = over;
   const step = executeStep({
-    runner: { scriptCwd: cwd, scriptEnv: [ENV_NAME], scriptEnvValues: [ENV_VALUE], timeoutMs: 20_000, outputLimit: 64 * 1024, workflowStateLimit: 1024 * 1024, ...runner },
+    runner: {
+      scriptCwd: cwd,
+      scriptEnv: [ENV_NAME],
+      scriptEnvValues: [ENV_VALUE],
+      timeoutMs: 20_000,
+      outputLimit: 64 * 1024,
+      workflowStateLimit: 1024 * 1024,
+      ...runner,
+    },
     appSecrets: [APP_SECRET],
     ledger,
     bundles,
