@@ -397,14 +397,14 @@ export function parseReportLine(line: string): ChannelMessage | null {
 /** A step report with exactly the protocol's fields, or null when one is missing or of the wrong kind. */
 function stepReport(value: unknown): StepReport | null {
   if (!isObject(value)) return null;
-  const { seq, step, direction, outcome, startedAt, durationMs, error, state } = value;
+  const { seq, step, direction, outcome, startedAt, durationMs, error, state, before } = value;
   if (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 1) return null;
   if (typeof step !== "string" || step.length === 0 || step.length > MAX_STEP_NAME_CHARS) return null;
   if (!isOneOf(direction, STEP_DIRECTIONS) || !isOneOf(outcome, STEP_OUTCOMES)) return null;
   if (!isTime(startedAt) || !isFiniteNumber(durationMs) || durationMs < 0) return null;
   if (!(error === null || typeof error === "string")) return null;
   // JSON has no undefined: a state that is missing is null.
-  return { seq, step, direction, outcome, startedAt, durationMs, error, state: state ?? null };
+  return { seq, step, direction, outcome, startedAt, durationMs, error, state: state ?? null, ...(seq === 1 && before !== undefined ? { before } : {}) };
 }
 
 // The engine sends Date#toISOString(); anything else (a long text, a secret) is not a time and is not stored.

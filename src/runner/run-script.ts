@@ -102,7 +102,9 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
       const entry = workflow?.last() ?? null;
       if (record === null || entry === null) return false;
       await o.onStep?.(record, entry);
-      o.onReport?.({ type: "step", report: { ...step, error: entry.error, state: record.state } });
+      // Shown as recorded: redacted, without the raw state the workflow started from.
+      const { before: _before, ...shown } = step;
+      o.onReport?.({ type: "step", report: { ...shown, error: entry.error, state: record.state } });
       return true;
     };
     const deliver = (message: ChannelMessage): void => {
@@ -133,7 +135,7 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
           release();
         },
         // A step line carries the whole state: up to the limit, plus room for the rest of the report.
-        workflow === null ? {} : { onStep, maxStepLineBytes: o.workflow!.stateLimit + MAX_REPORT_LINE_BYTES },
+        workflow === null ? {} : { onStep, maxStepLineBytes: 2 * o.workflow!.stateLimit + MAX_REPORT_LINE_BYTES },
       ),
       writeFile(script, o.code),
     ]);

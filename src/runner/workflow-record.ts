@@ -44,6 +44,14 @@ export class WorkflowRecord {
       return null;
     }
     const { redact } = this;
+    if (!this.started && report.before !== undefined) {
+      // The state it started from: the first step's changes are told against it.
+      const before = this.kept(redactJson(report.before, redact));
+      if (before !== NOT_KEPT) {
+        this.state = before;
+        this.started = true;
+      }
+    }
     const state = this.kept(redactJson(report.state, redact));
     const { changes, more } = state === NOT_KEPT ? { changes: [], more: 0 } : stateChanges(this.started ? this.state : undefined, state);
     if (state !== NOT_KEPT) {

@@ -112,6 +112,8 @@ export interface StepReport {
   error: string | null;
   /** The whole state after it (JSON), observers' changes included. */
   state: unknown;
+  /** The first report only: the state the workflow started from, so its first changes are told against it. */
+  before?: unknown;
 }
 
 /** The worker's answer to a step message, on the connection it came from: `seq` is persisted. */

@@ -40,6 +40,7 @@ export async function runWorkflowSteps<S, V>(definition: Steps<S, V>, initial: S
   const reports: StepReport[] = [];
   let state = initial;
   let good = JSON.stringify(initial);
+  const started = good;
 
   const perform = async (step: StepDefinition<S, V>, direction: StepDirection): Promise<{ outcome: StepOutcome; error: string | null }> => {
     const end = await runStepEntry({
@@ -77,6 +78,7 @@ export async function runWorkflowSteps<S, V>(definition: Steps<S, V>, initial: S
       durationMs: end.durationMs,
       error,
       state: JSON.parse(good),
+      ...(reports.length === 0 ? { before: JSON.parse(started) as unknown } : {}),
     };
     reports.push(report);
     await io.report(report);

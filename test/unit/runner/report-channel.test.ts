@@ -289,6 +289,15 @@ describe("parseReportLine", () => {
     expect(parseReportLine(JSON.stringify({ type: "step", report: noState }))).toEqual({ type: "step", report: { ...noState, state: null } });
   });
 
+  test("keeps the state a workflow started from on its first report only", () => {
+    const first = { ...stepReport(1), before: { held: 0 } };
+    expect(parseReportLine(JSON.stringify({ type: "step", report: first }))).toEqual({ type: "step", report: first });
+    expect(parseReportLine(JSON.stringify({ type: "step", report: { ...stepReport(2), before: { held: 0 } } }))).toEqual({
+      type: "step",
+      report: stepReport(2),
+    });
+  });
+
   test("refuses a step report with a field missing or of the wrong kind", () => {
     for (const over of [
       { seq: 0 },

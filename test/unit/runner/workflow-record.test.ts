@@ -52,6 +52,16 @@ describe("WorkflowRecord", () => {
     expect(r.refused()).toBe(0);
   });
 
+  it("tells the first step's changes against the state the workflow started from, redacted, unless that one is over the limit", () => {
+    const r = record();
+    r.add(report(1, "reserve", { before: { held: 0, key: "sk-secret-123" }, state: { held: 2, key: "sk-secret-123" } }));
+    expect(r.last()?.changes).toEqual([{ path: "$.held", before: 0, after: 2 }]);
+
+    const small = record(64);
+    small.add(report(1, "reserve", { before: { pad: "x".repeat(100) }, state: { held: 2 } }));
+    expect(small.last()?.changes).toEqual([{ path: "$.held", after: 2 }]);
+  });
+
   it("refuses what cannot be the workflow's next report, so a lying script cannot grow the record", () => {
     const r = record();
     expect(r.add(report(2, "reserve"))).toBeNull(); // skips a number

@@ -51,6 +51,13 @@ async function run(
 }
 
 describe("runWorkflowSteps", () => {
+  test("the first report carries the state the workflow started from, and no later one does", async () => {
+    const h = harness();
+    await runWorkflowSteps({ steps: [ok("a"), ok("b")] }, { n: 1 }, h.context, h.io);
+    expect(h.reports.map((r) => r.before)).toEqual([{ n: 1 }, undefined]);
+    expect(h.reports[0]?.state).toEqual({ n: 1, a: true });
+  });
+
   test("the next step starts from the state as recorded, not from an object a step's stray callback still changes", async () => {
     let seen: unknown;
     const { reports } = await run([
