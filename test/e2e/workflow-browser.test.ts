@@ -127,8 +127,8 @@ describe("a workflow chore's run page in a browser", () => {
     await expect
       .poll(() => entryRows(page), LIVE)
       .toEqual([
-        // (The first step's changes are against no state at all: the runner reports the state after each step only.)
-        ["1", "restock", "run", "succeeded", expect.stringMatching(/ms$/), expect.stringContaining('$.note: added "<img src=x onerror=alert(1)>"')],
+        // Against the state the workflow started from, markup shown as text.
+        ["1", "restock", "run", "succeeded", expect.stringMatching(/ms$/), '$.restocked: false → true $.note: "" → "<img src=x onerror=alert(1)>"'],
         ["2", "refund", "run", "succeeded", expect.stringMatching(/ms$/), '$.refund: null → "re_42"'],
       ]);
 
