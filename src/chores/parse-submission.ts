@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import busboy from "busboy";
-import { formatBytes } from "./format-bytes.js";
+import { formatBytes } from "../sdk/format-bytes.js";
 
 /** An uploaded file, whole. */
 export interface SubmittedFile {

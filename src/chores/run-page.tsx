@@ -2,7 +2,7 @@ import type { LoggedInput } from "../run-types.js";
 import { cancelUrl, choreUrl, CHORES_PATH, runEventsUrl } from "./chores-paths.js";
 import type { ChoresUser } from "./chores-pages-deps.js";
 import { CSRF_FIELD } from "./form-names.js";
-import { formatBytes } from "./format-bytes.js";
+import { formatBytes } from "../sdk/format-bytes.js";
 import { httpUrl } from "./http-url.js";
 import { formatDuration, formatOffset, formatTime } from "./format-time.js";
 import { Layout } from "./layout.js";

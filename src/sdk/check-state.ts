@@ -1,4 +1,4 @@
-import { formatBytes } from "../chores/format-bytes.js";
+import { formatBytes } from "./format-bytes.js";
 import { DEFAULT_MAX_STATE_BYTES, MAX_STATE_ENV } from "./protocol.js";
 
 /** The state as JSON, or what is wrong with it, worded to follow "left a state that …". */

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { formatBytes } from "../../../src/chores/format-bytes.js";
+import { formatBytes } from "../../../src/sdk/format-bytes.js";
 
 it("formats sizes as people read them", () => {
   expect([0, 1, 1023, 1024, 1536, 10 * 1024 * 1024, 3 * 1024 ** 3].map(formatBytes)).toEqual([
