@@ -4,28 +4,18 @@ import { liveSteps } from "../../../../src/chores/live/live-steps.js";
 import { runEvents, stateOf } from "../../../../src/chores/live/run-events.js";
 import { historyStream } from "../../../../src/chores/live/run-stream.js";
 import type { LiveRunView } from "../../../../src/chores/live/live-run-view.js";
+import { runView } from "../chores-fixtures.js";
 import { entry, lostWorkflow, rollbackFailedWorkflow } from "../../runlog/workflow-fixtures.js";
 
-const base: LiveRunView = {
+const base: LiveRunView = runView({
   id: "r-1",
   status: "running",
   repository: "acme/ops",
   script: "chores/refund.ts",
-  commit: "c".repeat(40),
-  started_at: "2026-12-02T09:00:00Z",
   finished_at: null,
   duration_ms: null,
-  message: null,
-  result: null,
-  progress: null,
-  counters: null,
-  log: null,
-  trigger: "ui",
-  requested_by: "alice",
   chore: "refund",
-  inputs: null,
-  output: [],
-};
+});
 
 describe("a workflow's steps on the run page", () => {
   it("says steps not run yet while the run goes, and not run once it is over", () => {
