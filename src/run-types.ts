@@ -9,7 +9,24 @@ import type { ScheduleDescription, StepReport } from "./sdk/protocol.js";
  * whose walk back stopped (a rollback failed, timed out, or the run was killed during it) is
  * `rollback_failed`.
  */
-export const RUN_STATUSES = ["succeeded", "failed", "timed_out", "cancelled", "lost", "refused", "rolled_back", "rollback_failed"] as const;
+/**
+ * How an attempt ended. `waiting` is never recorded as an end: the runner returns it when a
+ * workflow parked at a `waitFor`, and the worker parks the run (see ParkedRuns) instead of
+ * recording it. `interrupted` is the record of an attempt whose worker was lost during a
+ * workflow: it is not re-run on its own, and waits for a person's Resume or Roll back.
+ */
+export const RUN_STATUSES = [
+  "succeeded",
+  "failed",
+  "timed_out",
+  "cancelled",
+  "lost",
+  "refused",
+  "rolled_back",
+  "rollback_failed",
+  "waiting",
+  "interrupted",
+] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** One merged entry script, as the webhook handler found it. */
@@ -156,6 +173,30 @@ export interface ExecutionResult {
    * script: its record is exactly what it was before the SDK existed.
    */
   report?: ExecutionReport;
+  /**
+   * What moved the run on while it was parked, in order: approvals and a rejection, signals,
+   * timeouts, a person's Resume or Roll back. Absent when it never waited.
+   */
+  decisions?: RunDecision[];
+}
+
+export const DECISION_KINDS = ["approve", "reject", "signal", "timeout", "resume", "rollback", "cancel"] as const;
+export type DecisionKind = (typeof DECISION_KINDS)[number];
+/** Where a decision came from: `timer` for a timeout. */
+export const DECISION_VIAS = ["page", "api", "cli", "comment", "review", "timer"] as const;
+export type DecisionVia = (typeof DECISION_VIAS)[number];
+
+/** One decision on a parked run: who (a GitHub login; "dashboard" for the dashboard's credentials, "timeout" for the timer), how, when. */
+export interface RunDecision {
+  kind: DecisionKind;
+  by: string;
+  via: DecisionVia;
+  /** ISO 8601. */
+  at: string;
+  /** For `signal` and `timeout`: the signal's name (`approval` for approvals). */
+  signal?: string;
+  /** For `resume` and `rollback`: the step that was interrupted. For `signal`/`timeout`: the step that waited. */
+  step?: string;
 }
 
 export interface ReportLog {

@@ -18,6 +18,8 @@ const STATUS_WORDS: Record<RunStatus, string> = {
   refused: "refused",
   rolled_back: "rolled back",
   rollback_failed: "rollback failed",
+  waiting: "waiting",
+  interrupted: "interrupted",
 };
 
 const MESSAGE_MAX = 140;

@@ -57,6 +57,8 @@ const SHARED = {
   schedule: (ctx, value, into) => {
     into.description.schedule = readSchedule(ctx, value);
   },
+  // TODO(helper A): read `approval: { count, timeout }` into description.approval.
+  approval: () => {},
 } satisfies Record<keyof ScriptDefinition & keyof WorkflowDefinition, OptionReader>;
 
 /** How each option is read, by definer; typed by the SDK's ScriptDefinition and WorkflowDefinition, so a new option cannot go unread. */

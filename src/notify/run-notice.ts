@@ -57,6 +57,9 @@ const CONCLUSIONS: Record<RunStatus, RunConclusion> = {
   // The workflow failed, even though it undid its work.
   rolled_back: "failure",
   rollback_failed: "failure",
+  // Not ended: a workflow waiting for a signal, or for a person's Resume or Roll back. TODO(helper D): word these.
+  waiting: "failure",
+  interrupted: "failure",
 };
 
 /** The check run's name: one per script, on the merge commit. */

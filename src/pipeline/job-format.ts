@@ -19,11 +19,13 @@ import { UnrecoverableError, type Job } from "bullmq";
  * - 6: ScriptDescription.workflow (a format-5 worker would never answer a workflow's step
  *   messages, so its first step would wait until the run timed out, and nothing would be
  *   persisted or rolled back).
+ * - 7: ScriptDescription.approval and workflow waits (a format-6 worker would run a script that
+ *   asks for approvals without them, and would record a parked workflow as failed).
  *
  * Bump it whenever one of those changes shape, teach the readers the previous format, and
  * point test/upgrade/previous-release.ts at the last commit before the change.
  */
-export const JOB_FORMAT = 6;
+export const JOB_FORMAT = 7;
 
 /** A job written by a newer chorebot than this worker: it fails for good, untouched, until a person retries it. */
 export class JobTooNew extends UnrecoverableError {

@@ -10,4 +10,6 @@ export const STATUS_HEADLINES: Record<RunStatus, { emoji: string; verb: string; 
   refused: { emoji: "🚫", verb: "was refused", label: "Refused" },
   rolled_back: { emoji: "↩️", verb: "failed and was rolled back", label: "Rolled back" },
   rollback_failed: { emoji: "🔥", verb: "failed and could not be rolled back", label: "Rollback failed" },
+  waiting: { emoji: "⏳", verb: "is waiting", label: "Waiting" },
+  interrupted: { emoji: "⏸️", verb: "was interrupted and waits for a person's decision", label: "Interrupted" },
 };

@@ -17,6 +17,7 @@ const OUTCOME_MARKS: Record<WorkflowEntry["outcome"], string> = {
   timed_out: "⏱",
   vetoed: "⊘",
   cancelled: "🛑",
+  waiting: "⏳",
 };
 
 /** What a machine wants of a workflow in the front matter: its outcome, the step that failed, and where each step stands. */

@@ -9,6 +9,7 @@ const WORDS: Record<StepOutcome, string> = {
   timed_out: "timed out",
   vetoed: "was vetoed",
   cancelled: "was stopped",
+  waiting: "is waiting",
 };
 
 /**

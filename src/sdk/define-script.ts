@@ -49,8 +49,22 @@ export interface ScriptDefinition<I extends InputDeclarations = InputDeclaration
    * `{ every: "15m" }`, once per occurrence across every worker.
    */
   schedule?: ScheduleDefinition;
+  /** Each run waits for `count` other people's approval before it starts (see ApprovalDefinition). */
+  approval?: ApprovalDefinition;
   /** Its return value is reported as the run's result (JSON). */
   run(context: RunContext<InputValues<I>>): R | Promise<R>;
+}
+
+/**
+ * Approval at run time: each run waits (status `waiting`, signal `approval`) until `count`
+ * people other than the one who asked, each with the chore's permission, approve it (its
+ * page, `/chorebot approve <run>`, or the API); one rejection cancels it, and so does `timeout`.
+ */
+export interface ApprovalDefinition {
+  /** 1 to 5. */
+  count: number;
+  /** How long it waits for them; default "7d", at most "30d". */
+  timeout?: Duration;
 }
 
 export interface ScheduleDefinition {

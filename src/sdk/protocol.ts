@@ -59,7 +59,24 @@ export interface ScriptDescription {
   schedule?: ScheduleDescription | null;
   /** Its steps, for a `defineWorkflow` (see WorkflowDescription); null or absent for any other script. */
   workflow?: WorkflowDescription | null;
+  /** Approval at run time (`approval: { count }`): each run waits for that many other people's go-ahead; null or absent when it asks none. */
+  approval?: ApprovalDescription | null;
 }
+
+/** A script's `approval`, defaults filled in. */
+export interface ApprovalDescription {
+  /** How many people other than the one who asked must approve, 1 to MAX_APPROVALS. */
+  count: number;
+  /** How long a run waits for them before it is cancelled (nothing of it ran). */
+  timeoutMs: number;
+}
+
+/** The most approvals a script may ask for. */
+export const MAX_APPROVALS = 5;
+/** How long a run waits for its approvals when its `approval` names no `timeout`. */
+export const DEFAULT_APPROVAL_TIMEOUT_MS = 7 * 24 * 60 * 60 * 1000;
+/** The name of the signal a run waiting for approvals waits for: no `waitFor` may use it. */
+export const APPROVAL_SIGNAL = "approval";
 
 /** A workflow's steps as read from its source, in order. */
 export interface WorkflowDescription {
@@ -89,9 +106,11 @@ export type StepDirection = (typeof STEP_DIRECTIONS)[number];
 
 /**
  * How one run or rollback of a step ended: `vetoed` when an observer's beforeStep threw (it
- * did not run), `cancelled` when the run was stopped (timeout, cancel) while it ran.
+ * did not run), `cancelled` when the run was stopped (timeout, cancel) while it ran, `waiting`
+ * when its run called `ctx.waitFor` for a signal not yet delivered (the process then ends, and
+ * the step runs again from its start, from the state it started from, once the signal comes).
  */
-export const STEP_OUTCOMES = ["succeeded", "failed", "timed_out", "vetoed", "cancelled"] as const;
+export const STEP_OUTCOMES = ["succeeded", "failed", "timed_out", "vetoed", "cancelled", "waiting"] as const;
 export type StepOutcome = (typeof STEP_OUTCOMES)[number];
 
 /**
@@ -114,6 +133,49 @@ export interface StepReport {
   state: unknown;
   /** The first report only: the state the workflow started from, so its first changes are told against it. */
   before?: unknown;
+  /** Outcome `waiting` only: what it waits for. Its `state` is then the state the step started from (it runs again from it). */
+  wait?: StepWait;
+}
+
+/** What a waiting step waits for. */
+export interface StepWait {
+  /** The signal's name (SIGNAL_NAME); never APPROVAL_SIGNAL. */
+  signal: string;
+  /** How long it waits from when it was reported; then the workflow rolls back, this step's own rollback first. */
+  timeoutMs: number;
+  /** A pull request of the run's repository whose approving review delivers the signal, or null. */
+  pullRequest: number | null;
+}
+
+/** A signal's name: a letter, then letters, digits, `-` or `_`, at most 64 in all. */
+export const SIGNAL_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+/** How long `waitFor` waits when it names no `timeout`, and the longest it may name. */
+export const DEFAULT_WAIT_TIMEOUT_MS = 7 * 24 * 60 * 60 * 1000;
+export const MAX_WAIT_TIMEOUT_MS = 30 * 24 * 60 * 60 * 1000;
+/** The largest signal payload (as JSON) a run accepts; a larger one is refused (413) and delivers nothing. */
+export const MAX_SIGNAL_PAYLOAD_BYTES = 64 * 1024;
+
+/**
+ * Set by the runner when a workflow goes on in a fresh process (after a wait, or a person's
+ * Resume or Roll back): the path of a JSON file holding a {@link Resumption}.
+ */
+export const RESUME_ENV = "CHOREBOT_RESUME";
+
+/**
+ * Where a workflow goes on from. Its state is the one step `from` started from (as recorded,
+ * unredacted); its reports are numbered on from `seq` + 1. With `rollback` null, step `from`
+ * runs (again) and the workflow goes on, `waitFor(name)` returning `signals[name]` at once for
+ * every delivered signal. With `rollback`, nothing runs: the walk back starts at step `from`
+ * (its own rollback, if it has one, then the steps before it in reverse), and the workflow's
+ * failure is `rollback.reason` (like "waiting for approved timed out after 2d" or "rolled back
+ * by @alice after step charge was interrupted").
+ */
+export interface Resumption {
+  from: string;
+  state: unknown;
+  seq: number;
+  signals: Record<string, unknown>;
+  rollback: { reason: string } | null;
 }
 
 /** The worker's answer to a step message, on the connection it came from: `seq` is persisted. */

@@ -65,7 +65,9 @@ export async function runStepEntry<S, V>(entry: StepEntry<S, V>): Promise<EntryE
 
   if (outcome === "succeeded") {
     // fail() in a step fails the step, not the run: the run's reason comes once the walk back is done.
-    const context = { ...entry.context, step: step.name, signal: timer.signal, fail: stepFailure };
+    // TODO(helper A): waitFor parks the workflow (see StepContext.waitFor).
+    const waitFor = (): Promise<never> => Promise.reject(new Error("waitFor is not available yet"));
+    const context = { ...entry.context, step: step.name, signal: timer.signal, fail: stepFailure, waitFor };
     const ended = await timer.race(() => (direction === "run" ? step.run(state, context) : step.rollback?.(state, context)));
     if (ended.kind === "returned" && ended.value !== undefined) state = ended.value;
     if (ended.kind === "threw") thrown = ended.error;

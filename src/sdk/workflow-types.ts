@@ -1,5 +1,5 @@
 // What a workflow script declares: `export default defineWorkflow({ state, steps: [step({ … })] })`.
-import type { RunContext, ScheduleDefinition } from "./define-script.js";
+import type { ApprovalDefinition, RunContext, ScheduleDefinition } from "./define-script.js";
 import type { InputDeclarations, InputValues } from "./inputs.js";
 import type { Duration } from "./parse-duration.js";
 import type { Concurrency, StepDirection, StepOutcome } from "./protocol.js";
@@ -10,6 +10,22 @@ export interface StepContext<V> extends RunContext<V> {
   step: string;
   /** Aborted when this step times out, or the run is stopped (timeout, cancel): stop cleanly. */
   signal: AbortSignal;
+  /**
+   * Waits for the signal `name` (a POST to `/api/runs/<run>/signals/<name>`, a `/chorebot
+   * continue <run>` comment, or an approving review of `pullRequest`) and returns its payload.
+   * The wait survives restarts: the process ends, the run is `waiting`, and once the signal
+   * comes the step runs again from its start (and from the state it started from) in a fresh
+   * process, where this call returns the payload at once. Code before it in the step runs
+   * again then: wait first. Past `timeout` (default "7d", at most "30d") the workflow rolls back.
+   */
+  waitFor<T = unknown>(name: string, options?: WaitOptions): Promise<T>;
+}
+
+export interface WaitOptions {
+  /** How long to wait; default "7d", at most "30d". */
+  timeout?: Duration;
+  /** A pull request of the run's repository: an approving review of it by a person with the chore's permission delivers the signal. */
+  pullRequest?: number;
 }
 
 export interface StepDefinition<S, V = Record<string, unknown>> {
@@ -61,4 +77,6 @@ export interface WorkflowDefinition<I extends InputDeclarations = InputDeclarati
   env?: readonly string[];
   /** A chore only, as in defineScript. */
   schedule?: ScheduleDefinition;
+  /** As in defineScript: each run waits for that many other people's approval before its first step. */
+  approval?: ApprovalDefinition;
 }

@@ -17,6 +17,11 @@ export interface LedgerEntry {
   output: { attempt: number; output: CapturedOutput } | null;
   /** A workflow's steps so far as an attempt reported them (redacted), saved after each one before the next started. */
   workflow: { attempt: number; report: WorkflowReport } | null;
+  /**
+   * Where a workflow would go on from, as saved with its record (unredacted: it is what the
+   * next step starts from): the next step's starting state and the last report's number.
+   */
+  resume: { attempt: number; seq: number; state: unknown } | null;
 }
 
 /** The facts of a finished execution, without its output. */
@@ -54,8 +59,9 @@ export class ExecutionLedger {
    * Saves a workflow's record after one of its steps (redacted, its state bounded by
    * WORKFLOW_STATE_LIMIT): the script goes on only once this has resolved.
    */
-  async saveWorkflow(runId: string, attempt: number, report: WorkflowReport): Promise<void> {
-    await this.redis.hset(this.key(runId), "workflow", JSON.stringify({ attempt, report }));
+  async saveWorkflow(runId: string, attempt: number, report: WorkflowReport, resume?: { seq: number; state: unknown }): Promise<void> {
+    const fields = ["workflow", JSON.stringify({ attempt, report }), ...(resume ? ["resume", JSON.stringify({ attempt, ...resume })] : [])];
+    await this.redis.hset(this.key(runId), ...fields);
   }
 
   /**
@@ -77,6 +83,7 @@ export class ExecutionLedger {
       result: finished.result,
       output: a.output,
       workflow: a.workflow,
+      resume: a.resume,
     };
   }
 
@@ -85,9 +92,9 @@ export class ExecutionLedger {
   }
 }
 
-const FIELDS = ["attempt", "host", "startedAt", "resultAttempt", "result", "output", "workflow"] as const;
+const FIELDS = ["attempt", "host", "startedAt", "resultAttempt", "result", "output", "workflow", "resume"] as const;
 
-function entryOf([attempt, host, startedAt, resultAttempt, result, output, workflow]: (string | null)[]): LedgerEntry {
+function entryOf([attempt, host, startedAt, resultAttempt, result, output, workflow, resume]: (string | null)[]): LedgerEntry {
   return {
     attempt: Number(attempt ?? 0),
     host: host ?? null,
@@ -96,5 +103,6 @@ function entryOf([attempt, host, startedAt, resultAttempt, result, output, workf
     result: result ? (JSON.parse(result) as FinishedSummary) : null,
     output: output ? (JSON.parse(output) as LedgerEntry["output"]) : null,
     workflow: workflow ? (JSON.parse(workflow) as LedgerEntry["workflow"]) : null,
+    resume: resume ? (JSON.parse(resume) as LedgerEntry["resume"]) : null,
   };
 }

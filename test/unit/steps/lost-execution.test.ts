@@ -12,6 +12,7 @@ const entry = (over: Partial<LedgerEntry>): LedgerEntry => ({
   result: null,
   output: null,
   workflow: null,
+  resume: null,
   ...over,
 });
 const record = (e: LedgerEntry, attempt = 1) =>
