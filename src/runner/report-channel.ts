@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import type { ChannelMessage, OutputMark } from "../sdk/channel-client.js";
-import { STEP_DIRECTIONS, STEP_OUTCOMES, type StepAck, type StepReport } from "../sdk/protocol.js";
+import { STEP_DIRECTIONS, STEP_OUTCOMES, type StepAck, type StepReport, type StepWait } from "../sdk/protocol.js";
 
 /** Longer lines are skipped without being decoded (and counted as oversized), but for step messages (see ReportChannelOptions). */
 export const MAX_REPORT_LINE_BYTES = 64 * 1024;
@@ -397,14 +397,36 @@ export function parseReportLine(line: string): ChannelMessage | null {
 /** A step report with exactly the protocol's fields, or null when one is missing or of the wrong kind. */
 function stepReport(value: unknown): StepReport | null {
   if (!isObject(value)) return null;
-  const { seq, step, direction, outcome, startedAt, durationMs, error, state, before } = value;
+  const { seq, step, direction, outcome, startedAt, durationMs, error, state, before, wait } = value;
   if (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 1) return null;
   if (typeof step !== "string" || step.length === 0 || step.length > MAX_STEP_NAME_CHARS) return null;
   if (!isOneOf(direction, STEP_DIRECTIONS) || !isOneOf(outcome, STEP_OUTCOMES)) return null;
   if (!isTime(startedAt) || !isFiniteNumber(durationMs) || durationMs < 0) return null;
   if (!(error === null || typeof error === "string")) return null;
+  const waits = wait === undefined ? undefined : stepWait(wait);
+  if (waits === null) return null;
   // JSON has no undefined: a state that is missing is null.
-  return { seq, step, direction, outcome, startedAt, durationMs, error, state: state ?? null, ...(seq === 1 && before !== undefined ? { before } : {}) };
+  return {
+    seq,
+    step,
+    direction,
+    outcome,
+    startedAt,
+    durationMs,
+    error,
+    state: state ?? null,
+    ...(seq === 1 && before !== undefined ? { before } : {}),
+    ...(waits === undefined ? {} : { wait: waits }),
+  };
+}
+
+/** A wait with exactly the protocol's fields of the right kinds, or null (whether it may be waited for is the record's to judge). */
+function stepWait(value: unknown): StepWait | null {
+  if (!isObject(value)) return null;
+  const { signal, timeoutMs, pullRequest } = value;
+  if (typeof signal !== "string" || signal.length > MAX_STEP_NAME_CHARS || !isFiniteNumber(timeoutMs)) return null;
+  if (!(pullRequest === null || isFiniteNumber(pullRequest))) return null;
+  return { signal, timeoutMs, pullRequest };
 }
 
 // The engine sends Date#toISOString(); anything else (a long text, a secret) is not a time and is not stored.

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Duplex, Readable } from "node:stream";
 import type { ExecutionReport, ExecutionResult, OutputLine, RunStatus, WorkflowEntry, WorkflowReport } from "../run-types.js";
 import { ORDER_ENV, type ChannelMessage, type OutputMark } from "../sdk/channel-client.js";
-import { CHANNEL_ENV, INPUTS_ENV, type ReportMessage, type StepReport, type WorkflowStepDescription } from "../sdk/protocol.js";
+import { CHANNEL_ENV, INPUTS_ENV, RESUME_ENV, type ReportMessage, type Resumption, type StepReport, type WorkflowStepDescription } from "../sdk/protocol.js";
 import { needsBareImportHook, writeBareImportHook } from "./bare-import-hook.js";
 import { currentClaim } from "./claim.js";
 import { deadlineLine, FENCED, LIFELINE_FD, STARTED, TERM_LINE, withLifeline, withStartNotice } from "./lifeline.js";
@@ -62,15 +62,35 @@ export interface RunScriptOptions {
    * messages are then folded into `report.workflow` (workflow-record.ts), each acked once
    * `onStep` has resolved, and its status is judged from them (workflow-verdict.ts).
    */
-  workflow?: { steps: readonly WorkflowStepDescription[]; stateLimit: number };
   /**
-   * Persists a workflow's record after each of its steps (`entry` is that step's). The script
-   * waits for the ack, which is written only once this has resolved: a rejection leaves it
-   * waiting (until the run's timeout or fence). Absent (a local run): acked at once.
+   * `earlier`: when the workflow goes on (`resume`), the record its earlier processes left (the
+   * ledger's): its entries stay in this run's record, which is numbered on from them.
    */
-  onStep?: (record: WorkflowReport, entry: WorkflowEntry) => Promise<void>;
+  workflow?: { steps: readonly WorkflowStepDescription[]; stateLimit: number; earlier?: WorkflowReport };
+  /**
+   * Where a workflow goes on from (after a wait, or a person's Resume or Roll back): written to
+   * a file in the run's private temp dir (mode 0600, removed with it) named by CHOREBOT_RESUME.
+   */
+  resume?: Resumption;
+  /**
+   * Persists a workflow's record after each of its steps (`entry` is that step's; `resume`,
+   * where the workflow would go on from after it: see ResumePoint). The script waits for the
+   * ack, which is written only once this has resolved: a rejection leaves it waiting (until
+   * the run's timeout or fence). Absent (a local run): acked at once.
+   */
+  onStep?: (record: WorkflowReport, entry: WorkflowEntry, resume: ResumePoint | null) => Promise<void>;
   /** How what the script starts is made to end with it; default: the best this host allows. */
   containment?: Containment;
+}
+
+/**
+ * Where a workflow goes on from after a report: its number and the RAW (unredacted) state the
+ * next run starts from, for a succeeded run (its state after) or a `waiting` one (the state the
+ * waiting step started from, to run again from); null after a failure or a rollback.
+ */
+export interface ResumePoint {
+  seq: number;
+  state: unknown;
 }
 
 // "fence": its watcher stopped it because the worker's claim on the run lapsed (claim.ts).
@@ -95,13 +115,21 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
       now: () => Math.max(0, Math.floor(performance.now() - start)),
       ...(o.redact === undefined ? {} : { redact: o.redact }),
     });
-    const workflow = o.workflow === undefined ? null : new WorkflowRecord({ ...o.workflow, ...(o.redact === undefined ? {} : { redact: o.redact }) });
+    const workflow =
+      o.workflow === undefined
+        ? null
+        : new WorkflowRecord({
+            ...o.workflow,
+            ...(o.redact === undefined ? {} : { redact: o.redact }),
+            ...(o.resume === undefined ? {} : { resume: o.resume }),
+          });
     // Folded at once, in order (the channel hands steps on one at a time); acked once persisted.
     const onStep = async (step: StepReport): Promise<boolean> => {
       const record = workflow?.add(step) ?? null;
       const entry = workflow?.last() ?? null;
       if (record === null || entry === null) return false;
-      await o.onStep?.(record, entry);
+      const goesOn = step.direction === "run" && (step.outcome === "succeeded" || step.outcome === "waiting");
+      await o.onStep?.(record, entry, goesOn ? { seq: step.seq, state: step.state } : null);
       // Shown as recorded: redacted, without the raw state the workflow started from.
       const { before: _before, ...shown } = step;
       o.onReport?.({ type: "step", report: { ...shown, error: entry.error, state: record.state } });
@@ -138,6 +166,8 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
         workflow === null ? {} : { onStep, maxStepLineBytes: 2 * o.workflow!.stateLimit + MAX_REPORT_LINE_BYTES },
       ),
       writeFile(script, o.code),
+      // Only the script's user may read it: the state may hold what the redacted record does not.
+      o.resume === undefined ? null : writeFile(join(dir, "resume.json"), JSON.stringify(o.resume), { mode: 0o600 }),
     ]);
     let channelStats: Promise<ReportChannelStats> | null = null;
     const closeChannel = (): Promise<ReportChannelStats> => (channelStats ??= channel.close());
@@ -149,6 +179,7 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
         // Only for a bundle with the SDK (which reads it): a plain script's environment is what it was handed.
         ...(o.code.includes(ORDER_ENV) ? { [ORDER_ENV]: "1" } : {}),
         ...(o.inputs === undefined ? {} : { [INPUTS_ENV]: JSON.stringify(o.inputs) }),
+        ...(o.resume === undefined ? {} : { [RESUME_ENV]: join(dir, "resume.json") }),
         ...(mode === "marker-sweep" ? { [MARKER_ENV]: randomBytes(16).toString("hex") } : {}),
       };
       const startedAt = new Date();
@@ -175,7 +206,8 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
       // The last partial lines first: a log line may wait for them.
       const captured = capture.endWithEnds();
       release(true);
-      const received = stats.lines + stats.oversized > 0;
+      // A workflow that goes on has a record already, whatever this process says.
+      const received = stats.lines + stats.oversized > 0 || (workflow?.report().entries.length ?? 0) > 0;
       const ended = received ? report.end(stats.malformed + stats.oversized + (workflow?.refused() ?? 0)) : undefined;
       const aggregated = ended === undefined || workflow === null ? ended : { ...ended, workflow: workflow.report() };
       // The record in the script's order: log lines among the output where it wrote them.
@@ -185,7 +217,15 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
       const uncaught = await readUncaughtError(dir);
       const said = uncaught === null ? null : (o.redact ?? String)(explainMissingPackage(uncaught, o.cwd));
       const judged = judge(outcome, o, reported, said);
-      const verdict = reported?.workflow === undefined ? judged : workflowVerdict(reported.workflow, judged);
+      const verdict =
+        reported?.workflow === undefined || workflow === null
+          ? judged
+          : workflowVerdict(reported.workflow, judged, {
+              judged: workflow.judged(),
+              failure: workflow.failure(),
+              waiting: workflow.waiting(),
+              reportedAfterWait: workflow.reportedAfterWait(),
+            });
       return {
         status: verdict.status,
         exitCode: outcome.started ? outcome.code : null,

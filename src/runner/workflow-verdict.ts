@@ -1,6 +1,7 @@
-import type { RunStatus, WorkflowReport } from "../run-types.js";
+import type { RunStatus, WorkflowEntry, WorkflowReport } from "../run-types.js";
 import type { StepOutcome } from "../sdk/protocol.js";
 import { judgeWorkflow, type WorkflowVerdict } from "../sdk/workflow-outcome.js";
+import { formatWaitTimeout } from "./step-wait.js";
 
 const MAX_MESSAGE_CHARS = 500;
 const WORDS: Record<StepOutcome, string> = {
@@ -20,15 +21,23 @@ const WORDS: Record<StepOutcome, string> = {
  * cancelled says so first. `succeeded` and `incomplete` (the process ended during a step)
  * keep the process's own judgement, except an incomplete one whose process exited cleanly,
  * which is `failed` (see endedEarly).
+ *
+ * `resumed` says what the record knows beyond its entries (WorkflowRecord): the entries to
+ * judge by (`judged`), the reason a decision rolled the workflow back (`failure`, said in place
+ * of the failed step), and this process's `waiting` entry. A process that reported a wait and
+ * exited cleanly is `waiting`; one that then failed, or reported more steps, failed.
  */
 export function workflowVerdict(
   workflow: WorkflowReport,
   process: { status: RunStatus; message: string | null },
+  resumed: { judged?: WorkflowEntry[]; failure?: string | null; waiting?: WorkflowEntry | null; reportedAfterWait?: boolean } = {},
 ): { status: RunStatus; message: string | null } {
-  const verdict = judgeWorkflow(workflow.declared, workflow.entries);
+  const waiting = resumed.waiting ?? null;
+  if (waiting?.wait !== undefined) return waitVerdict(waiting, process, resumed.reportedAfterWait === true);
+  const entries = resumed.judged ?? workflow.entries;
+  const verdict = judgeWorkflow(workflow.declared, entries);
   if (verdict.outcome === "incomplete" && process.status === "succeeded") return endedEarly(verdict.steps);
-  if (verdict.outcome === "succeeded" || verdict.outcome === "incomplete") return process;
-  const { entries } = workflow;
+  if (verdict.outcome !== "rolled_back" && verdict.outcome !== "rollback_failed") return process;
   const failed = entries.find((entry) => entry.direction === "run" && entry.outcome !== "succeeded")!;
   const stoppedRollback = entries.find((entry) => entry.direction === "rollback" && entry.outcome !== "succeeded");
   const undone = entries.filter((entry) => entry.direction === "rollback" && entry.outcome === "succeeded").map((entry) => entry.step);
@@ -38,7 +47,7 @@ export function workflowVerdict(
   const parts: string[] = [];
   // How the run was stopped (its timeout, or who cancelled it), when it was.
   if ((process.status === "timed_out" || process.status === "cancelled") && process.message !== null) parts.push(process.message);
-  parts.push(`step ${failed.step} ${WORDS[failed.outcome]}${failed.error ? `: ${failed.error}` : ""}`);
+  parts.push(resumed.failure ?? `step ${failed.step} ${WORDS[failed.outcome]}${failed.error ? `: ${failed.error}` : ""}`);
   parts.push(undone.length > 0 ? `rolled back ${undone.join(", ")}` : "nothing was rolled back");
   if (verdict.outcome === "rollback_failed") {
     if (stoppedRollback !== undefined) {
@@ -50,6 +59,24 @@ export function workflowVerdict(
   }
   if (kept.length > 0) parts.push(`kept (no rollback): ${kept.join(", ")}`);
   return { status: verdict.outcome, message: cut(parts.join("; ")) };
+}
+
+/**
+ * A step reported that it waits: the run is `waiting` only if the process then exited cleanly
+ * and said nothing more; the worker parks it. Anything else is a script that broke the protocol.
+ */
+function waitVerdict(
+  entry: WorkflowEntry,
+  process: { status: RunStatus; message: string | null },
+  reportedAfterWait: boolean,
+): { status: RunStatus; message: string } {
+  const { signal, timeoutMs } = entry.wait!;
+  const waits = `step ${entry.step} reported waiting for signal ${signal}`;
+  if (reportedAfterWait) return { status: "failed", message: cut(`${waits}, then reported more steps: a step that waits must be the process's last`) };
+  if (process.status !== "succeeded") {
+    return { status: process.status === "waiting" ? "failed" : process.status, message: cut(`${waits}, then ${process.message ?? process.status}`) };
+  }
+  return { status: "waiting", message: `waiting for signal ${signal} at step ${entry.step} (times out in ${formatWaitTimeout(timeoutMs)})` };
 }
 
 /**

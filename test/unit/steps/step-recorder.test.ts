@@ -31,9 +31,9 @@ describe("stepRecorder", () => {
     const saved: WorkflowReport[] = [];
     const onStep = stepRecorder({ runId: "run-1", save: async (r) => void saved.push(r) });
     const ran = entry();
-    await onStep(record(ran), ran);
+    await onStep(record(ran), ran, null);
     const undo = entry({ direction: "rollback", outcome: "failed", error: "ledger locked" });
-    await onStep(record(undo), undo);
+    await onStep(record(undo), undo, null);
     expect(saved).toHaveLength(2);
     const spans = exporter.getFinishedSpans();
     expect(spans.map((s) => s.name)).toEqual(["workflow.step charge", "workflow.rollback charge"]);
@@ -52,7 +52,7 @@ describe("stepRecorder", () => {
   it("puts the spans under the given trace context", async () => {
     const parent = trace.getTracer("test").startSpan("process execute");
     const onStep = stepRecorder({ runId: "run-1", save: async () => {}, trace: trace.setSpan(context.active(), parent) });
-    await onStep(record(entry()), entry());
+    await onStep(record(entry()), entry(), null);
     expect(exporter.getFinishedSpans()[0]!.parentSpanContext?.spanId).toBe(parent.spanContext().spanId);
   });
 
@@ -66,7 +66,7 @@ describe("stepRecorder", () => {
         if (calls < 3) throw new Error("READONLY");
       },
     });
-    await flaky(record(entry()), entry());
+    await flaky(record(entry()), entry(), null);
     expect(calls).toBe(3);
     const down = stepRecorder({
       runId: "run-1",
@@ -76,7 +76,7 @@ describe("stepRecorder", () => {
       },
     });
     exporter.reset();
-    await expect(down(record(entry()), entry())).rejects.toThrow("redis down");
+    await expect(down(record(entry()), entry(), null)).rejects.toThrow("redis down");
     expect(exporter.getFinishedSpans()).toEqual([]);
   });
 });
