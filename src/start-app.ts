@@ -26,6 +26,8 @@ import { startRedisMonitor, type RedisMonitor } from "./redis/redis-monitor.js";
 import { settledWithin } from "./redis/stop-bounds.js";
 import { Cancellations } from "./stores/cancellations.js";
 import { Freezes } from "./stores/freezes.js";
+import { ParkedRuns } from "./stores/parked-runs.js";
+import type { RunDeciders } from "./api/decide-as.js";
 import { releaseFrozenRuns } from "./pipeline/release-frozen-runs.js";
 import { RecentResults } from "./stores/recent-results.js";
 import { spoolDirProblem } from "./stores/result-spool.js";
@@ -264,8 +266,17 @@ async function startWeb(
   if (!metrics) log.warn("metrics disabled: set METRICS_TOKEN to serve /metrics");
   const cancellations = new Cancellations(redis, settings.prefix, { executeQueue: queues.byName.execute });
   const freezes = new Freezes(redis, settings.prefix);
+  // Decisions on parked runs, from the API, comments and reviews: judged as starting the chore is (runsOnDemand is made below).
+  const deciders: RunDeciders = {
+    parked: new ParkedRuns(redis, settings.prefix),
+    execute: queues.byName.execute,
+    catalog: { read: (owner, repo) => runsOnDemand.catalog.read(owner, repo) },
+    permission: (repo, user) => runsOnDemand.permission(repo, user),
+    requiredPermission: (catalog) => runsOnDemand.requiredPermission(catalog),
+  };
   const runsApi = createRunsApiHandler({
     cancellations,
+    deciders,
     status: { queues: queues.byName, redis, baseUrl: settings.baseUrl },
     // runsOnDemand is made below, before any request comes.
     names: { find: (repo, name) => runsOnDemand.names.find(repo, name), repositories: () => runsOnDemand.catalog.repositories() },
@@ -292,6 +303,7 @@ async function startWeb(
     publicUrl: settings.chores?.publicUrl ?? null,
     pagesServed: settings.chores !== null,
     log: componentLogger(log, "chores-api"),
+    deciders,
   });
   // `/chorebot` comments: the same gate as the pages and the API; run pages linked when they are served.
   const botLogin = appBotLogin(() => shared.probot.auth());

@@ -1,3 +1,5 @@
+import { APPROVAL_SIGNAL, SIGNAL_NAME } from "../sdk/protocol.js";
+
 /** A request of the API for automation, read from its method-less path and query. */
 export type ChoresApiRoute =
   | { route: "chores"; owner: string; repo: string }
@@ -5,7 +7,13 @@ export type ChoresApiRoute =
   | { route: "run"; runId: string }
   | { route: "run-events"; runId: string }
   | { route: "runs"; query: URLSearchParams }
+  | { route: "decide"; runId: string; decision: RouteDecision }
   | { route: "bad"; error: string };
+
+/** What a decision route asks of a parked run; a signal's payload is the request's body. */
+export type RouteDecision = { kind: "approve" } | { kind: "reject" } | { kind: "resume" } | { kind: "rollback" } | { kind: "signal"; signal: string };
+
+const DECISIONS = new Set(["approve", "reject", "resume", "rollback"]);
 
 const CHORES = "/api/chores/";
 const RUNS = "/api/runs";
@@ -20,7 +28,9 @@ export const RUN_ID = /^[A-Za-z0-9._-]{1,200}$/;
  * The route of `url` under `/api/chores/` or `/api/runs`, or null for anything else:
  * - `/api/chores/<owner>/<repo>`: the repository's chores;
  * - `/api/chores/<owner>/<repo>/<chore…>/runs`: a chore's runs (its name may hold `/`);
- * - `/api/runs/<run>`, `/api/runs/<run>/events`, `/api/runs?…`.
+ * - `/api/runs/<run>`, `/api/runs/<run>/events`, `/api/runs?…`;
+ * - `/api/runs/<run>/approve|reject|resume|rollback`, `/api/runs/<run>/signals/<name>`
+ *   (`signals/approval` is `approve`).
  * Each segment is percent-decoded on its own, so an encoded `/` cannot add a segment; a
  * segment that does not decode, is `.` or `..`, or holds what no name holds is `bad`.
  */
@@ -34,6 +44,12 @@ export function choresApiRoute(url: string): ChoresApiRoute | null {
     if (parts === null || !RUN_ID.test(parts[0] ?? "") || isDots(parts[0]!)) return { route: "bad", error: "not a run id" };
     if (parts.length === 1) return { route: "run", runId: parts[0]! };
     if (parts.length === 2 && parts[1] === "events") return { route: "run-events", runId: parts[0]! };
+    if (parts.length === 2 && DECISIONS.has(parts[1]!)) return { route: "decide", runId: parts[0]!, decision: { kind: parts[1] as "approve" } };
+    if (parts.length === 3 && parts[1] === "signals") {
+      if (!SIGNAL_NAME.test(parts[2]!)) return { route: "bad", error: "not a signal name" };
+      const decision: RouteDecision = parts[2] === APPROVAL_SIGNAL ? { kind: "approve" } : { kind: "signal", signal: parts[2]! };
+      return { route: "decide", runId: parts[0]!, decision };
+    }
     return null;
   }
   if (!path.startsWith(CHORES)) return null;

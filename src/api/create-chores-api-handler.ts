@@ -12,6 +12,8 @@ import type { OnDemand } from "../start-on-demand.js";
 import type { NamedRepo } from "../stores/run-names.js";
 import { choreListing } from "./chore-listing.js";
 import { choresApiRoute, type ChoresApiRoute } from "./chores-api-routes.js";
+import type { RunDeciders } from "./decide-as.js";
+import { serveUserDecision } from "./decide-route.js";
 import { json, readJsonBodyOrAnswer } from "./json-answer.js";
 import { runEventsSettings, serveRunEvents, type RunEventsSettings } from "./run-events-route.js";
 import type { RunStatusView } from "./run-status-reader.js";
@@ -35,6 +37,8 @@ export interface ChoresApiDeps {
   pagesServed: boolean;
   events?: RunEventsSettings;
   log?: Pick<Logger, "warn">;
+  /** Decisions on parked runs (approve, reject, signals, resume, rollback); without it those routes are not served. */
+  deciders?: RunDeciders;
 }
 
 /** What one request works with once its caller is known. */
@@ -56,7 +60,11 @@ interface Call {
  * - `GET /api/chores/<owner>/<repo>`: the repository's chores and their inputs;
  * - `GET /api/runs/<run>`, `GET /api/runs/<run>/events` (server-sent events) and
  *   `GET /api/runs?name=<name>[&repo=<owner>/<repo>]`, for chore runs of repositories the
- *   user can read. These paths are also the dashboard login's (createRunsApiHandler): a
+ *   user can read;
+ * - `POST /api/runs/<run>/approve|reject|resume|rollback` and `POST /api/runs/<run>/signals/<name>`
+ *   (JSON body: the payload), with `deciders`: a decision on a parked run (see serveUserDecision),
+ *   by a user with the chore's permission on the run's repository (write for a merged script's).
+ * These /api/runs paths are also the dashboard login's (createRunsApiHandler): a
  *   request under /api/runs without a user token is left to it.
  * A chore, repository or run the user cannot read is answered as if there were none (404).
  */
@@ -68,13 +76,13 @@ export function createChoresApiHandler(deps: ChoresApiDeps): Handler {
   return async (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? "/";
     const route = choresApiRoute(url);
-    if (route === null) return false;
+    if (route === null || (route.route === "decide" && deps.deciders === undefined)) return false;
     if (url.startsWith("/api/runs") && bearerToken(req.headers.authorization) === null) return false;
     if (route.route === "bad") {
       json(res, 400, { error: route.error });
       return true;
     }
-    const method = route.route === "start" ? "POST" : "GET";
+    const method = route.route === "start" || route.route === "decide" ? "POST" : "GET";
     if (req.method !== method) {
       json(res, 405, { error: `use ${method}` }, { Allow: method });
       return true;
@@ -108,6 +116,8 @@ async function serve(call: Call, route: Exclude<ChoresApiRoute, { route: "bad" }
       return followRun(call, route.runId);
     case "runs":
       return findByName(call, route.query);
+    case "decide":
+      return serveUserDecision(call.deps.deciders!, call.req, call.res, route, call.login);
   }
 }
 

@@ -4,6 +4,9 @@ import { admitRequest } from "../http/admit-request.js";
 import type { Handler } from "../http/handler.js";
 import { clientAddress, FailedLogins } from "../http/failed-logins.js";
 import { cleanActorName, type Cancellations, type CancelTarget } from "../stores/cancellations.js";
+import { choresApiRoute } from "./chores-api-routes.js";
+import type { RunDeciders } from "./decide-as.js";
+import { serveDashboardDecision } from "./decide-route.js";
 import { handleFreezeRoute, isFreezePath, type FreezeRoutes } from "./freeze-routes.js";
 import { json, readJsonBodyOrAnswer } from "./json-answer.js";
 import { runEventsSettings, serveRunEvents, type RunEventsSettings } from "./run-events-route.js";
@@ -50,6 +53,9 @@ export interface CancelAnswer {
  * - with `names`, `GET /api/runs?name=<name>[&repo=<owner>/<repo>]`: `{ runs }` holding that
  *   name (in that repository, or in any with a catalog).
  *
+ * With `deciders`, `POST /api/runs/<runId>/resume` and `/rollback` decide on an interrupted
+ * run as "dashboard" (serveDashboardDecision); the other decisions need a person's token.
+ *
  * With `freezes` it also serves `/api/freezes` (see handleFreezeRoute), behind the same gate.
  *
  * Without a user and password nothing is served: the handler answers false for every request.
@@ -67,6 +73,8 @@ export function createRunsApiHandler(o: {
   names?: { find(repo: NamedRepo, name: string): Promise<string | null>; repositories(): Promise<NamedRepo[]> } | undefined;
   events?: RunEventsSettings | undefined;
   freezes?: FreezeRoutes | undefined;
+  /** Resume and Roll back of interrupted runs (by "dashboard"); without it those routes are not served here. */
+  deciders?: RunDeciders | undefined;
 }): Handler {
   const { user, password } = o;
   if (!user || !password) return () => false;
@@ -94,6 +102,12 @@ export function createRunsApiHandler(o: {
       return true;
     }
 
+    const decide = o.deciders === undefined ? null : choresApiRoute(path);
+    if (decide?.route === "decide") {
+      if (req.method !== "POST") json(res, 405, { error: "use POST" }, { Allow: "POST" });
+      else await serveDashboardDecision(o.deciders!, req, res, decide.runId, decide.decision).catch(() => unreachable(res));
+      return true;
+    }
     const route = CANCEL.exec(path);
     const follow = runs === null ? null : EVENTS.exec(path);
     if (follow) {
@@ -248,6 +262,10 @@ function decode(segment: string): string | null {
   } catch {
     return null;
   }
+}
+
+function unreachable(res: ServerResponse): void {
+  if (!res.headersSent) json(res, 503, { error: "could not record the decision; is Redis reachable?" }, { "Retry-After": "5" });
 }
 
 function tooManyFailures(res: ServerResponse, retryAfterSeconds: number): void {

@@ -17,16 +17,24 @@ export class BodyError extends Error {
  * for a handler served by another), not JSON or not an object (400) is a `BodyError`.
  */
 export async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const text = (await readText(req, BODY_LIMIT)).trim();
-  if (text === "") return {};
-  let value: unknown;
+  const read = await readJsonValue(req, BODY_LIMIT);
+  const value = read === undefined ? {} : read;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new BodyError(400, "request body is not a JSON object");
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Reads a request body as any JSON value (undefined for an empty body), reading no more than
+ * `maxBytes`: past them it is a 413 `BodyError`, not JSON a 400.
+ */
+export async function readJsonValue(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const text = (await readText(req, maxBytes)).trim();
+  if (text === "") return undefined;
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch {
     throw new BodyError(400, "request body is not JSON");
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new BodyError(400, "request body is not a JSON object");
-  return value as Record<string, unknown>;
 }
 
 /** The body as text; past `maxBytes` the rest is discarded (not destroyed, so an answer can still be sent). */
