@@ -23,6 +23,16 @@ describe("choresApiRoute", () => {
       expect(choresApiRoute(url), url).toBeNull();
   });
 
+  it("reads decisions on a run: approve, reject, resume, rollback and a named signal (signals/approval is approve)", () => {
+    for (const kind of ["approve", "reject", "resume", "rollback"] as const)
+      expect(choresApiRoute(`/api/runs/r-1/${kind}/`)).toEqual({ route: "decide", runId: "r-1", decision: { kind } });
+    expect(choresApiRoute("/api/runs/r-1/signals/deploy-done")).toEqual({ route: "decide", runId: "r-1", decision: { kind: "signal", signal: "deploy-done" } });
+    expect(choresApiRoute("/api/runs/r-1/signals/approval")).toEqual({ route: "decide", runId: "r-1", decision: { kind: "approve" } });
+    for (const url of ["/api/runs/r-1/signals/..", "/api/runs/r-1/signals/9lives", "/api/runs/r-1/signals/a%2Fb", `/api/runs/r-1/signals/${"s".repeat(65)}`])
+      expect(choresApiRoute(url)?.route, url).toBe("bad");
+    for (const url of ["/api/runs/r-1/signals", "/api/runs/r-1/approve/now", "/api/runs/r-1/approved"]) expect(choresApiRoute(url), url).toBeNull();
+  });
+
   it("refuses traversal and encoded separators: each segment is decoded on its own", () => {
     for (const url of [
       "/api/chores/acme/ops/../secrets/runs",
