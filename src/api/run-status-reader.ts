@@ -14,6 +14,9 @@ import { LIVE_PHASES, runPhase, type LivePhase } from "../pipeline/run-phase.js"
 import { idleReason, queuedReason } from "./waiting-reason.js";
 import { mergeReportLogs } from "../runlog/merge-report-logs.js";
 import { workflowView, type WorkflowView } from "./workflow-view.js";
+import { ParkedRuns } from "../stores/parked-runs.js";
+import type { RunDecision } from "../run-types.js";
+import { parkedView, type InterruptedView, type WaitingView } from "./parked-view.js";
 
 /** A run's status as the API names it: its final status, or the phase it is in until then. */
 export type RunStatusName = RunStatus | LivePhase;
@@ -71,6 +74,12 @@ export interface RunStatusView {
    * recorded once it has ended. Absent for any other script, and before the first step ends.
    */
   workflow?: WorkflowView;
+  /** While the run is parked waiting for a signal or approvals (status `waiting`): what for, until when, and the approvals given. */
+  waiting?: WaitingView;
+  /** While the run is parked after its worker was lost (status `interrupted`): the step, and since when it waits for Resume or Roll back. */
+  interrupted?: InterruptedView;
+  /** Every decision taken on the run while it was parked, in order; absent when none was. */
+  decisions?: RunDecision[];
 }
 
 /** One try of one occurrence of a chore's schedule: the occurrence's time (ISO 8601, UTC), and try `attempt` of at most `attempts`. */
@@ -104,6 +113,7 @@ export class RunStatusReader {
   readonly #outcomes: RunOutcomes | null;
   readonly #baseUrl: string | null;
   readonly #redis: Redis | Cluster | null;
+  readonly #parked: ParkedRuns | null;
 
   /**
    * `redis` (any client on the queues' Redis) lets it read the execution ledger, for the
@@ -116,11 +126,30 @@ export class RunStatusReader {
     this.#redis = o.redis ?? null;
     this.#ledger = this.#redis ? new ExecutionLedger(this.#redis, prefix) : null;
     this.#outcomes = this.#redis ? new RunOutcomes(this.#redis, prefix) : null;
+    this.#parked = this.#redis ? new ParkedRuns(this.#redis, prefix) : null;
     this.#baseUrl = o.baseUrl ?? null;
   }
 
-  /** The run `runId` (its latest attempt), or null when no queue knows it. */
+  /** The run `runId` (its latest attempt), or null when no queue knows it; a parked run says what it waits for, and every run the decisions taken on it. */
   async get(runId: string): Promise<RunStatusView | null> {
+    const view = await this.#jobsView(runId);
+    if (view === null || this.#parked === null) return view;
+    const [parked, decisions] = await Promise.all([this.#parked.read(runId), this.#parked.decisions(runId)]);
+    if (decisions.length > 0) view.decisions = decisions;
+    if (parked === null) return view;
+    // Parked until a worker acts on its decision and clears the record: its jobs (delayed, or failed) say less than this.
+    const shown = parkedView(parked);
+    view.status = parked.kind;
+    if (shown.waiting) {
+      view.waiting = shown.waiting;
+      view.waiting_reason = shown.reason;
+    } else if (shown.interrupted) {
+      view.interrupted = shown.interrupted;
+    }
+    return view;
+  }
+
+  async #jobsView(runId: string): Promise<RunStatusView | null> {
     const { process, execute, cleanup } = this.#queues;
     const [processJob, executeJob, cleanupJob] = await Promise.all([
       Job.fromId<RunJobData, ProcessResult>(process, processJobId(runId)),

@@ -1,6 +1,7 @@
 import type { RunStatusName, ScheduledRunView } from "../api/run-status-reader.js";
 import type { WorkflowView } from "../api/workflow-view.js";
-import type { LoggedInput } from "../run-types.js";
+import type { LoggedInput, RunDecision } from "../run-types.js";
+import type { InterruptedView, WaitingView } from "../api/parked-view.js";
 
 /** One line of a run's output as the pages show it: printed (stdout, stderr) or reported with the SDK's `log()`. */
 export interface ChoreOutputLine {
@@ -53,4 +54,10 @@ export interface ChoreRunView {
   output: ChoreOutputLine[] | null;
   /** For a workflow: RunStatusView's `workflow` (its steps, as the ledger or the record has them). */
   workflow?: WorkflowView;
+  /** While parked for a signal or approvals: RunStatusView's `waiting`. */
+  waiting?: WaitingView;
+  /** While parked after its worker was lost: RunStatusView's `interrupted`. */
+  interrupted?: InterruptedView;
+  /** The decisions taken on it while parked, in order. */
+  decisions?: RunDecision[];
 }

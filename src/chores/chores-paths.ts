@@ -16,6 +16,7 @@ export type ChoresRoute =
   | { page: "schedule"; owner: string; repo: string; name: string }
   | { page: "run"; runId: string }
   | { page: "cancel"; runId: string }
+  | { page: "decide"; runId: string }
   | { page: "run-events"; runId: string }
   | { page: "not-found" };
 
@@ -30,6 +31,7 @@ const RUN_ID = /^[A-Za-z0-9._-]{1,200}$/;
  * - `/chores`: the catalog; `/chores/live/client.js`: the live pages' script;
  *   `/chores/events`: a chore page's history stream (which runs: in the query);
  * - `/chores/runs/<runId>`: a run's page; `/chores/runs/<runId>/cancel`: its Cancel button;
+ *   `/chores/runs/<runId>/decide`: its Approve, Reject, Continue, Resume and Roll back buttons;
  *   `/chores/runs/<runId>/events`: its live stream (so chores named `cancel` or `events` of
  *   an owner named `runs` have no page: GitHub user `runs`, beware);
  * - `/chores/schedules/<owner>/<repo>/<name>`: a scheduled chore's Pause/Resume switch (the
@@ -51,6 +53,7 @@ export function choresRoute(url: string): ChoresRoute | null {
   if (first === "runs" && second !== undefined && RUN_ID.test(second)) {
     if (third === undefined) return { page: "run", runId: second };
     if (third === "cancel" && more.length === 0) return { page: "cancel", runId: second };
+    if (third === "decide" && more.length === 0) return { page: "decide", runId: second };
     if (third === "events" && more.length === 0) return { page: "run-events", runId: second };
   }
   if (
@@ -89,6 +92,11 @@ export function runUrl(runId: string): string {
 /** A run's Cancel button's target. */
 export function cancelUrl(runId: string): string {
   return `${runUrl(runId)}/cancel`;
+}
+
+/** Where a parked run's decision buttons post. */
+export function decideUrl(runId: string): string {
+  return `${runUrl(runId)}/decide`;
 }
 
 /** A run's live stream, from `cursor` (the id of what its page shows). */

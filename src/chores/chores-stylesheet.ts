@@ -25,7 +25,8 @@ const BADGE_STATES: Record<keyof typeof BADGE_COLOURS, string[]> = {
   failed: ["failed", "timed_out", "lost", "refused", "rollback_failed"],
   running: ["running"],
   queued: ["queued"],
-  waiting: ["waiting"],
+  // An interrupted run is not over: it waits for a person, in waiting's colour.
+  waiting: ["waiting", "interrupted"],
   cancelled: ["cancelled"],
   rolled_back: ["rolled_back"],
 };
@@ -133,9 +134,14 @@ pre.output, pre.result { white-space: pre-wrap; overflow-wrap: anywhere; max-hei
 ol.steps .standing { font-weight: 600; }
 .standing-done .standing { color: var(--status-succeeded); } .standing-undone .standing { color: var(--status-running); }
 .standing-partly_done .standing { color: var(--status-waiting); } .standing-rollback_failed .standing { color: var(--status-failed); }
-.standing-not_run .standing { color: var(--pico-muted-color); }
+.standing-not_run .standing { color: var(--pico-muted-color); } .standing-waiting .standing { color: var(--status-waiting); }
 .step-entries td { vertical-align: top; } .step-entries code { overflow-wrap: break-word; } .step-entries .step-error { margin: 0; color: var(--chores-error); }
 pre.step-changes { margin: 0; padding: 0.25rem 0.5rem; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 12rem; overflow: auto; font-size: 0.8125rem; }
+
+/* A parked run: what it waits for, and its decision buttons, each with what it does. */
+.parked { border-left: 0.25rem solid var(--status-waiting); padding: 0.5rem 0.75rem; margin-bottom: var(--pico-spacing); background: var(--status-waiting-bg); }
+.parked .decide-one { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.5rem; margin-bottom: 0.5rem; }
+.parked .decide-one button { width: auto; margin: 0; } .parked .hint { color: var(--pico-muted-color); font-size: 0.875rem; }
 
 /* The catalog's list of chores. */
 .chores { list-style: none; padding: 0; } .chores > li { list-style: none; margin: 0 0 1rem; }

@@ -25,6 +25,9 @@ import { parseCursor } from "./live/run-events.js";
 import { historyStream, LOG_WAIT_POLLS, runStream } from "./live/run-stream.js";
 import { sendEventStream, STREAM_TIMING } from "./live/send-event-stream.js";
 import { RunPage } from "./run-page.js";
+import { DECISION_FIELD, PAYLOAD_FIELD } from "./parked-panel.js";
+import { decisionRequest } from "./decision-request.js";
+import { decideRun } from "../pipeline/decide-run.js";
 import { scheduleOf } from "./schedule-of.js";
 import { SCHEDULE_ACTION_FIELD, SCHEDULE_ACTIONS, type SchedulePanelProps } from "./schedule-panel.js";
 import { hasLiveRuns } from "./run-history.js";
@@ -76,6 +79,7 @@ class Unavailable extends Error {}
  *   (`action` pause or resume), judged like a run (CSRF token, the role to run the chore,
  *   a rate per user and repository): `303` back to the chore's page, or why nothing changed;
  * - `GET /chores/runs/<runId>`: a run, with its Cancel button (`POST /chores/runs/<runId>/cancel`),
+ *   and a parked run's decision buttons (`POST /chores/runs/<runId>/decide`),
  *   followed live by its script until it is over (reloading itself without JavaScript);
  * - `GET /chores/runs/<runId>/events`: that run's server-sent events (run-stream.ts), from the
  *   `Last-Event-ID` a reconnect sends or the `after` the page gave; `GET /chores/events?run=…`:
@@ -131,6 +135,9 @@ async function serve(r: Request, route: Exclude<ChoresRoute, { page: "script" }>
       return;
     case "cancel":
       if (allowMethods(r.req, r.res, ["POST"])) await cancelRun(r, route.runId);
+      return;
+    case "decide":
+      if (allowMethods(r.req, r.res, ["POST"])) await decideOnRun(r, route.runId);
       return;
     case "run-events":
       if (allowMethods(r.req, r.res, ["GET"])) await followRun(r, route.runId);
@@ -462,7 +469,59 @@ async function showRun(r: Request, runId: string): Promise<void> {
   if (found === null) return notFound(r, `There is no run ${runId} that you can see.`);
   const { run, catalog, permission } = found;
   const canCancel = !statusWord(run).final && atLeast(permission, r.deps.requiredPermission(catalog));
-  sendPage(r.req, r.res, 200, <RunPage user={r.user} csrf={r.csrf} run={run} canCancel={canCancel} />, statusWord(run).final ? {} : LIVE_PAGE_HEADERS);
+  sendPage(
+    r.req,
+    r.res,
+    200,
+    <RunPage user={r.user} csrf={r.csrf} run={run} canCancel={canCancel} decide={decideProps(r, catalog, permission)} />,
+    statusWord(run).final ? {} : LIVE_PAGE_HEADERS,
+  );
+}
+
+/** Whether the page shows a parked run's decision buttons, and to whom: deciding needs what running the chore needs. */
+function decideProps(r: Request, catalog: RepoCatalog, permission: Permission): { allowed: boolean; required: string } | null {
+  if (!r.deps.decisions) return null;
+  const required = r.deps.requiredPermission(catalog);
+  return { allowed: atLeast(permission, required), required };
+}
+
+/**
+ * A parked run's Approve, Reject, Continue (with an optional JSON payload), Resume or Roll
+ * back: the same checks as Cancel (same origin, CSRF token, the chore's permission), then
+ * decideRun, the one way every surface decides. The run's page answers, saying what was taken
+ * or why it was refused (409 for the run's state, 403 for one's own approval, 413 for a payload).
+ */
+async function decideOnRun(r: Request, runId: string): Promise<void> {
+  const { deps, req } = r;
+  if (!isSameOriginWrite(req.method, req.headers)) return refuseCrossSite(r);
+  const parsed = await parseSubmission(req.headers, req, { fileSize: 0, files: 0 });
+  if (!parsed.ok) return sendMessage(r, parsed.status, "Form not accepted", [`${capitalize(parsed.message)}. Nothing was decided.`], runUrl(runId));
+  if (!deps.signIn.verifyCsrf(req, field(parsed, CSRF_FIELD))) return refuseCsrf(r, runUrl(runId));
+  const found = await findRun(r, runId);
+  if (found === null) return notFound(r, `There is no run ${runId} that you can see.`);
+  const { run, catalog, permission } = found;
+  const required = deps.requiredPermission(catalog);
+  if (!deps.decisions) return sendMessage(r, 404, "Not found", ["Runs cannot be decided on here."], runUrl(runId));
+  if (!atLeast(permission, required)) {
+    return sendMessage(
+      r,
+      403,
+      "Not allowed",
+      [`You have ${permission} permission on ${run.repository}; deciding on its chores' runs needs ${required} or above. Nothing was decided.`],
+      runUrl(runId),
+    );
+  }
+  const request = decisionRequest(field(parsed, DECISION_FIELD), field(parsed, PAYLOAD_FIELD), run.waiting?.signal ?? null);
+  if (!request.ok) return sendMessage(r, 400, "Not accepted", [`${request.message} Nothing was decided.`], runUrl(runId));
+  const answer = await decideRun(deps.decisions, runId, request.request, { by: r.user.login, via: "page" });
+  const after = (await deps.run(runId)) ?? run;
+  const notice = answer.ok ? `Done: ${answer.message}.` : `Refused: ${answer.message}.`;
+  sendPage(
+    req,
+    r.res,
+    answer.ok ? 200 : answer.status,
+    <RunPage user={r.user} csrf={r.csrf} run={after} canCancel={false} notice={notice} decide={decideProps(r, catalog, permission)} />,
+  );
 }
 
 /** A run's live stream, for who can see its page; it starts after what the page (or the stream before) had. */

@@ -13,6 +13,7 @@ import { runStarter } from "./schedule-words.js";
 import { StatusBadge } from "./status-badge.js";
 import { stripTerminalEscapes } from "./strip-terminal-escapes.js";
 import { WorkflowSteps } from "./workflow-steps.js";
+import { ParkedPanel } from "./parked-panel.js";
 
 /** How a run was started, in words (RunTrigger). */
 const STARTED_FROM: Readonly<Record<string, string>> = {
@@ -34,6 +35,8 @@ export interface RunPageProps {
   canCancel: boolean;
   /** Said at the top (a cancel request was recorded…). */
   notice?: string | null;
+  /** A parked run's decision buttons: whether the user may decide (null: deciding is not served here), and the permission it needs. */
+  decide?: { allowed: boolean; required: string } | null;
 }
 
 /**
@@ -87,7 +90,10 @@ export function RunPage(props: RunPageProps) {
         <p id="run-message" class={status.final && status.word !== "succeeded" ? "problem" : "notice"} hidden={run.message === null}>
           {run.message === null ? "" : clean(run.message)}
         </p>
-        {props.canCancel && !status.final ? (
+        {props.decide ? (
+          <ParkedPanel run={run} login={props.user.login} csrf={props.csrf} canDecide={props.decide.allowed} required={props.decide.required} />
+        ) : null}
+        {props.canCancel && !status.final && run.status !== "interrupted" ? (
           <form id="run-cancel" method="post" action={cancelUrl(run.id)} class="cancel">
             <input type="hidden" name={CSRF_FIELD} value={props.csrf} />
             <button type="submit">Cancel this run</button>

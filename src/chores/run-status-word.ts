@@ -27,6 +27,9 @@ export function statusWord(view: Pick<ChoreRunView, "status" | "waiting_reason">
       return { word: "waiting", final: false, detail: reason ?? "waiting for its turn" };
     case "running":
       return { word: "running", final: false, detail: null };
+    // Its attempt is recorded, but the run is not over: it waits for a person's Resume or Roll back.
+    case "interrupted":
+      return { word: "interrupted", final: false, detail: reason ?? "waits for a person's Resume or Roll back" };
     case "recording":
       return { word: "running", final: false, detail: "the script has ended; its log is being recorded" };
     default:

@@ -4,6 +4,7 @@ import type { Queue } from "bullmq";
 import { earlierTry, explainFailure } from "./explain-failure.js";
 import { jobTitle, type TitledJob } from "./job-title.js";
 import { progressView } from "./progress-view.js";
+import type { ParkedRun } from "../stores/parked-runs.js";
 
 // Bull Board does not export its hook types; they are what its options take.
 type AfterHook = NonNullable<NonNullable<NonNullable<Parameters<typeof createBullBoard>[0]["options"]>["handlerHooks"]>["after"]>;
@@ -50,12 +51,13 @@ const STEP_QUEUES: Record<string, { displayName: string; description: string }> 
  * truth about its jobs: names say how a job ended (jobTitle), the execute step's live state
  * is drawn as a percentage and summarised (progressView).
  */
-export function boardQueues(queues: readonly Queue[]): BullMQAdapter[] {
+export function boardQueues(queues: readonly Queue[], parkedOf: (runId: string) => ParkedRun | null = () => null): BullMQAdapter[] {
   return queues.map((queue) => {
     const presented = STEP_QUEUES[queue.name];
     const adapter = new BullMQAdapter(queue, presented ?? {});
     // Bull Board hands the `name` formatter the whole job JSON.
-    adapter.setFormatter("name", (job: TitledJob) => jobTitle(queue.name, job));
+    // An execute job's id is its run's (run-id.ts).
+    adapter.setFormatter("name", (job: TitledJob & { id?: string }) => jobTitle(queue.name, job, queue.name === "execute" && job.id ? parkedOf(job.id) : null));
     if (queue.name === "execute") adapter.setFormatter("progress", progressView);
     return adapter;
   });

@@ -1,5 +1,6 @@
 import { readLiveState } from "../pipeline/live-state.js";
 import type { RunStatus } from "../run-types.js";
+import type { ParkedRun } from "../stores/parked-runs.js";
 import { explainFailure, type FailedJob } from "./explain-failure.js";
 
 /** A job as Bull Board hands it to the `name` formatter: BullMQ's job JSON. */
@@ -32,10 +33,24 @@ const MESSAGE_MAX = 140;
  * `— ⊘ cancelled by alice`, `— ◷ waiting: self lock held by …`. A job that failed says which
  * step failed (see explainFailure); one still running or queued keeps its bare name.
  */
-export function jobTitle(queue: string, job: TitledJob): string {
+export function jobTitle(queue: string, job: TitledJob, parked: ParkedRun | null = null): string {
   const name = job.name ?? "";
-  const state = stateOf(queue, job);
+  // A parked run's execute job is delayed (waiting) or failed (interrupted): the record says why better than the job.
+  const state = queue === "execute" && parked !== null ? parkedTitle(parked) : stateOf(queue, job);
   return state === null ? name : `${name} — ${state}`;
+}
+
+/** "⏳ waiting for approved (step charge)", "⏸ interrupted at step charge: Resume or Roll back on its page". */
+export function parkedTitle(parked: ParkedRun): string {
+  if (parked.kind === "interrupted") {
+    const at = parked.step === null ? "" : ` at step ${oneLine(parked.step)}`;
+    return `⏸ interrupted${at}: Resume or Roll back on its page`;
+  }
+  if (parked.signal === "approval" && parked.approval) {
+    return `⏳ waiting for approval (${parked.approval.approvals.length} of ${parked.approval.count} given)`;
+  }
+  const step = parked.step === null ? "" : ` (step ${oneLine(parked.step)})`;
+  return `⏳ waiting for ${oneLine(parked.signal ?? "a decision")}${step}`;
 }
 
 /** How a run ended, as the dashboard says it: a mark and the status in words, with its message. */

@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { RunDecision } from "../run-types.js";
 import type { RunStatus, RunTrigger } from "../run-types.js";
 import type { StepStanding, WorkflowOutcome } from "../sdk/workflow-outcome.js";
 
@@ -24,6 +25,10 @@ export interface RunResultPayload {
   requested_by: string | null;
   /** For a workflow: how it ended (judgeWorkflow's verdict), the step that failed, and where each declared step stands. Absent for any other script. */
   workflow?: { outcome: WorkflowOutcome; failed_step: string | null; steps: { name: string; rollback: boolean; standing: StepStanding }[] };
+  /** Status `interrupted`: the step its lost worker was running (null when the record names none); the run waits for a person's Resume or Roll back. */
+  interrupted?: { step: string | null };
+  /** What moved the run on while it was parked (approvals, signals, timeouts, Resume or Roll back), in order; absent when it never waited. */
+  decisions?: RunDecision[];
 }
 
 export interface PostRunResultOptions {

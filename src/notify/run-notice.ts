@@ -7,6 +7,8 @@ import { outputEntries } from "../runlog/output-entries.js";
 import { linkTarget } from "../runlog/link-target.js";
 import { stepsLine, undoneSentence } from "../runlog/standing-words.js";
 import { workflowSummary } from "../runlog/workflow-summary.js";
+import { decisionSentence } from "../runlog/decision-words.js";
+import { decideWays, interruptedStep, resumeWords, rollbackWords } from "../runlog/interrupted-words.js";
 
 /** Everything needed to tell a merged PR's reviewers how its script's run went. */
 export interface RunNotice {
@@ -29,7 +31,7 @@ export interface RunNotice {
 }
 
 /** Check-run conclusions chorebot uses. */
-export type RunConclusion = "success" | "failure" | "cancelled";
+export type RunConclusion = "success" | "failure" | "cancelled" | "action_required" | "neutral";
 
 export interface CheckRunOutput {
   title: string;
@@ -57,9 +59,11 @@ const CONCLUSIONS: Record<RunStatus, RunConclusion> = {
   // The workflow failed, even though it undid its work.
   rolled_back: "failure",
   rollback_failed: "failure",
-  // Not ended: a workflow waiting for a signal, or for a person's Resume or Roll back. TODO(helper D): word these.
-  waiting: "failure",
-  interrupted: "failure",
+  // A person must act, and the details_url (the run log, always given) says how: Resume or
+  // Roll back on the run page, the CLI, the API or a comment. Not `failure`: nothing failed yet.
+  interrupted: "action_required",
+  // Not an end (a waiting run is parked, never recorded): should one be told, it is neither good nor bad.
+  waiting: "neutral",
 };
 
 /** The check run's name: one per script, on the merge commit. */
@@ -170,6 +174,8 @@ function render(input: RunNotice, view: View): string {
 
   const workflow = run.report?.workflow;
   if (workflow) parts.push(stepsParagraph(workflow, view));
+  if (run.status === "interrupted") parts.push(decideParagraph(input.runId, interruptedStep(workflow), view));
+  if (run.decisions && run.decisions.length > 0) parts.push(decisionsParagraph(run.decisions, view));
 
   const shortCommit = input.log.commit.slice(0, 7).replace(/[^0-9a-zA-Z]/g, "");
   parts.push(`Run log: [${markdownText(input.log.path)}](${linkUrl(input.log.url)}) at \`${shortCommit}\`.\n`);
@@ -191,6 +197,20 @@ function stepsParagraph(workflow: NonNullable<NonNullable<ExecutionResult["repor
   const undone = undoneSentence(summary, name);
   const said = undone === null ? "" : ` ${undone.charAt(0).toUpperCase()}${undone.slice(1)}.`;
   return view.lines === 0 ? `**Steps:**${said || " see the run log."}\n` : `**Steps:** ${stepsLine(summary, name)}.${said}\n`;
+}
+
+/** An interrupted run waits for a person: what each choice does, and where to make it. */
+function decideParagraph(runId: string, step: string | null, view: View): string {
+  const name = step === null ? "the lost step" : stepName(clip(step, Math.min(100, view.lineLimit)));
+  const ways = decideWays(runId.replace(/`/g, ""), (text) => `\`${text}\``);
+  return `**A person decides:** nothing was re-run on its own. ${resumeWords(name)}; ${rollbackWords(name)}. Decide with ${ways.slice(0, -1).join(", ")}, or ${ways[ways.length - 1]}.\n`;
+}
+
+/** Who decided what while the run was parked (logins as text: the comment mentions nobody). */
+function decisionsParagraph(decisions: NonNullable<ExecutionResult["decisions"]>, view: View): string {
+  const name = (text: string) => stepName(clip(text, Math.min(100, view.lineLimit)));
+  const said = decisions.map((d) => decisionSentence(d, name));
+  return `**Decisions:** ${inert(said.join("; "))}.\n`;
 }
 
 /** Text whose `@name` and `#12` GitHub leaves as text: a zero-width joiner after each sign. */

@@ -1,6 +1,7 @@
 import type { ExecuteResult } from "../pipeline/job-data.js";
 import type { ScriptTarget } from "../run-types.js";
 import { workflowSummary } from "../runlog/workflow-summary.js";
+import { interruptedStep } from "../runlog/interrupted-words.js";
 import type { RunResultPayload } from "./post-run-result.js";
 
 /**
@@ -35,5 +36,7 @@ export function runResultPayload(o: {
     trigger: request ? request.trigger : "merge",
     requested_by: request && request.schedule === undefined ? request.requestedBy : null,
     ...(summary ? { workflow: { outcome: summary.outcome, failed_step: summary.failedStep, steps: summary.steps } } : {}),
+    ...(execution.status === "interrupted" ? { interrupted: { step: interruptedStep(workflow) } } : {}),
+    ...(execution.decisions && execution.decisions.length > 0 ? { decisions: execution.decisions } : {}),
   };
 }

@@ -14,6 +14,8 @@ import { STATUS_HEADLINES } from "./status-headlines.js";
 import { formatDuration } from "./format-duration.js";
 import { utf8Head, utf8Tail } from "./utf8-slice.js";
 import { workflowFrontMatter, workflowSections } from "./workflow-section.js";
+import { decisionsFrontMatter, decisionsSection } from "./decisions-section.js";
+import { parkedParagraph } from "./parked-paragraph.js";
 
 export const DEFAULT_RUN_LOG_MAX_BYTES = 1024 * 1024;
 
@@ -164,6 +166,7 @@ function render(input: RunLogInput & InputsFileLog, view: View, maxBytes: number
     code_omitted_bytes: view.code?.omittedBytes ?? 0,
     ...reportFrontMatter(run.report),
     ...workflowFrontMatter(run.report?.workflow),
+    ...decisionsFrontMatter(run.decisions),
     // What the person gave, as logged: the values the script parsed would show an upload's temporary path.
     ...(chore === undefined ? {} : { inputs: chore.request.inputs }),
     ...(input.inputsFile === undefined ? {} : { inputs_file: input.inputsFile.path }),
@@ -172,7 +175,12 @@ function render(input: RunLogInput & InputsFileLog, view: View, maxBytes: number
   const yaml = stringify(frontMatter, { compat: "yaml-1.1", lineWidth: 0 });
 
   const headline = HEADLINES[run.status];
-  const parts = [`---\n${yaml}---\n`, `# ${headline.emoji} ${markdownText(input.script)} ${headline.verb}\n`, `${summary(input, headline.label, message)}\n`];
+  const parts = [
+    `---\n${yaml}---\n`,
+    `# ${headline.emoji} ${markdownText(input.script)} ${headline.verb}\n`,
+    `${summary(input, headline.label, message)}\n`,
+    ...parkedParagraph(run, input.runId),
+  ];
 
   const sizeCapped = view.output.some((e) => e.kind === "gap" && e.reason === "size-cap");
   const changesCut = !view.changes && (run.report?.workflow?.entries.some((e) => e.changes.length > 0) ?? false);
@@ -190,7 +198,8 @@ function render(input: RunLogInput & InputsFileLog, view: View, maxBytes: number
   else if (input.inputsFile !== undefined) parts.push(...requestSection(input.inputsFile.inputs ?? {}, inputsFileSentence(input.inputsFile)));
   const given = chore !== undefined || (input.inputsFile?.inputs ?? null) !== null;
   parts.push(...reportSections(given && run.report ? { ...run.report, inputs: null } : run.report));
-  parts.push(...workflowSections(run.report?.workflow, { changes: view.changes }));
+  parts.push(...workflowSections(run.report?.workflow, { changes: view.changes, status: run.status }));
+  parts.push(...decisionsSection(run.decisions));
   parts.push("## Output\n");
   if (view.output.length === 0) {
     parts.push(run.status === "refused" ? "_Nothing ran, so there is no output._\n" : "_The script printed nothing._\n");

@@ -8,6 +8,7 @@ export const STANDING_WORDS: Record<StepStanding, string> = {
   partly_done: "partly done",
   rollback_failed: "rollback failed",
   not_run: "not run",
+  waiting: "waiting for a signal",
 };
 
 /**

@@ -12,6 +12,7 @@ const CLASSES: Record<StepStanding, string> = {
   partly_done: "fill:#fff8c5,stroke:#7d4e00,color:#7d4e00",
   rollback_failed: "fill:#ffebe9,stroke:#a40e26,color:#a40e26",
   not_run: "fill:#eaeef2,stroke:#57606a,color:#57606a",
+  waiting: "fill:#fbefff,stroke:#6639ba,color:#6639ba",
 };
 /** Past this many steps the diagram reads top to bottom. */
 const MAX_IN_A_ROW = 5;

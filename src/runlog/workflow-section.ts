@@ -1,4 +1,4 @@
-import type { StateChange, WorkflowEntry, WorkflowReport } from "../run-types.js";
+import type { RunStatus, StateChange, WorkflowEntry, WorkflowReport } from "../run-types.js";
 import { MAX_WORKFLOW_STEPS } from "../sdk/protocol.js";
 import { fence } from "./fence.js";
 import { formatDuration } from "./format-duration.js";
@@ -6,6 +6,7 @@ import { markdownText } from "./markdown-text.js";
 import { STANDING_WORDS, undoneSentence } from "./standing-words.js";
 import { workflowDiagram } from "./workflow-diagram.js";
 import { workflowSummary, type WorkflowSummary } from "./workflow-summary.js";
+import { interruptedStep } from "./interrupted-words.js";
 
 /** The longest error a table cell shows, and a state value's JSON in a change (the API record has them as the aggregator cut them). */
 const MAX_ERROR_CHARS = 500;
@@ -36,10 +37,10 @@ export function workflowFrontMatter(report: WorkflowReport | undefined): Record<
  * stands, a Mermaid diagram of the run and its walk back, every run and rollback in order, and
  * (with `changes`) what each changed in the state. None for any other script.
  */
-export function workflowSections(report: WorkflowReport | undefined, o: { changes: boolean }): string[] {
+export function workflowSections(report: WorkflowReport | undefined, o: { changes: boolean; status?: RunStatus }): string[] {
   if (!report) return [];
   const summary = workflowSummary(report);
-  const parts = ["## Steps\n", `${intro(summary, report)}\n`];
+  const parts = ["## Steps\n", `${o.status === "interrupted" ? interruptedIntro(report) : intro(summary, report)}\n`];
 
   const standings = summary.steps.map((step, i) => `${i + 1}. ${code(step.name)}: ${STANDING_WORDS[step.standing]}${step.rollback ? "" : " (no rollback)"}`);
   if (standings.length > 0) parts.push(`${standings.join("\n")}\n`);
@@ -57,6 +58,7 @@ export function workflowSections(report: WorkflowReport | undefined, o: { change
         `| ${i + 1} | ${code(e.step, true)} | ${e.direction} | ${OUTCOME_MARKS[e.outcome]} ${e.outcome.replace("_", " ")} | ${formatDuration(e.durationMs)} | ${e.error === null ? "" : markdownText(clip(e.error, MAX_ERROR_CHARS))} |`,
     );
     parts.push(`| # | step | | outcome | took | error |\n|---:|---|---|---|---:|---|\n${rows.join("\n")}\n`);
+    parts.push(...waitLines(report));
   }
 
   const changed = report.entries.map((entry, i) => ({ entry, n: i + 1 })).filter(({ entry }) => entry.changes.length > 0 || entry.moreChanges > 0);
@@ -88,9 +90,35 @@ function intro(summary: WorkflowSummary, report: WorkflowReport): string {
       return `Step ${failed}${how} failed, and the steps it had done were rolled back in reverse order: ${undone}.`;
     case "rollback_failed":
       return `Step ${failed}${how} failed, and the walk back stopped before every step was undone: ${undone}. Check the steps not undone by hand.`;
+    case "waiting": {
+      const waits = report.entries.at(-1);
+      return `Step ${code(waits?.step ?? "")} waits for the signal ${code(waits?.wait?.signal ?? "")}: the workflow goes on from it in a fresh process once the signal comes, and rolls back if it does not in time.`;
+    }
     case "incomplete":
       return "The record ends before the workflow did (the run was lost or stopped during a step). These are the steps it recorded; nothing re-runs or rolls back on its own, so check any step that is done or partly done.";
   }
+}
+
+/** The run stopped at a lost step (the attempt was interrupted): which, and that nothing went on without a person. */
+function interruptedIntro(report: WorkflowReport): string {
+  const step = interruptedStep(report);
+  return step === null
+    ? "The worker was lost before the workflow's end was recorded. Nothing re-ran or rolled back on its own: a person decides."
+    : `The worker was lost during step ${code(step)}: the steps before it are as recorded below, and nothing after it ran. Nothing re-ran or rolled back on its own: a person decides.`;
+}
+
+/**
+ * "⏳ Entry 2, `charge`, waited for the signal `approved`": a process ends at each wait, so the
+ * entries after one came from a later process, started once the signal (or its timeout) came.
+ */
+function waitLines(report: WorkflowReport): string[] {
+  const waits = report.entries.map((entry, i) => ({ entry, n: i + 1 })).filter(({ entry }) => entry.outcome === "waiting" && entry.wait !== undefined);
+  if (waits.length === 0) return [];
+  const lines = waits.map(({ entry, n }) => {
+    const after = n < report.entries.length ? "; the entries after it came from a later process" : "";
+    return `- ⏳ Entry ${n}: step ${code(entry.step)} waited for the signal ${code(entry.wait!.signal)}${after}.`;
+  });
+  return [`${lines.join("\n")}\n`];
 }
 
 /** A change as diff lines: the value before (`-`) and after (`+`), as JSON. */

@@ -43,6 +43,7 @@ export interface LiveWindow {
     createTextNode(text: string): LiveNode;
   };
   EventSource: new (url: string) => LiveEventSource;
+  location: { reload(): void };
 }
 
 export function liveClient(win: LiveWindow): void {
@@ -223,6 +224,12 @@ export function liveClient(win: LiveWindow): void {
       runEvents,
       {
         state: (changed: Partial<LiveState>) => {
+          // A parked run moved on (or was parked): its buttons change, and the page is drawn afresh with them.
+          const parked = doc.getElementById("run-parked");
+          if (parked && "parked" in changed && (changed.parked ?? "") !== (parked.getAttribute("data-parked") ?? "")) {
+            win.location.reload();
+            return;
+          }
           Object.assign(state, changed);
           if (changed.status !== undefined) {
             const holder = doc.getElementById("run-status");

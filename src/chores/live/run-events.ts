@@ -4,6 +4,7 @@ import { statusWord } from "../run-status-word.js";
 import { stripTerminalEscapes } from "../strip-terminal-escapes.js";
 import type { LiveRunView } from "./live-run-view.js";
 import { liveSteps, type LiveSteps } from "./live-steps.js";
+import { parkedKey } from "../parked-panel.js";
 
 /**
  * The most characters of one output line a page shows, and of a result (the committed log has
@@ -60,6 +61,8 @@ export interface LiveState {
   log: { path: string; commit: string; url: string | null } | null;
   /** A workflow's steps; null for any other script (and before its first step ended). */
   steps: LiveSteps | null;
+  /** What a parked run waits for, as a key (parkedKey): the page reloads for its new buttons when it changes. Null when not parked. */
+  parked: string | null;
 }
 
 /** One server-sent event: its type, its JSON data, and the cursor id it leaves the stream at (none for a state alone). */
@@ -150,6 +153,7 @@ export function stateOf(view: LiveRunView): LiveState {
     result: view.result === null || view.result === undefined ? null : resultText(view.result),
     log: view.log === null ? null : { path: view.log.path, commit: view.log.commit.slice(0, 7), url },
     steps: liveSteps(view.workflow, status.final),
+    parked: parkedKey(view),
   };
 }
 

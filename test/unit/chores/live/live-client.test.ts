@@ -109,9 +109,11 @@ function page(build: (el: (tag: string, o?: { id?: string; cls?: string; attrs?:
       createTextNode: (text) => new Text(text),
     },
     EventSource: FakeSource,
+    location: { reload: () => reloads.push(Date.now()) },
   };
+  const reloads: number[] = [];
   liveClient(win);
-  return { ids: (id: string) => ids.get(id)!, body };
+  return { ids: (id: string) => ids.get(id)!, body, reloads };
 }
 
 function runPage() {
@@ -233,6 +235,30 @@ describe("the live client", () => {
 
     source.emit("state", { steps: null });
     expect(el.children).toHaveLength(0);
+  });
+
+  it("reloads a parked run's page when what it waits for changes, and only then", () => {
+    const key = JSON.stringify(["waiting", "approval", null, 0, 0]);
+    const { reloads } = page((el) => {
+      const run = el("div", { id: "run", attrs: { "data-events": "/chores/runs/r-1/events?after=1-l-5-1" } });
+      el("div", { id: "run-parked", attrs: { "data-parked": key } }, run);
+      el("p", { id: "run-status" }, run);
+    });
+    FakeSource.last.emit("state", { status: "waiting", parked: key });
+    expect(reloads).toHaveLength(0);
+    FakeSource.last.emit("state", { parked: JSON.stringify(["waiting", "approval", null, 1, 1]) });
+    expect(reloads).toHaveLength(1);
+  });
+
+  it("reloads a page drawn before its run was parked once it is", () => {
+    const { reloads } = page((el) => {
+      const run = el("div", { id: "run", attrs: { "data-events": "/chores/runs/r-1/events?after=1-l-5-1" } });
+      el("div", { id: "run-parked", attrs: { "data-parked": "" } }, run);
+    });
+    FakeSource.last.emit("state", { status: "running", parked: null });
+    expect(reloads).toHaveLength(0);
+    FakeSource.last.emit("state", { status: "interrupted", parked: JSON.stringify(["interrupted", "charge", 0]) });
+    expect(reloads).toHaveLength(1);
   });
 
   it("links a log only to an http(s) address", () => {

@@ -1,0 +1,52 @@
+import type { ParkedRun } from "../stores/parked-runs.js";
+
+/** A waiting run as `GET /api/runs/<id>` shows it. */
+export interface WaitingView {
+  /** The signal it waits for: `approval` for approvals at run time. */
+  signal: string;
+  /** The step that waits; null for approvals (nothing ran yet). */
+  step: string | null;
+  /** ISO 8601: when it times out (a wait rolls back, an approval cancels the run). */
+  deadline: string | null;
+  /** A pull request whose approving review continues it, or null. */
+  pull_request: number | null;
+  /** Who asked for the run (who cannot approve it); null for a merged script or a schedule. */
+  requested_by: string | null;
+  /** Approvals at run time: how many it needs, and who gave them when; null for a signal. */
+  approvals: { count: number; given: { by: string; at: string }[] } | null;
+}
+
+/** An interrupted run as `GET /api/runs/<id>` shows it: the step its lost worker ran, and since when it waits for a person. */
+export interface InterruptedView {
+  step: string | null;
+  since: string;
+}
+
+/** A parked record as the API shows it, with its waiting reason in words. */
+export function parkedView(parked: ParkedRun): { waiting?: WaitingView; interrupted?: InterruptedView; reason: string } {
+  if (parked.kind === "interrupted") {
+    const at = parked.step === null ? "" : ` at step ${parked.step}`;
+    return { interrupted: { step: parked.step, since: parked.since }, reason: `was interrupted${at}: waits for a person's Resume or Roll back` };
+  }
+  const approval = parked.approval;
+  const waiting: WaitingView = {
+    signal: parked.signal ?? "",
+    step: parked.step,
+    deadline: parked.deadline,
+    pull_request: parked.pullRequest,
+    requested_by: parked.requestedBy,
+    approvals: approval ? { count: approval.count, given: approval.approvals.map(({ by, at }) => ({ by, at })) } : null,
+  };
+  return { waiting, reason: waitingWords(parked) };
+}
+
+/** "waits for 2 approvals (1 given) until …", "step charge waits for the signal approved until …". */
+export function waitingWords(parked: ParkedRun): string {
+  const until = parked.deadline === null ? "" : ` until ${parked.deadline}`;
+  const approval = parked.approval;
+  if (approval) {
+    return `waits for ${approval.count} ${approval.count === 1 ? "approval" : "approvals"} (${approval.approvals.length} given)${until}`;
+  }
+  const step = parked.step === null ? "it" : `step ${parked.step}`;
+  return `${step} waits for the signal ${parked.signal ?? "?"}${until}`;
+}
