@@ -3,9 +3,10 @@ import { expectArguments, UsageError, type Command } from "./command.js";
 import { LiveReport } from "./live-report.js";
 import { parseInputFlags } from "./parse-input-flags.js";
 import { runLocal } from "./run-local.js";
+import { parseSignalFlags } from "./run-signal-flags.js";
 
 /** `chorebot run <file>`: runs a local script as production would, its output live; its exit code, or 1 when it did not succeed. */
-async function run(file: string, out: string | undefined, inputs: Record<string, string>): Promise<number> {
+async function run(file: string, out: string | undefined, inputs: Record<string, string>, signals: Map<string, unknown[]>): Promise<number> {
   // The script has its own process group, so Ctrl-C must be passed on, not just kill us.
   const cancel = new AbortController();
   const stop = () => cancel.abort();
@@ -23,7 +24,16 @@ async function run(file: string, out: string | undefined, inputs: Record<string,
       config: loadRunnerConfig(process.env, warn),
       signal: cancel.signal,
       inputs,
+      signals,
       warn,
+      onWait: ({ signal, step, delivered, logPath }) =>
+        live.print(() =>
+          console.error(
+            delivered
+              ? `chorebot: waiting for signal ${signal} (step ${step}); going on with the --signal ${signal} payload (log of the wait: ${logPath})`
+              : `chorebot: waiting for signal ${signal} (step ${step}); to go on past it here, run again with --signal ${signal}=<json> (the run starts again from its first step)`,
+          ),
+        ),
       onReport: (message) => live.report(message),
       onLine: (line) => live.print(() => (line.stream === "stdout" ? process.stdout : process.stderr).write(`${line.text}\n`)),
     });
@@ -33,17 +43,19 @@ async function run(file: string, out: string | undefined, inputs: Record<string,
   const { execution, logPath } = local;
   const detail = execution.message ? ` (${execution.message})` : "";
   console.error(`\nchorebot: ${file} ${execution.status}${detail} in ${execution.durationMs} ms; log written to ${logPath}`);
-  if (execution.status === "succeeded") return 0;
+  if (execution.status === "succeeded" || execution.status === "waiting") return 0;
   return execution.exitCode && execution.exitCode > 0 ? execution.exitCode : 1;
 }
 
 export const runCommand: Command = {
-  usage: "<file> [--input name=value …] [--out <log.md>]",
+  usage: "<file> [--input name=value …] [--signal name=json …] [--out <log.md>]",
   summary:
     "Bundle a script from the working tree and run it here exactly as a worker would (same bundler, environment allowlist, timeout, output capture and redaction), then write the run log the bot would commit. Exits with the script's status.",
-  options: { input: { type: "string", multiple: true, default: [] }, out: { type: "string" } },
+  options: { input: { type: "string", multiple: true, default: [] }, signal: { type: "string", multiple: true, default: [] }, out: { type: "string" } },
   optionHelp: {
     "--input name=value": "an input of an SDK script (repeat for each input)",
+    "--signal name=json":
+      "a payload for a workflow's waitFor(name): JSON, or a plain string; each wait takes the next one, and the workflow goes on at once in a fresh process, as in production (repeatable)",
     "--out <log.md>": "where to write the run log (default .chorebot/runs/<script>-<time>.md, ignored by git)",
   },
   settings: [
@@ -56,11 +68,13 @@ export const runCommand: Command = {
   run(positionals, values) {
     const [file] = expectArguments(positionals, 1, "which script?");
     let inputs: Record<string, string>;
+    let signals: Map<string, unknown[]>;
     try {
       inputs = parseInputFlags(values.input as string[]);
+      signals = parseSignalFlags(values.signal as string[]);
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
-    return run(file!, values.out as string | undefined, inputs);
+    return run(file!, values.out as string | undefined, inputs, signals);
   },
 };

@@ -6,14 +6,14 @@ import { promisify } from "node:util";
 import type { RunnerConfig } from "../config.js";
 import { notRun } from "../steps/not-run.js";
 import type { ExecutionResult, OutputLine } from "../run-types.js";
-import type { ReportMessage } from "../sdk/protocol.js";
+import type { ReportMessage, Resumption } from "../sdk/protocol.js";
 import { bundleScript } from "../runner/bundle-script.js";
 import { readLocalFile } from "../runner/read-local-file.js";
 import { redactExecution } from "../runner/redact-execution.js";
 import { readScriptDefinition } from "../definitions/read-definition.js";
 import { formatDefinitionProblems } from "../definitions/format-problems.js";
 import { envRefusal, runOptions } from "../runner/run-options.js";
-import { runScript } from "../runner/run-script.js";
+import { runScript, type ResumePoint, type RunScriptOptions } from "../runner/run-script.js";
 import { renderRunLog } from "../runlog/render-run-log.js";
 import { isEntryScript } from "../github/entry-script.js";
 import { UsageError } from "./command.js";
@@ -45,6 +45,13 @@ export async function runLocal(options: {
   signal?: AbortSignal;
   /** Told what the person should know before it runs (a helper production never runs). */
   warn?: (message: string) => void;
+  /** Payloads for the workflow's waits, by signal name (`--signal`), each delivered once, in order. */
+  signals?: Map<string, unknown[]>;
+  /**
+   * Told each time the workflow waits: whether a payload was given (it then goes on at once, and
+   * `logPath` is the log of the process that waited), or not (the run ends `waiting`; its log is the run's).
+   */
+  onWait?: (wait: { signal: string; step: string; delivered: boolean; logPath: string | null }) => void;
 }): Promise<LocalRun> {
   const { root, config } = options;
   const script = relative(root, resolve(root, options.file)).split(sep).join("/");
@@ -73,6 +80,29 @@ export async function runLocal(options: {
   // Set up as the worker sets up a merged script's run; the run log is redacted the same way.
   const run = runOptions({ runner: config, description: reading?.definition ?? null, inputs: options.inputs ?? {} });
   const { redact } = run;
+  const { commit } = await headCommit(root);
+  const writeLog = async (execution: ExecutionResult): Promise<{ redacted: ExecutionResult; logPath: string }> => {
+    const stamp = execution.startedAt.replace(/[:.]/g, "-");
+    const logPath = options.out ? resolve(options.out) : await localRunLogPath(root, script, stamp);
+    const redacted = redactExecution(execution, redact);
+    const log = renderRunLog({
+      runId: `local-${stamp}`,
+      jobIds: null,
+      script,
+      repository: "local",
+      commit,
+      pullRequest: null,
+      approvedBy: [],
+      execution: redacted,
+      code: bundle.ok ? redact(bundle.code) : null,
+      attempt: 1,
+      runner: hostname(),
+    });
+    await mkdir(dirname(logPath), { recursive: true });
+    await writeFile(logPath, log);
+    return { redacted, logPath };
+  };
+
   let execution: ExecutionResult;
   if (reading && reading.problems.length > 0) {
     execution = notRun({
@@ -82,37 +112,38 @@ export async function runLocal(options: {
     });
     execution.output.lines.forEach(options.onLine);
   } else if (bundle.ok) {
-    execution = await runScript({
-      code: bundle.code,
-      ...run,
-      ...(options.onReport ? { onReport: options.onReport } : {}),
-      onLine: options.onLine,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    // Where the workflow would go on from (raw), as the worker saves it with each step.
+    let point: ResumePoint | null = null;
+    const once = (more: Pick<RunScriptOptions, "resume" | "workflow">) =>
+      runScript({
+        code: bundle.code,
+        ...run,
+        ...more,
+        ...(options.onReport ? { onReport: options.onReport } : {}),
+        onLine: options.onLine,
+        onStep: async (_record, _entry, resume) => void (point = resume ?? point),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    execution = await once({});
+    // A wait with a payload given goes on at once in a fresh process, as production does when the signal comes.
+    for (;;) {
+      const waited = execution.status === "waiting" ? execution.report?.workflow : undefined;
+      const entry = waited?.entries.at(-1);
+      if (waited === undefined || entry?.wait === undefined || point === null || run.workflow === undefined) break;
+      const payloads = options.signals?.get(entry.wait.signal) ?? [];
+      const delivered = payloads.length > 0;
+      options.onWait?.({ signal: entry.wait.signal, step: entry.step, delivered, logPath: delivered ? (await writeLog(execution)).logPath : null });
+      if (!delivered) break;
+      const { seq, state }: ResumePoint = point;
+      const resume: Resumption = { from: entry.step, state, seq, signals: { [entry.wait.signal]: payloads.shift() }, rollback: null };
+      execution = await once({ resume, workflow: { ...run.workflow, earlier: waited } });
+    }
   } else {
     execution = notRun({ status: "failed", message: "the script did not bundle", detail: bundle.message });
     execution.output.lines.forEach(options.onLine);
   }
 
-  const { commit } = await headCommit(root);
-  const stamp = execution.startedAt.replace(/[:.]/g, "-");
-  const logPath = options.out ? resolve(options.out) : await localRunLogPath(root, script, stamp);
-  const redacted = redactExecution(execution, redact);
-  const log = renderRunLog({
-    runId: `local-${stamp}`,
-    jobIds: null,
-    script,
-    repository: "local",
-    commit,
-    pullRequest: null,
-    approvedBy: [],
-    execution: redacted,
-    code: bundle.ok ? redact(bundle.code) : null,
-    attempt: 1,
-    runner: hostname(),
-  });
-  await mkdir(dirname(logPath), { recursive: true });
-  await writeFile(logPath, log);
+  const { redacted, logPath } = await writeLog(execution);
   return { execution, redacted, logPath };
 }
 
