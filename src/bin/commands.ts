@@ -1,6 +1,7 @@
 import { cancelCommand } from "./cancel-command.js";
 import { choresCommand } from "./chores-command.js";
 import type { Command } from "./command.js";
+import { approveCommand, rejectCommand, resumeCommand, rollbackCommand, signalCommand } from "./decide-command.js";
 import { freezeCommand, unfreezeCommand } from "./freeze-command.js";
 import { previewCommand } from "./preview-command.js";
 import { runCommand } from "./run-command.js";
@@ -19,4 +20,9 @@ export const COMMANDS: Record<string, Command> = {
   chores: choresCommand,
   freeze: freezeCommand,
   unfreeze: unfreezeCommand,
+  approve: approveCommand,
+  reject: rejectCommand,
+  signal: signalCommand,
+  resume: resumeCommand,
+  rollback: rollbackCommand,
 };

@@ -29,6 +29,11 @@ export interface RunsApiClient {
   events(run: string, lastId?: string | null): Promise<Response>;
   /** Asks the server to cancel `run`, naming who asked (`by`) if given. */
   cancel(run: string, by?: string): Promise<RunsApiAnswer>;
+  /**
+   * Decides on a parked run (`approve`, `reject`, `resume`, `rollback`, or `signals/<name>` with
+   * its JSON `payload`), named as the CLI's decision.
+   */
+  decide(run: string, decision: RunDecisionPath, payload?: unknown): Promise<RunsApiAnswer>;
   /** The freezes in force and the last ones set and lifted. */
   freezes(): Promise<RunsApiAnswer>;
   /** Freezes `repo` (every repository without it) for `reason`. */
@@ -36,6 +41,9 @@ export interface RunsApiClient {
   /** Lifts the freeze of `repo` (of every repository without it). */
   unfreeze(request: FreezeRequest): Promise<RunsApiAnswer>;
 }
+
+/** What a decision route ends with. */
+export type RunDecisionPath = "approve" | "reject" | "resume" | "rollback" | `signals/${string}`;
 
 /** A freeze or unfreeze as the server takes it: fields left undefined are not sent. */
 export interface FreezeRequest {
@@ -109,6 +117,11 @@ export function runsApiClient(settings: { serverUrl: string } & ApiCredentials):
     events: (run, lastId) =>
       send(`${runPath(run)}/events`, { headers: { Accept: "text/event-stream", ...(lastId ? { "Last-Event-ID": lastId } : {}) }, timeout: false }),
     cancel: (run, by) => ask(`${runPath(run)}/cancel`, { post: { body: by === undefined ? {} : { by } } }),
+    decide: (run, decision, payload) =>
+      ask(`${runPath(run)}/${decision.split("/").map(encodeURIComponent).join("/")}`, {
+        post: { body: payload === undefined ? null : payload },
+        headers: { "X-Chorebot-Via": "cli" },
+      }),
     freezes: () => ask(`${settings.serverUrl}/api/freezes`),
     freeze: (request) => ask(`${settings.serverUrl}/api/freezes`, { post: { body: request } }),
     unfreeze: (request) => ask(`${settings.serverUrl}/api/freezes/unfreeze`, { post: { body: request } }),

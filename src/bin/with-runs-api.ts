@@ -4,10 +4,10 @@ import { userTokenFromEnv } from "./user-token-env.js";
 
 /**
  * Which credentials a command sends: the dashboard's login (`login`, the default), a GitHub
- * user token (`token`: the chores API takes nothing else), or the login when it is set and
- * else a token (`either`).
+ * user token (`token`: the chores API takes nothing else), the login when it is set and
+ * else a token (`either`), or a token when it is set (it names the person) and else the login (`person`).
  */
-export type CredentialKind = "login" | "token" | "either";
+export type CredentialKind = "login" | "token" | "either" | "person";
 
 const NEED_LOGIN = "set DASHBOARD_USER and DASHBOARD_PASSWORD (the dashboard's login)";
 const NEED_TOKEN = "set GH_TOKEN (or GITHUB_TOKEN) to a GitHub user token: a personal access token or a GitHub App user token (`gh auth token` prints yours)";
@@ -20,7 +20,8 @@ export async function withRunsApi(command: string, use: (api: RunsApiClient) => 
   const { serverUrl, login } = loadClientConfig();
   const token = userTokenFromEnv();
   let credentials: ApiCredentials;
-  if (kind !== "token" && login) credentials = { login };
+  if (kind === "person" && token) credentials = { token };
+  else if (kind !== "token" && login) credentials = { login };
   else if (kind !== "login" && token) credentials = { token };
   else {
     const need = kind === "login" ? NEED_LOGIN : kind === "token" ? NEED_TOKEN : `${NEED_LOGIN}, or ${NEED_TOKEN}`;

@@ -11,8 +11,8 @@ describe("overviewHelp", () => {
     expect(help).toContain("Settings are environment variables; `one`, `three` and `four` also read them from a .env file");
   });
 
-  it("for chorebot's own table: every command but run", () => {
+  it("for chorebot's own table: those that may take the dashboard's login from a server's .env", () => {
     const help = overviewHelp(COMMANDS, "1.0.0").replace(/\s+/g, " ");
-    expect(help).toContain("`start`, `worker`, `status`, `cancel`, `freeze` and `unfreeze` also read them from a .env file");
+    expect(help).toContain("`start`, `worker`, `status`, `cancel`, `freeze`, `unfreeze`, `resume` and `rollback` also read them from a .env file");
   });
 });
