@@ -8,7 +8,7 @@ import { entryReaderAtCommit } from "../github/read-file-at-commit.js";
 import { loadRepoConfig, REPO_CONFIG_PATH, type ServerLimits } from "../github/repo-config.js";
 import { DEFAULT_SCHEDULE_LIMITS, type ScheduleLimits } from "../config.js";
 import { bundleScript } from "../runner/bundle-script.js";
-import type { WorkflowDescription } from "../sdk/protocol.js";
+import type { ApprovalDescription, WorkflowDescription } from "../sdk/protocol.js";
 import { fitAnnotation } from "./annotation-batches.js";
 import { bundleAnnotations } from "./bundle-annotations.js";
 import { checkInputsFiles } from "./check-inputs-file.js";
@@ -63,6 +63,8 @@ interface ScriptAnalysis {
   schedule: ScheduleSummary | null;
   /** A workflow's steps, for the summary. */
   workflow: WorkflowDescription | null;
+  /** The approval each run waits for, for the summary. */
+  approval: ApprovalDescription | null;
   /** The title of the limit that stopped its bundling, if one did. */
   stopped: string | null;
 }
@@ -164,6 +166,7 @@ export async function analyzePullRequest(octokit: GitHubClient, pr: PullRequestR
     ...(inputsCheck.given.has(s.path) ? { inputsFile: inputsFilePath(s.path) } : {}),
     ...(s.schedule !== null ? { schedule: s.schedule } : {}),
     ...(s.workflow !== null ? { workflow: s.workflow } : {}),
+    ...(s.approval !== null ? { approval: s.approval } : {}),
   });
   const choreResults = scripts.filter((s) => s.chore).map(resultOf);
   const notRunning = scripts.filter((s) => !s.willRun && !s.chore);
@@ -215,6 +218,7 @@ async function analyzeScript(
     typeChecked: false,
     schedule: null,
     workflow: null,
+    approval: null,
     stopped: null,
   };
   if (!willRun && !chore) {
@@ -272,8 +276,8 @@ async function analyzeScript(
   }
   result.annotations.push(...inspected.result.annotations);
   result.problems.push(...inspected.result.problems);
-  const { missingPackages, schedule, workflow } = inspected.result;
-  return { ...result, files: bundle.files, missingPackages, schedule, workflow };
+  const { missingPackages, schedule, workflow, approval } = inspected.result;
+  return { ...result, files: bundle.files, missingPackages, schedule, workflow, approval };
 }
 
 /**

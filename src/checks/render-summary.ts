@@ -1,7 +1,8 @@
 import type { RepoConfig } from "../github/repo-config.js";
-import type { WorkflowDescription } from "../sdk/protocol.js";
+import type { ApprovalDescription, WorkflowDescription } from "../sdk/protocol.js";
 import { SUMMARY_LIMIT, truncateText } from "./annotation-batches.js";
 import type { ScheduleSummary } from "./inspect-schedule.js";
+import { renderApprovals } from "./render-approvals.js";
 import { renderSchedules } from "./render-schedules.js";
 import { renderWorkflows } from "./render-workflows.js";
 
@@ -16,6 +17,8 @@ export interface ScriptResult {
   schedule?: ScheduleSummary;
   /** A workflow's steps. */
   workflow?: WorkflowDescription;
+  /** The approval each of its runs waits for. */
+  approval?: ApprovalDescription;
 }
 
 export interface SummaryFacts {
@@ -67,6 +70,7 @@ export function renderSummary(facts: SummaryFacts): string {
     lines.push(...renderSchedules(chores));
   }
   lines.push(...renderWorkflows([...scripts, ...chores]));
+  lines.push(...renderApprovals([...scripts, ...chores]));
   lines.push(`- **Timeout:** ${formatDuration(config.timeoutMs)} per script; then the script's whole process group is killed.`);
   lines.push(
     facts.scriptEnv.length === 0

@@ -5,6 +5,7 @@ import type { WorkflowDefinition } from "../sdk/workflow-types.js";
 import { findDefineScriptCalls, type DefineCall, type Definer } from "./find-define-script-calls.js";
 import { objectProperties } from "./object-properties.js";
 import { LITERALS_ONLY, report, type DefinitionProblem, type ReadContext } from "./read-context.js";
+import { readApproval } from "./read-approval.js";
 import { readDuration } from "./read-duration.js";
 import { readEnv } from "./read-env.js";
 import { readInput } from "./read-input.js";
@@ -57,8 +58,9 @@ const SHARED = {
   schedule: (ctx, value, into) => {
     into.description.schedule = readSchedule(ctx, value);
   },
-  // TODO(helper A): read `approval: { count, timeout }` into description.approval.
-  approval: () => {},
+  approval: (ctx, value, into) => {
+    into.description.approval = readApproval(ctx, value);
+  },
 } satisfies Record<keyof ScriptDefinition & keyof WorkflowDefinition, OptionReader>;
 
 /** How each option is read, by definer; typed by the SDK's ScriptDefinition and WorkflowDefinition, so a new option cannot go unread. */
@@ -154,6 +156,7 @@ function readDefinition(ctx: ReadContext, { definer, call }: DefineCall, taken: 
     env: null,
     schedule: null,
     workflow: null,
+    approval: null,
   };
   const draft: Draft = { description, steps: undefined, stepTimeoutMs: null, taken };
   const options: Readonly<Record<string, OptionReader>> = OPTIONS[definer];

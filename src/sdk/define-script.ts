@@ -1,4 +1,5 @@
 import { isRequired, type InputDeclarations, type InputValues } from "./inputs.js";
+import { describeApproval } from "./describe-approval.js";
 import { describeSchedule } from "./describe-schedule.js";
 import { describeWorkflowOf } from "./describe-workflow.js";
 import { parseDuration, type Duration } from "./parse-duration.js";
@@ -98,7 +99,7 @@ export function defineScript<I extends InputDeclarations = {}, R = unknown>(defi
   return Object.freeze({ ...definition, [SCRIPT_MARK]: true as const });
 }
 
-/** What defineScript and defineWorkflow share: concurrency, timeout, env, schedule and inputs, checked at once. `caller` starts each message. */
+/** What defineScript and defineWorkflow share: concurrency, timeout, env, schedule, approval and inputs, checked at once. `caller` starts each message. */
 export function checkScriptOptions(definition: Omit<ScriptDefinition, "run">, caller: string): void {
   if (definition.concurrency !== undefined && !isConcurrency(definition.concurrency)) {
     throw new Error(`${caller}: concurrency must be one of ${CONCURRENCY.join(", ")}, got ${JSON.stringify(definition.concurrency)}`);
@@ -106,6 +107,7 @@ export function checkScriptOptions(definition: Omit<ScriptDefinition, "run">, ca
   if (definition.timeout !== undefined) parseDuration(definition.timeout);
   if (definition.env !== undefined) checkEnv(definition.env, caller);
   if (definition.schedule !== undefined) checkSchedule(definition.schedule, caller);
+  if (definition.approval !== undefined) checkApproval(definition.approval, caller);
   for (const [name, input] of Object.entries(definition.inputs ?? {})) {
     if (typeof input?.kind !== "string") throw new Error(`${caller}: input ${JSON.stringify(name)} is not an input (use string(), int(), …)`);
   }
@@ -125,6 +127,14 @@ function checkEnv(env: unknown, caller: string): void {
 function checkSchedule(schedule: ScheduleDefinition, caller: string): void {
   try {
     describeSchedule(schedule);
+  } catch (error) {
+    throw new Error(`${caller}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function checkApproval(approval: ApprovalDefinition, caller: string): void {
+  try {
+    describeApproval(approval);
   } catch (error) {
     throw new Error(`${caller}: ${(error as Error).message}`, { cause: error });
   }
@@ -172,5 +182,6 @@ export function describeScript(definition: ScriptDefinition<InputDeclarations, u
     env: definition.env === undefined ? null : [...definition.env],
     schedule: definition.schedule === undefined ? null : describeSchedule(definition.schedule),
     workflow: describeWorkflowOf(definition),
+    approval: definition.approval === undefined ? null : describeApproval(definition.approval),
   };
 }

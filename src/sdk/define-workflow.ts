@@ -3,11 +3,12 @@ import { checkScriptOptions, SCRIPT_MARK, type DefinedScript, type RunContext } 
 import { describeWorkflow } from "./describe-workflow.js";
 import type { InputDeclarations, InputValues } from "./inputs.js";
 import { parseDuration } from "./parse-duration.js";
-import { MAX_WORKFLOW_STEPS } from "./protocol.js";
+import { MAX_WORKFLOW_STEPS, type Resumption } from "./protocol.js";
 import { getReporter, isScriptFailure } from "./reporter.js";
 import { workflowFailureReason } from "./workflow-failure-reason.js";
 import { runWorkflowSteps, type WorkflowIO } from "./workflow-engine.js";
 import { WORKFLOW_MARK } from "./workflow-mark.js";
+import { WorkflowWaiting } from "./workflow-waiting.js";
 import type { StepDefinition, WorkflowDefinition, WorkflowObserver } from "./workflow-types.js";
 
 /** The longest step name (the static reader, src/definitions/read-steps.ts, has the same limit). */
@@ -31,9 +32,9 @@ export function defineWorkflow<I extends InputDeclarations = {}, S = unknown>(de
   // or grew a rollback through `this` would run what the check did not read.
   const steps = Object.freeze(definition.steps.map((step) => Object.freeze({ ...step })));
   const workflow = Object.freeze({ ...definition, steps, observers: Object.freeze([...(definition.observers ?? [])]) });
-  const run = (context: RunContext<InputValues<I>>): Promise<S> => runWorkflow(workflow, context);
-  const { description, inputs, concurrency, timeout, env, schedule } = definition;
-  return Object.freeze({ description, inputs, concurrency, timeout, env, schedule, run, [SCRIPT_MARK]: true as const, [WORKFLOW_MARK]: workflow });
+  const run = (context: RunContext<InputValues<I>>): Promise<S> => runWorkflow(workflow, context, null);
+  const { description, inputs, concurrency, timeout, env, schedule, approval } = definition;
+  return Object.freeze({ description, inputs, concurrency, timeout, env, schedule, approval, run, [SCRIPT_MARK]: true as const, [WORKFLOW_MARK]: workflow });
 }
 
 /**
@@ -58,7 +59,16 @@ export function initialState<I extends InputDeclarations, S>(definition: Workflo
   return JSON.parse(checked.json) as S;
 }
 
-async function runWorkflow<I extends InputDeclarations, S>(definition: WorkflowDefinition<I, S>, context: RunContext<InputValues<I>>): Promise<S> {
+/**
+ * A workflow's run in a chorebot process: from its first step, or from `resumption` (already
+ * checked, see readResumption). Resolves with the final state; fails the run after a walk back;
+ * throws WorkflowWaiting once a step was reported waiting.
+ */
+export async function runWorkflow<I extends InputDeclarations, S>(
+  definition: WorkflowDefinition<I, S>,
+  context: RunContext<InputValues<I>>,
+  resumption: Resumption | null,
+): Promise<S> {
   const limit = maxStateBytes();
   const reporter = getReporter();
   const io: WorkflowIO = {
@@ -70,8 +80,11 @@ async function runWorkflow<I extends InputDeclarations, S>(definition: WorkflowD
       if (error instanceof Error && !isScriptFailure(error)) process.stderr.write(`${error.stack ?? error.message}\n`);
     },
   };
-  const ran = await runWorkflowSteps(definition, initialState(definition, context.inputs, limit), context, io);
-  if (ran.failure !== null) context.fail(workflowFailureReason(describeWorkflow(definition).steps, ran.reports));
+  const initial = resumption === null ? initialState(definition, context.inputs, limit) : (resumption.state as S);
+  const ran = await runWorkflowSteps(definition, initial, context, io, resumption);
+  if (ran.waiting !== null) throw new WorkflowWaiting(ran.waiting.step, ran.waiting.wait);
+  // After a person's (or a wait's timeout's) Roll back, the reason is theirs.
+  if (ran.failure !== null) context.fail(resumption?.rollback?.reason ?? workflowFailureReason(describeWorkflow(definition).steps, ran.reports));
   return ran.state;
 }
 

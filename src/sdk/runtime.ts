@@ -1,7 +1,12 @@
 import { isDefinedScript, type DefinedScript } from "./define-script.js";
 import { coerceInputs } from "./inputs.js";
-import { CHANNEL_ENV, INPUTS_ENV } from "./protocol.js";
+import { maxStateBytes } from "./check-state.js";
+import { runWorkflow } from "./define-workflow.js";
+import { CHANNEL_ENV, INPUTS_ENV, RESUME_ENV, type Resumption } from "./protocol.js";
+import { readResumption } from "./read-resumption.js";
 import { fail, getReporter, isScriptFailure, type Reporter } from "./reporter.js";
+import { workflowOf } from "./workflow-mark.js";
+import { isWorkflowWaiting } from "./workflow-waiting.js";
 
 /** Results larger than this, serialised, are replaced by `{ truncated: true, bytes }`. */
 export const MAX_RESULT_BYTES = 64 * 1024;
@@ -34,6 +39,27 @@ export async function runScriptModule(namespace: Record<string, unknown>): Promi
   }
   reporter.send({ type: "inputs", values: maskSecrets(script, coerced.values) });
 
+  // A workflow going on in a fresh process: from where it was told, never from its first step by mistake.
+  let resumption: Resumption | null = null;
+  const resumeFile = process.env[RESUME_ENV];
+  if (resumeFile !== undefined) {
+    const workflow = workflowOf(script);
+    const read =
+      workflow === null
+        ? { ok: false as const, problem: "only a workflow can go on from a resumption" }
+        : readResumption(
+            resumeFile,
+            workflow.steps.map((step) => step.name),
+            maxStateBytes(),
+          );
+    if (!read.ok) {
+      process.stderr.write(`chorebot: ${read.problem}\n`);
+      reporter.send({ type: "fail", reason: read.problem });
+      return exit(reporter, 2);
+    }
+    resumption = read.resumption;
+  }
+
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (!controller.signal.aborted) controller.abort(new Error(`stopped by ${signal}`));
@@ -43,15 +69,19 @@ export async function runScriptModule(namespace: Record<string, unknown>): Promi
 
   let value: unknown;
   try {
-    value = await script.run({
+    const context = {
       inputs: coerced.values,
-      log: (...args) => reporter.log(...args),
+      log: (...args: unknown[]) => reporter.log(...args),
       counter: reporter.counter,
-      progress: (p) => reporter.progress(p),
+      progress: (p: Parameters<Reporter["progress"]>[0]) => reporter.progress(p),
       fail,
       signal: controller.signal,
-    });
+    };
+    const workflow = workflowOf(script);
+    value = resumption !== null && workflow !== null ? await runWorkflow(workflow, context, resumption) : await script.run(context);
   } catch (error) {
+    // Its step's report is acked: the run goes on in a fresh process once the signal comes.
+    if (isWorkflowWaiting(error)) return exit(reporter, 0);
     if (isScriptFailure(error)) process.stderr.write(`chorebot: failed: ${error.message}\n`);
     else process.stderr.write(`${error instanceof Error ? (error.stack ?? String(error)) : `thrown: ${String(error)}`}\n`);
     return exit(reporter, 1);

@@ -1,8 +1,9 @@
 import type { RunContext } from "./define-script.js";
-import type { StepDirection, StepOutcome } from "./protocol.js";
+import type { StepDirection, StepOutcome, StepWait } from "./protocol.js";
 import { ScriptFailure } from "./reporter.js";
-import { STOP_SETTLE_MS, StepTimer } from "./step-timer.js";
-import type { StepDefinition, StepEvent, WorkflowObserver } from "./workflow-types.js";
+import { STOP_SETTLE_MS, StepTimer, type Bounded } from "./step-timer.js";
+import { stepWaits } from "./wait-for.js";
+import type { StepContext, StepDefinition, StepEvent, WorkflowObserver } from "./workflow-types.js";
 
 export interface StepEntry<S, V> {
   step: StepDefinition<S, V>;
@@ -13,6 +14,8 @@ export interface StepEntry<S, V> {
   context: RunContext<V>;
   /** The run's signal for a run; null for a rollback, which goes on when the run is stopped. */
   runSignal: AbortSignal | null;
+  /** The signals delivered to this run of the step: waitFor(name) returns signals[name] at once. */
+  signals: Readonly<Record<string, unknown>>;
 }
 
 export interface EntryEnd<S> {
@@ -26,6 +29,8 @@ export interface EntryEnd<S> {
   durationMs: number;
   /** Set when the step or an observer was still going at the deadline and was left behind. */
   abandoned: string | null;
+  /** Outcome `waiting` only: what its waitFor waits for (its state is then meaningless: it runs again from where it started). */
+  wait?: StepWait;
 }
 
 /**
@@ -43,6 +48,7 @@ export async function runStepEntry<S, V>(entry: StepEntry<S, V>): Promise<EntryE
   let error: string | null = null;
   let thrown: unknown;
   let abandoned: string | null = null;
+  let wait: StepWait | undefined;
   const overran = (what: string): string =>
     timer.expired ? `${what} did not finish within ${timeoutMs} ms` : `${what} did not stop within ${STOP_SETTLE_MS} ms of the run being stopped`;
 
@@ -65,10 +71,13 @@ export async function runStepEntry<S, V>(entry: StepEntry<S, V>): Promise<EntryE
 
   if (outcome === "succeeded") {
     // fail() in a step fails the step, not the run: the run's reason comes once the walk back is done.
-    // TODO(helper A): waitFor parks the workflow (see StepContext.waitFor).
-    const waitFor = (): Promise<never> => Promise.reject(new Error("waitFor is not available yet"));
-    const context = { ...entry.context, step: step.name, signal: timer.signal, fail: stepFailure, waitFor };
-    const ended = await timer.race(() => (direction === "run" ? step.run(state, context) : step.rollback?.(state, context)));
+    const waits = stepWaits(direction, entry.signals);
+    const context = { ...entry.context, step: step.name, signal: timer.signal, fail: stepFailure, waitFor: waits.waitFor as StepContext<V>["waitFor"] };
+    // A wait ends the step at once: what the step does after (or instead of awaiting it) does not count.
+    const ended = await Promise.race([
+      timer.race(() => (direction === "run" ? step.run(state, context) : step.rollback?.(state, context))),
+      waits.parked.then((): Bounded<S | void | undefined> => ({ kind: "returned", value: undefined })),
+    ]);
     if (ended.kind === "returned" && ended.value !== undefined) state = ended.value;
     if (ended.kind === "threw") thrown = ended.error;
     if (ended.kind === "unsettled") abandoned = overran(direction === "run" ? "the step" : "the rollback");
@@ -78,6 +87,13 @@ export async function runStepEntry<S, V>(entry: StepEntry<S, V>): Promise<EntryE
     } else if (ended.kind === "unsettled") {
       outcome = "timed_out";
       error = abandoned;
+    } else if (waits.misuse !== null) {
+      // Even when the step caught it: a wait it asked for wrongly must not pass unnoticed.
+      outcome = "failed";
+      error = waits.misuse;
+    } else if (waits.wait !== null) {
+      outcome = "waiting";
+      wait = waits.wait;
     } else if (ended.kind === "threw") {
       outcome = "failed";
       error = messageOf(ended.error);
@@ -96,7 +112,16 @@ export async function runStepEntry<S, V>(entry: StepEntry<S, V>): Promise<EntryE
   }
 
   timer.dispose();
-  return { outcome, error, ...(thrown === undefined ? {} : { thrown }), state, startedAt, durationMs: Math.round(performance.now() - started), abandoned };
+  return {
+    outcome,
+    error,
+    ...(thrown === undefined ? {} : { thrown }),
+    state,
+    startedAt,
+    durationMs: Math.round(performance.now() - started),
+    abandoned,
+    ...(wait === undefined ? {} : { wait }),
+  };
 }
 
 function stepFailure(reason: string): never {

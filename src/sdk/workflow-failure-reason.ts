@@ -11,7 +11,8 @@ export function workflowFailureReason(
   entries: readonly (JudgedEntry & { error: string | null })[],
 ): string {
   const verdict = judgeWorkflow(declared, entries);
-  const failed = entries.find((entry) => entry.direction === "run" && entry.outcome !== "succeeded");
+  // The failed step's last run: a step that waited has entries of earlier runs.
+  const failed = entries.findLast((entry) => entry.direction === "run" && entry.step === verdict.failedStep);
   if (failed === undefined) return `the workflow ended ${verdict.outcome}`;
   const undone = entries.filter((entry) => entry.direction === "rollback" && entry.outcome === "succeeded").map((entry) => entry.step);
   const parts = [`step ${failed.step} ${failed.outcome.replace("_", " ")}${failed.error === null ? "" : `: ${failed.error}`}`];

@@ -47,6 +47,7 @@ describe("readScriptDefinition reads a workflow", () => {
         timeoutMs: null,
         env: null,
         schedule: null,
+        approval: null,
         workflow: {
           steps: [
             { name: "reserve", rollback: true, timeoutMs: 120_000 },
@@ -279,7 +280,7 @@ describe("readScriptDefinition's problems with a workflow, each where it is", ()
       "run as a workflow option",
       ["state: {},", `steps: [${step("a")}],`, "run() {},"],
       "run() {},\n",
-      "defineWorkflow has no option `run` (it has description, inputs, concurrency, timeout, env, schedule, state, observers, steps, stepTimeout)",
+      "defineWorkflow has no option `run` (it has description, inputs, concurrency, timeout, env, schedule, approval, state, observers, steps, stepTimeout)",
     ],
     [
       "steps given twice",

@@ -97,6 +97,7 @@ describe("describeScript", () => {
       timeoutMs: 1_200_000,
       env: null,
       schedule: null,
+      approval: null,
       workflow: null,
     });
     expect(JSON.parse(JSON.stringify(description))).toEqual(description);
@@ -124,6 +125,7 @@ describe("describeScript", () => {
       timeoutMs: null,
       env: null,
       schedule: null,
+      approval: null,
       workflow: null,
     });
     expect(describeScript(defineScript({ timeout: 90, run() {} })).timeoutMs).toBe(90_000);

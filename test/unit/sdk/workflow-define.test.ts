@@ -30,6 +30,7 @@ describe("defineWorkflow", () => {
       timeoutMs: 600_000,
       env: null,
       schedule: null,
+      approval: null,
       workflow: {
         steps: [
           { name: "reserve", rollback: true, timeoutMs: 30_000 },
