@@ -126,6 +126,7 @@ export async function runLocal(options: {
       });
     execution = await once({});
     // A wait with a payload given goes on at once in a fresh process, as production does when the signal comes.
+    let resume: Resumption | null = null;
     for (;;) {
       const waited = execution.status === "waiting" ? execution.report?.workflow : undefined;
       const entry = waited?.entries.at(-1);
@@ -135,7 +136,9 @@ export async function runLocal(options: {
       options.onWait?.({ signal: entry.wait.signal, step: entry.step, delivered, logPath: delivered ? (await writeLog(execution)).logPath : null });
       if (!delivered) break;
       const { seq, state }: ResumePoint = point;
-      const resume: Resumption = { from: entry.step, state, seq, signals: { [entry.wait.signal]: payloads.shift() }, rollback: null };
+      // A step that waits again (for another signal) runs again with every signal it was given so far.
+      const given: Resumption["signals"] = resume?.from === entry.step ? resume.signals : {};
+      resume = { from: entry.step, state, seq, signals: { ...given, [entry.wait.signal]: payloads.shift() }, rollback: null };
       execution = await once({ resume, workflow: { ...run.workflow, earlier: waited } });
     }
   } else {
