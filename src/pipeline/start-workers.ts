@@ -61,6 +61,9 @@ import { triggerStep } from "../schedules/trigger-step.js";
 import type { ScheduleTriggerData } from "../schedules/schedule-types.js";
 import { enqueueChoreRun } from "./enqueue-chore-run.js";
 import { processJobId } from "./run-id.js";
+import { ParkedRuns } from "../stores/parked-runs.js";
+import { RunSegments } from "../stores/run-segments.js";
+import { parkInterrupted } from "../steps/park-interrupted.js";
 
 // GitHub names the pull request of a commit it just merged within seconds; past this the
 // commit is taken to belong to none and its scripts are refused.
@@ -100,6 +103,8 @@ export interface WorkerSettings {
   telemetry?: Telemetry;
   /** What chores' schedules may ask for (config.schedules); without it these workers neither reconcile schedules nor trigger occurrences. */
   schedules?: ScheduleLimits;
+  /** How often a parked waiting run looks at its record again (default PARK_RECHECK_MS); a decision wakes it at once. */
+  parkRecheckMs?: number;
 }
 
 /** After the grace, how long stopping a script may take (SIGTERM, SIGKILL 5 s later) and its outcome reach Redis or the disk. */
@@ -148,6 +153,9 @@ export function startWorkers(settings: WorkerSettings): Workers {
   const runInputs = new RunInputs(redis, prefix);
   const runNames = new RunNames(redis, prefix, settings.runNameTtlMs ?? DEFAULT_RUN_NAME_TTL_MS);
   const outcomes = new RunOutcomes(redis, prefix);
+  // Runs that wait for a signal, approvals, or a person's decision after their worker was lost.
+  const parked = new ParkedRuns(redis, prefix);
+  const interruptedParking = { runs: parked, inputs: runInputs };
   // A script's concurrency lease lasts as long as a job lock: a dead worker's frees up with its jobs.
   const locks = new ConcurrencyLock(redis, prefix, settings.lockMs);
   // Its subscriber's reconnects while Redis is away are the outage's one line a minute, not a stack each.
@@ -302,6 +310,13 @@ export function startWorkers(settings: WorkerSettings): Workers {
     inputs: runInputs,
     replies,
     rollbackTimes,
+    parked: {
+      runs: parked,
+      segments: new RunSegments(redis, prefix),
+      // BullMQ counts the failure of a refused retry as an attempt: given back, so the next attempt keeps its number.
+      uncount: async (job) => void (await redis.hincrby(queues.byName.execute.toKey(job.id!), "atm", -1)),
+      ...(settings.parkRecheckMs === undefined ? {} : { recheckMs: settings.parkRecheckMs }),
+    },
   });
   const claims = new JobClaims(settings.lockMs);
   const executeWorker = stepWorker(
@@ -333,7 +348,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
           () => undefined,
           (err: unknown) => log.warn({ err }, "could not record run metrics"),
         ),
-      outcome: outcomeReader(queues.byName, ledger, outcomes),
+      outcome: outcomeReader(queues.byName, ledger, outcomes, interruptedParking),
       bundle: (runId) => bundles.load(runId),
       recorded: async (runId, target) => {
         // A run with a result for good never runs again: its bundle can go now.
@@ -366,8 +381,11 @@ export function startWorkers(settings: WorkerSettings): Workers {
     if (!job) return;
     const { runId } = job.data;
     void (async () => {
-      if (job.attemptsMade < 2 || error.name === "AlreadyRecorded" || error.name === "JobTooNew") return;
-      await storeOutcome({ data: job.data, outcome: await lostOutcome(queues.byName, ledger, runId, error.message), finished: false });
+      if (job.attemptsMade < 2 || error.name === "AlreadyRecorded" || error.name === "NotDecided" || error.name === "JobTooNew") return;
+      const lost = await lostOutcome(queues.byName, ledger, runId, error.message);
+      // A workflow lost mid-way waits for a person's Resume or Roll back.
+      await parkInterrupted(interruptedParking, job.data, lost);
+      await storeOutcome({ data: job.data, outcome: lost, finished: false });
     })().catch((err: unknown) => log.error({ runId, err }, "could not record a failed retry"));
   });
 

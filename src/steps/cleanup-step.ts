@@ -77,6 +77,8 @@ export function cleanupStep(deps: CleanupDeps) {
     // A chore run's inputs (secret values, uploads) are needed by nothing once it is recorded,
     // and its name is free again RUN_NAME_TTL from now.
     const endRun = async () => {
+      // An interrupted run is not over: a person's Resume or Roll back goes on with what it was given, under its name.
+      if (execution.status === "interrupted") return;
       if (chore) await deps.inputs?.drop(runId);
       if (chore?.request.name !== undefined) await deps.names?.ended(target, chore.request.name, runId);
     };

@@ -11,7 +11,7 @@ import type { BundleStore } from "../stores/bundle-store.js";
 import { cancelledMessage, type CancelRequest, type Cancellations } from "../stores/cancellations.js";
 import { holderRunId, type ConcurrencyLock } from "../stores/concurrency-lock.js";
 import type { ExecutionLedger } from "../stores/execution-ledger.js";
-import type { ScriptTarget } from "../run-types.js";
+import type { ExecutionResult, ScriptTarget } from "../run-types.js";
 import type { ExecuteResult, ExecuteSummary, ProcessResult, RunJobData } from "../pipeline/job-data.js";
 import { liveReport } from "./live-report.js";
 import { stepRecorder } from "./step-recorder.js";
@@ -28,6 +28,12 @@ import type { RawInputs, RunInputs } from "../stores/run-inputs.js";
 import { writeInputFiles, type WrittenInputFiles } from "./input-files.js";
 import type { CommandReplies, RunningReply } from "../notify/command-reply.js";
 import type { RollbackTimes } from "../pipeline/rollback-times.js";
+import type { ParkedRuns } from "../stores/parked-runs.js";
+import type { RunSegment, RunSegments } from "../stores/run-segments.js";
+import { pickUp, type Continuation } from "./continue-run.js";
+import { approvalsGiven, parkForApproval, parkWaiting } from "./park-waiting.js";
+import { joinedOutput } from "./joined-output.js";
+import { mergeReportLogs } from "../runlog/merge-report-logs.js";
 
 export interface ExecuteDeps {
   runner: RunnerConfig;
@@ -49,8 +55,22 @@ export interface ExecuteDeps {
   freezes?: Pick<Freezes, "frozenFor">;
   /** Why a person's retry must not start (its attempt's log is already committed), or null; a chore run's log path needs its `runId`. */
   retryRefusal(target: ScriptTarget, attempt: number, runId: string): Promise<string | null>;
-  /** The raw inputs of chore runs. Absent: a chore run is refused (this worker cannot read what it was given). */
-  inputs?: Pick<RunInputs, "load">;
+  /** The raw inputs of chore runs. Absent: a chore run is refused (this worker cannot read what it was given). `persist`: kept while the run is parked. */
+  inputs?: Pick<RunInputs, "load"> & Partial<Pick<RunInputs, "persist">>;
+  /**
+   * Parked runs: a workflow waiting at a `waitFor`, a run waiting for its approvals, an
+   * interrupted one (see ParkedRuns). Absent: approvals and waits are not supported here, and
+   * a script that asks for them is refused.
+   */
+  parked?: {
+    runs: Pick<ParkedRuns, "read" | "park" | "decide" | "payload" | "clear" | "decisions">;
+    /** The output of a parked run's earlier processes, for its final log. */
+    segments: Pick<RunSegments, "add" | "all">;
+    /** Gives back the attempt BullMQ counts for a retry that changed nothing (an interrupted run retried without a decision). */
+    uncount(job: Job<RunJobData>): Promise<void>;
+    /** How often a waiting run looks at its record again (default PARK_RECHECK_MS). */
+    recheckMs?: number;
+  };
   /** Where the kill grace of each running script is counted, so the worker's shutdown waits for a workflow's rollbacks. Absent: not counted. */
   rollbackTimes?: Pick<RollbackTimes, "track">;
   /** The `/chorebot` reply of a run started by a comment: edited to running, then with its progress. Absent: not edited. */
@@ -72,7 +92,10 @@ export function executeStep(deps: ExecuteDeps) {
     const { runId, target } = job.data;
     // What a script did is kept until Redis has stored it, however long that takes: its log must land.
     const keep = async (result: Omit<ExecuteResult, "runner" | "attempt">, finished: boolean): Promise<ExecuteSummary> => {
-      const recorded: ExecuteResult = { ...result, runner: hostname(), attempt };
+      // Who asked, approved, signalled or decided: in the record of however the run ended.
+      const decisions = (await deps.parked?.runs.decisions(runId)) ?? [];
+      const execution = decisions.length > 0 ? { ...result.execution, decisions } : result.execution;
+      const recorded: ExecuteResult = { ...result, execution, runner: hostname(), attempt };
       await deps.keep({ data: job.data, outcome: recorded, finished });
       const { status, exitCode, durationMs, message } = recorded.execution;
       return { attempt, runner: recorded.runner, status, exitCode, durationMs, message };
@@ -103,8 +126,23 @@ export function executeStep(deps: ExecuteDeps) {
       await job.log(`attempt ${attempt}: refused: ${envProblem}`);
       return finish({ process: processed, execution: notRun({ status: "refused", message: envProblem, detail: null }) });
     }
-    // Cancelled while it waited: it never runs.
-    const early = await deps.cancellations.cancelledBy(runId);
+    // A parked run picked up again: undecided, it waits on (pickUp throws); decided, it goes on or ends here.
+    const picked: Continuation | null = deps.parked
+      ? await pickUp(
+          { parked: deps.parked.runs, cancellations: deps.cancellations, uncount: () => deps.parked!.uncount(job) },
+          { job, token, attempt, ledger: () => deps.ledger.read(runId), ...(deps.parked.recheckMs === undefined ? {} : { recheckMs: deps.parked.recheckMs }) },
+        )
+      : null;
+    if (picked?.kind === "end") {
+      await deps.parked!.runs.clear(runId);
+      const execution = notRun({ status: picked.status, message: picked.message, detail: null });
+      await job.log(`attempt ${attempt}: ${execution.message}`);
+      await writeLiveState(job, liveState(attempt));
+      return finish({ process: processed, execution });
+    }
+    const continued = picked?.kind === "continue" ? picked : null;
+    // Cancelled while it waited: it never runs. (A workflow going on after a wait is cancelled by rolling back: see pickUp.)
+    const early = continued ? null : await deps.cancellations.cancelledBy(runId);
     if (early) {
       await deps.cancellations.clear(runId);
       const execution = notRun({ status: "cancelled", message: cancelledMessage(early.by, false), detail: null });
@@ -134,6 +172,18 @@ export function executeStep(deps: ExecuteDeps) {
       }
       given = stored;
     }
+    // Approvals at run time: asked for before anything runs or any lock is taken.
+    const approval = processed.description?.approval ?? null;
+    if (approval !== null && picked === null) {
+      if (!deps.parked) {
+        const message = "this script asks for approvals at run time, which this worker cannot take; it did not start";
+        await job.log(`attempt ${attempt}: refused: ${message}`);
+        return finish({ process: processed, execution: notRun({ status: "refused", message, detail: null }) });
+      }
+      if (approvalsGiven(await deps.parked.runs.decisions(runId)) < approval.count) {
+        await parkForApproval({ deps: { ...deps.parked, inputs: deps.inputs }, job, token, attempt, approval, requestedBy: requesterOf(target, processed) });
+      }
+    }
     // Plain scripts declare nothing: one run of a script path at a time.
     const mode = processed.description?.concurrency ?? "self";
     const turn = await takeTurn({ locks: deps.locks, job, token, mode, attempt });
@@ -159,6 +209,8 @@ export function executeStep(deps: ExecuteDeps) {
       // No script starts unless its start and its result can be recorded.
       await deps.roomToRecord(job);
       files = await writeInputFiles(onlyDeclared(processed, given.files, "file"));
+      // It goes on now: no longer parked (its decisions stay for its record).
+      if (picked !== null) await deps.parked!.runs.clear(runId);
       await deps.ledger.start(runId, attempt, hostname());
       await job.log(`attempt ${attempt}: running ${target.path} in ${deps.runner.scriptCwd}`);
       const live = liveReport(job, { attempt, cancel: cancel.signal });
@@ -174,11 +226,18 @@ export function executeStep(deps: ExecuteDeps) {
         inputs: { ...onlyDeclared(processed, given.values, "value"), ...files.paths },
         repositoryTimeoutMs: target.config.timeoutMs,
       });
+      if (continued)
+        await job.log(
+          `attempt ${attempt}: going on from step ${continued.resumption.from}${continued.resumption.rollback ? `, rolling back (${continued.resumption.rollback.reason})` : ""}`,
+        );
       untrack = deps.rollbackTimes?.track(options.killGraceMs);
       const spawnedAt = performance.now();
-      const execution = await runScript({
+      const ran = await runScript({
         code,
         ...options,
+        // Going on: a fresh process from the resume point, its record numbered on from the earlier one.
+        ...(continued ? { resume: continued.resumption } : {}),
+        ...(continued?.record && options.workflow ? { workflow: { ...options.workflow, earlier: continued.record } } : {}),
         onReport: (message) => {
           live.onReport(message);
           if (message.type === "progress") reply?.progress(message.done, message.total);
@@ -188,13 +247,19 @@ export function executeStep(deps: ExecuteDeps) {
         },
         onLine: (line) => tail?.add(line),
         // A workflow goes on after a step only once its record so far is saved in the run's ledger entry.
-        onStep: stepRecorder({ runId, save: (record) => deps.ledger.saveWorkflow(runId, attempt, record), trace: traceContext.active() }),
+        onStep: stepRecorder({ runId, save: (record, resume) => deps.ledger.saveWorkflow(runId, attempt, record, resume), trace: traceContext.active() }),
         signal: AbortSignal.any([deps.shutdown, cancel.signal]),
         cancelledMessage: () =>
           cancel.signal.aborted
             ? cancelledMessage((cancel.signal.reason as CancelRequest).by, true)
             : "the worker shut down before the script finished; it was stopped after the grace period",
       });
+      if (ran.status === "waiting") {
+        if (!deps.parked) throw new StepError("the workflow waits for a signal, but this worker cannot park runs");
+        // Parked: no record yet, the job goes back to `delayed` (this throws DelayedError).
+        await parkWaiting({ deps: { ...deps.parked, inputs: deps.inputs }, job, token, attempt, execution: ran, requestedBy: requesterOf(target, processed) });
+      }
+      const execution = withEarlierSegments(ran, await (deps.parked?.segments.all(runId) ?? []), deps.runner.outputLimit);
       // The outcome first: it is the record, kept until Redis takes it. What follows is for
       // people watching, and must not lose the outcome when Redis refuses it.
       const summary = await finish({ process: processed, execution });
@@ -217,6 +282,27 @@ export function executeStep(deps: ExecuteDeps) {
     const result = await execute(job, token);
     annotateSpan(runAttributes(job.data, { status: result.status, attempt: result.attempt }));
     return result;
+  };
+}
+
+/** Who asked for the run (they cannot approve it): a chore run's requester, a merged script's pull request author, nobody for a schedule. */
+function requesterOf(target: ScriptTarget, processed: ProcessResult): string | null {
+  if (target.chore) return target.chore.request.schedule ? null : target.chore.request.requestedBy;
+  return processed.provenance.pullRequest?.author ?? null;
+}
+
+/** The last process's result with the output of the earlier ones (a workflow that parked) before it, from the first start. */
+function withEarlierSegments(execution: ExecutionResult, segments: RunSegment[], outputLimit: number): ExecutionResult {
+  if (segments.length === 0) return execution;
+  // Its log() lines go in with its output, where the earlier processes' already are.
+  const last = mergeReportLogs(execution.output, execution.report?.logs);
+  const startedAt = segments[0]!.startedAt;
+  return {
+    ...execution,
+    startedAt,
+    durationMs: Math.max(0, Date.parse(execution.finishedAt) - Date.parse(startedAt)),
+    output: joinedOutput(segments, { startedAt: execution.startedAt, output: last }, outputLimit),
+    ...(execution.report ? { report: { ...execution.report, logs: [] } } : {}),
   };
 }
 

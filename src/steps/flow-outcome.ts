@@ -5,16 +5,18 @@ import { executeJobId, processJobId } from "../pipeline/run-id.js";
 import type { CleanupJobData, ExecuteResult, ExecuteSummary, ProcessResult } from "../pipeline/job-data.js";
 import { failedAttemptExecution } from "./lost-execution.js";
 import type { RunOutcomes } from "../stores/run-outcomes.js";
+import { parkInterrupted, type InterruptedParkDeps } from "./park-interrupted.js";
 
 /**
  * What the attempt a cleanup job records came to. A retry's cleanup names its attempt; the
  * merge's own cleanup learns it from its `execute` child's summary or, when execute failed
  * (its worker died and BullMQ's stalled check failed it, which lets the parent continue),
- * builds a `lost` record from the ledger and the `process` result, so the run is still recorded.
+ * builds a `lost` record from the ledger and the `process` result, so the run is still recorded
+ * (`interrupted` for a workflow lost mid-way, which is then parked when `parked` is given).
  * A run an older release executed (format 1) hands its whole outcome over instead: kept in
  * RunOutcomes from then on, like this release's.
  */
-export function outcomeReader(queues: { process: Queue; execute: Queue }, ledger: ExecutionLedger, outcomes: RunOutcomes) {
+export function outcomeReader(queues: { process: Queue; execute: Queue }, ledger: ExecutionLedger, outcomes: RunOutcomes, parked?: InterruptedParkDeps) {
   return async (job: Job<CleanupJobData>): Promise<ExecuteResult> => {
     const { runId, attempt: named, outcome: carried } = job.data;
     const child = named === undefined && carried === undefined ? Object.values(await job.getChildrenValues<unknown>())[0] : undefined;
@@ -37,6 +39,8 @@ export function outcomeReader(queues: { process: Queue; execute: Queue }, ledger
     // once it could, after the job itself had failed. That outcome is the truth, not `lost`.
     const stored = await outcomes.load(runId, lost.attempt);
     if (stored) return { ...stored, process: processResultOf(stored.process) };
+    // A workflow lost mid-way waits for a person's Resume or Roll back, parked before its record says so.
+    if (parked) await parkInterrupted(parked, job.data, lost);
     await outcomes.save(runId, lost);
     return lost;
   };
@@ -61,6 +65,7 @@ export async function lostOutcome(queues: { process: Queue; execute: Queue }, le
       entry,
       attempt,
       reason,
+      ...(processed.description?.workflow ? { declared: processed.description.workflow.steps } : {}),
       processedOn: new Date(executeJob?.processedOn ?? Date.now()),
       finishedOn: new Date(executeJob?.finishedOn ?? Date.now()),
     }),

@@ -1,5 +1,6 @@
 import type { CapturedOutput, ExecutionReport, ExecutionResult, WorkflowReport } from "../run-types.js";
 import type { FinishedSummary, LedgerEntry } from "../stores/execution-ledger.js";
+import { interruptedStep, type InterruptedAt } from "./interrupted-step.js";
 
 const NO_OUTPUT: CapturedOutput = { lines: [], omittedBytes: 0, omittedAt: null };
 
@@ -29,7 +30,15 @@ export function lostExecution(o: { started: boolean; reason: string; startedAt: 
  * happened is recorded there and only the output is gone; otherwise it was lost (or never
  * started).
  */
-export function failedAttemptExecution(o: { entry: LedgerEntry; attempt: number; reason: string; processedOn: Date; finishedOn: Date }): ExecutionResult {
+export function failedAttemptExecution(o: {
+  entry: LedgerEntry;
+  attempt: number;
+  reason: string;
+  processedOn: Date;
+  finishedOn: Date;
+  /** A workflow's declared steps: a workflow lost mid-way is `interrupted`, and waits for a person. */
+  declared?: readonly { name: string; rollback: boolean }[];
+}): ExecutionResult {
   const { entry, attempt, reason } = o;
   const finished = entry.resultAttempt === attempt ? entry.result : null;
   const output = entry.output?.attempt === attempt ? entry.output.output : undefined;
@@ -45,7 +54,23 @@ export function failedAttemptExecution(o: { entry: LedgerEntry; attempt: number;
     finishedAt: o.finishedOn,
     ...(output ? { output } : {}),
   });
+  // A resumed attempt lost before its first step saved anything: the record so far is the earlier attempt's.
+  const record = steps ?? entry.workflow?.report ?? null;
+  const interrupted = started ? lostAt(o.declared, record) : null;
+  if (interrupted) {
+    return { ...lost, status: "interrupted", message: interruptedMessage(interrupted, reason), ...(record ? { report: workflowOnly(record) } : {}) };
+  }
   return steps === null ? lost : { ...lost, message: `${lost.message}; ${stepsSoFar(steps)}`, ...workflow };
+}
+
+/** The step a started workflow was lost in (see interruptedStep), or null for any other script or a finished record. */
+export function lostAt(declared: readonly { name: string; rollback: boolean }[] | undefined, steps: WorkflowReport | null): InterruptedAt | null {
+  return declared ? interruptedStep(declared, steps) : null;
+}
+
+function interruptedMessage(at: InterruptedAt, reason: string): string {
+  const what = at.walkingBack ? `the rollback of step ${at.step}` : `step ${at.step}`;
+  return `${what} was interrupted: its worker stopped (${reason}); it is not run again on its own: Resume or Roll back`;
 }
 
 /** What a lost workflow's record says it had done: its worker is gone, so nothing more happens on its own. */

@@ -3,6 +3,9 @@ import { Cluster, type Redis } from "ioredis";
 import { runPhase, type RunPhase } from "../pipeline/run-phase.js";
 import { executeJobId } from "../pipeline/run-id.js";
 
+/** The execute queue: its jobs' states, and (to wake a run that waits in `delayed`) its jobs. */
+type ExecuteQueue = Pick<Queue, "getJobState"> & Partial<Pick<Queue, "getJob">>;
+
 /** Who asked to cancel a run, and when (ISO 8601). */
 export interface CancelRequest {
   by: string;
@@ -55,7 +58,7 @@ const CLUSTER_RECHECK_MS = 2_000;
 export class Cancellations {
   readonly #redis: Redis | Cluster;
   readonly #prefix: string;
-  readonly #executeQueue: Pick<Queue, "getJobState"> | null;
+  readonly #executeQueue: ExecuteQueue | null;
   readonly #onError: (error: unknown) => void;
   /** Live signals by run id. */
   readonly #watching = new Map<string, Set<AbortController>>();
@@ -66,11 +69,7 @@ export class Cancellations {
   #rechecking = false;
   #closed = false;
 
-  constructor(
-    redis: Redis | Cluster,
-    prefix: string,
-    options: { executeQueue?: Pick<Queue, "getJobState">; onError?: (error: unknown) => void; recheckMs?: number } = {},
-  ) {
+  constructor(redis: Redis | Cluster, prefix: string, options: { executeQueue?: ExecuteQueue; onError?: (error: unknown) => void; recheckMs?: number } = {}) {
     this.#redis = redis;
     this.#prefix = prefix;
     this.#executeQueue = options.executeQueue ?? null;
@@ -88,11 +87,13 @@ export class Cancellations {
     if (target === "finished" || target === "unknown") return target;
     const request: CancelRequest = { by: cleanActorName(by) || "unknown", at: new Date().toISOString() };
     const set = await this.#redis.set(this.#key(runId), JSON.stringify(request), "EX", KEEP_SECONDS, "NX");
-    if (set === null) return target;
-    await this.#redis.publish(this.#channel(), JSON.stringify({ runId, ...request }));
-    // The run may have finished between the look and the write: then nobody will clear the
-    // request, and it must not cancel a later retry of the run.
-    if ((await this.#targetOf(runId)) === "finished") await this.#redis.del(this.#key(runId));
+    if (set !== null) {
+      await this.#redis.publish(this.#channel(), JSON.stringify({ runId, ...request }));
+      // The run may have finished between the look and the write: then nobody will clear the
+      // request, and it must not cancel a later retry of the run.
+      if ((await this.#targetOf(runId)) === "finished") await this.#redis.del(this.#key(runId));
+    }
+    if (target === "waiting") await this.#wake(runId);
     return target;
   }
 
@@ -139,6 +140,16 @@ export class Cancellations {
     const subscriber = this.#subscriber;
     this.#subscriber = null;
     if (subscriber) await subscriber.quit().catch(() => subscriber.disconnect());
+  }
+
+  /**
+   * A run that waits in `delayed` (parked for a signal or approvals, its lock, a freeze) looks
+   * at the request now instead of at its next check: a parked workflow then rolls back.
+   */
+  async #wake(runId: string): Promise<void> {
+    const job = await this.#executeQueue?.getJob?.(executeJobId(runId));
+    // It may have moved on meanwhile (its own check, another wake): that is what was wanted.
+    if (job && (await job.isDelayed())) await job.promote().catch(() => undefined);
   }
 
   async #targetOf(runId: string): Promise<CancelTarget> {

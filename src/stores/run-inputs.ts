@@ -71,6 +71,11 @@ export class RunInputs {
     return { values: JSON.parse(values.toString("utf8")) as Record<string, string>, files };
   }
 
+  /** A run parked (waiting for a signal or approvals, or interrupted) may go on any time later: its inputs no longer expire. Its cleanup drops them once it is recorded. */
+  async persist(runId: string): Promise<void> {
+    await this.redis.persist(runInputsKey(this.prefix, runId));
+  }
+
   /** Once the run is recorded, nothing needs them again. */
   async drop(runId: string): Promise<void> {
     await this.redis.del(runInputsKey(this.prefix, runId));

@@ -27,7 +27,8 @@ type RunQueues = Record<QueueName, Queue>;
  * cleanup did not drop them) and its place in the chore's history (the pull request
  * comment's state expires on its own, see PullRequestComments). A run with a failed step stays for the
  * failed-job retention from that failure; one whose cleanup failed (its script stays in the
- * repository with no log) stays until a retry records it. Runs never recorded (their
+ * repository with no log) stays until a retry records it. A parked run (waiting, or interrupted:
+ * see ParkedRuns) is never removed while it is parked. Runs never recorded (their
  * `process` failed) are not in the set and stay: they are on the Retry list.
  */
 export class RunRetention {
@@ -78,6 +79,8 @@ export class RunRetention {
 
   /** When to look at the run again, or null when it may go now. */
   private async keepUntil(runId: string, now: number): Promise<number | null> {
+    // A parked run (waiting, or interrupted) may go on any time: it stays, with its bundle, ledger and inputs.
+    if ((await this.redis.hexists(runKey(this.prefix, runId), "parked")) === 1) return now + this.retention.completedMs;
     const jobs = await this.jobsOf(runId, await this.attemptsOf(runId));
     let until = 0;
     for (const { queue, job } of jobs) {

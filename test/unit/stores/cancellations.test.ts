@@ -53,9 +53,12 @@ describe("Cancellations", () => {
     await jobs.release("run-active");
   });
 
-  it("aborts at once for a run whose request came first, and the step can see it before starting", async () => {
+  it("wakes a run waiting in delayed (parked, or for its lock), which sees the request before starting", async () => {
     await jobs.delayed("run-delayed");
+    // Delayed for an hour: it is taken up now only because the request woke it.
+    const woken = jobs.whenHeld("run-delayed");
     expect(await web.request("run-delayed", "bob")).toBe("waiting");
+    await woken;
     const request = await worker.cancelledBy("run-delayed");
     expect(request).toMatchObject({ by: "bob" });
     const cancel = worker.signalFor("run-delayed");
@@ -63,6 +66,7 @@ describe("Cancellations", () => {
     expect(cancel.signal.aborted).toBe(true);
     expect(cancel.signal.reason).toEqual(request);
     cancel.dispose();
+    await jobs.release("run-delayed");
   });
 
   it("reports a run queued behind a running one as waiting", async () => {
@@ -103,8 +107,10 @@ describe("Cancellations", () => {
 
   it("keeps the first requester and forgets the request once cleared", async () => {
     await jobs.delayed("run-twice");
+    const woken = jobs.whenHeld("run-twice");
     expect(await web.request("run-twice", "erin")).toBe("waiting");
-    expect(await web.request("run-twice", "frank")).toBe("waiting");
+    await woken;
+    expect(await web.request("run-twice", "frank")).toBe("running");
     expect(await worker.cancelledBy("run-twice")).toMatchObject({ by: "erin" });
     expect(await webRedis.ttl(`${PREFIX}:cancel:run-twice`)).toBeGreaterThan(6 * 24 * 60 * 60);
 
@@ -115,6 +121,7 @@ describe("Cancellations", () => {
     await cancel.ready;
     expect(cancel.signal.aborted).toBe(false);
     cancel.dispose();
+    await jobs.release("run-twice");
   });
 
   it("only aborts signals still in use, and only for their own run", async () => {

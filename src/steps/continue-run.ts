@@ -1,0 +1,155 @@
+import type { Job } from "bullmq";
+import type { RunDecision, WorkflowReport } from "../run-types.js";
+import { APPROVAL_SIGNAL, type Resumption } from "../sdk/protocol.js";
+import type { RunJobData } from "../pipeline/job-data.js";
+import type { CancelRequest } from "../stores/cancellations.js";
+import type { LedgerEntry } from "../stores/execution-ledger.js";
+import type { ParkedRun, ParkedRuns } from "../stores/parked-runs.js";
+import { cancelledMessage } from "../stores/cancellations.js";
+import { AlreadyRecorded } from "./already-recorded.js";
+import { interruptedStep } from "./interrupted-step.js";
+import { delayParked } from "./park-run.js";
+
+/** What a parked run comes to once decided. */
+export type Continuation =
+  /** Start as usual: approvals were given (`approved`), or a Resume with nothing saved to go on from. */
+  | { kind: "start"; approved: boolean }
+  /** A fresh process goes on from `resumption`, its record seeded with `record`. */
+  | { kind: "continue"; resumption: Resumption; record: WorkflowReport | null }
+  /** Nothing runs: the run is recorded with this status and message. */
+  | { kind: "end"; status: "cancelled"; message: string };
+
+/** A retry of an interrupted run that no person decided on (the dashboard's Retry): it changes nothing. */
+export class NotDecided extends AlreadyRecorded {
+  override name = "NotDecided";
+}
+
+export interface PickUpDeps {
+  parked: Pick<ParkedRuns, "read" | "decide" | "payload">;
+  cancellations: { cancelledBy(runId: string): Promise<CancelRequest | null>; clear(runId: string): Promise<void> };
+  /** Gives back the attempt BullMQ counts for the refused retry: the run's next attempt keeps the next number. */
+  uncount(): Promise<void>;
+}
+
+/**
+ * A parked run picked up again (woken by a decision, or its periodic look): null when it is
+ * not parked. Undecided, a waiting run goes back to `delayed` (this throws DelayedError), past
+ * its deadline it takes the timeout itself, and a cancel request is its decision; an
+ * interrupted run is never retried without a person's decision (this throws NotDecided).
+ * What a decided run comes to is returned; its record stays until it goes on (the caller
+ * clears it then), so a run that waits on for its lock or a freeze finds it again.
+ */
+export async function pickUp(
+  deps: PickUpDeps,
+  o: { job: Job<RunJobData>; token: string | undefined; attempt: number; ledger: () => Promise<LedgerEntry>; now?: number; recheckMs?: number },
+): Promise<Continuation | null> {
+  const { runId } = o.job.data;
+  const now = o.now ?? Date.now();
+  let parked = await deps.parked.read(runId);
+  if (parked === null) return null;
+  if (parked.kind === "waiting" && parked.decision === null) {
+    const decision = await ownDecision(deps, parked, now);
+    // Atomic against a person deciding at the same time: whichever came first is the decision.
+    if (decision) parked = (await deps.parked.decide(runId, decision)).parked ?? (await deps.parked.read(runId));
+    if (parked === null) return null;
+  }
+  const decision = parked.decision;
+  if (decision === null) {
+    if (parked.kind === "interrupted") {
+      const message = `not run: this run was interrupted at step ${parked.step ?? "?"} and runs again only by a person's decision: Resume or Roll back (the run page, POST /api/runs/${runId}/resume or /rollback, chorebot resume or rollback); a plain retry changes nothing`;
+      await o.job.log(`attempt ${o.attempt}: ${message}`);
+      await deps.uncount();
+      throw new NotDecided(message);
+    }
+    return delayParked({ job: o.job, token: o.token, attempt: o.attempt, parked, now, ...(o.recheckMs === undefined ? {} : { recheckMs: o.recheckMs }) });
+  }
+  const payload = decision.kind === "signal" ? await deps.parked.payload(runId) : null;
+  // The request is answered by this decision: it must not stop the walk back it starts.
+  if (decision.kind === "cancel") await deps.cancellations.clear(runId);
+  await o.job.log(`attempt ${o.attempt}: ${decision.kind} by ${decision.by} (${decision.via}) at ${decision.at}`);
+  return continuation(parked, decision, await o.ledger(), payload);
+}
+
+/** The decision the worker takes itself: a cancel request (the API's, `chorebot cancel`), or the timeout once the deadline passed. */
+async function ownDecision(deps: PickUpDeps, parked: ParkedRun, now: number): Promise<RunDecision | null> {
+  const at = new Date(now).toISOString();
+  const where = { ...(parked.signal === null ? {} : { signal: parked.signal }), ...(parked.step === null ? {} : { step: parked.step }) };
+  const cancel = await deps.cancellations.cancelledBy(parked.runId);
+  if (cancel) return { kind: "cancel", by: cancel.by, via: "api", at, ...where };
+  if (parked.deadline !== null && Date.parse(parked.deadline) <= now) return { kind: "timeout", by: "timeout", via: "timer", at, ...where };
+  return null;
+}
+
+/** What a decided parked run comes to (pure): see Continuation. */
+export function continuation(parked: ParkedRun, decision: RunDecision, ledger: Pick<LedgerEntry, "resume" | "workflow">, payload: unknown): Continuation {
+  const waited = formatWait(parked.deadline === null ? 0 : Date.parse(parked.deadline) - Date.parse(parked.since));
+  if (parked.kind === "waiting" && parked.signal === APPROVAL_SIGNAL) {
+    switch (decision.kind) {
+      case "approve":
+        return { kind: "start", approved: true };
+      case "reject":
+        return { kind: "end", status: "cancelled", message: `rejected by ${decision.by}; nothing of it ran` };
+      case "timeout":
+        return { kind: "end", status: "cancelled", message: `not approved within ${waited}; nothing of it ran` };
+      default:
+        return { kind: "end", status: "cancelled", message: cancelledMessage(decision.by, false) };
+    }
+  }
+  const step = parked.step ?? "?";
+  const from = (rollback: { reason: string } | null, signals: Record<string, unknown> = {}): Continuation => {
+    // Nothing saved to go on from (the worker was lost before its first step was recorded): nothing completed.
+    if (ledger.resume === null || parked.step === null) {
+      return rollback === null
+        ? { kind: "start", approved: true }
+        : { kind: "end", status: "cancelled", message: `${rollback.reason}; no step had completed, nothing was rolled back` };
+    }
+    const resumption: Resumption = { from: parked.step, state: ledger.resume.state, seq: ledger.resume.seq, signals, rollback };
+    return { kind: "continue", resumption, record: ledger.workflow?.report ?? null };
+  };
+  switch (decision.kind) {
+    case "signal":
+      return from(null, { [parked.signal ?? decision.signal ?? ""]: payload });
+    case "timeout":
+      return from({ reason: `waiting for ${parked.signal ?? "a signal"} timed out after ${waited}` });
+    case "cancel":
+      return from({ reason: `cancelled by ${decision.by} while waiting for ${parked.signal ?? "a signal"}` });
+    case "resume":
+      // A run that began walking back never runs forward again: Resume goes on with the walk back.
+      return walkingBack(ledger)
+        ? from({ reason: `resumed by ${decision.by} after the rollback of step ${step} was interrupted: the walk back goes on` })
+        : from(null);
+    case "rollback":
+      return from({ reason: `rolled back by ${decision.by} after step ${step} was interrupted` });
+    default:
+      // approve/reject only decide approvals (ParkedRuns.decide refuses them elsewhere).
+      return {
+        kind: "end",
+        status: "cancelled",
+        message: `${decision.kind} by ${decision.by} does not decide a run waiting for ${parked.signal ?? "a decision"}`,
+      };
+  }
+}
+
+function walkingBack(ledger: Pick<LedgerEntry, "workflow">): boolean {
+  const report = ledger.workflow?.report;
+  return report ? (interruptedStep(report.declared, report)?.walkingBack ?? false) : false;
+}
+
+/** A wait's length as its definition would say it: `2d`, `3h`, `90s`, `1d 2h`. */
+export function formatWait(ms: number): string {
+  const units: [string, number][] = [
+    ["d", 86_400_000],
+    ["h", 3_600_000],
+    ["m", 60_000],
+    ["s", 1000],
+  ];
+  const parts: string[] = [];
+  let left = Math.max(0, Math.round(ms / 1000) * 1000);
+  for (const [unit, size] of units) {
+    if (left >= size && parts.length < 2) {
+      parts.push(`${Math.floor(left / size)}${unit}`);
+      left %= size;
+    }
+  }
+  return parts.length === 0 ? "0s" : parts.join(" ");
+}

@@ -1,0 +1,40 @@
+import type { RunJobData, ExecuteResult } from "../pipeline/job-data.js";
+import type { ParkedRuns } from "../stores/parked-runs.js";
+import type { RunInputs } from "../stores/run-inputs.js";
+import { lostAt } from "./lost-execution.js";
+
+export interface InterruptedParkDeps {
+  runs: Pick<ParkedRuns, "park" | "read">;
+  inputs?: Partial<Pick<RunInputs, "persist">>;
+}
+
+/**
+ * Parks a workflow recorded `interrupted` (its worker was lost mid-way, see failedAttemptExecution)
+ * until a person decides: Resume or Roll back. Idempotent for its attempt: a record already
+ * parked by it (perhaps decided on since) is left as it is. Anything else is not parked.
+ */
+export async function parkInterrupted(deps: InterruptedParkDeps, data: RunJobData, outcome: ExecuteResult): Promise<void> {
+  if (outcome.execution.status !== "interrupted") return;
+  const { runId, target } = data;
+  const steps = outcome.process.description?.workflow?.steps;
+  const at = lostAt(steps, outcome.execution.report?.workflow ?? null);
+  if (!at) return;
+  const already = await deps.runs.read(runId);
+  if (already?.kind === "interrupted" && already.attempt === outcome.attempt) return;
+  await deps.runs.park({
+    runId,
+    kind: "interrupted",
+    owner: target.owner,
+    repo: target.repo,
+    chore: target.chore?.name ?? null,
+    since: outcome.execution.finishedAt,
+    attempt: outcome.attempt,
+    signal: null,
+    step: at.step,
+    deadline: null,
+    pullRequest: null,
+    requestedBy: target.chore && !target.chore.request.schedule ? target.chore.request.requestedBy : (outcome.process.provenance.pullRequest?.author ?? null),
+    approval: null,
+  });
+  if (target.chore) await deps.inputs?.persist?.(runId);
+}

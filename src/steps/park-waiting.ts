@@ -1,0 +1,90 @@
+import type { Job } from "bullmq";
+import type { ExecutionResult, RunDecision } from "../run-types.js";
+import { APPROVAL_SIGNAL, type ApprovalDescription } from "../sdk/protocol.js";
+import type { RunJobData } from "../pipeline/job-data.js";
+import type { ParkedRuns } from "../stores/parked-runs.js";
+import type { RunInputs } from "../stores/run-inputs.js";
+import type { RunSegments } from "../stores/run-segments.js";
+import { mergeReportLogs } from "../runlog/merge-report-logs.js";
+import { StepError } from "./step-error.js";
+import { delayParked } from "./park-run.js";
+
+export interface ParkDeps {
+  runs: Pick<ParkedRuns, "park">;
+  segments: Pick<RunSegments, "add">;
+  inputs?: Partial<Pick<RunInputs, "persist">> | undefined;
+  recheckMs?: number;
+}
+
+interface ParkContext {
+  deps: ParkDeps;
+  job: Job<RunJobData>;
+  token: string | undefined;
+  attempt: number;
+  /** Who asked for the run: they cannot approve it. */
+  requestedBy: string | null;
+}
+
+/** How many different people approved the run so far. */
+export function approvalsGiven(decisions: readonly RunDecision[]): number {
+  return new Set(decisions.filter((decision) => decision.kind === "approve").map((decision) => decision.by.toLowerCase())).size;
+}
+
+/** Parks a run that asks for approvals before anything of it runs, until `approval.timeoutMs` from now. Always throws DelayedError. */
+export async function parkForApproval(o: ParkContext & { approval: ApprovalDescription; now?: number }): Promise<never> {
+  const now = o.now ?? Date.now();
+  return park(o, now, { signal: APPROVAL_SIGNAL, step: null, deadline: now + o.approval.timeoutMs, pullRequest: null, approval: { count: o.approval.count } });
+}
+
+/**
+ * Parks a workflow whose process ended at a `waitFor` (status `waiting`): what it printed is
+ * kept for its final log, its inputs stay, and it waits for its signal until the wait's
+ * timeout (then it rolls back: see pickUp). Always throws DelayedError.
+ */
+export async function parkWaiting(o: ParkContext & { execution: ExecutionResult; now?: number }): Promise<never> {
+  const now = o.now ?? Date.now();
+  const entry = o.execution.report?.workflow?.entries.at(-1);
+  if (!entry?.wait) throw new StepError("the workflow's process ended waiting, but its record does not say for what; nothing more was run");
+  const parked = { signal: entry.wait.signal, step: entry.step, deadline: now + entry.wait.timeoutMs, pullRequest: entry.wait.pullRequest, approval: null };
+  const { execution } = o;
+  await o.deps.segments.add(o.job.data.runId, {
+    startedAt: execution.startedAt,
+    finishedAt: execution.finishedAt,
+    output: mergeReportLogs(execution.output, execution.report?.logs),
+    parkedFor: `step ${entry.step} waits for the signal ${JSON.stringify(entry.wait.signal)}`,
+  });
+  return park(o, now, parked);
+}
+
+async function park(
+  o: ParkContext,
+  now: number,
+  at: { signal: string; step: string | null; deadline: number; pullRequest: number | null; approval: { count: number } | null },
+): Promise<never> {
+  const { target, runId } = o.job.data;
+  const parked = await o.deps.runs.park({
+    runId,
+    kind: "waiting",
+    owner: target.owner,
+    repo: target.repo,
+    chore: target.chore?.name ?? null,
+    since: new Date(now).toISOString(),
+    attempt: o.attempt,
+    signal: at.signal,
+    step: at.step,
+    deadline: new Date(at.deadline).toISOString(),
+    pullRequest: at.pullRequest,
+    requestedBy: o.requestedBy,
+    approval: at.approval,
+  });
+  // It may go on days from now: what it was given must still be there.
+  if (target.chore) await o.deps.inputs?.persist?.(runId);
+  return delayParked({
+    job: o.job,
+    token: o.token,
+    attempt: o.attempt,
+    parked,
+    now,
+    ...(o.deps.recheckMs === undefined ? {} : { recheckMs: o.deps.recheckMs }),
+  });
+}
