@@ -1,17 +1,10 @@
 // A workflow run as chorebot runs it: bundled, in a child process, on a report channel whose
 // other end acks each step (or does not), stopped by SIGTERM.
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Socket } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { ReportMessage, StepReport } from "../../../src/sdk/protocol.js";
-
-const SDK = fileURLToPath(new URL("../../../src/sdk/index.ts", import.meta.url));
-const RUNTIME = fileURLToPath(new URL("../../../src/sdk/runtime.ts", import.meta.url));
+import { bundleWorkflow, runBundle, type Peer } from "./workflow-child.js";
 
 const WORKFLOW = `
 import { defineWorkflow, string } from "chorebot";
@@ -40,65 +33,11 @@ let bundle: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "chorebot-wf-"));
-  writeFileSync(join(dir, "wf.ts"), WORKFLOW);
-  writeFileSync(
-    join(dir, "entry.ts"),
-    `import * as m from "./wf.ts";\nimport { runScriptModule } from ${JSON.stringify(RUNTIME)};\nawait runScriptModule(m);\n`,
-  );
-  bundle = join(dir, "wf.mjs");
-  await build({
-    entryPoints: [join(dir, "entry.ts")],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    outfile: bundle,
-    alias: { chorebot: SDK },
-    logLevel: "silent",
-  });
+  bundle = await bundleWorkflow(dir, WORKFLOW);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Peer {
-  /** Called with each step report; returns how to answer it. */
-  onStep?: (report: StepReport, socket: Socket, kill: (signal: NodeJS.Signals) => void) => void;
-  onStdout?: (text: string, kill: (signal: NodeJS.Signals) => void) => void;
-}
-
-async function run(mode: string, peer: Peer = {}) {
-  const messages: ReportMessage[] = [];
-  const path = join(dir, `c-${Math.random().toString(36).slice(2)}.sock`);
-  let kill: (signal: NodeJS.Signals) => void = () => {};
-  const ack = (socket: Socket, report: StepReport): void => void socket.write(`${JSON.stringify({ type: "ack", seq: report.seq })}\n`);
-  const server = createServer((socket) => {
-    let buffered = "";
-    socket.on("data", (chunk) => {
-      buffered += chunk.toString("utf8");
-      let newline: number;
-      while ((newline = buffered.indexOf("\n")) >= 0) {
-        const message = JSON.parse(buffered.slice(0, newline)) as ReportMessage;
-        buffered = buffered.slice(newline + 1);
-        messages.push(message);
-        if (message.type === "step") (peer.onStep ?? ((report, s) => ack(s, report)))(message.report, socket, kill);
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(path, resolve));
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("CHOREBOT_")));
-  const child = spawn(process.execPath, [bundle], {
-    cwd: dir,
-    env: { ...env, CHOREBOT_CHANNEL: path, CHOREBOT_INPUTS: JSON.stringify({ mode }) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  kill = (signal) => child.kill(signal);
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => peer.onStdout?.(chunk.toString(), kill));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  await new Promise((resolve) => server.close(resolve));
-  const steps = messages.flatMap((m) => (m.type === "step" ? [m.report] : []));
-  return { code, stderr, messages, steps, order: steps.map((s) => `${s.direction === "rollback" ? "rollback:" : ""}${s.step}:${s.outcome}`) };
-}
+const run = (mode: string, peer: Peer = {}) => runBundle(bundle, dir, { inputs: { mode }, peer });
 
 describe("a workflow under runScriptModule", () => {
   test("succeeds with the final state as its result, each step acked before the next", async () => {
