@@ -28,6 +28,7 @@ import { RunPage } from "./run-page.js";
 import { DECISION_FIELD, PAYLOAD_FIELD } from "./parked-panel.js";
 import { decisionRequest } from "./decision-request.js";
 import { decideRun } from "../pipeline/decide-run.js";
+import { MAX_SIGNAL_PAYLOAD_BYTES } from "../sdk/protocol.js";
 import { scheduleOf } from "./schedule-of.js";
 import { SCHEDULE_ACTION_FIELD, SCHEDULE_ACTIONS, type SchedulePanelProps } from "./schedule-panel.js";
 import { hasLiveRuns } from "./run-history.js";
@@ -494,7 +495,8 @@ function decideProps(r: Request, catalog: RepoCatalog, permission: Permission): 
 async function decideOnRun(r: Request, runId: string): Promise<void> {
   const { deps, req } = r;
   if (!isSameOriginWrite(req.method, req.headers)) return refuseCrossSite(r);
-  const parsed = await parseSubmission(req.headers, req, { fileSize: 0, files: 0 });
+  // Room for a payload's JSON as a person typed it (spaces, indents): decideRun judges its size as JSON, and says so.
+  const parsed = await parseSubmission(req.headers, req, { fileSize: 0, files: 0, fieldSize: 2 * MAX_SIGNAL_PAYLOAD_BYTES });
   if (!parsed.ok) return sendMessage(r, parsed.status, "Form not accepted", [`${capitalize(parsed.message)}. Nothing was decided.`], runUrl(runId));
   if (!deps.signIn.verifyCsrf(req, field(parsed, CSRF_FIELD))) return refuseCsrf(r, runUrl(runId));
   const found = await findRun(r, runId);

@@ -8,6 +8,7 @@ import { FailedLogins } from "../http/failed-logins.js";
 import type { Handler } from "../http/handler.js";
 import { boardQueues, explainFailures } from "./board-queues.js";
 import { dashboardGuard } from "./dashboard-guard.js";
+import type { ParkedRun, ParkedRuns } from "../stores/parked-runs.js";
 
 /**
  * The Bull Board dashboard as a Probot HTTP handler, behind HTTP basic auth. Returns null
@@ -22,6 +23,9 @@ import { dashboardGuard } from "./dashboard-guard.js";
  * only. Writes (other than GET, HEAD, OPTIONS) a browser sent from another site are refused
  * with 403: see `isSameOriginWrite`.
  */
+/** How many parked runs' execute jobs the dashboard titles by what they wait for (the oldest). */
+const PARKED_TITLES = 200;
+
 export function createDashboardHandler(o: {
   queues: Queue[];
   /** JOB_LOCK_MS (default 30 s): a retry of a run whose worker lost its claim waits until its script is surely stopped. */
@@ -33,6 +37,8 @@ export function createDashboardHandler(o: {
   maxFailedLogins?: number;
   failedLoginWindowSeconds?: number;
   trustProxy?: boolean;
+  /** Parked runs: their execute jobs are titled by what they wait for, and an interrupted one is not retried without a decision. */
+  parked?: Pick<ParkedRuns, "read" | "list">;
 }): Handler | null {
   const { user, password } = o;
   if (!user || !password) return null;
@@ -42,14 +48,23 @@ export function createDashboardHandler(o: {
   // At "/" the board would swallow every route Probot did not answer, 404s included.
   if (basePath === "/") throw new RangeError("the dashboard needs a base path other than /");
 
+  // The parked runs as the last API read found them: Bull Board's name formatter is synchronous.
+  let parkedNow = new Map<string, ParkedRun>();
+  const refreshParked = async () => {
+    if (!o.parked) return;
+    const ids = await o.parked.list(PARKED_TITLES);
+    const records = await Promise.all(ids.map((id) => o.parked!.read(id)));
+    parkedNow = new Map(records.flatMap((record) => (record ? [[record.runId, record] as const] : [])));
+  };
+
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(basePath);
   createBullBoard({
-    queues: boardQueues(o.queues),
+    queues: boardQueues(o.queues, (runId) => parkedNow.get(runId) ?? null),
     serverAdapter,
     options: {
       uiConfig: { boardTitle: "chorebot" },
-      handlerHooks: { before: dashboardGuard(o.queues, { lockMs: o.lockMs ?? 30_000 }), after: explainFailures },
+      handlerHooks: { before: dashboardGuard(o.queues, { lockMs: o.lockMs ?? 30_000, parked: o.parked }), after: explainFailures },
     },
   });
   const app = express();
@@ -74,6 +89,8 @@ export function createDashboardHandler(o: {
       }
       return true;
     }
+    // Titles only: a failed read leaves the last ones.
+    if (path.startsWith(`${basePath}/api/`)) await refreshParked().catch(() => undefined);
     app(req, res);
     return true;
   };

@@ -1,6 +1,7 @@
 import type { createBullBoard } from "@bull-board/api";
 import type { Queue } from "bullmq";
 import { STALLED } from "./explain-failure.js";
+import type { ParkedRuns } from "../stores/parked-runs.js";
 
 // Bull Board does not export its hook types; they are what its options take.
 type BeforeHook = NonNullable<NonNullable<NonNullable<Parameters<typeof createBullBoard>[0]["options"]>["handlerHooks"]>["before"]>;
@@ -38,7 +39,7 @@ const ALLOWED_WRITES = new Set([
  * in ALLOWED_WRITES, and a retry only of jobs that failed: retrying a completed job would
  * run a finished script again.
  */
-export function dashboardGuard(queues: readonly Queue[], o: { lockMs: number }) {
+export function dashboardGuard(queues: readonly Queue[], o: { lockMs: number; parked?: Pick<ParkedRuns, "read" | "list"> | undefined }) {
   const byName = new Map(queues.map((queue) => [queue.name, queue]));
   /** The job a route's parameters name, and its state (`unknown` when there is none). */
   const jobOf = async (params: Record<string, unknown>) => {
@@ -63,9 +64,24 @@ export function dashboardGuard(queues: readonly Queue[], o: { lockMs: number }) 
     if (key === "put /api/queues/:queueName/retry/:queueStatus" && params.queueStatus !== "failed") {
       return refuse("only failed jobs can be retried: a completed job already ran");
     }
+    // An interrupted run's execute job failed, but a Retry would run its lost step again with nobody having chosen to.
+    if (key === "put /api/queues/:queueName/retry/:queueStatus" && params.queueName === "execute" && o.parked) {
+      if ((await o.parked.list(1)).length > 0) {
+        return refuse(
+          "some runs wait for a person's decision (interrupted or waiting): retry failed runs one by one; an interrupted one is decided with Resume or Roll back on its page",
+        );
+      }
+    }
     if (key === "put /api/queues/:queueName/:jobId/retry") {
       const { queue, job, state } = await jobOf(params);
       if (state !== "failed") return refuse(`only failed jobs can be retried: this one is ${state}`);
+      const parked = queue?.name === "execute" && o.parked ? await o.parked.read(String(params.jobId)) : null;
+      if (parked?.kind === "interrupted" && parked.decision === null) {
+        const at = parked.step === null ? "" : ` at step ${parked.step}`;
+        return refuse(
+          `this run was interrupted${at} and waits for a person's decision: Retry would run the lost step again without one. Choose Resume or Roll back on its page, with chorebot resume|rollback, or POST /api/runs/<run>/resume|rollback. Nothing was changed`,
+        );
+      }
       const wait = queue?.name === "execute" ? lostScriptWait(job!, o.lockMs) : 0;
       if (wait > 0) {
         const at = new Date(Date.now() + wait).toISOString();

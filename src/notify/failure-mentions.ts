@@ -5,8 +5,9 @@ import type { RunNotice } from "./run-notice.js";
 
 // Runs whose people should hear of them: the script did not do what it was merged to do, or
 // may have done part of it (a workflow that rolled back did not; one whose rollback failed
-// left work half undone). A cancel or a refusal was someone's decision: no mention.
-const NEEDS_PEOPLE: ReadonlySet<RunStatus> = new Set<RunStatus>(["failed", "timed_out", "lost", "rolled_back", "rollback_failed"]);
+// left work half undone; an interrupted one waits for someone to decide). A cancel or a refusal
+// was someone's decision: no mention.
+const NEEDS_PEOPLE: ReadonlySet<RunStatus> = new Set<RunStatus>(["failed", "timed_out", "lost", "rolled_back", "rollback_failed", "interrupted"]);
 // What GitHub accepts as a login; anything else is not mentioned (and cannot inject Markdown).
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 // The line stays short however many runs failed and however long their paths: the sections say the rest.
