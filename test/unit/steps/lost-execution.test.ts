@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { WorkflowReport } from "../../../src/run-types.js";
 import type { LedgerEntry } from "../../../src/stores/execution-ledger.js";
 import { failedAttemptExecution } from "../../../src/steps/lost-execution.js";
 
@@ -90,5 +91,34 @@ describe("failedAttemptExecution", () => {
     const execution = record(entry({ attempt: 1 }), 2);
     expect(execution).toMatchObject({ status: "failed", startedAt: processedOn.toISOString() });
     expect(execution.message).toContain("chorebot could not start the script");
+  });
+
+  it("records a workflow lost mid-way as interrupted, naming its step, its record kept, never to run again on its own", () => {
+    const declared = [
+      { name: "reserve", rollback: true },
+      { name: "charge", rollback: true },
+    ];
+    const done = { step: "reserve", direction: "run", outcome: "succeeded", error: null, changes: [], moreChanges: 0 };
+    const report = { declared, entries: [done], state: { reserved: true } } as unknown as WorkflowReport;
+    const started = entry({ attempt: 1, startedAt: new Date("2026-12-01T10:00:05Z"), workflow: { attempt: 1, report } });
+    const execution = failedAttemptExecution({
+      entry: started,
+      attempt: 1,
+      reason: "job stalled more than allowable limit",
+      processedOn,
+      finishedOn,
+      declared,
+    });
+    expect(execution.status).toBe("interrupted");
+    expect(execution.message).toBe(
+      "step charge was interrupted: its worker stopped (job stalled more than allowable limit); it is not run again on its own: Resume or Roll back",
+    );
+    expect(execution.report?.workflow).toEqual(report);
+    // A resumed attempt lost before it saved anything: the record so far is still the earlier one.
+    const resumed = failedAttemptExecution({ entry: { ...started, attempt: 2 }, attempt: 2, reason: "stalled", processedOn, finishedOn, declared });
+    expect(resumed).toMatchObject({ status: "interrupted", message: expect.stringMatching(/^step charge was interrupted/) });
+    // Not a workflow, or never started: what it was before.
+    expect(record(started).status).toBe("lost");
+    expect(failedAttemptExecution({ entry: entry({}), attempt: 1, reason: "x", processedOn, finishedOn, declared }).status).toBe("failed");
   });
 });

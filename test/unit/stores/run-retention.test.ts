@@ -1,5 +1,6 @@
 import { Job, Queue, QueueEvents } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ParkedRuns } from "../../../src/stores/parked-runs.js";
 import { runKey } from "../../../src/stores/run-key.js";
 import { RunRetention } from "../../../src/stores/run-retention.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
@@ -91,6 +92,37 @@ describe("RunRetention", () => {
     expect(Number(await pipeline.redis.zscore(`${PREFIX}:retention`, runId))).toBe(failedOn + FAILED_MS);
 
     expect(await retention.sweep(failedOn + FAILED_MS + 1)).toEqual([runId]);
+    expect(await traces(runId)).toEqual({ jobs: 0, hash: 0 });
+  });
+
+  it("never removes a parked run (interrupted, or waiting): it stays with its hash, and goes once it is no longer parked", async () => {
+    const { runId, recordedAt } = await finishedRun("scripts/interrupted.ts", { execute: { kind: "crash" } });
+    const failedOn = (await Job.fromId(pipeline.queues.execute, runId))!.finishedOn!;
+    const parked = new ParkedRuns(pipeline.redis, PREFIX);
+    await parked.park({
+      runId,
+      kind: "interrupted",
+      owner: "acme",
+      repo: "widgets",
+      chore: null,
+      since: new Date(failedOn).toISOString(),
+      attempt: 1,
+      signal: null,
+      step: "charge",
+      deadline: null,
+      pullRequest: null,
+      requestedBy: "alice",
+      approval: null,
+    });
+    // Long past every window: still there, looked at again a window later.
+    const later = failedOn + FAILED_MS + COMPLETED_MS + 1;
+    expect(await retention.sweep(later)).toEqual([]);
+    expect(await traces(runId)).toEqual({ jobs: 3, hash: 1 });
+    expect(Number(await pipeline.redis.zscore(`${PREFIX}:retention`, runId))).toBe(later + COMPLETED_MS);
+    expect(recordedAt).toBeLessThan(later);
+
+    await parked.clear(runId);
+    expect(await retention.sweep(later + COMPLETED_MS + 1)).toEqual([runId]);
     expect(await traces(runId)).toEqual({ jobs: 0, hash: 0 });
   });
 
