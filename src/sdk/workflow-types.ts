@@ -18,7 +18,8 @@ export interface StepContext<V> extends RunContext<V> {
    * process, where this call returns the payload at once. Code before it in the step runs
    * again then: wait first. Past `timeout` (default "7d", at most "30d") the workflow rolls back.
    */
-  waitFor<T = unknown>(name: string, options?: WaitOptions): Promise<T>;
+  // A property, not a method, like `fail`: steps destructure it (`run(state, { waitFor })`), which lint refuses for an unbound method.
+  waitFor: <T = unknown>(name: string, options?: WaitOptions) => Promise<T>;
 }
 
 export interface WaitOptions {

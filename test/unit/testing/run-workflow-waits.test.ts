@@ -12,7 +12,7 @@ interface State {
 const make = () => {
   const calls: string[] = [];
   const workflow = defineWorkflow({
-    state: { done: [], runs: {} } as State,
+    state: { done: [], runs: {} },
     steps: [
       step<State>({
         name: "reserve",
@@ -76,7 +76,7 @@ describe("runWorkflow with waits", () => {
   test("a step waiting for the same signal after it was delivered cannot loop forever: each wait for another signal is its own", async () => {
     const names: string[] = [];
     const workflow = defineWorkflow({
-      state: {} as Record<string, unknown>,
+      state: {},
       steps: [
         step<Record<string, unknown>>({
           name: "collect",
