@@ -314,6 +314,7 @@ async function startWeb(
     guard: new CommandGuard(redis, settings.prefix, botLogin),
     commandRate: new RequestRate(redis, settings.prefix, DEFAULT_COMMAND_RATE, "command-rate"),
     ...chorePages(settings.chores?.publicUrl ?? null),
+    deciders,
   };
   const app = chorebotApp({
     queuePush: (push) => queuePush(queues.byName, push, settings.push),

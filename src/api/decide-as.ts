@@ -11,11 +11,11 @@ import type { ParkedRuns } from "../stores/parked-runs.js";
 export interface RunDeciders {
   parked: Pick<ParkedRuns, "read" | "decide">;
   execute: Queue;
-  catalog: { read(owner: string, repo: string): Promise<RepoCatalog | null> };
+  catalog: { read: (owner: string, repo: string) => Promise<RepoCatalog | null> };
   /** `login`'s role on a repository, as GitHub says it (the one starting a chore is judged by). */
-  permission(repo: { owner: string; repo: string; installationId: number }, login: string): Promise<Permission>;
+  permission: (repo: { owner: string; repo: string; installationId: number }, login: string) => Promise<Permission>;
   /** The role a repository's chores need to run. */
-  requiredPermission(catalog: RepoCatalog): Permission;
+  requiredPermission: (catalog: RepoCatalog) => Permission;
 }
 
 /** The repository and chore a run belongs to: they say who may decide on it. */

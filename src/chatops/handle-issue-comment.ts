@@ -14,6 +14,8 @@ import { parseCommand, type ChatCommand } from "./parse-command.js";
 import { comesFromBot } from "./comes-from-bot.js";
 import { renderReply, type Reply, type RunReply } from "./render-reply.js";
 import { commentInputsProblem } from "./comment-inputs.js";
+import type { RunDeciders } from "../api/decide-as.js";
+import { decideFromComment } from "./decide-from-comment.js";
 
 export interface ChatOpsDeps {
   onDemand: Pick<OnDemand, "start" | "catalog" | "permission" | "requiredPermission" | "names">;
@@ -26,6 +28,8 @@ export interface ChatOpsDeps {
   runPage: (runId: string) => string | null;
   /** A repository's chores listing on the chores pages, or null. */
   choresPage: () => string | null;
+  /** Decisions on parked runs (approve, reject, continue, resume, rollback); without it those commands are refused. */
+  deciders?: RunDeciders;
 }
 
 /** Where a command was written, and by whom. */
@@ -120,6 +124,7 @@ async function answer(deps: ChatOpsDeps, octokit: GitHubClient, site: CommandSit
   const command: ChatCommand = parsed.command;
   if (command.kind === "run") await run(deps, octokit, site, command, log);
   else if (command.kind === "help") await post(await help(deps, site));
+  else if (command.kind === "decide" || command.kind === "continue") await post(await decide(deps, site, command));
   else await post(await aboutRun(deps, site, command));
 }
 
@@ -234,6 +239,11 @@ async function aboutRun(deps: ChatOpsDeps, site: CommandSite, command: Extract<C
   }
   const target = await deps.cancellations.request(view.id, site.login);
   return { kind: "cancel", runId: view.id, target, by: site.login };
+}
+
+async function decide(deps: ChatOpsDeps, site: CommandSite, command: Extract<ChatCommand, { kind: "decide" | "continue" }>): Promise<Reply> {
+  if (deps.deciders === undefined) return { kind: "refused", message: "This chorebot takes no decisions on runs from comments.", nothingRan: true };
+  return decideFromComment(deps.deciders, site, command, async (run) => (await findRun(deps, site, run))?.id ?? run);
 }
 
 async function findRun(deps: ChatOpsDeps, site: CommandSite, run: string): Promise<RunStatusView | null> {

@@ -3,6 +3,10 @@ export type ChatCommand =
   | { kind: "run"; chore: string; values: Record<string, string>; name?: string }
   | { kind: "cancel"; run: string }
   | { kind: "status"; run: string }
+  /** A decision on a parked run: approve or reject one waiting for approvals, resume or roll back an interrupted one. */
+  | { kind: "decide"; run: string; decision: "approve" | "reject" | "resume" | "rollback" }
+  /** Delivers the signal a waiting run waits for, its payload holding these values. */
+  | { kind: "continue"; run: string; values: Record<string, string> }
   | { kind: "help" };
 
 export type ParsedCommand = { ok: true; command: ChatCommand } | { ok: false; error: string };
@@ -12,6 +16,11 @@ export const USAGE = [
   "/chorebot run <chore> [name=value …] [--name <run-name>]",
   "/chorebot status <run-id | run-name>",
   "/chorebot cancel <run-id | run-name>",
+  "/chorebot continue <run-id | run-name> [name=value …]",
+  "/chorebot approve <run-id | run-name>",
+  "/chorebot reject <run-id | run-name>",
+  "/chorebot resume <run-id | run-name>",
+  "/chorebot rollback <run-id | run-name>",
   "/chorebot help",
 ].join("\n");
 
@@ -33,12 +42,19 @@ export function parseCommand(line: string): ParsedCommand {
     case "run":
       return parseRun(args);
     case "cancel":
-    case "status": {
-      const kind = sub.toLowerCase() as "cancel" | "status";
+    case "status":
+    case "approve":
+    case "reject":
+    case "resume":
+    case "rollback": {
+      const kind = sub.toLowerCase() as "cancel" | "status" | "approve" | "reject" | "resume" | "rollback";
       if (args.length !== 1 || args[0] === "") return fail(`\`${kind}\` takes one run: its id or its name`);
       if (args[0]!.startsWith("--")) return fail(`\`${kind}\` takes no flags`);
-      return { ok: true, command: { kind, run: args[0]! } };
+      if (kind === "cancel" || kind === "status") return { ok: true, command: { kind, run: args[0]! } };
+      return { ok: true, command: { kind: "decide", run: args[0]!, decision: kind } };
     }
+    case "continue":
+      return parseContinue(args);
     case "help":
       return args.length === 0 ? { ok: true, command: { kind: "help" } } : fail("`help` takes nothing after it");
     default:
@@ -63,17 +79,37 @@ function parseRun(args: string[]): ParsedCommand {
       if (arg.includes("=")) return fail("`run` needs the chore's name first, then its inputs as name=value");
       chore = arg;
     } else {
-      const equals = arg.indexOf("=");
-      if (equals < 0) return fail(`${JSON.stringify(clip(arg))} is not an input: give inputs as name=value`);
-      const input = arg.slice(0, equals);
-      if (!INPUT_NAME.test(input)) return fail(`${JSON.stringify(clip(input))} is not an input's name`);
-      if (Object.hasOwn(values, input)) return fail(`the input ${input} is given twice`);
-      // Defined, not assigned: `__proto__=x` is an input (refused as undeclared), not the object's prototype.
-      Object.defineProperty(values, input, { value: arg.slice(equals + 1), enumerable: true, writable: true, configurable: true });
+      const problem = addValue(values, arg, "input");
+      if (problem !== null) return fail(problem);
     }
   }
   if (chore === undefined || chore === "") return fail("`run` needs the chore's name");
   return { ok: true, command: { kind: "run", chore, values, ...(name === undefined ? {} : { name }) } };
+}
+
+function parseContinue(args: string[]): ParsedCommand {
+  const [run, ...rest] = args;
+  if (run === undefined || run === "" || run.includes("=")) return fail("`continue` needs the run first (its id or its name), then any values as name=value");
+  if (run.startsWith("--")) return fail("`continue` takes no flags");
+  const values: Record<string, string> = {};
+  for (const arg of rest) {
+    const problem = addValue(values, arg, "value");
+    if (problem !== null) return fail(problem);
+  }
+  return { ok: true, command: { kind: "continue", run, values } };
+}
+
+/** Adds `name=value` to `values` (`noun`: what such a pair is, "input" or "value"), or says what is wrong with it. */
+function addValue(values: Record<string, string>, arg: string, noun: "input" | "value"): string | null {
+  const a = noun === "input" ? "an" : "a";
+  const equals = arg.indexOf("=");
+  if (equals < 0) return `${JSON.stringify(clip(arg))} is not ${a} ${noun}: give ${noun}s as name=value`;
+  const name = arg.slice(0, equals);
+  if (!INPUT_NAME.test(name)) return `${JSON.stringify(clip(name))} is not ${a} ${noun}'s name`;
+  if (Object.hasOwn(values, name)) return `the ${noun} ${name} is given twice`;
+  // Defined, not assigned: `__proto__=x` is a name (refused as undeclared), not the object's prototype.
+  Object.defineProperty(values, name, { value: arg.slice(equals + 1), enumerable: true, writable: true, configurable: true });
+  return null;
 }
 
 /** The line's words, quotes removed, or where its quoting is wrong. */

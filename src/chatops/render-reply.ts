@@ -61,7 +61,9 @@ export type Reply =
   | { kind: "run"; run: RunReply }
   | { kind: "refused"; message: string; errors?: Record<string, string>; usage?: boolean; nothingRan?: boolean }
   | { kind: "cancel"; runId: string; target: CancelTarget; by: string }
-  | { kind: "help"; repository: string; chores: HelpChore[]; choresPage: string | null };
+  | { kind: "help"; repository: string; chores: HelpChore[]; choresPage: string | null }
+  /** A decision on a parked run (approve, reject, continue, resume, rollback): taken or not, in decideRun's words. */
+  | { kind: "decided"; runId: string; ok: boolean; message: string; by: string };
 
 /** The body of chorebot's reply to a command. Everything from people (values, names, messages) is made inert: no Markdown, no mentions. */
 export function renderReply(reply: Reply): string {
@@ -74,6 +76,8 @@ export function renderReply(reply: Reply): string {
       return renderCancel(reply);
     case "help":
       return renderHelp(reply);
+    case "decided":
+      return renderDecided(reply);
   }
 }
 
@@ -130,6 +134,11 @@ function renderCancel(reply: { runId: string; target: CancelTarget; by: string }
     default:
       return `🛑 Run ${run} will not start, as @${text(reply.by)} asked.\n`;
   }
+}
+
+function renderDecided(reply: Extract<Reply, { kind: "decided" }>): string {
+  const said = text(clip(reply.message.replace(/\.$/, ""), MESSAGE_CHARS));
+  return reply.ok ? `✅ Run \`${code(reply.runId)}\`, as @${text(reply.by)} decided: ${said}.\n` : `🚫 Run \`${code(reply.runId)}\`: ${said}.\n`;
 }
 
 function renderHelp(reply: { repository: string; chores: HelpChore[]; choresPage: string | null }): string {

@@ -84,8 +84,15 @@ describe("renderReply", () => {
 
   it("a refusal with each field's message, and the usage", () => {
     expect(renderReply({ kind: "refused", message: "The inputs of unlock are not valid.", errors: { account: "is required" }, usage: true })).toBe(
-      "🚫 The inputs of unlock are not valid.\n\n- `account` is required\n\nUsage:\n\n```text\n/chorebot run <chore> [name=value …] [--name <run-name>]\n/chorebot status <run-id | run-name>\n/chorebot cancel <run-id | run-name>\n/chorebot help\n```\n",
+      "🚫 The inputs of unlock are not valid.\n\n- `account` is required\n\nUsage:\n\n```text\n/chorebot run <chore> [name=value …] [--name <run-name>]\n/chorebot status <run-id | run-name>\n/chorebot cancel <run-id | run-name>\n/chorebot continue <run-id | run-name> [name=value …]\n/chorebot approve <run-id | run-name>\n/chorebot reject <run-id | run-name>\n/chorebot resume <run-id | run-name>\n/chorebot rollback <run-id | run-name>\n/chorebot help\n```\n",
     );
+  });
+
+  it("a decision, taken or refused, in decideRun's words made inert; only the one who decided is mentioned", () => {
+    const taken = renderReply({ kind: "decided", runId: "r-1", ok: true, by: "bob", message: "approved (1 of 1): the run starts" });
+    expect(taken).toBe("✅ Run `r-1`, as @bob decided: approved (1 of 1): the run starts.\n");
+    const refused = renderReply({ kind: "decided", runId: "r`1", ok: false, by: "bob", message: "already decided: approve by @acme/ops at #12." });
+    expect(refused).toMatch(/^🚫 Run `r 1`: already decided: approve by @\u200dacme\/ops at #\u200d12\.\n$/);
   });
 
   it("a cancel, as far as it went", () => {
