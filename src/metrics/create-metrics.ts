@@ -5,6 +5,8 @@ import { readLiveState } from "../pipeline/live-state.js";
 import type { RedisHealth } from "../redis/redis-info.js";
 import { readScheduleMetrics, type ScheduleMetricsSource } from "./schedule-metrics.js";
 import { readRunMetrics, RUN_DURATION_BUCKETS, type RunMetricsSnapshot } from "./run-metrics-store.js";
+import { ParkedRuns } from "../stores/parked-runs.js";
+import { countParkedRuns } from "./parked-metrics.js";
 
 /** The job states reported per queue. */
 export const QUEUE_STATES = ["waiting", "active", "delayed", "failed", "completed", "waiting-children"] as const;
@@ -30,6 +32,8 @@ export interface Metrics {
  * - `chorebot_queue_jobs{queue,state}`: `getJobCounts()` of each queue;
  * - `chorebot_waiting_for_lock`: delayed execute jobs whose live state says why they wait (take-turn.ts);
  * - `chorebot_unrecorded_runs`: failed cleanup jobs (retention never removes them);
+ * - `chorebot_parked_runs{kind}`: runs waiting for a signal or approvals (`waiting`), or for a
+ *   person's Resume or Roll back (`interrupted`: alert on > 0);
  * - `chorebot_runs_not_repeated_total`: runs the re-run guard let go (see run-metrics-store.ts);
  * - `chorebot_runs_total{status,script}`, `chorebot_run_duration_seconds{status}` and
  *   `chorebot_github_api_errors_total{status}`: the hashes `recordRunFinished` and
@@ -67,6 +71,12 @@ export function createMetrics(o: {
     "chorebot_unrecorded_runs",
     "Runs whose cleanup failed: the script is still in the repository with no log. Kept until a retry records them; alert on > 0.",
   );
+  const parkedRuns = gauge(
+    "chorebot_parked_runs",
+    "Runs parked until a decision: waiting for a signal or approvals, or interrupted (a person must Resume or Roll back).",
+    ["kind"],
+  );
+  const parked = new ParkedRuns(o.redis, o.prefix);
   const durations = new StoredHistogram({
     name: "chorebot_run_duration_seconds",
     help: "How long scripts ran, by status (0 for runs that never started).",
@@ -85,6 +95,7 @@ export function createMetrics(o: {
     "chorebot_runs_not_repeated_total",
     "chorebot_unrecorded_runs",
     "chorebot_run_duration_seconds",
+    "chorebot_parked_runs",
   ]);
   const setRedisGauges = redisGauges(gauge, o.redisHealth);
   const readSchedules = scheduleGauges(gauge, counter, o.schedules);
@@ -94,11 +105,12 @@ export function createMetrics(o: {
     registry,
     contentType: registry.contentType,
     async render() {
-      const [counts, lockWaits, stored, setSchedules] = await Promise.all([
+      const [counts, lockWaits, stored, setSchedules, parkedCounts] = await Promise.all([
         Promise.all(o.queues.map(async (queue) => ({ queue: queue.name, counts: await queue.getJobCounts(...QUEUE_STATES) }))),
         execute ? countWaitingForLock(execute, o.redis) : Promise.resolve(0),
         readRunMetrics(o.redis, o.prefix),
         readSchedules(),
+        countParkedRuns(parked),
       ]);
       // All at once, with no await in between: a concurrent scrape sees one whole snapshot or the other.
       queueJobs.reset();
@@ -107,6 +119,8 @@ export function createMetrics(o: {
       }
       waitingForLock.set(lockWaits);
       unrecorded.set(counts.find(({ queue }) => queue === "cleanup")?.counts.failed ?? 0);
+      parkedRuns.set({ kind: "waiting" }, parkedCounts.waiting);
+      parkedRuns.set({ kind: "interrupted" }, parkedCounts.interrupted);
       notRepeated.reset();
       notRepeated.inc(stored.notRepeated);
       runs.reset();

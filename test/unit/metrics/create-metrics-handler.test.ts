@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { FlowProducer, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { ParkedRuns } from "../../../src/stores/parked-runs.js";
 import type { Handler } from "../../../src/http/handler.js";
 import { createMetricsHandler } from "../../../src/metrics/create-metrics-handler.js";
 import { liveState, progressOf, writeLiveState } from "../../../src/pipeline/live-state.js";
@@ -145,6 +146,35 @@ describe("createMetricsHandler", () => {
     const { text, samples } = await scrape();
     expect(text).toContain("# TYPE chorebot_waiting_for_lock gauge\nchorebot_waiting_for_lock 2\n");
     expect(samples.get('chorebot_queue_jobs{queue="execute",state="delayed"}')).toBe(5);
+  });
+
+  it("reports the parked runs by kind: zero, then as they are parked and cleared", async () => {
+    expect((await scrape()).samples.get('chorebot_parked_runs{kind="interrupted"}')).toBe(0);
+    const parked = new ParkedRuns(redis, prefix);
+    const park = (runId: string, kind: "waiting" | "interrupted") =>
+      parked.park({
+        runId,
+        kind,
+        owner: "acme",
+        repo: "ops",
+        chore: null,
+        since: new Date().toISOString(),
+        attempt: 1,
+        signal: kind === "waiting" ? "approved" : null,
+        step: "charge",
+        deadline: null,
+        pullRequest: null,
+        requestedBy: null,
+        approval: null,
+      });
+    await park("parked-1", "waiting");
+    await park("parked-2", "interrupted");
+    await park("parked-3", "interrupted");
+    const { samples } = await scrape();
+    expect(samples.get('chorebot_parked_runs{kind="waiting"}')).toBe(1);
+    expect(samples.get('chorebot_parked_runs{kind="interrupted"}')).toBe(2);
+    for (const id of ["parked-1", "parked-2", "parked-3"]) await parked.clear(id);
+    expect((await scrape()).samples.get('chorebot_parked_runs{kind="interrupted"}')).toBe(0);
   });
 
   it("reports the recorded runs, their duration histogram and GitHub errors", async () => {
