@@ -8,7 +8,7 @@ const declared = [
   { name: "notify", rollback: false },
 ];
 const entry = (step: string, direction: "run" | "rollback", outcome: WorkflowEntry["outcome"]): WorkflowEntry =>
-  ({ step, direction, outcome, startedAt: "", durationMs: 1, error: null, changes: [], moreChanges: 0 }) as WorkflowEntry;
+  ({ step, direction, outcome, startedAt: "", durationMs: 1, error: null, changes: [], moreChanges: 0 });
 const report = (...entries: WorkflowEntry[]): WorkflowReport => ({ declared, entries, state: null });
 
 describe("interruptedStep", () => {
