@@ -11,8 +11,9 @@ interface State {
 // Counts every run of every step outside the state too: the state of a step that waited is dropped, the calls are not.
 const make = () => {
   const calls: string[] = [];
+  const initial: State = { done: [], runs: {} };
   const workflow = defineWorkflow({
-    state: { done: [], runs: {} },
+    state: initial,
     steps: [
       step<State>({
         name: "reserve",
