@@ -4,6 +4,7 @@ import { handleCheckRunRerequested, handlePullRequest } from "./checks/handle-pu
 import { handlePush, type QueuePush } from "./github/handle-push.js";
 import { handleIssueComment, type ChatOpsDeps } from "./chatops/handle-issue-comment.js";
 import { handleRepositoryMoved, handleUninstall, type ForgetRepositories } from "./github/handle-uninstall.js";
+import { handlePullRequestReview, type ReviewDeciders } from "./github/handle-pull-request-review.js";
 import type { Handler } from "./http/handler.js";
 import type { RedisUnavailableError } from "./redis/redis-unavailable-error.js";
 
@@ -20,6 +21,8 @@ export function chorebotApp(deps: {
   chores?: Handler[];
   /** `/chorebot` commands in issue and pull request comments (new comments only). */
   chatOps?: ChatOpsDeps;
+  /** Approving pull request reviews signal the runs waiting on them. */
+  reviews?: ReviewDeciders;
   /** Removes what chorebot keeps of repositories taken out of its installation. */
   forgetRepositories?: ForgetRepositories;
   /** Told when a push could not be queued because Redis refused it (the Redis monitor). */
@@ -30,6 +33,7 @@ export function chorebotApp(deps: {
     app.on(["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"], handlePullRequest(deps.checks));
     app.on("check_run.rerequested", handleCheckRunRerequested(deps.checks));
     if (deps.chatOps) app.on("issue_comment.created", handleIssueComment(deps.chatOps));
+    if (deps.reviews) app.on("pull_request_review.submitted", handlePullRequestReview(deps.reviews));
     if (deps.forgetRepositories) app.on(["installation.deleted", "installation_repositories.removed"], handleUninstall(deps.forgetRepositories));
     if (deps.forgetRepositories) app.on(["repository.renamed", "repository.transferred"], handleRepositoryMoved(deps.forgetRepositories));
     if (deps.dashboard) addHandler(deps.dashboard);

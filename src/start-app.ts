@@ -27,7 +27,7 @@ import { settledWithin } from "./redis/stop-bounds.js";
 import { Cancellations } from "./stores/cancellations.js";
 import { Freezes } from "./stores/freezes.js";
 import { ParkedRuns } from "./stores/parked-runs.js";
-import type { RunDeciders } from "./api/decide-as.js";
+import type { ReviewDeciders } from "./github/handle-pull-request-review.js";
 import { releaseFrozenRuns } from "./pipeline/release-frozen-runs.js";
 import { RecentResults } from "./stores/recent-results.js";
 import { spoolDirProblem } from "./stores/result-spool.js";
@@ -267,7 +267,7 @@ async function startWeb(
   const cancellations = new Cancellations(redis, settings.prefix, { executeQueue: queues.byName.execute });
   const freezes = new Freezes(redis, settings.prefix);
   // Decisions on parked runs, from the API, comments and reviews: judged as starting the chore is (runsOnDemand is made below).
-  const deciders: RunDeciders = {
+  const deciders: ReviewDeciders = {
     parked: new ParkedRuns(redis, settings.prefix),
     execute: queues.byName.execute,
     catalog: { read: (owner, repo) => runsOnDemand.catalog.read(owner, repo) },
@@ -323,6 +323,7 @@ async function startWeb(
     runsApi,
     choresApi,
     chatOps,
+    reviews: deciders,
     metrics,
     chores: chores?.handlers ?? [],
     forgetRepositories: async (repositories) => {
