@@ -9,6 +9,8 @@ import { describeScript } from "../../../src/sdk/define-script.js";
 import { runScript, runWorkflow } from "../../../src/testing/index.js";
 import archivePlans from "../../../scripts/archive-plans.js";
 import movePlan from "../../../scripts/move-plan.js";
+import purgeTrialAccounts from "../../../scripts/purge-trial-accounts.js";
+import refundAfterReview from "../../../scripts/refund-after-review.js";
 import resendWelcome from "../../../scripts/resend-welcome.js";
 
 const PLAN_IDS = fileURLToPath(new URL("../../../scripts/_data/plan-ids.txt", import.meta.url));
@@ -90,11 +92,64 @@ describe("scripts/move-plan.ts", () => {
   });
 });
 
+describe("scripts/refund-after-review.ts", () => {
+  const inputs = { order: "ord_7", cents: 1500 };
+
+  test("waits for finance after holding the order", async () => {
+    const run = await runWorkflow(refundAfterReview, { inputs });
+    expect(run.status).toBe("waiting");
+    expect(run.waitingFor).toEqual({ step: "await finance", signal: "finance-ok", timeoutMs: 2 * 86_400_000 });
+    expect(run.order).toEqual(["hold order", "await finance"]);
+  });
+
+  test("refunds what finance approved once the signal comes", async () => {
+    const run = await runWorkflow(refundAfterReview, { inputs, signals: { "finance-ok": { approvedCents: 1000 } } });
+    expect(run.status).toBe("succeeded");
+    expect(run.result).toMatchObject({ approvedCents: 1000, refundId: "re_ord_7_1000" });
+    expect(run.logs).toContain("finance approved 1000 of 1500 cents");
+  });
+
+  test("an approval over the amount asked fails the step, and the hold is released", async () => {
+    const run = await runWorkflow(refundAfterReview, { inputs, signals: { "finance-ok": { approvedCents: 9999 } } });
+    expect(run.status).toBe("rolled_back");
+    expect(run.order).toEqual(["hold order", "await finance", "await finance", "rollback:hold order"]);
+    expect(run.state).toMatchObject({ hold: null, refundId: null });
+  });
+
+  test("no answer within 2 days: the hold is released", async () => {
+    const run = await runWorkflow(refundAfterReview, { inputs, timeoutWait: true });
+    expect(run.status).toBe("rolled_back");
+    expect(run.failReason).toBe("waiting for finance-ok timed out after 2d");
+    expect(run.state).toMatchObject({ hold: null });
+  });
+
+  test("a worker lost during the refund: Resume refunds once more from where it started; Roll back releases the hold", async () => {
+    const resumed = await runWorkflow(refundAfterReview, { inputs, signals: { "finance-ok": {} }, loseStep: "refund", decision: "resume" });
+    expect(resumed).toMatchObject({ status: "succeeded", result: { approvedCents: 1500, refundId: "re_ord_7_1500" } });
+    const rolledBack = await runWorkflow(refundAfterReview, { inputs, signals: { "finance-ok": {} }, loseStep: "refund", decision: "rollback" });
+    expect(rolledBack.status).toBe("rolled_back");
+    expect(rolledBack.order).toEqual(["hold order", "await finance", "await finance", "rollback:hold order"]);
+  });
+});
+
+describe("scripts/purge-trial-accounts.ts", () => {
+  test("asks one other person's approval for each run, for 3 days", () => {
+    expect(describeScript(purgeTrialAccounts).approval).toEqual({ count: 1, timeoutMs: 3 * 86_400_000 });
+  });
+
+  test("deletes the expired trials", async () => {
+    const run = await runScript(purgeTrialAccounts);
+    expect(run).toMatchObject({ status: "succeeded", result: { deleted: 3 }, counters: { deleted: 3 } });
+  });
+});
+
 describe("the examples' definitions", () => {
   test.each([
     ["resend-welcome.ts", resendWelcome],
     ["archive-plans.ts", archivePlans],
     ["move-plan.ts", movePlan],
+    ["refund-after-review.ts", refundAfterReview],
+    ["purge-trial-accounts.ts", purgeTrialAccounts],
   ])("scripts/%s: what the check reads from the source is what the SDK describes", (file, script) => {
     const source = readFileSync(fileURLToPath(new URL(`../../../scripts/${file}`, import.meta.url)), "utf8");
     const reading = readScriptDefinition(source, file);
