@@ -1,9 +1,9 @@
 // The script SDK: `import { defineScript, defineWorkflow, step, string, int, log } from "chorebot"`.
 export { defineScript } from "./define-script.js";
-export type { DefinedScript, RunContext, ScriptDefinition } from "./define-script.js";
+export type { ApprovalDefinition, DefinedScript, RunContext, ScriptDefinition } from "./define-script.js";
 export { defineWorkflow, step } from "./define-workflow.js";
 export type { DefinedWorkflow } from "./define-workflow.js";
-export type { StepContext, StepDefinition, StepEvent, WorkflowDefinition, WorkflowObserver } from "./workflow-types.js";
+export type { StepContext, StepDefinition, StepEvent, WaitOptions, WorkflowDefinition, WorkflowObserver } from "./workflow-types.js";
 export type { Concurrency } from "./protocol.js";
 export { bool, file, float, int, string } from "./inputs.js";
 export type { BoolOptions, FileOptions, Input, InputValues, NumberOptions, StringOptions, Validator } from "./inputs.js";

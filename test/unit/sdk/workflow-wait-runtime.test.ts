@@ -224,6 +224,8 @@ describe("going on from a resumption (CHOREBOT_RESUME)", () => {
       '`from` "z" is not a step of this workflow (its steps are a, b, c)',
     ],
     ["no seq", (): string => write(JSON.stringify({ ...resumeAt({}), seq: -1 })), "`seq` must be a whole number"],
+    ["a step name Object has", (): string => write(JSON.stringify(resumeAt({ from: "constructor" }))), '`from` "constructor" is not a step'],
+    ["a plain array", (): string => write("[]"), "it must be a JSON object"],
     ["a bad rollback", (): string => write(JSON.stringify(resumeAt({ rollback: "yes" as never }))), "`rollback` must be null or { reason }"],
   ])("%s: exit 2, a clear stderr line and a fail report; nothing runs (never from the start)", async (_, file, problem) => {
     const r = await run("wait", { resumption: file() });

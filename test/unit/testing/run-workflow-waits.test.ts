@@ -99,6 +99,38 @@ describe("runWorkflow with waits", () => {
   });
 });
 
+describe("runWorkflow with waits, hostile names and payloads", () => {
+  test("a wait for a name Object has (constructor, toString) waits: only signals given are delivered", async () => {
+    for (const name of ["constructor", "toString", "hasOwnProperty"]) {
+      const workflow = defineWorkflow({ state: {}, steps: [step<object>({ name: "w", run: async (_s, { waitFor }) => void (await waitFor(name)) })] });
+      const run = await runWorkflow(workflow, { signals: { other: 1 } });
+      expect(run.waitingFor).toMatchObject({ signal: name });
+    }
+  });
+
+  test("the payload a step gets is a copy: changing it does not change what the next run of the step gets", async () => {
+    const seen: unknown[] = [];
+    const payload = { list: [1] };
+    const workflow = defineWorkflow({
+      state: {},
+      steps: [
+        step<object>({
+          name: "w",
+          async run(_s, { waitFor }) {
+            const got = await waitFor<{ list: number[] }>("go");
+            seen.push(structuredClone(got));
+            got.list.push(2);
+            await waitFor("more");
+          },
+        }),
+      ],
+    });
+    await runWorkflow(workflow, { signals: { go: payload, more: true } });
+    expect(seen).toEqual([{ list: [1] }, { list: [1] }]);
+    expect(payload).toEqual({ list: [1] });
+  });
+});
+
 describe("runWorkflow with a lost step", () => {
   test("no decision: interrupted at the step, nothing after it ran", async () => {
     const { workflow, calls } = make();
