@@ -1,3 +1,4 @@
+import type { RunDecision } from "../run-types.js";
 import type { ParkedRun } from "../stores/parked-runs.js";
 
 /** A waiting run as `GET /api/runs/<id>` shows it. */
@@ -49,4 +50,24 @@ export function waitingWords(parked: ParkedRun): string {
   }
   const step = parked.step === null ? "it" : `step ${parked.step}`;
   return `${step} waits for the signal ${parked.signal ?? "?"}${until}`;
+}
+
+/** A run's view with what its parked record and decisions add: a parked run's status, waiting reason and `waiting` or `interrupted`. */
+export function withParked<V extends { status: string; waiting_reason?: string | null }>(
+  view: V,
+  parked: ParkedRun | null,
+  decisions: RunDecision[],
+): V & { waiting?: WaitingView; interrupted?: InterruptedView; decisions?: RunDecision[] } {
+  const out: V & { waiting?: WaitingView; interrupted?: InterruptedView; decisions?: RunDecision[] } = { ...view };
+  if (decisions.length > 0) out.decisions = decisions;
+  if (parked === null) return out;
+  // Parked until a worker acts on its decision and clears the record: its jobs (delayed, or failed) say less than this.
+  const shown = parkedView(parked);
+  out.status = parked.kind;
+  if (shown.waiting) {
+    out.waiting = shown.waiting;
+    out.waiting_reason = shown.reason;
+  }
+  if (shown.interrupted) out.interrupted = shown.interrupted;
+  return out;
 }

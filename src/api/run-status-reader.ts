@@ -16,7 +16,7 @@ import { mergeReportLogs } from "../runlog/merge-report-logs.js";
 import { workflowView, type WorkflowView } from "./workflow-view.js";
 import { ParkedRuns } from "../stores/parked-runs.js";
 import type { RunDecision } from "../run-types.js";
-import { parkedView, type InterruptedView, type WaitingView } from "./parked-view.js";
+import { withParked, type InterruptedView, type WaitingView } from "./parked-view.js";
 
 /** A run's status as the API names it: its final status, or the phase it is in until then. */
 export type RunStatusName = RunStatus | LivePhase;
@@ -135,18 +135,7 @@ export class RunStatusReader {
     const view = await this.#jobsView(runId);
     if (view === null || this.#parked === null) return view;
     const [parked, decisions] = await Promise.all([this.#parked.read(runId), this.#parked.decisions(runId)]);
-    if (decisions.length > 0) view.decisions = decisions;
-    if (parked === null) return view;
-    // Parked until a worker acts on its decision and clears the record: its jobs (delayed, or failed) say less than this.
-    const shown = parkedView(parked);
-    view.status = parked.kind;
-    if (shown.waiting) {
-      view.waiting = shown.waiting;
-      view.waiting_reason = shown.reason;
-    } else if (shown.interrupted) {
-      view.interrupted = shown.interrupted;
-    }
-    return view;
+    return withParked(view, parked, decisions);
   }
 
   async #jobsView(runId: string): Promise<RunStatusView | null> {

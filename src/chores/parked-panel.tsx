@@ -28,7 +28,13 @@ export interface ParkedPanelProps {
 export function ParkedPanel(props: ParkedPanelProps) {
   const { run } = props;
   const key = parkedKey(run);
-  if (key === null) return <div id="run-parked" data-parked="" />;
+  // Once it moved on, who decided what stays on the page.
+  if (key === null)
+    return (
+      <div id="run-parked" data-parked="">
+        <Decisions decisions={run.decisions ?? []} />
+      </div>
+    );
   return (
     <div id="run-parked" class="parked" data-parked={key}>
       {run.waiting ? <Waiting {...props} waiting={run.waiting} /> : null}

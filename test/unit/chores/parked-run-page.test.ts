@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from "node:http";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { parkedView } from "../../../src/api/parked-view.js";
+import { withParked } from "../../../src/api/parked-view.js";
 import type { ChoreRunView } from "../../../src/chores/chore-run-view.js";
 import { createChoresHandler, type ChoresPagesDeps } from "../../../src/chores/create-chores-handler.js";
 import type { Permission } from "../../../src/github/permission.js";
@@ -52,14 +52,7 @@ function deps(): ChoresPagesDeps {
       const view = runs.get(runId);
       if (!view) return null;
       const [record, decisions] = await Promise.all([parked.read(runId), parked.decisions(runId)]);
-      const shown = record ? parkedView(record) : null;
-      return {
-        ...view,
-        ...(record ? { status: record.kind, waiting_reason: shown!.reason } : {}),
-        ...(shown?.waiting ? { waiting: shown.waiting } : {}),
-        ...(shown?.interrupted ? { interrupted: shown.interrupted } : {}),
-        ...(decisions.length > 0 ? { decisions } : {}),
-      };
+      return withParked(view, record, decisions);
     },
     history: async () => [],
     cancel: async () => undefined,
