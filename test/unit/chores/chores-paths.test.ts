@@ -13,6 +13,7 @@ describe("choresRoute", () => {
     expect(choresRoute("/chores/events?run=a&run=b")).toEqual({ page: "history-events" });
     expect(choresRoute("/chores/runs/abc-123.1")).toEqual({ page: "run", runId: "abc-123.1" });
     expect(choresRoute("/chores/runs/abc/cancel")).toEqual({ page: "cancel", runId: "abc" });
+    expect(choresRoute("/chores/runs/abc/decide")).toEqual({ page: "decide", runId: "abc" });
     expect(choresRoute("/chores/runs/abc/events?after=1-l-5-1")).toEqual({ page: "run-events", runId: "abc" });
   });
 

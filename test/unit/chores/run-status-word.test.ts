@@ -19,4 +19,16 @@ describe("statusWord", () => {
     expect(statusWord({ status: "running" })).toEqual({ word: "running", final: false, detail: null });
     expect(statusWord({ status: "recording" })).toEqual({ word: "running", final: false, detail: "the script has ended; its log is being recorded" });
   });
+
+  it("says an interrupted run is not over: its attempt is recorded, but it waits for a person", () => {
+    expect(statusWord({ status: "interrupted", waiting_reason: null })).toEqual({
+      word: "interrupted",
+      final: false,
+      detail: "waits for a person's Resume or Roll back",
+    });
+    expect(statusWord({ status: "interrupted", waiting_reason: "was interrupted at step charge" })).toMatchObject({
+      final: false,
+      detail: "was interrupted at step charge",
+    });
+  });
 });
