@@ -16,6 +16,7 @@ import { renderReply, type Reply, type RunReply } from "./render-reply.js";
 import { commentInputsProblem } from "./comment-inputs.js";
 import type { RunDeciders } from "../api/decide-as.js";
 import { decideFromComment } from "./decide-from-comment.js";
+import { APPROVAL_SIGNAL } from "../sdk/protocol.js";
 
 export interface ChatOpsDeps {
   onDemand: Pick<OnDemand, "start" | "catalog" | "permission" | "requiredPermission" | "names">;
@@ -270,6 +271,7 @@ export function viewReply(view: RunStatusView, runPage: string | null): RunReply
     result: view.result,
     log: view.log ? { path: view.log.path, url: view.log.url } : null,
     waitingReason: view.waiting_reason,
+    parked: view.interrupted ? "interrupted" : view.waiting ? (view.waiting.signal === APPROVAL_SIGNAL ? "approval" : "signal") : null,
     workflow: view.workflow ? { declared: view.workflow.steps, entries: view.workflow.entries } : null,
   };
 }

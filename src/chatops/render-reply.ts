@@ -45,6 +45,8 @@ export interface RunReply {
   log?: { path: string; url: string | null } | null;
   /** Why the run is not started yet (a `queued` or `waiting` status). */
   waitingReason?: string | null;
+  /** A parked run: what decides it (approvals, a signal, or a person's Resume or Roll back), for the commands that do. */
+  parked?: "approval" | "signal" | "interrupted" | null;
   /** A workflow's declared steps and its runs and rollbacks so far (judged here with judgeWorkflow); absent for any other script. */
   workflow?: { declared: WorkflowReport["declared"]; entries: readonly JudgedEntry[] } | null;
 }
@@ -91,6 +93,7 @@ function renderRun(run: RunReply): string {
   if (run.durationMs != null) who.push(`took ${formatDuration(run.durationMs)}`);
   parts.push(`${capitalize(who.join(", "))}.`);
   if (run.waitingReason) parts.push(`Waiting: ${text(clip(run.waitingReason, MESSAGE_CHARS))}.`);
+  if (run.parked) parts.push(decidingCommands(run.parked, run.runId));
   if (run.progress) parts.push(`Progress: ${run.progress.done}${run.progress.total === null ? "" : ` of ${run.progress.total}`}.`);
   if (run.message) parts.push(text(clip(run.message, MESSAGE_CHARS)));
   if (run.workflow) parts.push(stepsText(run.workflow));
@@ -133,6 +136,19 @@ function renderCancel(reply: { runId: string; target: CancelTarget; by: string }
       return `🛑 Run ${run} is being stopped, as @${text(reply.by)} asked. Its reply and its log will say when it has.\n`;
     default:
       return `🛑 Run ${run} will not start, as @${text(reply.by)} asked.\n`;
+  }
+}
+
+/** The commands that decide on a parked run. */
+function decidingCommands(parked: NonNullable<RunReply["parked"]>, runId: string): string {
+  const command = (what: string) => `\`/chorebot ${what} ${code(runId)}\``;
+  switch (parked) {
+    case "approval":
+      return `Another person with the chore's permission approves it with ${command("approve")}, or rejects it with ${command("reject")}.`;
+    case "signal":
+      return `${command("continue")} (with any name=value after it) delivers the signal it waits for.`;
+    case "interrupted":
+      return `A person with the chore's permission decides: ${command("resume")} runs the lost step again, ${command("rollback")} rolls back.`;
   }
 }
 

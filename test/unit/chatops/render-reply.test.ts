@@ -88,6 +88,19 @@ describe("renderReply", () => {
     );
   });
 
+  it("a parked run's status names the commands that decide it", () => {
+    const run = { runId: "r-1", chore: "deploy", requestedBy: "alice", runPage: null, status: "waiting" as const };
+    expect(renderReply({ kind: "run", run: { ...run, parked: "approval" } })).toContain(
+      "approves it with `/chorebot approve r-1`, or rejects it with `/chorebot reject r-1`.",
+    );
+    expect(renderReply({ kind: "run", run: { ...run, parked: "signal" } })).toContain(
+      "`/chorebot continue r-1` (with any name=value after it) delivers the signal",
+    );
+    const interrupted = renderReply({ kind: "run", run: { ...run, status: "interrupted", parked: "interrupted" } });
+    expect(interrupted).toContain("`/chorebot resume r-1` runs the lost step again, `/chorebot rollback r-1` rolls back.");
+    expect(renderReply({ kind: "run", run })).not.toContain("/chorebot");
+  });
+
   it("a decision, taken or refused, in decideRun's words made inert; only the one who decided is mentioned", () => {
     const taken = renderReply({ kind: "decided", runId: "r-1", ok: true, by: "bob", message: "approved (1 of 1): the run starts" });
     expect(taken).toBe("✅ Run `r-1`, as @bob decided: approved (1 of 1): the run starts.\n");
