@@ -99,4 +99,20 @@ describe("a workflow that waits for a signal", () => {
     // Too late: the run is over.
     expect((await decide(h, runId, "signals/approved", h.gh.personalToken("bob"), {})).status).toBe(409);
   }, 120_000);
+
+  it("rolls back when cancelled while it waits: the request wakes it at once, and the log says who cancelled", async () => {
+    const name = "wf-cancelled";
+    const path = `scripts/${name}.ts`;
+    const merged = await h.mergeAndPush({ [path]: waitingWorkflow(name, "2d") });
+    const runId = merged.runIds[path]!;
+    await events.delayed(runId);
+    const cancel = await decide(h, runId, "cancel", null, { by: "carol" });
+    expect(cancel.status).toBe(202);
+    const recorded = await h.waitForRun(runId);
+    expect(recorded.status).toBe("rolled_back");
+    expect(await marks(h, name)).toEqual(["run reserve", "confirm started", "undo confirm", "undo reserve"]);
+    const record = await runRecord(h, runId, recorded.logPath);
+    expect(String(record.log.frontMatter.message)).toMatch(/cancelled by carol while waiting for approved/);
+    expect(record.log.frontMatter.decisions).toEqual([expect.objectContaining({ kind: "cancel", by: "carol" })]);
+  }, 120_000);
 });

@@ -96,7 +96,17 @@ describe("format 1's Redis records", () => {
       result: null,
       output: null,
       workflow: null,
+      resume: null,
     });
-    expect(await ledger.read("run-none")).toEqual({ attempt: 0, host: null, startedAt: null, resultAttempt: 0, result: null, output: null, workflow: null });
+    expect(await ledger.read("run-none")).toEqual({
+      attempt: 0,
+      host: null,
+      startedAt: null,
+      resultAttempt: 0,
+      result: null,
+      output: null,
+      workflow: null,
+      resume: null,
+    });
   });
 });
