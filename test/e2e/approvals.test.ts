@@ -24,17 +24,37 @@ export default defineScript({
 });
 `;
 
+// A workflow step that waits on an approving review of the pull request its input names.
+const REVIEWED = "wait-review";
+const REVIEWED_SOURCE = `import { appendFileSync } from "node:fs";
+import { defineWorkflow, int, step } from "chorebot";
+export default defineWorkflow({
+  env: ["SIDE_EFFECTS"],
+  inputs: { pr: int() },
+  state: (inputs) => ({ pr: inputs.pr }),
+  steps: [
+    step({
+      name: "await-review",
+      async run(state, { waitFor }) {
+        const review = await waitFor("reviewed", { timeout: "1h", pullRequest: state.pr });
+        appendFileSync(process.env.SIDE_EFFECTS!, "reviewed " + JSON.stringify(review) + "\\n");
+      },
+    }),
+  ],
+});
+`;
+
 let h: Harness;
 let events: Awaited<ReturnType<typeof executeEvents>>;
 let pr: number;
 const { finished: pushJob, close: closePushJobs } = pushJobs(() => h);
 
 /** Starts the chore through the API as `login`; resolves with its run id once its execute job is parked. */
-async function startParked(login: string, target: string): Promise<string> {
-  const answer = await fetch(`${h.appUrl}/api/chores/${h.gh.owner}/${h.gh.repo}/${CHORE}/runs`, {
+async function startParked(login: string, target: string, chore = CHORE, inputs: Record<string, unknown> = { target }): Promise<string> {
+  const answer = await fetch(`${h.appUrl}/api/chores/${h.gh.owner}/${h.gh.repo}/${chore}/runs`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${h.gh.personalToken(login)}` },
-    body: JSON.stringify({ inputs: { target } }),
+    body: JSON.stringify({ inputs }),
   });
   expect(answer.status).toBe(202);
   const { run } = (await answer.json()) as { run: string };
@@ -45,7 +65,7 @@ async function startParked(login: string, target: string): Promise<string> {
 beforeAll(async () => {
   h = await startHarness({ chores: true });
   events = await executeEvents(h);
-  const merge = await h.mergeAndPush({ [`chores/${CHORE}.ts`]: SOURCE });
+  const merge = await h.mergeAndPush({ [`chores/${CHORE}.ts`]: SOURCE, [`chores/${REVIEWED}.ts`]: REVIEWED_SOURCE });
   await Promise.all([pushJob(h.queues.index, merge.after), pushJob(h.queues.discover, merge.after)]);
   for (const login of ["wendy", "bob"]) h.gh.setPermission(login, "write");
   h.gh.setPermission("rita", "read");
@@ -109,6 +129,42 @@ describe("a chore that needs an approval", () => {
     expect(recorded.status).toBe("cancelled");
     expect(await h.timesRan("guarded")).toBe(before);
     expect((await decide(h, runId, "approve", h.gh.personalToken("bob"))).status).toBe(409);
+  }, 120_000);
+});
+
+describe("a step waiting on a pull request's approving review", () => {
+  it("goes on with the review of a writer who approves; a comment, a bot's or a reader's approval do nothing; a redelivery nothing more", async () => {
+    const runId = await startParked("wendy", "", REVIEWED, { pr });
+    const review = (login: string, state: string, type = "User") => {
+      const payload = h.gh.pullRequestPayload({ number: pr, action: "opened" }) as Record<string, any>;
+      const user = { ...payload.sender, login, type };
+      const html = `${payload.pull_request.html_url}#pullrequestreview-${Math.floor(Math.random() * 1e9)}`;
+      return {
+        action: "submitted",
+        review: { id: 1, state, user, html_url: html, body: null },
+        pull_request: payload.pull_request,
+        repository: payload.repository,
+        installation: payload.installation,
+        sender: user,
+      };
+    };
+    for (const [login, state, type] of [
+      ["bob", "commented"],
+      ["deploy-robot[bot]", "approved", "Bot"],
+      ["rita", "approved"],
+    ] as const) {
+      expect((await h.deliver("pull_request_review", review(login, state, type))).status).toBe(200);
+    }
+    expect(await apiRun(h, runId)).toMatchObject({ status: "waiting", waiting: { signal: "reviewed", pull_request: pr } });
+    const approving = review("bob", "approved");
+    expect((await h.deliver("pull_request_review", approving)).status).toBe(200);
+    const recorded = await h.waitForRun(runId);
+    expect(recorded.status).toBe("succeeded");
+    expect((await h.deliver("pull_request_review", approving)).status).toBe(200);
+    const reviewed = (await h.executions()).filter((line) => line.startsWith("reviewed "));
+    expect(reviewed).toEqual([`reviewed ${JSON.stringify({ by: "bob", review: approving.review.html_url, pullRequest: pr })}`]);
+    const { log } = await runRecord(h, runId, recorded.logPath);
+    expect(log.frontMatter.decisions).toEqual([expect.objectContaining({ kind: "signal", signal: "reviewed", by: "bob", via: "review" })]);
   }, 120_000);
 });
 
