@@ -135,4 +135,34 @@ describe("a worker SIGKILLed during a workflow's step two", () => {
     expect(String(final.log.frontMatter.message)).toMatch(/rolled back by bob after step two was interrupted/);
     expect(final.log.frontMatter.decisions).toEqual([expect.objectContaining({ kind: "rollback", by: "bob" })]);
   }, 180_000);
+
+  it("a resumed run interrupted again waits again for a person, and Roll back then undoes what both attempts did", async () => {
+    const name = "wf-twice-interrupted";
+    const { runId } = await interruptedRun(name);
+    // Step two holds again in the resumed attempt, and its worker is killed again.
+    h.beacon.answer(`${name}-go`, "wait");
+    expect((await decide(h, runId, "resume", null)).status).toBe(202);
+    await h.beacon.next(name);
+    const workerPid = h.beacon.pid(name)!;
+    const victim = workers.find((worker) => worker.process.child.pid === workerPid)!;
+    const exited = once(victim.process.child, "exit");
+    process.kill(workerPid, "SIGKILL");
+    await exited;
+    workers = workers.filter((worker) => worker !== victim);
+    workers.push(await h.spawnApp(["worker"], { WORKER_CONCURRENCY: "1" }));
+    const again = await h.waitForRun(`${runId}-attempt-2`);
+    expect(again.status).toBe("interrupted");
+    const scriptPid = Number((await marks(h, name)).at(-1)!.split(" ").at(-1));
+    expect(await waitFor(() => !isAlive(scriptPid), 10_000), `script ${scriptPid} outlived its worker`).toBe(true);
+    h.beacon.answer(`${name}-go`, "finish");
+    expect(await apiRun(h, runId)).toMatchObject({ status: "interrupted", attempt: 2, interrupted: { step: "two" } });
+    expect(await steps(name)).toEqual(["run one", "run two started", "run two started"]);
+
+    expect((await decide(h, runId, "rollback", null)).status).toBe(202);
+    const rolledBack = await h.waitForRun(`${runId}-attempt-3`);
+    expect(rolledBack.status).toBe("rolled_back");
+    expect(await steps(name)).toEqual(["run one", "run two started", "run two started", "undo two", "undo one"]);
+    const final = await runRecord(h, runId, rolledBack.logPath);
+    expect((final.log.frontMatter.decisions as { kind: string }[]).map((d) => d.kind)).toEqual(["resume", "rollback"]);
+  }, 180_000);
 });
