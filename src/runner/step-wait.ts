@@ -11,15 +11,3 @@ export function isAllowedWait(wait: StepWait): boolean {
   if (!(timeoutMs > 0 && timeoutMs <= MAX_WAIT_TIMEOUT_MS)) return false;
   return pullRequest === null || (Number.isSafeInteger(pullRequest) && pullRequest > 0);
 }
-
-/** A wait's timeout as its author would write it: `2d`, `5h`, `30m`, `45s`. */
-export function formatWaitTimeout(ms: number): string {
-  for (const [unit, size] of [
-    ["d", 86_400_000],
-    ["h", 3_600_000],
-    ["m", 60_000],
-  ] as const) {
-    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${Math.round(ms / 1000)}s`;
-}

@@ -1,7 +1,7 @@
 import type { RunStatus, WorkflowEntry, WorkflowReport } from "../run-types.js";
 import type { StepOutcome } from "../sdk/protocol.js";
 import { judgeWorkflow, type WorkflowVerdict } from "../sdk/workflow-outcome.js";
-import { formatWaitTimeout } from "./step-wait.js";
+import { formatDuration } from "../sdk/format-duration.js";
 
 const MAX_MESSAGE_CHARS = 500;
 const WORDS: Record<StepOutcome, string> = {
@@ -38,7 +38,8 @@ export function workflowVerdict(
   const verdict = judgeWorkflow(workflow.declared, entries);
   if (verdict.outcome === "incomplete" && process.status === "succeeded") return endedEarly(verdict.steps);
   if (verdict.outcome !== "rolled_back" && verdict.outcome !== "rollback_failed") return process;
-  const failed = entries.find((entry) => entry.direction === "run" && entry.outcome !== "succeeded")!;
+  // A step that waited and ran again has several run entries: its last one is how it ended.
+  const failed = entries.findLast((entry) => entry.direction === "run" && entry.step === verdict.failedStep);
   const stoppedRollback = entries.find((entry) => entry.direction === "rollback" && entry.outcome !== "succeeded");
   const undone = entries.filter((entry) => entry.direction === "rollback" && entry.outcome === "succeeded").map((entry) => entry.step);
   const notUndone = verdict.steps.filter((step) => step.rollback && step.standing !== "undone" && step.standing !== "not_run").map((step) => step.name);
@@ -47,7 +48,7 @@ export function workflowVerdict(
   const parts: string[] = [];
   // How the run was stopped (its timeout, or who cancelled it), when it was.
   if ((process.status === "timed_out" || process.status === "cancelled") && process.message !== null) parts.push(process.message);
-  parts.push(resumed.failure ?? `step ${failed.step} ${WORDS[failed.outcome]}${failed.error ? `: ${failed.error}` : ""}`);
+  parts.push(resumed.failure ?? (failed ? `step ${failed.step} ${WORDS[failed.outcome]}${failed.error ? `: ${failed.error}` : ""}` : "the walk back ran"));
   parts.push(undone.length > 0 ? `rolled back ${undone.join(", ")}` : "nothing was rolled back");
   if (verdict.outcome === "rollback_failed") {
     if (stoppedRollback !== undefined) {
@@ -76,7 +77,7 @@ function waitVerdict(
   if (process.status !== "succeeded") {
     return { status: process.status === "waiting" ? "failed" : process.status, message: cut(`${waits}, then ${process.message ?? process.status}`) };
   }
-  return { status: "waiting", message: `waiting for signal ${signal} at step ${entry.step} (times out in ${formatWaitTimeout(timeoutMs)})` };
+  return { status: "waiting", message: `waiting for signal ${signal} at step ${entry.step} (times out in ${formatDuration(timeoutMs)})` };
 }
 
 /**
