@@ -210,7 +210,7 @@ export function executeStep(deps: ExecuteDeps) {
       await deps.roomToRecord(job);
       files = await writeInputFiles(onlyDeclared(processed, given.files, "file"));
       // It goes on now: no longer parked (its decisions stay for its record).
-      if (picked !== null) await deps.parked!.runs.clear(runId);
+      if (picked !== null) await Promise.all([deps.parked!.runs.clear(runId), writeLiveState(job, liveState(attempt))]);
       await deps.ledger.start(runId, attempt, hostname());
       await job.log(`attempt ${attempt}: running ${target.path} in ${deps.runner.scriptCwd}`);
       const live = liveReport(job, { attempt, cancel: cancel.signal });
