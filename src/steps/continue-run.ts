@@ -1,6 +1,7 @@
 import type { Job } from "bullmq";
 import type { RunDecision, WorkflowReport } from "../run-types.js";
 import { APPROVAL_SIGNAL, type Resumption } from "../sdk/protocol.js";
+import { formatDuration } from "../sdk/format-duration.js";
 import type { RunJobData } from "../pipeline/job-data.js";
 import type { CancelRequest } from "../stores/cancellations.js";
 import type { LedgerEntry } from "../stores/execution-ledger.js";
@@ -82,7 +83,7 @@ async function ownDecision(deps: PickUpDeps, parked: ParkedRun, now: number): Pr
 
 /** What a decided parked run comes to (pure): see Continuation. */
 export function continuation(parked: ParkedRun, decision: RunDecision, ledger: Pick<LedgerEntry, "resume" | "workflow">, payload: unknown): Continuation {
-  const waited = formatWait(parked.deadline === null ? 0 : Date.parse(parked.deadline) - Date.parse(parked.since));
+  const waited = formatDuration(parked.deadline === null ? 0 : Date.parse(parked.deadline) - Date.parse(parked.since));
   if (parked.kind === "waiting" && parked.signal === APPROVAL_SIGNAL) {
     switch (decision.kind) {
       case "approve":
@@ -133,23 +134,4 @@ export function continuation(parked: ParkedRun, decision: RunDecision, ledger: P
 function walkingBack(ledger: Pick<LedgerEntry, "workflow">): boolean {
   const report = ledger.workflow?.report;
   return report ? (interruptedStep(report.declared, report)?.walkingBack ?? false) : false;
-}
-
-/** A wait's length as its definition would say it: `2d`, `3h`, `90s`, `1d 2h`. */
-export function formatWait(ms: number): string {
-  const units: [string, number][] = [
-    ["d", 86_400_000],
-    ["h", 3_600_000],
-    ["m", 60_000],
-    ["s", 1000],
-  ];
-  const parts: string[] = [];
-  let left = Math.max(0, Math.round(ms / 1000) * 1000);
-  for (const [unit, size] of units) {
-    if (left >= size && parts.length < 2) {
-      parts.push(`${Math.floor(left / size)}${unit}`);
-      left %= size;
-    }
-  }
-  return parts.length === 0 ? "0s" : parts.join(" ");
 }

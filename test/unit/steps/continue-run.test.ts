@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RunDecision, WorkflowEntry, WorkflowReport } from "../../../src/run-types.js";
 import type { ParkedRun } from "../../../src/stores/parked-runs.js";
-import { continuation, formatWait } from "../../../src/steps/continue-run.js";
+import { continuation } from "../../../src/steps/continue-run.js";
 
 const since = "2026-12-01T10:00:00.000Z";
 const parked = (over: Partial<ParkedRun>): ParkedRun => ({
@@ -95,14 +95,5 @@ describe("continuation", () => {
       status: "cancelled",
       message: "rolled back by bob after step reserve was interrupted; no step had completed, nothing was rolled back",
     });
-  });
-});
-
-describe("formatWait", () => {
-  it("says a wait's length as a definition would", () => {
-    expect(formatWait(3_000)).toBe("3s");
-    expect(formatWait(2 * 86_400_000)).toBe("2d");
-    expect(formatWait(86_400_000 + 2 * 3_600_000 + 5_000)).toBe("1d 2h");
-    expect(formatWait(0)).toBe("0s");
   });
 });
