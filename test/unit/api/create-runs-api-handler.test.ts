@@ -75,9 +75,12 @@ describe("createRunsApiHandler", () => {
       expect(await res.json()).toEqual({ error: "cross-site request refused" });
     }
     expect(await cancellations.cancelledBy("run-forged")).toBeNull();
-    // The same page's own request goes through.
+    // The same page's own request goes through, and wakes the delayed run to act on it.
+    const woken = jobs.whenHeld("run-forged");
     const own = await cancel("run-forged", { headers: { Origin: base, "Sec-Fetch-Site": "same-origin" } });
     expect(own.status).toBe(202);
+    await woken;
+    await jobs.release("run-forged");
   });
 
   it("cancels a running run for the authenticated user", async () => {
@@ -98,6 +101,8 @@ describe("createRunsApiHandler", () => {
 
   it("cancels a waiting run on behalf of the `by` it is given, cleaned up", async () => {
     await jobs.delayed("run-waiting");
+    // A cancel wakes a delayed run, so that its worker acts on it at once.
+    const woken = jobs.whenHeld("run-waiting");
     const res = await cancel("run-waiting", {
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ by: "alice\n<b>smith</b>" }),
@@ -105,6 +110,8 @@ describe("createRunsApiHandler", () => {
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ run: "run-waiting", state: "waiting", cancelled: true, by: "alice b smith b" });
     expect(await cancellations.cancelledBy("run-waiting")).toMatchObject({ by: "alice b smith b" });
+    await woken;
+    await jobs.release("run-waiting");
   });
 
   it("answers 409 for a finished run and records nothing", async () => {
