@@ -26,7 +26,7 @@ export class NotDecided extends AlreadyRecorded {
 }
 
 export interface PickUpDeps {
-  parked: Pick<ParkedRuns, "read" | "decide" | "payload">;
+  parked: Pick<ParkedRuns, "read" | "decide" | "payload" | "deliver" | "delivered">;
   cancellations: { cancelledBy(runId: string): Promise<CancelRequest | null>; clear(runId: string): Promise<void> };
   /** Gives back the attempt BullMQ counts for the refused retry: the run's next attempt keeps the next number. */
   uncount(): Promise<void>;
@@ -64,11 +64,17 @@ export async function pickUp(
     }
     return delayParked({ job: o.job, token: o.token, attempt: o.attempt, parked, now, ...(o.recheckMs === undefined ? {} : { recheckMs: o.recheckMs }) });
   }
-  const payload = decision.kind === "signal" ? await deps.parked.payload(runId) : null;
+  // Every signal the step was given so far goes with it: it runs again from its start, and each of its waits must find its own.
+  const signals =
+    parked.step === null
+      ? {}
+      : decision.kind === "signal"
+        ? await deps.parked.deliver(runId, parked.step, parked.signal ?? decision.signal ?? "", await deps.parked.payload(runId))
+        : await deps.parked.delivered(runId, parked.step);
   // The request is answered by this decision: it must not stop the walk back it starts.
   if (decision.kind === "cancel") await deps.cancellations.clear(runId);
   await o.job.log(`attempt ${o.attempt}: ${decision.kind} by ${decision.by} (${decision.via}) at ${decision.at}`);
-  return continuation(parked, decision, await o.ledger(), payload);
+  return continuation(parked, decision, await o.ledger(), signals);
 }
 
 /** The decision the worker takes itself: a cancel request (the API's, `chorebot cancel`), or the timeout once the deadline passed. */
@@ -81,8 +87,13 @@ async function ownDecision(deps: PickUpDeps, parked: ParkedRun, now: number): Pr
   return null;
 }
 
-/** What a decided parked run comes to (pure): see Continuation. */
-export function continuation(parked: ParkedRun, decision: RunDecision, ledger: Pick<LedgerEntry, "resume" | "workflow">, payload: unknown): Continuation {
+/** What a decided parked run comes to (pure): see Continuation. `signals`: those delivered to the parked step so far, this decision's included. */
+export function continuation(
+  parked: ParkedRun,
+  decision: RunDecision,
+  ledger: Pick<LedgerEntry, "resume" | "workflow">,
+  signals: Record<string, unknown>,
+): Continuation {
   const waited = formatDuration(parked.deadline === null ? 0 : Date.parse(parked.deadline) - Date.parse(parked.since));
   if (parked.kind === "waiting" && parked.signal === APPROVAL_SIGNAL) {
     switch (decision.kind) {
@@ -97,7 +108,7 @@ export function continuation(parked: ParkedRun, decision: RunDecision, ledger: P
     }
   }
   const step = parked.step ?? "?";
-  const from = (rollback: { reason: string } | null, signals: Record<string, unknown> = {}): Continuation => {
+  const from = (rollback: { reason: string } | null): Continuation => {
     // Nothing saved to go on from (the worker was lost before its first step was recorded): nothing completed.
     if (ledger.resume === null || parked.step === null) {
       return rollback === null
@@ -109,7 +120,7 @@ export function continuation(parked: ParkedRun, decision: RunDecision, ledger: P
   };
   switch (decision.kind) {
     case "signal":
-      return from(null, { [parked.signal ?? decision.signal ?? ""]: payload });
+      return from(null);
     case "timeout":
       return from({ reason: `waiting for ${parked.signal ?? "a signal"} timed out after ${waited}` });
     case "cancel":

@@ -63,7 +63,7 @@ export interface ExecuteDeps {
    * a script that asks for them is refused.
    */
   parked?: {
-    runs: Pick<ParkedRuns, "read" | "park" | "decide" | "payload" | "clear" | "decisions">;
+    runs: Pick<ParkedRuns, "read" | "park" | "decide" | "payload" | "deliver" | "delivered" | "clear" | "decisions">;
     /** The output of a parked run's earlier processes, for its final log. */
     segments: Pick<RunSegments, "add" | "all">;
     /** Gives back the attempt BullMQ counts for a retry that changed nothing (an interrupted run retried without a decision). */

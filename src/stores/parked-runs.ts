@@ -151,6 +151,24 @@ export class ParkedRuns {
     return raw === null ? null : (JSON.parse(raw) as unknown);
   }
 
+  /**
+   * Adds a signal delivered to `step` to those it had (a step may wait for several, one after
+   * another, and runs again from its start each time) and returns them all. Only the worker
+   * holding the run's job writes this.
+   */
+  async deliver(runId: string, step: string, signal: string, payload: unknown): Promise<Record<string, unknown>> {
+    const signals = { ...(await this.delivered(runId, step)), [signal]: payload };
+    await this.redis.hset(runKey(this.prefix, runId), "step-signals", JSON.stringify({ step, signals }));
+    return signals;
+  }
+
+  /** The signals delivered to `step` so far (none once a later step waited): a Resume of that step gets them again. */
+  async delivered(runId: string, step: string): Promise<Record<string, unknown>> {
+    const raw = await this.redis.hget(runKey(this.prefix, runId), "step-signals");
+    const kept = raw === null ? null : (JSON.parse(raw) as { step: string; signals: Record<string, unknown> });
+    return kept?.step === step ? kept.signals : {};
+  }
+
   /** Every decision taken on the run so far, in order (approvals included). */
   async decisions(runId: string): Promise<RunDecision[]> {
     return listOf<RunDecision>(await this.redis.hget(runKey(this.prefix, runId), "decisions"));

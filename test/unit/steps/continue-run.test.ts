@@ -34,34 +34,34 @@ const ledger = { resume: { attempt: 1, seq: 3, state: { order: 42 } }, workflow:
 
 describe("continuation", () => {
   it("goes on from the step that waited with the signal's payload, or rolls back from it on a timeout or a cancel", () => {
-    expect(continuation(parked({}), decision("signal"), ledger, { ok: true })).toEqual({
+    expect(continuation(parked({}), decision("signal"), ledger, { approved: { ok: true } })).toEqual({
       kind: "continue",
       resumption: { from: "charge", state: { order: 42 }, seq: 3, signals: { approved: { ok: true } }, rollback: null },
       record,
     });
-    expect(continuation(parked({}), decision("timeout", "timeout"), ledger, null)).toMatchObject({
+    expect(continuation(parked({}), decision("timeout", "timeout"), ledger, {})).toMatchObject({
       kind: "continue",
       resumption: { from: "charge", signals: {}, rollback: { reason: "waiting for approved timed out after 2d" } },
     });
-    expect(continuation(parked({}), decision("cancel", "carol"), ledger, null)).toMatchObject({
+    expect(continuation(parked({}), decision("cancel", "carol"), ledger, {})).toMatchObject({
       resumption: { rollback: { reason: "cancelled by carol while waiting for approved" } },
     });
   });
 
   it("ends an approval wait without running anything unless it was approved", () => {
     const approval = parked({ signal: "approval", step: null, deadline: "2026-12-08T10:00:00.000Z", approval: { count: 1, approvals: [] } });
-    expect(continuation(approval, decision("approve"), ledger, null)).toEqual({ kind: "start", approved: true });
-    expect(continuation(approval, decision("reject", "dave"), ledger, null)).toEqual({
+    expect(continuation(approval, decision("approve"), ledger, {})).toEqual({ kind: "start", approved: true });
+    expect(continuation(approval, decision("reject", "dave"), ledger, {})).toEqual({
       kind: "end",
       status: "cancelled",
       message: "rejected by dave; nothing of it ran",
     });
-    expect(continuation(approval, decision("timeout", "timeout"), ledger, null)).toEqual({
+    expect(continuation(approval, decision("timeout", "timeout"), ledger, {})).toEqual({
       kind: "end",
       status: "cancelled",
       message: "not approved within 7d; nothing of it ran",
     });
-    expect(continuation(approval, decision("cancel", "erin"), ledger, null)).toEqual({
+    expect(continuation(approval, decision("cancel", "erin"), ledger, {})).toEqual({
       kind: "end",
       status: "cancelled",
       message: "cancelled by erin before it started",
@@ -70,8 +70,8 @@ describe("continuation", () => {
 
   it("resumes an interrupted step, or rolls back from it naming who chose it", () => {
     const interrupted = parked({ kind: "interrupted", signal: null, deadline: null });
-    expect(continuation(interrupted, decision("resume"), ledger, null)).toMatchObject({ kind: "continue", resumption: { from: "charge", rollback: null } });
-    expect(continuation(interrupted, decision("rollback", "frank"), ledger, null)).toMatchObject({
+    expect(continuation(interrupted, decision("resume"), ledger, {})).toMatchObject({ kind: "continue", resumption: { from: "charge", rollback: null } });
+    expect(continuation(interrupted, decision("rollback", "frank"), ledger, {})).toMatchObject({
       resumption: { from: "charge", rollback: { reason: "rolled back by frank after step charge was interrupted" } },
     });
   });
@@ -81,7 +81,7 @@ describe("continuation", () => {
       ({ step, direction: "run", outcome, error: null, changes: [], moreChanges: 0 }) as unknown as WorkflowEntry;
     const walking = { ...ledger, workflow: { attempt: 1, report: { ...record, entries: [entry("reserve", "succeeded"), entry("charge", "failed")] } } };
     const interrupted = parked({ kind: "interrupted", signal: null, deadline: null });
-    expect(continuation(interrupted, decision("resume"), walking, null)).toMatchObject({
+    expect(continuation(interrupted, decision("resume"), walking, {})).toMatchObject({
       resumption: { from: "charge", rollback: { reason: "resumed by bob after the rollback of step charge was interrupted: the walk back goes on" } },
     });
   });
@@ -89,8 +89,8 @@ describe("continuation", () => {
   it("with no resume point saved (lost before its first step was recorded), starts afresh on Resume and rolls back nothing", () => {
     const interrupted = parked({ kind: "interrupted", signal: null, deadline: null, step: "reserve" });
     const bare = { resume: null, workflow: null };
-    expect(continuation(interrupted, decision("resume"), bare, null)).toEqual({ kind: "start", approved: true });
-    expect(continuation(interrupted, decision("rollback"), bare, null)).toEqual({
+    expect(continuation(interrupted, decision("resume"), bare, {})).toEqual({ kind: "start", approved: true });
+    expect(continuation(interrupted, decision("rollback"), bare, {})).toEqual({
       kind: "end",
       status: "cancelled",
       message: "rolled back by bob after step reserve was interrupted; no step had completed, nothing was rolled back",

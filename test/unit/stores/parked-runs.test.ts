@@ -84,6 +84,14 @@ describe("ParkedRuns", () => {
     expect(answers.filter((a) => !a.ok && a.refusal === "decided")).toHaveLength(1);
   });
 
+  it("keeps every signal delivered to a step, for its next run and a Resume of it, and forgets them once another step waits", async () => {
+    expect(await parked.deliver("run-1", "charge", "first", { a: 1 })).toEqual({ first: { a: 1 } });
+    expect(await parked.deliver("run-1", "charge", "second", null)).toEqual({ first: { a: 1 }, second: null });
+    expect(await parked.delivered("run-1", "charge")).toEqual({ first: { a: 1 }, second: null });
+    expect(await parked.deliver("run-1", "ship", "third", 3)).toEqual({ third: 3 });
+    expect(await parked.delivered("run-1", "charge")).toEqual({});
+  });
+
   it("indexes parked runs and review waits, and forgets them when cleared", async () => {
     await parked.park({ ...base, pullRequest: 12 });
     expect(await parked.list()).toEqual(["run-1"]);
