@@ -9,6 +9,7 @@ import type { ChoresConfig } from "./config.js";
 import type { Handler } from "./http/handler.js";
 import type { Queues } from "./pipeline/queues.js";
 import type { Cancellations } from "./stores/cancellations.js";
+import { ParkedRuns } from "./stores/parked-runs.js";
 import { RequestRate } from "./stores/request-rate.js";
 import { ScheduleStates } from "./stores/schedule-states.js";
 import type { OnDemand } from "./start-on-demand.js";
@@ -75,6 +76,8 @@ export function choresWeb(
     async cancel(runId, by) {
       await shared.cancellations.request(runId, by);
     },
+    // A parked run's Approve, Reject, Continue, Resume and Roll back buttons decide through decideRun.
+    decisions: { parked: new ParkedRuns(redis, settings.prefix), execute: queues.byName.execute },
     fileLimit: settings.fileLimit,
     log: shared.log,
   });
