@@ -246,10 +246,12 @@ async function startWeb(
     trustProxy: settings.dashboard?.trustProxy ?? false,
     failedLogins,
   };
-  const dashboard = createDashboardHandler({ queues: Object.values(queues.byName), lockMs: settings.lockMs, ...login });
-  if (!dashboard) log.warn("dashboard disabled: set DASHBOARD_USER and DASHBOARD_PASSWORD to serve /admin/queues");
-  // The web part only asks for cancellations; workers listen for them.
+  // The web part only asks for cancellations (and decisions); workers listen for them.
   const redis = createRedisClient(settings.redis);
+  // Parked runs: their jobs are titled by what they wait for, and a plain Retry of an interrupted one is refused.
+  const parked = new ParkedRuns(redis, settings.prefix);
+  const dashboard = createDashboardHandler({ queues: Object.values(queues.byName), lockMs: settings.lockMs, parked, ...login });
+  if (!dashboard) log.warn("dashboard disabled: set DASHBOARD_USER and DASHBOARD_PASSWORD to serve /admin/queues");
   const metrics = createMetricsHandler({
     queues: Object.values(queues.byName),
     redis,
@@ -268,7 +270,7 @@ async function startWeb(
   const freezes = new Freezes(redis, settings.prefix);
   // Decisions on parked runs, from the API, comments and reviews: judged as starting the chore is (runsOnDemand is made below).
   const deciders: ReviewDeciders = {
-    parked: new ParkedRuns(redis, settings.prefix),
+    parked,
     execute: queues.byName.execute,
     catalog: { read: (owner, repo) => runsOnDemand.catalog.read(owner, repo) },
     permission: (repo, user) => runsOnDemand.permission(repo, user),
