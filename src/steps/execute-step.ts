@@ -97,6 +97,9 @@ export function executeStep(deps: ExecuteDeps) {
       const execution = decisions.length > 0 ? { ...result.execution, decisions } : result.execution;
       const recorded: ExecuteResult = { ...result, execution, runner: hostname(), attempt };
       await deps.keep({ data: job.data, outcome: recorded, finished });
+      // A run with its result is over, however it got there (a cancel that came with an approval, inputs gone):
+      // no longer parked, or retention would keep it forever and a decision could still be taken on it.
+      if (finished) await deps.parked?.runs.clear(runId);
       const { status, exitCode, durationMs, message } = recorded.execution;
       return { attempt, runner: recorded.runner, status, exitCode, durationMs, message };
     };
@@ -134,7 +137,6 @@ export function executeStep(deps: ExecuteDeps) {
         )
       : null;
     if (picked?.kind === "end") {
-      await deps.parked!.runs.clear(runId);
       const execution = notRun({ status: picked.status, message: picked.message, detail: null });
       await job.log(`attempt ${attempt}: ${execution.message}`);
       await writeLiveState(job, liveState(attempt));
