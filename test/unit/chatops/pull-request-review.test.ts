@@ -55,6 +55,8 @@ describe("approving pull request reviews", () => {
     payload.review.user.login = o.login;
     payload.review.user.type = o.type ?? "User";
     payload.pull_request.number = o.pullRequest ?? number;
+    // Submitted now, while the runs wait (the example's is from 2019, before any of them waited).
+    payload.review.submitted_at = new Date().toISOString();
     return { id: randomUUID(), name: "pull_request_review", payload } as any;
   }
 
