@@ -37,7 +37,7 @@ const BADGE_SYMBOLS: Record<keyof typeof BADGE_COLOURS, string> = {
   failed: "✗",
   running: "▶",
   queued: "○",
-  waiting: "⏸",
+  waiting: "◷",
   cancelled: "⊘",
   rolled_back: "↩",
 };

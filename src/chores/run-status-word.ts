@@ -18,18 +18,20 @@ const LIVE: ReadonlySet<string> = new Set(LIVE_PHASES);
  * (not picked up yet), `waiting` (behind a lock, a freeze or a worker: the reason is the
  * detail) or `running` (running, or recording its log once the script ended).
  */
-export function statusWord(view: Pick<ChoreRunView, "status" | "waiting_reason">): StatusWord {
-  const reason = view.waiting_reason ?? null;
+export function statusWord(view: Pick<ChoreRunView, "status" | "waiting_reason" | "waiting" | "interrupted">): StatusWord {
+  // A parked run's panel says what it waits for, with its buttons: the line would say it twice.
+  const parked = view.waiting !== undefined || view.interrupted !== undefined;
+  const reason = parked ? null : (view.waiting_reason ?? null);
   switch (view.status) {
     case "queued":
       return { word: "queued", final: false, detail: reason };
     case "waiting":
-      return { word: "waiting", final: false, detail: reason ?? "waiting for its turn" };
+      return { word: "waiting", final: false, detail: parked ? null : (reason ?? "waiting for its turn") };
     case "running":
       return { word: "running", final: false, detail: null };
     // Its attempt is recorded, but the run is not over: it waits for a person's Resume or Roll back.
     case "interrupted":
-      return { word: "interrupted", final: false, detail: reason ?? "waits for a person's Resume or Roll back" };
+      return { word: "interrupted", final: false, detail: parked ? null : (reason ?? "waits for a person's Resume or Roll back") };
     case "recording":
       return { word: "running", final: false, detail: "the script has ended; its log is being recorded" };
     default:

@@ -31,4 +31,16 @@ describe("statusWord", () => {
       detail: "was interrupted at step charge",
     });
   });
+
+  it("leaves a parked run's line empty: its panel says what it waits for, once", () => {
+    const waiting = { signal: "approval", step: null, deadline: "2026-12-08T10:00:00.000Z" } as never;
+    expect(statusWord({ status: "waiting", waiting_reason: "waits for 1 approval until 2026-12-08T10:00:00.000Z", waiting })).toEqual({
+      word: "waiting",
+      final: false,
+      detail: null,
+    });
+    expect(statusWord({ status: "interrupted", waiting_reason: "x", interrupted: { step: "charge", since: "2026-12-06T10:00:00.000Z" } })).toMatchObject({
+      detail: null,
+    });
+  });
 });
