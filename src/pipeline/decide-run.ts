@@ -26,6 +26,15 @@ export interface DecideDeps {
  */
 export async function decideRun(deps: DecideDeps, runId: string, request: DecisionRequest, actor: Pick<RunDecision, "by" | "via">): Promise<DecideAnswer> {
   const payload = request.kind === "signal" ? (request.payload ?? null) : null;
+  const depth = nestingDepth(payload, MAX_SIGNAL_PAYLOAD_DEPTH);
+  if (depth > MAX_SIGNAL_PAYLOAD_DEPTH) {
+    return {
+      ok: false,
+      status: 413,
+      refusal: "payload_too_large",
+      message: `the payload is nested more than ${MAX_SIGNAL_PAYLOAD_DEPTH} levels deep; a signal's payload may nest at most ${MAX_SIGNAL_PAYLOAD_DEPTH}. Nothing was delivered`,
+    };
+  }
   const bytes = Buffer.byteLength(JSON.stringify(payload));
   if (bytes > MAX_SIGNAL_PAYLOAD_BYTES) {
     return {
@@ -55,6 +64,27 @@ export async function decideRun(deps: DecideDeps, runId: string, request: Decisi
   }
   if (taken.moves) await wakeRun(deps.execute, runId);
   return { ok: true, moves: taken.moves, parked: taken.parked, message: acceptedMessage(taken.parked, decision) };
+}
+
+/**
+ * How deep a payload may nest. A few kilobytes of `[[[…` nest thousands deep, past what
+ * JSON.stringify (here, in the worker) and the step's structuredClone can copy without
+ * overflowing the stack: such a payload would be taken and never reach the step.
+ */
+export const MAX_SIGNAL_PAYLOAD_DEPTH = 100;
+
+/** How deep `value` nests (a scalar is 0), counted without recursion and only up to `limit` + 1. */
+function nestingDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length > 0) {
+    const [next, depth] = pending.pop()!;
+    if (next === null || typeof next !== "object") continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(next)) pending.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 /** Makes a worker look at the run now: its delayed execute job promoted, or its failed one (interrupted) retried. Anything else is left alone. */
