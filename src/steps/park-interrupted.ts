@@ -4,18 +4,23 @@ import type { RunInputs } from "../stores/run-inputs.js";
 import { lostAt } from "./lost-execution.js";
 
 export interface InterruptedParkDeps {
-  runs: Pick<ParkedRuns, "park" | "read">;
+  runs: Pick<ParkedRuns, "park" | "read" | "clear">;
   inputs?: Partial<Pick<RunInputs, "persist">>;
 }
 
 /**
  * Parks a workflow recorded `interrupted` (its worker was lost mid-way, see failedAttemptExecution)
  * until a person decides: Resume or Roll back. Idempotent for its attempt: a record already
- * parked by it (perhaps decided on since) is left as it is. Anything else is not parked.
+ * parked by it (perhaps decided on since) is left as it is. Anything else is not parked, and a wait it left is cleared.
  */
 export async function parkInterrupted(deps: InterruptedParkDeps, data: RunJobData, outcome: ExecuteResult): Promise<void> {
-  if (outcome.execution.status !== "interrupted") return;
   const { runId, target } = data;
+  if (outcome.execution.status !== "interrupted") {
+    // Lost while it waited for its approvals (its worker died as it looked at its record): nothing ran, the run
+    // is recorded as not started and may be retried (asking again); the request must not outlive it.
+    if ((await deps.runs.read(runId))?.kind === "waiting") await deps.runs.clear(runId);
+    return;
+  }
   const steps = outcome.process.description?.workflow?.steps;
   const at = lostAt(steps, outcome.execution.report?.workflow ?? null);
   if (!at) return;
