@@ -1,4 +1,5 @@
 import type { RunDecision } from "../run-types.js";
+import { parkedWords } from "../pipeline/parked-words.js";
 import type { ParkedRun } from "../stores/parked-runs.js";
 
 /** A waiting run as `GET /api/runs/<id>` shows it. */
@@ -26,8 +27,7 @@ export interface InterruptedView {
 /** A parked record as the API shows it, with its waiting reason in words. */
 export function parkedView(parked: ParkedRun): { waiting?: WaitingView; interrupted?: InterruptedView; reason: string } {
   if (parked.kind === "interrupted") {
-    const at = parked.step === null ? "" : ` at step ${parked.step}`;
-    return { interrupted: { step: parked.step, since: parked.since }, reason: `was interrupted${at}: waits for a person's Resume or Roll back` };
+    return { interrupted: { step: parked.step, since: parked.since }, reason: parkedWords(parked) };
   }
   const approval = parked.approval;
   const waiting: WaitingView = {
@@ -38,18 +38,7 @@ export function parkedView(parked: ParkedRun): { waiting?: WaitingView; interrup
     requested_by: parked.requestedBy,
     approvals: approval ? { count: approval.count, given: approval.approvals.map(({ by, at }) => ({ by, at })) } : null,
   };
-  return { waiting, reason: waitingWords(parked) };
-}
-
-/** "waits for 2 approvals (1 given) until …", "step charge waits for the signal approved until …". */
-export function waitingWords(parked: ParkedRun): string {
-  const until = parked.deadline === null ? "" : ` until ${parked.deadline}`;
-  const approval = parked.approval;
-  if (approval) {
-    return `waits for ${approval.count} ${approval.count === 1 ? "approval" : "approvals"} (${approval.approvals.length} given)${until}`;
-  }
-  const step = parked.step === null ? "it" : `step ${parked.step}`;
-  return `${step} waits for the signal ${parked.signal ?? "?"}${until}`;
+  return { waiting, reason: parkedWords(parked) };
 }
 
 /** A run's view with what its parked record and decisions add: a parked run's status, waiting reason and `waiting` or `interrupted`. */

@@ -1,7 +1,7 @@
 import type { Job } from "bullmq";
 import type { RunJobData } from "../pipeline/job-data.js";
 import type { ParkedRun } from "../stores/parked-runs.js";
-import { APPROVAL_SIGNAL } from "../sdk/protocol.js";
+import { parkedWords } from "../pipeline/parked-words.js";
 import { waitTurn } from "./take-turn.js";
 
 /** How often a parked waiting run looks at its record again: a decision wakes it at once (decideRun), this is the safety net. */
@@ -23,17 +23,5 @@ export async function delayParked(o: {
   const { parked, now } = o;
   const deadline = parked.deadline === null ? Number.POSITIVE_INFINITY : Date.parse(parked.deadline);
   const until = Math.max(now + 1, Math.min(deadline, now + (o.recheckMs ?? PARK_RECHECK_MS)));
-  return waitTurn(o.job, o.token, o.attempt, parkedReason(parked), until);
-}
-
-/** What a parked run waits for, in words (its live state's `waiting`). */
-export function parkedReason(parked: ParkedRun): string {
-  const until = parked.deadline === null ? "" : ` until ${parked.deadline}`;
-  if (parked.kind === "interrupted") return `interrupted at step ${parked.step ?? "?"}: waiting for a person to Resume or Roll back`;
-  if (parked.signal === APPROVAL_SIGNAL && parked.approval) {
-    const { count, approvals } = parked.approval;
-    const asked = parked.requestedBy === null ? "" : ` (asked by ${parked.requestedBy})`;
-    return `waiting for approval${asked}: ${approvals.length} of ${count}${until}`;
-  }
-  return `waiting for the signal ${JSON.stringify(parked.signal)}${parked.step ? ` at step ${parked.step}` : ""}${until}`;
+  return waitTurn(o.job, o.token, o.attempt, parkedWords(parked), until);
 }

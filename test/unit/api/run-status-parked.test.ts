@@ -71,7 +71,7 @@ describe("GET /api/runs/<id> of a parked run", () => {
       requested_by: "alice",
       approvals: { count: 2, given: [] },
     });
-    expect(before.waiting_reason).toBe(`waits for 2 approvals (0 given) until ${init.deadline}`);
+    expect(before.waiting_reason).toBe(`waits for 2 approvals (0 given; asked by alice) until ${init.deadline}`);
     expect(before).not.toHaveProperty("decisions");
     expect(before).not.toHaveProperty("interrupted");
 
@@ -79,7 +79,7 @@ describe("GET /api/runs/<id> of a parked run", () => {
     expect(taken.ok).toBe(true);
     const after = await status(run);
     expect(after.waiting?.approvals).toEqual({ count: 2, given: [{ by: "bob", at: "2026-12-06T10:00:00.000Z" }] });
-    expect(after.waiting_reason).toBe(`waits for 2 approvals (1 given) until ${init.deadline}`);
+    expect(after.waiting_reason).toBe(`waits for 2 approvals (1 given; asked by alice) until ${init.deadline}`);
     expect(after.decisions).toEqual([{ kind: "approve", by: "bob", via: "page", at: "2026-12-06T10:00:00.000Z" }]);
   });
 

@@ -120,7 +120,7 @@ describe("approvals at run time", () => {
     expect(await runsOf()).toBe(0);
     expect(await parked.read(runId)).toMatchObject({ kind: "waiting", signal: "approval", step: null, requestedBy: "alice", approval: { count: 2 } });
     const job = await Job.fromId(q.queue("execute"), executeJobId(runId));
-    expect(readLiveState(job!.progress).waiting).toMatch(/^waiting for approval \(asked by alice\): 0 of 2 until /);
+    expect(readLiveState(job!.progress).waiting).toMatch(/^waits for 2 approvals \(0 given; asked by alice\) until /);
 
     // The pull request's author asked for it (it was merged): theirs does not count.
     expect(await decideRun(deps(), runId, { kind: "approve" }, { by: "Alice", via: "api" })).toMatchObject({ ok: false, status: 403, refusal: "own_request" });
@@ -180,7 +180,7 @@ describe("approvals at run time", () => {
     expect(await parked.read(runId)).toMatchObject({ decision: null });
     // Only one line for the wait in the job log, however often it looks.
     const { logs } = await q.queue("execute").getJobLogs(executeJobId(runId));
-    expect(logs.filter((line) => line.startsWith("waiting: waiting for approval"))).toHaveLength(1);
+    expect(logs.filter((line) => line.startsWith("waiting: waits for 1 approval (0 given"))).toHaveLength(1);
     await decideRun(deps(), runId, { kind: "approve" }, { by: "bob", via: "api" });
     expect(summaryOf(await settled)).toMatchObject({ status: "succeeded" });
   });
