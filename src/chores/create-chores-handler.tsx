@@ -25,7 +25,7 @@ import { parseCursor } from "./live/run-events.js";
 import { historyStream, LOG_WAIT_POLLS, runStream } from "./live/run-stream.js";
 import { sendEventStream, STREAM_TIMING } from "./live/send-event-stream.js";
 import { RunPage } from "./run-page.js";
-import { DECISION_FIELD, PAYLOAD_FIELD } from "./parked-panel.js";
+import { DECISION_FIELD, PAYLOAD_FIELD, SIGNAL_FIELD } from "./parked-panel.js";
 import { decisionRequest } from "./decision-request.js";
 import { decideRun } from "../pipeline/decide-run.js";
 import { MAX_SIGNAL_PAYLOAD_BYTES } from "../sdk/protocol.js";
@@ -513,7 +513,9 @@ async function decideOnRun(r: Request, runId: string): Promise<void> {
       runUrl(runId),
     );
   }
-  const request = decisionRequest(field(parsed, DECISION_FIELD), field(parsed, PAYLOAD_FIELD), run.waiting?.signal ?? null);
+  // The signal the form was shown for, so that a form left open while the run went on to another wait is refused (a page from before it named none).
+  const signal = field(parsed, SIGNAL_FIELD) ?? run.waiting?.signal ?? null;
+  const request = decisionRequest(field(parsed, DECISION_FIELD), field(parsed, PAYLOAD_FIELD), signal);
   if (!request.ok) return sendMessage(r, 400, "Not accepted", [`${request.message} Nothing was decided.`], runUrl(runId));
   const answer = await decideRun(deps.decisions, runId, request.request, { by: r.user.login, via: "page" });
   const after = (await deps.run(runId)) ?? run;

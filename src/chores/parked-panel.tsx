@@ -9,6 +9,8 @@ import { stripTerminalEscapes } from "./strip-terminal-escapes.js";
 /** The decision field of the panel's forms, and the signal's payload. */
 export const DECISION_FIELD = "decision";
 export const PAYLOAD_FIELD = "payload";
+/** The signal the Continue form was shown for: posted after the run waits for another, it delivers nothing. */
+export const SIGNAL_FIELD = "signal";
 
 export interface ParkedPanelProps {
   run: Pick<ChoreRunView, "id" | "waiting" | "interrupted" | "decisions">;
@@ -99,6 +101,7 @@ function Waiting(props: ParkedPanelProps & { waiting: NonNullable<ChoreRunView["
         <form method="post" action={decideUrl(props.run.id)} class="decide">
           <input type="hidden" name={CSRF_FIELD} value={props.csrf} />
           <input type="hidden" name={DECISION_FIELD} value="signal" />
+          <input type="hidden" name={SIGNAL_FIELD} value={waiting.signal} />
           <label for="parked-payload">Payload (optional JSON: what the step's waitFor returns)</label>
           <textarea id="parked-payload" name={PAYLOAD_FIELD} rows={3} placeholder='{"ok": true}' />
           <button type="submit">Continue</button>
