@@ -56,7 +56,8 @@ export function failedAttemptExecution(o: {
   });
   // A resumed attempt lost before its first step saved anything: the record so far is the earlier attempt's.
   const record = steps ?? entry.workflow?.report ?? null;
-  const interrupted = started ? lostAt(o.declared, record) : null;
+  // An attempt lost before it recorded its start (a Resume's, after it took the decision) leaves the earlier attempts' steps standing: still interrupted.
+  const interrupted = started || record !== null ? lostAt(o.declared, record) : null;
   if (interrupted) {
     return { ...lost, status: "interrupted", message: interruptedMessage(interrupted, reason), ...(record ? { report: workflowOnly(record) } : {}) };
   }
