@@ -25,7 +25,7 @@ import { parseCursor } from "./live/run-events.js";
 import { historyStream, LOG_WAIT_POLLS, runStream } from "./live/run-stream.js";
 import { sendEventStream, STREAM_TIMING } from "./live/send-event-stream.js";
 import { RunPage } from "./run-page.js";
-import { DECISION_FIELD, PAYLOAD_FIELD, SIGNAL_FIELD } from "./parked-panel.js";
+import { DECISION_FIELD, INTERRUPTED_FIELD, PAYLOAD_FIELD, SIGNAL_FIELD } from "./parked-panel.js";
 import { decisionRequest } from "./decision-request.js";
 import { decideRun } from "../pipeline/decide-run.js";
 import { MAX_SIGNAL_PAYLOAD_BYTES } from "../sdk/protocol.js";
@@ -517,6 +517,18 @@ async function decideOnRun(r: Request, runId: string): Promise<void> {
   const signal = field(parsed, SIGNAL_FIELD) ?? run.waiting?.signal ?? null;
   const request = decisionRequest(field(parsed, DECISION_FIELD), field(parsed, PAYLOAD_FIELD), signal);
   if (!request.ok) return sendMessage(r, 400, "Not accepted", [`${request.message} Nothing was decided.`], runUrl(runId));
+  // Resume and Roll back decide the interruption the form was shown for, not one that came after it (a form left open, a reload that resubmits it).
+  const shownSince = field(parsed, INTERRUPTED_FIELD);
+  if (shownSince !== undefined && run.interrupted?.since !== shownSince) {
+    const now = run.interrupted ? `it was interrupted again since (at step ${run.interrupted.step ?? "?"})` : "it is no longer interrupted";
+    const notice = `Refused: this page showed an earlier interruption of the run; ${now}. Nothing was decided: look at it again.`;
+    return sendPage(
+      req,
+      r.res,
+      409,
+      <RunPage user={r.user} csrf={r.csrf} run={run} canCancel={false} notice={notice} decide={decideProps(r, catalog, permission)} />,
+    );
+  }
   const answer = await decideRun(deps.decisions, runId, request.request, { by: r.user.login, via: "page" });
   const after = (await deps.run(runId)) ?? run;
   const notice = answer.ok ? `Done: ${answer.message}.` : `Refused: ${answer.message}.`;

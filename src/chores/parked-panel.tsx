@@ -11,6 +11,8 @@ export const DECISION_FIELD = "decision";
 export const PAYLOAD_FIELD = "payload";
 /** The signal the Continue form was shown for: posted after the run waits for another, it delivers nothing. */
 export const SIGNAL_FIELD = "signal";
+/** When the interruption the Resume and Roll back forms were shown for began: posted after the run was interrupted again, they decide nothing. */
+export const INTERRUPTED_FIELD = "interrupted-since";
 
 export interface ParkedPanelProps {
   run: Pick<ChoreRunView, "id" | "waiting" | "interrupted" | "decisions">;
@@ -131,8 +133,8 @@ function Interrupted(props: ParkedPanelProps & { interrupted: NonNullable<ChoreR
       </p>
       {props.canDecide ? (
         <div class="decide">
-          <DecideButton {...props} decision="resume" label="Resume" what={`${resumeWords(step)}.`} />
-          <DecideButton {...props} decision="rollback" label="Roll back" what={`${rollbackWords(step)}.`} />
+          <DecideButton {...props} decision="resume" label="Resume" what={`${resumeWords(step)}.`} since={props.interrupted.since} />
+          <DecideButton {...props} decision="rollback" label="Roll back" what={`${rollbackWords(step)}.`} since={props.interrupted.since} />
         </div>
       ) : (
         <p class="notice">Resuming or rolling back this run needs {props.required} permission on its repository.</p>
@@ -145,11 +147,12 @@ function Interrupted(props: ParkedPanelProps & { interrupted: NonNullable<ChoreR
   );
 }
 
-function DecideButton(props: ParkedPanelProps & { decision: string; label: string; what: string }) {
+function DecideButton(props: ParkedPanelProps & { decision: string; label: string; what: string; since?: string }) {
   return (
     <form method="post" action={decideUrl(props.run.id)} class="decide-one">
       <input type="hidden" name={CSRF_FIELD} value={props.csrf} />
       <input type="hidden" name={DECISION_FIELD} value={props.decision} />
+      {props.since === undefined ? null : <input type="hidden" name={INTERRUPTED_FIELD} value={props.since} />}
       <button type="submit" id={`decide-${props.decision}`}>
         {props.label}
       </button>{" "}

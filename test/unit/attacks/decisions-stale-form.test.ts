@@ -155,3 +155,51 @@ describe("attack: a Continue form posted after the run waits for another signal"
     expect((await parked.read(runId))?.decision).toMatchObject({ kind: "signal", signal: "wipe-accounts", by: "carol", via: "page" });
   });
 });
+
+/** The fields of the page's form whose button is `decision`, as a browser would post them. */
+function buttonForm(html: string, decision: string): Record<string, string> {
+  const forms = [...html.matchAll(/<form method="post" action="[^"]*" class="decide-one">([\s\S]*?)<\/form>/g)].map((m) => m[1]!);
+  const form = forms.find((f) => f.includes(`id="decide-${decision}"`)) ?? "";
+  const fields: Record<string, string> = {};
+  for (const [, name, value] of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) fields[name!] = value!;
+  return fields;
+}
+
+async function interrupt(runId: string, step: string, attempt: number, since: string): Promise<void> {
+  await parked.park({
+    runId,
+    kind: "interrupted",
+    owner: "acme",
+    repo: "shop",
+    chore: "unlock-account",
+    since,
+    attempt,
+    signal: null,
+    step,
+    deadline: null,
+    pullRequest: null,
+    requestedBy: "alice",
+    approval: null,
+  });
+}
+
+describe("attack: a Resume or Roll back form posted after the run was interrupted again", () => {
+  it.each(["resume", "rollback"])("%s decides nothing on an interruption its person never saw, and still decides the one it showed", async (decision) => {
+    const runId = await parkRun({ kind: "interrupted", signal: null, step: "charge", deadline: null, approval: null });
+    const form = buttonForm((await page(runId, "carol")).html, decision);
+    expect(form.decision).toBe(decision);
+
+    // Someone resumed it; its worker was lost again, at a later step.
+    expect((await decide(runId, "alice", { decision: "resume" })).res.status).toBe(200);
+    await parked.clear(runId);
+    await interrupt(runId, "ship", 2, "2026-12-06T12:00:00.000Z");
+    const stale = await decide(runId, "carol", form);
+    expect(stale.res.status).toBe(409);
+    expect((await parked.read(runId))?.decision).toBeNull();
+    expect(await parked.decisions(runId)).toHaveLength(1);
+
+    const fresh = buttonForm((await page(runId, "carol")).html, decision);
+    expect((await decide(runId, "carol", fresh)).res.status).toBe(200);
+    expect((await parked.read(runId))?.decision).toMatchObject({ kind: decision, by: "carol", via: "page" });
+  });
+});
