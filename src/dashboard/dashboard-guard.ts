@@ -65,10 +65,11 @@ export function dashboardGuard(queues: readonly Queue[], o: { lockMs: number; pa
       return refuse("only failed jobs can be retried: a completed job already ran");
     }
     // An interrupted run's execute job failed, but a Retry would run its lost step again with nobody having chosen to.
+    // (A waiting run's job is delayed, not failed: it does not stop the others' retry.)
     if (key === "put /api/queues/:queueName/retry/:queueStatus" && params.queueName === "execute" && o.parked) {
-      if ((await o.parked.list(1)).length > 0) {
+      if (await anyInterrupted(o.parked)) {
         return refuse(
-          "some runs wait for a person's decision (interrupted or waiting): retry failed runs one by one; an interrupted one is decided with Resume or Roll back on its page",
+          "some runs were interrupted and wait for a person's decision: retry failed runs one by one; an interrupted one is decided with Resume or Roll back on its page",
         );
       }
     }
@@ -102,4 +103,16 @@ export function dashboardGuard(queues: readonly Queue[], o: { lockMs: number; pa
 function lostScriptWait(job: { failedReason?: string; finishedOn?: number }, lockMs: number): number {
   if (job.failedReason !== STALLED || job.finishedOn === undefined) return 0;
   return Math.max(0, job.finishedOn + (lockMs * 7) / 8 - Date.now());
+}
+
+/** How many parked runs the bulk retry's guard looks at (the oldest): an interrupted run waits for years at most as long as nobody decides. */
+const PARKED_LOOKED_AT = 1000;
+
+/** Whether any parked run is an interrupted one nobody decided on yet. */
+async function anyInterrupted(parked: Pick<ParkedRuns, "read" | "list">): Promise<boolean> {
+  for (const runId of await parked.list(PARKED_LOOKED_AT)) {
+    const record = await parked.read(runId);
+    if (record?.kind === "interrupted" && record.decision === null) return true;
+  }
+  return false;
 }

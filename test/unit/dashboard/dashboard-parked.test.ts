@@ -105,4 +105,14 @@ describe("the dashboard and a parked run", () => {
     expect(res.status).toBe(204);
     expect(await execute.getJobState("int-1")).toBe("waiting");
   });
+
+  it("lets the bulk retry of failed runs through while runs only wait (a waiting run's job is delayed, not failed) or were decided", async () => {
+    // The run the last test retried is not the one this takes.
+    await (await execute.getJob("int-1"))?.remove();
+    await failedRun("failed-2");
+    await parked.park(init("waiting-3", { kind: "waiting", signal: "approval", step: null, approval: { count: 1 } }));
+    const all = await fetch(`${base}/admin/queues/api/queues/execute/retry/failed`, { method: "PUT", headers: auth });
+    expect(all.status).toBe(200);
+    expect(await execute.getJobState("failed-2")).toBe("waiting");
+  });
 });
