@@ -188,7 +188,7 @@ export function executeStep(deps: ExecuteDeps) {
     }
     // Plain scripts declare nothing: one run of a script path at a time.
     const mode = processed.description?.concurrency ?? "self";
-    const turn = await takeTurn({ locks: deps.locks, job, token, mode, attempt });
+    const turn = await takeTurn({ locks: deps.locks, job, token, mode, attempt, decided: picked !== null });
     if (turn.refusedBy !== null) {
       // A person's retry while another run holds the lock: recorded like a run, with its own
       // log, and the job fails, so that it can be retried again once that run has finished.

@@ -15,7 +15,9 @@ export type Turn = { lease: Lease | null; refusedBy: null } | { lease: null; ref
  *   moveToDelayed + DelayedError), its live state saying why (`waiting`); this function then throws;
  * - a person's retry (attempt 2 or more) is refused at once (`refusedBy`), except that a lock
  *   still held by an earlier attempt of the same run (a dead worker's lease, whose job has
- *   already ended since it could be retried) is waited for, at most one lease ttl.
+ *   already ended since it could be retried) is waited for, at most one lease ttl;
+ * - a parked run going on by a decision (`decided`: a Resume, a signal, its approvals) waits its
+ *   turn whatever its attempt: refusing it would record it and so end it, its decision spent.
  */
 export async function takeTurn(o: {
   locks: ConcurrencyLock;
@@ -23,6 +25,7 @@ export async function takeTurn(o: {
   token: string | undefined;
   mode: Concurrency;
   attempt: number;
+  decided?: boolean;
 }): Promise<Turn> {
   const { locks, job, mode, attempt } = o;
   const name = concurrencyLockName(mode, job.data.target);
@@ -42,7 +45,7 @@ export async function takeTurn(o: {
     // Released between SET NX and GET: try again, a few times.
     const current = (await locks.holderOf(key)) ?? (tries < 5 ? null : "a run that just finished");
     if (current === null) continue;
-    if (attempt > 1) {
+    if (attempt > 1 && o.decided !== true) {
       if (holderRunId(current) === job.data.runId && Date.now() < ownLeaseDeadline) {
         await sleep(Math.min(200, locks.ttlMs / 4));
         continue;
