@@ -90,10 +90,13 @@ async function ownDecision(deps: PickUpDeps, parked: ParkedRun, now: number): Pr
 /** What a decided parked run comes to (pure): see Continuation. `signals`: those delivered to the parked step so far, this decision's included. */
 export function continuation(
   parked: ParkedRun,
-  decision: RunDecision,
+  given: RunDecision,
   ledger: Pick<LedgerEntry, "resume" | "workflow">,
   signals: Record<string, unknown>,
 ): Continuation {
+  // A go-ahead given past the deadline (no worker looked in time to take the timeout) comes too late: the wait timed out.
+  const late = parked.deadline !== null && Date.parse(given.at) > Date.parse(parked.deadline) && (given.kind === "approve" || given.kind === "signal");
+  const decision: RunDecision = late ? { ...given, kind: "timeout" } : given;
   const waited = formatDuration(parked.deadline === null ? 0 : Date.parse(parked.deadline) - Date.parse(parked.since));
   if (parked.kind === "waiting" && parked.signal === APPROVAL_SIGNAL) {
     switch (decision.kind) {
