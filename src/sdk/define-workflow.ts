@@ -80,7 +80,7 @@ export async function runWorkflow<I extends InputDeclarations, S>(
       if (error instanceof Error && !isScriptFailure(error)) process.stderr.write(`${error.stack ?? error.message}\n`);
     },
   };
-  const initial = resumption === null ? initialState(definition, context.inputs, limit) : (resumption.state as S);
+  const initial = resumption === null || !("state" in resumption) ? initialState(definition, context.inputs, limit) : (resumption.state as S);
   const ran = await runWorkflowSteps(definition, initial, context, io, resumption);
   if (ran.waiting !== null) throw new WorkflowWaiting(ran.waiting.step, ran.waiting.wait);
   // After a person's (or a wait's timeout's) Roll back, the reason is theirs.

@@ -172,7 +172,8 @@ export const RESUME_ENV = "CHOREBOT_RESUME";
  */
 export interface Resumption {
   from: string;
-  state: unknown;
+  /** Absent: the workflow's declared initial state (from its inputs), for a worker lost before its first step was recorded. */
+  state?: unknown;
   seq: number;
   signals: Record<string, unknown>;
   rollback: { reason: string } | null;

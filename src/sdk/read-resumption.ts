@@ -37,6 +37,8 @@ function resumptionProblem(value: unknown, stepNames: readonly string[], maxStat
   if (!Number.isSafeInteger(seq) || (seq as number) < 0) return "`seq` must be a whole number, 0 or more";
   if (!isObject(signals)) return "`signals` must be an object of payloads by signal name";
   if (rollback !== null && !(isObject(rollback) && typeof rollback.reason === "string")) return "`rollback` must be null or { reason }";
+  // No state: the run goes on from the workflow's own initial state (its first step was lost before it reported).
+  if (!("state" in value)) return null;
   const checked = checkState(state, maxStateBytes);
   return checked.ok ? null : `its state ${checked.problem}`;
 }

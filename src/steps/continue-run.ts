@@ -112,11 +112,12 @@ export function continuation(
   }
   const step = parked.step ?? "?";
   const from = (rollback: { reason: string } | null): Continuation => {
-    // Nothing saved to go on from (the worker was lost before its first step was recorded): nothing completed.
-    if (ledger.resume === null || parked.step === null) {
-      return rollback === null
-        ? { kind: "start", approved: true }
-        : { kind: "end", status: "cancelled", message: `${rollback.reason}; no step had completed, nothing was rolled back` };
+    if (parked.step === null) return rollback === null ? { kind: "start", approved: true } : { kind: "end", status: "cancelled", message: rollback.reason };
+    // Nothing saved to go on from (the worker was lost before its first step was recorded): a Resume
+    // starts afresh; a Roll back runs the first step's rollback (if it has one) from the initial state.
+    if (ledger.resume === null) {
+      if (rollback === null) return { kind: "start", approved: true };
+      return { kind: "continue", resumption: { from: parked.step, seq: 0, signals, rollback }, record: ledger.workflow?.report ?? null };
     }
     const resumption: Resumption = { from: parked.step, state: ledger.resume.state, seq: ledger.resume.seq, signals, rollback };
     return { kind: "continue", resumption, record: ledger.workflow?.report ?? null };

@@ -77,4 +77,13 @@ describe("runScript and the SDK's waits", () => {
     expect(timedOut.result.output.lines.map((l) => l.text).filter((text) => text.startsWith("undo"))).toEqual(["undo approve", "undo reserve"]);
     expect(timedOut.result.report?.workflow?.entries.slice(2).map((e) => `${e.step} ${e.direction}`)).toEqual(["approve rollback", "reserve rollback"]);
   });
+
+  test("Roll back of a run lost during its first step, with nothing saved: that step's rollback runs from the initial state", async () => {
+    const reason = "rolled back by bob after step reserve was interrupted";
+    const empty: WorkflowReport = { declared: [], entries: [], state: null };
+    const { result } = await run({ resumption: { from: "reserve", seq: 0, signals: {}, rollback: { reason } }, earlier: empty });
+    expect(result).toMatchObject({ status: "rolled_back", message: `${reason}; rolled back reserve` });
+    expect(result.output.lines.map((l) => l.text).filter((text) => text.startsWith("undo"))).toEqual(["undo reserve"]);
+    expect(result.report?.workflow?.entries.map((e) => `${e.step} ${e.direction} ${e.outcome}`)).toEqual(["reserve rollback succeeded"]);
+  });
 });

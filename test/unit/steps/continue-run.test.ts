@@ -86,14 +86,15 @@ describe("continuation", () => {
     });
   });
 
-  it("with no resume point saved (lost before its first step was recorded), starts afresh on Resume and rolls back nothing", () => {
+  it("with no resume point saved (lost before its first step was recorded), starts afresh on Resume and rolls back the lost first step", () => {
     const interrupted = parked({ kind: "interrupted", signal: null, deadline: null, step: "reserve" });
     const bare = { resume: null, workflow: null };
     expect(continuation(interrupted, decision("resume"), bare, {})).toEqual({ kind: "start", approved: true });
+    // No state in the resumption: the workflow goes on from its own initial state, where its first step started.
     expect(continuation(interrupted, decision("rollback"), bare, {})).toEqual({
-      kind: "end",
-      status: "cancelled",
-      message: "rolled back by bob after step reserve was interrupted; no step had completed, nothing was rolled back",
+      kind: "continue",
+      resumption: { from: "reserve", seq: 0, signals: {}, rollback: { reason: "rolled back by bob after step reserve was interrupted" } },
+      record: null,
     });
   });
 });
