@@ -62,6 +62,7 @@ import type { ScheduleTriggerData } from "../schedules/schedule-types.js";
 import { enqueueChoreRun } from "./enqueue-chore-run.js";
 import { processJobId } from "./run-id.js";
 import { ParkedRuns } from "../stores/parked-runs.js";
+import { wakeRun } from "./decide-run.js";
 import { RunSegments } from "../stores/run-segments.js";
 import { parkInterrupted } from "../steps/park-interrupted.js";
 
@@ -381,7 +382,13 @@ export function startWorkers(settings: WorkerSettings): Workers {
     if (!job) return;
     const { runId } = job.data;
     void (async () => {
-      if (job.attemptsMade < 2 || error.name === "AlreadyRecorded" || error.name === "NotDecided" || error.name === "JobTooNew") return;
+      // A plain retry of an interrupted run was refused; a person who decided meanwhile found the
+      // job active, so their wake did nothing: it is this one's to give.
+      if (error.name === "NotDecided") {
+        if ((await parked.read(runId))?.decision) await wakeRun(queues.byName.execute, runId);
+        return;
+      }
+      if (job.attemptsMade < 2 || error.name === "AlreadyRecorded" || error.name === "JobTooNew") return;
       const lost = await lostOutcome(queues.byName, ledger, runId, error.message);
       // A workflow lost mid-way waits for a person's Resume or Roll back.
       await parkInterrupted(interruptedParking, job.data, lost);
