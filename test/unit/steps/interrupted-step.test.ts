@@ -7,8 +7,16 @@ const declared = [
   { name: "charge", rollback: true },
   { name: "notify", rollback: false },
 ];
-const entry = (step: string, direction: "run" | "rollback", outcome: WorkflowEntry["outcome"]): WorkflowEntry =>
-  ({ step, direction, outcome, startedAt: "", durationMs: 1, error: null, changes: [], moreChanges: 0 });
+const entry = (step: string, direction: "run" | "rollback", outcome: WorkflowEntry["outcome"]): WorkflowEntry => ({
+  step,
+  direction,
+  outcome,
+  startedAt: "",
+  durationMs: 1,
+  error: null,
+  changes: [],
+  moreChanges: 0,
+});
 const report = (...entries: WorkflowEntry[]): WorkflowReport => ({ declared, entries, state: null });
 
 describe("interruptedStep", () => {
