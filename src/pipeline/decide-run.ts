@@ -118,6 +118,8 @@ export function refusalMessage(refusal: DecideRefusal, parked: ParkedRun | null,
       return "you asked for this run, so you cannot approve it: another person with the chore's permission must";
     case "already_approved":
       return "you have approved this run already: it needs another person's approval";
+    case "expired":
+      return `too late: this run waited for ${waitingFor(parked)} until ${parked?.deadline ?? "its deadline"}; it times out now (a wait rolls back, an approval cancels the run)`;
   }
 }
 

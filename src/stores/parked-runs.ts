@@ -47,9 +47,10 @@ export type ParkInit = Omit<ParkedRun, "decision" | "approval"> & { approval: { 
  * - `other_signal`: it waits for another signal (or for approvals, which take approve/reject);
  * - `decided`: someone decided first (`parked.decision` says who);
  * - `own_request`: the person who asked for the run cannot approve it;
- * - `already_approved`: that person approved it already.
+ * - `already_approved`: that person approved it already;
+ * - `expired`: an approval or a signal came after the wait's deadline (the worker takes the timeout).
  */
-export type DecideRefusal = "not_parked" | "not_waiting" | "not_interrupted" | "other_signal" | "decided" | "own_request" | "already_approved";
+export type DecideRefusal = "not_parked" | "not_waiting" | "not_interrupted" | "other_signal" | "decided" | "own_request" | "already_approved" | "expired";
 
 export type DecideResult =
   /** Taken. `moves`: it is the decision that moves the run on (an approval short of the count does not). */
@@ -76,6 +77,8 @@ else
   elseif kind == 'signal' then
     if forApproval or decision.signal ~= parked.signal then return refuse('other_signal') end
   end
+  -- Both are ISO 8601 in UTC from toISOString, so they compare as strings.
+  if (kind == 'approve' or kind == 'signal') and parked.deadline ~= cjson.null and decision.at > parked.deadline then return refuse('expired') end
   if kind == 'approve' then
     if parked.requestedBy ~= cjson.null and string.lower(decision.by) == string.lower(parked.requestedBy) then return refuse('own_request') end
     local approvals = parked.approval.approvals

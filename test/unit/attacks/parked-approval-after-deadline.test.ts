@@ -86,7 +86,7 @@ const COUNTING = `import { appendFileSync } from "node:fs";\nappendFileSync("run
 const runsOf = async () => (await readFile(join(cwd, "runs.txt"), "utf8").catch(() => "")).split("\n").filter(Boolean).length;
 
 describe("attack: an approval given after the approval deadline, before any worker looked", () => {
-  it("does not start the run: it is cancelled as not approved in time", async () => {
+  it("is refused as too late and does not start the run: it is cancelled as not approved in time", async () => {
     const data = runData(plainTarget(`scripts/approve-${Date.now()}.ts`));
     await bundles.save(data.runId, COUNTING);
     const settled = q.settled("execute", executeJobId(data.runId));
@@ -98,7 +98,11 @@ describe("attack: an approval given after the approval deadline, before any work
     const waiting = (await parked.read(data.runId))!;
     const past = { ...waiting, since: new Date(Date.now() - 2 * 60 * 60_000).toISOString(), deadline: new Date(Date.now() - 60 * 60_000).toISOString() };
     await q.redis.hset(runKey(q.prefix, data.runId), "parked", JSON.stringify(past));
-    await decideRun({ parked, execute: q.queue("execute") }, data.runId, { kind: "approve" }, { by: "bob", via: "api" });
+    // Refused as too late, and nothing is woken: the worker takes the timeout when it looks (here, at once).
+    const answer = await decideRun({ parked, execute: q.queue("execute") }, data.runId, { kind: "approve" }, { by: "bob", via: "api" });
+    expect(answer).toMatchObject({ ok: false, status: 409, refusal: "expired" });
+    expect(await parked.read(data.runId)).toMatchObject({ decision: null });
+    await (await q.queue("execute").getJob(executeJobId(data.runId)))!.promote();
     const run = await settled;
     if (run.state !== "completed") throw run.error;
     expect(await runsOf()).toBe(0);

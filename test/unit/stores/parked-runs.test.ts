@@ -73,6 +73,16 @@ describe("ParkedRuns", () => {
     expect(await parked.decide("run-1", decision({ kind: "reject", by: "dave" }))).toMatchObject({ ok: false, refusal: "decided" });
   });
 
+  it("refuses an approval or a signal past the wait's deadline, and still takes the timeout", async () => {
+    await parked.park(base);
+    const late = "2026-12-08T10:00:00.001Z";
+    expect(await parked.decide("run-1", decision({ signal: "approved", at: late }))).toMatchObject({ ok: false, refusal: "expired" });
+    expect(await parked.decide("run-1", decision({ kind: "timeout", by: "timeout", via: "timer", at: late }))).toMatchObject({ ok: true, moves: true });
+    await parked.park(approvalWait);
+    expect(await parked.decide("run-1", decision({ kind: "approve", at: late }))).toMatchObject({ ok: false, refusal: "expired" });
+    expect(await parked.decide("run-1", decision({ kind: "approve", at: "2026-12-08T09:59:59.999Z" }))).toMatchObject({ ok: true, moves: false });
+  });
+
   it("takes one of two concurrent decisions on an interrupted run", async () => {
     await parked.park({ ...base, kind: "interrupted", signal: null, deadline: null });
     expect(await parked.decide("run-1", decision({ kind: "signal", signal: "approved" }))).toMatchObject({ ok: false, refusal: "not_waiting" });
