@@ -11,7 +11,7 @@ import type { BundleStore } from "../stores/bundle-store.js";
 import { cancelledMessage, type CancelRequest, type Cancellations } from "../stores/cancellations.js";
 import { holderRunId, type ConcurrencyLock } from "../stores/concurrency-lock.js";
 import type { ExecutionLedger } from "../stores/execution-ledger.js";
-import type { ExecutionResult, ScriptTarget } from "../run-types.js";
+import type { ExecutionResult, RunDecision, ScriptTarget } from "../run-types.js";
 import type { ExecuteResult, ExecuteSummary, ProcessResult, RunJobData } from "../pipeline/job-data.js";
 import { liveReport } from "./live-report.js";
 import { stepRecorder } from "./step-recorder.js";
@@ -91,15 +91,18 @@ export function executeStep(deps: ExecuteDeps) {
     const attempt = job.attemptsMade + 1;
     const { runId, target } = job.data;
     // What a script did is kept until Redis has stored it, however long that takes: its log must land.
+    // Who asked, approved, signalled or decided, read before the script starts: once it has run, its
+    // outcome goes to the spool at once even with Redis gone, and must not wait on a read.
+    let decided: RunDecision[] | undefined;
     const keep = async (result: Omit<ExecuteResult, "runner" | "attempt">, finished: boolean): Promise<ExecuteSummary> => {
-      // Who asked, approved, signalled or decided: in the record of however the run ended.
-      const decisions = (await deps.parked?.runs.decisions(runId)) ?? [];
+      const decisions = decided ?? (await deps.parked?.runs.decisions(runId)) ?? [];
       const execution = decisions.length > 0 ? { ...result.execution, decisions } : result.execution;
       const recorded: ExecuteResult = { ...result, execution, runner: hostname(), attempt };
       await deps.keep({ data: job.data, outcome: recorded, finished });
       // A run with its result is over, however it got there (a cancel that came with an approval, inputs gone):
       // no longer parked, or retention would keep it forever and a decision could still be taken on it.
-      if (finished) await deps.parked?.runs.clear(runId);
+      // (Every way out of being parked is a decision: a run without any was never parked.)
+      if (finished && decisions.length > 0) await deps.parked?.runs.clear(runId);
       const { status, exitCode, durationMs, message } = recorded.execution;
       return { attempt, runner: recorded.runner, status, exitCode, durationMs, message };
     };
@@ -213,6 +216,9 @@ export function executeStep(deps: ExecuteDeps) {
       files = await writeInputFiles(onlyDeclared(processed, given.files, "file"));
       // It goes on now: no longer parked (its decisions stay for its record).
       if (picked !== null) await Promise.all([deps.parked!.runs.clear(runId), writeLiveState(job, liveState(attempt))]);
+      decided = (await deps.parked?.runs.decisions(runId)) ?? [];
+      // Likewise the output of its earlier processes (a workflow that parked): read now, joined once it has run.
+      const earlierSegments = (await deps.parked?.segments.all(runId)) ?? [];
       await deps.ledger.start(runId, attempt, hostname());
       await job.log(`attempt ${attempt}: running ${target.path} in ${deps.runner.scriptCwd}`);
       const live = liveReport(job, { attempt, cancel: cancel.signal });
@@ -261,7 +267,7 @@ export function executeStep(deps: ExecuteDeps) {
         // Parked: no record yet, the job goes back to `delayed` (this throws DelayedError).
         await parkWaiting({ deps: { ...deps.parked, inputs: deps.inputs }, job, token, attempt, execution: ran, requestedBy: requesterOf(target, processed) });
       }
-      const execution = withEarlierSegments(ran, await (deps.parked?.segments.all(runId) ?? []), deps.runner.outputLimit);
+      const execution = withEarlierSegments(ran, earlierSegments, deps.runner.outputLimit);
       // The outcome first: it is the record, kept until Redis takes it. What follows is for
       // people watching, and must not lose the outcome when Redis refuses it.
       const summary = await finish({ process: processed, execution });
