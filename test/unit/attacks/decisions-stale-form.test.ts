@@ -1,15 +1,5 @@
-import type { IncomingMessage, Server } from "node:http";
-import { Queue } from "bullmq";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { withParked } from "../../../src/api/parked-view.js";
-import type { ChoreRunView } from "../../../src/chores/chore-run-view.js";
-import { createChoresHandler, type ChoresPagesDeps } from "../../../src/chores/create-chores-handler.js";
-import type { Permission } from "../../../src/github/permission.js";
-import { ParkedRuns, type ParkInit } from "../../../src/stores/parked-runs.js";
-import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
-import { serveHandler } from "../../helpers/serve-handler.js";
-import { entry, indexedChore, repoCatalog, runView } from "../chores/chores-fixtures.js";
+import { describe, expect, it } from "vitest";
+import { parkedPageHarness } from "../chores/parked-page-harness.js";
 
 /**
  * A Continue form is what its person saw: "step charge waits for signal payment-done". Posted
@@ -17,100 +7,8 @@ import { entry, indexedChore, repoCatalog, runView } from "../chores/chores-fixt
  * reload that resubmits the form, whose answer is a page, not a redirect), it must not deliver
  * that other signal, which its person never saw. carol writes to acme/shop.
  */
-const ROLES: Record<string, Permission> = { alice: "write", bob: "read", carol: "write" };
-const PREFIX = "{decisions-stale-form}";
 
-let redis: TestRedis;
-let execute: Queue;
-let client: Redis;
-let parked: ParkedRuns;
-let server: Server;
-let base: string;
-let runs: Map<string, ChoreRunView>;
-let n = 0;
-
-function deps(): ChoresPagesDeps {
-  const login = (req: IncomingMessage) => /(?:^|;\s*)user=(\w+)/.exec(req.headers.cookie ?? "")?.[1] ?? null;
-  const catalog = repoCatalog("acme", "shop", [entry(indexedChore("unlock-account", null))]);
-  return {
-    catalog: {
-      repositories: async () => [{ owner: "acme", repo: "shop" }],
-      read: async (o, r) => (o === "acme" && r === "shop" ? catalog : null),
-      bundle: async () => null,
-    },
-    signIn: {
-      user: (req) => (login(req) ? { login: login(req)!, id: 1 } : null),
-      redirectToLogin: (_req, res) => void res.writeHead(302, { Location: "/login" }).end(),
-      csrfToken: (req) => `token-of-${login(req)}`,
-      verifyCsrf: (req, token) => token === `token-of-${login(req)}`,
-    },
-    permission: async (_repo, user) => ROLES[user] ?? "none",
-    requiredPermission: (c) => c.config.chores.permission,
-    startRun: async () => ({ runId: "unused" }),
-    // The page's view of a run as the runs API reads it: the parked record and the decisions.
-    run: async (runId) => {
-      const view = runs.get(runId);
-      if (!view) return null;
-      const [record, decisions] = await Promise.all([parked.read(runId), parked.decisions(runId)]);
-      return withParked(view, record, decisions);
-    },
-    history: async () => [],
-    cancel: async () => undefined,
-    decisions: { parked, execute },
-    fileLimit: 1024,
-  };
-}
-
-async function parkRun(over: Partial<ParkInit>): Promise<string> {
-  const runId = `run-${++n}`;
-  runs.set(runId, runView({ id: runId, status: "waiting", repository: "acme/shop", chore: "unlock-account", requested_by: "alice" }));
-  await parked.park({
-    runId,
-    kind: "waiting",
-    owner: "acme",
-    repo: "shop",
-    chore: "unlock-account",
-    since: "2026-12-06T10:00:00.000Z",
-    attempt: 1,
-    signal: "approval",
-    step: null,
-    deadline: "2026-12-08T10:00:00.000Z",
-    pullRequest: null,
-    requestedBy: "alice",
-    approval: { count: 1 },
-    ...over,
-  });
-  return runId;
-}
-
-async function page(runId: string, user = "alice") {
-  const res = await fetch(`${base}/chores/runs/${runId}`, { headers: { Cookie: `user=${user}` } });
-  return { res, html: await res.text() };
-}
-
-async function decide(runId: string, user: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
-  const body = new URLSearchParams({ csrf: `token-of-${user}`, ...fields });
-  const res = await fetch(`${base}/chores/runs/${runId}/decide`, { method: "POST", body, headers: { Cookie: `user=${user}`, ...headers }, redirect: "manual" });
-  return { res, html: await res.text() };
-}
-
-beforeAll(async () => {
-  redis = await startRedis();
-  const connection = { host: "127.0.0.1", port: redis.port, maxRetriesPerRequest: null };
-  execute = new Queue("execute", { connection, prefix: PREFIX });
-  client = new Redis(connection);
-  parked = new ParkedRuns(client, PREFIX);
-  ({ base, server } = await serveHandler((req, res) => createChoresHandler(deps())(req, res)));
-});
-afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
-  await execute?.close();
-  client?.disconnect();
-  await redis?.stop();
-});
-beforeEach(() => {
-  runs = new Map();
-});
+const h = parkedPageHarness("{decisions-stale-form}");
 
 /** The form fields the page's Continue form posts, as a browser would send them. */
 function continueForm(html: string): Record<string, string> {
@@ -122,13 +20,13 @@ function continueForm(html: string): Record<string, string> {
 
 describe("attack: a Continue form posted after the run waits for another signal", () => {
   it("delivers nothing to the wait its person never saw, and still continues the wait it showed", async () => {
-    const runId = await parkRun({ signal: "payment-done", step: "charge", approval: null });
-    const form = continueForm((await page(runId, "carol")).html);
+    const runId = await h.parkRun({ signal: "payment-done", step: "charge", approval: null });
+    const form = continueForm((await h.page(runId, "carol")).html);
     expect(form.decision).toBe("signal");
 
     // The run went on (someone else continued it) and a later step now waits for another signal.
-    await parked.clear(runId);
-    await parked.park({
+    await h.parked.clear(runId);
+    await h.parked.park({
       runId,
       kind: "waiting",
       owner: "acme",
@@ -143,16 +41,16 @@ describe("attack: a Continue form posted after the run waits for another signal"
       requestedBy: "alice",
       approval: null,
     });
-    const stale = await decide(runId, "carol", { ...form, payload: '{"paid": 12}' });
+    const stale = await h.decide(runId, "carol", { ...form, payload: '{"paid": 12}' });
     expect(stale.res.status).toBe(409);
-    expect((await parked.read(runId))?.decision).toBeNull();
-    expect(await parked.decisions(runId)).toEqual([]);
+    expect((await h.parked.read(runId))?.decision).toBeNull();
+    expect(await h.parked.decisions(runId)).toEqual([]);
 
     // The form of the wait as it is now continues it.
-    const fresh = continueForm((await page(runId, "carol")).html);
-    const taken = await decide(runId, "carol", { ...fresh, payload: '{"ok": true}' });
+    const fresh = continueForm((await h.page(runId, "carol")).html);
+    const taken = await h.decide(runId, "carol", { ...fresh, payload: '{"ok": true}' });
     expect(taken.res.status).toBe(200);
-    expect((await parked.read(runId))?.decision).toMatchObject({ kind: "signal", signal: "wipe-accounts", by: "carol", via: "page" });
+    expect((await h.parked.read(runId))?.decision).toMatchObject({ kind: "signal", signal: "wipe-accounts", by: "carol", via: "page" });
   });
 });
 
@@ -166,7 +64,7 @@ function buttonForm(html: string, decision: string): Record<string, string> {
 }
 
 async function interrupt(runId: string, step: string, attempt: number, since: string): Promise<void> {
-  await parked.park({
+  await h.parked.park({
     runId,
     kind: "interrupted",
     owner: "acme",
@@ -185,21 +83,21 @@ async function interrupt(runId: string, step: string, attempt: number, since: st
 
 describe("attack: a Resume or Roll back form posted after the run was interrupted again", () => {
   it.each(["resume", "rollback"])("%s decides nothing on an interruption its person never saw, and still decides the one it showed", async (decision) => {
-    const runId = await parkRun({ kind: "interrupted", signal: null, step: "charge", deadline: null, approval: null });
-    const form = buttonForm((await page(runId, "carol")).html, decision);
+    const runId = await h.parkRun({ kind: "interrupted", signal: null, step: "charge", deadline: null, approval: null });
+    const form = buttonForm((await h.page(runId, "carol")).html, decision);
     expect(form.decision).toBe(decision);
 
     // Someone resumed it; its worker was lost again, at a later step.
-    expect((await decide(runId, "alice", { decision: "resume" })).res.status).toBe(200);
-    await parked.clear(runId);
+    expect((await h.decide(runId, "alice", { decision: "resume" })).res.status).toBe(200);
+    await h.parked.clear(runId);
     await interrupt(runId, "ship", 2, "2026-12-06T12:00:00.000Z");
-    const stale = await decide(runId, "carol", form);
+    const stale = await h.decide(runId, "carol", form);
     expect(stale.res.status).toBe(409);
-    expect((await parked.read(runId))?.decision).toBeNull();
-    expect(await parked.decisions(runId)).toHaveLength(1);
+    expect((await h.parked.read(runId))?.decision).toBeNull();
+    expect(await h.parked.decisions(runId)).toHaveLength(1);
 
-    const fresh = buttonForm((await page(runId, "carol")).html, decision);
-    expect((await decide(runId, "carol", fresh)).res.status).toBe(200);
-    expect((await parked.read(runId))?.decision).toMatchObject({ kind: decision, by: "carol", via: "page" });
+    const fresh = buttonForm((await h.page(runId, "carol")).html, decision);
+    expect((await h.decide(runId, "carol", fresh)).res.status).toBe(200);
+    expect((await h.parked.read(runId))?.decision).toMatchObject({ kind: decision, by: "carol", via: "page" });
   });
 });
