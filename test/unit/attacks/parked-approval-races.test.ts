@@ -19,9 +19,16 @@ import { RunOutcomes } from "../../../src/stores/run-outcomes.js";
 import { RunSegments } from "../../../src/stores/run-segments.js";
 import { approvedByBob, flowNode, plainTarget, runData, startStepQueues, type StepQueues } from "../steps/step-fixtures.js";
 
+// Attacks on a run waiting for approval, on the real execute step, queues and Redis.
+//
 // A run waits for approval for at most its `approval.timeout`. The worker times it out when it
 // next looks (at the deadline): if no worker looks then (all stopped, or busy for a while), an
 // approval given after the deadline must not start it: past the deadline it is not approved.
+//
+// Two people at once: one approves a run that waits for approval, another cancels it before
+// the worker picks it up. The run ends cancelled; its parked record must go with it, or
+// retention (which never removes a run whose hash is `parked`) keeps it forever, and it is
+// still listed among the parked runs.
 let q: StepQueues;
 let cwd: string;
 beforeAll(async () => {
@@ -107,5 +114,30 @@ describe("attack: an approval given after the approval deadline, before any work
     if (run.state !== "completed") throw run.error;
     expect(await runsOf()).toBe(0);
     expect(run.value as ExecuteSummary).toMatchObject({ status: "cancelled" });
+  });
+});
+
+describe("attack: a run approved and cancelled at the same time", () => {
+  it("ends cancelled, nothing ran, and it is no longer parked (retention may remove it, it is not listed as parked)", async () => {
+    const data = runData(plainTarget(`scripts/approve-${Date.now()}.ts`));
+    await bundles.save(data.runId, COUNTING);
+    const settled = q.settled("execute", executeJobId(data.runId));
+    const delayed = new Promise<void>((resolve) => events.on("delayed", ({ jobId }) => jobId === executeJobId(data.runId) && resolve()));
+    await q.flows.add(flowNode("execute", data, [flowNode("process", data)], { attempts: 1 }));
+    await delayed;
+
+    // Bob's approval is taken (its wake not yet sent); Frank's cancel comes in and wakes the run.
+    expect(await parked.decide(data.runId, { kind: "approve", by: "bob", via: "page", at: new Date().toISOString(), signal: "approval" })).toMatchObject({
+      ok: true,
+      moves: true,
+    });
+    expect(await cancellations.request(data.runId, "frank")).toBe("waiting");
+    const run = await settled;
+    if (run.state !== "completed") throw run.error;
+    expect(run.value as ExecuteSummary).toMatchObject({ status: "cancelled" });
+    expect(await runsOf()).toBe(0);
+
+    expect(await parked.read(data.runId)).toBeNull();
+    expect(await parked.list()).not.toContain(data.runId);
   });
 });
