@@ -10,10 +10,12 @@ import type { ScheduleDescription, StepReport } from "./sdk/protocol.js";
  * `rollback_failed`.
  */
 /**
- * How an attempt ended. `waiting` is never recorded as an end: the runner returns it when a
- * workflow parked at a `waitFor`, and the worker parks the run (see ParkedRuns) instead of
- * recording it. `interrupted` is the record of an attempt whose worker was lost during a
- * workflow: it is not re-run on its own, and waits for a person's Resume or Roll back.
+ * How an attempt ended. `waiting` and `paused` are never recorded as an end: the runner returns
+ * `waiting` when a workflow parked at a `waitFor`, and `paused` when an iteration stopped after
+ * a batch because a person asked it to pause; the worker parks the run (see ParkedRuns) instead
+ * of recording it. `interrupted` is the record of an attempt whose worker was lost during a
+ * workflow or an iteration: it is not re-run on its own, and waits for a person's Resume (or,
+ * for a workflow, Roll back).
  */
 export const RUN_STATUSES = [
   "succeeded",
@@ -26,6 +28,7 @@ export const RUN_STATUSES = [
   "rollback_failed",
   "waiting",
   "interrupted",
+  "paused",
 ] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
@@ -180,7 +183,8 @@ export interface ExecutionResult {
   decisions?: RunDecision[];
 }
 
-export const DECISION_KINDS = ["approve", "reject", "signal", "timeout", "resume", "rollback", "cancel"] as const;
+/** `pause`: a person asked a running iteration to stop after its current batch (recorded when asked, whether or not it came in time). */
+export const DECISION_KINDS = ["approve", "reject", "signal", "timeout", "resume", "rollback", "cancel", "pause"] as const;
 export type DecisionKind = (typeof DECISION_KINDS)[number];
 /** Where a decision came from: `timer` for a timeout. */
 export const DECISION_VIAS = ["page", "api", "cli", "comment", "review", "timer"] as const;
@@ -224,7 +228,45 @@ export interface ExecutionReport {
   rejectedLines: number;
   /** For a workflow: every step's run and rollback, in order. Absent for any other script. */
   workflow?: WorkflowReport;
+  /** For an iteration: how far it got, over all its processes. Absent for any other script. */
+  iteration?: IterationReport;
 }
+
+/**
+ * An iteration's record, as the runner folds its batch reports (redacted). It covers the whole
+ * run: a process that goes on from a checkpoint starts from the record its earlier ones left.
+ */
+export interface IterationReport {
+  batchSize: number;
+  /** What `count` (or the CSV) said, for progress; null when it cannot count. */
+  total: number | null;
+  /** The last checkpoint: items up to it are never processed again. Null before the first batch completed. */
+  checkpoint: CheckpointView | null;
+  /** The batch whose items were being processed when the process ended, never checkpointed (they may be processed again); null when none was. */
+  inFlight: { seq: number; from: number; items: number } | null;
+  /** Where this process went on from (a pause or a Resume); null when it started from the beginning. */
+  resumedFrom: { seq: number; done: number } | null;
+  /** The process stopped after its checkpoint because a person asked it to pause. */
+  paused: boolean;
+  /** The last batch was checkpointed: every item was processed. */
+  finished: boolean;
+  /** Batch reports refused as impossible (a number out of order, a count that does not add up, a cursor too large or unchanged). */
+  refused: number;
+}
+
+/** A checkpoint as shown: its cursor redacted and cut to one line (the raw one is the ledger's). */
+export interface CheckpointView {
+  seq: number;
+  /** Items processed up to and including this batch. */
+  done: number;
+  /** The cursor as JSON, redacted, cut to MAX_SHOWN_CURSOR_CHARS. */
+  cursor: string;
+  /** ISO 8601: when it was persisted. */
+  at: string;
+}
+
+/** How much of a cursor records and pages show. */
+export const MAX_SHOWN_CURSOR_CHARS = 200;
 
 /** A workflow's record: what each step did, redacted. */
 export interface WorkflowReport {

@@ -21,6 +21,7 @@ const STATUS_WORDS: Record<RunStatus, string> = {
   rollback_failed: "rollback failed",
   waiting: "waiting",
   interrupted: "interrupted",
+  paused: "paused",
 };
 
 const MESSAGE_MAX = 140;

@@ -64,6 +64,7 @@ const CONCLUSIONS: Record<RunStatus, RunConclusion> = {
   interrupted: "action_required",
   // Not an end (a waiting run is parked, never recorded): should one be told, it is neither good nor bad.
   waiting: "neutral",
+  paused: "neutral",
 };
 
 /** The check run's name: one per script, on the merge commit. */

@@ -103,7 +103,10 @@ export function refusalMessage(refusal: DecideRefusal, parked: ParkedRun | null,
     case "not_parked":
       return "this run is not waiting for a signal, an approval or a decision (it is unknown, running, or finished)";
     case "not_waiting":
-      return `this run is not waiting: it was interrupted at step ${parked?.step ?? "?"}; choose Resume or Roll back`;
+      if (parked?.kind === "paused") return "this run is not waiting for a signal: it is paused; Resume it to go on from its checkpoint";
+      return parked?.step == null
+        ? "this run is not waiting: it was interrupted; Resume it to go on from its checkpoint"
+        : `this run is not waiting: it was interrupted at step ${parked.step}; choose Resume or Roll back`;
     case "not_interrupted":
       return `this run was not interrupted: it is waiting for ${waitingFor(parked)}`;
     case "other_signal":
@@ -118,6 +121,8 @@ export function refusalMessage(refusal: DecideRefusal, parked: ParkedRun | null,
       return "you asked for this run, so you cannot approve it: another person with the chore's permission must";
     case "already_approved":
       return "you have approved this run already: it needs another person's approval";
+    case "no_rollback":
+      return "an iteration has no rollbacks: Resume it to go on from its last checkpoint, or cancel it";
     case "expired":
       return `too late: this run waited for ${waitingFor(parked)} until ${parked?.deadline ?? "its deadline"}; it times out now (a wait rolls back, an approval cancels the run)`;
   }
@@ -147,5 +152,7 @@ function acceptedMessage(parked: ParkedRun, decision: RunDecision): string {
     case "timeout":
     case "cancel":
       return `${decision.kind}: the run rolls back`;
+    case "pause":
+      return "pausing after the current batch";
   }
 }

@@ -21,11 +21,13 @@ import { UnrecoverableError, type Job } from "bullmq";
  *   persisted or rolled back).
  * - 7: ScriptDescription.approval and workflow waits (a format-6 worker would run a script that
  *   asks for approvals without them, and would record a parked workflow as failed).
+ * - 8: ScriptDescription.iteration (a format-7 worker would never answer an iteration's batch
+ *   messages, so its first batch would wait until the run timed out, with no checkpoint kept).
  *
  * Bump it whenever one of those changes shape, teach the readers the previous format, and
  * point test/upgrade/previous-release.ts at the last commit before the change.
  */
-export const JOB_FORMAT = 7;
+export const JOB_FORMAT = 8;
 
 /** A job written by a newer chorebot than this worker: it fails for good, untouched, until a person retries it. */
 export class JobTooNew extends UnrecoverableError {

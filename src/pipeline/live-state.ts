@@ -1,4 +1,5 @@
 import type { Job } from "bullmq";
+import type { CheckpointView } from "../run-types.js";
 
 /**
  * A run's live state: what its execute job shows while the run waits or runs, kept as that
@@ -36,6 +37,24 @@ export interface LiveState {
   waiting?: string;
   /** Who asked to cancel the run; absent when nobody did. */
   cancelledBy?: string;
+  /** An iteration's progress (see IterationLive); absent for any other script. */
+  iteration?: IterationLive;
+}
+
+/** An iteration as it goes: what /api/runs, the dashboard and the run page show. */
+export interface IterationLive {
+  batchSize: number;
+  total: number | null;
+  /** Items processed in the run so far: the checkpointed ones and those of the batch in flight. */
+  done: number;
+  checkpoint: CheckpointView | null;
+  /** The batch being processed now: its number, its first item's number (1-based, in the run), and how many of its items are done. */
+  inFlight: { seq: number; from: number; items: number } | null;
+  /** Items per second since this process started (null until it has processed one); `etaMs` from it and `total` (null without either). */
+  rate: number | null;
+  etaMs: number | null;
+  /** Who asked it to pause, while it finishes its current batch. */
+  pauseRequestedBy?: string;
 }
 
 /** The state of an attempt that has reported nothing yet. */

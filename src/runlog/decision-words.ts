@@ -9,6 +9,7 @@ export const DECISION_VERBS: Record<DecisionKind, string> = {
   resume: "resumed",
   rollback: "rolled back",
   cancel: "cancelled",
+  pause: "asked to pause",
 };
 
 /** Where a decision came from, after "on"/"by": "the run page", "a comment"… */

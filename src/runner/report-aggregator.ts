@@ -95,7 +95,9 @@ export class ReportAggregator {
         return { type: "result", value };
       }
       case "step":
-        // A workflow's steps never come here: the channel hands them to run-script's onStep (workflow-record.ts). Any other script's are refused.
+      case "batch":
+        // A workflow's steps and an iteration's batches never come here: the channel hands them to run-script (workflow-record.ts,
+        // its iteration record). Any other script's are refused.
         return REFUSED;
       case "inputs": {
         const values = redactJson(message.values, this.redact);

@@ -4,9 +4,20 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex, Readable } from "node:stream";
-import type { ExecutionReport, ExecutionResult, OutputLine, RunStatus, WorkflowEntry, WorkflowReport } from "../run-types.js";
+import type { ExecutionReport, ExecutionResult, IterationReport, OutputLine, RunStatus, WorkflowEntry, WorkflowReport } from "../run-types.js";
 import { ORDER_ENV, type ChannelMessage, type OutputMark } from "../sdk/channel-client.js";
-import { CHANNEL_ENV, INPUTS_ENV, RESUME_ENV, type ReportMessage, type Resumption, type StepReport, type WorkflowStepDescription } from "../sdk/protocol.js";
+import {
+  CHANNEL_ENV,
+  INPUTS_ENV,
+  RESUME_ENV,
+  type BatchReport,
+  type IterationDescription,
+  type IterationResumption,
+  type ReportMessage,
+  type Resumption,
+  type StepReport,
+  type WorkflowStepDescription,
+} from "../sdk/protocol.js";
 import { needsBareImportHook, writeBareImportHook } from "./bare-import-hook.js";
 import { currentClaim } from "./claim.js";
 import { deadlineLine, FENCED, LIFELINE_FD, STARTED, TERM_LINE, withLifeline, withStartNotice } from "./lifeline.js";
@@ -79,6 +90,22 @@ export interface RunScriptOptions {
    * the run's timeout or fence). Absent (a local run): acked at once.
    */
   onStep?: (record: WorkflowReport, entry: WorkflowEntry, resume: ResumePoint | null) => Promise<void>;
+  /**
+   * For an iteration: its options as read from its source. Its batch messages are then folded
+   * into `report.iteration` (refused when impossible: see IterationReport.refused), each acked
+   * once `onBatch` has resolved, and a process that stopped after an ack saying `pause` is
+   * `paused`. `earlier`: when it goes on (`resumeIteration`), the record its earlier processes left.
+   */
+  iteration?: { description: IterationDescription; earlier?: IterationReport };
+  /** Where an iteration goes on from (after a pause, or a person's Resume): written like `resume`, to the file named by CHOREBOT_RESUME. */
+  resumeIteration?: IterationResumption;
+  /**
+   * Persists an iteration's checkpoint after each batch (`batch` as sent, its cursor RAW;
+   * `record` the record so far, redacted) and says whether a person asked it to pause. The
+   * script waits for the ack, written only once this has resolved: a rejection leaves it
+   * waiting (until the run's timeout or fence). Absent (a local run): acked at once, no pause.
+   */
+  onBatch?: (batch: BatchReport, record: IterationReport) => Promise<{ pause: boolean }>;
   /** How what the script starts is made to end with it; default: the best this host allows. */
   containment?: Containment;
 }

@@ -1,5 +1,5 @@
 import { createConnection, type Socket } from "node:net";
-import type { ReportMessage, StepReport } from "./protocol.js";
+import type { BatchReport, ReportMessage, StepReport } from "./protocol.js";
 
 /**
  * Set by the runner for the process it starts; the SDK takes it out of the environment at
@@ -28,6 +28,8 @@ export interface ChannelClient {
   flush(): Promise<void>;
   /** Sends a workflow step's report; resolves once the worker has recorded it (at once where nothing records it). */
   sendStep?(report: StepReport): Promise<void>;
+  /** Sends an iteration's batch report; resolves once the worker has checkpointed it, with whether it asks the run to pause (never, where nothing records it). */
+  sendBatchReport?(report: BatchReport): Promise<{ pause: boolean }>;
 }
 
 // An ack is `{"type":"ack","seq":12}`: a longer line from the worker is skipped unread.
@@ -49,10 +51,11 @@ export function createSocketClient(path: string): ChannelClient {
   const queue: string[] = [];
   let pendingWrites = 0;
   let waiters: Array<() => void> = [];
-  const acks = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  // A script is a workflow or an iteration: its step and batch numbers never share this map.
+  const acks = new Map<number, { resolve: (ack: { pause: boolean }) => void; reject: (error: Error) => void }>();
   let brokenBy: Error | null = null;
-  const incoming = ackReader((seq) => {
-    acks.get(seq)?.resolve();
+  const incoming = ackReader((seq, pause) => {
+    acks.get(seq)?.resolve({ pause });
     acks.delete(seq);
     if (acks.size === 0) socket?.unref();
   });
@@ -95,7 +98,14 @@ export function createSocketClient(path: string): ChannelClient {
     });
   };
 
-  return {
+  const sendAcked = (message: ChannelMessage, seq: number): Promise<{ pause: boolean }> => {
+    if (brokenBy !== null) return Promise.reject(brokenBy);
+    const acked = new Promise<{ pause: boolean }>((resolve, reject) => acks.set(seq, { resolve, reject }));
+    client.send(message);
+    if (connected) socket?.ref();
+    return acked;
+  };
+  const client: ChannelClient = {
     send(message) {
       if (fallback !== null) return fallback.send(message);
       const line = `${JSON.stringify(message)}\n`;
@@ -110,18 +120,18 @@ export function createSocketClient(path: string): ChannelClient {
         settle();
       });
     },
-    sendStep(report) {
-      if (brokenBy !== null) return Promise.reject(brokenBy);
-      const acked = new Promise<void>((resolve, reject) => acks.set(report.seq, { resolve, reject }));
-      this.send({ type: "step", report });
-      if (connected) socket?.ref();
-      return acked;
+    async sendStep(report) {
+      await sendAcked({ type: "step", report }, report.seq);
+    },
+    sendBatchReport(report) {
+      return sendAcked({ type: "batch", report }, report.seq);
     },
   };
+  return client;
 }
 
 /** Splits what the worker sends into lines, bounded, and calls `onAck` with each ack's seq. */
-function ackReader(onAck: (seq: number) => void): (chunk: Buffer) => void {
+function ackReader(onAck: (seq: number, pause: boolean) => void): (chunk: Buffer) => void {
   let line: Buffer[] = [];
   let bytes = 0;
   let skipping = false;
@@ -138,8 +148,8 @@ function ackReader(onAck: (seq: number) => void): (chunk: Buffer) => void {
       }
       if (newline === -1) return;
       if (!skipping) {
-        const seq = ackSeq(Buffer.concat(line).toString("utf8"));
-        if (seq !== null) onAck(seq);
+        const ack = ackOf(Buffer.concat(line).toString("utf8"));
+        if (ack !== null) onAck(ack.seq, ack.pause);
       }
       line = [];
       bytes = 0;
@@ -148,10 +158,11 @@ function ackReader(onAck: (seq: number) => void): (chunk: Buffer) => void {
   };
 }
 
-function ackSeq(text: string): number | null {
+/** `{"type":"ack","seq":n}`, with `"pause":true` for a batch whose run is asked to pause. */
+function ackOf(text: string): { seq: number; pause: boolean } | null {
   try {
-    const message = JSON.parse(text) as { type?: unknown; seq?: unknown } | null;
-    return message?.type === "ack" && Number.isSafeInteger(message.seq) ? (message.seq as number) : null;
+    const message = JSON.parse(text) as { type?: unknown; seq?: unknown; pause?: unknown } | null;
+    return message?.type === "ack" && Number.isSafeInteger(message.seq) ? { seq: message.seq as number, pause: message.pause === true } : null;
   } catch {
     return null;
   }
@@ -168,6 +179,10 @@ export function createStdoutClient(write: (line: string) => void = (line) => pro
     sendStep(report) {
       this.send({ type: "step", report });
       return Promise.resolve();
+    },
+    sendBatchReport(report) {
+      this.send({ type: "batch", report });
+      return Promise.resolve({ pause: false });
     },
   };
 }
@@ -196,6 +211,10 @@ export function formatMessage(message: ChannelMessage, totals = new Map<string, 
     case "step": {
       const { step, direction, outcome, durationMs, error } = message.report;
       return `[step] ${step}${direction === "rollback" ? " (rollback)" : ""}: ${outcome} in ${durationMs} ms${error === null ? "" : `: ${error}`}`;
+    }
+    case "batch": {
+      const { seq, items, done, durationMs } = message.report;
+      return `[batch] ${seq}: ${items} items in ${durationMs} ms, ${done} done`;
     }
   }
 }

@@ -61,6 +61,71 @@ export interface ScriptDescription {
   workflow?: WorkflowDescription | null;
   /** Approval at run time (`approval: { count }`): each run waits for that many other people's go-ahead; null or absent when it asks none. */
   approval?: ApprovalDescription | null;
+  /** For an iteration (`defineScript({ collection, process })`): how it goes through its collection; null or absent for any other script. */
+  iteration?: IterationDescription | null;
+}
+
+/**
+ * An iteration's options as read from its source, defaults filled in. It processes the items
+ * its `collection` yields in batches of `batchSize`; after each batch the cursor of its last
+ * item is checkpointed (see BatchReport), and a run that goes on (Resume, or after a pause)
+ * calls `collection` again from that cursor.
+ */
+export interface IterationDescription {
+  /** Items per batch (and per checkpoint), 1 to MAX_BATCH_SIZE; DEFAULT_BATCH_SIZE when it names none. */
+  batchSize: number;
+  /** How long it waits between batches (throttling), 0 to MAX_ITERATION_PAUSE_MS; 0 when it names none. */
+  pauseMs: number;
+  /** Whether it can count its items (a `count` function, or a CSV collection): then progress has a total and an ETA. */
+  counted: boolean;
+  /** `collection: csvRows("name")`: the file input whose CSV rows are the items; null for any other collection. */
+  csv: string | null;
+}
+
+export const DEFAULT_BATCH_SIZE = 100;
+export const MAX_BATCH_SIZE = 10_000;
+export const MAX_ITERATION_PAUSE_MS = 60 * 60 * 1000;
+/** The largest a cursor may be, as JSON: it is checkpointed in Redis after every batch. */
+export const MAX_CURSOR_BYTES = 16 * 1024;
+
+/**
+ * One completed batch of an iteration, sent once every item of it was processed. The script
+ * waits for the worker's {@link BatchAck} before it takes the next item: by then the
+ * checkpoint (`seq`, `done`, `cursor`) is persisted in Redis, so no item of this batch is ever
+ * processed again.
+ */
+export interface BatchReport {
+  /** 1, 2, … in the run, numbered on across its processes (a resumed run goes on from its checkpoint's). */
+  seq: number;
+  /** The cursor its last item was yielded with (JSON, at most MAX_CURSOR_BYTES): a run that goes on starts after it. */
+  cursor: unknown;
+  /** Items in it: batchSize, or fewer for the last. */
+  items: number;
+  /** Items processed in the run so far, this batch's included (the checkpoint's count). */
+  done: number;
+  /** ISO 8601: when its first item started. */
+  startedAt: string;
+  durationMs: number;
+  /** The collection has nothing after it: the iteration is finished once this is acked (a pause asked for now comes too late). */
+  last: boolean;
+}
+
+/** The worker's answer to a batch: it is checkpointed. `pause`: a person asked the run to pause, so the script stops here (status `paused`). */
+export interface BatchAck {
+  type: "ack";
+  seq: number;
+  pause: boolean;
+}
+
+/**
+ * Where an iteration goes on from, in the file named by RESUME_ENV (after a pause, or a
+ * person's Resume): `collection` is called with `cursor` (null: from the start, nothing was
+ * checkpointed), batches are numbered on from `seq`, and `done` items count as processed.
+ */
+export interface IterationResumption {
+  seq: number;
+  done: number;
+  cursor: unknown;
 }
 
 /** A script's `approval`, defaults filled in. */
@@ -157,7 +222,8 @@ export const MAX_SIGNAL_PAYLOAD_BYTES = 64 * 1024;
 
 /**
  * Set by the runner when a workflow goes on in a fresh process (after a wait, or a person's
- * Resume or Roll back): the path of a JSON file holding a {@link Resumption}.
+ * Resume or Roll back): the path of a JSON file holding a {@link Resumption}; for an iteration
+ * going on from its checkpoint (after a pause, or a Resume), one holding an {@link IterationResumption}.
  */
 export const RESUME_ENV = "CHOREBOT_RESUME";
 
@@ -225,4 +291,5 @@ export type ReportMessage =
   | { type: "fail"; reason: string }
   | { type: "result"; value: unknown }
   | { type: "inputs"; values: Record<string, unknown> }
-  | { type: "step"; report: StepReport };
+  | { type: "step"; report: StepReport }
+  | { type: "batch"; report: BatchReport };

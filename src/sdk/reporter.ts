@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { formatWithOptions } from "node:util";
 import { isMainThread } from "node:worker_threads";
 import { createChannelClient, ORDER_ENV, type ChannelClient, type OutputMark } from "./channel-client.js";
-import { CHANNEL_ENV, type ReportMessage, type StepReport } from "./protocol.js";
+import { CHANNEL_ENV, type BatchReport, type ReportMessage, type StepReport } from "./protocol.js";
 
 export interface Counter {
   set(name: string, value: number): void;
@@ -105,6 +105,17 @@ export class Reporter {
     if (this.#client.sendStep !== undefined) return this.#client.sendStep(report);
     this.#client.send({ type: "step", report });
     return Promise.resolve();
+  }
+
+  /**
+   * Sends an iteration's batch report after anything pending, and resolves once the worker has
+   * checkpointed it (its ack, saying whether to pause), or at once (no pause) where nothing records it.
+   */
+  sendBatchReport(report: BatchReport): Promise<{ pause: boolean }> {
+    this.#sendBatch();
+    if (this.#client.sendBatchReport !== undefined) return this.#client.sendBatchReport(report);
+    this.#client.send({ type: "batch", report });
+    return Promise.resolve({ pause: false });
   }
 
   /** Sends everything pending and resolves once it has left the process. */

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from "ioredis";
-import type { CapturedOutput, ExecutionResult, WorkflowReport } from "../run-types.js";
+import type { CapturedOutput, ExecutionResult, IterationReport, WorkflowReport } from "../run-types.js";
 import { format1Keys } from "../pipeline/format-1.js";
 import { runKey } from "./run-key.js";
 
@@ -22,6 +22,21 @@ export interface LedgerEntry {
    * next step starts from): the next step's starting state and the last report's number.
    */
   resume: { attempt: number; seq: number; state: unknown } | null;
+  /**
+   * An iteration's last checkpoint and its record so far (redacted), saved after each batch
+   * before the script takes the next item: `checkpoint.cursor` is RAW (unredacted, at most
+   * MAX_CURSOR_BYTES as JSON), since the run goes on from it.
+   */
+  iteration: { attempt: number; checkpoint: Checkpoint; report: IterationReport } | null;
+}
+
+/** Where an iteration goes on from: after batch `seq`, `done` items processed, from `cursor` (raw). */
+export interface Checkpoint {
+  seq: number;
+  done: number;
+  cursor: unknown;
+  /** ISO 8601: when it was saved. */
+  at: string;
 }
 
 /** The facts of a finished execution, without its output. */
@@ -64,6 +79,11 @@ export class ExecutionLedger {
     await this.redis.hset(this.key(runId), ...fields);
   }
 
+  /** Saves an iteration's checkpoint after a batch, with its record so far: the script takes its next item only once this has resolved. */
+  async saveCheckpoint(runId: string, attempt: number, checkpoint: Checkpoint, report: IterationReport): Promise<void> {
+    await this.redis.hset(this.key(runId), "iteration", JSON.stringify({ attempt, checkpoint, report }));
+  }
+
   /**
    * The run's entry. A run an older release started may have its record in that release's
    * hash (format 1), which is read too and never rewritten: whichever says the later attempt
@@ -84,6 +104,7 @@ export class ExecutionLedger {
       output: a.output,
       workflow: a.workflow,
       resume: a.resume,
+      iteration: a.iteration,
     };
   }
 
@@ -92,9 +113,9 @@ export class ExecutionLedger {
   }
 }
 
-const FIELDS = ["attempt", "host", "startedAt", "resultAttempt", "result", "output", "workflow", "resume"] as const;
+const FIELDS = ["attempt", "host", "startedAt", "resultAttempt", "result", "output", "workflow", "resume", "iteration"] as const;
 
-function entryOf([attempt, host, startedAt, resultAttempt, result, output, workflow, resume]: (string | null)[]): LedgerEntry {
+function entryOf([attempt, host, startedAt, resultAttempt, result, output, workflow, resume, iteration]: (string | null)[]): LedgerEntry {
   return {
     attempt: Number(attempt ?? 0),
     host: host ?? null,
@@ -104,5 +125,6 @@ function entryOf([attempt, host, startedAt, resultAttempt, result, output, workf
     output: output ? (JSON.parse(output) as LedgerEntry["output"]) : null,
     workflow: workflow ? (JSON.parse(workflow) as LedgerEntry["workflow"]) : null,
     resume: resume ? (JSON.parse(resume) as LedgerEntry["resume"]) : null,
+    iteration: iteration ? (JSON.parse(iteration) as LedgerEntry["iteration"]) : null,
   };
 }

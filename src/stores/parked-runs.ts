@@ -7,12 +7,15 @@ import { runKey } from "./run-key.js";
  * which never removes a parked run, and the ledger see the same thing:
  * - `waiting`: its execute job is delayed until `deadline` (checked again every little while)
  *   for the signal `signal` (`approval` for approvals at run time, before anything ran);
- * - `interrupted`: its worker was lost during step `step`; its execute job failed, and only a
- *   person's Resume or Roll back retries it.
+ * - `interrupted`: its worker was lost during step `step` (a workflow), or an iteration's attempt
+ *   was lost or failed (`step` null, `failure` saying how); its execute job failed, and only a
+ *   person's Resume (or, for a workflow, Roll back) retries it;
+ * - `paused`: an iteration stopped after a batch because a person asked it to (see
+ *   requestPause); its execute job is delayed, the same attempt, until a person's Resume.
  */
 export interface ParkedRun {
   runId: string;
-  kind: "waiting" | "interrupted";
+  kind: "waiting" | "interrupted" | "paused";
   owner: string;
   repo: string;
   /** The chore's name (its permission decides who may decide), or null for a merged script (write permission). */
@@ -23,8 +26,10 @@ export interface ParkedRun {
   attempt: number;
   /** `waiting`: the signal it waits for. */
   signal: string | null;
-  /** The step that waits, or that was interrupted; null for approvals (no step has run). */
+  /** The step that waits, or that was interrupted; null for approvals (no step has run) and for iterations. */
   step: string | null;
+  /** An interrupted iteration whose attempt failed (an item threw, it timed out): that attempt's message. Absent or null when its worker was lost. */
+  failure?: string | null;
   /** `waiting`: ISO 8601, when it times out (a wait rolls back, an approval cancels). */
   deadline: string | null;
   /** A wait that an approving review of this pull request (of the same repository) continues. */
@@ -48,9 +53,21 @@ export type ParkInit = Omit<ParkedRun, "decision" | "approval"> & { approval: { 
  * - `decided`: someone decided first (`parked.decision` says who);
  * - `own_request`: the person who asked for the run cannot approve it;
  * - `already_approved`: that person approved it already;
- * - `expired`: an approval or a signal came after the wait's deadline (the worker takes the timeout).
+ * - `expired`: an approval or a signal came after the wait's deadline (the worker takes the timeout);
+ * - `no_rollback`: a Roll back of an interrupted iteration (it has no rollbacks: Resume, or cancel it).
+ * A Resume is taken for an interrupted or a paused run; `not_interrupted` refuses it elsewhere.
  */
-export type DecideRefusal = "not_parked" | "not_waiting" | "not_interrupted" | "other_signal" | "decided" | "own_request" | "already_approved" | "expired";
+export type DecideRefusal =
+  "not_parked" | "not_waiting" | "not_interrupted" | "other_signal" | "decided" | "own_request" | "already_approved" | "expired" | "no_rollback";
+
+/**
+ * Why a pause was not asked for (see requestPause): `already_paused` (it is paused),
+ * `not_running` (it is parked another way: waiting, interrupted), `pause_requested` (someone
+ * asked already and it has not stopped yet: the existing request is returned).
+ */
+export type PauseRefusal = "already_paused" | "not_running" | "pause_requested";
+
+export type PauseResult = { ok: true; request: RunDecision } | { ok: false; refusal: PauseRefusal; request: RunDecision | null; parked: ParkedRun | null };
 
 export type DecideResult =
   /** Taken. `moves`: it is the decision that moves the run on (an approval short of the count does not). */
@@ -67,8 +84,13 @@ local kind = decision.kind
 local function refuse(why) return cjson.encode({ ok = false, refusal = why, parked = raw }) end
 if parked.decision ~= cjson.null and parked.decision ~= nil then return refuse('decided') end
 local moves = true
-if kind == 'resume' or kind == 'rollback' then
+if kind == 'resume' then
+  if parked.kind ~= 'interrupted' and parked.kind ~= 'paused' then return refuse('not_interrupted') end
+elseif kind == 'rollback' then
   if parked.kind ~= 'interrupted' then return refuse('not_interrupted') end
+  if parked.step == cjson.null or parked.step == nil then return refuse('no_rollback') end
+elseif kind == 'cancel' and parked.kind == 'paused' then
+  -- A paused iteration is cancelled by its worker's look (see pickUp), like a wait.
 else
   if parked.kind ~= 'waiting' then return refuse('not_waiting') end
   local forApproval = parked.signal == 'approval'
@@ -99,6 +121,26 @@ if type(decisions) ~= 'table' or next(decisions) == nil then decisions = {} end
 if #decisions < tonumber(ARGV[3]) then table.insert(decisions, decision) end
 redis.call('HSET', KEYS[1], 'parked', cjson.encode(parked), 'decisions', cjson.encode(decisions))
 return cjson.encode({ ok = true, moves = moves, parked = cjson.encode(parked) })
+`;
+
+// A pause is asked of a running iteration: kept in its run hash (field `pause`) for its worker to
+// answer at the next checkpoint, and recorded among its decisions at once.
+const PAUSE = `
+local raw = redis.call('HGET', KEYS[1], 'parked')
+if raw then
+  local parked = cjson.decode(raw)
+  local why = parked.kind == 'paused' and 'already_paused' or 'not_running'
+  return cjson.encode({ ok = false, refusal = why, parked = raw })
+end
+local asked = redis.call('HGET', KEYS[1], 'pause')
+if asked then return cjson.encode({ ok = false, refusal = 'pause_requested', request = asked }) end
+redis.call('HSET', KEYS[1], 'pause', ARGV[1])
+local history = redis.call('HGET', KEYS[1], 'decisions')
+local decisions = history and cjson.decode(history) or {}
+if type(decisions) ~= 'table' or next(decisions) == nil then decisions = {} end
+if #decisions < tonumber(ARGV[2]) then table.insert(decisions, cjson.decode(ARGV[1])) end
+redis.call('HSET', KEYS[1], 'decisions', cjson.encode(decisions))
+return cjson.encode({ ok = true })
 `;
 
 /** The most decisions a run's record keeps (approvals, signals, resumes…); later ones still act, unrecorded. */
@@ -146,6 +188,34 @@ export class ParkedRuns {
     const parked = parkedFrom(parsed.parked);
     if (parsed.ok) return { ok: true, moves: parsed.moves === true, parked: parked! };
     return { ok: false, refusal: parsed.refusal!, parked };
+  }
+
+  /**
+   * Asks a running iteration to pause after its current batch (`request.kind` is `pause`),
+   * atomically against decisions: refused when the run is parked, or a pause was asked for
+   * already. Whether the run is an iteration that is still going is the caller's to check.
+   */
+  async requestPause(runId: string, request: RunDecision): Promise<PauseResult> {
+    const answer = (await this.redis.eval(PAUSE, 1, runKey(this.prefix, runId), JSON.stringify(request), String(MAX_RECORDED_DECISIONS))) as string;
+    const parsed = JSON.parse(answer) as { ok: boolean; refusal?: PauseRefusal; request?: string; parked?: string };
+    if (parsed.ok) return { ok: true, request };
+    return {
+      ok: false,
+      refusal: parsed.refusal!,
+      request: parsed.request ? (JSON.parse(parsed.request) as RunDecision) : null,
+      parked: parkedFrom(parsed.parked),
+    };
+  }
+
+  /** The pause asked of the run and not yet answered, or null. */
+  async pauseRequest(runId: string): Promise<RunDecision | null> {
+    const raw = await this.redis.hget(runKey(this.prefix, runId), "pause");
+    return raw === null ? null : (JSON.parse(raw) as RunDecision);
+  }
+
+  /** The pause was answered (the run paused, or finished first): a later one may be asked for. */
+  async clearPauseRequest(runId: string): Promise<void> {
+    await this.redis.hdel(runKey(this.prefix, runId), "pause");
   }
 
   /** The payload of the signal delivered to the run (null when none, or when it was null). */

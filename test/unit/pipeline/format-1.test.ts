@@ -97,6 +97,7 @@ describe("format 1's Redis records", () => {
       output: null,
       workflow: null,
       resume: null,
+      iteration: null,
     });
     expect(await ledger.read("run-none")).toEqual({
       attempt: 0,
@@ -107,6 +108,7 @@ describe("format 1's Redis records", () => {
       output: null,
       workflow: null,
       resume: null,
+      iteration: null,
     });
   });
 });

@@ -14,6 +14,7 @@ const entry = (over: Partial<LedgerEntry>): LedgerEntry => ({
   output: null,
   workflow: null,
   resume: null,
+  iteration: null,
   ...over,
 });
 const record = (e: LedgerEntry, attempt = 1) =>
