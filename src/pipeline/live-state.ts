@@ -1,5 +1,6 @@
 import type { Job } from "bullmq";
 import type { CheckpointView } from "../run-types.js";
+import { readIterationLive } from "./iteration-progress.js";
 
 /**
  * A run's live state: what its execute job shows while the run waits or runs, kept as that
@@ -71,12 +72,13 @@ export function progressOf(done: number, total: number | null): Pick<LiveState, 
 /** Makes `state` the job's progress. */
 export async function writeLiveState(job: Pick<Job, "updateProgress">, state: LiveState): Promise<void> {
   // Absent, not undefined: JSON drops it either way, but a reader of `job.progress` in this process sees no key.
-  const { waiting, cancelledBy, ...rest } = state;
+  const { waiting, cancelledBy, iteration, ...rest } = state;
   await job.updateProgress({
     ...rest,
     counters: { ...state.counters },
     ...(waiting === undefined ? {} : { waiting }),
     ...(cancelledBy === undefined ? {} : { cancelledBy }),
+    ...(iteration === undefined ? {} : { iteration }),
   });
 }
 
@@ -102,6 +104,8 @@ export function readLiveState(progress: unknown): LiveState {
   };
   if (typeof value.waiting === "string") state.waiting = value.waiting;
   if (typeof value.cancelledBy === "string") state.cancelledBy = value.cancelledBy;
+  const iteration = readIterationLive(value.iteration);
+  if (iteration !== null) state.iteration = iteration;
   return state;
 }
 
