@@ -2,9 +2,18 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import type { ChannelMessage, OutputMark } from "../sdk/channel-client.js";
-import { STEP_DIRECTIONS, STEP_OUTCOMES, type StepAck, type StepReport, type StepWait } from "../sdk/protocol.js";
+import {
+  MAX_CURSOR_BYTES,
+  STEP_DIRECTIONS,
+  STEP_OUTCOMES,
+  type BatchAck,
+  type BatchReport,
+  type StepAck,
+  type StepReport,
+  type StepWait,
+} from "../sdk/protocol.js";
 
-/** Longer lines are skipped without being decoded (and counted as oversized), but for step messages (see ReportChannelOptions). */
+/** Longer lines are skipped without being decoded (and counted as oversized), but for step and batch messages (see ReportChannelOptions). */
 export const MAX_REPORT_LINE_BYTES = 64 * 1024;
 // A step's name as the check accepts it is far shorter; a longer one is not a step of the script.
 const MAX_STEP_NAME_CHARS = 200;
@@ -35,7 +44,7 @@ export interface ReportChannelStats {
   oversized: number;
   /** Connections refused because {@link MAX_CONNECTIONS} were open. */
   refusedConnections: number;
-  /** Step messages answered with an ack (persisted). */
+  /** Step and batch messages answered with an ack (persisted). */
   acked: number;
 }
 
@@ -53,6 +62,14 @@ export interface ReportChannelOptions {
    * stays bounded by this once plus MAX_REPORT_LINE_BYTES per connection.
    */
   maxStepLineBytes?: number;
+  /**
+   * Takes an iteration's batch messages (instead of `onMessage`), exactly as `onStep` takes
+   * steps (one at a time, in the same queue; the sending connection reads nothing more until it
+   * settles). Resolving to an answer writes `{"type":"ack","seq":n,"pause":…}` on that
+   * connection; false or a rejection writes nothing. A batch line may be MAX_CURSOR_BYTES longer
+   * than MAX_REPORT_LINE_BYTES (its cursor), under the same one-long-line-at-a-time rule.
+   */
+  onBatch?: (report: BatchReport) => Promise<{ pause: boolean } | false>;
 }
 
 export interface ReportChannel {
@@ -77,7 +94,7 @@ interface Connection {
   /** Skipping the rest of an oversized line. */
   skipping: boolean;
   ended: boolean;
-  /** A step message of it is being persisted: nothing more is read from it until it is acked (or not). */
+  /** A step or batch message of it is being persisted: nothing more is read from it until it is acked (or not). */
   waiting: boolean;
 }
 
@@ -85,8 +102,8 @@ interface Connection {
  * The worker's end of the report channel: a UNIX socket server in `dir` (the run's private
  * temp dir, mode 0700) that takes one JSON message per line from any number of connections
  * (the script, its worker threads, its child processes), validates each line and hands the
- * valid ones to `onMessage`, step messages to `options.onStep`, which decides whether they are
- * acked. Malformed and oversized lines are counted and ignored; a flood is throttled (see the
+ * valid ones to `onMessage`, step messages to `options.onStep` and batch messages to
+ * `options.onBatch`, which decide whether they are acked. Malformed and oversized lines are counted and ignored; a flood is throttled (see the
  * limits above). Nothing a script sends can make this throw; neither can `onMessage` or
  * `onStep`, whose errors are swallowed.
  */
@@ -101,11 +118,14 @@ export async function openReportChannel(dir: string, onMessage: (message: Channe
 
   const stats: ReportChannelStats = { lines: 0, messages: 0, malformed: 0, oversized: 0, refusedConnections: 0, acked: 0 };
   const connections = new Set<Connection>();
-  const { onStep } = options;
+  const { onStep, onBatch } = options;
   const stepLineBytes = onStep === undefined ? MAX_REPORT_LINE_BYTES : Math.max(MAX_REPORT_LINE_BYTES, options.maxStepLineBytes ?? 0);
+  // A batch line is a small report around a cursor of at most MAX_CURSOR_BYTES (as JSON).
+  const batchLineBytes = onBatch === undefined ? MAX_REPORT_LINE_BYTES : MAX_REPORT_LINE_BYTES + MAX_CURSOR_BYTES;
+  const longLineBytes = Math.max(stepLineBytes, batchLineBytes);
   // The one connection allowed a line longer than MAX_REPORT_LINE_BYTES, until that line is handled.
   let longLine: Connection | null = null;
-  // Step messages are handled one after another, whichever connection sent them.
+  // Step and batch messages are handled one after another, whichever connection sent them.
   let steps: Promise<void> = Promise.resolve();
   let closed = false;
   let window = { start: performance.now(), messages: 0, bytes: 0 };
@@ -129,7 +149,7 @@ export async function openReportChannel(dir: string, onMessage: (message: Channe
   /** Whether a line of `bytes` may still grow on `connection` (taking the long-line slot if it needs it). */
   const fits = (connection: Connection, bytes: number): boolean => {
     if (bytes <= MAX_REPORT_LINE_BYTES) return true;
-    if (bytes > stepLineBytes || (longLine !== null && longLine !== connection)) return false;
+    if (bytes > longLineBytes || (longLine !== null && longLine !== connection)) return false;
     longLine = connection;
     return true;
   };
@@ -142,9 +162,13 @@ export async function openReportChannel(dir: string, onMessage: (message: Channe
   const deliver = (connection: Connection, line: Buffer): boolean => {
     stats.lines += 1;
     const message = parseReportLine(line.toString("utf8"));
-    // Only a step message may be longer than the usual limit.
+    // Only a step or batch message may be longer than the usual limit, each up to its own.
     const long = line.length > MAX_REPORT_LINE_BYTES;
-    if (message === null || (long && (message.type !== "step" || onStep === undefined))) {
+    const longAllowed =
+      message?.type === "step"
+        ? onStep !== undefined && line.length <= stepLineBytes
+        : message?.type === "batch" && onBatch !== undefined && line.length <= batchLineBytes;
+    if (message === null || (long && !longAllowed)) {
       if (long) stats.oversized += 1;
       else stats.malformed += 1;
       releaseLongLine(connection);
@@ -154,7 +178,13 @@ export async function openReportChannel(dir: string, onMessage: (message: Channe
     if (message.type === "step" && onStep !== undefined) {
       if (closed) return false;
       connection.waiting = true;
-      steps = steps.then(() => persistStep(connection, message.report));
+      steps = steps.then(() => persist(connection, () => stepAck(message.report)));
+      return true;
+    }
+    if (message.type === "batch" && onBatch !== undefined) {
+      if (closed) return false;
+      connection.waiting = true;
+      steps = steps.then(() => persist(connection, () => batchAck(message.report)));
       return true;
     }
     releaseLongLine(connection);
@@ -167,15 +197,20 @@ export async function openReportChannel(dir: string, onMessage: (message: Channe
     return false;
   };
 
-  const persistStep = async (connection: Connection, report: StepReport): Promise<void> => {
-    let persisted = false;
+  const stepAck = async (report: StepReport): Promise<StepAck | null> => ((await onStep?.(report)) === true ? { type: "ack", seq: report.seq } : null);
+  const batchAck = async (report: BatchReport): Promise<BatchAck | null> => {
+    const answer = await onBatch?.(report);
+    return answer === undefined || answer === false ? null : { type: "ack", seq: report.seq, pause: answer.pause === true };
+  };
+
+  const persist = async (connection: Connection, acked: () => Promise<StepAck | BatchAck | null>): Promise<void> => {
+    let ack: StepAck | BatchAck | null = null;
     try {
-      persisted = (await onStep?.(report)) === true;
+      ack = await acked();
     } catch {
       // Not persisted: not acked.
     }
-    if (persisted && !closed && connections.has(connection)) {
-      const ack: StepAck = { type: "ack", seq: report.seq };
+    if (ack !== null && !closed && connections.has(connection)) {
       connection.socket.write(`${JSON.stringify(ack)}\n`);
       stats.acked += 1;
     }
@@ -389,6 +424,10 @@ export function parseReportLine(line: string): ChannelMessage | null {
       const report = stepReport(value.report);
       return report === null ? null : { type: "step", report };
     }
+    case "batch": {
+      const report = batchReport(value.report);
+      return report === null ? null : { type: "batch", report };
+    }
     default:
       return null;
   }
@@ -418,6 +457,22 @@ function stepReport(value: unknown): StepReport | null {
     ...(seq === 1 && before !== undefined ? { before } : {}),
     ...(waits === undefined ? {} : { wait: waits }),
   };
+}
+
+/** A batch report with exactly the protocol's fields, or null when one is missing or of the wrong kind (whether it is possible is the record's to judge). */
+function batchReport(value: unknown): BatchReport | null {
+  if (!isObject(value)) return null;
+  const { seq, cursor, items, done, startedAt, durationMs, last } = value;
+  // An empty last batch (items 0) says the collection had nothing left: the record judges it.
+  if (!isCount(seq) || !isCount(items, 0) || !isCount(done, 0)) return null;
+  // JSON has no undefined: a batch without a cursor is not one (null is a cursor).
+  if (!("cursor" in value) || cursor === undefined) return null;
+  if (!isTime(startedAt) || !isFiniteNumber(durationMs) || durationMs < 0 || typeof last !== "boolean") return null;
+  return { seq, cursor, items, done, startedAt, durationMs, last };
+}
+
+function isCount(value: unknown, least = 1): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= least;
 }
 
 /** A wait with exactly the protocol's fields of the right kinds, or null (whether it may be waited for is the record's to judge). */

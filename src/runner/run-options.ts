@@ -16,7 +16,7 @@ export function valuesToRedact(values: { appSecrets?: readonly string[]; scriptE
 
 /** What runScript is given besides the code and the caller's own watchers (output, reports, cancellation). */
 export type RunOptions = Required<Pick<RunScriptOptions, "cwd" | "env" | "timeoutMs" | "maxOutputBytes" | "redact" | "killGraceMs">> &
-  Pick<RunScriptOptions, "inputs" | "workflow">;
+  Pick<RunScriptOptions, "inputs" | "workflow" | "iteration">;
 
 /**
  * Why a script cannot run here: the variables its `env` asks for that SCRIPT_ENV (`scriptEnv`)
@@ -38,7 +38,8 @@ export function envRefusal(description: ScriptDescription | null, scriptEnv: rea
  * asks for when it declares one), for the shortest of the time limits, its output capped at
  * OUTPUT_LIMIT and redacted, and, for an SDK script, its inputs. A workflow is told its state
  * limit (WORKFLOW_STATE_LIMIT, as CHOREBOT_MAX_STATE_BYTES), its steps are recorded, and its
- * rollbacks get time before it is killed (kill-grace.ts).
+ * rollbacks get time before it is killed (kill-grace.ts). An iteration's batches are checkpointed
+ * (its description is handed on: see RunScriptOptions.iteration).
  */
 export function runOptions(o: {
   runner: RunnerConfig;
@@ -69,6 +70,7 @@ export function runOptions(o: {
     redact: createRedactor(valuesToRedact({ appSecrets: o.appSecrets ?? [], scriptEnvValues: runner.scriptEnvValues, secretInputs })),
     killGraceMs: killGraceMs(workflow),
     ...(workflow === null ? {} : { workflow: { steps: workflow.steps, stateLimit: runner.workflowStateLimit } }),
+    ...(description?.iteration == null ? {} : { iteration: { description: description.iteration } }),
   };
 }
 

@@ -21,6 +21,8 @@ import {
 import { needsBareImportHook, writeBareImportHook } from "./bare-import-hook.js";
 import { currentClaim } from "./claim.js";
 import { deadlineLine, FENCED, LIFELINE_FD, STARTED, TERM_LINE, withLifeline, withStartNotice } from "./lifeline.js";
+import { IterationRecord } from "./iteration-record.js";
+import { iterationVerdict } from "./iteration-verdict.js";
 import { explainMissingPackage } from "./missing-package.js";
 import { orderLogs } from "./order-logs.js";
 import { OutputCapture } from "./output-capture.js";
@@ -162,8 +164,30 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
       o.onReport?.({ type: "step", report: { ...shown, error: entry.error, state: record.state } });
       return true;
     };
+    const iteration =
+      o.iteration === undefined
+        ? null
+        : new IterationRecord({
+            description: o.iteration.description,
+            ...(o.iteration.earlier === undefined ? {} : { earlier: o.iteration.earlier }),
+            ...(o.resumeIteration === undefined ? {} : { resume: o.resumeIteration }),
+            ...(o.redact === undefined ? {} : { redact: o.redact }),
+          });
+    // Folded at once, in order (the channel hands batches on one at a time); acked once checkpointed.
+    const onBatch = async (batch: BatchReport): Promise<{ pause: boolean } | false> => {
+      const record = iteration?.add(batch) ?? null;
+      if (record === null || iteration === null) return false;
+      const answer = o.onBatch === undefined ? { pause: false } : await o.onBatch(batch, record);
+      // After the last batch there is nothing to pause: the run finishes.
+      const pause = answer.pause === true && !batch.last;
+      iteration.acked(pause);
+      // Shown as recorded: the cursor redacted, one line.
+      o.onReport?.({ type: "batch", report: { ...batch, cursor: record.checkpoint?.cursor ?? null } });
+      return { pause };
+    };
     const deliver = (message: ChannelMessage): void => {
       const kept = report.add(message);
+      if (kept?.type === "progress") iteration?.progress(kept.done, kept.total);
       if (kept !== null) o.onReport?.(kept);
     };
     // A log line whose mark the output has not reached yet, and every message after it, waits
@@ -178,6 +202,8 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
         deliver(next.message);
       }
     };
+    // The raw cursor too: readable by the script's user alone.
+    const resumption: Resumption | IterationResumption | undefined = o.resume ?? o.resumeIteration;
     const [hook, errorHook, channel] = await Promise.all([
       needsBareImportHook(o.code) ? writeBareImportHook(dir) : null,
       writeUncaughtErrorHook(dir),
@@ -189,12 +215,15 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
           heldChars += chars;
           release();
         },
-        // A step line carries the whole state: up to the limit, plus room for the rest of the report.
-        workflow === null ? {} : { onStep, maxStepLineBytes: 2 * o.workflow!.stateLimit + MAX_REPORT_LINE_BYTES },
+        {
+          // A step line carries the whole state: up to the limit, plus room for the rest of the report.
+          ...(workflow === null ? {} : { onStep, maxStepLineBytes: 2 * o.workflow!.stateLimit + MAX_REPORT_LINE_BYTES }),
+          ...(iteration === null ? {} : { onBatch }),
+        },
       ),
       writeFile(script, o.code),
       // Only the script's user may read it: the state may hold what the redacted record does not.
-      o.resume === undefined ? null : writeFile(join(dir, "resume.json"), JSON.stringify(o.resume), { mode: 0o600 }),
+      resumption === undefined ? null : writeFile(join(dir, "resume.json"), JSON.stringify(resumption), { mode: 0o600 }),
     ]);
     let channelStats: Promise<ReportChannelStats> | null = null;
     const closeChannel = (): Promise<ReportChannelStats> => (channelStats ??= channel.close());
@@ -206,7 +235,7 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
         // Only for a bundle with the SDK (which reads it): a plain script's environment is what it was handed.
         ...(o.code.includes(ORDER_ENV) ? { [ORDER_ENV]: "1" } : {}),
         ...(o.inputs === undefined ? {} : { [INPUTS_ENV]: JSON.stringify(o.inputs) }),
-        ...(o.resume === undefined ? {} : { [RESUME_ENV]: join(dir, "resume.json") }),
+        ...(resumption === undefined ? {} : { [RESUME_ENV]: join(dir, "resume.json") }),
         ...(mode === "marker-sweep" ? { [MARKER_ENV]: randomBytes(16).toString("hex") } : {}),
       };
       const startedAt = new Date();
@@ -233,10 +262,17 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
       // The last partial lines first: a log line may wait for them.
       const captured = capture.endWithEnds();
       release(true);
-      // A workflow that goes on has a record already, whatever this process says.
-      const received = stats.lines + stats.oversized > 0 || (workflow?.report().entries.length ?? 0) > 0;
-      const ended = received ? report.end(stats.malformed + stats.oversized + (workflow?.refused() ?? 0)) : undefined;
-      const aggregated = ended === undefined || workflow === null ? ended : { ...ended, workflow: workflow.report() };
+      // A workflow or an iteration that goes on has a record already, whatever this process says.
+      const received = stats.lines + stats.oversized > 0 || (workflow?.report().entries.length ?? 0) > 0 || o.resumeIteration !== undefined;
+      const ended = received ? report.end(stats.malformed + stats.oversized + (workflow?.refused() ?? 0) + (iteration?.refused() ?? 0)) : undefined;
+      const aggregated =
+        ended === undefined
+          ? ended
+          : {
+              ...ended,
+              ...(workflow === null ? {} : { workflow: workflow.report() }),
+              ...(iteration === null ? {} : { iteration: iteration.report() }),
+            };
       // The record in the script's order: log lines among the output where it wrote them.
       const ordered = aggregated === undefined ? null : orderLogs(captured.output, captured.ends, aggregated.logs, report.logMarks());
       const reported = aggregated === undefined || ordered === null ? aggregated : { ...aggregated, logs: ordered.logs };
@@ -245,14 +281,16 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
       const said = uncaught === null ? null : (o.redact ?? String)(explainMissingPackage(uncaught, o.cwd));
       const judged = judge(outcome, o, reported, said);
       const verdict =
-        reported?.workflow === undefined || workflow === null
-          ? judged
-          : workflowVerdict(reported.workflow, judged, {
-              judged: workflow.judged(),
-              failure: workflow.failure(),
-              waiting: workflow.waiting(),
-              reportedAfterWait: workflow.reportedAfterWait(),
-            });
+        iteration !== null
+          ? iterationVerdict(iteration.report(), judged, { last: iteration.last(), reportedAfterEnd: iteration.reportedAfterEnd() })
+          : reported?.workflow === undefined || workflow === null
+            ? judged
+            : workflowVerdict(reported.workflow, judged, {
+                judged: workflow.judged(),
+                failure: workflow.failure(),
+                waiting: workflow.waiting(),
+                reportedAfterWait: workflow.reportedAfterWait(),
+              });
       return {
         status: verdict.status,
         exitCode: outcome.started ? outcome.code : null,

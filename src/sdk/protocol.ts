@@ -99,7 +99,10 @@ export interface BatchReport {
   seq: number;
   /** The cursor its last item was yielded with (JSON, at most MAX_CURSOR_BYTES): a run that goes on starts after it. */
   cursor: unknown;
-  /** Items in it: batchSize, or fewer for the last. */
+  /**
+   * Items in it: batchSize, or fewer for the last. 0 only for an empty last batch (a collection
+   * with nothing after its start cursor): its cursor is then the cursor it started from, unchanged.
+   */
   items: number;
   /** Items processed in the run so far, this batch's included (the checkpoint's count). */
   done: number;
