@@ -16,7 +16,8 @@ import { mergeReportLogs } from "../runlog/merge-report-logs.js";
 import { workflowView, type WorkflowView } from "./workflow-view.js";
 import { ParkedRuns } from "../stores/parked-runs.js";
 import type { RunDecision } from "../run-types.js";
-import { withParked, type InterruptedView, type WaitingView } from "./parked-view.js";
+import { withParked, type InterruptedView, type PausedView, type PauseRequestedView, type WaitingView } from "./parked-view.js";
+import { iterationViewOfLive, iterationViewOfReport, type IterationView } from "./iteration-view.js";
 
 /** A run's status as the API names it: its final status, or the phase it is in until then. */
 export type RunStatusName = RunStatus | LivePhase;
@@ -78,6 +79,16 @@ export interface RunStatusView {
   waiting?: WaitingView;
   /** While the run is parked after its worker was lost (status `interrupted`): the step, and since when it waits for Resume or Roll back. */
   interrupted?: InterruptedView;
+  /**
+   * For an iteration: items done (of its total), its rate and ETA while a process of it runs,
+   * its last checkpoint and the batch in flight — live while it runs, as the ledger saved them
+   * at its last checkpoint while it is paused or interrupted, as recorded once it ended.
+   */
+  iteration?: IterationView;
+  /** While an iteration is paused (status `paused`): since when, and who asked. */
+  paused?: PausedView;
+  /** While a pause is asked of a running iteration and not yet taken (it stops after its current batch). */
+  pause_requested?: PauseRequestedView;
   /** Every decision taken on the run while it was parked, in order; absent when none was. */
   decisions?: RunDecision[];
 }
@@ -134,8 +145,12 @@ export class RunStatusReader {
   async get(runId: string): Promise<RunStatusView | null> {
     const view = await this.#jobsView(runId);
     if (view === null || this.#parked === null) return view;
-    const [parked, decisions] = await Promise.all([this.#parked.read(runId), this.#parked.decisions(runId)]);
-    return withParked(view, parked, decisions);
+    const [parked, decisions, pauseRequest] = await Promise.all([
+      this.#parked.read(runId),
+      this.#parked.decisions(runId),
+      view.iteration !== undefined && !view.iteration.finished ? this.#parked.pauseRequest(runId) : null,
+    ]);
+    return withParked(view, parked, decisions, pauseRequest);
   }
 
   async #jobsView(runId: string): Promise<RunStatusView | null> {
@@ -207,6 +222,8 @@ export class RunStatusReader {
       // A retried job keeps the state of the attempt before until this one writes its own.
       const live = readLiveState(job.progress);
       const current = live.attempt === null || live.attempt === view.attempt;
+      // A paused or resumed iteration: where its last checkpoint left it (the live state is a process's, and it has none now).
+      if (entry?.iteration) view.iteration = iterationViewOfReport(entry.iteration.report);
       if (phase === "waiting") {
         view.waiting_reason = (current ? live.waiting : undefined) ?? idleReason(executeState);
         return view;
@@ -220,6 +237,7 @@ export class RunStatusReader {
         view.progress_done = live.done;
         view.progress_total = live.total;
         view.counters = Object.keys(live.counters).length > 0 ? live.counters : null;
+        if (live.iteration) view.iteration = iterationViewOfLive(live.iteration);
       }
       if (entry?.output?.attempt === view.attempt) view.output = outputTail(entry.output.output);
       if (entry?.workflow?.attempt === view.attempt) view.workflow = workflowView(entry.workflow.report);
@@ -240,6 +258,8 @@ export class RunStatusReader {
     // The recorded steps; else what the ledger saved of this attempt (a run lost before a record carried them).
     const steps = outcome?.execution.report?.workflow ?? (entry?.workflow?.attempt === attempt ? entry.workflow.report : undefined);
     if (steps) view.workflow = workflowView(steps);
+    const iteration = outcome?.execution.report?.iteration ?? entry?.iteration?.report;
+    if (iteration) view.iteration = iterationViewOfReport(iteration);
     if (outcome) {
       const run = outcome.execution;
       view.status = run.status;

@@ -10,7 +10,9 @@ import { liveReport } from "../../../src/steps/live-report.js";
 import { RunOutcomes } from "../../../src/stores/run-outcomes.js";
 import type { CleanupJobData, CleanupResult, ExecuteResult, ExecuteSummary, ProcessResult, RunJobData } from "../../../src/pipeline/job-data.js";
 import type { RunQueues } from "../../../src/api/run-status-reader.js";
-import type { RunStatus, ScriptTarget, WorkflowReport } from "../../../src/run-types.js";
+import type { IterationReport, RunStatus, ScriptTarget, WorkflowReport } from "../../../src/run-types.js";
+import type { ReportMessage } from "../../../src/sdk/protocol.js";
+import type { Checkpoint } from "../../../src/stores/execution-ledger.js";
 
 /** What the fake execute step does with a run. */
 export type ExecutePlan =
@@ -35,6 +37,12 @@ export interface Plan {
   holdCleanup?: boolean;
   /** A workflow's steps: saved in the ledger as the attempt starts (`saved`), and in its recorded report (`recorded`). */
   workflow?: { saved?: WorkflowReport; recorded?: WorkflowReport };
+  /**
+   * An iteration: its checkpoint saved in the ledger as the attempt starts (`saved`), the
+   * messages its live report gets while it holds (`live`, batch size `batchSize`), and its
+   * recorded report (`recorded`).
+   */
+  iteration?: { saved?: { checkpoint: Checkpoint; report: IterationReport }; batchSize?: number; live?: ReportMessage[]; recorded?: IterationReport };
 }
 
 /**
@@ -110,13 +118,19 @@ export async function runPipeline(connection: ConnectionOptions, prefix: string)
       const attempt = job.attemptsMade + 1;
       await ledger.start(runId, attempt, "test-host");
       if (workflow?.saved) await ledger.saveWorkflow(runId, attempt, workflow.saved);
+      const iteration = planOf(runId).iteration;
+      if (iteration?.saved) await ledger.saveCheckpoint(runId, attempt, iteration.saved.checkpoint, iteration.saved.report);
       await job.log(`attempt ${attempt}: running ${target.path} in /srv`);
       if (plan.kind === "crash") throw new Error("the worker died");
       let status: RunStatus = "succeeded";
       if (plan.kind === "hold") {
         const report = plan.report ?? "live";
         if (report === "legacy") await job.updateProgress(40);
-        if (report === "live") {
+        if (report === "live" && iteration?.live) {
+          const live = liveReport(job, { attempt, iteration: { batchSize: iteration.batchSize ?? 50 } });
+          for (const message of iteration.live) live.onReport(message);
+          await live.flush();
+        } else if (report === "live") {
           const live = liveReport(job, { attempt });
           live.onReport({ type: "progress", done: 4, total: 10 });
           live.onReport({ type: "counter", name: "rows", op: "set", value: 3 });
@@ -147,6 +161,7 @@ export async function runPipeline(connection: ConnectionOptions, prefix: string)
             droppedLogs: 0,
             rejectedLines: 0,
             ...(workflow?.recorded ? { workflow: workflow.recorded } : {}),
+            ...(iteration?.recorded ? { iteration: iteration.recorded } : {}),
           },
         },
         runner: "test-host",
