@@ -6,6 +6,12 @@ import type { ParkedRun } from "../stores/parked-runs.js";
  * approved until …", "was interrupted at step charge: waits for a person's Resume or Roll back".
  */
 export function parkedWords(parked: ParkedRun): string {
+  if (parked.kind === "paused") return "is paused: waits for a person's Resume (it goes on from its checkpoint) or a cancel";
+  // An iteration (no step): it has nothing to roll back.
+  if (parked.kind === "interrupted" && parked.step === null) {
+    const how = parked.failure ? `failed (${parked.failure})` : "was interrupted";
+    return `${how}: waits for a person's Resume (it goes on from its last checkpoint)`;
+  }
   if (parked.kind === "interrupted") {
     const at = parked.step === null ? "" : ` at step ${parked.step}`;
     return `was interrupted${at}: waits for a person's Resume or Roll back`;

@@ -16,6 +16,7 @@ import type { CleanupJobData, CleanupResult, ExecuteResult } from "../pipeline/j
 import { cleanupJobId, executeJobId, processJobId } from "../pipeline/run-id.js";
 import { failingInWords, inWords, rethrowInWords } from "./step-error.js";
 import type { RunInputs } from "../stores/run-inputs.js";
+import { iterationStop } from "./iteration-stop.js";
 import type { RunNames } from "../stores/run-names.js";
 import type { CommandReplies } from "../notify/command-reply.js";
 import { digestChange } from "../schedules/digest-step.js";
@@ -79,6 +80,8 @@ export function cleanupStep(deps: CleanupDeps) {
     const endRun = async () => {
       // An interrupted run is not over: a person's Resume or Roll back goes on with what it was given, under its name.
       if (execution.status === "interrupted") return;
+      // Nor is an iteration that failed or timed out after it started: it is parked for a Resume from its checkpoint.
+      if (processed.description?.iteration && iterationStop(execution) !== null) return;
       if (chore) await deps.inputs?.drop(runId);
       if (chore?.request.name !== undefined) await deps.names?.ended(target, chore.request.name, runId);
     };

@@ -1,6 +1,6 @@
 import type { Job } from "bullmq";
-import type { RunDecision, WorkflowReport } from "../run-types.js";
-import { APPROVAL_SIGNAL, type Resumption } from "../sdk/protocol.js";
+import type { IterationReport, RunDecision, WorkflowReport } from "../run-types.js";
+import { APPROVAL_SIGNAL, type IterationResumption, type Resumption } from "../sdk/protocol.js";
 import { formatDuration } from "../sdk/format-duration.js";
 import type { RunJobData } from "../pipeline/job-data.js";
 import type { CancelRequest } from "../stores/cancellations.js";
@@ -17,6 +17,8 @@ export type Continuation =
   | { kind: "start"; approved: boolean }
   /** A fresh process goes on from `resumption`, its record seeded with `record`. */
   | { kind: "continue"; resumption: Resumption; record: WorkflowReport | null }
+  /** An iteration goes on in a fresh process from its checkpoint (`cursor` null: from the start), its record seeded with `record`. */
+  | { kind: "iterate"; resumption: IterationResumption; record: IterationReport | null }
   /** Nothing runs: the run is recorded with this status and message. */
   | { kind: "end"; status: "cancelled"; message: string };
 
@@ -48,7 +50,7 @@ export async function pickUp(
   const now = o.now ?? Date.now();
   let parked = await deps.parked.read(runId);
   if (parked === null) return null;
-  if (parked.kind === "waiting" && parked.decision === null) {
+  if (parked.kind !== "interrupted" && parked.decision === null) {
     const decision = await ownDecision(deps, parked, now);
     // Atomic against a person deciding at the same time: whichever came first is the decision.
     if (decision) parked = (await deps.parked.decide(runId, decision)).parked ?? (await deps.parked.read(runId));
@@ -57,7 +59,10 @@ export async function pickUp(
   const decision = parked.decision;
   if (decision === null) {
     if (parked.kind === "interrupted") {
-      const message = `not run: this run was interrupted at step ${parked.step ?? "?"} and runs again only by a person's decision: Resume or Roll back (the run page, POST /api/runs/${runId}/resume or /rollback, chorebot resume or rollback); a plain retry changes nothing`;
+      const message =
+        parked.step === null
+          ? `not run: this iteration was interrupted and runs again only by a person's decision: Resume goes on from its last checkpoint (the run page, POST /api/runs/${runId}/resume, chorebot resume); a plain retry changes nothing`
+          : `not run: this run was interrupted at step ${parked.step} and runs again only by a person's decision: Resume or Roll back (the run page, POST /api/runs/${runId}/resume or /rollback, chorebot resume or rollback); a plain retry changes nothing`;
       await o.job.log(`attempt ${o.attempt}: ${message}`);
       await deps.uncount();
       throw new NotDecided(message);
@@ -91,9 +96,12 @@ async function ownDecision(deps: PickUpDeps, parked: ParkedRun, now: number): Pr
 export function continuation(
   parked: ParkedRun,
   given: RunDecision,
-  ledger: Pick<LedgerEntry, "resume" | "workflow">,
+  ledger: Pick<LedgerEntry, "resume" | "workflow"> & Partial<Pick<LedgerEntry, "iteration">>,
   signals: Record<string, unknown>,
 ): Continuation {
+  // An iteration (paused, or interrupted: it has no step) goes on from its checkpoint, or ends.
+  if (parked.kind === "paused" || (parked.kind === "interrupted" && parked.step === null))
+    return iterationContinuation(parked, given, ledger.iteration ?? null);
   // A go-ahead given past the deadline (no worker looked in time to take the timeout) comes too late: the wait timed out.
   const late = parked.deadline !== null && Date.parse(given.at) > Date.parse(parked.deadline) && (given.kind === "approve" || given.kind === "signal");
   const decision: RunDecision = late ? { ...given, kind: "timeout" } : given;
@@ -144,6 +152,25 @@ export function continuation(
         message: `${decision.kind} by ${decision.by} does not decide a run waiting for ${parked.signal ?? "a decision"}`,
       };
   }
+}
+
+/** What a decided paused or interrupted iteration comes to (pure): a Resume goes on from the ledger's checkpoint; anything else ends it. */
+function iterationContinuation(parked: ParkedRun, decision: RunDecision, saved: LedgerEntry["iteration"]): Continuation {
+  const done = saved?.checkpoint.done ?? 0;
+  const items = `${done} ${done === 1 ? "item" : "items"}`;
+  if (decision.kind === "resume") {
+    const checkpoint = saved?.checkpoint ?? null;
+    // Nothing was checkpointed (paused or lost during its first batch): from the start.
+    const resumption: IterationResumption = checkpoint
+      ? { seq: checkpoint.seq, done: checkpoint.done, cursor: checkpoint.cursor }
+      : { seq: 0, done: 0, cursor: null };
+    return { kind: "iterate", resumption, record: saved?.report ?? null };
+  }
+  const how = parked.kind === "paused" ? "while paused" : "after it was interrupted";
+  if (decision.kind === "cancel")
+    return { kind: "end", status: "cancelled", message: `cancelled by ${decision.by} ${how} after ${items}; nothing more was processed` };
+  // The decider takes nothing else on an iteration (no_rollback, not_waiting): this is a record written by hand.
+  return { kind: "end", status: "cancelled", message: `${decision.kind} by ${decision.by} does not decide an iteration ${how}; nothing more was processed` };
 }
 
 function walkingBack(ledger: Pick<LedgerEntry, "workflow">): boolean {

@@ -32,6 +32,10 @@ import type { ParkedRuns } from "../stores/parked-runs.js";
 import type { RunSegment, RunSegments } from "../stores/run-segments.js";
 import { pickUp, type Continuation } from "./continue-run.js";
 import { approvalsGiven, parkForApproval, parkWaiting } from "./park-waiting.js";
+import { parkPaused } from "./park-paused.js";
+import { parkInterrupted } from "./park-interrupted.js";
+import { iterationStop } from "./iteration-stop.js";
+import { checkpointRecorder } from "./checkpoint-recorder.js";
 import { joinedOutput } from "./joined-output.js";
 import { mergeReportLogs } from "../runlog/merge-report-logs.js";
 
@@ -63,7 +67,7 @@ export interface ExecuteDeps {
    * a script that asks for them is refused.
    */
   parked?: {
-    runs: Pick<ParkedRuns, "read" | "park" | "decide" | "payload" | "deliver" | "delivered" | "clear" | "decisions">;
+    runs: Pick<ParkedRuns, "read" | "park" | "decide" | "payload" | "deliver" | "delivered" | "clear" | "decisions" | "pauseRequest" | "clearPauseRequest">;
     /** The output of a parked run's earlier processes, for its final log. */
     segments: Pick<RunSegments, "add" | "all">;
     /** Gives back the attempt BullMQ counts for a retry that changed nothing (an interrupted run retried without a decision). */
@@ -146,6 +150,9 @@ export function executeStep(deps: ExecuteDeps) {
       return finish({ process: processed, execution });
     }
     const continued = picked?.kind === "continue" ? picked : null;
+    // An iteration going on from its checkpoint (after a pause, or a person's Resume).
+    const iterating = picked?.kind === "iterate" ? picked : null;
+    const iteration = processed.description?.iteration ?? null;
     // Cancelled while it waited: it never runs. (A workflow going on after a wait is cancelled by rolling back: see pickUp.)
     const early = continued ? null : await deps.cancellations.cancelledBy(runId);
     if (early) {
@@ -216,6 +223,14 @@ export function executeStep(deps: ExecuteDeps) {
       files = await writeInputFiles(onlyDeclared(processed, given.files, "file"));
       // It goes on now: no longer parked (its decisions stay for its record).
       if (picked !== null) await Promise.all([deps.parked!.runs.clear(runId), writeLiveState(job, liveState(attempt))]);
+      // A pause asked before it started (while it was queued, or waited for its lock or a freeze): parked before it starts.
+      if (iteration !== null && deps.parked) {
+        const request = await deps.parked.runs.pauseRequest(runId);
+        if (request !== null) {
+          await job.log(`attempt ${attempt}: paused by ${request.by} before it started`);
+          await parkPaused({ deps: { ...deps.parked, inputs: deps.inputs }, job, token, attempt, requestedBy: requesterOf(target, processed), request });
+        }
+      }
       decided = (await deps.parked?.runs.decisions(runId)) ?? [];
       // Likewise the output of its earlier processes (a workflow that parked): read now, joined once it has run.
       const earlierSegments = (await deps.parked?.segments.all(runId)) ?? [];
@@ -238,6 +253,12 @@ export function executeStep(deps: ExecuteDeps) {
         await job.log(
           `attempt ${attempt}: going on from step ${continued.resumption.from}${continued.resumption.rollback ? `, rolling back (${continued.resumption.rollback.reason})` : ""}`,
         );
+      if (iterating) {
+        const { seq, done } = iterating.resumption;
+        await job.log(
+          `attempt ${attempt}: going on ${seq === 0 ? "from the start (nothing was checkpointed)" : `from the checkpoint after batch ${seq} (${done} items processed)`}`,
+        );
+      }
       untrack = deps.rollbackTimes?.track(options.killGraceMs);
       const spawnedAt = performance.now();
       const ran = await runScript({
@@ -246,6 +267,17 @@ export function executeStep(deps: ExecuteDeps) {
         // Going on: a fresh process from the resume point, its record numbered on from the earlier one.
         ...(continued ? { resume: continued.resumption } : {}),
         ...(continued?.record && options.workflow ? { workflow: { ...options.workflow, earlier: continued.record } } : {}),
+        // An iteration: each batch is checkpointed (and a pause looked for) before the script takes its next item.
+        ...(iteration === null ? {} : { iteration: { description: iteration, ...(iterating?.record ? { earlier: iterating.record } : {}) } }),
+        ...(iterating ? { resumeIteration: iterating.resumption } : {}),
+        ...(iteration === null
+          ? {}
+          : {
+              onBatch: checkpointRecorder({
+                save: (checkpoint, report) => deps.ledger.saveCheckpoint(runId, attempt, checkpoint, report),
+                pauseRequest: async () => (await deps.parked?.runs.pauseRequest(runId)) ?? null,
+              }),
+            }),
         onReport: (message) => {
           live.onReport(message);
           if (message.type === "progress") reply?.progress(message.done, message.total);
@@ -267,7 +299,37 @@ export function executeStep(deps: ExecuteDeps) {
         // Parked: no record yet, the job goes back to `delayed` (this throws DelayedError).
         await parkWaiting({ deps: { ...deps.parked, inputs: deps.inputs }, job, token, attempt, execution: ran, requestedBy: requesterOf(target, processed) });
       }
+      if (ran.status === "paused") {
+        if (!deps.parked) throw new StepError("the iteration paused, but this worker cannot park runs");
+        const request = await deps.parked.runs.pauseRequest(runId);
+        await job.log(`attempt ${attempt}: paused${request ? ` by ${request.by}` : ""} after ${ran.report?.iteration?.checkpoint?.done ?? 0} items`);
+        // Parked: no record yet, the job goes back to `delayed` as a wait's does (this throws DelayedError).
+        await parkPaused({
+          deps: { ...deps.parked, inputs: deps.inputs },
+          job,
+          token,
+          attempt,
+          requestedBy: requesterOf(target, processed),
+          request,
+          execution: ran,
+        });
+      }
       const execution = withEarlierSegments(ran, earlierSegments, deps.runner.outputLimit);
+      // An iteration that failed or timed out after it started is recorded as such and parked for a
+      // person's Resume from its checkpoint: not the run's end, and its job fails so that Resume can retry it.
+      if (iteration !== null && deps.parked && iterationStop(execution) !== null) {
+        const outcome = { process: processed, execution };
+        const summary = await record(outcome);
+        await parkInterrupted({ runs: deps.parked.runs, ...(deps.inputs ? { inputs: deps.inputs } : {}) }, job.data, {
+          ...outcome,
+          runner: summary.runner,
+          attempt,
+        });
+        await Promise.all([live.flush(), job.log(`${execution.status}: ${execution.message ?? ""}; parked: Resume goes on from its last checkpoint`)]).catch(
+          () => undefined,
+        );
+        throw new AlreadyRecorded(`${execution.status}: ${execution.message ?? ""}`);
+      }
       // The outcome first: it is the record, kept until Redis takes it. What follows is for
       // people watching, and must not lose the outcome when Redis refuses it.
       const summary = await finish({ process: processed, execution });
@@ -281,6 +343,8 @@ export function executeStep(deps: ExecuteDeps) {
       await reply?.stop();
       cancel.dispose();
       await deps.cancellations.clear(runId).catch(() => undefined);
+      // A pause is answered however the process ended (it paused, finished first, failed): it stays among the decisions.
+      if (iteration !== null) await deps.parked?.runs.clearPauseRequest(runId).catch(() => undefined);
       await turn.lease?.release();
     }
   };

@@ -66,6 +66,7 @@ export async function lostOutcome(queues: { process: Queue; execute: Queue }, le
       attempt,
       reason,
       ...(processed.description?.workflow ? { declared: processed.description.workflow.steps } : {}),
+      ...(processed.description?.iteration ? { iteration: true } : {}),
       processedOn: new Date(executeJob?.processedOn ?? Date.now()),
       finishedOn: new Date(executeJob?.finishedOn ?? Date.now()),
     }),

@@ -1,4 +1,4 @@
-import type { CapturedOutput, ExecutionReport, ExecutionResult, WorkflowReport } from "../run-types.js";
+import type { CapturedOutput, ExecutionReport, ExecutionResult, IterationReport, WorkflowReport } from "../run-types.js";
 import type { FinishedSummary, LedgerEntry } from "../stores/execution-ledger.js";
 import { interruptedStep, type InterruptedAt } from "./interrupted-step.js";
 
@@ -38,6 +38,8 @@ export function failedAttemptExecution(o: {
   finishedOn: Date;
   /** A workflow's declared steps: a workflow lost mid-way is `interrupted`, and waits for a person. */
   declared?: readonly { name: string; rollback: boolean }[];
+  /** An iteration: one lost after it started is `interrupted` too, and goes on from its last checkpoint at a person's Resume. */
+  iteration?: boolean;
 }): ExecutionResult {
   const { entry, attempt, reason } = o;
   const finished = entry.resultAttempt === attempt ? entry.result : null;
@@ -54,6 +56,17 @@ export function failedAttemptExecution(o: {
     finishedAt: o.finishedOn,
     ...(output ? { output } : {}),
   });
+  if (o.iteration) {
+    // A Resume's attempt lost before it recorded its start leaves the earlier attempts' checkpoint standing: still interrupted.
+    const saved = entry.iteration;
+    if (!started && saved === null) return lost;
+    return {
+      ...lost,
+      status: "interrupted",
+      message: iterationInterruptedMessage(saved?.checkpoint.done ?? 0, reason),
+      ...(saved ? { report: iterationOnly(saved.report) } : {}),
+    };
+  }
   // A resumed attempt lost before its first step saved anything: the record so far is the earlier attempt's.
   const record = steps ?? entry.workflow?.report ?? null;
   // An attempt lost before it recorded its start (a Resume's, after it took the decision) leaves the earlier attempts' steps standing: still interrupted.
@@ -74,6 +87,16 @@ function interruptedMessage(at: InterruptedAt, reason: string): string {
   return `${what} was interrupted: its worker stopped (${reason}); it is not run again on its own: Resume or Roll back`;
 }
 
+function iterationInterruptedMessage(done: number, reason: string): string {
+  const after = done === 0 ? "before its first checkpoint" : `after ${done} ${done === 1 ? "item" : "items"} (its last checkpoint)`;
+  return `the iteration was interrupted ${after}: its worker stopped (${reason}); it is not run again on its own: Resume goes on from its last checkpoint`;
+}
+
+/** A report holding only an iteration's record (its batch in flight unknown: that died with its worker). */
+function iterationOnly(iteration: IterationReport): ExecutionReport {
+  return { ...workflowOnly(null), iteration: { ...iteration, paused: false } };
+}
+
 /** What a lost workflow's record says it had done: its worker is gone, so nothing more happens on its own. */
 function stepsSoFar(workflow: WorkflowReport): string {
   const ran = workflow.entries.filter((entry) => entry.direction === "run" && entry.outcome === "succeeded").map((entry) => entry.step);
@@ -83,8 +106,18 @@ function stepsSoFar(workflow: WorkflowReport): string {
 }
 
 /** A report holding only a workflow's record: the rest of what the script reported died with its worker. */
-function workflowOnly(workflow: WorkflowReport): ExecutionReport {
-  return { inputs: null, counters: {}, progress: null, result: undefined, failReason: null, logs: [], droppedLogs: 0, rejectedLines: 0, workflow };
+function workflowOnly(workflow: WorkflowReport | null): ExecutionReport {
+  return {
+    inputs: null,
+    counters: {},
+    progress: null,
+    result: undefined,
+    failReason: null,
+    logs: [],
+    droppedLogs: 0,
+    rejectedLines: 0,
+    ...(workflow ? { workflow } : {}),
+  };
 }
 
 function unrecordedMessage(finished: FinishedSummary, reason: string, tail: boolean): string {

@@ -123,3 +123,37 @@ describe("failedAttemptExecution", () => {
     expect(failedAttemptExecution({ entry: entry({}), attempt: 1, reason: "x", processedOn, finishedOn, declared }).status).toBe("failed");
   });
 });
+
+describe("failedAttemptExecution of an iteration", () => {
+  const report = {
+    batchSize: 50,
+    total: null,
+    checkpoint: { seq: 3, done: 150, cursor: "150", at: "2026-12-01T10:00:30.000Z" },
+    inFlight: null,
+    resumedFrom: null,
+    paused: false,
+    finished: false,
+    refused: 0,
+  };
+  const iteration = { attempt: 1, checkpoint: { seq: 3, done: 150, cursor: 150, at: "2026-12-01T10:00:30.000Z" }, report };
+  const lost = (e: LedgerEntry, attempt = 1) =>
+    failedAttemptExecution({ entry: e, attempt, reason: "job stalled more than allowable limit", processedOn, finishedOn, iteration: true });
+
+  it("is interrupted once it started, naming its last checkpoint, with the record saved there", () => {
+    const execution = lost(entry({ attempt: 1, startedAt: new Date("2026-12-01T10:00:05Z"), iteration }));
+    expect(execution.status).toBe("interrupted");
+    expect(execution.message).toBe(
+      "the iteration was interrupted after 150 items (its last checkpoint): its worker stopped (job stalled more than allowable limit); it is not run again on its own: Resume goes on from its last checkpoint",
+    );
+    expect(execution.report?.iteration).toMatchObject({ checkpoint: { seq: 3, done: 150 } });
+  });
+
+  it("is interrupted before its first checkpoint too; never started and nothing saved, it is a plain failure to start", () => {
+    expect(lost(entry({ attempt: 1, startedAt: new Date("2026-12-01T10:00:05Z") })).message).toMatch(
+      /^the iteration was interrupted before its first checkpoint/,
+    );
+    expect(lost(entry({ attempt: 0 })).status).toBe("failed");
+    // A Resume's attempt lost before it recorded its start: the earlier checkpoint stands, still interrupted.
+    expect(lost(entry({ attempt: 1, iteration }), 2)).toMatchObject({ status: "interrupted", report: { iteration: { checkpoint: { done: 150 } } } });
+  });
+});

@@ -126,6 +126,42 @@ describe("RunRetention", () => {
     expect(await traces(runId)).toEqual({ jobs: 0, hash: 0 });
   });
 
+  it("never removes a paused iteration, nor one interrupted after it failed: both stay, with their checkpoint, until they are no longer parked", async () => {
+    const parked = new ParkedRuns(pipeline.redis, PREFIX);
+    const park = (runId: string, kind: "paused" | "interrupted", since: number) =>
+      parked.park({
+        runId,
+        kind,
+        owner: "acme",
+        repo: "widgets",
+        chore: null,
+        since: new Date(since).toISOString(),
+        attempt: 1,
+        signal: null,
+        step: null,
+        ...(kind === "interrupted" ? { failure: "item 137 threw: boom" } : {}),
+        deadline: null,
+        pullRequest: null,
+        requestedBy: "alice",
+        approval: null,
+      });
+    const paused = await finishedRun("scripts/paused-backfill.ts", { execute: { kind: "finish", status: "succeeded" } });
+    const failed = await finishedRun("scripts/failed-backfill.ts", { execute: { kind: "crash" } });
+    await park(paused.runId, "paused", paused.recordedAt);
+    await park(failed.runId, "interrupted", failed.recordedAt);
+    await pipeline.redis.hset(runKey(PREFIX, paused.runId), "iteration", JSON.stringify({ attempt: 1, checkpoint: { seq: 3 } }));
+    const later = Math.max(paused.recordedAt, failed.recordedAt) + FAILED_MS + COMPLETED_MS + 1;
+    expect(await retention.sweep(later)).toEqual([]);
+    expect(await traces(paused.runId)).toMatchObject({ hash: 1 });
+    expect(await traces(failed.runId)).toMatchObject({ hash: 1 });
+    expect(await pipeline.redis.hexists(runKey(PREFIX, paused.runId), "iteration")).toBe(1);
+
+    // Resumed and finished: no longer parked, it goes like any run.
+    await parked.clear(paused.runId);
+    expect(await retention.sweep(later + COMPLETED_MS + 1)).toEqual([paused.runId]);
+    expect(await traces(failed.runId)).toMatchObject({ hash: 1 });
+  });
+
   it("does not remove a run that is busy again (a person's retry), and looks again a window later", async () => {
     const { runId, recordedAt } = await finishedRun("scripts/again.ts", { execute: { kind: "finish", status: "failed" } });
     pipeline.replan(runId, { execute: { kind: "hold" } });
