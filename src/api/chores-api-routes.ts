@@ -8,6 +8,8 @@ export type ChoresApiRoute =
   | { route: "run-events"; runId: string }
   | { route: "runs"; query: URLSearchParams }
   | { route: "decide"; runId: string; decision: RouteDecision }
+  /** Asks a running iteration to pause after its current batch (not a decision on a parked run). */
+  | { route: "pause"; runId: string }
   | { route: "bad"; error: string };
 
 /** What a decision route asks of a parked run; a signal's payload is the request's body. */
@@ -30,7 +32,8 @@ export const RUN_ID = /^[A-Za-z0-9._-]{1,200}$/;
  * - `/api/chores/<owner>/<repo>/<chore…>/runs`: a chore's runs (its name may hold `/`);
  * - `/api/runs/<run>`, `/api/runs/<run>/events`, `/api/runs?…`;
  * - `/api/runs/<run>/approve|reject|resume|rollback`, `/api/runs/<run>/signals/<name>`
- *   (`signals/approval` is `approve`).
+ *   (`signals/approval` is `approve`);
+ * - `/api/runs/<run>/pause`: a running iteration's pause.
  * Each segment is percent-decoded on its own, so an encoded `/` cannot add a segment; a
  * segment that does not decode, is `.` or `..`, or holds what no name holds is `bad`.
  */
@@ -44,6 +47,7 @@ export function choresApiRoute(url: string): ChoresApiRoute | null {
     if (parts === null || !RUN_ID.test(parts[0] ?? "") || isDots(parts[0]!)) return { route: "bad", error: "not a run id" };
     if (parts.length === 1) return { route: "run", runId: parts[0]! };
     if (parts.length === 2 && parts[1] === "events") return { route: "run-events", runId: parts[0]! };
+    if (parts.length === 2 && parts[1] === "pause") return { route: "pause", runId: parts[0]! };
     if (parts.length === 2 && DECISIONS.has(parts[1]!)) return { route: "decide", runId: parts[0]!, decision: { kind: parts[1] as "approve" } };
     if (parts.length === 3 && parts[1] === "signals") {
       if (!SIGNAL_NAME.test(parts[2]!)) return { route: "bad", error: "not a signal name" };

@@ -14,6 +14,7 @@ import { choreListing } from "./chore-listing.js";
 import { choresApiRoute, type ChoresApiRoute } from "./chores-api-routes.js";
 import type { RunDeciders } from "./decide-as.js";
 import { serveUserDecision } from "./decide-route.js";
+import { servePause } from "./pause-route.js";
 import { json, readJsonBodyOrAnswer } from "./json-answer.js";
 import { runEventsSettings, serveRunEvents, type RunEventsSettings } from "./run-events-route.js";
 import type { RunStatusView } from "./run-status-reader.js";
@@ -37,7 +38,7 @@ export interface ChoresApiDeps {
   pagesServed: boolean;
   events?: RunEventsSettings;
   log?: Pick<Logger, "warn">;
-  /** Decisions on parked runs (approve, reject, signals, resume, rollback); without it those routes are not served. */
+  /** Decisions on parked runs (approve, reject, signals, resume, rollback) and pauses; without it those routes are not served. */
   deciders?: RunDeciders;
 }
 
@@ -63,7 +64,9 @@ interface Call {
  *   user can read;
  * - `POST /api/runs/<run>/approve|reject|resume|rollback` and `POST /api/runs/<run>/signals/<name>`
  *   (JSON body: the payload), with `deciders`: a decision on a parked run (see serveUserDecision),
- *   by a user with the chore's permission on the run's repository (write for a merged script's).
+ *   by a user with the chore's permission on the run's repository (write for a merged script's);
+ * - `POST /api/runs/<run>/pause`, with `deciders`: asks a running iteration to stop after its
+ *   current batch (see servePause), judged as decisions are.
  * These /api/runs paths are also the dashboard login's (createRunsApiHandler): a
  *   request under /api/runs without a user token is left to it.
  * A chore, repository or run the user cannot read is answered as if there were none (404).
@@ -76,13 +79,13 @@ export function createChoresApiHandler(deps: ChoresApiDeps): Handler {
   return async (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? "/";
     const route = choresApiRoute(url);
-    if (route === null || (route.route === "decide" && deps.deciders === undefined)) return false;
+    if (route === null || ((route.route === "decide" || route.route === "pause") && deps.deciders === undefined)) return false;
     if (url.startsWith("/api/runs") && bearerToken(req.headers.authorization) === null) return false;
     if (route.route === "bad") {
       json(res, 400, { error: route.error });
       return true;
     }
-    const method = route.route === "start" || route.route === "decide" ? "POST" : "GET";
+    const method = route.route === "start" || route.route === "decide" || route.route === "pause" ? "POST" : "GET";
     if (req.method !== method) {
       json(res, 405, { error: `use ${method}` }, { Allow: method });
       return true;
@@ -118,6 +121,8 @@ async function serve(call: Call, route: Exclude<ChoresApiRoute, { route: "bad" }
       return findByName(call, route.query);
     case "decide":
       return serveUserDecision(call.deps.deciders!, call.req, call.res, route, call.login);
+    case "pause":
+      return servePause(call.deps.deciders!, call.req, call.res, route.runId, { login: call.login });
   }
 }
 

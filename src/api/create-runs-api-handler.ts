@@ -7,6 +7,7 @@ import { cleanActorName, type Cancellations, type CancelTarget } from "../stores
 import { choresApiRoute } from "./chores-api-routes.js";
 import type { RunDeciders } from "./decide-as.js";
 import { serveDashboardDecision } from "./decide-route.js";
+import { servePause } from "./pause-route.js";
 import { handleFreezeRoute, isFreezePath, type FreezeRoutes } from "./freeze-routes.js";
 import { json, readJsonBodyOrAnswer } from "./json-answer.js";
 import { runEventsSettings, serveRunEvents, type RunEventsSettings } from "./run-events-route.js";
@@ -53,8 +54,10 @@ export interface CancelAnswer {
  * - with `names`, `GET /api/runs?name=<name>[&repo=<owner>/<repo>]`: `{ runs }` holding that
  *   name (in that repository, or in any with a catalog).
  *
- * With `deciders`, `POST /api/runs/<runId>/resume` and `/rollback` decide on an interrupted
- * run as "dashboard" (serveDashboardDecision); the other decisions need a person's token.
+ * With `deciders`, `POST /api/runs/<runId>/resume` (of an interrupted or a paused run) and
+ * `/rollback` (of an interrupted workflow) decide as "dashboard" (serveDashboardDecision), and
+ * `POST /api/runs/<runId>/pause` pauses a running iteration (servePause); the other decisions
+ * need a person's token.
  *
  * With `freezes` it also serves `/api/freezes` (see handleFreezeRoute), behind the same gate.
  *
@@ -73,7 +76,7 @@ export function createRunsApiHandler(o: {
   names?: { find(repo: NamedRepo, name: string): Promise<string | null>; repositories(): Promise<NamedRepo[]> } | undefined;
   events?: RunEventsSettings | undefined;
   freezes?: FreezeRoutes | undefined;
-  /** Resume and Roll back of interrupted runs (by "dashboard"); without it those routes are not served here. */
+  /** Resume and Roll back of parked runs, and Pause of running iterations (by "dashboard"); without it those routes are not served here. */
   deciders?: RunDeciders | undefined;
 }): Handler {
   const { user, password } = o;
@@ -106,6 +109,11 @@ export function createRunsApiHandler(o: {
     if (decide?.route === "decide") {
       if (req.method !== "POST") json(res, 405, { error: "use POST" }, { Allow: "POST" });
       else await serveDashboardDecision(o.deciders!, req, res, decide.runId, decide.decision).catch(() => unreachable(res));
+      return true;
+    }
+    if (decide?.route === "pause") {
+      if (req.method !== "POST") json(res, 405, { error: "use POST" }, { Allow: "POST" });
+      else await servePause(o.deciders!, req, res, decide.runId, "dashboard").catch(() => unreachable(res));
       return true;
     }
     const route = CANCEL.exec(path);

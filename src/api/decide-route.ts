@@ -31,7 +31,7 @@ export async function serveUserDecision(
   answerDecision(res, route.runId, answer, login);
 }
 
-/** `POST /api/runs/<run>/resume|rollback` with the dashboard's login (by "dashboard"); any other decision needs a person's token. */
+/** `POST /api/runs/<run>/resume|rollback` with the dashboard's login (by "dashboard"); any other decision needs a person's token (pause: servePause). */
 export async function serveDashboardDecision(
   deps: RunDeciders,
   req: IncomingMessage,
@@ -41,7 +41,7 @@ export async function serveDashboardDecision(
 ): Promise<void> {
   if (decision.kind !== "resume" && decision.kind !== "rollback") {
     json(res, 403, {
-      error: `the dashboard's login may Resume or Roll back an interrupted run, not ${decision.kind === "signal" ? "signal" : decision.kind} one: send your own GitHub user token (Authorization: Bearer …), whose user has the chore's permission`,
+      error: `the dashboard's login may Resume an interrupted or paused run, Roll back an interrupted one or Pause a running iteration, not ${decision.kind === "signal" ? "signal" : decision.kind} one: send your own GitHub user token (Authorization: Bearer …), whose user has the chore's permission`,
     });
     return;
   }

@@ -1,7 +1,7 @@
 import { cancelCommand } from "./cancel-command.js";
 import { choresCommand } from "./chores-command.js";
 import type { Command } from "./command.js";
-import { approveCommand, rejectCommand, resumeCommand, rollbackCommand, signalCommand } from "./decide-command.js";
+import { approveCommand, pauseCommand, rejectCommand, resumeCommand, rollbackCommand, signalCommand } from "./decide-command.js";
 import { freezeCommand, unfreezeCommand } from "./freeze-command.js";
 import { previewCommand } from "./preview-command.js";
 import { runCommand } from "./run-command.js";
@@ -23,6 +23,7 @@ export const COMMANDS: Record<string, Command> = {
   approve: approveCommand,
   reject: rejectCommand,
   signal: signalCommand,
+  pause: pauseCommand,
   resume: resumeCommand,
   rollback: rollbackCommand,
 };

@@ -46,7 +46,14 @@ export const rejectCommand = decisionCommand(
 export const resumeCommand = decisionCommand(
   "resume",
   "resume",
-  "Resume an interrupted run (its worker was lost during a step): the lost step runs again, then the workflow goes on.",
+  "Resume an interrupted run (its worker was lost during a step, or an iteration's attempt was lost or failed) or a paused iteration: a workflow's lost step runs again, then it goes on; an iteration goes on from its last checkpoint.",
+  "person",
+);
+
+export const pauseCommand = decisionCommand(
+  "pause",
+  "pause",
+  "Pause a running iteration: it stops after its current batch, keeping its checkpoint; chorebot resume <run> goes on from there.",
   "person",
 );
 

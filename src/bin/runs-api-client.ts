@@ -31,7 +31,7 @@ export interface RunsApiClient {
   cancel(run: string, by?: string): Promise<RunsApiAnswer>;
   /**
    * Decides on a parked run (`approve`, `reject`, `resume`, `rollback`, or `signals/<name>` with
-   * its JSON `payload`), named as the CLI's decision.
+   * its JSON `payload`), or pauses a running iteration (`pause`), named as the CLI's decision.
    */
   decide(run: string, decision: RunDecisionPath, payload?: unknown): Promise<RunsApiAnswer>;
   /** The freezes in force and the last ones set and lifted. */
@@ -43,7 +43,7 @@ export interface RunsApiClient {
 }
 
 /** What a decision route ends with. */
-export type RunDecisionPath = "approve" | "reject" | "resume" | "rollback" | `signals/${string}`;
+export type RunDecisionPath = "approve" | "reject" | "resume" | "rollback" | "pause" | `signals/${string}`;
 
 /** A freeze or unfreeze as the server takes it: fields left undefined are not sent. */
 export interface FreezeRequest {

@@ -1,4 +1,4 @@
-import { decideAsUser, runOfDecision, type RunDeciders } from "../api/decide-as.js";
+import { decideAsUser, pauseAsUser, runOfDecision, type RunDeciders } from "../api/decide-as.js";
 import type { DecisionRequest } from "../pipeline/decide-run.js";
 import { APPROVAL_SIGNAL } from "../sdk/protocol.js";
 import type { ChatCommand } from "./parse-command.js";
@@ -14,15 +14,16 @@ export interface DecidingSite {
 }
 
 /**
- * `/chorebot approve|reject|resume|rollback <run>` and `/chorebot continue <run> [name=value …]`
- * on a run of this repository (by id, or by name through `find`), judged and decided as the API
- * does (decideAsUser, via "comment"). `continue` delivers the signal the run waits for, with the
- * payload `{ by, comment, values }`. The reply says what happened, in decideRun's words.
+ * `/chorebot approve|reject|resume|rollback <run>`, `/chorebot continue <run> [name=value …]` and
+ * `/chorebot pause <run>` on a run of this repository (by id, or by name through `find`), judged
+ * and decided as the API does (decideAsUser, pauseAsUser, via "comment"). `continue` delivers the
+ * signal the run waits for, with the payload `{ by, comment, values }`. The reply says what
+ * happened, in decideRun's (pauseRun's) words.
  */
 export async function decideFromComment(
   deciders: RunDeciders,
   site: DecidingSite,
-  command: Extract<ChatCommand, { kind: "decide" | "continue" }>,
+  command: Extract<ChatCommand, { kind: "decide" | "continue" | "pause" }>,
   find: (run: string) => Promise<string | null>,
 ): Promise<Reply> {
   const noSuchRun: Reply = { kind: "refused", message: `There is no run ${command.run} here.` };
@@ -30,6 +31,10 @@ export async function decideFromComment(
   const run = runId === null ? null : await runOfDecision(deciders, runId);
   // A run of another repository is no run here, whatever its id says.
   if (runId === null || run === null || `${run.owner}/${run.repo}`.toLowerCase() !== `${site.owner}/${site.repo}`.toLowerCase()) return noSuchRun;
+  if (command.kind === "pause") {
+    const paused = await pauseAsUser(deciders, runId, { login: site.login, via: "comment" });
+    return { kind: "decided", runId, ok: paused.ok, message: paused.message, by: site.login };
+  }
   let request: DecisionRequest;
   if (command.kind === "decide") request = { kind: command.decision };
   else {

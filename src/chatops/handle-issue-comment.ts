@@ -29,7 +29,7 @@ export interface ChatOpsDeps {
   runPage: (runId: string) => string | null;
   /** A repository's chores listing on the chores pages, or null. */
   choresPage: () => string | null;
-  /** Decisions on parked runs (approve, reject, continue, resume, rollback); without it those commands are refused. */
+  /** Decisions on parked runs (approve, reject, continue, resume, rollback) and pauses; without it those commands are refused. */
   deciders?: RunDeciders;
 }
 
@@ -125,7 +125,7 @@ async function answer(deps: ChatOpsDeps, octokit: GitHubClient, site: CommandSit
   const command: ChatCommand = parsed.command;
   if (command.kind === "run") await run(deps, octokit, site, command, log);
   else if (command.kind === "help") await post(await help(deps, site));
-  else if (command.kind === "decide" || command.kind === "continue") await post(await decide(deps, site, command));
+  else if (command.kind === "decide" || command.kind === "continue" || command.kind === "pause") await post(await decide(deps, site, command));
   else await post(await aboutRun(deps, site, command));
 }
 
@@ -242,7 +242,7 @@ async function aboutRun(deps: ChatOpsDeps, site: CommandSite, command: Extract<C
   return { kind: "cancel", runId: view.id, target, by: site.login };
 }
 
-async function decide(deps: ChatOpsDeps, site: CommandSite, command: Extract<ChatCommand, { kind: "decide" | "continue" }>): Promise<Reply> {
+async function decide(deps: ChatOpsDeps, site: CommandSite, command: Extract<ChatCommand, { kind: "decide" | "continue" | "pause" }>): Promise<Reply> {
   if (deps.deciders === undefined) return { kind: "refused", message: "This chorebot takes no decisions on runs from comments.", nothingRan: true };
   return decideFromComment(deps.deciders, site, command, async (run) => (await findRun(deps, site, run))?.id ?? run);
 }
@@ -271,9 +271,17 @@ export function viewReply(view: RunStatusView, runPage: string | null): RunReply
     result: view.result,
     log: view.log ? { path: view.log.path, url: view.log.url } : null,
     waitingReason: view.waiting_reason,
-    parked: view.interrupted ? "interrupted" : view.waiting ? (view.waiting.signal === APPROVAL_SIGNAL ? "approval" : "signal") : null,
+    parked: parkedOf(view),
     workflow: view.workflow ? { declared: view.workflow.steps, entries: view.workflow.entries } : null,
   };
+}
+
+/** What decides a parked run, for the reply's commands: an iteration (interrupted or paused) is Resumed only. */
+function parkedOf(view: RunStatusView & { paused?: unknown }): RunReply["parked"] {
+  if (view.paused) return "paused";
+  if (view.interrupted) return view.interrupted.step === null ? "interrupted-iteration" : "interrupted";
+  if (view.waiting) return view.waiting.signal === APPROVAL_SIGNAL ? "approval" : "signal";
+  return null;
 }
 
 /** Posts the reply; its id, or null when GitHub refused it (the installation lacks `issues: write`, the issue is locked). */

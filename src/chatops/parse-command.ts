@@ -5,6 +5,8 @@ export type ChatCommand =
   | { kind: "status"; run: string }
   /** A decision on a parked run: approve or reject one waiting for approvals, resume or roll back an interrupted one. */
   | { kind: "decide"; run: string; decision: "approve" | "reject" | "resume" | "rollback" }
+  /** Asks a running iteration to pause after its current batch. */
+  | { kind: "pause"; run: string }
   /** Delivers the signal a waiting run waits for, its payload holding these values. */
   | { kind: "continue"; run: string; values: Record<string, string> }
   | { kind: "help" };
@@ -19,6 +21,7 @@ export const USAGE = [
   "/chorebot continue <run-id | run-name> [name=value …]",
   "/chorebot approve <run-id | run-name>",
   "/chorebot reject <run-id | run-name>",
+  "/chorebot pause <run-id | run-name>",
   "/chorebot resume <run-id | run-name>",
   "/chorebot rollback <run-id | run-name>",
   "/chorebot help",
@@ -45,12 +48,13 @@ export function parseCommand(line: string): ParsedCommand {
     case "status":
     case "approve":
     case "reject":
+    case "pause":
     case "resume":
     case "rollback": {
-      const kind = sub.toLowerCase() as "cancel" | "status" | "approve" | "reject" | "resume" | "rollback";
+      const kind = sub.toLowerCase() as "cancel" | "status" | "pause" | "approve" | "reject" | "resume" | "rollback";
       if (args.length !== 1 || args[0] === "") return fail(`\`${kind}\` takes one run: its id or its name`);
       if (args[0]!.startsWith("--")) return fail(`\`${kind}\` takes no flags`);
-      if (kind === "cancel" || kind === "status") return { ok: true, command: { kind, run: args[0]! } };
+      if (kind === "cancel" || kind === "status" || kind === "pause") return { ok: true, command: { kind, run: args[0]! } };
       return { ok: true, command: { kind: "decide", run: args[0]!, decision: kind } };
     }
     case "continue":

@@ -46,7 +46,7 @@ export interface RunReply {
   /** Why the run is not started yet (a `queued` or `waiting` status). */
   waitingReason?: string | null;
   /** A parked run: what decides it (approvals, a signal, or a person's Resume or Roll back), for the commands that do. */
-  parked?: "approval" | "signal" | "interrupted" | null;
+  parked?: "approval" | "signal" | "interrupted" | "interrupted-iteration" | "paused" | null;
   /** A workflow's declared steps and its runs and rollbacks so far (judged here with judgeWorkflow); absent for any other script. */
   workflow?: { declared: WorkflowReport["declared"]; entries: readonly JudgedEntry[] } | null;
 }
@@ -64,7 +64,7 @@ export type Reply =
   | { kind: "refused"; message: string; errors?: Record<string, string>; usage?: boolean; nothingRan?: boolean }
   | { kind: "cancel"; runId: string; target: CancelTarget; by: string }
   | { kind: "help"; repository: string; chores: HelpChore[]; choresPage: string | null }
-  /** A decision on a parked run (approve, reject, continue, resume, rollback): taken or not, in decideRun's words. */
+  /** A decision on a parked run (approve, reject, continue, resume, rollback) or a pause: taken or not, in decideRun's (pauseRun's) words. */
   | { kind: "decided"; runId: string; ok: boolean; message: string; by: string };
 
 /** The body of chorebot's reply to a command. Everything from people (values, names, messages) is made inert: no Markdown, no mentions. */
@@ -149,6 +149,10 @@ function decidingCommands(parked: NonNullable<RunReply["parked"]>, runId: string
       return `${command("continue")} (with any name=value after it) delivers the signal it waits for.`;
     case "interrupted":
       return `A person with the chore's permission decides: ${command("resume")} runs the lost step again, ${command("rollback")} rolls back.`;
+    case "interrupted-iteration":
+      return `A person with the chore's permission decides: ${command("resume")} goes on from its last checkpoint, or cancel it.`;
+    case "paused":
+      return `${command("resume")} goes on from its checkpoint (a person with the chore's permission).`;
   }
 }
 

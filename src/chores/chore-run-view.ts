@@ -58,6 +58,8 @@ export interface ChoreRunView {
   waiting?: WaitingView;
   /** While parked after its worker was lost: RunStatusView's `interrupted`. */
   interrupted?: InterruptedView;
+  /** While paused (an iteration stopped after a batch because a person asked): since when, and who asked (RunStatusView's `paused`). */
+  paused?: { since: string; by?: string | null };
   /** The decisions taken on it while parked, in order. */
   decisions?: RunDecision[];
 }

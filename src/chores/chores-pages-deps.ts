@@ -3,6 +3,7 @@ import type { CatalogReader, RepoCatalog } from "../catalog-types.js";
 import type { Permission } from "../github/permission.js";
 import type { ChoreRunRequest } from "../pipeline/enqueue-chore-run.js";
 import type { DecideDeps } from "../pipeline/decide-run.js";
+import type { PauseDeps } from "../pipeline/pause-run.js";
 import type { NameClaim } from "../stores/run-names.js";
 import type { ChoreRunView } from "./chore-run-view.js";
 import type { LiveRunView } from "./live/live-run-view.js";
@@ -64,8 +65,12 @@ export interface ChoresPagesDeps {
   history(owner: string, repo: string, name: string, limit: number): Promise<ChoreRunView[]>;
   /** Scheduled chores' next occurrences, state and Pause/Resume; absent, a chore page shows its schedule's rule only (the local preview). */
   schedules?: ChoresSchedules;
-  /** What decideRun needs (the parked runs and the execute queue): a parked run's buttons decide through it; absent, they are not shown (the local preview). */
-  decisions?: DecideDeps;
+  /**
+   * What decideRun and pauseRun need (the parked runs and the execute queue): a parked run's
+   * buttons decide through it, a running iteration's Pause asks through it; absent, they are not
+   * shown (the local preview).
+   */
+  decisions?: DecideDeps & PauseDeps;
   /** Asks a run to stop, on behalf of `by` (a GitHub login). */
   cancel(runId: string, by: string): Promise<void>;
   /** The largest file a file input takes, in bytes (CHORE_FILE_LIMIT). */

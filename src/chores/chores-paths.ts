@@ -17,6 +17,7 @@ export type ChoresRoute =
   | { page: "run"; runId: string }
   | { page: "cancel"; runId: string }
   | { page: "decide"; runId: string }
+  | { page: "pause"; runId: string }
   | { page: "run-events"; runId: string }
   | { page: "not-found" };
 
@@ -32,6 +33,7 @@ const RUN_ID = /^[A-Za-z0-9._-]{1,200}$/;
  *   `/chores/events`: a chore page's history stream (which runs: in the query);
  * - `/chores/runs/<runId>`: a run's page; `/chores/runs/<runId>/cancel`: its Cancel button;
  *   `/chores/runs/<runId>/decide`: its Approve, Reject, Continue, Resume and Roll back buttons;
+ *   `/chores/runs/<runId>/pause`: a running iteration's Pause button;
  *   `/chores/runs/<runId>/events`: its live stream (so chores named `cancel` or `events` of
  *   an owner named `runs` have no page: GitHub user `runs`, beware);
  * - `/chores/schedules/<owner>/<repo>/<name>`: a scheduled chore's Pause/Resume switch (the
@@ -54,6 +56,7 @@ export function choresRoute(url: string): ChoresRoute | null {
     if (third === undefined) return { page: "run", runId: second };
     if (third === "cancel" && more.length === 0) return { page: "cancel", runId: second };
     if (third === "decide" && more.length === 0) return { page: "decide", runId: second };
+    if (third === "pause" && more.length === 0) return { page: "pause", runId: second };
     if (third === "events" && more.length === 0) return { page: "run-events", runId: second };
   }
   if (
@@ -97,6 +100,11 @@ export function cancelUrl(runId: string): string {
 /** Where a parked run's decision buttons post. */
 export function decideUrl(runId: string): string {
   return `${runUrl(runId)}/decide`;
+}
+
+/** Where a running iteration's Pause button posts. */
+export function pauseUrl(runId: string): string {
+  return `${runUrl(runId)}/pause`;
 }
 
 /** A run's live stream, from `cursor` (the id of what its page shows). */

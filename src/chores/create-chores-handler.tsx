@@ -25,9 +25,10 @@ import { parseCursor } from "./live/run-events.js";
 import { historyStream, LOG_WAIT_POLLS, runStream } from "./live/run-stream.js";
 import { sendEventStream, STREAM_TIMING } from "./live/send-event-stream.js";
 import { RunPage } from "./run-page.js";
-import { DECISION_FIELD, INTERRUPTED_FIELD, PAYLOAD_FIELD, SIGNAL_FIELD } from "./parked-panel.js";
+import { DECISION_FIELD, INTERRUPTED_FIELD, PAUSED_FIELD, PAYLOAD_FIELD, SIGNAL_FIELD } from "./parked-panel.js";
 import { decisionRequest } from "./decision-request.js";
 import { decideRun } from "../pipeline/decide-run.js";
+import { pauseRun } from "../pipeline/pause-run.js";
 import { MAX_SIGNAL_PAYLOAD_BYTES } from "../sdk/protocol.js";
 import { scheduleOf } from "./schedule-of.js";
 import { SCHEDULE_ACTION_FIELD, SCHEDULE_ACTIONS, type SchedulePanelProps } from "./schedule-panel.js";
@@ -80,7 +81,8 @@ class Unavailable extends Error {}
  *   (`action` pause or resume), judged like a run (CSRF token, the role to run the chore,
  *   a rate per user and repository): `303` back to the chore's page, or why nothing changed;
  * - `GET /chores/runs/<runId>`: a run, with its Cancel button (`POST /chores/runs/<runId>/cancel`),
- *   and a parked run's decision buttons (`POST /chores/runs/<runId>/decide`),
+ *   a parked run's decision buttons (`POST /chores/runs/<runId>/decide`) and a running
+ *   iteration's Pause button (`POST /chores/runs/<runId>/pause`),
  *   followed live by its script until it is over (reloading itself without JavaScript);
  * - `GET /chores/runs/<runId>/events`: that run's server-sent events (run-stream.ts), from the
  *   `Last-Event-ID` a reconnect sends or the `after` the page gave; `GET /chores/events?run=…`:
@@ -139,6 +141,9 @@ async function serve(r: Request, route: Exclude<ChoresRoute, { page: "script" }>
       return;
     case "decide":
       if (allowMethods(r.req, r.res, ["POST"])) await decideOnRun(r, route.runId);
+      return;
+    case "pause":
+      if (allowMethods(r.req, r.res, ["POST"])) await pauseOnRun(r, route.runId);
       return;
     case "run-events":
       if (allowMethods(r.req, r.res, ["GET"])) await followRun(r, route.runId);
@@ -529,6 +534,18 @@ async function decideOnRun(r: Request, runId: string): Promise<void> {
       <RunPage user={r.user} csrf={r.csrf} run={run} canCancel={false} notice={notice} decide={decideProps(r, catalog, permission)} />,
     );
   }
+  // A paused run's Resume decides the pause it was shown for: not a later one, after someone resumed it and it was paused again.
+  const shownPaused = field(parsed, PAUSED_FIELD);
+  if (shownPaused !== undefined && run.paused?.since !== shownPaused) {
+    const now = run.paused ? "it was resumed and paused again since" : "it is no longer paused";
+    const notice = `Refused: this page showed an earlier pause of the run; ${now}. Nothing was decided: look at it again.`;
+    return sendPage(
+      req,
+      r.res,
+      409,
+      <RunPage user={r.user} csrf={r.csrf} run={run} canCancel={false} notice={notice} decide={decideProps(r, catalog, permission)} />,
+    );
+  }
   const answer = await decideRun(deps.decisions, runId, request.request, { by: r.user.login, via: "page" });
   const after = (await deps.run(runId)) ?? run;
   const notice = answer.ok ? `Done: ${answer.message}.` : `Refused: ${answer.message}.`;
@@ -537,6 +554,45 @@ async function decideOnRun(r: Request, runId: string): Promise<void> {
     r.res,
     answer.ok ? 200 : answer.status,
     <RunPage user={r.user} csrf={r.csrf} run={after} canCancel={false} notice={notice} decide={decideProps(r, catalog, permission)} />,
+  );
+}
+
+/**
+ * A running iteration's Pause: the same checks as a decision (same origin, CSRF token, the
+ * chore's permission), then pauseRun, the one pause path. The run's page answers, saying it
+ * stops after its current batch or why nothing was asked (409 for the run's state).
+ */
+async function pauseOnRun(r: Request, runId: string): Promise<void> {
+  const { deps, req } = r;
+  if (!isSameOriginWrite(req.method, req.headers)) return refuseCrossSite(r);
+  const parsed = await parseSubmission(req.headers, req, { fileSize: 0, files: 0 });
+  if (!parsed.ok) return sendMessage(r, parsed.status, "Form not accepted", [`${capitalize(parsed.message)}. Nothing was paused.`], runUrl(runId));
+  if (!deps.signIn.verifyCsrf(req, field(parsed, CSRF_FIELD))) return refuseCsrf(r, runUrl(runId));
+  const found = await findRun(r, runId);
+  if (found === null) return notFound(r, `There is no run ${runId} that you can see.`);
+  const { run, catalog, permission } = found;
+  const required = deps.requiredPermission(catalog);
+  if (!deps.decisions) return sendMessage(r, 404, "Not found", ["Runs cannot be paused here."], runUrl(runId));
+  if (!atLeast(permission, required)) {
+    return sendMessage(
+      r,
+      403,
+      "Not allowed",
+      [`You have ${permission} permission on ${run.repository}; pausing its chores' runs needs ${required} or above. Nothing was paused.`],
+      runUrl(runId),
+    );
+  }
+  const answer = await pauseRun(deps.decisions, runId, { by: r.user.login, via: "page" });
+  const after = (await deps.run(runId)) ?? run;
+  const notice = answer.ok ? `Done: ${answer.message}.` : `Refused: ${answer.message}.`;
+  // Still going (it stops at its next checkpoint): Cancel stays, and the page follows it live.
+  const live = !statusWord(after).final;
+  sendPage(
+    req,
+    r.res,
+    answer.ok ? 200 : answer.status,
+    <RunPage user={r.user} csrf={r.csrf} run={after} canCancel={live} notice={notice} decide={decideProps(r, catalog, permission)} />,
+    live ? LIVE_PAGE_HEADERS : {},
   );
 }
 

@@ -13,9 +13,11 @@ export const PAYLOAD_FIELD = "payload";
 export const SIGNAL_FIELD = "signal";
 /** When the interruption the Resume and Roll back forms were shown for began: posted after the run was interrupted again, they decide nothing. */
 export const INTERRUPTED_FIELD = "interrupted-since";
+/** When the pause the Resume form was shown for began: posted after the run was resumed and paused again, it decides nothing. */
+export const PAUSED_FIELD = "paused-since";
 
 export interface ParkedPanelProps {
-  run: Pick<ChoreRunView, "id" | "waiting" | "interrupted" | "decisions">;
+  run: Pick<ChoreRunView, "id" | "waiting" | "interrupted" | "paused" | "decisions">;
   login: string;
   csrf: string;
   /** The user has the chore's permission (what running it needs): they may decide. */
@@ -27,7 +29,8 @@ export interface ParkedPanelProps {
 /**
  * What a parked run waits for, and the buttons that decide it: Approve and Reject for
  * approvals (not for who asked), Continue for a signal (an optional JSON payload), Resume and
- * Roll back for an interrupted run. Every name here (signal, step, login) is a text node.
+ * Roll back for an interrupted workflow, Resume for an interrupted or a paused iteration (it has
+ * no rollbacks). Every name here (signal, step, login) is a text node.
  */
 export function ParkedPanel(props: ParkedPanelProps) {
   const { run } = props;
@@ -43,16 +46,18 @@ export function ParkedPanel(props: ParkedPanelProps) {
     <div id="run-parked" class="parked" data-parked={key}>
       {run.waiting ? <Waiting {...props} waiting={run.waiting} /> : null}
       {run.interrupted ? <Interrupted {...props} interrupted={run.interrupted} /> : null}
+      {run.paused ? <Paused {...props} paused={run.paused} /> : null}
       <Decisions decisions={run.decisions ?? []} />
     </div>
   );
 }
 
 /** What the panel shows, as a key: the live page reloads when it changes (a decision moved the run on). */
-export function parkedKey(run: Pick<ChoreRunView, "waiting" | "interrupted" | "decisions">): string | null {
+export function parkedKey(run: Pick<ChoreRunView, "waiting" | "interrupted" | "paused" | "decisions">): string | null {
   const given = run.waiting?.approvals?.given.length ?? 0;
   if (run.waiting) return JSON.stringify(["waiting", run.waiting.signal, run.waiting.step, given, run.decisions?.length ?? 0]);
   if (run.interrupted) return JSON.stringify(["interrupted", run.interrupted.step, run.decisions?.length ?? 0]);
+  if (run.paused) return JSON.stringify(["paused", run.paused.since, run.decisions?.length ?? 0]);
   return null;
 }
 
@@ -123,7 +128,8 @@ function Waiting(props: ParkedPanelProps & { waiting: NonNullable<ChoreRunView["
 }
 
 function Interrupted(props: ParkedPanelProps & { interrupted: NonNullable<ChoreRunView["interrupted"]> }) {
-  const step = props.interrupted.step === null ? "the lost step" : clean(props.interrupted.step);
+  if (props.interrupted.step === null) return <InterruptedIteration {...props} />;
+  const step = clean(props.interrupted.step);
   return (
     <section aria-labelledby="parked-title">
       <h2 id="parked-title">Interrupted</h2>
@@ -147,12 +153,70 @@ function Interrupted(props: ParkedPanelProps & { interrupted: NonNullable<ChoreR
   );
 }
 
-function DecideButton(props: ParkedPanelProps & { decision: string; label: string; what: string; since?: string }) {
+/** An iteration whose attempt was lost or failed: Resume goes on from its last checkpoint; it has no rollbacks. */
+function InterruptedIteration(props: ParkedPanelProps & { interrupted: NonNullable<ChoreRunView["interrupted"]> }) {
+  const { since } = props.interrupted;
+  const failure = (props.interrupted as { failure?: string | null }).failure ?? null;
+  return (
+    <section aria-labelledby="parked-title">
+      <h2 id="parked-title">Interrupted</h2>
+      <p id="parked-what">
+        {failure === null ? "Its worker was lost while it ran" : `Its attempt failed: ${clean(failure)}`} (<time datetime={since}>{formatTime(since)}</time>).
+        Nothing was re-run on its own, and nothing will be: a person decides.
+      </p>
+      {props.canDecide ? (
+        <div class="decide">
+          <DecideButton
+            {...props}
+            decision="resume"
+            label="Resume"
+            what="Goes on from the last checkpoint: the items of the batch in flight may be processed again, none before it."
+            since={since}
+          />
+        </div>
+      ) : (
+        <p class="notice">Resuming this run needs {props.required} permission on its repository.</p>
+      )}
+      <p class="hint">
+        Or <code>chorebot resume {props.run.id}</code>, the API (<code>POST /api/runs/{props.run.id}/resume</code>), or a{" "}
+        <code>/chorebot resume {props.run.id}</code> comment. To give up on it, cancel it.
+      </p>
+    </section>
+  );
+}
+
+/** An iteration a person paused: it stopped after a batch, its checkpoint kept, until someone resumes it. */
+function Paused(props: ParkedPanelProps & { paused: NonNullable<ChoreRunView["paused"]> }) {
+  const { since, by } = props.paused;
+  return (
+    <section aria-labelledby="parked-title">
+      <h2 id="parked-title">Paused</h2>
+      <p id="parked-what">
+        Paused{by ? ` as ${clean(by)} asked` : ""} (<time datetime={since}>{formatTime(since)}</time>): it stopped after a batch, its checkpoint kept. Nothing
+        runs until a person resumes it.
+      </p>
+      {props.canDecide ? (
+        <div class="decide">
+          <DecideButton {...props} decision="resume" label="Resume" what="Goes on from its checkpoint, with the next item." pausedSince={since} />
+        </div>
+      ) : (
+        <p class="notice">Resuming this run needs {props.required} permission on its repository.</p>
+      )}
+      <p class="hint">
+        Or <code>chorebot resume {props.run.id}</code>, the API (<code>POST /api/runs/{props.run.id}/resume</code>), or a{" "}
+        <code>/chorebot resume {props.run.id}</code> comment.
+      </p>
+    </section>
+  );
+}
+
+function DecideButton(props: ParkedPanelProps & { decision: string; label: string; what: string; since?: string; pausedSince?: string }) {
   return (
     <form method="post" action={decideUrl(props.run.id)} class="decide-one">
       <input type="hidden" name={CSRF_FIELD} value={props.csrf} />
       <input type="hidden" name={DECISION_FIELD} value={props.decision} />
       {props.since === undefined ? null : <input type="hidden" name={INTERRUPTED_FIELD} value={props.since} />}
+      {props.pausedSince === undefined ? null : <input type="hidden" name={PAUSED_FIELD} value={props.pausedSince} />}
       <button type="submit" id={`decide-${props.decision}`}>
         {props.label}
       </button>{" "}

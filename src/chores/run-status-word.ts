@@ -18,9 +18,9 @@ const LIVE: ReadonlySet<string> = new Set(LIVE_PHASES);
  * (not picked up yet), `waiting` (behind a lock, a freeze or a worker: the reason is the
  * detail) or `running` (running, or recording its log once the script ended).
  */
-export function statusWord(view: Pick<ChoreRunView, "status" | "waiting_reason" | "waiting" | "interrupted">): StatusWord {
+export function statusWord(view: Pick<ChoreRunView, "status" | "waiting_reason" | "waiting" | "interrupted" | "paused">): StatusWord {
   // A parked run's panel says what it waits for, with its buttons: the line would say it twice.
-  const parked = view.waiting !== undefined || view.interrupted !== undefined;
+  const parked = view.waiting !== undefined || view.interrupted !== undefined || view.paused !== undefined;
   const reason = parked ? null : (view.waiting_reason ?? null);
   switch (view.status) {
     case "queued":
@@ -32,6 +32,9 @@ export function statusWord(view: Pick<ChoreRunView, "status" | "waiting_reason" 
     // Its attempt is recorded, but the run is not over: it waits for a person's Resume or Roll back.
     case "interrupted":
       return { word: "interrupted", final: false, detail: parked ? null : (reason ?? "waits for a person's Resume or Roll back") };
+    // An iteration a person paused: not over (it may be resumed, or cancelled).
+    case "paused":
+      return { word: "paused", final: false, detail: parked ? null : "paused: Resume goes on from its checkpoint" };
     case "recording":
       return { word: "running", final: false, detail: "the script has ended; its log is being recorded" };
     default:

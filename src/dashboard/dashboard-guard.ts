@@ -64,8 +64,8 @@ export function dashboardGuard(queues: readonly Queue[], o: { lockMs: number; pa
     if (key === "put /api/queues/:queueName/retry/:queueStatus" && params.queueStatus !== "failed") {
       return refuse("only failed jobs can be retried: a completed job already ran");
     }
-    // An interrupted run's execute job failed, but a Retry would run its lost step again with nobody having chosen to.
-    // (A waiting run's job is delayed, not failed: it does not stop the others' retry.)
+    // An interrupted run's execute job failed, but a Retry would run its lost step (or an iteration's lost batch) again with
+    // nobody having chosen to. (A waiting or paused run's job is delayed, not failed: it does not stop the others' retry.)
     if (key === "put /api/queues/:queueName/retry/:queueStatus" && params.queueName === "execute" && o.parked) {
       if (await anyInterrupted(o.parked)) {
         return refuse(
@@ -78,9 +78,14 @@ export function dashboardGuard(queues: readonly Queue[], o: { lockMs: number; pa
       if (state !== "failed") return refuse(`only failed jobs can be retried: this one is ${state}`);
       const parked = queue?.name === "execute" && o.parked ? await o.parked.read(String(params.jobId)) : null;
       if (parked?.kind === "interrupted" && parked.decision === null) {
-        const at = parked.step === null ? "" : ` at step ${parked.step}`;
+        // An iteration (no step) has no rollbacks: a plain Retry would start it over from its first item, its checkpoint ignored.
+        if (parked.step === null) {
+          return refuse(
+            "this iteration was interrupted and waits for a person's decision: Retry would start it again without one. Choose Resume on its page (it goes on from its last checkpoint), with chorebot resume, or POST /api/runs/<run>/resume. Nothing was changed",
+          );
+        }
         return refuse(
-          `this run was interrupted${at} and waits for a person's decision: Retry would run the lost step again without one. Choose Resume or Roll back on its page, with chorebot resume|rollback, or POST /api/runs/<run>/resume|rollback. Nothing was changed`,
+          `this run was interrupted at step ${parked.step} and waits for a person's decision: Retry would run the lost step again without one. Choose Resume or Roll back on its page, with chorebot resume|rollback, or POST /api/runs/<run>/resume|rollback. Nothing was changed`,
         );
       }
       const wait = queue?.name === "execute" ? lostScriptWait(job!, o.lockMs) : 0;

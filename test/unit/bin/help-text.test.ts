@@ -13,6 +13,6 @@ describe("overviewHelp", () => {
 
   it("for chorebot's own table: those that may take the dashboard's login from a server's .env", () => {
     const help = overviewHelp(COMMANDS, "1.0.0").replace(/\s+/g, " ");
-    expect(help).toContain("`start`, `worker`, `status`, `cancel`, `freeze`, `unfreeze`, `resume` and `rollback` also read them from a .env file");
+    expect(help).toContain("`start`, `worker`, `status`, `cancel`, `freeze`, `unfreeze`, `pause`, `resume` and `rollback` also read them from a .env file");
   });
 });

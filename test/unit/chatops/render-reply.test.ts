@@ -84,7 +84,7 @@ describe("renderReply", () => {
 
   it("a refusal with each field's message, and the usage", () => {
     expect(renderReply({ kind: "refused", message: "The inputs of unlock are not valid.", errors: { account: "is required" }, usage: true })).toBe(
-      "🚫 The inputs of unlock are not valid.\n\n- `account` is required\n\nUsage:\n\n```text\n/chorebot run <chore> [name=value …] [--name <run-name>]\n/chorebot status <run-id | run-name>\n/chorebot cancel <run-id | run-name>\n/chorebot continue <run-id | run-name> [name=value …]\n/chorebot approve <run-id | run-name>\n/chorebot reject <run-id | run-name>\n/chorebot resume <run-id | run-name>\n/chorebot rollback <run-id | run-name>\n/chorebot help\n```\n",
+      "🚫 The inputs of unlock are not valid.\n\n- `account` is required\n\nUsage:\n\n```text\n/chorebot run <chore> [name=value …] [--name <run-name>]\n/chorebot status <run-id | run-name>\n/chorebot cancel <run-id | run-name>\n/chorebot continue <run-id | run-name> [name=value …]\n/chorebot approve <run-id | run-name>\n/chorebot reject <run-id | run-name>\n/chorebot pause <run-id | run-name>\n/chorebot resume <run-id | run-name>\n/chorebot rollback <run-id | run-name>\n/chorebot help\n```\n",
     );
   });
 
