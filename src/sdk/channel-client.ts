@@ -41,8 +41,8 @@ const MAX_ACK_LINE_BYTES = 256;
  * writes do, so a script that simply ends still delivers what it sent; so does a step
  * waiting for its ack (`{"type":"ack","seq":n}` back on the same connection; any other line
  * is ignored). If the channel fails or the worker closes it, says so once on stderr and prints
- * the rest to stdout instead; a step waiting for its ack, or sent after, is refused: nothing
- * can record it, and a workflow must not go on past what its worker knows.
+ * the rest to stdout instead; a step or batch waiting for its ack, or sent after, is refused:
+ * nothing can record it, and a workflow or iteration must not go on past what its worker knows.
  */
 export function createSocketClient(path: string): ChannelClient {
   let socket: Socket | null = null;
@@ -52,8 +52,9 @@ export function createSocketClient(path: string): ChannelClient {
   let pendingWrites = 0;
   let waiters: Array<() => void> = [];
   // A script is a workflow or an iteration: its step and batch numbers never share this map.
-  const acks = new Map<number, { resolve: (ack: { pause: boolean }) => void; reject: (error: Error) => void }>();
-  let brokenBy: Error | null = null;
+  const acks = new Map<number, { kind: Acked; resolve: (ack: { pause: boolean }) => void; reject: (error: Error) => void }>();
+  // Why the channel failed, once it has: what a step or batch waiting for its ack is refused with.
+  let brokenBy: string | null = null;
   const incoming = ackReader((seq, pause) => {
     acks.get(seq)?.resolve({ pause });
     acks.delete(seq);
@@ -75,14 +76,14 @@ export function createSocketClient(path: string): ChannelClient {
   };
   const broken = (error: Error): void => {
     if (fallback !== null) return;
-    brokenBy = new Error(`the report channel to the worker failed (${error.message}), so this step's record cannot be saved; the workflow stops here`);
+    brokenBy = error.message;
     process.stderr.write(`chorebot: report channel ${path} failed (${error.message}); reporting to stdout instead\n`);
     fallback = createStdoutClient();
     for (const line of queue.splice(0)) fallback.send(JSON.parse(line) as ChannelMessage);
     pendingWrites = 0;
     socket?.destroy();
     settle();
-    for (const { reject } of acks.values()) reject(brokenBy);
+    for (const { kind, reject } of acks.values()) reject(unrecorded(kind, error.message));
     acks.clear();
   };
   const connect = (): void => {
@@ -98,9 +99,9 @@ export function createSocketClient(path: string): ChannelClient {
     });
   };
 
-  const sendAcked = (message: ChannelMessage, seq: number): Promise<{ pause: boolean }> => {
-    if (brokenBy !== null) return Promise.reject(brokenBy);
-    const acked = new Promise<{ pause: boolean }>((resolve, reject) => acks.set(seq, { resolve, reject }));
+  const sendAcked = (message: ChannelMessage & { type: Acked }, seq: number): Promise<{ pause: boolean }> => {
+    if (brokenBy !== null) return Promise.reject(unrecorded(message.type, brokenBy));
+    const acked = new Promise<{ pause: boolean }>((resolve, reject) => acks.set(seq, { kind: message.type, resolve, reject }));
     client.send(message);
     if (connected) socket?.ref();
     return acked;
@@ -128,6 +129,18 @@ export function createSocketClient(path: string): ChannelClient {
     },
   };
   return client;
+}
+
+/** The messages the worker answers with an ack. */
+type Acked = "step" | "batch";
+
+/** Why a step or batch cannot be recorded once the channel failed (the SDK says what it stops: see the iteration engine). */
+function unrecorded(kind: Acked, reason: string): Error {
+  return new Error(
+    kind === "step"
+      ? `the report channel to the worker failed (${reason}), so this step's record cannot be saved; the workflow stops here`
+      : `the report channel to the worker failed: ${reason}`,
+  );
 }
 
 /** Splits what the worker sends into lines, bounded, and calls `onAck` with each ack's seq. */
