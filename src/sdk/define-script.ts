@@ -1,5 +1,7 @@
 import { isRequired, type InputDeclarations, type InputValues } from "./inputs.js";
 import { describeApproval } from "./describe-approval.js";
+import { defineIteration, isIterationDefinition, type DefinedIteration, type IterationScriptDefinition } from "./define-iteration.js";
+import { describeIterationOf } from "./describe-iteration.js";
 import { describeSchedule } from "./describe-schedule.js";
 import { describeWorkflowOf } from "./describe-workflow.js";
 import { parseDuration, type Duration } from "./parse-duration.js";
@@ -91,10 +93,23 @@ export type DefinedScript<I extends InputDeclarations = InputDeclarations, R = u
   readonly [SCRIPT_MARK]: true;
 };
 
-/** Declares a script: `export default defineScript({ inputs, run })`. Checks the definition at once. */
+/**
+ * Declares a script: `export default defineScript({ inputs, run })`, or an iteration:
+ * `defineScript({ inputs, collection, process, batchSize, pause, count })` (see
+ * IterationDefinition). Checks the definition at once.
+ */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{}` is the published "no inputs" default; changing it changes scripts' inferred types
-export function defineScript<I extends InputDeclarations = {}, R = unknown>(definition: ScriptDefinition<I, R>): DefinedScript<I, R> {
-  if (typeof definition?.run !== "function") throw new Error("defineScript: `run` must be a function");
+export function defineScript<I extends InputDeclarations = {}, R = unknown>(definition: ScriptDefinition<I, R>): DefinedScript<I, R>;
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- as above
+export function defineScript<I extends InputDeclarations = {}, T = unknown, C = unknown>(
+  definition: IterationScriptDefinition<I, T, C>,
+): DefinedIteration<I, T, C>;
+export function defineScript(
+  definition: ScriptDefinition | IterationScriptDefinition<InputDeclarations, unknown, unknown>,
+): DefinedScript | DefinedIteration<InputDeclarations> {
+  if (typeof definition !== "object" || definition === null) throw new Error("defineScript takes one object: defineScript({ inputs, run })");
+  if (isIterationDefinition(definition)) return defineIteration(definition as IterationScriptDefinition<InputDeclarations, unknown, unknown>);
+  if (typeof definition.run !== "function") throw new Error("defineScript: `run` must be a function (or, for an iteration, give `collection` and `process`)");
   checkScriptOptions(definition, "defineScript");
   return Object.freeze({ ...definition, [SCRIPT_MARK]: true as const });
 }
@@ -183,5 +198,6 @@ export function describeScript(definition: ScriptDefinition<InputDeclarations, u
     schedule: definition.schedule === undefined ? null : describeSchedule(definition.schedule),
     workflow: describeWorkflowOf(definition),
     approval: definition.approval === undefined ? null : describeApproval(definition.approval),
+    iteration: describeIterationOf(definition),
   };
 }

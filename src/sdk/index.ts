@@ -11,3 +11,8 @@ export { counter, fail, log, progress } from "./reporter.js";
 export type { Counter, ProgressValue } from "./reporter.js";
 export { parseDuration } from "./parse-duration.js";
 export type { Duration } from "./parse-duration.js";
+export { csvRows } from "./csv-rows.js";
+export type { CsvRow } from "./csv-rows.js";
+export type { Collection, CollectionArgs, CollectionEntry, IterationDefinition } from "./iteration-types.js";
+export type { DefinedIteration, IterationScriptDefinition } from "./define-iteration.js";
+export type { IterationResult } from "./run-iteration.js";

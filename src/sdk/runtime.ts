@@ -2,8 +2,12 @@ import { isDefinedScript, type DefinedScript } from "./define-script.js";
 import { coerceInputs } from "./inputs.js";
 import { maxStateBytes } from "./check-state.js";
 import { runWorkflow } from "./define-workflow.js";
-import { CHANNEL_ENV, INPUTS_ENV, RESUME_ENV, type Resumption } from "./protocol.js";
+import { iterationOf } from "./iteration-mark.js";
+import { isIterationPaused } from "./iteration-paused.js";
+import { CHANNEL_ENV, INPUTS_ENV, RESUME_ENV, type IterationResumption, type Resumption } from "./protocol.js";
+import { readIterationResumption } from "./read-iteration-resumption.js";
 import { readResumption } from "./read-resumption.js";
+import { runIteration } from "./run-iteration.js";
 import { fail, getReporter, isScriptFailure, type Reporter } from "./reporter.js";
 import { workflowOf } from "./workflow-mark.js";
 import { isWorkflowWaiting } from "./workflow-waiting.js";
@@ -39,25 +43,30 @@ export async function runScriptModule(namespace: Record<string, unknown>): Promi
   }
   reporter.send({ type: "inputs", values: maskSecrets(script, coerced.values) });
 
-  // A workflow going on in a fresh process: from where it was told, never from its first step by mistake.
+  // A workflow (or an iteration) going on in a fresh process: from where it was told, never from its start by mistake.
   let resumption: Resumption | null = null;
+  let goesOnFrom: IterationResumption | null = null;
+  const iteration = iterationOf(script);
   const resumeFile = process.env[RESUME_ENV];
   if (resumeFile !== undefined) {
     const workflow = workflowOf(script);
     const read =
-      workflow === null
-        ? { ok: false as const, problem: "only a workflow can go on from a resumption" }
-        : readResumption(
-            resumeFile,
-            workflow.steps.map((step) => step.name),
-            maxStateBytes(),
-          );
+      iteration !== null
+        ? readIterationResumption(resumeFile)
+        : workflow === null
+          ? { ok: false as const, problem: "only a workflow or an iteration can go on from a resumption" }
+          : readResumption(
+              resumeFile,
+              workflow.steps.map((step) => step.name),
+              maxStateBytes(),
+            );
     if (!read.ok) {
       process.stderr.write(`chorebot: ${read.problem}\n`);
       reporter.send({ type: "fail", reason: read.problem });
       return exit(reporter, 2);
     }
-    resumption = read.resumption;
+    if (iteration !== null) goesOnFrom = read.resumption as IterationResumption;
+    else resumption = read.resumption as Resumption;
   }
 
   const controller = new AbortController();
@@ -78,10 +87,11 @@ export async function runScriptModule(namespace: Record<string, unknown>): Promi
       signal: controller.signal,
     };
     const workflow = workflowOf(script);
-    value = resumption !== null && workflow !== null ? await runWorkflow(workflow, context, resumption) : await script.run(context);
+    if (iteration !== null && goesOnFrom !== null) value = await runIteration(iteration, context, goesOnFrom);
+    else value = resumption !== null && workflow !== null ? await runWorkflow(workflow, context, resumption) : await script.run(context);
   } catch (error) {
-    // Its step's report is acked: the run goes on in a fresh process once the signal comes.
-    if (isWorkflowWaiting(error)) return exit(reporter, 0);
+    // Its step's (or batch's) report is acked: the run goes on in a fresh process once the signal (or a Resume) comes.
+    if (isWorkflowWaiting(error) || isIterationPaused(error)) return exit(reporter, 0);
     if (isScriptFailure(error)) process.stderr.write(`chorebot: failed: ${error.message}\n`);
     else process.stderr.write(`${error instanceof Error ? (error.stack ?? String(error)) : `thrown: ${String(error)}`}\n`);
     return exit(reporter, 1);

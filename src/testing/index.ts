@@ -5,3 +5,4 @@ export { runWorkflow } from "./run-workflow.js";
 export type { RunWorkflowOptions, WorkflowRun, WorkflowStepRun, WorkflowWait } from "./run-workflow.js";
 export type { FailStep } from "./fail-step.js";
 export type { RawInputs } from "./test-inputs.js";
+export type { IterationTestOptions, IterationTestRun } from "./run-iteration.js";
