@@ -9,6 +9,19 @@ import { markdownText } from "./markdown-text.js";
  * None for any other status.
  */
 export function parkedParagraph(run: ExecutionResult, runId: string): string[] {
+  const iteration = run.report?.iteration;
+  if (iteration && !iteration.finished && (run.status === "interrupted" || run.status === "failed" || run.status === "timed_out")) {
+    const after = Math.max(iteration.checkpoint?.done ?? 0, iteration.resumedFrom?.done ?? 0);
+    const how = run.status === "interrupted" ? "was interrupted: its worker was lost while it ran" : `stopped (${run.status.replace("_", " ")})`;
+    const again =
+      iteration.inFlight === null ? "" : ` (the items of batch ${iteration.inFlight.seq}, which was in flight, may be processed again; none before them)`;
+    return [
+      `> [!IMPORTANT]\n` +
+        `> The iteration ${how}. Nothing was re-run on its own, and nothing will be: a person decides.\n` +
+        `> Resume goes on after item ${after.toLocaleString("en-US")}${again}; an iteration has no Roll back: to give up on it, cancel it.\n` +
+        `> Resume on the run's page, with ${code(`chorebot resume ${runId}`)}, ${code(`POST /api/runs/${runId}/resume`)}, or a ${code(`/chorebot resume ${runId}`)} comment.\n`,
+    ];
+  }
   if (run.status === "interrupted") {
     const found = interruptedStep(run.report?.workflow);
     const step = found === null ? "the step that was running" : `step ${code(found)}`;

@@ -16,6 +16,7 @@ import { utf8Head, utf8Tail } from "./utf8-slice.js";
 import { workflowFrontMatter, workflowSections } from "./workflow-section.js";
 import { decisionsFrontMatter, decisionsSection } from "./decisions-section.js";
 import { parkedParagraph } from "./parked-paragraph.js";
+import { iterationFrontMatter, iterationSections } from "./iteration-section.js";
 
 export const DEFAULT_RUN_LOG_MAX_BYTES = 1024 * 1024;
 
@@ -166,6 +167,7 @@ function render(input: RunLogInput & InputsFileLog, view: View, maxBytes: number
     code_omitted_bytes: view.code?.omittedBytes ?? 0,
     ...reportFrontMatter(run.report),
     ...workflowFrontMatter(run.report?.workflow),
+    ...iterationFrontMatter(run.report?.iteration),
     ...decisionsFrontMatter(run.decisions),
     // What the person gave, as logged: the values the script parsed would show an upload's temporary path.
     ...(chore === undefined ? {} : { inputs: chore.request.inputs }),
@@ -199,6 +201,7 @@ function render(input: RunLogInput & InputsFileLog, view: View, maxBytes: number
   const given = chore !== undefined || (input.inputsFile?.inputs ?? null) !== null;
   parts.push(...reportSections(given && run.report ? { ...run.report, inputs: null } : run.report));
   parts.push(...workflowSections(run.report?.workflow, { changes: view.changes, status: run.status }));
+  parts.push(...iterationSections(run.report?.iteration, { status: run.status, decisions: run.decisions }));
   parts.push(...decisionsSection(run.decisions));
   parts.push("## Output\n");
   if (view.output.length === 0) {

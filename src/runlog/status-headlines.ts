@@ -12,5 +12,5 @@ export const STATUS_HEADLINES: Record<RunStatus, { emoji: string; verb: string; 
   rollback_failed: { emoji: "🔥", verb: "failed and could not be rolled back", label: "Rollback failed" },
   waiting: { emoji: "⏳", verb: "is waiting", label: "Waiting" },
   interrupted: { emoji: "⏸️", verb: "was interrupted and waits for a person's decision", label: "Interrupted" },
-  paused: { emoji: "⏸️", verb: "is paused and waits for a person's Resume", label: "Paused" },
+  paused: { emoji: "⏯️", verb: "is paused and waits for a person's Resume", label: "Paused" },
 };
