@@ -277,7 +277,7 @@ export function viewReply(view: RunStatusView, runPage: string | null): RunReply
 }
 
 /** What decides a parked run, for the reply's commands: an iteration (interrupted or paused) is Resumed only. */
-function parkedOf(view: RunStatusView & { paused?: unknown }): RunReply["parked"] {
+function parkedOf(view: RunStatusView): RunReply["parked"] {
   if (view.paused) return "paused";
   if (view.interrupted) return view.interrupted.step === null ? "interrupted-iteration" : "interrupted";
   if (view.waiting) return view.waiting.signal === APPROVAL_SIGNAL ? "approval" : "signal";

@@ -156,7 +156,7 @@ function Interrupted(props: ParkedPanelProps & { interrupted: NonNullable<ChoreR
 /** An iteration whose attempt was lost or failed: Resume goes on from its last checkpoint; it has no rollbacks. */
 function InterruptedIteration(props: ParkedPanelProps & { interrupted: NonNullable<ChoreRunView["interrupted"]> }) {
   const { since } = props.interrupted;
-  const failure = (props.interrupted as { failure?: string | null }).failure ?? null;
+  const failure = props.interrupted.failure ?? null;
   return (
     <section aria-labelledby="parked-title">
       <h2 id="parked-title">Interrupted</h2>
