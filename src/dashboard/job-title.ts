@@ -2,6 +2,7 @@ import { readLiveState } from "../pipeline/live-state.js";
 import type { RunStatus } from "../run-types.js";
 import type { ParkedRun } from "../stores/parked-runs.js";
 import { explainFailure, type FailedJob } from "./explain-failure.js";
+import { iterationProgressLine } from "../runlog/iteration-words.js";
 
 /** A job as Bull Board hands it to the `name` formatter: BullMQ's job JSON. */
 export interface TitledJob extends Partial<FailedJob> {
@@ -37,12 +38,23 @@ const MESSAGE_MAX = 140;
 export function jobTitle(queue: string, job: TitledJob, parked: ParkedRun | null = null): string {
   const name = job.name ?? "";
   // A parked run's execute job is delayed (waiting) or failed (interrupted): the record says why better than the job.
-  const state = queue === "execute" && parked !== null ? parkedTitle(parked) : stateOf(queue, job);
+  // Who paused an iteration is in its live state, as its worker last wrote it (the parked record names who asked for the run).
+  const state = queue === "execute" && parked !== null ? parkedTitle(parked, readLiveState(job.progress).iteration?.pauseRequestedBy) : stateOf(queue, job);
   return state === null ? name : `${name} — ${state}`;
 }
 
-/** "⏳ waiting for approved (step charge)", "⏸ interrupted at step charge: Resume or Roll back on its page". */
-export function parkedTitle(parked: ParkedRun): string {
+/**
+ * "⏳ waiting for approved (step charge)", "⏸ interrupted at step charge: Resume or Roll back on its page",
+ * "⏸ paused by @ana: Resume on its page" (an iteration; `pausedBy` who asked it to pause, when known).
+ */
+export function parkedTitle(parked: ParkedRun, pausedBy?: string): string {
+  if (parked.kind === "paused") {
+    const by = pausedBy;
+    return `⏸ paused${by === undefined ? "" : ` by @${oneLine(by)}`}: Resume on its page`;
+  }
+  if (parked.kind === "interrupted" && parked.step === null) {
+    return `⏸ ${parked.failure ? `failed (${oneLine(parked.failure)})` : "interrupted"}: Resume on its page goes on from the last checkpoint`;
+  }
   if (parked.kind === "interrupted") {
     const at = parked.step === null ? "" : ` at step ${oneLine(parked.step)}`;
     return `⏸ interrupted${at}: Resume or Roll back on its page`;
@@ -84,6 +96,10 @@ function stateOf(queue: string, job: TitledJob): string | null {
     const live = readLiveState(job.progress);
     if (live.cancelledBy !== undefined) return `⊘ cancelling: asked by ${oneLine(live.cancelledBy)}`;
     if (live.waiting !== undefined) return `◷ waiting: ${oneLine(live.waiting)}`;
+    if (live.iteration !== undefined) {
+      const asked = live.iteration.pauseRequestedBy;
+      return `▶ ${iterationProgressLine(live.iteration)}${asked === undefined ? "" : ` · pause asked by @${oneLine(asked)}`}`;
+    }
   }
   return null;
 }

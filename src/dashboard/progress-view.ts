@@ -1,4 +1,5 @@
 import { readLiveState } from "../pipeline/live-state.js";
+import { iterationProgressLine } from "../runlog/iteration-words.js";
 
 /**
  * A job's progress as the dashboard shows it. An execute job's progress is its run's live
@@ -14,16 +15,21 @@ export function progressView(progress: unknown): unknown {
   if (typeof progress !== "object" || progress === null || Array.isArray(progress)) return progress;
   const live = readLiveState(progress);
   const counters = Object.entries(live.counters);
+  const it = live.iteration;
   const parts = [
     live.waiting !== undefined ? `waiting: ${live.waiting}` : null,
     live.cancelledBy !== undefined ? `cancel asked by ${live.cancelledBy}` : null,
-    live.done === null
-      ? null
-      : live.total === 1 && live.percent !== null
-        ? `${live.percent} % done` // progress(0.4): a fraction
-        : live.total
-          ? `${live.done} of ${live.total} done${live.percent === null ? "" : ` (${live.percent} %)`}`
-          : `${live.done} done (no total given)`,
+    it?.pauseRequestedBy !== undefined ? `pause asked by ${it.pauseRequestedBy}: it stops after this batch` : null,
+    // An iteration says its items, batches and ETA; its plain progress would say the same count again.
+    it !== undefined
+      ? iterationProgressLine(it)
+      : live.done === null
+        ? null
+        : live.total === 1 && live.percent !== null
+          ? `${live.percent} % done` // progress(0.4): a fraction
+          : live.total
+            ? `${live.done} of ${live.total} done${live.percent === null ? "" : ` (${live.percent} %)`}`
+            : `${live.done} done (no total given)`,
     counters.length > 0 ? counters.map(([name, value]) => `${name} ${value}`).join(", ") : null,
     live.logLines > 0 ? `${live.logLines} line${live.logLines === 1 ? "" : "s"} logged` : null,
   ].filter((part) => part !== null);
@@ -38,5 +44,6 @@ export function progressView(progress: unknown): unknown {
     attempt: live.attempt,
     ...(live.waiting === undefined ? {} : { waiting: live.waiting }),
     ...(live.cancelledBy === undefined ? {} : { cancelledBy: live.cancelledBy }),
+    ...(it === undefined ? {} : { iteration: it }),
   };
 }
