@@ -178,8 +178,8 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
       const record = iteration?.add(batch) ?? null;
       if (record === null || iteration === null) return false;
       const answer = o.onBatch === undefined ? { pause: false } : await o.onBatch(batch, record);
-      // After the last batch there is nothing to pause: the run finishes.
-      const pause = answer.pause === true && !batch.last;
+      // Said as asked, even with the last batch (the script then says the pause came too late); the record has it finished.
+      const pause = answer.pause === true;
       iteration.acked(pause);
       // Shown as recorded: the cursor redacted, one line.
       o.onReport?.({ type: "batch", report: { ...batch, cursor: record.checkpoint?.cursor ?? null } });
