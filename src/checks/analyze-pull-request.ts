@@ -8,7 +8,7 @@ import { entryReaderAtCommit } from "../github/read-file-at-commit.js";
 import { loadRepoConfig, REPO_CONFIG_PATH, type ServerLimits } from "../github/repo-config.js";
 import { DEFAULT_SCHEDULE_LIMITS, type ScheduleLimits } from "../config.js";
 import { bundleScript } from "../runner/bundle-script.js";
-import type { ApprovalDescription, WorkflowDescription } from "../sdk/protocol.js";
+import type { ApprovalDescription, IterationDescription, WorkflowDescription } from "../sdk/protocol.js";
 import { fitAnnotation } from "./annotation-batches.js";
 import { bundleAnnotations } from "./bundle-annotations.js";
 import { checkInputsFiles } from "./check-inputs-file.js";
@@ -65,6 +65,8 @@ interface ScriptAnalysis {
   workflow: WorkflowDescription | null;
   /** The approval each run waits for, for the summary. */
   approval: ApprovalDescription | null;
+  /** An iteration's options, for the summary. */
+  iteration: IterationDescription | null;
   /** The title of the limit that stopped its bundling, if one did. */
   stopped: string | null;
 }
@@ -167,6 +169,7 @@ export async function analyzePullRequest(octokit: GitHubClient, pr: PullRequestR
     ...(s.schedule !== null ? { schedule: s.schedule } : {}),
     ...(s.workflow !== null ? { workflow: s.workflow } : {}),
     ...(s.approval !== null ? { approval: s.approval } : {}),
+    ...(s.iteration !== null ? { iteration: s.iteration } : {}),
   });
   const choreResults = scripts.filter((s) => s.chore).map(resultOf);
   const notRunning = scripts.filter((s) => !s.willRun && !s.chore);
@@ -219,6 +222,7 @@ async function analyzeScript(
     schedule: null,
     workflow: null,
     approval: null,
+    iteration: null,
     stopped: null,
   };
   if (!willRun && !chore) {
@@ -276,8 +280,8 @@ async function analyzeScript(
   }
   result.annotations.push(...inspected.result.annotations);
   result.problems.push(...inspected.result.problems);
-  const { missingPackages, schedule, workflow, approval } = inspected.result;
-  return { ...result, files: bundle.files, missingPackages, schedule, workflow, approval };
+  const { missingPackages, schedule, workflow, approval, iteration } = inspected.result;
+  return { ...result, files: bundle.files, missingPackages, schedule, workflow, approval, iteration };
 }
 
 /**

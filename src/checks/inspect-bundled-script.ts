@@ -3,7 +3,7 @@ import { readScriptDefinition } from "../definitions/read-definition.js";
 import { requiredWithoutDefault } from "../definitions/required-inputs.js";
 import type { ScheduleLimits } from "../config.js";
 import { envRefusal } from "../runner/run-options.js";
-import type { ApprovalDescription, WorkflowDescription } from "../sdk/protocol.js";
+import type { ApprovalDescription, IterationDescription, WorkflowDescription } from "../sdk/protocol.js";
 import type { Annotation } from "./check-report.js";
 import { inspectSchedule, type ScheduleSummary } from "./inspect-schedule.js";
 import { inspectWorkflow } from "./inspect-workflow.js";
@@ -37,6 +37,8 @@ export interface ScriptInspection {
   workflow: WorkflowDescription | null;
   /** The approval each run waits for, read without problems; null when it asks none. */
   approval: ApprovalDescription | null;
+  /** How an iteration goes through its collection, read without problems; null for any other script. */
+  iteration: IterationDescription | null;
 }
 
 /**
@@ -49,7 +51,7 @@ export interface ScriptInspection {
  */
 export function inspectBundledScript(script: BundledScript): ScriptInspection {
   const { path, texts } = script;
-  const result: ScriptInspection = { annotations: [], problems: [], missingPackages: [], schedule: null, workflow: null, approval: null };
+  const result: ScriptInspection = { annotations: [], problems: [], missingPackages: [], schedule: null, workflow: null, approval: null, iteration: null };
   // The definition as the worker will read it: from the source, never by running it.
   const { problems, definition } = readScriptDefinition(texts.get(path)!, path);
   for (const problem of problems) {
@@ -87,6 +89,7 @@ export function inspectBundledScript(script: BundledScript): ScriptInspection {
     result.annotations.push(...workflow.annotations);
     result.workflow = workflow.workflow;
     result.approval = definition.approval ?? null;
+    result.iteration = definition.iteration ?? null;
   }
   result.missingPackages = findMissingPackages(script.externals, script.scriptCwd);
   for (const specifier of result.missingPackages) {

@@ -1,8 +1,9 @@
 import type { RepoConfig } from "../github/repo-config.js";
-import type { ApprovalDescription, WorkflowDescription } from "../sdk/protocol.js";
+import type { ApprovalDescription, IterationDescription, WorkflowDescription } from "../sdk/protocol.js";
 import { SUMMARY_LIMIT, truncateText } from "./annotation-batches.js";
 import type { ScheduleSummary } from "./inspect-schedule.js";
 import { renderApprovals } from "./render-approvals.js";
+import { renderIterations } from "./render-iterations.js";
 import { renderSchedules } from "./render-schedules.js";
 import { renderWorkflows } from "./render-workflows.js";
 
@@ -19,6 +20,8 @@ export interface ScriptResult {
   workflow?: WorkflowDescription;
   /** The approval each of its runs waits for. */
   approval?: ApprovalDescription;
+  /** An iteration's options. */
+  iteration?: IterationDescription;
 }
 
 export interface SummaryFacts {
@@ -71,6 +74,7 @@ export function renderSummary(facts: SummaryFacts): string {
   }
   lines.push(...renderWorkflows([...scripts, ...chores]));
   lines.push(...renderApprovals([...scripts, ...chores]));
+  lines.push(...renderIterations([...scripts, ...chores]));
   lines.push(`- **Timeout:** ${formatDuration(config.timeoutMs)} per script; then the script's whole process group is killed.`);
   lines.push(
     facts.scriptEnv.length === 0

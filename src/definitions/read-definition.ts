@@ -1,6 +1,7 @@
 import type * as TypeScript from "typescript";
 import type { ScriptDefinition } from "../sdk/define-script.js";
 import { CONCURRENCY, DEFAULT_CONCURRENCY, DEFAULT_STEP_TIMEOUT_MS, isConcurrency, type Concurrency, type ScriptDescription } from "../sdk/protocol.js";
+import type { IterationDefinition } from "../sdk/iteration-types.js";
 import type { WorkflowDefinition } from "../sdk/workflow-types.js";
 import { findDefineScriptCalls, type DefineCall, type Definer } from "./find-define-script-calls.js";
 import { objectProperties } from "./object-properties.js";
@@ -9,6 +10,7 @@ import { readApproval } from "./read-approval.js";
 import { readDuration } from "./read-duration.js";
 import { readEnv } from "./read-env.js";
 import { readInput } from "./read-input.js";
+import { finishIteration, ITERATION_OPTIONS, newIterationDraft, reportStrayCsvRows, type IterationDraft } from "./read-iteration.js";
 import { readLiteral } from "./read-literal.js";
 import { readSchedule } from "./read-schedule.js";
 import { claimSteps, readSteps, type StepReading } from "./read-steps.js";
@@ -34,6 +36,8 @@ interface Draft {
   stepTimeoutMs: number | null;
   /** The step() calls read as steps. */
   taken: Set<TypeScript.CallExpression>;
+  /** An iteration's options (defineScript with `collection`). */
+  iteration: IterationDraft;
 }
 
 type OptionReader = (ctx: ReadContext, value: TypeScript.Node, into: Draft) => void;
@@ -64,11 +68,21 @@ const SHARED = {
 } satisfies Record<keyof ScriptDefinition & keyof WorkflowDefinition, OptionReader>;
 
 /** How each option is read, by definer; typed by the SDK's ScriptDefinition and WorkflowDefinition, so a new option cannot go unread. */
-const OPTIONS: { defineScript: { [K in keyof ScriptDefinition]-?: OptionReader }; defineWorkflow: { [K in keyof WorkflowDefinition]-?: OptionReader } } = {
+const OPTIONS: {
+  defineScript: { [K in keyof ScriptDefinition | keyof IterationDefinition<unknown, unknown, unknown>]-?: OptionReader };
+  defineWorkflow: { [K in keyof WorkflowDefinition]-?: OptionReader };
+} = {
   defineScript: {
     ...SHARED,
     // Code: it runs in `execute`, nothing here reads it.
     run: () => {},
+    // An iteration: `collection` and `process` instead of `run`.
+    ...(Object.fromEntries(
+      Object.entries(ITERATION_OPTIONS).map(([name, read]) => [
+        name,
+        (ctx: ReadContext, value: TypeScript.Node, into: Draft) => read(ctx, value, into.iteration),
+      ]),
+    ) as Record<keyof IterationDefinition<unknown, unknown, unknown>, OptionReader>),
   },
   defineWorkflow: {
     ...SHARED,
@@ -93,6 +107,12 @@ const REQUIRED: Record<Definer, { option: string; why: string }[]> = {
   ],
 };
 
+/** What an iteration (defineScript with `collection`) cannot do without. */
+const ITERATION_REQUIRED = [
+  { option: "collection", why: 'what it goes through: a function that yields { item, cursor } (an async generator), or csvRows("input")' },
+  { option: "process", why: "the function that handles one item" },
+];
+
 /**
  * What a script declares with `export default defineScript({ … })` or `export default
  * defineWorkflow({ … })`, read from its source without running anything: the file is parsed
@@ -112,7 +132,9 @@ export function readScriptDefinition(source: string, fileName: string): Definiti
   const ctx: ReadContext = { ts, file, sdk, problems: misuses };
   const [first, ...others] = calls;
   const taken = new Set<TypeScript.CallExpression>();
-  const definition = first === undefined ? null : readFirst(ctx, first, others, taken);
+  const csv: { call: TypeScript.CallExpression | null } = { call: null };
+  const definition = first === undefined ? null : readFirst(ctx, first, others, taken, csv);
+  reportStrayCsvRows(ctx, csv.call);
   // A step() the definition does not hold as one of its steps would never run as one.
   for (const call of stepCalls) {
     if (!taken.has(call)) report(ctx, call, `call step only as an element of defineWorkflow's steps: \`steps: [step({ … })]\`: ${LITERALS_ONLY}`);
@@ -120,7 +142,13 @@ export function readScriptDefinition(source: string, fileName: string): Definiti
   return { definition: ctx.problems.length === 0 ? definition : null, usesDefineScript, problems: sorted(ctx.problems) };
 }
 
-function readFirst(ctx: ReadContext, first: DefineCall, others: readonly DefineCall[], taken: Set<TypeScript.CallExpression>): ScriptDescription | null {
+function readFirst(
+  ctx: ReadContext,
+  first: DefineCall,
+  others: readonly DefineCall[],
+  taken: Set<TypeScript.CallExpression>,
+  csv: { call: TypeScript.CallExpression | null },
+): ScriptDescription | null {
   const { file } = ctx;
   const firstLine = lineOf(file, first.call);
   for (const other of [first, ...others]) for (const argument of other.call.arguments) claimSteps(ctx, argument, taken);
@@ -137,10 +165,15 @@ function readFirst(ctx: ReadContext, first: DefineCall, others: readonly DefineC
   if (!isDefaultExport(ctx.ts, first.call)) {
     report(ctx, first.call, `${first.definer} must be the default export: write \`export default ${first.definer}({ … })\``);
   }
-  return readDefinition(ctx, first, taken);
+  return readDefinition(ctx, first, taken, csv);
 }
 
-function readDefinition(ctx: ReadContext, { definer, call }: DefineCall, taken: Set<TypeScript.CallExpression>): ScriptDescription | null {
+function readDefinition(
+  ctx: ReadContext,
+  { definer, call }: DefineCall,
+  taken: Set<TypeScript.CallExpression>,
+  csv: { call: TypeScript.CallExpression | null },
+): ScriptDescription | null {
   const [argument, ...extra] = call.arguments;
   const object = argument === undefined || extra.length > 0 ? undefined : skipTypeWrappers(ctx.ts, argument);
   if (object === undefined || !ctx.ts.isObjectLiteralExpression(object)) {
@@ -157,17 +190,34 @@ function readDefinition(ctx: ReadContext, { definer, call }: DefineCall, taken: 
     schedule: null,
     workflow: null,
     approval: null,
+    iteration: null,
   };
-  const draft: Draft = { description, steps: undefined, stepTimeoutMs: null, taken };
+  const draft: Draft = { description, steps: undefined, stepTimeoutMs: null, taken, iteration: newIterationDraft() };
   const options: Readonly<Record<string, OptionReader>> = OPTIONS[definer];
   const properties = objectProperties(ctx, object, definer);
   for (const { name, node, value } of properties) {
     if (Object.hasOwn(options, name)) options[name]!(ctx, value, draft);
     else report(ctx, node, `${definer} has no option \`${name}\` (it has ${Object.keys(options).join(", ")})`);
   }
-  for (const { option, why } of REQUIRED[definer]) {
-    if (!properties.some((property) => property.name === option)) report(ctx, object, `${definer} needs \`${option}\`, ${why}`);
+  csv.call = draft.iteration.csvCall;
+  const has = (option: string): boolean => properties.some((property) => property.name === option);
+  const iteration = definer === "defineScript" && (has("collection") || has("process"));
+  for (const { option, why } of iteration ? ITERATION_REQUIRED : REQUIRED[definer]) {
+    if (!has(option)) report(ctx, object, `${definer} needs \`${option}\`, ${why}`);
   }
+  if (iteration && has("run")) {
+    report(ctx, object, "defineScript: give either `run` (a script) or `collection` and `process` (an iteration), not both");
+  }
+  if (!iteration) {
+    for (const option of Object.keys(ITERATION_OPTIONS).filter(has)) {
+      report(
+        ctx,
+        properties.find((property) => property.name === option)!.node,
+        `\`${option}\` is an iteration's option: give \`collection\` and \`process\` instead of \`run\``,
+      );
+    }
+  }
+  if (iteration) description.iteration = finishIteration(ctx, draft.iteration, description.inputs, object);
   if (definer === "defineWorkflow") {
     // As describeScript has it: a step's own timeout, else the workflow's stepTimeout, else the default.
     const steps = (draft.steps ?? []).map((step) => ({ ...step, timeoutMs: step.timeoutMs ?? draft.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS }));

@@ -110,6 +110,10 @@ export function defineScript(
   if (typeof definition !== "object" || definition === null) throw new Error("defineScript takes one object: defineScript({ inputs, run })");
   if (isIterationDefinition(definition)) return defineIteration(definition as IterationScriptDefinition<InputDeclarations, unknown, unknown>);
   if (typeof definition.run !== "function") throw new Error("defineScript: `run` must be a function (or, for an iteration, give `collection` and `process`)");
+  for (const option of ["batchSize", "pause", "count"]) {
+    if (Object.hasOwn(definition, option))
+      throw new Error(`defineScript: \`${option}\` is an iteration's option: give \`collection\` and \`process\` instead of \`run\``);
+  }
   checkScriptOptions(definition, "defineScript");
   return Object.freeze({ ...definition, [SCRIPT_MARK]: true as const });
 }

@@ -137,6 +137,7 @@ describe("readScriptDefinition", () => {
         env: null,
         schedule: null,
         approval: null,
+        iteration: null,
         workflow: null,
       },
       usesDefineScript: true,
@@ -234,7 +235,7 @@ describe("readScriptDefinition", () => {
   test("unknown options are problems, prototype names included", () => {
     const source = `${IMPORTS}export default defineScript({\n  retries: 3,\n  inputs: { s: string({ min: 1 }), n: int({ pattern: /x/, constructor: 1 }) },\n  run() {},\n});\n`;
     expect(problems(source).map((p) => p.message)).toStrictEqual([
-      "defineScript has no option `retries` (it has description, inputs, concurrency, timeout, env, schedule, approval, run)",
+      "defineScript has no option `retries` (it has description, inputs, concurrency, timeout, env, schedule, approval, run, collection, process, batchSize, pause, count)",
       "inputs.s: string() has no option `min` (it has required, optional, description, secret, validate, default, pattern, choices)",
       "inputs.n: int() has no option `pattern` (it has required, optional, description, secret, validate, default, min, max)",
       "inputs.n: int() has no option `constructor` (it has required, optional, description, secret, validate, default, min, max)",

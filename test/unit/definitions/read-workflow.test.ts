@@ -48,6 +48,7 @@ describe("readScriptDefinition reads a workflow", () => {
         env: null,
         schedule: null,
         approval: null,
+        iteration: null,
         workflow: {
           steps: [
             { name: "reserve", rollback: true, timeoutMs: 120_000 },

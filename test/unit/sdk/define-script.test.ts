@@ -98,6 +98,7 @@ describe("describeScript", () => {
       env: null,
       schedule: null,
       approval: null,
+      iteration: null,
       workflow: null,
     });
     expect(JSON.parse(JSON.stringify(description))).toEqual(description);
@@ -126,6 +127,7 @@ describe("describeScript", () => {
       env: null,
       schedule: null,
       approval: null,
+      iteration: null,
       workflow: null,
     });
     expect(describeScript(defineScript({ timeout: 90, run() {} })).timeoutMs).toBe(90_000);

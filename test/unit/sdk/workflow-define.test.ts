@@ -31,6 +31,7 @@ describe("defineWorkflow", () => {
       env: null,
       schedule: null,
       approval: null,
+      iteration: null,
       workflow: {
         steps: [
           { name: "reserve", rollback: true, timeoutMs: 30_000 },
