@@ -109,6 +109,7 @@ describe.skipIf(!hasSdk)("an SDK script, end to end", () => {
         env: null,
         schedule: null,
         workflow: null,
+        iteration: null,
         approval: null,
       },
       usesDefineScript: true,
