@@ -1,7 +1,8 @@
 import type { RunStatusName, ScheduledRunView } from "../api/run-status-reader.js";
 import type { WorkflowView } from "../api/workflow-view.js";
 import type { LoggedInput, RunDecision } from "../run-types.js";
-import type { InterruptedView, WaitingView } from "../api/parked-view.js";
+import type { InterruptedView, PauseRequestedView, WaitingView } from "../api/parked-view.js";
+import type { IterationView } from "../api/iteration-view.js";
 
 /** One line of a run's output as the pages show it: printed (stdout, stderr) or reported with the SDK's `log()`. */
 export interface ChoreOutputLine {
@@ -60,6 +61,10 @@ export interface ChoreRunView {
   interrupted?: InterruptedView;
   /** While paused (an iteration stopped after a batch because a person asked): since when, and who asked (RunStatusView's `paused`). */
   paused?: { since: string; by?: string | null };
+  /** For an iteration: RunStatusView's `iteration` (items done, rate, ETA, checkpoint, batch in flight). */
+  iteration?: IterationView;
+  /** A pause asked of a running iteration and not yet taken: RunStatusView's `pause_requested`. */
+  pause_requested?: PauseRequestedView;
   /** The decisions taken on it while parked, in order. */
   decisions?: RunDecision[];
 }

@@ -25,8 +25,8 @@ const BADGE_STATES: Record<keyof typeof BADGE_COLOURS, string[]> = {
   failed: ["failed", "timed_out", "lost", "refused", "rollback_failed"],
   running: ["running"],
   queued: ["queued"],
-  // An interrupted run is not over: it waits for a person, in waiting's colour.
-  waiting: ["waiting", "interrupted"],
+  // An interrupted or paused run is not over: it waits for a person, in waiting's colour.
+  waiting: ["waiting", "interrupted", "paused"],
   cancelled: ["cancelled"],
   rolled_back: ["rolled_back"],
 };

@@ -14,6 +14,7 @@ import { StatusBadge } from "./status-badge.js";
 import { stripTerminalEscapes } from "./strip-terminal-escapes.js";
 import { WorkflowSteps } from "./workflow-steps.js";
 import { ParkedPanel } from "./parked-panel.js";
+import { IterationPanel } from "./iteration-panel.js";
 
 /** How a run was started, in words (RunTrigger). */
 const STARTED_FROM: Readonly<Record<string, string>> = {
@@ -93,6 +94,7 @@ export function RunPage(props: RunPageProps) {
         {props.decide ? (
           <ParkedPanel run={run} login={props.user.login} csrf={props.csrf} canDecide={props.decide.allowed} required={props.decide.required} />
         ) : null}
+        <IterationPanel run={run} csrf={props.csrf} canPause={props.decide?.allowed ?? false} />
         {props.canCancel && !status.final && run.status !== "interrupted" ? (
           <form id="run-cancel" method="post" action={cancelUrl(run.id)} class="cancel">
             <input type="hidden" name={CSRF_FIELD} value={props.csrf} />

@@ -202,6 +202,27 @@ export function liveClient(win: LiveWindow): void {
       el.appendChild(table);
       if (steps.entries.length === 0) el.appendChild(make("p", "steps-none", "No step has ended yet."));
     };
+    // An iteration's panel, as iteration-panel.tsx renders it: the same strings in the same elements.
+    const showIteration = () => {
+      const it = state.iteration ?? null;
+      if (it === null) return;
+      // The page was drawn before the run was known to be an iteration: drawn afresh, it has the panel.
+      if (!doc.getElementById("run-iteration")) {
+        win.location.reload();
+        return;
+      }
+      const bar = doc.getElementById("iteration-bar");
+      if (bar && it.total !== null) {
+        bar.setAttribute("max", String(it.total));
+        bar.setAttribute("value", String(Math.min(it.done, it.total)));
+      }
+      setText("iteration-line", it.line);
+      setText("iteration-pause", it.pause);
+      setText("iteration-rate", it.rate, "not running");
+      setText("iteration-eta", it.eta, "unknown");
+      setText("iteration-checkpoint", it.checkpoint, "none yet");
+      setText("iteration-in-flight", it.inFlight, "none");
+    };
     const showLog = () => {
       const el = doc.getElementById("run-log");
       if (!el) return;
@@ -257,6 +278,7 @@ export function liveClient(win: LiveWindow): void {
           if ("counters" in changed) showCounters();
           if ("result" in changed) showResult();
           if ("steps" in changed) showSteps();
+          if ("iteration" in changed) showIteration();
           if ("log" in changed || "final" in changed) showLog();
         },
         output: (data: { replace: boolean; lines: LiveLine[] }) => {

@@ -5,6 +5,7 @@ import { stripTerminalEscapes } from "../strip-terminal-escapes.js";
 import type { LiveRunView } from "./live-run-view.js";
 import { liveSteps, type LiveSteps } from "./live-steps.js";
 import { parkedKey } from "../parked-panel.js";
+import { iterationShown, type IterationShown } from "../iteration-shown.js";
 
 /**
  * The most characters of one output line a page shows, and of a result (the committed log has
@@ -63,6 +64,8 @@ export interface LiveState {
   steps: LiveSteps | null;
   /** What a parked run waits for, as a key (parkedKey): the page reloads for its new buttons when it changes. Null when not parked. */
   parked: string | null;
+  /** An iteration's progress, as its panel shows it; null for any other script. */
+  iteration: IterationShown | null;
 }
 
 /** One server-sent event: its type, its JSON data, and the cursor id it leaves the stream at (none for a state alone). */
@@ -154,6 +157,7 @@ export function stateOf(view: LiveRunView): LiveState {
     log: view.log === null ? null : { path: view.log.path, commit: view.log.commit.slice(0, 7), url },
     steps: liveSteps(view.workflow, status.final),
     parked: parkedKey(view),
+    iteration: iterationShown(view),
   };
 }
 
