@@ -4,6 +4,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createChoresApiHandler } from "../../../src/api/create-chores-api-handler.js";
 import { createRunsApiHandler } from "../../../src/api/create-runs-api-handler.js";
+import { choresApiRoute } from "../../../src/api/chores-api-routes.js";
 import type { RunDeciders } from "../../../src/api/decide-as.js";
 import { PAUSE_BODY_LIMIT } from "../../../src/api/pause-route.js";
 import type { TokenIdentity } from "../../../src/auth/user-token.js";
@@ -180,6 +181,13 @@ describe("POST /api/runs/<run>/pause", () => {
     // A second Resume finds it decided.
     expect((await fetch(`${base}/api/runs/${runId}/resume`, { method: "POST", headers: bearer("alice") })).status).toBe(409);
     expect((await parked.decisions(runId)).map((d) => `${d.kind}:${d.by}`)).toEqual(["pause:dashboard", "resume:dashboard"]);
+  });
+
+  it("routes /api/runs/<run>/pause, and nothing under it", () => {
+    expect(choresApiRoute("/api/runs/r-1/pause")).toEqual({ route: "pause", runId: "r-1" });
+    expect(choresApiRoute("/api/runs/r-1/pause/")).toEqual({ route: "pause", runId: "r-1" });
+    expect(choresApiRoute("/api/runs/r-1/pause/now")).toBeNull();
+    expect(choresApiRoute("/api/runs/r-1%2Fpause")).toEqual({ route: "bad", error: "not a run id" });
   });
 
   it("answers GET with 405, a bad run id with 400, and a big body with 413 before asking anything", async () => {
