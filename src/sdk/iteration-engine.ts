@@ -56,7 +56,12 @@ export async function runIterationBatches<T, C, V>(
     checkpoint.done === 0
       ? "nothing is checkpointed yet: Resume starts from the first item"
       : `the checkpoint after item ${checkpoint.done} is kept: Resume retries from item ${checkpoint.done + 1}`;
-  const failed = (reason: string): IterationOutcome => ({ ended: "failed", failure: `${reason}; ${kept()}`, processed, checkpoint });
+  const failed = (reason: string): IterationOutcome => {
+    const failure = `${reason}; ${kept()}`;
+    // Logged too: an item that called fail() has its own reason recorded first, and the log still says where Resume goes on.
+    io.log(failure);
+    return { ended: "failed", failure, processed, checkpoint };
+  };
 
   let iterator: AsyncIterator<unknown> | Iterator<unknown>;
   try {

@@ -118,7 +118,8 @@ export async function runIterationForTest(
     }
     throw new Error(`runScript: the iteration went on in ${MAX_PROCESSES} processes without ending`);
   });
-  return { ...captured, ...outcome, failReason: outcome.failReason ?? captured.failReason, iteration: run };
+  // The first reason given wins, as in a run: an item's own fail() before the engine's.
+  return { ...captured, ...outcome, failReason: captured.failReason ?? outcome.failReason, iteration: run };
 }
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

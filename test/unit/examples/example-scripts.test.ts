@@ -8,12 +8,16 @@ import { readScriptDefinition } from "../../../src/definitions/read-definition.j
 import { describeScript } from "../../../src/sdk/define-script.js";
 import { runScript, runWorkflow } from "../../../src/testing/index.js";
 import archivePlans from "../../../scripts/archive-plans.js";
+import backfillDisplayNames from "../../../scripts/backfill-display-names.js";
+import importDiscountCodes from "../../../scripts/import-discount-codes.js";
+import { users } from "../../../scripts/_lib/users-table.js";
 import movePlan from "../../../scripts/move-plan.js";
 import purgeTrialAccounts from "../../../scripts/purge-trial-accounts.js";
 import refundAfterReview from "../../../scripts/refund-after-review.js";
 import resendWelcome from "../../../scripts/resend-welcome.js";
 
 const PLAN_IDS = fileURLToPath(new URL("../../../scripts/_data/plan-ids.txt", import.meta.url));
+const DISCOUNT_CODES = fileURLToPath(new URL("../../../scripts/_data/discount-codes.csv", import.meta.url));
 
 describe("scripts/resend-welcome.ts", () => {
   test("a dry run counts what it would send", async () => {
@@ -150,10 +154,61 @@ describe("the examples' definitions", () => {
     ["move-plan.ts", movePlan],
     ["refund-after-review.ts", refundAfterReview],
     ["purge-trial-accounts.ts", purgeTrialAccounts],
+    ["backfill-display-names.ts", backfillDisplayNames],
+    ["import-discount-codes.ts", importDiscountCodes],
   ])("scripts/%s: what the check reads from the source is what the SDK describes", (file, script) => {
     const source = readFileSync(fileURLToPath(new URL(`../../../scripts/${file}`, import.meta.url)), "utf8");
     const reading = readScriptDefinition(source, file);
     expect(reading.problems).toEqual([]);
     expect(reading.definition).toEqual(describeScript(script));
+  });
+});
+
+describe("scripts/backfill-display-names.ts", () => {
+  test("fills in every user, a checkpoint every 100, counted", async () => {
+    for (const user of users) user.displayName = null;
+    const run = await runScript(backfillDisplayNames);
+    expect(run).toMatchObject({ status: "succeeded", result: { processed: 1000 }, counters: { updated: 1000 }, progress: { done: 1000, total: 1000 } });
+    expect(run.iteration?.checkpoints).toHaveLength(10);
+    expect(run.iteration?.checkpoints.at(3)).toEqual({ seq: 4, done: 400, cursor: 400 });
+    expect(users.every((user) => user.displayName === `${user.firstName} ${user.lastName}`)).toBe(true);
+  });
+
+  test("a worker lost at user 250: the run resumes after user 200, only users 201 to 249 are updated twice", async () => {
+    const run = await runScript(backfillDisplayNames, { inputs: { format: "last, first" }, interruptAt: 250 });
+    const ids = (run.iteration?.processed as { id: number }[]).map((user) => user.id);
+    expect(run.status).toBe("succeeded");
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual(Array.from({ length: 49 }, (_, i) => 201 + i));
+    expect(new Set(ids).size).toBe(1000);
+    expect(users[0]?.displayName).toBe("Lovelace, Ada1");
+  });
+});
+
+describe("scripts/import-discount-codes.ts", () => {
+  test("creates a code per row, the header naming the columns, a quoted comma kept", async () => {
+    const run = await runScript(importDiscountCodes, { inputs: { codes: DISCOUNT_CODES } });
+    expect(run).toMatchObject({ status: "succeeded", result: { processed: 6 }, counters: { created: 6 }, progress: { done: 6, total: 6 } });
+    expect(run.logs).toContain("creating SUMMER,20: 20% until 2027-08-31");
+    expect(run.iteration?.checkpoints.map((c) => c.cursor)).toEqual([2, 4, 6]);
+  });
+
+  test("interrupted at row 4, it resumes from the checkpoint after row 2: row 3 is the only one created twice", async () => {
+    const run = await runScript(importDiscountCodes, { inputs: { codes: DISCOUNT_CODES }, interruptAt: 4 });
+    const codes = (run.iteration?.processed as { code: string }[]).map((row) => row.code);
+    expect(codes).toEqual(["SPRING10", "SPRING15", "WELCOME5", "WELCOME5", "VIP25", "SUMMER,20", "FALL12"]);
+  });
+
+  test("a bad row fails the run at it, the checkpoint before kept", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "chorebot-example-"));
+    try {
+      const codes = join(dir, "codes.csv");
+      writeFileSync(codes, "code,percent,expires\nA,10,2027-01-01\nB,10,2027-01-01\nC,200,2027-01-01\n");
+      const run = await runScript(importDiscountCodes, { inputs: { codes } });
+      expect(run.status).toBe("failed");
+      expect(run.failReason).toBe("code C: percent 200 is not from 1 to 90");
+      expect(run.logs).toContain("item 3 threw: code C: percent 200 is not from 1 to 90; the checkpoint after item 2 is kept: Resume retries from item 3");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
