@@ -13,7 +13,8 @@ const RETRY_DELAYS_MS = [250, 500, 1000, 2000, 4000];
  * this resolved, so the script takes its next item only once the batch can never be processed
  * again. If the checkpoint cannot be saved at all, this rejects: the script waits unacked, and
  * the run ends by its timeout or the worker's fence, its last saved checkpoint standing.
- * A pause asked during the last batch comes too late: the run just finishes.
+ * A pause asked during the last batch is answered as asked: it comes too late, the script
+ * finishes and says so (see runScript's onBatch), and the request is cleared with the run's end.
  */
 export function checkpointRecorder(o: {
   save: (checkpoint: Checkpoint, record: IterationReport) => Promise<void>;
@@ -35,7 +36,6 @@ export function checkpointRecorder(o: {
         await sleep(delays[attempt]);
       }
     }
-    if (batch.last) return { pause: false };
     // Not answerable (Redis went after the save): the run goes on; the request is answered at the next checkpoint.
     const request = await o.pauseRequest().catch(() => null);
     return { pause: request !== null };

@@ -50,8 +50,11 @@ describe("checkpointRecorder", () => {
     expect(events).toEqual(["save", "look", "save", "look"]);
   });
 
-  it("never pauses after the last batch: the run just finishes", async () => {
-    const onBatch = checkpointRecorder({ save: async () => undefined, pauseRequest: async () => ({ kind: "pause", by: "carol" }), now: () => AT });
+  it("answers a pause asked during the last batch as asked (the script finishes, saying it came too late), and none when none was", async () => {
+    let request: unknown = { kind: "pause", by: "carol" };
+    const onBatch = checkpointRecorder({ save: async () => undefined, pauseRequest: async () => request, now: () => AT });
+    expect(await onBatch(batch({ last: true, items: 7, done: 1000 }), record)).toEqual({ pause: true });
+    request = null;
     expect(await onBatch(batch({ last: true, items: 7, done: 1000 }), record)).toEqual({ pause: false });
   });
 
