@@ -32,8 +32,8 @@ export interface Metrics {
  * - `chorebot_queue_jobs{queue,state}`: `getJobCounts()` of each queue;
  * - `chorebot_waiting_for_lock`: delayed execute jobs whose live state says why they wait (take-turn.ts);
  * - `chorebot_unrecorded_runs`: failed cleanup jobs (retention never removes them);
- * - `chorebot_parked_runs{kind}`: runs waiting for a signal or approvals (`waiting`), or for a
- *   person's Resume or Roll back (`interrupted`: alert on > 0);
+ * - `chorebot_parked_runs{kind}`: runs waiting for a signal or approvals (`waiting`), for a
+ *   person's Resume or Roll back (`interrupted`: alert on > 0), or iterations a person paused (`paused`);
  * - `chorebot_runs_not_repeated_total`: runs the re-run guard let go (see run-metrics-store.ts);
  * - `chorebot_runs_total{status,script}`, `chorebot_run_duration_seconds{status}` and
  *   `chorebot_github_api_errors_total{status}`: the hashes `recordRunFinished` and
@@ -121,6 +121,7 @@ export function createMetrics(o: {
       unrecorded.set(counts.find(({ queue }) => queue === "cleanup")?.counts.failed ?? 0);
       parkedRuns.set({ kind: "waiting" }, parkedCounts.waiting);
       parkedRuns.set({ kind: "interrupted" }, parkedCounts.interrupted);
+      parkedRuns.set({ kind: "paused" }, parkedCounts.paused);
       notRepeated.reset();
       notRepeated.inc(stored.notRepeated);
       runs.reset();

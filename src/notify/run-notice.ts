@@ -175,7 +175,9 @@ function render(input: RunNotice, view: View): string {
 
   const workflow = run.report?.workflow;
   if (workflow) parts.push(stepsParagraph(workflow, view));
-  if (run.status === "interrupted") parts.push(decideParagraph(input.runId, interruptedStep(workflow), view));
+  const iteration = run.report?.iteration;
+  if (iteration) parts.push(iterationParagraph(input.runId, iteration, run.status));
+  else if (run.status === "interrupted") parts.push(decideParagraph(input.runId, interruptedStep(workflow), view));
   if (run.decisions && run.decisions.length > 0) parts.push(decisionsParagraph(run.decisions, view));
 
   const shortCommit = input.log.commit.slice(0, 7).replace(/[^0-9a-zA-Z]/g, "");
@@ -198,6 +200,19 @@ function stepsParagraph(workflow: NonNullable<NonNullable<ExecutionResult["repor
   const undone = undoneSentence(summary, name);
   const said = undone === null ? "" : ` ${undone.charAt(0).toUpperCase()}${undone.slice(1)}.`;
   return view.lines === 0 ? `**Steps:**${said || " see the run log."}\n` : `**Steps:** ${stepsLine(summary, name)}.${said}\n`;
+}
+
+/** An iteration's items (only numbers), and for one that stopped before its end where Resume goes on: it has no Roll back. */
+function iterationParagraph(runId: string, iteration: NonNullable<NonNullable<ExecutionResult["report"]>["iteration"]>, status: RunStatus): string {
+  const after = Math.max(iteration.checkpoint?.done ?? 0, iteration.resumedFrom?.done ?? 0);
+  const done = after + (iteration.finished ? 0 : (iteration.inFlight?.items ?? 0));
+  const items = `**Items:** ${done.toLocaleString("en-US")}${iteration.total === null ? "" : ` of ${iteration.total.toLocaleString("en-US")}`} processed, in batches of ${iteration.batchSize.toLocaleString("en-US")}.`;
+  if (iteration.finished || !(status === "interrupted" || status === "failed" || status === "timed_out"))
+    return `${items}
+`;
+  const id = runId.replace(/`/g, "");
+  const again = iteration.inFlight === null ? "" : ` (the items of batch ${iteration.inFlight.seq}, in flight, may be processed again)`;
+  return `${items} **A person decides:** nothing was re-run on its own. Resume goes on after item ${after.toLocaleString("en-US")}${again}: on the run's page, \`chorebot resume ${id}\`, \`POST /api/runs/${id}/resume\` or a \`/chorebot resume ${id}\` comment.\n`;
 }
 
 /** An interrupted run waits for a person: what each choice does, and where to make it. */

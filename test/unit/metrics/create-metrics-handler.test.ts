@@ -151,7 +151,7 @@ describe("createMetricsHandler", () => {
   it("reports the parked runs by kind: zero, then as they are parked and cleared", async () => {
     expect((await scrape()).samples.get('chorebot_parked_runs{kind="interrupted"}')).toBe(0);
     const parked = new ParkedRuns(redis, prefix);
-    const park = (runId: string, kind: "waiting" | "interrupted") =>
+    const park = (runId: string, kind: "waiting" | "interrupted" | "paused") =>
       parked.park({
         runId,
         kind,
@@ -170,10 +170,12 @@ describe("createMetricsHandler", () => {
     await park("parked-1", "waiting");
     await park("parked-2", "interrupted");
     await park("parked-3", "interrupted");
+    await park("parked-4", "paused");
     const { samples } = await scrape();
     expect(samples.get('chorebot_parked_runs{kind="waiting"}')).toBe(1);
     expect(samples.get('chorebot_parked_runs{kind="interrupted"}')).toBe(2);
-    for (const id of ["parked-1", "parked-2", "parked-3"]) await parked.clear(id);
+    expect(samples.get('chorebot_parked_runs{kind="paused"}')).toBe(1);
+    for (const id of ["parked-1", "parked-2", "parked-3", "parked-4"]) await parked.clear(id);
     expect((await scrape()).samples.get('chorebot_parked_runs{kind="interrupted"}')).toBe(0);
   });
 
