@@ -101,6 +101,7 @@ export async function runIterationBatches<T, C, V>(
   try {
     let next = await pull(done + 1);
     let batch: { items: number; started: number; startedAt: string } | null = null;
+    let ended = false;
     while (!("end" in next)) {
       if ("problem" in next) return failed(next.problem);
       if (context.signal.aborted) return failed(`stopped (${messageOf(context.signal.reason)}) before item ${done + 1}`);
@@ -141,11 +142,30 @@ export async function runIterationBatches<T, C, V>(
       batch = null;
       if (last) {
         if (ack.pause) io.log(`the pause came too late: batch ${report.seq} was the last, the iteration is finished`);
+        ended = true;
         break;
       }
       if ("problem" in next) continue;
       if (ack.pause) return { ended: "paused", failure: null, processed, checkpoint };
       if (pauseMs > 0) await (io.sleep ?? sleep)(pauseMs, context.signal);
+    }
+    // Nothing (more) to process: an empty last batch tells the worker the iteration is finished, not stopped early.
+    if (!ended) {
+      const report: BatchReport = {
+        seq: checkpoint.seq + 1,
+        cursor: start.cursor,
+        items: 0,
+        done,
+        startedAt: new Date().toISOString(),
+        durationMs: 0,
+        last: true,
+      };
+      try {
+        await io.report(report);
+      } catch (error) {
+        return failed(`the last checkpoint could not be saved (${messageOf(error)}): the iteration stops here`);
+      }
+      checkpoint = { seq: report.seq, done, cursor: start.cursor };
     }
     return { ended: "finished", failure: null, processed, checkpoint };
   } finally {

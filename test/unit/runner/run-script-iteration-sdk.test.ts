@@ -84,3 +84,16 @@ describe("runScript and the SDK's iterations", () => {
     expect(result.report?.logs.map((log) => log.message)).toContainEqual(expect.stringContaining("too late"));
   });
 });
+
+describe("an iteration with nothing (more) to process", () => {
+  test("a resume at the end of its collection finishes with an empty last batch instead of failing as stopped early", async () => {
+    const first = await run();
+    const earlier = first.result.report!.iteration!;
+    const last = first.saved.at(-1)!;
+    const again = await run({ resume: { resumption: { seq: last.seq, done: last.done, cursor: last.cursor }, earlier } });
+    expect(again.items).toEqual([]);
+    expect(again.saved).toMatchObject([{ seq: last.seq + 1, items: 0, done: 25, last: true }]);
+    expect(again.result).toMatchObject({ status: "succeeded", exitCode: 0 });
+    expect(again.result.report?.iteration).toMatchObject({ finished: true, refused: 0 });
+  });
+});
