@@ -146,7 +146,8 @@ function acceptedMessage(parked: ParkedRun, decision: RunDecision): string {
     case "signal":
       return `signal ${JSON.stringify(decision.signal)} delivered: step ${parked.step ?? "?"} goes on`;
     case "resume":
-      return `resuming: step ${parked.step ?? "?"} runs again, then the workflow goes on`;
+      // An iteration (paused, or interrupted: no step) goes on after its last checkpointed item.
+      return parked.step === null ? "resuming: it goes on from its last checkpoint" : `resuming: step ${parked.step} runs again, then the workflow goes on`;
     case "rollback":
       return `rolling back: the completed steps' rollbacks run in reverse${parked.step ? `, step ${parked.step}'s first if it has one` : ""}`;
     case "timeout":

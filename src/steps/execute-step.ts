@@ -236,7 +236,21 @@ export function executeStep(deps: ExecuteDeps) {
       const earlierSegments = (await deps.parked?.segments.all(runId)) ?? [];
       await deps.ledger.start(runId, attempt, hostname());
       await job.log(`attempt ${attempt}: running ${target.path} in ${deps.runner.scriptCwd}`);
-      const live = liveReport(job, { attempt, cancel: cancel.signal });
+      // An iteration's progress shows from where it goes on (rate, ETA and the batch in flight) before its first batch of this process.
+      const live = liveReport(job, {
+        attempt,
+        cancel: cancel.signal,
+        ...(iteration === null
+          ? {}
+          : {
+              iteration: {
+                batchSize: iteration.batchSize,
+                start: iterating ? { seq: iterating.resumption.seq, done: iterating.resumption.done } : null,
+                checkpoint: iterating?.record?.checkpoint ?? null,
+                total: iterating?.record?.total ?? null,
+              },
+            }),
+      });
       reply = deps.replies?.started(job.data) ?? null;
       // If this worker dies, the run's record keeps what the script printed so far.
       tail = new OutputTail((output) => deps.ledger.saveOutput(runId, attempt, output));
@@ -275,7 +289,12 @@ export function executeStep(deps: ExecuteDeps) {
           : {
               onBatch: checkpointRecorder({
                 save: (checkpoint, report) => deps.ledger.saveCheckpoint(runId, attempt, checkpoint, report),
-                pauseRequest: async () => (await deps.parked?.runs.pauseRequest(runId)) ?? null,
+                pauseRequest: async () => {
+                  const request = (await deps.parked?.runs.pauseRequest(runId)) ?? null;
+                  // The dashboard learns who asked from the live state: its parked-run view has no decisions.
+                  if (request !== null) live.pauseRequested(request.by);
+                  return request;
+                },
               }),
             }),
         onReport: (message) => {

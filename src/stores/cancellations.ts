@@ -1,6 +1,7 @@
 import type { Queue } from "bullmq";
 import { Cluster, type Redis } from "ioredis";
 import { runPhase, type RunPhase } from "../pipeline/run-phase.js";
+import { ParkedRuns } from "./parked-runs.js";
 import { executeJobId } from "../pipeline/run-id.js";
 
 /** The execute queue: its jobs' states, and (to wake a run that waits in `delayed`) its jobs. */
@@ -84,7 +85,8 @@ export class Cancellations {
    */
   async request(runId: string, by: string): Promise<CancelTarget> {
     const target = await this.#targetOf(runId);
-    if (target === "finished" || target === "unknown") return target;
+    if (target === "finished") return (await this.#cancelInterruptedIteration(runId, by)) ? "waiting" : target;
+    if (target === "unknown") return target;
     const request: CancelRequest = { by: cleanActorName(by) || "unknown", at: new Date().toISOString() };
     const set = await this.#redis.set(this.#key(runId), JSON.stringify(request), "EX", KEEP_SECONDS, "NX");
     if (set !== null) {
@@ -150,6 +152,22 @@ export class Cancellations {
     const job = await this.#executeQueue?.getJob?.(executeJobId(runId));
     // It may have moved on meanwhile (its own check, another wake): that is what was wanted.
     if (job && (await job.isDelayed())) await job.promote().catch(() => undefined);
+  }
+
+  /**
+   * An interrupted iteration's execute job has failed, yet the run is not over: it waits for a
+   * person. A cancel is that person's decision (taken by the one decider, so it cannot cross a
+   * Resume), and its job is retried to record it `cancelled`. False for any other run.
+   */
+  async #cancelInterruptedIteration(runId: string, by: string): Promise<boolean> {
+    const parked = new ParkedRuns(this.#redis, this.#prefix);
+    const record = await parked.read(runId);
+    if (record?.kind !== "interrupted" || record.step !== null) return false;
+    const taken = await parked.decide(runId, { kind: "cancel", by: cleanActorName(by) || "unknown", via: "api", at: new Date().toISOString() });
+    if (!taken.ok && taken.refusal !== "decided") return false;
+    const job = await this.#executeQueue?.getJob?.(executeJobId(runId));
+    if (job && (await job.isFailed())) await job.retry("failed").catch(() => undefined);
+    return true;
   }
 
   async #targetOf(runId: string): Promise<CancelTarget> {

@@ -89,8 +89,8 @@ if kind == 'resume' then
 elseif kind == 'rollback' then
   if parked.kind ~= 'interrupted' then return refuse('not_interrupted') end
   if parked.step == cjson.null or parked.step == nil then return refuse('no_rollback') end
-elseif kind == 'cancel' and parked.kind == 'paused' then
-  -- A paused iteration is cancelled by its worker's look (see pickUp), like a wait.
+elseif kind == 'cancel' and (parked.kind == 'paused' or (parked.kind == 'interrupted' and (parked.step == cjson.null or parked.step == nil))) then
+  -- A paused iteration is cancelled by its worker's look (see pickUp), like a wait; an interrupted one by the retry that wakes it.
 else
   if parked.kind ~= 'waiting' then return refuse('not_waiting') end
   local forApproval = parked.signal == 'approval'

@@ -177,7 +177,7 @@ describe("POST /api/runs/<run>/pause", () => {
     });
     const resume = await fetch(`${base}/api/runs/${runId}/resume`, { method: "POST", headers: DASHBOARD });
     expect(resume.status).toBe(202);
-    expect(await resume.json()).toMatchObject({ decision: { kind: "resume", by: "dashboard" } });
+    expect(await resume.json()).toMatchObject({ decision: { kind: "resume", by: "dashboard" }, message: "resuming: it goes on from its last checkpoint" });
     // A second Resume finds it decided.
     expect((await fetch(`${base}/api/runs/${runId}/resume`, { method: "POST", headers: bearer("alice") })).status).toBe(409);
     expect((await parked.decisions(runId)).map((d) => `${d.kind}:${d.by}`)).toEqual(["pause:dashboard", "resume:dashboard"]);

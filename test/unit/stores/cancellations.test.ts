@@ -3,6 +3,7 @@ import { FlowProducer, type ConnectionOptions } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cancellations, cancelledMessage, cleanActorName, type CancelRequest } from "../../../src/stores/cancellations.js";
+import { ParkedRuns } from "../../../src/stores/parked-runs.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
 import { heldJobs, type HeldJobs } from "./held-jobs.js";
 
@@ -103,6 +104,44 @@ describe("Cancellations", () => {
     expect(await web.request("run-failed", "dave")).toBe("finished");
     expect(await web.request("run-nobody-knows", "dave")).toBe("unknown");
     for (const id of ["run-done", "run-failed", "run-nobody-knows"]) expect(await web.cancelledBy(id)).toBeNull();
+  });
+
+  it("ends an interrupted iteration (its job failed, the run parked for a person): the cancel is the decision, and the job is retried to record it", async () => {
+    const parked = new ParkedRuns(webRedis, PREFIX);
+    const park = (runId: string, step: string | null) =>
+      parked.park({
+        runId,
+        kind: "interrupted",
+        owner: "o",
+        repo: "r",
+        chore: null,
+        since: new Date().toISOString(),
+        attempt: 1,
+        signal: null,
+        step,
+        deadline: null,
+        pullRequest: null,
+        requestedBy: null,
+        approval: null,
+      });
+    await jobs.finished("run-iteration-lost", "failed");
+    await park("run-iteration-lost", null);
+    const retried = jobs.whenHeld("run-iteration-lost");
+    expect(await web.request("run-iteration-lost", "erin")).toBe("waiting");
+    await retried;
+    expect((await parked.read("run-iteration-lost"))?.decision).toMatchObject({ kind: "cancel", by: "erin" });
+    // A second cancel, or a Resume after it, changes nothing: the first decision stands.
+    expect(await parked.decide("run-iteration-lost", { kind: "resume", by: "fred", via: "api", at: new Date().toISOString() })).toMatchObject({
+      ok: false,
+      refusal: "decided",
+    });
+    await jobs.release("run-iteration-lost");
+
+    // An interrupted workflow is a person's Resume or Roll back: a cancel does not end it.
+    await jobs.finished("run-workflow-lost", "failed");
+    await park("run-workflow-lost", "charge");
+    expect(await web.request("run-workflow-lost", "erin")).toBe("finished");
+    expect((await parked.read("run-workflow-lost"))?.decision).toBeNull();
   });
 
   it("keeps the first requester and forgets the request once cleared", async () => {
