@@ -275,7 +275,7 @@ export function executeStep(deps: ExecuteDeps) {
       }
       untrack = deps.rollbackTimes?.track(options.killGraceMs);
       const spawnedAt = performance.now();
-      const ran = await runScript({
+      const script = await runScript({
         code,
         ...options,
         // Going on: a fresh process from the resume point, its record numbered on from the earlier one.
@@ -313,6 +313,11 @@ export function executeStep(deps: ExecuteDeps) {
             ? cancelledMessage((cancel.signal.reason as CancelRequest).by, true)
             : "the worker shut down before the script finished; it was stopped after the grace period",
       });
+      // Stopped by this worker's shutdown (a deploy), not by a person: bad luck on the worker's side, as a lost worker is, so an iteration is interrupted and goes on at a Resume.
+      const ran =
+        iteration !== null && script.status === "cancelled" && deps.shutdown.aborted && !cancel.signal.aborted
+          ? { ...script, status: "interrupted" as const, message: `${script.message ?? "stopped"}; Resume goes on from its last checkpoint` }
+          : script;
       if (ran.status === "waiting") {
         if (!deps.parked) throw new StepError("the workflow waits for a signal, but this worker cannot park runs");
         // Parked: no record yet, the job goes back to `delayed` (this throws DelayedError).
