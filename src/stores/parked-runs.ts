@@ -161,8 +161,6 @@ export class ParkedRuns {
       .hset(runKey(this.prefix, init.runId), "parked", JSON.stringify(parked))
       .hdel(runKey(this.prefix, init.runId), "signal-payload")
       .zadd(this.indexKey, Date.parse(init.since), init.runId);
-    // The attempt a pause was asked of is over (its worker lost, or it failed): the request must not pause the Resume.
-    if (init.kind === "interrupted") write.hdel(runKey(this.prefix, init.runId), "pause");
     if (init.pullRequest !== null) write.sadd(this.reviewKey(init.owner, init.repo, init.pullRequest), init.runId);
     await write.exec();
     return parked;

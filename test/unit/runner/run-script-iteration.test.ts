@@ -201,9 +201,10 @@ describe("runScript: an iteration's checkpoints", () => {
   });
 
   test("a flood of batch lines: the first is checkpointed, the rest refused, and the run ends", async () => {
-    const { result, saved } = await run(["for (let i = 0; i < 5000; i++) lie(1, 10, i + 1);", "await new Promise((resolve) => socket.end(resolve));"]);
+    // 1,500: past the channel's 1,000 lines per window, yet drained well within its 2 s after the script is gone, even on a loaded machine.
+    const { result, saved } = await run(["for (let i = 0; i < 1500; i++) lie(1, 10, i + 1);", "await new Promise((resolve) => socket.end(resolve));"]);
     expect(saved).toHaveLength(1);
-    expect(result.report?.iteration?.refused).toBe(4999);
+    expect(result.report?.iteration?.refused).toBe(1499);
     expect(result.status).toBe("failed");
   }, 30_000);
 });
