@@ -79,9 +79,13 @@ export class ExecutionLedger {
     await this.redis.hset(this.key(runId), ...fields);
   }
 
-  /** Saves an iteration's checkpoint after a batch, with its record so far: the script takes its next item only once this has resolved. */
+  /**
+   * Saves an iteration's checkpoint after a batch, with its record so far: the script takes its
+   * next item only once this has resolved. Never over a later one: a save retried after its run
+   * ended (Redis refused writes for a while) must not move back a checkpoint a Resume went on from.
+   */
   async saveCheckpoint(runId: string, attempt: number, checkpoint: Checkpoint, report: IterationReport): Promise<void> {
-    await this.redis.hset(this.key(runId), "iteration", JSON.stringify({ attempt, checkpoint, report }));
+    await this.redis.eval(SAVE_CHECKPOINT, 1, this.key(runId), JSON.stringify({ attempt, checkpoint, report }), attempt, checkpoint.seq);
   }
 
   /**
@@ -112,6 +116,18 @@ export class ExecutionLedger {
     return runKey(this.prefix, runId);
   }
 }
+
+// Keeps the later of the saved checkpoint and this one (by attempt, then batch number).
+const SAVE_CHECKPOINT = `
+local raw = redis.call('HGET', KEYS[1], 'iteration')
+if raw then
+  local saved = cjson.decode(raw)
+  local attempt, seq = tonumber(ARGV[2]), tonumber(ARGV[3])
+  if saved.attempt > attempt or (saved.attempt == attempt and saved.checkpoint.seq > seq) then return 0 end
+end
+redis.call('HSET', KEYS[1], 'iteration', ARGV[1])
+return 1
+`;
 
 const FIELDS = ["attempt", "host", "startedAt", "resultAttempt", "result", "output", "workflow", "resume", "iteration"] as const;
 
