@@ -1,30 +1,6 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import nock from "nock";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { analyzePullRequest, type CheckSettings } from "../../../src/checks/analyze-pull-request.js";
+import { describe, expect, it } from "vitest";
 import { renderIterations } from "../../../src/checks/render-iterations.js";
-import { TestOctokit } from "../../helpers/test-probot.js";
-import { fakeGitHub, freshSha } from "./fake-github.js";
-
-const limits = { minApprovals: 1, maxTimeoutMs: 900_000, minChorePermission: "write" as const };
-let scriptCwd: string;
-
-async function analyze(files: Record<string, string>) {
-  const repo = {
-    owner: "acme",
-    repo: "ops",
-    number: 9,
-    headSha: freshSha(),
-    author: "alice",
-    files,
-    prFiles: Object.keys(files).map((filename) => ({ filename, status: "added" })),
-  };
-  fakeGitHub(repo);
-  const settings: CheckSettings = { scriptCwd, scriptEnv: [], limits };
-  return (await analyzePullRequest(new TestOctokit({ auth: "token" }), { ...repo, baseRef: "main" }, settings))!;
-}
+import { pullRequestCheckHarness } from "./pull-request-check-harness.js";
 
 const BACKFILL = `import { defineScript } from "chorebot";
 export default defineScript({
@@ -46,14 +22,7 @@ export default defineScript({
 `;
 
 describe("the pull request check and iterations", () => {
-  beforeAll(async () => {
-    nock.disableNetConnect();
-    scriptCwd = await mkdtemp(join(tmpdir(), "chorebot-cwd-iteration-"));
-  });
-  afterAll(async () => {
-    await rm(scriptCwd, { recursive: true, force: true });
-  });
-  afterEach(() => nock.cleanAll());
+  const analyze = pullRequestCheckHarness("iteration");
 
   it("says how each iteration goes through its items", async () => {
     const report = await analyze({ "chores/backfill.ts": BACKFILL, "chores/import.ts": IMPORT });

@@ -1,15 +1,6 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import nock from "nock";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { analyzePullRequest, type CheckSettings } from "../../../src/checks/analyze-pull-request.js";
+import { describe, expect, it } from "vitest";
 import { nextOccurrences } from "../../../src/schedules/next-occurrences.js";
-import { TestOctokit } from "../../helpers/test-probot.js";
-import { fakeGitHub, freshSha } from "./fake-github.js";
-
-const limits = { minApprovals: 1, maxTimeoutMs: 900_000, minChorePermission: "write" as const };
-let scriptCwd: string;
+import { pullRequestCheckHarness } from "./pull-request-check-harness.js";
 
 /** A chore (or script) at `path` whose definition has `schedule` written from line 5 on. */
 function source(schedule: string[], inputs = 'inputs: { region: string({ choices: ["eu", "us"], default: "eu" }), limit: int({ default: 10, max: 100 }) },') {
@@ -25,30 +16,8 @@ function source(schedule: string[], inputs = 'inputs: { region: string({ choices
   ].join("\n");
 }
 
-async function analyze(files: Record<string, string>, schedules?: CheckSettings["schedules"]) {
-  const repo = {
-    owner: "acme",
-    repo: "ops",
-    number: 9,
-    headSha: freshSha(),
-    author: "alice",
-    files,
-    prFiles: Object.keys(files).map((filename) => ({ filename, status: "added" })),
-  };
-  fakeGitHub(repo);
-  const settings: CheckSettings = { scriptCwd, scriptEnv: [], limits, ...(schedules ? { schedules } : {}) };
-  return (await analyzePullRequest(new TestOctokit({ auth: "token" }), { ...repo, baseRef: "main" }, settings))!;
-}
-
 describe("the pull request check and schedules", () => {
-  beforeAll(async () => {
-    nock.disableNetConnect();
-    scriptCwd = await mkdtemp(join(tmpdir(), "chorebot-cwd-schedule-"));
-  });
-  afterAll(async () => {
-    await rm(scriptCwd, { recursive: true, force: true });
-  });
-  afterEach(() => nock.cleanAll());
+  const analyze = pullRequestCheckHarness("schedule");
 
   it("shows a chore's schedule in words and its next five occurrences in its time zone and in UTC", async () => {
     const before = Date.now();
@@ -114,7 +83,7 @@ describe("the pull request check and schedules", () => {
           "},",
         ]),
       },
-      { minIntervalMs: 60_000, maxAttempts: 3 },
+      { schedules: { minIntervalMs: 60_000, maxAttempts: 3 } },
     );
     const at = report.annotations.map((a) => [a.start_line, a.message.split(":")[0]]);
     expect(at).toEqual([
@@ -126,7 +95,7 @@ describe("the pull request check and schedules", () => {
   });
 
   it("uses the server's limits: SCHEDULE_MIN_INTERVAL decides whether every 30 s is allowed", async () => {
-    const report = await analyze({ "chores/sync.ts": source(['schedule: { every: "30s" },']) }, { minIntervalMs: 10_000, maxAttempts: 5 });
+    const report = await analyze({ "chores/sync.ts": source(['schedule: { every: "30s" },']) }, { schedules: { minIntervalMs: 10_000, maxAttempts: 5 } });
     expect(report.conclusion).toBe("success");
   });
 

@@ -1,16 +1,7 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import nock from "nock";
-import { afterAll, afterEach, beforeAll, describe, expect, it, test } from "vitest";
-import { analyzePullRequest, type CheckSettings } from "../../../src/checks/analyze-pull-request.js";
+import { describe, expect, it, test } from "vitest";
 import { markdownText } from "../../../src/checks/markdown-text.js";
 import { renderWorkflows } from "../../../src/checks/render-workflows.js";
-import { TestOctokit } from "../../helpers/test-probot.js";
-import { fakeGitHub, freshSha } from "./fake-github.js";
-
-const limits = { minApprovals: 1, maxTimeoutMs: 900_000, minChorePermission: "write" as const };
-let scriptCwd: string;
+import { pullRequestCheckHarness } from "./pull-request-check-harness.js";
 
 /** A workflow whose `steps` lines start on line 5. */
 function workflow(steps: string[], head = 'stepTimeout: "2m",') {
@@ -33,30 +24,8 @@ const THREE = [
   "],",
 ];
 
-async function analyze(files: Record<string, string>) {
-  const repo = {
-    owner: "acme",
-    repo: "ops",
-    number: 9,
-    headSha: freshSha(),
-    author: "alice",
-    files,
-    prFiles: Object.keys(files).map((filename) => ({ filename, status: "added" })),
-  };
-  fakeGitHub(repo);
-  const settings: CheckSettings = { scriptCwd, scriptEnv: [], limits };
-  return (await analyzePullRequest(new TestOctokit({ auth: "token" }), { ...repo, baseRef: "main" }, settings))!;
-}
-
 describe("the pull request check and workflows", () => {
-  beforeAll(async () => {
-    nock.disableNetConnect();
-    scriptCwd = await mkdtemp(join(tmpdir(), "chorebot-cwd-workflow-"));
-  });
-  afterAll(async () => {
-    await rm(scriptCwd, { recursive: true, force: true });
-  });
-  afterEach(() => nock.cleanAll());
+  const analyze = pullRequestCheckHarness("workflow");
 
   it("lists a workflow's steps in order, and warns on the line of each step without a rollback", async () => {
     const report = await analyze({ "scripts/2026-12-move.ts": workflow(THREE) });
