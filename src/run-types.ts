@@ -201,6 +201,8 @@ export interface RunDecision {
   signal?: string;
   /** For `resume` and `rollback`: the step that was interrupted. For `signal`/`timeout`: the step that waited. */
   step?: string;
+  /** For an iteration's `resume` (set by the decider): whether it was paused or interrupted. Absent for workflows and in older records. */
+  from?: "paused" | "interrupted";
 }
 
 export interface ReportLog {

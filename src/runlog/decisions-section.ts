@@ -14,6 +14,7 @@ export function decisionsFrontMatter(decisions: readonly RunDecision[] | undefin
       at: d.at,
       ...(d.signal === undefined ? {} : { signal: d.signal }),
       ...(d.step === undefined ? {} : { step: d.step }),
+      ...(d.from === undefined ? {} : { from: d.from }),
     })),
   };
 }

@@ -70,14 +70,21 @@ function historyLines(report: IterationReport, status: RunStatus, decisions: rea
   relevant.forEach((d, i) => {
     const said = decisionSentence(d, name, (by) => `@${markdownText(by)}`);
     if (d.kind === "pause") {
-      const last = !relevant.slice(i + 1).some((later) => later.kind === "resume" || later.kind === "cancel");
+      const next = relevant.slice(i + 1).find((later) => later.kind === "resume" || later.kind === "cancel");
+      const last = next === undefined;
+      // The decider says what a Resume resumed: an interrupted run never paused for the pause before it.
+      if (next?.kind === "resume" && next.from === "interrupted") {
+        lines.push(`${capitalize(said)}; the attempt ended before its next checkpoint, so it never paused.`);
+        return;
+      }
       if (last && report.finished && !report.paused) lines.push(`${capitalize(said)}; the run finished during its last batch, so it never paused.`);
       else if (last && !report.paused && status !== "paused")
         lines.push(`${capitalize(said)}; the attempt ended before its next checkpoint, so it never paused.`);
       else lines.push(`${capitalize(said)}: it paused after its batch in flight, its checkpoint kept.`);
       pauseOpen = true;
     } else if (d.kind === "resume") {
-      lines.push(pauseOpen ? `${capitalize(said)}: it went on from its checkpoint.` : `Interrupted, then ${said}: it went on from its last checkpoint.`);
+      const paused = d.from === undefined ? pauseOpen : d.from === "paused";
+      lines.push(paused ? `${capitalize(said)}: it went on from its checkpoint.` : `Interrupted, then ${said}: it went on from its last checkpoint.`);
       pauseOpen = false;
     } else {
       lines.push(`${capitalize(said)}.`);

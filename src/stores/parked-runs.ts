@@ -86,6 +86,8 @@ if parked.decision ~= cjson.null and parked.decision ~= nil then return refuse('
 local moves = true
 if kind == 'resume' then
   if parked.kind ~= 'interrupted' and parked.kind ~= 'paused' then return refuse('not_interrupted') end
+  -- What an iteration's Resume resumed, for the record: a pause and a Resume read alike whether the run paused or its worker was lost first.
+  if parked.step == cjson.null or parked.step == nil then decision.from = parked.kind end
 elseif kind == 'rollback' then
   if parked.kind ~= 'interrupted' then return refuse('not_interrupted') end
   if parked.step == cjson.null or parked.step == nil then return refuse('no_rollback') end
@@ -161,6 +163,8 @@ export class ParkedRuns {
       .hset(runKey(this.prefix, init.runId), "parked", JSON.stringify(parked))
       .hdel(runKey(this.prefix, init.runId), "signal-payload")
       .zadd(this.indexKey, Date.parse(init.since), init.runId);
+    // The attempt a pause was asked of is over (its worker lost, or it failed): the request must not pause the Resume.
+    if (init.kind === "interrupted") write.hdel(runKey(this.prefix, init.runId), "pause");
     if (init.pullRequest !== null) write.sadd(this.reviewKey(init.owner, init.repo, init.pullRequest), init.runId);
     await write.exec();
     return parked;
