@@ -257,8 +257,10 @@ function describe(runId: string, state: CancelledState, by: string): string {
     case "running":
       return `${runId} is running: its script is being stopped (cancelled by ${by})`;
     case "queued":
-    case "waiting":
       return `${runId} has not started: it will not run (cancelled by ${by})`;
+    case "waiting":
+      // Waiting for its lock or a freeze, or parked: waiting for a signal (it rolls back), paused or interrupted (an iteration ends where its checkpoint is).
+      return `${runId} is waiting, not running: it ends without going on; a workflow waiting for a signal rolls back (cancelled by ${by})`;
     case "finished":
       return `${runId} already finished: there is nothing to cancel`;
   }

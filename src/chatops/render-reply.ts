@@ -134,8 +134,10 @@ function renderCancel(reply: { runId: string; target: CancelTarget; by: string }
       return `🚫 There is no run ${run} here.\n`;
     case "running":
       return `🛑 Run ${run} is being stopped, as @${text(reply.by)} asked. Its reply and its log will say when it has.\n`;
-    default:
+    case "queued":
       return `🛑 Run ${run} will not start, as @${text(reply.by)} asked.\n`;
+    default:
+      return `🛑 Run ${run} is waiting, not running: it ends without going on (a workflow waiting for a signal rolls back), as @${text(reply.by)} asked.\n`;
   }
 }
 

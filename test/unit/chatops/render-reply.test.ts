@@ -111,6 +111,10 @@ describe("renderReply", () => {
   it("a cancel, as far as it went", () => {
     expect(renderReply({ kind: "cancel", runId: "r", target: "running", by: "alice" })).toContain("is being stopped");
     expect(renderReply({ kind: "cancel", runId: "r", target: "queued", by: "alice" })).toContain("will not start");
+    // Parked (paused, interrupted, waiting for a signal): it may have run before, so it is not said never to start.
+    const parked = renderReply({ kind: "cancel", runId: "r", target: "waiting", by: "alice" });
+    expect(parked).toContain("is waiting, not running: it ends without going on");
+    expect(parked).not.toContain("will not start");
     expect(renderReply({ kind: "cancel", runId: "r", target: "finished", by: "alice" })).toContain("already finished");
     expect(renderReply({ kind: "cancel", runId: "r", target: "unknown", by: "alice" })).toContain("There is no run `r` here");
   });
