@@ -48,6 +48,8 @@ export class IterationRecord {
   /** The batch folded in last is `last`; finished once it is acked. */
   private lastFolded = false;
   private spokeAfterEnd = false;
+  /** Where the record stood before the batch folded in last, until that batch is acked or not. */
+  private beforeLast: { point: Point; checkpoint: CheckpointView | null; lastFolded: boolean } | null = null;
 
   constructor(o: { description: IterationDescription; earlier?: IterationReport; resume?: IterationResumption; redact?: Redact; now?: () => Date }) {
     this.batchSize = o.description.batchSize;
@@ -71,14 +73,23 @@ export class IterationRecord {
       this.refusedReports += 1;
       return null;
     }
+    this.beforeLast = { point: this.point, checkpoint: this.checkpoint, lastFolded: this.lastFolded };
     this.point = { seq: batch.seq, done: batch.done, cursor: JSON.stringify(batch.cursor) };
     this.checkpoint = { seq: batch.seq, done: batch.done, cursor: shown, at: this.now().toISOString() };
     this.lastFolded = batch.last;
     return this.report();
   }
 
+  /** The batch folded in last could not be checkpointed (never acked): the record goes back to the checkpoint before it, where a Resume goes on from. */
+  unsaved(): void {
+    if (this.beforeLast === null) return;
+    ({ point: this.point, checkpoint: this.checkpoint, lastFolded: this.lastFolded } = this.beforeLast);
+    this.beforeLast = null;
+  }
+
   /** The ack of the batch folded in last was written: with `pause`, the script stops here. */
   acked(pause: boolean): void {
+    this.beforeLast = null;
     if (this.lastFolded) this.lastAcked = true;
     else if (pause) this.pausedAfterAck = true;
   }

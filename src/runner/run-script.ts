@@ -177,7 +177,14 @@ export async function runScript(o: RunScriptOptions): Promise<ExecutionResult> {
     const onBatch = async (batch: BatchReport): Promise<{ pause: boolean } | false> => {
       const record = iteration?.add(batch) ?? null;
       if (record === null || iteration === null) return false;
-      const answer = o.onBatch === undefined ? { pause: false } : await o.onBatch(batch, record);
+      let answer: { pause: boolean };
+      try {
+        answer = o.onBatch === undefined ? { pause: false } : await o.onBatch(batch, record);
+      } catch (error) {
+        // Not checkpointed: the script waits unacked, and the record must not say otherwise.
+        iteration.unsaved();
+        throw error;
+      }
       // Said as asked, even with the last batch (the script then says the pause came too late); the record has it finished.
       const pause = answer.pause === true;
       iteration.acked(pause);

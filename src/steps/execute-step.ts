@@ -216,6 +216,8 @@ export function executeStep(deps: ExecuteDeps) {
     let files: WrittenInputFiles | undefined;
     let reply: RunningReply | null = null;
     let untrack: (() => void) | undefined;
+    // Parked (waiting, paused): the attempt is not over, and a cancel asked meanwhile is the parked run's to take at its next look.
+    let parking = false;
     try {
       await cancel.ready;
       // No script starts unless its start and its result can be recorded.
@@ -228,6 +230,7 @@ export function executeStep(deps: ExecuteDeps) {
         const request = await deps.parked.runs.pauseRequest(runId);
         if (request !== null) {
           await job.log(`attempt ${attempt}: paused by ${request.by} before it started`);
+          parking = true;
           await parkPaused({ deps: { ...deps.parked, inputs: deps.inputs }, job, token, attempt, requestedBy: requesterOf(target, processed), request });
         }
       }
@@ -275,7 +278,7 @@ export function executeStep(deps: ExecuteDeps) {
       }
       untrack = deps.rollbackTimes?.track(options.killGraceMs);
       const spawnedAt = performance.now();
-      const ran = await runScript({
+      const script = await runScript({
         code,
         ...options,
         // Going on: a fresh process from the resume point, its record numbered on from the earlier one.
@@ -313,9 +316,15 @@ export function executeStep(deps: ExecuteDeps) {
             ? cancelledMessage((cancel.signal.reason as CancelRequest).by, true)
             : "the worker shut down before the script finished; it was stopped after the grace period",
       });
+      // Stopped by this worker's shutdown (a deploy), not by a person: bad luck on the worker's side, as a lost worker is, so an iteration is interrupted and goes on at a Resume.
+      const ran =
+        iteration !== null && script.status === "cancelled" && deps.shutdown.aborted && !cancel.signal.aborted
+          ? { ...script, status: "interrupted" as const, message: `${script.message ?? "stopped"}; Resume goes on from its last checkpoint` }
+          : script;
       if (ran.status === "waiting") {
         if (!deps.parked) throw new StepError("the workflow waits for a signal, but this worker cannot park runs");
         // Parked: no record yet, the job goes back to `delayed` (this throws DelayedError).
+        parking = true;
         await parkWaiting({ deps: { ...deps.parked, inputs: deps.inputs }, job, token, attempt, execution: ran, requestedBy: requesterOf(target, processed) });
       }
       if (ran.status === "paused") {
@@ -323,6 +332,7 @@ export function executeStep(deps: ExecuteDeps) {
         const request = await deps.parked.runs.pauseRequest(runId);
         await job.log(`attempt ${attempt}: paused${request ? ` by ${request.by}` : ""} after ${ran.report?.iteration?.checkpoint?.done ?? 0} items`);
         // Parked: no record yet, the job goes back to `delayed` as a wait's does (this throws DelayedError).
+        parking = true;
         await parkPaused({
           deps: { ...deps.parked, inputs: deps.inputs },
           job,
@@ -361,7 +371,7 @@ export function executeStep(deps: ExecuteDeps) {
       tail?.stop();
       await reply?.stop();
       cancel.dispose();
-      await deps.cancellations.clear(runId).catch(() => undefined);
+      if (!parking) await deps.cancellations.clear(runId).catch(() => undefined);
       // A pause is answered however the process ended (it paused, finished first, failed): it stays among the decisions.
       if (iteration !== null) await deps.parked?.runs.clearPauseRequest(runId).catch(() => undefined);
       await turn.lease?.release();

@@ -84,8 +84,14 @@ export class Cancellations {
    * unknown run is left alone.
    */
   async request(runId: string, by: string): Promise<CancelTarget> {
-    const target = await this.#targetOf(runId);
-    if (target === "finished") return (await this.#cancelInterruptedIteration(runId, by)) ? "waiting" : target;
+    let target = await this.#targetOf(runId);
+    if (target === "finished") {
+      const iteration = await this.#cancelInterruptedIteration(runId, by);
+      if (iteration === "taken") return "waiting";
+      // A Resume came first and its job is retried now: this request stops that attempt like any other run's.
+      if (iteration === "resumed") target = await this.#targetOf(runId);
+      if (target === "finished") return target;
+    }
     if (target === "unknown") return target;
     const request: CancelRequest = { by: cleanActorName(by) || "unknown", at: new Date().toISOString() };
     const set = await this.#redis.set(this.#key(runId), JSON.stringify(request), "EX", KEEP_SECONDS, "NX");
@@ -157,17 +163,19 @@ export class Cancellations {
   /**
    * An interrupted iteration's execute job has failed, yet the run is not over: it waits for a
    * person. A cancel is that person's decision (taken by the one decider, so it cannot cross a
-   * Resume), and its job is retried to record it `cancelled`. False for any other run.
+   * Resume), and its job is retried to record it `cancelled` (`taken`). When a Resume was
+   * decided first, its job is retried as that Resume would (`resumed`): the caller then asks
+   * that attempt to stop. Null for any other run.
    */
-  async #cancelInterruptedIteration(runId: string, by: string): Promise<boolean> {
+  async #cancelInterruptedIteration(runId: string, by: string): Promise<"taken" | "resumed" | null> {
     const parked = new ParkedRuns(this.#redis, this.#prefix);
     const record = await parked.read(runId);
-    if (record?.kind !== "interrupted" || record.step !== null) return false;
+    if (record?.kind !== "interrupted" || record.step !== null) return null;
     const taken = await parked.decide(runId, { kind: "cancel", by: cleanActorName(by) || "unknown", via: "api", at: new Date().toISOString() });
-    if (!taken.ok && taken.refusal !== "decided") return false;
+    if (!taken.ok && taken.refusal !== "decided") return null;
     const job = await this.#executeQueue?.getJob?.(executeJobId(runId));
     if (job && (await job.isFailed())) await job.retry("failed").catch(() => undefined);
-    return true;
+    return taken.ok || taken.parked?.decision?.kind === "cancel" ? "taken" : "resumed";
   }
 
   async #targetOf(runId: string): Promise<CancelTarget> {

@@ -1,19 +1,9 @@
-import type { IncomingMessage, Server } from "node:http";
-import { join } from "node:path";
-import { Queue, Worker } from "bullmq";
-import { Redis } from "ioredis";
-import type { Locator, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import type { IterationView } from "../../src/api/iteration-view.js";
 import { withParked } from "../../src/api/parked-view.js";
 import type { ChoreRunView } from "../../src/chores/chore-run-view.js";
-import { createChoresHandler, type ChoresPagesDeps } from "../../src/chores/create-chores-handler.js";
-import type { Permission } from "../../src/github/permission.js";
-import { ParkedRuns } from "../../src/stores/parked-runs.js";
-import type { IterationView } from "../../src/api/iteration-view.js";
-import { launchChromium, type TestChromium } from "../helpers/chromium.js";
-import { startRedis, type TestRedis } from "../helpers/redis-server.js";
-import { serveHandler } from "../helpers/serve-handler.js";
-import { entry, indexedChore, repoCatalog, runView } from "../unit/chores/chores-fixtures.js";
+import { runView } from "../unit/chores/chores-fixtures.js";
+import { runPageBrowserHarness } from "./run-page-browser-harness.js";
 
 /**
  * An iteration's run page in a real browser (adapted from waits-browser): a running iteration's
@@ -32,51 +22,12 @@ import { entry, indexedChore, repoCatalog, runView } from "../unit/chores/chores
  */
 
 const PREFIX = "{iteration-browser}";
-const DOCS = join(import.meta.dirname, "..", "..", "docs");
-const LIVE = { timeout: 20_000 };
-const ROLES: Record<string, Permission> = { alice: "write", carol: "write" };
 
-let redis: TestRedis;
-let client: Redis;
-let execute: Queue;
-let worker: Worker;
-let parked: ParkedRuns;
-let server: Server;
-let base: string;
-let browser: TestChromium;
-const runs = new Map<string, ChoreRunView>();
-
-function deps(): ChoresPagesDeps {
-  const login = (req: IncomingMessage) => /(?:^|;\s*)user=(\w+)/.exec(req.headers.cookie ?? "")?.[1] ?? null;
-  const catalog = repoCatalog("acme", "shop", [entry(indexedChore("refund-order", null))]);
-  return {
-    catalog: {
-      repositories: async () => [{ owner: "acme", repo: "shop" }],
-      read: async (o, r) => (o === "acme" && r === "shop" ? catalog : null),
-      bundle: async () => null,
-    },
-    signIn: {
-      user: (req) => (login(req) ? { login: login(req)!, id: 1 } : null),
-      redirectToLogin: (_req, res) => void res.writeHead(302, { Location: "/login" }).end(),
-      csrfToken: (req) => `token-of-${login(req)}`,
-      verifyCsrf: (req, token) => token === `token-of-${login(req)}`,
-    },
-    permission: async (_repo, user) => ROLES[user] ?? "none",
-    requiredPermission: (c) => c.config.chores.permission,
-    startRun: async () => ({ runId: "unused" }),
-    run: async (runId) => {
-      const view = runs.get(runId);
-      if (!view) return null;
-      const [record, decisions] = await Promise.all([parked.read(runId), parked.decisions(runId)]);
-      // Once decided and cleared, the run goes on: what a worker would make of it.
-      return withParked(view, record, decisions, await parked.pauseRequest(runId));
-    },
-    history: async () => [],
-    cancel: async () => undefined,
-    decisions: { parked, execute },
-    fileLimit: 1024,
-  };
-}
+const b = runPageBrowserHarness(PREFIX, async (view, parked, runId) => {
+  const [record, decisions] = await Promise.all([parked.read(runId), parked.decisions(runId)]);
+  return withParked(view, record, decisions, await parked.pauseRequest(runId));
+});
+const { runs, pageAs, expectText, shotPath } = b;
 
 function iteration(o: Partial<IterationView> = {}): IterationView {
   return {
@@ -106,43 +57,6 @@ function iterationRun(runId: string, status: ChoreRunView["status"], it: Iterati
     iteration: it,
   });
 }
-
-async function pageAs(user: string, runId: string): Promise<Page> {
-  await browser.context.addCookies([{ name: "user", value: user, url: base }]);
-  const page = await browser.context.newPage();
-  await page.goto(`${base}/chores/runs/${runId}`);
-  return page;
-}
-
-async function expectText(locator: Locator, ...parts: string[]): Promise<void> {
-  for (const part of parts) {
-    await expect.poll(async () => (await locator.innerText({ timeout: 2_000 }).catch(() => "")).replace(/\s+/g, " "), LIVE).toContain(part);
-  }
-}
-
-function shotPath(file: string): string {
-  return process.env.UPDATE_SCREENSHOTS === "1" ? join(DOCS, file) : join(browser.profile, file);
-}
-
-beforeAll(async () => {
-  redis = await startRedis();
-  const connection = { host: "127.0.0.1", port: redis.port, maxRetriesPerRequest: null };
-  client = new Redis(connection);
-  execute = new Queue("execute", { connection, prefix: PREFIX });
-  worker = new Worker("execute", null, { connection, prefix: PREFIX });
-  parked = new ParkedRuns(client, PREFIX);
-  ({ base, server } = await serveHandler(createChoresHandler(deps())));
-  browser = await launchChromium({ viewport: { width: 960, height: 720 } });
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
-  await worker?.close();
-  await execute?.close();
-  client?.disconnect();
-  await redis?.stop();
-});
 
 describe("an iteration's run page in a browser", () => {
   it("running: the bar, items of the total, rate, ETA, checkpoint (a hostile cursor as text) and batch in flight, following the run live", async () => {
@@ -180,7 +94,7 @@ describe("an iteration's run page in a browser", () => {
     await expectText(panel, "655/1,000 items, batch 14 in flight, ETA 8 s", "batch 13, after item 650");
     expect(await page.locator("#iteration-bar").getAttribute("value")).toBe("655");
     // A pause asked (the API, say): the page says who asked and that it stops after this batch.
-    expect((await parked.requestPause(runId, { kind: "pause", by: "ana", via: "api", at: new Date().toISOString() })).ok).toBe(true);
+    expect((await b.parked.requestPause(runId, { kind: "pause", by: "ana", via: "api", at: new Date().toISOString() })).ok).toBe(true);
     await expectText(page.locator("#iteration-pause"), "Pause asked by ana", "it stops after this batch");
     await page.close();
   }, 60_000);
@@ -188,9 +102,9 @@ describe("an iteration's run page in a browser", () => {
   it("paused: who paused it and since when, its checkpoint, and no Pause button", async () => {
     const runId = "backfill-paused-1";
     runs.set(runId, iterationRun(runId, "waiting", iteration({ done: 400, rate: null, eta_ms: null, in_flight: null })));
-    await execute.add("chores/refund-order.ts", {}, { jobId: runId, delay: 60 * 60 * 1000 });
-    await parked.requestPause(runId, { kind: "pause", by: "ana", via: "page", at: new Date().toISOString() });
-    await parked.park({
+    await b.execute.add("chores/refund-order.ts", {}, { jobId: runId, delay: 60 * 60 * 1000 });
+    await b.parked.requestPause(runId, { kind: "pause", by: "ana", via: "page", at: new Date().toISOString() });
+    await b.parked.park({
       runId,
       kind: "paused",
       owner: "acme",
@@ -205,7 +119,7 @@ describe("an iteration's run page in a browser", () => {
       requestedBy: "alice",
       approval: null,
     });
-    await parked.clearPauseRequest(runId);
+    await b.parked.clearPauseRequest(runId);
     const page = await pageAs("carol", runId);
     await expectText(page.locator("#run-status-word"), "paused");
     await expectText(page.locator("#iteration-pause"), "Paused by ana since");

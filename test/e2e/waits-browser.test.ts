@@ -1,19 +1,10 @@
-import type { IncomingMessage, Server } from "node:http";
-import { join } from "node:path";
-import { Queue, Worker } from "bullmq";
-import { Redis } from "ioredis";
-import type { Locator, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { withParked } from "../../src/api/parked-view.js";
 import type { ChoreRunView } from "../../src/chores/chore-run-view.js";
-import { createChoresHandler, type ChoresPagesDeps } from "../../src/chores/create-chores-handler.js";
-import type { Permission } from "../../src/github/permission.js";
 import { decideRun } from "../../src/pipeline/decide-run.js";
-import { ParkedRuns, type ParkInit } from "../../src/stores/parked-runs.js";
-import { launchChromium, type TestChromium } from "../helpers/chromium.js";
-import { startRedis, type TestRedis } from "../helpers/redis-server.js";
-import { serveHandler } from "../helpers/serve-handler.js";
-import { entry, indexedChore, repoCatalog, runView } from "../unit/chores/chores-fixtures.js";
+import type { ParkInit } from "../../src/stores/parked-runs.js";
+import { runView } from "../unit/chores/chores-fixtures.js";
+import { runPageBrowserHarness } from "./run-page-browser-harness.js";
 
 /**
  * A parked run's page in a real browser (Debian's chromium, driven by playwright-core): the
@@ -27,52 +18,14 @@ import { entry, indexedChore, repoCatalog, runView } from "../unit/chores/chores
  */
 
 const PREFIX = "{waits-browser}";
-const DOCS = join(import.meta.dirname, "..", "..", "docs");
-const LIVE = { timeout: 20_000 };
-const ROLES: Record<string, Permission> = { alice: "write", carol: "write" };
 
-let redis: TestRedis;
-let client: Redis;
-let execute: Queue;
-let worker: Worker;
-let parked: ParkedRuns;
-let server: Server;
-let base: string;
-let browser: TestChromium;
-const runs = new Map<string, ChoreRunView>();
-
-function deps(): ChoresPagesDeps {
-  const login = (req: IncomingMessage) => /(?:^|;\s*)user=(\w+)/.exec(req.headers.cookie ?? "")?.[1] ?? null;
-  const catalog = repoCatalog("acme", "shop", [entry(indexedChore("refund-order", null))]);
-  return {
-    catalog: {
-      repositories: async () => [{ owner: "acme", repo: "shop" }],
-      read: async (o, r) => (o === "acme" && r === "shop" ? catalog : null),
-      bundle: async () => null,
-    },
-    signIn: {
-      user: (req) => (login(req) ? { login: login(req)!, id: 1 } : null),
-      redirectToLogin: (_req, res) => void res.writeHead(302, { Location: "/login" }).end(),
-      csrfToken: (req) => `token-of-${login(req)}`,
-      verifyCsrf: (req, token) => token === `token-of-${login(req)}`,
-    },
-    permission: async (_repo, user) => ROLES[user] ?? "none",
-    requiredPermission: (c) => c.config.chores.permission,
-    startRun: async () => ({ runId: "unused" }),
-    run: async (runId) => {
-      const view = runs.get(runId);
-      if (!view) return null;
-      const [record, decisions] = await Promise.all([parked.read(runId), parked.decisions(runId)]);
-      // Once decided and cleared, the run goes on: what a worker would make of it.
-      const moved: ChoreRunView = record === null && decisions.length > 0 ? { ...view, status: "running" } : view;
-      return withParked(moved, record, decisions);
-    },
-    history: async () => [],
-    cancel: async () => undefined,
-    decisions: { parked, execute },
-    fileLimit: 1024,
-  };
-}
+const b = runPageBrowserHarness(PREFIX, async (view, parked, runId) => {
+  const [record, decisions] = await Promise.all([parked.read(runId), parked.decisions(runId)]);
+  // Once decided and cleared, the run goes on: what a worker would make of it.
+  const moved: ChoreRunView = record === null && decisions.length > 0 ? { ...view, status: "running" } : view;
+  return withParked(moved, record, decisions);
+});
+const { runs, pageAs, expectText, shotPath } = b;
 
 /** A run whose execute job is delayed (waiting) or failed (interrupted), parked as the worker parks it. */
 async function parkedRun(runId: string, over: Partial<ParkInit>): Promise<void> {
@@ -94,14 +47,14 @@ async function parkedRun(runId: string, over: Partial<ParkInit>): Promise<void> 
   );
   const kind = over.kind ?? "waiting";
   if (kind === "waiting") {
-    await execute.add("chores/refund-order.ts", {}, { jobId: runId, delay: 60 * 60 * 1000 });
+    await b.execute.add("chores/refund-order.ts", {}, { jobId: runId, delay: 60 * 60 * 1000 });
   } else {
-    await execute.add("chores/refund-order.ts", {}, { jobId: runId, attempts: 1 });
-    const job = await worker.getNextJob(`token-${runId}`);
+    await b.execute.add("chores/refund-order.ts", {}, { jobId: runId, attempts: 1 });
+    const job = await b.worker.getNextJob(`token-${runId}`);
     expect(job.id).toBe(runId);
     await job.moveToFailed(new Error("the worker was lost during step charge"), `token-${runId}`);
   }
-  await parked.park({
+  await b.parked.park({
     runId,
     kind,
     owner: "acme",
@@ -119,43 +72,6 @@ async function parkedRun(runId: string, over: Partial<ParkInit>): Promise<void> 
   });
 }
 
-async function pageAs(user: string, runId: string): Promise<Page> {
-  await browser.context.addCookies([{ name: "user", value: user, url: base }]);
-  const page = await browser.context.newPage();
-  await page.goto(`${base}/chores/runs/${runId}`);
-  return page;
-}
-
-async function expectText(locator: Locator, ...parts: string[]): Promise<void> {
-  for (const part of parts) {
-    await expect.poll(async () => (await locator.innerText({ timeout: 2_000 }).catch(() => "")).replace(/\s+/g, " "), LIVE).toContain(part);
-  }
-}
-
-function shotPath(file: string): string {
-  return process.env.UPDATE_SCREENSHOTS === "1" ? join(DOCS, file) : join(browser.profile, file);
-}
-
-beforeAll(async () => {
-  redis = await startRedis();
-  const connection = { host: "127.0.0.1", port: redis.port, maxRetriesPerRequest: null };
-  client = new Redis(connection);
-  execute = new Queue("execute", { connection, prefix: PREFIX });
-  worker = new Worker("execute", null, { connection, prefix: PREFIX });
-  parked = new ParkedRuns(client, PREFIX);
-  ({ base, server } = await serveHandler(createChoresHandler(deps())));
-  browser = await launchChromium({ viewport: { width: 960, height: 720 } });
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
-  await worker?.close();
-  await execute?.close();
-  client?.disconnect();
-  await redis?.stop();
-});
-
 describe("a parked run's page in a browser", () => {
   it("approvals: the requester's Approve is not offered and is refused with the reason; another writer's moves the run on, and the open page follows", async () => {
     const runId = "refund-approval-1";
@@ -170,10 +86,10 @@ describe("a parked run's page in a browser", () => {
       const body = new URLSearchParams({ csrf: "token-of-alice", decision: "approve" });
       const res = await fetch(url, { method: "POST", body });
       return { status: res.status, text: await res.text() };
-    }, `${base}/chores/runs/${runId}/decide`);
+    }, `${b.base}/chores/runs/${runId}/decide`);
     expect(refused.status).toBe(403);
     expect(refused.text).toContain("Refused: you asked for this run, so you cannot approve it");
-    expect((await parked.read(runId))?.approval?.approvals).toEqual([]);
+    expect((await b.parked.read(runId))?.approval?.approvals).toEqual([]);
 
     const other = await pageAs("carol", runId);
     await expectText(other.locator("#run-parked"), "Waiting for 1 approval (0 given); asked by alice");
@@ -182,18 +98,18 @@ describe("a parked run's page in a browser", () => {
     await other.locator("#decide-approve").click();
     await other.waitForLoadState();
     await expectText(other.locator("main"), "Done: approved (1 of 1): the run starts.");
-    expect((await parked.read(runId))?.decision).toMatchObject({ kind: "approve", by: "carol", via: "page" });
+    expect((await b.parked.read(runId))?.decision).toMatchObject({ kind: "approve", by: "carol", via: "page" });
     // decideRun woke the delayed execute job: a worker takes it now.
-    expect(await execute.getJobState(runId)).toBe("waiting");
+    expect(await b.execute.getJobState(runId)).toBe("waiting");
 
     // The worker clears the record and runs it: alice's open page reloads itself and shows the decision.
-    await parked.clear(runId);
+    await b.parked.clear(runId);
     await expectText(own.locator("#run-status-word"), "running");
     await expectText(own.locator("#parked-decisions"), "approved by carol via the run page");
     await own.close();
     await other.close();
     // No worker here takes it: out of the way of the next test's.
-    await (await execute.getJob(runId))?.remove();
+    await (await b.execute.getJob(runId))?.remove();
   }, 60_000);
 
   it("an interrupted run: Resume and Roll back, each saying what it does; a click resumes it, a second decision is refused", async () => {
@@ -206,14 +122,14 @@ describe("a parked run's page in a browser", () => {
     await page.locator("#decide-resume").click();
     await page.waitForLoadState();
     await expectText(page.locator("main"), "Done: resuming: step charge runs again, then the workflow goes on.");
-    expect((await parked.read(runId))?.decision).toMatchObject({ kind: "resume", by: "carol", via: "page" });
+    expect((await b.parked.read(runId))?.decision).toMatchObject({ kind: "resume", by: "carol", via: "page" });
     // The failed execute job was retried: the next attempt goes on from the resume point.
-    expect(await execute.getJobState(runId)).toBe("waiting");
+    expect(await b.execute.getJobState(runId)).toBe("waiting");
 
     // Someone else's Roll back, a moment later (from the API, say), is refused: decided already.
-    const late = await decideRun({ parked, execute }, runId, { kind: "rollback" }, { by: "alice", via: "api" });
+    const late = await decideRun({ parked: b.parked, execute: b.execute }, runId, { kind: "rollback" }, { by: "alice", via: "api" });
     expect(late).toMatchObject({ ok: false, status: 409, refusal: "decided" });
-    expect(await parked.decisions(runId)).toHaveLength(1);
+    expect(await b.parked.decisions(runId)).toHaveLength(1);
     await page.close();
   }, 60_000);
 
@@ -226,7 +142,7 @@ describe("a parked run's page in a browser", () => {
     await page.getByRole("button", { name: "Continue" }).click();
     await page.waitForLoadState();
     await expectText(page.locator("main"), 'Done: signal "carrier-ok" delivered: step ship goes on.');
-    expect(await parked.payload(runId)).toEqual({ tracking: "ZX-1" });
+    expect(await b.parked.payload(runId)).toEqual({ tracking: "ZX-1" });
     await page.close();
   }, 60_000);
 });

@@ -1,30 +1,23 @@
 import { randomUUID } from "node:crypto";
-import { request as httpRequest, type Server } from "node:http";
+import { request as httpRequest } from "node:http";
 import { Job, Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createChoresApiHandler } from "../../../src/api/create-chores-api-handler.js";
-import { createRunsApiHandler } from "../../../src/api/create-runs-api-handler.js";
 import type { RunDeciders } from "../../../src/api/decide-as.js";
 import { SIGNAL_BODY_LIMIT } from "../../../src/api/decide-route.js";
-import type { TokenIdentity } from "../../../src/auth/user-token.js";
 import type { Permission } from "../../../src/github/permission.js";
-import type { Handler } from "../../../src/http/handler.js";
 import { executeJobId } from "../../../src/pipeline/run-id.js";
 import { MAX_SIGNAL_PAYLOAD_BYTES } from "../../../src/sdk/protocol.js";
-import { Cancellations } from "../../../src/stores/cancellations.js";
 import { ParkedRuns, type ParkInit } from "../../../src/stores/parked-runs.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
-import { basicAuth, serveHandler } from "../../helpers/serve-handler.js";
+import { basicAuth } from "../../helpers/serve-handler.js";
 import { entry, indexedChore, repoCatalog } from "../chores/chores-fixtures.js";
+import { bearer, DASHBOARD, serveDecisionApis } from "./decision-apis-fixture.js";
 
 const PREFIX = "{decide-api-test}";
-const DASHBOARD = basicAuth("ops", "s3cret");
 const catalog = repoCatalog("acme", "ops", [entry(indexedChore("billing/unlock", null))]);
 /** Each person's role on acme/ops; anyone else has none. */
 const roles: Record<string, Permission> = { alice: "write", bob: "write", carol: "admin", rita: "read", tina: "triage" };
-const tokenOf = (login: string) => `ghp_${login}-token-made-for-this-test`;
-const bearer = (login: string) => ({ Authorization: `Bearer ${tokenOf(login)}` });
 const JSON_TYPE = { "Content-Type": "application/json" };
 
 describe("decision routes of the runs API", () => {
@@ -32,8 +25,7 @@ describe("decision routes of the runs API", () => {
   let client: Redis;
   let execute: Queue;
   let parked: ParkedRuns;
-  let cancellations: Cancellations;
-  let server: Server;
+  let apis: Awaited<ReturnType<typeof serveDecisionApis>>;
   let base: string;
 
   /** A run of the chore (or of a merged script, with `chore: null`) parked as `over` says, its execute job delayed as a parked one is. */
@@ -74,7 +66,6 @@ describe("decision routes of the runs API", () => {
     client = new Redis(connection);
     execute = new Queue("execute", { connection, prefix: PREFIX });
     parked = new ParkedRuns(client, PREFIX);
-    cancellations = new Cancellations(client, PREFIX, { executeQueue: execute });
     const deciders: RunDeciders = {
       parked,
       execute,
@@ -83,28 +74,14 @@ describe("decision routes of the runs API", () => {
       // The repository lets triage run its chores: a merged script's run still needs write.
       requiredPermission: () => "triage",
     };
-    const identify = async (token: string): Promise<TokenIdentity> => {
-      const login = /^ghp_(\w+)-token-made-for-this-test$/.exec(token)?.[1];
-      return login ? { ok: true, login, id: 1 } : { ok: false, status: 401, reason: "rejected", message: "GitHub rejected the token" };
-    };
-    const choresApi = createChoresApiHandler({
-      onDemand: {} as never,
-      runs: { get: async () => null },
-      identify,
-      publicUrl: null,
-      pagesServed: false,
-      deciders,
-    });
-    const runsApi = createRunsApiHandler({ cancellations, user: "ops", password: "s3cret", deciders });
-    const chain: Handler = async (req, res) => (await choresApi(req, res)) || runsApi(req, res);
-    ({ base, server } = await serveHandler(chain));
+    apis = await serveDecisionApis(client, PREFIX, execute, deciders);
+    base = apis.base;
   });
   beforeEach(async () => {
     await client.flushall();
   });
   afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
-    await cancellations?.close();
+    await apis?.close();
     await execute?.close();
     client?.disconnect();
     await redis?.stop();

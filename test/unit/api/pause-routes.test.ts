@@ -1,38 +1,31 @@
-import { request as httpRequest, type Server } from "node:http";
+import { request as httpRequest } from "node:http";
 import { Job } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createChoresApiHandler } from "../../../src/api/create-chores-api-handler.js";
-import { createRunsApiHandler } from "../../../src/api/create-runs-api-handler.js";
 import { choresApiRoute } from "../../../src/api/chores-api-routes.js";
 import type { RunDeciders } from "../../../src/api/decide-as.js";
 import { PAUSE_BODY_LIMIT } from "../../../src/api/pause-route.js";
-import type { TokenIdentity } from "../../../src/auth/user-token.js";
 import type { Permission } from "../../../src/github/permission.js";
-import type { Handler } from "../../../src/http/handler.js";
 import { executeJobId } from "../../../src/pipeline/run-id.js";
-import { Cancellations } from "../../../src/stores/cancellations.js";
 import { ParkedRuns } from "../../../src/stores/parked-runs.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
-import { basicAuth, serveHandler } from "../../helpers/serve-handler.js";
+import { basicAuth } from "../../helpers/serve-handler.js";
 import { entry, indexedChore, repoCatalog } from "../chores/chores-fixtures.js";
+import { bearer, DASHBOARD, serveDecisionApis } from "./decision-apis-fixture.js";
 import { runJobs } from "../pipeline/iteration-run-fixture.js";
 
 const PREFIX = "{pause-api-test}";
-const DASHBOARD = basicAuth("ops", "s3cret");
 const catalog = repoCatalog("acme", "ops", [entry(indexedChore("billing/unlock", null))]);
 const other = repoCatalog("globex", "infra", [entry(indexedChore("billing/unlock", null))]);
 /** Each person's role on acme/ops; mallory writes to globex/infra only. */
 const roles: Record<string, Permission> = { alice: "write", bob: "write", rita: "read", tina: "triage" };
-const bearer = (login: string) => ({ Authorization: `Bearer ghp_${login}-token-made-for-this-test` });
 
 describe("POST /api/runs/<run>/pause", () => {
   let redis: TestRedis;
   let client: Redis;
   let parked: ParkedRuns;
-  let cancellations: Cancellations;
   let jobs: ReturnType<typeof runJobs>;
-  let server: Server;
+  let apis: Awaited<ReturnType<typeof serveDecisionApis>>;
   let base: string;
 
   const post = (runId: string, headers: Record<string, string>, body?: string) => fetch(`${base}/api/runs/${runId}/pause`, { method: "POST", headers, body });
@@ -43,7 +36,6 @@ describe("POST /api/runs/<run>/pause", () => {
     client = new Redis({ ...connection, maxRetriesPerRequest: null });
     parked = new ParkedRuns(client, PREFIX);
     jobs = runJobs(connection, PREFIX);
-    cancellations = new Cancellations(client, PREFIX, { executeQueue: jobs.execute });
     const deciders: RunDeciders = {
       parked,
       execute: jobs.execute,
@@ -54,28 +46,14 @@ describe("POST /api/runs/<run>/pause", () => {
       },
       requiredPermission: () => "triage",
     };
-    const identify = async (token: string): Promise<TokenIdentity> => {
-      const login = /^ghp_(\w+)-token-made-for-this-test$/.exec(token)?.[1];
-      return login ? { ok: true, login, id: 1 } : { ok: false, status: 401, reason: "rejected", message: "GitHub rejected the token" };
-    };
-    const choresApi = createChoresApiHandler({
-      onDemand: {} as never,
-      runs: { get: async () => null },
-      identify,
-      publicUrl: null,
-      pagesServed: false,
-      deciders,
-    });
-    const runsApi = createRunsApiHandler({ cancellations, user: "ops", password: "s3cret", deciders });
-    const chain: Handler = async (req, res) => (await choresApi(req, res)) || runsApi(req, res);
-    ({ base, server } = await serveHandler(chain));
+    apis = await serveDecisionApis(client, PREFIX, jobs.execute, deciders);
+    base = apis.base;
   });
   beforeEach(async () => {
     await client.flushall();
   });
   afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
-    await cancellations?.close();
+    await apis?.close();
     await jobs?.close();
     client?.disconnect();
     await redis?.stop();

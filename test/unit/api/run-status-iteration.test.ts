@@ -1,17 +1,10 @@
-import type { Server } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRunsApiHandler } from "../../../src/api/create-runs-api-handler.js";
-import { Cancellations } from "../../../src/stores/cancellations.js";
-import { ParkedRuns, type ParkInit } from "../../../src/stores/parked-runs.js";
+import { describe, expect, it } from "vitest";
+import type { ParkInit } from "../../../src/stores/parked-runs.js";
 import type { IterationReport } from "../../../src/run-types.js";
 import type { BatchReport } from "../../../src/sdk/protocol.js";
-import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
-import { basicAuth, serveHandler } from "../../helpers/serve-handler.js";
-import { runStatusClient } from "./run-status-client.js";
-import { runPipeline, type RunPipeline } from "./run-pipeline.js";
+import { runStatusHarness } from "./run-status-harness.js";
 
 const PREFIX = "{iteration-status-test}";
-const auth = basicAuth("ops", "s3cret");
 const AT = "2026-12-06T20:00:05.000Z";
 
 function batch(seq: number, done: number, cursor: unknown = done): BatchReport {
@@ -52,34 +45,12 @@ function parkInit(runId: string, over: Partial<ParkInit>): ParkInit {
 }
 
 describe("GET /api/runs/<id> of an iteration", () => {
-  let redis: TestRedis;
-  let pipeline: RunPipeline;
-  let cancellations: Cancellations;
-  let parked: ParkedRuns;
-  let server: Server;
-  let base: string;
-
-  const { status, until } = runStatusClient(() => base, auth);
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    pipeline = await runPipeline({ host: "127.0.0.1", port: redis.port, maxRetriesPerRequest: null }, PREFIX);
-    cancellations = new Cancellations(pipeline.redis, PREFIX, { executeQueue: pipeline.queues.execute });
-    parked = new ParkedRuns(pipeline.redis, PREFIX);
-    const handler = createRunsApiHandler({ cancellations, user: "ops", password: "s3cret", status: { queues: pipeline.queues, redis: pipeline.redis } });
-    ({ server, base } = await serveHandler(handler));
-  });
-
-  afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
-    await cancellations?.close();
-    await pipeline?.close();
-    await redis?.stop();
-  });
+  const r = runStatusHarness(PREFIX);
+  const { status, until } = r;
 
   it("running: items done of the total, the checkpoint (cursor shown cut), the batch in flight, the rate; then the pause asked and not yet taken", async () => {
     const hostile = `</script>[x](javascript:alert(1))${"y".repeat(10_000)}`;
-    const run = await pipeline.add("scripts/backfill.ts", {
+    const run = await r.pipeline.add("scripts/backfill.ts", {
       execute: { kind: "hold" },
       iteration: {
         batchSize: 50,
@@ -99,24 +70,24 @@ describe("GET /api/runs/<id> of an iteration", () => {
     expect(view).not.toHaveProperty("pause_requested");
 
     const asked = { kind: "pause" as const, by: "ana", via: "page" as const, at: "2026-12-06T20:01:00.000Z" };
-    expect((await parked.requestPause(run, asked)).ok).toBe(true);
+    expect((await r.parked.requestPause(run, asked)).ok).toBe(true);
     const pausing = await status(run);
     expect(pausing.status).toBe("running");
     expect(pausing.pause_requested).toEqual({ by: "ana", at: asked.at });
     expect(pausing.decisions).toEqual([asked]);
-    pipeline.release(run);
+    r.pipeline.release(run);
   });
 
   it("paused: since when and who asked, and the iteration where its last checkpoint left it", async () => {
     const saved = report({ paused: true });
-    const run = await pipeline.add("scripts/paused.ts", { execute: { kind: "wait", reason: "parked" } });
+    const run = await r.pipeline.add("scripts/paused.ts", { execute: { kind: "wait", reason: "parked" } });
     await until(run, "waiting");
     // The fake step waits without starting: the ledger's checkpoint is saved here as the real one's first process would have.
-    await pipeline.ledger.saveCheckpoint(run, 1, { seq: 8, done: 400, cursor: 400, at: AT }, saved);
-    await parked.requestPause(run, { kind: "pause", by: "ana", via: "api", at: "2026-12-06T20:01:00.000Z" });
+    await r.pipeline.ledger.saveCheckpoint(run, 1, { seq: 8, done: 400, cursor: 400, at: AT }, saved);
+    await r.parked.requestPause(run, { kind: "pause", by: "ana", via: "api", at: "2026-12-06T20:01:00.000Z" });
     const since = "2026-12-06T20:01:02.000Z";
-    await parked.park(parkInit(run, { since }));
-    await parked.clearPauseRequest(run);
+    await r.parked.park(parkInit(run, { since }));
+    await r.parked.clearPauseRequest(run);
     const view = await status(run);
     expect(view.status).toBe("paused");
     expect(view.paused).toEqual({ since, by: "ana" });
@@ -136,13 +107,13 @@ describe("GET /api/runs/<id> of an iteration", () => {
 
   it("interrupted (its worker lost): no step, since when, its failure; the batch in flight from the ledger", async () => {
     const saved = report({ inFlight: { seq: 9, from: 401, items: 17 } });
-    const run = await pipeline.add("scripts/lost-iteration.ts", {
+    const run = await r.pipeline.add("scripts/lost-iteration.ts", {
       execute: { kind: "crash" },
       iteration: { saved: { checkpoint: { seq: 8, done: 400, cursor: 400, at: AT }, report: saved } },
     });
     await until(run, "lost");
     const since = new Date().toISOString();
-    await parked.park(parkInit(run, { kind: "interrupted", since, failure: "item 417 threw: boom" }));
+    await r.parked.park(parkInit(run, { kind: "interrupted", since, failure: "item 417 threw: boom" }));
     const view = await status(run);
     expect(view.status).toBe("interrupted");
     expect(view.interrupted).toEqual({ step: null, since, failure: "item 417 threw: boom" });
@@ -151,14 +122,14 @@ describe("GET /api/runs/<id> of an iteration", () => {
 
   it("finished: the recorded iteration, every item done", async () => {
     const recorded = report({ checkpoint: { seq: 20, done: 1000, cursor: "1000", at: AT }, finished: true });
-    const run = await pipeline.add("scripts/done-iteration.ts", { execute: { kind: "finish", status: "succeeded" }, iteration: { recorded } });
+    const run = await r.pipeline.add("scripts/done-iteration.ts", { execute: { kind: "finish", status: "succeeded" }, iteration: { recorded } });
     const view = await until(run, "succeeded");
     expect(view.iteration).toMatchObject({ done: 1000, total: 1000, finished: true, in_flight: null, rate: null });
   });
 
   it("any other script has no iteration, and no pause request shows for it", async () => {
-    const run = await pipeline.add("scripts/plain.ts", { execute: { kind: "finish", status: "succeeded" } });
-    await parked.requestPause(run, { kind: "pause", by: "mallory", via: "api", at: AT });
+    const run = await r.pipeline.add("scripts/plain.ts", { execute: { kind: "finish", status: "succeeded" } });
+    await r.parked.requestPause(run, { kind: "pause", by: "mallory", via: "api", at: AT });
     const view = await until(run, "succeeded");
     expect(view).not.toHaveProperty("iteration");
     expect(view).not.toHaveProperty("pause_requested");

@@ -1,15 +1,8 @@
-import type { Server } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRunsApiHandler } from "../../../src/api/create-runs-api-handler.js";
-import { Cancellations } from "../../../src/stores/cancellations.js";
-import { ParkedRuns, type ParkInit } from "../../../src/stores/parked-runs.js";
-import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
-import { basicAuth, serveHandler } from "../../helpers/serve-handler.js";
-import { runStatusClient } from "./run-status-client.js";
-import { runPipeline, type RunPipeline } from "./run-pipeline.js";
+import { describe, expect, it } from "vitest";
+import type { ParkInit } from "../../../src/stores/parked-runs.js";
+import { runStatusHarness } from "./run-status-harness.js";
 
 const PREFIX = "{parked-status-test}";
-const auth = basicAuth("ops", "s3cret");
 
 function parkInit(runId: string, over: Partial<ParkInit>): ParkInit {
   return {
@@ -31,36 +24,14 @@ function parkInit(runId: string, over: Partial<ParkInit>): ParkInit {
 }
 
 describe("GET /api/runs/<id> of a parked run", () => {
-  let redis: TestRedis;
-  let pipeline: RunPipeline;
-  let cancellations: Cancellations;
-  let parked: ParkedRuns;
-  let server: Server;
-  let base: string;
-
-  const { status, until } = runStatusClient(() => base, auth);
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    pipeline = await runPipeline({ host: "127.0.0.1", port: redis.port, maxRetriesPerRequest: null }, PREFIX);
-    cancellations = new Cancellations(pipeline.redis, PREFIX, { executeQueue: pipeline.queues.execute });
-    parked = new ParkedRuns(pipeline.redis, PREFIX);
-    const handler = createRunsApiHandler({ cancellations, user: "ops", password: "s3cret", status: { queues: pipeline.queues, redis: pipeline.redis } });
-    ({ server, base } = await serveHandler(handler));
-  });
-
-  afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
-    await cancellations?.close();
-    await pipeline?.close();
-    await redis?.stop();
-  });
+  const r = runStatusHarness(PREFIX);
+  const { status, until } = r;
 
   it("waiting for approvals: how many, who gave them when, who asked and until when; each decision listed", async () => {
-    const run = await pipeline.add("scripts/approve-me.ts", { execute: { kind: "wait", reason: "parked" } });
+    const run = await r.pipeline.add("scripts/approve-me.ts", { execute: { kind: "wait", reason: "parked" } });
     await until(run, "waiting");
     const init = parkInit(run, {});
-    await parked.park(init);
+    await r.parked.park(init);
     const before = await status(run);
     expect(before.status).toBe("waiting");
     expect(before.waiting).toEqual({
@@ -75,7 +46,7 @@ describe("GET /api/runs/<id> of a parked run", () => {
     expect(before).not.toHaveProperty("decisions");
     expect(before).not.toHaveProperty("interrupted");
 
-    const taken = await parked.decide(run, { kind: "approve", by: "bob", via: "page", at: "2026-12-06T10:00:00.000Z" });
+    const taken = await r.parked.decide(run, { kind: "approve", by: "bob", via: "page", at: "2026-12-06T10:00:00.000Z" });
     expect(taken.ok).toBe(true);
     const after = await status(run);
     expect(after.waiting?.approvals).toEqual({ count: 2, given: [{ by: "bob", at: "2026-12-06T10:00:00.000Z" }] });
@@ -84,26 +55,26 @@ describe("GET /api/runs/<id> of a parked run", () => {
   });
 
   it("a step waiting for a signal names the step, the signal and the pull request whose review continues it", async () => {
-    const run = await pipeline.add("scripts/wait-signal.ts", { execute: { kind: "wait", reason: "parked" } });
+    const run = await r.pipeline.add("scripts/wait-signal.ts", { execute: { kind: "wait", reason: "parked" } });
     await until(run, "waiting");
-    await parked.park(parkInit(run, { signal: "payment-done", step: "charge", pullRequest: 7, requestedBy: null, approval: null }));
+    await r.parked.park(parkInit(run, { signal: "payment-done", step: "charge", pullRequest: 7, requestedBy: null, approval: null }));
     const view = await status(run);
     expect(view.waiting).toMatchObject({ signal: "payment-done", step: "charge", pull_request: 7, approvals: null });
     expect(view.waiting_reason).toMatch(/^step charge waits for the signal payment-done until /);
   });
 
   it("an interrupted run (its execute job failed) is interrupted, naming the step, until a decision clears it; the decisions stay", async () => {
-    const run = await pipeline.add("scripts/lost-me.ts", { execute: { kind: "crash" } });
+    const run = await r.pipeline.add("scripts/lost-me.ts", { execute: { kind: "crash" } });
     const lost = await until(run, "lost");
     const since = new Date().toISOString();
-    await parked.park(parkInit(run, { kind: "interrupted", signal: null, step: "charge", since, deadline: null, approval: null }));
+    await r.parked.park(parkInit(run, { kind: "interrupted", signal: null, step: "charge", since, deadline: null, approval: null }));
     const view = await status(run);
     expect(view.status).toBe("interrupted");
     expect(view.interrupted).toEqual({ step: "charge", since });
     expect(view).not.toHaveProperty("waiting");
 
-    expect((await parked.decide(run, { kind: "resume", by: "carol", via: "cli", at: since, step: "charge" })).ok).toBe(true);
-    await parked.clear(run);
+    expect((await r.parked.decide(run, { kind: "resume", by: "carol", via: "cli", at: since, step: "charge" })).ok).toBe(true);
+    await r.parked.clear(run);
     const cleared = await status(run);
     expect(cleared.status).toBe(lost.status);
     expect(cleared).not.toHaveProperty("interrupted");

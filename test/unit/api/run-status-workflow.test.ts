@@ -1,46 +1,19 @@
-import type { Server } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRunsApiHandler } from "../../../src/api/create-runs-api-handler.js";
+import { describe, expect, it } from "vitest";
 import type { RunStatusView } from "../../../src/api/run-status-reader.js";
-import { Cancellations } from "../../../src/stores/cancellations.js";
-import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
-import { basicAuth, serveHandler } from "../../helpers/serve-handler.js";
 import { lostWorkflow, rolledBackWorkflow } from "../runlog/workflow-fixtures.js";
-import { runStatusClient } from "./run-status-client.js";
-import { runPipeline, type RunPipeline } from "./run-pipeline.js";
+import { auth, runStatusHarness } from "./run-status-harness.js";
 
 const PREFIX = "{workflow-status-test}";
-const auth = basicAuth("ops", "s3cret");
 /** A value only the state holds: the record shows what each step changed, never the state itself. */
 const STATE_ONLY = "only-in-the-state-7c1e";
 
 describe("GET /api/runs/<id> of a workflow", () => {
-  let redis: TestRedis;
-  let pipeline: RunPipeline;
-  let cancellations: Cancellations;
-  let server: Server;
-  let base: string;
-
-  const { until } = runStatusClient(() => base, auth);
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    pipeline = await runPipeline({ host: "127.0.0.1", port: redis.port, maxRetriesPerRequest: null }, PREFIX);
-    cancellations = new Cancellations(pipeline.redis, PREFIX, { executeQueue: pipeline.queues.execute });
-    const handler = createRunsApiHandler({ cancellations, user: "ops", password: "s3cret", status: { queues: pipeline.queues, redis: pipeline.redis } });
-    ({ server, base } = await serveHandler(handler));
-  });
-
-  afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
-    await cancellations?.close();
-    await pipeline?.close();
-    await redis?.stop();
-  });
+  const r = runStatusHarness(PREFIX);
+  const { until } = r;
 
   it("shows a running workflow's steps as the ledger saved them, where each stands, without the state", async () => {
     const saved = { ...lostWorkflow(), state: { secret: STATE_ONLY } };
-    const run = await pipeline.add("scripts/wf-running.ts", { execute: { kind: "hold" }, workflow: { saved } });
+    const run = await r.pipeline.add("scripts/wf-running.ts", { execute: { kind: "hold" }, workflow: { saved } });
     // Running shows once the job is active, a moment before the fake step saves its steps.
     const view = await until(run, "running", (v) => v.workflow !== undefined);
     expect(view.workflow).toEqual({
@@ -65,13 +38,13 @@ describe("GET /api/runs/<id> of a workflow", () => {
       ],
     });
     expect(JSON.stringify(view)).not.toContain(STATE_ONLY);
-    pipeline.release(run);
+    r.pipeline.release(run);
     await until(run, "succeeded");
   });
 
   it("shows a finished workflow's recorded steps, not the ledger's last save", async () => {
     const recorded = rolledBackWorkflow();
-    const run = await pipeline.add("scripts/wf-done.ts", {
+    const run = await r.pipeline.add("scripts/wf-done.ts", {
       execute: { kind: "finish", status: "rolled_back" },
       workflow: { saved: lostWorkflow(), recorded },
     });
@@ -93,18 +66,18 @@ describe("GET /api/runs/<id> of a workflow", () => {
   });
 
   it("shows the steps the ledger had for a run lost during a step", async () => {
-    const run = await pipeline.add("scripts/wf-lost.ts", { execute: { kind: "crash" }, workflow: { saved: lostWorkflow() } });
+    const run = await r.pipeline.add("scripts/wf-lost.ts", { execute: { kind: "crash" }, workflow: { saved: lostWorkflow() } });
     const view = await until(run, "lost");
     expect(view.workflow).toMatchObject({ outcome: "incomplete", failed_step: null });
     expect(view.workflow?.steps.map((s) => `${s.name}:${s.standing}`)).toEqual(["reserve:done", "charge:not_run", "ship:not_run"]);
   });
 
   it("lists runs by the new statuses, and a plain script's record has no workflow", async () => {
-    const failed = await pipeline.add("scripts/wf-failed-walk.ts", { execute: { kind: "finish", status: "rollback_failed" } });
-    const plain = await pipeline.add("scripts/plain.ts", { execute: { kind: "finish", status: "succeeded" } });
+    const failed = await r.pipeline.add("scripts/wf-failed-walk.ts", { execute: { kind: "finish", status: "rollback_failed" } });
+    const plain = await r.pipeline.add("scripts/plain.ts", { execute: { kind: "finish", status: "succeeded" } });
     await until(failed, "rollback_failed");
     expect(await until(plain, "succeeded")).not.toHaveProperty("workflow");
-    const res = await fetch(`${base}/api/runs?status=rollback_failed`, { headers: auth });
+    const res = await fetch(`${r.base}/api/runs?status=rollback_failed`, { headers: auth });
     expect(res.status).toBe(200);
     const listed = (await res.json()) as { runs: RunStatusView[] } | RunStatusView[];
     const runs = Array.isArray(listed) ? listed : listed.runs;

@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from "node:http";
+import type { Server } from "node:http";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach } from "vitest";
@@ -9,7 +9,8 @@ import type { Permission } from "../../../src/github/permission.js";
 import { ParkedRuns, type ParkInit } from "../../../src/stores/parked-runs.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
 import { serveHandler } from "../../helpers/serve-handler.js";
-import { entry, indexedChore, repoCatalog, runView } from "./chores-fixtures.js";
+import { runView } from "./chores-fixtures.js";
+import { oneChorePagesDeps } from "./one-chore-pages-deps.js";
 
 /** alice and carol write to acme/shop, bob only reads it. */
 const ROLES: Record<string, Permission> = { alice: "write", bob: "read", carol: "write" };
@@ -72,23 +73,9 @@ export function parkedPageHarness(prefix: string) {
   };
 
   function deps(): ChoresPagesDeps {
-    const login = (req: IncomingMessage) => /(?:^|;\s*)user=(\w+)/.exec(req.headers.cookie ?? "")?.[1] ?? null;
-    const catalog = repoCatalog("acme", "shop", [entry(indexedChore("unlock-account", null))]);
-    return {
-      catalog: {
-        repositories: async () => [{ owner: "acme", repo: "shop" }],
-        read: async (o, r) => (o === "acme" && r === "shop" ? catalog : null),
-        bundle: async () => null,
-      },
-      signIn: {
-        user: (req) => (login(req) ? { login: login(req)!, id: 1 } : null),
-        redirectToLogin: (_req, res) => void res.writeHead(302, { Location: "/login" }).end(),
-        csrfToken: (req) => `token-of-${login(req)}`,
-        verifyCsrf: (req, token) => token === `token-of-${login(req)}`,
-      },
-      permission: async (_repo, user) => ROLES[user] ?? "none",
-      requiredPermission: (c) => c.config.chores.permission,
-      startRun: async () => ({ runId: "unused" }),
+    return oneChorePagesDeps({
+      chore: "unlock-account",
+      roles: ROLES,
       // The page's view of a run as the runs API reads it: the parked record and the decisions.
       run: async (runId) => {
         const view = runs.get(runId);
@@ -96,11 +83,8 @@ export function parkedPageHarness(prefix: string) {
         const [record, decisions] = await Promise.all([h.parked.read(runId), h.parked.decisions(runId)]);
         return withParked(view, record, decisions);
       },
-      history: async () => [],
-      cancel: async () => undefined,
       decisions: { parked: h.parked, execute },
-      fileLimit: 1024,
-    };
+    });
   }
 
   beforeAll(async () => {

@@ -1,34 +1,12 @@
-import type { Server } from "node:http";
-import { Queue, Worker } from "bullmq";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDashboardHandler } from "../../../src/dashboard/create-dashboard-handler.js";
+import { describe, expect, it } from "vitest";
 import { jobTitle, parkedTitle } from "../../../src/dashboard/job-title.js";
-import { ParkedRuns, type ParkedRun, type ParkInit } from "../../../src/stores/parked-runs.js";
-import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
-import { basicAuth, serveHandler } from "../../helpers/serve-handler.js";
+import type { ParkedRun, ParkInit } from "../../../src/stores/parked-runs.js";
+import { auth, parkedDashboardHarness, parkInit } from "./parked-dashboard-harness.js";
 
-const auth = basicAuth("ops", "s3cret");
 const PREFIX = "dash-parked";
 
-function init(runId: string, over: Partial<ParkInit>): ParkInit {
-  return {
-    runId,
-    kind: "interrupted",
-    owner: "acme",
-    repo: "ops",
-    chore: null,
-    since: "2026-12-06T10:00:00.000Z",
-    attempt: 1,
-    signal: null,
-    step: "charge",
-    deadline: null,
-    pullRequest: null,
-    requestedBy: null,
-    approval: null,
-    ...over,
-  };
-}
+/** A run interrupted at step charge, as `over` changes it. */
+const init = (runId: string, over: Partial<ParkInit>): ParkInit => parkInit(runId, { step: "charge", ...over });
 
 const record = (over: Partial<ParkInit>): ParkedRun => ({ ...init("r", over), approval: null, decision: null });
 
@@ -48,71 +26,47 @@ describe("a parked run's execute job title", () => {
 });
 
 describe("the dashboard and a parked run", () => {
-  let redis: TestRedis;
-  let client: Redis;
-  let execute: Queue;
-  let worker: Worker;
-  let server: Server;
-  let base: string;
-  let parked: ParkedRuns;
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    const connection = { host: "127.0.0.1", port: redis.port };
-    client = new Redis({ ...connection, maxRetriesPerRequest: null });
-    execute = new Queue("execute", { connection, prefix: PREFIX });
-    worker = new Worker("execute", null, { connection, prefix: PREFIX });
-    parked = new ParkedRuns(client, PREFIX);
-    ({ base, server } = await serveHandler(createDashboardHandler({ queues: [execute], user: "ops", password: "s3cret", parked })));
-  });
-
-  afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
-    await worker?.close();
-    await execute?.close();
-    client?.disconnect();
-    await redis?.stop();
-  });
+  const d = parkedDashboardHarness(PREFIX);
 
   /** An execute job that failed as a lost worker's does. */
   async function failedRun(runId: string): Promise<void> {
-    await execute.add("run", { script: "scripts/x.ts" }, { jobId: runId, attempts: 1 });
-    const job = await worker.getNextJob(`token-${runId}`);
+    await d.execute.add("run", { script: "scripts/x.ts" }, { jobId: runId, attempts: 1 });
+    const job = await d.worker.getNextJob(`token-${runId}`);
     expect(job.id).toBe(runId);
     await job.moveToFailed(new Error("the worker was lost"), `token-${runId}`);
   }
 
   it("refuses Retry of an interrupted run with no decision, and the bulk retry of failed runs while one waits", async () => {
     await failedRun("int-1");
-    await parked.park(init("int-1", {}));
-    const one = await fetch(`${base}/admin/queues/api/queues/execute/int-1/retry`, { method: "PUT", headers: auth });
+    await d.parked.park(init("int-1", {}));
+    const one = await fetch(`${d.base}/admin/queues/api/queues/execute/int-1/retry`, { method: "PUT", headers: auth });
     expect(one.status).toBe(403);
     expect(await one.text()).toContain("interrupted at step charge and waits for a person's decision");
-    const all = await fetch(`${base}/admin/queues/api/queues/execute/retry/failed`, { method: "PUT", headers: auth });
+    const all = await fetch(`${d.base}/admin/queues/api/queues/execute/retry/failed`, { method: "PUT", headers: auth });
     expect(all.status).toBe(403);
-    expect(await execute.getJobState("int-1")).toBe("failed");
+    expect(await d.execute.getJobState("int-1")).toBe("failed");
   });
 
   it("titles its job by the record", async () => {
-    const res = await fetch(`${base}/admin/queues/api/queues?activeQueue=execute&status=failed&page=1`, { headers: auth });
+    const res = await fetch(`${d.base}/admin/queues/api/queues?activeQueue=execute&status=failed&page=1`, { headers: auth });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("⏸ interrupted at step charge: Resume or Roll back on its page");
   });
 
   it("lets a Retry through once a person decided (decideRun's wake is that retry)", async () => {
-    expect((await parked.decide("int-1", { kind: "resume", by: "carol", via: "page", at: "2026-12-06T11:00:00.000Z", step: "charge" })).ok).toBe(true);
-    const res = await fetch(`${base}/admin/queues/api/queues/execute/int-1/retry`, { method: "PUT", headers: auth });
+    expect((await d.parked.decide("int-1", { kind: "resume", by: "carol", via: "page", at: "2026-12-06T11:00:00.000Z", step: "charge" })).ok).toBe(true);
+    const res = await fetch(`${d.base}/admin/queues/api/queues/execute/int-1/retry`, { method: "PUT", headers: auth });
     expect(res.status).toBe(204);
-    expect(await execute.getJobState("int-1")).toBe("waiting");
+    expect(await d.execute.getJobState("int-1")).toBe("waiting");
   });
 
   it("lets the bulk retry of failed runs through while runs only wait (a waiting run's job is delayed, not failed) or were decided", async () => {
     // The run the last test retried is not the one this takes.
-    await (await execute.getJob("int-1"))?.remove();
+    await (await d.execute.getJob("int-1"))?.remove();
     await failedRun("failed-2");
-    await parked.park(init("waiting-3", { kind: "waiting", signal: "approval", step: null, approval: { count: 1 } }));
-    const all = await fetch(`${base}/admin/queues/api/queues/execute/retry/failed`, { method: "PUT", headers: auth });
+    await d.parked.park(init("waiting-3", { kind: "waiting", signal: "approval", step: null, approval: { count: 1 } }));
+    const all = await fetch(`${d.base}/admin/queues/api/queues/execute/retry/failed`, { method: "PUT", headers: auth });
     expect(all.status).toBe(200);
-    expect(await execute.getJobState("failed-2")).toBe("waiting");
+    expect(await d.execute.getJobState("failed-2")).toBe("waiting");
   });
 });
