@@ -39,12 +39,15 @@ describe("ResultSpool", () => {
   it("stores what an earlier process left on disk", async () => {
     const dir = join(await mkdtemp(join(tmpdir(), "spool-test-")), "spool");
     // An earlier process: Redis never took it, and the process stopped.
-    const earlier = new ResultSpool(dir, 5, { kept: () => undefined, retryFailed: () => undefined });
+    let kept!: () => void;
+    const keptOnDisk = new Promise<void>((resolve) => (kept = resolve));
+    const earlier = new ResultSpool(dir, 5, { kept: () => kept(), retryFailed: () => undefined });
     const abandoned = earlier.store(entry("run-b"), async () => {
       throw new Error("READONLY You can't write against a read only replica.");
     });
     void abandoned.catch(() => undefined);
-    for (let i = 0; i < 100 && (await readdir(dir).catch(() => [])).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await keptOnDisk;
+    earlier.close();
     expect(JSON.parse(await readFile(join(dir, "run-b-1.json"), "utf8"))).toEqual(entry("run-b"));
 
     const stored: SpooledOutcome[] = [];
