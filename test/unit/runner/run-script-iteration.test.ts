@@ -201,10 +201,12 @@ describe("runScript: an iteration's checkpoints", () => {
   });
 
   test("a flood of batch lines: the first is checkpointed, the rest refused, and the run ends", async () => {
-    // 1,500: past the channel's 1,000 lines per window, yet drained well within its 2 s after the script is gone, even on a loaded machine.
+    // 1,500: past the channel's 1,000 lines per window. How many of the rest are read depends on the
+    // machine: the channel drains for at most 2 s once the script is gone, and drops what is left.
     const { result, saved } = await run(["for (let i = 0; i < 1500; i++) lie(1, 10, i + 1);", "await new Promise((resolve) => socket.end(resolve));"]);
     expect(saved).toHaveLength(1);
-    expect(result.report?.iteration?.refused).toBe(1499);
+    expect(result.report?.iteration?.refused).toBeGreaterThan(0);
+    expect(result.report?.iteration?.refused).toBeLessThanOrEqual(1499);
     expect(result.status).toBe("failed");
   }, 30_000);
 });
