@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseRunLog } from "../../src/runlog/parse-run-log.js";
 import { containment, type Containment } from "../../src/runner/process-containment.js";
 import { livePids, waitFor } from "../unit/runner/live-processes.js";
 import { startHarness, type Harness } from "./harness.js";
 import { beaconScript } from "./scripts.js";
 
-// Short locks, so that a frozen worker loses its claim in seconds.
-const JOB_LOCK_MS = 4000;
+// Short locks, so that a frozen worker loses its claim in seconds. The watcher's margin is an
+// eighth of the lock: 1 s here, which a loaded CI machine needs (half a second was not enough).
+const JOB_LOCK_MS = 8000;
 
 let h: Harness;
 beforeAll(async () => {
@@ -48,7 +50,8 @@ describe.each<Containment>(["pid-namespace", "marker-sweep"])("a frozen worker (
       process.kill(workerPid, "SIGCONT");
     }
     const lost = await h.waitForRun(merged.runIds[path]!);
-    expect(lost.status).toBe("lost");
+    const { frontMatter } = parseRunLog((await h.gh.readFile("main", lost.logPath))!);
+    expect(lost.status, `recorded as: ${String(frontMatter.message)}`).toBe("lost");
     expect(await h.timesRan(name)).toBe(1);
     await worker.process.stop();
   });
