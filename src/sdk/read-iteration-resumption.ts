@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { checkCursor } from "./check-cursor.js";
+import { readResumptionFile } from "./read-resumption-file.js";
 import type { IterationResumption } from "./protocol.js";
 
 /**
@@ -7,18 +7,9 @@ import type { IterationResumption } from "./protocol.js";
  * from, or what is wrong (the run must then stop, never start over from the first item).
  */
 export function readIterationResumption(path: string): { ok: true; resumption: IterationResumption } | { ok: false; problem: string } {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    return { ok: false, problem: `cannot read the resumption file: ${(error as Error).message}` };
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    return { ok: false, problem: `the resumption file is not JSON: ${(error as Error).message}` };
-  }
+  const read = readResumptionFile(path);
+  if (!read.ok) return read;
+  const { parsed } = read;
   const problem = resumptionProblem(parsed);
   if (problem !== null) return { ok: false, problem: `bad iteration resumption: ${problem}` };
   const { seq, done, cursor } = parsed as IterationResumption;

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { checkState } from "./check-state.js";
+import { readResumptionFile } from "./read-resumption-file.js";
 import type { Resumption } from "./protocol.js";
 
 /**
@@ -12,18 +12,9 @@ export function readResumption(
   stepNames: readonly string[],
   maxStateBytes: number,
 ): { ok: true; resumption: Resumption } | { ok: false; problem: string } {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    return { ok: false, problem: `cannot read the resumption file: ${(error as Error).message}` };
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    return { ok: false, problem: `the resumption file is not JSON: ${(error as Error).message}` };
-  }
+  const read = readResumptionFile(path);
+  if (!read.ok) return read;
+  const { parsed } = read;
   const problem = resumptionProblem(parsed, stepNames, maxStateBytes);
   return problem === null ? { ok: true, resumption: parsed as Resumption } : { ok: false, problem: `bad resumption: ${problem}` };
 }
