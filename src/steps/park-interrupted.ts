@@ -3,6 +3,7 @@ import type { ParkedRuns } from "../stores/parked-runs.js";
 import type { RunInputs } from "../stores/run-inputs.js";
 import { lostAt } from "./lost-execution.js";
 import { iterationStop } from "./iteration-stop.js";
+import { parkInit } from "./park-init.js";
 
 export interface InterruptedParkDeps {
   runs: Pick<ParkedRuns, "park" | "read" | "clear">;
@@ -31,22 +32,16 @@ export async function parkInterrupted(deps: InterruptedParkDeps, data: RunJobDat
   if (!at) return false;
   const already = await deps.runs.read(runId);
   if (already?.kind === "interrupted" && already.attempt === outcome.attempt) return true;
-  await deps.runs.park({
-    runId,
-    kind: "interrupted",
-    owner: target.owner,
-    repo: target.repo,
-    chore: target.chore?.name ?? null,
-    since: outcome.execution.finishedAt,
-    attempt: outcome.attempt,
-    signal: null,
-    step: at.step,
-    ...(iteration?.failure ? { failure: iteration.failure } : {}),
-    deadline: null,
-    pullRequest: null,
-    requestedBy: target.chore && !target.chore.request.schedule ? target.chore.request.requestedBy : (outcome.process.provenance.pullRequest?.author ?? null),
-    approval: null,
-  });
+  const requestedBy =
+    target.chore && !target.chore.request.schedule ? target.chore.request.requestedBy : (outcome.process.provenance.pullRequest?.author ?? null);
+  const since = outcome.execution.finishedAt;
+  await deps.runs.park(
+    parkInit(
+      data,
+      { kind: "interrupted", since, attempt: outcome.attempt, requestedBy },
+      { step: at.step, ...(iteration?.failure ? { failure: iteration.failure } : {}) },
+    ),
+  );
   if (target.chore) await deps.inputs?.persist?.(runId);
   return true;
 }

@@ -4,8 +4,9 @@ import type { RunJobData } from "../pipeline/job-data.js";
 import type { ParkedRuns } from "../stores/parked-runs.js";
 import type { RunInputs } from "../stores/run-inputs.js";
 import type { RunSegments } from "../stores/run-segments.js";
-import { mergeReportLogs } from "../runlog/merge-report-logs.js";
 import { delayParked } from "./park-run.js";
+import { parkInit } from "./park-init.js";
+import { parkedSegment } from "./parked-segment.js";
 
 export interface PausedParkDeps {
   runs: Pick<ParkedRuns, "park" | "clearPauseRequest">;
@@ -39,28 +40,11 @@ export async function parkPaused(o: {
   const { execution } = o;
   if (execution) {
     const done = execution.report?.iteration?.checkpoint?.done ?? 0;
-    await o.deps.segments.add(runId, {
-      startedAt: execution.startedAt,
-      finishedAt: execution.finishedAt,
-      output: mergeReportLogs(execution.output, execution.report?.logs),
-      parkedFor: `paused${o.request ? ` by ${o.request.by}` : ""} after ${done} ${done === 1 ? "item" : "items"}`,
-    });
+    const by = o.request ? ` by ${o.request.by}` : "";
+    await o.deps.segments.add(runId, parkedSegment(execution, `paused${by} after ${done} ${done === 1 ? "item" : "items"}`));
   }
-  const parked = await o.deps.runs.park({
-    runId,
-    kind: "paused",
-    owner: target.owner,
-    repo: target.repo,
-    chore: target.chore?.name ?? null,
-    since: new Date(now).toISOString(),
-    attempt: o.attempt,
-    signal: null,
-    step: null,
-    deadline: null,
-    pullRequest: null,
-    requestedBy: o.requestedBy,
-    approval: null,
-  });
+  const since = new Date(now).toISOString();
+  const parked = await o.deps.runs.park(parkInit(o.job.data, { kind: "paused", since, attempt: o.attempt, requestedBy: o.requestedBy }));
   // Parked first: a request found again by the next look would pause it a second time.
   await o.deps.runs.clearPauseRequest(runId);
   // It may go on days from now: what it was given must still be there.

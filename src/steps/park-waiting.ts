@@ -2,12 +2,13 @@ import type { Job } from "bullmq";
 import type { ExecutionResult, RunDecision } from "../run-types.js";
 import { APPROVAL_SIGNAL, type ApprovalDescription } from "../sdk/protocol.js";
 import type { RunJobData } from "../pipeline/job-data.js";
-import type { ParkedRuns } from "../stores/parked-runs.js";
+import type { ParkedRuns, ParkInit } from "../stores/parked-runs.js";
 import type { RunInputs } from "../stores/run-inputs.js";
 import type { RunSegments } from "../stores/run-segments.js";
-import { mergeReportLogs } from "../runlog/merge-report-logs.js";
 import { StepError } from "./step-error.js";
 import { delayParked } from "./park-run.js";
+import { parkInit } from "./park-init.js";
+import { parkedSegment } from "./parked-segment.js";
 
 export interface ParkDeps {
   runs: Pick<ParkedRuns, "park">;
@@ -46,37 +47,19 @@ export async function parkWaiting(o: ParkContext & { execution: ExecutionResult;
   const entry = o.execution.report?.workflow?.entries.at(-1);
   if (!entry?.wait) throw new StepError("the workflow's process ended waiting, but its record does not say for what; nothing more was run");
   const parked = { signal: entry.wait.signal, step: entry.step, deadline: now + entry.wait.timeoutMs, pullRequest: entry.wait.pullRequest, approval: null };
-  const { execution } = o;
-  await o.deps.segments.add(o.job.data.runId, {
-    startedAt: execution.startedAt,
-    finishedAt: execution.finishedAt,
-    output: mergeReportLogs(execution.output, execution.report?.logs),
-    parkedFor: `step ${entry.step} waits for the signal ${JSON.stringify(entry.wait.signal)}`,
-  });
+  await o.deps.segments.add(o.job.data.runId, parkedSegment(o.execution, `step ${entry.step} waits for the signal ${JSON.stringify(entry.wait.signal)}`));
   return park(o, now, parked);
 }
 
-async function park(
-  o: ParkContext,
-  now: number,
-  at: { signal: string; step: string | null; deadline: number; pullRequest: number | null; approval: { count: number } | null },
-): Promise<never> {
+async function park(o: ParkContext, now: number, at: Pick<ParkInit, "signal" | "step" | "pullRequest" | "approval"> & { deadline: number }): Promise<never> {
   const { target, runId } = o.job.data;
-  const parked = await o.deps.runs.park({
-    runId,
-    kind: "waiting",
-    owner: target.owner,
-    repo: target.repo,
-    chore: target.chore?.name ?? null,
-    since: new Date(now).toISOString(),
-    attempt: o.attempt,
-    signal: at.signal,
-    step: at.step,
-    deadline: new Date(at.deadline).toISOString(),
-    pullRequest: at.pullRequest,
-    requestedBy: o.requestedBy,
-    approval: at.approval,
-  });
+  const since = new Date(now).toISOString();
+  const init = parkInit(
+    o.job.data,
+    { kind: "waiting", since, attempt: o.attempt, requestedBy: o.requestedBy },
+    { ...at, deadline: new Date(at.deadline).toISOString() },
+  );
+  const parked = await o.deps.runs.park(init);
   // It may go on days from now: what it was given must still be there.
   if (target.chore) await o.deps.inputs?.persist?.(runId);
   return delayParked({
