@@ -49,7 +49,7 @@ export async function runIterationBatches<T, C, V>(
   let checkpoint: IterationResumption = { ...start };
   let done = start.done;
   let processed = 0;
-  const total = await countItems(definition, context.inputs, io);
+  let total: number | null = null;
   io.progress({ done, total });
 
   const kept = (): string =>
@@ -97,6 +97,16 @@ export async function runIterationBatches<T, C, V>(
     previous = cursor.json;
     return { item: entry.item, json: cursor.json };
   };
+
+  // Counted alongside the items: a slow count (a COUNT(*) over a large table), or one that
+  // hangs, must not hold them back. What it says once the run is over is not heard.
+  let over = false;
+  void countItems(definition, context.inputs).then((counted) => {
+    if (over) return;
+    if (typeof counted === "string") return io.log(counted);
+    total = counted;
+    if (total !== null) io.progress({ done, total });
+  });
 
   try {
     let next = await pull(done + 1);
@@ -169,6 +179,7 @@ export async function runIterationBatches<T, C, V>(
     }
     return { ended: "finished", failure: null, processed, checkpoint };
   } finally {
+    over = true;
     // Lets a generator close what it opened (a file, a cursor); never waited for: one that hangs must not hold the run.
     try {
       void Promise.resolve(iterator.return?.()).catch(() => {});
@@ -178,18 +189,20 @@ export async function runIterationBatches<T, C, V>(
   }
 }
 
-/** The total for progress: `count` (else the collection's own, as csvRows has), once per process; null when there is none or it fails. */
-async function countItems<T, C, V>(definition: IterationDefinition<T, C, V>, inputs: V, io: IterationIO): Promise<number | null> {
+/**
+ * The total for progress: `count` (else the collection's own, as csvRows has), once per process;
+ * null when there is none, or why there is no total when it fails.
+ */
+async function countItems<T, C, V>(definition: IterationDefinition<T, C, V>, inputs: V): Promise<number | null | string> {
   const count = definition.count ?? definition.collection.count;
   if (typeof count !== "function") return null;
   try {
     const total = await count({ inputs });
     if (Number.isSafeInteger(total) && total >= 0) return total;
-    io.log(`count returned ${whatItIs(total)}, not a whole number: progress has no total`);
+    return `count returned ${whatItIs(total)}, not a whole number: progress has no total`;
   } catch (error) {
-    io.log(`count threw: ${messageOf(error)}: progress has no total`);
+    return `count threw: ${messageOf(error)}: progress has no total`;
   }
-  return null;
 }
 
 function iteratorOf(value: unknown): AsyncIterator<unknown> | Iterator<unknown> | null {

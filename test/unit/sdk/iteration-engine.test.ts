@@ -74,7 +74,8 @@ describe("runIterationBatches", () => {
       { seq: 3, cursor: 7, items: 1, done: 7, last: true },
     ]);
     expect(order).toEqual(["item 1", "item 2", "item 3", "batch 1", "item 4", "item 5", "item 6", "batch 2", "item 7", "batch 3"]);
-    expect(h.progress.at(0)).toEqual({ done: 0, total: 7 });
+    // Counted alongside the first item: known by the end.
+    expect(h.progress.at(0)).toEqual({ done: 0, total: null });
     expect(h.progress.at(-1)).toEqual({ done: 7, total: 7 });
   });
 
@@ -288,6 +289,42 @@ describe("runIterationBatches", () => {
     expect((await runIterationBatches(definition, bad.context, bad.io, null)).ended).toBe("finished");
     expect(bad.logs).toContain("count threw: no stats: progress has no total");
     expect(bad.progress.at(-1)).toEqual({ done: 2, total: null });
+  });
+
+  test("count runs alongside the items: one that hangs holds nothing back, and a late total shows from when it comes", async () => {
+    const hanging = harness();
+    const never = iteration(numbers(5) as Collection<unknown, unknown, Inputs>, { batchSize: 2, count: () => new Promise<number>(() => {}) });
+    expect(await runIterationBatches(never.definition, hanging.context, hanging.io, null)).toMatchObject({ ended: "finished", processed: 5 });
+    expect(never.seen).toEqual([1, 2, 3, 4, 5]);
+    expect(hanging.progress.every((p) => p.total === null)).toBe(true);
+
+    const late = harness();
+    let answer!: (total: number) => void;
+    const counted = new Promise<number>((resolve) => (answer = resolve));
+    const { definition } = iteration(numbers(5) as Collection<unknown, unknown, Inputs>, {
+      batchSize: 2,
+      count: () => counted,
+      process: async (item) => {
+        // The count comes in while item 3 is processed.
+        if (item === 3) answer(5);
+        await new Promise((resolve) => setImmediate(resolve));
+      },
+    });
+    await runIterationBatches(definition, late.context, late.io, null);
+    const shown = late.progress.map(({ done, total }) => `${done}/${total ?? "?"}`);
+    expect(shown).toEqual(["0/?", "1/?", "2/?", "2/5", "3/5", "4/5", "5/5"]);
+  });
+
+  test("a count that fails once the run is over says nothing", async () => {
+    const h = harness();
+    let fail!: (error: Error) => void;
+    const counting = new Promise<number>((_, reject) => (fail = reject));
+    const { definition } = iteration(numbers(2) as Collection<unknown, unknown, Inputs>, { count: () => counting });
+    expect((await runIterationBatches(definition, h.context, h.io, null)).ended).toBe("finished");
+    fail(new Error("too late"));
+    await counting.catch(() => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(h.logs.join("\n")).not.toContain("too late");
   });
 
   test("an aborted run stops before the next item", async () => {
