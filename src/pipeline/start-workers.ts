@@ -247,6 +247,7 @@ export function startWorkers(settings: WorkerSettings): Workers {
           digest: scheduleDigest,
           runs: occurrences,
           queues: queues.byName,
+          parked,
           redis,
           prefix,
           log,

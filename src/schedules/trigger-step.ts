@@ -5,6 +5,7 @@ import type { CatalogReader } from "../catalog-types.js";
 import type { ScheduleLimits } from "../config.js";
 import { scheduledRunId } from "../pipeline/run-id.js";
 import type { ScheduleDescription } from "../sdk/protocol.js";
+import type { ParkedRuns } from "../stores/parked-runs.js";
 import type { ScheduleStates } from "../stores/schedule-states.js";
 import { nextOccurrences } from "./next-occurrences.js";
 import { turnHolder } from "./occurrence-turn.js";
@@ -31,6 +32,8 @@ export interface TriggerDeps {
   runs: OccurrenceRuns;
   /** Where the runs' jobs are: whether the occurrence holding the turn still runs. */
   queues: Record<"process" | "execute" | "cleanup", Queue>;
+  /** Whether it waits for a person (parked interrupted): it still holds the turn. */
+  parked: Pick<ParkedRuns, "read">;
   /** For the one occurrence per schedule that may wait for its turn (`overlap: "queue"`). */
   redis: Redis | Cluster;
   prefix: string;
@@ -91,7 +94,7 @@ export function triggerStep(deps: TriggerDeps) {
     }
     let holder = await deps.states.takeTurn(id, runId);
     if (holder !== runId) {
-      const held = await turnHolder(deps.queues, holder);
+      const held = await turnHolder(deps.queues, deps.parked, holder);
       const holderMs = held.occurrenceMs ?? occurrenceOfRun(id, holder);
       // A holder with no run yet may be a trigger between taking the turn and queueing its run.
       const queueing = holderMs !== null && (await deps.states.turnQueueing(id, holder, holderMs, QUEUEING_MS));
@@ -101,7 +104,8 @@ export function triggerStep(deps: TriggerDeps) {
         holder = await deps.states.takeTurn(id, runId);
       }
       if (holder !== runId) {
-        const still = `the run of ${held.occurrenceMs === null ? holder : new Date(held.occurrenceMs).toISOString()} still goes`;
+        const of = held.occurrenceMs === null ? holder : new Date(held.occurrenceMs).toISOString();
+        const still = held.interrupted ? `the run of ${of} was interrupted and waits for a person's Resume or Roll back` : `the run of ${of} still goes`;
         if (schedule.overlap === "skip") return skipped(ref, occurrenceMs, still);
         // `queue`: one occurrence waits for the turn; any other meanwhile is skipped, so nothing piles up.
         const mine = waited

@@ -77,11 +77,11 @@ export function cleanupStep(deps: CleanupDeps) {
     const chore = target.chore;
     // A chore run's inputs (secret values, uploads) are needed by nothing once it is recorded,
     // and its name is free again RUN_NAME_TTL from now.
+    // An interrupted run is not over: a person's Resume or Roll back goes on with what it was given, under its name.
+    // Nor is an iteration that failed or timed out after it started: it is parked for a Resume from its checkpoint.
+    const over = execution.status !== "interrupted" && !(processed.description?.iteration && iterationStop(execution) !== null);
     const endRun = async () => {
-      // An interrupted run is not over: a person's Resume or Roll back goes on with what it was given, under its name.
-      if (execution.status === "interrupted") return;
-      // Nor is an iteration that failed or timed out after it started: it is parked for a Resume from its checkpoint.
-      if (processed.description?.iteration && iterationStop(execution) !== null) return;
+      if (!over) return;
       if (chore) await deps.inputs?.drop(runId);
       if (chore?.request.name !== undefined) await deps.names?.ended(target, chore.request.name, runId);
     };
@@ -113,23 +113,26 @@ export function cleanupStep(deps: CleanupDeps) {
     });
     const octokit = await deps.octokitFor(target.installationId);
     // A scheduled try: retried, committed at once (a streak's start or end) or only in the day's digest.
+    // One that is not over commits its attempt's log like any chore run, and keeps the schedule's
+    // turn: its occurrence ends (retried, counted, the turn freed) with its last attempt.
     const scheduled = chore?.request.schedule;
+    const ending = over ? scheduled : undefined;
     const tryRecord: TryRecord | null =
-      scheduled && deps.schedules
+      ending && deps.schedules
         ? await scheduledRunEnd(deps.schedules, {
-            ref: { owner: target.owner, repo: target.repo, chore: chore.name, schedulerId: scheduled.schedulerId },
-            scheduled,
+            ref: { owner: target.owner, repo: target.repo, chore: chore!.name, schedulerId: ending.schedulerId },
+            scheduled: ending,
             runId,
             runAttempt: attempt,
             execution: redacted,
             logPath,
           }).catch(rethrowInWords("recording the end of the scheduled run"))
         : null;
-    if (scheduled && tryRecord !== null && tryRecord.kind !== "commit") {
-      return recordedInDigest({ job, deps, target, runId, attempt, execution: redacted, scheduled, tryRecord, endRun });
+    if (ending && tryRecord !== null && tryRecord.kind !== "commit") {
+      return recordedInDigest({ job, deps, target, runId, attempt, execution: redacted, scheduled: ending, tryRecord, endRun });
     }
     // A streak's first failure takes the day's digest so far along: handed to the batcher in the same tick, it goes in the same commit.
-    const digestDay = scheduled ? { schedulerId: scheduled.schedulerId, day: occurrenceIso(scheduled).slice(0, 10) } : null;
+    const digestDay = ending ? { schedulerId: ending.schedulerId, day: occurrenceIso(ending).slice(0, 10) } : null;
     // Unless another commit of that day's digest is under way (it stays pending for the flush).
     const doneWriting =
       digestDay && tryRecord?.kind === "commit" && tryRecord.withDigest
@@ -214,7 +217,7 @@ export function cleanupStep(deps: CleanupDeps) {
     const result: CleanupResult = { script: target.path, logPath, commit: landed.commit, status: execution.status, cleanupPullRequest };
     await deps.recordFinished?.(result, execution.durationMs, job.id ?? runId);
     // The occurrence is over (this try was committed on its own: it is its last): the schedule's next may go.
-    if (scheduled && deps.schedules) await releaseOccurrence(deps.schedules, scheduled);
+    if (ending && deps.schedules) await releaseOccurrence(deps.schedules, ending);
     await endRun();
     await deps.recorded(runId, target);
     return result;

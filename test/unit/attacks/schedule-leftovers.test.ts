@@ -6,6 +6,7 @@ import type { Queues } from "../../../src/pipeline/queues.js";
 import type { ScheduleTriggerData } from "../../../src/schedules/schedule-types.js";
 import { refOf, Schedules } from "../../../src/schedules/schedules.js";
 import { triggerStep } from "../../../src/schedules/trigger-step.js";
+import { ParkedRuns } from "../../../src/stores/parked-runs.js";
 import { ChoreRuns } from "../../../src/stores/chore-runs.js";
 import { RunInputs } from "../../../src/stores/run-inputs.js";
 import type { ScheduleStates } from "../../../src/stores/schedule-states.js";
@@ -68,7 +69,18 @@ describe("what a schedule leaves in Redis once it is gone", () => {
     const inputs = new RunInputs(redis, PREFIX);
     const history = new ChoreRuns(redis, PREFIX);
     const runs = testOccurrenceRuns({ catalog, redis, queues, inputs, history });
-    const step = triggerStep({ states, catalog, limits: LIMITS, digest: new TestDigest(), runs, queues: queues.byName, redis, prefix: PREFIX, log: silent });
+    const step = triggerStep({
+      states,
+      catalog,
+      limits: LIMITS,
+      digest: new TestDigest(),
+      runs,
+      queues: queues.byName,
+      parked: new ParkedRuns(redis, PREFIX),
+      redis,
+      prefix: PREFIX,
+      log: silent,
+    });
     for (const [i, id] of ids.entries()) {
       const job = new Job<ScheduleTriggerData>(
         queues.byName.schedule,

@@ -7,6 +7,7 @@ import { processJobId, scheduledRunId } from "../../../src/pipeline/run-id.js";
 import type { ScheduleTriggerData } from "../../../src/schedules/schedule-types.js";
 import { refOf } from "../../../src/schedules/schedules.js";
 import { triggerStep, type TriggerResult } from "../../../src/schedules/trigger-step.js";
+import { ParkedRuns } from "../../../src/stores/parked-runs.js";
 import { ChoreRuns } from "../../../src/stores/chore-runs.js";
 import { RunInputs } from "../../../src/stores/run-inputs.js";
 import type { ScheduleStates } from "../../../src/stores/schedule-states.js";
@@ -46,6 +47,7 @@ describe("a trigger delivered again after its occurrence's run ended and its job
       digest: new TestDigest(),
       runs,
       queues: queues.byName,
+      parked: new ParkedRuns(redis, PREFIX),
       redis,
       prefix: PREFIX,
       log: silent,
@@ -127,6 +129,7 @@ describe("the next occurrence while the previous one's trigger is queueing its r
       digest: new TestDigest(),
       runs,
       queues: queues.byName,
+      parked: new ParkedRuns(redis, PREFIX),
       redis,
       prefix: PREFIX,
       log: silent,
@@ -202,6 +205,7 @@ describe("a worker whose clock runs ahead", () => {
       digest: new TestDigest(),
       runs,
       queues: queues.byName,
+      parked: new ParkedRuns(redis, PREFIX),
       redis,
       prefix: PREFIX,
       log: silent,

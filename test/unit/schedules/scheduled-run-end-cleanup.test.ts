@@ -179,6 +179,20 @@ describe("cleanup of a scheduled try", () => {
     expect((await states.read(SCHEDULER)).running).toBeNull();
   });
 
+  it("commits an interrupted try's log on its own and keeps the turn: no retry, no digest row, its inputs kept, until a person's Resume or Roll back ends it", async () => {
+    await states.takeTurn(SCHEDULER, scheduledRunId(SCHEDULER, OCCURRENCE, 1));
+    const before = await gh.head();
+    const { runId, result } = await endTry(1, "interrupted");
+    expect(result.commit).not.toBeNull();
+    expect(await gh.head()).not.toBe(before);
+    expect(await gh.readFile(result.commit!, result.logPath)).toContain("status: interrupted");
+    expect(queued).toEqual([]);
+    expect(await digests.read(SCHEDULER, "2026-12-06")).toBeNull();
+    expect(await states.runCounts()).toEqual({});
+    expect((await states.read(SCHEDULER)).running).toBe(runId);
+    expect(told.dropped).toEqual([]);
+  });
+
   it("records a success outside a streak in the digest only, posts it pointing at the digest, and frees the turn", async () => {
     await states.takeTurn(SCHEDULER, scheduledRunId(SCHEDULER, OCCURRENCE, 1));
     const before = await gh.head();

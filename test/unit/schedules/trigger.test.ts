@@ -9,6 +9,7 @@ import type { ScheduleTriggerData } from "../../../src/schedules/schedule-types.
 import { refOf, Schedules } from "../../../src/schedules/schedules.js";
 import { occurrenceOf, triggerStep, type TriggerResult } from "../../../src/schedules/trigger-step.js";
 import type { ScheduleDescription } from "../../../src/sdk/protocol.js";
+import { ParkedRuns } from "../../../src/stores/parked-runs.js";
 import { ChoreRuns } from "../../../src/stores/chore-runs.js";
 import { RunInputs } from "../../../src/stores/run-inputs.js";
 import type { ScheduleStates } from "../../../src/stores/schedule-states.js";
@@ -51,7 +52,19 @@ describe("the schedule queue's trigger step", () => {
 
   function makeStep(pollMs: number) {
     const runs = testOccurrenceRuns({ catalog, redis, queues, inputs, history });
-    return triggerStep({ states, catalog, limits: LIMITS, digest, runs, queues: queues.byName, redis, prefix: PREFIX, log: silent, pollMs });
+    return triggerStep({
+      states,
+      catalog,
+      limits: LIMITS,
+      digest,
+      runs,
+      queues: queues.byName,
+      parked: new ParkedRuns(redis, PREFIX),
+      redis,
+      prefix: PREFIX,
+      log: silent,
+      pollMs,
+    });
   }
   const scheduled = (more: Partial<ScheduleDescription> = {}) =>
     catalog.set("acme", "shop", [scheduledEntry("purge", schedule(more), { limit: { type: "int", required: false }, dry: { type: "bool", required: false } })]);
@@ -159,6 +172,36 @@ describe("the schedule queue's trigger step", () => {
     expect((await states.read(ID)).running).toBe(`${ID}-${first + 2_000}`);
     // A holder whose run is still waiting its turn is live: the next occurrence is skipped.
     expect(await step(trigger(first + 4_000))).toMatchObject({ skipped: expect.stringMatching(/still goes/) });
+  });
+
+  it("skips an occurrence while the previous one's run is interrupted and waits for a person, and goes on once it is over", async () => {
+    scheduled();
+    const first = Date.now() - 2_000;
+    await step(trigger(first));
+    const interrupted = `${ID}-${first}`;
+    const parked = new ParkedRuns(redis, PREFIX);
+    await parked.park({
+      runId: interrupted,
+      kind: "interrupted",
+      owner: "acme",
+      repo: "shop",
+      chore: "purge",
+      since: new Date().toISOString(),
+      attempt: 1,
+      signal: null,
+      step: null,
+      deadline: null,
+      pullRequest: null,
+      requestedBy: null,
+      approval: null,
+    });
+    const waits = `the run of ${new Date(first).toISOString()} was interrupted and waits for a person's Resume or Roll back`;
+    expect(await step(trigger(first + 2_000))).toEqual({ occurrenceMs: first + 2_000, skipped: waits });
+    expect(await runOf(first + 2_000)).toBeUndefined();
+    // Its last attempt ended (a person cancelled it, say): its record is gone, and so are its jobs.
+    await parked.clear(interrupted);
+    for (const queue of ["cleanup", "execute", "process"] as const) await queues.byName[queue].remove(interrupted);
+    expect(await step(trigger(first + 4_000))).toEqual({ occurrenceMs: first + 4_000, runId: `${ID}-${first + 4_000}` });
   });
 
   it("with overlap queue, lets one occurrence wait for the turn (skipping any other meanwhile) and runs it once the turn is free", async () => {
