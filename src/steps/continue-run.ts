@@ -6,19 +6,22 @@ import type { RunJobData } from "../pipeline/job-data.js";
 import type { CancelRequest } from "../stores/cancellations.js";
 import type { LedgerEntry } from "../stores/execution-ledger.js";
 import type { ParkedRun, ParkedRuns } from "../stores/parked-runs.js";
-import { cancelledMessage } from "../stores/cancellations.js";
+import { cancelledMessage, type RanBefore } from "./cancelled-message.js";
 import { AlreadyRecorded } from "./already-recorded.js";
 import { interruptedStep } from "./interrupted-step.js";
 import { delayParked } from "./park-run.js";
 
 /** What a parked run comes to once decided. */
 export type Continuation =
-  /** Start as usual: approvals were given (`approved`), or a Resume with nothing saved to go on from. */
-  | { kind: "start"; approved: boolean }
+  /** Start as usual: approvals were given (`approved`), or a Resume with nothing saved to go on from (`ranBefore`: the step its earlier attempt was lost in). */
+  | { kind: "start"; approved: boolean; ranBefore: RanBefore }
   /** A fresh process goes on from `resumption`, its record seeded with `record`. */
   | { kind: "continue"; resumption: Resumption; record: WorkflowReport | null }
-  /** An iteration goes on in a fresh process from its checkpoint (`cursor` null: from the start), its record seeded with `record`. */
-  | { kind: "iterate"; resumption: IterationResumption; record: IterationReport | null }
+  /**
+   * An iteration goes on in a fresh process from its checkpoint (`cursor` null: from the start), its record seeded with `record`;
+   * `ranBefore`: the items its earlier processes checkpointed, null when none ran (it was paused before it started).
+   */
+  | { kind: "iterate"; resumption: IterationResumption; record: IterationReport | null; ranBefore: RanBefore }
   /** Nothing runs: the run is recorded with this status and message. */
   | { kind: "end"; status: "cancelled"; message: string };
 
@@ -96,12 +99,12 @@ async function ownDecision(deps: PickUpDeps, parked: ParkedRun, now: number): Pr
 export function continuation(
   parked: ParkedRun,
   given: RunDecision,
-  ledger: Pick<LedgerEntry, "resume" | "workflow"> & Partial<Pick<LedgerEntry, "iteration">>,
+  ledger: Pick<LedgerEntry, "resume" | "workflow"> & Partial<Pick<LedgerEntry, "iteration" | "attempt">>,
   signals: Record<string, unknown>,
 ): Continuation {
   // An iteration (paused, or interrupted: it has no step) goes on from its checkpoint, or ends.
   if (parked.kind === "paused" || (parked.kind === "interrupted" && parked.step === null))
-    return iterationContinuation(parked, given, ledger.iteration ?? null);
+    return iterationContinuation(parked, given, ledger.iteration ?? null, (ledger.attempt ?? 0) > 0);
   // A go-ahead given past the deadline (no worker looked in time to take the timeout) comes too late: the wait timed out.
   const late = parked.deadline !== null && Date.parse(given.at) > Date.parse(parked.deadline) && (given.kind === "approve" || given.kind === "signal");
   const decision: RunDecision = late ? { ...given, kind: "timeout" } : given;
@@ -109,22 +112,23 @@ export function continuation(
   if (parked.kind === "waiting" && parked.signal === APPROVAL_SIGNAL) {
     switch (decision.kind) {
       case "approve":
-        return { kind: "start", approved: true };
+        return { kind: "start", approved: true, ranBefore: null };
       case "reject":
         return { kind: "end", status: "cancelled", message: `rejected by ${decision.by}; nothing of it ran` };
       case "timeout":
         return { kind: "end", status: "cancelled", message: `not approved within ${waited}; nothing of it ran` };
       default:
-        return { kind: "end", status: "cancelled", message: cancelledMessage(decision.by, false) };
+        return { kind: "end", status: "cancelled", message: cancelledMessage(decision.by, { before: null }) };
     }
   }
   const step = parked.step ?? "?";
   const from = (rollback: { reason: string } | null): Continuation => {
-    if (parked.step === null) return rollback === null ? { kind: "start", approved: true } : { kind: "end", status: "cancelled", message: rollback.reason };
+    if (parked.step === null)
+      return rollback === null ? { kind: "start", approved: true, ranBefore: null } : { kind: "end", status: "cancelled", message: rollback.reason };
     // Nothing saved to go on from (the worker was lost before its first step was recorded): a Resume
     // starts afresh; a Roll back runs the first step's rollback (if it has one) from the initial state.
     if (ledger.resume === null) {
-      if (rollback === null) return { kind: "start", approved: true };
+      if (rollback === null) return { kind: "start", approved: true, ranBefore: { step: parked.step } };
       return { kind: "continue", resumption: { from: parked.step, seq: 0, signals, rollback }, record: ledger.workflow?.report ?? null };
     }
     const resumption: Resumption = { from: parked.step, state: ledger.resume.state, seq: ledger.resume.seq, signals, rollback };
@@ -154,8 +158,11 @@ export function continuation(
   }
 }
 
-/** What a decided paused or interrupted iteration comes to (pure): a Resume goes on from the ledger's checkpoint; anything else ends it. */
-function iterationContinuation(parked: ParkedRun, decision: RunDecision, saved: LedgerEntry["iteration"]): Continuation {
+/**
+ * What a decided paused or interrupted iteration comes to (pure): a Resume goes on from the ledger's checkpoint; anything else
+ * ends it. `started`: a process of the run started its script (the ledger says so), so one ran before, even with nothing checkpointed.
+ */
+function iterationContinuation(parked: ParkedRun, decision: RunDecision, saved: LedgerEntry["iteration"], started: boolean): Continuation {
   const done = saved?.checkpoint.done ?? 0;
   const items = `${done} ${done === 1 ? "item" : "items"}`;
   if (decision.kind === "resume") {
@@ -164,7 +171,7 @@ function iterationContinuation(parked: ParkedRun, decision: RunDecision, saved: 
     const resumption: IterationResumption = checkpoint
       ? { seq: checkpoint.seq, done: checkpoint.done, cursor: checkpoint.cursor }
       : { seq: 0, done: 0, cursor: null };
-    return { kind: "iterate", resumption, record: saved?.report ?? null };
+    return { kind: "iterate", resumption, record: saved?.report ?? null, ranBefore: started || saved !== null ? { items: done } : null };
   }
   const how = parked.kind === "paused" ? "while paused" : "after it was interrupted";
   if (decision.kind === "cancel")
@@ -176,4 +183,10 @@ function iterationContinuation(parked: ParkedRun, decision: RunDecision, saved: 
 function walkingBack(ledger: Pick<LedgerEntry, "workflow">): boolean {
   const report = ledger.workflow?.report;
   return report ? (interruptedStep(report.declared, report)?.walkingBack ?? false) : false;
+}
+
+/** What earlier processes of a picked-up run did (pure), for the message of a cancel that comes before it goes on: null for a run never parked. */
+export function ranBefore(picked: Continuation | null): RanBefore {
+  if (picked === null || picked.kind === "end") return null;
+  return picked.kind === "continue" ? { step: picked.resumption.from } : picked.ranBefore;
 }

@@ -8,7 +8,8 @@ import { annotateSpan, runAttributes } from "../telemetry/annotate-span.js";
 import { AlreadyRecorded } from "./already-recorded.js";
 import { onlyChildValue } from "./children-value.js";
 import type { BundleStore } from "../stores/bundle-store.js";
-import { cancelledMessage, type CancelRequest, type Cancellations } from "../stores/cancellations.js";
+import type { CancelRequest, Cancellations } from "../stores/cancellations.js";
+import { cancelledMessage } from "./cancelled-message.js";
 import { holderRunId, type ConcurrencyLock } from "../stores/concurrency-lock.js";
 import type { ExecutionLedger } from "../stores/execution-ledger.js";
 import type { ExecutionResult, RunDecision, ScriptTarget } from "../run-types.js";
@@ -30,7 +31,7 @@ import type { CommandReplies, RunningReply } from "../notify/command-reply.js";
 import type { RollbackTimes } from "../pipeline/rollback-times.js";
 import type { ParkedRuns } from "../stores/parked-runs.js";
 import type { RunSegment, RunSegments } from "../stores/run-segments.js";
-import { pickUp, type Continuation } from "./continue-run.js";
+import { pickUp, ranBefore, type Continuation } from "./continue-run.js";
 import { approvalsGiven, parkForApproval, parkWaiting } from "./park-waiting.js";
 import { parkPaused } from "./park-paused.js";
 import { parkInterrupted } from "./park-interrupted.js";
@@ -154,10 +155,11 @@ export function executeStep(deps: ExecuteDeps) {
     const iterating = picked?.kind === "iterate" ? picked : null;
     const iteration = processed.description?.iteration ?? null;
     // Cancelled while it waited: it never runs. (A workflow going on after a wait is cancelled by rolling back: see pickUp.)
+    // A resumed run's message says what its earlier processes did: they ran.
     const early = continued ? null : await deps.cancellations.cancelledBy(runId);
     if (early) {
       await deps.cancellations.clear(runId);
-      const execution = notRun({ status: "cancelled", message: cancelledMessage(early.by, false), detail: null });
+      const execution = notRun({ status: "cancelled", message: cancelledMessage(early.by, { before: ranBefore(picked) }), detail: null });
       await job.log(execution.message!);
       await writeLiveState(job, { ...liveState(attempt), cancelledBy: early.by });
       return finish({ process: processed, execution });
@@ -313,7 +315,7 @@ export function executeStep(deps: ExecuteDeps) {
         signal: AbortSignal.any([deps.shutdown, cancel.signal]),
         cancelledMessage: () =>
           cancel.signal.aborted
-            ? cancelledMessage((cancel.signal.reason as CancelRequest).by, true)
+            ? cancelledMessage((cancel.signal.reason as CancelRequest).by, "running")
             : "the worker shut down before the script finished; it was stopped after the grace period",
       });
       // Stopped by this worker's shutdown (a deploy), not by a person: bad luck on the worker's side, as a lost worker is, so an iteration is interrupted and goes on at a Resume.

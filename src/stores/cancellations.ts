@@ -241,11 +241,6 @@ export class Cancellations {
   }
 }
 
-/** The run's `message` when it was cancelled: before its script started, or while it ran. */
-export function cancelledMessage(by: string, started: boolean): string {
-  return started ? `cancelled by ${by}` : `cancelled by ${by} before it started`;
-}
-
 /**
  * A requester's name fit for a run log's one-line message: letters, digits, spaces and
  * `. _ @ + -`, whitespace collapsed, at most 64 characters. Empty when nothing is left.

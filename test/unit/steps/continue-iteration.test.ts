@@ -46,17 +46,24 @@ describe("continuation of an iteration", () => {
       kind: "iterate",
       resumption: { seq: 7, done: 350, cursor: { id: 350, shard: "eu" } },
       record: report,
+      ranBefore: { items: 350 },
     });
   });
 
   it("resumes an interrupted iteration (no step) the same way; from the start when nothing was checkpointed", () => {
     const interrupted = parked({ kind: "interrupted", failure: "item 137 threw: boom" });
     expect(continuation(interrupted, decision("resume"), saved, {})).toMatchObject({ kind: "iterate", resumption: { seq: 7, done: 350 } });
-    expect(continuation(interrupted, decision("resume"), nothingSaved, {})).toEqual({
+    // Lost before its first checkpoint: its script had started (the ledger says so), nothing was checkpointed.
+    expect(continuation(interrupted, decision("resume"), { ...nothingSaved, attempt: 1 }, {})).toEqual({
       kind: "iterate",
       resumption: { seq: 0, done: 0, cursor: null },
       record: null,
+      ranBefore: { items: 0 },
     });
+  });
+
+  it("says nothing of it ran when it was paused before its script ever started", () => {
+    expect(continuation(parked({}), decision("resume"), { ...nothingSaved, attempt: 0 }, {})).toMatchObject({ kind: "iterate", ranBefore: null });
   });
 
   it("ends a paused iteration cancelled, saying who and how far it got, and that nothing more ran", () => {

@@ -50,7 +50,7 @@ describe("continuation", () => {
 
   it("ends an approval wait without running anything unless it was approved", () => {
     const approval = parked({ signal: "approval", step: null, deadline: "2026-12-08T10:00:00.000Z", approval: { count: 1, approvals: [] } });
-    expect(continuation(approval, decision("approve"), ledger, {})).toEqual({ kind: "start", approved: true });
+    expect(continuation(approval, decision("approve"), ledger, {})).toEqual({ kind: "start", approved: true, ranBefore: null });
     expect(continuation(approval, decision("reject", "dave"), ledger, {})).toEqual({
       kind: "end",
       status: "cancelled",
@@ -89,7 +89,8 @@ describe("continuation", () => {
   it("with no resume point saved (lost before its first step was recorded), starts afresh on Resume and rolls back the lost first step", () => {
     const interrupted = parked({ kind: "interrupted", signal: null, deadline: null, step: "reserve" });
     const bare = { resume: null, workflow: null };
-    expect(continuation(interrupted, decision("resume"), bare, {})).toEqual({ kind: "start", approved: true });
+    // Its earlier attempt ran (it was lost in step reserve): a cancel before this one starts says so.
+    expect(continuation(interrupted, decision("resume"), bare, {})).toEqual({ kind: "start", approved: true, ranBefore: { step: "reserve" } });
     // No state in the resumption: the workflow goes on from its own initial state, where its first step started.
     expect(continuation(interrupted, decision("rollback"), bare, {})).toEqual({
       kind: "continue",

@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { FlowProducer, type ConnectionOptions } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Cancellations, cancelledMessage, cleanActorName, type CancelRequest } from "../../../src/stores/cancellations.js";
+import { Cancellations, cleanActorName, type CancelRequest } from "../../../src/stores/cancellations.js";
 import { ParkedRuns } from "../../../src/stores/parked-runs.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
 import { heldJobs, type HeldJobs } from "./held-jobs.js";
@@ -184,13 +184,6 @@ describe("Cancellations", () => {
 
   it("needs the execute queue to take requests", async () => {
     await expect(worker.request("run-x", "heidi")).rejects.toThrow(/execute queue/);
-  });
-});
-
-describe("cancelledMessage", () => {
-  it("says who cancelled, and whether the script had started", () => {
-    expect(cancelledMessage("alice", false)).toBe("cancelled by alice before it started");
-    expect(cancelledMessage("alice", true)).toBe("cancelled by alice");
   });
 });
 
