@@ -5,13 +5,22 @@ import { withFormat } from "../../../src/pipeline/job-format.js";
 import type { Queues } from "../../../src/pipeline/queues.js";
 import type { ScheduleTriggerData } from "../../../src/schedules/schedule-types.js";
 import { refOf, Schedules } from "../../../src/schedules/schedules.js";
-import { triggerStep } from "../../../src/schedules/trigger-step.js";
-import { ParkedRuns } from "../../../src/stores/parked-runs.js";
 import { ChoreRuns } from "../../../src/stores/chore-runs.js";
 import { RunInputs } from "../../../src/stores/run-inputs.js";
 import type { ScheduleStates } from "../../../src/stores/schedule-states.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
-import { LIMITS, openAll, PREFIX, schedule, scheduledEntry, silent, TestCatalog, TestDigest, testOccurrenceRuns } from "../schedules/schedules-fixtures.js";
+import {
+  LIMITS,
+  openAll,
+  PREFIX,
+  schedule,
+  scheduledEntry,
+  silent,
+  TestCatalog,
+  TestDigest,
+  testOccurrenceRuns,
+  testTriggerStep,
+} from "../schedules/schedules-fixtures.js";
 
 // Attack (Redis growth): schedule chores with awkward names, pause one, trigger them, make one
 // invalid, then rename, remove and uninstall. Nothing of a schedule may stay in Redis once it
@@ -69,18 +78,7 @@ describe("what a schedule leaves in Redis once it is gone", () => {
     const inputs = new RunInputs(redis, PREFIX);
     const history = new ChoreRuns(redis, PREFIX);
     const runs = testOccurrenceRuns({ catalog, redis, queues, inputs, history });
-    const step = triggerStep({
-      states,
-      catalog,
-      limits: LIMITS,
-      digest: new TestDigest(),
-      runs,
-      queues: queues.byName,
-      parked: new ParkedRuns(redis, PREFIX),
-      redis,
-      prefix: PREFIX,
-      log: silent,
-    });
+    const step = testTriggerStep({ catalog, redis, queues, states, runs });
     for (const [i, id] of ids.entries()) {
       const job = new Job<ScheduleTriggerData>(
         queues.byName.schedule,

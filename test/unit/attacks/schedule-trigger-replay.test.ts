@@ -6,13 +6,12 @@ import type { Queues } from "../../../src/pipeline/queues.js";
 import { processJobId, scheduledRunId } from "../../../src/pipeline/run-id.js";
 import type { ScheduleTriggerData } from "../../../src/schedules/schedule-types.js";
 import { refOf } from "../../../src/schedules/schedules.js";
-import { triggerStep, type TriggerResult } from "../../../src/schedules/trigger-step.js";
-import { ParkedRuns } from "../../../src/stores/parked-runs.js";
+import type { TriggerResult } from "../../../src/schedules/trigger-step.js";
 import { ChoreRuns } from "../../../src/stores/chore-runs.js";
 import { RunInputs } from "../../../src/stores/run-inputs.js";
 import type { ScheduleStates } from "../../../src/stores/schedule-states.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
-import { LIMITS, openAll, PREFIX, schedule, scheduledEntry, silent, TestCatalog, TestDigest, testOccurrenceRuns } from "../schedules/schedules-fixtures.js";
+import { openAll, PREFIX, schedule, scheduledEntry, TestCatalog, testOccurrenceRuns, testTriggerStep } from "../schedules/schedules-fixtures.js";
 
 // Attack: the dashboard lets an operator clean completed jobs and retry failed ones. A trigger
 // that failed after it queued its run (a worker killed between the two, Redis erring on the
@@ -40,19 +39,7 @@ describe("a trigger delivered again after its occurrence's run ended and its job
     catalog = new TestCatalog();
     const inputs = new RunInputs(redis, PREFIX);
     const runs = testOccurrenceRuns({ catalog, redis, queues, inputs, history });
-    step = triggerStep({
-      states,
-      catalog,
-      limits: LIMITS,
-      digest: new TestDigest(),
-      runs,
-      queues: queues.byName,
-      parked: new ParkedRuns(redis, PREFIX),
-      redis,
-      prefix: PREFIX,
-      log: silent,
-      pollMs: 100,
-    });
+    step = testTriggerStep({ catalog, redis, queues, states, runs, pollMs: 100 });
   });
   afterAll(async () => {
     await queues?.close();
@@ -122,19 +109,7 @@ describe("the next occurrence while the previous one's trigger is queueing its r
     const history = new ChoreRuns(redis, PREFIX);
     const inputs = new RunInputs(redis, PREFIX);
     const runs = testOccurrenceRuns({ catalog, redis, queues, inputs, history });
-    step = triggerStep({
-      states,
-      catalog,
-      limits: LIMITS,
-      digest: new TestDigest(),
-      runs,
-      queues: queues.byName,
-      parked: new ParkedRuns(redis, PREFIX),
-      redis,
-      prefix: PREFIX,
-      log: silent,
-      pollMs: 100,
-    });
+    step = testTriggerStep({ catalog, redis, queues, states, runs, pollMs: 100 });
   });
   afterAll(async () => {
     await queues?.close();
@@ -198,19 +173,7 @@ describe("a worker whose clock runs ahead", () => {
     const history = new ChoreRuns(redis, PREFIX);
     const inputs = new RunInputs(redis, PREFIX);
     const runs = testOccurrenceRuns({ catalog, redis, queues, inputs, history });
-    step = triggerStep({
-      states,
-      catalog,
-      limits: LIMITS,
-      digest: new TestDigest(),
-      runs,
-      queues: queues.byName,
-      parked: new ParkedRuns(redis, PREFIX),
-      redis,
-      prefix: PREFIX,
-      log: silent,
-      pollMs: 100,
-    });
+    step = testTriggerStep({ catalog, redis, queues, states, runs, pollMs: 100 });
   });
   afterEach(() => vi.useRealTimers());
   afterAll(async () => {

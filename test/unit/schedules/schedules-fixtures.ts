@@ -4,7 +4,9 @@ import type { CatalogReader, RepoCatalog } from "../../../src/catalog-types.js";
 import { enqueueChoreRun } from "../../../src/pipeline/enqueue-chore-run.js";
 import { processJobId } from "../../../src/pipeline/run-id.js";
 import { occurrenceRuns, type OccurrenceRunsDeps } from "../../../src/schedules/occurrence-runs.js";
+import { triggerStep } from "../../../src/schedules/trigger-step.js";
 import { ChoreRuns } from "../../../src/stores/chore-runs.js";
+import { ParkedRuns } from "../../../src/stores/parked-runs.js";
 import { RunInputs } from "../../../src/stores/run-inputs.js";
 import { openQueues, redisConnection, type Queues } from "../../../src/pipeline/queues.js";
 import type { DigestRecorder, DigestRow, OccurrenceRuns, ScheduleRef } from "../../../src/schedules/schedule-types.js";
@@ -87,5 +89,30 @@ export function testOccurrenceRuns(
     enqueue: (request) => enqueueChoreRun({ flows: o.queues.flows, inputs, history, githubStepAttempts: 2 }, request),
     exists: async (runId) => (await o.queues.byName.process.getJob(processJobId(runId))) !== undefined,
     ...guards,
+  });
+}
+
+/** The trigger step as the workers wire it, over the test's Redis and queues (`runs`: testOccurrenceRuns unless given). */
+export function testTriggerStep(o: {
+  catalog: CatalogReader;
+  redis: Redis;
+  queues: Queues;
+  states: ScheduleStates;
+  digest?: DigestRecorder;
+  runs?: OccurrenceRuns;
+  pollMs?: number;
+}) {
+  return triggerStep({
+    states: o.states,
+    catalog: o.catalog,
+    limits: LIMITS,
+    digest: o.digest ?? new TestDigest(),
+    runs: o.runs ?? testOccurrenceRuns(o),
+    queues: o.queues.byName,
+    parked: new ParkedRuns(o.redis, PREFIX),
+    redis: o.redis,
+    prefix: PREFIX,
+    log: silent,
+    ...(o.pollMs === undefined ? {} : { pollMs: o.pollMs }),
   });
 }

@@ -7,14 +7,25 @@ import { redisConnection, type Queues } from "../../../src/pipeline/queues.js";
 import { processJobId, scheduledRunId } from "../../../src/pipeline/run-id.js";
 import type { ScheduleTriggerData } from "../../../src/schedules/schedule-types.js";
 import { refOf, Schedules } from "../../../src/schedules/schedules.js";
-import { occurrenceOf, triggerStep, type TriggerResult } from "../../../src/schedules/trigger-step.js";
+import { occurrenceOf, type TriggerResult } from "../../../src/schedules/trigger-step.js";
 import type { ScheduleDescription } from "../../../src/sdk/protocol.js";
-import { ParkedRuns } from "../../../src/stores/parked-runs.js";
 import { ChoreRuns } from "../../../src/stores/chore-runs.js";
+import { ParkedRuns } from "../../../src/stores/parked-runs.js";
 import { RunInputs } from "../../../src/stores/run-inputs.js";
 import type { ScheduleStates } from "../../../src/stores/schedule-states.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
-import { LIMITS, openAll, PREFIX, schedule, scheduledEntry, silent, TestCatalog, TestDigest, testOccurrenceRuns } from "./schedules-fixtures.js";
+import {
+  LIMITS,
+  openAll,
+  PREFIX,
+  schedule,
+  scheduledEntry,
+  silent,
+  TestCatalog,
+  TestDigest,
+  testOccurrenceRuns,
+  testTriggerStep,
+} from "./schedules-fixtures.js";
 
 const REF = refOf("acme", "shop", "purge");
 const ID = REF.schedulerId;
@@ -52,19 +63,7 @@ describe("the schedule queue's trigger step", () => {
 
   function makeStep(pollMs: number) {
     const runs = testOccurrenceRuns({ catalog, redis, queues, inputs, history });
-    return triggerStep({
-      states,
-      catalog,
-      limits: LIMITS,
-      digest,
-      runs,
-      queues: queues.byName,
-      parked: new ParkedRuns(redis, PREFIX),
-      redis,
-      prefix: PREFIX,
-      log: silent,
-      pollMs,
-    });
+    return testTriggerStep({ catalog, redis, queues, states, digest, runs, pollMs });
   }
   const scheduled = (more: Partial<ScheduleDescription> = {}) =>
     catalog.set("acme", "shop", [scheduledEntry("purge", schedule(more), { limit: { type: "int", required: false }, dry: { type: "bool", required: false } })]);
