@@ -7,7 +7,9 @@ import type { ProcessResult } from "./job-data.js";
 import { executeJobId } from "./run-id.js";
 
 /** Why a pause was not asked for: the run's own state (ParkedRuns' refusals), or what pauseRun found first. */
-export type PauseRunRefusal = PauseRefusal | "unknown" | "not_iteration" | "not_prepared" | "finished";
+export type PauseRunRefusal = PauseRefusal | "unknown" | "not_iteration" | "not_prepared";
+
+const FINISHED = "this run is over: there is nothing to pause";
 
 export type PauseAnswer =
   | { ok: true; request: RunDecision; message: string }
@@ -38,12 +40,21 @@ export async function pauseRun(deps: PauseDeps, runId: string, actor: Pick<RunDe
   if (!processResultOf(processed).description?.iteration) return refuse(409, "not_iteration", "only an iteration can be paused; this run is not one");
   // A failed job with a parked record is an interrupted iteration: requestPause says so.
   if (state === "completed" || (state === "failed" && (await deps.parked.read(runId)) === null)) {
-    return refuse(409, "finished", "this run is over: there is nothing to pause");
+    return refuse(409, "finished", FINISHED);
   }
   const request: RunDecision = { kind: "pause", by: actor.by, via: actor.via, at: new Date().toISOString() };
   const taken = await deps.parked.requestPause(runId, request);
   if (!taken.ok) return refuse(409, taken.refusal, pauseRefusalMessage(taken.refusal, taken.request, taken.parked));
-  return { ok: true, request, message: "pausing: it stops after its current batch, keeping its checkpoint; Resume goes on from there" };
+  return { ok: true, request, message: takenMessage(taken.parked) };
+}
+
+/** A pause taken: of a running iteration, or of a parked one decided to go on and not picked up yet (its worker parks it again before it goes on). */
+function takenMessage(parked: ParkedRun | undefined): string {
+  const decision = parked?.decision;
+  if (decision?.kind === "resume")
+    return `pausing: the Resume by @${decision.by} at ${decision.at} has not started yet, so it pauses again before it goes on, keeping its checkpoint; Resume goes on from there`;
+  if (decision) return "pausing: it was approved and has not started yet, so it pauses before it starts; Resume starts it";
+  return "pausing: it stops after its current batch, keeping its checkpoint; Resume goes on from there";
 }
 
 /** A pause's refusal in a sentence, the same on every surface. */
@@ -55,6 +66,14 @@ export function pauseRefusalMessage(refusal: PauseRefusal, request: RunDecision 
         : "a pause was already asked for: it stops after its current batch";
     case "already_paused":
       return `this run is paused already${parked ? ` (since ${parked.since})` : ""}: Resume goes on from its checkpoint`;
+    case "ending": {
+      const decision = parked?.decision;
+      if (!decision) return "this run is ending: nothing more of it runs";
+      const what = decision.kind === "cancel" ? "cancelled it" : decision.kind === "reject" ? "rejected it" : `decided ${decision.kind}`;
+      return `this run is ending: ${decision.by === "timeout" ? "its wait timed out" : `@${decision.by} ${what}`} at ${decision.at}, and nothing more of it runs`;
+    }
+    case "finished":
+      return FINISHED;
     case "not_running":
       if (parked?.kind === "interrupted") return "this run is not running: it was interrupted; Resume goes on from its last checkpoint";
       return "this run is not running: it is waiting for a decision, and only a running iteration can be paused";

@@ -99,8 +99,12 @@ export function executeStep(deps: ExecuteDeps) {
     // Who asked, approved, signalled or decided, read before the script starts: once it has run, its
     // outcome goes to the spool at once even with Redis gone, and must not wait on a read.
     let decided: RunDecision[] | undefined;
+    // A pause its checkpoints found after `decided` was read (one asked during its last batch comes too late): its record has it too.
+    let pauseSeen: RunDecision | null = null;
     const keep = async (result: Omit<ExecuteResult, "runner" | "attempt">, finished: boolean): Promise<ExecuteSummary> => {
-      const decisions = decided ?? (await deps.parked?.runs.decisions(runId)) ?? [];
+      const known = decided ?? (await deps.parked?.runs.decisions(runId)) ?? [];
+      const seen = pauseSeen;
+      const decisions = seen === null || known.some((d) => d.kind === "pause" && d.at === seen.at && d.by === seen.by) ? known : [...known, seen];
       const execution = decisions.length > 0 ? { ...result.execution, decisions } : result.execution;
       const recorded: ExecuteResult = { ...result, execution, runner: hostname(), attempt };
       await deps.keep({ data: job.data, outcome: recorded, finished });
@@ -231,7 +235,7 @@ export function executeStep(deps: ExecuteDeps) {
       if (iteration !== null && deps.parked) {
         const request = await deps.parked.runs.pauseRequest(runId);
         if (request !== null) {
-          await job.log(`attempt ${attempt}: paused by ${request.by} before it started`);
+          await job.log(`attempt ${attempt}: paused by ${request.by} before it ${iterating ? "went on" : "started"}`);
           parking = true;
           await parkPaused({ deps: { ...deps.parked, inputs: deps.inputs }, job, token, attempt, requestedBy: requesterOf(target, processed), request });
         }
@@ -297,7 +301,10 @@ export function executeStep(deps: ExecuteDeps) {
                 pauseRequest: async () => {
                   const request = (await deps.parked?.runs.pauseRequest(runId)) ?? null;
                   // The dashboard learns who asked from the live state: its parked-run view has no decisions.
-                  if (request !== null) live.pauseRequested(request.by);
+                  if (request !== null) {
+                    live.pauseRequested(request.by);
+                    pauseSeen = request;
+                  }
                   return request;
                 },
               }),

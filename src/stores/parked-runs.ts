@@ -61,13 +61,17 @@ export type DecideRefusal =
   "not_parked" | "not_waiting" | "not_interrupted" | "other_signal" | "decided" | "own_request" | "already_approved" | "expired" | "no_rollback";
 
 /**
- * Why a pause was not asked for (see requestPause): `already_paused` (it is paused),
- * `not_running` (it is parked another way: waiting, interrupted), `pause_requested` (someone
- * asked already and it has not stopped yet: the existing request is returned).
+ * Why a pause was not asked for (see requestPause): `already_paused` (it is paused, undecided),
+ * `not_running` (it is parked another way, undecided: waiting, interrupted), `ending` (parked,
+ * and decided a way that ends it: a cancel, a rejection, a timeout), `pause_requested` (someone
+ * asked already and it has not stopped yet: the existing request is returned), `finished` (its
+ * result is recorded, though its job may not have ended yet).
  */
-export type PauseRefusal = "already_paused" | "not_running" | "pause_requested";
+export type PauseRefusal = "already_paused" | "not_running" | "ending" | "pause_requested" | "finished";
 
-export type PauseResult = { ok: true; request: RunDecision } | { ok: false; refusal: PauseRefusal; request: RunDecision | null; parked: ParkedRun | null };
+export type PauseResult =
+  /** Taken. `parked`, when the run was parked and decided to go on (a Resume, its approvals), not picked up yet: it pauses before it goes on. */
+  { ok: true; request: RunDecision; parked?: ParkedRun } | { ok: false; refusal: PauseRefusal; request: RunDecision | null; parked: ParkedRun | null };
 
 export type DecideResult =
   /** Taken. `moves`: it is the decision that moves the run on (an approval short of the count does not). */
@@ -126,13 +130,26 @@ return cjson.encode({ ok = true, moves = moves, parked = cjson.encode(parked) })
 `;
 
 // A pause is asked of a running iteration: kept in its run hash (field `pause`) for its worker to
-// answer at the next checkpoint, and recorded among its decisions at once.
+// answer at the next checkpoint, and recorded among its decisions at once. A run whose result is
+// recorded (the ledger's resultAttempt, in the same hash) is over: its worker answered the pauses
+// asked before, and one taken now would stay for good. A parked run whose decision moves it on (a
+// Resume, the approvals it needed) is as good as queued: its worker looks for the request after
+// it clears the record and before it goes on (execute-step), so the pause is taken, not refused.
 const PAUSE = `
+local result = redis.call('HGET', KEYS[1], 'resultAttempt')
+if result and tonumber(result) > 0 then return cjson.encode({ ok = false, refusal = 'finished' }) end
 local raw = redis.call('HGET', KEYS[1], 'parked')
+local goesOn = nil
 if raw then
   local parked = cjson.decode(raw)
-  local why = parked.kind == 'paused' and 'already_paused' or 'not_running'
-  return cjson.encode({ ok = false, refusal = why, parked = raw })
+  local decision = parked.decision
+  local decided = decision ~= cjson.null and decision ~= nil
+  if decided and (decision.kind == 'resume' or decision.kind == 'approve') then
+    goesOn = raw
+  else
+    local why = decided and 'ending' or (parked.kind == 'paused' and 'already_paused' or 'not_running')
+    return cjson.encode({ ok = false, refusal = why, parked = raw })
+  end
 end
 local asked = redis.call('HGET', KEYS[1], 'pause')
 if asked then return cjson.encode({ ok = false, refusal = 'pause_requested', request = asked }) end
@@ -142,7 +159,7 @@ local decisions = history and cjson.decode(history) or {}
 if type(decisions) ~= 'table' or next(decisions) == nil then decisions = {} end
 if #decisions < tonumber(ARGV[2]) then table.insert(decisions, cjson.decode(ARGV[1])) end
 redis.call('HSET', KEYS[1], 'decisions', cjson.encode(decisions))
-return cjson.encode({ ok = true })
+return cjson.encode({ ok = true, parked = goesOn })
 `;
 
 /** The most decisions a run's record keeps (approvals, signals, resumes…); later ones still act, unrecorded. */
@@ -196,13 +213,17 @@ export class ParkedRuns {
 
   /**
    * Asks a running iteration to pause after its current batch (`request.kind` is `pause`),
-   * atomically against decisions: refused when the run is parked, or a pause was asked for
-   * already. Whether the run is an iteration that is still going is the caller's to check.
+   * atomically against decisions and the run's result: refused when the run is parked and not
+   * decided to go on, when its result is recorded, or when a pause was asked for already.
+   * Whether the run is an iteration whose job is still going is the caller's to check.
    */
   async requestPause(runId: string, request: RunDecision): Promise<PauseResult> {
     const answer = (await this.redis.eval(PAUSE, 1, runKey(this.prefix, runId), JSON.stringify(request), String(MAX_RECORDED_DECISIONS))) as string;
     const parsed = JSON.parse(answer) as { ok: boolean; refusal?: PauseRefusal; request?: string; parked?: string };
-    if (parsed.ok) return { ok: true, request };
+    if (parsed.ok) {
+      const parked = parkedFrom(parsed.parked);
+      return parked === null ? { ok: true, request } : { ok: true, request, parked };
+    }
     return {
       ok: false,
       refusal: parsed.refusal!,

@@ -1,12 +1,14 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { pauseRun } from "../../../src/pipeline/pause-run.js";
+import { ExecutionLedger } from "../../../src/stores/execution-ledger.js";
 import { ParkedRuns, type ParkInit } from "../../../src/stores/parked-runs.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
 import { runJobs } from "./iteration-run-fixture.js";
 
 const PREFIX = "{pause-run-test}";
 const alice = { by: "alice", via: "api" } as const;
+const resumeBy = (by: string) => ({ kind: "resume", by, via: "page", at: "2026-12-06T10:05:00.000Z" }) as const;
 
 function parkInit(runId: string, over: Partial<ParkInit>): ParkInit {
   return {
@@ -139,6 +141,86 @@ describe("pauseRun", () => {
       expect(await parked.pauseRequest(runId)).toBeNull();
       expect(await parked.decisions(runId)).toEqual([]);
     }
+  });
+
+  // A Resume decided and not picked up yet: the run is about to go on, so the pause is taken as
+  // one asked while it is queued (its worker looks for it before it goes on), not refused as paused.
+  it("takes a pause of a paused or interrupted iteration whose Resume is decided but not picked up yet", async () => {
+    const paused = await jobs.add();
+    await parked.park(parkInit(paused, {}));
+    const interrupted = await jobs.add();
+    await parked.park(parkInit(interrupted, { kind: "interrupted", failure: "item 137 threw" }));
+    for (const runId of [paused, interrupted]) {
+      expect((await parked.decide(runId, resumeBy("bob"))).ok).toBe(true);
+      const answer = await pauseRun(deps(), runId, alice);
+      expect(answer).toMatchObject({
+        ok: true,
+        request: { kind: "pause", by: "alice" },
+        message:
+          "pausing: the Resume by @bob at 2026-12-06T10:05:00.000Z has not started yet, so it pauses again before it goes on, keeping its checkpoint; Resume goes on from there",
+      });
+      expect(await parked.pauseRequest(runId)).toMatchObject({ kind: "pause", by: "alice" });
+      // The Resume stands: its worker goes on, finds the request, and parks the run paused again before it goes on.
+      expect((await parked.read(runId))?.decision).toMatchObject({ kind: "resume", by: "bob" });
+      expect((await parked.decisions(runId)).map((d) => `${d.kind}:${d.by}`)).toEqual(["resume:bob", "pause:alice"]);
+      // A second one is refused as a pause asked already, naming who.
+      expect(await pauseRun(deps(), runId, { by: "carol", via: "cli" })).toMatchObject({
+        status: 409,
+        refusal: "pause_requested",
+        message: expect.stringContaining("@alice"),
+      });
+    }
+  });
+
+  it("takes a pause of an iteration whose run-time approvals are all given, not started yet: it pauses before it starts", async () => {
+    const runId = await jobs.add();
+    await parked.park(parkInit(runId, { kind: "waiting", signal: "approval", approval: { count: 1 } }));
+    // Short of its approvals it waits for a decision: refused, as before.
+    expect(await pauseRun(deps(), runId, alice)).toMatchObject({ status: 409, refusal: "not_running" });
+    expect(await parked.decide(runId, { kind: "approve", by: "bob", via: "page", at: "2026-12-06T10:05:00.000Z" })).toMatchObject({ ok: true, moves: true });
+    expect(await pauseRun(deps(), runId, alice)).toMatchObject({
+      ok: true,
+      message: "pausing: it was approved and has not started yet, so it pauses before it starts; Resume starts it",
+    });
+    expect(await parked.pauseRequest(runId)).toMatchObject({ by: "alice" });
+  });
+
+  it("refuses a pause of a parked iteration whose decision ends it (a cancel), saying so, and records nothing", async () => {
+    const runId = await jobs.add();
+    await parked.park(parkInit(runId, {}));
+    expect((await parked.decide(runId, { kind: "cancel", by: "bob", via: "api", at: "2026-12-06T10:05:00.000Z" })).ok).toBe(true);
+    expect(await pauseRun(deps(), runId, alice)).toEqual({
+      ok: false,
+      status: 409,
+      refusal: "ending",
+      message: "this run is ending: @bob cancelled it at 2026-12-06T10:05:00.000Z, and nothing more of it runs",
+    });
+    expect(await parked.pauseRequest(runId)).toBeNull();
+    expect((await parked.decisions(runId)).map((d) => d.kind)).toEqual(["cancel"]);
+  });
+
+  // Its worker recorded the result and answered the pauses asked so far; its job is still active
+  // until the worker returns. A pause taken then would stay in the finished run's hash for good.
+  it("refuses a pause once the run's result is recorded, though its job is still active, and leaves nothing behind", async () => {
+    const runId = await jobs.add();
+    const at = "2026-12-06T10:00:00.000Z";
+    await new ExecutionLedger(client, PREFIX).finish(runId, 1, {
+      status: "succeeded",
+      exitCode: 0,
+      signal: null,
+      startedAt: at,
+      finishedAt: at,
+      durationMs: 0,
+      message: null,
+    } as never);
+    expect(await pauseRun(deps(), runId, alice)).toEqual({
+      ok: false,
+      status: 409,
+      refusal: "finished",
+      message: "this run is over: there is nothing to pause",
+    });
+    expect(await parked.pauseRequest(runId)).toBeNull();
+    expect(await parked.decisions(runId)).toEqual([]);
   });
 
   it("takes a pause again once the worker answered the first (the request cleared)", async () => {
