@@ -110,8 +110,9 @@ export function executeStep(deps: ExecuteDeps) {
       await deps.keep({ data: job.data, outcome: recorded, finished });
       // A run with its result is over, however it got there (a cancel that came with an approval, inputs gone):
       // no longer parked, or retention would keep it forever and a decision could still be taken on it.
-      // (Every way out of being parked is a decision: a run without any was never parked.)
-      if (finished && decisions.length > 0) await deps.parked?.runs.clear(runId);
+      // A pause still asked of it (it ended before it started) is answered. (Every way out of being parked
+      // is a decision, and every pause is recorded as one: a run without any was never parked nor asked.)
+      if (finished && decisions.length > 0) await deps.parked?.runs.clear(runId, { ended: true });
       const { status, exitCode, durationMs, message } = recorded.execution;
       return { attempt, runner: recorded.runner, status, exitCode, durationMs, message };
     };

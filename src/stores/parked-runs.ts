@@ -272,10 +272,18 @@ export class ParkedRuns {
     return listOf<RunDecision>(await this.redis.hget(runKey(this.prefix, runId), "decisions"));
   }
 
-  /** The run goes on (or ends): it is no longer parked. Its decisions stay for its record. */
-  async clear(runId: string): Promise<void> {
+  /**
+   * The run goes on (or ends): it is no longer parked. Its decisions stay for its record. `ended`:
+   * it is over, and a pause still asked of it (taken while it was queued, then it ended before it
+   * started: a cancel, a refusal) is answered too; one asked of a run that goes on is its worker's to take.
+   */
+  async clear(runId: string, o: { ended?: boolean } = {}): Promise<void> {
     const parked = await this.read(runId);
-    const write = this.redis.multi().hdel(runKey(this.prefix, runId), "parked", "signal-payload").zrem(this.indexKey, runId);
+    const fields = o.ended ? ["parked", "signal-payload", "pause"] : ["parked", "signal-payload"];
+    const write = this.redis
+      .multi()
+      .hdel(runKey(this.prefix, runId), ...fields)
+      .zrem(this.indexKey, runId);
     if (parked?.pullRequest != null) write.srem(this.reviewKey(parked.owner, parked.repo, parked.pullRequest), runId);
     await write.exec();
   }

@@ -99,11 +99,12 @@ async function startIteration(parked: ParkedRuns, o: { before?: (runId: string) 
     { description: reading.definition },
   );
   await q.handle("process", async () => processed);
-  await q.handle("execute", (job: Job<RunJobData>, token?: string) => step(job, token));
   await bundles.save(data.runId, bundled.code);
-  await o.before?.(data.runId);
   const settled = q.settled("execute", executeJobId(data.runId));
   await q.flows.add(flowNode("execute", data, [flowNode("process", data)], { attempts: 1 }));
+  // Queued, no execute worker yet: what `before` asks is asked of a run waiting for one.
+  await o.before?.(data.runId);
+  await q.handle("execute", (job: Job<RunJobData>, token?: string) => step(job, token));
   const deps = { parked, execute: q.queue("execute") };
   return { runId: data.runId, settled, deps, logs: async () => (await q.queue("execute").getJobLogs(executeJobId(data.runId))).logs };
 }
@@ -212,5 +213,23 @@ describe("a pause that races the end of an iteration", () => {
     expect(asked).toMatchObject({ ok: false, status: 409, refusal: "finished" });
     expect(await parked.pauseRequest(run.runId)).toBeNull();
     expect(await parked.decisions(run.runId)).toEqual([]);
+  });
+
+  // Paused while queued, then cancelled before a worker took it: it ends cancelled before the
+  // attempt's clean-up that answers a pause, which left the request in the finished run's hash.
+  it("asked while queued, then a cancel: it ends cancelled, and no pause is left pending", async () => {
+    const parked = new ParkedRuns(q.redis, q.prefix);
+    const run = await startIteration(parked, {
+      before: async (runId) => {
+        expect(await parked.requestPause(runId, { kind: "pause", by: "alice", via: "api", at: new Date().toISOString() })).toMatchObject({ ok: true });
+        expect(await cancellations.request(runId, "erin")).not.toBe("unknown");
+      },
+    });
+    const settled = await within(run.settled, 10_000);
+    expect((settled as Settled).state).toBe("completed");
+    const outcome = await outcomes.load(run.runId, 1);
+    expect(outcome?.execution).toMatchObject({ status: "cancelled" });
+    expect(outcome?.execution.decisions?.map((d) => `${d.kind}:${d.by}`)).toEqual(["pause:alice"]);
+    expect(await parked.pauseRequest(run.runId)).toBeNull();
   });
 });
