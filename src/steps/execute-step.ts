@@ -12,7 +12,7 @@ import type { CancelRequest, Cancellations } from "../stores/cancellations.js";
 import { cancelledMessage } from "./cancelled-message.js";
 import { holderRunId, type ConcurrencyLock } from "../stores/concurrency-lock.js";
 import type { ExecutionLedger } from "../stores/execution-ledger.js";
-import type { ExecutionResult, RunDecision, ScriptTarget } from "../run-types.js";
+import type { ExecutionResult, IterationReport, RunDecision, ScriptTarget } from "../run-types.js";
 import type { ExecuteResult, ExecuteSummary, ProcessResult, RunJobData } from "../pipeline/job-data.js";
 import { liveReport } from "./live-report.js";
 import { stepRecorder } from "./step-recorder.js";
@@ -38,6 +38,7 @@ import { parkInterrupted } from "./park-interrupted.js";
 import { iterationStop } from "./iteration-stop.js";
 import { checkpointRecorder } from "./checkpoint-recorder.js";
 import { joinedOutput } from "./joined-output.js";
+import { iterationOnly } from "./lost-execution.js";
 import { mergeReportLogs } from "../runlog/merge-report-logs.js";
 
 export interface ExecuteDeps {
@@ -149,8 +150,17 @@ export function executeStep(deps: ExecuteDeps) {
           { job, token, attempt, ledger: () => deps.ledger.read(runId), ...(deps.parked.recheckMs === undefined ? {} : { recheckMs: deps.parked.recheckMs }) },
         )
       : null;
+    // A parked run that ends here, without going on, keeps what its earlier processes did for its log.
+    const endedParked = async (ended: ExecutionResult): Promise<ExecutionResult> =>
+      picked === null || !deps.parked
+        ? ended
+        : whatRanBefore(ended, {
+            segments: await deps.parked.segments.all(runId),
+            iteration: processed.description?.iteration ? ((await deps.ledger.read(runId)).iteration?.report ?? null) : null,
+            outputLimit: deps.runner.outputLimit,
+          });
     if (picked?.kind === "end") {
-      const execution = notRun({ status: picked.status, message: picked.message, detail: null });
+      const execution = await endedParked(notRun({ status: picked.status, message: picked.message, detail: null }));
       await job.log(`attempt ${attempt}: ${execution.message}`);
       await writeLiveState(job, liveState(attempt));
       return finish({ process: processed, execution });
@@ -164,7 +174,7 @@ export function executeStep(deps: ExecuteDeps) {
     const early = continued ? null : await deps.cancellations.cancelledBy(runId);
     if (early) {
       await deps.cancellations.clear(runId);
-      const execution = notRun({ status: "cancelled", message: cancelledMessage(early.by, { before: ranBefore(picked) }), detail: null });
+      const execution = await endedParked(notRun({ status: "cancelled", message: cancelledMessage(early.by, { before: ranBefore(picked) }), detail: null }));
       await job.log(execution.message!);
       await writeLiveState(job, { ...liveState(attempt), cancelledBy: early.by });
       return finish({ process: processed, execution });
@@ -414,6 +424,23 @@ function withEarlierSegments(execution: ExecutionResult, segments: RunSegment[],
     durationMs: Math.max(0, Date.parse(execution.finishedAt) - Date.parse(startedAt)),
     output: joinedOutput(segments, { startedAt: execution.startedAt, output: last }, outputLimit),
     ...(execution.report ? { report: { ...execution.report, logs: [] } } : {}),
+  };
+}
+
+/**
+ * A parked run that ended without going on (a paused iteration cancelled, a Resume cancelled
+ * before it went on): the output of the processes that ran, joined as a finished run's is,
+ * and an iteration's record so far (how far it got), so its log loses neither.
+ */
+function whatRanBefore(ended: ExecutionResult, before: { segments: RunSegment[]; iteration: IterationReport | null; outputLimit: number }): ExecutionResult {
+  const { segments, iteration } = before;
+  const startedAt = segments[0]?.startedAt ?? ended.startedAt;
+  return {
+    ...ended,
+    startedAt,
+    durationMs: Math.max(0, Date.parse(ended.finishedAt) - Date.parse(startedAt)),
+    output: joinedOutput(segments, { startedAt: ended.finishedAt, output: ended.output, ran: false }, before.outputLimit),
+    ...(iteration ? { report: iterationOnly(iteration) } : {}),
   };
 }
 

@@ -4,10 +4,15 @@ import type { RunSegment } from "../stores/run-segments.js";
 /**
  * A run's whole output when it ran in several processes (it parked at waits): each earlier
  * process's lines, a marker line saying what it parked for and how it went on, then the last
- * process's, their times counted from the first start. Bounded like one process's output:
- * past `maxBytes` the middle is dropped (the head and tail kept), and counted.
+ * process's, their times counted from the first start. `last.ran` false: the run ended where it
+ * was parked (a paused iteration cancelled), and the last marker says so. Bounded like one
+ * process's output: past `maxBytes` the middle is dropped (the head and tail kept), and counted.
  */
-export function joinedOutput(segments: readonly RunSegment[], last: { startedAt: string; output: CapturedOutput }, maxBytes: number): CapturedOutput {
+export function joinedOutput(
+  segments: readonly RunSegment[],
+  last: { startedAt: string; output: CapturedOutput; ran?: boolean },
+  maxBytes: number,
+): CapturedOutput {
   if (segments.length === 0) return last.output;
   const origin = Date.parse(segments[0]!.startedAt);
   const lines: OutputLine[] = [];
@@ -22,7 +27,8 @@ export function joinedOutput(segments: readonly RunSegment[], last: { startedAt:
   segments.forEach((segment, i) => {
     append(segment.output, segment.startedAt);
     const next = segments[i + 1]?.startedAt ?? last.startedAt;
-    lines.push({ t: Math.max(0, Date.parse(next) - origin), stream: "stdout", text: `── ${segment.parkedFor}; went on in a new process at ${next} ──` });
+    const how = segments[i + 1] === undefined && last.ran === false ? `ended there at ${next}, without going on` : `went on in a new process at ${next}`;
+    lines.push({ t: Math.max(0, Date.parse(next) - origin), stream: "stdout", text: `── ${segment.parkedFor}; ${how} ──` });
   });
   append(last.output, last.startedAt);
   return bounded({ lines, omittedBytes, omittedAt }, maxBytes);

@@ -93,7 +93,7 @@ function iterationInterruptedMessage(done: number, reason: string): string {
 }
 
 /** A report holding only an iteration's record (its batch in flight unknown: that died with its worker). */
-function iterationOnly(iteration: IterationReport): ExecutionReport {
+export function iterationOnly(iteration: IterationReport): ExecutionReport {
   return { ...workflowOnly(null), iteration: { ...iteration, paused: false } };
 }
 

@@ -34,6 +34,20 @@ describe("joinedOutput", () => {
     ]);
   });
 
+  it("says the run ended where it was parked when no process came after", () => {
+    const joined = joinedOutput(
+      [segment("2026-12-01T10:00:00.000Z", output("a1")), segment("2026-12-01T10:00:02.000Z", output("b1"))],
+      { startedAt: "2026-12-01T10:00:09.000Z", output: output(), ran: false },
+      1024,
+    );
+    expect(joined.lines.map((line) => line.text)).toEqual([
+      "a1",
+      '── step charge waits for the signal "approved"; went on in a new process at 2026-12-01T10:00:02.000Z ──',
+      "b1",
+      '── step charge waits for the signal "approved"; ended there at 2026-12-01T10:00:09.000Z, without going on ──',
+    ]);
+  });
+
   it("stays within the output limit, dropping the middle and counting it", () => {
     const long = "x".repeat(99);
     const joined = joinedOutput(
