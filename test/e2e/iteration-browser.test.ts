@@ -4,6 +4,7 @@ import { withParked } from "../../src/api/parked-view.js";
 import type { ChoreRunView } from "../../src/chores/chore-run-view.js";
 import { runView } from "../unit/chores/chores-fixtures.js";
 import { runPageBrowserHarness } from "./run-page-browser-harness.js";
+import { parkedRecord } from "../helpers/parked-record.js";
 
 /**
  * An iteration's run page in a real browser (adapted from waits-browser): a running iteration's
@@ -104,21 +105,7 @@ describe("an iteration's run page in a browser", () => {
     runs.set(runId, iterationRun(runId, "waiting", iteration({ done: 400, rate: null, eta_ms: null, in_flight: null })));
     await b.execute.add("chores/refund-order.ts", {}, { jobId: runId, delay: 60 * 60 * 1000 });
     await b.parked.requestPause(runId, { kind: "pause", by: "ana", via: "page", at: new Date().toISOString() });
-    await b.parked.park({
-      runId,
-      kind: "paused",
-      owner: "acme",
-      repo: "shop",
-      chore: "refund-order",
-      since: new Date().toISOString(),
-      attempt: 1,
-      signal: null,
-      step: null,
-      deadline: null,
-      pullRequest: null,
-      requestedBy: "alice",
-      approval: null,
-    });
+    await b.parked.park(parkedRecord(runId, { kind: "paused", repo: "shop", chore: "refund-order", requestedBy: "alice" }));
     await b.parked.clearPauseRequest(runId);
     const page = await pageAs("carol", runId);
     await expectText(page.locator("#run-status-word"), "paused");

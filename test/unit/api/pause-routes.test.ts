@@ -13,6 +13,7 @@ import { basicAuth } from "../../helpers/serve-handler.js";
 import { entry, indexedChore, repoCatalog } from "../chores/chores-fixtures.js";
 import { bearer, DASHBOARD, serveDecisionApis } from "./decision-apis-fixture.js";
 import { runJobs } from "../pipeline/iteration-run-fixture.js";
+import { parkedRecord } from "../../helpers/parked-record.js";
 
 const PREFIX = "{pause-api-test}";
 const catalog = repoCatalog("acme", "ops", [entry(indexedChore("billing/unlock", null))]);
@@ -138,21 +139,7 @@ describe("POST /api/runs/<run>/pause", () => {
     expect(await res.json()).toMatchObject({ decision: { kind: "pause", by: "dashboard", via: "api" } });
     // What its worker does at the checkpoint: park it paused, clear the request, delay the job.
     await parked.clearPauseRequest(runId);
-    await parked.park({
-      runId,
-      kind: "paused",
-      owner: "acme",
-      repo: "ops",
-      chore: "billing/unlock",
-      since: new Date().toISOString(),
-      attempt: 1,
-      signal: null,
-      step: null,
-      deadline: null,
-      pullRequest: null,
-      requestedBy: "alice",
-      approval: null,
-    });
+    await parked.park(parkedRecord(runId, { kind: "paused", chore: "billing/unlock", requestedBy: "alice" }));
     const resume = await fetch(`${base}/api/runs/${runId}/resume`, { method: "POST", headers: DASHBOARD });
     expect(resume.status).toBe(202);
     expect(await resume.json()).toMatchObject({ decision: { kind: "resume", by: "dashboard" }, message: "resuming: it goes on from its last checkpoint" });

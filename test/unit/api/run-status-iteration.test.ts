@@ -3,6 +3,7 @@ import type { ParkInit } from "../../../src/stores/parked-runs.js";
 import type { IterationReport } from "../../../src/run-types.js";
 import type { BatchReport } from "../../../src/sdk/protocol.js";
 import { runStatusHarness } from "./run-status-harness.js";
+import { parkedRecord } from "../../helpers/parked-record.js";
 
 const PREFIX = "{iteration-status-test}";
 const AT = "2026-12-06T20:00:05.000Z";
@@ -26,22 +27,7 @@ function report(o: Partial<IterationReport> = {}): IterationReport {
 }
 
 function parkInit(runId: string, over: Partial<ParkInit>): ParkInit {
-  return {
-    runId,
-    kind: "paused",
-    owner: "acme",
-    repo: "ops",
-    chore: null,
-    since: new Date().toISOString(),
-    attempt: 1,
-    signal: null,
-    step: null,
-    deadline: null,
-    pullRequest: null,
-    requestedBy: "alice",
-    approval: null,
-    ...over,
-  };
+  return parkedRecord(runId, { kind: "paused", requestedBy: "alice", ...over });
 }
 
 describe("GET /api/runs/<id> of an iteration", () => {

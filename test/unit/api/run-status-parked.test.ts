@@ -1,26 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { ParkInit } from "../../../src/stores/parked-runs.js";
 import { runStatusHarness } from "./run-status-harness.js";
+import { parkedRecord } from "../../helpers/parked-record.js";
 
 const PREFIX = "{parked-status-test}";
 
 function parkInit(runId: string, over: Partial<ParkInit>): ParkInit {
-  return {
-    runId,
-    kind: "waiting",
-    owner: "acme",
-    repo: "ops",
-    chore: null,
-    since: new Date().toISOString(),
-    attempt: 1,
-    signal: "approval",
-    step: null,
-    deadline: new Date(Date.now() + 86_400_000).toISOString(),
-    pullRequest: null,
-    requestedBy: "alice",
-    approval: { count: 2 },
-    ...over,
-  };
+  const deadline = new Date(Date.now() + 86_400_000).toISOString();
+  return parkedRecord(runId, { kind: "waiting", signal: "approval", deadline, requestedBy: "alice", approval: { count: 2 }, ...over });
 }
 
 describe("GET /api/runs/<id> of a parked run", () => {

@@ -5,6 +5,7 @@ import { Cancellations } from "../../../src/stores/cancellations.js";
 import { ParkedRuns } from "../../../src/stores/parked-runs.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
 import { heldJobs, type HeldJobs } from "../stores/held-jobs.js";
+import { parkedRecord } from "../../helpers/parked-record.js";
 
 const PREFIX = "{iteration-cancel-race}";
 
@@ -37,21 +38,7 @@ describe("cancel of an interrupted iteration racing a Resume", () => {
   it("is not lost: the resumed attempt finds the cancel request, and the answer says the run is going on", async () => {
     const runId = "run-resumed-then-cancelled";
     await jobs.finished(runId, "failed");
-    await parked.park({
-      runId,
-      kind: "interrupted",
-      owner: "o",
-      repo: "r",
-      chore: null,
-      since: new Date().toISOString(),
-      attempt: 1,
-      signal: null,
-      step: null,
-      deadline: null,
-      pullRequest: null,
-      requestedBy: null,
-      approval: null,
-    });
+    await parked.park(parkedRecord(runId, { owner: "o", repo: "r" }));
     // Resume taken by the decider; its wake (the job's retry) has not happened yet.
     expect((await parked.decide(runId, { kind: "resume", by: "fred", via: "api", at: new Date().toISOString() })).ok).toBe(true);
 

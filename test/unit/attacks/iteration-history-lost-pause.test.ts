@@ -5,6 +5,7 @@ import type { IterationReport, RunDecision } from "../../../src/run-types.js";
 import { ParkedRuns, type ParkInit } from "../../../src/stores/parked-runs.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
 import { runLogInput } from "../runlog/run-log-fixture.js";
+import { parkedRecord } from "../../helpers/parked-record.js";
 
 const PREFIX = "{iteration-history}";
 const AT = "2026-11-03T10:00:01.000Z";
@@ -21,21 +22,7 @@ const finished: IterationReport = {
 };
 
 function parkInit(runId: string, kind: "paused" | "interrupted", since: string): ParkInit {
-  return {
-    runId,
-    kind,
-    owner: "acme",
-    repo: "app",
-    chore: null,
-    since,
-    attempt: 1,
-    signal: null,
-    step: null,
-    deadline: null,
-    pullRequest: null,
-    requestedBy: null,
-    approval: null,
-  };
+  return parkedRecord(runId, { kind, repo: "app", since });
 }
 
 function iterationHistory(decisions: RunDecision[]): string {

@@ -6,28 +6,14 @@ import { createDashboardHandler } from "../../../src/dashboard/create-dashboard-
 import { ParkedRuns, type ParkInit } from "../../../src/stores/parked-runs.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
 import { basicAuth, serveHandler } from "../../helpers/serve-handler.js";
+import { parkedRecord } from "../../helpers/parked-record.js";
 
 /** The dashboard's login, as the harness serves it. */
 export const auth = basicAuth("ops", "s3cret");
 
 /** A run of acme/ops parked interrupted (no step, no chore, nobody asked), as `over` changes it. */
 export function parkInit(runId: string, over: Partial<ParkInit>): ParkInit {
-  return {
-    runId,
-    kind: "interrupted",
-    owner: "acme",
-    repo: "ops",
-    chore: null,
-    since: "2026-12-06T10:00:00.000Z",
-    attempt: 1,
-    signal: null,
-    step: null,
-    deadline: null,
-    pullRequest: null,
-    requestedBy: null,
-    approval: null,
-    ...over,
-  };
+  return parkedRecord(runId, { since: "2026-12-06T10:00:00.000Z", ...over });
 }
 
 /**

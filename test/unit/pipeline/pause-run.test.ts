@@ -5,28 +5,14 @@ import { ExecutionLedger } from "../../../src/stores/execution-ledger.js";
 import { ParkedRuns, type ParkInit } from "../../../src/stores/parked-runs.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
 import { runJobs } from "./iteration-run-fixture.js";
+import { parkedRecord } from "../../helpers/parked-record.js";
 
 const PREFIX = "{pause-run-test}";
 const alice = { by: "alice", via: "api" } as const;
 const resumeBy = (by: string) => ({ kind: "resume", by, via: "page", at: "2026-12-06T10:05:00.000Z" }) as const;
 
 function parkInit(runId: string, over: Partial<ParkInit>): ParkInit {
-  return {
-    runId,
-    kind: "paused",
-    owner: "acme",
-    repo: "ops",
-    chore: "billing/unlock",
-    since: "2026-12-06T10:00:00.000Z",
-    attempt: 1,
-    signal: null,
-    step: null,
-    deadline: null,
-    pullRequest: null,
-    requestedBy: "alice",
-    approval: null,
-    ...over,
-  };
+  return parkedRecord(runId, { kind: "paused", chore: "billing/unlock", since: "2026-12-06T10:00:00.000Z", requestedBy: "alice", ...over });
 }
 
 describe("pauseRun", () => {

@@ -13,6 +13,7 @@ import { ChoreRuns } from "../../../src/stores/chore-runs.js";
 import { ParkedRuns } from "../../../src/stores/parked-runs.js";
 import { RunInputs } from "../../../src/stores/run-inputs.js";
 import type { ScheduleStates } from "../../../src/stores/schedule-states.js";
+import { parkedRecord } from "../../helpers/parked-record.js";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.js";
 import {
   LIMITS,
@@ -179,21 +180,7 @@ describe("the schedule queue's trigger step", () => {
     await step(trigger(first));
     const interrupted = `${ID}-${first}`;
     const parked = new ParkedRuns(redis, PREFIX);
-    await parked.park({
-      runId: interrupted,
-      kind: "interrupted",
-      owner: "acme",
-      repo: "shop",
-      chore: "purge",
-      since: new Date().toISOString(),
-      attempt: 1,
-      signal: null,
-      step: null,
-      deadline: null,
-      pullRequest: null,
-      requestedBy: null,
-      approval: null,
-    });
+    await parked.park(parkedRecord(interrupted, { repo: "shop", chore: "purge" }));
     const waits = `the run of ${new Date(first).toISOString()} was interrupted and waits for a person's Resume or Roll back`;
     expect(await step(trigger(first + 2_000))).toEqual({ occurrenceMs: first + 2_000, skipped: waits });
     expect(await runOf(first + 2_000)).toBeUndefined();
