@@ -7,7 +7,7 @@ import { iterationSections } from "../../../src/runlog/iteration-section.js";
 import { ExecutionLedger, type Checkpoint } from "../../../src/stores/execution-ledger.js";
 import { ParkedRuns, type ParkedRun } from "../../../src/stores/parked-runs.js";
 import type { Settled } from "../steps/step-fixtures.js";
-import { iterationStepHarness, startIteration, WatchedParkedRuns, within } from "./iteration-step-harness.js";
+import { executeDelays, iterationStepHarness, startIteration, WatchedParkedRuns, within } from "./iteration-step-harness.js";
 
 // A pause asked while a Resume waits to be picked up, and pauses that race the run's end.
 const h = iterationStepHarness();
@@ -15,23 +15,30 @@ const h = iterationStepHarness();
 describe("a pause asked of a paused iteration whose Resume is decided and not picked up yet", () => {
   it("is taken: the resumed run parks paused again before it goes on, and the next Resume finishes it, every item once", async () => {
     const parked = new WatchedParkedRuns(h.q.redis, h.q.prefix);
+    const delays = await executeDelays(h);
     const firstPark = parked.nextPark();
+    let firstDelay: Promise<void> | null = null;
     // Paused while it is queued: parked before it starts.
     const run = await startIteration(h, {
       parked,
       before: async (runId) => {
+        firstDelay = delays.delayed(runId);
         expect(await parked.requestPause(runId, { kind: "pause", by: "fred", via: "api", at: new Date().toISOString() })).toMatchObject({ ok: true });
       },
     });
     expect((await within(firstPark, 5_000)) as ParkedRun).toMatchObject({ kind: "paused" });
+    // Its job delayed, so that the wakes below find it.
+    expect(await within(firstDelay!, 5_000)).not.toBe("still waiting");
 
     // A Resume is decided; before any worker looks, a pause is asked.
     expect((await parked.decide(run.runId, { kind: "resume", by: "bob", via: "page", at: new Date().toISOString() })).ok).toBe(true);
     const asked = await pauseRun(run.deps, run.runId, { by: "alice", via: "api" });
     expect(asked).toMatchObject({ ok: true, request: { by: "alice" } });
     const secondPark = parked.nextPark();
+    const secondDelay = delays.delayed(run.runId);
     await wakeRun(h.q.queue("execute"), run.runId);
     expect((await within(secondPark, 5_000)) as ParkedRun).toMatchObject({ kind: "paused", decision: null });
+    expect(await within(secondDelay, 5_000)).not.toBe("still waiting");
     expect(await parked.pauseRequest(run.runId)).toBeNull();
     expect(await run.logs()).toEqual(
       expect.arrayContaining([

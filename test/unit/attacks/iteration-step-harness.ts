@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Job } from "bullmq";
-import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
+import { QueueEvents, type Job } from "bullmq";
+import { afterAll, afterEach, beforeAll, beforeEach, expect, onTestFinished } from "vitest";
 import { readScriptDefinition } from "../../../src/definitions/read-definition.js";
 import type { RunJobData } from "../../../src/pipeline/job-data.js";
 import { executeJobId } from "../../../src/pipeline/run-id.js";
@@ -129,3 +129,25 @@ export async function startIteration(
 /** `promise`, or "still waiting" once `ms` have passed: for what must happen soon, never a sleep. */
 export const within = <T>(promise: Promise<T>, ms: number) =>
   Promise.race([promise, new Promise<"still waiting">((resolve) => setTimeout(() => resolve("still waiting"), ms))]);
+
+/**
+ * `delayed(runId)` resolves when the run's execute job next goes to `delayed`, as a parked
+ * run's does just after its record is written: a wake (decideRun's) sent before then finds the
+ * job still active and is lost, and the run looks again only at its recheck. Closed with the test.
+ */
+export async function executeDelays(h: IterationStepHarness) {
+  const events = new QueueEvents("execute", { connection: h.q.connection, prefix: h.q.prefix });
+  await events.waitUntilReady();
+  onTestFinished(() => events.close());
+  return {
+    delayed: (runId: string) =>
+      new Promise<void>((resolve) => {
+        const seen = ({ jobId }: { jobId: string }) => {
+          if (jobId !== executeJobId(runId)) return;
+          events.off("delayed", seen);
+          resolve();
+        };
+        events.on("delayed", seen);
+      }),
+  };
+}
