@@ -396,6 +396,10 @@ async function supervise(
   else o.signal?.addEventListener("abort", onAbort, { once: true });
 
   const end = await ended;
+  // Past its claim's deadline when it died, the watcher's kill is the likely end, even when its
+  // FENCED never reaches us: the lifeline may be torn down first (a deadline written to a
+  // watcher that has exited fails, and what it had written is dropped with it).
+  const lapsed = claim !== undefined && claim.deadline() <= performance.now();
   clearTimeout(timeoutTimer);
   clearTimeout(killTimer);
   unsubscribe?.();
@@ -419,7 +423,7 @@ async function supervise(
   clearTimeout(drainTimer);
   stdout.destroy();
   stderr.destroy();
-  return { started: true, ...end, stoppedBy: stoppedBy ?? (fenced && end.signal === "SIGKILL" ? "fence" : null) };
+  return { started: true, ...end, stoppedBy: stoppedBy ?? ((fenced || lapsed) && end.signal === "SIGKILL" ? "fence" : null) };
 }
 
 /** Whether `message` is a log line written after output the capture has not taken in yet. */

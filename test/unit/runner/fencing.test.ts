@@ -139,6 +139,21 @@ describe.each(MODES)("a script never outlives its worker's claim (%s)", (mode) =
     }
   });
 
+  // The watcher's word (FENCED) can be lost with the lifeline when the worker wakes from a
+  // freeze after the kill: a SIGKILL past the claim's deadline is the fence all the same.
+  test.skipIf(unavailable(mode))("a script killed by SIGKILL once its claim lapsed is lost, though no watcher said so", async () => {
+    let lapsed = false;
+    // A claim whose deadline passes without a word to the watcher: only the runner sees it.
+    const silentlyLapsing: Claim = { deadline: () => (lapsed ? performance.now() - 1 : performance.now() + 30_000), onChange: () => () => {} };
+    const killsItself = 'console.log("ready"); setTimeout(() => process.kill(process.pid, "SIGKILL"), 50);';
+    const result = await run(silentlyLapsing, killsItself, uniqueToken(), (text) => void (lapsed ||= text === "ready"));
+    expect(result).toMatchObject({ status: "lost", signal: "SIGKILL" });
+
+    // Within its claim, the same death is the script's own: failed.
+    const held: Claim = { deadline: () => performance.now() + 30_000, onChange: () => () => {} };
+    expect(await run(held, killsItself, uniqueToken())).toMatchObject({ status: "failed", message: "killed by SIGKILL" });
+  });
+
   test.skipIf(unavailable(mode))("a frozen worker (SIGSTOP) cannot keep its script alive: it dies by the deadline", async () => {
     const windowMs = 800;
     const token = uniqueToken();
